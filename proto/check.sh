@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# CI guard of the contracts: buf lint, buf breaking against the previous commit, and generated code
+# up to date. Runs every check, prints what failed and how to fix it, exits 1 if any failed.
+# Changes nothing in the tree. Run from anywhere (CI runs `bash proto/check.sh` at the root).
+set -uo pipefail
+export LC_ALL=C
+
+PROTO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BUF="$PROTO_DIR/gen/node_modules/.bin/buf"
+AGAINST_REF="${PROTO_BREAKING_AGAINST:-HEAD~1}"
+failures=()
+
+say() { printf '[proto/check] %s\n' "$*"; }
+
+if [ ! -x "$BUF" ]; then
+  say "FAIL: $BUF is missing; run 'pnpm install' at the repository root first"
+  exit 1
+fi
+cd "$PROTO_DIR"
+
+say "buf lint (STANDARD)"
+if "$BUF" lint; then
+  say "ok: lint"
+else
+  failures+=("lint: the findings above break buf's STANDARD rules; fix the .proto files they name")
+fi
+
+say "buf breaking (FILE) against $AGAINST_REF"
+if ! REPO_ROOT="$(git -C "$PROTO_DIR" rev-parse --show-toplevel 2>/dev/null)"; then
+  say "skip: proto/ is not inside a git repository"
+elif ! git -C "$REPO_ROOT" rev-parse --verify --quiet "$AGAINST_REF^{commit}" >/dev/null; then
+  say "skip: $AGAINST_REF does not exist (first commit?), nothing to compare with"
+else
+  SUBDIR="$(realpath --relative-to="$REPO_ROOT" "$PROTO_DIR")"
+  if ! git -C "$REPO_ROOT" cat-file -e "$AGAINST_REF:$SUBDIR/buf.yaml" 2>/dev/null; then
+    say "skip: $AGAINST_REF has no $SUBDIR/buf.yaml yet, nothing to compare with"
+  elif "$BUF" breaking --against "$REPO_ROOT/.git#ref=$AGAINST_REF,subdir=$SUBDIR"; then
+    say "ok: no breaking change since $AGAINST_REF"
+  else
+    failures+=("breaking: the changes above break clients of $AGAINST_REF; keep field numbers, names and types (add new fields, reserve removed ones) or publish a new package version (v2)")
+  fi
+fi
+
+say "generated code up to date"
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+if ! bash "$PROTO_DIR/generate.sh" "$SCRATCH/src" 2>"$SCRATCH/generate.log"; then
+  cat "$SCRATCH/generate.log" >&2
+  failures+=("generate: proto/generate.sh failed (output above)")
+elif ! diff -r "$PROTO_DIR/gen/src" "$SCRATCH/src" >"$SCRATCH/diff.txt"; then
+  head -n 40 "$SCRATCH/diff.txt"
+  failures+=("stale: proto/gen/src does not match the .proto files (diff above, '<' committed, '>' expected); run 'bash proto/generate.sh' and commit proto/gen/src")
+else
+  say "ok: proto/gen/src matches the .proto files"
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+  for f in "${failures[@]}"; do say "FAIL $f"; done
+  exit 1
+fi
+say "all checks passed"
