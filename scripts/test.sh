@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
 # Installs what the tests need (Node 24, pnpm, npm packages, PostgreSQL from Debian's packages,
 # Kafka and Zipkin from Maven Central), checks the contracts, builds, and runs every test against
-# a real Kafka broker and a real PostgreSQL server started by the test harness.
+# a real Kafka broker and a real PostgreSQL server that the test harness starts (and stops).
 set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
+started=$SECONDS
 mp_install
 cd "$MP_ROOT"
-mp_log "checking contracts (buf lint, buf breaking, generated code up to date)"
+mp_log "checking contracts (buf lint, buf breaking against HEAD~1, generated code up to date)"
 bash proto/check.sh
 mp_log "installing test infrastructure"
 bash infra/install.sh
 mp_log "running tests"
-pnpm run -s test "$@"
+mkdir -p .run
+report=.run/vitest-report.json
+rm -f "$report"
+status=0
+pnpm run -s test --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# vitest's own summary is not a line CI reads, so print the plain one.
+if [ -f "$report" ]; then
+  node -e '
+    const r = require(process.argv[1]);
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+  ' "$MP_ROOT/$report"
+fi
+mp_log "test command finished in $((SECONDS - started)) s"
+exit $status
