@@ -1,0 +1,175 @@
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
+import { events } from '@marketpulse/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../log/logger';
+import type { Bus, DeliveredEvent } from './bus';
+import { MemoryBroker, MemoryBus } from './bus_memory';
+
+const logger = createLogger('test', {}, { level: 'silent' });
+
+let seq = 0;
+function tick(symbol: string, price: number): events.Event {
+  seq += 1;
+  return events.Event.fromPartial({
+    id: `evt-${seq}`,
+    type: 'market_data_update',
+    source: 'test',
+    subject: symbol,
+    time: new Date().toISOString(),
+    payload: { $case: 'market_data_update', market_data_update: { symbol, price } },
+  });
+}
+
+function priceOf(d: DeliveredEvent): number | undefined {
+  return d.event.payload?.$case === 'market_data_update' ? d.event.payload.market_data_update.price : undefined;
+}
+
+async function until(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function newBus(options: { retentionPerPartition?: number } = {}): Bus {
+  return new MemoryBus({ broker: new MemoryBroker({ logger, ...options }), topicPrefix: 't.' });
+}
+
+describe('MemoryBus', () => {
+  it('delivers a decoded copy with topic, partition and offset', async () => {
+    const bus = newBus();
+    const got: DeliveredEvent[] = [];
+    await bus.subscribe({ groupId: 'g', types: ['market_data_update'], handler: async (d) => void got.push(d) });
+    const sent = tick('AAPL', 101.5);
+    await bus.publish(sent);
+    await until(() => got.length === 1);
+    expect(got[0].event).toEqual(sent);
+    expect(got[0].event).not.toBe(sent);
+    expect(got[0].topic).toBe('t.market_data_update');
+    expect(got[0].offset).toBe('0');
+    await bus.close();
+  });
+
+  it('keeps each subject in publish order even when handlers are slow', async () => {
+    const bus = newBus();
+    const seen = new Map<string, number[]>();
+    await bus.subscribe({
+      groupId: 'g',
+      types: ['market_data_update'],
+      handler: async (d) => {
+        await new Promise((r) => setTimeout(r, Math.random() * 3));
+        seen.set(d.event.subject, [...(seen.get(d.event.subject) ?? []), priceOf(d)!]);
+      },
+    });
+    const symbols = ['AAPL', 'MSFT', 'GOOG', 'TSLA'];
+    for (let i = 0; i < 20; i++) await bus.publish(symbols.map((s) => tick(s, i)));
+    await until(() => symbols.every((s) => seen.get(s)?.length === 20));
+    for (const s of symbols) expect(seen.get(s)).toEqual([...Array(20).keys()]);
+    await bus.close();
+  });
+
+  it('splits a group between its members and gives every group all events', async () => {
+    const bus = newBus();
+    const a: string[] = [];
+    const b: string[] = [];
+    const other: string[] = [];
+    await bus.subscribe({ groupId: 'workers', types: ['market_data_update'], handler: async (d) => void a.push(d.event.id) });
+    await bus.subscribe({ groupId: 'workers', types: ['market_data_update'], handler: async (d) => void b.push(d.event.id) });
+    await bus.subscribe({ groupId: 'audit', types: ['market_data_update'], handler: async (d) => void other.push(d.event.id) });
+    const sent = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'].map((s) => tick(s, 1));
+    await bus.publish(sent);
+    await until(() => a.length + b.length === sent.length && other.length === sent.length);
+    expect(new Set([...a, ...b])).toEqual(new Set(sent.map((e) => e.id)));
+    expect(a.filter((id) => b.includes(id))).toEqual([]);
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.length).toBeGreaterThan(0);
+    await bus.close();
+  });
+
+  it('redelivers an event whose handler failed, and holds later events of its subject back', async () => {
+    const bus = newBus();
+    const attempts: number[] = [];
+    let failuresLeft = 2;
+    await bus.subscribe({
+      groupId: 'g',
+      types: ['market_data_update'],
+      handler: async (d) => {
+        attempts.push(priceOf(d)!);
+        if (priceOf(d) === 1 && failuresLeft-- > 0) throw new Error('downstream unavailable');
+      },
+    });
+    await bus.publish([tick('AAPL', 1), tick('AAPL', 2)]);
+    await until(() => attempts.includes(2));
+    expect(attempts).toEqual([1, 1, 1, 2]);
+    await bus.close();
+  });
+
+  it('hands the partitions of a closed member to the remaining member', async () => {
+    const bus = newBus();
+    const a: string[] = [];
+    const b: string[] = [];
+    const first = await bus.subscribe({ groupId: 'w', types: ['market_data_update'], handler: async (d) => void a.push(d.event.subject) });
+    await bus.subscribe({ groupId: 'w', types: ['market_data_update'], handler: async (d) => void b.push(d.event.subject) });
+    await first.close();
+    const symbols = ['A', 'B', 'C', 'D', 'E', 'F'];
+    await bus.publish(symbols.map((s) => tick(s, 1)));
+    await until(() => b.length === symbols.length);
+    expect(a).toEqual([]);
+    await bus.close();
+  });
+
+  it('replays retained events for a new group with fromBeginning, bounded by retention', async () => {
+    const bus = newBus({ retentionPerPartition: 5 });
+    await bus.publish([...Array(8).keys()].map((i) => tick('AAPL', i)));
+    const replayed: number[] = [];
+    const latest: number[] = [];
+    await bus.subscribe({ groupId: 'replay', types: ['market_data_update'], fromBeginning: true, handler: async (d) => void replayed.push(priceOf(d)!) });
+    await bus.subscribe({ groupId: 'live', types: ['market_data_update'], handler: async (d) => void latest.push(priceOf(d)!) });
+    await bus.publish(tick('AAPL', 8));
+    await until(() => replayed.length === 6 && latest.length === 1);
+    expect(replayed).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(latest).toEqual([8]);
+    await bus.close();
+  });
+
+  it('refuses an event without a type', async () => {
+    const bus = newBus();
+    await expect(bus.publish(events.Event.fromPartial({ id: 'x', subject: 's' }))).rejects.toMatchObject({ code: 'BUS_INVALID_EVENT' });
+    await bus.close();
+  });
+
+  describe('with tracing', () => {
+    beforeAll(() => {
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+      propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    });
+    afterAll(() => {
+      context.disable();
+      propagation.disable();
+    });
+
+    it('carries the publisher trace to the handler through traceparent', async () => {
+      const bus = newBus();
+      const got: DeliveredEvent[] = [];
+      const handlerTraceIds: (string | undefined)[] = [];
+      await bus.subscribe({
+        groupId: 'g',
+        types: ['market_data_update'],
+        handler: async (d) => {
+          handlerTraceIds.push(trace.getActiveSpan()?.spanContext().traceId);
+          got.push(d);
+        },
+      });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const publisher = trace.wrapSpanContext({ traceId, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
+      await context.with(trace.setSpan(context.active(), publisher), () => bus.publish(tick('AAPL', 1)));
+      await until(() => got.length === 1);
+      expect(got[0].traceparent).toBe(`00-${traceId}-00f067aa0ba902b7-01`);
+      expect(handlerTraceIds).toEqual([traceId]);
+      await bus.close();
+    });
+  });
+});

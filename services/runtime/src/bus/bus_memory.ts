@@ -1,0 +1,247 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { events } from '@marketpulse/proto';
+import type { ComponentHealth } from '../health/component_health';
+import type { Logger } from '../log/logger';
+import { assertPublishable, BusError, topicFor, type Bus, type DeliveredEvent, type SubscribeOptions, type Subscription } from './bus';
+import { retryDelayMs, sleep } from './retry_backoff';
+import { inConsumerSpan, traceHeaders } from './trace_context';
+
+interface StoredRecord {
+  event: Uint8Array;
+  offset: number;
+  headers: Record<string, string>;
+}
+
+/** One partition's log: offsets grow forever, only the newest `retention` records are kept. */
+class PartitionLog {
+  private records: StoredRecord[] = [];
+  next = 0;
+
+  constructor(private readonly retention: number) {}
+
+  get first(): number {
+    return this.next - this.records.length;
+  }
+
+  append(event: Uint8Array, headers: Record<string, string>): void {
+    this.records.push({ event, offset: this.next++, headers });
+    if (this.records.length > this.retention) this.records.splice(0, this.records.length - this.retention);
+  }
+
+  at(offset: number): StoredRecord | undefined {
+    return this.records[offset - this.first];
+  }
+}
+
+interface Member {
+  id: number;
+  topics: Set<string>;
+  handler: SubscribeOptions['handler'];
+  abort: AbortController;
+  inFlight: Set<Promise<unknown>>;
+}
+
+interface Group {
+  members: Member[];
+  /** Next offset to deliver, per `${topic}#${partition}`: the group's committed position. */
+  positions: Map<string, number>;
+  pumping: Set<string>;
+}
+
+export interface MemoryBrokerOptions {
+  partitions?: number;
+  /** Records kept per partition; older ones are dropped (and skipped by lagging groups). */
+  retentionPerPartition?: number;
+  logger?: Logger;
+}
+
+/**
+ * The in-process stand-in for a Kafka cluster: topics of keyed, partitioned logs and consumer groups
+ * with committed positions. Several MemoryBus clients (one per service in the single-process suite)
+ * share one broker, exactly as several processes share one Kafka cluster.
+ */
+export class MemoryBroker {
+  private readonly topics = new Map<string, PartitionLog[]>();
+  private readonly groups = new Map<string, Group>();
+  private nextMemberId = 1;
+  readonly partitions: number;
+  private readonly retention: number;
+
+  constructor(private readonly options: MemoryBrokerOptions = {}) {
+    this.partitions = options.partitions ?? 3;
+    this.retention = options.retentionPerPartition ?? 10_000;
+  }
+
+  append(topic: string, key: string, value: Uint8Array, headers: Record<string, string>): void {
+    const partition = partitionFor(key, this.partitions);
+    this.logs(topic)[partition].append(value, headers);
+    for (const [, group] of this.groups) this.pump(group, topic, partition);
+  }
+
+  join(groupId: string, topics: string[], fromBeginning: boolean, handler: SubscribeOptions['handler']): Member {
+    let group = this.groups.get(groupId);
+    if (!group) {
+      group = { members: [], positions: new Map(), pumping: new Set() };
+      this.groups.set(groupId, group);
+    }
+    const member: Member = { id: this.nextMemberId++, topics: new Set(topics), handler, abort: new AbortController(), inFlight: new Set() };
+    group.members.push(member);
+    for (const topic of topics) {
+      this.logs(topic).forEach((log, partition) => {
+        const key = `${topic}#${partition}`;
+        if (!group.positions.has(key)) group.positions.set(key, fromBeginning ? log.first : log.next);
+        this.pump(group, topic, partition);
+      });
+    }
+    return member;
+  }
+
+  async leave(groupId: string, member: Member): Promise<void> {
+    const group = this.groups.get(groupId);
+    if (!group) return;
+    member.abort.abort();
+    group.members = group.members.filter((m) => m !== member);
+    await Promise.allSettled([...member.inFlight]);
+    // Partitions the leaver owned move to the remaining members.
+    for (const topic of member.topics) for (let p = 0; p < this.partitions; p++) this.pump(group, topic, p);
+  }
+
+  private logs(topic: string): PartitionLog[] {
+    let logs = this.topics.get(topic);
+    if (!logs) {
+      logs = Array.from({ length: this.partitions }, () => new PartitionLog(this.retention));
+      this.topics.set(topic, logs);
+    }
+    return logs;
+  }
+
+  /** Kafka-like assignment: a partition belongs to one live member of the group at a time. */
+  private owner(group: Group, topic: string, partition: number): Member | undefined {
+    const eligible = group.members.filter((m) => m.topics.has(topic) && !m.abort.signal.aborted);
+    return eligible.length === 0 ? undefined : eligible[partition % eligible.length];
+  }
+
+  /** Delivers a partition's records to the group in order, one at a time; one pump per partition. */
+  private pump(group: Group, topic: string, partition: number): void {
+    const key = `${topic}#${partition}`;
+    if (group.pumping.has(key) || !group.positions.has(key)) return;
+    group.pumping.add(key);
+    // Detached from the publisher's context: the consumer span continues the trace via headers.
+    void context.with(ROOT_CONTEXT, async () => {
+      try {
+        await this.drain(group, topic, partition, key);
+      } finally {
+        group.pumping.delete(key);
+      }
+      // A record appended while the drain was finishing found the pump busy; pick it up now.
+      if (this.hasWork(group, topic, partition, key)) this.pump(group, topic, partition);
+    });
+  }
+
+  private hasWork(group: Group, topic: string, partition: number, key: string): boolean {
+    const position = group.positions.get(key);
+    const log = this.logs(topic)[partition];
+    return position !== undefined && Math.max(position, log.first) < log.next && this.owner(group, topic, partition) !== undefined;
+  }
+
+  private async drain(group: Group, topic: string, partition: number, key: string): Promise<void> {
+    const log = this.logs(topic)[partition];
+    let attempt = 0;
+    for (;;) {
+      let position = group.positions.get(key) ?? log.next;
+      if (position < log.first) {
+        this.options.logger?.warn({ topic, partition, skipped: log.first - position }, 'memory bus: consumer group fell behind retention; skipping dropped events');
+        position = log.first;
+        group.positions.set(key, position);
+      }
+      const record = log.at(position);
+      const member = this.owner(group, topic, partition);
+      if (!record || !member) return;
+      const delivered: DeliveredEvent = {
+        event: events.Event.decode(record.event),
+        topic,
+        partition,
+        offset: String(record.offset),
+        traceparent: record.headers.traceparent,
+      };
+      const run = inConsumerSpan(topic, record.headers, () => member.handler(delivered));
+      member.inFlight.add(run);
+      try {
+        await run;
+        group.positions.set(key, position + 1);
+        attempt = 0;
+      } catch (err) {
+        this.options.logger?.warn(
+          { topic, partition, offset: delivered.offset, event_id: delivered.event.id, attempt, err: errorText(err) },
+          'event handler failed; the event will be delivered again',
+        );
+        await sleep(retryDelayMs(attempt++, 50, 5000), member.abort.signal);
+      } finally {
+        member.inFlight.delete(run);
+      }
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** FNV-1a: stable, so one subject always lands on one partition (per-subject ordering). */
+function partitionFor(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % partitions;
+}
+
+let shared: MemoryBroker | undefined;
+
+/** The process-wide broker used by createBus when BUS=memory. */
+export function sharedMemoryBroker(logger?: Logger): MemoryBroker {
+  shared ??= new MemoryBroker({ logger });
+  return shared;
+}
+
+export interface MemoryBusOptions {
+  broker: MemoryBroker;
+  topicPrefix: string;
+}
+
+export class MemoryBus implements Bus {
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
+
+  constructor(private readonly options: MemoryBusOptions) {}
+
+  async publish(input: events.Event | events.Event[]): Promise<void> {
+    if (this.closed) throw new BusError('BUS_CLOSED', 'publish on a closed bus');
+    const list = Array.isArray(input) ? input : [input];
+    list.forEach(assertPublishable);
+    const headers = traceHeaders();
+    // Encoded like a Kafka record, so a payload that cannot cross a process boundary fails here too.
+    for (const e of list) this.options.broker.append(topicFor(this.options.topicPrefix, e.type), e.subject, events.Event.encode(e).finish(), headers);
+  }
+
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw new BusError('BUS_CLOSED', 'subscribe on a closed bus');
+    const topics = opts.types.map((t) => topicFor(this.options.topicPrefix, t));
+    const member = this.options.broker.join(opts.groupId, topics, opts.fromBeginning ?? false, opts.handler);
+    const subscription: Subscription = {
+      close: async () => {
+        this.subscriptions.delete(subscription);
+        await this.options.broker.leave(opts.groupId, member);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async health(): Promise<ComponentHealth> {
+    return this.closed ? { ok: false, detail: 'memory bus closed' } : { ok: true, detail: 'in-process bus' };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+  }
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+const hostPortList = /^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/;
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+
+/** Variables every Marketpulse process reads; services extend this with their own (see serviceConfigSchema). */
+export const commonConfigSchema = z.object({
+  SERVICE_NAME: z
+    .string()
+    .min(1, { error: 'expected a non-empty service name' })
+    .default('marketpulse')
+    .describe('Name of this process in logs, traces, Kafka client ids and its database schema.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected one of fatal|error|warn|info|debug|trace|silent',
+    })
+    .default('info')
+    .describe('Minimum level of the JSON log lines written to stdout.'),
+  BUS: z
+    .enum(['memory', 'kafka'], { error: 'expected memory or kafka' })
+    .default('memory')
+    .describe('Event bus: `kafka` for Apache Kafka, `memory` for the in-process bus of the single-process quick start.'),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(hostPortList, { error: 'expected host:port list' })
+    .default('127.0.0.1:9092')
+    .describe('Comma-separated Kafka bootstrap brokers (host:port,host:port).'),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .default('marketpulse.')
+    .describe('Prefix of every topic name; a topic is `${KAFKA_TOPIC_PREFIX}${event type}`.'),
+  KAFKA_CLIENT_ID: z
+    .string()
+    .min(1, { error: 'expected a non-empty client id' })
+    .optional()
+    .describe('Kafka client id; defaults to SERVICE_NAME.'),
+  KAFKA_PARTITIONS: positiveInt('a positive integer')
+    .default(3)
+    .describe('Partition count of topics the bus creates on demand.'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
+    .optional()
+    .describe('PostgreSQL connection URL; when unset the service uses embedded PGlite in PGLITE_DIR.'),
+  PGLITE_DIR: z
+    .string()
+    .min(1, { error: 'expected a directory path' })
+    .default('.data')
+    .describe('Directory holding the embedded PGlite databases, one sub-directory per service.'),
+  GRPC_HOST: z
+    .string()
+    .min(1, { error: 'expected a host or IP address' })
+    .default('127.0.0.1')
+    .describe('Address the gRPC server binds; set 0.0.0.0 to accept connections from other hosts.'),
+  HEALTH_CHECK_INTERVAL_MS: positiveInt('a positive number of milliseconds')
+    .default(5000)
+    .describe('How often component health (bus, database, ...) is checked.'),
+});
+
+export type CommonConfig = z.output<typeof commonConfigSchema>;
+
+/**
+ * The common schema with SERVICE_NAME defaulting to `service`, extended with the service's own
+ * variables (each with a `.describe()` text, so renderEnvDocs can document them).
+ */
+export function serviceConfigSchema<T extends z.ZodRawShape>(service: string, shape: T) {
+  return commonConfigSchema.extend({
+    SERVICE_NAME: commonConfigSchema.shape.SERVICE_NAME.unwrap()
+      .default(service)
+      .describe(commonConfigSchema.shape.SERVICE_NAME.description ?? ''),
+    ...shape,
+  });
+}

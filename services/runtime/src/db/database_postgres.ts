@@ -1,0 +1,116 @@
+import { Pool, type PoolClient } from 'pg';
+import { checkWithTimeout, type ComponentHealth } from '../health/component_health';
+import type { Logger } from '../log/logger';
+import { DatabaseError, schemaNameFor, type Database, type Migration, type Queryable, type QueryResult } from './database';
+import { runMigrations, SCHEMA_LOCK_ID } from './migrate';
+
+export interface PostgresDatabaseOptions {
+  service: string;
+  url: string;
+  logger?: Logger;
+  poolSize?: number;
+  healthTimeoutMs?: number;
+}
+
+function queryable(run: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }>): Queryable {
+  return {
+    query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await run(sql, params)).rows as T[] }),
+    exec: async (sql: string) => {
+      await run(sql);
+    },
+  };
+}
+
+/** Where the URL points, without credentials, for messages a person reads. */
+function safeTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return '(unparsable DATABASE_URL)';
+  }
+}
+
+export class PostgresDatabase implements Database {
+  readonly kind = 'postgres' as const;
+  readonly schema: string;
+  private readonly pool: Pool;
+  private readonly base: Queryable;
+
+  private constructor(private readonly options: PostgresDatabaseOptions) {
+    this.schema = schemaNameFor(options.service);
+    this.pool = new Pool({
+      connectionString: options.url,
+      // Every pooled connection resolves names in the service's schema first.
+      options: `-c search_path=${this.schema},public`,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      application_name: options.service,
+    });
+    // An idle client whose server went away emits 'error'; the pool drops it and opens a new one on
+    // demand. Without a listener the error would crash the process.
+    this.pool.on('error', (err) => options.logger?.warn({ err: err.message }, 'postgres connection lost; the pool will reconnect'));
+    this.base = queryable((sql, params) => this.pool.query(sql, params));
+  }
+
+  static async open(options: PostgresDatabaseOptions): Promise<PostgresDatabase> {
+    const db = new PostgresDatabase(options);
+    try {
+      await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_ID]);
+        await tx.exec(`CREATE SCHEMA IF NOT EXISTS "${db.schema}"`);
+      });
+    } catch (err) {
+      await db.pool.end().catch(() => undefined);
+      throw new DatabaseError(
+        'DB_UNAVAILABLE',
+        `cannot prepare schema ${db.schema} on PostgreSQL at ${safeTarget(options.url)}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+    return db;
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+    return this.base.query<T>(sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.base.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client: PoolClient = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(queryable((sql, params) => client.query(sql, params)));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        broken = rollbackErr;
+      });
+      throw err;
+    } finally {
+      // A connection that could not even roll back is not handed to the next caller.
+      client.release(broken);
+    }
+  }
+
+  migrate(migrations: Migration[]): Promise<void> {
+    return runMigrations((fn) => this.transaction(fn), migrations);
+  }
+
+  health(): Promise<ComponentHealth> {
+    return checkWithTimeout(async () => {
+      await this.pool.query('SELECT 1');
+      return { ok: true, detail: `postgres ${safeTarget(this.options.url)} schema ${this.schema}` };
+    }, this.options.healthTimeoutMs ?? 2000);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,95 @@
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import type { Logger } from '../log/logger';
+import { reflectionPackageDefinition } from './reflection';
+
+export type { ServingStatus };
+
+export interface GrpcServiceRegistration {
+  definition: grpc.ServiceDefinition;
+  implementation: grpc.UntypedServiceImplementation;
+}
+
+export interface StartGrpcServerOptions {
+  port: number;
+  /** Defaults to GRPC_HOST, then 127.0.0.1. */
+  host?: string;
+  services: GrpcServiceRegistration[];
+  /** Fully-qualified names reported by grpc.health.v1; derived from the definitions when omitted. */
+  serviceNames?: string[];
+  /** Status of every name until a HealthMonitor says otherwise; SERVING by default. */
+  initialStatus?: ServingStatus;
+  /** Serve server reflection (default true); needs the .proto sources (proto/ in the repository). */
+  reflection?: boolean;
+  protoRoot?: string;
+  logger?: Logger;
+  serverOptions?: grpc.ServerOptions;
+}
+
+export interface GrpcHealth {
+  setStatus(service: string, status: ServingStatus): void;
+  /** Sets the overall status ('') and every registered service name at once. */
+  setAll(status: ServingStatus): void;
+}
+
+export interface GrpcServerHandle {
+  port: number;
+  server: grpc.Server;
+  health: GrpcHealth;
+  /** Graceful shutdown, forced after `graceMs` (default 5 s). */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** `marketpulse.market.v1.MarketDataService` from a method path `/marketpulse.market.v1.MarketDataService/GetQuote`. */
+export function serviceNameOf(definition: grpc.ServiceDefinition): string | undefined {
+  const first = Object.values(definition)[0];
+  return first?.path.split('/')[1];
+}
+
+export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<GrpcServerHandle> {
+  const host = opts.host ?? process.env.GRPC_HOST ?? '127.0.0.1';
+  const names =
+    opts.serviceNames ?? opts.services.map((s) => serviceNameOf(s.definition)).filter((n): n is string => n !== undefined);
+  const initial = opts.initialStatus ?? 'SERVING';
+  const healthImpl = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, initial])));
+
+  const server = new grpc.Server(opts.serverOptions);
+  for (const s of opts.services) server.addService(s.definition, s.implementation);
+  healthImpl.addToServer(server);
+  if (opts.reflection !== false) {
+    try {
+      // Only what this server hosts: the package definition holds every service of the suite.
+      new ReflectionService(reflectionPackageDefinition(opts.protoRoot), { services: [...names, 'grpc.health.v1.Health'] }).addToServer(server);
+    } catch (err) {
+      // Reflection is a debugging aid: a missing proto/ folder must not stop the service.
+      opts.logger?.warn({ err: String(err) }, 'gRPC server reflection disabled: proto sources not loadable');
+    }
+  }
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(new Error(`gRPC server cannot listen on ${host}:${opts.port}: ${err.message}`)) : resolve(bound),
+    );
+  });
+  opts.logger?.info({ host, port, services: names }, 'gRPC server listening');
+
+  const health: GrpcHealth = {
+    setStatus: (service, status) => healthImpl.setStatus(service, status),
+    setAll: (status) => {
+      for (const n of ['', ...names]) healthImpl.setStatus(n, status);
+    },
+  };
+
+  const close = (graceMs = 5000) =>
+    new Promise<void>((resolve) => {
+      health.setAll('NOT_SERVING');
+      const force = setTimeout(() => server.forceShutdown(), graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+
+  return { port, server, health, close };
+}

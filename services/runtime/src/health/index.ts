@@ -1,0 +1,9 @@
+export { checkWithTimeout, type ComponentHealth, type HealthComponent } from './component_health';
+export {
+  HealthMonitor,
+  type ComponentStatus,
+  type HealthMonitorOptions,
+  type HealthSnapshot,
+  type OverallStatus,
+  type ServingStatusSink,
+} from './health_monitor';

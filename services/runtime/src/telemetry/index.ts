@@ -1,0 +1,1 @@
+export { serviceIdentity, type ServiceIdentity } from './service_identity';
