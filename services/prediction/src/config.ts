@@ -1,0 +1,43 @@
+import { loadConfig as loadFromEnv, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import { z } from 'zod';
+import { INTERVAL_Z } from './model/forecast';
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+
+export const predictionConfigSchema = serviceConfigSchema('prediction', {
+  GRPC_PORT: z.coerce
+    .number({ error: 'expected a port number' })
+    .int({ error: 'expected a port number' })
+    .min(0, { error: 'expected a port number 0..65535' })
+    .max(65535, { error: 'expected a port number 0..65535' })
+    .default(50052)
+    .describe('Port of the PredictionService gRPC server (0 picks a free one).'),
+  PREDICTION_INTERVAL_MS: positiveInt('a positive number of milliseconds')
+    .default(5000)
+    .describe('Cadence of published `prediction_complete` events: each symbol that received ticks since the last round gets one forecast per round.'),
+  PREDICTION_HORIZON_S: positiveInt('a positive number of seconds')
+    .default(60)
+    .describe('Horizon of published forecasts, and of requests that leave horizon_seconds at 0.'),
+  PREDICTION_MAX_HORIZON_S: positiveInt('a positive number of seconds')
+    .default(86400)
+    .describe('Largest horizon a request may ask for; beyond it the answer is OUT_OF_RANGE.'),
+  PREDICTION_INTERVAL_LEVEL: z
+    .enum(Object.keys(INTERVAL_Z) as [string, ...string[]], { error: `expected one of ${Object.keys(INTERVAL_Z).join('|')}` })
+    .default('0.95')
+    .describe('Probability of the prediction interval.'),
+  PREDICTION_HISTORY_MAX_TICKS: positiveInt('a positive number of ticks')
+    .default(20000)
+    .describe('Ticks kept per symbol in the database for training, backtests and rebuilding models after a restart; older ones are pruned.'),
+  PREDICTION_CONSUMER_GROUP: z
+    .string()
+    .min(1, { error: 'expected a non-empty group id' })
+    .default('prediction')
+    .describe('Kafka consumer group of the tick consumer; its committed offsets are where a restart resumes.'),
+});
+
+export type PredictionConfig = z.output<typeof predictionConfigSchema>;
+
+export function loadConfig(env: EnvSource = process.env): PredictionConfig {
+  return loadFromEnv(predictionConfigSchema, env);
+}

@@ -1,0 +1,11 @@
+export { loadConfig, predictionConfigSchema, type PredictionConfig } from './config';
+export { startPrediction, type PredictionDeps, type PredictionHandle } from './service';
+export { PredictionError } from './errors';
+export { versionName, type PredictionResult } from './predictor';
+export { forecast, INTERVAL_Z, type Forecast } from './model/forecast';
+export { fit, initialState, update, type HoltParams, type HoltState } from './model/holt';
+export { syntheticSeries, trendAt, type SyntheticSeriesOptions } from './model/synthetic';
+export type { Tick } from './model/tick';
+export { backtest, type BacktestMetrics } from './lifecycle/backtest';
+export { train, type TrainingResult } from './lifecycle/train';
+export { predictionClient, type PredictionApi } from './grpc/client';

@@ -1,0 +1,62 @@
+/** Schema of the prediction service (its own schema, chosen by the runtime's openDatabase). */
+export const predictionMigrations: { id: string; sql: string }[] = [
+  {
+    id: 'prediction-001-initial',
+    sql: `
+      CREATE TABLE ticks (
+        symbol    text NOT NULL,
+        event_id  text NOT NULL,
+        time_ms   bigint NOT NULL,
+        price     double precision NOT NULL,
+        volume    double precision NOT NULL DEFAULT 0,
+        PRIMARY KEY (symbol, event_id)
+      );
+      CREATE INDEX ticks_by_symbol_time ON ticks (symbol, time_ms);
+
+      CREATE TABLE model_versions (
+        symbol            text NOT NULL,
+        number            integer NOT NULL,
+        algorithm         text NOT NULL,
+        status            text NOT NULL,
+        parameters        jsonb NOT NULL,
+        metrics           jsonb,
+        description       text NOT NULL DEFAULT '',
+        training_start_ms bigint,
+        training_end_ms   bigint,
+        created_at_ms     bigint NOT NULL,
+        trained_at_ms     bigint,
+        error             text NOT NULL DEFAULT '',
+        PRIMARY KEY (symbol, number)
+      );
+
+      -- The deployment stack of a symbol: the live version is the newest row not rolled back.
+      CREATE TABLE deployments (
+        id                 bigserial PRIMARY KEY,
+        symbol             text NOT NULL,
+        number             integer NOT NULL,
+        previous_number    integer,
+        rollback           boolean NOT NULL,
+        deployed_by        text NOT NULL,
+        deployed_at_ms     bigint NOT NULL,
+        activated_at_ms    bigint NOT NULL,
+        rolled_back_at_ms  bigint,
+        FOREIGN KEY (symbol, number) REFERENCES model_versions (symbol, number)
+      );
+      CREATE INDEX deployments_by_symbol ON deployments (symbol, id);
+
+      CREATE TABLE backtests (
+        id               text PRIMARY KEY,
+        symbol           text NOT NULL,
+        number           integer NOT NULL,
+        horizon_s        integer NOT NULL,
+        start_ms         bigint NOT NULL,
+        end_ms           bigint NOT NULL,
+        status           text NOT NULL,
+        metrics          jsonb,
+        created_at_ms    bigint NOT NULL,
+        completed_at_ms  bigint,
+        error            text NOT NULL DEFAULT ''
+      );
+    `,
+  },
+];
