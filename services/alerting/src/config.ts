@@ -1,0 +1,39 @@
+import { loadConfig, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1');
+
+export const alertingConfigSchema = serviceConfigSchema('alerting', {
+  GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50053).describe('Port of the AlertingService gRPC server.'),
+  ALERT_DEFAULT_COOLDOWN_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive({ error: 'expected a positive number of seconds' })
+    .default(300)
+    .describe('Cooldown of rules whose cooldown_seconds is 0: the least time between two alerts of one rule and subject.'),
+  MARKET_DATA_ADDR: z
+    .string()
+    .default('127.0.0.1:50051')
+    .describe('market-data gRPC address, asked which symbols exist when a rule is created; empty to ask no one.'),
+  ALERT_KNOWN_SYMBOLS: z
+    .string()
+    .default('')
+    .describe('Comma-separated symbols accepted in rules besides those market data lists or has ticked.'),
+  ALERT_CONSUMER_GROUP: z.string().optional().describe('Kafka consumer group of the evaluator; defaults to SERVICE_NAME.'),
+  ALERT_CONSUME_FROM_BEGINNING: bool
+    .default(false)
+    .describe('When the consumer group is new, evaluate the retained events instead of starting at the end.'),
+  ALERT_SYSTEM_RULES: bool
+    .default(true)
+    .describe('Create the built-in system rules (rate limit >= 80 %, provider status change, data quality, system error) when none exist.'),
+  ALERT_RULE_REFRESH_MS: z.coerce.number().int().positive().default(5000).describe('How often rules are re-read from the database (changes made through other instances).'),
+  ALERT_OUTBOX_RETRY_MS: z.coerce.number().int().positive().default(2000).describe('How often unpublished alert events are retried while the bus is away.'),
+});
+
+export type AlertingConfig = z.output<typeof alertingConfigSchema>;
+
+export function loadAlertingConfig(env: EnvSource = process.env): AlertingConfig {
+  return loadConfig(alertingConfigSchema, env);
+}

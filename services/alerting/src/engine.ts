@@ -1,0 +1,165 @@
+import { EventEmitter } from 'node:events';
+import { events as ev } from '@marketpulse/proto';
+import type { Bus, DeliveredEvent, Logger, Subscription } from '@marketpulse/runtime';
+import { alertFromFiring, riskEventId } from './alert_record';
+import { RuleEvaluator } from './evaluation/evaluator';
+import { WATCHED_EVENT_TYPES, signalFromEvent } from './evaluation/signal_from_event';
+import { alertTriggeredEvent, riskStatusEvent } from './published_events';
+import { needsSymbol, type Rule } from './rules/rule';
+import type { AlertRecord, AlertStore, OutboxEntry } from './store/alert_store';
+import type { RuleStore } from './store/rule_store';
+import type { KnownSymbols } from './symbols';
+
+export interface AlertEngineOptions {
+  bus: Bus;
+  rules: RuleStore;
+  alerts: AlertStore;
+  symbols: KnownSymbols;
+  logger: Logger;
+  /** This service's name: the events' source, and how it recognises its own risk updates. */
+  source: string;
+  groupId: string;
+  fromBeginning: boolean;
+  defaultCooldownSeconds: number;
+  /** How often rules are re-read, so rules changed through another instance take effect. */
+  ruleRefreshMs: number;
+  /** How often events left in the outbox (the bus was away) are retried. */
+  outboxRetryMs: number;
+}
+
+/**
+ * Consumes the event stream, evaluates every enabled rule, stores the alerts and publishes
+ * `alert_triggered` / `risk_status_update` through a transactional outbox: an event's offset is
+ * committed only after its alerts are stored, and stored alerts are always announced eventually.
+ */
+export class AlertEngine {
+  private readonly evaluator: RuleEvaluator;
+  private rules: Rule[] = [];
+  private subscription: Subscription | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private flushing: Promise<void> | undefined;
+  private flushAgain = false;
+  private stopped = false;
+  /** Emits 'alert' (AlertRecord) for every newly stored alert. */
+  readonly feed = new EventEmitter();
+
+  constructor(private readonly o: AlertEngineOptions) {
+    this.evaluator = new RuleEvaluator({ defaultCooldownSeconds: o.defaultCooldownSeconds });
+    this.feed.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    await this.reloadRules();
+    // A restart must not re-fire what fired just before it: seed cooldowns from history.
+    for (const r of this.rules) {
+      if (r.last_triggered_at && needsSymbol(r.condition.type)) {
+        this.evaluator.cooldowns.markFired(r.id, r.symbol, Date.parse(r.last_triggered_at));
+      }
+    }
+    this.subscription = await this.o.bus.subscribe({
+      groupId: this.o.groupId,
+      types: [...WATCHED_EVENT_TYPES],
+      fromBeginning: this.o.fromBeginning,
+      handler: (d) => this.handle(d),
+    });
+    this.timers.push(setInterval(() => void this.reloadRules().catch((err) => this.o.logger.warn({ err: String(err) }, 'rule refresh failed')), this.o.ruleRefreshMs));
+    this.timers.push(setInterval(() => void this.flushOutbox(), this.o.outboxRetryMs));
+    for (const t of this.timers) t.unref();
+    void this.flushOutbox();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.subscription?.close();
+    this.subscription = undefined;
+    await this.flushing;
+  }
+
+  /** Applies a rule change made through this instance at once. */
+  ruleChanged(rule: Rule | undefined, id: string): void {
+    this.evaluator.forgetRule(id);
+    this.rules = this.rules.filter((r) => r.id !== id);
+    if (rule) this.rules.push(rule);
+  }
+
+  private async reloadRules(): Promise<void> {
+    const fresh = await this.o.rules.listAll();
+    const before = new Map(this.rules.map((r) => [r.id, r.updated_at]));
+    for (const r of fresh) {
+      const prev = before.get(r.id);
+      if (prev !== undefined && prev !== r.updated_at) this.evaluator.forgetRule(r.id);
+    }
+    this.rules = fresh;
+  }
+
+  private async handle(d: DeliveredEvent): Promise<void> {
+    const signal = signalFromEvent(d.event, this.o.source);
+    if (!signal) return;
+    if (signal.type === 'price') this.o.symbols.note(signal.symbol);
+    const result = this.evaluator.evaluate(signal, this.rules);
+    if (!result.firings.length && !result.riskChanges.length) return;
+
+    const records: AlertRecord[] = result.firings.map((f) => alertFromFiring(f, d.event.id));
+    const outbox: OutboxEntry[] = [
+      ...records.map((a) => toOutbox(alertTriggeredEvent(a, this.o.source))),
+      ...result.riskChanges.map((c) => toOutbox(riskStatusEvent(c, riskEventId(c, d.event.id), this.o.source))),
+    ];
+    const fresh = await this.recordUntilStored(records, outbox);
+    for (const a of fresh) {
+      this.o.logger.info({ alert_id: a.id, rule_id: a.rule_id, severity: a.severity, symbol: a.symbol, provider: a.provider }, `alert: ${a.message}`);
+      const rule = this.rules.find((r) => r.id === a.rule_id);
+      if (rule) rule.last_triggered_at = a.timestamp;
+      this.feed.emit('alert', a);
+    }
+    await this.flushOutbox();
+  }
+
+  /**
+   * The evaluator has already moved on (cooldowns, crossings), so a redelivered event would not fire
+   * again: keep trying to store while the database is away, holding the event's offset uncommitted.
+   * Only a stop gives up, and then the next consumer re-evaluates from fresh state.
+   */
+  private async recordUntilStored(records: AlertRecord[], outbox: OutboxEntry[]): Promise<AlertRecord[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.o.alerts.record(records, outbox);
+      } catch (err) {
+        if (this.stopped) throw err;
+        this.o.logger.warn({ err: String(err), attempt, alerts: records.length }, 'storing alerts failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  }
+
+  /** Publishes what the outbox holds; a failure leaves it there for the next attempt. */
+  flushOutbox(): Promise<void> {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      do {
+        this.flushAgain = false;
+        try {
+          const pending = await this.o.alerts.pendingOutbox(500);
+          if (!pending.length) break;
+          await this.o.bus.publish(pending.map((p) => ev.Event.decode(Buffer.from(p.event, 'base64'))));
+          await this.o.alerts.removeFromOutbox(pending.map((p) => p.id));
+          if (pending.length === 500) this.flushAgain = true;
+        } catch (err) {
+          this.o.logger.warn({ err: String(err) }, 'publishing alerts failed; they stay in the outbox and are retried');
+          break;
+        }
+      } while (this.flushAgain);
+    })().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+}
+
+function toOutbox(e: ev.Event): OutboxEntry {
+  return { id: e.id, event: Buffer.from(ev.Event.encode(e).finish()).toString('base64') };
+}

@@ -1,0 +1,156 @@
+import { invalid } from '../errors';
+import { CONDITION_TYPES, SEVERITIES, USER_CONDITIONS, isSystemCondition, needsSymbol, type Condition, type Severity } from './rule';
+
+/** The writable part of a rule, as a caller sends it. */
+export interface RuleDraft {
+  name: string;
+  description: string;
+  symbol: string;
+  severity: string;
+  enabled: boolean;
+  system: boolean;
+  condition: Condition | undefined;
+  cooldown_seconds: number;
+}
+
+export interface ValidRule {
+  name: string;
+  description: string;
+  symbol: string;
+  severity: Severity;
+  enabled: boolean;
+  system: boolean;
+  condition: Condition;
+  cooldown_seconds: number;
+}
+
+/** Rule fields an UpdateRule mask may name. */
+export const WRITABLE_FIELDS = ['name', 'description', 'symbol', 'severity', 'enabled', 'condition', 'cooldown_seconds'] as const;
+
+const PROVIDER_STATUSES = ['online', 'degraded', 'offline'];
+const RISK_STATUSES = ['normal', 'soft_pause', 'hard_stop'];
+
+export interface ValidationContext {
+  /** Whether market data publishes this symbol. */
+  knownSymbol: (symbol: string) => Promise<boolean>;
+  /** The caller's user id; empty for an operator. */
+  userId: string;
+}
+
+/**
+ * Checks a rule and returns it normalised, or throws INVALID_ARGUMENT with a message that says
+ * which field is wrong and what would be right. An unknown symbol is refused so that a typo cannot
+ * create a rule that never fires.
+ */
+export async function validateRule(draft: RuleDraft, ctx: ValidationContext): Promise<ValidRule> {
+  const name = (draft.name ?? '').trim();
+  if (!name) throw invalid('rule.name is required');
+  if (name.length > 200) throw invalid('rule.name must be at most 200 characters');
+
+  const c = draft.condition;
+  if (!c) throw invalid(`rule.condition is required: set one of ${CONDITION_TYPES.join(', ')}`);
+  if (!(CONDITION_TYPES as readonly string[]).includes(c.type)) throw invalid(`unknown rule condition '${c.type}'`);
+
+  const system = draft.system || isSystemCondition(c.type);
+  if (system && ctx.userId) {
+    throw invalid(`${c.type} rules are system rules, which only operators create; users may create ${USER_CONDITIONS.join(', ')}`);
+  }
+
+  const symbol = (draft.symbol ?? '').trim().toUpperCase();
+  if (needsSymbol(c.type) && !symbol) throw invalid(`rule.symbol is required for ${c.type} rules`);
+  if (symbol && c.type !== 'risk_threshold' && c.type !== 'risk_status' && !(await ctx.knownSymbol(symbol))) {
+    throw invalid(`unknown symbol '${symbol}': market data does not publish it`);
+  }
+  if (symbol && (c.type === 'rate_limit' || c.type === 'provider_status_change' || c.type === 'system_error')) {
+    throw invalid(`rule.symbol must be empty for ${c.type} rules`);
+  }
+
+  let severity: Severity = 'warning';
+  if (draft.severity) {
+    if (!(SEVERITIES as readonly string[]).includes(draft.severity)) {
+      throw invalid(`unknown rule.severity '${draft.severity}'; expected one of: ${SEVERITIES.join(', ')}`);
+    }
+    severity = draft.severity as Severity;
+  }
+
+  const cooldown = draft.cooldown_seconds ?? 0;
+  if (!Number.isInteger(cooldown) || cooldown < 0) throw invalid('rule.cooldown_seconds must be a whole number of seconds, zero or more (0 = the default)');
+
+  return {
+    name,
+    description: (draft.description ?? '').trim(),
+    symbol,
+    severity,
+    enabled: draft.enabled,
+    system,
+    condition: validateCondition(c),
+    cooldown_seconds: cooldown,
+  };
+}
+
+function validateCondition(c: Condition): Condition {
+  const positive = (field: string, v: number) => {
+    if (!Number.isFinite(v) || v <= 0) throw invalid(`condition.${c.type}.${field} must be greater than zero`);
+  };
+  const fraction = (field: string, v: number) => {
+    if (!Number.isFinite(v) || v < 0 || v >= 1) throw invalid(`condition.${c.type}.${field} must be a fraction between 0 and 1 (0.04 = 4 %), or 0 for unset`);
+  };
+  const oneOf = (field: string, v: string, allowed: string[]) => {
+    if (!allowed.includes(v)) throw invalid(`condition.${c.type}.${field} '${v}' is not one of: ${allowed.join(', ')}`);
+  };
+  switch (c.type) {
+    case 'price_above':
+    case 'price_below':
+      positive('price', c.price);
+      return { ...c };
+    case 'percent_move': {
+      positive('percent', c.percent);
+      if (!Number.isInteger(c.window_seconds) || c.window_seconds <= 0) {
+        throw invalid(`condition.percent_move.window_seconds must be a positive whole number of seconds, got ${c.window_seconds}`);
+      }
+      const direction = c.direction || 'either';
+      oneOf('direction', direction, ['up', 'down', 'either']);
+      return { ...c, direction };
+    }
+    case 'prediction_crossing': {
+      positive('level', c.level);
+      const direction = c.direction || 'either';
+      oneOf('direction', direction, ['above', 'below', 'either']);
+      if (c.horizon_seconds < 0) throw invalid('condition.prediction_crossing.horizon_seconds must not be negative');
+      return { ...c, direction };
+    }
+    case 'prediction_interval_exit':
+      if (c.horizon_seconds < 0) throw invalid('condition.prediction_interval_exit.horizon_seconds must not be negative');
+      return { ...c };
+    case 'risk_threshold': {
+      fraction('drawdown_soft_pause', c.drawdown_soft_pause);
+      fraction('drawdown_hard_stop', c.drawdown_hard_stop);
+      fraction('daily_loss_soft_pause', c.daily_loss_soft_pause);
+      fraction('daily_loss_hard_stop', c.daily_loss_hard_stop);
+      if (!c.drawdown_soft_pause && !c.drawdown_hard_stop && !c.daily_loss_soft_pause && !c.daily_loss_hard_stop) {
+        throw invalid('condition.risk_threshold needs at least one of drawdown_soft_pause, drawdown_hard_stop, daily_loss_soft_pause, daily_loss_hard_stop');
+      }
+      if (c.drawdown_soft_pause && c.drawdown_hard_stop && c.drawdown_soft_pause >= c.drawdown_hard_stop) {
+        throw invalid('condition.risk_threshold.drawdown_soft_pause must be below drawdown_hard_stop');
+      }
+      if (c.daily_loss_soft_pause && c.daily_loss_hard_stop && c.daily_loss_soft_pause >= c.daily_loss_hard_stop) {
+        throw invalid('condition.risk_threshold.daily_loss_soft_pause must be below daily_loss_hard_stop');
+      }
+      return { ...c };
+    }
+    case 'risk_status':
+      c.statuses.forEach((s) => oneOf('statuses', s, RISK_STATUSES));
+      return { ...c, statuses: [...c.statuses] };
+    case 'rate_limit': {
+      const percentage = c.percentage || 80;
+      if (!(percentage > 0 && percentage <= 100)) throw invalid('condition.rate_limit.percentage must be between 0 and 100');
+      return { ...c, percentage };
+    }
+    case 'provider_status_change':
+      c.new_statuses.forEach((s) => oneOf('new_statuses', s, PROVIDER_STATUSES));
+      return { ...c, new_statuses: [...c.new_statuses] };
+    case 'data_quality_issue':
+    case 'system_error':
+      return { ...c };
+  }
+}

@@ -1,0 +1,124 @@
+import { market } from '@marketpulse/proto';
+import {
+  HealthMonitor,
+  createBus,
+  createClient,
+  createLogger,
+  openDatabase,
+  startGrpcServer,
+  type Bus,
+  type Database,
+  type Logger,
+} from '@marketpulse/runtime';
+import { AlertingApi } from './alerting_api';
+import type { AlertingConfig } from './config';
+import { AlertEngine } from './engine';
+import { alertingService } from './grpc/alerting_server';
+import { AlertStore } from './store/alert_store';
+import { migrations } from './store/migrations';
+import { RuleStore } from './store/rule_store';
+import { KnownSymbols } from './symbols';
+import { ensureSystemRules } from './system_rules';
+
+export interface AlertingDeps {
+  bus?: Bus;
+  db?: Database;
+  logger?: Logger;
+}
+
+export interface AlertingHandle {
+  /** The bound gRPC port (useful with GRPC_PORT=0). */
+  port: number;
+  api: AlertingApi;
+  engine: AlertEngine;
+  health: HealthMonitor;
+  close(): Promise<void>;
+}
+
+export async function startAlerting(config: AlertingConfig, deps: AlertingDeps = {}): Promise<AlertingHandle> {
+  const logger = deps.logger ?? createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
+  const bus = deps.bus ?? createBus(config, logger);
+  const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, logger }));
+  const owned: (() => Promise<void>)[] = [];
+  if (!deps.db) owned.push(() => db.close());
+  if (!deps.bus) owned.push(() => bus.close());
+
+  try {
+    await db.migrate(migrations);
+    const rules = new RuleStore(db);
+    const alerts = new AlertStore(db);
+    if (config.ALERT_SYSTEM_RULES) {
+      const created = await ensureSystemRules(rules);
+      if (created) logger.info({ created }, 'built-in system rules created');
+    }
+
+    let marketData: market.MarketDataServiceClient | undefined;
+    if (config.MARKET_DATA_ADDR) {
+      marketData = createClient(market.MarketDataServiceClient, config.MARKET_DATA_ADDR, { deadlineMs: 3000 });
+      owned.unshift(async () => marketData?.close());
+    }
+    const lookup = marketData
+      ? () =>
+          new Promise<string[]>((resolve, reject) =>
+            marketData!.listSymbols({ asset_class: '' }, (err, res) => (err ? reject(err) : resolve(res.symbols.map((s) => s.symbol)))),
+          )
+      : undefined;
+    const symbols = new KnownSymbols(
+      config.ALERT_KNOWN_SYMBOLS.split(',').map((s) => s.trim()).filter(Boolean),
+      lookup,
+    );
+
+    const engine = new AlertEngine({
+      bus,
+      rules,
+      alerts,
+      symbols,
+      logger,
+      source: config.SERVICE_NAME,
+      groupId: config.ALERT_CONSUMER_GROUP ?? config.SERVICE_NAME,
+      fromBeginning: config.ALERT_CONSUME_FROM_BEGINNING,
+      defaultCooldownSeconds: config.ALERT_DEFAULT_COOLDOWN_SECONDS,
+      ruleRefreshMs: config.ALERT_RULE_REFRESH_MS,
+      outboxRetryMs: config.ALERT_OUTBOX_RETRY_MS,
+    });
+    const api = new AlertingApi(rules, alerts, engine, symbols);
+
+    const server = await startGrpcServer({
+      port: config.GRPC_PORT,
+      host: config.GRPC_HOST,
+      services: [alertingService(api, logger)],
+      initialStatus: 'NOT_SERVING',
+      logger,
+    });
+    owned.unshift(() => server.close());
+
+    const health = new HealthMonitor({
+      components: [
+        { name: 'bus', check: () => bus.health() },
+        { name: 'database', check: () => db.health() },
+      ],
+      intervalMs: config.HEALTH_CHECK_INTERVAL_MS,
+      logger,
+      grpcHealth: server.health,
+    });
+    await engine.start();
+    owned.unshift(() => engine.stop());
+    await health.start();
+    owned.unshift(async () => health.stop());
+
+    return {
+      port: server.port,
+      api,
+      engine,
+      health,
+      close: async () => {
+        for (const step of owned.splice(0)) {
+          await step().catch((err: unknown) => logger.warn({ err: String(err) }, 'error while stopping alerting'));
+        }
+      },
+    };
+  } catch (err) {
+    for (const step of owned.splice(0)) await step().catch(() => {});
+    throw err;
+  }
+}

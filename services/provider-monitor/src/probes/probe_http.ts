@@ -1,0 +1,64 @@
+import type { ProviderDefinition } from '../registry/provider_definition';
+import { failure, type Probe, type ProbeResult } from './probe';
+
+/** Checks an HTTP API by requesting its health-check URL within the provider's timeout. */
+export class HttpProbe implements Probe {
+  constructor(private readonly def: ProviderDefinition) {}
+
+  async check(): Promise<ProbeResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+    const headers: Record<string, string> = { ...this.def.headers };
+    const key = this.def.api_key_env ? process.env[this.def.api_key_env] : undefined;
+    if (key && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.authorization = `Bearer ${key}`;
+    let res: Response;
+    let body: string;
+    try {
+      res = await fetch(this.def.endpoint, { method: this.def.method, headers, signal: AbortSignal.timeout(this.def.timeout_ms), redirect: 'follow' });
+      body = await res.text();
+    } catch (err) {
+      const e = err as Error;
+      if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+        return failure(elapsed(), 'timeout', `no response within ${this.def.timeout_ms} ms from ${this.def.endpoint}`);
+      }
+      const cause = (e as Error & { cause?: { code?: string; message?: string } }).cause;
+      return failure(elapsed(), 'connection_error', `cannot reach ${this.def.endpoint}: ${cause?.code ?? cause?.message ?? e.message}`);
+    }
+    const latency = elapsed();
+    const upstreamUsed = usedFromHeaders(res.headers);
+    const healthy = this.def.expect_status.length ? this.def.expect_status.includes(res.status) : res.status >= 200 && res.status < 400;
+    if (!healthy) {
+      const type = res.status === 429 ? 'rate_limit' : res.status === 401 || res.status === 403 ? 'auth_error' : 'http_error';
+      return failure(latency, type, `HTTP ${res.status} ${res.statusText} from ${this.def.endpoint}`.trim(), { http_status_code: res.status, upstream_used: upstreamUsed });
+    }
+    return {
+      ok: true,
+      latency_ms: latency,
+      connection_status: 'success',
+      http_status_code: res.status,
+      error_type: '',
+      error_message: '',
+      calls: 1,
+      upstream_used: upstreamUsed,
+      record_count: countRecords(body),
+      reported_status: undefined,
+    };
+  }
+}
+
+function usedFromHeaders(h: Headers): number | undefined {
+  const limit = Number(h.get('x-ratelimit-limit'));
+  const remaining = Number(h.get('x-ratelimit-remaining'));
+  if (!h.has('x-ratelimit-limit') || !h.has('x-ratelimit-remaining') || !Number.isFinite(limit) || !Number.isFinite(remaining)) return undefined;
+  return Math.max(0, limit - remaining);
+}
+
+/** A JSON array counts its items; anything else is one record. */
+function countRecords(body: string): number {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return Array.isArray(parsed) ? parsed.length : 1;
+  } catch {
+    return body.length ? 1 : 0;
+  }
+}

@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Scheduler, UnknownJobError } from './scheduler';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let scheduler: Scheduler;
+afterEach(() => scheduler?.stop());
+
+describe('Scheduler', () => {
+  it('runs jobs on their interval and reports their status', async () => {
+    scheduler = new Scheduler();
+    let runs = 0;
+    scheduler.add({ id: 'tick', name: 'Tick', interval_ms: 40, run: async () => void runs++ });
+    scheduler.start();
+    await sleep(150);
+    expect(runs).toBeGreaterThanOrEqual(2);
+    const [job] = scheduler.status().jobs;
+    expect(job).toMatchObject({ id: 'tick', interval_seconds: 0.04, last_status: 'success', run_count: runs });
+    expect(job.next_run).toBeDefined();
+  });
+
+  it('runs a triggered job at once, long before its interval', async () => {
+    scheduler = new Scheduler();
+    let runs = 0;
+    scheduler.add({ id: 'slow', name: 'Slow', interval_ms: 3_600_000, run: async () => void runs++ });
+    scheduler.start();
+    const status = await scheduler.trigger('slow');
+    expect(runs).toBe(1);
+    expect(status).toMatchObject({ run_count: 1, last_status: 'success' });
+  });
+
+  it('records failures without stopping the job and never overlaps a run', async () => {
+    const errors: string[] = [];
+    scheduler = new Scheduler((id) => errors.push(id));
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    scheduler.add({
+      id: 'flaky',
+      name: 'Flaky',
+      interval_ms: 1_000_000,
+      run: async () => {
+        concurrent++;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        await sleep(20);
+        concurrent--;
+        throw new Error('upstream down');
+      },
+    });
+    await Promise.all([scheduler.trigger('flaky'), scheduler.trigger('flaky')]);
+    expect(maxConcurrent).toBe(1);
+    expect(scheduler.status().jobs[0]).toMatchObject({ run_count: 1, error_count: 1, last_status: 'error', last_error: 'upstream down' });
+    expect(errors).toEqual(['flaky']);
+  });
+
+  it('refuses an unknown job with the known ones listed', async () => {
+    scheduler = new Scheduler();
+    scheduler.add({ id: 'a', name: 'A', interval_ms: 1000, run: async () => {} });
+    await expect(scheduler.trigger('b')).rejects.toThrow(UnknownJobError);
+    await expect(scheduler.trigger('b')).rejects.toThrow('known jobs: a');
+  });
+});
