@@ -1,0 +1,13 @@
+export { startMarketData, type MarketDataDeps, type MarketDataHandle } from './service';
+export { marketDataConfigSchema, loadConfig, PROVIDERS, type MarketDataConfig, type ProviderName } from './config';
+export { MarketDataEngine } from './engine';
+export { EventPublisher } from './publisher';
+export { SimulatedMarket, SimulatedProvider, type SimulatedFeedOptions } from './providers/simulated';
+export { ReplayProvider, type ReplayFeedOptions } from './providers/replay';
+export { BinanceProtocol } from './providers/binance';
+export { CoinbaseProtocol } from './providers/coinbase';
+export { WebSocketFeedProvider, type ExchangeProtocol, type WebSocketFeedOptions } from './providers/websocket_feed';
+export { createProvider } from './providers/create_provider';
+export type { MarketDataProvider, TickSink } from './providers/provider';
+export type { ProviderStats } from './providers/provider_stats';
+export type { Tick } from './tick';

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Tick } from '../tick';
+import { BinanceProtocol } from './binance';
+import { fixtureMessages, startExchangeTestServer, waitFor, type ExchangeTestServer } from './exchange_server.testkit';
+import { WebSocketFeedProvider } from './websocket_feed';
+
+describe('Binance adapter', () => {
+  let server: ExchangeTestServer | undefined;
+  let provider: WebSocketFeedProvider | undefined;
+  afterEach(async () => {
+    await provider?.stop();
+    await server?.close();
+  });
+
+  const start = async (messages: string[]) => {
+    server = await startExchangeTestServer(messages);
+    provider = new WebSocketFeedProvider(new BinanceProtocol(['AAPL', 'BTC-USD', 'ETH-USD']), {
+      baseUrl: server.url, reconnectMinMs: 20, reconnectMaxMs: 100, idleTimeoutMs: 10_000,
+    });
+    const ticks: Tick[] = [];
+    await provider.start((t) => ticks.push(t));
+    return ticks;
+  };
+
+  it('subscribes to trade and book streams of the listed pairs and maps trades to ticks', async () => {
+    const ticks = await start(fixtureMessages('binance_combined_stream.ndjson'));
+    await waitFor(() => ticks.length === 5);
+    expect(server!.paths[0]).toBe('/stream?streams=btcusdt@trade/btcusdt@bookTicker/ethusdt@trade/ethusdt@bookTicker');
+    expect(provider!.symbols()).toEqual(['BTC-USD', 'ETH-USD']);
+    expect(ticks.map((t) => [t.symbol, t.price])).toEqual([
+      ['BTC-USD', 67010.15], ['ETH-USD', 3781.44], ['BTC-USD', 67010.2], ['ETH-USD', 3781.45], ['BTC-USD', 67011.1],
+    ]);
+    expect(ticks[0]).toEqual({ symbol: 'BTC-USD', price: 67010.15, bid: 67010.1, ask: 67010.2, volume: 0.0125, timeMs: 1717000000121, provider: 'binance' });
+    // No book ticker seen yet for ETH: quoted at the trade price; then from the book.
+    expect(ticks[1]).toMatchObject({ bid: 3781.44, ask: 3781.44 });
+    expect(ticks[3]).toMatchObject({ bid: 3781.43, ask: 3781.45 });
+    expect(ticks[4]).toMatchObject({ bid: 67011.0, ask: 67011.1, volume: 0.25 });
+    const stats = provider!.stats();
+    expect(stats).toMatchObject({ connected: true, failures: 0, ticks: 5 });
+    expect(stats.calls).toBe(1 + 8); // connection + messages
+  });
+
+  it('counts unreadable messages as failures and keeps going', async () => {
+    const ticks = await start(['{not json', ...fixtureMessages('binance_combined_stream.ndjson').slice(0, 2)]);
+    await waitFor(() => ticks.length === 1);
+    expect(provider!.stats()).toMatchObject({ failures: 1 });
+    expect(provider!.stats().lastError).not.toBe('');
+  });
+
+  it('reconnects after the exchange drops the connection', async () => {
+    const ticks = await start(fixtureMessages('binance_combined_stream.ndjson').slice(0, 2));
+    await waitFor(() => ticks.length === 1);
+    server!.sockets[0].terminate();
+    await waitFor(() => ticks.length === 2);
+    expect(server!.paths).toHaveLength(2);
+  });
+});

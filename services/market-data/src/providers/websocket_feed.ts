@@ -1,0 +1,125 @@
+import WebSocket from 'ws';
+import type { Tick } from '../tick';
+import type { MarketDataProvider, TickSink } from './provider';
+import { ProviderStatsRecorder, type ProviderStats } from './provider_stats';
+
+/** What one exchange's public stream needs beyond the shared connection handling. */
+export interface ExchangeProtocol {
+  readonly name: string;
+  /** Symbols (ours, e.g. BTC-USD) the exchange stream will price. */
+  symbols(): string[];
+  /** Full URL to connect to, from the configured base URL. */
+  url(baseUrl: string): string;
+  /** Messages to send once connected (subscriptions). */
+  subscribeMessages(): string[];
+  /** Ticks carried by one message, and the exchange's event time when the message has one. */
+  parse(data: string): ParsedMessage;
+}
+
+export interface ParsedMessage {
+  ticks: Tick[];
+  eventTimeMs?: number;
+  /** An error the exchange reported in-band (e.g. a refused subscription). */
+  error?: string;
+}
+
+export interface WebSocketFeedOptions {
+  baseUrl: string;
+  /** Reconnect delays grow from min to max (doubling) while connections keep failing. */
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** The connection is dropped and re-opened when no message arrives for this long. */
+  idleTimeoutMs: number;
+}
+
+/** One public exchange stream: connects, subscribes, maps messages to ticks, reconnects. */
+export class WebSocketFeedProvider implements MarketDataProvider {
+  readonly liveClock = true;
+  readonly name: string;
+  private readonly recorder: ProviderStatsRecorder;
+  private socket: WebSocket | undefined;
+  private stopped = false;
+  private reconnectDelayMs: number;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly protocol: ExchangeProtocol, private readonly options: WebSocketFeedOptions) {
+    this.name = protocol.name;
+    this.recorder = new ProviderStatsRecorder(protocol.name);
+    this.reconnectDelayMs = options.reconnectMinMs;
+  }
+
+  symbols(): string[] {
+    return this.protocol.symbols();
+  }
+
+  async start(sink: TickSink): Promise<void> {
+    this.stopped = false;
+    this.connect(sink);
+  }
+
+  private connect(sink: TickSink): void {
+    const socket = new WebSocket(this.protocol.url(this.options.baseUrl), { perMessageDeflate: false });
+    this.socket = socket;
+    const connectStartedMs = Date.now();
+    socket.on('open', () => {
+      this.recorder.call(Date.now() - connectStartedMs, 0);
+      this.reconnectDelayMs = this.options.reconnectMinMs;
+      this.recorder.setConnected(true);
+      for (const message of this.protocol.subscribeMessages()) socket.send(message);
+      this.touch(socket);
+    });
+    socket.on('message', (data: WebSocket.RawData) => {
+      const receivedMs = Date.now();
+      this.touch(socket);
+      let parsed: ParsedMessage;
+      try {
+        parsed = this.protocol.parse(data.toString());
+      } catch (error) {
+        this.recorder.failure(error);
+        return;
+      }
+      if (parsed.error !== undefined) {
+        this.recorder.failure(new Error(parsed.error));
+        return;
+      }
+      this.recorder.call(parsed.eventTimeMs === undefined ? 0 : receivedMs - parsed.eventTimeMs, parsed.ticks.length);
+      for (const tick of parsed.ticks) sink(tick);
+    });
+    socket.on('error', (error) => this.recorder.failure(error));
+    socket.on('close', () => {
+      this.recorder.setConnected(false);
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      if (this.stopped || this.socket !== socket) return;
+      this.reconnectTimer = setTimeout(() => this.connect(sink), this.reconnectDelayMs);
+      this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, this.options.reconnectMaxMs);
+    });
+  }
+
+  private touch(socket: WebSocket): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.recorder.failure(new Error(`no message from ${this.name} for ${this.options.idleTimeoutMs} ms; reconnecting`));
+      socket.terminate();
+    }, this.options.idleTimeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket && socket.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.terminate();
+      });
+    }
+    this.recorder.setConnected(false);
+  }
+
+  stats(): ProviderStats {
+    return this.recorder.snapshot();
+  }
+}
