@@ -79,7 +79,8 @@ export interface DataQualityIssue {
   id: string;
   /**
    * "gap" (missing ticks), "outlier" (price far from recent ones), "stale_feed" (no update for
-   * too long), "crossed_quote" (bid above ask), "invalid_value" (non-positive price/volume).
+   * too long), "crossed_quote" (bid above ask), "out_of_order" (a timestamp older than the last one),
+   * "invalid_value" (non-positive price/volume).
    */
   kind: string;
   symbol: string;

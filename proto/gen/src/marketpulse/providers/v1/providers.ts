@@ -85,7 +85,34 @@ export interface SystemMetrics {
   total_failures_hour: number;
   /** "healthy", "degraded", "unhealthy" or "unknown". */
   system_health: string;
-  timestamp?: string | undefined;
+  timestamp?:
+    | string
+    | undefined;
+  /** The monitoring process itself and the host it runs on, sampled with each snapshot. */
+  process?: ProcessMetrics | undefined;
+  host?: HostMetrics | undefined;
+}
+
+export interface ProcessMetrics {
+  pid: number;
+  uptime_seconds: string;
+  cpu_percent: number;
+  rss_bytes: string;
+  heap_used_bytes: string;
+  heap_total_bytes: string;
+  event_loop_delay_p99_ms: number;
+  active_handles: number;
+}
+
+export interface HostMetrics {
+  hostname: string;
+  platform: string;
+  cpus: number;
+  load_average: number[];
+  memory_total_bytes: string;
+  memory_free_bytes: string;
+  memory_used_percent: number;
+  uptime_seconds: string;
 }
 
 /**
@@ -1013,6 +1040,8 @@ function createBaseSystemMetrics(): SystemMetrics {
     total_failures_hour: 0,
     system_health: "",
     timestamp: undefined,
+    process: undefined,
+    host: undefined,
   };
 }
 
@@ -1044,6 +1073,12 @@ export const SystemMetrics: MessageFns<SystemMetrics> = {
     }
     if (message.timestamp !== undefined) {
       Timestamp.encode(toTimestamp(message.timestamp), writer.uint32(74).fork()).join();
+    }
+    if (message.process !== undefined) {
+      ProcessMetrics.encode(message.process, writer.uint32(82).fork()).join();
+    }
+    if (message.host !== undefined) {
+      HostMetrics.encode(message.host, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1133,6 +1168,22 @@ export const SystemMetrics: MessageFns<SystemMetrics> = {
             message.timestamp = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.process = ProcessMetrics.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.host = HostMetrics.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1156,6 +1207,8 @@ export const SystemMetrics: MessageFns<SystemMetrics> = {
       total_failures_hour: isSet(object.total_failures_hour) ? globalThis.Number(object.total_failures_hour) : 0,
       system_health: isSet(object.system_health) ? globalThis.String(object.system_health) : "",
       timestamp: isSet(object.timestamp) ? globalThis.String(object.timestamp) : undefined,
+      process: isSet(object.process) ? ProcessMetrics.fromJSON(object.process) : undefined,
+      host: isSet(object.host) ? HostMetrics.fromJSON(object.host) : undefined,
     };
   },
 
@@ -1188,6 +1241,12 @@ export const SystemMetrics: MessageFns<SystemMetrics> = {
     if (message.timestamp !== undefined) {
       obj.timestamp = message.timestamp;
     }
+    if (message.process !== undefined) {
+      obj.process = ProcessMetrics.toJSON(message.process);
+    }
+    if (message.host !== undefined) {
+      obj.host = HostMetrics.toJSON(message.host);
+    }
     return obj;
   },
 
@@ -1205,6 +1264,410 @@ export const SystemMetrics: MessageFns<SystemMetrics> = {
     message.total_failures_hour = object.total_failures_hour ?? 0;
     message.system_health = object.system_health ?? "";
     message.timestamp = object.timestamp ?? undefined;
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessMetrics.fromPartial(object.process)
+      : undefined;
+    message.host = (object.host !== undefined && object.host !== null)
+      ? HostMetrics.fromPartial(object.host)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseProcessMetrics(): ProcessMetrics {
+  return {
+    pid: 0,
+    uptime_seconds: "0",
+    cpu_percent: 0,
+    rss_bytes: "0",
+    heap_used_bytes: "0",
+    heap_total_bytes: "0",
+    event_loop_delay_p99_ms: 0,
+    active_handles: 0,
+  };
+}
+
+export const ProcessMetrics: MessageFns<ProcessMetrics> = {
+  encode(message: ProcessMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pid !== 0) {
+      writer.uint32(8).int32(message.pid);
+    }
+    if (message.uptime_seconds !== "0") {
+      writer.uint32(16).int64(message.uptime_seconds);
+    }
+    if (message.cpu_percent !== 0) {
+      writer.uint32(25).double(message.cpu_percent);
+    }
+    if (message.rss_bytes !== "0") {
+      writer.uint32(32).int64(message.rss_bytes);
+    }
+    if (message.heap_used_bytes !== "0") {
+      writer.uint32(40).int64(message.heap_used_bytes);
+    }
+    if (message.heap_total_bytes !== "0") {
+      writer.uint32(48).int64(message.heap_total_bytes);
+    }
+    if (message.event_loop_delay_p99_ms !== 0) {
+      writer.uint32(57).double(message.event_loop_delay_p99_ms);
+    }
+    if (message.active_handles !== 0) {
+      writer.uint32(64).int32(message.active_handles);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pid = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.uptime_seconds = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.cpu_percent = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.rss_bytes = reader.int64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.heap_used_bytes = reader.int64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.heap_total_bytes = reader.int64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.event_loop_delay_p99_ms = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.active_handles = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessMetrics {
+    return {
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      uptime_seconds: isSet(object.uptime_seconds) ? globalThis.String(object.uptime_seconds) : "0",
+      cpu_percent: isSet(object.cpu_percent) ? globalThis.Number(object.cpu_percent) : 0,
+      rss_bytes: isSet(object.rss_bytes) ? globalThis.String(object.rss_bytes) : "0",
+      heap_used_bytes: isSet(object.heap_used_bytes) ? globalThis.String(object.heap_used_bytes) : "0",
+      heap_total_bytes: isSet(object.heap_total_bytes) ? globalThis.String(object.heap_total_bytes) : "0",
+      event_loop_delay_p99_ms: isSet(object.event_loop_delay_p99_ms)
+        ? globalThis.Number(object.event_loop_delay_p99_ms)
+        : 0,
+      active_handles: isSet(object.active_handles) ? globalThis.Number(object.active_handles) : 0,
+    };
+  },
+
+  toJSON(message: ProcessMetrics): unknown {
+    const obj: any = {};
+    if (message.pid !== undefined) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.uptime_seconds !== undefined) {
+      obj.uptime_seconds = message.uptime_seconds;
+    }
+    if (message.cpu_percent !== undefined) {
+      obj.cpu_percent = floatToJson(message.cpu_percent);
+    }
+    if (message.rss_bytes !== undefined) {
+      obj.rss_bytes = message.rss_bytes;
+    }
+    if (message.heap_used_bytes !== undefined) {
+      obj.heap_used_bytes = message.heap_used_bytes;
+    }
+    if (message.heap_total_bytes !== undefined) {
+      obj.heap_total_bytes = message.heap_total_bytes;
+    }
+    if (message.event_loop_delay_p99_ms !== undefined) {
+      obj.event_loop_delay_p99_ms = floatToJson(message.event_loop_delay_p99_ms);
+    }
+    if (message.active_handles !== undefined) {
+      obj.active_handles = Math.round(message.active_handles);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProcessMetrics>, I>>(base?: I): ProcessMetrics {
+    return ProcessMetrics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProcessMetrics>, I>>(object: I): ProcessMetrics {
+    const message = createBaseProcessMetrics();
+    message.pid = object.pid ?? 0;
+    message.uptime_seconds = object.uptime_seconds ?? "0";
+    message.cpu_percent = object.cpu_percent ?? 0;
+    message.rss_bytes = object.rss_bytes ?? "0";
+    message.heap_used_bytes = object.heap_used_bytes ?? "0";
+    message.heap_total_bytes = object.heap_total_bytes ?? "0";
+    message.event_loop_delay_p99_ms = object.event_loop_delay_p99_ms ?? 0;
+    message.active_handles = object.active_handles ?? 0;
+    return message;
+  },
+};
+
+function createBaseHostMetrics(): HostMetrics {
+  return {
+    hostname: "",
+    platform: "",
+    cpus: 0,
+    load_average: [],
+    memory_total_bytes: "0",
+    memory_free_bytes: "0",
+    memory_used_percent: 0,
+    uptime_seconds: "0",
+  };
+}
+
+export const HostMetrics: MessageFns<HostMetrics> = {
+  encode(message: HostMetrics, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hostname !== "") {
+      writer.uint32(10).string(message.hostname);
+    }
+    if (message.platform !== "") {
+      writer.uint32(18).string(message.platform);
+    }
+    if (message.cpus !== 0) {
+      writer.uint32(24).int32(message.cpus);
+    }
+    if (message.load_average.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.load_average) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.memory_total_bytes !== "0") {
+      writer.uint32(40).int64(message.memory_total_bytes);
+    }
+    if (message.memory_free_bytes !== "0") {
+      writer.uint32(48).int64(message.memory_free_bytes);
+    }
+    if (message.memory_used_percent !== 0) {
+      writer.uint32(57).double(message.memory_used_percent);
+    }
+    if (message.uptime_seconds !== "0") {
+      writer.uint32(64).int64(message.uptime_seconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostMetrics {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostMetrics();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hostname = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.platform = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cpus = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag === 33) {
+              message.load_average.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.load_average.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.memory_total_bytes = reader.int64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.memory_free_bytes = reader.int64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.memory_used_percent = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.uptime_seconds = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HostMetrics {
+    return {
+      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
+      platform: isSet(object.platform) ? globalThis.String(object.platform) : "",
+      cpus: isSet(object.cpus) ? globalThis.Number(object.cpus) : 0,
+      load_average: globalThis.Array.isArray(object?.load_average)
+        ? object.load_average.map((e: any) => globalThis.Number(e))
+        : [],
+      memory_total_bytes: isSet(object.memory_total_bytes) ? globalThis.String(object.memory_total_bytes) : "0",
+      memory_free_bytes: isSet(object.memory_free_bytes) ? globalThis.String(object.memory_free_bytes) : "0",
+      memory_used_percent: isSet(object.memory_used_percent) ? globalThis.Number(object.memory_used_percent) : 0,
+      uptime_seconds: isSet(object.uptime_seconds) ? globalThis.String(object.uptime_seconds) : "0",
+    };
+  },
+
+  toJSON(message: HostMetrics): unknown {
+    const obj: any = {};
+    if (message.hostname !== undefined) {
+      obj.hostname = message.hostname;
+    }
+    if (message.platform !== undefined) {
+      obj.platform = message.platform;
+    }
+    if (message.cpus !== undefined) {
+      obj.cpus = Math.round(message.cpus);
+    }
+    if (message.load_average?.length) {
+      obj.load_average = message.load_average.map((e) => floatToJson(e));
+    }
+    if (message.memory_total_bytes !== undefined) {
+      obj.memory_total_bytes = message.memory_total_bytes;
+    }
+    if (message.memory_free_bytes !== undefined) {
+      obj.memory_free_bytes = message.memory_free_bytes;
+    }
+    if (message.memory_used_percent !== undefined) {
+      obj.memory_used_percent = floatToJson(message.memory_used_percent);
+    }
+    if (message.uptime_seconds !== undefined) {
+      obj.uptime_seconds = message.uptime_seconds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HostMetrics>, I>>(base?: I): HostMetrics {
+    return HostMetrics.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HostMetrics>, I>>(object: I): HostMetrics {
+    const message = createBaseHostMetrics();
+    message.hostname = object.hostname ?? "";
+    message.platform = object.platform ?? "";
+    message.cpus = object.cpus ?? 0;
+    message.load_average = object.load_average?.map((e) => e) || [];
+    message.memory_total_bytes = object.memory_total_bytes ?? "0";
+    message.memory_free_bytes = object.memory_free_bytes ?? "0";
+    message.memory_used_percent = object.memory_used_percent ?? 0;
+    message.uptime_seconds = object.uptime_seconds ?? "0";
     return message;
   },
 };

@@ -185,6 +185,22 @@ export interface GetFailureAnalyticsResponse {
   /** Newest first (log_type "failure"). */
   recent_failures: LogEntry[];
   remediation_suggestions: RemediationSuggestion[];
+  /** Transitions to offline in the window, newest first, with when the provider came back. */
+  recent_outages: Outage[];
+}
+
+export interface Outage {
+  provider: string;
+  started_at?:
+    | string
+    | undefined;
+  /** Unset while the provider is still offline. */
+  ended_at?:
+    | string
+    | undefined;
+  /** Up to now when the outage is still going on. */
+  duration_seconds: number;
+  previous_status: string;
 }
 
 export interface GetConfigStatsRequest {
@@ -2347,6 +2363,7 @@ function createBaseGetFailureAnalyticsResponse(): GetFailureAnalyticsResponse {
     top_failing_providers: [],
     recent_failures: [],
     remediation_suggestions: [],
+    recent_outages: [],
   };
 }
 
@@ -2369,6 +2386,9 @@ export const GetFailureAnalyticsResponse: MessageFns<GetFailureAnalyticsResponse
     }
     for (const v of message.remediation_suggestions) {
       RemediationSuggestion.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.recent_outages) {
+      Outage.encode(v!, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -2434,6 +2454,14 @@ export const GetFailureAnalyticsResponse: MessageFns<GetFailureAnalyticsResponse
             message.remediation_suggestions.push(RemediationSuggestion.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.recent_outages.push(Outage.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2462,6 +2490,9 @@ export const GetFailureAnalyticsResponse: MessageFns<GetFailureAnalyticsResponse
       remediation_suggestions: globalThis.Array.isArray(object?.remediation_suggestions)
         ? object.remediation_suggestions.map((e: any) => RemediationSuggestion.fromJSON(e))
         : [],
+      recent_outages: globalThis.Array.isArray(object?.recent_outages)
+        ? object.recent_outages.map((e: any) => Outage.fromJSON(e))
+        : [],
     };
   },
 
@@ -2485,6 +2516,9 @@ export const GetFailureAnalyticsResponse: MessageFns<GetFailureAnalyticsResponse
     if (message.remediation_suggestions?.length) {
       obj.remediation_suggestions = message.remediation_suggestions.map((e) => RemediationSuggestion.toJSON(e));
     }
+    if (message.recent_outages?.length) {
+      obj.recent_outages = message.recent_outages.map((e) => Outage.toJSON(e));
+    }
     return obj;
   },
 
@@ -2500,6 +2534,140 @@ export const GetFailureAnalyticsResponse: MessageFns<GetFailureAnalyticsResponse
     message.recent_failures = object.recent_failures?.map((e) => LogEntry.fromPartial(e)) || [];
     message.remediation_suggestions =
       object.remediation_suggestions?.map((e) => RemediationSuggestion.fromPartial(e)) || [];
+    message.recent_outages = object.recent_outages?.map((e) => Outage.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseOutage(): Outage {
+  return { provider: "", started_at: undefined, ended_at: undefined, duration_seconds: 0, previous_status: "" };
+}
+
+export const Outage: MessageFns<Outage> = {
+  encode(message: Outage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    if (message.started_at !== undefined) {
+      Timestamp.encode(toTimestamp(message.started_at), writer.uint32(18).fork()).join();
+    }
+    if (message.ended_at !== undefined) {
+      Timestamp.encode(toTimestamp(message.ended_at), writer.uint32(26).fork()).join();
+    }
+    if (message.duration_seconds !== 0) {
+      writer.uint32(33).double(message.duration_seconds);
+    }
+    if (message.previous_status !== "") {
+      writer.uint32(42).string(message.previous_status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Outage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOutage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.started_at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ended_at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.duration_seconds = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.previous_status = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Outage {
+    return {
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      started_at: isSet(object.started_at) ? globalThis.String(object.started_at) : undefined,
+      ended_at: isSet(object.ended_at) ? globalThis.String(object.ended_at) : undefined,
+      duration_seconds: isSet(object.duration_seconds) ? globalThis.Number(object.duration_seconds) : 0,
+      previous_status: isSet(object.previous_status) ? globalThis.String(object.previous_status) : "",
+    };
+  },
+
+  toJSON(message: Outage): unknown {
+    const obj: any = {};
+    if (message.provider !== undefined) {
+      obj.provider = message.provider;
+    }
+    if (message.started_at !== undefined) {
+      obj.started_at = message.started_at;
+    }
+    if (message.ended_at !== undefined) {
+      obj.ended_at = message.ended_at;
+    }
+    if (message.duration_seconds !== undefined) {
+      obj.duration_seconds = floatToJson(message.duration_seconds);
+    }
+    if (message.previous_status !== undefined) {
+      obj.previous_status = message.previous_status;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Outage>, I>>(base?: I): Outage {
+    return Outage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Outage>, I>>(object: I): Outage {
+    const message = createBaseOutage();
+    message.provider = object.provider ?? "";
+    message.started_at = object.started_at ?? undefined;
+    message.ended_at = object.ended_at ?? undefined;
+    message.duration_seconds = object.duration_seconds ?? 0;
+    message.previous_status = object.previous_status ?? "";
     return message;
   },
 };
