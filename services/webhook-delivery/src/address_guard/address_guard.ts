@@ -1,0 +1,83 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { WebhookError } from '../errors';
+import { classifyAddress } from './address_ranges';
+
+export interface AddressGuardOptions {
+  allowLoopback: boolean;
+  /** Private, carrier-grade NAT and link-local ranges. */
+  allowPrivate: boolean;
+  dnsTimeoutMs?: number;
+}
+
+export interface ResolvedTarget {
+  url: URL;
+  /** The vetted address the request must connect to, so a second DNS answer cannot swap it. */
+  address: string;
+  family: 4 | 6;
+}
+
+export type Resolver = (host: string) => Promise<{ address: string; family: number }[]>;
+
+const systemResolver: Resolver = (host) => dnsLookup(host, { all: true, verbatim: true });
+
+/** Checks the form of an endpoint URL: absolute, http or https, a host, no credentials. */
+export function parseEndpointUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new WebhookError('INVALID_URL', `"${raw}" is not an absolute URL; give one such as https://example.com/webhooks`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new WebhookError('INVALID_URL', `webhook URLs must use http or https, not ${url.protocol.replace(':', '')}`);
+  }
+  if (url.username || url.password) {
+    throw new WebhookError('INVALID_URL', 'webhook URLs may not carry credentials; send them as a custom header instead');
+  }
+  return url;
+}
+
+/**
+ * Where an address is vetted: resolves the URL's host and refuses it when any address it resolves
+ * to is loopback, private, link-local or reserved and configuration does not allow that class.
+ */
+export class AddressGuard {
+  constructor(private readonly options: AddressGuardOptions, private readonly resolve: Resolver = systemResolver) {}
+
+  async vet(raw: string): Promise<ResolvedTarget> {
+    const url = parseEndpointUrl(raw);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await this.lookup(host);
+    if (addresses.length === 0) throw new WebhookError('INVALID_URL', `${host} does not resolve to any address`);
+    for (const { address } of addresses) this.check(host, address);
+    const first = addresses[0];
+    return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+  }
+
+  private check(host: string, address: string): void {
+    const kind = classifyAddress(address);
+    if (kind === null) return;
+    if (kind === 'loopback' && this.options.allowLoopback) return;
+    if ((kind === 'private' || kind === 'link-local') && this.options.allowPrivate) return;
+    const setting = kind === 'loopback' ? ' (set WEBHOOK_ALLOW_LOOPBACK=true to allow it)' : kind === 'reserved' ? '' : ' (set WEBHOOK_ALLOW_PRIVATE=true to allow it)';
+    const shown = host === address ? address : `${host} (${address})`;
+    throw new WebhookError('URL_FORBIDDEN', `webhook URL points to the ${kind} address ${shown}, which is refused to protect internal services${setting}`);
+  }
+
+  private async lookup(host: string): Promise<{ address: string; family: number }[]> {
+    const timeoutMs = this.options.dnsTimeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WebhookError('INVALID_URL', `resolving ${host} took longer than ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.resolve(host), timeout]);
+    } catch (err) {
+      if (err instanceof WebhookError) throw err;
+      throw new WebhookError('INVALID_URL', `${host} could not be resolved (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { signRequest } from './sign_request';
+
+export const USER_AGENT = 'Marketpulse-Webhooks/1.0';
+
+/** Headers the service sets itself; an endpoint's custom headers may not replace them. */
+export const RESERVED_HEADERS = new Set([
+  'content-type', 'content-length', 'host', 'user-agent', 'connection', 'transfer-encoding',
+  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'traceparent', 'tracestate',
+]);
+
+export interface SigningSecrets {
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+/** The secrets that sign right now: the current one, plus the previous one while its overlap lasts. */
+export function activeSecrets(s: SigningSecrets, now: Date): string[] {
+  const overlapping = s.previous_secret !== null && s.previous_secret_expires_at !== null && s.previous_secret_expires_at > now;
+  return overlapping ? [s.secret, s.previous_secret as string] : [s.secret];
+}
+
+/** Where a request is signed: custom headers first, then ours, so ours always win. */
+export function buildRequestHeaders(args: {
+  custom: Record<string, string>;
+  secrets: SigningSecrets;
+  messageId: string;
+  body: string;
+  sentAt: Date;
+  trace: Record<string, string>;
+}): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(args.custom)) {
+    if (!RESERVED_HEADERS.has(name.toLowerCase())) headers[name] = value;
+  }
+  return {
+    ...headers,
+    'content-type': 'application/json',
+    'user-agent': USER_AGENT,
+    ...signRequest(activeSecrets(args.secrets, args.sentAt), args.messageId, args.sentAt, args.body),
+    ...args.trace,
+  };
+}

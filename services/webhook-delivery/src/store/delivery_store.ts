@@ -1,0 +1,293 @@
+import { newId } from './ids';
+import type { Queryable } from './queryable';
+import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, EndpointStats, EndpointTotals } from './records';
+
+export interface IncomingEvent {
+  id: string;
+  type: string;
+  subject: string;
+  body: string;
+  traceparent?: string;
+}
+
+/** A delivery a worker holds under lease, with what it needs from its endpoint to send. */
+export interface ClaimedDelivery {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  body: string;
+  traceparent: string | null;
+  attempts: number;
+  round_start_attempts: number;
+  next_trigger: AttemptTrigger;
+  claim_token: string;
+  owner_id: string;
+  url: string;
+  endpoint_active: boolean;
+  headers: Record<string, string>;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  rate_limit_per_second: number | null;
+}
+
+/** How an attempt leaves its delivery: delivered, failed for good, or due again after a wait. */
+export type AttemptOutcome = { status: 'delivered' } | { status: 'failed' } | { status: 'pending'; retryInMs: number };
+
+export interface AttemptRecord {
+  worker_id: string;
+  attempted_at: Date;
+  status_code: number | null;
+  duration_ms: number;
+  response_excerpt: string;
+  error: string | null;
+  succeeded: boolean;
+}
+
+export interface DeliveryQuery {
+  /** `pending` includes deliveries being sent right now. */
+  status?: DeliveryStatus;
+  since?: Date;
+  limit: number;
+}
+
+const DELIVERY_COLUMNS = `id, endpoint_id, event_id, event_type, subject, body, status, attempts, next_attempt_at,
+  last_status_code, last_error, created_at, updated_at, completed_at`;
+
+const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
+
+export class DeliveryStore {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * One delivery for every active endpoint the event matches, in one statement. The unique
+   * (event_id, endpoint_id) constraint makes a redelivered Kafka record a no-op. Returns how many
+   * deliveries are new.
+   */
+  async insertForEvent(event: IncomingEvent, maxBodyBytes: number): Promise<number> {
+    const tooLarge = Buffer.byteLength(event.body) > maxBodyBytes;
+    const { rows } = await this.db.query(
+      `INSERT INTO deliveries (id, endpoint_id, event_id, event_type, subject, body, traceparent, status, next_attempt_at, last_error, completed_at)
+       SELECT 'dlv_' || replace(gen_random_uuid()::text, '-', ''), e.id, $1, $2, $3,
+              CASE WHEN $6 THEN '' ELSE $4 END, $5,
+              CASE WHEN $6 THEN 'failed' ELSE 'pending' END,
+              CASE WHEN $6 THEN NULL ELSE now() END,
+              CASE WHEN $6 THEN $7 END,
+              CASE WHEN $6 THEN now() END
+       FROM endpoints e
+       WHERE e.active
+         AND (cardinality(e.event_types) = 0 OR $2 = ANY (e.event_types))
+         AND (cardinality(e.subjects) = 0 OR $3 = ANY (e.subjects))
+       ON CONFLICT ON CONSTRAINT deliveries_one_per_event_endpoint DO NOTHING
+       RETURNING id`,
+      [event.id, event.type, event.subject, event.body, event.traceparent ?? null, tooLarge,
+        `the event body is ${Buffer.byteLength(event.body)} bytes, over WEBHOOK_MAX_PAYLOAD_BYTES (${maxBodyBytes})`],
+    );
+    return rows.length;
+  }
+
+  /** A delivery to one endpoint outside the event stream (a test event), already claimed by the caller. */
+  async insertClaimed(endpointId: string, event: IncomingEvent, leaseMs: number, claimToken: string): Promise<ClaimedDelivery> {
+    const id = newId('dlv');
+    await this.db.query(
+      `INSERT INTO deliveries (id, endpoint_id, event_id, event_type, subject, body, traceparent, status, next_trigger, next_attempt_at, claim_token)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', 'manual', now() + ${ms('$8')}, $9)`,
+      [id, endpointId, event.id, event.type, event.subject, event.body, event.traceparent ?? null, leaseMs, claimToken],
+    );
+    const claimed = await this.claimedById(id);
+    if (!claimed) throw new Error(`delivery ${id} vanished right after it was written`);
+    return claimed;
+  }
+
+  /**
+   * Claims up to `limit` due deliveries for `leaseMs`. SKIP LOCKED lets any number of workers and
+   * replicas claim side by side without waiting on each other; a delivery whose worker died stays
+   * `sending` until its lease runs out and is then due again.
+   */
+  async claimDue(limit: number, leaseMs: number, claimToken: string): Promise<ClaimedDelivery[]> {
+    const { rows } = await this.db.query<ClaimedDelivery>(
+      `WITH due AS (
+         SELECT id FROM deliveries
+         WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
+         ORDER BY next_attempt_at
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE deliveries d
+       SET status = 'sending', next_attempt_at = now() + ${ms('$2')}, claim_token = $3, updated_at = now()
+       FROM due, endpoints e
+       WHERE d.id = due.id AND e.id = d.endpoint_id
+       RETURNING ${CLAIM_COLUMNS}`,
+      [limit, leaseMs, claimToken],
+    );
+    return rows;
+  }
+
+  private async claimedById(id: string): Promise<ClaimedDelivery | null> {
+    const { rows } = await this.db.query<ClaimedDelivery>(
+      `SELECT ${CLAIM_COLUMNS} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Writes the attempt and moves the delivery on, in the caller's transaction. The delivery row
+   * changes only while this worker's claim still holds; a worker that outlived its lease records
+   * what it saw but leaves the delivery to whoever claimed it since. Returns false in that case.
+   */
+  async recordAttempt(tx: Queryable, claim: ClaimedDelivery, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
+    const number = claim.attempts + 1;
+    await tx.query(
+      `INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, trigger, attempted_at, status_code, duration_ms, response_excerpt, error, succeeded, worker_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [claim.id, claim.endpoint_id, number, claim.next_trigger, attempt.attempted_at, attempt.status_code, attempt.duration_ms,
+        attempt.response_excerpt, attempt.error, attempt.succeeded, attempt.worker_id],
+    );
+    const retryInMs = outcome.status === 'pending' ? outcome.retryInMs : null;
+    const { rows } = await tx.query(
+      `UPDATE deliveries SET status = $3, attempts = $4, next_trigger = 'scheduled', claim_token = NULL,
+         next_attempt_at = CASE WHEN $5::double precision IS NULL THEN NULL ELSE now() + ${ms('$5')} END,
+         last_status_code = $6, last_error = $7, updated_at = now(),
+         completed_at = CASE WHEN $3 IN ('delivered', 'failed') THEN now() END
+       WHERE id = $1 AND claim_token = $2 RETURNING id`,
+      [claim.id, claim.claim_token, outcome.status, number, retryInMs, attempt.status_code, attempt.error],
+    );
+    return rows.length > 0;
+  }
+
+  /** Ends a claimed delivery without an attempt: its endpoint was disabled meanwhile. */
+  async cancel(claim: ClaimedDelivery, reason: string): Promise<void> {
+    await this.db.query(
+      `UPDATE deliveries SET status = 'cancelled', claim_token = NULL, next_attempt_at = NULL, last_error = $3, updated_at = now(), completed_at = now()
+       WHERE id = $1 AND claim_token = $2`,
+      [claim.id, claim.claim_token, reason],
+    );
+  }
+
+  /** Hands a claimed delivery back, due after `delayMs`, without counting an attempt (rate limit). */
+  async postpone(claim: ClaimedDelivery, delayMs: number): Promise<void> {
+    await this.db.query(
+      `UPDATE deliveries SET status = 'pending', claim_token = NULL, next_attempt_at = now() + ${ms('$3')}, updated_at = now()
+       WHERE id = $1 AND claim_token = $2`,
+      [claim.id, claim.claim_token, delayMs],
+    );
+  }
+
+  async get(deliveryId: string): Promise<Delivery | null> {
+    const { rows } = await this.db.query<Delivery>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1`, [deliveryId]);
+    return rows[0] ?? null;
+  }
+
+  /** The delivery when its endpoint belongs to `ownerId` (any owner when null), with the owner's view of why not. */
+  async getOwned(deliveryId: string, ownerId: string | null): Promise<Delivery | null> {
+    const { rows } = await this.db.query<Delivery>(
+      `SELECT ${qualified('d')} FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+       WHERE d.id = $1 AND ($2::text IS NULL OR e.owner_id = $2)`,
+      [deliveryId, ownerId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async list(endpointId: string, q: DeliveryQuery): Promise<Delivery[]> {
+    const statuses = q.status === undefined ? null : q.status === 'pending' ? ['pending', 'sending'] : [q.status];
+    const { rows } = await this.db.query<Delivery>(
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries
+       WHERE endpoint_id = $1 AND ($2::text[] IS NULL OR status = ANY ($2::text[])) AND ($3::timestamptz IS NULL OR created_at >= $3)
+       ORDER BY created_at DESC, id DESC LIMIT $4`,
+      [endpointId, statuses, q.since ?? null, q.limit],
+    );
+    return rows;
+  }
+
+  async attemptsOf(deliveryIds: string[]): Promise<Attempt[]> {
+    if (deliveryIds.length === 0) return [];
+    const { rows } = await this.db.query<Attempt>(
+      `SELECT delivery_id, attempt, trigger, attempted_at, status_code, duration_ms, response_excerpt, error, succeeded
+       FROM delivery_attempts WHERE delivery_id = ANY ($1::text[]) ORDER BY delivery_id, attempt, id`,
+      [deliveryIds],
+    );
+    return rows;
+  }
+
+  /**
+   * Claims one delivery for a manual attempt now, starting a fresh round of the retry schedule.
+   * Null when it is not the caller's, is being sent right now, or has no body to send.
+   */
+  async claimForReplay(deliveryId: string, ownerId: string | null, leaseMs: number, claimToken: string): Promise<ClaimedDelivery | null> {
+    const { rows } = await this.db.query<ClaimedDelivery>(
+      `UPDATE deliveries d SET status = 'sending', next_trigger = 'manual', round_start_attempts = d.attempts,
+         next_attempt_at = now() + ${ms('$3')}, claim_token = $4, completed_at = NULL, updated_at = now()
+       FROM endpoints e
+       WHERE d.id = $1 AND e.id = d.endpoint_id AND ($2::text IS NULL OR e.owner_id = $2) AND d.status <> 'sending' AND d.body <> ''
+       RETURNING ${CLAIM_COLUMNS}`,
+      [deliveryId, ownerId, leaseMs, claimToken],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Queues every failed (or cancelled, while the endpoint was disabled) delivery created in
+   * [since, until) for a manual attempt now, each with a fresh round of the schedule.
+   */
+  async replayFailed(endpointId: string, since: Date, until: Date): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `UPDATE deliveries SET status = 'pending', next_trigger = 'manual', round_start_attempts = attempts,
+         next_attempt_at = now(), completed_at = NULL, updated_at = now()
+       WHERE endpoint_id = $1 AND status IN ('failed', 'cancelled') AND created_at >= $2 AND created_at < $3 AND body <> ''
+       RETURNING id`,
+      [endpointId, since, until],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async totals(endpointIds: string[]): Promise<Map<string, EndpointTotals>> {
+    const { rows } = await this.db.query<{ endpoint_id: string; total: string; delivered: string; failed: string; last_delivery_at: Date | null }>(
+      `SELECT endpoint_id, count(*) AS total,
+         count(*) FILTER (WHERE status = 'delivered') AS delivered,
+         count(*) FILTER (WHERE status IN ('failed', 'cancelled')) AS failed,
+         max(completed_at) FILTER (WHERE status = 'delivered') AS last_delivery_at
+       FROM deliveries WHERE endpoint_id = ANY ($1::text[]) GROUP BY endpoint_id`,
+      [endpointIds],
+    );
+    return new Map(rows.map((r) => [r.endpoint_id, { total: Number(r.total), delivered: Number(r.delivered), failed: Number(r.failed), last_delivery_at: r.last_delivery_at }]));
+  }
+
+  /** Deliveries created in the last `windowMs` by outcome (pending: all now waiting), and attempt latency in the window. */
+  async stats(endpointId: string, windowMs: number): Promise<EndpointStats> {
+    const { rows } = await this.db.query<Record<string, string | number | Date | null>>(
+      `SELECT
+         (SELECT count(*) FROM deliveries WHERE endpoint_id = $1 AND status = 'delivered' AND created_at > now() - ${ms('$2')}) AS delivered,
+         (SELECT count(*) FROM deliveries WHERE endpoint_id = $1 AND status IN ('failed', 'cancelled') AND created_at > now() - ${ms('$2')}) AS failed,
+         (SELECT count(*) FROM deliveries WHERE endpoint_id = $1 AND status IN ('pending', 'sending')) AS pending,
+         (SELECT max(completed_at) FROM deliveries WHERE endpoint_id = $1 AND status = 'delivered') AS last_delivery_at,
+         p.p50, p.p95, p.p99
+       FROM (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+                    percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95,
+                    percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
+             FROM delivery_attempts WHERE endpoint_id = $1 AND attempted_at > now() - ${ms('$2')}) p`,
+      [endpointId, windowMs],
+    );
+    const r = rows[0];
+    const delivered = Number(r.delivered);
+    const failed = Number(r.failed);
+    const num = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
+    return {
+      delivered,
+      failed,
+      pending: Number(r.pending),
+      success_rate: delivered + failed === 0 ? null : delivered / (delivered + failed),
+      latency_p50_ms: num(r.p50),
+      latency_p95_ms: num(r.p95),
+      latency_p99_ms: num(r.p99),
+      last_delivery_at: (r.last_delivery_at as Date | null) ?? null,
+    };
+  }
+}
+
+const qualified = (alias: string) => DELIVERY_COLUMNS.split(',').map((c) => `${alias}.${c.trim()}`).join(', ');
+
+const CLAIM_COLUMNS = `d.id, d.endpoint_id, d.event_id, d.event_type, d.body, d.traceparent, d.attempts, d.round_start_attempts,
+  d.next_trigger, d.claim_token, e.owner_id, e.url, e.active AS endpoint_active, e.headers, e.secret, e.previous_secret,
+  e.previous_secret_expires_at, e.rate_limit_per_second`;

@@ -1,0 +1,121 @@
+import type { Logger } from '@marketpulse/runtime';
+import type { AddressGuard } from '../address_guard/address_guard';
+import { WebhookError } from '../errors';
+import type { SendResult, WebhookSender } from '../http_sending/sender';
+import type { RetryPolicy } from '../retry_schedule/retry_schedule';
+import { buildRequestHeaders } from '../signing/request_headers';
+import type { AttemptRecord, AttemptOutcome, ClaimedDelivery, DeliveryStore } from '../store/delivery_store';
+import type { EndpointStore } from '../store/endpoint_store';
+import type { TransactionalDb } from '../store/queryable';
+import { decideOutcome, describeFailure, isSuccess } from './attempt_outcome';
+import { outgoingTraceHeaders, withDeliverySpan } from './trace_context';
+
+export interface AttemptSettings {
+  /** Names this process in the attempts it records. */
+  workerId: string;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  disableAfterMs: number;
+}
+
+/** What happened to one claimed delivery, for hooks (metrics, webhook_delivery events). */
+export interface AttemptReport {
+  claim: ClaimedDelivery;
+  attempt: AttemptRecord & { attempt: number };
+  outcome: AttemptOutcome;
+}
+
+export interface AttemptHooks {
+  onAttempt?(report: AttemptReport): void;
+  onEndpointDisabled?(endpointId: string, reason: string): void;
+}
+
+export interface AttemptRunnerDeps {
+  db: TransactionalDb;
+  deliveries: DeliveryStore;
+  endpoints: EndpointStore;
+  guard: AddressGuard;
+  sender: WebhookSender;
+  policy: RetryPolicy;
+  settings: AttemptSettings;
+  hooks: AttemptHooks;
+  logger: Logger;
+}
+
+/** Makes one attempt of one claimed delivery and records it. */
+export class AttemptRunner {
+  constructor(private readonly deps: AttemptRunnerDeps) {}
+
+  /** `retries: false` ends the delivery after this attempt whatever happens (a test send). */
+  async run(claim: ClaimedDelivery, options: { retries: boolean } = { retries: true }): Promise<AttemptReport | null> {
+    const { deliveries, endpoints } = this.deps;
+    if (!claim.endpoint_active) {
+      await deliveries.cancel(claim, 'the endpoint is disabled; re-enable it and replay the delivery');
+      return null;
+    }
+    if (claim.rate_limit_per_second !== null && claim.rate_limit_per_second > 0) {
+      const waitMs = await endpoints.takeRateSlot(claim.endpoint_id, claim.rate_limit_per_second);
+      if (waitMs > 0) {
+        await deliveries.postpone(claim, waitMs);
+        return null;
+      }
+    }
+    const attributes = { 'webhook.id': claim.event_id, 'webhook.endpoint_id': claim.endpoint_id, 'webhook.event_type': claim.event_type, 'webhook.attempt': claim.attempts + 1 };
+    return withDeliverySpan(claim.traceparent, attributes, async (span) => {
+      const attemptedAt = new Date();
+      const result = await this.send(claim, attemptedAt);
+      if (result.statusCode !== undefined) span.setAttribute('http.response.status_code', result.statusCode);
+      const decision = decideOutcome(result, claim.attempts + 1 - claim.round_start_attempts, options.retries ? this.deps.policy : null);
+      const attempt: AttemptRecord = {
+        worker_id: this.deps.settings.workerId,
+        attempted_at: attemptedAt,
+        status_code: result.statusCode ?? null,
+        duration_ms: result.durationMs,
+        response_excerpt: result.responseExcerpt,
+        error: describeFailure(result),
+        succeeded: isSuccess(result),
+      };
+      const disabledBy = await this.record(claim, attempt, decision.outcome, decision.disableReason);
+      const report: AttemptReport = { claim, attempt: { ...attempt, attempt: claim.attempts + 1 }, outcome: decision.outcome };
+      this.deps.hooks.onAttempt?.(report);
+      if (disabledBy) this.deps.hooks.onEndpointDisabled?.(claim.endpoint_id, disabledBy);
+      return report;
+    });
+  }
+
+  private async send(claim: ClaimedDelivery, sentAt: Date): Promise<SendResult> {
+    const { guard, sender, settings } = this.deps;
+    let target;
+    try {
+      // Vetted again at every attempt: what a host name resolves to can change after the endpoint was created.
+      target = await guard.vet(claim.url);
+    } catch (err) {
+      const message = err instanceof WebhookError ? `${err.code}: ${err.message}` : String(err);
+      return { durationMs: 0, responseExcerpt: '', error: message };
+    }
+    const headers = buildRequestHeaders({
+      custom: claim.headers,
+      secrets: claim,
+      messageId: claim.event_id,
+      body: claim.body,
+      sentAt,
+      trace: outgoingTraceHeaders(claim.traceparent),
+    });
+    return sender.send({ target, headers, body: claim.body, timeoutMs: settings.timeoutMs, maxResponseBytes: settings.maxResponseBytes });
+  }
+
+  /** Returns the reason when this attempt disabled the endpoint. */
+  private async record(claim: ClaimedDelivery, attempt: AttemptRecord, outcome: AttemptOutcome, disableReason?: string): Promise<string | undefined> {
+    const { db, deliveries, endpoints, settings, logger } = this.deps;
+    return db.transaction(async (tx) => {
+      const current = await deliveries.recordAttempt(tx, claim, attempt, outcome);
+      if (!current) logger.warn({ delivery_id: claim.id }, 'attempt finished after its lease ran out; another worker owns the delivery now (raise WEBHOOK_LEASE_MS above WEBHOOK_TIMEOUT_MS)');
+      if (attempt.succeeded) {
+        await endpoints.recordSuccess(tx, claim.endpoint_id);
+        return undefined;
+      }
+      if (disableReason) return (await endpoints.disable(tx, claim.endpoint_id, disableReason)) ? disableReason : undefined;
+      return (await endpoints.recordFailure(tx, claim.endpoint_id, settings.disableAfterMs)) ?? undefined;
+    });
+  }
+}

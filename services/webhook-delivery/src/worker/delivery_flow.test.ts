@@ -1,0 +1,213 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, PgliteDatabase } from '@marketpulse/runtime';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AddressGuard } from '../address_guard/address_guard';
+import { WebhookApi } from '../endpoint_api/webhook_api';
+import type { EndpointFields } from '../endpoint_api/endpoint_input';
+import { HttpSender } from '../http_sending/sender_http';
+import { DeliveryStore } from '../store/delivery_store';
+import { EndpointStore } from '../store/endpoint_store';
+import { migrations } from '../store/migrations';
+import { AttemptRunner } from './attempt_runner';
+import { DeliveryWorker } from './delivery_worker';
+
+// The delivery path end to end on embedded PostgreSQL and a real HTTP receiver on 127.0.0.1.
+
+interface Received { id: string; at: number; headers: http.IncomingHttpHeaders; body: string }
+
+let dir: string;
+let db: PgliteDatabase;
+let receiver: http.Server;
+let base = '';
+const received: Received[] = [];
+/** Status codes to answer per path, consumed in order; 200 once exhausted. */
+const script = new Map<string, number[]>();
+const disabled: string[] = [];
+const logger = createLogger('webhook-delivery-test', {}, { level: 'silent' });
+let worker: DeliveryWorker;
+let api: WebhookApi;
+let deliveries: DeliveryStore;
+let runner: AttemptRunner;
+
+function build(disableAfterMs = 3_600_000) {
+  const endpoints = new EndpointStore(db);
+  deliveries = new DeliveryStore(db);
+  const guard = new AddressGuard({ allowLoopback: true, allowPrivate: false });
+  runner = new AttemptRunner({
+    db, deliveries, endpoints, guard, sender: new HttpSender(),
+    policy: { scheduleMs: [200, 500], jitter: 0, maxRetryAfterMs: 5000 },
+    settings: { workerId: 'test', timeoutMs: 2000, maxResponseBytes: 1024, disableAfterMs },
+    hooks: { onEndpointDisabled: (id) => disabled.push(id) },
+    logger,
+  });
+  worker = new DeliveryWorker(deliveries, runner, { concurrency: 8, leaseMs: 5000, pollMs: 50 }, logger);
+  api = new WebhookApi({ endpoints, deliveries, guard, runner, leaseMs: 5000, defaultSecretOverlapS: 60, onNewDeliveries: () => worker.wake() });
+  worker.start();
+}
+
+const fields = (path: string, extra: Partial<EndpointFields> = {}): EndpointFields => ({
+  url: `${base}${path}`, events: ['prediction_complete'], subjects: [], active: true, description: '', headers: {}, rate_limit_per_second: 0, ...extra,
+});
+
+const event = (id: string, type = 'prediction_complete', subject = 'AAPL') => ({ id, type, subject, body: JSON.stringify({ id, type, data: {} }) });
+
+async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'webhook-flow-'));
+  db = await PgliteDatabase.open({ service: 'webhook_delivery', dataDir: dir });
+  await db.migrate(migrations);
+  receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      received.push({ id: String(req.headers['webhook-id']), at: Date.now(), headers: req.headers, body });
+      const next = script.get(path)?.shift() ?? 200;
+      res.writeHead(next).end(next >= 400 ? 'nope' : 'ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+});
+
+beforeEach(async () => {
+  await worker?.close();
+  await db.query('DELETE FROM endpoints');
+  received.length = 0;
+  build();
+});
+
+afterAll(async () => {
+  await worker.close();
+  receiver.closeAllConnections();
+  receiver.close();
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('delivery flow', () => {
+  it('retries on the schedule: two failures, then exactly one success', async () => {
+    const ep = await api.createEndpoint('alice', fields('/flaky'), '');
+    script.set('/flaky', [500, 503]);
+    expect(await deliveries.insertForEvent(event('evt_flaky'), 100_000)).toBe(1);
+    worker.wake();
+    const [d] = await until(async () => {
+      const list = await api.listDeliveries('alice', ep.id, {});
+      return list[0]?.status === 'delivered' ? list : undefined;
+    });
+    expect(d.attempts_made.map((a) => [a.attempt, a.status_code, a.succeeded, a.trigger])).toEqual([
+      [1, 500, false, 'scheduled'], [2, 503, false, 'scheduled'], [3, 200, true, 'scheduled'],
+    ]);
+    const times = received.filter((r) => r.id === 'evt_flaky').map((r) => r.at);
+    expect(times).toHaveLength(3);
+    expect(times[1] - times[0]).toBeGreaterThanOrEqual(190);
+    expect(times[2] - times[1]).toBeGreaterThanOrEqual(490);
+  });
+
+  it('writes one delivery per event and endpoint, however often the event arrives, and honours filters', async () => {
+    const all = await api.createEndpoint('bob', fields('/all', { events: ['*'] }), '');
+    const msft = await api.createEndpoint('bob', fields('/msft', { subjects: ['MSFT'] }), '');
+    expect(await deliveries.insertForEvent(event('evt_dup'), 100_000)).toBe(1);
+    expect(await deliveries.insertForEvent(event('evt_dup'), 100_000)).toBe(0);
+    expect(await deliveries.insertForEvent(event('evt_msft', 'prediction_complete', 'MSFT'), 100_000)).toBe(2);
+    expect(await deliveries.insertForEvent(event('evt_tick', 'market_data_update', 'MSFT'), 100_000)).toBe(1);
+    expect((await api.listDeliveries('bob', all.id, {})).map((d) => d.event_id).sort()).toEqual(['evt_dup', 'evt_msft', 'evt_tick']);
+    expect((await api.listDeliveries('bob', msft.id, {})).map((d) => d.event_id)).toEqual(['evt_msft']);
+  });
+
+  it('ends failed after the last attempt, and a replay then delivers it as a manual attempt', async () => {
+    const ep = await api.createEndpoint('carol', fields('/down'), '');
+    script.set('/down', [500, 500, 500]);
+    await deliveries.insertForEvent(event('evt_down'), 100_000);
+    worker.wake();
+    const [failed] = await until(async () => {
+      const list = await api.listDeliveries('carol', ep.id, { status: 'failed' });
+      return list.length > 0 ? list : undefined;
+    });
+    expect(failed.attempts_made).toHaveLength(3);
+    const replayed = await api.replayDelivery('carol', failed.id);
+    expect(replayed.status).toBe('delivered');
+    expect(replayed.attempts_made.at(-1)).toMatchObject({ attempt: 4, trigger: 'manual', succeeded: true });
+    expect(received.filter((r) => r.id === 'evt_down')).toHaveLength(4);
+  });
+
+  it('disables the endpoint on 410 Gone and cancels what was still queued for it', async () => {
+    const ep = await api.createEndpoint('dave', fields('/gone'), '');
+    script.set('/gone', [410]);
+    await deliveries.insertForEvent(event('evt_gone_1'), 100_000);
+    worker.wake();
+    await until(() => disabled.includes(ep.id));
+    const after = await api.getEndpoint('dave', ep.id);
+    expect(after.active).toBe(false);
+    expect(after.disabled_reason).toMatch(/410/);
+    expect(await deliveries.insertForEvent(event('evt_gone_2'), 100_000)).toBe(0);
+  });
+
+  it('disables an endpoint that failed every attempt for the configured period', async () => {
+    await worker.close();
+    build(300);
+    const ep = await api.createEndpoint('erin', fields('/broken'), '');
+    script.set('/broken', Array(20).fill(500));
+    await deliveries.insertForEvent(event('evt_broken_1'), 100_000);
+    worker.wake();
+    await until(() => disabled.includes(ep.id), 4000);
+    expect((await api.getEndpoint('erin', ep.id)).disabled_reason).toMatch(/every attempt failed/);
+  });
+
+  it('keeps users apart and refuses private addresses', async () => {
+    const ep = await api.createEndpoint('frank', fields('/mine'), '');
+    await expect(api.getEndpoint('mallory', ep.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(api.updateEndpoint('mallory', ep.id, { url: `${base}/stolen` })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(api.sendTestEvent('mallory', ep.id, '')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(api.deleteEndpoint('mallory', ep.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await api.listEndpoints('mallory')).map((e) => e.id)).not.toContain(ep.id);
+    await expect(api.createEndpoint('mallory', fields('/x', { url: 'http://10.0.0.5/hook' }), '')).rejects.toMatchObject({ code: 'URL_FORBIDDEN' });
+    await expect(api.createEndpoint('mallory', fields('/x', { url: 'http://169.254.169.254/latest/meta-data' }), '')).rejects.toMatchObject({ code: 'URL_FORBIDDEN' });
+  });
+
+  it('sends a test event at once and records it as a manual attempt', async () => {
+    const ep = await api.createEndpoint('gina', fields('/test'), '');
+    const d = await api.sendTestEvent('gina', ep.id, '');
+    expect(d).toMatchObject({ status: 'delivered', event_type: 'prediction_complete' });
+    expect(d.attempts_made[0]).toMatchObject({ trigger: 'manual', status_code: 200 });
+    const got = received.find((r) => r.id === d.event_id);
+    expect(JSON.parse(got!.body).data).toHaveProperty('predicted_price');
+  });
+
+  it('spreads a rate-limited endpoint over time', async () => {
+    await api.createEndpoint('hank', fields('/limited', { rate_limit_per_second: 5 }), '');
+    for (let i = 0; i < 10; i++) await deliveries.insertForEvent(event(`evt_rl_${i}`), 100_000);
+    worker.wake();
+    await until(() => received.filter((r) => r.id.startsWith('evt_rl_')).length === 10 || undefined, 6000);
+    const times = received.filter((r) => r.id.startsWith('evt_rl_')).map((r) => r.at);
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(700);
+  });
+
+  it('lets a second worker take a claim only after its lease ran out', async () => {
+    await worker.close();
+    await api.createEndpoint('ivy', fields('/lease'), '');
+    await deliveries.insertForEvent(event('evt_lease'), 100_000);
+    const first = await deliveries.claimDue(10, 150, 'token-a');
+    expect(first.map((c) => c.event_id)).toEqual(['evt_lease']);
+    expect(await deliveries.claimDue(10, 150, 'token-b')).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await deliveries.claimDue(10, 150, 'token-b');
+    expect(second.map((c) => c.event_id)).toEqual(['evt_lease']);
+    const attempt = { worker_id: 'test', attempted_at: new Date(), status_code: 200, duration_ms: 1, response_excerpt: '', error: null, succeeded: true };
+    expect(await db.transaction((tx) => deliveries.recordAttempt(tx, first[0], attempt, { status: 'delivered' }))).toBe(false);
+    expect(await db.transaction((tx) => deliveries.recordAttempt(tx, second[0], attempt, { status: 'delivered' }))).toBe(true);
+  });
+});
