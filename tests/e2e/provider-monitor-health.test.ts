@@ -73,6 +73,19 @@ describe('provider-monitor over Kafka and PostgreSQL', () => {
     const analytics = await unary<providers.GetFailureAnalyticsResponse>((cb) => client.getFailureAnalytics({ hours: 1 }, cb));
     expect(analytics.top_failing_providers[0]).toMatchObject({ provider: 'Flaky' });
     expect(analytics.error_type_distribution[0]).toMatchObject({ error_type: 'http_error', percentage: 100 });
+    // One outage, recorded just after the change to offline was published and ended by the change back online.
+    const publishedAt = (to: string) =>
+      Date.parse(
+        slice.emitted.find(({ event: e }) => e.payload?.$case === 'provider_status_change' && e.payload.provider_status_change.provider === 'Flaky' && e.payload.provider_status_change.new_status === to)!.event.time!,
+      );
+    expect(analytics.recent_outages).toHaveLength(1);
+    const [outage] = analytics.recent_outages;
+    expect(outage).toMatchObject({ provider: 'Flaky', previous_status: 'degraded' });
+    expect(Date.parse(outage.started_at!)).toBeGreaterThanOrEqual(publishedAt('offline'));
+    expect(Date.parse(outage.started_at!)).toBeLessThan(publishedAt('online'));
+    expect(Date.parse(outage.ended_at!)).toBeGreaterThanOrEqual(publishedAt('online'));
+    expect(outage.duration_seconds).toBeCloseTo((Date.parse(outage.ended_at!) - Date.parse(outage.started_at!)) / 1000, 1);
+    expect(analytics.remediation_suggestions.every((r) => !r.issue.includes('went offline'))).toBe(true);
   });
 
   it('raises exactly one rate_limit_alert when a provider reaches 80 % of its limit', async () => {
@@ -115,9 +128,16 @@ describe('provider-monitor over Kafka and PostgreSQL', () => {
     const recent = updates().slice(-3);
     const gaps = recent.slice(1).map((u, i) => u.at - recent[i].at);
     for (const g of gaps) expect(g).toBeGreaterThan(500), expect(g).toBeLessThan(2000);
-    expect(recent[2].status_update.system_metrics).toMatchObject({ total_providers: 2, online_count: 2, system_health: 'healthy' });
+    // The service runs in this process, so its pid is ours.
+    const processHost = {
+      process: { pid: process.pid, heap_used_bytes: expect.stringMatching(/^[1-9]\d*$/) },
+      host: { cpus: expect.any(Number), memory_total_bytes: expect.stringMatching(/^[1-9]\d*$/) },
+    };
+    expect(recent[2].status_update.system_metrics).toMatchObject({ total_providers: 2, online_count: 2, system_health: 'healthy', ...processHost });
+    expect(recent[2].status_update.system_metrics!.host!.cpus).toBeGreaterThan(0);
     const history = await unary<providers.GetMetricsHistoryResponse>((cb) => client.getMetricsHistory({ hours: 1 }, cb));
     expect(history.metrics.length).toBeGreaterThanOrEqual(3);
+    expect(history.metrics.at(-1)).toMatchObject(processHost);
   });
 
   it('answers the rest of the monitoring API', async () => {

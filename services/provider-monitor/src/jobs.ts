@@ -1,3 +1,4 @@
+import type { providers } from '@marketpulse/proto';
 import type { HistoryStore } from './store/history_store';
 import type { LogStore } from './store/log_store';
 import type { ProcessHostSampler } from './metrics/process_host';
@@ -43,12 +44,15 @@ export function monitorJobs(d: JobDeps): JobDefinition[] {
       interval_ms: d.statusIntervalMs,
       run: async () => {
         const counts = await d.logs.requestCounts(1);
-        const metrics = d.api.currentMetrics(
-          counts.reduce((a, c) => a + c.total, 0),
-          counts.reduce((a, c) => a + c.failed, 0),
-        );
+        const metrics: providers.SystemMetrics = {
+          ...d.api.currentMetrics(
+            counts.reduce((a, c) => a + c.total, 0),
+            counts.reduce((a, c) => a + c.failed, 0),
+          ),
+          ...d.sampler.sample(),
+        };
         const alertCount = await d.alertCount();
-        await d.history.addMetrics({ ...metrics, ...d.sampler.sample() });
+        await d.history.addMetrics(metrics);
         const ok = await d.publisher.publish([d.publisher.statusUpdate({ system_metrics: metrics, alert_count: alertCount })]);
         if (!ok) throw new Error('status_update could not be published: the bus is unavailable');
       },

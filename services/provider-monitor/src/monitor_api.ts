@@ -1,4 +1,4 @@
-import type { providers } from '@marketpulse/proto';
+import { providers } from '@marketpulse/proto';
 import type { Database } from '@marketpulse/runtime';
 import { MonitorError } from './errors';
 import { countStatuses, systemHealth } from './metrics/system_health';
@@ -6,13 +6,16 @@ import type { ProviderMonitor, ProviderState } from './monitor';
 import { rateLimitLevel } from './monitor';
 import type { Scheduler } from './scheduler/scheduler';
 import { UnknownJobError } from './scheduler/scheduler';
-import type { HistoryStore, StatusChangeRow } from './store/history_store';
+import type { HistoryStore } from './store/history_store';
 import { LOG_TYPES, type LogStore, type LogType } from './store/log_store';
+import { outagesFrom } from './tracking/outages';
 
 const DEFAULT_HOURS = 24;
 const MAX_HOURS = 24 * 90;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 10_000;
+/** Outages listed by GetFailureAnalytics; a flapping provider must not swell the answer. */
+const MAX_OUTAGES = 50;
 
 function hoursOf(h: number): number {
   if (!Number.isFinite(h) || h < 0) throw new MonitorError('INVALID_ARGUMENT', `hours must be zero (= ${DEFAULT_HOURS}) or a positive number, got ${h}`);
@@ -159,9 +162,9 @@ export class MonitorApi {
   }
 
   async getMetricsHistory(hoursIn: number): Promise<providers.GetMetricsHistoryResponse> {
-    const rows = await this.d.history.metrics<providers.SystemMetrics & Record<string, unknown>>(hoursOf(hoursIn));
-    // Rows also hold process/host figures, which SystemMetrics has no fields for.
-    return { metrics: rows.map((r) => pickMetrics(r)) };
+    const rows = await this.d.history.metrics<unknown>(hoursOf(hoursIn));
+    // fromJSON keeps only SystemMetrics fields and turns byte counts stored as JSON numbers into int64 strings.
+    return { metrics: rows.map((r) => providers.SystemMetrics.fromJSON(r)) };
   }
 
   listRateLimits(): providers.ListRateLimitsResponse {
@@ -266,7 +269,8 @@ export class MonitorApi {
       error_type_distribution: types.map((t) => ({ ...t, percentage: total ? round((t.count / total) * 100) : 0 })),
       top_failing_providers: top,
       recent_failures: recent,
-      remediation_suggestions: [...suggestions(types, top), ...outageSuggestions(changes, hours)],
+      remediation_suggestions: suggestions(types, top),
+      recent_outages: outagesFrom(changes).slice(0, MAX_OUTAGES),
     };
   }
 
@@ -285,20 +289,6 @@ export class MonitorApi {
       settings: this.d.settings,
     };
   }
-}
-
-function pickMetrics(r: providers.SystemMetrics): providers.SystemMetrics {
-  return {
-    total_providers: r.total_providers,
-    online_count: r.online_count,
-    degraded_count: r.degraded_count,
-    offline_count: r.offline_count,
-    avg_response_time_ms: r.avg_response_time_ms,
-    total_requests_hour: r.total_requests_hour,
-    total_failures_hour: r.total_failures_hour,
-    system_health: r.system_health,
-    timestamp: r.timestamp,
-  };
 }
 
 const ADVICE: Record<string, { issue: string; suggestion: string }> = {
@@ -327,18 +317,6 @@ function suggestions(types: { error_type: string; count: number }[], top: provid
     }
   }
   return out;
-}
-
-/** Recent outages (transitions to offline) per provider, as advice until the API has a field for them. */
-function outageSuggestions(changes: StatusChangeRow[], hours: number): providers.RemediationSuggestion[] {
-  const outages = new Map<string, StatusChangeRow[]>();
-  for (const c of changes) if (c.new_status === 'offline') outages.set(c.provider, [...(outages.get(c.provider) ?? []), c]);
-  return [...outages].map(([provider, list]) => ({
-    issue: `${provider} went offline ${list.length} time(s) in the last ${hours} h, most recently at ${list[0].timestamp}${list[0].details.message ? ` (${list[0].details.message})` : ''}`,
-    suggestion: list.length > 2 ? `${provider} is unstable: configure a fallback provider and review its failure logs.` : `Review the failure logs of ${provider} around the outage.`,
-    priority: list.length > 2 ? 'high' : 'medium',
-    provider,
-  }));
 }
 
 function round(n: number): number {

@@ -97,6 +97,15 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
     expect(failures.logs[0]).toMatchObject({ provider: 'flaky', error_type: 'http_error', http_status_code: 503 });
     const analytics = await call<providers.GetFailureAnalyticsRequest, providers.GetFailureAnalyticsResponse>(client.getFailureAnalytics, { hours: 1 });
     expect(analytics.top_failing_providers[0]).toMatchObject({ provider: 'flaky' });
+    const [offline, online] = changes('flaky').slice(1).map((c) => seen.find((e) => e.payload?.$case === 'provider_status_change' && e.payload.provider_status_change === c)!);
+    expect(analytics.recent_outages).toHaveLength(1);
+    const [outage] = analytics.recent_outages;
+    expect(outage).toMatchObject({ provider: 'flaky', previous_status: 'degraded' });
+    // Stored when the change was announced, just after the event was built.
+    expect(Date.parse(outage.started_at!)).toBeGreaterThanOrEqual(Date.parse(offline.time!));
+    expect(Date.parse(outage.ended_at!)).toBeGreaterThanOrEqual(Date.parse(online.time!));
+    expect(outage.duration_seconds).toBeCloseTo((Date.parse(outage.ended_at!) - Date.parse(outage.started_at!)) / 1000, 1);
+    expect(analytics.remediation_suggestions.some((r) => /offline/.test(r.issue))).toBe(false);
   });
 
   it('raises one rate_limit_alert at 80 % of the limit', async () => {
@@ -123,9 +132,15 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
     const n = updates().length;
     await waitFor(() => updates().length >= n + 2);
     const u = updates().at(-1)!;
-    expect(u.payload?.$case === 'status_update' && u.payload.status_update.system_metrics).toMatchObject({ total_providers: 2 });
+    const processHost = {
+      process: { pid: process.pid, rss_bytes: expect.stringMatching(/^[1-9]\d*$/) },
+      host: { cpus: expect.any(Number), memory_total_bytes: expect.stringMatching(/^[1-9]\d*$/) },
+    };
+    expect(u.payload?.$case === 'status_update' && u.payload.status_update.system_metrics).toMatchObject({ total_providers: 2, ...processHost });
     const history = await call<providers.GetMetricsHistoryRequest, providers.GetMetricsHistoryResponse>(client.getMetricsHistory, { hours: 1 });
     expect(history.metrics.length).toBeGreaterThanOrEqual(2);
+    expect(history.metrics.at(-1)).toMatchObject(processHost);
+    expect(history.metrics.at(-1)!.host!.cpus).toBeGreaterThan(0);
     const dbStats = await call<providers.GetDatabaseStatsRequest, providers.GetDatabaseStatsResponse>(client.getDatabaseStats, {});
     expect(Number(dbStats.total_rows)).toBeGreaterThan(0);
     const dbHealth = await call<providers.GetDatabaseHealthRequest, providers.GetDatabaseHealthResponse>(client.getDatabaseHealth, {});

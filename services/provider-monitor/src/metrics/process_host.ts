@@ -1,28 +1,11 @@
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { providers } from '@marketpulse/proto';
 
 /** Process and host figures an operator looks at first, sampled with each status snapshot. */
 export interface ProcessHostMetrics {
-  process: {
-    pid: number;
-    uptime_seconds: number;
-    cpu_percent: number;
-    rss_bytes: number;
-    heap_used_bytes: number;
-    heap_total_bytes: number;
-    event_loop_delay_p99_ms: number;
-    active_handles: number;
-  };
-  host: {
-    hostname: string;
-    platform: string;
-    cpus: number;
-    load_average: number[];
-    memory_total_bytes: number;
-    memory_free_bytes: number;
-    memory_used_percent: number;
-    uptime_seconds: number;
-  };
+  process: providers.ProcessMetrics;
+  host: providers.HostMetrics;
 }
 
 export class ProcessHostSampler {
@@ -49,11 +32,11 @@ export class ProcessHostSampler {
     return {
       process: {
         pid: process.pid,
-        uptime_seconds: Math.round(process.uptime()),
+        uptime_seconds: String(Math.round(process.uptime())),
         cpu_percent: round(((cpu.user + cpu.system) / 1000 / wallMs) * 100),
-        rss_bytes: mem.rss,
-        heap_used_bytes: mem.heapUsed,
-        heap_total_bytes: mem.heapTotal,
+        rss_bytes: String(mem.rss),
+        heap_used_bytes: String(mem.heapUsed),
+        heap_total_bytes: String(mem.heapTotal),
         event_loop_delay_p99_ms: round(Number.isFinite(p99) ? p99 : 0),
         active_handles: process.getActiveResourcesInfo().length,
       },
@@ -62,10 +45,10 @@ export class ProcessHostSampler {
         platform: `${os.platform()} ${os.release()}`,
         cpus: os.availableParallelism(),
         load_average: os.loadavg().map(round),
-        memory_total_bytes: total,
-        memory_free_bytes: free,
+        memory_total_bytes: String(total),
+        memory_free_bytes: String(free),
         memory_used_percent: round(((total - free) / total) * 100),
-        uptime_seconds: Math.round(os.uptime()),
+        uptime_seconds: String(Math.round(os.uptime())),
       },
     };
   }
