@@ -1,0 +1,55 @@
+// IPC messages between the bench orchestrator (run.mts) and its child processes.
+
+/** Orchestrator -> server. */
+export type ServerCommand =
+  | { cmd: 'memory' }
+  | { cmd: 'publish'; rate: number; durationMs: number; payloadBytes: number };
+
+/** Server -> orchestrator. */
+export type ServerReply =
+  | { cmd: 'ready'; url: string }
+  | { cmd: 'memory'; rss: number; heapUsed: number }
+  | { cmd: 'published'; count: number; elapsedMs: number; cpuMs: number };
+
+/** Orchestrator -> load generator. */
+export type LoadCommand = { cmd: 'connect'; url: string; connections: number } | { cmd: 'reset' } | { cmd: 'report' };
+
+/** Load generator -> orchestrator. */
+export type LoadReply =
+  | { cmd: 'connected'; connections: number; failed: number; elapsedMs: number }
+  | { cmd: 'reset' }
+  | { cmd: 'report'; received: number; sampled: number; p50Ms: number; p99Ms: number; maxMs: number; closed: number };
+
+/** The broadcast's payload: its publish time on the machine's monotonic clock, in ns, as a string. */
+export function benchTick(n: number, payloadBytes: number): Record<string, unknown> {
+  return { symbol: 'BENCH', price: 100 + (n % 100) / 100, volume: n, t: process.hrtime.bigint().toString(), pad: 'x'.repeat(payloadBytes) };
+}
+
+/**
+ * Publishes `rate` broadcasts per second for `durationMs`, catching up on timer lateness so the
+ * offered load stays what was asked for even when the event loop is busy.
+ */
+export async function publishAtRate(
+  rate: number,
+  durationMs: number,
+  publish: (n: number) => void,
+): Promise<{ count: number; elapsedMs: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  let sent = 0;
+  for (;;) {
+    const elapsed = performance.now() - start;
+    if (elapsed >= durationMs) break;
+    const due = Math.floor((elapsed / 1000) * rate);
+    while (sent < due) publish(sent++);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const used = process.cpuUsage(cpu);
+  return { count: sent, elapsedMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 };
+}
+
+export function memory(): { rss: number; heapUsed: number } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed };
+}

@@ -1,0 +1,116 @@
+// bench/ws-fanout (issue 6): our gateway against a minimal `ws` broadcast server. For each server
+// and connection count: the server in one process, the load generator in another; the server
+// broadcasts at a fixed rate and we print delivered msgs/s, publish-to-receipt latency and the
+// server's memory per connection.
+//
+//   node bench/ws-fanout/run.mts [--connections 1000,10000] [--rate 10] [--duration 10]
+//                                [--servers baseline,gateway] [--payload 64]
+// (build first: pnpm run build; the gateway server loads gateway/dist.)
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { LoadCommand, LoadReply, ServerCommand, ServerReply } from './protocol.mts';
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '1000,10000' },
+    rate: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '10' },
+    servers: { type: 'string', default: 'baseline,gateway' },
+    payload: { type: 'string', default: '64' },
+  },
+});
+const connectionCounts = values.connections.split(',').map(Number);
+const rate = Number(values.rate);
+const durationMs = Number(values.duration) * 1000;
+const payloadBytes = Number(values.payload);
+const servers = values.servers.split(',') as ('baseline' | 'gateway')[];
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/** Sends a command and resolves with the child's next reply of `reply` kind. */
+async function ask<R extends { cmd: string }>(child: ChildProcess, command: object, reply: string): Promise<R> {
+  const answer = new Promise<R>((resolve, reject) => {
+    const onMessage = (m: R) => {
+      if (m.cmd !== reply) return;
+      child.off('message', onMessage);
+      resolve(m);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`child exited with ${code} while waiting for ${reply}`)));
+  });
+  child.send(command);
+  return answer;
+}
+
+function start(file: string): ChildProcess {
+  return fork(here(file), [], { execArgv: ['--expose-gc', '--max-old-space-size=2048'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+interface Row {
+  server: string;
+  connections: number;
+  published: number;
+  deliveredPerSec: number;
+  deliveryRatio: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  bytesPerConnection: number;
+  heapPerConnection: number;
+  /** Server CPU time per 1,000 deliveries: the per-client cost, less sensitive to a busy machine than latency. */
+  cpuMsPer1k: number;
+}
+
+async function measure(server: 'baseline' | 'gateway', connections: number): Promise<Row> {
+  const srv = start(`server_${server}.mts`);
+  const load = start('loadgen.mts');
+  try {
+    const [ready] = (await once(srv, 'message')) as [ServerReply & { cmd: 'ready' }];
+    const idle = await ask<ServerReply & { cmd: 'memory' }>(srv, { cmd: 'memory' } satisfies ServerCommand, 'memory');
+    const conn = await ask<LoadReply & { cmd: 'connected' }>(load, { cmd: 'connect', url: ready.url, connections } satisfies LoadCommand, 'connected');
+    if (conn.failed > 0) process.stderr.write(`${server}: ${conn.failed} of ${connections} connections failed\n`);
+    await new Promise((r) => setTimeout(r, 1000));
+    const busy = await ask<ServerReply & { cmd: 'memory' }>(srv, { cmd: 'memory' } satisfies ServerCommand, 'memory');
+    await ask(load, { cmd: 'reset' } satisfies LoadCommand, 'reset');
+    const pub = await ask<ServerReply & { cmd: 'published' }>(srv, { cmd: 'publish', rate, durationMs, payloadBytes } satisfies ServerCommand, 'published');
+    await new Promise((r) => setTimeout(r, 2000));
+    const rep = await ask<LoadReply & { cmd: 'report' }>(load, { cmd: 'report' } satisfies LoadCommand, 'report');
+    const expected = pub.count * conn.connections;
+    return {
+      server,
+      connections: conn.connections,
+      published: pub.count,
+      deliveredPerSec: rep.received / (pub.elapsedMs / 1000),
+      deliveryRatio: expected === 0 ? 0 : rep.received / expected,
+      p50Ms: rep.p50Ms,
+      p99Ms: rep.p99Ms,
+      maxMs: rep.maxMs,
+      bytesPerConnection: (busy.rss - idle.rss) / Math.max(1, conn.connections),
+      heapPerConnection: (busy.heapUsed - idle.heapUsed) / Math.max(1, conn.connections),
+      cpuMsPer1k: rep.received === 0 ? 0 : (pub.cpuMs / rep.received) * 1000,
+    };
+  } finally {
+    srv.kill();
+    load.kill();
+  }
+}
+
+const rows: Row[] = [];
+for (const connections of connectionCounts) {
+  for (const server of servers) {
+    process.stderr.write(`measuring ${server} with ${connections} connections (${rate} broadcasts/s for ${durationMs / 1000} s)...\n`);
+    rows.push(await measure(server, connections));
+  }
+}
+
+const fmt = (n: number, d = 1) => n.toFixed(d);
+console.log(`\nws-fanout: ${rate} broadcasts/s for ${durationMs / 1000} s, ${payloadBytes} B padding, server and load generator in separate processes\n`);
+console.log('| server | connections | broadcasts | delivered msgs/s | delivered | p50 ms | p99 ms | max ms | server RSS / connection | server JS heap / connection | server CPU ms / 1k msgs |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(
+    `| ${r.server} | ${r.connections} | ${r.published} | ${fmt(r.deliveredPerSec, 0)} | ${fmt(r.deliveryRatio * 100)} % | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.maxMs, 2)} | ${fmt(r.bytesPerConnection / 1024)} KiB | ${fmt(r.heapPerConnection / 1024, 2)} KiB | ${fmt(r.cpuMsPer1k, 2)} |`,
+  );
+}

@@ -1,0 +1,20 @@
+import type { Logger } from '@marketpulse/runtime';
+import type { ApiKeyStore, Principal } from '../auth_http';
+import type { EventPublisher } from '../publish/publisher';
+import type { EventFeed } from './event_feed';
+import type { ServiceClients } from './service_clients';
+
+/** What every procedure sees. `principal` is null when the request carried no valid credential. */
+export interface ApiContext {
+  principal: Principal | null;
+  /** Why the presented credential was refused, for the 401 message. */
+  authError?: string;
+  services: ServiceClients;
+  apiKeys: ApiKeyStore;
+  publisher: EventPublisher;
+  feed: EventFeed;
+  logger: Logger;
+}
+
+/** The parts of ApiContext that live as long as the gateway (all but the caller). */
+export type ApiDeps = Omit<ApiContext, 'principal' | 'authError'>;

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { applyCors, credentialOf, CredentialError, type CorsOptions, type HttpAuthenticator, type RateLimiter } from '../auth_http';
+import type { ApiContext, ApiDeps } from './context';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { ApiError, rateLimited } from './errors';
+import type { ApiMetrics } from './metrics';
+import { buildOpenApiDocument } from './openapi';
+import { createRestHandler, sendError } from './rest_handler';
+import { rootInfo } from './root_info';
+import { createTrpcHandler, TRPC_PREFIX, type ConnectionParamsCredentials } from './trpc_handler';
+import { serveDocs } from './docs_pages';
+
+export interface ApiHandlerOptions extends ApiDeps {
+  authenticate: HttpAuthenticator;
+  limiter: RateLimiter;
+  cors: CorsOptions;
+  metrics: ApiMetrics;
+  version: string;
+}
+
+/** Answers the request when its path is the API's; resolves false (untouched) otherwise. */
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+const API_PREFIX = '/api';
+
+function isApiPath(path: string): boolean {
+  return path === API_PREFIX || path.startsWith(`${API_PREFIX}/`) || path === TRPC_PREFIX || path.startsWith(`${TRPC_PREFIX}/`);
+}
+
+function isOwnedPath(path: string): boolean {
+  return isApiPath(path) || path === '/' || path === '/openapi.json' || path === '/metrics' || /^\/(docs|redoc)(\/|$)/.test(path);
+}
+
+function sendJson(res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * The request side of the gateway: `/` , `/openapi.json`, `/docs`, `/redoc`, `/metrics`, REST
+ * under `/api`, tRPC under `/trpc`. CORS and per-client rate limiting apply to /api and /trpc.
+ */
+export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
+  const { authenticate, limiter, metrics, logger } = options;
+  const deps: ApiDeps = { services: options.services, apiKeys: options.apiKeys, publisher: options.publisher, feed: options.feed, logger };
+  const rest = createRestHandler(logger);
+  let openApiText: string | undefined;
+
+  async function contextFor(credential: string | undefined): Promise<ApiContext> {
+    if (!credential) return { ...deps, principal: null };
+    try {
+      return { ...deps, principal: await authenticate(credential) };
+    } catch (err) {
+      if (err instanceof CredentialError) return { ...deps, principal: null, authError: err.message };
+      throw err;
+    }
+  }
+
+  const trpc = createTrpcHandler(
+    (req, params: ConnectionParamsCredentials | null) => contextFor(credentialOf(req.headers) ?? params?.token ?? params?.apiKey),
+    logger,
+  );
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const path = url.pathname;
+    if (!isOwnedPath(path)) return false;
+    const started = process.hrtime.bigint();
+    let route = path.startsWith(TRPC_PREFIX) ? TRPC_PREFIX : path;
+    res.once('finish', () => metrics.observe(req.method ?? 'GET', route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+
+    if (path === '/' && req.method === 'GET') return sendJson(res, rootInfo(options.version)), true;
+    if (path === '/openapi.json' && req.method === 'GET') {
+      // A relative server URL: the document is right whatever host or proxy the client came through.
+      openApiText ??= JSON.stringify(buildOpenApiDocument('/', options.version));
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(openApiText) });
+      res.end(openApiText);
+      return true;
+    }
+    if (path === '/metrics' && req.method === 'GET') return await metrics.serve(res), true;
+    if (!isApiPath(path)) {
+      if (serveDocs(req, res, path)) return true;
+      route = 'unmatched';
+      return false;
+    }
+
+    if (applyCors(req, res, options.cors)) return true;
+    const credential = credentialOf(req.headers);
+    const client = credential ? `cred:${createHash('sha256').update(credential).digest('base64url').slice(0, 22)}` : `addr:${req.socket.remoteAddress ?? 'unknown'}`;
+    const decision = limiter.take(client);
+    if (!decision.allowed) {
+      metrics.rateLimited();
+      sendError(res, rateLimited(decision.retryAfterSeconds));
+      return true;
+    }
+
+    if (path.startsWith(`${TRPC_PREFIX}/`)) {
+      trpc(req, res);
+      return true;
+    }
+    const served = await rest(req, res, url, () => contextFor(credential));
+    if (served === false) {
+      route = 'unmatched';
+      sendError(res, new ApiError(GrpcStatus.NOT_FOUND, 'NOT_FOUND', `no API path ${req.method} ${path}; see /openapi.json for the list`));
+    } else {
+      route = served;
+    }
+    return true;
+  };
+}

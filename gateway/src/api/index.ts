@@ -1,0 +1,10 @@
+export { startApi, type ApiHandle, type ApiStartDeps } from './start_api';
+export { createApiHandler, type ApiHandler, type ApiHandlerOptions } from './handler';
+export { apiConfigShape, apiConfigSchema, type ApiConfig } from './config';
+export { appRouter, type AppRouter } from './router';
+export { buildOpenApiDocument } from './openapi';
+export { ApiError, STATUS_TABLE, toApiError, type ErrorBody, type ErrorDetails } from './errors';
+export { createServiceClients, type ServiceClients, type ServiceAddresses } from './service_clients';
+export type { EventFeed } from './event_feed';
+export type { StreamEvent } from './routers/streams';
+export { createApiMount, type ApiMount } from './mount';

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { Logger } from '@marketpulse/runtime';
+import { createProcedureCache, getInputOutputParsers, normalizePath, type OpenApiMethod } from 'trpc-to-openapi';
+import type { ApiContext } from './context';
+import { coerceStrings } from './coerce_input';
+import { ApiError, toApiError, unauthenticated, validationError } from './errors';
+import { appRouter } from './router';
+import type { ApiMeta } from './trpc';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const BODY_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+const METHODS: OpenApiMethod[] = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'];
+
+export function sendError(res: ServerResponse, err: ApiError): void {
+  const retryAfter = err.details?.retry_after_seconds;
+  const text = JSON.stringify(err.body());
+  res.writeHead(err.httpStatus, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
+  });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'BODY_TOO_LARGE', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  const type = req.headers['content-type'] ?? '';
+  if (type && !/json/i.test(type)) {
+    throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json, not ${type}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'MALFORMED_BODY', `the request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function queryOf(url: URL): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    const all = url.searchParams.getAll(key);
+    out[key] = all.length === 1 ? all[0]! : all;
+  }
+  return out;
+}
+
+/** Resolves with the route template served (`/api/v1/webhooks/{id}`), or false for a path no procedure serves. */
+export type RestHandler = (req: IncomingMessage, res: ServerResponse, url: URL, ctx: () => Promise<ApiContext>) => Promise<string | false>;
+
+/**
+ * REST over the router's procedures, matched by their `openapi` meta (trpc-to-openapi's route
+ * table). Input is query + JSON body + path parameters; answers use the meta's successStatus and
+ * the one error body.
+ */
+export function createRestHandler(logger: Logger): RestHandler {
+  const find = createProcedureCache(appRouter);
+  const caller = appRouter.createCaller;
+
+  return async (req, res, url, createContext) => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = normalizePath(url.pathname);
+    const match = find(method as OpenApiMethod, path);
+    if (!match?.procedure) {
+      const allowed = METHODS.filter((m) => find(m, path)?.procedure);
+      if (allowed.length === 0) return false;
+      res.setHeader('allow', allowed.join(', '));
+      sendError(res, new ApiError(GrpcStatus.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', `${method} is not served on ${path}; use ${allowed.join(' or ')}`));
+      return path;
+    }
+    const { procedure, pathInput } = match;
+    const meta = procedure.procedure._def.meta as ApiMeta | undefined;
+    try {
+      // Credentials before the body: a request without them is 401 whatever it sends.
+      const ctx = await createContext();
+      if (!ctx.principal) throw unauthenticated(ctx.authError ?? 'authentication required: send Authorization: Bearer <JWT> or X-API-Key: <key>');
+      const { inputParser } = getInputOutputParsers(procedure.procedure);
+      const body = BODY_METHODS.has(method) ? await readBody(req) : undefined;
+      if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+        throw validationError([{ field: '(body)', message: 'expected a JSON object' }]);
+      }
+      const input = {
+        ...coerceStrings(queryOf(url), inputParser),
+        ...(body as Record<string, unknown> | undefined),
+        ...coerceStrings(pathInput, inputParser),
+      };
+      const fn = procedure.path.split('.').reduce<unknown>((acc, key) => (acc as Record<string, unknown>)[key], caller(ctx)) as (
+        input: unknown,
+      ) => Promise<unknown>;
+      const data = await fn(input);
+      const status = meta?.successStatus ?? 200;
+      if (status === 204) {
+        res.writeHead(204).end();
+      } else {
+        const text = JSON.stringify(data ?? null);
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      }
+    } catch (err) {
+      sendError(res, toApiError(err, (e) => logger.error({ err: e, method, path }, 'unexpected error answering a REST request')));
+    }
+    return meta?.openapi?.path ?? path;
+  };
+}

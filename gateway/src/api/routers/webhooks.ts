@@ -1,0 +1,105 @@
+import { webhooks } from '@marketpulse/proto';
+import { z } from 'zod';
+import { ownerFilter } from '../../auth_http';
+import { maskOf, webhookOut } from '../mappers';
+import { Delivery, Webhook, WebhookCreate, WebhookTestResult, WebhookUpdate } from '../schemas/webhooks';
+import { EventType } from '../schemas/common';
+import { call } from '../service_clients';
+import { router, scopedProcedure } from '../trpc';
+
+const TAGS = ['webhooks'];
+const id = z.string().min(1).describe('Webhook id, e.g. wh_123.');
+
+/** Seed 000's webhook REST paths under /api/v1/webhooks, over the webhook-delivery service. */
+export const webhooksRouter = router({
+  create: scopedProcedure('webhooks:write')
+    .meta({ openapi: { method: 'POST', path: '/api/v1/webhooks', tags: TAGS, summary: 'Create webhook', protect: true }, successStatus: 201 })
+    .input(WebhookCreate)
+    .output(Webhook)
+    .mutation(async ({ ctx, input }) => {
+      const endpoint = webhooks.Endpoint.fromPartial({ ...input, active: input.active ?? true, user_id: ctx.principal.userId });
+      const res = await call(ctx.services.webhooks, (c) => c.createEndpoint, { endpoint });
+      return webhookOut(res.endpoint);
+    }),
+
+  list: scopedProcedure('read')
+    .meta({ openapi: { method: 'GET', path: '/api/v1/webhooks', tags: TAGS, summary: 'List webhooks', protect: true } })
+    .input(z.object({}))
+    .output(z.array(Webhook))
+    .query(async ({ ctx }) => {
+      const res = await call(ctx.services.webhooks, (c) => c.listEndpoints, { user_id: ownerFilter(ctx.principal) });
+      return res.endpoints.map(webhookOut);
+    }),
+
+  get: scopedProcedure('read')
+    .meta({ openapi: { method: 'GET', path: '/api/v1/webhooks/{id}', tags: TAGS, summary: 'Get webhook details', protect: true } })
+    .input(z.object({ id }))
+    .output(Webhook)
+    .query(async ({ ctx, input }) => {
+      const res = await call(ctx.services.webhooks, (c) => c.getEndpoint, { id: input.id, user_id: ownerFilter(ctx.principal) });
+      return webhookOut(res.endpoint);
+    }),
+
+  update: scopedProcedure('webhooks:write')
+    .meta({ openapi: { method: 'PATCH', path: '/api/v1/webhooks/{id}', tags: TAGS, summary: 'Update webhook', protect: true } })
+    .input(WebhookUpdate.extend({ id }))
+    .output(Webhook)
+    .mutation(async ({ ctx, input }) => {
+      const { id: endpointId, ...changes } = input;
+      const res = await call(ctx.services.webhooks, (c) => c.updateEndpoint, {
+        endpoint: webhooks.Endpoint.fromPartial({ ...changes, id: endpointId }),
+        update_mask: maskOf(changes),
+        user_id: ownerFilter(ctx.principal),
+      });
+      return webhookOut(res.endpoint);
+    }),
+
+  delete: scopedProcedure('webhooks:write')
+    .meta({ openapi: { method: 'DELETE', path: '/api/v1/webhooks/{id}', tags: TAGS, summary: 'Delete webhook', protect: true }, successStatus: 204 })
+    .input(z.object({ id }))
+    .output(z.void())
+    .mutation(async ({ ctx, input }) => {
+      await call(ctx.services.webhooks, (c) => c.deleteEndpoint, { id: input.id, user_id: ownerFilter(ctx.principal) });
+    }),
+
+  deliveries: scopedProcedure('read')
+    .meta({ openapi: { method: 'GET', path: '/api/v1/webhooks/{id}/deliveries', tags: TAGS, summary: 'List deliveries', protect: true } })
+    .input(
+      z.object({
+        id,
+        status: z.enum(['pending', 'delivered', 'failed', 'cancelled']).optional(),
+        since: z.iso.datetime({ offset: true }).optional(),
+        limit: z.coerce.number().int().min(1).max(500).optional(),
+      }),
+    )
+    .output(z.array(Delivery))
+    .query(async ({ ctx, input }) => {
+      const res = await call(ctx.services.webhooks, (c) => c.listDeliveries, {
+        endpoint_id: input.id,
+        user_id: ownerFilter(ctx.principal),
+        status: input.status ?? '',
+        since: input.since,
+        limit: input.limit ?? 0,
+      });
+      return res.deliveries;
+    }),
+
+  test: scopedProcedure('webhooks:write')
+    .meta({ openapi: { method: 'POST', path: '/api/v1/webhooks/test', tags: TAGS, summary: 'Test webhook', protect: true } })
+    .input(z.object({ webhook_id: id, event_type: EventType.optional() }))
+    .output(WebhookTestResult)
+    .mutation(async ({ ctx, input }) => {
+      const res = await call(ctx.services.webhooks, (c) => c.sendTestEvent, {
+        endpoint_id: input.webhook_id,
+        user_id: ownerFilter(ctx.principal),
+        event_type: input.event_type ?? '',
+      });
+      const delivered = res.delivery?.status === 'delivered';
+      return {
+        webhook_id: input.webhook_id,
+        success: delivered,
+        message: delivered ? 'Test event delivered' : `Test event not delivered yet (status ${res.delivery?.status ?? 'unknown'})`,
+        delivery: res.delivery ?? null,
+      };
+    }),
+});

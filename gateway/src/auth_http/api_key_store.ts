@@ -1,0 +1,31 @@
+import type { Scope } from './principal';
+
+export interface ApiKeyRecord {
+  id: string;
+  user_id: string;
+  name: string;
+  /** First characters of the key, to tell keys apart in a list; the key itself is never stored. */
+  prefix: string;
+  scopes: Scope[];
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface NewApiKey {
+  userId: string;
+  name: string;
+  scopes: Scope[];
+  expiresAt?: Date;
+}
+
+/** API keys, stored hashed; the plain key exists only in create()'s answer. */
+export interface ApiKeyStore {
+  create(input: NewApiKey): Promise<{ record: ApiKeyRecord; key: string }>;
+  list(userId: string): Promise<ApiKeyRecord[]>;
+  /** False when no live key of that user has this id. */
+  revoke(userId: string, id: string): Promise<boolean>;
+  /** The live (not revoked, not expired) key's record, or undefined. */
+  verify(key: string): Promise<ApiKeyRecord | undefined>;
+}

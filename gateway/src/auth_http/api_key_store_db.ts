@@ -1,0 +1,103 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from '@marketpulse/runtime';
+import type { ApiKeyRecord, ApiKeyStore, NewApiKey } from './api_key_store';
+import { isScope } from './principal';
+
+export const API_KEY_MIGRATIONS = [
+  {
+    id: '001_create_api_keys',
+    sql: `CREATE TABLE IF NOT EXISTS api_keys (
+      id text PRIMARY KEY,
+      user_id text NOT NULL,
+      name text NOT NULL,
+      prefix text NOT NULL,
+      key_hash text NOT NULL UNIQUE,
+      scopes text NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      last_used_at timestamptz,
+      expires_at timestamptz,
+      revoked_at timestamptz
+    );
+    CREATE INDEX IF NOT EXISTS api_keys_user ON api_keys (user_id)`,
+  },
+];
+
+/** Keys look like `mpk_<32 random base64url chars>`; only their SHA-256 is kept. */
+export const API_KEY_PATTERN = /^mpk_[A-Za-z0-9_-]{32}$/;
+
+const hash = (key: string) => createHash('sha256').update(key).digest('hex');
+
+interface Row {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  scopes: string;
+  created_at: Date | string;
+  last_used_at: Date | string | null;
+  expires_at: Date | string | null;
+  revoked_at: Date | string | null;
+}
+
+const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
+
+function toRecord(r: Row): ApiKeyRecord {
+  return {
+    id: r.id,
+    user_id: r.user_id,
+    name: r.name,
+    prefix: r.prefix,
+    scopes: r.scopes.split(' ').filter(isScope),
+    created_at: iso(r.created_at)!,
+    last_used_at: iso(r.last_used_at),
+    expires_at: iso(r.expires_at),
+    revoked_at: iso(r.revoked_at),
+  };
+}
+
+const COLUMNS = 'id, user_id, name, prefix, scopes, created_at, last_used_at, expires_at, revoked_at';
+
+/** API keys in the gateway's own schema (runtime's openDatabase: PostgreSQL or PGlite). */
+export class DbApiKeyStore implements ApiKeyStore {
+  private constructor(private readonly db: Database) {}
+
+  static async open(db: Database): Promise<DbApiKeyStore> {
+    await db.migrate(API_KEY_MIGRATIONS);
+    return new DbApiKeyStore(db);
+  }
+
+  async create(input: NewApiKey): Promise<{ record: ApiKeyRecord; key: string }> {
+    const key = `mpk_${randomBytes(24).toString('base64url')}`;
+    const id = `key_${randomBytes(8).toString('hex')}`;
+    const { rows } = await this.db.query<Row>(
+      `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      [id, input.userId, input.name, key.slice(0, 10), hash(key), input.scopes.join(' '), input.expiresAt ?? null],
+    );
+    return { record: toRecord(rows[0]!), key };
+  }
+
+  async list(userId: string): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id`, [userId]);
+    return rows.map(toRecord);
+  }
+
+  async revoke(userId: string, id: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ id: string }>(
+      'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id',
+      [id, userId],
+    );
+    return rows.length > 0;
+  }
+
+  async verify(key: string): Promise<ApiKeyRecord | undefined> {
+    if (!API_KEY_PATTERN.test(key)) return undefined;
+    const { rows } = await this.db.query<Row>(
+      `UPDATE api_keys SET last_used_at = now()
+       WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+       RETURNING ${COLUMNS}`,
+      [hash(key)],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+}

@@ -1,0 +1,50 @@
+/** Outcome of one request against a client's budget. */
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export interface RateLimiterOptions {
+  /** Sustained requests per minute per client. */
+  perMinute: number;
+  /** Requests a client may make at once after being idle. */
+  burst: number;
+  /** Clients tracked at most; the longest idle are forgotten first (they would be full anyway). */
+  maxClients?: number;
+  now?: () => number;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+/** Token bucket per client key (credential or address): refills at perMinute/60 tokens a second. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly ratePerMs: number;
+  private readonly now: () => number;
+  private readonly maxClients: number;
+
+  constructor(private readonly options: RateLimiterOptions) {
+    this.ratePerMs = options.perMinute / 60_000;
+    this.now = options.now ?? Date.now;
+    this.maxClients = options.maxClients ?? 100_000;
+  }
+
+  take(client: string): RateDecision {
+    const now = this.now();
+    let bucket = this.buckets.get(client);
+    if (bucket) {
+      bucket.tokens = Math.min(this.options.burst, bucket.tokens + (now - bucket.updatedAt) * this.ratePerMs);
+      bucket.updatedAt = now;
+      this.buckets.delete(client); // re-inserted below: Map order is then least recently used first
+    } else {
+      bucket = { tokens: this.options.burst, updatedAt: now };
+      if (this.buckets.size >= this.maxClients) this.buckets.delete(this.buckets.keys().next().value!);
+    }
+    this.buckets.set(client, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { allowed: true };
+    }
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.ratePerMs / 1000)) };
+  }
+}

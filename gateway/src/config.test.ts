@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, renderEnvDocs } from '@marketpulse/runtime';
+import { describe, expect, it } from 'vitest';
+import { gatewayConfigSchema, loadGatewayConfig } from './config';
+
+describe('gateway config', () => {
+  it('defaults to the documented ports and limits', () => {
+    const c = loadGatewayConfig({});
+    expect([c.GATEWAY_PORT, c.WS_PING_INTERVAL_MS, c.WS_NATIVE_PORT, c.WS_ALLOWED_ORIGINS]).toEqual([8000, 30000, 0, ['*']]);
+  });
+
+  it('refuses settings that cannot work together, naming each', () => {
+    expect(() => loadGatewayConfig({ WS_PONG_TIMEOUT_MS: '40000', WS_AUTH_REQUIRED: 'true' })).toThrow(ConfigError);
+    try {
+      loadGatewayConfig({ WS_PONG_TIMEOUT_MS: '40000', WS_AUTH_REQUIRED: 'true' });
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([
+        expect.stringContaining('WS_PONG_TIMEOUT_MS (40000) must be below WS_PING_INTERVAL_MS'),
+        expect.stringContaining('no JWT_SECRET, JWKS_URL or WS_API_KEYS'),
+      ]);
+    }
+  });
+
+  it('is documented in the README exactly as the schema describes it', () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    expect(readme).toContain(renderEnvDocs(gatewayConfigSchema));
+  });
+});

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { events } from '@marketpulse/proto';
+import { validationError } from '../api/errors';
+import type { PublishEventInput } from './event_contracts';
+
+/** The bus envelope of a validated event, with id, time, source and subject filled in. */
+export function toEvent(input: PublishEventInput, callerIdentity: string, now = new Date()): events.Event {
+  const source = input.source ?? callerIdentity;
+  const data = input.data as Record<string, unknown>;
+  const symbol = typeof data.symbol === 'string' ? data.symbol : undefined;
+  return events.Event.fromPartial({
+    id: input.id ?? randomUUID(),
+    type: input.type,
+    source,
+    subject: input.subject ?? symbol ?? source,
+    time: input.time ?? now.toISOString(),
+    payload: { $case: input.type, [input.type]: data } as unknown as events.Event['payload'],
+  });
+}
+
+/**
+ * The JSON form PublishEvent validates, from an Event received over gRPC; throws the field error
+ * when the payload's case is not the event's type.
+ */
+export function fromEvent(event: events.Event): Record<string, unknown> {
+  const payload = event.payload as Record<string, unknown> | undefined;
+  if (payload && payload.$case !== event.type) {
+    throw validationError([{ field: 'payload', message: `payload case '${String(payload.$case)}' must equal type '${event.type}'` }]);
+  }
+  const data = payload?.[event.type];
+  return {
+    ...(event.id ? { id: event.id } : {}),
+    ...(event.source ? { source: event.source } : {}),
+    ...(event.subject ? { subject: event.subject } : {}),
+    ...(event.time ? { time: event.time } : {}),
+    type: event.type,
+    data,
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Every WebSocket close code and in-message error code the gateway uses, in one table, so clients,
+ * docs and tests read the same numbers. 1xxx are RFC 6455 codes; 4xxx are ours (private-use range).
+ * `reconnect` tells a client whether reconnecting as-is can help.
+ */
+export interface CloseCodeEntry {
+  readonly code: number;
+  /** Sent as the close reason (at most 123 bytes). */
+  readonly reason: string;
+  readonly when: string;
+  readonly reconnect: boolean;
+}
+
+export const CLOSE = {
+  NORMAL: { code: 1000, reason: 'normal closure', when: 'the client or the server ended the session on purpose', reconnect: false },
+  GOING_AWAY: { code: 1001, reason: 'server shutting down', when: 'the gateway instance is stopping; another instance can take the client', reconnect: true },
+  AUTH_FAILED: { code: 1008, reason: 'authentication failed', when: 'the token (JWT or API key) was rejected', reconnect: false },
+  AUTH_TIMEOUT: { code: 1008, reason: 'authentication timeout', when: 'auth is required and no `auth` message arrived within WS_AUTH_TIMEOUT_MS', reconnect: false },
+  ORIGIN_NOT_ALLOWED: { code: 1008, reason: 'origin not allowed', when: 'the Origin header is not in WS_ALLOWED_ORIGINS', reconnect: false },
+  CHANNEL_FORBIDDEN: { code: 1008, reason: 'channel not allowed', when: "the token's claims do not allow the channel the door serves", reconnect: false },
+  MESSAGE_TOO_BIG: { code: 1009, reason: 'message too big', when: 'a client message exceeded WS_MAX_MESSAGE_BYTES', reconnect: true },
+  INTERNAL_ERROR: { code: 1011, reason: 'internal error', when: 'the gateway failed unexpectedly while serving the connection', reconnect: true },
+  AT_CAPACITY: { code: 1013, reason: 'server at capacity', when: 'WS_MAX_CONNECTIONS connections are already open on this instance', reconnect: true },
+  HEARTBEAT_TIMEOUT: { code: 4001, reason: 'heartbeat timeout', when: 'nothing (no pong message, pong frame or other message) arrived within WS_PONG_TIMEOUT_MS of a ping', reconnect: true },
+  SLOW_CLIENT: { code: 4002, reason: 'slow client', when: 'more than WS_SEND_QUEUE_BYTES waited to be sent to the client; resume with the last id seen', reconnect: true },
+  RATE_LIMITED: { code: 4003, reason: 'rate limit exceeded', when: 'the client kept sending after a RATE_LIMITED error (WS_RATE_LIMIT messages per minute)', reconnect: true },
+} as const satisfies Record<string, CloseCodeEntry>;
+
+export type CloseName = keyof typeof CLOSE;
+
+/** Error codes carried in `error` messages; the connection stays open unless the entry says so. */
+export interface ErrorCodeEntry {
+  readonly message: string;
+  readonly when: string;
+}
+
+export const ERROR = {
+  INVALID_JSON: { message: 'message is not valid JSON', when: 'a text frame could not be parsed as a JSON object' },
+  INVALID_MESSAGE: { message: 'invalid message', when: 'a message lacks a field its type requires' },
+  UNKNOWN_MESSAGE_TYPE: { message: 'Unknown message type', when: 'the door does not accept a message of that type' },
+  AUTH_REQUIRED: { message: 'Authentication required', when: 'a message other than auth/pong arrived before authentication' },
+  AUTH_FAILED: { message: 'Invalid credentials', when: 'an auth message carried a token the gateway rejects' },
+  CHANNEL_FORBIDDEN: { message: 'channel not allowed', when: "the token's claims do not allow the requested channel" },
+  INVALID_SYMBOL: { message: 'invalid symbol', when: 'a symbol is empty, too long or has characters outside A-Z 0-9 . _ - /' },
+  CANNOT_RECOVER: { message: 'missed messages cannot be recovered', when: 'a `since` id is no longer (or never was) in the channel history; the client continues with live messages' },
+  RATE_LIMITED: { message: 'Rate limit exceeded', when: 'more than WS_RATE_LIMIT messages per minute; the next one closes the connection (4003)' },
+  SUBSCRIPTION_NOT_FOUND: { message: 'subscription not found', when: 'unsubscribe named a subscription id this connection does not hold' },
+  UNKNOWN_SUBSCRIPTION_TYPE: { message: 'unknown subscription type', when: 'subscribe named a type other than events, metrics, alerts, predictions, aggregations, system_status' },
+  TOO_MANY_SUBSCRIPTIONS: { message: 'too many subscriptions', when: 'a connection already holds the maximum number of subscriptions (64)' },
+  PREDICTION_UNAVAILABLE: { message: 'prediction unavailable', when: 'request_prediction could not be answered by the prediction service' },
+} as const satisfies Record<string, ErrorCodeEntry>;
+
+export type ErrorName = keyof typeof ERROR;

@@ -1,0 +1,237 @@
+import { createLogger } from '@marketpulse/runtime';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { loadGatewayConfig } from '../config';
+import { startGateway, type GatewayHandle } from '../service';
+import { mintToken } from './mint_token';
+
+// Limits, auth, heartbeat, resume and slow clients, over real sockets against an in-process
+// gateway (in-memory bus; the hub is fed directly so each test controls exactly what is published).
+
+const SECRET = 'policies-test-secret-0123456789';
+const logger = createLogger('policies-test', {}, { level: 'silent' });
+const gateways: GatewayHandle[] = [];
+const clients: WebSocket[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.terminate();
+  await Promise.all(gateways.splice(0).map((g) => g.close()));
+});
+
+async function gateway(env: Record<string, string> = {}): Promise<GatewayHandle> {
+  const config = loadGatewayConfig({ BUS: 'memory', GATEWAY_PORT: '0', LOG_LEVEL: 'silent', JWT_SECRET: SECRET, KAFKA_TOPIC_PREFIX: `policies.${Math.random()}.`, ...env });
+  const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')) });
+  gateways.push(gw);
+  return gw;
+}
+
+let seq = 0;
+function publishTick(gw: GatewayHandle, symbol = 'AAPL', pad = 0): string {
+  const id = `evt-${++seq}`;
+  gw.hub.publish([`market-data:${symbol}`, 'events'], {
+    id,
+    type: 'market_data_update',
+    source: 'test',
+    subject: symbol,
+    time: new Date().toISOString(),
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    data: { symbol, price: seq, pad: 'x'.repeat(pad) },
+  });
+  return id;
+}
+
+type Msg = { type: string; [k: string]: any };
+
+function connect(url: string, options?: WebSocket.ClientOptions) {
+  const ws = new WebSocket(url, options);
+  clients.push(ws);
+  const messages: Msg[] = [];
+  ws.on('message', (d) => messages.push(JSON.parse(String(d)) as Msg));
+  ws.on('error', () => undefined);
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  const until = async (pred: () => boolean, what: string, timeoutMs = 5000) => {
+    const end = Date.now() + timeoutMs;
+    while (!pred()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; got ${messages.length} messages, the last: ${JSON.stringify(messages.at(-1)).slice(0, 200)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return {
+    ws,
+    messages,
+    closed,
+    of: (type: string) => messages.filter((m) => m.type === type),
+    until,
+    opened: () => new Promise<void>((resolve, reject) => (ws.readyState === WebSocket.OPEN ? resolve() : (ws.once('open', () => resolve()), ws.once('close', () => reject(new Error('closed')))))),
+    send: (m: object) => ws.send(JSON.stringify(m)),
+  };
+}
+
+const url = (gw: GatewayHandle, path: string) => `ws://127.0.0.1:${gw.port}${path}`;
+
+describe('connection limits', () => {
+  it('accepts up to WS_MAX_CONNECTIONS and closes the next one with 1013', async () => {
+    const gw = await gateway({ WS_MAX_CONNECTIONS: '2' });
+    const a = connect(url(gw, '/ws/alerts'));
+    const b = connect(url(gw, '/ws/alerts'));
+    await a.until(() => a.of('connected').length === 1, 'a connected');
+    await b.until(() => b.of('connected').length === 1, 'b connected');
+    const c = connect(url(gw, '/ws/alerts'));
+    expect(await c.closed).toBe(1013);
+    expect(c.messages).toEqual([]);
+  });
+
+  it('closes a client whose message exceeds WS_MAX_MESSAGE_BYTES with 1009', async () => {
+    const gw = await gateway({ WS_MAX_MESSAGE_BYTES: '1024' });
+    const c = connect(url(gw, '/ws/alerts'));
+    await c.opened();
+    c.send({ type: 'pong', pad: 'x'.repeat(2000) });
+    expect(await c.closed).toBe(1009);
+  });
+
+  it('answers the first message over WS_RATE_LIMIT with a RATE_LIMITED error and closes on the next with 4003', async () => {
+    const gw = await gateway({ WS_RATE_LIMIT: '5' });
+    const c = connect(url(gw, '/ws/alerts'));
+    await c.opened();
+    for (let i = 0; i < 6; i++) c.send({ type: 'pong' });
+    await c.until(() => c.of('error').length === 1, 'the rate limit error');
+    expect(c.of('error')[0]).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('Rate limit exceeded') });
+    c.send({ type: 'pong' });
+    expect(await c.closed).toBe(4003);
+  });
+
+  it('closes connections from origins not in WS_ALLOWED_ORIGINS with 1008 and admits listed ones', async () => {
+    const gw = await gateway({ WS_ALLOWED_ORIGINS: 'https://app.example.com' });
+    const evil = connect(url(gw, '/ws/alerts'), { origin: 'https://evil.example.net' });
+    expect(await evil.closed).toBe(1008);
+    const good = connect(url(gw, '/ws/alerts'), { origin: 'https://app.example.com' });
+    await good.until(() => good.of('connected').length === 1, 'connected');
+  });
+
+  it('answers an unknown path with 404 before any handshake', async () => {
+    const gw = await gateway();
+    const c = connect(url(gw, '/ws/nope'));
+    const status = await new Promise<number>((resolve) => c.ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(status).toBe(404);
+  });
+});
+
+describe('authentication', () => {
+  it('with auth required, closes a silent client with 1008 after WS_AUTH_TIMEOUT_MS and admits one that sends auth in time', async () => {
+    const gw = await gateway({ WS_AUTH_REQUIRED: 'true', WS_AUTH_TIMEOUT_MS: '300' });
+    const silent = connect(url(gw, '/ws/market-data/AAPL'));
+    await silent.opened();
+    silent.send({ type: 'request_anything' });
+    expect(await silent.closed).toBe(1008);
+    expect(silent.of('error')[0]).toMatchObject({ code: 'AUTH_REQUIRED' });
+    expect(silent.of('connected')).toEqual([]);
+
+    const polite = connect(url(gw, '/ws/market-data/AAPL'));
+    await polite.opened();
+    polite.send({ type: 'auth', token: await mintToken({ secret: SECRET, subject: 'u', ttlSeconds: 60 }) });
+    await polite.until(() => polite.of('connected').length === 1, 'connected after auth');
+    publishTick(gw);
+    await polite.until(() => polite.of('market_data_update').length === 1, 'a tick after auth');
+  });
+
+  it('closes with 1008 on a bad ?token= and on a channel the claims do not allow', async () => {
+    const gw = await gateway({ WS_API_KEYS: 'mpk_alerts=alerts' });
+    const bad = connect(url(gw, '/ws/alerts?token=garbage'));
+    expect(await bad.closed).toBe(1008);
+    expect(bad.of('error')[0]).toMatchObject({ code: 'AUTH_FAILED' });
+
+    const narrow = await mintToken({ secret: SECRET, subject: 'u', channels: ['alerts'], ttlSeconds: 60 });
+    const forbidden = connect(url(gw, `/ws/market-data/AAPL?token=${narrow}`));
+    expect(await forbidden.closed).toBe(1008);
+    expect(forbidden.of('error')[0]).toMatchObject({ code: 'CHANNEL_FORBIDDEN' });
+
+    const key = connect(url(gw, '/ws/alerts?token=mpk_alerts'));
+    await key.until(() => key.of('connected').length === 1, 'connected with an API key');
+  });
+});
+
+describe('heartbeat', () => {
+  it('closes with 4001 a client that answers neither ping messages nor ping frames, and keeps one that answers', async () => {
+    const gw = await gateway({ WS_PING_INTERVAL_MS: '200', WS_PONG_TIMEOUT_MS: '150' });
+    const deaf = connect(url(gw, '/ws/alerts'), { autoPong: false });
+    const alive = connect(url(gw, '/ws/alerts'), { autoPong: false });
+    alive.ws.on('message', (d) => {
+      if (JSON.parse(String(d)).type === 'ping') alive.send({ type: 'pong' });
+    });
+    expect(await deaf.closed).toBe(4001);
+    expect(deaf.of('ping').length).toBeGreaterThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(alive.ws.readyState).toBe(WebSocket.OPEN);
+    expect(alive.of('ping').length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('history and resume', () => {
+  it('replays what a client missed after ?since=, in order, then continues live; every message carries id and trace id', async () => {
+    const gw = await gateway();
+    const first = connect(url(gw, '/ws/market-data/AAPL'));
+    await first.until(() => first.of('connected').length === 1, 'connected');
+    const ids = [publishTick(gw), publishTick(gw), publishTick(gw), publishTick(gw, 'MSFT')];
+    await first.until(() => first.of('market_data_update').length === 3, 'three ticks');
+    const lastSeen = first.of('market_data_update')[0]!.id as string;
+    expect(first.of('market_data_update')[0]).toMatchObject({ id: ids[0], trace_id: '0af7651916cd43dd8448eb211c80319c' });
+    first.ws.close();
+
+    const resumed = connect(url(gw, `/ws/market-data/AAPL?since=${lastSeen}`));
+    await resumed.until(() => resumed.of('market_data_update').length === 2, 'the two missed ticks');
+    const live = publishTick(gw);
+    await resumed.until(() => resumed.of('market_data_update').length === 3, 'the live tick');
+    expect(resumed.of('market_data_update').map((m) => m.id)).toEqual([ids[1], ids[2], live]);
+    expect(resumed.of('error')).toEqual([]);
+  });
+
+  it('says CANNOT_RECOVER when the id fell out of WS_HISTORY_SIZE, then continues live', async () => {
+    const gw = await gateway({ WS_HISTORY_SIZE: '2' });
+    const old = publishTick(gw);
+    publishTick(gw);
+    publishTick(gw);
+    const c = connect(url(gw, `/ws/market-data/AAPL?since=${old}`));
+    await c.until(() => c.of('error').length === 1, 'the cannot-recover error');
+    expect(c.of('error')[0]).toMatchObject({ code: 'CANNOT_RECOVER' });
+    const live = publishTick(gw);
+    await c.until(() => c.of('market_data_update').length === 1, 'the live tick');
+    expect(c.of('market_data_update')[0]!.id).toBe(live);
+  });
+
+  it('resumes a native subscription from `since`', async () => {
+    const gw = await gateway();
+    const ids = [publishTick(gw), publishTick(gw), publishTick(gw, 'MSFT')];
+    const c = connect(url(gw, '/ws/stream'));
+    await c.opened();
+    c.send({ type: 'subscribe', data: { type: 'events', filters: { 'payload.symbol': 'AAPL' }, since: ids[0] } });
+    await c.until(() => c.of('data').length === 1, 'the missed AAPL tick');
+    expect(c.of('data')[0]).toMatchObject({ id: ids[1], data: { event: { subject: 'AAPL' } } });
+  });
+});
+
+describe('slow clients', () => {
+  it('disconnects a client that stops reading with 4002, while a reading client gets every message', async () => {
+    const gw = await gateway({ WS_SEND_QUEUE_BYTES: String(256 * 1024) });
+    const fast = connect(url(gw, '/ws/market-data/AAPL'));
+    const slow = connect(url(gw, '/ws/market-data/AAPL'));
+    await fast.until(() => fast.of('connected').length === 1, 'fast connected');
+    await slow.until(() => slow.of('connected').length === 1, 'slow connected');
+    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+
+    // Bursts smaller than the queue, with pauses a reading client can drain in.
+    const count = 2000;
+    for (let i = 0; i < count; i++) {
+      publishTick(gw, 'AAPL', 8 * 1024);
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 2));
+    }
+    await fast.until(() => fast.of('market_data_update').length === count, `${count} ticks at the fast client`, 15_000);
+
+    const stats = (await (await fetch(`http://127.0.0.1:${gw.port}/ws/stats`)).json()) as { limits: { slow_disconnects: number }; channels: Record<string, number> };
+    expect(stats.limits.slow_disconnects).toBe(1);
+    expect(stats.channels['market-data:AAPL']).toBe(1);
+
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect(await slow.closed).toBe(4002);
+    expect(slow.of('market_data_update').length).toBeLessThan(count);
+  });
+});

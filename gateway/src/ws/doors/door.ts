@@ -1,0 +1,80 @@
+import { ERROR, type ErrorName } from '../codes';
+import type { Connection } from '../connection';
+
+/** A parsed client message: a JSON object with a string `type`. */
+export type ClientMessage = { readonly type: string } & Readonly<Record<string, unknown>>;
+
+/** Path parameters a door extracted from the request path (e.g. `{ symbol: 'AAPL' }`). */
+export type DoorParams = Readonly<Record<string, string>>;
+
+export interface OpenOptions {
+  /** The `?since=` id: replay what the client missed after it. */
+  since?: string;
+  /** True when a token was presented and accepted (the native door acknowledges it). */
+  authenticated: boolean;
+}
+
+/**
+ * One WebSocket endpoint speaking one seed's protocol. The session (session.ts) handles what every
+ * door shares (auth, rate limits, pong, ping) and hands the rest to the door.
+ */
+export interface Door {
+  /** Label in stats and logs. */
+  readonly name: string;
+  /** Whether the seed's clients expect application-level `ping` messages (answered with `pong`). */
+  readonly appPing: boolean;
+  /** Path parameters when this door serves `pathname`, otherwise null. */
+  match(pathname: string): DoorParams | null;
+  /** Runs once the connection may read: after auth, or at once when auth is optional. */
+  open(conn: Connection, params: DoorParams, options: OpenOptions): void;
+  /** A client message other than auth, ping and pong, from an authenticated connection. */
+  message(conn: Connection, msg: ClientMessage): void | Promise<void>;
+  /** The door's `error` message. */
+  error(name: ErrorName, detail?: string): object;
+  /** Reply to an `auth` message; undefined when the seed has none for success. */
+  authReply(conn: Connection, ok: boolean, detail?: string): object | undefined;
+}
+
+/** The error shape of the seed 001/003/004 doors: `message.message` is what their clients read. */
+export function flatError(name: ErrorName, detail?: string): object {
+  return { type: 'error', code: name, message: detail ? `${ERROR[name].message}: ${detail}` : ERROR[name].message, timestamp: new Date().toISOString() };
+}
+
+/** Replies for doors whose seed has no auth messages: failures become an `error`, success is silent. */
+export function flatAuthReply(_conn: Connection, ok: boolean, detail?: string): object | undefined {
+  return ok ? undefined : flatError('AUTH_FAILED', detail);
+}
+
+const SYMBOL = /^[A-Z0-9._\-/]{1,32}$/;
+
+/** The canonical (upper-case) symbol, or null when it cannot be one. */
+export function normalizeSymbol(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  const symbol = raw.trim().toUpperCase();
+  return SYMBOL.test(symbol) ? symbol : null;
+}
+
+/** Matches `/ws/<segment>/{symbol}` with a valid symbol (URL-decoded, upper-cased); otherwise null (404). */
+export function matchSymbolPath(pathname: string, prefix: string): DoorParams | null {
+  if (!pathname.startsWith(prefix)) return null;
+  const rest = pathname.slice(prefix.length);
+  if (rest.length === 0 || rest.includes('/')) return null;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rest);
+  } catch {
+    return null;
+  }
+  const symbol = normalizeSymbol(decoded);
+  return symbol === null ? null : { symbol };
+}
+
+/** The ISO time now, as every seed's `timestamp` field. */
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** Fields every message that carries an event has: its resume id and its trace id. */
+export function eventFields(pub: { id: string; traceId: string }): { id: string; trace_id: string } {
+  return { id: pub.id, trace_id: pub.traceId };
+}

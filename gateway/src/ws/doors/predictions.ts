@@ -1,0 +1,98 @@
+import { trace } from '@opentelemetry/api';
+import { canRead } from '../auth';
+import { CLOSE } from '../codes';
+import type { Connection } from '../connection';
+import { jsonFrame } from '../encode';
+import type { ChannelEncoder } from '../hub';
+import { eventFields, flatAuthReply, flatError, matchSymbolPath, normalizeSymbol, nowIso, type Door } from './door';
+
+/** An on-demand forecast from the prediction service, as JSON (the Prediction proto's fields). */
+export type GetPrediction = (symbol: string, horizonSeconds: number) => Promise<{ id: string } & Record<string, unknown>>;
+
+export const predictionsChannel = (symbol: string) => `predictions:${symbol}`;
+
+const encoder: ChannelEncoder = {
+  key: 'predictions',
+  encode: (pub) =>
+    pub.type === 'prediction_complete'
+      ? jsonFrame({ type: 'prediction_update', symbol: pub.subject, data: pub.data, timestamp: pub.time, ...eventFields(pub) })
+      : null,
+};
+
+/**
+ * `/ws/predictions/{symbol}` (seeds 000/001): connected, ping, prediction_update, error. Clients
+ * send pong, `subscribe {symbol, since?}` to change symbol (answered by a new `connected`), and
+ * `request_prediction {symbol?, horizon_seconds?}`, answered with a prediction_update for that
+ * client only, computed by the prediction service's GetPrediction.
+ */
+export function createPredictionsDoor(getPrediction: GetPrediction): Door {
+  const symbols = new WeakMap<Connection, string>();
+
+  function follow(conn: Connection, symbol: string, since: string | undefined): boolean {
+    const channel = predictionsChannel(symbol);
+    if (!canRead(conn.claims!, channel)) {
+      conn.sendError('CHANNEL_FORBIDDEN', channel);
+      return false;
+    }
+    const previous = symbols.get(conn);
+    if (previous !== undefined) conn.unsubscribe(predictionsChannel(previous), encoder.key);
+    symbols.set(conn, symbol);
+    conn.send({
+      type: 'connected',
+      client_id: conn.id,
+      symbol,
+      channel,
+      message: `Connected to predictions stream for ${symbol}`,
+      timestamp: nowIso(),
+      id: conn.newestId([channel]) ?? null,
+    });
+    conn.subscribeFrom([channel], encoder, since);
+    return true;
+  }
+
+  async function requestPrediction(conn: Connection, symbol: string, horizonSeconds: number): Promise<void> {
+    let prediction: { id: string } & Record<string, unknown>;
+    try {
+      prediction = await getPrediction(symbol, horizonSeconds);
+    } catch (err) {
+      return conn.sendError('PREDICTION_UNAVAILABLE', (err as Error).message);
+    }
+    const span = trace.getActiveSpan();
+    conn.send({
+      type: 'prediction_update',
+      symbol,
+      data: prediction,
+      timestamp: nowIso(),
+      id: prediction.id,
+      trace_id: span ? span.spanContext().traceId : '',
+      requested: true,
+    });
+  }
+
+  return {
+    name: 'predictions',
+    appPing: true,
+    match: (pathname) => matchSymbolPath(pathname, '/ws/predictions/'),
+    open(conn, params, { since }) {
+      if (!follow(conn, params.symbol!, since)) conn.close(CLOSE.CHANNEL_FORBIDDEN);
+    },
+    async message(conn, msg) {
+      if (msg.type === 'subscribe') {
+        const symbol = normalizeSymbol(msg.symbol);
+        if (symbol === null) return conn.sendError('INVALID_SYMBOL', String(msg.symbol));
+        follow(conn, symbol, typeof msg.since === 'string' ? msg.since : undefined);
+        return;
+      }
+      if (msg.type === 'request_prediction') {
+        const symbol = msg.symbol === undefined ? symbols.get(conn) : normalizeSymbol(msg.symbol);
+        if (!symbol) return conn.sendError('INVALID_SYMBOL', String(msg.symbol));
+        if (!canRead(conn.claims!, predictionsChannel(symbol))) return conn.sendError('CHANNEL_FORBIDDEN', predictionsChannel(symbol));
+        const horizon = Number(msg.horizon_seconds ?? msg.horizon ?? 0);
+        return requestPrediction(conn, symbol, Number.isInteger(horizon) && horizon > 0 ? horizon : 0);
+      }
+      conn.sendError('UNKNOWN_MESSAGE_TYPE', msg.type);
+    },
+    error: flatError,
+    authReply: flatAuthReply,
+  };
+}

@@ -1,0 +1,166 @@
+import type { Frame } from './encode';
+import { ChannelHistory, type Publication } from './history';
+
+/** A connection as the hub sees it. `deliver` must not throw and must not wait on the network. */
+export interface Subscriber {
+  deliver(frame: Frame): void;
+}
+
+/**
+ * Turns a publication into one door's message. Subscribers of a channel that share an encoder key
+ * share the encoded bytes, so the key must capture everything the bytes depend on (door format,
+ * subscription id, filters, claims). `encode` returns null when the publication is not for them.
+ */
+export interface ChannelEncoder {
+  readonly key: string;
+  encode(pub: Publication): Frame | null;
+}
+
+interface Group {
+  readonly encoder: ChannelEncoder;
+  readonly subscribers: Set<Subscriber>;
+}
+
+interface Channel {
+  readonly history: ChannelHistory;
+  readonly groups: Map<string, Group>;
+  subscribers: number;
+}
+
+export type Recovery = { recovered: true; publications: Publication[] } | { recovered: false };
+
+export interface HubStats {
+  channels: number;
+  subscriptions: number;
+  publications: number;
+  duplicates_dropped: number;
+  deliveries: number;
+  /** Subscriber count per channel that has any. */
+  subscribers_by_channel: Record<string, number>;
+}
+
+export type PublicationInput = Omit<Publication, 'seq' | 'channels'>;
+
+/**
+ * Channels, their subscribers and their bounded history. A publish encodes once per
+ * (channel, encoder key) group and hands the same Frame to each subscriber; it never waits.
+ */
+export class Hub {
+  private readonly channels = new Map<string, Channel>();
+  private seq = 0;
+  private publications = 0;
+  private duplicates = 0;
+  private deliveries = 0;
+
+  constructor(private readonly historySize: number) {}
+
+  /**
+   * Appends the event to the history of every channel in `channels` and fans it out. Returns null
+   * (and delivers nothing) when the event id is already in the history: a Kafka redelivery.
+   */
+  publish(channels: readonly string[], input: PublicationInput): Publication | null {
+    const states = channels.map((name) => this.channel(name));
+    if (states.some((c) => c.history.has(input.id))) {
+      this.duplicates++;
+      return null;
+    }
+    const pub: Publication = { ...input, seq: ++this.seq, channels };
+    this.publications++;
+    for (const state of states) {
+      state.history.append(pub);
+      for (const group of state.groups.values()) {
+        const frame = group.encoder.encode(pub);
+        if (frame === null) continue;
+        for (const sub of group.subscribers) sub.deliver(frame);
+        this.deliveries += group.subscribers.size;
+      }
+    }
+    return pub;
+  }
+
+  subscribe(channel: string, encoder: ChannelEncoder, sub: Subscriber): void {
+    const state = this.channel(channel);
+    let group = state.groups.get(encoder.key);
+    if (!group) {
+      group = { encoder, subscribers: new Set() };
+      state.groups.set(encoder.key, group);
+    }
+    if (!group.subscribers.has(sub)) {
+      group.subscribers.add(sub);
+      state.subscribers++;
+    }
+  }
+
+  unsubscribe(channel: string, encoderKey: string, sub: Subscriber): void {
+    const state = this.channels.get(channel);
+    const group = state?.groups.get(encoderKey);
+    if (!state || !group || !group.subscribers.delete(sub)) return;
+    state.subscribers--;
+    if (group.subscribers.size === 0) state.groups.delete(encoderKey);
+    if (state.subscribers === 0 && state.history.length === 0) this.channels.delete(channel);
+  }
+
+  /**
+   * What a client that last saw `sinceId` on these channels missed, oldest first; or
+   * `recovered: false` when that id is unknown here or part of what followed it has been evicted.
+   */
+  recover(channels: readonly string[], sinceId: string): Recovery {
+    let sinceSeq: number | undefined;
+    for (const name of channels) {
+      sinceSeq = this.channels.get(name)?.history.get(sinceId)?.seq;
+      if (sinceSeq !== undefined) break;
+    }
+    if (sinceSeq === undefined) return { recovered: false };
+    const missed: Publication[] = [];
+    for (const name of channels) {
+      const history = this.channels.get(name)?.history;
+      if (!history) continue;
+      if (history.evictedSeq > sinceSeq) return { recovered: false };
+      missed.push(...history.after(sinceSeq));
+    }
+    missed.sort((a, b) => a.seq - b.seq);
+    return { recovered: true, publications: dedupe(missed) };
+  }
+
+  /** Id of the newest publication on any of these channels: where a new client would resume from. */
+  newestId(channels: readonly string[]): string | undefined {
+    let newest: Publication | undefined;
+    for (const name of channels) {
+      const pub = this.channels.get(name)?.history.newest();
+      if (pub && (!newest || pub.seq > newest.seq)) newest = pub;
+    }
+    return newest?.id;
+  }
+
+  stats(): HubStats {
+    const byChannel: Record<string, number> = {};
+    let subscriptions = 0;
+    for (const [name, state] of this.channels) {
+      if (state.subscribers === 0) continue;
+      byChannel[name] = state.subscribers;
+      subscriptions += state.subscribers;
+    }
+    return {
+      channels: this.channels.size,
+      subscriptions,
+      publications: this.publications,
+      duplicates_dropped: this.duplicates,
+      deliveries: this.deliveries,
+      subscribers_by_channel: byChannel,
+    };
+  }
+
+  private channel(name: string): Channel {
+    let state = this.channels.get(name);
+    if (!state) {
+      state = { history: new ChannelHistory(this.historySize), groups: new Map(), subscribers: 0 };
+      this.channels.set(name, state);
+    }
+    return state;
+  }
+}
+
+/** A publication sent to several of the requested channels appears once. */
+function dedupe(sorted: Publication[]): Publication[] {
+  return sorted.filter((pub, i) => i === 0 || sorted[i - 1] !== pub);
+}

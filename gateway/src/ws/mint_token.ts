@@ -1,0 +1,19 @@
+import { SignJWT } from 'jose';
+
+export interface MintTokenOptions {
+  secret: string;
+  subject: string;
+  /** Channel patterns the token may read (see Claims.channels); omitted means every channel. */
+  channels?: readonly string[];
+  ttlSeconds: number;
+}
+
+/** An HS256 JWT the gateway accepts with the same JWT_SECRET. */
+export function mintToken(options: MintTokenOptions): Promise<string> {
+  const jwt = new SignJWT(options.channels ? { channels: [...options.channels] } : {})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(options.subject)
+    .setIssuedAt()
+    .setExpirationTime(`${options.ttlSeconds}s`);
+  return jwt.sign(new TextEncoder().encode(options.secret));
+}
