@@ -34,7 +34,7 @@ export function startAlertingOn(slice: AlertingSlice, env: Record<string, string
     DATABASE_URL: slice.db.url,
     GRPC_PORT: '0',
     LOG_LEVEL: 'warn',
-    MARKET_DATA_ADDR: '',
+    MARKET_DATA_GRPC_ADDR: '',
     ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT,TSLA,NVDA,AMZN',
     ...env,
   });

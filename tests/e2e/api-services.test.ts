@@ -55,14 +55,14 @@ beforeAll(async () => {
     loadWebhookConfig({ ...common, GRPC_PORT: '0', DATABASE_URL: whDb.url, WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}` }),
     { bus, logger },
   );
-  alertingService = await startAlerting(loadAlertingConfig({ ...common, GRPC_PORT: '0', DATABASE_URL: alDb.url, MARKET_DATA_ADDR: '', ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT', ALERT_CONSUMER_GROUP: `al-${randomUUID()}` }), { bus, logger });
+  alertingService = await startAlerting(loadAlertingConfig({ ...common, GRPC_PORT: '0', DATABASE_URL: alDb.url, MARKET_DATA_GRPC_ADDR: '', ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT', ALERT_CONSUMER_GROUP: `al-${randomUUID()}` }), { bus, logger });
   monitor = await startProviderMonitor(
     loadProviderMonitorConfig({
       ...common,
       GRPC_PORT: '0',
       DATABASE_URL: pmDb.url,
-      MARKET_DATA_ADDR: '',
-      ALERTING_ADDR: `127.0.0.1:${alertingService.port}`,
+      MARKET_DATA_GRPC_ADDR: '',
+      ALERTING_GRPC_ADDR: `127.0.0.1:${alertingService.port}`,
       MONITOR_PROVIDERS: JSON.stringify([{ name: 'CoinGecko', url: upstreamUrl, category: 'market_data', rate_limit: { limit: 50, per: 'minute' } }]),
     }),
     { bus, logger },

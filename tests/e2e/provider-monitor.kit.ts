@@ -38,8 +38,8 @@ export function startMonitorOn(slice: MonitorSlice, env: Record<string, string> 
     DATABASE_URL: slice.db.url,
     GRPC_PORT: '0',
     LOG_LEVEL: 'warn',
-    MARKET_DATA_ADDR: '',
-    ALERTING_ADDR: '',
+    MARKET_DATA_GRPC_ADDR: '',
+    ALERTING_GRPC_ADDR: '',
     ...env,
   });
   return startProviderMonitor(config, { logger: createLogger('provider-monitor-e2e', {}, { level: 'warn' }) });

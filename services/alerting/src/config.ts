@@ -13,7 +13,7 @@ export const alertingConfigSchema = serviceConfigSchema('alerting', {
     .positive({ error: 'expected a positive number of seconds' })
     .default(300)
     .describe('Cooldown of rules whose cooldown_seconds is 0: the least time between two alerts of one rule and subject.'),
-  MARKET_DATA_ADDR: z
+  MARKET_DATA_GRPC_ADDR: z
     .string()
     .default('127.0.0.1:50051')
     .describe('market-data gRPC address, asked which symbols exist when a rule is created; empty to ask no one.'),

@@ -44,7 +44,7 @@ beforeAll(async () => {
   db = await openDatabase({ service: 'alerting', dataDir: dir });
   bus = new MemoryBus({ broker: new MemoryBroker(), topicPrefix: 't.' });
   await bus.subscribe({ groupId: 'observer', types: ['alert_triggered', 'risk_status_update'], handler: async (d) => void seen.push(d.event) });
-  const config = loadAlertingConfig({ GRPC_PORT: '0', MARKET_DATA_ADDR: '', ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT', ALERT_SYSTEM_RULES: 'false' });
+  const config = loadAlertingConfig({ GRPC_PORT: '0', MARKET_DATA_GRPC_ADDR: '', ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT', ALERT_SYSTEM_RULES: 'false' });
   handle = await startAlerting(config, { bus, db, logger });
   client = new alerting.AlertingServiceClient(`127.0.0.1:${handle.port}`, grpc.credentials.createInsecure());
 });

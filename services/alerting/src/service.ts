@@ -53,8 +53,8 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
     }
 
     let marketData: market.MarketDataServiceClient | undefined;
-    if (config.MARKET_DATA_ADDR) {
-      marketData = createClient(market.MarketDataServiceClient, config.MARKET_DATA_ADDR, { deadlineMs: 3000 });
+    if (config.MARKET_DATA_GRPC_ADDR) {
+      marketData = createClient(market.MarketDataServiceClient, config.MARKET_DATA_GRPC_ADDR, { deadlineMs: 3000 });
       owned.unshift(async () => marketData?.close());
     }
     const lookup = marketData

@@ -11,11 +11,11 @@ export const providerMonitorConfigSchema = serviceConfigSchema('provider-monitor
     .describe(
       'JSON array of HTTP providers to check: [{"name","url","category"?,"method"?,"expect_status"?,"headers"?,"interval_seconds"?,"timeout_ms"?,"degraded_latency_ms"?,"failures_before_offline"?,"rate_limit"?:{"limit","per":"second|minute|hour|day"},"api_key_env"?}].',
     ),
-  MARKET_DATA_ADDR: z
+  MARKET_DATA_GRPC_ADDR: z
     .string()
     .default('127.0.0.1:50051')
     .describe("market-data gRPC address; its feeds are monitored through GetProviderStats. Empty to monitor configured providers only."),
-  ALERTING_ADDR: z
+  ALERTING_GRPC_ADDR: z
     .string()
     .default('127.0.0.1:50053')
     .describe('alerting gRPC address, asked for the unacknowledged-alert count of status updates. Empty to report 0.'),

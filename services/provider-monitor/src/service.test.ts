@@ -55,8 +55,8 @@ beforeAll(async () => {
   });
   const config = loadProviderMonitorConfig({
     GRPC_PORT: '0',
-    MARKET_DATA_ADDR: '',
-    ALERTING_ADDR: '',
+    MARKET_DATA_GRPC_ADDR: '',
+    ALERTING_GRPC_ADDR: '',
     MONITOR_STATUS_INTERVAL_MS: '300',
     MONITOR_PROVIDERS: JSON.stringify([
       { name: 'flaky', url: `${base}/health`, interval_seconds: 0.1, degraded_latency_ms: 150, timeout_ms: 2000, failures_before_offline: 2 },

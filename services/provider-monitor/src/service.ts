@@ -69,8 +69,8 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
     for (const def of configured) monitor.register(def, new HttpProbe(def));
 
     let discoverFeeds: (() => Promise<void>) | undefined;
-    if (config.MARKET_DATA_ADDR) {
-      const md = createClient(market.MarketDataServiceClient, config.MARKET_DATA_ADDR, { deadlineMs: 3000 });
+    if (config.MARKET_DATA_GRPC_ADDR) {
+      const md = createClient(market.MarketDataServiceClient, config.MARKET_DATA_GRPC_ADDR, { deadlineMs: 3000 });
       owned.unshift(async () => md.close());
       const stats = (provider: string) => unary<market.GetProviderStatsResponse>((cb) => md.getProviderStats({ provider }, cb));
       const feedStats = async (provider: string) => (await stats(provider)).providers.find((p) => p.provider === provider);
@@ -86,7 +86,7 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
               name: feed.provider,
               category: 'market_data',
               kind: 'market_data_feed' as const,
-              endpoint: `grpc://${config.MARKET_DATA_ADDR}`,
+              endpoint: `grpc://${config.MARKET_DATA_GRPC_ADDR}`,
               method: 'GetProviderStats',
               expect_status: [],
               headers: {},
@@ -103,8 +103,8 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
     }
 
     let alertCount = async () => 0;
-    if (config.ALERTING_ADDR) {
-      const al = createClient(alerting.AlertingServiceClient, config.ALERTING_ADDR, { deadlineMs: 2000 });
+    if (config.ALERTING_GRPC_ADDR) {
+      const al = createClient(alerting.AlertingServiceClient, config.ALERTING_GRPC_ADDR, { deadlineMs: 2000 });
       owned.unshift(async () => al.close());
       alertCount = async () => {
         try {
@@ -131,7 +131,7 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
       MONITOR_RATE_LIMIT_INTERVAL_MS: String(config.MONITOR_RATE_LIMIT_INTERVAL_MS),
       MONITOR_RATE_LIMIT_ALERT_PERCENTAGE: String(config.MONITOR_RATE_LIMIT_ALERT_PERCENTAGE),
       MONITOR_RETENTION_HOURS: String(config.MONITOR_RETENTION_HOURS),
-      MARKET_DATA_ADDR: config.MARKET_DATA_ADDR,
+      MARKET_DATA_GRPC_ADDR: config.MARKET_DATA_GRPC_ADDR,
       DATABASE_ENGINE: db.kind,
       BUS: config.BUS,
     };

@@ -8,6 +8,7 @@ import { startAlerting, loadAlertingConfig } from '@marketpulse/alerting';
 import { startWebhookDelivery, loadWebhookConfig } from '@marketpulse/webhook-delivery';
 import { startProviderMonitor, loadProviderMonitorConfig } from '@marketpulse/provider-monitor';
 import { startGateway, loadGatewayConfig } from '@marketpulse/gateway';
+import { serviceEnvs } from './ports';
 
 interface Closable { close(): Promise<void> }
 
@@ -24,13 +25,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop(0));
 
   // Start order follows the data flow, so each consumer is subscribed before its producer starts.
+  const envs = serviceEnvs();
   const steps: Array<[string, () => Promise<Closable>]> = [
-    ['webhook-delivery', () => startWebhookDelivery(loadWebhookConfig())],
-    ['alerting', () => startAlerting(loadAlertingConfig())],
-    ['prediction', () => startPrediction(loadPredictionConfig())],
-    ['provider-monitor', () => startProviderMonitor(loadProviderMonitorConfig())],
-    ['gateway', () => startGateway(loadGatewayConfig())],
-    ['market-data', () => startMarketData(loadMarketDataConfig())],
+    ['webhook-delivery', () => startWebhookDelivery(loadWebhookConfig(envs.webhooks))],
+    ['alerting', () => startAlerting(loadAlertingConfig(envs.alerting))],
+    ['prediction', () => startPrediction(loadPredictionConfig(envs.prediction))],
+    ['provider-monitor', () => startProviderMonitor(loadProviderMonitorConfig(envs.providerMonitor))],
+    ['gateway', () => startGateway(loadGatewayConfig(envs.gateway))],
+    ['market-data', () => startMarketData(loadMarketDataConfig(envs.marketData))],
   ];
   try {
     for (const [name, start] of steps) {
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
     await stop(1);
     return;
   }
-  const gw = loadGatewayConfig();
+  const gw = loadGatewayConfig(envs.gateway);
   const base = `http://127.0.0.1:${gw.GATEWAY_PORT}`;
   const ws = `ws://127.0.0.1:${gw.GATEWAY_PORT}`;
   logger.info({ urls: { health: `${base}/health`, docs: `${base}/docs` } }, 'suite ready');
