@@ -27,8 +27,24 @@ export default defineConfig({
     })),
   },
   test: {
-    include: ['services/*/src/**/*.test.ts', 'gateway/src/**/*.test.ts', 'tests/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
+    // Files named *.outage.test.ts start and stop servers of their own (a second broker, a second
+    // PostgreSQL): they run one at a time, after everything else, so no two JVMs race for ports.
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['services/*/src/**/*.test.ts', 'gateway/src/**/*.test.ts', 'tests/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**', '**/*.outage.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'outage', include: ['tests/**/*.outage.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
     globalSetup: ['tests/harness/global-setup.ts'],
     // The machine has 2 cores and the servers under test need some of them.
     pool: 'forks',

@@ -36,16 +36,19 @@ async function expectAlerts(ruleId: string, n: number, settleMs = 1500): Promise
 describe('alerting rules over Kafka and PostgreSQL', () => {
   it('fires price_above on the upward crossing and holds its cooldown', async () => {
     const r = await create(rule('alice', 'AAPL above 100', 'AAPL', { $case: 'price_above', price_above: { price: 100 } }, { cooldown_seconds: 3 }));
-    await slice.bus.publish([ev.tick('AAPL', 99), ev.tick('AAPL', 100)]);
+    // Event times are explicit, so the cooldown check does not depend on how fast this machine is.
+    const t0 = Date.now();
+    const at = (s: number) => new Date(t0 + s * 1000);
+    await slice.bus.publish([ev.tick('AAPL', 99, at(0)), ev.tick('AAPL', 100, at(0.1))]);
     await expectAlerts(r.id, 0);
-    await slice.bus.publish([ev.tick('AAPL', 101), ev.tick('AAPL', 102)]);
+    await slice.bus.publish([ev.tick('AAPL', 101, at(0.2)), ev.tick('AAPL', 102, at(0.3))]);
     const [first] = await expectAlerts(r.id, 1);
     expect(first).toMatchObject({ user_id: 'alice', symbol: 'AAPL', condition: 'price_above', alert_type: 'price_alert', values: { price: 101, threshold: 100 } });
-    // Crossing again inside the 3 s cooldown: no alert.
-    await slice.bus.publish([ev.tick('AAPL', 98), ev.tick('AAPL', 103)]);
+    // Crossing again 1 s later, inside the 3 s cooldown: no alert.
+    await slice.bus.publish([ev.tick('AAPL', 98, at(1)), ev.tick('AAPL', 103, at(1.2))]);
     await expectAlerts(r.id, 1, 500);
-    await sleep(3000);
-    await slice.bus.publish([ev.tick('AAPL', 97), ev.tick('AAPL', 104)]);
+    // Crossing again 4 s after the first: the cooldown has passed.
+    await slice.bus.publish([ev.tick('AAPL', 97, at(4)), ev.tick('AAPL', 104, at(4.2))]);
     await expectAlerts(r.id, 2);
   });
 

@@ -62,10 +62,11 @@ function envelope(subject: string, payload: NonNullable<events.Event['payload']>
 }
 
 export const ev = {
-  tick: (symbol: string, price: number) =>
+  /** `at` is the tick's own time (default now): cooldowns run on event time, not arrival time. */
+  tick: (symbol: string, price: number, at: Date = new Date()) =>
     envelope(symbol, {
       $case: 'market_data_update',
-      market_data_update: { symbol, price, volume: 10, bid: price, ask: price, provider: 'e2e', sequence: String(++seq), timestamp: new Date().toISOString() },
+      market_data_update: { symbol, price, volume: 10, bid: price, ask: price, provider: 'e2e', sequence: String(++seq), timestamp: at.toISOString() },
     }),
   prediction: (symbol: string, predicted: number, lower: number, upper: number, horizon = 60) => {
     const now = Date.now();
