@@ -5,3 +5,4 @@ export * from './grpc';
 export * from './bus';
 export * from './db';
 export * from './telemetry';
+export * from './metrics';

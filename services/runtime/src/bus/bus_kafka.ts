@@ -14,8 +14,10 @@ import {
 } from 'kafkajs';
 import { checkWithTimeout, type ComponentHealth } from '../health/component_health';
 import type { Logger } from '../log/logger';
+import { busMetrics, type BusMetrics } from '../metrics/bus_metrics';
 import { assertPublishable, BusError, topicFor, type Bus, type DeliveredEvent, type SubscribeOptions, type Subscription } from './bus';
 import { retryDelayMs, sleep } from './retry_backoff';
+import './kafkajs_timeout_fix';
 import { LazyConnection } from './lazy_connection';
 import { inConsumerSpan, traceHeaders } from './trace_context';
 
@@ -42,6 +44,11 @@ function kafkaLogCreator(logger: Logger) {
     ({ namespace, level, log: entry }: LogEntry) => {
       const { message, timestamp: _t, logger: _l, ...rest } = entry as LogEntry['log'] & { logger?: string };
       const fields = { namespace, ...rest };
+      // The connection logs every error response at error level before kafkajs decides what it
+      // means: "topic already exists" (success for createTopics), "not the leader" or "group is
+      // rebalancing" (retried). A failure that matters reaches the caller as a thrown error or a
+      // consumer crash, which is logged where it is handled.
+      if (namespace === 'Connection' && message.startsWith('Response ')) return log.debug(fields, message);
       // Bounded producer retries are deliberate (a publish during an outage fails instead of hanging);
       // duplicates they may cause are expected, consumers deduplicate on Event.id.
       if (message.startsWith('Limiting retries for the idempotent producer')) return log.debug(fields, message);
@@ -90,6 +97,7 @@ export class KafkaBus implements Bus {
   private healthCache: { at: number; result: ComponentHealth } | undefined;
   private healthInFlight: Promise<ComponentHealth> | undefined;
   private closed = false;
+  private readonly metrics: BusMetrics = busMetrics();
 
   constructor(private readonly options: KafkaBusOptions) {
     this.kafka = new Kafka({
@@ -126,11 +134,14 @@ export class KafkaBus implements Bus {
       messages.push({ key: e.subject, value: Buffer.from(events.Event.encode(e).finish()), headers: { ...headers, 'event-type': e.type, 'event-id': e.id } });
       byTopic.set(topic, messages);
     }
+    const settled = this.metrics.publishTimer();
     try {
       await this.ensureTopics([...byTopic.keys()]);
       const producer = await this.producer.get();
       await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      for (const [topic, messages] of byTopic) this.metrics.published(topic, messages.length, 'ok');
     } catch (err) {
+      for (const [topic, messages] of byTopic) this.metrics.published(topic, messages.length, 'error');
       // Clients that failed (broker restart, fenced producer epoch) start afresh on the next publish.
       this.producer.reset();
       this.admin.reset();
@@ -138,6 +149,8 @@ export class KafkaBus implements Bus {
         'BUS_PUBLISH_FAILED',
         `could not publish ${list.length} event(s) to Kafka at ${this.options.brokers.join(',')}: ${errorText(err)}`,
       );
+    } finally {
+      settled();
     }
   }
 
@@ -146,7 +159,7 @@ export class KafkaBus implements Bus {
     const topics = opts.types.map((t) => topicFor(this.options.topicPrefix, t));
     await whileRetriable(() => this.ensureTopics(topics));
     const starts = opts.fromBeginning ? [] : await whileRetriable(() => this.endOffsetsOfNewGroup(opts.groupId, topics));
-    const subscription = new KafkaSubscription(this.kafka, topics, opts, this.options.logger, () => this.subscriptions.delete(subscription));
+    const subscription = new KafkaSubscription(this.kafka, topics, opts, this.options.logger, this.metrics, () => this.subscriptions.delete(subscription));
     await subscription.start(starts);
     this.subscriptions.add(subscription);
     return subscription;
@@ -184,10 +197,15 @@ export class KafkaBus implements Bus {
     const missing = topics.filter((t) => !this.knownTopics.has(t));
     if (missing.length === 0) return;
     const admin = await this.admin.get();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: this.options.partitions })),
-    });
+    // Asking first keeps the usual case (the topic exists) free of a refused CreateTopics request.
+    const existing = new Set(await admin.listTopics());
+    const absent = missing.filter((t) => !existing.has(t));
+    if (absent.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: absent.map((topic) => ({ topic, numPartitions: this.options.partitions })),
+      });
+    }
     for (const t of missing) this.knownTopics.add(t);
   }
 
@@ -222,6 +240,7 @@ class KafkaSubscription implements Subscription {
     private readonly topics: string[],
     private readonly opts: SubscribeOptions,
     private readonly logger: Logger,
+    private readonly metrics: BusMetrics,
     private readonly onClosed: () => void,
   ) {}
 
@@ -242,6 +261,9 @@ class KafkaSubscription implements Subscription {
       this.logger.error({ groupId: this.opts.groupId, err: errorText(payload.error) }, 'kafka consumer crashed; recreating it');
       this.restartTimer = setTimeout(() => void this.restart(consumer), 2000);
     });
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+      this.metrics.lag(payload.topic, payload.partition, this.opts.groupId, Number(payload.offsetLag)),
+    );
     this.consumer = consumer;
     try {
       await consumer.connect();
@@ -264,6 +286,7 @@ class KafkaSubscription implements Subscription {
     this.stopping.abort();
     clearTimeout(this.restartTimer);
     this.onClosed();
+    this.metrics.forgetLag(this.opts.groupId, this.topics);
     await this.consumer?.disconnect();
   }
 
@@ -287,6 +310,7 @@ class KafkaSubscription implements Subscription {
     } catch (err) {
       // Retrying cannot make undecodable bytes decodable; skip it loudly rather than block the partition.
       this.logger.error({ topic, partition, offset: message.offset, err: errorText(err) }, 'undecodable record skipped');
+      this.metrics.consumed(topic, this.opts.groupId, 'skipped', 0);
       await consumer.commitOffsets([{ topic, partition, offset: next }]);
       return;
     }
@@ -294,10 +318,19 @@ class KafkaSubscription implements Subscription {
     for (let attempt = 0; ; attempt++) {
       // Leaving without committing means the record is redelivered to whoever owns the partition next.
       if (this.stopping.signal.aborted) throw new BusError('BUS_CLOSED', 'subscription closed before the event was processed');
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
       try {
-        await inConsumerSpan(topic, headers, () => this.opts.handler(delivered));
+        await inConsumerSpan(topic, headers, () => this.opts.handler(delivered), {
+          'marketpulse.event.type': event.type,
+          'marketpulse.event.subject': event.subject,
+          'messaging.message.id': event.id,
+          'messaging.consumer.group.name': this.opts.groupId,
+        });
+        this.metrics.consumed(topic, this.opts.groupId, 'ok', seconds());
         break;
       } catch (err) {
+        this.metrics.consumed(topic, this.opts.groupId, 'retry', seconds());
         this.logger.warn(
           { topic, partition, offset: message.offset, event_id: event.id, attempt, err: errorText(err) },
           'event handler failed; the event will be delivered again',

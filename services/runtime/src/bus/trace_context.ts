@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 
 const tracer = trace.getTracer('@marketpulse/runtime/bus');
 
@@ -10,17 +10,36 @@ export function traceHeaders(): Record<string, string> {
 }
 
 /**
- * Runs a handler inside a consumer span that continues the producer's trace. When an
- * instrumentation (kafkajs) already opened a consumer span for this record, that span is reused.
+ * Runs a handler inside a consumer span that continues the producer's trace. When the kafkajs
+ * instrumentation already opened one for this record (eachMessage), that span is used. When the
+ * active span belongs to another trace (the instrumentation starts a new trace per eachBatch), a
+ * process span is started in the producer's trace, linked to the batch span.
  */
-export function inConsumerSpan<T>(topic: string, headers: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
-  if (trace.getActiveSpan()) return fn();
+export function inConsumerSpan<T>(
+  topic: string,
+  headers: Record<string, string | undefined>,
+  fn: () => Promise<T>,
+  attributes: Attributes = {},
+): Promise<T> {
   const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const producer = trace.getSpanContext(parent);
+  const active = trace.getActiveSpan();
+  if (active && (!producer || active.spanContext().traceId === producer.traceId)) {
+    active.setAttributes(attributes);
+    return fn();
+  }
   return tracer.startActiveSpan(
     `process ${topic}`,
     {
       kind: SpanKind.CONSUMER,
-      attributes: { 'messaging.destination.name': topic, 'messaging.operation.type': 'process' },
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': topic,
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        ...attributes,
+      },
+      links: active ? [{ context: active.spanContext() }] : [],
     },
     parent,
     async (span) => {

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { checkWithTimeout, type ComponentHealth } from '../health/component_health';
+import { dbQueryMetrics, type QueryObserver } from '../metrics/db_metrics';
+import { inDbSpan, inTransactionSpan } from '../telemetry/db_span';
 import { DatabaseError, schemaNameFor, type Database, type Migration, type Queryable, type QueryResult } from './database';
 import { runMigrations } from './migrate';
 
@@ -22,12 +24,13 @@ interface PgliteLike {
   exec(sql: string): Promise<unknown>;
 }
 
-function queryable(target: PgliteLike): Queryable {
+function queryable(target: PgliteLike, observe: QueryObserver): Queryable {
   return {
-    query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await target.query<T>(sql, params)).rows }),
-    exec: async (sql: string) => {
-      await target.exec(sql);
-    },
+    query: <T>(sql: string, params?: unknown[]) => observe(sql, async () => ({ rows: (await target.query<T>(sql, params)).rows })),
+    exec: (sql: string) =>
+      observe(sql, async () => {
+        await target.exec(sql);
+      }),
   };
 }
 
@@ -39,6 +42,7 @@ export class PgliteDatabase implements Database {
   readonly kind = 'pglite' as const;
   readonly schema: string;
   private readonly base: Queryable;
+  private readonly observe: QueryObserver;
 
   private constructor(
     private readonly pg: PGlite,
@@ -46,7 +50,11 @@ export class PgliteDatabase implements Database {
     private readonly options: PgliteDatabaseOptions,
   ) {
     this.schema = schemaNameFor(options.service);
-    this.base = queryable(pg);
+    // No instrumentation knows PGlite: its statements get their spans and timings here.
+    const timed = dbQueryMetrics('pglite', this.schema);
+    const target = { namespace: this.schema };
+    this.observe = (sql, run) => timed(sql, () => inDbSpan(target, sql, run));
+    this.base = queryable(pg, this.observe);
   }
 
   static async open(options: PgliteDatabaseOptions): Promise<PgliteDatabase> {
@@ -76,7 +84,7 @@ export class PgliteDatabase implements Database {
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.pg.transaction((tx) => fn(queryable(tx)));
+    return inTransactionSpan({ namespace: this.schema }, () => this.pg.transaction((tx) => fn(queryable(tx, this.observe))));
   }
 
   migrate(migrations: Migration[]): Promise<void> {

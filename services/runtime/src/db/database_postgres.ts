@@ -1,6 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import { checkWithTimeout, type ComponentHealth } from '../health/component_health';
 import type { Logger } from '../log/logger';
+import { dbQueryMetrics, type QueryObserver } from '../metrics/db_metrics';
 import { DatabaseError, schemaNameFor, type Database, type Migration, type Queryable, type QueryResult } from './database';
 import { runMigrations, SCHEMA_LOCK_ID } from './migrate';
 
@@ -12,12 +13,13 @@ export interface PostgresDatabaseOptions {
   healthTimeoutMs?: number;
 }
 
-function queryable(run: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }>): Queryable {
+function queryable(run: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }>, observe: QueryObserver): Queryable {
   return {
-    query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await run(sql, params)).rows as T[] }),
-    exec: async (sql: string) => {
-      await run(sql);
-    },
+    query: <T>(sql: string, params?: unknown[]) => observe(sql, async () => ({ rows: (await run(sql, params)).rows as T[] })),
+    exec: (sql: string) =>
+      observe(sql, async () => {
+        await run(sql);
+      }),
   };
 }
 
@@ -36,6 +38,8 @@ export class PostgresDatabase implements Database {
   readonly schema: string;
   private readonly pool: Pool;
   private readonly base: Queryable;
+  // Spans come from the pg instrumentation; timings from here.
+  private readonly observe: QueryObserver;
 
   private constructor(private readonly options: PostgresDatabaseOptions) {
     this.schema = schemaNameFor(options.service);
@@ -51,7 +55,8 @@ export class PostgresDatabase implements Database {
     // An idle client whose server went away emits 'error'; the pool drops it and opens a new one on
     // demand. Without a listener the error would crash the process.
     this.pool.on('error', (err) => options.logger?.warn({ err: err.message }, 'postgres connection lost; the pool will reconnect'));
-    this.base = queryable((sql, params) => this.pool.query(sql, params));
+    this.observe = dbQueryMetrics('postgres', this.schema);
+    this.base = queryable((sql, params) => this.pool.query(sql, params), this.observe);
   }
 
   static async open(options: PostgresDatabaseOptions): Promise<PostgresDatabase> {
@@ -85,7 +90,7 @@ export class PostgresDatabase implements Database {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const result = await fn(queryable((sql, params) => client.query(sql, params)));
+      const result = await fn(queryable((sql, params) => client.query(sql, params), this.observe));
       await client.query('COMMIT');
       return result;
     } catch (err) {

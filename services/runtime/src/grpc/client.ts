@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { grpcClientMetricsInterceptor } from '../metrics/grpc_metrics';
 
 export const DEFAULT_DEADLINE_MS = 5000;
 
@@ -30,6 +31,10 @@ type ClientConstructor<C> = new (address: string, credentials: grpc.ChannelCrede
 
 /** A generated grpc-js client (e.g. market.MarketDataServiceClient) with a default deadline. */
 export function createClient<C extends grpc.Client>(Ctor: ClientConstructor<C>, address: string, opts: CreateClientOptions = {}): C {
-  const interceptors = [defaultDeadlineInterceptor(opts.deadlineMs ?? DEFAULT_DEADLINE_MS), ...(opts.channelOptions?.interceptors ?? [])];
+  const interceptors = [
+    grpcClientMetricsInterceptor(),
+    defaultDeadlineInterceptor(opts.deadlineMs ?? DEFAULT_DEADLINE_MS),
+    ...(opts.channelOptions?.interceptors ?? []),
+  ];
   return new Ctor(address, opts.credentials ?? grpc.credentials.createInsecure(), { ...opts.channelOptions, interceptors });
 }

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from '../log/logger';
+import { grpcServerMetricsInterceptor } from '../metrics/grpc_metrics';
 import { reflectionPackageDefinition } from './reflection';
 
 export type { ServingStatus };
@@ -54,7 +55,10 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
   const initial = opts.initialStatus ?? 'SERVING';
   const healthImpl = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, initial])));
 
-  const server = new grpc.Server(opts.serverOptions);
+  const server = new grpc.Server({
+    ...opts.serverOptions,
+    interceptors: [grpcServerMetricsInterceptor(), ...(opts.serverOptions?.interceptors ?? [])],
+  });
   for (const s of opts.services) server.addService(s.definition, s.implementation);
   healthImpl.addToServer(server);
   if (opts.reflection !== false) {

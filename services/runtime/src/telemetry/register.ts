@@ -1,27 +1,37 @@
 /**
  * OpenTelemetry bootstrap, loaded with `node --require .../dist/telemetry/register.js` so the SDK
  * patches http, grpc, pg, kafkajs and pino before any of them is first required. Configured only by
- * the standard OTEL_* variables; OTEL_TRACES_EXPORTER defaults to `none`, which starts nothing.
+ * the standard OTEL_* variables (OTEL_TRACES_EXPORTER=otlp|zipkin|console|none, the exporters'
+ * endpoints, OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, OTEL_RESOURCE_ATTRIBUTES, ...).
+ * OTEL_TRACES_EXPORTER defaults to `none`, which loads and starts nothing: the API stays a no-op.
  * It must not import the runtime index: that would load the instrumented modules too early.
  */
-import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { serviceIdentity } from './service_identity';
+import type { IncomingMessage } from 'node:http';
+
+/** Scrapes and probes would otherwise start a trace of their own every few seconds. */
+const UNTRACED_PATHS = new Set(['/metrics', '/health', '/favicon.ico']);
 
 function start(): void {
   const exporter = (process.env.OTEL_TRACES_EXPORTER ?? 'none').trim();
   if (exporter === '' || exporter === 'none' || process.env.OTEL_SDK_DISABLED === 'true') return;
+
+  // Required here, not imported above: with tracing off none of the SDK is loaded.
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { GrpcInstrumentation } = require('@opentelemetry/instrumentation-grpc') as typeof import('@opentelemetry/instrumentation-grpc');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { KafkaJsInstrumentation } = require('@opentelemetry/instrumentation-kafkajs') as typeof import('@opentelemetry/instrumentation-kafkajs');
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+  const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
+  const { serviceIdentity } = require('./service_identity') as typeof import('./service_identity');
+  const { eventRecordAttributes } = require('./kafka_span_attributes') as typeof import('./kafka_span_attributes');
 
   const id = serviceIdentity();
   const sdk = new NodeSDK({
     serviceName: id.name,
     resource: resourceFromAttributes({
       'service.name': id.name,
+      'service.namespace': 'marketpulse',
       'service.version': id.version,
       'service.instance.id': id.instanceId,
     }),
@@ -30,14 +40,20 @@ function start(): void {
     ...(process.env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
     ...(process.env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
     instrumentations: [
-      new HttpInstrumentation(),
-      new GrpcInstrumentation(),
-      new PgInstrumentation(),
-      new KafkaJsInstrumentation(),
-      new PinoInstrumentation({ disableLogSending: !process.env.OTEL_LOGS_EXPORTER }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.has((req.url ?? '/').split('?')[0]),
+      }),
+      new GrpcInstrumentation({ ignoreGrpcMethods: [/^(Check|Watch|ServerReflectionInfo)$/] }),
+      // A statement outside any span is a poller's (a worker claiming due work): no trace of its own.
+      new PgInstrumentation({ requireParentSpan: true }),
+      new KafkaJsInstrumentation({ producerHook: eventRecordAttributes, consumerHook: eventRecordAttributes }),
+      // runtime's logger already writes trace_id/span_id on every line inside a span.
+      new PinoInstrumentation({ disableLogCorrelation: true, disableLogSending: !process.env.OTEL_LOGS_EXPORTER }),
     ],
   });
   sdk.start();
+  const { TELEMETRY_FLUSH_KEY } = require('./flush') as typeof import('./flush');
+  (globalThis as Record<symbol, unknown>)[TELEMETRY_FLUSH_KEY] = () => sdk.shutdown();
 
   // Flush buffered spans on shutdown. When nothing else handles the signal, exit as Node would have.
   const flush = (signal: NodeJS.Signals) => {

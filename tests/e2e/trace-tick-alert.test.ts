@@ -1,0 +1,147 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { alerting } from '@marketpulse/proto';
+import { createClient } from '@marketpulse/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, ensureZipkin, freePort, kafkaBrokers, uniqueTopicPrefix, waitFor, type ManagedProcess, type TestDatabase } from '../harness';
+import { readTrace, startTracedProcess, tracingEnv, WsListener, type Trace } from './trace-support';
+
+// A tick's journey in one trace: market-data publishes it, prediction folds it into a forecast,
+// alerting sees the forecast cross a rule's level and raises an alert, and the gateway pushes the
+// alert to a WebSocket client with the trace id of the tick.
+
+const SYMBOL = 'TRC';
+
+/** 10 ticks at 100 then 30 at 200, 100 ms apart: the forecast crosses 150 upward once. */
+function replayFile(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-trace-replay-'));
+  const file = path.join(dir, 'ticks.csv');
+  const start = Date.parse('2025-01-01T00:00:00Z');
+  const rows = Array.from({ length: 40 }, (_, i) => {
+    const price = i < 10 ? 100 : 200;
+    return `${SYMBOL},${price},${price - 0.01},${price + 0.01},10,${new Date(start + i * 100).toISOString()}`;
+  });
+  fs.writeFileSync(file, ['symbol,price,bid,ask,volume,time', ...rows].join('\n') + '\n');
+  return file;
+}
+
+describe('one trace from a market-data tick to the alert a WebSocket client receives', () => {
+  let zipkin: string;
+  let prefix: string;
+  const dbs: TestDatabase[] = [];
+  const procs: ManagedProcess[] = [];
+  let ws: WsListener | undefined;
+  let replay: string;
+
+  beforeAll(async () => {
+    zipkin = await ensureZipkin();
+    prefix = uniqueTopicPrefix('trace-tick');
+    replay = replayFile();
+    const names = ['trace-market', 'trace-prediction', 'trace-alerting', 'trace-gateway'] as const;
+    const [mdDb, predDb, alDb, gwDb] = await Promise.all(names.map((n) => createTestDatabase(n)));
+    dbs.push(mdDb, predDb, alDb, gwDb);
+    const [gatewayPort, predictionPort, alertingPort, marketPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const common = { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, METRICS_PORT: '0' };
+
+    // Consumers first (each new group starts at the end of its topics), the tick source last.
+    procs.push(
+      await startTracedProcess('gateway', { ...common, ...tracingEnv(zipkin, 'gateway'), DATABASE_URL: gwDb.url, GATEWAY_PORT: String(gatewayPort) }, /"msg":"consuming events"/),
+      await startTracedProcess('services/alerting', {
+        ...common,
+        ...tracingEnv(zipkin, 'alerting'),
+        DATABASE_URL: alDb.url,
+        GRPC_PORT: String(alertingPort),
+        MARKET_DATA_ADDR: '',
+        ALERT_KNOWN_SYMBOLS: SYMBOL,
+        ALERT_SYSTEM_RULES: 'false',
+        // Alerts are published from the handler that raised them; a retry round must not race it.
+        ALERT_OUTBOX_RETRY_MS: '600000',
+      }),
+      await startTracedProcess('services/prediction', {
+        ...common,
+        ...tracingEnv(zipkin, 'prediction'),
+        DATABASE_URL: predDb.url,
+        GRPC_PORT: String(predictionPort),
+        PREDICTION_INTERVAL_MS: '300',
+      }),
+    );
+
+    const rules = createClient(alerting.AlertingServiceClient, `127.0.0.1:${alertingPort}`, { deadlineMs: 10_000 });
+    await new Promise<alerting.CreateRuleResponse>((resolve, reject) =>
+      rules.createRule(
+        {
+          rule: alerting.Rule.fromPartial({
+            user_id: 'trace-user',
+            name: `${SYMBOL} forecast above 150`,
+            symbol: SYMBOL,
+            severity: 'warning',
+            enabled: true,
+            cooldown_seconds: 3600,
+            condition: { kind: { $case: 'prediction_crossing', prediction_crossing: { level: 150, direction: 'above', horizon_seconds: 0 } } },
+          }),
+        },
+        (err, res) => (err ? reject(err) : resolve(res)),
+      ),
+    );
+    rules.close();
+    ws = await WsListener.open(`ws://127.0.0.1:${gatewayPort}/ws/alerts`);
+    await waitFor(() => ws!.ofType('connected').length > 0, { what: 'the /ws/alerts welcome' });
+
+    procs.push(
+      await startTracedProcess('services/market-data', {
+        ...common,
+        ...tracingEnv(zipkin, 'market-data'),
+        DATABASE_URL: mdDb.url,
+        GRPC_PORT: String(marketPort),
+        MARKET_PROVIDER: 'replay',
+        MARKET_REPLAY_FILE: replay,
+        MARKET_REPLAY_SPEED: '1',
+        MARKET_REPLAY_REBASE: 'true',
+        MARKET_SYMBOLS: SYMBOL,
+      }),
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    ws?.close();
+    await Promise.all(procs.map((p) => p.stop(10_000)));
+    await Promise.all(dbs.map((d) => d.drop()));
+    if (replay) fs.rmSync(path.dirname(replay), { recursive: true, force: true });
+  });
+
+  it('links the tick, the forecast, the alert and the WebSocket message', async () => {
+    const alert = await waitFor(() => ws!.ofType('alert')[0], { timeoutMs: 45_000, what: 'an alert on /ws/alerts' });
+    const traceId = String(alert.trace_id);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+
+    const topic = (type: string) => `${prefix}${type}`.toLowerCase();
+    const spansOf = (t: Trace) => {
+      const tick = t.one('market-data', 'tick produce', (s) => s.kind === 'PRODUCER' && s.name === `send ${topic('market_data_update')}`);
+      const ingest = t.one('prediction', 'tick consume', (s) => s.kind === 'CONSUMER' && s.name === `process ${topic('market_data_update')}`);
+      const forecast = t.one('prediction', 'forecast produce', (s) => s.kind === 'PRODUCER' && s.name === `send ${topic('prediction_complete')}`);
+      const evaluate = t.one('alerting', 'forecast consume', (s) => s.kind === 'CONSUMER' && s.name === `process ${topic('prediction_complete')}`);
+      const raise = t.one('alerting', 'alert produce', (s) => s.kind === 'PRODUCER' && s.name === `send ${topic('alert_triggered')}`);
+      const push = t.one('gateway', 'alert consume', (s) => s.kind === 'CONSUMER' && s.name === `process ${topic('alert_triggered')}`);
+      return { tick, ingest, forecast, evaluate, raise, push };
+    };
+    const trace = await readTrace(zipkin, traceId, (t) => {
+      try {
+        spansOf(t);
+      } catch {
+        return false;
+      }
+      return t.danglingParents().length === 0;
+    });
+
+    const { tick, ingest, forecast, evaluate, raise, push } = spansOf(trace);
+    expect(trace.roots().map((s) => s.id)).toEqual([tick.id]);
+    expect(ingest.parentId).toBe(tick.id);
+    expect(trace.isBelow(forecast, ingest)).toBe(true);
+    expect(evaluate.parentId).toBe(forecast.id);
+    expect(trace.isBelow(raise, evaluate)).toBe(true);
+    expect(push.parentId).toBe(raise.id);
+    expect(tick.tags).toMatchObject({ 'marketpulse.event.type': 'market_data_update', 'marketpulse.event.subject': SYMBOL });
+    expect(evaluate.tags).toMatchObject({ 'marketpulse.event.type': 'prediction_complete', 'marketpulse.event.subject': SYMBOL });
+  }, 90_000);
+});
