@@ -10,14 +10,16 @@ import { freePort, REPO_ROOT, startProcess, waitFor, type ManagedProcess } from 
 describe('one-process quick start', () => {
   let suite: ManagedProcess;
   let gatewayPort: number;
+  let metricsPort: number;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mp-quickstart-'));
 
   beforeAll(async () => {
     const ports: Record<string, string> = {};
-    for (const name of ['GATEWAY_PORT', 'PUBLISH_GRPC_PORT', 'MARKET_DATA_GRPC_PORT', 'PREDICTION_GRPC_PORT', 'ALERTING_GRPC_PORT', 'WEBHOOK_GRPC_PORT', 'PROVIDER_MONITOR_GRPC_PORT']) {
+    for (const name of ['GATEWAY_PORT', 'PUBLISH_GRPC_PORT', 'MARKET_DATA_GRPC_PORT', 'PREDICTION_GRPC_PORT', 'ALERTING_GRPC_PORT', 'WEBHOOK_GRPC_PORT', 'PROVIDER_MONITOR_GRPC_PORT', 'METRICS_PORT']) {
       ports[name] = String(await freePort());
     }
     gatewayPort = Number(ports.GATEWAY_PORT);
+    metricsPort = Number(ports.METRICS_PORT);
     suite = startProcess(
       process.execPath,
       ['--require', path.join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js'), path.join(REPO_ROOT, 'services/suite/dist/main.js')],
@@ -41,6 +43,18 @@ describe('one-process quick start', () => {
     const out = suite.output();
     expect(out).toContain(`http://127.0.0.1:${gatewayPort}/health`);
     expect(out).toContain(`ws://127.0.0.1:${gatewayPort}/ws/market-data/AAPL`);
+    expect(out).toContain(`http://127.0.0.1:${metricsPort}/metrics`);
+  });
+
+  it('serves the metrics of every service on one Prometheus page', async () => {
+    const schemas = ['market_data', 'prediction', 'alerting', 'webhook_delivery', 'provider_monitor'];
+    const queried = (text: string, schema: string) => new RegExp(`^marketpulse_db_query_duration_seconds_count\\{[^}]*schema="${schema}"`, 'm').test(text);
+    const text = await waitFor(async () => {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      const body = res.status === 200 ? await res.text() : '';
+      return schemas.every((s) => queried(body, s)) ? body : undefined;
+    }, { timeoutMs: 20_000, what: `every service's database metrics on :${metricsPort}/metrics` });
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
   });
 
   it('streams simulated market data to a WebSocket client', async () => {

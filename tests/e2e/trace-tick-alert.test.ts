@@ -55,8 +55,6 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
         MARKET_DATA_ADDR: '',
         ALERT_KNOWN_SYMBOLS: SYMBOL,
         ALERT_SYSTEM_RULES: 'false',
-        // Alerts are published from the handler that raised them; a retry round must not race it.
-        ALERT_OUTBOX_RETRY_MS: '600000',
       }),
       await startTracedProcess('services/prediction', {
         ...common,

@@ -50,7 +50,9 @@ export function startProcess(
   try {
     child = spawn(cmd, args, {
       cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, ...env },
+      // METRICS_PORT=0 unless a test asks for one: two services of one kind started by tests
+      // running side by side would both want their fixed default port.
+      env: { METRICS_PORT: '0', ...process.env, ...env },
       stdio: ['ignore', fd, fd],
     });
   } finally {

@@ -1,4 +1,4 @@
-import { loadConfig, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import { DEFAULT_METRICS_PORTS, loadConfig, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
 import { z } from 'zod';
 
 const bool = z
@@ -7,6 +7,7 @@ const bool = z
 
 export const alertingConfigSchema = serviceConfigSchema('alerting', {
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50053).describe('Port of the AlertingService gRPC server.'),
+  ...metricsConfigShape(DEFAULT_METRICS_PORTS.alerting),
   ALERT_DEFAULT_COOLDOWN_SECONDS: z.coerce
     .number()
     .int()

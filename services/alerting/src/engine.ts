@@ -9,6 +9,7 @@ import { needsSymbol, type Rule } from './rules/rule';
 import type { AlertRecord, AlertStore, OutboxEntry } from './store/alert_store';
 import type { RuleStore } from './store/rule_store';
 import type { KnownSymbols } from './symbols';
+import { activeTraceparent, inTraceOf } from './trace_context';
 
 export interface AlertEngineOptions {
   bus: Bus;
@@ -145,8 +146,11 @@ export class AlertEngine {
         try {
           const pending = await this.o.alerts.pendingOutbox(500);
           if (!pending.length) break;
-          await this.o.bus.publish(pending.map((p) => ev.Event.decode(Buffer.from(p.event, 'base64'))));
-          await this.o.alerts.removeFromOutbox(pending.map((p) => p.id));
+          // Each event continues the trace of the event that raised it, whichever round publishes it.
+          for (const run of runsByTrace(pending)) {
+            await inTraceOf(run[0].traceparent, () => this.o.bus.publish(run.map((p) => ev.Event.decode(Buffer.from(p.event, 'base64')))));
+            await this.o.alerts.removeFromOutbox(run.map((p) => p.id));
+          }
           if (pending.length === 500) this.flushAgain = true;
         } catch (err) {
           this.o.logger.warn({ err: String(err) }, 'publishing alerts failed; they stay in the outbox and are retried');
@@ -161,5 +165,16 @@ export class AlertEngine {
 }
 
 function toOutbox(e: ev.Event): OutboxEntry {
-  return { id: e.id, event: Buffer.from(ev.Event.encode(e).finish()).toString('base64') };
+  return { id: e.id, event: Buffer.from(ev.Event.encode(e).finish()).toString('base64'), traceparent: activeTraceparent() };
+}
+
+/** Consecutive entries of one trace, in outbox order (which is each symbol's event order). */
+function runsByTrace(entries: OutboxEntry[]): OutboxEntry[][] {
+  const runs: OutboxEntry[][] = [];
+  for (const e of entries) {
+    const last = runs.at(-1);
+    if (last && last[0].traceparent === e.traceparent) last.push(e);
+    else runs.push([e]);
+  }
+  return runs;
 }

@@ -1,4 +1,4 @@
-import { loadConfig as loadEnv, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import { DEFAULT_METRICS_PORTS, loadConfig as loadEnv, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
 import { z } from 'zod';
 
 const positive = (what: string) => z.coerce.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
@@ -13,6 +13,7 @@ export type ProviderName = (typeof PROVIDERS)[number];
 export const marketDataConfigSchema = serviceConfigSchema('market-data', {
   GRPC_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(50051)
     .describe('Port of the MarketDataService gRPC server (0 picks a free port).'),
+  ...metricsConfigShape(DEFAULT_METRICS_PORTS['market-data']),
   MARKET_PROVIDER: z.enum(PROVIDERS, { error: `expected one of ${PROVIDERS.join('|')}` }).default('simulated')
     .describe('Feed the ticks come from: simulated (deterministic GBM), replay (a CSV/NDJSON file), binance or coinbase (public WebSocket streams).'),
   MARKET_SYMBOLS: z.string()

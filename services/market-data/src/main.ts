@@ -1,4 +1,4 @@
-import { ConfigError, createLogger } from '@marketpulse/runtime';
+import { ConfigError, createLogger, flushTelemetry, startMetricsServer } from '@marketpulse/runtime';
 import { loadConfig } from './config';
 import { startMarketData } from './service';
 
@@ -14,24 +14,30 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
+  // Here, not in the start function: the one-process suite runs every service and serves one /metrics.
+  const metrics = await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST, logger });
   const service = await startMarketData(config, { logger });
-  logger.info({ grpcPort: service.grpcPort, provider: service.provider.name }, 'ready');
+  logger.info({ grpcPort: service.grpcPort, metrics_port: metrics.port, provider: service.provider.name }, 'ready');
 
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    service.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error instanceof Error ? error.message : String(error) }, 'unclean stop');
-        process.exit(1);
-      },
-    );
+    let code = 0;
+    try {
+      await service.close();
+      await metrics.close();
+    } catch (error: unknown) {
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'unclean stop');
+      code = 1;
+    }
+    // Spans still buffered in the exporter would die with the process.
+    await flushTelemetry();
+    process.exit(code);
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { loadConfig as loadFromEnv, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import { DEFAULT_METRICS_PORTS, loadConfig as loadFromEnv, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
 import { z } from 'zod';
 import { INTERVAL_Z } from './model/forecast';
 
@@ -13,6 +13,7 @@ export const predictionConfigSchema = serviceConfigSchema('prediction', {
     .max(65535, { error: 'expected a port number 0..65535' })
     .default(50052)
     .describe('Port of the PredictionService gRPC server (0 picks a free one).'),
+  ...metricsConfigShape(DEFAULT_METRICS_PORTS.prediction),
   PREDICTION_INTERVAL_MS: positiveInt('a positive number of milliseconds')
     .default(5000)
     .describe('Cadence of published `prediction_complete` events: each symbol that received ticks since the last round gets one forecast per round.'),

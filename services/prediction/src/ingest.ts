@@ -1,4 +1,4 @@
-import type { DeliveredEvent, Logger } from '@marketpulse/runtime';
+import type { DeliveredEvent, Logger, TraceCarryover } from '@marketpulse/runtime';
 import { BASELINE_PARAMS } from './lifecycle/train';
 import type { Predictor } from './predictor';
 import type { PredictionStore } from './store/store';
@@ -15,7 +15,14 @@ export class TickIngest {
   private readonly sincePrune = new Map<string, number>();
 
   constructor(
-    private readonly deps: { store: PredictionStore; predictor: Predictor; logger: Logger; historyTicks: number },
+    private readonly deps: {
+      store: PredictionStore;
+      predictor: Predictor;
+      logger: Logger;
+      historyTicks: number;
+      /** The forecast round runs on a timer; this lets it continue the trace of the tick it absorbed. */
+      carry: TraceCarryover;
+    },
   ) {}
 
   /** Rebuilds every known symbol's live model from its deployed version and kept ticks. */
@@ -39,6 +46,7 @@ export class TickIngest {
       this.deps.logger.warn({ event_id: event.id, symbol, price: tick.price, timestamp: tick.timestamp }, 'skipping malformed market_data_update');
       return;
     }
+    this.deps.carry.remember(symbol);
     if (!this.deps.predictor.has(symbol)) await this.admit(symbol);
     await this.deps.store.appendTick({ symbol, eventId: event.id, price: tick.price, volume: tick.volume, timeMs });
     this.deps.predictor.observe(symbol, { price: tick.price, timeMs });

@@ -1,5 +1,5 @@
 import type { events } from '@marketpulse/proto';
-import type { Logger } from '@marketpulse/runtime';
+import type { Logger, TraceCarryover } from '@marketpulse/runtime';
 import { toProtoPrediction } from './convert';
 import { envelope } from './events';
 import type { PredictionFeed } from './feed';
@@ -9,6 +9,8 @@ export interface PublisherDeps {
   predictor: Predictor;
   feed: PredictionFeed;
   publish: (events: events.Event[]) => Promise<void>;
+  /** Contexts of the ticks behind each symbol's forecast, so a forecast continues its tick's trace. */
+  carry: TraceCarryover;
   logger: Logger;
   source: string;
   intervalMs: number;
@@ -47,19 +49,19 @@ export class PredictionPublisher {
   private async runRound(): Promise<number> {
     const symbols = this.deps.predictor.takeUpdated();
     if (symbols.length === 0) return 0;
-    const batch: events.Event[] = [];
-    for (const symbol of symbols) {
+    const items = symbols.map((symbol) => {
       const p = this.deps.predictor.predict(symbol, this.deps.horizonS);
       this.deps.feed.emit(p);
-      batch.push(envelope(this.deps.source, symbol, { $case: 'prediction_complete', prediction_complete: toProtoPrediction(p) }, p.id));
-    }
-    try {
-      await this.deps.publish(batch);
-    } catch (err) {
+      return { symbol, event: envelope(this.deps.source, symbol, { $case: 'prediction_complete', prediction_complete: toProtoPrediction(p) }, p.id) };
+    });
+    // One publish per symbol, each inside the context of the tick that led to it: one batch could
+    // carry only one trace.
+    const results = await Promise.allSettled(items.map(({ symbol, event }) => this.deps.carry.runIn(symbol, () => this.deps.publish([event]))));
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) {
       // Forecasts go stale within one interval: the next round replaces them, no retry.
-      this.deps.logger.warn({ err, symbols: symbols.length }, 'could not publish prediction_complete events; the next round will');
-      return 0;
+      this.deps.logger.warn({ err: failed[0].reason, symbols: failed.length }, 'could not publish prediction_complete events; the next round will');
     }
-    return batch.length;
+    return items.length - failed.length;
   }
 }

@@ -5,6 +5,7 @@ import {
   HealthMonitor,
   openDatabase,
   startGrpcServer,
+  TraceCarryover,
   type Bus,
   type Database,
   type Logger,
@@ -63,7 +64,8 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
       maxHorizonS: config.PREDICTION_MAX_HORIZON_S,
       historyTicks: config.PREDICTION_HISTORY_MAX_TICKS,
     });
-    const ingest = new TickIngest({ store, predictor, logger, historyTicks: config.PREDICTION_HISTORY_MAX_TICKS });
+    const carry = new TraceCarryover();
+    const ingest = new TickIngest({ store, predictor, logger, historyTicks: config.PREDICTION_HISTORY_MAX_TICKS, carry });
     const restored = await ingest.restore();
     logger.info({ symbols: restored }, 'models restored from the database');
 
@@ -113,6 +115,7 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
       predictor,
       feed,
       publish: (events) => bus.publish(events),
+      carry,
       logger,
       source,
       intervalMs: config.PREDICTION_INTERVAL_MS,

@@ -1,10 +1,11 @@
-import { loadConfig, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import { DEFAULT_METRICS_PORTS, loadConfig, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
 import { z } from 'zod';
 
 const ms = (what: string) => z.coerce.number().int().positive({ error: `expected a positive number of milliseconds (${what})` });
 
 export const providerMonitorConfigSchema = serviceConfigSchema('provider-monitor', {
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50055).describe('Port of the ProviderMonitorService gRPC server.'),
+  ...metricsConfigShape(DEFAULT_METRICS_PORTS['provider-monitor']),
   MONITOR_PROVIDERS: z
     .string()
     .default('')

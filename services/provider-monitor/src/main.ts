@@ -1,27 +1,33 @@
-import { createLogger } from '@marketpulse/runtime';
+import { createLogger, flushTelemetry, startMetricsServer } from '@marketpulse/runtime';
 import { loadProviderMonitorConfig } from './config';
 import { startProviderMonitor } from './service';
 
 async function main(): Promise<void> {
   const config = loadProviderMonitorConfig();
   const logger = createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
+  // Here, not in the start function: the one-process suite runs every service and serves one /metrics.
+  const metrics = await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST, logger });
   const handle = await startProviderMonitor(config, { logger });
-  logger.info({ grpc_port: handle.port }, 'ready');
+  logger.info({ grpc_port: handle.port, metrics_port: metrics.port }, 'ready');
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    handle.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'unclean stop');
-        process.exit(1);
-      },
-    );
+    let code = 0;
+    try {
+      await handle.close();
+      await metrics.close();
+    } catch (err: unknown) {
+      logger.error({ err }, 'unclean stop');
+      code = 1;
+    }
+    // Spans still buffered in the exporter would die with the process.
+    await flushTelemetry();
+    process.exit(code);
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((err: unknown) => {

@@ -5,6 +5,7 @@ import {
   createClient,
   createLogger,
   openDatabase,
+  registerProviderMetrics,
   startGrpcServer,
   type Bus,
   type Database,
@@ -14,6 +15,7 @@ import type { ProviderMonitorConfig } from './config';
 import { providerMonitorService } from './grpc/monitor_server';
 import { monitorJobs } from './jobs';
 import { ProcessHostSampler } from './metrics/process_host';
+import { providerFigures } from './metrics/provider_figures';
 import { ProviderMonitor } from './monitor';
 import { MonitorApi } from './monitor_api';
 import { HttpProbe } from './probes/probe_http';
@@ -67,6 +69,8 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
     const publisher = new Publisher(bus, config.SERVICE_NAME, logger);
     const monitor = new ProviderMonitor({ logs, history, publisher, rateLimitAlertPercentage: config.MONITOR_RATE_LIMIT_ALERT_PERCENTAGE });
     for (const def of configured) monitor.register(def, new HttpProbe(def));
+    const unregisterMetrics = registerProviderMetrics(() => providerFigures(monitor));
+    owned.unshift(async () => unregisterMetrics());
 
     let discoverFeeds: (() => Promise<void>) | undefined;
     if (config.MARKET_DATA_GRPC_ADDR) {

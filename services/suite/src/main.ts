@@ -1,14 +1,14 @@
 // One-process quick start: every service and the gateway in this process, on the embedded
 // defaults (in-process bus, PGlite under PGLITE_DIR, the simulated feed). The services still talk
 // to each other over gRPC on loopback, exactly as they do when each runs as its own process.
-import { createLogger } from '@marketpulse/runtime';
+import { createLogger, flushTelemetry, loadConfig, startMetricsServer } from '@marketpulse/runtime';
 import { startMarketData, loadConfig as loadMarketDataConfig } from '@marketpulse/market-data';
 import { startPrediction, loadConfig as loadPredictionConfig } from '@marketpulse/prediction';
 import { startAlerting, loadAlertingConfig } from '@marketpulse/alerting';
 import { startWebhookDelivery, loadWebhookConfig } from '@marketpulse/webhook-delivery';
 import { startProviderMonitor, loadProviderMonitorConfig } from '@marketpulse/provider-monitor';
 import { startGateway, loadGatewayConfig } from '@marketpulse/gateway';
-import { serviceEnvs } from './ports';
+import { serviceEnvs, suitePortsSchema } from './ports';
 
 interface Closable { close(): Promise<void> }
 
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
     for (const [name, handle] of started.reverse()) {
       await handle.close().catch((err: unknown) => logger.error({ err, service: name }, 'close failed'));
     }
+    // Spans still buffered in the exporter would die with the process.
+    await flushTelemetry();
     process.exit(code);
   };
   process.once('SIGINT', () => void stop(0));
@@ -34,7 +36,12 @@ async function main(): Promise<void> {
     ['gateway', () => startGateway(loadGatewayConfig(envs.gateway))],
     ['market-data', () => startMarketData(loadMarketDataConfig(envs.marketData))],
   ];
+  let metricsPort: number | undefined;
   try {
+    const { METRICS_PORT, METRICS_HOST } = loadConfig(suitePortsSchema, process.env);
+    const metrics = await startMetricsServer({ port: METRICS_PORT, host: METRICS_HOST, logger });
+    started.push(['metrics', metrics]);
+    metricsPort = metrics.port;
     for (const [name, start] of steps) {
       logger.info({ service: name }, 'starting');
       started.push([name, await start()]);
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
       `  health        ${base}/health`,
       `  info          ${base}/info`,
       `  ws stats      ${base}/ws/stats`,
+      ...(metricsPort === undefined ? [] : [`  metrics       http://127.0.0.1:${metricsPort}/metrics`]),
       `  API docs      ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
       `  market data   ${ws}/ws/market-data/AAPL`,
       `  predictions   ${ws}/ws/predictions/AAPL`,

@@ -1,4 +1,4 @@
-import { loadConfig, type EnvSource } from '@marketpulse/runtime';
+import { loadConfig, metricsConfigShape, type EnvSource } from '@marketpulse/runtime';
 import { z } from 'zod';
 
 const port = z.coerce.number({ error: 'expected a TCP port' }).int().min(1).max(65535, { error: 'expected a TCP port' });
@@ -14,6 +14,8 @@ export const suitePortsSchema = z.object({
   ALERTING_GRPC_PORT: port.default(50053).describe('alerting gRPC port in the one-process suite.'),
   WEBHOOK_GRPC_PORT: port.default(50054).describe('webhook-delivery gRPC port in the one-process suite.'),
   PROVIDER_MONITOR_GRPC_PORT: port.default(50055).describe('provider-monitor gRPC port in the one-process suite.'),
+  // One process, one registry: every service's metrics on one page (also at the gateway's /metrics).
+  ...metricsConfigShape(9464),
 });
 
 export type SuitePorts = z.output<typeof suitePortsSchema>;

@@ -1,4 +1,4 @@
-import { loadConfig as loadEnv, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import { DEFAULT_METRICS_PORTS, loadConfig as loadEnv, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
 import { z } from 'zod';
 import { parseSchedule } from './retry_schedule/retry_schedule';
 
@@ -9,6 +9,7 @@ const flag = z
 
 export const webhookConfigSchema = serviceConfigSchema('webhook-delivery', {
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50054).describe('Port of the WebhookService gRPC server (0 picks a free one).'),
+  ...metricsConfigShape(DEFAULT_METRICS_PORTS['webhook-delivery']),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
     .default('5s,30s,5m')

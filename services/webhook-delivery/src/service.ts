@@ -6,6 +6,7 @@ import {
   createLogger,
   openDatabase,
   startGrpcServer,
+  webhookDeliveryMetrics,
   type Bus,
   type Database,
   type Logger,
@@ -59,6 +60,7 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
     owned.unshift(async () => sender.close());
     const outcomes = new OutcomePublisher(bus, logger);
     owned.unshift(() => outcomes.close());
+    const webhookMetrics = webhookDeliveryMetrics();
 
     const runner = new AttemptRunner({
       db,
@@ -70,7 +72,11 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
       settings: { workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, timeoutMs: config.WEBHOOK_TIMEOUT_MS, maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES, disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS },
       logger,
       hooks: {
-        onAttempt: (report) => outcomes.publish(deliveryOutcomeEvent(report)),
+        onAttempt: (report) => {
+          const { claim, attempt, outcome } = report;
+          webhookMetrics.attempt({ eventType: claim.event_type, outcome: outcome.status, statusCode: attempt.status_code, seconds: attempt.duration_ms / 1000 });
+          outcomes.publish(deliveryOutcomeEvent(report));
+        },
         onEndpointDisabled: (endpointId, reason) => {
           logger.warn({ endpoint_id: endpointId, reason }, 'webhook endpoint disabled');
           outcomes.publish(endpointDisabledEvent(endpointId, reason));

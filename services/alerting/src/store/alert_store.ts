@@ -40,6 +40,8 @@ export interface OutboxEntry {
   id: string;
   /** base64 of events.Event.encode(...). */
   event: string;
+  /** W3C traceparent of the event being handled when this one was raised; null outside a trace. */
+  traceparent: string | null;
 }
 
 function fromRow(r: AlertRow): AlertRecord {
@@ -97,12 +99,12 @@ export class AlertStore {
 
   private async addToOutbox(tx: Queryable, entries: OutboxEntry[]): Promise<void> {
     for (const e of entries) {
-      await tx.query('INSERT INTO outbox (id, event) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [e.id, e.event]);
+      await tx.query('INSERT INTO outbox (id, event, traceparent) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [e.id, e.event, e.traceparent]);
     }
   }
 
   async pendingOutbox(limit: number): Promise<OutboxEntry[]> {
-    const { rows } = await this.db.query<OutboxEntry>('SELECT id, event FROM outbox ORDER BY created_at, id LIMIT $1', [limit]);
+    const { rows } = await this.db.query<OutboxEntry>('SELECT id, event, traceparent FROM outbox ORDER BY created_at, id LIMIT $1', [limit]);
     return rows;
   }
 

@@ -51,4 +51,12 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    id: '002_outbox_traceparent',
+    sql: `
+      -- The trace of the event that raised each alert, so an event published by a retry round
+      -- still continues that trace.
+      ALTER TABLE outbox ADD COLUMN traceparent text;
+    `,
+  },
 ];
