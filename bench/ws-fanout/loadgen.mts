@@ -1,6 +1,7 @@
 // The load generator, in its own process: N plain `ws` clients that record, per message, how long
 // it took from publish to receipt (both processes read the same monotonic clock).
 import WebSocket from 'ws';
+import { openMany } from '../ws_clients.mts';
 import type { LoadCommand, LoadReply } from './protocol.mts';
 
 const send = (m: LoadReply) => process.send!(m);
@@ -38,18 +39,9 @@ function open(url: string): Promise<boolean> {
   });
 }
 
-async function connect(url: string, n: number): Promise<void> {
+async function connect(urlPrefix: string, channels: number, n: number): Promise<void> {
   const started = performance.now();
-  let next = 0;
-  let failed = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(OPENING_AT_ONCE, n) }, async () => {
-      while (next < n) {
-        next++;
-        if (!(await open(url))) failed++;
-      }
-    }),
-  );
+  const failed = await openMany(n, OPENING_AT_ONCE, (i) => open(`${urlPrefix}${i % channels}`));
   send({ cmd: 'connected', connections: clients.length, failed, elapsedMs: performance.now() - started });
 }
 
@@ -58,7 +50,7 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 process.on('message', (m: LoadCommand) => {
-  if (m.cmd === 'connect') void connect(m.url, m.connections);
+  if (m.cmd === 'connect') void connect(m.urlPrefix, m.channels, m.connections);
   if (m.cmd === 'reset') {
     samples = new Float64Array(MAX_SAMPLES);
     sampled = received = closed = 0;

@@ -3,16 +3,17 @@
 /** Orchestrator -> server. */
 export type ServerCommand =
   | { cmd: 'memory' }
-  | { cmd: 'publish'; rate: number; durationMs: number; payloadBytes: number };
+  | { cmd: 'publish'; rate: number; channels: number; durationMs: number; payloadBytes: number };
 
 /** Server -> orchestrator. */
 export type ServerReply =
-  | { cmd: 'ready'; url: string }
+  /** Client i of N connects to `${urlPrefix}${i % channels}`: channel BENCH<i % channels>. */
+  | { cmd: 'ready'; urlPrefix: string }
   | { cmd: 'memory'; rss: number; heapUsed: number }
   | { cmd: 'published'; count: number; elapsedMs: number; cpuMs: number };
 
 /** Orchestrator -> load generator. */
-export type LoadCommand = { cmd: 'connect'; url: string; connections: number } | { cmd: 'reset' } | { cmd: 'report' };
+export type LoadCommand = { cmd: 'connect'; urlPrefix: string; channels: number; connections: number } | { cmd: 'reset' } | { cmd: 'report' };
 
 /** Load generator -> orchestrator. */
 export type LoadReply =
@@ -20,14 +21,17 @@ export type LoadReply =
   | { cmd: 'reset' }
   | { cmd: 'report'; received: number; sampled: number; p50Ms: number; p99Ms: number; maxMs: number; closed: number };
 
+export const channelSymbol = (i: number) => `BENCH${i}`;
+
 /** The broadcast's payload: its publish time on the machine's monotonic clock, in ns, as a string. */
-export function benchTick(n: number, payloadBytes: number): Record<string, unknown> {
-  return { symbol: 'BENCH', price: 100 + (n % 100) / 100, volume: n, t: process.hrtime.bigint().toString(), pad: 'x'.repeat(payloadBytes) };
+export function benchTick(symbol: string, n: number, payloadBytes: number): Record<string, unknown> {
+  return { symbol, price: 100 + (n % 100) / 100, volume: n, t: process.hrtime.bigint().toString(), pad: 'x'.repeat(payloadBytes) };
 }
 
 /**
- * Publishes `rate` broadcasts per second for `durationMs`, catching up on timer lateness so the
- * offered load stays what was asked for even when the event loop is busy.
+ * Publishes `rate` rounds per second for `durationMs` (a round is one message on every channel),
+ * catching up on timer lateness so the offered load stays what was asked for even when the event
+ * loop is busy. `count` is the number of rounds.
  */
 export async function publishAtRate(
   rate: number,

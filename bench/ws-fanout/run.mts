@@ -1,10 +1,12 @@
-// bench/ws-fanout (issue 6): our gateway against a minimal `ws` broadcast server. For each server
-// and connection count: the server in one process, the load generator in another; the server
-// broadcasts at a fixed rate and we print delivered msgs/s, publish-to-receipt latency and the
+// bench/ws-fanout (issue 6): our gateway against a minimal `ws` broadcast server. For each
+// scenario and server: the server in one process, the load generator in another; the server
+// publishes at a fixed rate and we print delivered msgs/s, publish-to-receipt latency and the
 // server's memory per connection.
 //
-//   node bench/ws-fanout/run.mts [--connections 1000,10000] [--rate 10] [--duration 10]
-//                                [--servers baseline,gateway] [--payload 64]
+//   node bench/ws-fanout/run.mts [--scenarios 1000x1@10,10000x1@10,1000x1000@10,10000x1000@10,1000x1@100]
+//                                [--duration 10] [--servers baseline,gateway] [--payload 64]
+// A scenario is CONNECTIONSxCHANNELS@RATE: connections spread evenly over channels, RATE messages
+// per second on every channel (so each client receives RATE msgs/s).
 // (build first: pnpm run build; the gateway server loads gateway/dist.)
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,15 +16,22 @@ import type { LoadCommand, LoadReply, ServerCommand, ServerReply } from './proto
 
 const { values } = parseArgs({
   options: {
-    connections: { type: 'string', default: '1000,10000' },
-    rate: { type: 'string', default: '10' },
+    scenarios: { type: 'string', default: '1000x1@10,10000x1@10,1000x1000@10,10000x1000@10,1000x1@100' },
     duration: { type: 'string', default: '10' },
     servers: { type: 'string', default: 'baseline,gateway' },
     payload: { type: 'string', default: '64' },
   },
 });
-const connectionCounts = values.connections.split(',').map(Number);
-const rate = Number(values.rate);
+interface Scenario {
+  connections: number;
+  channels: number;
+  rate: number;
+}
+const scenarios: Scenario[] = values.scenarios.split(',').map((spec) => {
+  const m = /^(\d+)x(\d+)@(\d+)$/.exec(spec.trim());
+  if (!m) throw new Error(`scenario '${spec}' is not CONNECTIONSxCHANNELS@RATE, e.g. 1000x1@100`);
+  return { connections: Number(m[1]), channels: Number(m[2]), rate: Number(m[3]) };
+});
 const durationMs = Number(values.duration) * 1000;
 const payloadBytes = Number(values.payload);
 const servers = values.servers.split(',') as ('baseline' | 'gateway')[];
@@ -48,9 +57,9 @@ function start(file: string): ChildProcess {
   return fork(here(file), [], { execArgv: ['--expose-gc', '--max-old-space-size=2048'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-interface Row {
+interface Row extends Scenario {
   server: string;
-  connections: number;
+  /** Rounds published: one message on every channel each. */
   published: number;
   deliveredPerSec: number;
   deliveryRatio: number;
@@ -63,23 +72,25 @@ interface Row {
   cpuMsPer1k: number;
 }
 
-async function measure(server: 'baseline' | 'gateway', connections: number): Promise<Row> {
+async function measure(server: 'baseline' | 'gateway', { connections, channels, rate }: Scenario): Promise<Row> {
   const srv = start(`server_${server}.mts`);
   const load = start('loadgen.mts');
   try {
     const [ready] = (await once(srv, 'message')) as [ServerReply & { cmd: 'ready' }];
     const idle = await ask<ServerReply & { cmd: 'memory' }>(srv, { cmd: 'memory' } satisfies ServerCommand, 'memory');
-    const conn = await ask<LoadReply & { cmd: 'connected' }>(load, { cmd: 'connect', url: ready.url, connections } satisfies LoadCommand, 'connected');
+    const conn = await ask<LoadReply & { cmd: 'connected' }>(load, { cmd: 'connect', urlPrefix: ready.urlPrefix, channels, connections } satisfies LoadCommand, 'connected');
     if (conn.failed > 0) process.stderr.write(`${server}: ${conn.failed} of ${connections} connections failed\n`);
     await new Promise((r) => setTimeout(r, 1000));
     const busy = await ask<ServerReply & { cmd: 'memory' }>(srv, { cmd: 'memory' } satisfies ServerCommand, 'memory');
     await ask(load, { cmd: 'reset' } satisfies LoadCommand, 'reset');
-    const pub = await ask<ServerReply & { cmd: 'published' }>(srv, { cmd: 'publish', rate, durationMs, payloadBytes } satisfies ServerCommand, 'published');
+    const pub = await ask<ServerReply & { cmd: 'published' }>(srv, { cmd: 'publish', rate, channels, durationMs, payloadBytes } satisfies ServerCommand, 'published');
     await new Promise((r) => setTimeout(r, 2000));
     const rep = await ask<LoadReply & { cmd: 'report' }>(load, { cmd: 'report' } satisfies LoadCommand, 'report');
     const expected = pub.count * conn.connections;
     return {
       server,
+      channels,
+      rate,
       connections: conn.connections,
       published: pub.count,
       deliveredPerSec: rep.received / (pub.elapsedMs / 1000),
@@ -98,19 +109,32 @@ async function measure(server: 'baseline' | 'gateway', connections: number): Pro
 }
 
 const rows: Row[] = [];
-for (const connections of connectionCounts) {
+for (const scenario of scenarios) {
   for (const server of servers) {
-    process.stderr.write(`measuring ${server} with ${connections} connections (${rate} broadcasts/s for ${durationMs / 1000} s)...\n`);
-    rows.push(await measure(server, connections));
+    process.stderr.write(`measuring ${server}: ${scenario.connections} connections on ${scenario.channels} channel(s), ${scenario.rate} msgs/s each, for ${durationMs / 1000} s...\n`);
+    rows.push(await measure(server, scenario));
   }
 }
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
-console.log(`\nws-fanout: ${rate} broadcasts/s for ${durationMs / 1000} s, ${payloadBytes} B padding, server and load generator in separate processes\n`);
-console.log('| server | connections | broadcasts | delivered msgs/s | delivered | p50 ms | p99 ms | max ms | server RSS / connection | server JS heap / connection | server CPU ms / 1k msgs |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log(`\nws-fanout: ${durationMs / 1000} s per row, ${payloadBytes} B padding, server and load generator in separate processes\n`);
+console.log('| server | connections | channels | msgs/s per client | rounds | delivered msgs/s | delivered | p50 ms | p99 ms | max ms | server RSS / connection | server JS heap / connection | server CPU ms / 1k msgs |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(
-    `| ${r.server} | ${r.connections} | ${r.published} | ${fmt(r.deliveredPerSec, 0)} | ${fmt(r.deliveryRatio * 100)} % | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.maxMs, 2)} | ${fmt(r.bytesPerConnection / 1024)} KiB | ${fmt(r.heapPerConnection / 1024, 2)} KiB | ${fmt(r.cpuMsPer1k, 2)} |`,
+    `| ${r.server} | ${r.connections} | ${r.channels} | ${r.rate} | ${r.published} | ${fmt(r.deliveredPerSec, 0)} | ${fmt(r.deliveryRatio * 100)} % | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.maxMs, 2)} | ${fmt(r.bytesPerConnection / 1024)} KiB | ${fmt(r.heapPerConnection / 1024, 2)} KiB | ${fmt(r.cpuMsPer1k, 2)} |`,
   );
+}
+
+// Issue 6's goals, checked on this run's rows.
+const pairs = scenarios
+  .map((s) => ({ s, g: rows.find((r) => r.server === 'gateway' && r.connections === s.connections && r.channels === s.channels && r.rate === s.rate), b: rows.find((r) => r.server === 'baseline' && r.connections === s.connections && r.channels === s.channels && r.rate === s.rate) }))
+  .filter((p): p is { s: Scenario; g: Row; b: Row } => p.g !== undefined && p.b !== undefined);
+if (pairs.length > 0) {
+  console.log('\n| scenario | gateway / baseline msgs/s | gateway / baseline p99 | gateway RSS / connection |');
+  console.log('|---|---:|---:|---:|');
+  for (const { s, g, b } of pairs) {
+    console.log(`| ${s.connections}x${s.channels}@${s.rate} | ${fmt(g.deliveredPerSec / Math.max(1, b.deliveredPerSec), 2)} | ${fmt(g.p99Ms / Math.max(0.001, b.p99Ms), 2)} | ${fmt(g.bytesPerConnection / 1024)} KiB |`);
+  }
+  console.log('\ngoals: msgs/s ratio >= 1 everywhere; p99 ratio <= 0.5 at 1000x1@100; gateway RSS / connection < 9.8 KiB (10 KB) at 10,000 connections');
 }

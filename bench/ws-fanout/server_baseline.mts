@@ -1,26 +1,42 @@
-// The baseline: the minimal broadcast server people write with `ws` (stringify once, send the
-// string to every client).
+// The baseline: the minimal broadcast server people write with `ws` (stringify once per channel,
+// send the string to every client of the channel; the channel is the request path).
 import { WebSocketServer, WebSocket } from 'ws';
-import { benchTick, memory, publishAtRate, type ServerCommand, type ServerReply } from './protocol.mts';
+import { benchTick, channelSymbol, memory, publishAtRate, type ServerCommand, type ServerReply } from './protocol.mts';
 
 const send = (m: ServerReply) => process.send!(m);
-const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+const channels = new Map<string, Set<WebSocket>>();
 
-function broadcast(n: number, payloadBytes: number): void {
+wss.on('connection', (ws, req) => {
+  const symbol = (req.url ?? '/').slice(1);
+  let members = channels.get(symbol);
+  if (!members) channels.set(symbol, (members = new Set()));
+  members.add(ws);
+  ws.on('close', () => members.delete(ws));
+});
+
+function broadcast(symbol: string, n: number, payloadBytes: number): void {
+  const members = channels.get(symbol);
+  if (!members) return;
   const message = JSON.stringify({
     type: 'market_data_update',
-    symbol: 'BENCH',
-    data: benchTick(n, payloadBytes),
+    symbol,
+    data: benchTick(symbol, n, payloadBytes),
     timestamp: new Date().toISOString(),
-    id: `b${n}`,
+    id: `b${n}-${symbol}`,
     trace_id: '',
   });
-  for (const client of wss.clients) if (client.readyState === WebSocket.OPEN) client.send(message);
+  for (const client of members) if (client.readyState === WebSocket.OPEN) client.send(message);
 }
 
 process.on('message', async (m: ServerCommand) => {
   if (m.cmd === 'memory') send({ cmd: 'memory', ...memory() });
-  if (m.cmd === 'publish') send({ cmd: 'published', ...(await publishAtRate(m.rate, m.durationMs, (n) => broadcast(n, m.payloadBytes))) });
+  if (m.cmd === 'publish') {
+    const round = (n: number) => {
+      for (let c = 0; c < m.channels; c++) broadcast(channelSymbol(c), n, m.payloadBytes);
+    };
+    send({ cmd: 'published', ...(await publishAtRate(m.rate, m.durationMs, round)) });
+  }
 });
 
-wss.on('listening', () => send({ cmd: 'ready', url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}/` }));
+wss.on('listening', () => send({ cmd: 'ready', urlPrefix: `ws://127.0.0.1:${(wss.address() as { port: number }).port}/BENCH` }));

@@ -1,7 +1,8 @@
-// Our gateway, as in production but with the in-memory bus: broadcasts go into its hub the way
-// its bus consumer puts them there, and out through the /ws/market-data/{symbol} door.
+// Our gateway, as in production but with the in-memory bus and without the API: broadcasts go into
+// its hub the way its bus consumer puts them there (channels `market-data:<symbol>` and `events`),
+// and out through the /ws/market-data/{symbol} door.
 import { createRequire } from 'node:module';
-import { benchTick, memory, publishAtRate, type ServerCommand, type ServerReply } from './protocol.mts';
+import { benchTick, channelSymbol, memory, publishAtRate, type ServerCommand, type ServerReply } from './protocol.mts';
 
 const require = createRequire(import.meta.url);
 const { startGateway, loadGatewayConfig } = require('../../gateway/dist/index.js');
@@ -16,23 +17,28 @@ const config = loadGatewayConfig({
   WS_DEFLATE: 'false',
   PREDICTION_GRPC_ADDR: '127.0.0.1:1',
 });
-const gateway = await startGateway(config, { logger: createLogger('bench-gateway', {}, { level: 'warn' }), getPrediction: async () => ({ id: 'unused' }) });
+const gateway = await startGateway(config, { logger: createLogger('bench-gateway', {}, { level: 'warn' }), getPrediction: async () => ({ id: 'unused' }), api: false });
 
-function broadcast(n: number, payloadBytes: number): void {
-  gateway.hub.publish(['market-data:BENCH', 'events'], {
-    id: `b${n}`,
+function broadcast(symbol: string, n: number, payloadBytes: number): void {
+  gateway.hub.publish([`market-data:${symbol}`, 'events'], {
+    id: `b${n}-${symbol}`,
     type: 'market_data_update',
     source: 'bench',
-    subject: 'BENCH',
+    subject: symbol,
     time: new Date().toISOString(),
     traceId: '',
-    data: benchTick(n, payloadBytes),
+    data: benchTick(symbol, n, payloadBytes),
   });
 }
 
 process.on('message', async (m: ServerCommand) => {
   if (m.cmd === 'memory') send({ cmd: 'memory', ...memory() });
-  if (m.cmd === 'publish') send({ cmd: 'published', ...(await publishAtRate(m.rate, m.durationMs, (n) => broadcast(n, m.payloadBytes))) });
+  if (m.cmd === 'publish') {
+    const round = (n: number) => {
+      for (let c = 0; c < m.channels; c++) broadcast(channelSymbol(c), n, m.payloadBytes);
+    };
+    send({ cmd: 'published', ...(await publishAtRate(m.rate, m.durationMs, round)) });
+  }
 });
 
-send({ cmd: 'ready', url: `ws://127.0.0.1:${gateway.port}/ws/market-data/BENCH` });
+send({ cmd: 'ready', urlPrefix: `ws://127.0.0.1:${gateway.port}/ws/market-data/BENCH` });

@@ -1,11 +1,12 @@
 import { ConfigError, loadConfig, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
 import { z } from 'zod';
+import { apiConfigShape } from './api/config';
 
 const ms = (what: string) => z.coerce.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
 const port = z.coerce.number({ error: 'expected a TCP port' }).int().min(0, { error: 'expected a TCP port' }).max(65535, { error: 'expected a TCP port' });
 const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 
-/** The gateway's environment: runtime's common variables plus these. */
+/** The gateway's environment: runtime's common variables, the WebSocket side's, and the API's (auth included). */
 export const gatewayConfigSchema = serviceConfigSchema('gateway', {
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1').describe('Address the HTTP/WebSocket server binds; 0.0.0.0 to accept other hosts.'),
   GATEWAY_PORT: port.default(8000).describe('Port of the one HTTP server: WebSocket doors, /health, /info, /ws/stats, and the API routes.'),
@@ -19,13 +20,10 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
   WS_ALLOWED_ORIGINS: list.default(['*']).describe('Comma-separated browser origins allowed to connect (`*`, or e.g. https://app.example.com,https://*.example.com); others are closed with 1008.'),
   WS_AUTH_REQUIRED: z.stringbool().default(false).describe('Require a token (?token= or an auth message) on every door; when false, connections without one read every channel.'),
   WS_AUTH_TIMEOUT_MS: ms('milliseconds').default(30000).describe('With auth required, how long a connection without ?token= has to send its auth message before it is closed with 1008.'),
-  JWT_SECRET: z.string().min(16, { error: 'expected at least 16 characters' }).optional().describe('HS256 secret of the JWTs clients present (and of `mint-token`).'),
-  JWKS_URL: z.url({ error: 'expected a URL' }).optional().describe('JWKS document URL for RS256 JWTs.'),
-  WS_API_KEYS: z.string().default('').describe('API keys accepted as tokens: comma-separated `key` or `key=channel-pattern channel-pattern` (e.g. `mpk_dev,mpk_md=market-data:* alerts`).'),
   WS_HISTORY_SIZE: z.coerce.number().int().min(0).default(1000).describe('Messages kept per channel for resume (?since= / subscribe since); 0 disables resume.'),
   WS_DEFLATE: z.stringbool().default(false).describe('Offer permessage-deflate; compressed clients cannot share pre-encoded frames, so this costs CPU per client.'),
   WS_NATIVE_PORT: port.default(0).describe('Also serve the native protocol (/ws/stream) on this port at any path, as seed 002 does on 8765; 0 disables it.'),
-  PREDICTION_GRPC_ADDR: z.string().min(1).default('127.0.0.1:50052').describe('host:port of the prediction service, called by request_prediction.'),
+  ...apiConfigShape,
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createBus, createLogger, HealthMonitor, type Bus, type Logger, type Subscription } from '@marketpulse/runtime';
+import { createBus, createLogger, HealthMonitor, type Bus, type Database, type Logger, type Subscription } from '@marketpulse/runtime';
+import { createApiMount, type ApiMount } from './api/mount';
+import type { ApiHandle } from './api/start_api';
+import { authenticatorFromConfig } from './auth';
 import type { GatewayConfig } from './config';
 import { startEventConsumer } from './events/consumer';
 import { healthRoute } from './http/health';
@@ -11,7 +14,6 @@ import { HttpRouter } from './http/router';
 import { startHttpServer, type HttpServerHandle } from './http/server';
 import { wsStatsRoute } from './http/ws_stats';
 import { createPredictionClient, type PredictionClient } from './prediction_client';
-import { createAuthenticator, parseApiKeys } from './ws/auth';
 import { alertsDoor } from './ws/doors/alerts';
 import { createLiveDoor } from './ws/doors/live';
 import { marketDataDoor } from './ws/doors/market_data';
@@ -24,11 +26,16 @@ import { WsGateway } from './ws/ws_gateway';
 export interface GatewayDeps {
   /** Shared bus (the one-process suite); otherwise the gateway creates its own from config. */
   bus?: Bus;
+  /** The gateway's database (API keys); otherwise opened from DATABASE_URL / PGLITE_DIR. */
+  db?: Database;
   logger?: Logger;
   /** Replaces the gRPC call to the prediction service (tests, the suite). */
   getPrediction?: GetPrediction;
-  /** Adds HTTP routes (the API layer) before the server starts listening. */
-  mount?: (router: HttpRouter, gateway: { hub: Hub; bus: Bus; logger: Logger }) => void | Promise<void>;
+  /**
+   * The request side (REST, tRPC, docs, /metrics, publish gRPC): built from config when absent;
+   * a test's own createApiMount (fake services); false for the WebSocket side alone (benchmarks).
+   */
+  api?: ApiMount | false;
 }
 
 export interface GatewayHandle {
@@ -39,6 +46,8 @@ export interface GatewayHandle {
   /** Mount more HTTP routes here (tRPC, REST, docs); they are live at once. */
   router: HttpRouter;
   hub: Hub;
+  /** The API mounted on the HTTP server (undefined with deps.api false). */
+  api: ApiHandle | undefined;
   /** The bus the gateway consumes from (its own, or the one passed in deps). */
   bus: Bus;
   ws: WsGateway;
@@ -59,7 +68,10 @@ function packageVersion(): string {
   }
 }
 
-/** Starts the edge: one HTTP server (doors, /health, /info, /ws/stats), the hub and its bus consumer. */
+/**
+ * Starts the edge: one HTTP server (doors, /health, /info, /ws/stats and the API), the hub and its
+ * bus consumer, and the publish gRPC server; one authenticator serves the API and the doors.
+ */
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<GatewayHandle> {
   const logger = deps.logger ?? createLogger(config.SERVICE_NAME);
   const bus = deps.bus ?? createBus(config, logger);
@@ -69,12 +81,22 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const getPrediction = deps.getPrediction ?? predictionClient!.getPrediction;
 
   const hub = new Hub(config.WS_HISTORY_SIZE);
+  const router = new HttpRouter();
+  const apiMount = deps.api === false ? undefined : (deps.api ?? createApiMount(config, { db: deps.db, version: packageVersion() }));
+  try {
+    await apiMount?.mount(router, { hub, bus, logger });
+  } catch (err) {
+    predictionClient?.close();
+    if (ownsBus) await bus.close();
+    throw err;
+  }
   const streamDoor = createStreamDoor();
   let activeClients = () => 0;
   const ws = new WsGateway({
     hub,
     doors: [marketDataDoor, createPredictionsDoor(getPrediction), alertsDoor, tradingDoor, createLiveDoor(() => activeClients()), streamDoor],
-    authenticator: createAuthenticator({ jwtSecret: config.JWT_SECRET, jwksUrl: config.JWKS_URL, apiKeys: parseApiKeys(config.WS_API_KEYS) }),
+    // Without the API there is no key store: JWTs and configured keys only.
+    authenticator: apiMount?.handle?.authenticator ?? authenticatorFromConfig(config),
     authRequired: config.WS_AUTH_REQUIRED,
     authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
     maxConnections: config.WS_MAX_CONNECTIONS,
@@ -127,7 +149,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   })();
 
   let native: HttpServerHandle | undefined;
-  const router = new HttpRouter();
   const startedAt = new Date();
   let http: HttpServerHandle;
   try {
@@ -141,7 +162,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         nativePort: () => native?.port,
       }))
       .route('GET', '/ws/stats', wsStatsRoute(config, ws, hub));
-    await deps.mount?.(router, { hub, bus, logger });
     http = await startHttpServer({
       host: config.GATEWAY_HOST,
       port: config.GATEWAY_PORT,
@@ -159,6 +179,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     stopped = true;
     health.stop();
     await ws.close();
+    await apiMount?.close();
     predictionClient?.close();
     if (ownsBus) await bus.close();
     throw err;
@@ -170,6 +191,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     instanceId,
     router,
     hub,
+    api: apiMount?.handle,
     bus,
     ws,
     health,
@@ -180,6 +202,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       await ws.close();
       await Promise.all([http.close(), native?.close()]);
       await subscription?.close();
+      await apiMount?.close();
       predictionClient?.close();
       if (ownsBus) await bus.close();
     },

@@ -8,7 +8,7 @@ import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, waitFor, type Test
 import { loadWebhookConfig, startWebhookDelivery, type WebhookDeliveryHandle } from '@marketpulse/webhook-delivery';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiConfigSchema, createApiMount, type ApiHandle, type ApiMount } from '../../gateway/src/api';
+import { apiConfigSchema, type ApiHandle } from '../../gateway/src/api';
 import { SECRET, tokenFor } from './api.kit';
 import { connectClient } from './gateway_ws_client';
 
@@ -22,7 +22,6 @@ const prefix = uniqueTopicPrefix('api-publish');
 let bus: Bus;
 let gateway: GatewayHandle;
 let api: ApiHandle;
-let apiMount: ApiMount;
 let webhooksService: WebhookDeliveryHandle;
 let whDb: TestDatabase;
 let gwDb: TestDatabase;
@@ -63,18 +62,17 @@ beforeAll(async () => {
     loadWebhookConfig({ ...common, GRPC_PORT: '0', DATABASE_URL: whDb.url, WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}`, WEBHOOK_POLL_MS: '50' }),
     { bus, logger },
   );
-  // The API rides on the gateway's HTTP server through its mount hook, as in production.
-  apiMount = createApiMount(
-    apiConfigSchema.parse({ ...common, JWT_SECRET: SECRET, PUBLISH_GRPC_PORT: '0', DATABASE_URL: gwDb.url, WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooksService.port}` }),
+  // The gateway starts its API from config, as in production.
+  gateway = await startGateway(
+    loadGatewayConfig({ ...common, GATEWAY_PORT: '0', JWT_SECRET: SECRET, PUBLISH_GRPC_PORT: '0', DATABASE_URL: gwDb.url, WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooksService.port}` }),
+    { bus, logger },
   );
-  gateway = await startGateway(loadGatewayConfig({ ...common, GATEWAY_PORT: '0', JWT_SECRET: SECRET }), { bus, logger, mount: apiMount.mount });
-  api = apiMount.handle!;
+  api = gateway.api!;
   base = `127.0.0.1:${gateway.port}`;
   await gateway.consuming;
 }, 120_000);
 
 afterAll(async () => {
-  await apiMount?.close();
   await gateway?.close();
   await webhooksService?.close();
   await bus?.close();

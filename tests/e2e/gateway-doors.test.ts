@@ -71,7 +71,8 @@ beforeAll(async () => {
     WS_PONG_TIMEOUT_MS: '800',
     PREDICTION_GRPC_ADDR: `127.0.0.1:${predictionPort}`,
   });
-  gateway = await startGateway(config, { logger });
+  // The doors alone: the API has its own suites (api-*).
+  gateway = await startGateway(config, { logger, api: false });
   await gateway.consuming;
   publisher = createBus(loadGatewayConfig({ ...env, SERVICE_NAME: 'doors-publisher' }), logger);
   base = `ws://127.0.0.1:${gateway.port}`;

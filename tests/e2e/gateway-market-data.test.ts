@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { loadGatewayConfig, startGateway, type GatewayHandle } from '@marketpulse/gateway';
 import type { events } from '@marketpulse/proto';
 import { createBus, createLogger, type Bus } from '@marketpulse/runtime';
-import { kafkaBrokers, uniqueTopicPrefix, waitFor } from '@marketpulse/tests';
+import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, waitFor, type TestDatabase } from '@marketpulse/tests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
 // The walking skeleton's edge: market_data_update Events on Kafka reach a plain `ws` client on
-// /ws/market-data/AAPL as the seed 001 protocol (connected, then market_data_update for AAPL only).
+// /ws/market-data/AAPL as the seed 001 protocol (connected, then market_data_update for AAPL only);
+// the gateway started from config alone also serves the API on the same port.
 
 const logger = createLogger('gateway-e2e', {}, { level: 'warn' });
 
@@ -31,11 +32,13 @@ type Message = { type: string; [k: string]: unknown };
 describe('gateway /ws/market-data/{symbol} over Kafka', () => {
   let gateway: GatewayHandle;
   let publisher: Bus;
+  let db: TestDatabase;
   const env = () => ({ BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' });
   const prefix = uniqueTopicPrefix('gateway-market-data');
 
   beforeAll(async () => {
-    const config = loadGatewayConfig({ ...env(), GATEWAY_PORT: '0', SERVICE_NAME: 'gateway-e2e' });
+    db = await createTestDatabase('gateway-market-data');
+    const config = loadGatewayConfig({ ...env(), GATEWAY_PORT: '0', PUBLISH_GRPC_PORT: '0', DATABASE_URL: db.url, SERVICE_NAME: 'gateway-e2e' });
     gateway = await startGateway(config, { logger, getPrediction: async () => Promise.reject(new Error('not in this test')) });
     await gateway.consuming;
     publisher = createBus(loadGatewayConfig({ ...env(), SERVICE_NAME: 'e2e-publisher' }), logger);
@@ -44,6 +47,7 @@ describe('gateway /ws/market-data/{symbol} over Kafka', () => {
   afterAll(async () => {
     await gateway?.close();
     await publisher?.close();
+    await db?.drop();
   });
 
   it('sends connected, then every AAPL tick in order, and nothing for other symbols', async () => {
@@ -98,5 +102,16 @@ describe('gateway /ws/market-data/{symbol} over Kafka', () => {
     const info = (await (await fetch(`${base}/info`)).json()) as { endpoints: { websocket: string[] } };
     expect(info.endpoints.websocket).toContain('/ws/market-data/{symbol}');
     client.close();
+  });
+
+  it('serves the API from the same port without any mounting by the caller', async () => {
+    const base = `http://127.0.0.1:${gateway.port}`;
+    const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toContain('/api/v1/api-keys');
+    const unauthenticated = await fetch(`${base}/api/v1/api-keys`);
+    expect(unauthenticated.status).toBe(401);
+    expect((await (await fetch(`${base}/docs`)).text()).toLowerCase()).toContain('swagger');
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('# TYPE');
+    expect(gateway.api?.publishPort).toBeGreaterThan(0);
   });
 });

@@ -1,9 +1,8 @@
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
-import type { AppRouter } from '@marketpulse/gateway/dist/api/router';
+import type { AppRouter, StreamEvent } from '@marketpulse/gateway';
 import { EventSource as NodeEventSource } from 'eventsource';
 
-export type { AppRouter };
-export type { StreamEvent } from '@marketpulse/gateway/dist/api/routers/streams';
+export type { AppRouter, StreamEvent };
 
 export interface MarketpulseClientOptions {
   /** Gateway base URL, e.g. http://127.0.0.1:8000 (the client adds /trpc). */

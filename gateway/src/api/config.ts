@@ -1,6 +1,6 @@
 import { commonConfigSchema } from '@marketpulse/runtime';
 import { z } from 'zod';
-import { isScope, type Scope } from '../auth_http';
+import { authConfigShape } from '../auth';
 
 const address = (port: number, service: string) =>
   z
@@ -9,20 +9,13 @@ const address = (port: number, service: string) =>
     .default(`127.0.0.1:${port}`)
     .describe(`host:port of the ${service} service's gRPC API.`);
 
-const scopeList = z
-  .string()
-  .transform((s) => s.split(/[\s,]+/).filter(Boolean))
-  .refine((list) => list.every(isScope), { error: 'expected scope names (read, webhooks:write, rules:write, scheduler:trigger, models:write, keys:write, publish, admin)' })
-  .transform((list) => list as Scope[]);
-
 /**
  * The API's environment variables. The gateway's config schema spreads this shape into its own
  * (`serviceConfigSchema('gateway', { ...apiConfigShape, ...})`); apiConfigSchema is the standalone
  * version tests use.
  */
 export const apiConfigShape = {
-  JWT_SECRET: z.string().min(16, { error: 'expected at least 16 characters' }).optional().describe('HS256 secret of the JWTs clients present (and of `mint-token`).'),
-  API_DEFAULT_SCOPES: scopeList.default(['read', 'webhooks:write', 'rules:write', 'keys:write']).describe('Scopes of a JWT without a `scopes`/`scope` claim (space- or comma-separated).'),
+  ...authConfigShape,
   API_DEADLINE_MS: z.coerce.number().int().positive().default(3000).describe('Deadline of every gRPC call the API makes; a service slower than this answers 504, a stopped one 503.'),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600).describe('Sustained API requests per minute per client (credential, else address); beyond it 429 with Retry-After.'),
   API_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100).describe('Requests a client may send at once before the per-minute rate applies.'),

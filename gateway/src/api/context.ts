@@ -1,5 +1,5 @@
 import type { Logger } from '@marketpulse/runtime';
-import type { ApiKeyStore, Principal } from '../auth_http';
+import type { ApiKeyStore, Principal } from '../auth';
 import type { EventPublisher } from '../publish/publisher';
 import type { EventFeed } from './event_feed';
 import type { ServiceClients } from './service_clients';

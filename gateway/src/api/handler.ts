@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { applyCors, credentialOf, CredentialError, type CorsOptions, type HttpAuthenticator, type RateLimiter } from '../auth_http';
+import { AuthError, type Authenticator } from '../auth';
+import { applyCors, credentialOf, type CorsOptions, type RateLimiter } from '../auth_http';
 import type { ApiContext, ApiDeps } from './context';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ApiError, rateLimited } from './errors';
@@ -12,7 +13,7 @@ import { createTrpcHandler, TRPC_PREFIX, type ConnectionParamsCredentials } from
 import { serveDocs } from './docs_pages';
 
 export interface ApiHandlerOptions extends ApiDeps {
-  authenticate: HttpAuthenticator;
+  authenticator: Authenticator;
   limiter: RateLimiter;
   cors: CorsOptions;
   metrics: ApiMetrics;
@@ -43,7 +44,7 @@ function sendJson(res: ServerResponse, body: unknown): void {
  * under `/api`, tRPC under `/trpc`. CORS and per-client rate limiting apply to /api and /trpc.
  */
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
-  const { authenticate, limiter, metrics, logger } = options;
+  const { authenticator, limiter, metrics, logger } = options;
   const deps: ApiDeps = { services: options.services, apiKeys: options.apiKeys, publisher: options.publisher, feed: options.feed, logger };
   const rest = createRestHandler(logger);
   let openApiText: string | undefined;
@@ -51,9 +52,9 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   async function contextFor(credential: string | undefined): Promise<ApiContext> {
     if (!credential) return { ...deps, principal: null };
     try {
-      return { ...deps, principal: await authenticate(credential) };
+      return { ...deps, principal: await authenticator.verify(credential) };
     } catch (err) {
-      if (err instanceof CredentialError) return { ...deps, principal: null, authError: err.message };
+      if (err instanceof AuthError) return { ...deps, principal: null, authError: err.message };
       throw err;
     }
   }

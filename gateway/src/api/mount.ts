@@ -6,7 +6,7 @@ import type { ApiConfig } from './config';
 import { startApi, type ApiHandle, type ApiStartDeps } from './start_api';
 
 export interface ApiMount {
-  /** Pass as startGateway's `deps.mount`: starts the API and mounts it under every unrouted path. */
+  /** Starts the API and mounts it under every path the gateway does not route itself (startGateway calls it). */
   mount(router: HttpRouter, gateway: { hub: Hub; bus: Bus; logger: Logger }): Promise<void>;
   /** The started API (after mount ran). */
   readonly handle: ApiHandle | undefined;

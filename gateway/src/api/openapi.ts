@@ -1,5 +1,5 @@
 import { forEachOpenApiProcedure, generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
-import { SCOPES } from '../auth_http';
+import { SCOPES } from '../auth';
 import { PAYLOAD_SCHEMAS } from '../publish/event_contracts';
 import { appRouter } from './router';
 import type { ApiMeta } from './trpc';

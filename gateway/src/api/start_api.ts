@@ -1,5 +1,6 @@
 import { openDatabase, type Bus, type Database, type GrpcServerHandle, type Logger } from '@marketpulse/runtime';
-import { createHttpAuthenticator, DbApiKeyStore, RateLimiter, type HttpAuthenticator } from '../auth_http';
+import { authenticatorFromConfig, DbApiKeyStore, type Authenticator } from '../auth';
+import { RateLimiter } from '../auth_http';
 import { createEventPublisher } from '../publish/publisher';
 import { startPublishGrpc } from '../publish/grpc_server';
 import type { ApiConfig } from './config';
@@ -26,7 +27,8 @@ export interface ApiHandle {
   /** Bound port of the gRPC publish API. */
   publishPort: number;
   publishGrpc: GrpcServerHandle;
-  authenticate: HttpAuthenticator;
+  /** The one credential verifier, shared with the WebSocket doors so API keys work there too. */
+  authenticator: Authenticator;
   close(): Promise<void>;
 }
 
@@ -48,16 +50,16 @@ export async function startApi(config: ApiConfig, deps: ApiStartDeps): Promise<A
   const services = deps.services ?? clients!;
   try {
     const apiKeys = await DbApiKeyStore.open(db);
-    const authenticate = createHttpAuthenticator({ jwtSecret: config.JWT_SECRET, apiKeys, defaultScopes: config.API_DEFAULT_SCOPES });
+    const authenticator = authenticatorFromConfig(config, apiKeys);
     const publisher = createEventPublisher(deps.bus, logger);
-    const publishGrpc = await startPublishGrpc({ port: config.PUBLISH_GRPC_PORT, host: config.GRPC_HOST, publisher, authenticate, logger });
+    const publishGrpc = await startPublishGrpc({ port: config.PUBLISH_GRPC_PORT, host: config.GRPC_HOST, publisher, authenticator, logger });
     const handler = createApiHandler({
       services,
       apiKeys,
       publisher,
       feed: deps.feed,
       logger,
-      authenticate,
+      authenticator,
       limiter: new RateLimiter({ perMinute: config.API_RATE_LIMIT_PER_MINUTE, burst: config.API_RATE_LIMIT_BURST }),
       cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS, development: config.GATEWAY_ENV === 'development' },
       metrics: createApiMetrics(),
@@ -68,7 +70,7 @@ export async function startApi(config: ApiConfig, deps: ApiStartDeps): Promise<A
       handler,
       publishPort: publishGrpc.port,
       publishGrpc,
-      authenticate,
+      authenticator,
       async close() {
         await publishGrpc.close(2000);
         clients?.close();

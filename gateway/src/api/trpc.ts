@@ -1,6 +1,6 @@
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
-import { hasScope, type Principal, type Scope } from '../auth_http';
+import { hasScope, type Principal, type Scope } from '../auth';
 import type { ApiContext } from './context';
 import { forbidden, toApiError, unauthenticated } from './errors';
 

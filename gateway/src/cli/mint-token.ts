@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { mintToken } from '../ws/mint_token';
+import { mintToken } from '../auth';
 
 const USAGE = `Mints a development JWT (HS256) for the gateway's WebSocket doors.
 

@@ -1,6 +1,7 @@
 import type { Bus, Logger, Subscription } from '@marketpulse/runtime';
 import type { Hub } from '../ws/hub';
-import { channelsOf, GATEWAY_EVENT_TYPES, payloadOf, publicationOf } from './routes';
+import { channelsOf, payloadOf, publicationOf } from './routes';
+import { EVENT_TYPES } from './types';
 
 export interface EventConsumerOptions {
   bus: Bus;
@@ -18,7 +19,7 @@ export function startEventConsumer(options: EventConsumerOptions): Promise<Subsc
   const { hub, logger } = options;
   return options.bus.subscribe({
     groupId: options.groupId,
-    types: [...GATEWAY_EVENT_TYPES],
+    types: [...EVENT_TYPES],
     fromBeginning: false,
     handler: async ({ event, traceparent }) => {
       if (!event.id) {

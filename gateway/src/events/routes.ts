@@ -8,26 +8,6 @@ import { predictionsChannel } from '../ws/doors/predictions';
 import { EVENTS_CHANNEL } from '../ws/doors/stream';
 import { PORTFOLIO_CHANNEL, SYSTEM_CHANNEL } from '../ws/doors/trading';
 
-/** Every event type the gateway consumes (all of DESIGN.md's table). */
-export const GATEWAY_EVENT_TYPES = [
-  'market_data_update',
-  'aggregation',
-  'data_quality_issue',
-  'prediction_complete',
-  'model_trained',
-  'model_deployed',
-  'backtest_complete',
-  'alert_triggered',
-  'provider_status_change',
-  'rate_limit_alert',
-  'status_update',
-  'system_log',
-  'system_error',
-  'position_update',
-  'equity_update',
-  'risk_status_update',
-  'webhook_delivery',
-] as const;
 
 /** Channels of symbol-less event families; symbol families are `<family>:<SYMBOL>`. */
 const FIXED_CHANNEL: Readonly<Record<string, string>> = {

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { events, realtime } from '@marketpulse/proto';
 import { grpcError, startGrpcServer, type GrpcServerHandle, type Logger } from '@marketpulse/runtime';
 import { forbidden, toApiError, unauthenticated, validationError, type ApiError } from '../api/errors';
-import { hasScope, type HttpAuthenticator, type Principal } from '../auth_http';
+import { AuthError, hasScope, type Authenticator, type Principal } from '../auth';
 import type { EventPublisher } from './publisher';
 import { fromEvent } from './to_event';
 
@@ -12,18 +12,19 @@ export interface PublishGrpcOptions {
   host?: string;
   publisher: EventPublisher;
   /** The same credentials as REST: `authorization: Bearer <JWT or API key>` or `x-api-key` metadata. */
-  authenticate: HttpAuthenticator;
+  authenticator: Authenticator;
   logger: Logger;
 }
 
-async function principalOf(metadata: grpc.Metadata, authenticate: HttpAuthenticator): Promise<Principal> {
+async function principalOf(metadata: grpc.Metadata, authenticator: Authenticator): Promise<Principal> {
   const auth = metadata.get('authorization')[0] ?? metadata.get('x-api-key')[0];
   if (typeof auth !== 'string' || auth === '') throw unauthenticated('authentication required: send authorization: Bearer <JWT> or x-api-key metadata');
   const credential = auth.replace(/^Bearer\s+/i, '').trim();
   try {
-    return await authenticate(credential);
+    return await authenticator.verify(credential);
   } catch (err) {
-    throw unauthenticated((err as Error).message);
+    if (err instanceof AuthError) throw unauthenticated(err.message);
+    throw err;
   }
 }
 
@@ -36,10 +37,10 @@ function toServiceError(err: ApiError): grpc.ServiceError {
  * against the contracts like POST /api/v1/publish, and they reach every door and webhook.
  */
 export async function startPublishGrpc(options: PublishGrpcOptions): Promise<GrpcServerHandle> {
-  const { publisher, authenticate, logger } = options;
+  const { publisher, authenticator, logger } = options;
 
   async function publish(metadata: grpc.Metadata, items: (events.Event | undefined)[]): Promise<events.Event[]> {
-    const principal = await principalOf(metadata, authenticate);
+    const principal = await principalOf(metadata, authenticator);
     if (!hasScope(principal, 'publish')) throw forbidden('publish');
     if (items.length === 0 || items.some((e) => e === undefined)) {
       throw validationError([{ field: items.length === 1 ? 'event' : 'events', message: 'expected at least one event to publish' }]);

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { Claims } from './auth';
+import type { Principal } from '../auth';
 import { CLOSE, type CloseCodeEntry, type ErrorName } from './codes';
 import type { Door } from './doors/door';
 import { jsonFrame, type Frame } from './encode';
@@ -23,6 +23,8 @@ export interface ConnectionOptions {
   onClosed: (conn: Connection) => void;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * One client: its transport, its queue, its claims and the hub subscriptions it holds. Delivering
  * to it is a queue push; it is removed from every channel when the socket closes.
@@ -34,7 +36,7 @@ export class Connection implements Subscriber {
   /** Last time anything (message, pong frame) arrived from the client. */
   lastSeen: number;
   /** Undefined until the connection is authenticated (or admitted anonymously). */
-  claims: Claims | undefined;
+  principal: Principal | undefined;
   readonly compressed: boolean;
   private readonly ws: WebSocket;
   private readonly hub: Hub;
@@ -43,6 +45,7 @@ export class Connection implements Subscriber {
   /** Hub subscriptions held; a small array, as most connections hold one or two. */
   private subscriptions: { channel: string; key: string }[] = [];
   private closing = false;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private readonly onClosed: (conn: Connection) => void;
 
   constructor(options: ConnectionOptions) {
@@ -122,6 +125,25 @@ export class Connection implements Subscriber {
     return this.hub.newestId(channels);
   }
 
+  /**
+   * A credential is checked when presented only; the connection ends (1008) when it expires.
+   * Replaces any earlier expiry (a new `auth` message). Beyond setTimeout's range (about 24.8
+   * days) the connection is left to live.
+   */
+  expireAt(epochMs: number | undefined): void {
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    if (epochMs === undefined || this.closing) return;
+    const inMs = Math.max(0, epochMs - Date.now());
+    if (inMs > MAX_TIMER_MS) return;
+    this.expiryTimer = setTimeout(() => {
+      this.counters.auth_failures++;
+      this.sendError('AUTH_FAILED', 'token expired; reconnect with a fresh token and ?since=<last id>');
+      this.close(CLOSE.TOKEN_EXPIRED);
+    }, inMs);
+    this.expiryTimer.unref();
+  }
+
   /** Starts the close handshake; the connection stops receiving and leaves every channel at once. */
   close(entry: CloseCodeEntry): void {
     if (this.closing) return;
@@ -133,6 +155,7 @@ export class Connection implements Subscriber {
   private finish(): void {
     if (this.closing) return;
     this.closing = true;
+    clearTimeout(this.expiryTimer);
     for (const { channel, key } of this.subscriptions) this.hub.unsubscribe(channel, key, this);
     this.subscriptions = [];
     this.onClosed(this);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadGatewayConfig } from '../config';
 import { startGateway, type GatewayHandle } from '../service';
-import { mintToken } from './mint_token';
+import { mintToken } from '../auth';
 
 // Limits, auth, heartbeat, resume and slow clients, over real sockets against an in-process
 // gateway (in-memory bus; the hub is fed directly so each test controls exactly what is published).
@@ -20,7 +20,7 @@ afterEach(async () => {
 
 async function gateway(env: Record<string, string> = {}): Promise<GatewayHandle> {
   const config = loadGatewayConfig({ BUS: 'memory', GATEWAY_PORT: '0', LOG_LEVEL: 'silent', JWT_SECRET: SECRET, KAFKA_TOPIC_PREFIX: `policies.${Math.random()}.`, ...env });
-  const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')) });
+  const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')), api: false });
   gateways.push(gw);
   return gw;
 }

@@ -24,15 +24,14 @@ export interface Publication {
  * resume can tell "nothing missed" from "missed messages are gone".
  */
 export class ChannelHistory {
-  private readonly ring: (Publication | undefined)[];
+  /** Grows to `capacity` as publications arrive (a quiet channel costs little), then wraps. */
+  private readonly ring: Publication[] = [];
   private start = 0;
   private size = 0;
   private readonly byId = new Map<string, Publication>();
   private evicted = 0;
 
-  constructor(readonly capacity: number) {
-    this.ring = new Array<Publication | undefined>(capacity);
-  }
+  constructor(readonly capacity: number) {}
 
   get length(): number {
     return this.size;
@@ -67,7 +66,8 @@ export class ChannelHistory {
       this.ring[this.start] = pub;
       this.start = (this.start + 1) % this.capacity;
     } else {
-      this.ring[(this.start + this.size) % this.capacity] = pub;
+      // Until the ring is full, start is 0 and the next slot is the end of the array.
+      this.ring.push(pub);
       this.size++;
     }
     this.byId.set(pub.id, pub);

@@ -1,5 +1,5 @@
 import type { RawData, WebSocket } from 'ws';
-import { ANONYMOUS, AuthError, type Authenticator, type Claims } from './auth';
+import { ANONYMOUS, AuthError, type Authenticator, type Principal } from '../auth';
 import { CLOSE } from './codes';
 import type { Connection } from './connection';
 import type { WsCounters } from './counters';
@@ -43,7 +43,7 @@ class Session {
     if (token) {
       this.held = [];
       this.options.authenticator.verify(token).then(
-        (claims) => this.onTokenVerified(claims),
+        (principal) => this.onTokenVerified(principal),
         (err: unknown) => this.onRejected(err),
       );
     } else if (!this.options.authRequired) {
@@ -76,9 +76,9 @@ class Session {
     else this.dispatch(msg);
   };
 
-  private onTokenVerified(claims: Claims): void {
+  private onTokenVerified(principal: Principal): void {
     if (!this.conn.isOpen) return;
-    this.admit(claims, true);
+    this.admit(principal, true);
     const backlog = this.held ?? [];
     this.held = undefined;
     for (const msg of backlog) this.dispatch(msg);
@@ -93,29 +93,31 @@ class Session {
   }
 
   private onAuthTimeout(): void {
-    if (this.conn.claims !== undefined || !this.conn.isOpen) return;
+    if (this.conn.principal !== undefined || !this.conn.isOpen) return;
     this.options.counters.auth_failures++;
     this.conn.close(CLOSE.AUTH_TIMEOUT);
   }
 
-  private admit(claims: Claims, authenticated: boolean): void {
+  private admit(principal: Principal, authenticated: boolean): void {
     clearTimeout(this.authTimer);
-    this.conn.claims = claims;
+    this.conn.principal = principal;
+    this.conn.expireAt(principal.expiresAt);
     this.conn.door.open(this.conn, this.params, { since: this.since, authenticated });
   }
 
   private async authenticate(token: unknown): Promise<void> {
     if (typeof token !== 'string' || token.length === 0) return this.onRejected(new AuthError('auth message carries no token'));
-    let claims: Claims;
+    let principal: Principal;
     try {
-      claims = await this.options.authenticator.verify(token);
+      principal = await this.options.authenticator.verify(token);
     } catch (err) {
       return this.onRejected(err);
     }
     const { conn } = this;
     if (!conn.isOpen) return;
-    if (conn.claims === undefined) return this.admit(claims, true);
-    conn.claims = claims;
+    if (conn.principal === undefined) return this.admit(principal, true);
+    conn.principal = principal;
+    conn.expireAt(principal.expiresAt);
     const reply = conn.door.authReply(conn, true);
     if (reply) conn.send(reply);
   }
@@ -133,7 +135,7 @@ class Session {
         return;
       }
     }
-    if (conn.claims === undefined) return conn.sendError('AUTH_REQUIRED', 'send {"type":"auth","data":{"token":"..."}} first');
+    if (conn.principal === undefined) return conn.sendError('AUTH_REQUIRED', 'send {"type":"auth","data":{"token":"..."}} first');
     Promise.resolve()
       .then(() => conn.door.message(conn, msg))
       .catch((err: unknown) => this.options.onDoorError(conn, err));

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@marketpulse/runtime';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Authenticator } from './auth';
+import type { Authenticator } from '../auth';
 import { CLOSE, type CloseCodeEntry } from './codes';
 import { Connection } from './connection';
 import { newCounters, type WsCounters } from './counters';

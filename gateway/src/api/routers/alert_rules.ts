@@ -1,6 +1,6 @@
 import { alerting } from '@marketpulse/proto';
 import { z } from 'zod';
-import { ownerFilter } from '../../auth_http';
+import { ownerFilter } from '../../auth';
 import { conditionIn, maskOf, ruleOut } from '../mappers';
 import { Rule, RuleCreate, RuleUpdate } from '../schemas/alerts';
 import { call } from '../service_clients';

@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
-import { ALL_SCOPES, hasScope, type Scope } from '../../auth_http';
+import { ALL_SCOPES, hasScope, type Scope } from '../../auth';
 import { ApiError, notFound } from '../errors';
 import { router, scopedProcedure } from '../trpc';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ownerFilter } from '../../auth_http';
+import { ownerFilter } from '../../auth';
 import { AlertList, Alert } from '../schemas/alerts';
 import { hoursQuery, limitQuery } from '../schemas/common';
 import {

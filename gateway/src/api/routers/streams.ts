@@ -1,10 +1,12 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import type { Principal } from '../../auth_http';
-import { ownerFilter } from '../../auth_http';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { canRead, ownerFilter, type Principal } from '../../auth';
+import { EVENTS_CHANNEL, readableBy } from '../../ws/doors/stream';
 import { Frame } from '../../ws/encode';
 import type { Publication } from '../../ws/history';
 import type { ChannelEncoder, Subscriber } from '../../ws/hub';
+import { ApiError } from '../errors';
 import { EventQueue } from '../event_queue';
 import { router, scopedProcedure } from '../trpc';
 
@@ -45,8 +47,12 @@ const toDelivered = (pub: Publication): Delivered => ({
   data: pub.data,
 });
 
-/** Another user's alerts and webhook outcomes are not streamed to a user (operators see all). */
+/**
+ * Only what the principal's channels allow (as on the WebSocket doors); another user's alerts and
+ * webhook outcomes are not streamed to a user (operators see all).
+ */
 function visibleTo(principal: Principal, e: StreamEvent): boolean {
+  if (!readableBy(principal, e)) return false;
   const owner = ownerFilter(principal);
   if (!owner) return true;
   const userId = e.data.user_id;
@@ -70,6 +76,12 @@ export const streamsRouter = router({
       }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
+      const forbidden = input.channels.filter((c) => c !== EVENTS_CHANNEL && !canRead(ctx.principal, c));
+      if (forbidden.length > 0) {
+        throw new ApiError(GrpcStatus.PERMISSION_DENIED, 'CHANNEL_FORBIDDEN', `this credential may not read ${forbidden.join(', ')}; its token's channels claim decides`, {
+          channels: forbidden,
+        });
+      }
       const queue = new EventQueue<Delivered>(QUEUE_CAPACITY);
       const subscriber: Subscriber = { deliver: (frame) => queue.push(JSON.parse(frame.payload.toString('utf8')) as Delivered) };
       const wanted = (e: StreamEvent) => (!input.types || input.types.includes(e.type)) && visibleTo(ctx.principal, e);

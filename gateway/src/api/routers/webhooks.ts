@@ -1,6 +1,6 @@
 import { webhooks } from '@marketpulse/proto';
 import { z } from 'zod';
-import { ownerFilter } from '../../auth_http';
+import { ownerFilter } from '../../auth';
 import { maskOf, webhookOut } from '../mappers';
 import { Delivery, Webhook, WebhookCreate, WebhookTestResult, WebhookUpdate } from '../schemas/webhooks';
 import { EventType } from '../schemas/common';

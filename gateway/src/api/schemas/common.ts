@@ -1,30 +1,11 @@
 import { z } from 'zod';
+import { EVENT_TYPES } from '../../events/types';
 
 /** An ISO-8601 time, null when the service has none (proto Timestamp unset). */
 export const timestamp = z.string().nullable().default(null).meta({ format: 'date-time' });
 /** proto int64 arrives as a string (forceLong=string); REST and tRPC answer with a number. */
 export const int64 = z.coerce.number().int();
 
-/** Every event type of DESIGN.md's table. */
-export const EVENT_TYPES = [
-  'market_data_update',
-  'aggregation',
-  'data_quality_issue',
-  'prediction_complete',
-  'model_trained',
-  'model_deployed',
-  'backtest_complete',
-  'alert_triggered',
-  'provider_status_change',
-  'rate_limit_alert',
-  'status_update',
-  'system_log',
-  'system_error',
-  'position_update',
-  'equity_update',
-  'risk_status_update',
-  'webhook_delivery',
-] as const;
 export const EventType = z.enum(EVENT_TYPES).meta({ id: 'EventType' });
 
 /** Query-string hours window (seed 004 `?hours=`); 0 lets the service default apply. */

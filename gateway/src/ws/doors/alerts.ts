@@ -1,8 +1,6 @@
-import { canRead } from '../auth';
-import { CLOSE } from '../codes';
 import { jsonFrame } from '../encode';
 import type { ChannelEncoder } from '../hub';
-import { eventFields, flatAuthReply, flatError, nowIso, type Door } from './door';
+import { eventFields, flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
 
 export const ALERTS_CHANNEL = 'alerts';
 
@@ -23,23 +21,10 @@ export const alertsDoor: Door = {
   appPing: true,
   match: (pathname) => (pathname === '/ws/alerts' ? {} : null),
   open(conn, _params, { since }) {
-    if (!canRead(conn.claims!, ALERTS_CHANNEL)) {
-      conn.sendError('CHANNEL_FORBIDDEN', ALERTS_CHANNEL);
-      return conn.close(CLOSE.CHANNEL_FORBIDDEN);
-    }
-    conn.send({
-      type: 'connected',
-      client_id: conn.id,
-      channel: ALERTS_CHANNEL,
-      message: 'Connected to alerts stream',
-      timestamp: nowIso(),
-      id: conn.newestId([ALERTS_CHANNEL]) ?? null,
-    });
-    conn.subscribeFrom([ALERTS_CHANNEL], encoder, since);
+    const welcome = { type: 'connected', client_id: conn.id, channel: ALERTS_CHANNEL, message: 'Connected to alerts stream', timestamp: nowIso() };
+    openChannels(conn, [ALERTS_CHANNEL], welcome, encoder, since);
   },
-  message(conn, msg) {
-    conn.sendError('UNKNOWN_MESSAGE_TYPE', msg.type);
-  },
+  message: rejectMessage,
   error: flatError,
   authReply: flatAuthReply,
 };

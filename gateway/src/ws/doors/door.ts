@@ -1,5 +1,7 @@
-import { ERROR, type ErrorName } from '../codes';
+import { canRead } from '../../auth';
+import { CLOSE, ERROR, type ErrorName } from '../codes';
 import type { Connection } from '../connection';
+import type { ChannelEncoder } from '../hub';
 
 /** A parsed client message: a JSON object with a string `type`. */
 export type ClientMessage = { readonly type: string } & Readonly<Record<string, unknown>>;
@@ -38,6 +40,26 @@ export interface Door {
 /** The error shape of the seed 001/003/004 doors: `message.message` is what their clients read. */
 export function flatError(name: ErrorName, detail?: string): object {
   return { type: 'error', code: name, message: detail ? `${ERROR[name].message}: ${detail}` : ERROR[name].message, timestamp: new Date().toISOString() };
+}
+
+/** For doors whose clients send nothing but auth, ping and pong. */
+export function rejectMessage(conn: Connection, msg: ClientMessage): void {
+  conn.sendError('UNKNOWN_MESSAGE_TYPE', msg.type);
+}
+
+/**
+ * Opens a fixed-channel door: subscribes the connection to those of `channels` its principal may
+ * read (closing it with CHANNEL_FORBIDDEN when none), after the welcome message carrying the
+ * newest id there and the replay of what it missed since `since`.
+ */
+export function openChannels(conn: Connection, channels: readonly string[], welcome: object, encoder: ChannelEncoder, since: string | undefined): void {
+  const readable = channels.filter((c) => canRead(conn.principal!, c));
+  if (readable.length === 0) {
+    conn.sendError('CHANNEL_FORBIDDEN', channels.join(', '));
+    return conn.close(CLOSE.CHANNEL_FORBIDDEN);
+  }
+  conn.send({ ...welcome, id: conn.newestId(readable) ?? null });
+  conn.subscribeFrom(readable, encoder, since);
 }
 
 /** Replies for doors whose seed has no auth messages: failures become an `error`, success is silent. */

@@ -1,9 +1,7 @@
-import { canRead } from '../auth';
-import { CLOSE } from '../codes';
 import { jsonFrame } from '../encode';
 import type { ChannelEncoder } from '../hub';
 import type { Publication } from '../history';
-import { eventFields, flatAuthReply, flatError, nowIso, type Door } from './door';
+import { eventFields, flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
 import { SYSTEM_CHANNEL } from './trading';
 
 export const STATUS_CHANNEL = 'status';
@@ -42,23 +40,10 @@ export function createLiveDoor(activeClients: () => number): Door {
     appPing: true,
     match: (pathname) => (pathname === '/ws/live' ? {} : null),
     open(conn, _params, { since }) {
-      const channels = CHANNELS.filter((c) => canRead(conn.claims!, c));
-      if (channels.length === 0) {
-        conn.sendError('CHANNEL_FORBIDDEN', CHANNELS.join(', '));
-        return conn.close(CLOSE.CHANNEL_FORBIDDEN);
-      }
-      conn.send({
-        type: 'connection_established',
-        client_id: conn.id,
-        timestamp: nowIso(),
-        message: 'Connected to Marketpulse live monitoring',
-        id: conn.newestId(channels) ?? null,
-      });
-      conn.subscribeFrom(channels, encoder, since);
+      const welcome = { type: 'connection_established', client_id: conn.id, timestamp: nowIso(), message: 'Connected to Marketpulse live monitoring' };
+      openChannels(conn, CHANNELS, welcome, encoder, since);
     },
-    message(conn, msg) {
-      conn.sendError('UNKNOWN_MESSAGE_TYPE', msg.type);
-    },
+    message: rejectMessage,
     error: flatError,
     authReply: flatAuthReply,
   };

@@ -1,8 +1,6 @@
-import { canRead } from '../auth';
-import { CLOSE } from '../codes';
 import { jsonFrame } from '../encode';
 import type { ChannelEncoder } from '../hub';
-import { eventFields, flatAuthReply, flatError, matchSymbolPath, nowIso, type Door } from './door';
+import { eventFields, flatAuthReply, flatError, matchSymbolPath, nowIso, openChannels, rejectMessage, type Door } from './door';
 
 /**
  * `/ws/market-data/{symbol}` (seeds 000/001): connected, ping, market_data_update, error.
@@ -25,24 +23,10 @@ export const marketDataDoor: Door = {
   open(conn, params, { since }) {
     const symbol = params.symbol!;
     const channel = marketDataChannel(symbol);
-    if (!canRead(conn.claims!, channel)) {
-      conn.sendError('CHANNEL_FORBIDDEN', channel);
-      return conn.close(CLOSE.CHANNEL_FORBIDDEN);
-    }
-    conn.send({
-      type: 'connected',
-      client_id: conn.id,
-      symbol,
-      channel,
-      message: `Connected to market data stream for ${symbol}`,
-      timestamp: nowIso(),
-      id: conn.newestId([channel]) ?? null,
-    });
-    conn.subscribeFrom([channel], encoder, since);
+    const welcome = { type: 'connected', client_id: conn.id, symbol, channel, message: `Connected to market data stream for ${symbol}`, timestamp: nowIso() };
+    openChannels(conn, [channel], welcome, encoder, since);
   },
-  message(conn, msg) {
-    conn.sendError('UNKNOWN_MESSAGE_TYPE', msg.type);
-  },
+  message: rejectMessage,
   error: flatError,
   authReply: flatAuthReply,
 };

@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { canRead } from '../auth';
+import { canRead } from '../../auth';
 import { CLOSE } from '../codes';
 import type { Connection } from '../connection';
 import { jsonFrame } from '../encode';
@@ -30,7 +30,7 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
 
   function follow(conn: Connection, symbol: string, since: string | undefined): boolean {
     const channel = predictionsChannel(symbol);
-    if (!canRead(conn.claims!, channel)) {
+    if (!canRead(conn.principal!, channel)) {
       conn.sendError('CHANNEL_FORBIDDEN', channel);
       return false;
     }
@@ -86,7 +86,7 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
       if (msg.type === 'request_prediction') {
         const symbol = msg.symbol === undefined ? symbols.get(conn) : normalizeSymbol(msg.symbol);
         if (!symbol) return conn.sendError('INVALID_SYMBOL', String(msg.symbol));
-        if (!canRead(conn.claims!, predictionsChannel(symbol))) return conn.sendError('CHANNEL_FORBIDDEN', predictionsChannel(symbol));
+        if (!canRead(conn.principal!, predictionsChannel(symbol))) return conn.sendError('CHANNEL_FORBIDDEN', predictionsChannel(symbol));
         const horizon = Number(msg.horizon_seconds ?? msg.horizon ?? 0);
         return requestPrediction(conn, symbol, Number.isInteger(horizon) && horizon > 0 ? horizon : 0);
       }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canRead, type Claims } from '../auth';
+import { canRead, type Principal } from '../../auth';
 import { ERROR, type ErrorName } from '../codes';
 import type { Connection } from '../connection';
 import { jsonFrame } from '../encode';
@@ -76,14 +76,22 @@ export function subscriptionId(type: string, filters: Filters): string {
   return `sub_${createHash('sha256').update(`${type}\n${canonical(filters)}`).digest('hex').slice(0, 20)}`;
 }
 
-function streamEncoder(id: string, type: string, filters: Filters, claims: Claims): ChannelEncoder {
+/**
+ * Whether a publication on the `events` firehose is for this principal: one of its family
+ * channels (e.g. `market-data:AAPL`) must be readable, as if it had subscribed there.
+ */
+export function readableBy(principal: Principal, pub: { channels: readonly string[] }): boolean {
+  return pub.channels.some((c) => c !== EVENTS_CHANNEL && canRead(principal, c));
+}
+
+function streamEncoder(id: string, type: string, filters: Filters, principal: Principal): ChannelEncoder {
   const spec = SUBSCRIPTION_TYPES[type]!;
   return {
-    // Claims decide which publications pass, so clients share bytes only with equal claims.
-    key: `stream\n${id}\n${claims.channels.join(' ')}`,
+    // The principal's channels decide which publications pass, so clients share bytes only with equal ones.
+    key: `stream\n${id}\n${principal.channels.join(' ')}`,
     encode(pub) {
       if (spec.eventTypes && !spec.eventTypes.has(pub.type)) return null;
-      if (!pub.channels.some((c) => c !== EVENTS_CHANNEL && canRead(claims, c))) return null;
+      if (!readableBy(principal, pub)) return null;
       const item = view(pub, type);
       if (!matchesFilters(item, filters)) return null;
       return jsonFrame({
@@ -124,7 +132,7 @@ export function createStreamDoor(): Door {
     const ack = { type: 'subscribed', data: { subscription_id: id, type, filters }, subscription_id: id, timestamp: nowIso() };
     if (held.has(id)) return conn.send(ack);
     if (held.size >= MAX_SUBSCRIPTIONS) return conn.sendError('TOO_MANY_SUBSCRIPTIONS', `limit ${MAX_SUBSCRIPTIONS}`);
-    const encoder = streamEncoder(id, type, filters as Filters, conn.claims!);
+    const encoder = streamEncoder(id, type, filters as Filters, conn.principal!);
     held.set(id, encoder);
     conn.send(ack);
     conn.subscribeFrom([EVENTS_CHANNEL], encoder, typeof data.since === 'string' ? data.since : undefined);

@@ -1,8 +1,6 @@
-import { canRead } from '../auth';
-import { CLOSE } from '../codes';
 import { jsonFrame } from '../encode';
 import type { ChannelEncoder } from '../hub';
-import { eventFields, flatAuthReply, flatError, nowIso, type Door } from './door';
+import { eventFields, flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
 
 export const PORTFOLIO_CHANNEL = 'portfolio';
 export const SYSTEM_CHANNEL = 'system';
@@ -35,23 +33,10 @@ export const tradingDoor: Door = {
   appPing: true,
   match: (pathname) => (pathname === '/ws' || pathname === '/ws/' ? {} : null),
   open(conn, _params, { since }) {
-    const channels = [PORTFOLIO_CHANNEL, SYSTEM_CHANNEL].filter((c) => canRead(conn.claims!, c));
-    if (channels.length === 0) {
-      conn.sendError('CHANNEL_FORBIDDEN', `${PORTFOLIO_CHANNEL}, ${SYSTEM_CHANNEL}`);
-      return conn.close(CLOSE.CHANNEL_FORBIDDEN);
-    }
-    conn.send({
-      type: 'connection_established',
-      timestamp: nowIso(),
-      message: 'Connected to Marketpulse WebSocket server',
-      client_id: conn.id,
-      id: conn.newestId(channels) ?? null,
-    });
-    conn.subscribeFrom(channels, encoder, since);
+    const welcome = { type: 'connection_established', timestamp: nowIso(), message: 'Connected to Marketpulse WebSocket server', client_id: conn.id };
+    openChannels(conn, [PORTFOLIO_CHANNEL, SYSTEM_CHANNEL], welcome, encoder, since);
   },
-  message(conn, msg) {
-    conn.sendError('UNKNOWN_MESSAGE_TYPE', msg.type);
-  },
+  message: rejectMessage,
   error: flatError,
   authReply: flatAuthReply,
 };

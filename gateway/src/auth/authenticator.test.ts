@@ -1,0 +1,94 @@
+import { createServer, type Server } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiKeyRecord, ApiKeyStore } from './api_key_store';
+import { AuthError } from './auth_error';
+import { createAuthenticator } from './authenticator';
+import { mintToken } from './mint_token';
+import { canRead, type Scope } from './principal';
+import { parseApiKeys } from './static_keys';
+
+const SECRET = 'unit-test-secret-0123456789';
+
+const DEFAULT_SCOPES: Scope[] = ['read', 'keys:write'];
+
+/** One live key, as the database store would answer for it. */
+function storeWith(key: string, record: Partial<ApiKeyRecord>): ApiKeyStore {
+  const full: ApiKeyRecord = { id: 'key_1', user_id: 'alice', name: 'k', prefix: key.slice(0, 10), scopes: ['read'], created_at: '', last_used_at: null, expires_at: null, revoked_at: null, ...record };
+  return {
+    create: () => Promise.reject(new Error('unused')),
+    list: () => Promise.resolve([]),
+    revoke: () => Promise.resolve(false),
+    verify: (k) => Promise.resolve(k === key ? full : undefined),
+  };
+}
+
+describe('createAuthenticator', () => {
+  const auth = createAuthenticator({ jwtSecret: SECRET, defaultScopes: DEFAULT_SCOPES, staticKeys: parseApiKeys('mpk_all,mpk_md=market-data:* alerts') });
+
+  it('accepts an HS256 token minted with the secret, its channels claim deciding what it reads', async () => {
+    const claims = await auth.verify(await mintToken({ secret: SECRET, subject: 'u1', channels: ['market-data:*'], ttlSeconds: 60 }));
+    expect(claims).toMatchObject({ userId: 'u1', method: 'jwt', scopes: DEFAULT_SCOPES });
+    expect(claims.expiresAt).toBeGreaterThan(Date.now());
+    expect(canRead(claims, 'market-data:AAPL')).toBe(true);
+    expect(canRead(claims, 'alerts')).toBe(false);
+    const everything = await auth.verify(await mintToken({ secret: SECRET, subject: 'u2', ttlSeconds: 60 }));
+    expect(canRead(everything, 'portfolio')).toBe(true);
+  });
+
+  it('rejects a token signed with another secret, an expired one, and unknown API keys', async () => {
+    await expect(auth.verify(await mintToken({ secret: 'another-secret-0123456789', subject: 'x', ttlSeconds: 60 }))).rejects.toBeInstanceOf(AuthError);
+    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(new TextEncoder().encode(SECRET));
+    await expect(auth.verify(expired)).rejects.toThrow(/JWT rejected/);
+    await expect(auth.verify('mpk_unknown')).rejects.toThrow('API key unknown, revoked or expired');
+  });
+
+  it('accepts configured API keys with their channel patterns', async () => {
+    expect(canRead(await auth.verify('mpk_all'), 'portfolio')).toBe(true);
+    const md = await auth.verify('mpk_md');
+    expect([canRead(md, 'market-data:MSFT'), canRead(md, 'alerts'), canRead(md, 'portfolio')]).toEqual([true, true, false]);
+  });
+
+  it('reads scopes and user_id from a JWT, and gives a token without the read scope no channel', async () => {
+    const sign = (claims: object) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1m').sign(new TextEncoder().encode(SECRET));
+    const publisher = await auth.verify(await sign({ user_id: 'engine', scope: 'publish bogus' }));
+    expect(publisher).toMatchObject({ userId: 'engine', scopes: ['publish'], channels: [] });
+    expect(canRead(publisher, 'portfolio')).toBe(false);
+    await expect(auth.verify(await sign({ scopes: ['read'] }))).rejects.toThrow(/names no user/);
+  });
+
+  it('accepts a key created through the API, on the same terms as on HTTP: its user, scopes and expiry', async () => {
+    const key = 'mpk_0123456789abcdefghijklmnopqrstuv';
+    const withStore = createAuthenticator({ jwtSecret: SECRET, defaultScopes: DEFAULT_SCOPES, apiKeys: storeWith(key, { scopes: ['read', 'publish'], expires_at: '2099-01-01T00:00:00.000Z' }) });
+    const principal = await withStore.verify(key);
+    expect(principal).toMatchObject({ userId: 'alice', scopes: ['read', 'publish'], method: 'api_key', keyId: 'key_1', expiresAt: Date.parse('2099-01-01T00:00:00.000Z') });
+    expect(canRead(principal, 'market-data:AAPL')).toBe(true);
+    const writeOnly = createAuthenticator({ defaultScopes: DEFAULT_SCOPES, apiKeys: storeWith(key, { scopes: ['publish'] }) });
+    expect(canRead(await writeOnly.verify(key), 'market-data:AAPL')).toBe(false);
+    await expect(withStore.verify('mpk_other')).rejects.toBeInstanceOf(AuthError);
+  });
+
+  describe('RS256 via a JWKS URL', () => {
+    let server: Server;
+    let url: string;
+    let privateKey: CryptoKey;
+
+    beforeAll(async () => {
+      const pair = await generateKeyPair('RS256');
+      privateKey = pair.privateKey;
+      const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+      server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as { port: number }).port}/.well-known/jwks.json`;
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    it('accepts a token signed by a key of the JWKS and refuses HS256 when no secret is configured', async () => {
+      const rsAuth = createAuthenticator({ jwksUrl: url, defaultScopes: DEFAULT_SCOPES });
+      const token = await new SignJWT({ channels: ['alerts'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('svc').setExpirationTime('5m').sign(privateKey);
+      const claims = await rsAuth.verify(token);
+      expect(claims).toMatchObject({ userId: 'svc', channels: ['alerts'] });
+      await expect(rsAuth.verify(await mintToken({ secret: SECRET, subject: 'x', ttlSeconds: 60 }))).rejects.toThrow(/HS256 needs JWT_SECRET/);
+    });
+  });
+});

@@ -1,0 +1,51 @@
+import type { ApiKeyStore } from './api_key_store';
+import { AuthError } from './auth_error';
+import { createJwtVerifier } from './jwt';
+import { readableChannels, type Principal, type Scope } from './principal';
+
+/** The one verifier of every credential the gateway takes: REST, tRPC, publish gRPC and every WebSocket door. */
+export interface Authenticator {
+  /** The credential's principal, or AuthError saying why not. */
+  verify(credential: string): Promise<Principal>;
+}
+
+export interface AuthenticatorOptions {
+  /** HS256 secret (JWT_SECRET). */
+  jwtSecret?: string;
+  /** JWKS document URL for RS256 JWTs (JWKS_URL). */
+  jwksUrl?: string;
+  /** Scopes of a JWT that names none (API_DEFAULT_SCOPES). */
+  defaultScopes: readonly Scope[];
+  /** Keys created through `POST /api/v1/api-keys`; absent when the gateway serves no API. */
+  apiKeys?: ApiKeyStore;
+  /** Keys from configuration (WS_API_KEYS): key -> channel patterns; they hold the `read` scope. */
+  staticKeys?: ReadonlyMap<string, readonly string[]>;
+}
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+const STATIC_KEY_SCOPES: readonly Scope[] = ['read'];
+
+/**
+ * A token shaped like a JWT is only ever checked as one, so an API key can never be mistaken for
+ * a JWT; anything else is a configured key or one created through the API (looked up by hash).
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const verifyJwt = createJwtVerifier({ secret: options.jwtSecret, jwksUrl: options.jwksUrl }, options.defaultScopes);
+  return {
+    async verify(credential) {
+      if (JWT_SHAPE.test(credential)) return verifyJwt(credential);
+      const channels = options.staticKeys?.get(credential);
+      if (channels) return { userId: `api_key:${credential.slice(0, 8)}`, scopes: STATIC_KEY_SCOPES, channels, method: 'api_key' };
+      const record = options.apiKeys ? await options.apiKeys.verify(credential) : undefined;
+      if (!record) throw new AuthError('API key unknown, revoked or expired');
+      return {
+        userId: record.user_id,
+        scopes: record.scopes,
+        channels: readableChannels(record.scopes, ['*']),
+        method: 'api_key',
+        keyId: record.id,
+        ...(record.expires_at ? { expiresAt: Date.parse(record.expires_at) } : {}),
+      };
+    },
+  };
+}

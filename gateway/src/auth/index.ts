@@ -1,0 +1,8 @@
+export { SCOPES, ALL_SCOPES, ANONYMOUS, isScope, hasScope, canRead, ownerFilter, readableChannels, type Principal, type Scope } from './principal';
+export { AuthError } from './auth_error';
+export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from './authenticator';
+export { authConfigShape, authenticatorFromConfig, type AuthConfig } from './config';
+export { parseApiKeys } from './static_keys';
+export { mintToken, type MintTokenOptions } from './mint_token';
+export type { ApiKeyStore, ApiKeyRecord, NewApiKey } from './api_key_store';
+export { DbApiKeyStore, API_KEY_MIGRATIONS, API_KEY_PATTERN } from './api_key_store_db';

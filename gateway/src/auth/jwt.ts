@@ -1,0 +1,64 @@
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { AuthError } from './auth_error';
+import { isScope, readableChannels, type Principal, type Scope } from './principal';
+
+export interface JwtKeys {
+  /** HS256 shared secret (JWT_SECRET). */
+  secret?: string;
+  /** JWKS document URL for RS256 tokens (JWKS_URL). */
+  jwksUrl?: string;
+}
+
+export type JwtVerifier = (token: string) => Promise<Principal>;
+
+/**
+ * Verifies HS256 (shared secret) and RS256 (JWKS) tokens and reads their caller: `user_id`
+ * (seed 003) or `sub` for the owner; `scopes` (array) or `scope` (space-separated, OAuth style),
+ * `defaultScopes` when it names none, unknown names ignored, not granted; `channels` (patterns,
+ * every channel when absent); `exp` for when an open connection must end.
+ */
+export function createJwtVerifier(keys: JwtKeys, defaultScopes: readonly Scope[]): JwtVerifier {
+  const secret = keys.secret ? new TextEncoder().encode(keys.secret) : undefined;
+  const jwks = keys.jwksUrl ? createRemoteJWKSet(new URL(keys.jwksUrl)) : undefined;
+
+  return async (token) => {
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new AuthError('token is not a well-formed JWT');
+    }
+    let payload: JWTPayload;
+    try {
+      if (alg === 'HS256' && secret) payload = (await jwtVerify(token, secret, { algorithms: ['HS256'] })).payload;
+      else if (alg === 'RS256' && jwks) payload = (await jwtVerify(token, jwks, { algorithms: ['RS256'] })).payload;
+      else throw new AuthError(`JWT algorithm ${alg ?? '(none)'} is not accepted here (HS256 needs JWT_SECRET, RS256 needs JWKS_URL)`);
+    } catch (err) {
+      if (err instanceof AuthError) throw err;
+      throw new AuthError(`JWT rejected: ${(err as Error).message}`);
+    }
+    const userId = typeof payload.user_id === 'string' && payload.user_id ? payload.user_id : payload.sub;
+    if (!userId) throw new AuthError('JWT names no user: set its "sub" (or "user_id") claim');
+    const scopes = scopesOf(payload) ?? defaultScopes;
+    return {
+      userId,
+      scopes,
+      channels: readableChannels(scopes, channelsOf(payload)),
+      method: 'jwt',
+      ...(payload.exp !== undefined ? { expiresAt: payload.exp * 1000 } : {}),
+    };
+  };
+}
+
+function scopesOf(payload: JWTPayload): Scope[] | undefined {
+  const raw = Array.isArray(payload.scopes) ? payload.scopes : typeof payload.scope === 'string' ? payload.scope.split(/\s+/) : undefined;
+  if (!raw) return undefined;
+  return raw.filter((s): s is Scope => typeof s === 'string' && isScope(s));
+}
+
+function channelsOf(payload: JWTPayload): readonly string[] {
+  const claim = payload.channels;
+  if (claim === undefined) return ['*'];
+  if (Array.isArray(claim) && claim.every((c) => typeof c === 'string')) return claim;
+  throw new AuthError('JWT claim "channels" must be an array of channel patterns');
+}

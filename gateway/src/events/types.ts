@@ -1,0 +1,20 @@
+/** Every event type of DESIGN.md's table: what the gateway consumes, and what the API names. */
+export const EVENT_TYPES = [
+  'market_data_update',
+  'aggregation',
+  'data_quality_issue',
+  'prediction_complete',
+  'model_trained',
+  'model_deployed',
+  'backtest_complete',
+  'alert_triggered',
+  'provider_status_change',
+  'rate_limit_alert',
+  'status_update',
+  'system_log',
+  'system_error',
+  'position_update',
+  'equity_update',
+  'risk_status_update',
+  'webhook_delivery',
+] as const;
