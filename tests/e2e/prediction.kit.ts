@@ -65,7 +65,6 @@ export async function startService(slice: Slice, env: Record<string, string> = {
       HEALTH_CHECK_INTERVAL_MS: '1000',
       LOG_LEVEL: 'info',
       OTEL_TRACES_EXPORTER: 'none',
-      PREDICTION_CONSUMER_GROUP: `${slice.prefix}prediction`,
       ...env,
     },
     { label: 'prediction' },

@@ -38,11 +38,12 @@ function tick(n: number): events.Event {
 describe('Kafka metrics', () => {
   it('counts records produced and consumed by topic, retries by group, and reports the lag of a group that caught up', async () => {
     const topic = `${prefix}market_data_update`;
+    // The bus namespaces the group by the topic prefix; metrics carry the group Kafka knows.
     const group = `${prefix}metrics-group`;
     const seen: DeliveredEvent[] = [];
     let failedOnce = false;
     await bus.subscribe({
-      groupId: group,
+      groupId: 'metrics-group',
       types: ['market_data_update'],
       handler: async (d) => {
         // The first delivery of the first event fails: the bus retries it and counts a retry.

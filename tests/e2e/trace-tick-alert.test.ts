@@ -46,7 +46,7 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
 
     // Consumers first (each new group starts at the end of its topics), the tick source last.
     procs.push(
-      await startTracedProcess('gateway', { ...common, ...tracingEnv(zipkin, 'gateway'), DATABASE_URL: gwDb.url, GATEWAY_PORT: String(gatewayPort) }, /"msg":"consuming events"/),
+      await startTracedProcess('gateway', { ...common, ...tracingEnv(zipkin, 'gateway'), DATABASE_URL: gwDb.url, GATEWAY_PORT: String(gatewayPort), PUBLISH_GRPC_PORT: '0' }, /"msg":"consuming events"/),
       await startTracedProcess('services/alerting', {
         ...common,
         ...tracingEnv(zipkin, 'alerting'),

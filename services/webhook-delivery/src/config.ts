@@ -32,7 +32,7 @@ export const webhookConfigSchema = serviceConfigSchema('webhook-delivery', {
     .string()
     .min(1)
     .optional()
-    .describe('Kafka consumer group of intake, shared by every replica; defaults to KAFKA_TOPIC_PREFIX + SERVICE_NAME, so deployments with different topic prefixes on one cluster never share a group.'),
+    .describe('Kafka consumer group of intake, shared by every replica; defaults to SERVICE_NAME (the bus prefixes it with KAFKA_TOPIC_PREFIX, so deployments with different topic prefixes on one cluster never share a group).'),
 });
 
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;

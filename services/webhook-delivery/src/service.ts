@@ -108,7 +108,7 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
 
     worker.start();
     owned.unshift(() => worker.close());
-    const intake = new EventIntake(bus, deliveries, { groupId: config.WEBHOOK_CONSUMER_GROUP ?? `${config.KAFKA_TOPIC_PREFIX}${config.SERVICE_NAME}`, consumers: config.WEBHOOK_INTAKE_CONSUMERS, maxPayloadBytes: config.WEBHOOK_MAX_PAYLOAD_BYTES, onNewDeliveries: wake }, logger);
+    const intake = new EventIntake(bus, deliveries, { groupId: config.WEBHOOK_CONSUMER_GROUP ?? config.SERVICE_NAME, consumers: config.WEBHOOK_INTAKE_CONSUMERS, maxPayloadBytes: config.WEBHOOK_MAX_PAYLOAD_BYTES, onNewDeliveries: wake }, logger);
     await intake.start();
     owned.unshift(() => intake.close());
     await health.start();

@@ -10,7 +10,11 @@ export interface DeliveredEvent {
 }
 
 export interface SubscribeOptions {
-  /** Consumers sharing a groupId split the events between them; each group gets every event. */
+  /**
+   * Consumers sharing a groupId split the events between them; each group gets every event. The bus
+   * namespaces it by its topic prefix (the group joined is `${topicPrefix}${groupId}`), so pass a
+   * bare name such as `prediction`: runs with different prefixes never share a group.
+   */
   groupId: string;
   /** Event types (`market_data_update`, ...), not topic names. */
   types: string[];

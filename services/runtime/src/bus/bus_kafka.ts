@@ -9,6 +9,7 @@ import {
   type IHeaders,
   type KafkaConfig,
   type LogEntry,
+  type Message,
   type Producer,
   type TopicPartitionOffset,
 } from 'kafkajs';
@@ -16,14 +17,22 @@ import { checkWithTimeout, type ComponentHealth } from '../health/component_heal
 import type { Logger } from '../log/logger';
 import { busMetrics, type BusMetrics } from '../metrics/bus_metrics';
 import { assertPublishable, BusError, topicFor, type Bus, type DeliveredEvent, type SubscribeOptions, type Subscription } from './bus';
+import { whileRetriable } from './kafka_retry';
 import { retryDelayMs, sleep } from './retry_backoff';
 import './kafkajs_timeout_fix';
 import { LazyConnection } from './lazy_connection';
+import { OffsetCommitter, type CommitCadence } from './offset_committer';
+import { SendCoalescer, type OutgoingRecord, type SendLimits } from './send_coalescer';
 import { inConsumerSpan, traceHeaders } from './trace_context';
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
+  /**
+   * Prefix of every topic (`${topicPrefix}${event type}`) and of every consumer group: the group
+   * joined for subscribe({ groupId }) is `${topicPrefix}${groupId}`, so deployments or test runs
+   * with different prefixes on one cluster never share a group. Callers pass the bare group id.
+   */
   topicPrefix: string;
   /** Partitions of topics created on demand. */
   partitions: number;
@@ -33,10 +42,28 @@ export interface KafkaBusOptions {
   healthCacheMs?: number;
   /** Overrides of the kafkajs client settings (tests shorten timeouts). */
   kafka?: Partial<KafkaConfig>;
+  /**
+   * Partitions one subscription handles side by side (each partition still one record at a time,
+   * in order). Default: its topics times `partitions`, at most 16.
+   */
+  partitionsConsumedConcurrently?: number;
+  /** How long subscribe() keeps retrying retriable start-up errors (a leader not elected yet, a coordinator loading). */
+  subscribeRetryBudgetMs?: number;
 }
 
 /** Bounded client retries: a publish during an outage fails in seconds instead of hanging. */
 const CLIENT_RETRY = { initialRetryTime: 300, maxRetryTime: 5000, retries: 6 };
+
+/**
+ * Handled offsets are committed in the background (OffsetCommitter) after this many records or
+ * this long, and at once on rebalance and close. A crash redelivers at most what was handled in
+ * that window: the at-least-once contract, without a commit round trip per record.
+ */
+const COMMIT_CADENCE: CommitCadence = { everyRecords: 1000, everyMs: 500 };
+const CLOSE_COMMIT_WAIT_MS = 5000;
+
+/** A record batch above 1 MiB is refused by a default broker; a send is bounded well below. */
+const SEND_LIMITS: SendLimits = { maxRecords: 2000, maxBytes: 512 * 1024 };
 
 function kafkaLogCreator(logger: Logger) {
   const log = logger.child({ component: 'kafkajs' });
@@ -52,6 +79,9 @@ function kafkaLogCreator(logger: Logger) {
       // Bounded producer retries are deliberate (a publish during an outage fails instead of hanging);
       // duplicates they may cause are expected, consumers deduplicate on Event.id.
       if (message.startsWith('Limiting retries for the idempotent producer')) return log.debug(fields, message);
+      // Each retried send, e.g. to a partition whose new leader is not serving yet right after the
+      // topic was created; a send that finally fails reaches the caller as BUS_PUBLISH_FAILED.
+      if (namespace === 'Producer' && message.startsWith('Failed to send messages')) return log.debug(fields, message);
       if (level === KafkaLogLevel.ERROR) log.error(fields, message);
       else if (level === KafkaLogLevel.WARN) log.warn(fields, message);
       else if (level === KafkaLogLevel.INFO) log.info(fields, message);
@@ -70,34 +100,19 @@ function headerStrings(headers: IHeaders | undefined): Record<string, string> {
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/**
- * Repeats `fn` while it fails with an error Kafka calls retriable (a coordinator still loading after
- * a broker start, a leader election), for up to `budgetMs`; kafkajs' admin calls do not all retry.
- */
-async function whileRetriable<T>(fn: () => Promise<T>, budgetMs = 30_000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const retriable = (err as { retriable?: boolean }).retriable === true;
-      if (!retriable || Date.now() > deadline) throw err;
-      await sleep(retryDelayMs(attempt, 100, 2000));
-    }
-  }
-}
-
 export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
   private readonly producer: LazyConnection<Producer>;
   private readonly admin: LazyConnection<Admin>;
   private readonly healthAdmin: LazyConnection<Admin>;
   private readonly knownTopics = new Set<string>();
+  private readonly topicChecks = new Map<string, Promise<void>>();
   private readonly subscriptions = new Set<KafkaSubscription>();
   private healthCache: { at: number; result: ComponentHealth } | undefined;
   private healthInFlight: Promise<ComponentHealth> | undefined;
   private closed = false;
   private readonly metrics: BusMetrics = busMetrics();
+  private readonly sends: SendCoalescer;
 
   constructor(private readonly options: KafkaBusOptions) {
     this.kafka = new Kafka({
@@ -119,6 +134,7 @@ export class KafkaBus implements Bus {
     );
     this.admin = new LazyConnection(() => this.kafka.admin());
     this.healthAdmin = new LazyConnection(() => this.kafka.admin({ retry: { retries: 0 } }));
+    this.sends = new SendCoalescer((records) => this.send(records), SEND_LIMITS);
   }
 
   async publish(input: events.Event | events.Event[]): Promise<void> {
@@ -127,23 +143,23 @@ export class KafkaBus implements Bus {
     if (list.length === 0) return;
     list.forEach(assertPublishable);
     const headers = traceHeaders();
-    const byTopic = new Map<string, { key: string; value: Buffer; headers: Record<string, string> }[]>();
-    for (const e of list) {
-      const topic = topicFor(this.options.topicPrefix, e.type);
-      const messages = byTopic.get(topic) ?? [];
-      messages.push({ key: e.subject, value: Buffer.from(events.Event.encode(e).finish()), headers: { ...headers, 'event-type': e.type, 'event-id': e.id } });
-      byTopic.set(topic, messages);
-    }
+    const records: OutgoingRecord[] = list.map((e) => ({
+      topic: topicFor(this.options.topicPrefix, e.type),
+      key: e.subject,
+      value: Buffer.from(events.Event.encode(e).finish()),
+      headers: { ...headers, 'event-type': e.type, 'event-id': e.id },
+    }));
+    const counts = new Map<string, number>();
+    for (const r of records) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
     const settled = this.metrics.publishTimer();
     try {
-      await this.ensureTopics([...byTopic.keys()]);
-      const producer = await this.producer.get();
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      for (const [topic, messages] of byTopic) this.metrics.published(topic, messages.length, 'ok');
+      // Awaited only when a topic is new, so concurrent publishes reach the coalescer in call order.
+      if ([...counts.keys()].some((t) => !this.knownTopics.has(t))) await this.ensureTopics([...counts.keys()]);
+      await this.sends.submit(records, `${headers.traceparent ?? ''} ${headers.tracestate ?? ''} ${headers.baggage ?? ''}`);
+      for (const [topic, count] of counts) this.metrics.published(topic, count, 'ok');
     } catch (err) {
-      for (const [topic, messages] of byTopic) this.metrics.published(topic, messages.length, 'error');
-      // Clients that failed (broker restart, fenced producer epoch) start afresh on the next publish.
-      this.producer.reset();
+      for (const [topic, count] of counts) this.metrics.published(topic, count, 'error');
+      // A client that failed (broker restart) starts afresh on the next use.
       this.admin.reset();
       throw new BusError(
         'BUS_PUBLISH_FAILED',
@@ -156,11 +172,36 @@ export class KafkaBus implements Bus {
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new BusError('BUS_CLOSED', 'subscribe on a closed bus');
+    const groupId = `${this.options.topicPrefix}${opts.groupId}`;
     const topics = opts.types.map((t) => topicFor(this.options.topicPrefix, t));
-    await whileRetriable(() => this.ensureTopics(topics));
-    const starts = opts.fromBeginning ? [] : await whileRetriable(() => this.endOffsetsOfNewGroup(opts.groupId, topics));
-    const subscription = new KafkaSubscription(this.kafka, topics, opts, this.options.logger, this.metrics, () => this.subscriptions.delete(subscription));
+    try {
+      return await whileRetriable(() => this.startSubscription(groupId, topics, opts), {
+        budgetMs: this.options.subscribeRetryBudgetMs ?? 30_000,
+        stop: () => this.closed,
+        onRetry: (err, attempt) => {
+          this.options.logger.warn({ groupId, attempt, err: errorText(err) }, 'kafka not ready for the subscription yet; retrying');
+          // Its cached metadata may name a leader that is not serving yet; a fresh client asks again.
+          this.admin.reset();
+        },
+      });
+    } catch (err) {
+      if (err instanceof BusError) throw err;
+      throw new BusError('BUS_SUBSCRIBE_FAILED', `could not join consumer group ${groupId} for ${topics.join(', ')}: ${errorText(err)}`);
+    }
+  }
+
+  private async startSubscription(groupId: string, topics: string[], opts: SubscribeOptions): Promise<KafkaSubscription> {
+    await this.ensureTopics(topics);
+    const starts = opts.fromBeginning ? [] : await this.endOffsetsOfNewGroup(groupId, topics);
+    const concurrency = this.options.partitionsConsumedConcurrently ?? Math.min(16, topics.length * this.options.partitions);
+    const subscription = new KafkaSubscription(this.kafka, groupId, topics, concurrency, opts, this.options.logger, this.metrics, () =>
+      this.subscriptions.delete(subscription),
+    );
     await subscription.start(starts);
+    if (this.closed) {
+      await subscription.close();
+      throw new BusError('BUS_CLOSED', 'the bus was closed while subscribing');
+    }
     this.subscriptions.add(subscription);
     return subscription;
   }
@@ -184,6 +225,7 @@ export class KafkaBus implements Bus {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
+    await this.sends.drain();
     await Promise.all([this.producer.close(), this.admin.close(), this.healthAdmin.close()]);
   }
 
@@ -193,20 +235,47 @@ export class KafkaBus implements Bus {
     return { ok: true, detail: `kafka reachable: ${cluster.brokers.length} broker(s), cluster ${cluster.clusterId}` };
   }
 
+  /** One producer request (acks=all) for the records of any number of coalesced publishes. */
+  private async send(records: OutgoingRecord[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, key, value, headers } of records) {
+      const messages = byTopic.get(topic) ?? [];
+      messages.push({ key, value, headers });
+      byTopic.set(topic, messages);
+    }
+    try {
+      const producer = await this.producer.get();
+      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    } catch (err) {
+      // A producer that failed (broker restart, fenced epoch) starts afresh on the next send.
+      this.producer.reset();
+      throw err;
+    }
+  }
+
+  /** Creates the topics that do not exist yet; concurrent callers share one check per topic. */
   private async ensureTopics(topics: string[]): Promise<void> {
-    const missing = topics.filter((t) => !this.knownTopics.has(t));
-    if (missing.length === 0) return;
+    const missing = topics.filter((t) => !this.knownTopics.has(t) && !this.topicChecks.has(t));
+    if (missing.length > 0) {
+      const check = this.createMissing(missing);
+      for (const t of missing) this.topicChecks.set(t, check);
+      void check
+        .then(() => missing.forEach((t) => this.knownTopics.add(t)), () => undefined)
+        .finally(() => missing.forEach((t) => this.topicChecks.delete(t)));
+    }
+    await Promise.all(topics.filter((t) => !this.knownTopics.has(t)).map((t) => this.topicChecks.get(t)));
+  }
+
+  private async createMissing(topics: string[]): Promise<void> {
     const admin = await this.admin.get();
     // Asking first keeps the usual case (the topic exists) free of a refused CreateTopics request.
     const existing = new Set(await admin.listTopics());
-    const absent = missing.filter((t) => !existing.has(t));
-    if (absent.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: absent.map((topic) => ({ topic, numPartitions: this.options.partitions })),
-      });
-    }
-    for (const t of missing) this.knownTopics.add(t);
+    const absent = topics.filter((t) => !existing.has(t));
+    if (absent.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: absent.map((topic) => ({ topic, numPartitions: this.options.partitions })),
+    });
   }
 
   /**
@@ -232,21 +301,27 @@ export class KafkaBus implements Bus {
 /** One consumer-group member; recreates its consumer when kafkajs gives up on it. */
 class KafkaSubscription implements Subscription {
   private consumer: Consumer | undefined;
+  private committer: OffsetCommitter | undefined;
+  private readonly inHand = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kafka: Kafka,
+    /** The group joined: the caller's group id namespaced by the topic prefix. */
+    private readonly groupId: string,
     private readonly topics: string[],
+    private readonly concurrency: number,
     private readonly opts: SubscribeOptions,
     private readonly logger: Logger,
     private readonly metrics: BusMetrics,
     private readonly onClosed: () => void,
   ) {}
 
+  /** Joins the group; on failure the consumer is disconnected and kafkajs' error thrown as is. */
   async start(starts: TopicPartitionOffset[] = []): Promise<void> {
     const consumer = this.kafka.consumer({
-      groupId: this.opts.groupId,
+      groupId: this.groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 1000,
       // Shorter than kafkajs' 30 s: after a broker restart the group waits this long for the members
@@ -255,30 +330,52 @@ class KafkaSubscription implements Subscription {
       heartbeatInterval: 3000,
       retry: { ...CLIENT_RETRY, restartOnFailure: async () => !this.stopping.signal.aborted },
     });
+    const committer = new OffsetCommitter((offsets) => consumer.commitOffsets(offsets), COMMIT_CADENCE, (err, offsets) =>
+      this.logger.warn(
+        { groupId: this.groupId, offsets, err: errorText(err) },
+        'could not commit consumed offsets; a later commit covers them, or their events are delivered again',
+      ),
+    );
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart || this.stopping.signal.aborted) return;
+      committer.discard();
       // kafkajs does not restart after a non-retriable error; a subscription must outlive any outage.
-      this.logger.error({ groupId: this.opts.groupId, err: errorText(payload.error) }, 'kafka consumer crashed; recreating it');
+      this.logger.error({ groupId: this.groupId, err: errorText(payload.error) }, 'kafka consumer crashed; recreating it');
       this.restartTimer = setTimeout(() => void this.restart(consumer), 2000);
     });
+    // Commit what was handled before the partitions move, so their next owner does not repeat it.
+    consumer.on(consumer.events.REBALANCING, () => void committer.flush());
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+      committer.retainOnly((topic, partition) => payload.memberAssignment[topic]?.includes(partition) ?? false),
+    );
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
-      this.metrics.lag(payload.topic, payload.partition, this.opts.groupId, Number(payload.offsetLag)),
+      this.metrics.lag(payload.topic, payload.partition, this.groupId, Number(payload.offsetLag)),
     );
     this.consumer = consumer;
+    this.committer = committer;
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: this.topics, fromBeginning: this.opts.fromBeginning ?? false });
       // run() resolves once the group is joined, so the assignment is known and seek() applies.
-      await consumer.run({ autoCommit: false, eachMessage: (payload) => this.handle(consumer, payload) });
+      await consumer.run({
+        autoCommit: false,
+        // Each partition is still handled one record at a time, in offset order (per-subject order).
+        partitionsConsumedConcurrently: this.concurrency,
+        eachMessage: (payload) => {
+          const handling: Promise<void> = this.handle(committer, payload).finally(() => this.inHand.delete(handling));
+          this.inHand.add(handling);
+          return handling;
+        },
+      });
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
-      throw new BusError('BUS_SUBSCRIBE_FAILED', `could not join consumer group ${this.opts.groupId} for ${this.topics.join(', ')}: ${errorText(err)}`);
+      throw err;
     }
     if (starts.length === 0) return;
     for (const start of starts) consumer.seek(start);
     // Committed so that a restart before the first event still starts here, not at a later "latest".
     await consumer.commitOffsets(starts).catch((err: unknown) =>
-      this.logger.warn({ groupId: this.opts.groupId, err: errorText(err) }, 'could not commit the start position of a new group'),
+      this.logger.warn({ groupId: this.groupId, err: errorText(err) }, 'could not commit the start position of a new group'),
     );
   }
 
@@ -286,7 +383,14 @@ class KafkaSubscription implements Subscription {
     this.stopping.abort();
     clearTimeout(this.restartTimer);
     this.onClosed();
-    this.metrics.forgetLag(this.opts.groupId, this.topics);
+    this.metrics.forgetLag(this.groupId, this.topics);
+    // The records in hand finish (one waiting to be retried gives up at once, uncommitted), their
+    // offsets are committed while the consumer is still a member, then it leaves the group.
+    await Promise.allSettled([...this.inHand]);
+    // Bounded: during an outage the commit's own retries would hold a shutdown for many seconds.
+    const gaveUp = new AbortController();
+    await Promise.race([this.committer?.flush(), sleep(CLOSE_COMMIT_WAIT_MS, gaveUp.signal)]);
+    gaveUp.abort();
     await this.consumer?.disconnect();
   }
 
@@ -296,13 +400,17 @@ class KafkaSubscription implements Subscription {
     try {
       await this.start();
     } catch (err) {
-      this.logger.error({ groupId: this.opts.groupId, err: errorText(err) }, 'kafka consumer restart failed; trying again');
+      this.logger.error({ groupId: this.groupId, err: errorText(err) }, 'kafka consumer restart failed; trying again');
       this.restartTimer = setTimeout(() => void this.restart(this.consumer ?? old), 5000);
     }
   }
 
-  private async handle(consumer: Consumer, { topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const next = (BigInt(message.offset) + 1n).toString();
+  /**
+   * Handles one record and marks it handled, which lets its offset be committed. A record left
+   * unmarked (the subscription closing, or a rebalance during retries, which makes heartbeat()
+   * throw) is delivered again to whoever owns the partition next.
+   */
+  private async handle(committer: OffsetCommitter, { topic, partition, message, heartbeat, pause }: EachMessagePayload): Promise<void> {
     const headers = headerStrings(message.headers);
     let event: events.Event;
     try {
@@ -310,14 +418,17 @@ class KafkaSubscription implements Subscription {
     } catch (err) {
       // Retrying cannot make undecodable bytes decodable; skip it loudly rather than block the partition.
       this.logger.error({ topic, partition, offset: message.offset, err: errorText(err) }, 'undecodable record skipped');
-      this.metrics.consumed(topic, this.opts.groupId, 'skipped', 0);
-      await consumer.commitOffsets([{ topic, partition, offset: next }]);
+      this.metrics.consumed(topic, this.groupId, 'skipped', 0);
+      committer.handled(topic, partition, message.offset);
       return;
     }
     const delivered: DeliveredEvent = { event, topic, partition, offset: message.offset, traceparent: headers.traceparent };
     for (let attempt = 0; ; attempt++) {
-      // Leaving without committing means the record is redelivered to whoever owns the partition next.
-      if (this.stopping.signal.aborted) throw new BusError('BUS_CLOSED', 'subscription closed before the event was processed');
+      if (this.stopping.signal.aborted) {
+        // Closing: kafkajs stops at a paused partition, and this record stays uncommitted.
+        pause();
+        return;
+      }
       const started = performance.now();
       const seconds = () => (performance.now() - started) / 1000;
       try {
@@ -325,12 +436,13 @@ class KafkaSubscription implements Subscription {
           'marketpulse.event.type': event.type,
           'marketpulse.event.subject': event.subject,
           'messaging.message.id': event.id,
-          'messaging.consumer.group.name': this.opts.groupId,
+          'messaging.consumer.group.name': this.groupId,
         });
-        this.metrics.consumed(topic, this.opts.groupId, 'ok', seconds());
-        break;
+        this.metrics.consumed(topic, this.groupId, 'ok', seconds());
+        committer.handled(topic, partition, message.offset);
+        return;
       } catch (err) {
-        this.metrics.consumed(topic, this.opts.groupId, 'retry', seconds());
+        this.metrics.consumed(topic, this.groupId, 'retry', seconds());
         this.logger.warn(
           { topic, partition, offset: message.offset, event_id: event.id, attempt, err: errorText(err) },
           'event handler failed; the event will be delivered again',
@@ -338,10 +450,9 @@ class KafkaSubscription implements Subscription {
         // Capped well below the session timeout, so the heartbeat below keeps the membership.
         await sleep(retryDelayMs(attempt, 200, 5000), this.stopping.signal);
         // Keeps the group membership alive during long retries; throws on rebalance, which hands
-        // the uncommitted record to the partition's new owner.
+        // the unhandled record to the partition's new owner.
         await heartbeat();
       }
     }
-    await consumer.commitOffsets([{ topic, partition, offset: next }]);
   }
 }

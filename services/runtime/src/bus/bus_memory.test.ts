@@ -121,6 +121,24 @@ describe('MemoryBus', () => {
     await bus.close();
   });
 
+  it('namespaces groups by topic prefix: clients with different prefixes never share a group', async () => {
+    const broker = new MemoryBroker({ logger });
+    const runA = new MemoryBus({ broker, topicPrefix: 'run-a.' });
+    const runB = new MemoryBus({ broker, topicPrefix: 'run-b.' });
+    const a: string[] = [];
+    const b: string[] = [];
+    await runA.subscribe({ groupId: 'prediction', types: ['market_data_update'], handler: async (d) => void a.push(d.event.subject) });
+    await runB.subscribe({ groupId: 'prediction', types: ['market_data_update'], handler: async (d) => void b.push(d.event.subject) });
+    const symbols = ['A', 'B', 'C', 'D', 'E', 'F'];
+    await runA.publish(symbols.map((s) => tick(s, 1)));
+    await runB.publish(symbols.map((s) => tick(s, 2)));
+    await until(() => a.length === symbols.length && b.length === symbols.length);
+    expect(new Set(a)).toEqual(new Set(symbols));
+    expect(new Set(b)).toEqual(new Set(symbols));
+    await runA.close();
+    await runB.close();
+  });
+
   it('replays retained events for a new group with fromBeginning, bounded by retention', async () => {
     const bus = newBus({ retentionPerPartition: 5 });
     await bus.publish([...Array(8).keys()].map((i) => tick('AAPL', i)));

@@ -225,11 +225,13 @@ export class MemoryBus implements Bus {
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new BusError('BUS_CLOSED', 'subscribe on a closed bus');
     const topics = opts.types.map((t) => topicFor(this.options.topicPrefix, t));
-    const member = this.options.broker.join(opts.groupId, topics, opts.fromBeginning ?? false, opts.handler);
+    // Namespaced like KafkaBus groups: clients with different prefixes never share a group.
+    const groupId = `${this.options.topicPrefix}${opts.groupId}`;
+    const member = this.options.broker.join(groupId, topics, opts.fromBeginning ?? false, opts.handler);
     const subscription: Subscription = {
       close: async () => {
         this.subscriptions.delete(subscription);
-        await this.options.broker.leave(opts.groupId, member);
+        await this.options.broker.leave(groupId, member);
       },
     };
     this.subscriptions.add(subscription);

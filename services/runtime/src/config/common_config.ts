@@ -30,7 +30,7 @@ export const commonConfigSchema = z.object({
   KAFKA_TOPIC_PREFIX: z
     .string()
     .default('marketpulse.')
-    .describe('Prefix of every topic name; a topic is `${KAFKA_TOPIC_PREFIX}${event type}`.'),
+    .describe('Prefix of every topic name and consumer group id: a topic is `${KAFKA_TOPIC_PREFIX}${event type}`, a group `${KAFKA_TOPIC_PREFIX}${group}`.'),
   KAFKA_CLIENT_ID: z
     .string()
     .min(1, { error: 'expected a non-empty client id' })
