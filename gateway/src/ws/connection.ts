@@ -2,67 +2,50 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth';
 import { CLOSE, type CloseCodeEntry, type ErrorName } from './codes';
+import type { WsCounters } from './counters';
 import type { Door } from './doors/door';
 import { jsonFrame, type Frame } from './encode';
-import type { ChannelEncoder, Hub, Subscriber } from './hub';
+import type { ChannelEncoder, Hub, Membership, Subscriber } from './hub';
 import { SendQueue } from './send_queue';
 import { DeflateSink } from './sink_deflate';
-import { SocketSink } from './sink_socket';
-import type { WsCounters } from './counters';
-
-export interface ConnectionOptions {
-  id: string;
-  door: Door;
-  ws: WebSocket;
-  /** The upgraded socket (the same one ws reads), written directly when nothing is compressed. */
-  socket: Duplex;
-  hub: Hub;
-  counters: WsCounters;
-  sendQueueBytes: number;
-  now: number;
-  onClosed: (conn: Connection) => void;
-}
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * One client: its transport, its queue, its claims and the hub subscriptions it holds. Delivering
- * to it is a queue push; it is removed from every channel when the socket closes.
+ * What every connection of one gateway shares. One object referenced by each connection, so
+ * settings and collaborators cost a connection one field rather than one each.
  */
-export class Connection implements Subscriber {
-  readonly id: string;
-  readonly door: Door;
-  readonly openedAt: number;
-  /** Last time anything (message, pong frame) arrived from the client. */
+export interface ConnectionShared {
+  readonly hub: Hub;
+  readonly counters: WsCounters;
+  readonly sendQueueBytes: number;
+  readonly onClosed: (conn: Connection) => void;
+}
+
+/**
+ * One client as the doors see it: its transport and queue (the SendQueue it extends), its claims
+ * and the hub subscriptions it holds. Delivering to it is a queue push; it leaves every channel
+ * when the socket closes. Everything a connection needs lives in this one object (see session.ts
+ * for the rest of it): at 10,000 clients each object, closure and field is paid 10,000 times.
+ */
+export class Connection<S extends ConnectionShared = ConnectionShared> extends SendQueue implements Subscriber {
+  /** Last time anything (message, pong frame) arrived from the client; the open time at first. */
   lastSeen: number;
   /** Undefined until the connection is authenticated (or admitted anonymously). */
-  principal: Principal | undefined;
-  readonly compressed: boolean;
-  private readonly ws: WebSocket;
-  private readonly hub: Hub;
-  private readonly counters: WsCounters;
-  private readonly queue: SendQueue;
-  /** Hub subscriptions held; a small array, as most connections hold one or two. */
-  private subscriptions: { channel: string; key: string }[] = [];
+  principal: Principal | undefined = undefined;
+  /** Hub subscriptions held: most connections hold one, so an array only for two or more. */
+  private memberships: Membership | Membership[] | undefined = undefined;
   private closing = false;
-  private expiryTimer: NodeJS.Timeout | undefined;
-  private readonly onClosed: (conn: Connection) => void;
 
-  constructor(options: ConnectionOptions) {
-    this.id = options.id;
-    this.door = options.door;
-    this.ws = options.ws;
-    this.hub = options.hub;
-    this.counters = options.counters;
-    this.openedAt = this.lastSeen = options.now;
-    this.compressed = options.ws.extensions.includes('permessage-deflate');
-    const sink = this.compressed ? new DeflateSink(options.ws) : new SocketSink(options.socket);
-    this.queue = new SendQueue(sink, options.sendQueueBytes, () => {
-      this.counters.slow_disconnects++;
-      this.close(CLOSE.SLOW_CLIENT);
-    });
-    this.onClosed = options.onClosed;
-    options.ws.once('close', () => this.finish());
+  constructor(
+    readonly id: string,
+    readonly door: Door,
+    protected readonly ws: WebSocket,
+    /** The upgraded socket (the same one ws reads), written directly when nothing is compressed. */
+    socket: Duplex,
+    protected readonly shared: S,
+    now: number,
+  ) {
+    super(ws.extensions.includes('permessage-deflate') ? new DeflateSink(ws) : socket);
+    this.lastSeen = now;
   }
 
   get isOpen(): boolean {
@@ -71,7 +54,7 @@ export class Connection implements Subscriber {
 
   deliver(frame: Frame): void {
     if (this.closing) return;
-    if (this.queue.push(frame)) this.counters.messages_sent++;
+    if (this.push(frame)) this.shared.counters.messages_sent++;
   }
 
   send(message: object): void {
@@ -88,17 +71,27 @@ export class Connection implements Subscriber {
 
   subscribe(channel: string, encoder: ChannelEncoder): void {
     if (this.closing) return;
-    if (!this.subscriptions.some((s) => s.channel === channel && s.key === encoder.key)) {
-      this.subscriptions.push({ channel, key: encoder.key });
-    }
-    this.hub.subscribe(channel, encoder, this);
+    const joined = this.shared.hub.subscribe(channel, encoder, this);
+    const held = this.memberships;
+    if (held === undefined) this.memberships = joined;
+    else if (!Array.isArray(held)) {
+      if (held !== joined) this.memberships = [held, joined];
+    } else if (!held.includes(joined)) held.push(joined);
   }
 
   unsubscribe(channel: string, encoderKey: string): void {
-    const i = this.subscriptions.findIndex((s) => s.channel === channel && s.key === encoderKey);
-    if (i < 0) return;
-    this.subscriptions.splice(i, 1);
-    this.hub.unsubscribe(channel, encoderKey, this);
+    const held = this.memberships;
+    const matches = (m: Membership) => m.channel === channel && m.encoder.key === encoderKey;
+    if (held === undefined) return;
+    if (!Array.isArray(held)) {
+      if (!matches(held)) return;
+      this.memberships = undefined;
+    } else {
+      const i = held.findIndex(matches);
+      if (i < 0) return;
+      held.splice(i, 1);
+    }
+    this.shared.hub.unsubscribe(channel, encoderKey, this);
   }
 
   /**
@@ -107,7 +100,7 @@ export class Connection implements Subscriber {
    */
   subscribeFrom(channels: readonly string[], encoder: ChannelEncoder, since: string | undefined): void {
     if (since !== undefined) {
-      const recovery = this.hub.recover(channels, since);
+      const recovery = this.shared.hub.recover(channels, since);
       if (recovery.recovered) {
         for (const pub of recovery.publications) {
           const frame = encoder.encode(pub);
@@ -122,42 +115,40 @@ export class Connection implements Subscriber {
 
   /** Id of the newest message on these channels: the `id` a welcome message carries for resume. */
   newestId(channels: readonly string[]): string | undefined {
-    return this.hub.newestId(channels);
-  }
-
-  /**
-   * A credential is checked when presented only; the connection ends (1008) when it expires.
-   * Replaces any earlier expiry (a new `auth` message). Beyond setTimeout's range (about 24.8
-   * days) the connection is left to live.
-   */
-  expireAt(epochMs: number | undefined): void {
-    clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
-    if (epochMs === undefined || this.closing) return;
-    const inMs = Math.max(0, epochMs - Date.now());
-    if (inMs > MAX_TIMER_MS) return;
-    this.expiryTimer = setTimeout(() => {
-      this.counters.auth_failures++;
-      this.sendError('AUTH_FAILED', 'token expired; reconnect with a fresh token and ?since=<last id>');
-      this.close(CLOSE.TOKEN_EXPIRED);
-    }, inMs);
-    this.expiryTimer.unref();
+    return this.shared.hub.newestId(channels);
   }
 
   /** Starts the close handshake; the connection stops receiving and leaves every channel at once. */
   close(entry: CloseCodeEntry): void {
     if (this.closing) return;
-    this.queue.flushBeforeClose();
+    this.flushBeforeClose();
     this.finish();
     this.ws.close(entry.code, entry.reason);
   }
 
-  private finish(): void {
+  /** The socket closed (whoever started it). */
+  socketClosed(): void {
+    this.finish();
+  }
+
+  protected override onOverflow(): void {
+    this.shared.counters.slow_disconnects++;
+    this.close(CLOSE.SLOW_CLIENT);
+  }
+
+  protected override get queueLimitBytes(): number {
+    return this.shared.sendQueueBytes;
+  }
+
+  /** Leaves every channel, once; subclasses release what they hold too. */
+  protected finish(): void {
     if (this.closing) return;
     this.closing = true;
-    clearTimeout(this.expiryTimer);
-    for (const { channel, key } of this.subscriptions) this.hub.unsubscribe(channel, key, this);
-    this.subscriptions = [];
-    this.onClosed(this);
+    const held = this.memberships;
+    this.memberships = undefined;
+    const { hub } = this.shared;
+    if (Array.isArray(held)) for (const m of held) hub.unsubscribe(m.channel, m.encoder.key, this);
+    else if (held !== undefined) hub.unsubscribe(held.channel, held.encoder.key, this);
+    this.shared.onClosed(this);
   }
 }

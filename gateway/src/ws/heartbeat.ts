@@ -3,7 +3,7 @@ import { jsonFrame, type Frame } from './encode';
 
 /** What the heartbeat needs from a connection. */
 export interface Beating {
-  readonly openedAt: number;
+  /** Last time anything arrived from the client; its open time until then. */
   readonly lastSeen: number;
   readonly door: { readonly appPing: boolean };
   deliver(frame: Frame): void;
@@ -51,7 +51,7 @@ export class Heartbeat {
 
   private expire(pingedAt: number): void {
     for (const conn of [...this.connections()]) {
-      if (conn.openedAt < pingedAt && conn.lastSeen < pingedAt) {
+      if (conn.lastSeen < pingedAt) {
         this.onTimeout();
         conn.close(CLOSE.HEARTBEAT_TIMEOUT);
       }

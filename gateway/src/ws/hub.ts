@@ -16,8 +16,16 @@ export interface ChannelEncoder {
   encode(pub: Publication): Frame | null;
 }
 
-interface Group {
+/**
+ * A channel's subscribers that share an encoder. Subscribing hands it back, so a subscriber
+ * remembers what it joined by reference instead of by strings of its own.
+ */
+export interface Membership {
+  readonly channel: string;
   readonly encoder: ChannelEncoder;
+}
+
+interface Group extends Membership {
   readonly subscribers: Set<Subscriber>;
 }
 
@@ -78,17 +86,18 @@ export class Hub {
     return pub;
   }
 
-  subscribe(channel: string, encoder: ChannelEncoder, sub: Subscriber): void {
+  subscribe(channel: string, encoder: ChannelEncoder, sub: Subscriber): Membership {
     const state = this.channel(channel);
     let group = state.groups.get(encoder.key);
     if (!group) {
-      group = { encoder, subscribers: new Set() };
+      group = { channel, encoder, subscribers: new Set() };
       state.groups.set(encoder.key, group);
     }
     if (!group.subscribers.has(sub)) {
       group.subscribers.add(sub);
       state.subscribers++;
     }
+    return group;
   }
 
   unsubscribe(channel: string, encoderKey: string, sub: Subscriber): void {

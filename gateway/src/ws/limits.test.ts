@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { originAllowed, RateLimiter } from './limits';
+import { originAllowed, takeMessage } from './limits';
 
 describe('originAllowed', () => {
   it('allows listed origins, wildcard subdomains, * and clients without an Origin header', () => {
@@ -20,19 +20,24 @@ describe('originAllowed', () => {
   });
 });
 
-describe('RateLimiter', () => {
-  it('allows the limit per minute, warns on the first excess message and closes on the next', () => {
-    const r = new RateLimiter(3, 0);
-    expect([r.take(0), r.take(0), r.take(0)]).toEqual(['ok', 'ok', 'ok']);
-    expect(r.take(0)).toBe('warn');
-    expect(r.take(0)).toBe('close');
+/** A client's verdicts for messages sent at `times`, as the session applies takeMessage. */
+function verdicts(perMinute: number, times: number[]): string[] {
+  let tat = 0;
+  return times.map((now) => {
+    const next = takeMessage(tat, now, perMinute);
+    if (next === null) return 'over';
+    tat = next;
+    return 'ok';
+  });
+}
+
+describe('takeMessage', () => {
+  it('allows the limit per minute at once and refuses the next message', () => {
+    expect(verdicts(3, [0, 0, 0, 0])).toEqual(['ok', 'ok', 'ok', 'over']);
+    expect(verdicts(7, Array(8).fill(1_767_225_600_000))).toEqual([...Array(7).fill('ok'), 'over']);
   });
 
-  it('refills over time, and a client that slowed down after a warning is not closed', () => {
-    const r = new RateLimiter(60, 0);
-    for (let i = 0; i < 60; i++) r.take(0);
-    expect(r.take(0)).toBe('warn');
-    expect(r.take(1000)).toBe('ok');
-    expect(r.take(1000)).toBe('warn');
+  it('refills continuously: one message per interval after a burst', () => {
+    expect(verdicts(60, [...Array(60).fill(0), 0, 1000, 1000, 1500, 2000])).toEqual([...Array(60).fill('ok'), 'over', 'ok', 'over', 'over', 'ok']);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Connection-level limits that are decided by a pure rule. Max connections and max message size
- * are enforced where connections are accepted (upgrade.ts) and by ws's maxPayload respectively.
+ * are enforced where connections are accepted (ws_gateway.ts) and by ws's maxPayload respectively.
  */
 
 /**
@@ -19,35 +19,17 @@ export function originAllowed(origin: string | undefined, allowed: readonly stri
   });
 }
 
-export type RateVerdict = 'ok' | 'warn' | 'close';
-
 /**
- * Token bucket of `perMinute` messages refilled continuously. The first message over the limit
- * earns a warning; another one before the bucket refills closes the connection.
+ * The per-client message rate as one number per connection: the generic cell rate algorithm,
+ * which allows exactly what a token bucket of `perMinute` tokens refilled continuously allows,
+ * without a bucket object. `tat` is the time the client's bucket will be full again (0 for a new
+ * client). Returns the new `tat` when a message arriving at `now` is within the rate, or null when
+ * it is over it (the caller keeps its old `tat`).
  */
-export class RateLimiter {
-  private tokens: number;
-  private last: number;
-  private warned = false;
-
-  constructor(
-    private readonly perMinute: number,
-    now: number,
-  ) {
-    this.tokens = perMinute;
-    this.last = now;
-  }
-
-  take(now: number): RateVerdict {
-    this.tokens = Math.min(this.perMinute, this.tokens + ((now - this.last) * this.perMinute) / 60_000);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      this.warned = false;
-      return 'ok';
-    }
-    if (this.warned) return 'close';
-    this.warned = true;
-    return 'warn';
-  }
+export function takeMessage(tat: number, now: number, perMinute: number): number | null {
+  const interval = 60_000 / perMinute;
+  const due = Math.max(tat, now);
+  // A full bucket allows perMinute messages at once: refuse once perMinute intervals are taken.
+  // 1 ms of slack absorbs the rounding of sums of intervals on epoch milliseconds.
+  return due - now > 60_000 - interval + 1 ? null : due + interval;
 }

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { jsonFrame, type Frame } from './encode';
 import { SendQueue, type FrameSink } from './send_queue';
@@ -20,13 +21,30 @@ class FakeSink implements FrameSink {
   }
 }
 
+/** A queue on its own, as a connection extends it. */
+class TestQueue extends SendQueue {
+  constructor(
+    sink: FrameSink | PassThrough,
+    private readonly limit: number,
+    private readonly overflow: () => void,
+  ) {
+    super(sink);
+  }
+  protected get queueLimitBytes() {
+    return this.limit;
+  }
+  protected onOverflow() {
+    this.overflow();
+  }
+}
+
 const frame = (n: number) => jsonFrame({ n });
 const nextTick = () => new Promise((r) => setImmediate(r));
 
 describe('SendQueue', () => {
   it('writes the frames of one burst of publishes together, in order, right after the burst', async () => {
     const sink = new FakeSink();
-    const q = new SendQueue(sink, 1000, () => {});
+    const q = new TestQueue(sink, 1000, () => {});
     q.push(frame(1));
     q.push(frame(2));
     expect(sink.writes).toEqual([]);
@@ -34,19 +52,19 @@ describe('SendQueue', () => {
     q.push(frame(3));
     await nextTick();
     expect(sink.writes).toEqual([['{"n":1}', '{"n":2}'], ['{"n":3}']]);
-    expect(q.queuedBytes).toBe(0);
+    expect(q.bytesQueued).toBe(0);
   });
 
   it('holds frames while the transport is blocked and sends them in order once it drains', async () => {
     const sink = new FakeSink();
-    const q = new SendQueue(sink, 1000, () => {});
+    const q = new TestQueue(sink, 1000, () => {});
     sink.blocked = true;
     q.push(frame(1));
     await nextTick();
     q.push(frame(2));
     await nextTick();
     expect(sink.writes).toEqual([]);
-    expect(q.queuedBytes).toBe(14);
+    expect(q.bytesQueued).toBe(14);
     sink.unblock();
     expect(sink.writes).toEqual([['{"n":1}', '{"n":2}']]);
   });
@@ -54,7 +72,7 @@ describe('SendQueue', () => {
   it('gives up on a client whose backlog would pass the byte limit, once, and accepts nothing more', async () => {
     const sink = new FakeSink();
     let overflows = 0;
-    const q = new SendQueue(sink, 20, () => overflows++);
+    const q = new TestQueue(sink, 20, () => overflows++);
     sink.blocked = true;
     expect(q.push(frame(1))).toBe(true);
     expect(q.push(frame(2))).toBe(true);
@@ -64,15 +82,32 @@ describe('SendQueue', () => {
     await nextTick();
     sink.unblock();
     expect(sink.writes).toEqual([]);
-    expect(q.queuedBytes).toBe(0);
+    expect(q.bytesQueued).toBe(0);
   });
 
   it('writes what waits before a close, even to a blocked transport', () => {
     const sink = new FakeSink();
-    const q = new SendQueue(sink, 1000, () => {});
+    const q = new TestQueue(sink, 1000, () => {});
     sink.blocked = true;
     q.push(frame(1));
     q.flushBeforeClose();
     expect(sink.writes).toEqual([['{"n":1}']]);
+  });
+
+  it('writes complete frames straight to a socket, and waits for it to drain once it is full', async () => {
+    const socket = new PassThrough({ highWaterMark: 8 });
+    const q = new TestQueue(socket, 1000, () => {});
+    q.push(frame(1));
+    await nextTick();
+    expect(socket.writableNeedDrain).toBe(true);
+    q.push(frame(2));
+    q.push(frame(3));
+    await nextTick();
+    expect(q.bytesQueued).toBe(14);
+    const wire = [socket.read() as Buffer];
+    await nextTick();
+    while (socket.readableLength > 0) wire.push(socket.read() as Buffer);
+    expect(Buffer.concat(wire)).toEqual(Buffer.concat([1, 2, 3].map((n) => frame(n).wire)));
+    expect(q.bytesQueued).toBe(0);
   });
 });

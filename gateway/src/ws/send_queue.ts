@@ -1,6 +1,11 @@
+import { Duplex } from 'node:stream';
 import type { Frame } from './encode';
+import { socketBlocked, whenSocketDrains, writeToSocket } from './sink_socket';
 
-/** Where a connection's frames go: the raw socket, or ws's sender when the connection compresses. */
+/**
+ * Where a connection's frames go when they cannot be written to its socket as they are (ws's
+ * compressor, a test's fake). A plain socket is written directly and needs no such object.
+ */
 export interface FrameSink {
   /** True while the transport already holds as much as it should; frames wait in the queue. */
   readonly blocked: boolean;
@@ -21,45 +26,63 @@ function flushDirty(): void {
   for (const q of queues) q.flush();
 }
 
+// The queue's states, one small integer per connection rather than a flag for each.
+/** Nothing waits to be flushed. */
+const IDLE = 0;
+/** In `dirty`: flushed right after the current burst. */
+const SCHEDULED = 1;
+/** The transport is blocked: flushed once it drains. */
+const WAITING = 2;
+/** Gave up on the client (too much waited): accepts nothing more. */
+const OVERFLOWED = 3;
+type QueueState = typeof IDLE | typeof SCHEDULED | typeof WAITING | typeof OVERFLOWED;
+
 /**
- * The bounded per-connection queue. A push only appends; all queues written to during a burst of
- * publishes (one Kafka batch, one tick) are flushed together right after it, so a client that got
- * several messages gets them in one write. While the transport is blocked, frames stay here; once
- * they would exceed `limitBytes` the queue is dropped and `onOverflow` runs once, so a slow client
- * is disconnected instead of growing memory or holding up a broadcast.
+ * The bounded per-connection queue, the base of a connection so its state costs the connection a
+ * few fields rather than objects of its own. A push only appends; all queues written to during a
+ * burst of publishes (one Kafka batch, one tick) are flushed together right after it, so a client
+ * that got several messages gets them in one write. While the transport is blocked, frames stay
+ * here; once they would exceed `queueLimitBytes` the queue is dropped and `onOverflow` runs once,
+ * so a slow client is disconnected instead of growing memory or holding up a broadcast.
  */
-export class SendQueue {
-  private frames: Frame[] = [];
-  private bytes = 0;
-  private scheduled = false;
-  private waiting = false;
-  private overflowed = false;
+export abstract class SendQueue {
+  /** What waits, oldest first: usually nothing or one frame, so an array only for two or more. */
+  private queued: Frame | Frame[] | undefined = undefined;
+  private queuedBytes = 0;
+  private queueState: QueueState = IDLE;
 
-  constructor(
-    private readonly sink: FrameSink,
-    private readonly limitBytes: number,
-    private readonly onOverflow: (queuedBytes: number) => void,
-  ) {}
+  /** `out`: the upgraded socket, written directly, or a sink when frames need more (compression). */
+  constructor(private readonly out: Duplex | FrameSink) {}
 
-  get queuedBytes(): number {
-    return this.bytes;
+  /** Bytes that may wait; the same for every connection of a gateway, so read from shared settings. */
+  protected abstract get queueLimitBytes(): number;
+
+  /** The client fell too far behind; runs once. */
+  protected abstract onOverflow(queuedBytes: number): void;
+
+  get bytesQueued(): number {
+    return this.queuedBytes;
   }
 
   /** False when the frame was not accepted (the queue overflowed, now or earlier). */
   push(frame: Frame): boolean {
-    if (this.overflowed) return false;
-    if (this.bytes + frame.byteLength > this.limitBytes) {
-      const queued = this.bytes + frame.byteLength;
-      this.overflowed = true;
-      this.frames = [];
-      this.bytes = 0;
-      this.onOverflow(queued);
+    if (this.queueState === OVERFLOWED) return false;
+    const bytes = this.queuedBytes + frame.byteLength;
+    if (bytes > this.queueLimitBytes) {
+      this.queueState = OVERFLOWED;
+      this.queued = undefined;
+      this.queuedBytes = 0;
+      dirty.delete(this);
+      this.onOverflow(bytes);
       return false;
     }
-    this.frames.push(frame);
-    this.bytes += frame.byteLength;
-    if (!this.scheduled && !this.waiting) {
-      this.scheduled = true;
+    const queued = this.queued;
+    if (queued === undefined) this.queued = frame;
+    else if (Array.isArray(queued)) queued.push(frame);
+    else this.queued = [queued, frame];
+    this.queuedBytes = bytes;
+    if (this.queueState === IDLE) {
+      this.queueState = SCHEDULED;
       dirty.add(this);
       if (!flushScheduled) {
         flushScheduled = true;
@@ -71,17 +94,19 @@ export class SendQueue {
 
   /** Writes what waits, unless the transport is blocked (then once it drains). */
   flush(): void {
-    this.scheduled = false;
-    if (this.overflowed || this.frames.length === 0 || this.waiting) return;
-    if (this.sink.blocked) {
-      this.waiting = true;
-      this.sink.whenUnblocked(() => {
-        this.waiting = false;
-        this.flush();
-      });
-      return;
-    }
-    this.writeAll();
+    if (this.queueState === OVERFLOWED) return;
+    this.queueState = IDLE;
+    if (this.queued === undefined) return;
+    const out = this.out;
+    const blocked = out instanceof Duplex ? socketBlocked(out) : out.blocked;
+    if (!blocked) return this.writeAll();
+    this.queueState = WAITING;
+    // A closure per wait, not per connection: only a client that is behind has one.
+    const resume = () => {
+      if (this.queueState === WAITING) this.flush();
+    };
+    if (out instanceof Duplex) whenSocketDrains(out, resume);
+    else out.whenUnblocked(resume);
   }
 
   /**
@@ -89,15 +114,17 @@ export class SendQueue {
    * which would otherwise overtake them.
    */
   flushBeforeClose(): void {
+    if (this.queueState === OVERFLOWED) return;
     dirty.delete(this);
-    this.scheduled = false;
-    if (!this.overflowed && this.frames.length > 0) this.writeAll();
+    this.queueState = IDLE;
+    if (this.queued !== undefined) this.writeAll();
   }
 
   private writeAll(): void {
-    const frames = this.frames;
-    this.frames = [];
-    this.bytes = 0;
-    this.sink.write(frames);
+    const queued = this.queued!;
+    this.queued = undefined;
+    this.queuedBytes = 0;
+    if (this.out instanceof Duplex) writeToSocket(this.out, queued);
+    else this.out.write(Array.isArray(queued) ? queued : [queued]);
   }
 }

@@ -1,149 +1,166 @@
-import type { RawData, WebSocket } from 'ws';
+import type { RawData } from 'ws';
 import { ANONYMOUS, AuthError, type Authenticator, type Principal } from '../auth';
 import { CLOSE } from './codes';
-import type { Connection } from './connection';
-import type { WsCounters } from './counters';
+import { Connection, type ConnectionShared } from './connection';
+import type { Deadlines, Timed } from './deadlines';
 import type { ClientMessage, DoorParams } from './doors/door';
-import { RateLimiter } from './limits';
+import { takeMessage } from './limits';
 
-export interface SessionOptions {
-  authenticator: Authenticator;
-  authRequired: boolean;
-  authTimeoutMs: number;
-  rateLimitPerMinute: number;
-  counters: WsCounters;
+export interface SessionShared extends ConnectionShared {
+  readonly authenticator: Authenticator;
+  readonly authRequired: boolean;
+  readonly authTimeoutMs: number;
+  readonly rateLimitPerMinute: number;
+  /** The one timer behind every connection's auth timeout and credential expiry. */
+  readonly deadlines: Deadlines;
   /** Reports a door failure; the client gets an INTERNAL error close. */
-  onDoorError: (conn: Connection, err: unknown) => void;
+  readonly onDoorError: (conn: Connection, err: unknown) => void;
+}
+
+/** What a connection needs only until it is admitted: where its door opens it. */
+interface PendingOpen {
+  readonly params: DoorParams;
+  readonly since: string | undefined;
+  /** Messages that arrived while a `?token=` was being verified, handled once it is. */
+  held: ClientMessage[] | undefined;
 }
 
 /**
  * What every door shares: authentication (`?token=` or an `auth` message within the timeout),
- * the per-client message rate, JSON parsing, liveness (any message or pong frame), client pings.
- * The door sees only messages from an authenticated connection. A class rather than closures:
- * it is per connection, so its size is multiplied by every client.
+ * credential expiry, the per-client message rate, JSON parsing, liveness, client pings. The door
+ * sees only messages from an authenticated connection. It extends Connection so that a client is
+ * one object: its state is a few fields, its timers are entries in the gateway's Deadlines and
+ * the socket's listeners are shared functions that find it from the socket.
  */
-class Session {
-  private readonly limiter: RateLimiter;
-  private authTimer: NodeJS.Timeout | undefined;
-  /** Messages that arrived while a `?token=` was being verified, handled once it is. */
-  private held: ClientMessage[] | undefined;
+export class Session extends Connection<SessionShared> implements Timed {
+  deadlineAt = Infinity;
+  deadlineSlot = -1;
+  /** The rate limit's state (see takeMessage), and whether the client was warned since it was last within it. */
+  private rateTat = 0;
+  private rateWarned = false;
+  private pending: PendingOpen | undefined = undefined;
 
-  constructor(
-    private readonly conn: Connection,
-    private readonly params: DoorParams,
-    private readonly since: string | undefined,
-    private readonly options: SessionOptions,
-  ) {
-    this.limiter = new RateLimiter(options.rateLimitPerMinute, Date.now());
-  }
-
-  start(ws: WebSocket, token: string | null): void {
-    ws.on('pong', this.onPong);
-    ws.on('message', this.onMessage);
+  start(params: DoorParams, since: string | undefined, token: string | null): void {
+    const { shared } = this;
     if (token) {
-      this.held = [];
-      this.options.authenticator.verify(token).then(
+      this.pending = { params, since, held: [] };
+      shared.authenticator.verify(token).then(
         (principal) => this.onTokenVerified(principal),
         (err: unknown) => this.onRejected(err),
       );
-    } else if (!this.options.authRequired) {
-      this.admit(ANONYMOUS, false);
+    } else if (!shared.authRequired) {
+      this.admit(ANONYMOUS, false, params, since);
     } else {
-      this.authTimer = setTimeout(() => this.onAuthTimeout(), this.options.authTimeoutMs);
-      this.authTimer.unref();
+      this.pending = { params, since, held: undefined };
+      shared.deadlines.set(this, Date.now() + shared.authTimeoutMs);
     }
   }
 
-  private readonly onPong = (): void => {
-    this.conn.lastSeen = Date.now();
-  };
-
-  private readonly onMessage = (data: RawData): void => {
+  /** A message from the client (the socket's shared `message` listener calls this). */
+  receive(data: RawData): void {
     const now = Date.now();
-    const { conn, options } = this;
-    conn.lastSeen = now;
-    options.counters.messages_received++;
-    const verdict = this.limiter.take(now);
-    if (verdict === 'close') {
-      options.counters.rate_limit_disconnects++;
-      return conn.close(CLOSE.RATE_LIMITED);
+    const { shared } = this;
+    this.lastSeen = now;
+    shared.counters.messages_received++;
+    const tat = takeMessage(this.rateTat, now, shared.rateLimitPerMinute);
+    if (tat === null) {
+      if (this.rateWarned) {
+        shared.counters.rate_limit_disconnects++;
+        return this.close(CLOSE.RATE_LIMITED);
+      }
+      this.rateWarned = true;
+      return this.sendError('RATE_LIMITED', `at most ${shared.rateLimitPerMinute} messages per minute`);
     }
-    if (verdict === 'warn') return conn.sendError('RATE_LIMITED', `at most ${options.rateLimitPerMinute} messages per minute`);
+    this.rateTat = tat;
+    this.rateWarned = false;
     const msg = parse(data);
-    if (msg === 'json') return conn.sendError('INVALID_JSON');
-    if (msg === 'shape') return conn.sendError('INVALID_MESSAGE', 'expected an object with a string "type"');
-    if (this.held && msg.type !== 'pong') this.held.push(msg);
+    if (msg === 'json') return this.sendError('INVALID_JSON');
+    if (msg === 'shape') return this.sendError('INVALID_MESSAGE', 'expected an object with a string "type"');
+    const held = this.pending?.held;
+    if (held && msg.type !== 'pong') held.push(msg);
     else this.dispatch(msg);
-  };
+  }
+
+  /** The auth timeout (before admission) or the credential's expiry (after) fell due. */
+  onDeadline(): void {
+    if (!this.isOpen) return;
+    this.shared.counters.auth_failures++;
+    if (this.principal === undefined) return this.close(CLOSE.AUTH_TIMEOUT);
+    this.sendError('AUTH_FAILED', 'token expired; reconnect with a fresh token and ?since=<last id>');
+    this.close(CLOSE.TOKEN_EXPIRED);
+  }
+
+  protected override finish(): void {
+    if (!this.isOpen) return;
+    this.shared.deadlines.clear(this);
+    this.pending = undefined;
+    super.finish();
+  }
 
   private onTokenVerified(principal: Principal): void {
-    if (!this.conn.isOpen) return;
-    this.admit(principal, true);
-    const backlog = this.held ?? [];
-    this.held = undefined;
-    for (const msg of backlog) this.dispatch(msg);
+    const pending = this.pending;
+    if (!this.isOpen || !pending) return;
+    this.admit(principal, true, pending.params, pending.since);
+    for (const msg of pending.held ?? []) this.dispatch(msg);
   }
 
   private onRejected(err: unknown): void {
-    this.options.counters.auth_failures++;
+    this.shared.counters.auth_failures++;
     const detail = err instanceof AuthError ? err.message : 'token could not be verified';
-    const reply = this.conn.door.authReply(this.conn, false, detail);
-    if (reply) this.conn.send(reply);
-    this.conn.close(CLOSE.AUTH_FAILED);
+    const reply = this.door.authReply(this, false, detail);
+    if (reply) this.send(reply);
+    this.close(CLOSE.AUTH_FAILED);
   }
 
-  private onAuthTimeout(): void {
-    if (this.conn.principal !== undefined || !this.conn.isOpen) return;
-    this.options.counters.auth_failures++;
-    this.conn.close(CLOSE.AUTH_TIMEOUT);
+  private admit(principal: Principal, authenticated: boolean, params: DoorParams, since: string | undefined): void {
+    this.pending = undefined;
+    this.principal = principal;
+    this.expireAt(principal.expiresAt);
+    this.door.open(this, params, { since, authenticated });
   }
 
-  private admit(principal: Principal, authenticated: boolean): void {
-    clearTimeout(this.authTimer);
-    this.conn.principal = principal;
-    this.conn.expireAt(principal.expiresAt);
-    this.conn.door.open(this.conn, this.params, { since: this.since, authenticated });
+  /**
+   * A credential is checked when presented only; the connection ends (1008) when it expires.
+   * Replaces any earlier deadline (the auth timeout, or an expiry from an earlier `auth`).
+   */
+  private expireAt(epochMs: number | undefined): void {
+    if (this.isOpen) this.shared.deadlines.set(this, epochMs ?? Infinity);
   }
 
   private async authenticate(token: unknown): Promise<void> {
     if (typeof token !== 'string' || token.length === 0) return this.onRejected(new AuthError('auth message carries no token'));
     let principal: Principal;
     try {
-      principal = await this.options.authenticator.verify(token);
+      principal = await this.shared.authenticator.verify(token);
     } catch (err) {
       return this.onRejected(err);
     }
-    const { conn } = this;
-    if (!conn.isOpen) return;
-    if (conn.principal === undefined) return this.admit(principal, true);
-    conn.principal = principal;
-    conn.expireAt(principal.expiresAt);
-    const reply = conn.door.authReply(conn, true);
-    if (reply) conn.send(reply);
+    if (!this.isOpen) return;
+    const pending = this.pending;
+    if (this.principal === undefined && pending) return this.admit(principal, true, pending.params, pending.since);
+    this.principal = principal;
+    this.expireAt(principal.expiresAt);
+    const reply = this.door.authReply(this, true);
+    if (reply) this.send(reply);
   }
 
   private dispatch(msg: ClientMessage): void {
-    const { conn } = this;
     switch (msg.type) {
       case 'pong':
         return;
       case 'ping':
-        return conn.send({ type: 'pong' });
+        return this.send({ type: 'pong' });
       case 'auth': {
         const data = msg.data as { token?: unknown } | undefined;
         void this.authenticate(data?.token ?? msg.token);
         return;
       }
     }
-    if (conn.principal === undefined) return conn.sendError('AUTH_REQUIRED', 'send {"type":"auth","data":{"token":"..."}} first');
+    if (this.principal === undefined) return this.sendError('AUTH_REQUIRED', 'send {"type":"auth","data":{"token":"..."}} first');
     Promise.resolve()
-      .then(() => conn.door.message(conn, msg))
-      .catch((err: unknown) => this.options.onDoorError(conn, err));
+      .then(() => this.door.message(this, msg))
+      .catch((err: unknown) => this.shared.onDoorError(this, err));
   }
-}
-
-export function runSession(conn: Connection, ws: WebSocket, params: DoorParams, query: URLSearchParams, options: SessionOptions): void {
-  new Session(conn, params, query.get('since') ?? undefined, options).start(ws, query.get('token'));
 }
 
 function parse(data: RawData): ClientMessage | 'json' | 'shape' {

@@ -1,32 +1,27 @@
 import type { Duplex } from 'node:stream';
 import type { Frame } from './encode';
-import type { FrameSink } from './send_queue';
 
-/**
- * Writes pre-built frames straight to the upgraded socket, for connections without
- * permessage-deflate. ws's own sender writes whole frames synchronously to the same socket when
- * nothing is compressed, so its control frames (pong, close) interleave only between our frames.
- */
-export class SocketSink implements FrameSink {
-  constructor(private readonly socket: Duplex) {}
+// Writing pre-built frames straight to the upgraded socket, for connections without
+// permessage-deflate. ws's own sender writes whole frames synchronously to the same socket when
+// nothing is compressed, so its control frames (pong, close) interleave only between our frames.
+// Functions of the socket rather than an object, so a connection needs nothing besides its socket.
 
-  get blocked(): boolean {
-    return this.socket.writableNeedDrain;
+export function socketBlocked(socket: Duplex): boolean {
+  return socket.writableNeedDrain;
+}
+
+export function writeToSocket(socket: Duplex, frames: Frame | readonly Frame[]): void {
+  if (!socket.writable) return;
+  if (!Array.isArray(frames)) {
+    socket.write((frames as Frame).wire);
+    return;
   }
+  // Corked writes leave as one writev: one system call for the whole batch.
+  socket.cork();
+  for (const frame of frames as readonly Frame[]) socket.write(frame.wire);
+  socket.uncork();
+}
 
-  write(frames: readonly Frame[]): void {
-    if (!this.socket.writable) return;
-    if (frames.length === 1) {
-      this.socket.write(frames[0]!.wire);
-      return;
-    }
-    // Corked writes leave as one writev: one system call for the whole batch.
-    this.socket.cork();
-    for (const frame of frames) this.socket.write(frame.wire);
-    this.socket.uncork();
-  }
-
-  whenUnblocked(cb: () => void): void {
-    this.socket.once('drain', cb);
-  }
+export function whenSocketDrains(socket: Duplex, cb: () => void): void {
+  socket.once('drain', cb);
 }

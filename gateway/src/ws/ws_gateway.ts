@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@marketpulse/runtime';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Authenticator } from '../auth';
 import { CLOSE, type CloseCodeEntry } from './codes';
-import { Connection } from './connection';
+import type { Connection } from './connection';
 import { newCounters, type WsCounters } from './counters';
+import { Deadlines } from './deadlines';
 import type { Door, DoorParams } from './doors/door';
 import { Heartbeat } from './heartbeat';
 import type { Hub } from './hub';
 import { originAllowed } from './limits';
-import { runSession, type SessionOptions } from './session';
+import { Session, type SessionShared } from './session';
 
 export interface WsGatewayOptions {
   hub: Hub;
@@ -40,6 +41,29 @@ export interface WsStats {
 const SHUTDOWN_GRACE_MS = 2000;
 
 /**
+ * ws's WebSocket with a slot for the session it carries (ws builds it through the server's
+ * `WebSocket` option): the socket's listeners are functions shared by every connection, called
+ * with the socket as `this`, so no connection needs closures of its own to be found.
+ */
+class ClientSocket extends WebSocket {
+  session: Session | undefined = undefined;
+}
+
+/** The session a socket carries (ws's typings give listeners a plain WebSocket as `this`). */
+function sessionOf(ws: WebSocket): Session | undefined {
+  return (ws as ClientSocket).session;
+}
+
+function onClientMessage(this: WebSocket, data: RawData): void {
+  sessionOf(this)?.receive(data);
+}
+
+function onClientPong(this: WebSocket): void {
+  const session = sessionOf(this);
+  if (session) session.lastSeen = Date.now();
+}
+
+/**
  * Accepts WebSocket upgrades for the doors, applies the connection limits (origin, capacity),
  * keeps the set of open connections and the one heartbeat that serves them all.
  */
@@ -50,13 +74,16 @@ export class WsGateway {
   /** Every socket until its close handshake ends, including refused and closing ones. */
   private readonly sockets = new Set<WebSocket>();
   private readonly heartbeat: Heartbeat;
+  private readonly deadlines = new Deadlines();
 
   constructor(private readonly options: WsGatewayOptions) {
     this.wss = new WebSocketServer({
       noServer: true,
+      // The gateway tracks its connections itself; ws's set would hold each socket a second time.
       clientTracking: false,
       maxPayload: options.maxMessageBytes,
       perMessageDeflate: options.deflate ? { threshold: 256 } : false,
+      WebSocket: ClientSocket,
     });
     this.heartbeat = new Heartbeat(() => this.connections, options.pingIntervalMs, options.pongTimeoutMs, () => {
       this.counters.heartbeat_timeouts++;
@@ -64,14 +91,19 @@ export class WsGateway {
     this.heartbeat.start();
     const sockets = this.sockets;
     this.onSocketClosed = function (this: WebSocket) {
+      sessionOf(this)?.socketClosed();
       sockets.delete(this);
     };
-    this.sessionOptions = {
+    this.shared = {
+      hub: options.hub,
+      counters: this.counters,
+      sendQueueBytes: options.sendQueueBytes,
+      onClosed: (conn) => this.connections.delete(conn),
       authenticator: options.authenticator,
       authRequired: options.authRequired,
       authTimeoutMs: options.authTimeoutMs,
       rateLimitPerMinute: options.rateLimitPerMinute,
-      counters: this.counters,
+      deadlines: this.deadlines,
       onDoorError: (conn, err) => {
         options.logger.error({ err, door: conn.door.name, client_id: conn.id }, 'door failed while handling a message');
         conn.close(CLOSE.INTERNAL_ERROR);
@@ -104,8 +136,10 @@ export class WsGateway {
       socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
-    socket.on('error', destroySocket);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, req, url, target.door, target.params));
+    // ws listens for socket errors from here on (and destroys the socket on one).
+    const origin = req.headers.origin;
+    const { searchParams } = url;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws as ClientSocket, socket, origin, searchParams, target.door, target.params));
   }
 
   stats(): WsStats {
@@ -118,6 +152,7 @@ export class WsGateway {
   /** Closes every connection with GOING_AWAY (clients reconnect to another instance). */
   async close(): Promise<void> {
     this.heartbeat.stop();
+    this.deadlines.stop();
     for (const conn of [...this.connections]) conn.close(CLOSE.GOING_AWAY);
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -125,11 +160,11 @@ export class WsGateway {
     this.wss.close();
   }
 
-  private accept(ws: WebSocket, socket: Duplex, req: IncomingMessage, url: URL, door: Door, params: DoorParams): void {
+  private accept(ws: ClientSocket, socket: Duplex, origin: string | undefined, query: URLSearchParams, door: Door, params: DoorParams): void {
     ws.on('error', this.onProtocolError);
     this.sockets.add(ws);
-    ws.once('close', this.onSocketClosed);
-    if (!originAllowed(req.headers.origin, this.options.allowedOrigins)) {
+    ws.on('close', this.onSocketClosed);
+    if (!originAllowed(origin, this.options.allowedOrigins)) {
       this.counters.rejected_origin++;
       return refuse(ws, CLOSE.ORIGIN_NOT_ALLOWED);
     }
@@ -137,43 +172,23 @@ export class WsGateway {
       this.counters.rejected_at_capacity++;
       return refuse(ws, CLOSE.AT_CAPACITY);
     }
-    const conn = new Connection({
-      id: randomUUID(),
-      door,
-      ws,
-      socket,
-      hub: this.options.hub,
-      counters: this.counters,
-      sendQueueBytes: this.options.sendQueueBytes,
-      now: Date.now(),
-      onClosed: this.onConnectionClosed,
-    });
-    this.connections.add(conn);
+    const session = new Session(randomUUID(), door, ws, socket, this.shared, Date.now());
+    ws.session = session;
+    ws.on('message', onClientMessage);
+    ws.on('pong', onClientPong);
+    this.connections.add(session);
     this.counters.total_connections++;
-    runSession(conn, ws, params, url.searchParams, this.sessionOptions);
+    session.start(params, query.get('since') ?? undefined, query.get('token'));
   }
 
-  // Listeners shared by every connection, so a connection costs no closures of its own here.
-  private readonly onConnectionClosed = (conn: Connection): void => {
-    this.connections.delete(conn);
-  };
-
-  /** Called with the closing WebSocket as `this`. */
+  /** Called with the closing WebSocket as `this`; shared by every connection, like the listeners above. */
   private readonly onSocketClosed: (this: WebSocket) => void;
 
-  private readonly sessionOptions: SessionOptions;
+  private readonly shared: SessionShared;
 
   private readonly onProtocolError = (err: Error): void => {
     this.options.logger.debug({ err: err.message }, 'websocket protocol error');
   };
-}
-
-/**
- * A module-level listener: a closure created in handleUpgrade would share that call's scope and
- * keep the request and its URL alive for the whole life of the socket.
- */
-function destroySocket(this: Duplex): void {
-  this.destroy();
 }
 
 function refuse(ws: WebSocket, entry: CloseCodeEntry): void {
