@@ -27,7 +27,7 @@ export const webhookConfigSchema = serviceConfigSchema('webhook-delivery', {
   WEBHOOK_ALLOW_LOOPBACK: flag.default(false).describe('Allow endpoint URLs on loopback addresses (127.0.0.0/8, ::1), e.g. for local tests.'),
   WEBHOOK_ALLOW_PRIVATE: flag.default(false).describe('Allow endpoint URLs on private, carrier-grade NAT and link-local addresses.'),
   WEBHOOK_SECRET_OVERLAP_S: ms('seconds').default(86_400).describe('Default time a rotated-out secret keeps signing next to the new one.'),
-  WEBHOOK_INTAKE_CONSUMERS: ms('a positive integer').default(3).describe('Kafka consumer-group members intake runs in this process; more consume more partitions at once (up to KAFKA_PARTITIONS per topic).'),
+  WEBHOOK_INTAKE_CONSUMERS: ms('a positive integer').default(1).describe('Kafka consumer-group members intake runs in this process. One member already consumes up to 16 partitions side by side; more help only when more partitions than that are busy at once.'),
   WEBHOOK_CONSUMER_GROUP: z
     .string()
     .min(1)

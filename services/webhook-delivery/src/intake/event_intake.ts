@@ -1,13 +1,16 @@
 import { traceHeaders, type Bus, type DeliveredEvent, type Logger, type Subscription } from '@marketpulse/runtime';
 import { DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { serializeBody } from '../payload/webhook_body';
-import type { DeliveryStore } from '../store/delivery_store';
+import type { DeliveryStore, IncomingEvent } from '../store/delivery_store';
+import { WriteBatcher } from '../store/write_batcher';
+
+const MAX_BATCH = 500;
 
 export interface EventIntakeOptions {
   groupId: string;
   /**
-   * Consumer-group members this process runs. The bus hands each member its partitions one record
-   * at a time, so members are how one process consumes several partitions side by side.
+   * Consumer-group members this process runs. One member already handles many partitions side by
+   * side (the bus caps it at 16); more members only help when more partitions than that are busy.
    */
   consumers: number;
   maxPayloadBytes: number;
@@ -19,13 +22,20 @@ export interface EventIntakeOptions {
 export class EventIntake {
   private readonly subscriptions: Subscription[] = [];
   private closed = false;
+  /** The records the bus hands over side by side (one per partition) share one INSERT. */
+  private readonly writer: WriteBatcher<IncomingEvent, number>;
 
   constructor(
     private readonly bus: Bus,
-    private readonly deliveries: DeliveryStore,
+    deliveries: DeliveryStore,
     private readonly options: EventIntakeOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.writer = new WriteBatcher(async (batch) => {
+      const created = await deliveries.insertForEvents(batch, options.maxPayloadBytes);
+      return batch.map((e) => created.get(e.id) ?? 0);
+    }, MAX_BATCH);
+  }
 
   /**
    * Joins the consumer group; resolves once joined. A broker that is away or still settling (a
@@ -61,23 +71,21 @@ export class EventIntake {
 
   /**
    * DURABILITY: the bus commits this record's offset only after this handler resolves, and it
-   * resolves only after the deliveries are written (a rejection makes the bus redeliver the record).
+   * resolves only after the batch holding this record's deliveries is written (a failed batch
+   * rejects every handler in it, and the bus redelivers their records).
    * So an event is in the delivery store before Kafka forgets it, and a crash in between redelivers
    * the record, which the unique (event_id, endpoint_id) constraint turns into a no-op.
    */
   private async accept(d: DeliveredEvent): Promise<void> {
     const { event } = d;
-    const created = await this.deliveries.insertForEvent(
-      {
-        id: event.id,
-        type: event.type,
-        subject: event.subject,
-        body: serializeBody(event),
-        // The consumer span's context when telemetry runs, so deliveries hang under it in the trace.
-        traceparent: traceHeaders().traceparent ?? d.traceparent,
-      },
-      this.options.maxPayloadBytes,
-    );
+    const created = await this.writer.write({
+      id: event.id,
+      type: event.type,
+      subject: event.subject,
+      body: serializeBody(event),
+      // The consumer span's context when telemetry runs, so deliveries hang under it in the trace.
+      traceparent: traceHeaders().traceparent ?? d.traceparent,
+    });
     if (created > 0) {
       this.logger.debug({ event_id: event.id, event_type: event.type, deliveries: created }, 'deliveries queued');
       this.options.onNewDeliveries();

@@ -45,6 +45,13 @@ export interface AttemptRecord {
   succeeded: boolean;
 }
 
+/** One finished attempt of a claimed delivery, and where it leaves the delivery. */
+export interface RecordedAttempt {
+  claim: ClaimedDelivery;
+  attempt: AttemptRecord;
+  outcome: AttemptOutcome;
+}
+
 export interface DeliveryQuery {
   /** `pending` includes deliveries being sent right now. */
   status?: DeliveryStatus;
@@ -61,30 +68,35 @@ export class DeliveryStore {
   constructor(private readonly db: Queryable) {}
 
   /**
-   * One delivery for every active endpoint the event matches, in one statement. The unique
-   * (event_id, endpoint_id) constraint makes a redelivered Kafka record a no-op. Returns how many
-   * deliveries are new.
+   * One delivery for every active endpoint each event matches, for a whole batch of events in one
+   * statement. The unique (event_id, endpoint_id) constraint makes a redelivered Kafka record a
+   * no-op. Returns how many deliveries are new, per event id.
    */
-  async insertForEvent(event: IncomingEvent, maxBodyBytes: number): Promise<number> {
-    const tooLarge = Buffer.byteLength(event.body) > maxBodyBytes;
-    const { rows } = await this.db.query(
+  async insertForEvents(events: IncomingEvent[], maxBodyBytes: number): Promise<Map<string, number>> {
+    const tooLarge = events.map((e) => {
+      const bytes = Buffer.byteLength(e.body);
+      return bytes > maxBodyBytes ? `the event body is ${bytes} bytes, over WEBHOOK_MAX_PAYLOAD_BYTES (${maxBodyBytes})` : null;
+    });
+    const { rows } = await this.db.query<{ event_id: string }>(
       `INSERT INTO deliveries (id, endpoint_id, event_id, event_type, subject, body, traceparent, status, next_attempt_at, last_error, completed_at)
-       SELECT 'dlv_' || replace(gen_random_uuid()::text, '-', ''), e.id, $1, $2, $3,
-              CASE WHEN $6 THEN '' ELSE $4 END, $5,
-              CASE WHEN $6 THEN 'failed' ELSE 'pending' END,
-              CASE WHEN $6 THEN NULL ELSE now() END,
-              CASE WHEN $6 THEN $7 END,
-              CASE WHEN $6 THEN now() END
-       FROM endpoints e
+       SELECT 'dlv_' || replace(gen_random_uuid()::text, '-', ''), e.id, i.id, i.type, i.subject, i.body, i.traceparent,
+              CASE WHEN i.too_large IS NULL THEN 'pending' ELSE 'failed' END,
+              CASE WHEN i.too_large IS NULL THEN now() END,
+              i.too_large,
+              CASE WHEN i.too_large IS NOT NULL THEN now() END
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS i (id, type, subject, body, traceparent, too_large),
+            endpoints e
        WHERE e.active
-         AND (cardinality(e.event_types) = 0 OR $2 = ANY (e.event_types))
-         AND (cardinality(e.subjects) = 0 OR $3 = ANY (e.subjects))
+         AND (cardinality(e.event_types) = 0 OR i.type = ANY (e.event_types))
+         AND (cardinality(e.subjects) = 0 OR i.subject = ANY (e.subjects))
        ON CONFLICT ON CONSTRAINT deliveries_one_per_event_endpoint DO NOTHING
-       RETURNING id`,
-      [event.id, event.type, event.subject, event.body, event.traceparent ?? null, tooLarge,
-        `the event body is ${Buffer.byteLength(event.body)} bytes, over WEBHOOK_MAX_PAYLOAD_BYTES (${maxBodyBytes})`],
+       RETURNING event_id`,
+      [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.subject),
+        events.map((e, n) => (tooLarge[n] === null ? e.body : '')), events.map((e) => e.traceparent ?? null), tooLarge],
     );
-    return rows.length;
+    const created = new Map<string, number>();
+    for (const { event_id } of rows) created.set(event_id, (created.get(event_id) ?? 0) + 1);
+    return created;
   }
 
   /** A delivery to one endpoint outside the event stream (a test event), already claimed by the caller. */
@@ -133,28 +145,44 @@ export class DeliveryStore {
   }
 
   /**
-   * Writes the attempt and moves the delivery on, in the caller's transaction. The delivery row
-   * changes only while this worker's claim still holds; a worker that outlived its lease records
-   * what it saw but leaves the delivery to whoever claimed it since. Returns false in that case.
+   * Writes a batch of attempts and moves their deliveries on, in one statement, and stops the
+   * failure clock of every endpoint that had a success among them (a failure after that success
+   * starts it again: see EndpointStore.recordFailure). A delivery row changes only while its
+   * worker's claim still holds; a worker that outlived its lease records what it saw but leaves the
+   * delivery to whoever claimed it since. Returns the ids of the deliveries that were moved on.
    */
-  async recordAttempt(tx: Queryable, claim: ClaimedDelivery, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<boolean> {
-    const number = claim.attempts + 1;
-    await tx.query(
-      `INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, trigger, attempted_at, status_code, duration_ms, response_excerpt, error, succeeded, worker_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [claim.id, claim.endpoint_id, number, claim.next_trigger, attempt.attempted_at, attempt.status_code, attempt.duration_ms,
-        attempt.response_excerpt, attempt.error, attempt.succeeded, attempt.worker_id],
+  async recordAttempts(db: Queryable, attempts: RecordedAttempt[]): Promise<Set<string>> {
+    const column = <V>(pick: (a: RecordedAttempt) => V) => attempts.map(pick);
+    const { rows } = await db.query<{ id: string }>(
+      `WITH i AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::int[], $8::int[],
+                              $9::text[], $10::text[], $11::boolean[], $12::text[], $13::text[], $14::double precision[])
+           AS i (delivery_id, claim_token, endpoint_id, attempt, trigger, attempted_at, status_code, duration_ms,
+                 response_excerpt, error, succeeded, worker_id, status, retry_in_ms)
+       ), recorded AS (
+         INSERT INTO delivery_attempts (delivery_id, endpoint_id, attempt, trigger, attempted_at, status_code, duration_ms, response_excerpt, error, succeeded, worker_id)
+         SELECT delivery_id, endpoint_id, attempt, trigger, attempted_at, status_code, duration_ms, response_excerpt, error, succeeded, worker_id FROM i
+       ), moved AS (
+         UPDATE deliveries d SET status = i.status, attempts = i.attempt, next_trigger = 'scheduled', claim_token = NULL,
+           next_attempt_at = CASE WHEN i.retry_in_ms IS NULL THEN NULL ELSE now() + i.retry_in_ms * interval '1 millisecond' END,
+           last_status_code = i.status_code, last_error = i.error, updated_at = now(),
+           completed_at = CASE WHEN i.status IN ('delivered', 'failed') THEN now() END
+         FROM i WHERE d.id = i.delivery_id AND d.claim_token = i.claim_token
+         RETURNING d.id
+       ), cleared AS (
+         UPDATE endpoints e SET failing_since = NULL
+         WHERE e.id IN (SELECT endpoint_id FROM i WHERE succeeded) AND e.failing_since IS NOT NULL
+       )
+       SELECT id FROM moved`,
+      [
+        column((a) => a.claim.id), column((a) => a.claim.claim_token), column((a) => a.claim.endpoint_id),
+        column((a) => a.claim.attempts + 1), column((a) => a.claim.next_trigger), column((a) => a.attempt.attempted_at.toISOString()),
+        column((a) => a.attempt.status_code), column((a) => a.attempt.duration_ms), column((a) => a.attempt.response_excerpt),
+        column((a) => a.attempt.error), column((a) => a.attempt.succeeded), column((a) => a.attempt.worker_id),
+        column((a) => a.outcome.status), column((a) => (a.outcome.status === 'pending' ? a.outcome.retryInMs : null)),
+      ],
     );
-    const retryInMs = outcome.status === 'pending' ? outcome.retryInMs : null;
-    const { rows } = await tx.query(
-      `UPDATE deliveries SET status = $3, attempts = $4, next_trigger = 'scheduled', claim_token = NULL,
-         next_attempt_at = CASE WHEN $5::double precision IS NULL THEN NULL ELSE now() + ${ms('$5')} END,
-         last_status_code = $6, last_error = $7, updated_at = now(),
-         completed_at = CASE WHEN $3 IN ('delivered', 'failed') THEN now() END
-       WHERE id = $1 AND claim_token = $2 RETURNING id`,
-      [claim.id, claim.claim_token, outcome.status, number, retryInMs, attempt.status_code, attempt.error],
-    );
-    return rows.length > 0;
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Ends a claimed delivery without an attempt: its endpoint was disabled meanwhile. */

@@ -95,14 +95,9 @@ export class EndpointStore {
     return rows[0] ?? null;
   }
 
-  /** Clears the failure clock after a successful attempt. */
-  async recordSuccess(db: Queryable, id: string): Promise<void> {
-    await db.query(`UPDATE endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, [id]);
-  }
-
   /**
-   * Starts or continues the failure clock; disables the endpoint once it has failed every attempt
-   * for `disableAfterMs`. Returns the reason only to the one caller that disabled it, so exactly
+   * Starts or continues the failure clock (a success stops it: DeliveryStore.recordAttempts);
+   * disables the endpoint once it has failed every attempt for `disableAfterMs`. Returns the reason only to the one caller that disabled it, so exactly
    * one system_error event is published however many replicas see failures at once.
    */
   async recordFailure(db: Queryable, id: string, disableAfterMs: number): Promise<string | null> {

@@ -7,6 +7,7 @@ import { buildRequestHeaders } from '../signing/request_headers';
 import type { AttemptRecord, AttemptOutcome, ClaimedDelivery, DeliveryStore } from '../store/delivery_store';
 import type { EndpointStore } from '../store/endpoint_store';
 import type { TransactionalDb } from '../store/queryable';
+import { AttemptRecorder } from './attempt_recorder';
 import { decideOutcome, describeFailure, isSuccess } from './attempt_outcome';
 import { outgoingTraceHeaders, withDeliverySpan } from './trace_context';
 
@@ -44,7 +45,11 @@ export interface AttemptRunnerDeps {
 
 /** Makes one attempt of one claimed delivery and records it. */
 export class AttemptRunner {
-  constructor(private readonly deps: AttemptRunnerDeps) {}
+  private readonly recorder: AttemptRecorder;
+
+  constructor(private readonly deps: AttemptRunnerDeps) {
+    this.recorder = new AttemptRecorder({ db: deps.db, deliveries: deps.deliveries, endpoints: deps.endpoints, disableAfterMs: deps.settings.disableAfterMs });
+  }
 
   /** `retries: false` ends the delivery after this attempt whatever happens (a test send). */
   async run(claim: ClaimedDelivery, options: { retries: boolean } = { retries: true }): Promise<AttemptReport | null> {
@@ -106,16 +111,8 @@ export class AttemptRunner {
 
   /** Returns the reason when this attempt disabled the endpoint. */
   private async record(claim: ClaimedDelivery, attempt: AttemptRecord, outcome: AttemptOutcome, disableReason?: string): Promise<string | undefined> {
-    const { db, deliveries, endpoints, settings, logger } = this.deps;
-    return db.transaction(async (tx) => {
-      const current = await deliveries.recordAttempt(tx, claim, attempt, outcome);
-      if (!current) logger.warn({ delivery_id: claim.id }, 'attempt finished after its lease ran out; another worker owns the delivery now (raise WEBHOOK_LEASE_MS above WEBHOOK_TIMEOUT_MS)');
-      if (attempt.succeeded) {
-        await endpoints.recordSuccess(tx, claim.endpoint_id);
-        return undefined;
-      }
-      if (disableReason) return (await endpoints.disable(tx, claim.endpoint_id, disableReason)) ? disableReason : undefined;
-      return (await endpoints.recordFailure(tx, claim.endpoint_id, settings.disableAfterMs)) ?? undefined;
-    });
+    const { current, disabledBy } = await this.recorder.record(claim, attempt, outcome, disableReason);
+    if (!current) this.deps.logger.warn({ delivery_id: claim.id }, 'attempt finished after its lease ran out; another worker owns the delivery now (raise WEBHOOK_LEASE_MS above WEBHOOK_TIMEOUT_MS)');
+    return disabledBy;
   }
 }

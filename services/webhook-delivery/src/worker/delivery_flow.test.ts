@@ -12,6 +12,7 @@ import { HttpSender } from '../http_sending/sender_http';
 import { DeliveryStore } from '../store/delivery_store';
 import { EndpointStore } from '../store/endpoint_store';
 import { migrations } from '../store/migrations';
+import { AttemptRecorder } from './attempt_recorder';
 import { AttemptRunner } from './attempt_runner';
 import { DeliveryWorker } from './delivery_worker';
 
@@ -52,6 +53,9 @@ function build(disableAfterMs = 3_600_000) {
 const fields = (path: string, extra: Partial<EndpointFields> = {}): EndpointFields => ({
   url: `${base}${path}`, events: ['prediction_complete'], subjects: [], active: true, description: '', headers: {}, rate_limit_per_second: 0, ...extra,
 });
+
+/** Intake's write for one event: how many deliveries it queued. */
+const insert = async (e: ReturnType<typeof event>) => (await deliveries.insertForEvents([e], 100_000)).get(e.id) ?? 0;
 
 const event = (id: string, type = 'prediction_complete', subject = 'AAPL') => ({ id, type, subject, body: JSON.stringify({ id, type, data: {} }) });
 
@@ -102,7 +106,7 @@ describe('delivery flow', () => {
   it('retries on the schedule: two failures, then exactly one success', async () => {
     const ep = await api.createEndpoint('alice', fields('/flaky'), '');
     script.set('/flaky', [500, 503]);
-    expect(await deliveries.insertForEvent(event('evt_flaky'), 100_000)).toBe(1);
+    expect(await insert(event('evt_flaky'))).toBe(1);
     worker.wake();
     const [d] = await until(async () => {
       const list = await api.listDeliveries('alice', ep.id, {});
@@ -120,18 +124,24 @@ describe('delivery flow', () => {
   it('writes one delivery per event and endpoint, however often the event arrives, and honours filters', async () => {
     const all = await api.createEndpoint('bob', fields('/all', { events: ['*'] }), '');
     const msft = await api.createEndpoint('bob', fields('/msft', { subjects: ['MSFT'] }), '');
-    expect(await deliveries.insertForEvent(event('evt_dup'), 100_000)).toBe(1);
-    expect(await deliveries.insertForEvent(event('evt_dup'), 100_000)).toBe(0);
-    expect(await deliveries.insertForEvent(event('evt_msft', 'prediction_complete', 'MSFT'), 100_000)).toBe(2);
-    expect(await deliveries.insertForEvent(event('evt_tick', 'market_data_update', 'MSFT'), 100_000)).toBe(1);
-    expect((await api.listDeliveries('bob', all.id, {})).map((d) => d.event_id).sort()).toEqual(['evt_dup', 'evt_msft', 'evt_tick']);
-    expect((await api.listDeliveries('bob', msft.id, {})).map((d) => d.event_id)).toEqual(['evt_msft']);
+    expect(await insert(event('evt_dup'))).toBe(1);
+    expect(await insert(event('evt_dup'))).toBe(0);
+    expect(await insert(event('evt_msft', 'prediction_complete', 'MSFT'))).toBe(2);
+    expect(await insert(event('evt_tick', 'market_data_update', 'MSFT'))).toBe(1);
+    // A batch holding an event twice, one already written and a new one.
+    const batch = [event('evt_new'), event('evt_new'), event('evt_dup'), event('evt_big', 'prediction_complete', 'MSFT')];
+    batch[3].body = 'x'.repeat(200);
+    expect(Object.fromEntries(await deliveries.insertForEvents(batch, 100))).toEqual({ evt_new: 1, evt_big: 2 });
+    const big = (await api.listDeliveries('bob', msft.id, {})).find((d) => d.event_id === 'evt_big');
+    expect(big).toMatchObject({ status: 'failed' });
+    expect((await api.listDeliveries('bob', all.id, {})).map((d) => d.event_id).sort()).toEqual(['evt_big', 'evt_dup', 'evt_msft', 'evt_new', 'evt_tick']);
+    expect((await api.listDeliveries('bob', msft.id, {})).map((d) => d.event_id).sort()).toEqual(['evt_big', 'evt_msft']);
   });
 
   it('ends failed after the last attempt, and a replay then delivers it as a manual attempt', async () => {
     const ep = await api.createEndpoint('carol', fields('/down'), '');
     script.set('/down', [500, 500, 500]);
-    await deliveries.insertForEvent(event('evt_down'), 100_000);
+    await insert(event('evt_down'));
     worker.wake();
     const [failed] = await until(async () => {
       const list = await api.listDeliveries('carol', ep.id, { status: 'failed' });
@@ -147,13 +157,13 @@ describe('delivery flow', () => {
   it('disables the endpoint on 410 Gone and cancels what was still queued for it', async () => {
     const ep = await api.createEndpoint('dave', fields('/gone'), '');
     script.set('/gone', [410]);
-    await deliveries.insertForEvent(event('evt_gone_1'), 100_000);
+    await insert(event('evt_gone_1'));
     worker.wake();
     await until(() => disabled.includes(ep.id));
     const after = await api.getEndpoint('dave', ep.id);
     expect(after.active).toBe(false);
     expect(after.disabled_reason).toMatch(/410/);
-    expect(await deliveries.insertForEvent(event('evt_gone_2'), 100_000)).toBe(0);
+    expect(await insert(event('evt_gone_2'))).toBe(0);
   });
 
   it('disables an endpoint that failed every attempt for the configured period', async () => {
@@ -161,7 +171,7 @@ describe('delivery flow', () => {
     build(300);
     const ep = await api.createEndpoint('erin', fields('/broken'), '');
     script.set('/broken', Array(20).fill(500));
-    await deliveries.insertForEvent(event('evt_broken_1'), 100_000);
+    await insert(event('evt_broken_1'));
     worker.wake();
     await until(() => disabled.includes(ep.id), 4000);
     expect((await api.getEndpoint('erin', ep.id)).disabled_reason).toMatch(/every attempt failed/);
@@ -189,7 +199,7 @@ describe('delivery flow', () => {
 
   it('spreads a rate-limited endpoint over time', async () => {
     await api.createEndpoint('hank', fields('/limited', { rate_limit_per_second: 5 }), '');
-    for (let i = 0; i < 10; i++) await deliveries.insertForEvent(event(`evt_rl_${i}`), 100_000);
+    for (let i = 0; i < 10; i++) await insert(event(`evt_rl_${i}`));
     worker.wake();
     await until(() => received.filter((r) => r.id.startsWith('evt_rl_')).length === 10 || undefined, 6000);
     const times = received.filter((r) => r.id.startsWith('evt_rl_')).map((r) => r.at);
@@ -199,7 +209,7 @@ describe('delivery flow', () => {
   it('lets a second worker take a claim only after its lease ran out', async () => {
     await worker.close();
     await api.createEndpoint('ivy', fields('/lease'), '');
-    await deliveries.insertForEvent(event('evt_lease'), 100_000);
+    await insert(event('evt_lease'));
     const first = await deliveries.claimDue(10, 150, 'token-a');
     expect(first.map((c) => c.event_id)).toEqual(['evt_lease']);
     expect(await deliveries.claimDue(10, 150, 'token-b')).toEqual([]);
@@ -207,7 +217,29 @@ describe('delivery flow', () => {
     const second = await deliveries.claimDue(10, 150, 'token-b');
     expect(second.map((c) => c.event_id)).toEqual(['evt_lease']);
     const attempt = { worker_id: 'test', attempted_at: new Date(), status_code: 200, duration_ms: 1, response_excerpt: '', error: null, succeeded: true };
-    expect(await db.transaction((tx) => deliveries.recordAttempt(tx, first[0], attempt, { status: 'delivered' }))).toBe(false);
-    expect(await db.transaction((tx) => deliveries.recordAttempt(tx, second[0], attempt, { status: 'delivered' }))).toBe(true);
+    const record = (claim: (typeof first)[0]) => deliveries.recordAttempts(db, [{ claim, attempt, outcome: { status: 'delivered' } }]);
+    expect(await record(first[0])).toEqual(new Set());
+    expect(await record(second[0])).toEqual(new Set([second[0].id]));
+    // The late worker's attempt is recorded all the same.
+    expect((await api.listDeliveries('ivy', second[0].endpoint_id, {}))[0].attempts_made).toHaveLength(2);
+  });
+
+  it('records attempts finishing together in one batch as if one by one: a 410 disables even when a success follows', async () => {
+    await worker.close();
+    const ep = await api.createEndpoint('jane', fields('/batch'), '');
+    for (const id of ['evt_b1', 'evt_b2', 'evt_b3']) await insert(event(id));
+    const claims = await deliveries.claimDue(10, 5000, 'token-batch');
+    const recorder = new AttemptRecorder({ db, deliveries, endpoints: new EndpointStore(db), disableAfterMs: 3_600_000 });
+    const at = (status_code: number) => ({ worker_id: 'test', attempted_at: new Date(), status_code, duration_ms: 1, response_excerpt: '', error: status_code === 200 ? null : 'no', succeeded: status_code === 200 });
+    const results = await Promise.all([
+      recorder.record(claims[0], at(500), { status: 'pending', retryInMs: 60_000 }),
+      recorder.record(claims[1], at(410), { status: 'failed' }, 'the receiver answered 410 Gone'),
+      recorder.record(claims[2], at(200), { status: 'delivered' }),
+    ]);
+    expect(results).toEqual([{ current: true }, { current: true, disabledBy: 'the receiver answered 410 Gone' }, { current: true }]);
+    expect((await api.getEndpoint('jane', ep.id)).active).toBe(false);
+    const byEvent = new Map((await api.listDeliveries('jane', ep.id, {})).map((d) => [d.event_id, d]));
+    expect([...['evt_b1', 'evt_b2', 'evt_b3'].map((id) => byEvent.get(id)?.status)]).toEqual(['pending', 'failed', 'delivered']);
+    expect([...byEvent.values()].every((d) => d.attempts_made.length === 1)).toBe(true);
   });
 });
