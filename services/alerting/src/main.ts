@@ -1,37 +1,11 @@
-import { createLogger, flushTelemetry, startMetricsServer } from '@marketpulse/runtime';
+import { runService } from '@marketpulse/runtime';
 import { loadAlertingConfig } from './config';
 import { startAlerting } from './service';
 
-async function main(): Promise<void> {
-  const config = loadAlertingConfig();
-  const logger = createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
-  // Here, not in the start function: the one-process suite runs every service and serves one /metrics.
-  const metrics = await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST, logger });
-  const handle = await startAlerting(config, { logger });
-  logger.info({ grpc_port: handle.port, metrics_port: metrics.port }, 'ready');
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    let code = 0;
-    try {
-      await handle.close();
-      await metrics.close();
-    } catch (err: unknown) {
-      logger.error({ err }, 'unclean stop');
-      code = 1;
-    }
-    // Spans still buffered in the exporter would die with the process.
-    await flushTelemetry();
-    process.exit(code);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  // Config errors and start-up failures: one JSON line an operator can act on, then exit.
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', service: 'alerting', msg: err instanceof Error ? err.message : String(err) })}\n`);
-  process.exit(1);
+// Standalone process: node --require @marketpulse/runtime/dist/telemetry/register.js services/alerting/dist/main.js
+runService({
+  service: 'alerting',
+  loadConfig: () => loadAlertingConfig(),
+  start: (config, logger) => startAlerting(config, { logger }),
+  ready: (handle) => ({ grpc_port: handle.port }),
 });

@@ -6,3 +6,4 @@ export * from './bus';
 export * from './db';
 export * from './telemetry';
 export * from './metrics';
+export * from './process';

@@ -1,0 +1,1 @@
+export { runService, type RunServiceOptions, type RunnableConfig } from './run_service';

@@ -1,0 +1,69 @@
+import { ConfigError } from '../config/config_error';
+import { createLogger, type Logger } from '../log/logger';
+import { startMetricsServer } from '../metrics';
+import { flushTelemetry } from '../telemetry';
+
+export interface RunnableConfig {
+  SERVICE_NAME: string;
+  LOG_LEVEL: string;
+  METRICS_PORT: number;
+  METRICS_HOST: string;
+}
+
+export interface RunServiceOptions<C extends RunnableConfig, H extends { close(): Promise<void> }> {
+  /** Names the process in the fatal line written before a logger exists. */
+  service: string;
+  loadConfig: () => C;
+  start: (config: C, logger: Logger) => Promise<H>;
+  /** Fields of the "ready" line (ports and the like) that tests and operators read. */
+  ready: (handle: H, config: C) => Record<string, unknown>;
+}
+
+/**
+ * The standalone entry of every service (`dist/main.js`): validated config, a metrics server,
+ * the service, one "ready" line, and a clean stop on SIGTERM/SIGINT that flushes buffered spans.
+ * The metrics server starts here, not in the service's start function, because the one-process
+ * suite runs every service and serves a single /metrics.
+ */
+export function runService<C extends RunnableConfig, H extends { close(): Promise<void> }>(options: RunServiceOptions<C, H>): void {
+  const fatal = (fields: Record<string, unknown>, exitCode: number): never => {
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), service: options.service, ...fields })}\n`);
+    process.exit(exitCode);
+  };
+  const main = async () => {
+    let config: C;
+    try {
+      config = options.loadConfig();
+    } catch (err) {
+      if (err instanceof ConfigError) return fatal({ code: err.code, problems: err.problems, msg: err.message }, 2);
+      throw err;
+    }
+    const logger = createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
+    const metrics = await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST, logger });
+    const handle = await options.start(config, logger);
+    logger.info({ ...options.ready(handle, config), metrics_port: metrics.port }, 'ready');
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      let code = 0;
+      try {
+        await handle.close();
+        await metrics.close();
+      } catch (err: unknown) {
+        logger.error({ err }, 'unclean stop');
+        code = 1;
+      }
+      // Spans still buffered in the exporter would die with the process.
+      await flushTelemetry();
+      process.exit(code);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+  };
+  main().catch((err: unknown) => {
+    const e = err as { code?: unknown; message?: unknown };
+    fatal({ code: typeof e.code === 'string' ? e.code : 'START_FAILED', msg: typeof e.message === 'string' ? e.message : String(err) }, 1);
+  });
+}
