@@ -85,6 +85,16 @@ describe('SendQueue', () => {
     expect(q.bytesQueued).toBe(0);
   });
 
+  it('writes a burst bigger than the byte limit to a transport that takes it, instead of giving up on the client', async () => {
+    const sink = new FakeSink();
+    let overflows = 0;
+    const q = new TestQueue(sink, 20, () => overflows++);
+    for (let n = 1; n <= 5; n++) expect(q.push(frame(n))).toBe(true);
+    await nextTick();
+    expect(overflows).toBe(0);
+    expect(sink.writes).toEqual([['{"n":1}', '{"n":2}'], ['{"n":3}', '{"n":4}'], ['{"n":5}']]);
+  });
+
   it('writes what waits before a close, even to a blocked transport', () => {
     const sink = new FakeSink();
     const q = new TestQueue(sink, 1000, () => {});

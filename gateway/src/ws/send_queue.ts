@@ -67,6 +67,12 @@ export abstract class SendQueue {
   /** False when the frame was not accepted (the queue overflowed, now or earlier). */
   push(frame: Frame): boolean {
     if (this.queueState === OVERFLOWED) return false;
+    // Frames that wait only for the end of the burst are not the client's backlog: a burst bigger
+    // than the limit goes out now, so a reading client is not taken for a slow one.
+    if (this.queueState === SCHEDULED && this.queuedBytes + frame.byteLength > this.queueLimitBytes) {
+      dirty.delete(this);
+      this.flush();
+    }
     const bytes = this.queuedBytes + frame.byteLength;
     if (bytes > this.queueLimitBytes) {
       this.queueState = OVERFLOWED;
