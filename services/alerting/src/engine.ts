@@ -9,7 +9,7 @@ import { needsSymbol, type Rule } from './rules/rule';
 import type { AlertRecord, AlertStore, OutboxEntry } from './store/alert_store';
 import type { RuleStore } from './store/rule_store';
 import type { KnownSymbols } from './symbols';
-import { activeTraceparent, inTraceOf } from './trace_context';
+import { activeTraceparent, inTraceOf } from '@marketpulse/runtime';
 
 export interface AlertEngineOptions {
   bus: Bus;

@@ -30,6 +30,9 @@ export const predictionConfigSchema = serviceConfigSchema('prediction', {
   PREDICTION_HISTORY_MAX_TICKS: positiveInt('a positive number of ticks')
     .default(20000)
     .describe('Ticks kept per symbol in the database for training, backtests and rebuilding models after a restart; older ones are pruned.'),
+  PREDICTION_OUTBOX_RETRY_MS: positiveInt('a positive number of milliseconds')
+    .default(2000)
+    .describe('How often model_trained / model_deployed / backtest_complete events still in the outbox (bus away, or a restart before they went out) are published again.'),
   PREDICTION_CONSUMER_GROUP: z
     .string()
     .min(1, { error: 'expected a non-empty group id' })

@@ -16,6 +16,7 @@ import { predictionServiceImplementation } from './grpc/prediction_service';
 import { TickIngest } from './ingest';
 import { ModelLifecycle } from './lifecycle/lifecycle';
 import { INTERVAL_Z } from './model/forecast';
+import { EventOutbox } from './outbox';
 import { PredictionPublisher } from './publisher';
 import { Predictor } from './predictor';
 import { SqlPredictionStore } from './store/store_sql';
@@ -31,6 +32,7 @@ export interface PredictionHandle {
   grpcPort: number;
   predictor: Predictor;
   lifecycle: ModelLifecycle;
+  outbox: EventOutbox;
   publisher: PredictionPublisher;
   health: HealthMonitor;
   close(): Promise<void>;
@@ -73,7 +75,11 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
     if (!deps.bus) cleanups.push(() => bus.close());
 
     const feed = new PredictionFeed();
-    const lifecycle = new ModelLifecycle({ store, predictor, publish: (e) => bus.publish(e), logger, source, z });
+    // Publishes what a previous run committed but did not get out, then whatever is left every retry interval.
+    const outbox = new EventOutbox({ store, publish: (e) => bus.publish(e), logger, retryMs: config.PREDICTION_OUTBOX_RETRY_MS });
+    outbox.start();
+    cleanups.push(() => outbox.stop());
+    const lifecycle = new ModelLifecycle({ store, predictor, flushOutbox: () => outbox.flush(), logger, source, z });
     cleanups.push(() => lifecycle.drain());
 
     const grpcServer = await startGrpcServer({
@@ -124,7 +130,7 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
     publisher.start();
     cleanups.push(() => publisher.stop());
 
-    return { grpcPort: grpcServer.port, predictor, lifecycle, publisher, health, close: closeAll };
+    return { grpcPort: grpcServer.port, predictor, lifecycle, outbox, publisher, health, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

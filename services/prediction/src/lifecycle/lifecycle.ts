@@ -6,7 +6,8 @@ import { PredictionError, missingField, unknownSymbol } from '../errors';
 import { envelope } from '../events';
 import type { HoltParams } from '../model/holt';
 import type { Predictor } from '../predictor';
-import type { BacktestRecord, DeploymentRecord, ModelVersionRecord, PredictionStore, TimeRange } from '../store/store';
+import type { BacktestRecord, DeploymentRecord, ModelVersionRecord, PendingEvent, PredictionStore, TimeRange } from '../store/store';
+import { activeTraceparent } from '@marketpulse/runtime';
 import { BACKTEST_WARM_UP_TICKS, backtest } from './backtest';
 import { MIN_TRAINING_TICKS, train } from './train';
 import { parseVersion } from './version_name';
@@ -16,7 +17,8 @@ export const ALGORITHM = 'holt';
 export interface LifecycleDeps {
   store: PredictionStore;
   predictor: Predictor;
-  publish: (event: events.Event) => Promise<void>;
+  /** Publishes what the outbox holds (EventOutbox.flush); resolves whether or not the bus took it. */
+  flushOutbox: () => Promise<void>;
   logger: Logger;
   /** SERVICE_NAME, the events' source. */
   source: string;
@@ -41,7 +43,10 @@ export interface BacktestRequest {
   horizonS: number;
 }
 
-/** Train, deploy, roll back and backtest model versions; each step is persisted and announced as an event. */
+/**
+ * Train, deploy, roll back and backtest model versions; each step is persisted together with the
+ * event announcing it (transactional outbox), which is published after the commit.
+ */
 export class ModelLifecycle {
   private readonly running = new Set<Promise<void>>();
 
@@ -68,21 +73,24 @@ export class ModelLifecycle {
     }
     const result = train(ticks, this.deps.z, fixed);
     const now = Date.now();
-    const model = await this.deps.store.createVersion({
-      symbol: req.symbol,
-      algorithm: ALGORITHM,
-      status: 'trained',
-      params: result.params,
-      metrics: toQualityMetrics(result.metrics),
-      description: req.description,
-      trainingStartMs: ticks[0].timeMs,
-      trainingEndMs: ticks[ticks.length - 1].timeMs,
-      createdAtMs: now,
-      trainedAtMs: now,
-      error: '',
-    });
+    const model = await this.deps.store.createVersion(
+      {
+        symbol: req.symbol,
+        algorithm: ALGORITHM,
+        status: 'trained',
+        params: result.params,
+        metrics: toQualityMetrics(result.metrics),
+        description: req.description,
+        trainingStartMs: ticks[0].timeMs,
+        trainingEndMs: ticks[ticks.length - 1].timeMs,
+        createdAtMs: now,
+        trainedAtMs: now,
+        error: '',
+      },
+      (created) => this.pending(created.symbol, { $case: 'model_trained', model_trained: toProtoModelVersion(created) }),
+    );
+    this.committed();
     this.deps.logger.info({ symbol: req.symbol, version: model.number, params: result.params, ticks: ticks.length }, 'model trained');
-    await this.emit(envelope(this.deps.source, req.symbol, { $case: 'model_trained', model_trained: toProtoModelVersion(model) }));
     return model;
   }
 
@@ -92,9 +100,9 @@ export class ModelLifecycle {
     if (target.status === 'failed') {
       throw new PredictionError('MODEL_NOT_DEPLOYABLE', 'FAILED_PRECONDITION', `version ${version} failed to train and cannot be deployed`, { version });
     }
-    const deployment = await this.deps.store.deploy(symbol, target.number, requestedBy || 'unknown', Date.now(), false);
+    const deployment = await this.deps.store.deploy(symbol, target.number, requestedBy || 'unknown', Date.now(), false, this.announceDeployment);
     if (!deployment) return this.unchanged(target);
-    return this.announce(deployment);
+    return this.goLive(deployment);
   }
 
   async rollback(symbol: string, version: string, requestedBy: string): Promise<DeploymentRecord> {
@@ -105,10 +113,10 @@ export class ModelLifecycle {
       if (target.status === 'failed') {
         throw new PredictionError('MODEL_NOT_DEPLOYABLE', 'FAILED_PRECONDITION', `version ${version} failed to train and cannot be deployed`, { version });
       }
-      const deployment = await this.deps.store.deploy(symbol, target.number, by, Date.now(), true);
-      return deployment ? this.announce(deployment) : this.unchanged(target);
+      const deployment = await this.deps.store.deploy(symbol, target.number, by, Date.now(), true, this.announceDeployment);
+      return deployment ? this.goLive(deployment) : this.unchanged(target);
     }
-    const deployment = await this.deps.store.rollback(symbol, by, Date.now());
+    const deployment = await this.deps.store.rollback(symbol, by, Date.now(), this.announceDeployment);
     if (!deployment) {
       throw new PredictionError(
         'NO_EARLIER_DEPLOYMENT',
@@ -117,7 +125,7 @@ export class ModelLifecycle {
         { symbol },
       );
     }
-    return this.announce(deployment);
+    return this.goLive(deployment);
   }
 
   async listVersions(symbol: string, limit: number): Promise<ModelVersionRecord[]> {
@@ -178,37 +186,40 @@ export class ModelLifecycle {
               error: `no forecast could be scored: the range holds ${ticks.length} ticks over ${spanS.toFixed(1)} s; a backtest needs more than ${BACKTEST_WARM_UP_TICKS} ticks and a span longer than the ${record.horizonS} s horizon`,
             };
       const finished: BacktestRecord = { ...record, ...outcome };
-      await this.deps.store.finishBacktest(record.id, outcome);
+      await this.deps.store.finishBacktest(finished, (b) => this.pending(b.symbol, { $case: 'backtest_complete', backtest_complete: toProtoBacktest(b) }));
+      this.committed();
       this.deps.logger.info({ backtest: record.id, symbol: record.symbol, status: finished.status, metrics: finished.metrics }, 'backtest finished');
-      await this.emit(envelope(this.deps.source, record.symbol, { $case: 'backtest_complete', backtest_complete: toProtoBacktest(finished) }));
     } catch (err) {
       this.deps.logger.error({ err, backtest: record.id }, 'backtest could not be completed');
     }
   }
 
-  /** The change is already committed; a bus outage is reported as such rather than as a failed change. */
-  private async emit(event: events.Event): Promise<void> {
-    try {
-      await this.deps.publish(event);
-    } catch (err) {
-      this.deps.logger.error({ err, event_id: event.id, type: event.type }, 'event not published');
-      throw new PredictionError(
-        'EVENT_NOT_PUBLISHED',
-        'UNAVAILABLE',
-        `the change to '${event.subject}' is saved, but its ${event.type} event could not be published (event bus unavailable); ListModelVersions shows the saved state`,
-        { type: event.type, event_id: event.id },
-      );
-    }
+  /** The event announcing a change, captured in the trace of the request that makes it. */
+  private pending(symbol: string, payload: NonNullable<events.Event['payload']>): PendingEvent {
+    return { event: envelope(this.deps.source, symbol, payload), traceparent: activeTraceparent() };
+  }
+
+  private readonly announceDeployment = (d: DeploymentRecord): PendingEvent =>
+    this.pending(d.model.symbol, { $case: 'model_deployed', model_deployed: toProtoDeployment(d) });
+
+  /**
+   * The change and its event were just committed in one transaction: from here the event is durably
+   * stored and will be published (now, or by the outbox's retry rounds after a bus outage or a
+   * restart), so the request succeeds without waiting for the bus.
+   */
+  private committed(): void {
+    void this.deps.flushOutbox();
   }
 
   private unchanged(live: ModelVersionRecord): DeploymentRecord {
     return { model: live, previousNumber: live.number, rollback: false, deployedBy: '', deployedAtMs: live.deployedAtMs ?? Date.now() };
   }
 
-  private async announce(d: DeploymentRecord): Promise<DeploymentRecord> {
+  /** Puts a committed deployment live. */
+  private goLive(d: DeploymentRecord): DeploymentRecord {
+    this.committed();
     this.deps.predictor.deploy(d.model.symbol, { number: d.model.number, params: d.model.params });
     this.deps.logger.info({ symbol: d.model.symbol, version: d.model.number, previous: d.previousNumber, rollback: d.rollback }, 'model deployed');
-    await this.emit(envelope(this.deps.source, d.model.symbol, { $case: 'model_deployed', model_deployed: toProtoDeployment(d) }));
     return d;
   }
 

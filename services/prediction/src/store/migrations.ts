@@ -59,4 +59,21 @@ export const predictionMigrations: { id: string; sql: string }[] = [
       );
     `,
   },
+  {
+    id: 'prediction-002-outbox',
+    sql: `
+      -- Events written in the same transaction as the model version, deployment or backtest they
+      -- announce, and deleted once published: a change is never committed without its event
+      -- eventually going out. seq is the publishing order.
+      CREATE TABLE outbox (
+        seq          bigserial PRIMARY KEY,
+        event_id     text NOT NULL UNIQUE,
+        -- base64 of events.Event.encode(...)
+        event        text NOT NULL,
+        -- W3C traceparent of the request that made the change, so a retried publish continues its trace.
+        traceparent  text,
+        created_at_ms bigint NOT NULL
+      );
+    `,
+  },
 ];

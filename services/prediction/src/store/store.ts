@@ -1,3 +1,4 @@
+import type { events } from '@marketpulse/proto';
 import type { HoltParams } from '../model/holt';
 import type { Tick } from '../model/tick';
 
@@ -66,6 +67,22 @@ export interface BacktestRecord {
   error: string;
 }
 
+/** An event to publish once the change it announces is committed. */
+export interface PendingEvent {
+  event: events.Event;
+  /** W3C traceparent of the request that made the change; null outside a trace. */
+  traceparent: string | null;
+}
+
+/** Builds the event announcing a change from the record as stored (the database numbers versions). */
+export type Announce<T> = (stored: T) => PendingEvent;
+
+/** An outbox row: an announced change whose event is not published yet. */
+export interface OutboxEntry extends PendingEvent {
+  /** Publishing order. */
+  seq: number;
+}
+
 export interface TimeRange {
   /** Inclusive. */
   fromMs?: number;
@@ -76,6 +93,8 @@ export interface TimeRange {
 /**
  * What the prediction service keeps: a bounded tick history per symbol, model versions, the
  * deployment stack (for rollback) and backtests. Everything survives a restart.
+ * Every change that is announced takes an `announce` and stores its event in the outbox in the same
+ * transaction, so the change and its event are committed together or not at all.
  */
 export interface PredictionStore {
   migrate(): Promise<void>;
@@ -94,7 +113,7 @@ export interface PredictionStore {
   /** Makes version 1 with `params` and deploys it, unless the symbol already has versions; returns the deployed one. */
   ensureBaseline(symbol: string, params: HoltParams, nowMs: number): Promise<ModelVersionRecord>;
   /** Stores the next version number of the symbol. */
-  createVersion(version: NewModelVersion): Promise<ModelVersionRecord>;
+  createVersion(version: NewModelVersion, announce: Announce<ModelVersionRecord>): Promise<ModelVersionRecord>;
   version(symbol: string, number: number): Promise<ModelVersionRecord | undefined>;
   /** Newest first; limit 0 means all. */
   listVersions(symbol: string, limit: number): Promise<ModelVersionRecord[]>;
@@ -103,11 +122,24 @@ export interface PredictionStore {
    * Makes `number` the live version. Returns undefined when it already is (nothing changes).
    * `rollback` marks a rollback to a named version.
    */
-  deploy(symbol: string, number: number, deployedBy: string, nowMs: number, rollback: boolean): Promise<DeploymentRecord | undefined>;
+  deploy(
+    symbol: string,
+    number: number,
+    deployedBy: string,
+    nowMs: number,
+    rollback: boolean,
+    announce: Announce<DeploymentRecord>,
+  ): Promise<DeploymentRecord | undefined>;
   /** Undoes the current deployment, putting back the one before it; undefined when there is none before it. */
-  rollback(symbol: string, deployedBy: string, nowMs: number): Promise<DeploymentRecord | undefined>;
+  rollback(symbol: string, deployedBy: string, nowMs: number, announce: Announce<DeploymentRecord>): Promise<DeploymentRecord | undefined>;
 
   createBacktest(backtest: BacktestRecord): Promise<void>;
-  finishBacktest(id: string, outcome: { status: BacktestStatus; metrics?: QualityMetrics; completedAtMs: number; error?: string }): Promise<void>;
+  /** Stores the outcome of a running backtest (status, metrics, completion time, error). */
+  finishBacktest(finished: BacktestRecord, announce: Announce<BacktestRecord>): Promise<void>;
   backtest(id: string): Promise<BacktestRecord | undefined>;
+
+  /** The oldest unpublished events, in publishing order. */
+  pendingEvents(limit: number): Promise<OutboxEntry[]>;
+  /** Forgets published events. */
+  removeEvents(seqs: number[]): Promise<void>;
 }

@@ -1,14 +1,18 @@
+import { events } from '@marketpulse/proto';
 import type { Database, Queryable } from '@marketpulse/runtime';
 import type { HoltParams } from '../model/holt';
 import type { Tick } from '../model/tick';
 import { predictionMigrations } from './migrations';
 import type {
+  Announce,
   BacktestRecord,
   BacktestStatus,
   DeploymentRecord,
   ModelStatus,
   ModelVersionRecord,
   NewModelVersion,
+  OutboxEntry,
+  PendingEvent,
   PredictionStore,
   QualityMetrics,
   StoredTick,
@@ -168,27 +172,31 @@ export class SqlPredictionStore implements PredictionStore {
     });
   }
 
-  async createVersion(v: NewModelVersion): Promise<ModelVersionRecord> {
-    const { rows } = await this.db.query<{ number: number }>(
-      `INSERT INTO model_versions (symbol, number, algorithm, status, parameters, metrics, description,
-                                   training_start_ms, training_end_ms, created_at_ms, trained_at_ms, error)
-       SELECT $1, coalesce(max(number), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM model_versions WHERE symbol = $1
-       RETURNING number`,
-      [
-        v.symbol,
-        v.algorithm,
-        v.status,
-        JSON.stringify(v.params),
-        v.metrics === undefined ? null : JSON.stringify(v.metrics),
-        v.description,
-        v.trainingStartMs ?? null,
-        v.trainingEndMs ?? null,
-        v.createdAtMs,
-        v.trainedAtMs ?? null,
-        v.error,
-      ],
-    );
-    return { ...v, number: Number(rows[0].number) };
+  async createVersion(v: NewModelVersion, announce: Announce<ModelVersionRecord>): Promise<ModelVersionRecord> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ number: number }>(
+        `INSERT INTO model_versions (symbol, number, algorithm, status, parameters, metrics, description,
+                                     training_start_ms, training_end_ms, created_at_ms, trained_at_ms, error)
+         SELECT $1, coalesce(max(number), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM model_versions WHERE symbol = $1
+         RETURNING number`,
+        [
+          v.symbol,
+          v.algorithm,
+          v.status,
+          JSON.stringify(v.params),
+          v.metrics === undefined ? null : JSON.stringify(v.metrics),
+          v.description,
+          v.trainingStartMs ?? null,
+          v.trainingEndMs ?? null,
+          v.createdAtMs,
+          v.trainedAtMs ?? null,
+          v.error,
+        ],
+      );
+      const created: ModelVersionRecord = { ...v, number: Number(rows[0].number) };
+      await addToOutbox(tx, announce(created));
+      return created;
+    });
   }
 
   async version(symbol: string, number: number): Promise<ModelVersionRecord | undefined> {
@@ -203,7 +211,14 @@ export class SqlPredictionStore implements PredictionStore {
     return rows.map(toVersion);
   }
 
-  async deploy(symbol: string, number: number, deployedBy: string, nowMs: number, rollback: boolean): Promise<DeploymentRecord | undefined> {
+  async deploy(
+    symbol: string,
+    number: number,
+    deployedBy: string,
+    nowMs: number,
+    rollback: boolean,
+    announce: Announce<DeploymentRecord>,
+  ): Promise<DeploymentRecord | undefined> {
     return this.db.transaction(async (tx) => {
       const [live] = await stack(tx, symbol, 1);
       if (live && live.number === number) return undefined;
@@ -213,18 +228,22 @@ export class SqlPredictionStore implements PredictionStore {
         [symbol, number, live?.number ?? null, rollback, deployedBy, nowMs],
       );
       await swapStatus(tx, symbol, live?.number, number);
-      return { model: (await version(tx, symbol, number))!, previousNumber: live?.number, rollback, deployedBy, deployedAtMs: nowMs };
+      const deployment = { model: (await version(tx, symbol, number))!, previousNumber: live?.number, rollback, deployedBy, deployedAtMs: nowMs };
+      await addToOutbox(tx, announce(deployment));
+      return deployment;
     });
   }
 
-  async rollback(symbol: string, deployedBy: string, nowMs: number): Promise<DeploymentRecord | undefined> {
+  async rollback(symbol: string, deployedBy: string, nowMs: number, announce: Announce<DeploymentRecord>): Promise<DeploymentRecord | undefined> {
     return this.db.transaction(async (tx) => {
       const [live, before] = await stack(tx, symbol, 2);
       if (!live || !before) return undefined;
       await tx.query(`UPDATE deployments SET rolled_back_at_ms = $2 WHERE id = $1`, [live.id, nowMs]);
       await tx.query(`UPDATE deployments SET activated_at_ms = $2 WHERE id = $1`, [before.id, nowMs]);
       await swapStatus(tx, symbol, live.number, before.number);
-      return { model: (await version(tx, symbol, before.number))!, previousNumber: live.number, rollback: true, deployedBy, deployedAtMs: nowMs };
+      const deployment = { model: (await version(tx, symbol, before.number))!, previousNumber: live.number, rollback: true, deployedBy, deployedAtMs: nowMs };
+      await addToOutbox(tx, announce(deployment));
+      return deployment;
     });
   }
 
@@ -248,23 +267,45 @@ export class SqlPredictionStore implements PredictionStore {
     );
   }
 
-  async finishBacktest(
-    id: string,
-    o: { status: BacktestStatus; metrics?: QualityMetrics; completedAtMs: number; error?: string },
-  ): Promise<void> {
-    await this.db.query(`UPDATE backtests SET status = $2, metrics = $3, completed_at_ms = $4, error = $5 WHERE id = $1`, [
-      id,
-      o.status,
-      o.metrics === undefined ? null : JSON.stringify(o.metrics),
-      o.completedAtMs,
-      o.error ?? '',
-    ]);
+  async finishBacktest(b: BacktestRecord, announce: Announce<BacktestRecord>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(`UPDATE backtests SET status = $2, metrics = $3, completed_at_ms = $4, error = $5 WHERE id = $1`, [
+        b.id,
+        b.status,
+        b.metrics === undefined ? null : JSON.stringify(b.metrics),
+        b.completedAtMs ?? null,
+        b.error,
+      ]);
+      await addToOutbox(tx, announce(b));
+    });
   }
 
   async backtest(id: string): Promise<BacktestRecord | undefined> {
     const { rows } = await this.db.query<BacktestRow>(`SELECT * FROM backtests WHERE id = $1`, [id]);
     return rows[0] ? toBacktest(rows[0]) : undefined;
   }
+
+  async pendingEvents(limit: number): Promise<OutboxEntry[]> {
+    const { rows } = await this.db.query<{ seq: string | number; event: string; traceparent: string | null }>(
+      `SELECT seq, event, traceparent FROM outbox ORDER BY seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), event: events.Event.decode(Buffer.from(r.event, 'base64')), traceparent: r.traceparent }));
+  }
+
+  async removeEvents(seqs: number[]): Promise<void> {
+    if (seqs.length > 0) await this.db.query(`DELETE FROM outbox WHERE seq = ANY($1::bigint[])`, [seqs]);
+  }
+}
+
+/** Part of the change's transaction: the event is committed with the change it announces, or not at all. */
+async function addToOutbox(tx: Queryable, p: PendingEvent): Promise<void> {
+  await tx.query(`INSERT INTO outbox (event_id, event, traceparent, created_at_ms) VALUES ($1, $2, $3, $4)`, [
+    p.event.id,
+    Buffer.from(events.Event.encode(p.event).finish()).toString('base64'),
+    p.traceparent,
+    Date.now(),
+  ]);
 }
 
 async function version(q: Queryable, symbol: string, number: number): Promise<ModelVersionRecord | undefined> {
