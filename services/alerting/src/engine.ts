@@ -9,7 +9,7 @@ import { needsSymbol, type Rule } from './rules/rule';
 import type { AlertRecord, AlertStore, OutboxEntry } from './store/alert_store';
 import type { RuleStore } from './store/rule_store';
 import type { KnownSymbols } from './symbols';
-import { activeTraceparent, inTraceOf } from '@marketpulse/runtime';
+import { activeTraceparent, inTraceOf, runsByTrace } from '@marketpulse/runtime';
 
 export interface AlertEngineOptions {
   bus: Bus;
@@ -168,13 +168,3 @@ function toOutbox(e: ev.Event): OutboxEntry {
   return { id: e.id, event: Buffer.from(ev.Event.encode(e).finish()).toString('base64'), traceparent: activeTraceparent() };
 }
 
-/** Consecutive entries of one trace, in outbox order (which is each symbol's event order). */
-function runsByTrace(entries: OutboxEntry[]): OutboxEntry[][] {
-  const runs: OutboxEntry[][] = [];
-  for (const e of entries) {
-    const last = runs.at(-1);
-    if (last && last[0].traceparent === e.traceparent) last.push(e);
-    else runs.push([e]);
-  }
-  return runs;
-}

@@ -1,7 +1,7 @@
 import type { events } from '@marketpulse/proto';
 import type { Logger } from '@marketpulse/runtime';
-import type { OutboxEntry, PredictionStore } from './store/store';
-import { inTraceOf } from '@marketpulse/runtime';
+import type { PredictionStore } from './store/store';
+import { inTraceOf, runsByTrace } from '@marketpulse/runtime';
 
 export interface OutboxDeps {
   store: Pick<PredictionStore, 'pendingEvents' | 'removeEvents'>;
@@ -73,13 +73,3 @@ export class EventOutbox {
   }
 }
 
-/** Consecutive entries of one trace, in outbox order. */
-function runsByTrace(entries: OutboxEntry[]): OutboxEntry[][] {
-  const runs: OutboxEntry[][] = [];
-  for (const e of entries) {
-    const last = runs.at(-1);
-    if (last && last[0].traceparent === e.traceparent) last.push(e);
-    else runs.push([e]);
-  }
-  return runs;
-}

@@ -2,4 +2,4 @@ export { serviceIdentity, type ServiceIdentity } from './service_identity';
 export { inDbSpan, inTransactionSpan, sqlOperation, type DbSpanTarget } from './db_span';
 export { flushTelemetry } from './flush';
 export { TraceCarryover } from './trace_carryover';
-export { activeTraceparent, inTraceOf } from './stored_trace';
+export { activeTraceparent, inTraceOf, runsByTrace } from './stored_trace';
