@@ -22,6 +22,12 @@ describe('gateway config', () => {
     }
   });
 
+  it('re-checks API keys of open connections every 30 s unless told otherwise; 0 turns it off, a negative interval is refused', () => {
+    expect(loadGatewayConfig({}).WS_API_KEY_RECHECK_SECONDS).toBe(30);
+    expect(loadGatewayConfig({ WS_API_KEY_RECHECK_SECONDS: '0' }).WS_API_KEY_RECHECK_SECONDS).toBe(0);
+    expect(() => loadGatewayConfig({ WS_API_KEY_RECHECK_SECONDS: '-1' })).toThrow(/WS_API_KEY_RECHECK_SECONDS/);
+  });
+
   it('is documented in the README exactly as the schema describes it', () => {
     const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
     expect(readme).toContain(renderEnvDocs(gatewayConfigSchema));

@@ -28,4 +28,8 @@ export interface ApiKeyStore {
   revoke(userId: string, id: string): Promise<boolean>;
   /** The live (not revoked, not expired) key's record, or undefined. */
   verify(key: string): Promise<ApiKeyRecord | undefined>;
+  /** Of `ids`, those naming no live key (revoked, expired or unknown), in one query. */
+  deadKeys(ids: readonly string[]): Promise<string[]>;
+  /** Calls `listener` with a key's id right after revoke() succeeds on this store; returns a function that stops the calls. */
+  onRevoked(listener: (id: string) => void): () => void;
 }

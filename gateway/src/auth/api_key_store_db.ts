@@ -59,6 +59,8 @@ const COLUMNS = 'id, user_id, name, prefix, scopes, created_at, last_used_at, ex
 
 /** API keys in the gateway's own schema (runtime's openDatabase: PostgreSQL or PGlite). */
 export class DbApiKeyStore implements ApiKeyStore {
+  private readonly revokedListeners = new Set<(id: string) => void>();
+
   private constructor(private readonly db: Database) {}
 
   static async open(db: Database): Promise<DbApiKeyStore> {
@@ -87,7 +89,26 @@ export class DbApiKeyStore implements ApiKeyStore {
       'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id',
       [id, userId],
     );
-    return rows.length > 0;
+    if (rows.length === 0) return false;
+    for (const listener of this.revokedListeners) listener(id);
+    return true;
+  }
+
+  async deadKeys(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ id: string }>(
+      'SELECT id FROM api_keys WHERE id = ANY($1::text[]) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())',
+      [[...ids]],
+    );
+    const live = new Set(rows.map((r) => r.id));
+    return ids.filter((id) => !live.has(id));
+  }
+
+  onRevoked(listener: (id: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => {
+      this.revokedListeners.delete(listener);
+    };
   }
 
   async verify(key: string): Promise<ApiKeyRecord | undefined> {

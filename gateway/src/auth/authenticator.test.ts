@@ -20,6 +20,8 @@ function storeWith(key: string, record: Partial<ApiKeyRecord>): ApiKeyStore {
     list: () => Promise.resolve([]),
     revoke: () => Promise.resolve(false),
     verify: (k) => Promise.resolve(k === key ? full : undefined),
+    deadKeys: (ids) => Promise.resolve(ids.filter((id) => id !== full.id)),
+    onRevoked: () => () => undefined,
   };
 }
 
@@ -66,6 +68,15 @@ describe('createAuthenticator', () => {
     const writeOnly = createAuthenticator({ defaultScopes: DEFAULT_SCOPES, apiKeys: storeWith(key, { scopes: ['publish'] }) });
     expect(canRead(await writeOnly.verify(key), 'market-data:AAPL')).toBe(false);
     await expect(withStore.verify('mpk_other')).rejects.toBeInstanceOf(AuthError);
+  });
+
+  it('lets holders of store keys learn of revocations, re-checking at the configured interval', async () => {
+    const key = 'mpk_0123456789abcdefghijklmnopqrstuv';
+    const withStore = createAuthenticator({ defaultScopes: DEFAULT_SCOPES, apiKeys: storeWith(key, {}), apiKeyRecheckMs: 5000 });
+    expect(withStore.revocations?.recheckMs).toBe(5000);
+    expect(await withStore.revocations?.deadKeys(['key_1', 'key_gone'])).toEqual(['key_gone']);
+    // Without a store nothing can be revoked, so there is nothing to watch.
+    expect(auth.revocations).toBeUndefined();
   });
 
   describe('RS256 via a JWKS URL', () => {

@@ -1,12 +1,15 @@
 import type { ApiKeyStore } from './api_key_store';
 import { AuthError } from './auth_error';
 import { createJwtVerifier } from './jwt';
+import type { KeyRevocations } from './key_revocations';
 import { readableChannels, type Principal, type Scope } from './principal';
 
 /** The one verifier of every credential the gateway takes: REST, tRPC, publish gRPC and every WebSocket door. */
 export interface Authenticator {
   /** The credential's principal, or AuthError saying why not. */
   verify(credential: string): Promise<Principal>;
+  /** When keys come from a store: how a verified key's holder learns it stopped being live. */
+  readonly revocations?: KeyRevocations;
 }
 
 export interface AuthenticatorOptions {
@@ -20,7 +23,11 @@ export interface AuthenticatorOptions {
   apiKeys?: ApiKeyStore;
   /** Keys from configuration (WS_API_KEYS): key -> channel patterns; they hold the `read` scope. */
   staticKeys?: ReadonlyMap<string, readonly string[]>;
+  /** How often open connections' store keys are re-checked (WS_API_KEY_RECHECK_SECONDS * 1000); 0: never. */
+  apiKeyRecheckMs?: number;
 }
+
+export const DEFAULT_API_KEY_RECHECK_SECONDS = 30;
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 const STATIC_KEY_SCOPES: readonly Scope[] = ['read'];
@@ -31,12 +38,19 @@ const STATIC_KEY_SCOPES: readonly Scope[] = ['read'];
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const verifyJwt = createJwtVerifier({ secret: options.jwtSecret, jwksUrl: options.jwksUrl }, options.defaultScopes);
+  const store = options.apiKeys;
+  const revocations: KeyRevocations | undefined = store && {
+    onRevoked: (listener) => store.onRevoked(listener),
+    deadKeys: (keyIds) => store.deadKeys(keyIds),
+    recheckMs: options.apiKeyRecheckMs ?? DEFAULT_API_KEY_RECHECK_SECONDS * 1000,
+  };
   return {
+    revocations,
     async verify(credential) {
       if (JWT_SHAPE.test(credential)) return verifyJwt(credential);
       const channels = options.staticKeys?.get(credential);
       if (channels) return { userId: `api_key:${credential.slice(0, 8)}`, scopes: STATIC_KEY_SCOPES, channels, method: 'api_key' };
-      const record = options.apiKeys ? await options.apiKeys.verify(credential) : undefined;
+      const record = store ? await store.verify(credential) : undefined;
       if (!record) throw new AuthError('API key unknown, revoked or expired');
       return {
         userId: record.user_id,

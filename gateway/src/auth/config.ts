@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiKeyStore } from './api_key_store';
-import { createAuthenticator, type Authenticator } from './authenticator';
+import { createAuthenticator, DEFAULT_API_KEY_RECHECK_SECONDS, type Authenticator } from './authenticator';
 import { isScope, type Scope } from './principal';
 import { parseApiKeys } from './static_keys';
 
@@ -15,6 +15,12 @@ export const authConfigShape = {
   JWT_SECRET: z.string().min(16, { error: 'expected at least 16 characters' }).optional().describe('HS256 secret of the JWTs clients present (and of `mint-token`).'),
   JWKS_URL: z.url({ error: 'expected a URL' }).optional().describe('JWKS document URL for RS256 JWTs.'),
   WS_API_KEYS: z.string().default('').describe('API keys from configuration, accepted like keys created through /api/v1/api-keys (with the read scope): comma-separated `key` or `key=channel-pattern channel-pattern` (e.g. `mpk_dev,mpk_md=market-data:* alerts`).'),
+  WS_API_KEY_RECHECK_SECONDS: z.coerce
+    .number({ error: 'expected seconds' })
+    .int({ error: 'expected whole seconds' })
+    .min(0, { error: 'expected seconds (0 disables)' })
+    .default(DEFAULT_API_KEY_RECHECK_SECONDS)
+    .describe('How often each instance asks the database which API keys behind its open WebSocket connections were revoked (or expired) elsewhere, closing those with 1008; keys revoked through the instance itself close at once. 0 disables the re-check.'),
   API_DEFAULT_SCOPES: scopeList.default(['read', 'webhooks:write', 'rules:write', 'keys:write']).describe('Scopes of a JWT without a `scopes`/`scope` claim (space- or comma-separated).'),
 };
 
@@ -28,5 +34,6 @@ export function authenticatorFromConfig(config: AuthConfig, apiKeys?: ApiKeyStor
     defaultScopes: config.API_DEFAULT_SCOPES,
     apiKeys,
     staticKeys: parseApiKeys(config.WS_API_KEYS),
+    apiKeyRecheckMs: config.WS_API_KEY_RECHECK_SECONDS * 1000,
   });
 }

@@ -1,6 +1,7 @@
 export { SCOPES, ALL_SCOPES, ANONYMOUS, isScope, hasScope, canRead, ownerFilter, readableChannels, type Principal, type Scope } from './principal';
 export { AuthError } from './auth_error';
-export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from './authenticator';
+export { createAuthenticator, DEFAULT_API_KEY_RECHECK_SECONDS, type Authenticator, type AuthenticatorOptions } from './authenticator';
+export type { KeyRevocations } from './key_revocations';
 export { authConfigShape, authenticatorFromConfig, type AuthConfig } from './config';
 export { parseApiKeys } from './static_keys';
 export { mintToken, type MintTokenOptions } from './mint_token';

@@ -18,6 +18,7 @@ export const CLOSE = {
   AUTH_TIMEOUT: { code: 1008, reason: 'authentication timeout', when: 'auth is required and no `auth` message arrived within WS_AUTH_TIMEOUT_MS', reconnect: false },
   ORIGIN_NOT_ALLOWED: { code: 1008, reason: 'origin not allowed', when: 'the Origin header is not in WS_ALLOWED_ORIGINS', reconnect: false },
   TOKEN_EXPIRED: { code: 1008, reason: 'token expired', when: 'the token (JWT `exp`, API key `expires_at`) expired while the connection was open', reconnect: true },
+  KEY_REVOKED: { code: 1008, reason: 'API key revoked', when: 'the API key behind the connection was revoked: at once on the instance that revoked it, within WS_API_KEY_RECHECK_SECONDS on the others', reconnect: false },
   CHANNEL_FORBIDDEN: { code: 1008, reason: 'channel not allowed', when: "the token's claims do not allow the channel the door serves", reconnect: false },
   MESSAGE_TOO_BIG: { code: 1009, reason: 'message too big', when: 'a client message exceeded WS_MAX_MESSAGE_BYTES', reconnect: true },
   INTERNAL_ERROR: { code: 1011, reason: 'internal error', when: 'the gateway failed unexpectedly while serving the connection', reconnect: true },

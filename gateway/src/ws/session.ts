@@ -4,6 +4,7 @@ import { CLOSE } from './codes';
 import { Connection, type ConnectionShared } from './connection';
 import type { Deadlines, Timed } from './deadlines';
 import type { ClientMessage, DoorParams } from './doors/door';
+import type { KeyHolder, KeySessions } from './key_sessions';
 import { takeMessage } from './limits';
 
 export interface SessionShared extends ConnectionShared {
@@ -13,6 +14,8 @@ export interface SessionShared extends ConnectionShared {
   readonly rateLimitPerMinute: number;
   /** The one timer behind every connection's auth timeout and credential expiry. */
   readonly deadlines: Deadlines;
+  /** The open connections of each stored API key, ended when the key is revoked. */
+  readonly keySessions: KeySessions;
   /** Reports a door failure; the client gets an INTERNAL error close. */
   readonly onDoorError: (conn: Connection, err: unknown) => void;
 }
@@ -32,7 +35,7 @@ interface PendingOpen {
  * one object: its state is a few fields, its timers are entries in the gateway's Deadlines and
  * the socket's listeners are shared functions that find it from the socket.
  */
-export class Session extends Connection<SessionShared> implements Timed {
+export class Session extends Connection<SessionShared> implements Timed, KeyHolder {
   deadlineAt = Infinity;
   deadlineSlot = -1;
   /** The rate limit's state (see takeMessage), and whether the client was warned since it was last within it. */
@@ -90,9 +93,18 @@ export class Session extends Connection<SessionShared> implements Timed {
     this.close(CLOSE.TOKEN_EXPIRED);
   }
 
+  /** The stored API key that authenticated it was revoked (here, or found so by a re-check). */
+  keyRevoked(): void {
+    if (!this.isOpen) return;
+    this.shared.counters.auth_failures++;
+    this.sendError('AUTH_FAILED', 'API key revoked; reconnect with another credential');
+    this.close(CLOSE.KEY_REVOKED);
+  }
+
   protected override finish(): void {
     if (!this.isOpen) return;
     this.shared.deadlines.clear(this);
+    this.shared.keySessions.remove(this);
     this.pending = undefined;
     super.finish();
   }
@@ -114,17 +126,21 @@ export class Session extends Connection<SessionShared> implements Timed {
 
   private admit(principal: Principal, authenticated: boolean, params: DoorParams, since: string | undefined): void {
     this.pending = undefined;
-    this.principal = principal;
-    this.expireAt(principal.expiresAt);
+    this.authenticated(principal);
     this.door.open(this, params, { since, authenticated });
   }
 
   /**
-   * A credential is checked when presented only; the connection ends (1008) when it expires.
-   * Replaces any earlier deadline (the auth timeout, or an expiry from an earlier `auth`).
+   * A credential is checked when presented only; the connection ends (1008) when it expires, or
+   * when its stored API key is revoked. Replaces what an earlier credential set (the auth timeout,
+   * or the expiry and key of an earlier `auth`).
    */
-  private expireAt(epochMs: number | undefined): void {
-    if (this.isOpen) this.shared.deadlines.set(this, epochMs ?? Infinity);
+  private authenticated(principal: Principal): void {
+    const { keySessions, deadlines } = this.shared;
+    keySessions.remove(this);
+    this.principal = principal;
+    keySessions.add(this);
+    deadlines.set(this, principal.expiresAt ?? Infinity);
   }
 
   private async authenticate(token: unknown): Promise<void> {
@@ -138,8 +154,7 @@ export class Session extends Connection<SessionShared> implements Timed {
     if (!this.isOpen) return;
     const pending = this.pending;
     if (this.principal === undefined && pending) return this.admit(principal, true, pending.params, pending.since);
-    this.principal = principal;
-    this.expireAt(principal.expiresAt);
+    this.authenticated(principal);
     const reply = this.door.authReply(this, true);
     if (reply) this.send(reply);
   }

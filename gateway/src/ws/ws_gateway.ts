@@ -11,6 +11,7 @@ import { Deadlines } from './deadlines';
 import type { Door, DoorParams } from './doors/door';
 import { Heartbeat } from './heartbeat';
 import type { Hub } from './hub';
+import { KeySessions } from './key_sessions';
 import { originAllowed } from './limits';
 import { Session, type SessionShared } from './session';
 
@@ -75,6 +76,7 @@ export class WsGateway {
   private readonly sockets = new Set<WebSocket>();
   private readonly heartbeat: Heartbeat;
   private readonly deadlines = new Deadlines();
+  private readonly keySessions: KeySessions;
 
   constructor(private readonly options: WsGatewayOptions) {
     this.wss = new WebSocketServer({
@@ -89,6 +91,7 @@ export class WsGateway {
       this.counters.heartbeat_timeouts++;
     });
     this.heartbeat.start();
+    this.keySessions = new KeySessions(options.authenticator.revocations, options.logger);
     const sockets = this.sockets;
     this.onSocketClosed = function (this: WebSocket) {
       sessionOf(this)?.socketClosed();
@@ -104,6 +107,7 @@ export class WsGateway {
       authTimeoutMs: options.authTimeoutMs,
       rateLimitPerMinute: options.rateLimitPerMinute,
       deadlines: this.deadlines,
+      keySessions: this.keySessions,
       onDoorError: (conn, err) => {
         options.logger.error({ err, door: conn.door.name, client_id: conn.id }, 'door failed while handling a message');
         conn.close(CLOSE.INTERNAL_ERROR);
@@ -153,6 +157,7 @@ export class WsGateway {
   async close(): Promise<void> {
     this.heartbeat.stop();
     this.deadlines.stop();
+    this.keySessions.stop();
     for (const conn of [...this.connections]) conn.close(CLOSE.GOING_AWAY);
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -56,7 +56,18 @@ export const apiKeysRouter = router({
     .query(({ ctx }) => ctx.apiKeys.list(ctx.principal.userId)),
 
   revoke: scopedProcedure('keys:write')
-    .meta({ openapi: { method: 'DELETE', path: '/api/v1/api-keys/{id}', tags: TAGS, summary: 'Revoke an API key', protect: true }, successStatus: 204 })
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/api/v1/api-keys/{id}',
+        tags: TAGS,
+        summary: 'Revoke an API key',
+        description:
+          'The key is refused from then on, and the WebSocket connections it opened are closed (1008, "API key revoked"): at once on this gateway instance, within WS_API_KEY_RECHECK_SECONDS on the others.',
+        protect: true,
+      },
+      successStatus: 204,
+    })
     .input(z.object({ id: z.string().min(1) }))
     .output(z.void())
     .mutation(async ({ ctx, input }) => {

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { loadGatewayConfig, mintToken, startGateway, type GatewayHandle } from '@marketpulse/gateway';
+import { events } from '@marketpulse/proto';
+import { createBus, createLogger, type Bus } from '@marketpulse/runtime';
+import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@marketpulse/tests';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMarketpulseClient } from '../../clients/ts/src';
+import { connectClient, type RecordingClient } from './gateway_ws_client';
+
+// Revoking an API key ends the WebSocket connections it opened. Two gateway instances share one
+// PostgreSQL database (the same SERVICE_NAME, so the same api_keys table) and one Kafka: A never
+// re-checks, so what closes its clients is the revocation itself; B re-checks every second, so a
+// key revoked through A closes B's clients too.
+
+const logger = createLogger('gateway-auth-revocation-e2e', {}, { level: 'warn' });
+const SECRET = 'gateway-revocation-e2e-secret-0123456789';
+const prefix = uniqueTopicPrefix('gateway-revocation');
+const REVOKED = { code: 1008, reason: 'API key revoked' };
+
+let a: GatewayHandle;
+let b: GatewayHandle;
+let publisher: Bus;
+let db: TestDatabase;
+let owner: string;
+const clients: RecordingClient[] = [];
+
+const httpOf = (g: GatewayHandle) => `http://127.0.0.1:${g.port}`;
+
+function connect(g: GatewayHandle, path: string): RecordingClient {
+  const c = connectClient(`ws://127.0.0.1:${g.port}${path}`);
+  clients.push(c);
+  return c;
+}
+
+async function publishTick(symbol: string): Promise<string> {
+  const time = new Date().toISOString();
+  const id = randomUUID();
+  await publisher.publish(
+    events.Event.fromPartial({
+      id,
+      type: 'market_data_update',
+      source: 'e2e',
+      subject: symbol,
+      time,
+      payload: { $case: 'market_data_update', market_data_update: { symbol, price: 100, volume: 1, timestamp: time } },
+    }),
+  );
+  return id;
+}
+
+async function createApiKey(name: string): Promise<{ id: string; key: string }> {
+  const res = await fetch(`${httpOf(a)}/api/v1/api-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, scopes: ['read'] }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; key: string };
+}
+
+async function revokeThroughRest(g: GatewayHandle, id: string): Promise<void> {
+  const res = await fetch(`${httpOf(g)}/api/v1/api-keys/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${owner}` } });
+  expect(res.status).toBe(204);
+}
+
+/** Resolves with how the client closed, or 'open' if it still is after `ms`. */
+function closedWithin(c: RecordingClient, ms: number): Promise<{ code: number; reason: string } | 'open'> {
+  return Promise.race([c.closed, new Promise<'open'>((r) => setTimeout(() => r('open'), ms))]);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('gateway-revocation');
+  const env = { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' };
+  const instance = (id: string, recheckSeconds: string) =>
+    loadGatewayConfig({
+      ...env,
+      SERVICE_NAME: 'gateway-revocation-e2e',
+      GATEWAY_INSTANCE_ID: id,
+      GATEWAY_PORT: '0',
+      PUBLISH_GRPC_PORT: '0',
+      DATABASE_URL: db.url,
+      JWT_SECRET: SECRET,
+      WS_AUTH_REQUIRED: 'true',
+      WS_API_KEY_RECHECK_SECONDS: recheckSeconds,
+    });
+  const deps = { logger, getPrediction: () => Promise.reject(new Error('not in this test')) };
+  a = await startGateway(instance('a', '0'), deps);
+  b = await startGateway(instance('b', '1'), deps);
+  await Promise.all([a.consuming, b.consuming]);
+  publisher = createBus(loadGatewayConfig({ ...env, SERVICE_NAME: 'gateway-revocation-publisher' }), logger);
+  owner = await mintToken({ secret: SECRET, subject: 'erin', scopes: ['read', 'keys:write'], ttlSeconds: 600 });
+}, 90_000);
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await a?.close();
+  await b?.close();
+  await publisher?.close();
+  await db?.drop();
+});
+
+describe('revoking an API key on the instance holding its connections', () => {
+  it('closes them at once with 1008 "API key revoked" while a client with another key keeps receiving', async () => {
+    const revoked = await createApiKey('to-revoke');
+    const kept = await createApiKey('kept');
+    const doomed = connect(a, `/ws/market-data/AAPL?token=${revoked.key}`);
+    const alsoDoomed = connect(a, `/ws/alerts?token=${revoked.key}`);
+    const survivor = connect(a, `/ws/market-data/AAPL?token=${kept.key}`);
+    await Promise.all([doomed.next('connected'), alsoDoomed.next('connected'), survivor.next('connected')]);
+
+    const before = await publishTick('AAPL');
+    expect((await doomed.next('market_data_update', 20_000)).id).toBe(before);
+    expect((await survivor.next('market_data_update', 20_000)).id).toBe(before);
+
+    const revokedAt = Date.now();
+    await revokeThroughRest(a, revoked.id);
+    expect(await closedWithin(doomed, 1000)).toEqual(REVOKED);
+    expect(await closedWithin(alsoDoomed, 1000)).toEqual(REVOKED);
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+    expect(doomed.all('error').at(-1)).toMatchObject({ code: 'AUTH_FAILED', message: expect.stringContaining('API key revoked') });
+
+    const after = await publishTick('AAPL');
+    expect((await survivor.next('market_data_update', 20_000)).id).toBe(after);
+    expect(await closedWithin(survivor, 200)).toBe('open');
+    expect(doomed.all('market_data_update').map((m) => m.id)).toEqual([before]);
+  });
+
+  it('closes a native /ws/stream client that authenticated with an auth message when the key is revoked through tRPC', async () => {
+    const { id, key } = await createApiKey('native');
+    const native = connect(a, '/ws/stream');
+    await native.opened();
+    native.send({ type: 'auth', data: { token: key } });
+    await native.next('auth_success');
+
+    await createMarketpulseClient({ url: httpOf(a), token: owner }).apiKeys.revoke.mutate({ id });
+    expect(await closedWithin(native, 1000)).toEqual(REVOKED);
+  });
+});
+
+describe('revoking an API key on another instance', () => {
+  it('closes the connections held on instance B within its re-check interval, and only those', async () => {
+    const revoked = await createApiKey('revoked-elsewhere');
+    const kept = await createApiKey('kept-elsewhere');
+    const onB = connect(b, `/ws/market-data/MSFT?token=${revoked.key}`);
+    const survivorOnB = connect(b, `/ws/market-data/MSFT?token=${kept.key}`);
+    await Promise.all([onB.next('connected'), survivorOnB.next('connected')]);
+
+    await revokeThroughRest(a, revoked.id);
+    // B learns of it only from its re-check (every second here).
+    expect(await closedWithin(onB, 5000)).toEqual(REVOKED);
+
+    const after = await publishTick('MSFT');
+    expect((await survivorOnB.next('market_data_update', 20_000)).id).toBe(after);
+    expect(await closedWithin(survivorOnB, 200)).toBe('open');
+  });
+
+  it('refuses the revoked key on B from then on', async () => {
+    const { id, key } = await createApiKey('refused-elsewhere');
+    await revokeThroughRest(a, id);
+    const refused = connect(b, `/ws/market-data/MSFT?token=${key}`);
+    expect((await refused.closed).code).toBe(1008);
+    expect((await refused.next('error')).message).toContain('API key unknown, revoked or expired');
+  });
+});
