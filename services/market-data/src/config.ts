@@ -65,6 +65,10 @@ export const marketDataConfigSchema = serviceConfigSchema('market-data', {
     .describe('How often quotes, candles and issues are written to the database.'),
   MARKET_PUBLISH_BATCH: positiveInt('an event count').default(1000)
     .describe('Most events handed to the bus in one publish call.'),
+  MARKET_SPOOL_DIR: z.string().default('')
+    .describe('Folder of the outage spool: while Kafka refuses events they are also appended to a file here, so a crash loses none, and the next start publishes them first. One file per KAFKA_TOPIC_PREFIX, locked by one process at a time. Empty: <PGLITE_DIR>/<SERVICE_NAME>-spool. Used with BUS=kafka only.'),
+  MARKET_SPOOL_FLUSH_MS: positiveInt('milliseconds').default(50)
+    .describe('While Kafka refuses events: longest time an event waits before the spool writes and fsyncs it (one fsync per round, not per event).'),
 });
 
 export type MarketDataConfig = z.output<typeof marketDataConfigSchema>;

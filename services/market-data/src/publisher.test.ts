@@ -1,25 +1,39 @@
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { events } from '@marketpulse/proto';
 import { createLogger, type Bus } from '@marketpulse/runtime';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventPublisher } from './publisher';
+import { SpoolFile } from './spool_file';
 
-const event = (i: number): events.Event => ({ id: `e${i}`, type: 'market_data_update', source: 'test', subject: 'AAPL', time: undefined, payload: undefined });
+const event = (i: number | string): events.Event => ({ id: `e${i}`, type: 'market_data_update', source: 'test', subject: 'AAPL', time: undefined, payload: undefined });
 const logger = createLogger('test', {}, { level: 'silent' });
 
-function flakyBus(failFirst: number) {
+/** A bus that refuses while `down` is true (or for the first `failFirst` calls). */
+function flakyBus(failFirst = 0) {
   const accepted: string[] = [];
   let calls = 0;
+  const state = { down: false };
   const bus: Bus = {
     publish: async (input) => {
       calls++;
-      if (calls <= failFirst) throw new Error('broker unavailable');
+      if (state.down || calls <= failFirst) throw new Error('broker unavailable');
       accepted.push(...(Array.isArray(input) ? input : [input]).map((e) => e.id));
     },
     subscribe: async () => ({ close: async () => undefined }),
     health: async () => ({ ok: true, detail: '' }),
     close: async () => undefined,
   };
-  return { bus, accepted };
+  return { bus, accepted, state };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 describe('EventPublisher', () => {
@@ -38,5 +52,87 @@ describe('EventPublisher', () => {
     const publisher = new EventPublisher({ bus, logger, batchSize: 10 });
     for (let i = 0; i < 25; i++) publisher.enqueue(event(i));
     expect(await publisher.close(300)).toBe(25);
+  });
+});
+
+describe('EventPublisher with a spool', () => {
+  let dir: string;
+  let path: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'publisher-spool-'));
+    path = join(dir, 'events.spool');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** What a crash leaves on disk: a copy of the spool as it is now, opened by a new process. */
+  async function spoolAfterCrash(): Promise<SpoolFile> {
+    const copy = join(dir, 'after-crash', 'events.spool');
+    cpSync(path, copy);
+    return SpoolFile.open(copy, logger);
+  }
+
+  it('touches no disk while the bus accepts everything', async () => {
+    const { bus, accepted } = flakyBus();
+    const publisher = new EventPublisher({ bus, logger, batchSize: 100, spool: { file: await SpoolFile.open(path, logger), flushMs: 10 } });
+    for (let i = 0; i < 500; i++) publisher.enqueue(event(i));
+    await publisher.drain();
+    expect(accepted).toHaveLength(500);
+    expect(publisher.spooled).toBe(0);
+    expect(statSync(path).size).toBe(0);
+    expect(await publisher.close(1000)).toBe(0);
+  });
+
+  it('writes the backlog to the spool while the bus fails, and empties it once the bus took it', async () => {
+    const { bus, accepted, state } = flakyBus();
+    state.down = true;
+    const file = await SpoolFile.open(path, logger);
+    const appends = vi.spyOn(file, 'append');
+    const publisher = new EventPublisher({ bus, logger, batchSize: 50, spool: { file, flushMs: 20 } });
+    for (let i = 0; i < 100; i++) publisher.enqueue(event(i));
+    await until(() => publisher.spooled === 100, 'the first 100 events in the spool');
+    const writesBefore = appends.mock.calls.length;
+    for (let i = 100; i < 130; i++) publisher.enqueue(event(i));
+    await until(() => publisher.spooled === 130, 'events queued later in the spool too');
+    expect(appends.mock.calls.length - writesBefore, '30 events queued at once cost one write and fsync').toBe(1);
+    const crashed = await spoolAfterCrash();
+    expect(crashed.takeRecovered().map((e) => e.id)).toEqual(Array.from({ length: 130 }, (_, i) => `e${i}`));
+    await crashed.close();
+
+    state.down = false;
+    await publisher.drain();
+    expect(accepted).toEqual(Array.from({ length: 130 }, (_, i) => `e${i}`));
+    await until(() => statSync(path).size === 0, 'the spool emptied after the bus acknowledged it');
+    expect(await publisher.close(1000)).toBe(0);
+  });
+
+  it('after a crash publishes the recovered events before anything newer, with the same ids', async () => {
+    const down = flakyBus();
+    down.state.down = true;
+    const crashing = new EventPublisher({ bus: down.bus, logger, batchSize: 10, spool: { file: await SpoolFile.open(path, logger), flushMs: 5 } });
+    for (let i = 0; i < 40; i++) crashing.enqueue(event(`old${i}`));
+    await until(() => crashing.spooled === 40, 'the backlog in the spool');
+
+    const { bus, accepted } = flakyBus();
+    const restarted = new EventPublisher({ bus, logger, batchSize: 7, spool: { file: await spoolAfterCrash(), flushMs: 5 } });
+    for (let i = 0; i < 5; i++) restarted.enqueue(event(`new${i}`));
+    await restarted.drain();
+    expect(accepted).toEqual([
+      ...Array.from({ length: 40 }, (_, i) => `eold${i}`),
+      ...Array.from({ length: 5 }, (_, i) => `enew${i}`),
+    ]);
+    await until(() => statSync(join(dir, 'after-crash', 'events.spool')).size === 0, 'the recovered spool emptied');
+    expect(await restarted.close(1000)).toBe(0);
+    expect(await crashing.close(50)).toBe(0);
+  });
+
+  it('keeps what the bus did not take at shutdown in the spool instead of losing it', async () => {
+    const { bus, state } = flakyBus();
+    state.down = true;
+    const publisher = new EventPublisher({ bus, logger, batchSize: 10, spool: { file: await SpoolFile.open(path, logger), flushMs: 10_000 } });
+    for (let i = 0; i < 25; i++) publisher.enqueue(event(i));
+    expect(await publisher.close(300)).toBe(0);
+    const next = await SpoolFile.open(path, logger);
+    expect(next.takeRecovered().map((e) => e.id)).toEqual(Array.from({ length: 25 }, (_, i) => `e${i}`));
+    await next.close();
   });
 });

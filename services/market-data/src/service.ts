@@ -8,7 +8,8 @@ import { MarketDataEngine } from './engine';
 import { marketDataService } from './grpc_service';
 import { createProvider } from './providers/create_provider';
 import type { MarketDataProvider } from './providers/provider';
-import { EventPublisher } from './publisher';
+import { openEventPublisher } from './open_publisher';
+import type { EventPublisher } from './publisher';
 import { MarketDataStore } from './store';
 
 export interface MarketDataDeps {
@@ -45,7 +46,7 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
   try {
     const store = new MarketDataStore(db);
     await store.migrate();
-    const publisher = new EventPublisher({ bus, logger, batchSize: config.MARKET_PUBLISH_BATCH });
+    const publisher = await openEventPublisher(config, { bus, logger, durable: !deps.bus });
     engine = new MarketDataEngine({
       source: config.SERVICE_NAME,
       publisher,
