@@ -1,41 +1,48 @@
-// The load generator, in its own process: N plain `ws` clients that record, per message, how long
-// it took from publish to receipt (both processes read the same monotonic clock).
-import WebSocket from 'ws';
+// The load generator, in its own process: N receive-only WebSocket clients (raw_client.mts) that
+// record, per message, how long it took from publish to receipt (both processes read the same
+// monotonic clock).
 import { openMany } from '../ws_clients.mts';
 import type { LoadCommand, LoadReply } from './protocol.mts';
+import { RawWsClient } from './raw_client.mts';
 
 const send = (m: LoadReply) => process.send!(m);
 const MAX_SAMPLES = 4_000_000;
 const OPENING_AT_ONCE = 200;
 const MARKER = Buffer.from('"t":"');
 
-const clients: WebSocket[] = [];
+const clients: RawWsClient[] = [];
 let samples = new Float64Array(MAX_SAMPLES);
 let sampled = 0;
 let received = 0;
 let closed = 0;
+let cpuAtReset = process.cpuUsage();
 
-/** Latency in ms from the `t` field, found without parsing the whole JSON. */
-function onMessage(data: Buffer): void {
+/** Latency in ms from the `t` field (decimal ns), found and read without parsing the JSON. */
+function onText(buf: Buffer, start: number, end: number): void {
   received++;
-  const at = data.indexOf(MARKER);
-  if (at < 0 || sampled >= MAX_SAMPLES) return;
-  const start = at + MARKER.length;
-  const end = data.indexOf(0x22, start);
-  const sentNs = BigInt(data.toString('latin1', start, end));
-  samples[sampled++] = Number(process.hrtime.bigint() - sentNs) / 1e6;
+  const at = buf.indexOf(MARKER, start);
+  if (at < 0 || at >= end || sampled >= MAX_SAMPLES) return;
+  let sentNs = 0;
+  for (let i = at + MARKER.length; i < end; i++) {
+    const digit = buf[i]! - 0x30;
+    if (digit < 0 || digit > 9) break;
+    sentNs = sentNs * 10 + digit;
+  }
+  samples[sampled++] = (Number(process.hrtime.bigint()) - sentNs) / 1e6;
 }
 
 function open(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.on('message', onMessage);
-    ws.once('open', () => {
-      clients.push(ws);
-      resolve(true);
-    });
-    ws.once('error', () => resolve(false));
-    ws.once('close', () => closed++);
+    const client = new RawWsClient(
+      new URL(url),
+      () => {
+        clients.push(client);
+        resolve(true);
+      },
+      () => resolve(false),
+      onText,
+      () => closed++,
+    );
   });
 }
 
@@ -54,10 +61,12 @@ process.on('message', (m: LoadCommand) => {
   if (m.cmd === 'reset') {
     samples = new Float64Array(MAX_SAMPLES);
     sampled = received = closed = 0;
+    cpuAtReset = process.cpuUsage();
     send({ cmd: 'reset' });
   }
   if (m.cmd === 'report') {
     const sorted = samples.slice(0, sampled).sort();
-    send({ cmd: 'report', received, sampled, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted.length ? sorted[sorted.length - 1]! : 0, closed });
+    const cpu = process.cpuUsage(cpuAtReset);
+    send({ cmd: 'report', cpuMs: (cpu.user + cpu.system) / 1000, received, sampled, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted.length ? sorted[sorted.length - 1]! : 0, closed });
   }
 });

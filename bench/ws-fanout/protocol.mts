@@ -10,7 +10,7 @@ export type ServerReply =
   /** Client i of N connects to `${urlPrefix}${i % channels}`: channel BENCH<i % channels>. */
   | { cmd: 'ready'; urlPrefix: string }
   | { cmd: 'memory'; rss: number; heapUsed: number }
-  | { cmd: 'published'; count: number; elapsedMs: number; cpuMs: number };
+  | { cmd: 'published'; count: number; elapsedMs: number; cpuMs: number; fanoutP50Ms: number; fanoutP99Ms: number };
 
 /** Orchestrator -> load generator. */
 export type LoadCommand = { cmd: 'connect'; urlPrefix: string; channels: number; connections: number } | { cmd: 'reset' } | { cmd: 'report' };
@@ -19,7 +19,8 @@ export type LoadCommand = { cmd: 'connect'; urlPrefix: string; channels: number;
 export type LoadReply =
   | { cmd: 'connected'; connections: number; failed: number; elapsedMs: number }
   | { cmd: 'reset' }
-  | { cmd: 'report'; received: number; sampled: number; p50Ms: number; p99Ms: number; maxMs: number; closed: number };
+  /** cpuMs: the load generator's CPU time since the reset, settling time included. */
+  | { cmd: 'report'; cpuMs: number; received: number; sampled: number; p50Ms: number; p99Ms: number; maxMs: number; closed: number };
 
 export const channelSymbol = (i: number) => `BENCH${i}`;
 
@@ -31,25 +32,36 @@ export function benchTick(symbol: string, n: number, payloadBytes: number): Reco
 /**
  * Publishes `rate` rounds per second for `durationMs` (a round is one message on every channel),
  * catching up on timer lateness so the offered load stays what was asked for even when the event
- * loop is busy. `count` is the number of rounds.
+ * loop is busy. `count` is the number of rounds. `fanout*` is the server's own share of the
+ * latency: from the start of the rounds due at a timer wake-up (one, or more when catching up)
+ * until the event loop's next check phase, by which time both servers have handed them to every
+ * socket (the baseline writes inside the round; the gateway's send queues flush in a setImmediate
+ * queued by the first delivery, ahead of ours).
  */
 export async function publishAtRate(
   rate: number,
   durationMs: number,
   publish: (n: number) => void,
-): Promise<{ count: number; elapsedMs: number; cpuMs: number }> {
+): Promise<{ count: number; elapsedMs: number; cpuMs: number; fanoutP50Ms: number; fanoutP99Ms: number }> {
   const cpu = process.cpuUsage();
   const start = performance.now();
+  const fanout: number[] = [];
   let sent = 0;
   for (;;) {
     const elapsed = performance.now() - start;
     if (elapsed >= durationMs) break;
     const due = Math.floor((elapsed / 1000) * rate);
-    while (sent < due) publish(sent++);
+    if (sent < due) {
+      const roundsStart = performance.now();
+      while (sent < due) publish(sent++);
+      setImmediate(() => fanout.push(performance.now() - roundsStart));
+    }
     await new Promise((r) => setTimeout(r, 1));
   }
   const used = process.cpuUsage(cpu);
-  return { count: sent, elapsedMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 };
+  fanout.sort((a, b) => a - b);
+  const at = (p: number) => fanout[Math.min(fanout.length - 1, Math.floor(p * fanout.length))] ?? 0;
+  return { count: sent, elapsedMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000, fanoutP50Ms: at(0.5), fanoutP99Ms: at(0.99) };
 }
 
 export function memory(): { rss: number; heapUsed: number } {

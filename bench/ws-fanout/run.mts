@@ -69,10 +69,15 @@ interface Row extends Scenario {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** The server's part: start of a round until it had been written to every socket. */
+  fanoutP50Ms: number;
+  fanoutP99Ms: number;
   bytesPerConnection: number;
   heapPerConnection: number;
   /** Server CPU time per 1,000 deliveries: the per-client cost, less sensitive to a busy machine than latency. */
   cpuMsPer1k: number;
+  /** The load generator's CPU time per 1,000 messages received: the receiving half of the machine. */
+  loadCpuMsPer1k: number;
 }
 
 async function measure(server: 'baseline' | 'gateway', { connections, channels, rate }: Scenario): Promise<Row> {
@@ -90,7 +95,7 @@ async function measure(server: 'baseline' | 'gateway', { connections, channels, 
       heapPerConnection: (busy.heapUsed - idle.heapUsed) / Math.max(1, conn.connections),
     };
     if (memoryOnly) {
-      return { server, channels, rate, connections: conn.connections, published: 0, deliveredPerSec: 0, deliveryRatio: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, cpuMsPer1k: 0, ...memory };
+      return { server, channels, rate, connections: conn.connections, published: 0, deliveredPerSec: 0, deliveryRatio: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, fanoutP50Ms: 0, fanoutP99Ms: 0, cpuMsPer1k: 0, loadCpuMsPer1k: 0, ...memory };
     }
     await ask(load, { cmd: 'reset' } satisfies LoadCommand, 'reset');
     const pub = await ask<ServerReply & { cmd: 'published' }>(srv, { cmd: 'publish', rate, channels, durationMs, payloadBytes } satisfies ServerCommand, 'published');
@@ -108,8 +113,11 @@ async function measure(server: 'baseline' | 'gateway', { connections, channels, 
       p50Ms: rep.p50Ms,
       p99Ms: rep.p99Ms,
       maxMs: rep.maxMs,
+      fanoutP50Ms: pub.fanoutP50Ms,
+      fanoutP99Ms: pub.fanoutP99Ms,
       ...memory,
       cpuMsPer1k: rep.received === 0 ? 0 : (pub.cpuMs / rep.received) * 1000,
+      loadCpuMsPer1k: rep.received === 0 ? 0 : (rep.cpuMs / rep.received) * 1000,
     };
   } finally {
     srv.kill();
@@ -135,11 +143,11 @@ if (memoryOnly) {
   console.log('\ngoal: gateway RSS / connection < 9.8 KiB (10 KB) at 10,000 connections');
 } else {
   console.log(`\nws-fanout: ${durationMs / 1000} s per row, ${payloadBytes} B padding, server and load generator in separate processes\n`);
-  console.log('| server | connections | channels | msgs/s per client | rounds | delivered msgs/s | delivered | p50 ms | p99 ms | max ms | server RSS / connection | server JS heap / connection | server CPU ms / 1k msgs |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| server | connections | channels | msgs/s per client | rounds | delivered msgs/s | delivered | p50 ms | p99 ms | max ms | server fan-out p50 / p99 ms | server RSS / connection | server JS heap / connection | server CPU ms / 1k msgs | load generator CPU ms / 1k msgs |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.server} | ${r.connections} | ${r.channels} | ${r.rate} | ${r.published} | ${fmt(r.deliveredPerSec, 0)} | ${fmt(r.deliveryRatio * 100)} % | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.maxMs, 2)} | ${fmt(r.bytesPerConnection / 1024)} KiB | ${fmt(r.heapPerConnection / 1024, 2)} KiB | ${fmt(r.cpuMsPer1k, 2)} |`,
+      `| ${r.server} | ${r.connections} | ${r.channels} | ${r.rate} | ${r.published} | ${fmt(r.deliveredPerSec, 0)} | ${fmt(r.deliveryRatio * 100)} % | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${fmt(r.maxMs, 2)} | ${fmt(r.fanoutP50Ms, 2)} / ${fmt(r.fanoutP99Ms, 2)} | ${fmt(r.bytesPerConnection / 1024)} KiB | ${fmt(r.heapPerConnection / 1024, 2)} KiB | ${fmt(r.cpuMsPer1k, 2)} | ${fmt(r.loadCpuMsPer1k, 2)} |`,
     );
   }
 

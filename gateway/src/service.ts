@@ -21,6 +21,7 @@ import { createPredictionsDoor, type GetPrediction } from './ws/doors/prediction
 import { createStreamDoor } from './ws/doors/stream';
 import { tradingDoor } from './ws/doors/trading';
 import { Hub } from './ws/hub';
+import { flushLongBurst } from './ws/send_queue';
 import { WsGateway } from './ws/ws_gateway';
 
 export interface GatewayDeps {
@@ -80,7 +81,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const predictionClient: PredictionClient | undefined = deps.getPrediction ? undefined : createPredictionClient(config.PREDICTION_GRPC_ADDR);
   const getPrediction = deps.getPrediction ?? predictionClient!.getPrediction;
 
-  const hub = new Hub(config.WS_HISTORY_SIZE);
+  const hub = new Hub(config.WS_HISTORY_SIZE, flushLongBurst);
   const router = new HttpRouter();
   const apiMount = deps.api === false ? undefined : (deps.api ?? createApiMount(config, { db: deps.db, version: packageVersion() }));
   try {

@@ -50,6 +50,16 @@ describe('Hub', () => {
     expect(msft.ids()).toEqual([]);
   });
 
+  it('runs its after-publish hook once per publication, after that publication was delivered', () => {
+    const s = sink();
+    const seen: number[] = [];
+    const hub = new Hub(10, () => seen.push(s.frames.length));
+    hub.subscribe('c', countingEncoder(), s);
+    hub.publish(['c'], event('e1'));
+    hub.publish(['c'], event('e2'));
+    expect(seen).toEqual([1, 2]);
+  });
+
   it('drops a redelivered event id instead of sending it twice', () => {
     const hub = new Hub(10);
     const s = sink();

@@ -60,7 +60,11 @@ export class Hub {
   private duplicates = 0;
   private deliveries = 0;
 
-  constructor(private readonly historySize: number) {}
+  /** `afterPublish` runs once per publication, after its deliveries (the send queues' burst check). */
+  constructor(
+    private readonly historySize: number,
+    private readonly afterPublish: () => void = () => {},
+  ) {}
 
   /**
    * Appends the event to the history of every channel in `channels` and fans it out. Returns null
@@ -83,6 +87,7 @@ export class Hub {
         this.deliveries += group.subscribers.size;
       }
     }
+    this.afterPublish();
     return pub;
   }
 

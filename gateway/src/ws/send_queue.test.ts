@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { jsonFrame, type Frame } from './encode';
-import { SendQueue, type FrameSink } from './send_queue';
+import { MAX_BURST_MS, SendQueue, flushLongBurst, type FrameSink } from './send_queue';
 
 class FakeSink implements FrameSink {
   blocked = false;
@@ -53,6 +53,28 @@ describe('SendQueue', () => {
     await nextTick();
     expect(sink.writes).toEqual([['{"n":1}', '{"n":2}'], ['{"n":3}']]);
     expect(q.bytesQueued).toBe(0);
+  });
+
+  it('writes what a long burst queued as it goes, and a short burst only at its end', async () => {
+    const early = new FakeSink();
+    const late = new FakeSink();
+    const a = new TestQueue(early, 1000, () => {});
+    const b = new TestQueue(late, 1000, () => {});
+    a.push(frame(1));
+    flushLongBurst();
+    expect(early.writes).toEqual([]);
+    const started = performance.now();
+    while (performance.now() - started <= MAX_BURST_MS) {
+      // the rest of a long burst: thousands of channels published in one go
+    }
+    flushLongBurst();
+    expect(early.writes).toEqual([['{"n":1}']]);
+    b.push(frame(2));
+    flushLongBurst();
+    expect(late.writes).toEqual([]);
+    await nextTick();
+    expect(late.writes).toEqual([['{"n":2}']]);
+    expect(early.writes).toEqual([['{"n":1}']]);
   });
 
   it('holds frames while the transport is blocked and sends them in order once it drains', async () => {

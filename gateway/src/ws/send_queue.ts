@@ -17,13 +17,32 @@ export interface FrameSink {
 
 /** Queues with frames to write, flushed together once the current burst of publishes is over. */
 const dirty = new Set<SendQueue>();
-let flushScheduled = false;
+/** When the current burst's first frame was queued; -1 while nothing waits in `dirty`. */
+let burstStartedAt = -1;
+let immediatePending = false;
+
+/**
+ * Longest a burst keeps its frames back. A Kafka batch is usually far shorter, so a client still
+ * gets all of a batch's messages in one write; a long burst (thousands of channels published in
+ * one go) goes out as it is published instead of every client waiting for its end.
+ */
+export const MAX_BURST_MS = 1;
 
 function flushDirty(): void {
-  flushScheduled = false;
+  burstStartedAt = -1;
   const queues = [...dirty];
   dirty.clear();
   for (const q of queues) q.flush();
+}
+
+function onImmediate(): void {
+  immediatePending = false;
+  flushDirty();
+}
+
+/** Writes what the current burst queued if it has lasted MAX_BURST_MS; the hub calls it after each publish. */
+export function flushLongBurst(): void {
+  if (burstStartedAt >= 0 && performance.now() - burstStartedAt >= MAX_BURST_MS) flushDirty();
 }
 
 // The queue's states, one small integer per connection rather than a flag for each.
@@ -90,9 +109,10 @@ export abstract class SendQueue {
     if (this.queueState === IDLE) {
       this.queueState = SCHEDULED;
       dirty.add(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flushDirty);
+      if (burstStartedAt < 0) burstStartedAt = performance.now();
+      if (!immediatePending) {
+        immediatePending = true;
+        setImmediate(onImmediate);
       }
     }
     return true;
