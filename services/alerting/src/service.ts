@@ -1,15 +1,5 @@
 import { market } from '@marketpulse/proto';
-import {
-  HealthMonitor,
-  createBus,
-  createClient,
-  createLogger,
-  openDatabase,
-  startGrpcServer,
-  type Bus,
-  type Database,
-  type Logger,
-} from '@marketpulse/runtime';
+import { createClient, startInServiceScope, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
 import { AlertingApi } from './alerting_api';
 import type { AlertingConfig } from './config';
 import { AlertEngine } from './engine';
@@ -36,14 +26,8 @@ export interface AlertingHandle {
 }
 
 export async function startAlerting(config: AlertingConfig, deps: AlertingDeps = {}): Promise<AlertingHandle> {
-  const logger = deps.logger ?? createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
-  const bus = deps.bus ?? createBus(config, logger);
-  const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, logger }));
-  const owned: (() => Promise<void>)[] = [];
-  if (!deps.db) owned.push(() => db.close());
-  if (!deps.bus) owned.push(() => bus.close());
-
-  try {
+  return startInServiceScope('alerting', config, deps, async (scope) => {
+    const { logger, bus, db } = scope;
     await db.migrate(migrations);
     const rules = new RuleStore(db);
     const alerts = new AlertStore(db);
@@ -55,7 +39,7 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
     let marketData: market.MarketDataServiceClient | undefined;
     if (config.MARKET_DATA_GRPC_ADDR) {
       marketData = createClient(market.MarketDataServiceClient, config.MARKET_DATA_GRPC_ADDR, { deadlineMs: 3000 });
-      owned.unshift(async () => marketData?.close());
+      scope.onClose(() => marketData?.close());
     }
     const lookup = marketData
       ? () =>
@@ -83,42 +67,11 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
     });
     const api = new AlertingApi(rules, alerts, engine, symbols);
 
-    const server = await startGrpcServer({
-      port: config.GRPC_PORT,
-      host: config.GRPC_HOST,
-      services: [alertingService(api, logger)],
-      initialStatus: 'NOT_SERVING',
-      logger,
-    });
-    owned.unshift(() => server.close());
-
-    const health = new HealthMonitor({
-      components: [
-        { name: 'bus', check: () => bus.health() },
-        { name: 'database', check: () => db.health() },
-      ],
-      intervalMs: config.HEALTH_CHECK_INTERVAL_MS,
-      logger,
-      grpcHealth: server.health,
-    });
+    const server = await scope.serveGrpc([alertingService(api, logger)]);
     await engine.start();
-    owned.unshift(() => engine.stop());
-    await health.start();
-    owned.unshift(async () => health.stop());
+    scope.onClose(() => engine.stop());
+    const health = await scope.startHealth(server);
 
-    return {
-      port: server.port,
-      api,
-      engine,
-      health,
-      close: async () => {
-        for (const step of owned.splice(0)) {
-          await step().catch((err: unknown) => logger.warn({ err: String(err) }, 'error while stopping alerting'));
-        }
-      },
-    };
-  } catch (err) {
-    for (const step of owned.splice(0)) await step().catch(() => {});
-    throw err;
-  }
+    return { port: server.port, api, engine, health, close: scope.close };
+  });
 }

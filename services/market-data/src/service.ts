@@ -1,8 +1,5 @@
 import { market } from '@marketpulse/proto';
-import {
-  HealthMonitor, createBus, createLogger, openDatabase, startGrpcServer,
-  type Bus, type Database, type GrpcServerHandle, type Logger,
-} from '@marketpulse/runtime';
+import { startInServiceScope, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
 import type { MarketDataConfig } from './config';
 import { MarketDataEngine } from './engine';
 import { marketDataService } from './grpc_service';
@@ -34,20 +31,19 @@ export interface MarketDataHandle {
 const CLOSE_PUBLISH_TIMEOUT_MS = 10_000;
 
 export async function startMarketData(config: MarketDataConfig, deps: MarketDataDeps = {}): Promise<MarketDataHandle> {
-  const logger = deps.logger ?? createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
-  const bus = deps.bus ?? createBus(config, logger);
-  const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, logger }));
-  const opened: { close(): Promise<void> }[] = [];
-  if (!deps.bus) opened.push(bus);
-  if (!deps.db) opened.push(db);
-  let grpc: GrpcServerHandle | undefined;
-  let health: HealthMonitor | undefined;
-  let engine: MarketDataEngine | undefined;
-  try {
+  return startInServiceScope('market-data', config, deps, async (scope) => {
+    const { logger, bus, db } = scope;
     const store = new MarketDataStore(db);
     await store.migrate();
     const publisher = await openEventPublisher(config, { bus, logger, durable: !deps.bus });
-    engine = new MarketDataEngine({
+    // Registered as soon as it exists, so a start that fails later still releases the spool's lock.
+    // It runs after the feed has stopped (engine.stop is added later, so runs earlier) and before
+    // the bus closes: what the feed left is published or spooled.
+    scope.onClose(async () => {
+      const left = await publisher.close(CLOSE_PUBLISH_TIMEOUT_MS);
+      if (left > 0) logger.error({ unpublished: left }, 'bus did not accept every pending event before shutdown');
+    });
+    const engine = new MarketDataEngine({
       source: config.SERVICE_NAME,
       publisher,
       store,
@@ -70,51 +66,15 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
       onReplayEnd: () => logger.info({ file: config.MARKET_REPLAY_FILE }, 'replay file played to its end'),
     });
 
-    grpc = await startGrpcServer({
-      port: config.GRPC_PORT,
-      host: config.GRPC_HOST,
-      services: [{
-        definition: market.MarketDataServiceService,
-        implementation: marketDataService({ engine, store, symbols: config.MARKET_SYMBOLS, logger }),
-      }],
-      initialStatus: 'NOT_SERVING',
-      logger,
-    });
-    health = new HealthMonitor({
-      components: [
-        { name: 'bus', check: () => bus.health() },
-        { name: 'database', check: () => db.health() },
-      ],
-      intervalMs: config.HEALTH_CHECK_INTERVAL_MS,
-      logger,
-      grpcHealth: grpc.health,
-    });
-    await health.start();
+    const grpc = await scope.serveGrpc([{
+      definition: market.MarketDataServiceService,
+      implementation: marketDataService({ engine, store, symbols: config.MARKET_SYMBOLS, logger }),
+    }]);
+    scope.onClose(() => engine.stop());
+    const health = await scope.startHealth(grpc);
     await engine.start(provider);
     logger.info({ provider: provider.name, symbols: provider.symbols(), grpcPort: grpc.port }, 'market data flowing');
 
-    const running = { grpc, health, engine };
-    let closing: Promise<void> | undefined;
-    return {
-      grpcPort: grpc.port,
-      engine,
-      publisher,
-      provider,
-      health,
-      close: () => (closing ??= (async () => {
-        running.health.stop();
-        await running.engine.stop();
-        const left = await publisher.close(CLOSE_PUBLISH_TIMEOUT_MS);
-        if (left > 0) logger.error({ unpublished: left }, 'bus did not accept every pending event before shutdown');
-        await running.grpc.close();
-        for (const resource of opened.reverse()) await resource.close();
-      })()),
-    };
-  } catch (error) {
-    health?.stop();
-    await engine?.stop().catch(() => undefined);
-    await grpc?.close().catch(() => undefined);
-    for (const resource of opened.reverse()) await resource.close().catch(() => undefined);
-    throw error;
-  }
+    return { grpcPort: grpc.port, engine, publisher, provider, health, close: scope.close };
+  });
 }

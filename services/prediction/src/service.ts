@@ -1,15 +1,5 @@
 import { prediction } from '@marketpulse/proto';
-import {
-  createBus,
-  createLogger,
-  HealthMonitor,
-  openDatabase,
-  startGrpcServer,
-  TraceCarryover,
-  type Bus,
-  type Database,
-  type Logger,
-} from '@marketpulse/runtime';
+import { startInServiceScope, TraceCarryover, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
 import type { PredictionConfig } from './config';
 import { PredictionFeed } from './feed';
 import { predictionServiceImplementation } from './grpc/prediction_service';
@@ -44,18 +34,12 @@ export interface PredictionHandle {
  * Given deps (the one-process suite) are used and left open on close; the ones it creates it closes.
  */
 export async function startPrediction(config: PredictionConfig, deps: PredictionDeps = {}): Promise<PredictionHandle> {
-  const logger = deps.logger ?? createLogger(config.SERVICE_NAME);
   const source = config.SERVICE_NAME;
   const level = Number(config.PREDICTION_INTERVAL_LEVEL);
   const z = INTERVAL_Z[config.PREDICTION_INTERVAL_LEVEL];
-  const cleanups: (() => Promise<void>)[] = [];
-  const closeAll = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => logger.warn({ err }, 'error while stopping'));
-  };
 
-  try {
-    const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, logger }));
-    if (!deps.db) cleanups.push(() => db.close());
+  return startInServiceScope('prediction', config, deps, async (scope) => {
+    const { logger, bus, db } = scope;
     const store = new SqlPredictionStore(db);
     await store.migrate();
 
@@ -71,42 +55,21 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
     const restored = await ingest.restore();
     logger.info({ symbols: restored }, 'models restored from the database');
 
-    const bus = deps.bus ?? createBus(config, logger);
-    if (!deps.bus) cleanups.push(() => bus.close());
-
     const feed = new PredictionFeed();
     // Publishes what a previous run committed but did not get out, then whatever is left every retry interval.
     const outbox = new EventOutbox({ store, publish: (e) => bus.publish(e), logger, retryMs: config.PREDICTION_OUTBOX_RETRY_MS });
     outbox.start();
-    cleanups.push(() => outbox.stop());
+    scope.onClose(() => outbox.stop());
     const lifecycle = new ModelLifecycle({ store, predictor, flushOutbox: () => outbox.flush(), logger, source, z });
-    cleanups.push(() => lifecycle.drain());
+    scope.onClose(() => lifecycle.drain());
 
-    const grpcServer = await startGrpcServer({
-      port: config.GRPC_PORT,
-      host: config.GRPC_HOST,
-      services: [
-        {
-          definition: prediction.PredictionServiceService,
-          implementation: predictionServiceImplementation({ predictor, lifecycle, feed, logger }),
-        },
-      ],
-      initialStatus: 'NOT_SERVING',
-      logger,
-    });
-    cleanups.push(() => grpcServer.close());
-
-    const health = new HealthMonitor({
-      components: [
-        { name: 'bus', check: () => bus.health() },
-        { name: 'database', check: () => db.health() },
-      ],
-      intervalMs: config.HEALTH_CHECK_INTERVAL_MS,
-      logger,
-      grpcHealth: grpcServer.health,
-    });
-    await health.start();
-    cleanups.push(async () => health.stop());
+    const grpcServer = await scope.serveGrpc([
+      {
+        definition: prediction.PredictionServiceService,
+        implementation: predictionServiceImplementation({ predictor, lifecycle, feed, logger }),
+      },
+    ]);
+    const health = await scope.startHealth(grpcServer);
 
     const subscription = await bus.subscribe({
       groupId: config.PREDICTION_CONSUMER_GROUP,
@@ -115,7 +78,7 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
       fromBeginning: true,
       handler: ingest.handle,
     });
-    cleanups.push(() => subscription.close());
+    scope.onClose(() => subscription.close());
 
     const publisher = new PredictionPublisher({
       predictor,
@@ -128,12 +91,9 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
       horizonS: config.PREDICTION_HORIZON_S,
     });
     publisher.start();
-    cleanups.push(() => publisher.stop());
+    scope.onClose(() => publisher.stop());
 
-    return { grpcPort: grpcServer.port, predictor, lifecycle, outbox, publisher, health, close: closeAll };
-  } catch (err) {
-    await closeAll();
-    throw err;
-  }
+    return { grpcPort: grpcServer.port, predictor, lifecycle, outbox, publisher, health, close: scope.close };
+  });
 }
 

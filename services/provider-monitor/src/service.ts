@@ -1,16 +1,5 @@
 import { alerting, market } from '@marketpulse/proto';
-import {
-  HealthMonitor,
-  createBus,
-  createClient,
-  createLogger,
-  openDatabase,
-  registerProviderMetrics,
-  startGrpcServer,
-  type Bus,
-  type Database,
-  type Logger,
-} from '@marketpulse/runtime';
+import { createClient, registerProviderMetrics, startInServiceScope, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
 import type { ProviderMonitorConfig } from './config';
 import { providerMonitorService } from './grpc/monitor_server';
 import { monitorJobs } from './jobs';
@@ -46,7 +35,6 @@ const unary = <Res>(fn: (cb: (err: Error | null, res: Res) => void) => void) =>
   new Promise<Res>((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res))));
 
 export async function startProviderMonitor(config: ProviderMonitorConfig, deps: ProviderMonitorDeps = {}): Promise<ProviderMonitorHandle> {
-  const logger = deps.logger ?? createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
   const defaults: ProviderDefaults = {
     interval_seconds: config.MONITOR_CHECK_INTERVAL_SECONDS,
     timeout_ms: config.MONITOR_CHECK_TIMEOUT_MS,
@@ -56,13 +44,8 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
   // Parse before opening anything: a bad MONITOR_PROVIDERS fails start-up with nothing to undo.
   const configured = parseProviders(config.MONITOR_PROVIDERS, defaults);
 
-  const bus = deps.bus ?? createBus(config, logger);
-  const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, logger }));
-  const owned: (() => Promise<void>)[] = [];
-  if (!deps.db) owned.push(() => db.close());
-  if (!deps.bus) owned.push(() => bus.close());
-
-  try {
+  return startInServiceScope('provider-monitor', config, deps, async (scope) => {
+    const { logger, bus, db } = scope;
     await db.migrate(migrations);
     const logs = new LogStore(db);
     const history = new HistoryStore(db);
@@ -70,12 +53,12 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
     const monitor = new ProviderMonitor({ logs, history, publisher, rateLimitAlertPercentage: config.MONITOR_RATE_LIMIT_ALERT_PERCENTAGE });
     for (const def of configured) monitor.register(def, new HttpProbe(def));
     const unregisterMetrics = registerProviderMetrics(() => providerFigures(monitor));
-    owned.unshift(async () => unregisterMetrics());
+    scope.onClose(unregisterMetrics);
 
     let discoverFeeds: (() => Promise<void>) | undefined;
     if (config.MARKET_DATA_GRPC_ADDR) {
       const md = createClient(market.MarketDataServiceClient, config.MARKET_DATA_GRPC_ADDR, { deadlineMs: 3000 });
-      owned.unshift(async () => md.close());
+      scope.onClose(() => md.close());
       const stats = (provider: string) => unary<market.GetProviderStatsResponse>((cb) => md.getProviderStats({ provider }, cb));
       const feedStats = async (provider: string) => (await stats(provider)).providers.find((p) => p.provider === provider);
       let lastDiscovery = 0;
@@ -109,7 +92,7 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
     let alertCount = async () => 0;
     if (config.ALERTING_GRPC_ADDR) {
       const al = createClient(alerting.AlertingServiceClient, config.ALERTING_GRPC_ADDR, { deadlineMs: 2000 });
-      owned.unshift(async () => al.close());
+      scope.onClose(() => al.close());
       alertCount = async () => {
         try {
           const res = await unary<alerting.ListAlertsResponse>((cb) => al.listAlerts(alerting.ListAlertsRequest.fromPartial({ acknowledged: false, hours: 1, limit: 1000 }), cb));
@@ -124,7 +107,7 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
       void publisher.publish([publisher.systemLog('ERROR', 'Scheduler', `Job ${jobId} failed: ${err instanceof Error ? err.message : String(err)}`)]);
     });
     const sampler = new ProcessHostSampler();
-    owned.unshift(async () => sampler.stop());
+    scope.onClose(() => sampler.stop());
 
     const settings: Record<string, string> = {
       MONITOR_CHECK_INTERVAL_SECONDS: String(config.MONITOR_CHECK_INTERVAL_SECONDS),
@@ -167,47 +150,15 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
       scheduler.add(job);
     }
 
-    const server = await startGrpcServer({
-      port: config.GRPC_PORT,
-      host: config.GRPC_HOST,
-      services: [providerMonitorService(api, logger)],
-      initialStatus: 'NOT_SERVING',
-      logger,
-    });
-    owned.unshift(() => server.close());
-
-    const health = new HealthMonitor({
-      components: [
-        { name: 'bus', check: () => bus.health() },
-        { name: 'database', check: () => db.health() },
-      ],
-      intervalMs: config.HEALTH_CHECK_INTERVAL_MS,
-      logger,
-      grpcHealth: server.health,
-    });
-    await health.start();
-    owned.unshift(async () => health.stop());
+    const server = await scope.serveGrpc([providerMonitorService(api, logger)]);
+    const health = await scope.startHealth(server);
 
     scheduler.start();
-    owned.unshift(() => scheduler.stop());
+    scope.onClose(() => scheduler.stop());
     // First checks at once rather than one interval after start.
     void scheduler.trigger('health_checks');
     void publisher.publish([publisher.systemLog('INFO', 'ProviderMonitor', `Monitoring ${monitor.all().length} providers`)]);
 
-    return {
-      port: server.port,
-      api,
-      monitor,
-      scheduler,
-      health,
-      close: async () => {
-        for (const step of owned.splice(0)) {
-          await step().catch((err: unknown) => logger.warn({ err: String(err) }, 'error while stopping provider-monitor'));
-        }
-      },
-    };
-  } catch (err) {
-    for (const step of owned.splice(0)) await step().catch(() => {});
-    throw err;
-  }
+    return { port: server.port, api, monitor, scheduler, health, close: scope.close };
+  });
 }

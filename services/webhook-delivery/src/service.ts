@@ -1,16 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  HealthMonitor,
-  createBus,
-  createLogger,
-  openDatabase,
-  startGrpcServer,
-  webhookDeliveryMetrics,
-  type Bus,
-  type Database,
-  type Logger,
-} from '@marketpulse/runtime';
+import { startInServiceScope, webhookDeliveryMetrics, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
 import { AddressGuard } from './address_guard/address_guard';
 import type { WebhookConfig } from './config';
 import { WebhookApi } from './endpoint_api/webhook_api';
@@ -41,14 +31,8 @@ export interface WebhookDeliveryHandle {
 }
 
 export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookDeliveryDeps = {}): Promise<WebhookDeliveryHandle> {
-  const logger = deps.logger ?? createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
-  const bus = deps.bus ?? createBus(config, logger);
-  const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, logger }));
-  const owned: (() => Promise<void>)[] = [];
-  if (!deps.db) owned.push(() => db.close());
-  if (!deps.bus) owned.push(() => bus.close());
-
-  try {
+  return startInServiceScope('webhook-delivery', config, deps, async (scope) => {
+    const { logger, bus, db } = scope;
     if (config.WEBHOOK_LEASE_MS <= config.WEBHOOK_TIMEOUT_MS) {
       logger.warn({ lease_ms: config.WEBHOOK_LEASE_MS, timeout_ms: config.WEBHOOK_TIMEOUT_MS }, 'WEBHOOK_LEASE_MS is not above WEBHOOK_TIMEOUT_MS: a slow attempt may be claimed and sent again by another worker');
     }
@@ -57,9 +41,9 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
     const deliveries = new DeliveryStore(db);
     const guard = new AddressGuard({ allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
     const sender = new HttpSender();
-    owned.unshift(async () => sender.close());
+    scope.onClose(() => sender.close());
     const outcomes = new OutcomePublisher(bus, logger);
-    owned.unshift(() => outcomes.close());
+    scope.onClose(() => outcomes.close());
     const webhookMetrics = webhookDeliveryMetrics();
 
     const runner = new AttemptRunner({
@@ -87,45 +71,15 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
     const wake = () => worker.wake();
     const api = new WebhookApi({ endpoints, deliveries, guard, runner, leaseMs: config.WEBHOOK_LEASE_MS, defaultSecretOverlapS: config.WEBHOOK_SECRET_OVERLAP_S, onNewDeliveries: wake });
 
-    const server = await startGrpcServer({
-      port: config.GRPC_PORT,
-      host: config.GRPC_HOST,
-      services: [webhookServiceRegistration(api, logger)],
-      initialStatus: 'NOT_SERVING',
-      logger,
-    });
-    owned.unshift(() => server.close());
-
-    const health = new HealthMonitor({
-      components: [
-        { name: 'bus', check: () => bus.health() },
-        { name: 'database', check: () => db.health() },
-      ],
-      intervalMs: config.HEALTH_CHECK_INTERVAL_MS,
-      logger,
-      grpcHealth: server.health,
-    });
+    const server = await scope.serveGrpc([webhookServiceRegistration(api, logger)]);
 
     worker.start();
-    owned.unshift(() => worker.close());
+    scope.onClose(() => worker.close());
     const intake = new EventIntake(bus, deliveries, { groupId: config.WEBHOOK_CONSUMER_GROUP ?? config.SERVICE_NAME, consumers: config.WEBHOOK_INTAKE_CONSUMERS, maxPayloadBytes: config.WEBHOOK_MAX_PAYLOAD_BYTES, onNewDeliveries: wake }, logger);
     await intake.start();
-    owned.unshift(() => intake.close());
-    await health.start();
-    owned.unshift(async () => health.stop());
+    scope.onClose(() => intake.close());
+    const health = await scope.startHealth(server);
 
-    return {
-      port: server.port,
-      api,
-      health,
-      close: async () => {
-        for (const step of owned.splice(0)) {
-          await step().catch((err: unknown) => logger.warn({ err: String(err) }, 'error while stopping webhook-delivery'));
-        }
-      },
-    };
-  } catch (err) {
-    for (const step of owned.splice(0)) await step().catch(() => {});
-    throw err;
-  }
+    return { port: server.port, api, health, close: scope.close };
+  });
 }
