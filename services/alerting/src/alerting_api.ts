@@ -1,6 +1,7 @@
 import type { AlertEngine } from './engine';
 import { invalid, notFound } from './errors';
 import { newId } from './ids';
+import type { LiveAlerts } from './live_alerts';
 import { SEVERITIES, type Rule } from './rules/rule';
 import { WRITABLE_FIELDS, validateRule, type RuleDraft } from './rules/validate';
 import type { AlertRecord, AlertStore } from './store/alert_store';
@@ -32,6 +33,7 @@ export class AlertingApi {
     private readonly alerts: AlertStore,
     private readonly engine: AlertEngine,
     private readonly symbols: KnownSymbols,
+    private readonly live: LiveAlerts,
   ) {}
 
   async createRule(draft: RuleDraft, userId: string): Promise<Rule> {
@@ -111,16 +113,17 @@ export class AlertingApi {
     return updated ?? alert;
   }
 
-  /** Live alerts for a caller: their own (or all, for an operator), optionally only some symbols. */
+  /**
+   * Live alerts raised by any instance for a caller: their own (or all, for an operator), optionally
+   * only some symbols.
+   */
   subscribe(userId: string, symbols: string[], includeSystem: boolean, onAlert: (a: AlertRecord) => void): () => void {
     const wanted = new Set(symbols.map((s) => s.toUpperCase()));
-    const listener = (a: AlertRecord) => {
+    return this.live.listen((a) => {
       if (userId ? a.user_id !== userId : a.user_id === '' && !includeSystem) return;
       if (wanted.size && !wanted.has(a.symbol)) return;
       onAlert(a);
-    };
-    this.engine.feed.on('alert', listener);
-    return () => this.engine.feed.off('alert', listener);
+    });
   }
 }
 

@@ -23,6 +23,13 @@ export const alertingConfigSchema = serviceConfigSchema('alerting', {
     .default('')
     .describe('Comma-separated symbols accepted in rules besides those market data lists or has ticked.'),
   ALERT_CONSUMER_GROUP: z.string().optional().describe('Kafka consumer group of the evaluator; defaults to SERVICE_NAME.'),
+  ALERT_STREAM_CONSUMER_GROUP: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Kafka consumer group in which this instance reads every instance\'s alert_triggered events for StreamAlerts; must differ per instance. Defaults to SERVICE_NAME-stream-host-pid-random.',
+    ),
   ALERT_CONSUME_FROM_BEGINNING: bool
     .default(false)
     .describe('When the consumer group is new, evaluate the retained events instead of starting at the end.'),

@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { market } from '@marketpulse/proto';
 import { createClient, startInServiceScope, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
 import { AlertingApi } from './alerting_api';
 import type { AlertingConfig } from './config';
 import { AlertEngine } from './engine';
 import { alertingService } from './grpc/alerting_server';
+import { LiveAlerts } from './live_alerts';
 import { AlertStore } from './store/alert_store';
 import { migrations } from './store/migrations';
 import { RuleStore } from './store/rule_store';
@@ -65,9 +68,22 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
       ruleRefreshMs: config.ALERT_RULE_REFRESH_MS,
       outboxRetryMs: config.ALERT_OUTBOX_RETRY_MS,
     });
-    const api = new AlertingApi(rules, alerts, engine, symbols);
+    // Consumed always, not only on a bus of our own: a lent bus (the suite, a test) may be shared with
+    // other alerting instances just as a created one is, and where it is not, the consumer only hears
+    // this instance's own alerts again, which LiveAlerts drops by id. Skipping it would silently cut
+    // streams down to one instance's alerts whenever the bus is lent.
+    const live = new LiveAlerts({
+      bus,
+      local: engine.feed,
+      groupId: config.ALERT_STREAM_CONSUMER_GROUP ?? `${config.SERVICE_NAME}-stream-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      logger,
+    });
+    const api = new AlertingApi(rules, alerts, engine, symbols, live);
 
     const server = await scope.serveGrpc([alertingService(api, logger)]);
+    // Started before the engine, so no alert stored from here on is missed by the streams.
+    await live.start();
+    scope.onClose(() => live.stop());
     await engine.start();
     scope.onClose(() => engine.stop());
     const health = await scope.startHealth(server);

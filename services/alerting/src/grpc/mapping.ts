@@ -1,5 +1,5 @@
 import type { alerting } from '@marketpulse/proto';
-import type { Condition, Rule } from '../rules/rule';
+import type { Condition, Rule, Severity } from '../rules/rule';
 import type { RuleDraft } from '../rules/validate';
 import type { AlertRecord } from '../store/alert_store';
 
@@ -93,4 +93,9 @@ export function alertToProto(a: AlertRecord): alerting.Alert {
     acknowledged_at: a.acknowledged_at,
     source_event_id: a.source_event_id,
   };
+}
+
+/** The inverse of alertToProto, for alerts that arrive as alert_triggered events. */
+export function alertFromProto(a: alerting.Alert): AlertRecord {
+  return { ...a, severity: a.severity as Severity, values: { ...a.values }, timestamp: a.timestamp ?? '', acknowledged_at: a.acknowledged_at };
 }
