@@ -33,6 +33,11 @@ export const predictionConfigSchema = serviceConfigSchema('prediction', {
   PREDICTION_OUTBOX_RETRY_MS: positiveInt('a positive number of milliseconds')
     .default(2000)
     .describe('How often model_trained / model_deployed / backtest_complete events still in the outbox (bus away, or a restart before they went out) are published again.'),
+  PREDICTION_BACKTEST_LEASE_MS: positiveInt('a positive number of milliseconds')
+    .default(30000)
+    .describe(
+      'How long a running backtest stays claimed by the instance computing it without that instance renewing the claim (it renews every third of this). At start-up and on each renewal an instance marks failed, as interrupted, the running backtests of others whose claim is older: their instance stopped or crashed. Keep it well above a database hiccup; GetBacktest shows an interrupted backtest as failed at most about this long after its instance went away.',
+    ),
   PREDICTION_CONSUMER_GROUP: z
     .string()
     .min(1, { error: 'expected a non-empty group id' })

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { prediction } from '@marketpulse/proto';
 import { startInServiceScope, TraceCarryover, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
 import type { PredictionConfig } from './config';
@@ -60,8 +62,18 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
     const outbox = new EventOutbox({ store, publish: (e) => bus.publish(e), logger, retryMs: config.PREDICTION_OUTBOX_RETRY_MS });
     outbox.start();
     scope.onClose(() => outbox.stop());
-    const lifecycle = new ModelLifecycle({ store, predictor, flushOutbox: () => outbox.flush(), logger, source, z });
+    const lifecycle = new ModelLifecycle({
+      store,
+      predictor,
+      flushOutbox: () => outbox.flush(),
+      logger,
+      source,
+      z,
+      runner: `${hostname()}/${process.pid}/${randomUUID()}`,
+      backtestLeaseMs: config.PREDICTION_BACKTEST_LEASE_MS,
+    });
     scope.onClose(() => lifecycle.drain());
+    await lifecycle.start();
 
     const grpcServer = await scope.serveGrpc([
       {

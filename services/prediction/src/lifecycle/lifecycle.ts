@@ -10,9 +10,19 @@ import type { BacktestRecord, DeploymentRecord, ModelVersionRecord, PendingEvent
 import { activeTraceparent } from '@marketpulse/runtime';
 import { BACKTEST_WARM_UP_TICKS, backtest } from './backtest';
 import { MIN_TRAINING_TICKS, train } from './train';
+import { retryUntilDone } from './retry';
 import { parseVersion } from './version_name';
 
 export const ALGORITHM = 'holt';
+
+/** Error of a backtest whose instance stopped or crashed before storing its outcome. */
+export const INTERRUPTED_BACKTEST_ERROR =
+  'interrupted: the prediction instance computing this backtest stopped (or lost its database) before it finished; run the backtest again';
+
+/** Waits between attempts to store a computed backtest outcome while the database is away. */
+const COMPLETION_RETRY = { baseMs: 200, maxMs: 60_000 };
+
+type BacktestOutcome = Pick<BacktestRecord, 'status' | 'metrics' | 'completedAtMs' | 'error'>;
 
 export interface LifecycleDeps {
   store: PredictionStore;
@@ -24,6 +34,10 @@ export interface LifecycleDeps {
   source: string;
   /** Two-sided normal quantile of the interval. */
   z: number;
+  /** This instance, as recorded on the backtests it computes; unique per start. */
+  runner: string;
+  /** PREDICTION_BACKTEST_LEASE_MS: a running backtest whose claim is older was left behind by a stopped instance. */
+  backtestLeaseMs: number;
 }
 
 export interface TrainRequest {
@@ -49,8 +63,23 @@ export interface BacktestRequest {
  */
 export class ModelLifecycle {
   private readonly running = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
+  private claimsTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: LifecycleDeps) {}
+
+  /**
+   * Fails the backtests an earlier run (of this or another instance) left running, then keeps this
+   * instance's claims on its own running backtests fresh, failing others' that go stale meanwhile.
+   * Claims rather than "everything running" so that instances sharing the database leave each
+   * other's live backtests alone.
+   */
+  async start(): Promise<void> {
+    const failed = await this.failInterruptedBacktests();
+    this.deps.logger.info({ interrupted: failed, lease_ms: this.deps.backtestLeaseMs }, 'backtests left running by a stopped instance marked failed');
+    this.claimsTimer = setInterval(() => void this.keepClaims(), Math.max(1, Math.floor(this.deps.backtestLeaseMs / 3)));
+    this.claimsTimer.unref();
+  }
 
   async train(req: TrainRequest): Promise<ModelVersionRecord> {
     await this.requireSymbol(req.symbol);
@@ -153,7 +182,7 @@ export class ModelLifecycle {
       createdAtMs: Date.now(),
       error: '',
     };
-    await this.deps.store.createBacktest(record);
+    await this.deps.store.createBacktest(record, this.deps.runner);
     const job = this.completeBacktest(record, model.params, ticks).finally(() => this.running.delete(job));
     this.running.add(job);
     return record;
@@ -166,31 +195,75 @@ export class ModelLifecycle {
     return found;
   }
 
-  /** Waits for backtests still computing (used on shutdown). */
+  /**
+   * On shutdown: waits for backtests still computing and stops retrying outcomes the database did not
+   * take; those stay running until a later sweep finds their claim stale and fails them as interrupted.
+   */
   async drain(): Promise<void> {
+    this.stopping.abort();
+    clearInterval(this.claimsTimer);
+    this.claimsTimer = undefined;
     await Promise.all([...this.running]);
   }
 
   private async completeBacktest(record: BacktestRecord, params: HoltParams, ticks: { price: number; timeMs: number }[]): Promise<void> {
     // Let the RPC answer "running" before the CPU-bound replay starts.
     await new Promise((resolve) => setImmediate(resolve));
+    const finished: BacktestRecord = { ...record, ...this.computeOutcome(record, params, ticks) };
+    const stored = await retryUntilDone(() => this.deps.store.finishBacktest(finished, this.announceBacktest), {
+      ...COMPLETION_RETRY,
+      signal: this.stopping.signal,
+      onFailure: (err, retryInMs) =>
+        this.deps.logger.warn({ err, backtest: record.id, retry_ms: retryInMs }, 'backtest outcome not stored; retrying (GetBacktest says running meanwhile)'),
+    });
+    if (!stored) {
+      this.deps.logger.warn({ backtest: record.id }, 'backtest outcome abandoned on shutdown; a later start marks it failed as interrupted');
+      return;
+    }
+    if (!stored.value) {
+      this.deps.logger.info({ backtest: record.id, status: finished.status }, 'backtest already had an outcome (stored by an earlier attempt, or failed as interrupted); kept it');
+      return;
+    }
+    this.committed();
+    this.deps.logger.info({ backtest: record.id, symbol: record.symbol, status: finished.status, metrics: finished.metrics }, 'backtest finished');
+  }
+
+  /** The outcome to store; a replay that throws fails the backtest rather than leaving it running. */
+  private computeOutcome(record: BacktestRecord, params: HoltParams, ticks: { price: number; timeMs: number }[]): BacktestOutcome {
     try {
-      const m = backtest(params, ticks, record.horizonS, this.deps.z);
-      const spanS = (ticks[ticks.length - 1].timeMs - ticks[0].timeMs) / 1000;
-      const outcome =
-        m.predictions > 0
-          ? { status: 'completed' as const, metrics: toQualityMetrics(m), completedAtMs: Date.now(), error: '' }
-          : {
-              status: 'failed' as const,
-              completedAtMs: Date.now(),
-              error: `no forecast could be scored: the range holds ${ticks.length} ticks over ${spanS.toFixed(1)} s; a backtest needs more than ${BACKTEST_WARM_UP_TICKS} ticks and a span longer than the ${record.horizonS} s horizon`,
-            };
-      const finished: BacktestRecord = { ...record, ...outcome };
-      await this.deps.store.finishBacktest(finished, (b) => this.pending(b.symbol, { $case: 'backtest_complete', backtest_complete: toProtoBacktest(b) }));
-      this.committed();
-      this.deps.logger.info({ backtest: record.id, symbol: record.symbol, status: finished.status, metrics: finished.metrics }, 'backtest finished');
+      return this.replay(record, params, ticks);
     } catch (err) {
-      this.deps.logger.error({ err, backtest: record.id }, 'backtest could not be completed');
+      this.deps.logger.error({ err, backtest: record.id }, 'backtest could not be computed');
+      const reason = err instanceof Error ? err.message : String(err);
+      return { status: 'failed', completedAtMs: Date.now(), error: `the backtest could not be computed (${reason}); report it with backtest id ${record.id}` };
+    }
+  }
+
+  private replay(record: BacktestRecord, params: HoltParams, ticks: { price: number; timeMs: number }[]): BacktestOutcome {
+    const m = backtest(params, ticks, record.horizonS, this.deps.z);
+    if (m.predictions > 0) return { status: 'completed', metrics: toQualityMetrics(m), completedAtMs: Date.now(), error: '' };
+    const spanS = (ticks[ticks.length - 1].timeMs - ticks[0].timeMs) / 1000;
+    return {
+      status: 'failed',
+      completedAtMs: Date.now(),
+      error: `no forecast could be scored: the range holds ${ticks.length} ticks over ${spanS.toFixed(1)} s; a backtest needs more than ${BACKTEST_WARM_UP_TICKS} ticks and a span longer than the ${record.horizonS} s horizon`,
+    };
+  }
+
+  /** Fails, each with its backtest_complete event, the running backtests whose instance went away; returns how many. */
+  private async failInterruptedBacktests(): Promise<number> {
+    const failed = await this.deps.store.failAbandonedBacktests(this.deps.runner, this.deps.backtestLeaseMs, INTERRUPTED_BACKTEST_ERROR, this.announceBacktest);
+    if (failed.length > 0) this.committed();
+    return failed.length;
+  }
+
+  private async keepClaims(): Promise<void> {
+    try {
+      await this.deps.store.renewBacktestClaims(this.deps.runner);
+      const failed = await this.failInterruptedBacktests();
+      if (failed > 0) this.deps.logger.info({ interrupted: failed }, 'backtests left running by a stopped instance marked failed');
+    } catch (err) {
+      this.deps.logger.warn({ err, lease_ms: this.deps.backtestLeaseMs }, 'backtest claims not renewed; retried at the next round');
     }
   }
 
@@ -198,6 +271,9 @@ export class ModelLifecycle {
   private pending(symbol: string, payload: NonNullable<events.Event['payload']>): PendingEvent {
     return { event: envelope(this.deps.source, symbol, payload), traceparent: activeTraceparent() };
   }
+
+  private readonly announceBacktest = (b: BacktestRecord): PendingEvent =>
+    this.pending(b.symbol, { $case: 'backtest_complete', backtest_complete: toProtoBacktest(b) });
 
   private readonly announceDeployment = (d: DeploymentRecord): PendingEvent =>
     this.pending(d.model.symbol, { $case: 'model_deployed', model_deployed: toProtoDeployment(d) });

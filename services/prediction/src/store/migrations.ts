@@ -76,4 +76,19 @@ export const predictionMigrations: { id: string; sql: string }[] = [
       );
     `,
   },
+  {
+    id: 'prediction-003-backtest-claims',
+    sql: `
+      -- Which instance computes a running backtest, and when it last said it still does (database
+      -- clock, so instances' clocks need not agree). A running backtest whose claim is older than
+      -- the lease was left behind by an instance that stopped or crashed, and is marked failed.
+      -- Backtests running before this migration were started by an earlier version: their claim
+      -- dates from their creation, so they count as left behind once the lease has passed.
+      ALTER TABLE backtests ADD COLUMN runner text NOT NULL DEFAULT '';
+      ALTER TABLE backtests ADD COLUMN claimed_at_ms bigint;
+      UPDATE backtests SET claimed_at_ms = created_at_ms;
+      ALTER TABLE backtests ALTER COLUMN claimed_at_ms SET NOT NULL;
+      CREATE INDEX backtests_running ON backtests (claimed_at_ms) WHERE status = 'running';
+    `,
+  },
 ];

@@ -133,9 +133,21 @@ export interface PredictionStore {
   /** Undoes the current deployment, putting back the one before it; undefined when there is none before it. */
   rollback(symbol: string, deployedBy: string, nowMs: number, announce: Announce<DeploymentRecord>): Promise<DeploymentRecord | undefined>;
 
-  createBacktest(backtest: BacktestRecord): Promise<void>;
-  /** Stores the outcome of a running backtest (status, metrics, completion time, error). */
-  finishBacktest(finished: BacktestRecord, announce: Announce<BacktestRecord>): Promise<void>;
+  /** Stores a new backtest claimed by `runner` (the instance computing it), the claim dated now. */
+  createBacktest(backtest: BacktestRecord, runner: string): Promise<void>;
+  /**
+   * Stores the outcome of a backtest (status, metrics, completion time, error) if it is still
+   * running; returns false, storing and announcing nothing, when it already has an outcome (a retry
+   * whose earlier attempt did commit, or one marked failed as interrupted meanwhile).
+   */
+  finishBacktest(finished: BacktestRecord, announce: Announce<BacktestRecord>): Promise<boolean>;
+  /** Dates now the claims of `runner` on its running backtests: it is still computing them. */
+  renewBacktestClaims(runner: string): Promise<void>;
+  /**
+   * Marks failed, with `error`, every running backtest of another runner whose claim is older than
+   * `leaseMs` (its instance stopped or crashed), each with its event; returns them as stored.
+   */
+  failAbandonedBacktests(exceptRunner: string, leaseMs: number, error: string, announce: Announce<BacktestRecord>): Promise<BacktestRecord[]>;
   backtest(id: string): Promise<BacktestRecord | undefined>;
 
   /** The oldest unpublished events, in publishing order. */

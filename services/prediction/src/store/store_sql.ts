@@ -60,6 +60,9 @@ const VERSION_COLUMNS = `v.symbol, v.number, v.algorithm, v.status, v.parameters
   (SELECT max(d.activated_at_ms) FROM deployments d
      WHERE d.symbol = v.symbol AND d.number = v.number AND d.rolled_back_at_ms IS NULL) AS activated_at_ms`;
 
+/** The database's clock in epoch milliseconds: claims are dated and compared by one clock, whichever instance writes them. */
+const DB_NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
 const num = (v: string | number) => Number(v);
 const optNum = (v: string | number | null) => (v === null ? undefined : Number(v));
 // pg parses jsonb; other drivers may hand back text.
@@ -247,10 +250,10 @@ export class SqlPredictionStore implements PredictionStore {
     });
   }
 
-  async createBacktest(b: BacktestRecord): Promise<void> {
+  async createBacktest(b: BacktestRecord, runner: string): Promise<void> {
     await this.db.query(
-      `INSERT INTO backtests (id, symbol, number, horizon_s, start_ms, end_ms, status, metrics, created_at_ms, completed_at_ms, error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      `INSERT INTO backtests (id, symbol, number, horizon_s, start_ms, end_ms, status, metrics, created_at_ms, completed_at_ms, error, runner, claimed_at_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ${DB_NOW_MS})`,
       [
         b.id,
         b.symbol,
@@ -263,20 +266,40 @@ export class SqlPredictionStore implements PredictionStore {
         b.createdAtMs,
         b.completedAtMs ?? null,
         b.error,
+        runner,
       ],
     );
   }
 
-  async finishBacktest(b: BacktestRecord, announce: Announce<BacktestRecord>): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(`UPDATE backtests SET status = $2, metrics = $3, completed_at_ms = $4, error = $5 WHERE id = $1`, [
-        b.id,
-        b.status,
-        b.metrics === undefined ? null : JSON.stringify(b.metrics),
-        b.completedAtMs ?? null,
-        b.error,
-      ]);
+  async finishBacktest(b: BacktestRecord, announce: Announce<BacktestRecord>): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query(
+        `UPDATE backtests SET status = $2, metrics = $3, completed_at_ms = $4, error = $5 WHERE id = $1 AND status = 'running' RETURNING id`,
+        [b.id, b.status, b.metrics === undefined ? null : JSON.stringify(b.metrics), b.completedAtMs ?? null, b.error],
+      );
+      if (rows.length === 0) return false;
       await addToOutbox(tx, announce(b));
+      return true;
+    });
+  }
+
+  async renewBacktestClaims(runner: string): Promise<void> {
+    await this.db.query(`UPDATE backtests SET claimed_at_ms = ${DB_NOW_MS} WHERE runner = $1 AND status = 'running'`, [runner]);
+  }
+
+  async failAbandonedBacktests(exceptRunner: string, leaseMs: number, error: string, announce: Announce<BacktestRecord>): Promise<BacktestRecord[]> {
+    return this.db.transaction(async (tx) => {
+      // Concurrent sweeps by several instances: the second one's UPDATE re-checks status after the
+      // first commits, so each backtest is failed, and announced, once.
+      const { rows } = await tx.query<BacktestRow>(
+        `UPDATE backtests SET status = 'failed', error = $3, completed_at_ms = ${DB_NOW_MS}
+          WHERE status = 'running' AND runner <> $1 AND claimed_at_ms < ${DB_NOW_MS} - $2
+          RETURNING *`,
+        [exceptRunner, leaseMs, error],
+      );
+      const failed = rows.map(toBacktest);
+      for (const b of failed) await addToOutbox(tx, announce(b));
+      return failed;
     });
   }
 
