@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { loadGatewayConfig, mintToken, startGateway, type GatewayHandle } from '@marketpulse/gateway';
-import { events } from '@marketpulse/proto';
 import { createBus, createLogger, type Bus } from '@marketpulse/runtime';
 import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@marketpulse/tests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMarketpulseClient } from '../../clients/ts/src';
+import { createApiKey, publishTick } from './gateway_auth.kit';
 import { connectClient, type RecordingClient } from './gateway_ws_client';
 
 // Revoking an API key ends the WebSocket connections it opened. Two gateway instances share one
@@ -32,31 +31,8 @@ function connect(g: GatewayHandle, path: string): RecordingClient {
   return c;
 }
 
-async function publishTick(symbol: string): Promise<string> {
-  const time = new Date().toISOString();
-  const id = randomUUID();
-  await publisher.publish(
-    events.Event.fromPartial({
-      id,
-      type: 'market_data_update',
-      source: 'e2e',
-      subject: symbol,
-      time,
-      payload: { $case: 'market_data_update', market_data_update: { symbol, price: 100, volume: 1, timestamp: time } },
-    }),
-  );
-  return id;
-}
-
-async function createApiKey(name: string): Promise<{ id: string; key: string }> {
-  const res = await fetch(`${httpOf(a)}/api/v1/api-keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, scopes: ['read'] }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; key: string };
-}
+const sendTick = (symbol: string) => publishTick(publisher, symbol);
+const apiKey = (name: string) => createApiKey(httpOf(a), owner, name, ['read']);
 
 async function revokeThroughRest(g: GatewayHandle, id: string): Promise<void> {
   const res = await fetch(`${httpOf(g)}/api/v1/api-keys/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${owner}` } });
@@ -101,14 +77,14 @@ afterAll(async () => {
 
 describe('revoking an API key on the instance holding its connections', () => {
   it('closes them at once with 1008 "API key revoked" while a client with another key keeps receiving', async () => {
-    const revoked = await createApiKey('to-revoke');
-    const kept = await createApiKey('kept');
+    const revoked = await apiKey('to-revoke');
+    const kept = await apiKey('kept');
     const doomed = connect(a, `/ws/market-data/AAPL?token=${revoked.key}`);
     const alsoDoomed = connect(a, `/ws/alerts?token=${revoked.key}`);
     const survivor = connect(a, `/ws/market-data/AAPL?token=${kept.key}`);
     await Promise.all([doomed.next('connected'), alsoDoomed.next('connected'), survivor.next('connected')]);
 
-    const before = await publishTick('AAPL');
+    const before = await sendTick('AAPL');
     expect((await doomed.next('market_data_update', 20_000)).id).toBe(before);
     expect((await survivor.next('market_data_update', 20_000)).id).toBe(before);
 
@@ -119,14 +95,14 @@ describe('revoking an API key on the instance holding its connections', () => {
     expect(Date.now() - revokedAt).toBeLessThan(1000);
     expect(doomed.all('error').at(-1)).toMatchObject({ code: 'AUTH_FAILED', message: expect.stringContaining('API key revoked') });
 
-    const after = await publishTick('AAPL');
+    const after = await sendTick('AAPL');
     expect((await survivor.next('market_data_update', 20_000)).id).toBe(after);
     expect(await closedWithin(survivor, 200)).toBe('open');
     expect(doomed.all('market_data_update').map((m) => m.id)).toEqual([before]);
   });
 
   it('closes a native /ws/stream client that authenticated with an auth message when the key is revoked through tRPC', async () => {
-    const { id, key } = await createApiKey('native');
+    const { id, key } = await apiKey('native');
     const native = connect(a, '/ws/stream');
     await native.opened();
     native.send({ type: 'auth', data: { token: key } });
@@ -139,8 +115,8 @@ describe('revoking an API key on the instance holding its connections', () => {
 
 describe('revoking an API key on another instance', () => {
   it('closes the connections held on instance B within its re-check interval, and only those', async () => {
-    const revoked = await createApiKey('revoked-elsewhere');
-    const kept = await createApiKey('kept-elsewhere');
+    const revoked = await apiKey('revoked-elsewhere');
+    const kept = await apiKey('kept-elsewhere');
     const onB = connect(b, `/ws/market-data/MSFT?token=${revoked.key}`);
     const survivorOnB = connect(b, `/ws/market-data/MSFT?token=${kept.key}`);
     await Promise.all([onB.next('connected'), survivorOnB.next('connected')]);
@@ -149,13 +125,13 @@ describe('revoking an API key on another instance', () => {
     // B learns of it only from its re-check (every second here).
     expect(await closedWithin(onB, 5000)).toEqual(REVOKED);
 
-    const after = await publishTick('MSFT');
+    const after = await sendTick('MSFT');
     expect((await survivorOnB.next('market_data_update', 20_000)).id).toBe(after);
     expect(await closedWithin(survivorOnB, 200)).toBe('open');
   });
 
   it('refuses the revoked key on B from then on', async () => {
-    const { id, key } = await createApiKey('refused-elsewhere');
+    const { id, key } = await apiKey('refused-elsewhere');
     await revokeThroughRest(a, id);
     const refused = connect(b, `/ws/market-data/MSFT?token=${key}`);
     expect((await refused.closed).code).toBe(1008);

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { loadGatewayConfig, mintToken, startGateway, type GatewayHandle } from '@marketpulse/gateway';
-import { events } from '@marketpulse/proto';
 import { createBus, createLogger, type Bus } from '@marketpulse/runtime';
 import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@marketpulse/tests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, publishTick } from './gateway_auth.kit';
 import { connectClient, type RecordingClient } from './gateway_ws_client';
 
 // One verifier for HTTP and WebSocket: a key created through the REST API opens a door, a token's
@@ -27,31 +26,8 @@ function connect(path: string): RecordingClient {
   return c;
 }
 
-async function publishTick(symbol: string): Promise<string> {
-  const time = new Date().toISOString();
-  const id = randomUUID();
-  await publisher.publish(
-    events.Event.fromPartial({
-      id,
-      type: 'market_data_update',
-      source: 'e2e',
-      subject: symbol,
-      time,
-      payload: { $case: 'market_data_update', market_data_update: { symbol, price: 100, volume: 1, timestamp: time } },
-    }),
-  );
-  return id;
-}
-
-async function createApiKey(bearer: string, scopes: string[]): Promise<{ id: string; key: string }> {
-  const res = await fetch(`${http}/api/v1/api-keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: `ws-${scopes.join('-')}`, scopes }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { id: string; key: string };
-}
+const sendTick = (symbol: string) => publishTick(publisher, symbol);
+const apiKey = (bearer: string, scopes: string[]) => createApiKey(http, bearer, `ws-${scopes.join('-')}`, scopes);
 
 beforeAll(async () => {
   db = await createTestDatabase('gateway-auth');
@@ -76,12 +52,12 @@ afterAll(async () => {
 describe('API keys on the WebSocket doors', () => {
   it('a key created with POST /api/v1/api-keys opens a door as ?token= and stops working once revoked', async () => {
     const owner = await mintToken({ secret: SECRET, subject: 'alice', scopes: ['read', 'keys:write'], ttlSeconds: 600 });
-    const { id, key } = await createApiKey(owner, ['read']);
+    const { id, key } = await apiKey(owner, ['read']);
     expect(key).toMatch(/^mpk_/);
 
     const client = connect(`/ws/market-data/AAPL?token=${key}`);
     await client.next('connected');
-    const tick = await publishTick('AAPL');
+    const tick = await sendTick('AAPL');
     expect((await client.next('market_data_update', 20_000)).id).toBe(tick);
 
     const revoked = await fetch(`${http}/api/v1/api-keys/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${owner}` } });
@@ -93,7 +69,7 @@ describe('API keys on the WebSocket doors', () => {
 
   it('a key without the read scope reads no channel', async () => {
     const owner = await mintToken({ secret: SECRET, subject: 'bob', scopes: ['read', 'keys:write', 'webhooks:write'], ttlSeconds: 600 });
-    const { key } = await createApiKey(owner, ['webhooks:write']);
+    const { key } = await apiKey(owner, ['webhooks:write']);
     const client = connect(`/ws/alerts?token=${key}`);
     expect(await client.closed).toEqual({ code: 1008, reason: 'channel not allowed' });
     expect(client.all('error')[0]).toMatchObject({ code: 'CHANNEL_FORBIDDEN' });
@@ -117,8 +93,8 @@ describe('channel scopes', () => {
     native.send({ type: 'subscribe', data: { type: 'events' } });
     await native.next('subscribed');
 
-    const msftTick = await publishTick('MSFT');
-    const aaplTick = await publishTick('AAPL');
+    const msftTick = await sendTick('MSFT');
+    const aaplTick = await sendTick('AAPL');
     expect((await aapl.next('market_data_update', 20_000)).id).toBe(aaplTick);
     expect((await native.next('data', 20_000)).id).toBe(aaplTick);
     // Both ticks went out together; give a wrongly routed MSFT tick time to show up.
