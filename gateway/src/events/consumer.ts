@@ -1,7 +1,6 @@
-import type { Bus, Logger, Subscription } from '@marketpulse/runtime';
+import { EVENT_TYPES, type Bus, type Logger, type Subscription } from '@marketpulse/runtime';
 import type { Hub } from '../ws/hub';
 import { channelsOf, payloadOf, publicationOf } from './routes';
-import { EVENT_TYPES } from './types';
 
 export interface EventConsumerOptions {
   bus: Bus;

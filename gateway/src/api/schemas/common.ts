@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_TYPES } from '../../events/types';
+import { EVENT_TYPES } from '@marketpulse/runtime';
 
 /** An ISO-8601 time, null when the service has none (proto Timestamp unset). */
 export const timestamp = z.string().nullable().default(null).meta({ format: 'date-time' });

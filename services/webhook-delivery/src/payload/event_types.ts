@@ -1,23 +1,4 @@
-/** Every event type in DESIGN.md's table; an endpoint may subscribe to any of them, or to all ("*"). */
-export const EVENT_TYPES = [
-  'market_data_update',
-  'aggregation',
-  'data_quality_issue',
-  'prediction_complete',
-  'model_trained',
-  'model_deployed',
-  'backtest_complete',
-  'alert_triggered',
-  'provider_status_change',
-  'rate_limit_alert',
-  'status_update',
-  'system_log',
-  'system_error',
-  'position_update',
-  'equity_update',
-  'risk_status_update',
-  'webhook_delivery',
-] as const;
+import { EVENT_TYPES } from '@marketpulse/runtime';
 
 /**
  * The topics intake consumes. webhook_delivery is the service's own outcome stream: delivering it

@@ -1,4 +1,7 @@
-/** Every event type of DESIGN.md's table: what the gateway consumes, and what the API names. */
+/**
+ * Every event type of DESIGN.md's table, one per payload case of `events.Event` and one Kafka topic
+ * each: the list services subscribe from and the API names.
+ */
 export const EVENT_TYPES = [
   'market_data_update',
   'aggregation',
