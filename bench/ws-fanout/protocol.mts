@@ -24,9 +24,13 @@ export type LoadReply =
 
 export const channelSymbol = (i: number) => `BENCH${i}`;
 
-/** The broadcast's payload: its publish time on the machine's monotonic clock, in ns, as a string. */
-export function benchTick(symbol: string, n: number, payloadBytes: number): Record<string, unknown> {
-  return { symbol, price: 100 + (n % 100) / 100, volume: n, t: process.hrtime.bigint().toString(), pad: 'x'.repeat(payloadBytes) };
+/**
+ * The broadcast's payload. `t` is the time its round was due on the machine's monotonic clock, in ns,
+ * not the time the server got round to building it: a server that falls behind the schedule keeps
+ * its backlog in the latency figures (no coordinated omission), as events waiting in Kafka would.
+ */
+export function benchTick(symbol: string, n: number, payloadBytes: number, dueNs: bigint): Record<string, unknown> {
+  return { symbol, price: 100 + (n % 100) / 100, volume: n, t: dueNs.toString(), pad: 'x'.repeat(payloadBytes) };
 }
 
 /**
@@ -41,22 +45,26 @@ export function benchTick(symbol: string, n: number, payloadBytes: number): Reco
 export async function publishAtRate(
   rate: number,
   durationMs: number,
-  publish: (n: number) => void,
+  publish: (n: number, dueNs: bigint) => void,
 ): Promise<{ count: number; elapsedMs: number; cpuMs: number; fanoutP50Ms: number; fanoutP99Ms: number }> {
   const cpu = process.cpuUsage();
+  const startNs = process.hrtime.bigint();
   const start = performance.now();
+  const dueNs = (n: number) => startNs + BigInt(Math.round((n * 1e9) / rate));
   const fanout: number[] = [];
   let sent = 0;
   for (;;) {
     const elapsed = performance.now() - start;
     if (elapsed >= durationMs) break;
-    const due = Math.floor((elapsed / 1000) * rate);
+    // Round n is due at n / rate s: the rounds due by now, the first at once.
+    const due = Math.floor((elapsed / 1000) * rate) + 1;
     if (sent < due) {
       const roundsStart = performance.now();
-      while (sent < due) publish(sent++);
+      while (sent < due) publish(sent, dueNs(sent++));
       setImmediate(() => fanout.push(performance.now() - roundsStart));
     }
-    await new Promise((r) => setTimeout(r, 1));
+    // Wake at the next round's time (Node's timers have 1 ms resolution: up to 1 ms late).
+    await new Promise((r) => setTimeout(r, Math.max(1, Math.floor((sent * 1000) / rate - (performance.now() - start)))));
   }
   const used = process.cpuUsage(cpu);
   fanout.sort((a, b) => a - b);

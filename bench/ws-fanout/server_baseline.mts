@@ -15,13 +15,13 @@ wss.on('connection', (ws, req) => {
   ws.on('close', () => members.delete(ws));
 });
 
-function broadcast(symbol: string, n: number, payloadBytes: number): void {
+function broadcast(symbol: string, n: number, payloadBytes: number, dueNs: bigint): void {
   const members = channels.get(symbol);
   if (!members) return;
   const message = JSON.stringify({
     type: 'market_data_update',
     symbol,
-    data: benchTick(symbol, n, payloadBytes),
+    data: benchTick(symbol, n, payloadBytes, dueNs),
     timestamp: new Date().toISOString(),
     id: `b${n}-${symbol}`,
     trace_id: '',
@@ -32,8 +32,8 @@ function broadcast(symbol: string, n: number, payloadBytes: number): void {
 process.on('message', async (m: ServerCommand) => {
   if (m.cmd === 'memory') send({ cmd: 'memory', ...memory() });
   if (m.cmd === 'publish') {
-    const round = (n: number) => {
-      for (let c = 0; c < m.channels; c++) broadcast(channelSymbol(c), n, m.payloadBytes);
+    const round = (n: number, dueNs: bigint) => {
+      for (let c = 0; c < m.channels; c++) broadcast(channelSymbol(c), n, m.payloadBytes, dueNs);
     };
     send({ cmd: 'published', ...(await publishAtRate(m.rate, m.durationMs, round)) });
   }

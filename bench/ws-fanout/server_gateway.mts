@@ -19,7 +19,7 @@ const config = loadGatewayConfig({
 });
 const gateway = await startGateway(config, { logger: createLogger('bench-gateway', {}, { level: 'warn' }), getPrediction: async () => ({ id: 'unused' }), api: false });
 
-function broadcast(symbol: string, n: number, payloadBytes: number): void {
+function broadcast(symbol: string, n: number, payloadBytes: number, dueNs: bigint): void {
   gateway.hub.publish([`market-data:${symbol}`, 'events'], {
     id: `b${n}-${symbol}`,
     type: 'market_data_update',
@@ -27,15 +27,15 @@ function broadcast(symbol: string, n: number, payloadBytes: number): void {
     subject: symbol,
     time: new Date().toISOString(),
     traceId: '',
-    data: benchTick(symbol, n, payloadBytes),
+    data: benchTick(symbol, n, payloadBytes, dueNs),
   });
 }
 
 process.on('message', async (m: ServerCommand) => {
   if (m.cmd === 'memory') send({ cmd: 'memory', ...memory() });
   if (m.cmd === 'publish') {
-    const round = (n: number) => {
-      for (let c = 0; c < m.channels; c++) broadcast(channelSymbol(c), n, m.payloadBytes);
+    const round = (n: number, dueNs: bigint) => {
+      for (let c = 0; c < m.channels; c++) broadcast(channelSymbol(c), n, m.payloadBytes, dueNs);
     };
     send({ cmd: 'published', ...(await publishAtRate(m.rate, m.durationMs, round)) });
   }

@@ -71,9 +71,12 @@ deadline=$((SECONDS + TIMEOUT))
 until ready; do
   [ "$SECONDS" -lt "$deadline" ] || fail_start "PostgreSQL at 127.0.0.1:$PGPORT did not become ready within ${TIMEOUT}s" "$LOGFILE"
   if [ -f "$DATA/postmaster.pid" ]; then
-    pid="$(head -n1 "$DATA/postmaster.pid")"
-    [ "$launched" = 1 ] && LAUNCHED_PID=$pid
-    pid_alive "$pid" || fail_start "the server (pid $pid) exited during startup" "$LOGFILE"
+    # PostgreSQL creates the file before it writes its pid in it: an empty first line is "not yet".
+    pid="$(head -n1 "$DATA/postmaster.pid" 2>/dev/null || true)"
+    if [ -n "$pid" ]; then
+      [ "$launched" = 1 ] && LAUNCHED_PID=$pid
+      pid_alive "$pid" || fail_start "the server (pid $pid) exited during startup" "$LOGFILE"
+    fi
   elif [ $((deadline - SECONDS)) -lt $((TIMEOUT - 5)) ]; then
     fail_start "the server did not write $DATA/postmaster.pid" "$LOGFILE"
   fi
