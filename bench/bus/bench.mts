@@ -18,8 +18,8 @@
  *     handler latency p50/p99/max.
  */
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel } from 'kafkajs';
 import { events } from '@marketpulse/proto';
+import { deleteBenchTopics } from '../kafka_cleanup.mts';
 import { createLogger, KafkaBus, type DeliveredEvent } from '@marketpulse/runtime';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -85,7 +85,9 @@ function percentiles(values: number[]) {
 try {
   await backlog('market_data_update', BACKLOG);
   await consumeBacklog('consume_max', 'market_data_update', BACKLOG, async () => undefined);
-  await consumeBacklog('consume_io', 'market_data_update', Math.min(BACKLOG, 6000), () => sleep(HANDLER_MS));
+  await consumeBacklog('consume_io', 'market_data_update', Math.min(BACKLOG, 6000), async () => {
+    await sleep(HANDLER_MS);
+  });
 
   {
     await publisher.publish(tick('aggregation'));
@@ -140,12 +142,5 @@ try {
   }
 } finally {
   await Promise.allSettled([publisher.close(), consumer.close()]);
-  const admin = new Kafka({ clientId: 'bus-bench-cleanup', brokers: BROKERS, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  const topics = (await admin.listTopics()).filter((t) => t.startsWith(PREFIX));
-  await admin.deleteTopics({ topics }).catch(() => undefined);
-  // The bus namespaces group ids by the topic prefix.
-  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(PREFIX));
-  await admin.deleteGroups(groups).catch(() => undefined);
-  await admin.disconnect();
+  await deleteBenchTopics(BROKERS.join(','), PREFIX);
 }

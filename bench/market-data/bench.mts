@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { deleteBenchTopics } from '../kafka_cleanup.mts';
 import { createLogger, type Bus } from '@marketpulse/runtime';
 import {
   loadConfig, SimulatedMarket, startMarketData,
@@ -87,9 +88,8 @@ async function ticksInKafka(prefix: string): Promise<number> {
     const offsets = await admin.fetchTopicOffsets(`${prefix}market_data_update`);
     return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
   } finally {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    await admin.deleteTopics({ topics }).catch(() => undefined);
     await admin.disconnect();
+    await deleteBenchTopics(BROKERS, prefix);
   }
 }
 

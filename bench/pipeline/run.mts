@@ -3,14 +3,18 @@
 // each started from its dist/main.js as in production; the load clients; and this orchestrator.
 //
 //   node bench/pipeline/run.mts [--rate 1000] [--symbols 100] [--connections 1000]
-//                               [--warmup 5] [--duration 20] [--feed replay|simulated]
+//                               [--warmup 5] [--duration 20] [--feed replay|simulated] [--db postgres|pglite]
 // The replay feed (default) plays a generated file of ticks 1/rate s apart, round robin over the
 // symbols, rebased to now: each tick is stamped with the moment market-data emits it. The
 // simulated feed stamps ticks with its market clock and emits them on a timer of
 // 1000 / (rate / symbols) ms (100 ms by default), so its stamps run up to that far ahead of
 // creation and the latency it shows includes that.
-// Kafka at KAFKA_BROKERS (default 127.0.0.1:9092), a fresh topic prefix per run. Databases:
-// DATABASE_URL when set (each service in its own schema), else PGlite in a temporary folder.
+// Kafka at KAFKA_BROKERS (default 127.0.0.1:9092), a fresh topic prefix per run. Database, as in
+// production: a fresh database on the PostgreSQL server at BENCH_PG_ADMIN_URL (default
+// postgres://postgres@127.0.0.1:5432/postgres, the one `bash infra/up.sh` starts), dropped at the
+// end. `--db pglite` runs both services on embedded PGlite in a temporary folder instead: PGlite
+// executes its queries on the service's own thread, between the publisher's turns, and the p99
+// is 21-43 ms there against 12-20 ms on PostgreSQL (bench/pipeline/README.md).
 // (Build first: pnpm run build.)
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +23,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { deleteBenchTopics } from '../kafka_cleanup.mts';
 import type { ClientsCommand, ClientsReply } from './protocol.mts';
 
 const { values } = parseArgs({
@@ -29,6 +35,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5' },
     duration: { type: 'string', default: '20' },
     feed: { type: 'string', default: 'replay' },
+    db: { type: 'string', default: 'postgres' },
   },
 });
 const rate = Number(values.rate);
@@ -37,6 +44,9 @@ const connections = Number(values.connections);
 const warmupMs = Number(values.warmup) * 1000;
 const durationMs = Number(values.duration) * 1000;
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+if (values.db !== 'postgres' && values.db !== 'pglite') throw new Error(`--db is postgres or pglite, not '${values.db}'`);
+const pgAdminUrl = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const benchDatabase = `bench_pipeline_${process.pid}`;
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'mp-bench-pipeline-'));
@@ -76,10 +86,29 @@ interface Service {
   log: string;
 }
 
+function databaseUrl(name: string): string {
+  const url = new URL(pgAdminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Runs one statement as the admin role (CREATE/DROP DATABASE cannot run in a transaction or a pool's session of the database itself). */
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: pgAdminUrl });
+  try {
+    await client.connect();
+    await client.query(sql);
+  } catch (err) {
+    throw new Error(`PostgreSQL at ${pgAdminUrl.replace(/\/\/[^@/]*@/, '//')}: ${err instanceof Error ? err.message : String(err)} (start it with \`bash infra/up.sh\`, set BENCH_PG_ADMIN_URL, or run with --db pglite)`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 function startService(name: string, main: string, env: Record<string, string>): Service {
   const log = join(work, `${name}.log`);
   const fd = openSync(log, 'a');
-  const database = process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { PGLITE_DIR: join(work, 'pglite') };
+  const database = values.db === 'postgres' ? { DATABASE_URL: databaseUrl(benchDatabase) } : { PGLITE_DIR: join(work, 'pglite') };
   const child = spawn(process.execPath, [join(repo, main)], {
     cwd: repo,
     env: { ...process.env, BUS: 'kafka', KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'info', ...database, ...env },
@@ -120,6 +149,7 @@ function ask<R extends ClientsReply>(child: ChildProcess, command: ClientsComman
 
 const started: ChildProcess[] = [];
 try {
+  if (values.db === 'postgres') await admin(`CREATE DATABASE ${benchDatabase}`);
   const gatewayPort = await freePort();
   const gateway = startService('gateway', 'gateway/dist/main.js', {
     GATEWAY_PORT: String(gatewayPort),
@@ -139,7 +169,7 @@ try {
   const conn = await ask<ClientsReply & { cmd: 'connected' }>(clients, { cmd: 'connect', urlPrefix: `ws://127.0.0.1:${gatewayPort}/ws/market-data/`, symbols, connections }, 'connected');
   if (conn.failed > 0) process.stderr.write(`${conn.failed} of ${connections} clients could not connect\n`);
 
-  const feed =
+  const feed: Record<string, string> =
     values.feed === 'simulated'
       ? { MARKET_PROVIDER: 'simulated', MARKET_TICK_RATE: String(rate / symbolCount) }
       : { MARKET_PROVIDER: 'replay', MARKET_REPLAY_FILE: writeReplayFile(Math.ceil((warmupMs + durationMs) / 1000) + 10), MARKET_REPLAY_SPEED: '1', MARKET_REPLAY_REBASE: 'true', MARKET_REPLAY_LOOP: 'true' };
@@ -158,7 +188,7 @@ try {
 
   const seconds = rep.elapsedMs / 1000;
   const fmt = (n: number, d = 1) => n.toFixed(d);
-  console.log(`\npipeline: market-data (${values.feed} feed, ${symbolCount} symbols, ${rate} ticks/s) -> Kafka ${brokers} -> gateway -> ${conn.connections} WebSocket clients (${connections / symbolCount} per symbol); ${fmt(seconds)} s measured after ${warmupMs / 1000} s of warm-up\n`);
+  console.log(`\npipeline: market-data (${values.feed} feed, ${symbolCount} symbols, ${rate} ticks/s, ${values.db === 'postgres' ? 'PostgreSQL' : 'PGlite'}) -> Kafka ${brokers} -> gateway -> ${conn.connections} WebSocket clients (${connections / symbolCount} per symbol); ${fmt(seconds)} s measured after ${warmupMs / 1000} s of warm-up\n`);
   console.log('| ticks/s reaching clients | deliveries/s | expected deliveries/s | p50 ms | p90 ms | p99 ms | max ms | clients closed | CPU market-data | CPU gateway | CPU clients |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   console.log(
@@ -172,4 +202,6 @@ try {
   await new Promise((r) => setTimeout(r, 1500));
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
+  await deleteBenchTopics(brokers, prefix);
+  if (values.db === 'postgres') await admin(`DROP DATABASE IF EXISTS ${benchDatabase} WITH (FORCE)`).catch((err: unknown) => console.error(String(err)));
 }

@@ -20,7 +20,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { events, webhooks } from '@marketpulse/proto';
-import { Kafka, logLevel } from 'kafkajs';
+import { deleteBenchTopics } from '../kafka_cleanup.mts';
 import { createClient, createLogger, KafkaBus, PostgresDatabase } from '@marketpulse/runtime';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -153,12 +153,5 @@ try {
   const db = await PostgresDatabase.open({ service: SERVICE, url: DATABASE_URL }).catch(() => undefined);
   await db?.exec(`DROP SCHEMA IF EXISTS "${SERVICE}" CASCADE`).catch(() => undefined);
   await db?.close();
-  const admin = new Kafka({ clientId: 'webhook-bench-cleanup', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  const topics = (await admin.listTopics()).filter((t) => t.startsWith(PREFIX));
-  await admin.deleteTopics({ topics, timeout: 10_000 }).catch((err: unknown) => console.error(`could not delete the bench topics ${PREFIX}*: ${String(err)}`));
-  // The bus namespaces group ids by the topic prefix.
-  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(PREFIX));
-  await admin.deleteGroups(groups).catch(() => undefined);
-  await admin.disconnect();
+  await deleteBenchTopics(BROKERS, PREFIX);
 }
