@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type Bus, type Logger, type Subscription } from '@marketpulse/runtime';
+import { EVENT_TYPES, eventAgeMetrics, type Bus, type Logger, type Subscription } from '@marketpulse/runtime';
 import type { Hub } from '../ws/hub';
 import { channelsOf, payloadOf, publicationOf } from './routes';
 
@@ -16,6 +16,7 @@ export interface EventConsumerOptions {
  */
 export function startEventConsumer(options: EventConsumerOptions): Promise<Subscription> {
   const { hub, logger } = options;
+  const observeAge = eventAgeMetrics();
   return options.bus.subscribe({
     groupId: options.groupId,
     types: [...EVENT_TYPES],
@@ -25,6 +26,7 @@ export function startEventConsumer(options: EventConsumerOptions): Promise<Subsc
         logger.warn({ type: event.type, subject: event.subject }, 'event without id skipped: it could not be resumed from');
         return;
       }
+      observeAge(event.type, event.time);
       const data = payloadOf(event);
       hub.publish(channelsOf(event, data), publicationOf(event, traceparent, data));
     },

@@ -51,6 +51,31 @@ describe('Scheduler', () => {
     expect(errors).toEqual(['flaky']);
   });
 
+  it('runs a trigger that arrives during a scheduled run once that run ends, as a triggered run', async () => {
+    scheduler = new Scheduler();
+    const runs: boolean[] = [];
+    let release: () => void = () => {};
+    scheduler.add({
+      id: 'checks',
+      name: 'Checks',
+      interval_ms: 30,
+      run: async ({ triggered }) => {
+        runs.push(triggered);
+        if (!triggered) await new Promise<void>((r) => (release = r));
+      },
+    });
+    scheduler.start();
+    for (const deadline = Date.now() + 3000; runs.length === 0 && Date.now() < deadline; ) await sleep(5);
+    expect(runs).toEqual([false]);
+    // Two triggers while the scheduled run holds: one triggered run after it, shared by both.
+    const both = Promise.all([scheduler.trigger('checks'), scheduler.trigger('checks')]);
+    await sleep(20);
+    expect(runs).toEqual([false]);
+    release();
+    await both;
+    expect(runs).toEqual([false, true]);
+  });
+
   it('refuses an unknown job with the known ones listed', async () => {
     scheduler = new Scheduler();
     scheduler.add({ id: 'a', name: 'A', interval_ms: 1000, run: async () => {} });

@@ -34,6 +34,10 @@ interface JobState {
   def: JobDefinition;
   timer: NodeJS.Timeout | undefined;
   current: Promise<void> | undefined;
+  /** Whether the run in progress was asked for through trigger(). */
+  currentTriggered: boolean;
+  /** A triggered run waiting for a scheduled one to end; later triggers join it. */
+  queuedTrigger: Promise<void> | undefined;
   runCount: number;
   errorCount: number;
   lastRun: number | undefined;
@@ -62,6 +66,8 @@ export class Scheduler {
       def,
       timer: undefined,
       current: undefined,
+      currentTriggered: false,
+      queuedTrigger: undefined,
       runCount: 0,
       errorCount: 0,
       lastRun: undefined,
@@ -91,7 +97,7 @@ export class Scheduler {
     await Promise.allSettled([...this.jobs.values()].map((j) => j.current));
   }
 
-  /** Runs a job now (joining the run in progress if there is one) and returns its status after. */
+  /** Runs a job now (joining a triggered run in progress, or following a scheduled one) and returns its status after. */
   async trigger(id: string): Promise<JobStatus> {
     const job = this.jobs.get(id);
     if (!job) throw new UnknownJobError(id, [...this.jobs.keys()]);
@@ -131,8 +137,18 @@ export class Scheduler {
   }
 
   private runOnce(job: JobState, triggered: boolean): Promise<void> {
-    if (job.current) return job.current;
+    if (job.current) {
+      // A scheduled run may do less than a triggered one (health checks: only the providers that
+      // are due), so a trigger that finds one in progress runs the job again once it ends.
+      if (!triggered || job.currentTriggered) return job.current;
+      job.queuedTrigger ??= job.current.then(() => {
+        job.queuedTrigger = undefined;
+        return this.runOnce(job, true);
+      });
+      return job.queuedTrigger;
+    }
     const began = Date.now();
+    job.currentTriggered = triggered;
     job.current = (async () => {
       try {
         await job.def.run({ triggered });

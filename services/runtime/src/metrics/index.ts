@@ -7,3 +7,4 @@ export { dbQueryMetrics, type QueryObserver } from './db_metrics';
 export { webhookDeliveryMetrics, type WebhookAttemptFigures, type WebhookDeliveryMetrics } from './webhook_metrics';
 export { registerProviderMetrics, PROVIDER_STATUSES, type ProviderFigures } from './provider_metrics';
 export { registerWebSocketMetrics, type WebSocketFigures } from './websocket_metrics';
+export { eventAgeMetrics } from './event_age_metrics';

@@ -1,0 +1,45 @@
+import { events } from '@marketpulse/proto';
+import { createLogger, MemoryBroker, MemoryBus, metricsRegistry } from '@marketpulse/runtime';
+import { describe, expect, it } from 'vitest';
+import type { Hub } from '../ws/hub';
+import { startEventConsumer } from './consumer';
+
+const logger = createLogger('test', {}, { level: 'silent' });
+
+/** The histogram's cumulative bucket counts for one event type, by upper bound. */
+async function ageBuckets(type: string): Promise<Map<string, number>> {
+  const metric = metricsRegistry().getSingleMetric('marketpulse_gateway_event_age_seconds');
+  const values = (await metric!.get()).values.filter((v) => v.labels.type === type && v.metricName?.endsWith('_bucket'));
+  return new Map(values.map((v) => [String(v.labels.le), v.value]));
+}
+
+describe('event consumer', () => {
+  it("records each event's age when it reaches the hub, by type, so a stale feed shows before clients complain", async () => {
+    const bus = new MemoryBus({ broker: new MemoryBroker({ logger }), topicPrefix: 'age.' });
+    const published: unknown[] = [];
+    const hub = { publish: (_channels: string[], publication: unknown) => void published.push(publication) } as unknown as Hub;
+    const subscription = await startEventConsumer({ bus, hub, groupId: 'gateway-test', logger });
+    try {
+      await bus.publish(
+        events.Event.fromPartial({
+          id: 'evt-old',
+          type: 'market_data_update',
+          source: 'test',
+          subject: 'AAPL',
+          // Produced 1.5 s ago: it belongs in the 2.5 s bucket, not in the 1 s one.
+          time: new Date(Date.now() - 1500).toISOString(),
+          payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price: 1 } },
+        }),
+      );
+      for (const deadline = Date.now() + 3000; published.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+      expect(published).toHaveLength(1);
+      const buckets = await ageBuckets('market_data_update');
+      expect(buckets.get('1')).toBe(0);
+      expect(buckets.get('2.5')).toBe(1);
+      expect(buckets.get('+Inf')).toBe(1);
+    } finally {
+      await subscription.close();
+      await bus.close();
+    }
+  });
+});
