@@ -45,6 +45,26 @@ describe('PostgreSQL database (real server)', () => {
     expect((await alerting.query('SELECT id, threshold, hits FROM rules')).rows).toEqual([{ id: 'r1', threshold: '101.25', hits: '0' }]);
   });
 
+  it('keeps at most poolSize (DATABASE_POOL_SIZE) connections open: further queries wait for one', async () => {
+    const pooled = await openDatabase({ service: 'pooled', url: testDb.url, logger, poolSize: 2 });
+    const admin = new Client({ connectionString: testDb.url });
+    await admin.connect();
+    try {
+      const running = Promise.all(Array.from({ length: 6 }, () => pooled.query('SELECT pg_sleep(0.3)')));
+      let most = 0;
+      for (let i = 0; i < 8; i++) {
+        const { rows } = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pooled'");
+        most = Math.max(most, rows[0].n);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await running;
+      expect(most).toBe(2);
+    } finally {
+      await admin.end();
+      await pooled.close();
+    }
+  });
+
   it('rolls back a failed transaction and commits a successful one', async () => {
     await expect(
       alerting.transaction(async (tx) => {

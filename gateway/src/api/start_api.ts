@@ -35,7 +35,7 @@ export interface ApiHandle {
 /** Builds the request side: gRPC clients, API key store, publish API (gRPC), REST + tRPC handler. */
 export async function startApi(config: ApiConfig, deps: ApiStartDeps): Promise<ApiHandle> {
   const { logger } = deps;
-  const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, logger }));
+  const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, poolSize: config.DATABASE_POOL_SIZE, logger }));
   const ownsDb = deps.db === undefined;
   const clients = deps.services ? undefined : createServiceClients(
     {

@@ -44,6 +44,10 @@ export const commonConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
     .optional()
     .describe('PostgreSQL connection URL; when unset the service uses embedded PGlite in PGLITE_DIR.'),
+  DATABASE_POOL_SIZE: positiveInt('a positive integer')
+    .max(1000, { error: 'expected at most 1000 connections' })
+    .default(10)
+    .describe('Most connections the process keeps open to PostgreSQL (with DATABASE_URL); a query waits for a free one. Every instance of every service has its own pool, so the server\'s max_connections must cover their sum.'),
   PGLITE_DIR: z
     .string()
     .min(1, { error: 'expected a directory path' })

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       KAFKA_TOPIC_PREFIX: 'marketpulse.',
       PGLITE_DIR: '.data',
       HEALTH_CHECK_INTERVAL_MS: 5000,
+      DATABASE_POOL_SIZE: 10,
     });
     expect(config.DATABASE_URL).toBeUndefined();
   });
@@ -36,6 +37,12 @@ describe('loadConfig', () => {
     const schema = serviceConfigSchema('alerting', { API_KEY: z.string({ error: 'expected an API key' }).describe('key') });
     expect(() => loadConfig(schema, {})).toThrow('API_KEY: expected an API key, got nothing (unset)');
     expect(loadConfig(schema, { API_KEY: 'k' }).SERVICE_NAME).toBe('alerting');
+  });
+
+  it('refuses a database pool of no connections or of more than the server could take', () => {
+    expect(() => loadConfig(commonConfigSchema, { DATABASE_POOL_SIZE: '0' })).toThrow("DATABASE_POOL_SIZE: expected a positive integer, got '0'");
+    expect(() => loadConfig(commonConfigSchema, { DATABASE_POOL_SIZE: '5000' })).toThrow("DATABASE_POOL_SIZE: expected at most 1000 connections, got '5000'");
+    expect(loadConfig(commonConfigSchema, { DATABASE_POOL_SIZE: '4' }).DATABASE_POOL_SIZE).toBe(4);
   });
 
   it('accepts a broker list and a postgres URL', () => {

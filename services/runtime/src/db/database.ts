@@ -40,6 +40,8 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** PGlite's parent directory (PGLITE_DIR); the data lives in `${dataDir}/${service}`. */
   dataDir?: string;
+  /** Most PostgreSQL connections (DATABASE_POOL_SIZE); PGlite has one. */
+  poolSize?: number;
 }
 
 export class DatabaseError extends Error {

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../log/logger';
 
 /** The variables a service's start-up wiring reads; every service config has them. */
 export type ServiceScopeConfig = BusConfig &
-  Pick<CommonConfig, 'LOG_LEVEL' | 'DATABASE_URL' | 'PGLITE_DIR' | 'GRPC_HOST' | 'HEALTH_CHECK_INTERVAL_MS'> & {
+  Pick<CommonConfig, 'LOG_LEVEL' | 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'PGLITE_DIR' | 'GRPC_HOST' | 'HEALTH_CHECK_INTERVAL_MS'> & {
     GRPC_PORT: number;
   };
 
@@ -47,7 +47,7 @@ export class ServiceScope {
    */
   static async open(name: string, config: ServiceScopeConfig, deps: ServiceScopeDeps = {}): Promise<ServiceScope> {
     const logger = deps.logger ?? createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
-    const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, logger }));
+    const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, poolSize: config.DATABASE_POOL_SIZE, logger }));
     const bus = deps.bus ?? createBus(config, logger);
     const scope = new ServiceScope(name, config, logger, db, bus);
     if (!deps.db) scope.onClose(() => db.close());
