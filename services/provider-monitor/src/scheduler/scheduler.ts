@@ -94,7 +94,8 @@ export class Scheduler {
       job.timer = undefined;
       job.nextRun = undefined;
     }
-    await Promise.allSettled([...this.jobs.values()].map((j) => j.current));
+    // A queued trigger runs after the run in progress: waiting for it waits for both.
+    await Promise.allSettled([...this.jobs.values()].map((j) => j.queuedTrigger ?? j.current));
   }
 
   /** Runs a job now (joining a triggered run in progress, or following a scheduled one) and returns its status after. */
