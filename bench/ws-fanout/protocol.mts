@@ -77,3 +77,17 @@ export function memory(): { rss: number; heapUsed: number } {
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed };
 }
+
+/** A server's side of the orchestrator's commands: its memory, and rounds of `broadcast` on every channel at the asked rate. */
+export function answerServerCommands(broadcast: (symbol: string, n: number, payloadBytes: number, dueNs: bigint) => void): void {
+  const send = (m: ServerReply) => process.send!(m);
+  process.on('message', async (m: ServerCommand) => {
+    if (m.cmd === 'memory') send({ cmd: 'memory', ...memory() });
+    if (m.cmd === 'publish') {
+      const round = (n: number, dueNs: bigint) => {
+        for (let c = 0; c < m.channels; c++) broadcast(channelSymbol(c), n, m.payloadBytes, dueNs);
+      };
+      send({ cmd: 'published', ...(await publishAtRate(m.rate, m.durationMs, round)) });
+    }
+  });
+}

@@ -1,7 +1,7 @@
 // The baseline: the minimal broadcast server people write with `ws` (stringify once per channel,
 // send the string to every client of the channel; the channel is the request path).
 import { WebSocketServer, WebSocket } from 'ws';
-import { benchTick, channelSymbol, memory, publishAtRate, type ServerCommand, type ServerReply } from './protocol.mts';
+import { answerServerCommands, benchTick, type ServerReply } from './protocol.mts';
 
 const send = (m: ServerReply) => process.send!(m);
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
@@ -29,14 +29,6 @@ function broadcast(symbol: string, n: number, payloadBytes: number, dueNs: bigin
   for (const client of members) if (client.readyState === WebSocket.OPEN) client.send(message);
 }
 
-process.on('message', async (m: ServerCommand) => {
-  if (m.cmd === 'memory') send({ cmd: 'memory', ...memory() });
-  if (m.cmd === 'publish') {
-    const round = (n: number, dueNs: bigint) => {
-      for (let c = 0; c < m.channels; c++) broadcast(channelSymbol(c), n, m.payloadBytes, dueNs);
-    };
-    send({ cmd: 'published', ...(await publishAtRate(m.rate, m.durationMs, round)) });
-  }
-});
+answerServerCommands(broadcast);
 
 wss.on('listening', () => send({ cmd: 'ready', urlPrefix: `ws://127.0.0.1:${(wss.address() as { port: number }).port}/BENCH` }));

@@ -2,7 +2,7 @@
 // its hub the way its bus consumer puts them there (channels `market-data:<symbol>` and `events`),
 // and out through the /ws/market-data/{symbol} door.
 import { createRequire } from 'node:module';
-import { benchTick, channelSymbol, memory, publishAtRate, type ServerCommand, type ServerReply } from './protocol.mts';
+import { answerServerCommands, benchTick, type ServerReply } from './protocol.mts';
 
 const require = createRequire(import.meta.url);
 const { startGateway, loadGatewayConfig } = require('../../gateway/dist/index.js');
@@ -31,14 +31,6 @@ function broadcast(symbol: string, n: number, payloadBytes: number, dueNs: bigin
   });
 }
 
-process.on('message', async (m: ServerCommand) => {
-  if (m.cmd === 'memory') send({ cmd: 'memory', ...memory() });
-  if (m.cmd === 'publish') {
-    const round = (n: number, dueNs: bigint) => {
-      for (let c = 0; c < m.channels; c++) broadcast(channelSymbol(c), n, m.payloadBytes, dueNs);
-    };
-    send({ cmd: 'published', ...(await publishAtRate(m.rate, m.durationMs, round)) });
-  }
-});
+answerServerCommands(broadcast);
 
 send({ cmd: 'ready', urlPrefix: `ws://127.0.0.1:${gateway.port}/ws/market-data/BENCH` });
