@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# CI guard of the contracts: buf lint, buf breaking against the previous commit, and generated code
-# up to date. Runs every check, prints what failed and how to fix it, exits 1 if any failed.
+# CI guard of the contracts: buf lint, language options, buf breaking against the previous commit,
+# and generated code up to date (proto/gen/src, clients/go and clients/python). Runs every check,
+# prints what failed and how to fix it, exits 1 if any failed.
 # Changes nothing in the tree. Run from anywhere (CI runs `bash proto/check.sh` at the root).
 set -uo pipefail
 export LC_ALL=C
@@ -25,6 +26,13 @@ else
   failures+=("lint: the findings above break buf's STANDARD rules; fix the .proto files they name")
 fi
 
+say "language options (derived from each file's package and name)"
+if "$BUF" build --exclude-imports -o -#format=json | node "$PROTO_DIR/language_options.mjs"; then
+  say "ok: language options"
+else
+  failures+=("options: the files above lack a language option or set one that differs from its package's (proto/language_options.mjs says which line to write)")
+fi
+
 say "buf breaking (FILE) against $AGAINST_REF"
 if ! REPO_ROOT="$(git -C "$PROTO_DIR" rev-parse --show-toplevel 2>/dev/null)"; then
   say "skip: proto/ is not inside a git repository"
@@ -41,17 +49,22 @@ else
   fi
 fi
 
-say "generated code up to date"
+say "generated code up to date (TypeScript, Go and Python clients)"
 SCRATCH="$(mktemp -d)"
 trap 'rm -rf "$SCRATCH"' EXIT
-if ! bash "$PROTO_DIR/generate.sh" "$SCRATCH/src" 2>"$SCRATCH/generate.log"; then
+REPO_DIR="$(dirname "$PROTO_DIR")"
+if ! bash "$PROTO_DIR/generate.sh" "$SCRATCH" 2>"$SCRATCH/generate.log"; then
   cat "$SCRATCH/generate.log" >&2
   failures+=("generate: proto/generate.sh failed (output above)")
-elif ! diff -r "$PROTO_DIR/gen/src" "$SCRATCH/src" >"$SCRATCH/diff.txt"; then
-  head -n 40 "$SCRATCH/diff.txt"
-  failures+=("stale: proto/gen/src does not match the .proto files (diff above, '<' committed, '>' expected); run 'bash proto/generate.sh' and commit proto/gen/src")
 else
-  say "ok: proto/gen/src matches the .proto files"
+  for generated in proto/gen/src clients/go/marketpulse clients/python/marketpulse; do
+    if ! diff -r -x __pycache__ "$REPO_DIR/$generated" "$SCRATCH/$generated" >"$SCRATCH/diff.txt" 2>&1; then
+      head -n 40 "$SCRATCH/diff.txt"
+      failures+=("stale: $generated does not match the .proto files (diff above, '<' committed, '>' expected); run 'bash proto/generate.sh' and commit $generated")
+    else
+      say "ok: $generated matches the .proto files"
+    fi
+  done
 fi
 
 if [ ${#failures[@]} -gt 0 ]; then

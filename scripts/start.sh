@@ -5,4 +5,6 @@ set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
 mp_install
 cd "$MP_ROOT"
-exec pnpm run -s start
+# Every setting of every part is checked before anything starts (`pnpm start -- --check-config` checks only).
+mp_log "starting the suite: five services and the gateway in one process (a JSON line per step; the URLs follow)"
+exec pnpm run -s start "$@"

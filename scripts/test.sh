@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Installs what the tests need (Node 24, pnpm, npm packages, PostgreSQL from Debian's packages,
-# Kafka and Zipkin from Maven Central), checks the contracts, builds, and runs every test against
-# a real Kafka broker and a real PostgreSQL server that the test harness starts (and stops).
+# Kafka and Zipkin from Maven Central, the contracts' Go tools and Python venv), checks the
+# contracts, builds, and runs every test against a real Kafka broker and a real PostgreSQL server
+# that the test harness starts (and stops).
 set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
 started=$SECONDS
 mp_install
 cd "$MP_ROOT"
-mp_log "checking contracts (buf lint, buf breaking against HEAD~1, generated code up to date)"
+mp_log "installing the contract tools (Go plugins and grpcurl by go install, the Python venv)"
+bash scripts/go_tools.sh >/dev/null
+bash scripts/python_env.sh >/dev/null
+mp_log "checking contracts (buf lint, language options, buf breaking against HEAD~1, generated code and clients up to date)"
 bash proto/check.sh
 mp_log "installing test infrastructure"
 bash infra/install.sh
+# The dashboard's browser tests drive Debian's chromium through playwright-core.
+bash scripts/browser.sh >/dev/null
+# Builds promtool (Go, several minutes the first time, a no-op after) and unit-tests the alert rules.
+mp_log "checking the Prometheus alert rules (promtool check rules, promtool test rules)"
+bash infra/prometheus/check.sh
 mp_log "running tests"
 mkdir -p .run
 report=.run/vitest-report.json

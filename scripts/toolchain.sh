@@ -8,6 +8,21 @@ MP_TOOLS="$MP_ROOT/.tools"
 
 mp_log() { printf '[marketpulse] %s\n' "$*" >&2; }
 
+# Runs "$@" and, while it runs, says every 5 s that it is still at it (a silent step of 8 s or
+# 40 s otherwise looks like a hang): mp_progress "building (tsc -b)" pnpm run -s build
+mp_progress() {
+  local what="$1"; shift
+  local started=$SECONDS pid status=0
+  "$@" & pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && mp_log "  … still $what ($((SECONDS - started)) s)"
+  done
+  wait "$pid" || status=$?
+  [ "$status" = 0 ] && mp_log "  $what: done in $((SECONDS - started)) s"
+  return "$status"
+}
+
 mp_node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
 mp_toolchain() {
@@ -24,7 +39,7 @@ mp_toolchain() {
     mp_log "installing ${pkgs[*]} into .tools/ (the machine's node is $(node --version 2>/dev/null || echo missing))"
     mkdir -p "$MP_TOOLS"
     [ -f "$MP_TOOLS/package.json" ] || echo '{"private":true}' > "$MP_TOOLS/package.json"
-    npm install --prefix "$MP_TOOLS" --no-audit --no-fund --loglevel=error "${pkgs[@]}" >&2 \
+    mp_progress "installing ${pkgs[*]}" npm install --prefix "$MP_TOOLS" --no-audit --no-fund --loglevel=error "${pkgs[@]}" >&2 \
       || { mp_log "ERROR: could not install ${pkgs[*]} from the npm registry"; return 1; }
   fi
   export PATH="$MP_TOOLS/node_modules/.bin:$PATH"
@@ -34,7 +49,8 @@ mp_toolchain() {
 
 mp_install() {
   mp_toolchain || return 1
+  mp_log "installing the workspace's npm packages (pnpm install --frozen-lockfile)"
   (cd "$MP_ROOT" && pnpm install --frozen-lockfile --reporter=append-only) >&2 || { mp_log "ERROR: pnpm install failed"; return 1; }
-  mp_log "building (tsc -b)"
-  (cd "$MP_ROOT" && pnpm run -s build) >&2 || { mp_log "ERROR: build failed"; return 1; }
+  mp_log "building (tsc -b, then type-checking the benchmarks): about a minute on two cores"
+  (cd "$MP_ROOT" && mp_progress "building" pnpm run -s build) >&2 || { mp_log "ERROR: build failed"; return 1; }
 }

@@ -16,6 +16,7 @@ const packageSources: Record<string, string> = {
   suite: 'services/suite/src/index.ts',
   gateway: 'gateway/src/index.ts',
   tests: 'tests/harness/index.ts',
+  client: 'clients/ts/src/index.ts',
 };
 
 export default defineConfig({
@@ -35,7 +36,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'main',
-          include: ['services/*/src/**/*.test.ts', 'gateway/src/**/*.test.ts', 'tests/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['services/*/src/**/*.test.ts', 'gateway/src/**/*.test.ts', 'clients/ts/src/**/*.test.ts', 'tests/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**', '**/*.outage.test.ts'],
           sequence: { groupOrder: 0 },
         },

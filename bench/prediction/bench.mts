@@ -48,6 +48,7 @@ async function main(): Promise<void> {
         id: `${symbol}-${i}-${startTimeMs}`,
         type: 'market_data_update',
         source: 'bench',
+        owner: '',
         subject: symbol,
         time: new Date(t.timeMs).toISOString(),
         payload: {

@@ -57,6 +57,16 @@ export class RawWsClient {
     this.socket.destroy();
   }
 
+  /** Sends one text message (a subscribe command, a reply to an application ping). */
+  sendText(text: string): void {
+    const payload = Buffer.from(text);
+    if (payload.length < 126) return void this.socket.write(clientFrame(OP_TEXT, payload));
+    if (payload.length > 0xffff) throw new Error('messages sent here stay under 64 KiB');
+    const head = Buffer.from([0x80 | OP_TEXT, 0x80 | 126, 0, 0, 0, 0, 0, 0]);
+    head.writeUInt16BE(payload.length, 2);
+    this.socket.write(Buffer.concat([head, payload]));
+  }
+
   private received(chunk: Buffer, n: number, onOpen: () => void, onFail: (reason: string) => void): void {
     let buf = chunk;
     let end = n;

@@ -14,6 +14,8 @@ const config = loadGatewayConfig({
   GATEWAY_PORT: '0',
   LOG_LEVEL: 'warn',
   WS_MAX_CONNECTIONS: '100000',
+  // Every load-generator client comes from loopback.
+  WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
   WS_DEFLATE: 'false',
   PREDICTION_GRPC_ADDR: '127.0.0.1:1',
 });
@@ -25,6 +27,7 @@ function broadcast(symbol: string, n: number, payloadBytes: number, dueNs: bigin
     type: 'market_data_update',
     source: 'bench',
     subject: symbol,
+    owner: '',
     time: new Date().toISOString(),
     traceId: '',
     data: benchTick(symbol, n, payloadBytes, dueNs),

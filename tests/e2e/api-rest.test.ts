@@ -182,7 +182,7 @@ describe('root, auth and errors', () => {
   it('a malformed body is 400 naming the field', async () => {
     const res = await call('POST', '/api/v1/webhooks', { body: { url: 'not a url', events: ['prediction_complete'] } });
     expect(res.status).toBe(400);
-    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.code).toBe('INVALID_ARGUMENT');
     expect(res.body.error.message).toContain("'url'");
     expect(res.body.error.details.fields).toEqual([{ field: 'url', message: expect.any(String) }]);
     const events = await call('POST', '/api/v1/webhooks', { body: { url: 'https://example.com/h', events: ['no_such_event'] } });

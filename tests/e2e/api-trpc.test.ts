@@ -41,7 +41,7 @@ describe('typed tRPC client', () => {
   it('surfaces the error table: code, HTTP status and the field of a validation error', async () => {
     const client = createMarketpulseClient({ url: api.base, token: tokenFor('carol') });
     const err = await client.webhooks.create.mutate({ url: 'nope', events: ['alert_triggered'] }).catch((e: unknown) => e as any);
-    expect(err.data).toMatchObject({ code: 'VALIDATION_FAILED', httpStatus: 400, details: { fields: [{ field: 'url' }] } });
+    expect(err.data).toMatchObject({ code: 'INVALID_ARGUMENT', httpStatus: 400, details: { fields: [{ field: 'url' }] } });
     const anonymous = createMarketpulseClient({ url: api.base });
     const denied = await anonymous.monitoring.status.query({}).catch((e: unknown) => e as any);
     expect(denied.data).toMatchObject({ code: 'UNAUTHENTICATED', httpStatus: 401 });

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { alerting, market, prediction, providers, webhooks } from '@marketpulse/proto';
-import { createBus, createLogger, grpcError, openDatabase, type Bus } from '@marketpulse/runtime';
+import { AppError, createBus, createLogger, openDatabase, toServiceError, type Bus } from '@marketpulse/runtime';
 import { createTestDatabase } from '@marketpulse/tests';
 import { apiConfigSchema, startApi, type ApiConfig, type ApiHandle } from '../../gateway/src/api';
 import { Hub } from '../../gateway/src/ws/hub';
@@ -31,8 +31,8 @@ const ok =
       cb(err as grpc.ServiceError);
     }
   };
-const notFound = (what: string) => grpcError(grpc.status.NOT_FOUND, `${what} not found`);
-const unimplemented = (_call: unknown, cb: (err: grpc.ServiceError) => void) => cb(grpcError(grpc.status.UNIMPLEMENTED, 'not in the fake'));
+const notFound = (what: string) => toServiceError(new AppError(grpc.status.NOT_FOUND, 'NOT_FOUND', `${what} not found`));
+const unimplemented = (_call: unknown, cb: (err: grpc.ServiceError) => void) => cb(toServiceError(new AppError(grpc.status.UNIMPLEMENTED, 'UNIMPLEMENTED', 'not in the fake')));
 
 export function fakeWebhookService(): webhooks.WebhookServiceServer {
   const endpoints = new Map<string, webhooks.Endpoint>();
@@ -283,7 +283,11 @@ export interface ApiUnderTest {
 }
 
 /** The API on its own HTTP server (as the gateway mounts it), a memory bus, API keys in a PostgreSQL test database. */
-export async function startApiUnderTest(addresses: Partial<Record<'MARKET_DATA_GRPC_ADDR' | 'PREDICTION_GRPC_ADDR' | 'ALERTING_GRPC_ADDR' | 'WEBHOOK_GRPC_ADDR' | 'PROVIDER_MONITOR_GRPC_ADDR', string>>, env: Record<string, string> = {}): Promise<ApiUnderTest> {
+export async function startApiUnderTest(
+  addresses: Partial<Record<'MARKET_DATA_GRPC_ADDR' | 'PREDICTION_GRPC_ADDR' | 'ALERTING_GRPC_ADDR' | 'WEBHOOK_GRPC_ADDR' | 'PROVIDER_MONITOR_GRPC_ADDR', string>>,
+  env: Record<string, string> = {},
+  logger = createLogger('api-e2e', {}, { level: 'silent' }),
+): Promise<ApiUnderTest> {
   const testDb = await createTestDatabase('api-keys');
   const config: ApiConfig = apiConfigSchema.parse({
     JWT_SECRET: SECRET,
@@ -293,7 +297,6 @@ export async function startApiUnderTest(addresses: Partial<Record<'MARKET_DATA_G
     ...addresses,
     ...env,
   });
-  const logger = createLogger('api-e2e', {}, { level: 'silent' });
   const bus = createBus(config, logger);
   const hub = new Hub(100);
   const db = await openDatabase({ service: 'gateway', url: testDb.url });

@@ -5,6 +5,7 @@ import { alerting } from '@marketpulse/proto';
 import { createClient } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, ensureZipkin, freePort, kafkaBrokers, uniqueTopicPrefix, waitFor, type ManagedProcess, type TestDatabase } from '../harness';
+import { SECRET, tokenFor } from './api.kit';
 import { readTrace, startTracedProcess, tracingEnv, WsListener, type Trace } from './trace-support';
 
 // A tick's journey in one trace: market-data publishes it, prediction folds it into a forecast,
@@ -46,7 +47,7 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
 
     // Consumers first (each new group starts at the end of its topics), the tick source last.
     procs.push(
-      await startTracedProcess('gateway', { ...common, ...tracingEnv(zipkin, 'gateway'), DATABASE_URL: gwDb.url, GATEWAY_PORT: String(gatewayPort), PUBLISH_GRPC_PORT: '0' }, /"msg":"consuming events"/),
+      await startTracedProcess('gateway', { ...common, ...tracingEnv(zipkin, 'gateway'), DATABASE_URL: gwDb.url, GATEWAY_PORT: String(gatewayPort), PUBLISH_GRPC_PORT: '0', JWT_SECRET: SECRET }, /"msg":"consuming events"/),
       await startTracedProcess('services/alerting', {
         ...common,
         ...tracingEnv(zipkin, 'alerting'),
@@ -83,7 +84,8 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
       ),
     );
     rules.close();
-    ws = await WsListener.open(`ws://127.0.0.1:${gatewayPort}/ws/alerts`);
+    // The alert of trace-user's rule is theirs alone (Event.owner): the client connects as them.
+    ws = await WsListener.open(`ws://127.0.0.1:${gatewayPort}/ws/alerts?token=${tokenFor('trace-user')}`);
     await waitFor(() => ws!.ofType('connected').length > 0, { what: 'the /ws/alerts welcome' });
 
     procs.push(

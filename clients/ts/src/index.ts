@@ -1,8 +1,15 @@
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
-import type { AppRouter, StreamEvent } from '@marketpulse/gateway';
-import { EventSource as NodeEventSource } from 'eventsource';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { EventSource as FetchEventSource } from 'eventsource';
+import type { ApiErrorShape, AppRouter } from './generated/api.js';
 
-export type { AppRouter, StreamEvent };
+export type { ApiErrorShape, AppRouter };
+/** Every procedure's input and output by path: `RouterOutputs['webhooks']['list']`. */
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export { CLOSE as CLOSE_CODES, ERROR as ERROR_CODES } from './generated/api.js';
+export * from './events.js';
+export * from './stream.js';
 
 export interface MarketpulseClientOptions {
   /** Gateway base URL, e.g. http://127.0.0.1:8000 (the client adds /trpc). */
@@ -13,10 +20,10 @@ export interface MarketpulseClientOptions {
   apiKey?: string;
   /**
    * The browser's EventSource, for subscriptions in a browser; credentials then travel as tRPC
-   * connection params (EventSource cannot send headers). Node uses the `eventsource` package,
-   * which sends the same headers as queries.
+   * connection params (EventSource cannot send headers). Without it the `eventsource` package
+   * (fetch-based, Node and browsers) sends the same headers as queries.
    */
-  EventSource?: typeof globalThis.EventSource;
+  EventSource?: Parameters<typeof httpSubscriptionLink>[0]['EventSource'];
   fetch?: typeof globalThis.fetch;
 }
 
@@ -36,16 +43,20 @@ export function createMarketpulseClient(options: MarketpulseClientOptions): Mark
     if (t) return { authorization: `Bearer ${t}` };
     return options.apiKey ? { 'x-api-key': options.apiKey } : {};
   };
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  // Called as a plain function: a browser's fetch refuses to run with a client object as `this`.
+  const fetchImpl: typeof globalThis.fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   const subscriptions = options.EventSource
     ? httpSubscriptionLink({
         url: `${base}/trpc`,
         EventSource: options.EventSource,
-        connectionParams: () => ({ ...(token() ? { token: token()! } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) }),
+        connectionParams: () => {
+          const t = token();
+          return { ...(t ? { token: t } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
+        },
       })
     : httpSubscriptionLink({
         url: `${base}/trpc`,
-        EventSource: NodeEventSource,
+        EventSource: FetchEventSource,
         eventSourceOptions: () => ({
           fetch: (input, init) => fetchImpl(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...authHeaders() } }),
         }),
@@ -55,7 +66,8 @@ export function createMarketpulseClient(options: MarketpulseClientOptions): Mark
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: subscriptions,
-        false: httpBatchLink({ url: `${base}/trpc`, headers: authHeaders, fetch: fetchImpl }),
+        // The gateway refuses batches over TRPC_MAX_BATCH_SIZE (default 20): larger ones are split.
+        false: httpBatchLink({ url: `${base}/trpc`, headers: authHeaders, fetch: fetchImpl, maxItems: 20 }),
       }),
     ],
   });

@@ -27,20 +27,18 @@ function coerceOne(value: string, schema: AnySchema): unknown {
  */
 export function coerceStrings(values: Record<string, string | string[]>, objectSchema: z.ZodType | undefined): Record<string, unknown> {
   const shape = (objectSchema && (unwrap(objectSchema as AnySchema) as unknown as { shape?: Record<string, AnySchema> }).shape) ?? {};
-  const out: Record<string, unknown> = {};
-  for (const [key, raw] of Object.entries(values)) {
-    const field = shape[key];
-    if (!field) {
-      out[key] = raw;
-      continue;
-    }
-    const inner = unwrap(field);
-    if (inner._zod.def.type === 'array' && inner._zod.def.element) {
-      const element = inner._zod.def.element;
-      out[key] = (Array.isArray(raw) ? raw : raw.split(',')).map((v) => coerceOne(v, element));
-    } else {
-      out[key] = coerceOne(Array.isArray(raw) ? raw[raw.length - 1]! : raw, field);
-    }
-  }
-  return out;
+  // Keys are the client's (?toString=, ?__proto__=): only the schema's own fields are looked up, and
+  // fromEntries makes every key a plain property, never the prototype.
+  return Object.fromEntries(
+    Object.entries(values).map(([key, raw]) => {
+      const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
+      if (!field) return [key, raw];
+      const inner = unwrap(field);
+      if (inner._zod.def.type === 'array' && inner._zod.def.element) {
+        const element = inner._zod.def.element;
+        return [key, (Array.isArray(raw) ? raw : raw.split(',')).map((v) => coerceOne(v, element))];
+      }
+      return [key, coerceOne(Array.isArray(raw) ? raw[raw.length - 1]! : raw, field)];
+    }),
+  );
 }

@@ -23,11 +23,11 @@ describe('the error table', () => {
     expect(err.body()).toEqual({ error: { code: 'WEBHOOK_EXISTS', message: 'already there' } });
   });
 
-  it('turns an input validation failure into VALIDATION_FAILED naming each field', () => {
+  it('turns an input validation failure into INVALID_ARGUMENT naming each field', () => {
     const parsed = z.object({ url: z.url(), events: z.array(z.string()).min(1) }).safeParse({ url: 'x', events: [] });
     const err = toApiError(new TRPCError({ code: 'BAD_REQUEST', cause: parsed.error }));
     expect(err.httpStatus).toBe(400);
-    expect(err.appCode).toBe('VALIDATION_FAILED');
+    expect(err.appCode).toBe('INVALID_ARGUMENT');
     expect(err.message).toMatch(/^invalid field 'url': .* \(and 1 more\)$/);
     expect(err.details?.fields?.map((f) => f.field)).toEqual(['url', 'events']);
   });

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import { AppError } from '@marketpulse/runtime';
 
 /**
  * THE table: every error the API returns, whatever raised it (a service over gRPC, auth, the rate
@@ -26,12 +28,24 @@ export const STATUS_TABLE: Readonly<Record<GrpcStatus, { http: number; trpc: TRP
   [GrpcStatus.UNAUTHENTICATED]: { http: 401, trpc: 'UNAUTHORIZED' },
 };
 
+/**
+ * Refusals of the HTTP edge itself, which no gRPC status names exactly: their HTTP status and tRPC
+ * code replace their row's (a body over HTTP_MAX_BODY_BYTES is 413, not 400).
+ */
+export const EDGE_STATUS: Readonly<Record<string, { grpc: GrpcStatus; http: number; trpc: TRPC_ERROR_CODE_KEY }>> = {
+  BODY_TOO_LARGE: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 413, trpc: 'PAYLOAD_TOO_LARGE' },
+  METHOD_NOT_ALLOWED: { grpc: GrpcStatus.UNIMPLEMENTED, http: 405, trpc: 'METHOD_NOT_SUPPORTED' },
+};
+
 /** Extra facts a client can act on; `fields` names each invalid input field. */
 export interface ErrorDetails {
-  fields?: { field: string; message: string }[];
+  /** `allowed`: the values a field accepts, when it takes one of a list (event types, statuses …). */
+  fields?: { field: string; message: string; allowed?: unknown[] }[];
   service?: string;
   retry_after_seconds?: number;
   required_scope?: string;
+  /** On INTERNAL: the id the gateway's (or the service's) log line carries. */
+  error_id?: string;
   [key: string]: unknown;
 }
 
@@ -49,9 +63,11 @@ export class ApiError extends TRPCError {
     readonly appCode: string,
     message: string,
     readonly details?: ErrorDetails,
+    /** What went wrong underneath (logged with INTERNAL errors, never sent). */
+    cause?: unknown,
   ) {
-    super({ code: STATUS_TABLE[grpcStatus].trpc, message });
-    this.httpStatus = STATUS_TABLE[grpcStatus].http;
+    super({ code: EDGE_STATUS[appCode]?.trpc ?? STATUS_TABLE[grpcStatus].trpc, message, ...(cause === undefined ? {} : { cause }) });
+    this.httpStatus = EDGE_STATUS[appCode]?.http ?? STATUS_TABLE[grpcStatus].http;
   }
 
   body(): ErrorBody {
@@ -70,10 +86,17 @@ export const rateLimited = (retryAfterSeconds: number) =>
     retry_after_seconds: retryAfterSeconds,
   });
 
-export function validationError(fields: { field: string; message: string }[]): ApiError {
+export const bodyTooLarge = (maxBytes: number) =>
+  new ApiError(GrpcStatus.INVALID_ARGUMENT, 'BODY_TOO_LARGE', `the request body exceeds ${maxBytes} bytes (HTTP_MAX_BODY_BYTES); send less`, {
+    max_bytes: maxBytes,
+  });
+export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
+  new ApiError(GrpcStatus.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', `${method} is not served on ${path}; use ${allowed.join(' or ')}`, { allowed: [...allowed] });
+
+export function validationError(fields: { field: string; message: string; allowed?: unknown[] }[]): ApiError {
   const first = fields[0];
   const message = first ? `invalid field '${first.field}': ${first.message}` : 'invalid request';
-  return new ApiError(GrpcStatus.INVALID_ARGUMENT, 'VALIDATION_FAILED', fields.length > 1 ? `${message} (and ${fields.length - 1} more)` : message, {
+  return new ApiError(GrpcStatus.INVALID_ARGUMENT, 'INVALID_ARGUMENT', fields.length > 1 ? `${message} (and ${fields.length - 1} more)` : message, {
     fields,
   });
 }
@@ -81,6 +104,8 @@ export function validationError(fields: { field: string; message: string }[]): A
 interface IssueLike {
   path?: readonly PropertyKey[] | readonly { key: PropertyKey }[];
   message: string;
+  /** zod's invalid_value issues (enums, literals) list what the field accepts. */
+  values?: readonly unknown[];
 }
 
 function issuesOf(cause: unknown): IssueLike[] | undefined {
@@ -100,28 +125,79 @@ const BY_TRPC_CODE = new Map<string, GrpcStatus>(
     .reverse(),
 );
 
+const errorIds = new WeakMap<object, string>();
+
 /**
- * Any error to an ApiError. Unknown errors become a generic INTERNAL one: their message and stack
- * go to the log (via `onUnexpected`), never to the client.
+ * The id of an unexpected error: the same for one error object however often it is asked for, so
+ * the answer (tRPC's formatter) and the log line (its onError) name the same id.
  */
-export function toApiError(err: unknown, onUnexpected?: (err: unknown) => void): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof TRPCError) {
-    if (err.cause instanceof ApiError) return err.cause;
-    const issues = issuesOf(err.cause);
-    if (issues && err.code === 'BAD_REQUEST') return validationError(issues.map((i) => ({ field: pathOf(i), message: i.message })));
-    if (err.code === 'PARSE_ERROR') return new ApiError(GrpcStatus.INVALID_ARGUMENT, 'MALFORMED_BODY', 'the request body is not valid JSON');
-    if (err.code === 'INTERNAL_SERVER_ERROR') {
-      onUnexpected?.(err.cause ?? err);
-      return internal();
-    }
-    const status = BY_TRPC_CODE.get(err.code) ?? GrpcStatus.UNKNOWN;
-    return new ApiError(status, err.code, err.message);
+export function errorIdOf(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return randomUUID();
+  let id = errorIds.get(err);
+  if (id === undefined) {
+    id = randomUUID();
+    errorIds.set(err, id);
   }
-  onUnexpected?.(err);
-  return internal();
+  return id;
 }
 
-function internal(): ApiError {
-  return new ApiError(GrpcStatus.INTERNAL, 'INTERNAL', 'the gateway failed to handle this request; it has been logged, try again later');
+/** The runtime's error model (what the gateway's own modules throw) in the API's shape. */
+function fromAppError(err: AppError): ApiError {
+  const fields = err.violations.map((v) => ({ field: v.field, message: v.description }));
+  return new ApiError(err.status, err.reason, err.message, { ...err.metadata, ...(fields.length > 0 ? { fields } : {}) });
+}
+
+/** What tRPC itself refuses (before a procedure runs), in the API's codes. */
+function fromTrpcCode(err: TRPCError): ApiError | undefined {
+  switch (err.code) {
+    case 'PARSE_ERROR':
+      return new ApiError(GrpcStatus.INVALID_ARGUMENT, 'MALFORMED_BODY', 'the request body (or ?input=) is not valid JSON');
+    case 'PAYLOAD_TOO_LARGE':
+      return new ApiError(GrpcStatus.INVALID_ARGUMENT, 'BODY_TOO_LARGE', 'the request body is too large (HTTP_MAX_BODY_BYTES); send less');
+    case 'METHOD_NOT_SUPPORTED':
+      return new ApiError(GrpcStatus.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', err.message);
+    case 'NOT_FOUND':
+      return new ApiError(GrpcStatus.NOT_FOUND, 'NOT_FOUND', err.message);
+    case 'BAD_REQUEST':
+      return new ApiError(GrpcStatus.INVALID_ARGUMENT, 'INVALID_ARGUMENT', err.message);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Any error to an ApiError. Unknown errors become a generic INTERNAL one carrying an error id:
+ * their message and stack go to the log (via `onUnexpected`, with the same id), never to the client.
+ */
+export function toApiError(err: unknown, onUnexpected?: (err: unknown, errorId: string) => void): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof AppError) return fromAppError(err);
+  if (err instanceof TRPCError) {
+    if (err.cause instanceof ApiError) return err.cause;
+    if (err.cause instanceof AppError) return fromAppError(err.cause);
+    const issues = issuesOf(err.cause);
+    if (issues && err.code === 'BAD_REQUEST') {
+      return validationError(issues.map((i) => ({ field: pathOf(i), message: i.message, ...(Array.isArray(i.values) ? { allowed: [...i.values] } : {}) })));
+    }
+    if (err.code !== 'INTERNAL_SERVER_ERROR') {
+      const known = fromTrpcCode(err);
+      if (known) return known;
+      const status = BY_TRPC_CODE.get(err.code);
+      if (status !== undefined && STATUS_TABLE[status].http < 500) return new ApiError(status, err.code, err.message);
+    }
+    const cause = err.cause ?? err;
+    const id = errorIdOf(cause);
+    onUnexpected?.(cause, id);
+    return internal(id);
+  }
+  const id = errorIdOf(err);
+  onUnexpected?.(err, id);
+  return internal(id);
+}
+
+/** INTERNAL with the id of the log line that holds what happened. */
+export function internal(errorId: string): ApiError {
+  return new ApiError(GrpcStatus.INTERNAL, 'INTERNAL', `the gateway failed to handle this request; it has been logged with error id ${errorId}, try again later`, {
+    error_id: errorId,
+  });
 }

@@ -1,3 +1,5 @@
+import type { Principal } from '../auth';
+import type { KafkaResume } from '../ws/history/kafka_resume';
 import type { ChannelEncoder, Recovery, Subscriber } from '../ws/hub';
 
 /**
@@ -7,5 +9,7 @@ import type { ChannelEncoder, Recovery, Subscriber } from '../ws/hub';
 export interface EventFeed {
   subscribe(channel: string, encoder: ChannelEncoder, sub: Subscriber): void;
   unsubscribe(channel: string, encoderKey: string, sub: Subscriber): void;
-  recover(channels: readonly string[], sinceId: string): Recovery;
+  recover(channels: readonly string[], sinceId: string, principal: Principal): Recovery;
+  /** Reads back from Kafka what recover() no longer holds (undefined: memory only). */
+  readonly kafkaResume?: KafkaResume;
 }

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { readGrpcError } from '@marketpulse/runtime';
-import { ApiError } from './errors';
+import { ApiError, errorIdOf } from './errors';
 
 /** A generated grpc-js client method in its (request, metadata, options, callback) form. */
 export type UnaryMethod<Req, Res> = (
@@ -18,8 +18,7 @@ export interface UnaryTarget {
 }
 
 /**
- * One unary call with a deadline. A service that is down or too slow becomes a 503/504 naming it;
- * any other status keeps the service's own code and message (they are written for people).
+ * One unary call with a deadline; a failure becomes an ApiError (fromGrpc).
  */
 export function callUnary<Req, Res>(target: UnaryTarget, method: UnaryMethod<Req, Res>, request: Req, metadata = new grpc.Metadata()): Promise<Res> {
   return new Promise((resolve, reject) => {
@@ -30,18 +29,34 @@ export function callUnary<Req, Res>(target: UnaryTarget, method: UnaryMethod<Req
   });
 }
 
+/** Statuses that mean the service failed, not the request: their text never reaches a client. */
+const SERVICE_FAILURES = new Set([grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.DATA_LOSS]);
+
+/**
+ * A service's error as the API's: the same reason (as `code`), message and field list as its
+ * google.rpc.Status; a service down or too slow names the service, not its address; a service
+ * failure is INTERNAL with the service's error id (its log line), never its text.
+ */
 export function fromGrpc(target: UnaryTarget, err: unknown): ApiError {
   const e = readGrpcError(err);
-  if (e.code === grpc.status.UNAVAILABLE) {
-    return new ApiError(e.code, 'SERVICE_UNAVAILABLE', `the ${target.service} service is unavailable (${target.address}); try again shortly`, {
-      service: target.service,
-    });
+  const fromService = e.domain !== '';
+  const service = { service: target.service };
+  if (e.code === grpc.status.UNAVAILABLE && !fromService) {
+    return new ApiError(e.code, 'SERVICE_UNAVAILABLE', `the ${target.service} service is unavailable; try again shortly`, service);
   }
-  if (e.code === grpc.status.DEADLINE_EXCEEDED) {
-    return new ApiError(e.code, 'SERVICE_TIMEOUT', `the ${target.service} service did not answer within ${target.deadlineMs} ms; try again shortly`, {
-      service: target.service,
-    });
+  if (e.code === grpc.status.DEADLINE_EXCEEDED && !fromService) {
+    return new ApiError(e.code, 'SERVICE_TIMEOUT', `the ${target.service} service did not answer within ${target.deadlineMs} ms; try again shortly`, service);
   }
-  const details = e.fields ? { ...e.fields, service: target.service } : { service: target.service };
-  return new ApiError(e.code, e.appCode, e.message, details);
+  if (SERVICE_FAILURES.has(e.code)) {
+    const errorId = e.metadata.error_id ?? errorIdOf(err);
+    return new ApiError(
+      grpc.status.INTERNAL,
+      'INTERNAL',
+      `the ${target.service} service failed to handle this request; it has been logged with error id ${errorId}, try again later`,
+      { ...service, error_id: errorId },
+      err,
+    );
+  }
+  const fields = e.violations.map((v) => ({ field: v.field, message: v.description }));
+  return new ApiError(e.code, e.reason, e.message, { ...e.metadata, ...service, ...(fields.length > 0 ? { fields } : {}) });
 }

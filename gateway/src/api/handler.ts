@@ -1,15 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AuthError, type Authenticator } from '../auth';
-import { applyCors, credentialOf, type CorsOptions, type RateLimiter } from '../auth_http';
+import { ANONYMOUS, AuthError, type Authenticator } from '../auth';
+import { admit, applyCors, credentialOf, type Admission, type CorsOptions, type RateLimiter } from '../auth_http';
 import type { ApiContext, ApiDeps } from './context';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { ApiError, rateLimited } from './errors';
+import { ApiError, methodNotAllowed, rateLimited } from './errors';
 import type { ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { createRestHandler, sendError } from './rest_handler';
 import { rootInfo } from './root_info';
-import { createTrpcHandler, TRPC_PREFIX, type ConnectionParamsCredentials } from './trpc_handler';
+import { createTrpcHandler, trpcCallCount, TRPC_PREFIX, type ConnectionParamsCredentials } from './trpc_handler';
 import { serveDocs } from './docs_pages';
 
 export interface ApiHandlerOptions extends ApiDeps {
@@ -18,6 +17,12 @@ export interface ApiHandlerOptions extends ApiDeps {
   cors: CorsOptions;
   metrics: ApiMetrics;
   version: string;
+  /** GATEWAY_ENV=development: a request without a credential reads as the anonymous reader (scope read). */
+  anonymousReads?: boolean;
+  /** HTTP_MAX_BODY_BYTES: the largest body REST and /trpc read. */
+  maxBodyBytes: number;
+  /** TRPC_MAX_BATCH_SIZE: the most calls one /trpc request may carry. */
+  maxBatchSize: number;
 }
 
 /** Answers the request when its path is the API's; resolves false (untouched) otherwise. */
@@ -46,11 +51,19 @@ function sendJson(res: ServerResponse, body: unknown): void {
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const { authenticator, limiter, metrics, logger } = options;
   const deps: ApiDeps = { services: options.services, apiKeys: options.apiKeys, publisher: options.publisher, feed: options.feed, logger };
-  const rest = createRestHandler(logger);
+  const rest = createRestHandler(logger, options.maxBodyBytes);
   let openApiText: string | undefined;
 
-  async function contextFor(credential: string | undefined): Promise<ApiContext> {
-    if (!credential) return { ...deps, principal: null };
+  /** Requests admitted with their header credential verified: their context reuses the principal. */
+  const admitted = new WeakMap<IncomingMessage, { credential: string | undefined; admission: Admission }>();
+
+  async function contextFor(credential: string | undefined, req?: IncomingMessage): Promise<ApiContext> {
+    const known = req && admitted.get(req);
+    if (known && known.credential === credential) {
+      const principal = known.admission.principal ?? (credential === undefined && options.anonymousReads ? ANONYMOUS : null);
+      return { ...deps, principal, ...(known.admission.authError ? { authError: known.admission.authError } : {}) };
+    }
+    if (!credential) return { ...deps, principal: options.anonymousReads ? ANONYMOUS : null };
     try {
       return { ...deps, principal: await authenticator.verify(credential) };
     } catch (err) {
@@ -60,8 +73,9 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   }
 
   const trpc = createTrpcHandler(
-    (req, params: ConnectionParamsCredentials | null) => contextFor(credentialOf(req.headers) ?? params?.token ?? params?.apiKey),
+    (req, params: ConnectionParamsCredentials | null) => contextFor(credentialOf(req.headers) ?? params?.token ?? params?.apiKey, req),
     logger,
+    { maxBodyBytes: options.maxBodyBytes, maxBatchSize: options.maxBatchSize },
   );
 
   return async (req, res) => {
@@ -83,14 +97,32 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     if (path === '/metrics' && req.method === 'GET') return await metrics.serve(res), true;
     if (!isApiPath(path)) {
       if (serveDocs(req, res, path)) return true;
+      if (req.method !== 'GET' && (path === '/' || path === '/openapi.json' || path === '/metrics' || /^\/(docs|redoc)\/?$/.test(path))) {
+        res.setHeader('allow', 'GET');
+        sendError(res, methodNotAllowed(req.method ?? 'GET', path, ['GET']));
+        return true;
+      }
       route = 'unmatched';
       return false;
     }
 
     if (applyCors(req, res, options.cors)) return true;
     const credential = credentialOf(req.headers);
-    const client = credential ? `cred:${createHash('sha256').update(credential).digest('base64url').slice(0, 22)}` : `addr:${req.socket.remoteAddress ?? 'unknown'}`;
-    const decision = limiter.take(client);
+    // Every call of a tRPC batch costs what a request does: a batch cannot multiply a client's rate.
+    const calls = path.startsWith(`${TRPC_PREFIX}/`) ? trpcCallCount(url) : 1;
+    if (calls > options.maxBatchSize) {
+      sendError(
+        res,
+        new ApiError(GrpcStatus.INVALID_ARGUMENT, 'BATCH_TOO_LARGE', `this batch has ${calls} calls; at most ${options.maxBatchSize} (TRPC_MAX_BATCH_SIZE) are allowed, send them in several requests`, {
+          max_batch_size: options.maxBatchSize,
+          fields: [{ field: '(batch)', message: `at most ${options.maxBatchSize} calls` }],
+        }),
+      );
+      return true;
+    }
+    const admission = await admit(credential, req.socket.remoteAddress ?? 'unknown', calls, authenticator, limiter);
+    admitted.set(req, { credential, admission });
+    const { decision } = admission;
     if (!decision.allowed) {
       metrics.rateLimited();
       sendError(res, rateLimited(decision.retryAfterSeconds));
@@ -101,7 +133,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       trpc(req, res);
       return true;
     }
-    const served = await rest(req, res, url, () => contextFor(credential));
+    const served = await rest(req, res, url, () => contextFor(credential, req));
     if (served === false) {
       route = 'unmatched';
       sendError(res, new ApiError(GrpcStatus.NOT_FOUND, 'NOT_FOUND', `no API path ${req.method} ${path}; see /openapi.json for the list`));

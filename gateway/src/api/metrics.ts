@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { collectDefaultMetrics, Counter, Histogram, register, type Registry } from 'prom-client';
+import { metricsRegistry } from '@marketpulse/runtime';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 /** HTTP figures of the API, in prom-client's default registry (so other modules can add theirs). */
 export interface ApiMetrics {
@@ -8,13 +9,8 @@ export interface ApiMetrics {
   serve(res: ServerResponse): Promise<void>;
 }
 
-let defaultsCollected = false;
-
-export function createApiMetrics(registry: Registry = register): ApiMetrics {
-  if (!defaultsCollected && registry === register) {
-    collectDefaultMetrics({ prefix: 'marketpulse_gateway_' });
-    defaultsCollected = true;
-  }
+/** `registry` defaults to the process's one registry, which also carries the process_* and nodejs_* metrics once. */
+export function createApiMetrics(registry: Registry = metricsRegistry()): ApiMetrics {
   const requests =
     (registry.getSingleMetric('marketpulse_http_requests_total') as Counter<'method' | 'route' | 'status'> | undefined) ??
     new Counter({ name: 'marketpulse_http_requests_total', help: 'API requests by method, route template and status.', labelNames: ['method', 'route', 'status'], registers: [registry] });

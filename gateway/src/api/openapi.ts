@@ -12,9 +12,21 @@ const ErrorBodySchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', description: 'Stable, machine-readable code, e.g. VALIDATION_FAILED, NOT_FOUND, SERVICE_UNAVAILABLE.' },
+        code: { type: 'string', description: "Stable, machine-readable code, the reason of the service's google.rpc.Status ErrorInfo, or the gateway's own: e.g. INVALID_ARGUMENT, NOT_FOUND, SERVICE_UNAVAILABLE, BODY_TOO_LARGE, INTERNAL (see ERRORS.md)." },
         message: { type: 'string', description: 'What went wrong and what to do about it.' },
-        details: { type: 'object', additionalProperties: true, description: 'fields (invalid input fields), service, retry_after_seconds, required_scope.' },
+        details: {
+          type: 'object',
+          additionalProperties: true,
+          description: 'fields (each invalid input field: the google.rpc.Status BadRequest violations), service, error_id (INTERNAL: the log line to ask about), retry_after_seconds, required_scope, and the ErrorInfo metadata of the service.',
+          properties: {
+            fields: {
+              type: 'array',
+              items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+            },
+            error_id: { type: 'string' },
+            service: { type: 'string' },
+          },
+        },
       },
     },
   },
@@ -46,7 +58,11 @@ const ERROR_STATUSES: [string, string][] = [
   ['401', 'No valid credential'],
   ['403', 'The credential lacks the scope this needs'],
   ['404', 'Not found, or not yours'],
+  ['409', 'Conflicts with the current state (already exists, changed meanwhile)'],
+  ['412', 'A precondition the service checks does not hold (e.g. no trained model to deploy)'],
+  ['413', 'The body exceeds HTTP_MAX_BODY_BYTES'],
   ['429', 'Rate limited; see the Retry-After header'],
+  ['500', 'An unexpected failure; details.error_id names the log line'],
   ['503', 'A service this needs is unavailable; details.service names it'],
   ['504', 'A service this needs did not answer within the deadline'],
 ];

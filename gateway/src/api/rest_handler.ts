@@ -4,11 +4,13 @@ import type { Logger } from '@marketpulse/runtime';
 import { createProcedureCache, getInputOutputParsers, normalizePath, type OpenApiMethod } from 'trpc-to-openapi';
 import type { ApiContext } from './context';
 import { coerceStrings } from './coerce_input';
-import { ApiError, toApiError, unauthenticated, validationError } from './errors';
+import { ApiError, bodyTooLarge, methodNotAllowed, toApiError, unauthenticated, validationError } from './errors';
 import { appRouter } from './router';
+import { logRefusal } from '../observability/refusal_log';
 import type { ApiMeta } from './trpc';
+import { declaresBodyOver } from '../http/body_limit';
+import { quote } from '@marketpulse/runtime';
 
-const MAX_BODY_BYTES = 1024 * 1024;
 const BODY_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 const METHODS: OpenApiMethod[] = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'];
 
@@ -23,34 +25,50 @@ export function sendError(res: ServerResponse, err: ApiError): void {
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  if (declaresBodyOver(req, maxBytes)) throw bodyTooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'BODY_TOO_LARGE', `the request body exceeds ${MAX_BODY_BYTES} bytes`);
-    }
+    if (size > maxBytes) throw bodyTooLarge(maxBytes);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return undefined;
   const type = req.headers['content-type'] ?? '';
   if (type && !/json/i.test(type)) {
-    throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json, not ${type}`);
+    throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json, not ${quote(type, 100)}`);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'MALFORMED_BODY', `the request body is not valid JSON: ${(err as Error).message}`);
+    throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'MALFORMED_BODY', `the request body is not valid JSON: ${quote((err as Error).message, 120)}`);
   }
 }
 
 function queryOf(url: URL): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const key of new Set(url.searchParams.keys())) {
-    const all = url.searchParams.getAll(key);
-    out[key] = all.length === 1 ? all[0]! : all;
+  // fromEntries: a `?__proto__=` key stays a plain property.
+  return Object.fromEntries(
+    [...new Set(url.searchParams.keys())].map((key) => {
+      const all = url.searchParams.getAll(key);
+      return [key, all.length === 1 ? all[0]! : all];
+    }),
+  );
+}
+
+/**
+ * Path parameters as the client meant them: `/api/providers/Binance%20US` names `Binance US`. A
+ * parameter that is not valid percent-encoding is a 400 naming it.
+ */
+function decodePathParams(params: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(params)) {
+    try {
+      out[name] = decodeURIComponent(raw);
+    } catch {
+      throw validationError([{ field: name, message: `not valid percent-encoding: ${quote(raw)}` }]);
+    }
   }
   return out;
 }
@@ -63,7 +81,7 @@ export type RestHandler = (req: IncomingMessage, res: ServerResponse, url: URL, 
  * table). Input is query + JSON body + path parameters; answers use the meta's successStatus and
  * the one error body.
  */
-export function createRestHandler(logger: Logger): RestHandler {
+export function createRestHandler(logger: Logger, maxBodyBytes: number): RestHandler {
   const find = createProcedureCache(appRouter);
   const caller = appRouter.createCaller;
 
@@ -75,7 +93,7 @@ export function createRestHandler(logger: Logger): RestHandler {
       const allowed = METHODS.filter((m) => find(m, path)?.procedure);
       if (allowed.length === 0) return false;
       res.setHeader('allow', allowed.join(', '));
-      sendError(res, new ApiError(GrpcStatus.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', `${method} is not served on ${path}; use ${allowed.join(' or ')}`));
+      sendError(res, methodNotAllowed(method, path, allowed));
       return path;
     }
     const { procedure, pathInput } = match;
@@ -83,16 +101,20 @@ export function createRestHandler(logger: Logger): RestHandler {
     try {
       // Credentials before the body: a request without them is 401 whatever it sends.
       const ctx = await createContext();
-      if (!ctx.principal) throw unauthenticated(ctx.authError ?? 'authentication required: send Authorization: Bearer <JWT> or X-API-Key: <key>');
+      if (!ctx.principal) {
+        const reason = ctx.authError ?? 'authentication required: send Authorization: Bearer <JWT> or X-API-Key: <key>';
+        logRefusal(ctx.logger, { transport: 'http', kind: 'unauthenticated', reason });
+        throw unauthenticated(reason);
+      }
       const { inputParser } = getInputOutputParsers(procedure.procedure);
-      const body = BODY_METHODS.has(method) ? await readBody(req) : undefined;
+      const body = BODY_METHODS.has(method) ? await readBody(req, maxBodyBytes) : undefined;
       if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
         throw validationError([{ field: '(body)', message: 'expected a JSON object' }]);
       }
       const input = {
         ...coerceStrings(queryOf(url), inputParser),
         ...(body as Record<string, unknown> | undefined),
-        ...coerceStrings(pathInput, inputParser),
+        ...coerceStrings(decodePathParams(pathInput), inputParser),
       };
       const fn = procedure.path.split('.').reduce<unknown>((acc, key) => (acc as Record<string, unknown>)[key], caller(ctx)) as (
         input: unknown,
@@ -107,7 +129,12 @@ export function createRestHandler(logger: Logger): RestHandler {
         res.end(text);
       }
     } catch (err) {
-      sendError(res, toApiError(err, (e) => logger.error({ err: e, method, path }, 'unexpected error answering a REST request')));
+      const api = toApiError(err);
+      if (api.grpcStatus === GrpcStatus.INTERNAL) {
+        // The id in the answer is the one on this line (and, for a service's failure, on the service's).
+        logger.error({ err: api.cause ?? err, error_id: api.details?.error_id, method, path }, 'unexpected error answering a REST request');
+      }
+      sendError(res, api);
     }
     return meta?.openapi?.path ?? path;
   };

@@ -1,5 +1,6 @@
 import { alertRulesRouter } from './routers/alert_rules';
 import { apiKeysRouter } from './routers/api_keys';
+import { eventTypesRouter } from './routers/event_types';
 import { marketRouter } from './routers/market';
 import { monitoringRouter } from './routers/monitoring';
 import { predictionsRouter } from './routers/predictions';
@@ -18,6 +19,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   publish: publishRouter,
   streams: streamsRouter,
+  eventTypes: eventTypesRouter,
 });
 
 export type AppRouter = typeof appRouter;

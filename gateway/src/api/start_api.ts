@@ -1,7 +1,8 @@
-import { openDatabase, type Bus, type Database, type GrpcServerHandle, type Logger } from '@marketpulse/runtime';
+import { openDatabase, type Bus, type ComponentHealth, type Database, type GrpcServerHandle, type Logger } from '@marketpulse/runtime';
 import { authenticatorFromConfig, DbApiKeyStore, type Authenticator } from '../auth';
 import { RateLimiter } from '../auth_http';
 import { createEventPublisher } from '../publish/publisher';
+import { DbPublishedIds } from '../publish/published_ids';
 import { startPublishGrpc } from '../publish/grpc_server';
 import type { ApiConfig } from './config';
 import type { EventFeed } from './event_feed';
@@ -29,6 +30,8 @@ export interface ApiHandle {
   publishGrpc: GrpcServerHandle;
   /** The one credential verifier, shared with the WebSocket doors so API keys work there too. */
   authenticator: Authenticator;
+  /** The API's database (API keys), for the gateway's readiness. */
+  databaseHealth(): Promise<ComponentHealth>;
   close(): Promise<void>;
 }
 
@@ -51,8 +54,10 @@ export async function startApi(config: ApiConfig, deps: ApiStartDeps): Promise<A
   try {
     const apiKeys = await DbApiKeyStore.open(db);
     const authenticator = authenticatorFromConfig(config, apiKeys);
-    const publisher = createEventPublisher(deps.bus, logger);
-    const publishGrpc = await startPublishGrpc({ port: config.PUBLISH_GRPC_PORT, host: config.GRPC_HOST, publisher, authenticator, logger });
+    const publisher = createEventPublisher(deps.bus, logger, await DbPublishedIds.open(db, config.PUBLISH_ID_RETENTION_HOURS));
+    // One budget for the API and the publish gRPC API: per verified principal, else per address.
+    const limiter = new RateLimiter({ perMinute: config.API_RATE_LIMIT_PER_MINUTE, burst: config.API_RATE_LIMIT_BURST });
+    const publishGrpc = await startPublishGrpc({ port: config.PUBLISH_GRPC_PORT, host: config.GRPC_HOST, publisher, authenticator, limiter, logger });
     const handler = createApiHandler({
       services,
       apiKeys,
@@ -60,10 +65,13 @@ export async function startApi(config: ApiConfig, deps: ApiStartDeps): Promise<A
       feed: deps.feed,
       logger,
       authenticator,
-      limiter: new RateLimiter({ perMinute: config.API_RATE_LIMIT_PER_MINUTE, burst: config.API_RATE_LIMIT_BURST }),
+      limiter,
       cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS, development: config.GATEWAY_ENV === 'development' },
+      anonymousReads: config.GATEWAY_ENV === 'development',
       metrics: createApiMetrics(),
       version: deps.version ?? '0.1.0',
+      maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
+      maxBatchSize: config.TRPC_MAX_BATCH_SIZE,
     });
     logger.info({ publish_grpc_port: publishGrpc.port }, 'API ready: REST /api, tRPC /trpc, docs /docs, publish gRPC');
     return {
@@ -71,6 +79,7 @@ export async function startApi(config: ApiConfig, deps: ApiStartDeps): Promise<A
       publishPort: publishGrpc.port,
       publishGrpc,
       authenticator,
+      databaseHealth: () => db.health(),
       async close() {
         await publishGrpc.close(2000);
         clients?.close();

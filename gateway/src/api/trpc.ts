@@ -3,6 +3,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { hasScope, type Principal, type Scope } from '../auth';
 import type { ApiContext } from './context';
 import { forbidden, toApiError, unauthenticated } from './errors';
+import { logRefusal } from '../observability/refusal_log';
 
 /** Per-procedure metadata: the REST mapping, plus the status of a successful REST answer. */
 export type ApiMeta = OpenApiMeta<{ successStatus?: 200 | 201 | 202 | 204 }>;
@@ -30,8 +31,21 @@ export const router = t.router;
 /** A procedure for callers holding `scope`; no credential is 401, too few scopes 403. */
 export function scopedProcedure(scope: Scope) {
   return t.procedure.use(({ ctx, next }) => {
-    if (!ctx.principal) throw unauthenticated(ctx.authError ?? 'authentication required: send Authorization: Bearer <JWT> or X-API-Key: <key>');
-    if (!hasScope(ctx.principal, scope)) throw forbidden(scope);
+    if (!ctx.principal) {
+      const reason = ctx.authError ?? 'authentication required: send Authorization: Bearer <JWT> or X-API-Key: <key>';
+      logRefusal(ctx.logger, { transport: 'http', kind: 'unauthenticated', reason });
+      throw unauthenticated(reason);
+    }
+    if (ctx.principal.method === 'anonymous' && !hasScope(ctx.principal, scope)) {
+      // Development's anonymous reader: a write needs a credential (the one the suite printed).
+      const reason = `'${scope}' needs a credential: send Authorization: Bearer <JWT> (the development token the suite printed, or mint-token --scopes ${scope})`;
+      logRefusal(ctx.logger, { transport: 'http', kind: 'unauthenticated', reason });
+      throw unauthenticated(reason);
+    }
+    if (!hasScope(ctx.principal, scope)) {
+      logRefusal(ctx.logger, { transport: 'http', kind: 'forbidden', reason: `lacks the '${scope}' scope`, principal: ctx.principal, needed: scope });
+      throw forbidden(scope);
+    }
     return next({ ctx: { ...ctx, principal: ctx.principal as Principal } });
   });
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from '@marketpulse/runtime';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { ApiContext } from './context';
+import { errorIdOf, toApiError } from './errors';
 import { appRouter } from './router';
 
 export const TRPC_PREFIX = '/trpc';
@@ -14,17 +16,38 @@ export interface ConnectionParamsCredentials {
 
 export type TrpcHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
+export interface TrpcLimits {
+  /** HTTP_MAX_BODY_BYTES: bodies sent without Content-Length (chunked) are cut off here. */
+  maxBodyBytes: number;
+  /** TRPC_MAX_BATCH_SIZE; the API handler refuses larger batches first, with BATCH_TOO_LARGE. */
+  maxBatchSize: number;
+}
+
+/** The number of calls a /trpc request makes: `/trpc/a,b,c?batch=1` is three. */
+export function trpcCallCount(url: URL): number {
+  if (url.searchParams.get('batch') !== '1') return 1;
+  return url.pathname.slice(TRPC_PREFIX.length + 1).split(',').length;
+}
+
 /** tRPC (queries, mutations, batching, SSE subscriptions) under /trpc. */
 export function createTrpcHandler(
   createContext: (req: IncomingMessage, connectionParams: ConnectionParamsCredentials | null) => Promise<ApiContext>,
   logger: Logger,
+  limits: TrpcLimits,
 ): TrpcHandler {
   return createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_PREFIX}/`,
+    maxBodySize: limits.maxBodyBytes,
+    maxBatchSize: limits.maxBatchSize,
     createContext: ({ req, info }) => createContext(req, info.connectionParams as ConnectionParamsCredentials | null),
     onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'tRPC procedure failed');
+      // The same classification as the answer's (errors.ts); the error id is the one the client got.
+      const api = toApiError(error);
+      if (api.grpcStatus === GrpcStatus.INTERNAL) {
+        const cause = error.cause ?? error;
+        logger.error({ err: cause, error_id: api.details?.error_id ?? errorIdOf(cause), path }, 'tRPC procedure failed');
+      }
     },
   });
 }

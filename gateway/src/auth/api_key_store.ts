@@ -7,6 +7,8 @@ export interface ApiKeyRecord {
   /** First characters of the key, to tell keys apart in a list; the key itself is never stored. */
   prefix: string;
   scopes: Scope[];
+  /** Channel patterns it may read (with the read scope): at most those of the credential that created it. */
+  channels: string[];
   created_at: string;
   last_used_at: string | null;
   expires_at: string | null;
@@ -17,6 +19,7 @@ export interface NewApiKey {
   userId: string;
   name: string;
   scopes: Scope[];
+  channels: readonly string[];
   expiresAt?: Date;
 }
 

@@ -23,7 +23,7 @@ describe('DbApiKeyStore revocation', () => {
   });
 
   it('tells listeners of each key revoked through it, once, and not of refused revocations', async () => {
-    const { record } = await store.create({ userId: 'alice', name: 'k', scopes: ['read'] });
+    const { record } = await store.create({ userId: 'alice', name: 'k', scopes: ['read'], channels: ['*'] });
     const heard: string[] = [];
     const stop = store.onRevoked((id) => heard.push(id));
     expect(await store.revoke('mallory', record.id)).toBe(false);
@@ -31,16 +31,16 @@ describe('DbApiKeyStore revocation', () => {
     expect(await store.revoke('alice', record.id)).toBe(false);
     expect(heard).toEqual([record.id]);
     stop();
-    const other = await store.create({ userId: 'alice', name: 'k2', scopes: ['read'] });
+    const other = await store.create({ userId: 'alice', name: 'k2', scopes: ['read'], channels: ['*'] });
     await store.revoke('alice', other.record.id);
     expect(heard).toEqual([record.id]);
   });
 
   it('names, among the ids asked about, the revoked, expired and unknown ones', async () => {
-    const live = await store.create({ userId: 'bob', name: 'live', scopes: ['read'] });
-    const later = await store.create({ userId: 'bob', name: 'later', scopes: ['read'], expiresAt: new Date(Date.now() + 3_600_000) });
-    const revoked = await store.create({ userId: 'bob', name: 'revoked', scopes: ['read'] });
-    const expired = await store.create({ userId: 'bob', name: 'expired', scopes: ['read'], expiresAt: new Date(Date.now() - 1000) });
+    const live = await store.create({ userId: 'bob', name: 'live', scopes: ['read'], channels: ['*'] });
+    const later = await store.create({ userId: 'bob', name: 'later', scopes: ['read'], channels: ['*'], expiresAt: new Date(Date.now() + 3_600_000) });
+    const revoked = await store.create({ userId: 'bob', name: 'revoked', scopes: ['read'], channels: ['*'] });
+    const expired = await store.create({ userId: 'bob', name: 'expired', scopes: ['read'], channels: ['*'], expiresAt: new Date(Date.now() - 1000) });
     await store.revoke('bob', revoked.record.id);
     const ids = [live.record.id, later.record.id, revoked.record.id, expired.record.id, 'key_unknown'];
     expect(await store.deadKeys(ids)).toEqual([revoked.record.id, expired.record.id, 'key_unknown']);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database } from '@marketpulse/runtime';
+import { assertValid, checkTimestamp, type Database } from '@marketpulse/runtime';
 import type { ApiKeyRecord, ApiKeyStore, NewApiKey } from './api_key_store';
 import { isScope } from './principal';
 
@@ -20,6 +20,11 @@ export const API_KEY_MIGRATIONS = [
     );
     CREATE INDEX IF NOT EXISTS api_keys_user ON api_keys (user_id)`,
   },
+  {
+    // Keys made before keys carried channels were made with every channel.
+    id: '002_api_key_channels',
+    sql: `ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS channels text NOT NULL DEFAULT '*'`,
+  },
 ];
 
 /** Keys look like `mpk_<32 random base64url chars>`; only their SHA-256 is kept. */
@@ -33,13 +38,19 @@ interface Row {
   name: string;
   prefix: string;
   scopes: string;
+  channels: string;
   created_at: Date | string;
   last_used_at: Date | string | null;
   expires_at: Date | string | null;
   revoked_at: Date | string | null;
 }
 
-const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
+/** A stored time as ISO text; one no Date can hold (a row written before expiries were checked) reads as null rather than failing the whole list. */
+function iso(v: Date | string | null): string | null {
+  if (v === null) return null;
+  const t = new Date(v).getTime();
+  return Number.isFinite(t) ? new Date(t).toISOString() : null;
+}
 
 function toRecord(r: Row): ApiKeyRecord {
   return {
@@ -48,6 +59,7 @@ function toRecord(r: Row): ApiKeyRecord {
     name: r.name,
     prefix: r.prefix,
     scopes: r.scopes.split(' ').filter(isScope),
+    channels: r.channels.split(' ').filter(Boolean),
     created_at: iso(r.created_at)!,
     last_used_at: iso(r.last_used_at),
     expires_at: iso(r.expires_at),
@@ -55,7 +67,7 @@ function toRecord(r: Row): ApiKeyRecord {
   };
 }
 
-const COLUMNS = 'id, user_id, name, prefix, scopes, created_at, last_used_at, expires_at, revoked_at';
+const COLUMNS = 'id, user_id, name, prefix, scopes, channels, created_at, last_used_at, expires_at, revoked_at';
 
 /** API keys in the gateway's own schema (runtime's openDatabase: PostgreSQL or PGlite). */
 export class DbApiKeyStore implements ApiKeyStore {
@@ -69,12 +81,14 @@ export class DbApiKeyStore implements ApiKeyStore {
   }
 
   async create(input: NewApiKey): Promise<{ record: ApiKeyRecord; key: string }> {
+    // Checked here too, so that no caller can store an expiry this store (or PGlite's parser) cannot read back.
+    if (input.expiresAt !== undefined) assertValid(checkTimestamp(input.expiresAt, { field: 'expires_at' }));
     const key = `mpk_${randomBytes(24).toString('base64url')}`;
     const id = `key_${randomBytes(8).toString('hex')}`;
     const { rows } = await this.db.query<Row>(
-      `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [id, input.userId, input.name, key.slice(0, 10), hash(key), input.scopes.join(' '), input.expiresAt ?? null],
+      `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, channels, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [id, input.userId, input.name, key.slice(0, 10), hash(key), input.scopes.join(' '), input.channels.join(' '), input.expiresAt ?? null],
     );
     return { record: toRecord(rows[0]!), key };
   }

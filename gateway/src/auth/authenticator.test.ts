@@ -14,7 +14,7 @@ const DEFAULT_SCOPES: Scope[] = ['read', 'keys:write'];
 
 /** One live key, as the database store would answer for it. */
 function storeWith(key: string, record: Partial<ApiKeyRecord>): ApiKeyStore {
-  const full: ApiKeyRecord = { id: 'key_1', user_id: 'alice', name: 'k', prefix: key.slice(0, 10), scopes: ['read'], created_at: '', last_used_at: null, expires_at: null, revoked_at: null, ...record };
+  const full: ApiKeyRecord = { id: 'key_1', user_id: 'alice', name: 'k', prefix: key.slice(0, 10), scopes: ['read'], channels: ['*'], created_at: '', last_used_at: null, expires_at: null, revoked_at: null, ...record };
   return {
     create: () => Promise.reject(new Error('unused')),
     list: () => Promise.resolve([]),
@@ -68,6 +68,45 @@ describe('createAuthenticator', () => {
     const writeOnly = createAuthenticator({ defaultScopes: DEFAULT_SCOPES, apiKeys: storeWith(key, { scopes: ['publish'] }) });
     expect(canRead(await writeOnly.verify(key), 'market-data:AAPL')).toBe(false);
     await expect(withStore.verify('mpk_other')).rejects.toBeInstanceOf(AuthError);
+  });
+
+  it('refuses a JWT without exp, and one whose lifetime is over JWT_MAX_LIFETIME_SECONDS', async () => {
+    const key = new TextEncoder().encode(SECRET);
+    const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(key);
+    await expect(auth.verify(forever)).rejects.toThrow(/no "exp" claim/);
+    const capped = createAuthenticator({ jwtSecret: SECRET, defaultScopes: DEFAULT_SCOPES, jwtMaxLifetimeSeconds: 3600 });
+    await expect(capped.verify(await mintToken({ secret: SECRET, subject: 'alice', ttlSeconds: 3600 }))).resolves.toMatchObject({ userId: 'alice' });
+    await expect(capped.verify(await mintToken({ secret: SECRET, subject: 'alice', ttlSeconds: 3601 }))).rejects.toThrow(/JWT_MAX_LIFETIME_SECONDS/);
+    // A future iat cannot stretch the lifetime: it counts from now at the latest.
+    const now = Math.floor(Date.now() / 1000);
+    const backdated = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt(now + 10 * 86_400).setExpirationTime(now + 10 * 86_400 + 60).sign(key);
+    await expect(capped.verify(backdated)).rejects.toThrow(/JWT_MAX_LIFETIME_SECONDS/);
+  });
+
+  it('gives a store key the channels it was created with', async () => {
+    const key = 'mpk_0123456789abcdefghijklmnopqrstuv';
+    const narrow = createAuthenticator({ defaultScopes: DEFAULT_SCOPES, apiKeys: storeWith(key, { channels: ['market-data:*'] }) });
+    const principal = await narrow.verify(key);
+    expect([canRead(principal, 'market-data:AAPL'), canRead(principal, 'alerts')]).toEqual([true, false]);
+  });
+
+  it('remembers unknown keys: repeating one costs one database look-up, and needsLookup says so', async () => {
+    let lookups = 0;
+    const counted = { ...storeWith('mpk_0123456789abcdefghijklmnopqrstuv', {}) };
+    const inner = counted.verify;
+    counted.verify = (k) => {
+      lookups++;
+      return inner(k);
+    };
+    const withStore = createAuthenticator({ defaultScopes: DEFAULT_SCOPES, apiKeys: counted, unknownKeyCacheMs: 60_000 });
+    const bad = 'mpk_ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ';
+    expect(withStore.needsLookup(bad)).toBe(true);
+    for (let i = 0; i < 100; i++) await expect(withStore.verify(bad)).rejects.toThrow('API key unknown');
+    expect(lookups).toBe(1);
+    expect(withStore.needsLookup(bad)).toBe(false);
+    // Not shaped like a key at all: refused without a look-up.
+    await expect(withStore.verify('not-a-key')).rejects.toBeInstanceOf(AuthError);
+    expect(lookups).toBe(1);
   });
 
   it('lets holders of store keys learn of revocations, re-checking at the configured interval', async () => {

@@ -11,13 +11,18 @@ export interface JwtKeys {
 
 export type JwtVerifier = (token: string) => Promise<Principal>;
 
+/** JWT_MAX_LIFETIME_SECONDS' default: a day. */
+export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;
+
 /**
  * Verifies HS256 (shared secret) and RS256 (JWKS) tokens and reads their caller: `user_id`
  * (seed 003) or `sub` for the owner; `scopes` (array) or `scope` (space-separated, OAuth style),
  * `defaultScopes` when it names none, unknown names ignored, not granted; `channels` (patterns,
- * every channel when absent); `exp` for when an open connection must end.
+ * every channel when absent); `exp` for when an open connection must end. A token must expire, and
+ * within `maxLifetimeSeconds` of when it was issued (or of now, whichever is earlier): a leaked
+ * token is not a key for ever.
  */
-export function createJwtVerifier(keys: JwtKeys, defaultScopes: readonly Scope[]): JwtVerifier {
+export function createJwtVerifier(keys: JwtKeys, defaultScopes: readonly Scope[], maxLifetimeSeconds = DEFAULT_JWT_MAX_LIFETIME_SECONDS): JwtVerifier {
   const secret = keys.secret ? new TextEncoder().encode(keys.secret) : undefined;
   const jwks = keys.jwksUrl ? createRemoteJWKSet(new URL(keys.jwksUrl)) : undefined;
 
@@ -37,6 +42,7 @@ export function createJwtVerifier(keys: JwtKeys, defaultScopes: readonly Scope[]
       if (err instanceof AuthError) throw err;
       throw new AuthError(`JWT rejected: ${(err as Error).message}`);
     }
+    checkLifetime(payload, maxLifetimeSeconds);
     const userId = typeof payload.user_id === 'string' && payload.user_id ? payload.user_id : payload.sub;
     if (!userId) throw new AuthError('JWT names no user: set its "sub" (or "user_id") claim');
     const scopes = scopesOf(payload) ?? defaultScopes;
@@ -45,9 +51,18 @@ export function createJwtVerifier(keys: JwtKeys, defaultScopes: readonly Scope[]
       scopes,
       channels: readableChannels(scopes, channelsOf(payload)),
       method: 'jwt',
-      ...(payload.exp !== undefined ? { expiresAt: payload.exp * 1000 } : {}),
+      expiresAt: payload.exp! * 1000,
     };
   };
+}
+
+function checkLifetime(payload: JWTPayload, maxSeconds: number): void {
+  if (typeof payload.exp !== 'number') throw new AuthError('JWT has no "exp" claim: tokens must expire; mint one with an expiry');
+  const now = Math.floor(Date.now() / 1000);
+  const issued = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
+  if (payload.exp - issued > maxSeconds) {
+    throw new AuthError(`JWT lifetime is over ${maxSeconds} s (JWT_MAX_LIFETIME_SECONDS): mint a shorter-lived token`);
+  }
 }
 
 function scopesOf(payload: JWTPayload): Scope[] | undefined {

@@ -3,15 +3,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export interface CorsOptions {
   /** Exact origins, or `*.example.com`-style suffix patterns after the scheme. */
   allowedOrigins: readonly string[];
-  /** Development mode: every origin is allowed when no allowlist is configured. */
+  /** Development mode: loopback origins (any port) are allowed when no allowlist is configured. */
   development: boolean;
+}
+
+/** http(s)://127.0.0.1, localhost or [::1], any port: pages a developer serves on this machine. */
+const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/;
+
+export function isLoopbackOrigin(origin: string): boolean {
+  return LOOPBACK_ORIGIN.test(origin);
 }
 
 const ALLOWED_HEADERS = 'authorization, content-type, x-api-key, trpc-accept, last-event-id, traceparent';
 const ALLOWED_METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS';
 
 export function originAllowed(origin: string, options: CorsOptions): boolean {
-  if (options.allowedOrigins.length === 0) return options.development;
+  if (options.allowedOrigins.length === 0) return options.development && isLoopbackOrigin(origin);
   return options.allowedOrigins.some((pattern) => {
     if (pattern === '*') return true;
     if (pattern === origin) return true;

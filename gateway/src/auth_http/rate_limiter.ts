@@ -29,7 +29,8 @@ export class RateLimiter {
     this.maxClients = options.maxClients ?? 100_000;
   }
 
-  take(client: string): RateDecision {
+  /** Takes `cost` requests' worth (a tRPC batch costs one per call). */
+  take(client: string, cost = 1): RateDecision {
     const now = this.now();
     let bucket = this.buckets.get(client);
     if (bucket) {
@@ -41,10 +42,10 @@ export class RateLimiter {
       if (this.buckets.size >= this.maxClients) this.buckets.delete(this.buckets.keys().next().value!);
     }
     this.buckets.set(client, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
       return { allowed: true };
     }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.ratePerMs / 1000)) };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((cost - bucket.tokens) / this.ratePerMs / 1000)) };
   }
 }

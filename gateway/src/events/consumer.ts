@@ -1,6 +1,21 @@
-import { EVENT_TYPES, eventAgeMetrics, type Bus, type Logger, type Subscription } from '@marketpulse/runtime';
+import type { events } from '@marketpulse/proto';
+import { EVENT_TYPES, eventAgeMetrics, type Bus, type DeliveredEvent, type Logger, type Subscription } from '@marketpulse/runtime';
 import type { Hub } from '../ws/hub';
+import { partitionKey, type KafkaLog } from '../ws/history/kafka_log';
+import { publicationOfRecord } from '../ws/history/kafka_resume';
+import type { PositionIndex } from '../ws/history/positions';
+import { warmFromKafka } from '../ws/history/warm_start';
 import { channelsOf, payloadOf, publicationOf } from './routes';
+
+/** What resume needs from the consumer: positions of what it handled, and a warm start from Kafka. */
+export interface ConsumerHistory {
+  index: PositionIndex;
+  /** Undefined on the in-memory bus: no warm start, resume from memory only. */
+  log: KafkaLog | undefined;
+  topicOf: (type: string) => string;
+  warmCount: number;
+  warmAgeMs: number;
+}
 
 export interface EventConsumerOptions {
   bus: Bus;
@@ -8,27 +23,67 @@ export interface EventConsumerOptions {
   /** Unique per gateway instance, so every instance receives every event. */
   groupId: string;
   logger: Logger;
+  history?: ConsumerHistory;
 }
 
 /**
  * Feeds the hub from the bus. Each gateway instance consumes in its own consumer group from the
- * end of each topic: history and resume come from the hub, not from replaying Kafka.
+ * end of each topic; with `history`, it first warms the hub from Kafka (warm_start.ts) and records
+ * each handled record's position for resume. Resolves once the consumer is positioned: every event
+ * published from then on reaches clients, and none published while it started is skipped.
  */
-export function startEventConsumer(options: EventConsumerOptions): Promise<Subscription> {
-  const { hub, logger } = options;
+export async function startEventConsumer(options: EventConsumerOptions): Promise<Subscription> {
+  const { hub, logger, history } = options;
   const observeAge = eventAgeMetrics();
-  return options.bus.subscribe({
+
+  const publish = (event: events.Event, traceparent: string | undefined, key: string | undefined, offset: number) => {
+    if (!event.id) {
+      logger.warn({ type: event.type, subject: event.subject }, 'event without id skipped: it could not be resumed from');
+      return;
+    }
+    if (history && key !== undefined) {
+      // Delivered again (a restarted consumer, a rebalance): already handled.
+      if (offset < (history.index.next(key) ?? 0)) return;
+      history.index.record(event.id, key, offset);
+    }
+    observeAge(event.type, event.time);
+    const data = payloadOf(event);
+    hub.publish(channelsOf(event, data), publicationOf(event, traceparent, data));
+  };
+  const live = (d: DeliveredEvent) => publish(d.event, d.traceparent, partitionKey(d.topic, d.partition), Number(d.offset));
+
+  let held: DeliveredEvent[] | undefined = history?.log ? [] : undefined;
+  const subscription = await options.bus.subscribe({
     groupId: options.groupId,
     types: [...EVENT_TYPES],
     fromBeginning: false,
-    handler: async ({ event, traceparent }) => {
-      if (!event.id) {
-        logger.warn({ type: event.type, subject: event.subject }, 'event without id skipped: it could not be resumed from');
-        return;
-      }
-      observeAge(event.type, event.time);
-      const data = payloadOf(event);
-      hub.publish(channelsOf(event, data), publicationOf(event, traceparent, data));
+    handler: async (d) => {
+      if (held) held.push(d);
+      else live(d);
     },
   });
+  if (!history?.log || !held) return subscription;
+  try {
+    await warmFromKafka({
+      log: history.log,
+      index: history.index,
+      topics: EVENT_TYPES.map(history.topicOf),
+      count: history.warmCount,
+      ageMs: history.warmAgeMs,
+      logger,
+      handle: (record) => {
+        const pub = publicationOfRecord(record);
+        if (!pub) return;
+        history.index.record(pub.id, partitionKey(record.topic, record.partition), record.offset);
+        hub.publish(pub.channels, pub);
+      },
+    });
+  } catch (err) {
+    await subscription.close();
+    throw err;
+  }
+  const waiting = held;
+  held = undefined;
+  for (const d of waiting) live(d);
+  return subscription;
 }

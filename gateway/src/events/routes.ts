@@ -5,7 +5,8 @@ import { ALERTS_CHANNEL } from '../ws/doors/alerts';
 import { PROVIDERS_CHANNEL, STATUS_CHANNEL } from '../ws/doors/live';
 import { marketDataChannel } from '../ws/doors/market_data';
 import { predictionsChannel } from '../ws/doors/predictions';
-import { EVENTS_CHANNEL } from '../ws/doors/stream';
+import { EVENTS_CHANNEL } from '../visibility';
+import { TYPE_CHANNEL_PREFIX } from '../ws/history/type_channel';
 import { PORTFOLIO_CHANNEL, SYSTEM_CHANNEL } from '../ws/doors/trading';
 
 
@@ -66,8 +67,24 @@ export function publicationOf(event: events.Event, traceparent: string | undefin
     type: event.type,
     source: event.source,
     subject: event.subject,
+    owner: event.owner,
     time: event.time ?? new Date().toISOString(),
     traceId: traceIdOf(traceparent),
     data,
   };
+}
+
+/** The event types that can reach `channel` (every type for `events`): what a resume reads back from Kafka. */
+export function typesOfChannel(channel: string, allTypes: readonly string[]): string[] {
+  if (channel === EVENTS_CHANNEL) return [...allTypes];
+  if (channel.startsWith(TYPE_CHANNEL_PREFIX)) return [channel.slice(TYPE_CHANNEL_PREFIX.length)];
+  const fixed = Object.keys(FIXED_CHANNEL).filter((type) => FIXED_CHANNEL[type] === channel);
+  const family = Object.keys(SYMBOL_FAMILY).filter((type) => channel.startsWith(SYMBOL_FAMILY[type]!('')));
+  return [...fixed, ...family];
+}
+
+/** The channel an event type is published to, `{symbol}` standing for the subject (the event catalog's). */
+export function channelPatternOf(type: string): string {
+  if (SYMBOL_FAMILY[type]) return SYMBOL_FAMILY[type]('{symbol}');
+  return FIXED_CHANNEL[type] ?? EVENTS_CHANNEL;
 }

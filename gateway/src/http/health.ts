@@ -3,13 +3,12 @@ import type { WsGateway } from '../ws/ws_gateway';
 import { sendJson } from './respond';
 import type { RouteHandler } from './router';
 
-/** Components whose failure makes the gateway unable to do its job (503); others only degrade it. */
-const CRITICAL = new Set(['bus', 'event_consumer']);
-
 /**
- * GET /health (seeds 003/004): overall status, then each component: the bus, the prediction
- * service, the WebSocket server. 200 when healthy or degraded, 503 when unhealthy, so a load
- * balancer stops routing to an instance that cannot deliver events.
+ * GET /health (seeds 003/004): overall status, then each component: the bus, the event consumer,
+ * the database, each service the gateway calls, the WebSocket server. Every component is one the
+ * gateway needs, so any failing one makes it unhealthy and the answer 503 (the same verdict as
+ * /readyz): a load balancer stops routing to an instance that cannot do its whole job, and the
+ * failing component names the cause.
  */
 export function healthRoute(monitor: HealthMonitor, ws: WsGateway): RouteHandler {
   return (_req, res) => {
@@ -20,11 +19,12 @@ export function healthRoute(monitor: HealthMonitor, ws: WsGateway): RouteHandler
     }
     components.websocket = { status: 'running', active_connections: ws.size };
     const failed = snapshot.components.filter((c) => !c.ok);
-    const status = failed.some((c) => CRITICAL.has(c.name)) ? 'unhealthy' : failed.length > 0 ? 'degraded' : 'healthy';
+    const status = failed.length > 0 ? 'unhealthy' : 'healthy';
     sendJson(res, status === 'unhealthy' ? 503 : 200, {
       status,
       timestamp: new Date().toISOString(),
       active_connections: ws.size,
+      ...(failed.length > 0 ? { failing: failed.map((c) => c.name) } : {}),
       components,
     });
   };

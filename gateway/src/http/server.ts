@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { AccessLog } from '../observability/access_log';
 import type { HttpRouter } from './router';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -17,8 +18,10 @@ export async function startHttpServer(options: {
   port: number;
   router?: HttpRouter;
   upgrade: UpgradeHandler;
+  accessLog?: AccessLog;
 }): Promise<HttpServerHandle> {
   const server = createServer((req, res) => {
+    options.accessLog?.http(req, res);
     if (options.router) return options.router.handle(req, res);
     res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('WebSocket only\n');
   });

@@ -1,10 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { events, realtime } from '@marketpulse/proto';
-import { grpcError, startGrpcServer, type GrpcServerHandle, type Logger } from '@marketpulse/runtime';
-import { forbidden, toApiError, unauthenticated, validationError, type ApiError } from '../api/errors';
+import { AppError, serveGrpc, startGrpcServer, type GrpcServerHandle, type Logger } from '@marketpulse/runtime';
+import { ApiError, forbidden, rateLimited, unauthenticated, validationError } from '../api/errors';
+import type { RateLimiter } from '../auth_http/rate_limiter';
 import { AuthError, hasScope, type Authenticator, type Principal } from '../auth';
 import type { EventPublisher } from './publisher';
 import { fromEvent } from './to_event';
+import { logRefusal } from '../observability/refusal_log';
 
 export interface PublishGrpcOptions {
   /** PUBLISH_GRPC_PORT (50050); 0 picks a free port. */
@@ -13,23 +15,63 @@ export interface PublishGrpcOptions {
   publisher: EventPublisher;
   /** The same credentials as REST: `authorization: Bearer <JWT or API key>` or `x-api-key` metadata. */
   authenticator: Authenticator;
+  /** The API's limiter: a credential that needs a database look-up is charged to the caller's address first. */
+  limiter: RateLimiter;
   logger: Logger;
 }
 
-async function principalOf(metadata: grpc.Metadata, authenticator: Authenticator): Promise<Principal> {
+/** The address of a grpc-js peer (`1.2.3.4:5678`, `[::1]:5678`). */
+const addressOf = (peer: string) => /^\[?(.*?)\]?:\d+$/.exec(peer)?.[1] ?? peer;
+
+async function principalOf(metadata: grpc.Metadata, peer: string, options: PublishGrpcOptions): Promise<Principal> {
+  const { authenticator, limiter, logger } = options;
+  const refuse = (reason: string) => {
+    logRefusal(logger, { transport: 'grpc', kind: 'unauthenticated', reason });
+    return unauthenticated(reason);
+  };
   const auth = metadata.get('authorization')[0] ?? metadata.get('x-api-key')[0];
-  if (typeof auth !== 'string' || auth === '') throw unauthenticated('authentication required: send authorization: Bearer <JWT> or x-api-key metadata');
+  if (typeof auth !== 'string' || auth === '') throw refuse('authentication required: send authorization: Bearer <JWT> or x-api-key metadata');
   const credential = auth.replace(/^Bearer\s+/i, '').trim();
+  if (authenticator.needsLookup(credential)) {
+    const decision = limiter.take(`addr:${addressOf(peer)}`);
+    if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds);
+  }
   try {
     return await authenticator.verify(credential);
   } catch (err) {
-    if (err instanceof AuthError) throw unauthenticated(err.message);
+    if (err instanceof AuthError) throw refuse(err.message);
     throw err;
   }
 }
 
-function toServiceError(err: ApiError): grpc.ServiceError {
-  return grpcError(err.grpcStatus, err.message, { appCode: err.appCode, ...(err.details ? { fields: err.details } : {}) });
+/** Domain of the reasons the gateway's API table gives (UNAUTHENTICATED, FORBIDDEN, INVALID_ARGUMENT, DUPLICATE_EVENT, ...). */
+const GATEWAY_DOMAIN = 'marketpulse.gateway';
+const REASON = /^[A-Z][A-Z0-9_]{0,62}$/;
+const FACT_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** An ApiError (auth, the event contracts) in the runtime's error model, which serveGrpc sends as google.rpc.Status. */
+function asAppError(err: ApiError): AppError {
+  const { fields, ...facts } = err.details ?? {};
+  const metadata = Object.fromEntries(
+    Object.entries(facts)
+      .filter(([k, v]) => FACT_KEY.test(k) && v !== undefined)
+      .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
+  return new AppError(err.grpcStatus, REASON.test(err.appCode) ? err.appCode : grpc.status[err.grpcStatus], err.message, {
+    domain: GATEWAY_DOMAIN,
+    violations: (fields ?? []).map((f) => ({ field: f.field, description: f.message })),
+    metadata,
+    cause: err,
+  });
+}
+
+/** Runs `fn`, giving ApiErrors the runtime's shape; anything else is serveGrpc's to classify and log. */
+async function asApp<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw err instanceof ApiError ? asAppError(err) : err;
+  }
 }
 
 /**
@@ -37,38 +79,32 @@ function toServiceError(err: ApiError): grpc.ServiceError {
  * against the contracts like POST /api/v1/publish, and they reach every door and webhook.
  */
 export async function startPublishGrpc(options: PublishGrpcOptions): Promise<GrpcServerHandle> {
-  const { publisher, authenticator, logger } = options;
+  const { publisher, logger } = options;
 
-  async function publish(metadata: grpc.Metadata, items: (events.Event | undefined)[]): Promise<events.Event[]> {
-    const principal = await principalOf(metadata, authenticator);
-    if (!hasScope(principal, 'publish')) throw forbidden('publish');
+  async function publish(metadata: grpc.Metadata, peer: string, items: (events.Event | undefined)[]): Promise<events.Event[]> {
+    const principal = await principalOf(metadata, peer, options);
+    if (!hasScope(principal, 'publish')) {
+      logRefusal(logger, { transport: 'grpc', kind: 'forbidden', reason: "lacks the 'publish' scope", principal, needed: 'publish' });
+      throw forbidden('publish');
+    }
     if (items.length === 0 || items.some((e) => e === undefined)) {
       throw validationError([{ field: items.length === 1 ? 'event' : 'events', message: 'expected at least one event to publish' }]);
     }
     return publisher.publish((items as events.Event[]).map(fromEvent), principal.userId);
   }
 
-  const unary =
-    <Req, Res>(run: (req: Req, metadata: grpc.Metadata) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
-    (call, callback) => {
-      run(call.request, call.metadata).then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(toServiceError(toApiError(err, (e) => logger.error({ err: e }, 'unexpected error in PublishService')))),
-      );
-    };
+  const service = serveGrpc<realtime.PublishServiceServer>(
+    realtime.PublishServiceService,
+    {
+      publish: (req, call) =>
+        asApp(async () => {
+          const [event] = await publish(call.metadata, call.getPeer(), [req.event]);
+          return { event };
+        }),
+      publishBatch: (req, call) => asApp(async () => ({ events: await publish(call.metadata, call.getPeer(), req.events) })),
+    },
+    { logger },
+  );
 
-  const implementation: realtime.PublishServiceServer = {
-    publish: unary(async (req: realtime.PublishRequest, md) => {
-      const [event] = await publish(md, [req.event]);
-      return { event };
-    }),
-    publishBatch: unary(async (req: realtime.PublishBatchRequest, md) => ({ events: await publish(md, req.events) })),
-  };
-
-  return startGrpcServer({
-    port: options.port,
-    host: options.host,
-    services: [{ definition: realtime.PublishServiceService, implementation }],
-    logger,
-  });
+  return startGrpcServer({ port: options.port, host: options.host, services: [service], logger });
 }

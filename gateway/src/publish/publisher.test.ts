@@ -1,7 +1,9 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { events } from '@marketpulse/proto';
 import { createLogger, type Bus } from '@marketpulse/runtime';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors';
+import type { PublishedIds } from './published_ids';
 import { createEventPublisher } from './publisher';
 
 function recordingBus(): Bus & { published: events.Event[] } {
@@ -16,21 +18,35 @@ function recordingBus(): Bus & { published: events.Event[] } {
 }
 
 const logger = createLogger('publisher-test', {}, { level: 'silent' });
+
+/** The database store's contract in memory (DbPublishedIds runs on PostgreSQL in the e2e suites). */
+function memoryIds(): PublishedIds {
+  const known = new Set<string>();
+  return {
+    claim: async (ids) => {
+      const repeated = ids.filter((id) => known.has(id));
+      if (repeated.length === 0) for (const id of ids) known.add(id);
+      return repeated;
+    },
+    release: async (ids) => void ids.forEach((id) => known.delete(id)),
+  };
+}
 const position = { position_id: 'p1', symbol: 'BTC/USDT', status: 'open', spot_entry_price: '45000.00' };
 
 describe('event publisher', () => {
   it('fills id, time, source and subject and puts the typed payload on the bus', async () => {
     const bus = recordingBus();
-    const [event] = await createEventPublisher(bus, logger).publish([{ type: 'position_update', data: position }], 'trading-engine');
+    const [event] = await createEventPublisher(bus, logger, memoryIds()).publish([{ type: 'position_update', data: position }], 'trading-engine');
     expect(event).toMatchObject({ type: 'position_update', source: 'trading-engine', subject: 'BTC/USDT' });
-    expect(event!.id).toMatch(/^[0-9a-f-]{36}$/);
+    // Scoped to its publisher (see the duplicate test): trading-engine/<uuid>.
+    expect(event!.id).toMatch(/^trading-engine\/[0-9a-f-]{36}$/);
     expect(event!.payload).toMatchObject({ $case: 'position_update', position_update: { ...position, perp_quantity: '' } });
     expect(bus.published).toEqual([event]);
   });
 
   it('refuses a batch with one bad event, naming its field, and publishes none', async () => {
     const bus = recordingBus();
-    const err = await createEventPublisher(bus, logger)
+    const err = await createEventPublisher(bus, logger, memoryIds())
       .publish([{ type: 'position_update', data: position }, { type: 'equity_update', data: { total_equity: '1e4' } }], 'x')
       .catch((e: unknown) => e as ApiError);
     expect(err).toBeInstanceOf(ApiError);
@@ -40,10 +56,29 @@ describe('event publisher', () => {
   });
 
   it('refuses types the suite\'s own services produce and fields the contract lacks', async () => {
-    const publisher = createEventPublisher(recordingBus(), logger);
+    const publisher = createEventPublisher(recordingBus(), logger, memoryIds());
     const spoof = await publisher.publish([{ type: 'alert_triggered', data: {} }], 'x').catch((e: ApiError) => e);
     expect((spoof as ApiError).details?.fields?.[0]?.field).toBe('type');
     const extra = await publisher.publish([{ type: 'position_update', data: { ...position, leverage: '3' } }], 'x').catch((e: ApiError) => e);
     expect((extra as ApiError).message).toContain('leverage');
+  });
+  it('answers a reused id as DUPLICATE_EVENT (409 / ALREADY_EXISTS) and publishes nothing, while another publisher\'s same id is its own', async () => {
+    const bus = recordingBus();
+    const publisher = createEventPublisher(bus, logger, memoryIds());
+    const [first] = await publisher.publish([{ id: 'pos-42', type: 'position_update', data: position }], 'engine-a');
+    expect(first!.id).toBe('engine-a/pos-42');
+    const again = await publisher.publish([{ id: 'pos-42', type: 'position_update', data: position }], 'engine-a').catch((e: ApiError) => e);
+    expect(again).toMatchObject({ appCode: 'DUPLICATE_EVENT', httpStatus: 409, grpcStatus: GrpcStatus.ALREADY_EXISTS });
+    // Another publisher cannot squat engine-a's id: its pos-42 is engine-b/pos-42.
+    const [other] = await publisher.publish([{ id: 'pos-42', type: 'position_update', data: position }], 'engine-b');
+    expect(other!.id).toBe('engine-b/pos-42');
+    // A batch repeating an id, or holding a known one, is refused whole.
+    const inBatch = await publisher.publish([{ id: 'x', type: 'position_update', data: position }, { id: 'x', type: 'position_update', data: position }], 'engine-a').catch((e: ApiError) => e);
+    expect(inBatch).toMatchObject({ appCode: 'DUPLICATE_EVENT' });
+    const mixed = await publisher.publish([{ id: 'fresh', type: 'position_update', data: position }, { id: 'pos-42', type: 'position_update', data: position }], 'engine-a').catch((e: ApiError) => e);
+    expect(mixed).toMatchObject({ appCode: 'DUPLICATE_EVENT' });
+    expect(bus.published.map((e) => e.id)).toEqual(['engine-a/pos-42', 'engine-b/pos-42']);
+    // The refused batch claimed nothing: 'fresh' can still be published.
+    await expect(publisher.publish([{ id: 'fresh', type: 'position_update', data: position }], 'engine-a')).resolves.toHaveLength(1);
   });
 });

@@ -3,6 +3,8 @@ import type { events } from '@marketpulse/proto';
 import type { Bus, Logger } from '@marketpulse/runtime';
 import { ApiError, validationError } from '../api/errors';
 import { PublishEvent } from './event_contracts';
+import type { PublishedIds } from './published_ids';
+import { unsafeTextViolations } from './publishable_text';
 import { toEvent } from './to_event';
 
 /** Validates events against the contracts and puts them on the bus, all or nothing. */
@@ -11,7 +13,18 @@ export interface EventPublisher {
   publish(raw: unknown[], callerIdentity: string): Promise<events.Event[]>;
 }
 
-export function createEventPublisher(bus: Bus, logger: Logger): EventPublisher {
+function duplicateEvents(ids: readonly string[]): ApiError {
+  return new ApiError(GrpcStatus.ALREADY_EXISTS, 'DUPLICATE_EVENT', `already published: ${ids.join(', ')}; nothing was published. Give each event its own id (a retry of an accepted event needs no resend)`, {
+    ids: [...ids],
+  });
+}
+
+/**
+ * `ids` remembers what was published: an id published again (by the same publisher; another's
+ * is another id, see scopedEventId) is answered DUPLICATE_EVENT (409, ALREADY_EXISTS), never
+ * put on the bus to be dropped silently.
+ */
+export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds): EventPublisher {
   return {
     async publish(raw, callerIdentity) {
       const accepted = raw.map((item, index) => {
@@ -22,11 +35,20 @@ export function createEventPublisher(bus: Bus, logger: Logger): EventPublisher {
             parsed.error.issues.map((i) => ({ field: prefix + (i.path.map(String).join('.') || '(event)'), message: i.message })),
           );
         }
-        return toEvent(parsed.data, callerIdentity);
+        const event = toEvent(parsed.data, callerIdentity);
+        const unsafe = unsafeTextViolations(parsed.data, event, raw.length > 1 ? `events.${index}.` : '');
+        if (unsafe.length > 0) throw validationError(unsafe);
+        return event;
       });
+      const eventIds = accepted.map((e) => e.id);
+      const repeated = eventIds.filter((id, i) => eventIds.indexOf(id) !== i);
+      if (repeated.length > 0) throw duplicateEvents([...new Set(repeated)]);
+      const known = await ids.claim(eventIds);
+      if (known.length > 0) throw duplicateEvents(known);
       try {
         await bus.publish(accepted);
       } catch (err) {
+        await ids.release(eventIds).catch((e: unknown) => logger.warn({ err: e }, 'could not forget the ids of events the bus refused'));
         logger.error({ err, count: accepted.length }, 'publish API could not put events on the bus');
         throw new ApiError(GrpcStatus.UNAVAILABLE, 'BUS_UNAVAILABLE', 'the event bus did not accept the events; nothing was published, try again', {
           service: 'bus',

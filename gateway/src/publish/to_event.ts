@@ -3,13 +3,22 @@ import { events } from '@marketpulse/proto';
 import { validationError } from '../api/errors';
 import type { PublishEventInput } from './event_contracts';
 
-/** The bus envelope of a validated event, with id, time, source and subject filled in. */
+/**
+ * The id an event published by `publisher` carries on the bus: `<publisher>/<id>`, the publisher's
+ * user id URL-encoded so it holds no `/`. Ids are scoped to their publisher: no publisher can take
+ * another's ids, nor those of the suite's services (UUIDs, never with a `/`).
+ */
+export function scopedEventId(publisher: string, id: string): string {
+  return `${encodeURIComponent(publisher)}/${id}`;
+}
+
+/** The bus envelope of a validated event, with id (scoped to the caller), time, source and subject filled in. */
 export function toEvent(input: PublishEventInput, callerIdentity: string, now = new Date()): events.Event {
   const source = input.source ?? callerIdentity;
   const data = input.data as Record<string, unknown>;
   const symbol = typeof data.symbol === 'string' ? data.symbol : undefined;
   return events.Event.fromPartial({
-    id: input.id ?? randomUUID(),
+    id: scopedEventId(callerIdentity, input.id ?? randomUUID()),
     type: input.type,
     source,
     subject: input.subject ?? symbol ?? source,

@@ -1,10 +1,14 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { Principal } from '../auth';
+import { canRead, type Principal } from '../auth';
+import { EVENTS_CHANNEL } from '../visibility';
 import { CLOSE, type CloseCodeEntry, type ErrorName } from './codes';
 import type { WsCounters } from './counters';
 import type { Door } from './doors/door';
 import { jsonFrame, type Frame } from './encode';
+import type { ResumeTarget } from './history/kafka_resume';
+import type { ResumeMetrics } from './history/resume_metrics';
+import { isTypeChannel } from './history/type_channel';
 import type { ChannelEncoder, Hub, Membership, Subscriber } from './hub';
 import { SendQueue } from './send_queue';
 import { DeflateSink } from './sink_deflate';
@@ -17,8 +21,24 @@ export interface ConnectionShared {
   readonly hub: Hub;
   readonly counters: WsCounters;
   readonly sendQueueBytes: number;
+  readonly resumeMetrics?: ResumeMetrics;
   readonly onClosed: (conn: Connection) => void;
+  /** Told of every authentication or channel refusal, with the reason (the access log's warn line). */
+  readonly onRefused?: (conn: Connection, name: ErrorName, detail: string | undefined) => void;
 }
+
+/** Live frames held during Kafka read-backs, and what each read-back does when they are dropped. */
+interface Hold {
+  frames: Frame[];
+  bytes: number;
+  onDrop: { run: () => void; channels: readonly string[] }[];
+}
+
+/** Characters of an error's detail sent to the client. */
+const MAX_DETAIL = 200;
+
+/** Errors that refuse a client something it asked for: logged with their reason. */
+const REFUSALS: ReadonlySet<ErrorName> = new Set(['AUTH_REQUIRED', 'AUTH_FAILED', 'CHANNEL_FORBIDDEN']);
 
 /**
  * One client as the doors see it: its transport and queue (the SendQueue it extends), its claims
@@ -26,7 +46,7 @@ export interface ConnectionShared {
  * when the socket closes. Everything a connection needs lives in this one object (see session.ts
  * for the rest of it): at 10,000 clients each object, closure and field is paid 10,000 times.
  */
-export class Connection<S extends ConnectionShared = ConnectionShared> extends SendQueue implements Subscriber {
+export class Connection<S extends ConnectionShared = ConnectionShared> extends SendQueue implements Subscriber, ResumeTarget {
   /** Last time anything (message, pong frame) arrived from the client; the open time at first. */
   lastSeen: number;
   /** Undefined until the connection is authenticated (or admitted anonymously). */
@@ -34,6 +54,8 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   /** Hub subscriptions held: most connections hold one, so an array only for two or more. */
   private memberships: Membership | Membership[] | undefined = undefined;
   private closing = false;
+  /** While Kafka read-backs catch the client up (subscribeFrom): the live frames held meanwhile. */
+  private hold: Hold | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -54,7 +76,33 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
 
   deliver(frame: Frame): void {
     if (this.closing) return;
-    if (this.push(frame)) this.shared.counters.messages_sent++;
+    const hold = this.hold;
+    if (hold) {
+      if (hold.bytes + frame.byteLength <= this.queueLimitBytes) {
+        hold.frames.push(frame);
+        hold.bytes += frame.byteLength;
+        return;
+      }
+      // Too much arrives live meanwhile (a backlog): drop it, and the read-backs read it from Kafka
+      // too; unless the connection holds a subscription no read-back covers (then it is a slow client).
+      const covered = new Set(hold.onDrop.flatMap((d) => d.channels));
+      if (!this.channelsHeld().every((c) => covered.has(c))) return this.onOverflow();
+      hold.frames = [];
+      hold.bytes = 0;
+      for (const dropped of hold.onDrop) dropped.run();
+      return;
+    }
+    this.replay(frame);
+  }
+
+  /** Sends now, past the live frames a read-back holds. */
+  replay(frame: Frame): void {
+    if (this.closing) return;
+    if (this.push(frame)) {
+      const { counters } = this.shared;
+      counters.messages_sent++;
+      counters.bytes_sent += frame.byteLength;
+    }
   }
 
   send(message: object): void {
@@ -62,7 +110,9 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   }
 
   sendError(name: ErrorName, detail?: string): void {
-    this.send(this.door.error(name, detail));
+    if (REFUSALS.has(name)) this.shared.onRefused?.(this, name, detail);
+    // A detail may quote the client (its message type, a symbol): never echo more than a line of it.
+    this.send(this.door.error(name, detail !== undefined && detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail));
   }
 
   protocolPing(): void {
@@ -95,22 +145,81 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   }
 
   /**
-   * Subscribes to `channels` and, when `since` is given, first replays what was missed after it (or
-   * sends CANNOT_RECOVER). Runs in one tick, so nothing published meanwhile is lost or doubled.
+   * After a re-authentication narrowed the principal: leaves every channel it may no longer read
+   * and returns their names. The `events` firehose stays: the hub filters it per principal.
+   */
+  leaveUnreadable(): string[] {
+    const held = this.memberships;
+    const principal = this.principal;
+    if (held === undefined || principal === undefined) return [];
+    const left: string[] = [];
+    for (const m of Array.isArray(held) ? [...held] : [held]) {
+      if (m.channel === EVENTS_CHANNEL || isTypeChannel(m.channel) || canRead(principal, m.channel)) continue;
+      this.unsubscribe(m.channel, m.encoder.key);
+      left.push(m.channel);
+    }
+    return left;
+  }
+
+  /** Whether it holds any hub subscription. */
+  get subscribed(): boolean {
+    return this.memberships !== undefined && (!Array.isArray(this.memberships) || this.memberships.length > 0);
+  }
+
+  /**
+   * Subscribes to `channels` and, when `since` is given, first replays what was missed after it:
+   * from the history when it still holds it (in this tick, so nothing published meanwhile is lost
+   * or doubled), otherwise from Kafka with the live frames held until the read-back is done (see
+   * history/kafka_resume.ts); CANNOT_RECOVER when neither can.
    */
   subscribeFrom(channels: readonly string[], encoder: ChannelEncoder, since: string | undefined): void {
     if (since !== undefined) {
-      const recovery = this.shared.hub.recover(channels, since);
+      const recovery = this.shared.hub.recover(channels, since, this.principal);
+      const kafka = this.shared.hub.kafkaResume;
+      if (!recovery.recovered && kafka?.canResume(since)) {
+        this.shared.counters.resume_recovered++;
+        kafka.start(this, channels, encoder, since);
+        for (const channel of channels) this.subscribe(channel, encoder);
+        return;
+      }
       if (recovery.recovered) {
+        this.shared.counters.resume_recovered++;
+        let replayed = 0;
         for (const pub of recovery.publications) {
           const frame = encoder.encode(pub);
-          if (frame) this.deliver(frame);
+          if (!frame) continue;
+          this.replay(frame);
+          replayed++;
         }
+        this.shared.resumeMetrics?.read('memory', 'recovered', replayed, 0);
       } else {
+        this.shared.counters.resume_unrecoverable++;
+        this.shared.resumeMetrics?.read('memory', 'past_retention', 0, 0);
         this.sendError('CANNOT_RECOVER', `since=${since}; continuing with live messages`);
       }
     }
     for (const channel of channels) this.subscribe(channel, encoder);
+  }
+
+  /** A read-back starts: live frames are held until it is over; `onDrop` runs if they are dropped for size. */
+  holdLive(onDrop: () => void, channels: readonly string[]): void {
+    this.hold ??= { frames: [], bytes: 0, onDrop: [] };
+    this.hold.onDrop.push({ run: onDrop, channels });
+  }
+
+  private channelsHeld(): string[] {
+    const held = this.memberships;
+    return held === undefined ? [] : Array.isArray(held) ? held.map((m) => m.channel) : [held.channel];
+  }
+
+  /** A read-back is over: once none runs, the live frames held go out, and live ones flow again. */
+  release(onDrop: () => void): void {
+    const hold = this.hold;
+    if (!hold) return;
+    hold.onDrop = hold.onDrop.filter((d) => d.run !== onDrop);
+    if (hold.onDrop.length > 0) return;
+    this.hold = undefined;
+    for (const frame of hold.frames) this.replay(frame);
   }
 
   /** Id of the newest message on these channels: the `id` a welcome message carries for resume. */

@@ -33,6 +33,7 @@ function publishTick(gw: GatewayHandle, symbol = 'AAPL', pad = 0): string {
     type: 'market_data_update',
     source: 'test',
     subject: symbol,
+    owner: '',
     time: new Date().toISOString(),
     traceId: '0af7651916cd43dd8448eb211c80319c',
     data: { symbol, price: seq, pad: 'x'.repeat(pad) },
@@ -108,11 +109,11 @@ describe('connection limits', () => {
     await good.until(() => good.of('connected').length === 1, 'connected');
   });
 
-  it('answers an unknown path with 404 before any handshake', async () => {
+  it('opens an unknown path, says why and closes it with 4004 (a browser cannot read a refused handshake)', async () => {
     const gw = await gateway();
     const c = connect(url(gw, '/ws/nope'));
-    const status = await new Promise<number>((resolve) => c.ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
-    expect(status).toBe(404);
+    expect(await c.closed).toBe(4004);
+    expect(c.of('error')[0]).toMatchObject({ code: 'UNKNOWN_ENDPOINT', message: expect.stringContaining('/ws/stream') });
   });
 });
 

@@ -10,6 +10,8 @@ export interface Publication {
   readonly type: string;
   readonly source: string;
   readonly subject: string;
+  /** The user it belongs to ('' for a system event): the Event envelope's owner. */
+  readonly owner: string;
   /** ISO-8601 time of the event. */
   readonly time: string;
   /** W3C trace id (32 hex digits) of the event, '' when it carried none. */
@@ -19,9 +21,10 @@ export interface Publication {
 }
 
 /**
- * The last `capacity` publications of one channel, oldest first, with an index by id for resume
- * and for dropping Kafka redeliveries. `evictedSeq` remembers the newest seq that fell out, so a
- * resume can tell "nothing missed" from "missed messages are gone".
+ * The last `capacity` publications of one channel, at most `maxAgeMs` old, oldest first, with an
+ * index by id for resume and for dropping Kafka redeliveries. `evictedSeq` remembers the newest
+ * seq that fell out, so a resume can tell "nothing missed" from "missed messages are gone" (then
+ * it reads them back from Kafka: history/resume.ts).
  */
 export class ChannelHistory {
   /** Grows to `capacity` as publications arrive (a quiet channel costs little), then wraps. */
@@ -30,8 +33,14 @@ export class ChannelHistory {
   private size = 0;
   private readonly byId = new Map<string, Publication>();
   private evicted = 0;
+  /** Arrival time of each publication, by ring slot (for the age bound). */
+  private readonly arrivals: number[] = [];
 
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    private readonly maxAgeMs = Infinity,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get length(): number {
     return this.size;
@@ -59,18 +68,40 @@ export class ChannelHistory {
       this.evicted = pub.seq;
       return;
     }
+    const now = this.now();
+    this.expire(now);
     if (this.size === this.capacity) {
       const oldest = this.ring[this.start]!;
       this.byId.delete(oldest.id);
       this.evicted = oldest.seq;
       this.ring[this.start] = pub;
+      this.arrivals[this.start] = now;
       this.start = (this.start + 1) % this.capacity;
     } else {
-      // Until the ring is full, start is 0 and the next slot is the end of the array.
-      this.ring.push(pub);
+      const slot = (this.start + this.size) % this.capacity;
+      // Until the ring first fills, start is 0 and the next slot is the end of the array.
+      if (slot === this.ring.length) {
+        this.ring.push(pub);
+        this.arrivals.push(now);
+      } else {
+        this.ring[slot] = pub;
+        this.arrivals[slot] = now;
+      }
       this.size++;
     }
     this.byId.set(pub.id, pub);
+  }
+
+  /** Drops the publications older than maxAgeMs (at append, and before a resume reads the history). */
+  expire(now = this.now()): void {
+    const oldest = now - this.maxAgeMs;
+    while (this.size > 0 && this.arrivals[this.start]! < oldest) {
+      const pub = this.ring[this.start]!;
+      this.byId.delete(pub.id);
+      this.evicted = pub.seq;
+      this.start = (this.start + 1) % this.capacity;
+      this.size--;
+    }
   }
 
   /** Publications with seq > `seq`, oldest first. */

@@ -1,15 +1,22 @@
+import type { Principal } from '../auth';
+import { mayReceive } from '../visibility';
 import type { Frame } from './encode';
 import { ChannelHistory, type Publication } from './history';
+import type { KafkaResume } from './history/kafka_resume';
+import { typeChannel } from './history/type_channel';
 
 /** A connection as the hub sees it. `deliver` must not throw and must not wait on the network. */
 export interface Subscriber {
+  /** Who it is, read at each delivery: visibility (../visibility.ts) follows a re-authentication at once. */
+  readonly principal: Principal | undefined;
   deliver(frame: Frame): void;
 }
 
 /**
  * Turns a publication into one door's message. Subscribers of a channel that share an encoder key
  * share the encoded bytes, so the key must capture everything the bytes depend on (door format,
- * subscription id, filters, claims). `encode` returns null when the publication is not for them.
+ * subscription id, filters). `encode` returns null when the publication is not for them. Whether a
+ * subscriber may see a publication at all is not the encoder's call: the hub asks mayReceive.
  */
 export interface ChannelEncoder {
   readonly key: string;
@@ -54,24 +61,34 @@ export type PublicationInput = Omit<Publication, 'seq' | 'channels'>;
  * (channel, encoder key) group and hands the same Frame to each subscriber; it never waits.
  */
 export class Hub {
+  /**
+   * Reads back from Kafka what the histories no longer hold (set by the gateway on BUS=kafka):
+   * every door and tRPC subscription resumes through recover() first, then this.
+   */
+  kafkaResume: KafkaResume | undefined = undefined;
   private readonly channels = new Map<string, Channel>();
   private seq = 0;
   private publications = 0;
   private duplicates = 0;
   private deliveries = 0;
 
-  /** `afterPublish` runs once per publication, after its deliveries (the send queues' burst check). */
+  /**
+   * `afterPublish` runs once per publication, after its deliveries (the send queues' burst check).
+   * Each channel keeps at most `historySize` publications, none older than `historyMaxAgeMs`.
+   */
   constructor(
     private readonly historySize: number,
     private readonly afterPublish: () => void = () => {},
+    private readonly historyMaxAgeMs = Infinity,
   ) {}
 
   /**
-   * Appends the event to the history of every channel in `channels` and fans it out. Returns null
-   * (and delivers nothing) when the event id is already in the history: a Kafka redelivery.
+   * Appends the event to the history of every channel in `channels`, and of its type's channel
+   * (typeChannel), and fans it out. Returns null (and delivers nothing) when the event id is
+   * already in the history: a Kafka redelivery.
    */
   publish(channels: readonly string[], input: PublicationInput): Publication | null {
-    const states = channels.map((name) => this.channel(name));
+    const states = [...channels, typeChannel(input.type)].map((name) => this.channel(name));
     if (states.some((c) => c.history.has(input.id))) {
       this.duplicates++;
       return null;
@@ -83,8 +100,11 @@ export class Hub {
       for (const group of state.groups.values()) {
         const frame = group.encoder.encode(pub);
         if (frame === null) continue;
-        for (const sub of group.subscribers) sub.deliver(frame);
-        this.deliveries += group.subscribers.size;
+        for (const sub of group.subscribers) {
+          if (!mayReceive(sub.principal, pub)) continue;
+          sub.deliver(frame);
+          this.deliveries++;
+        }
       }
     }
     this.afterPublish();
@@ -115,10 +135,11 @@ export class Hub {
   }
 
   /**
-   * What a client that last saw `sinceId` on these channels missed, oldest first; or
-   * `recovered: false` when that id is unknown here or part of what followed it has been evicted.
+   * What a client that last saw `sinceId` on these channels missed and may see (mayReceive), oldest
+   * first; or `recovered: false` when that id is unknown here or part of what followed it has been
+   * evicted.
    */
-  recover(channels: readonly string[], sinceId: string): Recovery {
+  recover(channels: readonly string[], sinceId: string, principal: Principal | undefined): Recovery {
     let sinceSeq: number | undefined;
     for (const name of channels) {
       sinceSeq = this.channels.get(name)?.history.get(sinceId)?.seq;
@@ -129,8 +150,9 @@ export class Hub {
     for (const name of channels) {
       const history = this.channels.get(name)?.history;
       if (!history) continue;
+      history.expire();
       if (history.evictedSeq > sinceSeq) return { recovered: false };
-      missed.push(...history.after(sinceSeq));
+      for (const pub of history.after(sinceSeq)) if (mayReceive(principal, pub)) missed.push(pub);
     }
     missed.sort((a, b) => a.seq - b.seq);
     return { recovered: true, publications: dedupe(missed) };
@@ -144,6 +166,13 @@ export class Hub {
       if (pub && (!newest || pub.seq > newest.seq)) newest = pub;
     }
     return newest?.id;
+  }
+
+  /** Publications held in every channel's history (one held on two channels counts twice). */
+  historySizes(): number {
+    let held = 0;
+    for (const state of this.channels.values()) held += state.history.length;
+    return held;
   }
 
   stats(): HubStats {
@@ -167,7 +196,7 @@ export class Hub {
   private channel(name: string): Channel {
     let state = this.channels.get(name);
     if (!state) {
-      state = { history: new ChannelHistory(this.historySize), groups: new Map(), subscribers: 0 };
+      state = { history: new ChannelHistory(this.historySize, this.historyMaxAgeMs), groups: new Map(), subscribers: 0 };
       this.channels.set(name, state);
     }
     return state;

@@ -6,6 +6,7 @@ import type { Deadlines, Timed } from './deadlines';
 import type { ClientMessage, DoorParams } from './doors/door';
 import type { KeyHolder, KeySessions } from './key_sessions';
 import { takeMessage } from './limits';
+import { depthOf, MAX_MESSAGE_DEPTH } from './client_values';
 
 export interface SessionShared extends ConnectionShared {
   readonly authenticator: Authenticator;
@@ -18,6 +19,12 @@ export interface SessionShared extends ConnectionShared {
   readonly keySessions: KeySessions;
   /** Reports a door failure; the client gets an INTERNAL error close. */
   readonly onDoorError: (conn: Connection, err: unknown) => void;
+  /**
+   * The authenticator's verify, but a credential that needs a database look-up is first charged
+   * to the connection's client address (AuthError when its budget is spent): a flood of random
+   * keys on the doors costs no look-ups past that budget.
+   */
+  readonly verify: (conn: Connection, credential: string) => Promise<Principal>;
 }
 
 /** What a connection needs only until it is admitted: where its door opens it. */
@@ -47,7 +54,7 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
     const { shared } = this;
     if (token) {
       this.pending = { params, since, held: [] };
-      shared.authenticator.verify(token).then(
+      shared.verify(this, token).then(
         (principal) => this.onTokenVerified(principal),
         (err: unknown) => this.onRejected(err),
       );
@@ -65,6 +72,7 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
     const { shared } = this;
     this.lastSeen = now;
     shared.counters.messages_received++;
+    shared.counters.bytes_received += rawLength(data);
     const tat = takeMessage(this.rateTat, now, shared.rateLimitPerMinute);
     if (tat === null) {
       if (this.rateWarned) {
@@ -79,6 +87,7 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
     const msg = parse(data);
     if (msg === 'json') return this.sendError('INVALID_JSON');
     if (msg === 'shape') return this.sendError('INVALID_MESSAGE', 'expected an object with a string "type"');
+    if (msg === 'deep') return this.sendError('INVALID_MESSAGE', `objects and arrays nest at most ${MAX_MESSAGE_DEPTH} levels deep`);
     const held = this.pending?.held;
     if (held && msg.type !== 'pong') held.push(msg);
     else this.dispatch(msg);
@@ -119,6 +128,7 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
   private onRejected(err: unknown): void {
     this.shared.counters.auth_failures++;
     const detail = err instanceof AuthError ? err.message : 'token could not be verified';
+    this.shared.onRefused?.(this, 'AUTH_FAILED', detail);
     const reply = this.door.authReply(this, false, detail);
     if (reply) this.send(reply);
     this.close(CLOSE.AUTH_FAILED);
@@ -147,16 +157,23 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
     if (typeof token !== 'string' || token.length === 0) return this.onRejected(new AuthError('auth message carries no token'));
     let principal: Principal;
     try {
-      principal = await this.shared.authenticator.verify(token);
+      principal = await this.shared.verify(this, token);
     } catch (err) {
       return this.onRejected(err);
     }
     if (!this.isOpen) return;
     const pending = this.pending;
     if (this.principal === undefined && pending) return this.admit(principal, true, pending.params, pending.since);
+    // Re-authentication replaces the principal and its expiry, and narrows what the connection
+    // holds to what the new one may read (the hub checks the principal at every delivery too).
     this.authenticated(principal);
     const reply = this.door.authReply(this, true);
     if (reply) this.send(reply);
+    this.door.reauthorized?.(this);
+    const left = this.leaveUnreadable();
+    if (left.length === 0) return;
+    this.sendError('CHANNEL_FORBIDDEN', `${left.join(', ')}: not readable with the new credential, unsubscribed`);
+    if (!this.subscribed) this.close(CLOSE.CHANNEL_FORBIDDEN);
   }
 
   private dispatch(msg: ClientMessage): void {
@@ -178,7 +195,13 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
   }
 }
 
-function parse(data: RawData): ClientMessage | 'json' | 'shape' {
+/** Bytes of one client message, however ws handed it over (Buffer, ArrayBuffer or fragments). */
+function rawLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data.byteLength;
+}
+
+function parse(data: RawData): ClientMessage | 'json' | 'shape' | 'deep' {
   let value: unknown;
   try {
     value = JSON.parse(data.toString());
@@ -187,5 +210,6 @@ function parse(data: RawData): ClientMessage | 'json' | 'shape' {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'shape';
   if (typeof (value as { type?: unknown }).type !== 'string') return 'shape';
+  if (depthOf(value) > MAX_MESSAGE_DEPTH) return 'deep';
   return value as ClientMessage;
 }

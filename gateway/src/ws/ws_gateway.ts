@@ -1,19 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@marketpulse/runtime';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { Authenticator } from '../auth';
-import { CLOSE, type CloseCodeEntry } from './codes';
+import { AuthError, type Authenticator } from '../auth';
+import { RateLimiter } from '../auth_http/rate_limiter';
+import type { AccessLog, WsAccess } from '../observability/access_log';
+import { CLOSE, ERROR, type CloseCodeEntry } from './codes';
 import type { Connection } from './connection';
 import { newCounters, type WsCounters } from './counters';
 import { Deadlines } from './deadlines';
 import type { Door, DoorParams } from './doors/door';
 import { Heartbeat } from './heartbeat';
+import type { ResumeMetrics } from './history/resume_metrics';
 import type { Hub } from './hub';
+import { AddressSlots } from './address_slots';
 import { KeySessions } from './key_sessions';
 import { originAllowed } from './limits';
 import { Session, type SessionShared } from './session';
+import type { SymbolCatalog } from './symbol_catalog';
 
 export interface WsGatewayOptions {
   hub: Hub;
@@ -22,6 +28,11 @@ export interface WsGatewayOptions {
   authRequired: boolean;
   authTimeoutMs: number;
   maxConnections: number;
+  /** WS_MAX_CONNECTIONS_PER_ADDRESS. */
+  maxConnectionsPerAddress: number;
+  /** Budget per client address of credentials that need a database look-up (API_RATE_LIMIT_PER_MINUTE / _BURST). */
+  unverifiedPerMinute: number;
+  unverifiedBurst: number;
   maxMessageBytes: number;
   sendQueueBytes: number;
   rateLimitPerMinute: number;
@@ -30,12 +41,24 @@ export interface WsGatewayOptions {
   pingIntervalMs: number;
   pongTimeoutMs: number;
   logger: Logger;
+  /** Writes a line per connection open and close (door, code, reason); none when absent. */
+  accessLog?: AccessLog;
+  /** Symbol doors opened for a symbol market-data does not carry are closed (4005); none checks nothing. */
+  symbols?: SymbolCatalog;
+  /** Resume reads from memory (Kafka read-backs count their own: history/kafka_resume.ts). */
+  resumeMetrics?: ResumeMetrics;
+  /** False while the instance warms up: a client is closed with NOT_READY (1013) and retries. */
+  ready?: () => boolean;
 }
 
 export interface WsStats {
   active_connections: number;
   connections_by_door: Record<string, number>;
   counters: WsCounters;
+  /** Connections ended since start, by close code (whoever closed). */
+  closes_by_code: Record<string, number>;
+  /** Bytes waiting in every connection's send queue now. */
+  send_queue_bytes: number;
 }
 
 /** How long closing connections get to finish their close handshake at shutdown. */
@@ -48,6 +71,9 @@ const SHUTDOWN_GRACE_MS = 2000;
  */
 class ClientSocket extends WebSocket {
   session: Session | undefined = undefined;
+  /** Who it is in the access log, and since when; set when the access log is on. */
+  access: WsAccess | undefined = undefined;
+  openedAt = 0;
 }
 
 /** The session a socket carries (ws's typings give listeners a plain WebSocket as `this`). */
@@ -70,6 +96,7 @@ function onClientPong(this: WebSocket): void {
  */
 export class WsGateway {
   readonly counters: WsCounters = newCounters();
+  private readonly closesByCode = new Map<number, number>();
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   /** Every socket until its close handshake ends, including refused and closing ones. */
@@ -77,6 +104,7 @@ export class WsGateway {
   private readonly heartbeat: Heartbeat;
   private readonly deadlines = new Deadlines();
   private readonly keySessions: KeySessions;
+  private readonly addressSlots: AddressSlots;
 
   constructor(private readonly options: WsGatewayOptions) {
     this.wss = new WebSocketServer({
@@ -92,25 +120,49 @@ export class WsGateway {
     });
     this.heartbeat.start();
     this.keySessions = new KeySessions(options.authenticator.revocations, options.logger);
-    const sockets = this.sockets;
-    this.onSocketClosed = function (this: WebSocket) {
+    this.addressSlots = new AddressSlots(options.maxConnectionsPerAddress);
+    const lookups = new RateLimiter({ perMinute: options.unverifiedPerMinute, burst: options.unverifiedBurst });
+    const addressSlots = this.addressSlots;
+    const { sockets, closesByCode } = this;
+    const accessLog = options.accessLog;
+    this.onSocketClosed = function (this: WebSocket, code: number, reason: Buffer) {
       sessionOf(this)?.socketClosed();
       sockets.delete(this);
+      closesByCode.set(code, (closesByCode.get(code) ?? 0) + 1);
+      const client = this as ClientSocket;
+      if (accessLog && client.access) accessLog.wsClose(client.access, code, reason.toString(), client.openedAt);
     };
     this.shared = {
       hub: options.hub,
       counters: this.counters,
       sendQueueBytes: options.sendQueueBytes,
-      onClosed: (conn) => this.connections.delete(conn),
+      resumeMetrics: options.resumeMetrics,
+      onClosed: (conn) => {
+        this.connections.delete(conn);
+        this.addressSlots.release(conn);
+      },
       authenticator: options.authenticator,
       authRequired: options.authRequired,
       authTimeoutMs: options.authTimeoutMs,
       rateLimitPerMinute: options.rateLimitPerMinute,
       deadlines: this.deadlines,
       keySessions: this.keySessions,
+      verify: (conn, credential) => {
+        if (options.authenticator.needsLookup(credential)) {
+          const decision = lookups.take(`addr:${addressSlots.addressOf(conn) ?? ''}`);
+          if (!decision.allowed) return Promise.reject(new AuthError(`too many unverified credentials from this address; try again in ${decision.retryAfterSeconds} s`));
+        }
+        return options.authenticator.verify(credential);
+      },
+      onRefused: (conn, name, detail) => {
+        // The reason, never the credential: `detail` comes from the authenticator's message.
+        options.logger.warn({ event: 'websocket.refused', door: conn.door.name, client_id: conn.id, 'enduser.id': conn.principal?.userId, code: name, reason: detail }, 'websocket request refused');
+      },
       onDoorError: (conn, err) => {
-        options.logger.error({ err, door: conn.door.name, client_id: conn.id }, 'door failed while handling a message');
-        conn.close(CLOSE.INTERNAL_ERROR);
+        // The client's message failed, not its connection: it gets an error naming the log line and stays.
+        const errorId = randomUUID();
+        options.logger.error({ err, error_id: errorId, door: conn.door.name, client_id: conn.id }, 'door failed while handling a message');
+        conn.sendError('INTERNAL', `logged with error id ${errorId}`);
       },
     };
   }
@@ -136,21 +188,56 @@ export class WsGateway {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const target = door ? { door, params: {} } : this.route(url.pathname);
     if (!target) {
-      const body = JSON.stringify({ error: { code: 'NOT_FOUND', message: `no WebSocket endpoint at ${url.pathname}` } });
-      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      // A browser cannot read a refused handshake (it sees 1006 and no reason): open, say why, close.
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', this.onProtocolError);
+        this.sockets.add(ws);
+        ws.on('close', this.onSocketClosed);
+        this.refuseUnknownPath(ws, url.pathname);
+      });
       return;
     }
     // ws listens for socket errors from here on (and destroys the socket on one).
     const origin = req.headers.origin;
     const { searchParams } = url;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws as ClientSocket, socket, origin, searchParams, target.door, target.params));
+    const remote = req.socket.remoteAddress;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const client = ws as ClientSocket;
+      if (this.options.accessLog) {
+        client.access = { client_id: '', door: target.door.name, path: url.pathname, remote_address: remote };
+        client.openedAt = Date.now();
+      }
+      this.accept(client, socket, origin, searchParams, target.door, target.params);
+    });
+  }
+
+  /** An unknown door (4004 UNKNOWN_ENDPOINT), or a symbol door's path with an invalid symbol (4005 UNKNOWN_SYMBOL). */
+  private refuseUnknownPath(ws: WebSocket, pathname: string): void {
+    const owner = this.options.doors.find((d) => d.claims?.(pathname));
+    if (owner) {
+      ws.send(JSON.stringify(owner.error('INVALID_SYMBOL', `${describePath(pathname)}: expected 1-32 of A-Z 0-9 . _ - /`)));
+      return refuse(ws, CLOSE.UNKNOWN_SYMBOL);
+    }
+    const doors = '/ws/market-data/{symbol}, /ws/predictions/{symbol}, /ws/alerts, /ws, /ws/live, /ws/stream';
+    ws.send(JSON.stringify({ type: 'error', code: 'UNKNOWN_ENDPOINT', message: `${ERROR.UNKNOWN_ENDPOINT.message}: no WebSocket endpoint at ${describePath(pathname)}; the doors are ${doors}`, timestamp: new Date().toISOString() }));
+    refuse(ws, CLOSE.UNKNOWN_ENDPOINT);
   }
 
   stats(): WsStats {
     const byDoor: Record<string, number> = {};
     for (const door of this.options.doors) byDoor[door.name] = 0;
-    for (const conn of this.connections) byDoor[conn.door.name] = (byDoor[conn.door.name] ?? 0) + 1;
-    return { active_connections: this.connections.size, connections_by_door: byDoor, counters: { ...this.counters } };
+    let queued = 0;
+    for (const conn of this.connections) {
+      byDoor[conn.door.name] = (byDoor[conn.door.name] ?? 0) + 1;
+      queued += conn.bytesQueued;
+    }
+    return {
+      active_connections: this.connections.size,
+      connections_by_door: byDoor,
+      counters: { ...this.counters },
+      closes_by_code: Object.fromEntries([...this.closesByCode].map(([code, n]) => [String(code), n])),
+      send_queue_bytes: queued,
+    };
   }
 
   /** Closes every connection with GOING_AWAY (clients reconnect to another instance). */
@@ -173,27 +260,54 @@ export class WsGateway {
       this.counters.rejected_origin++;
       return refuse(ws, CLOSE.ORIGIN_NOT_ALLOWED);
     }
+    if (this.options.ready && !this.options.ready()) return refuse(ws, CLOSE.NOT_READY);
     if (this.connections.size >= this.options.maxConnections) {
       this.counters.rejected_at_capacity++;
       return refuse(ws, CLOSE.AT_CAPACITY);
     }
+    const address = (socket as Socket).remoteAddress ?? '';
+    if (!this.addressSlots.available(address)) {
+      this.counters.rejected_per_address++;
+      return refuse(ws, CLOSE.AT_CAPACITY);
+    }
     const session = new Session(randomUUID(), door, ws, socket, this.shared, Date.now());
+    this.addressSlots.take(session, address);
     ws.session = session;
+    if (ws.access) {
+      ws.access.client_id = session.id;
+      this.options.accessLog?.wsOpen(ws.access);
+    }
     ws.on('message', onClientMessage);
     ws.on('pong', onClientPong);
     this.connections.add(session);
     this.counters.total_connections++;
     session.start(params, query.get('since') ?? undefined, query.get('token'));
+    if (params.symbol !== undefined && this.options.symbols) void this.closeIfUnknown(session, params.symbol, this.options.symbols);
+  }
+
+  /** Never a silent stream: a symbol market-data does not carry gets an error naming the ones it does, then 4005. */
+  private async closeIfUnknown(session: Session, symbol: string, catalog: SymbolCatalog): Promise<void> {
+    const found = await catalog.check(symbol);
+    if (!found || found.known || !session.isOpen) return;
+    const listed = found.symbols.slice(0, 50).join(', ');
+    session.sendError('UNKNOWN_SYMBOL', `${symbol} is not carried; the symbols are ${listed}${found.symbols.length > 50 ? ', …' : ''}`);
+    session.close(CLOSE.UNKNOWN_SYMBOL);
   }
 
   /** Called with the closing WebSocket as `this`; shared by every connection, like the listeners above. */
-  private readonly onSocketClosed: (this: WebSocket) => void;
+  private readonly onSocketClosed: (this: WebSocket, code: number, reason: Buffer) => void;
 
   private readonly shared: SessionShared;
 
   private readonly onProtocolError = (err: Error): void => {
     this.options.logger.debug({ err: err.message }, 'websocket protocol error');
   };
+}
+
+/** The path as a message may quote it: bounded, printable. */
+function describePath(pathname: string): string {
+  const shown = pathname.length > 80 ? `${pathname.slice(0, 80)}…` : pathname;
+  return JSON.stringify(shown);
 }
 
 function refuse(ws: WebSocket, entry: CloseCodeEntry): void {

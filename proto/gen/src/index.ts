@@ -6,3 +6,4 @@ export * as prediction from './areas/prediction';
 export * as providers from './areas/providers';
 export * as realtime from './areas/realtime';
 export * as webhooks from './areas/webhooks';
+export { FILE_DESCRIPTOR_SET_BASE64 } from './descriptor_set';

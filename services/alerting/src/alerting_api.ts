@@ -1,3 +1,4 @@
+import { quote } from '@marketpulse/runtime';
 import type { AlertEngine } from './engine';
 import { invalid, notFound } from './errors';
 import { newId } from './ids';
@@ -9,6 +10,8 @@ import type { RuleStore } from './store/rule_store';
 import type { KnownSymbols } from './symbols';
 
 const DEFAULT_HOURS = 24;
+/** Ten years: further back is before any alert and outside what the store's timestamps hold. */
+export const MAX_HOURS = 87_600;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
@@ -57,11 +60,11 @@ export class AlertingApi {
 
   /** PATCH semantics: only `mask` fields change (all writable fields when it is empty). */
   async updateRule(id: string, patch: RuleDraft, mask: string[], userId: string): Promise<Rule> {
-    if (!id) throw invalid('rule.id is required');
+    if (!id) throw invalid('rule.id is required', 'rule.id');
     const paths = mask.length ? mask : [...WRITABLE_FIELDS];
     for (const p of paths) {
       if (!(WRITABLE_FIELDS as readonly string[]).includes(p)) {
-        throw invalid(`unknown or read-only field '${p}' in update_mask; writable fields: ${WRITABLE_FIELDS.join(', ')}`);
+        throw invalid(`unknown or read-only field ${quote(p)} in update_mask; writable fields: ${WRITABLE_FIELDS.join(', ')}`, 'update_mask');
       }
     }
     const current = await this.getRule(id, userId);
@@ -90,10 +93,10 @@ export class AlertingApi {
   }
 
   listAlerts(q: AlertQuery): Promise<AlertRecord[]> {
-    if (q.hours < 0) throw invalid(`hours must be zero (= ${DEFAULT_HOURS}) or a positive number of hours, got ${q.hours}`);
-    if (q.limit < 0) throw invalid(`limit must be zero (= ${DEFAULT_LIMIT}) or positive, got ${q.limit}`);
+    if (q.hours < 0 || q.hours > MAX_HOURS) throw invalid(`hours must be from 0 (= ${DEFAULT_HOURS}) to ${MAX_HOURS}, got ${q.hours}`, 'hours');
+    if (q.limit < 0) throw invalid(`limit must be zero (= ${DEFAULT_LIMIT}) or positive, got ${q.limit}`, 'limit');
     if (q.severity && !(SEVERITIES as readonly string[]).includes(q.severity)) {
-      throw invalid(`unknown severity '${q.severity}'; expected one of: ${SEVERITIES.join(', ')}`);
+      throw invalid(`unknown severity ${quote(q.severity)}; expected one of: ${SEVERITIES.join(', ')}`, 'severity');
     }
     return this.alerts.list({
       user_id: q.user_id || undefined,
@@ -106,7 +109,7 @@ export class AlertingApi {
   }
 
   async acknowledge(id: string, by: string, userId: string): Promise<AlertRecord> {
-    if (!id) throw invalid('alert id is required');
+    if (!id) throw invalid('alert id is required', 'id');
     const alert = await this.alerts.get(id);
     if (!alert || !visible(alert.user_id, alert.user_id === '', userId)) throw notFound(`alert ${id} not found`);
     const updated = await this.alerts.acknowledge(id, by || userId || 'operator', new Date().toISOString());

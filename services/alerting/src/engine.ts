@@ -9,7 +9,10 @@ import { needsSymbol, type Rule } from './rules/rule';
 import type { AlertRecord, AlertStore, OutboxEntry } from './store/alert_store';
 import type { RuleStore } from './store/rule_store';
 import type { KnownSymbols } from './symbols';
-import { activeTraceparent, inTraceOf, runsByTrace } from '@marketpulse/runtime';
+import { activeTraceparent, alertMetrics, classifyFailure, inTraceOf, runsByTrace, unprocessableRecord } from '@marketpulse/runtime';
+
+/** Store failures of no known kind retried (while the store reports healthy) before the event is set aside. */
+const UNKNOWN_FAILURE_ATTEMPTS = 5;
 
 export interface AlertEngineOptions {
   bus: Bus;
@@ -26,6 +29,8 @@ export interface AlertEngineOptions {
   ruleRefreshMs: number;
   /** How often events left in the outbox (the bus was away) are retried. */
   outboxRetryMs: number;
+  /** The alert store answers: an event that fails while it does not is never dead-lettered. */
+  storeHealthy?: () => Promise<boolean>;
 }
 
 /**
@@ -35,6 +40,7 @@ export interface AlertEngineOptions {
  */
 export class AlertEngine {
   private readonly evaluator: RuleEvaluator;
+  private readonly metrics = alertMetrics();
   private rules: Rule[] = [];
   private subscription: Subscription | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -62,6 +68,7 @@ export class AlertEngine {
       types: [...WATCHED_EVENT_TYPES],
       fromBeginning: this.o.fromBeginning,
       handler: (d) => this.handle(d),
+      healthy: this.o.storeHealthy,
     });
     this.timers.push(setInterval(() => void this.reloadRules().catch((err) => this.o.logger.warn({ err: String(err) }, 'rule refresh failed')), this.o.ruleRefreshMs));
     this.timers.push(setInterval(() => void this.flushOutbox(), this.o.outboxRetryMs));
@@ -100,6 +107,7 @@ export class AlertEngine {
     if (!signal) return;
     if (signal.type === 'price') this.o.symbols.note(signal.symbol);
     const result = this.evaluator.evaluate(signal, this.rules);
+    this.metrics.evaluated(signal.type, this.rules.length);
     if (!result.firings.length && !result.riskChanges.length) return;
 
     const records: AlertRecord[] = result.firings.map((f) => alertFromFiring(f, d.event.id));
@@ -109,7 +117,8 @@ export class AlertEngine {
     ];
     const fresh = await this.recordUntilStored(records, outbox);
     for (const a of fresh) {
-      this.o.logger.info({ alert_id: a.id, rule_id: a.rule_id, severity: a.severity, symbol: a.symbol, provider: a.provider }, `alert: ${a.message}`);
+      this.o.logger.info({ event: 'alert.triggered', alert_id: a.id, rule_id: a.rule_id, severity: a.severity, symbol: a.symbol, provider: a.provider }, `alert: ${a.message}`);
+      this.metrics.triggered(a.severity, a.condition);
       const rule = this.rules.find((r) => r.id === a.rule_id);
       if (rule) rule.last_triggered_at = a.timestamp;
       this.feed.emit('alert', a);
@@ -120,13 +129,20 @@ export class AlertEngine {
   /**
    * The evaluator has already moved on (cooldowns, crossings), so a redelivered event would not fire
    * again: keep trying to store while the database is away, holding the event's offset uncommitted.
-   * Only a stop gives up, and then the next consumer re-evaluates from fresh state.
+   * Only a stop gives up, and then the next consumer re-evaluates from fresh state. Alerts the
+   * database refuses for their content (text from the event it cannot hold, such as NUL) can never
+   * be stored: the event goes to the dead-letter topic at once instead of stalling the stream.
    */
   private async recordUntilStored(records: AlertRecord[], outbox: OutboxEntry[]): Promise<AlertRecord[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.o.alerts.record(records, outbox);
       } catch (err) {
+        const kind = classifyFailure(err);
+        const storeUp = kind === 'unknown' && attempt >= UNKNOWN_FAILURE_ATTEMPTS && (await this.o.storeHealthy?.().catch(() => false)) !== false;
+        if (kind === 'poison' || storeUp) {
+          throw unprocessableRecord('ALERT_NOT_STORABLE', 'the alerts this event raised could not be stored (a value the alert store refuses, e.g. a control character)', err);
+        }
         if (this.stopped) throw err;
         this.o.logger.warn({ err: String(err), attempt, alerts: records.length }, 'storing alerts failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** Math.min(attempt, 5))));

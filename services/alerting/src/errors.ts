@@ -1,15 +1,15 @@
-/** Errors with a stable code; the gRPC layer maps each code to its status. */
-export type AlertingErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND';
+import * as grpc from '@grpc/grpc-js';
+import { errorDomain } from '@marketpulse/runtime';
 
-export class AlertingError extends Error {
-  constructor(
-    readonly code: AlertingErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AlertingError';
-  }
-}
+/** alerting's one table of reasons (domain `marketpulse.alerting`); clients switch on these. */
+export const alertingError = errorDomain('marketpulse.alerting', {
+  /** A rule, query or acknowledgement field is invalid; BadRequest names it. */
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  /** The rule or alert does not exist or is not the caller's. */
+  NOT_FOUND: grpc.status.NOT_FOUND,
+});
 
-export const invalid = (message: string) => new AlertingError('INVALID_ARGUMENT', message);
-export const notFound = (message: string) => new AlertingError('NOT_FOUND', message);
+/** INVALID_ARGUMENT; `field` (a dotted request path) becomes the BadRequest violation. */
+export const invalid = (message: string, field?: string) =>
+  alertingError('INVALID_ARGUMENT', message, field ? { violations: [{ field, description: message }] } : {});
+export const notFound = (message: string) => alertingError('NOT_FOUND', message);

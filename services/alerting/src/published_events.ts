@@ -10,6 +10,8 @@ export function alertTriggeredEvent(a: AlertRecord, source: string): events.Even
     source,
     subject: a.symbol || a.provider || a.rule_id,
     time: a.timestamp,
+    // A user rule's alert is its owner's alone; a system rule's (no user) reaches every reader of alerts.
+    owner: a.user_id,
     payload: { $case: 'alert_triggered', alert_triggered: alertToProto(a) },
   };
 }
@@ -22,6 +24,8 @@ export function riskStatusEvent(change: RiskStatusChange, id: string, source: st
     source,
     subject: change.subject,
     time: new Date(change.at).toISOString(),
+    // The risk status of a user's risk_threshold rule is that user's, like its alerts.
+    owner: change.rule.user_id,
     payload: {
       $case: 'risk_status_update',
       risk_status_update: {

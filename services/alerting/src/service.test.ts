@@ -92,7 +92,7 @@ describe('alerting service (memory bus, PGlite)', () => {
     await expect(call(client.getRule, { id, user_id: 'bob' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     await expect(call(client.deleteRule, { id, user_id: 'bob' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     await expect(call(client.updateRule, { rule: alerting.Rule.fromPartial({ id, enabled: false }), update_mask: ['enabled'], user_id: 'bob' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    await expect(call(client.updateRule, { rule: alerting.Rule.fromPartial({ id }), update_mask: ['colour'], user_id: 'alice' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining("'colour'") });
+    await expect(call(client.updateRule, { rule: alerting.Rule.fromPartial({ id }), update_mask: ['colour'], user_id: 'alice' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('"colour"') });
     const updated = await call<alerting.UpdateRuleRequest, alerting.UpdateRuleResponse>(client.updateRule, { rule: alerting.Rule.fromPartial({ id, enabled: false }), update_mask: ['enabled'], user_id: 'alice' });
     expect(updated.rule).toMatchObject({ enabled: false, name: 'MSFT < 10' });
     const bobs = await call<alerting.ListRulesRequest, alerting.ListRulesResponse>(client.listRules, { user_id: 'bob', symbol: '', include_system: false });

@@ -67,6 +67,7 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
       defaultCooldownSeconds: config.ALERT_DEFAULT_COOLDOWN_SECONDS,
       ruleRefreshMs: config.ALERT_RULE_REFRESH_MS,
       outboxRetryMs: config.ALERT_OUTBOX_RETRY_MS,
+      storeHealthy: async () => (await db.health()).ok,
     });
     // Consumed always, not only on a bus of our own: a lent bus (the suite, a test) may be shared with
     // other alerting instances just as a created one is, and where it is not, the consumer only hears
@@ -86,7 +87,10 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
     scope.onClose(() => live.stop());
     await engine.start();
     scope.onClose(() => engine.stop());
-    const health = await scope.startHealth(server);
+    // market-data only widens the symbols a rule may name (the configured and ticked ones still
+    // work without it): shown in /health, never a reason to be not ready.
+    const callees = config.MARKET_DATA_GRPC_ADDR ? [scope.optionalCallee('market-data', config.MARKET_DATA_GRPC_ADDR)] : [];
+    const health = await scope.startHealth(server, callees);
 
     return { port: server.port, api, engine, health, close: scope.close };
   });

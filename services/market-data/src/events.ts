@@ -64,6 +64,7 @@ export class EventFactory {
       source: this.source,
       subject: tick.symbol,
       time,
+      owner: '',
       payload: { $case: 'market_data_update', market_data_update: tickMessage(tick, sequence, time) },
     };
   }
@@ -75,6 +76,7 @@ export class EventFactory {
       source: this.source,
       subject: candle.symbol,
       time: iso(candle.endMs),
+      owner: '',
       payload: { $case: 'aggregation', aggregation: candleMessage(candle) },
     };
   }
@@ -86,6 +88,7 @@ export class EventFactory {
       source: this.source,
       subject: issue.symbol,
       time: iso(issue.detectedAtMs),
+      owner: '',
       payload: { $case: 'data_quality_issue', data_quality_issue: issueMessage(issue) },
     };
   }

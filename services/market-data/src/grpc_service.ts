@@ -1,8 +1,8 @@
-import * as grpc from '@grpc/grpc-js';
 import { market } from '@marketpulse/proto';
-import { grpcError, type Logger } from '@marketpulse/runtime';
+import { assertValid, checkCount, checkInt32, checkSymbol, checkText, checkTimestamp, INT32_MAX, quote, serveGrpc, type GrpcHandlers, type GrpcServiceRegistration, type Logger } from '@marketpulse/runtime';
 import { CANDLE_INTERVALS, isCandleInterval, type Candle } from './candles';
 import type { MarketDataEngine } from './engine';
+import { marketError } from './errors';
 import { candleMessage, issueMessage } from './events';
 import { providerCallStats } from './provider_status';
 import type { QualityIssueKind } from './quality';
@@ -14,6 +14,8 @@ const DEFAULT_CANDLE_LIMIT = 500;
 const MAX_CANDLE_LIMIT = 10_000;
 const DEFAULT_ISSUE_LIMIT = 100;
 const MAX_ISSUE_LIMIT = 1000;
+/** More than every symbol a feed carries: a longer list is a mistake, not a subscription. */
+const MAX_STREAM_SYMBOLS = 1000;
 const ISSUE_KINDS: QualityIssueKind[] = ['gap', 'outlier', 'stale_feed', 'crossed_quote', 'out_of_order', 'invalid_value'];
 
 export interface MarketDataServiceDeps {
@@ -24,36 +26,18 @@ export interface MarketDataServiceDeps {
   logger: Logger;
 }
 
-class RequestError extends Error {
-  constructor(readonly status: grpc.status, readonly appCode: string, message: string) {
-    super(message);
-  }
-}
-
-const invalid = (appCode: string, message: string) => new RequestError(grpc.status.INVALID_ARGUMENT, appCode, message);
-
-function toServiceError(error: unknown, logger: Logger, method: string): grpc.ServiceError {
-  if (error instanceof RequestError) return grpcError(error.status, error.message, { appCode: error.appCode });
-  logger.error({ err: error instanceof Error ? error.message : String(error), method }, 'market-data request failed');
-  return grpcError(grpc.status.UNAVAILABLE, `market-data could not answer ${method}: ${error instanceof Error ? error.message : String(error)}`, {
-    appCode: 'MARKET_DATA_UNAVAILABLE',
-  });
-}
-
-function unary<Req, Res>(logger: Logger, method: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    fn(call.request).then(
-      (res) => callback(null, res),
-      (error) => callback(toServiceError(error, logger, method)),
-    );
-  };
-}
+const violation = (field: string, description: string) => ({ violations: [{ field, description }] });
 
 function parseTime(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw invalid('MARKET_INVALID_TIME', `${field} "${value}" is not a valid timestamp`);
-  return ms;
+  const problems = checkTimestamp(value, { field });
+  if (problems.length > 0) throw marketError('MARKET_INVALID_TIME', `${field}: ${problems[0]!.description}`, { violations: problems });
+  return Date.parse(value);
+}
+
+function checkLimit(limit: number, max: number, fallback: number): void {
+  const problems = checkInt32(limit, { field: 'limit', min: 0, max: INT32_MAX });
+  if (problems.length > 0) throw marketError('MARKET_INVALID_LIMIT', `limit ${limit} is negative; use 0 for the default (${fallback}), at most ${max} are returned`, { violations: problems });
 }
 
 export function quoteMessage(q: QuoteState): market.Quote {
@@ -75,51 +59,62 @@ export function quoteMessage(q: QuoteState): market.Quote {
   };
 }
 
-/** The MarketDataService gRPC implementation. */
-export function marketDataService(deps: MarketDataServiceDeps): market.MarketDataServiceServer {
+/** The MarketDataService gRPC implementation, served by the runtime's one handler wrapper. */
+export function marketDataService(deps: MarketDataServiceDeps): GrpcServiceRegistration {
   const { engine, store, logger } = deps;
   const configured = new Set(deps.symbols);
 
   const knownSymbols = () => new Set([...configured, ...engine.quotes.all().map((q) => q.symbol)]);
 
-  const requireSymbol = async (raw: string): Promise<string> => {
+  /** A symbol as every door spells it, upper-cased; refused before it reaches the store. */
+  const normalSymbol = (raw: string, field = 'symbol'): string => {
     const symbol = raw.trim().toUpperCase();
-    if (symbol === '') throw invalid('MARKET_SYMBOL_REQUIRED', 'symbol is required, e.g. "AAPL" or "BTC-USD"');
-    if (knownSymbols().has(symbol) || (await store.hasSymbol(symbol))) return symbol;
-    throw new RequestError(grpc.status.NOT_FOUND, 'MARKET_SYMBOL_NOT_FOUND',
-      `unknown symbol "${symbol}"; known symbols: ${[...knownSymbols()].sort().join(', ')}`);
+    if (symbol === '') throw marketError('MARKET_SYMBOL_REQUIRED', 'symbol is required, e.g. "AAPL" or "BTC-USD"', violation(field, 'is required'));
+    const problems = checkSymbol(symbol, { field });
+    if (problems.length > 0) throw marketError('MARKET_INVALID_SYMBOL', `${field} ${quote(raw)} ${problems[0]!.description}`, { violations: problems });
+    return symbol;
   };
 
-  return {
-    getQuote: unary(logger, 'GetQuote', async (req: market.GetQuoteRequest) => {
+  const requireSymbol = async (raw: string): Promise<string> => {
+    const symbol = normalSymbol(raw);
+    if (knownSymbols().has(symbol) || (await store.hasSymbol(symbol))) return symbol;
+    throw marketError('MARKET_SYMBOL_NOT_FOUND', `unknown symbol "${symbol}"; known symbols: ${[...knownSymbols()].sort().join(', ')}`, {
+      metadata: { symbol },
+    });
+  };
+
+  const handlers: GrpcHandlers<market.MarketDataServiceServer> = {
+    getQuote: async (req) => {
       const symbol = await requireSymbol(req.symbol);
       const quote = engine.quotes.get(symbol);
       if (!quote) {
-        throw new RequestError(grpc.status.NOT_FOUND, 'MARKET_QUOTE_NOT_FOUND', `no quote for ${symbol} yet: its feed has not ticked; retry shortly`);
+        throw marketError('MARKET_QUOTE_NOT_FOUND', `no quote for ${symbol} yet: its feed has not ticked; retry shortly`, { metadata: { symbol } });
       }
       return { quote: quoteMessage(quote) };
-    }),
+    },
 
-    listSymbols: unary(logger, 'ListSymbols', async (req: market.ListSymbolsRequest) => {
+    listSymbols: async (req) => {
+      assertValid([checkText(req.asset_class, { field: 'asset_class', max: 32 })], { reason: 'MARKET_INVALID_ARGUMENT', domain: marketError.domain });
       const provider = engine.currentProvider();
       const covered = new Set(provider?.symbols() ?? []);
       const infos = [...knownSymbols()].sort().map((s) =>
         symbolInfo(s, covered.has(s) && provider ? [provider.name] : [], covered.has(s) || engine.quotes.get(s) !== undefined));
       const assetClass = req.asset_class.trim().toLowerCase();
       return { symbols: assetClass ? infos.filter((i) => i.asset_class === assetClass) : infos };
-    }),
+    },
 
-    getCandles: unary(logger, 'GetCandles', async (req: market.GetCandlesRequest) => {
+    getCandles: async (req) => {
       const symbol = await requireSymbol(req.symbol);
       const interval = req.interval.trim();
       if (!isCandleInterval(interval)) {
-        throw invalid('MARKET_INVALID_INTERVAL', `interval "${req.interval}" is not supported; use one of ${Object.keys(CANDLE_INTERVALS).join(', ')}`);
+        throw marketError('MARKET_INVALID_INTERVAL', `interval ${quote(req.interval)} is not supported; use one of ${Object.keys(CANDLE_INTERVALS).join(', ')}`,
+          violation('interval', `must be one of: ${Object.keys(CANDLE_INTERVALS).join(', ')}`));
       }
       const fromMs = parseTime(req.start_time, 'start_time') ?? 0;
       const toMs = parseTime(req.end_time, 'end_time') ?? Date.now() + 1;
-      if (fromMs > toMs) throw invalid('MARKET_INVERTED_RANGE', `start_time ${req.start_time} is after end_time ${req.end_time}; swap them`);
-      if (fromMs === toMs) throw invalid('MARKET_EMPTY_RANGE', `start_time equals end_time (${req.start_time}); the range [start, end) is empty`);
-      if (req.limit < 0) throw invalid('MARKET_INVALID_LIMIT', `limit ${req.limit} is negative; use 0 for the default (${DEFAULT_CANDLE_LIMIT})`);
+      if (fromMs > toMs) throw marketError('MARKET_INVERTED_RANGE', `start_time ${req.start_time} is after end_time ${req.end_time}; swap them`, violation('start_time', 'must not be after end_time'));
+      if (fromMs === toMs) throw marketError('MARKET_EMPTY_RANGE', `start_time equals end_time (${req.start_time}); the range [start, end) is empty`, violation('end_time', 'must be after start_time'));
+      checkLimit(req.limit, MAX_CANDLE_LIMIT, DEFAULT_CANDLE_LIMIT);
       const limit = Math.min(req.limit || DEFAULT_CANDLE_LIMIT, MAX_CANDLE_LIMIT);
       // Save pending changes first so closed windows read back as closed and nothing recent is missing.
       await engine.persist().catch(() => undefined);
@@ -134,17 +129,17 @@ export function marketDataService(deps: MarketDataServiceDeps): market.MarketDat
         }
       }
       return { candles: candles.map(candleMessage) };
-    }),
+    },
 
-    streamTicks: (call: grpc.ServerWritableStream<market.StreamTicksRequest, market.StreamTicksResponse>) => {
-      const wanted = call.request.symbols.map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
+    streamTicks: (request, call) => {
+      assertValid([checkCount(request.symbols, { field: 'symbols', max: MAX_STREAM_SYMBOLS })], { reason: 'MARKET_INVALID_ARGUMENT', domain: marketError.domain });
+      const wanted = request.symbols.filter((s) => s.trim() !== '').map((s, i) => normalSymbol(s, `symbols[${i}]`));
       const known = knownSymbols();
       const unknown = wanted.filter((s) => !known.has(s));
       if (unknown.length > 0) {
-        // grpc-js turns an 'error' emitted on a server stream into the call's final status.
-        call.emit('error', grpcError(grpc.status.NOT_FOUND, `unknown symbol(s) ${unknown.join(', ')}; known symbols: ${[...known].sort().join(', ')}`,
-          { appCode: 'MARKET_SYMBOL_NOT_FOUND' }));
-        return;
+        throw marketError('MARKET_SYMBOL_NOT_FOUND', `unknown symbol(s) ${unknown.join(', ')}; known symbols: ${[...known].sort().join(', ')}`, {
+          metadata: { symbols: unknown.join(',') },
+        });
       }
       const filter = wanted.length > 0 ? new Set(wanted) : undefined;
       // A client that reads slower than ticks arrive skips ticks (sequence numbers show the hole)
@@ -162,27 +157,29 @@ export function marketDataService(deps: MarketDataServiceDeps): market.MarketDat
       call.on('error', stop);
     },
 
-    getProviderStats: unary(logger, 'GetProviderStats', async (req: market.GetProviderStatsRequest) => {
+    getProviderStats: async (req) => {
+      assertValid([checkText(req.provider, { field: 'provider', max: 64 })], { reason: 'MARKET_INVALID_ARGUMENT', domain: marketError.domain });
       const provider = engine.currentProvider();
       const name = req.provider.trim().toLowerCase();
       if (name && provider?.name !== name) {
-        throw new RequestError(grpc.status.NOT_FOUND, 'MARKET_PROVIDER_NOT_FOUND',
-          `provider "${req.provider}" is not running; this instance runs ${provider?.name ?? 'no provider'}`);
+        throw marketError('MARKET_PROVIDER_NOT_FOUND', `provider ${quote(req.provider)} is not running; this instance runs ${provider?.name ?? 'no provider'}`);
       }
       return { providers: provider ? [providerCallStats(provider.stats())] : [] };
-    }),
+    },
 
-    listDataQualityIssues: unary(logger, 'ListDataQualityIssues', async (req: market.ListDataQualityIssuesRequest) => {
+    listDataQualityIssues: async (req) => {
       const kind = req.kind.trim();
       if (kind && !ISSUE_KINDS.includes(kind as QualityIssueKind)) {
-        throw invalid('MARKET_INVALID_ISSUE_KIND', `kind "${req.kind}" is not known; use one of ${ISSUE_KINDS.join(', ')}`);
+        throw marketError('MARKET_INVALID_ISSUE_KIND', `kind ${quote(req.kind)} is not known; use one of ${ISSUE_KINDS.join(', ')}`,
+          violation('kind', `must be one of: ${ISSUE_KINDS.join(', ')}`));
       }
-      if (req.limit < 0) throw invalid('MARKET_INVALID_LIMIT', `limit ${req.limit} is negative; use 0 for the default (${DEFAULT_ISSUE_LIMIT})`);
+      checkLimit(req.limit, MAX_ISSUE_LIMIT, DEFAULT_ISSUE_LIMIT);
       const symbol = req.symbol.trim() ? await requireSymbol(req.symbol) : undefined;
       const sinceMs = parseTime(req.since, 'since') ?? Date.now() - 86_400_000;
       await engine.persist().catch(() => undefined);
       const issues = await store.issues({ symbol, kind: kind || undefined, sinceMs, limit: Math.min(req.limit || DEFAULT_ISSUE_LIMIT, MAX_ISSUE_LIMIT) });
       return { issues: issues.map(issueMessage) };
-    }),
+    },
   };
+  return serveGrpc<market.MarketDataServiceServer>(market.MarketDataServiceService, handlers, { logger });
 }

@@ -1,4 +1,3 @@
-import { market } from '@marketpulse/proto';
 import { startInServiceScope, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
 import type { MarketDataConfig } from './config';
 import { MarketDataEngine } from './engine';
@@ -66,10 +65,7 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
       onReplayEnd: () => logger.info({ file: config.MARKET_REPLAY_FILE }, 'replay file played to its end'),
     });
 
-    const grpc = await scope.serveGrpc([{
-      definition: market.MarketDataServiceService,
-      implementation: marketDataService({ engine, store, symbols: config.MARKET_SYMBOLS, logger }),
-    }]);
+    const grpc = await scope.serveGrpc([marketDataService({ engine, store, symbols: config.MARKET_SYMBOLS, logger })]);
     scope.onClose(() => engine.stop());
     const health = await scope.startHealth(grpc);
     await engine.start(provider);

@@ -1,21 +1,35 @@
-/** gRPC status a domain error maps to (names of @grpc/grpc-js `status`). */
-export type ErrorStatus = 'NOT_FOUND' | 'INVALID_ARGUMENT' | 'OUT_OF_RANGE' | 'FAILED_PRECONDITION' | 'UNAVAILABLE';
+import * as grpc from '@grpc/grpc-js';
+import { errorDomain, type FieldViolation } from '@marketpulse/runtime';
 
-/** An error a caller caused and can fix; carries a stable code, the status it maps to and the facts behind it. */
-export class PredictionError extends Error {
-  constructor(
-    readonly code: string,
-    readonly status: ErrorStatus,
-    message: string,
-    readonly fields: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'PredictionError';
-  }
+/** prediction's one table of reasons (domain `marketpulse.prediction`); clients switch on these. */
+export const predictionErrors = errorDomain('marketpulse.prediction', {
+  MISSING_FIELD: grpc.status.INVALID_ARGUMENT,
+  INVALID_FIELD: grpc.status.INVALID_ARGUMENT,
+  UNKNOWN_SYMBOL: grpc.status.NOT_FOUND,
+  NO_TICKS_YET: grpc.status.FAILED_PRECONDITION,
+  HORIZON_OUT_OF_RANGE: grpc.status.OUT_OF_RANGE,
+  UNSUPPORTED_ALGORITHM: grpc.status.INVALID_ARGUMENT,
+  UNKNOWN_PARAMETER: grpc.status.INVALID_ARGUMENT,
+  INVALID_PARAMETER: grpc.status.INVALID_ARGUMENT,
+  NOT_ENOUGH_DATA: grpc.status.FAILED_PRECONDITION,
+  EMPTY_RANGE: grpc.status.INVALID_ARGUMENT,
+  INVALID_LIMIT: grpc.status.INVALID_ARGUMENT,
+  INVALID_VERSION: grpc.status.INVALID_ARGUMENT,
+  VERSION_SYMBOL_MISMATCH: grpc.status.INVALID_ARGUMENT,
+  UNKNOWN_MODEL_VERSION: grpc.status.NOT_FOUND,
+  MODEL_NOT_DEPLOYABLE: grpc.status.FAILED_PRECONDITION,
+  NO_EARLIER_DEPLOYMENT: grpc.status.FAILED_PRECONDITION,
+  UNKNOWN_BACKTEST: grpc.status.NOT_FOUND,
+});
+
+export type PredictionReason = keyof typeof predictionErrors.reasons;
+
+/** A prediction error with the facts behind it (ErrorInfo.metadata) and, when one field is at fault, its violation. */
+export function predictionError(reason: PredictionReason, message: string, facts: Record<string, string | number> = {}, violations: FieldViolation[] = []) {
+  return predictionErrors(reason, message, { metadata: Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, String(v)])), violations });
 }
 
 export const unknownSymbol = (symbol: string) =>
-  new PredictionError('UNKNOWN_SYMBOL', 'NOT_FOUND', `no ticks or models for symbol '${symbol}': it has never been seen on market_data_update`, { symbol });
+  predictionError('UNKNOWN_SYMBOL', `no ticks or models for symbol '${symbol}': it has never been seen on market_data_update`, { symbol });
 
-export const missingField = (field: string) =>
-  new PredictionError('MISSING_FIELD', 'INVALID_ARGUMENT', `${field} is required`, { field });
+export const missingField = (field: string) => predictionError('MISSING_FIELD', `${field} is required`, { field }, [{ field, description: 'is required' }]);

@@ -1,4 +1,4 @@
-import type { DeliveredEvent, Logger, TraceCarryover } from '@marketpulse/runtime';
+import { unprocessableRecord, type DeliveredEvent, type Logger, type TraceCarryover } from '@marketpulse/runtime';
 import { BASELINE_PARAMS } from './lifecycle/train';
 import type { Predictor } from './predictor';
 import type { PredictionStore } from './store/store';
@@ -42,9 +42,8 @@ export class TickIngest {
     const symbol = tick.symbol || event.subject;
     const timeMs = tick.timestamp ? Date.parse(tick.timestamp) : Number.NaN;
     if (!symbol || !Number.isFinite(tick.price) || tick.price <= 0 || !Number.isFinite(timeMs)) {
-      // Redelivering a malformed tick would never succeed: skip it, loudly.
-      this.deps.logger.warn({ event_id: event.id, symbol, price: tick.price, timestamp: tick.timestamp }, 'skipping malformed market_data_update');
-      return;
+      // Redelivering a malformed tick would never succeed: the bus sets it aside in the dead-letter topic.
+      throw unprocessableRecord('TICK_MALFORMED', 'a market_data_update needs a symbol, a finite positive price and a valid timestamp');
     }
     this.deps.carry.remember(symbol);
     if (!this.deps.predictor.has(symbol)) await this.admit(symbol);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PredictionError } from './errors';
+import * as grpc from '@grpc/grpc-js';
+import { AppError } from '@marketpulse/runtime';
 import { INTERVAL_Z } from './model/forecast';
 import { Predictor } from './predictor';
 
@@ -12,7 +13,7 @@ describe('Predictor', () => {
     expect(p.horizon(0)).toBe(60);
     expect(p.horizon(3600)).toBe(3600);
     for (const bad of [-1, 3601, 1.5]) {
-      expect(() => p.horizon(bad)).toThrow(expect.objectContaining({ status: 'OUT_OF_RANGE', code: 'HORIZON_OUT_OF_RANGE' }));
+      expect(() => p.horizon(bad)).toThrow(expect.objectContaining({ status: grpc.status.OUT_OF_RANGE, reason: 'HORIZON_OUT_OF_RANGE' }));
     }
   });
 
@@ -41,7 +42,7 @@ describe('Predictor', () => {
   });
 
   it('says NOT_FOUND for a symbol it has never loaded', () => {
-    expect(() => new Predictor(options).predict('X', 10)).toThrow(PredictionError);
-    expect(() => new Predictor(options).predict('X', 10)).toThrow(expect.objectContaining({ status: 'NOT_FOUND' }));
+    expect(() => new Predictor(options).predict('X', 10)).toThrow(AppError);
+    expect(() => new Predictor(options).predict('X', 10)).toThrow(expect.objectContaining({ status: grpc.status.NOT_FOUND, reason: 'UNKNOWN_SYMBOL' }));
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { forecast } from './model/forecast';
 import { initialState, update, type HoltParams, type HoltState } from './model/holt';
 import type { Tick } from './model/tick';
-import { PredictionError, unknownSymbol } from './errors';
+import { predictionError, unknownSymbol } from './errors';
 
 /** A forecast as the service hands it out (mapped onto the proto Prediction at the edges). */
 export interface PredictionResult {
@@ -92,10 +92,7 @@ export class Predictor {
   horizon(requestedS: number): number {
     if (requestedS === 0) return this.options.defaultHorizonS;
     if (!Number.isInteger(requestedS) || requestedS < 0 || requestedS > this.options.maxHorizonS) {
-      throw new PredictionError(
-        'HORIZON_OUT_OF_RANGE',
-        'OUT_OF_RANGE',
-        `horizon_seconds must be between 1 and ${this.options.maxHorizonS} (0 for the default ${this.options.defaultHorizonS}), got ${requestedS}`,
+      throw predictionError('HORIZON_OUT_OF_RANGE', `horizon_seconds must be between 1 and ${this.options.maxHorizonS} (0 for the default ${this.options.defaultHorizonS}), got ${requestedS}`,
         { horizon_seconds: requestedS, max: this.options.maxHorizonS },
       );
     }
@@ -106,7 +103,7 @@ export class Predictor {
     const model = this.models.get(symbol);
     if (!model) throw unknownSymbol(symbol);
     if (!model.state) {
-      throw new PredictionError('NO_TICKS_YET', 'FAILED_PRECONDITION', `symbol '${symbol}' has a model but no ticks to forecast from yet`, { symbol });
+      throw predictionError('NO_TICKS_YET', `symbol '${symbol}' has a model but no ticks to forecast from yet`, { symbol });
     }
     const f = forecast(model.version.params, model.state, horizonS, this.options.z);
     return {

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { prediction } from '@marketpulse/proto';
 import { startInServiceScope, TraceCarryover, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
 import type { PredictionConfig } from './config';
 import { PredictionFeed } from './feed';
-import { predictionServiceImplementation } from './grpc/prediction_service';
+import { predictionService } from './grpc/prediction_service';
 import { TickIngest } from './ingest';
 import { ModelLifecycle } from './lifecycle/lifecycle';
 import { INTERVAL_Z } from './model/forecast';
@@ -75,12 +74,7 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
     scope.onClose(() => lifecycle.drain());
     await lifecycle.start();
 
-    const grpcServer = await scope.serveGrpc([
-      {
-        definition: prediction.PredictionServiceService,
-        implementation: predictionServiceImplementation({ predictor, lifecycle, feed, logger }),
-      },
-    ]);
+    const grpcServer = await scope.serveGrpc([predictionService({ predictor, lifecycle, feed, logger })]);
     const health = await scope.startHealth(grpcServer);
 
     const subscription = await bus.subscribe({
@@ -89,6 +83,7 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
       // A group's first start learns from whatever history the broker still retains.
       fromBeginning: true,
       handler: ingest.handle,
+      healthy: async () => (await db.health()).ok,
     });
     scope.onClose(() => subscription.close());
 

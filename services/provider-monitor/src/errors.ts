@@ -1,10 +1,13 @@
-/** Errors with a stable code; the gRPC layer maps each code to its status. */
-export class MonitorError extends Error {
-  constructor(
-    readonly code: 'INVALID_ARGUMENT' | 'NOT_FOUND',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MonitorError';
-  }
-}
+import * as grpc from '@grpc/grpc-js';
+import { errorDomain } from '@marketpulse/runtime';
+
+/** provider-monitor's one table of reasons (domain `marketpulse.providers`); clients switch on these. */
+export const monitorError = errorDomain('marketpulse.providers', {
+  /** A request field is invalid; BadRequest names it. */
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  /** No such provider, rate limit or job. */
+  NOT_FOUND: grpc.status.NOT_FOUND,
+});
+
+export const invalid = (message: string, field: string) => monitorError('INVALID_ARGUMENT', message, { violations: [{ field, description: message }] });
+export const notFound = (message: string) => monitorError('NOT_FOUND', message);

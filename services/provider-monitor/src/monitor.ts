@@ -1,3 +1,4 @@
+import { providerCheckMetrics } from '@marketpulse/runtime';
 import type { Probe, ProbeResult } from './probes/probe';
 import type { ProviderDefinition } from './registry/provider_definition';
 import type { Publisher } from './publisher';
@@ -39,6 +40,8 @@ export function rateLimitLevel(percentage: number): 'ok' | 'warning' | 'critical
  */
 export class ProviderMonitor {
   private readonly states = new Map<string, ProviderState>();
+
+  private readonly countCheck = providerCheckMetrics();
 
   constructor(private readonly o: MonitorOptions) {}
 
@@ -93,6 +96,7 @@ export class ProviderMonitor {
 
   private async runCheck(s: ProviderState): Promise<void> {
     const result = await s.probe.check();
+    this.countCheck(s.def.name, result.connection_status);
     const at = Date.now();
     s.last = result;
     s.lastCheckAt = at;

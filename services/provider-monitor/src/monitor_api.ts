@@ -1,11 +1,10 @@
 import { providers } from '@marketpulse/proto';
-import type { Database } from '@marketpulse/runtime';
-import { MonitorError } from './errors';
+import { quote, type Database } from '@marketpulse/runtime';
+import { invalid, notFound } from './errors';
 import { countStatuses, systemHealth } from './metrics/system_health';
 import type { ProviderMonitor, ProviderState } from './monitor';
 import { rateLimitLevel } from './monitor';
 import type { Scheduler } from './scheduler/scheduler';
-import { UnknownJobError } from './scheduler/scheduler';
 import type { HistoryStore } from './store/history_store';
 import { LOG_TYPES, type LogStore, type LogType } from './store/log_store';
 import { outagesFrom } from './tracking/outages';
@@ -18,8 +17,8 @@ const MAX_LIMIT = 10_000;
 const MAX_OUTAGES = 50;
 
 function hoursOf(h: number): number {
-  if (!Number.isFinite(h) || h < 0) throw new MonitorError('INVALID_ARGUMENT', `hours must be zero (= ${DEFAULT_HOURS}) or a positive number, got ${h}`);
-  if (h > MAX_HOURS) throw new MonitorError('INVALID_ARGUMENT', `hours must be at most ${MAX_HOURS}, got ${h}`);
+  if (!Number.isFinite(h) || h < 0) throw invalid(`hours must be zero (= ${DEFAULT_HOURS}) or a positive number, got ${h}`, 'hours');
+  if (h > MAX_HOURS) throw invalid(`hours must be at most ${MAX_HOURS}, got ${h}`, 'hours');
   return h || DEFAULT_HOURS;
 }
 
@@ -48,7 +47,7 @@ export class MonitorApi {
     const s = this.d.monitor.get(name);
     if (!s) {
       const known = this.d.monitor.all().map((x) => x.def.name);
-      throw new MonitorError('NOT_FOUND', `provider '${name}' not found; known providers: ${known.join(', ') || '(none configured)'}`);
+      throw notFound(`provider ${quote(name)} not found; known providers: ${known.join(', ') || '(none configured)'}`);
     }
     return s;
   }
@@ -175,15 +174,15 @@ export class MonitorApi {
   getRateLimit(name: string): providers.GetRateLimitResponse {
     const s = this.find(name);
     const r = this.rateLimitOf(s);
-    if (!r) throw new MonitorError('NOT_FOUND', `provider '${s.def.name}' has no rate limit configured`);
+    if (!r) throw notFound(`provider '${s.def.name}' has no rate limit configured`);
     return { rate_limit: r };
   }
 
   async listLogs(req: providers.ListLogsRequest): Promise<providers.ListLogsResponse> {
     if (!(LOG_TYPES as readonly string[]).includes(req.log_type)) {
-      throw new MonitorError('INVALID_ARGUMENT', `unknown log_type '${req.log_type}'; expected one of: ${LOG_TYPES.join(', ')}`);
+      throw invalid(`unknown log_type ${quote(req.log_type)}; expected one of: ${LOG_TYPES.join(', ')}`, 'log_type');
     }
-    if (req.limit < 0) throw new MonitorError('INVALID_ARGUMENT', `limit must be zero (= ${DEFAULT_LIMIT}) or positive, got ${req.limit}`);
+    if (req.limit < 0) throw invalid(`limit must be zero (= ${DEFAULT_LIMIT}) or positive, got ${req.limit}`, 'limit');
     const logs = await this.d.logs.list(req.log_type as LogType, hoursOf(req.hours), Math.min(req.limit || DEFAULT_LIMIT, MAX_LIMIT), req.provider || undefined);
     return { log_type: req.log_type, logs, count: logs.length };
   }
@@ -210,18 +209,13 @@ export class MonitorApi {
 
   async triggerJob(jobId: string): Promise<providers.TriggerJobResponse> {
     const triggeredAt = new Date().toISOString();
-    try {
-      const { finished, status } = await this.d.scheduler.triggerWithin(jobId, this.d.triggerWaitMs);
-      const message = !finished
-        ? `job ${jobId} started and is still running`
-        : status.last_status === 'error'
-          ? `job ${jobId} ran and failed: ${status.last_error}`
-          : `job ${jobId} ran in ${status.last_duration_ms} ms`;
-      return { job_id: jobId, status: 'triggered', message, triggered_at: triggeredAt };
-    } catch (err) {
-      if (err instanceof UnknownJobError) throw new MonitorError('NOT_FOUND', err.message);
-      throw err;
-    }
+    const { finished, status } = await this.d.scheduler.triggerWithin(jobId, this.d.triggerWaitMs);
+    const message = !finished
+      ? `job ${jobId} started and is still running`
+      : status.last_status === 'error'
+        ? `job ${jobId} ran and failed: ${status.last_error}`
+        : `job ${jobId} ran in ${status.last_duration_ms} ms`;
+    return { job_id: jobId, status: 'triggered', message, triggered_at: triggeredAt };
   }
 
   async getDatabaseStats(): Promise<providers.GetDatabaseStatsResponse> {
@@ -245,7 +239,10 @@ export class MonitorApi {
       const { rows } = await this.d.db.query<{ version: string }>('SELECT version() AS version');
       return { status: 'healthy', latency_ms: round(performance.now() - started), engine: this.d.db.kind, version: rows[0]?.version ?? '', error: '', checked_at };
     } catch (err) {
-      return { status: 'unhealthy', latency_ms: round(performance.now() - started), engine: this.d.db.kind, version: '', error: (err as Error).message, checked_at };
+      // The driver's text names hosts and SQL: the caller gets its code only.
+      const code = (err as { code?: unknown }).code;
+      const error = `database query failed${typeof code === 'string' && /^[A-Z0-9_]{1,32}$/.test(code) ? ` (${code})` : ''}`;
+      return { status: 'unhealthy', latency_ms: round(performance.now() - started), engine: this.d.db.kind, version: '', error, checked_at };
     }
   }
 

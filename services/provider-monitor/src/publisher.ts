@@ -13,7 +13,7 @@ export class Publisher {
   ) {}
 
   private envelope(subject: string, payload: NonNullable<events.Event['payload']>): events.Event {
-    return { id: randomUUID(), type: payload.$case, source: this.source, subject, time: new Date().toISOString(), payload };
+    return { id: randomUUID(), type: payload.$case, source: this.source, subject, time: new Date().toISOString(), owner: '', payload };
   }
 
   async publish(list: events.Event[]): Promise<boolean> {

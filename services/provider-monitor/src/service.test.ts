@@ -41,7 +41,9 @@ beforeAll(async () => {
       res.statusCode = 503;
       return void res.end('down');
     }
-    setTimeout(() => res.end('{"ok":true}'), mode === 'slow' ? 250 : 0);
+    // Slow is far beyond the degraded threshold and fast far below it, so a busy machine cannot
+    // blur the two (the threshold is a latency the test controls, not one it measures).
+    setTimeout(() => res.end('{"ok":true}'), mode === 'slow' ? 1500 : 0);
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -59,7 +61,7 @@ beforeAll(async () => {
     ALERTING_GRPC_ADDR: '',
     MONITOR_STATUS_INTERVAL_MS: '300',
     MONITOR_PROVIDERS: JSON.stringify([
-      { name: 'flaky', url: `${base}/health`, interval_seconds: 0.1, degraded_latency_ms: 150, timeout_ms: 2000, failures_before_offline: 2 },
+      { name: 'flaky', url: `${base}/health`, interval_seconds: 0.1, degraded_latency_ms: 1000, timeout_ms: 5000, failures_before_offline: 2 },
       { name: 'limited', url: `${base}/limited`, interval_seconds: 3600, rate_limit: { limit: 5, per: 'hour' }, category: 'market_data' },
     ]),
   });

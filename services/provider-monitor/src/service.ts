@@ -64,9 +64,11 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
       let lastDiscovery = 0;
       discoverFeeds = async () => {
         if (Date.now() - lastDiscovery < 60_000) return;
-        lastDiscovery = Date.now();
         try {
-          for (const feed of (await stats('')).providers) {
+          const feeds = (await stats('')).providers;
+          // Only a successful look-up waits a minute: market-data starting after this service is found at the next check.
+          lastDiscovery = Date.now();
+          for (const feed of feeds) {
             if (monitor.has(feed.provider)) continue;
             const def = {
               ...defaults,
@@ -151,7 +153,13 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
     }
 
     const server = await scope.serveGrpc([providerMonitorService(api, logger)]);
-    const health = await scope.startHealth(server);
+    // market-data's feeds and alerting's open-alert count enrich what the monitor reports; without
+    // them it still checks every configured provider: shown in /health, never a reason to be not ready.
+    const callees = [
+      ...(config.MARKET_DATA_GRPC_ADDR ? [scope.optionalCallee('market-data', config.MARKET_DATA_GRPC_ADDR)] : []),
+      ...(config.ALERTING_GRPC_ADDR ? [scope.optionalCallee('alerting', config.ALERTING_GRPC_ADDR)] : []),
+    ];
+    const health = await scope.startHealth(server, callees);
 
     scheduler.start();
     scope.onClose(() => scheduler.stop());

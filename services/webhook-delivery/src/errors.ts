@@ -1,22 +1,25 @@
-/**
- * A failure a caller can act on: `code` is stable (clients switch on it), `message` says what to do.
- * The gRPC layer maps codes to gRPC statuses.
- */
-export type WebhookErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'INVALID_URL'
-  | 'URL_FORBIDDEN'
-  | 'INVALID_SECRET'
-  | 'INVALID_EVENT_TYPE'
-  | 'NOT_FOUND'
-  | 'UNAUTHENTICATED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'ENDPOINT_DISABLED'
-  | 'DELIVERY_IN_FLIGHT';
+import * as grpc from '@grpc/grpc-js';
+import { errorDomain } from '@marketpulse/runtime';
 
-export class WebhookError extends Error {
-  constructor(readonly code: WebhookErrorCode, message: string) {
-    super(message);
-    this.name = 'WebhookError';
-  }
-}
+/**
+ * webhook-delivery's one table of reasons (domain `marketpulse.webhooks`): each reason is stable
+ * (clients switch on it) and always travels with the status named here.
+ */
+export const webhookErrors = errorDomain('marketpulse.webhooks', {
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  INVALID_URL: grpc.status.INVALID_ARGUMENT,
+  URL_FORBIDDEN: grpc.status.INVALID_ARGUMENT,
+  INVALID_SECRET: grpc.status.INVALID_ARGUMENT,
+  INVALID_EVENT_TYPE: grpc.status.INVALID_ARGUMENT,
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+  PAYLOAD_TOO_LARGE: grpc.status.FAILED_PRECONDITION,
+  ENDPOINT_DISABLED: grpc.status.FAILED_PRECONDITION,
+  DELIVERY_IN_FLIGHT: grpc.status.FAILED_PRECONDITION,
+});
+
+export type WebhookErrorCode = keyof typeof webhookErrors.reasons;
+
+/** A webhook error; `field` (a dotted request path) becomes its BadRequest violation. */
+export const webhookError = (reason: WebhookErrorCode, message: string, field?: string) =>
+  webhookErrors(reason, message, field ? { violations: [{ field, description: message }] } : {});

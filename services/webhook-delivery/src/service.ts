@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { startInServiceScope, webhookDeliveryMetrics, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
+import { registerWebhookQueueMetrics, startInServiceScope, webhookDeliveryMetrics, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
 import { AddressGuard } from './address_guard/address_guard';
 import type { WebhookConfig } from './config';
 import { WebhookApi } from './endpoint_api/webhook_api';
@@ -13,6 +13,7 @@ import { parseSchedule } from './retry_schedule/retry_schedule';
 import { DeliveryStore } from './store/delivery_store';
 import { EndpointStore } from './store/endpoint_store';
 import { migrations } from './store/migrations';
+import { readQueueFigures } from './store/queue_figures';
 import { AttemptRunner } from './worker/attempt_runner';
 import { DeliveryWorker } from './worker/delivery_worker';
 
@@ -45,6 +46,7 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
     const outcomes = new OutcomePublisher(bus, logger);
     scope.onClose(() => outcomes.close());
     const webhookMetrics = webhookDeliveryMetrics();
+    scope.onClose(registerWebhookQueueMetrics(() => readQueueFigures(db)));
 
     const runner = new AttemptRunner({
       db,
@@ -58,12 +60,15 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
       hooks: {
         onAttempt: (report) => {
           const { claim, attempt, outcome } = report;
-          webhookMetrics.attempt({ eventType: claim.event_type, outcome: outcome.status, statusCode: attempt.status_code, seconds: attempt.duration_ms / 1000 });
+          webhookMetrics.attempt({ eventType: claim.event_type, outcome: outcome.status, statusCode: attempt.status_code, seconds: attempt.duration_ms / 1000, endpointState: claim.endpoint_active ? 'active' : 'disabled' });
+          const line = { event: 'webhook.attempt', delivery_id: claim.id, endpoint_id: claim.endpoint_id, event_id: claim.event_id, event_type: claim.event_type, attempt: attempt.attempt, outcome: outcome.status, 'http.response.status_code': attempt.status_code, duration_ms: attempt.duration_ms };
+          if (outcome.status === 'delivered') logger.info(line, 'webhook delivered');
+          else logger.warn(line, outcome.status === 'failed' ? 'webhook delivery failed for good' : 'webhook attempt failed; retry scheduled');
           outcomes.publish(deliveryOutcomeEvent(report));
         },
-        onEndpointDisabled: (endpointId, reason) => {
+        onEndpointDisabled: (endpointId, reason, ownerId) => {
           logger.warn({ endpoint_id: endpointId, reason }, 'webhook endpoint disabled');
-          outcomes.publish(endpointDisabledEvent(endpointId, reason));
+          outcomes.publish(endpointDisabledEvent(endpointId, reason, ownerId));
         },
       },
     });
@@ -75,7 +80,7 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
 
     worker.start();
     scope.onClose(() => worker.close());
-    const intake = new EventIntake(bus, deliveries, { groupId: config.WEBHOOK_CONSUMER_GROUP ?? config.SERVICE_NAME, consumers: config.WEBHOOK_INTAKE_CONSUMERS, maxPayloadBytes: config.WEBHOOK_MAX_PAYLOAD_BYTES, onNewDeliveries: wake }, logger);
+    const intake = new EventIntake(bus, deliveries, { groupId: config.WEBHOOK_CONSUMER_GROUP ?? config.SERVICE_NAME, consumers: config.WEBHOOK_INTAKE_CONSUMERS, maxPayloadBytes: config.WEBHOOK_MAX_PAYLOAD_BYTES, onNewDeliveries: wake, storeHealthy: async () => (await db.health()).ok }, logger);
     await intake.start();
     scope.onClose(() => intake.close());
     const health = await scope.startHealth(server);

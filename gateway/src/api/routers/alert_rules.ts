@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { ownerFilter } from '../../auth';
 import { conditionIn, maskOf, ruleOut } from '../mappers';
 import { Rule, RuleCreate, RuleUpdate } from '../schemas/alerts';
+import { id as idSchema, symbol } from '../schemas/common';
 import { call } from '../service_clients';
 import { router, scopedProcedure } from '../trpc';
 
 const TAGS = ['alert-rules'];
-const id = z.string().min(1).describe('Rule id.');
+const id = idSchema('Rule id.');
 
 /** A user's alert rules, under /api/v1/alerts/rules, over the alerting service. */
 export const alertRulesRouter = router({
@@ -23,7 +24,7 @@ export const alertRulesRouter = router({
 
   list: scopedProcedure('read')
     .meta({ openapi: { method: 'GET', path: '/api/v1/alerts/rules', tags: TAGS, summary: 'List alert rules', protect: true } })
-    .input(z.object({ symbol: z.string().optional(), include_system: z.boolean().optional() }))
+    .input(z.object({ symbol: symbol.optional(), include_system: z.boolean().optional() }))
     .output(z.array(Rule))
     .query(async ({ ctx, input }) => {
       const res = await call(ctx.services.alerting, (c) => c.listRules, {

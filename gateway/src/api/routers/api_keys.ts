@@ -1,11 +1,23 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
-import { ALL_SCOPES, hasScope, type Scope } from '../../auth';
+import { ALL_SCOPES, delegate, type Scope } from '../../auth';
 import { ApiError, notFound } from '../errors';
+import { id, isoTime, text } from '../schemas/common';
 import { router, scopedProcedure } from '../trpc';
 
 const TAGS = ['api-keys'];
 const ScopeName = z.enum(ALL_SCOPES as [Scope, ...Scope[]]);
+
+/** How far ahead a key's expiry may be; a key meant to live longer has none. */
+export const MAX_KEY_LIFETIME_DAYS = 3650;
+
+/** An expiry in the future and at most MAX_KEY_LIFETIME_DAYS ahead (year 0020 or 10000 is a typo, not a plan). */
+const keyExpiry = isoTime
+  .refine((s) => !(Date.parse(s) <= Date.now()), { error: 'must be in the future' })
+  .refine((s) => !(Date.parse(s) > Date.now() + MAX_KEY_LIFETIME_DAYS * 86_400_000), {
+    error: `must be at most ${MAX_KEY_LIFETIME_DAYS} days ahead; omit expires_at for a key that does not expire`,
+  })
+  .describe(`When the key stops working: in the future, at most ${MAX_KEY_LIFETIME_DAYS} days ahead; omit for no expiry.`);
 
 const ApiKey = z
   .object({
@@ -14,6 +26,7 @@ const ApiKey = z
     name: z.string(),
     prefix: z.string(),
     scopes: z.array(z.string()),
+    channels: z.array(z.string()).describe('Channel patterns the key may read (with the read scope).'),
     created_at: z.string(),
     last_used_at: z.string().nullable(),
     expires_at: z.string().nullable(),
@@ -27,24 +40,33 @@ export const apiKeysRouter = router({
     .meta({ openapi: { method: 'POST', path: '/api/v1/api-keys', tags: TAGS, summary: 'Create an API key (shown once)', protect: true }, successStatus: 201 })
     .input(
       z.object({
-        name: z.string().min(1).max(100),
+        name: text(100, { min: 1 }),
         scopes: z.array(ScopeName).min(1).describe('At most the scopes of the credential creating it.'),
-        expires_at: z.iso.datetime({ offset: true }).optional(),
+        channels: z
+          .array(z.string().min(1).max(128).regex(/^[A-Za-z0-9._:/-]*\*?$/, { error: 'expected a channel name or a prefix ending in *, e.g. market-data:*' }))
+          .min(1)
+          .max(50)
+          .optional()
+          .describe('Channel patterns the key may read: each within those of the credential creating it; omitted, all of those.'),
+        expires_at: keyExpiry.optional(),
       }),
     )
     .output(ApiKey.extend({ key: z.string().describe('The key itself; it cannot be shown again.') }))
     .mutation(async ({ ctx, input }) => {
-      const beyond = input.scopes.filter((s) => !hasScope(ctx.principal, s));
-      if (beyond.length > 0) {
-        throw new ApiError(GrpcStatus.PERMISSION_DENIED, 'SCOPE_ESCALATION', `a key cannot have scopes its creator lacks: ${beyond.join(', ')}`, {
-          fields: [{ field: 'scopes', message: `not held by this credential: ${beyond.join(', ')}` }],
-        });
+      const granted = delegate(ctx.principal, { scopes: input.scopes, channels: input.channels, expiresAt: input.expires_at ? new Date(input.expires_at) : undefined });
+      if (!granted.ok) {
+        const fields = [
+          ...(granted.scopes.length > 0 ? [{ field: 'scopes', message: `not held by this credential: ${granted.scopes.join(', ')}` }] : []),
+          ...(granted.channels.length > 0 ? [{ field: 'channels', message: `not readable by this credential: ${granted.channels.join(', ')}` }] : []),
+        ];
+        throw new ApiError(GrpcStatus.PERMISSION_DENIED, 'SCOPE_ESCALATION', `a key cannot exceed the credential creating it: ${fields.map((f) => f.message).join('; ')}`, { fields });
       }
       const { record, key } = await ctx.apiKeys.create({
         userId: ctx.principal.userId,
         name: input.name,
-        scopes: input.scopes,
-        expiresAt: input.expires_at ? new Date(input.expires_at) : undefined,
+        scopes: granted.scopes,
+        channels: granted.channels,
+        expiresAt: granted.expiresAt,
       });
       return { ...record, key };
     }),
@@ -68,7 +90,7 @@ export const apiKeysRouter = router({
       },
       successStatus: 204,
     })
-    .input(z.object({ id: z.string().min(1) }))
+    .input(z.object({ id: id('API key id, e.g. key_0123abcd.') }))
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
       if (!(await ctx.apiKeys.revoke(ctx.principal.userId, input.id))) throw notFound(`API key ${input.id}`);

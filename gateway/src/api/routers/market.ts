@@ -1,19 +1,17 @@
 import { z } from 'zod';
-import { limitQuery } from '../schemas/common';
+import { isoTime as time, limitQuery, symbol, text } from '../schemas/common';
 import { Candle, DataQualityIssue, Quote, SymbolInfo } from '../schemas/market';
 import { call } from '../service_clients';
 import { router, scopedProcedure } from '../trpc';
 
 const TAGS = ['market-data'];
 const read = scopedProcedure('read');
-const symbol = z.string().min(1).max(32).describe('Symbol, e.g. AAPL.');
-const time = z.iso.datetime({ offset: true });
 
 /** Quotes, symbols, candles and data-quality issues under /api/v1/market, over market-data. */
 export const marketRouter = router({
   symbols: read
     .meta({ openapi: { method: 'GET', path: '/api/v1/market/symbols', tags: TAGS, summary: 'List symbols', protect: true } })
-    .input(z.object({ asset_class: z.string().optional() }))
+    .input(z.object({ asset_class: text(64).optional() }))
     .output(z.object({ symbols: z.array(SymbolInfo) }))
     .query(({ ctx, input }) => call(ctx.services.marketData, (c) => c.listSymbols, { asset_class: input.asset_class ?? '' })),
 
@@ -43,7 +41,7 @@ export const marketRouter = router({
 
   dataQuality: read
     .meta({ openapi: { method: 'GET', path: '/api/v1/market/data-quality', tags: TAGS, summary: 'Data-quality issues', protect: true } })
-    .input(z.object({ symbol: z.string().optional(), kind: z.string().optional(), since: time.optional(), limit: limitQuery(1000) }))
+    .input(z.object({ symbol: symbol.optional(), kind: text(64).optional(), since: time.optional(), limit: limitQuery(1000) }))
     .output(z.object({ issues: z.array(DataQualityIssue) }))
     .query(({ ctx, input }) =>
       call(ctx.services.marketData, (c) => c.listDataQualityIssues, {

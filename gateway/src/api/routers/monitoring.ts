@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ownerFilter } from '../../auth';
 import { AlertList, Alert } from '../schemas/alerts';
-import { hoursQuery, limitQuery } from '../schemas/common';
+import { hoursQuery, id, limitQuery, symbol, text } from '../schemas/common';
 import {
   ConfigStats,
   DatabaseHealth,
@@ -24,7 +24,7 @@ import { router, scopedProcedure } from '../trpc';
 
 const read = scopedProcedure('read');
 const none = z.object({});
-const name = z.string().min(1).describe('Provider name, e.g. CoinGecko.');
+const name = text(100, { min: 1 }).describe('Provider name, e.g. CoinGecko.');
 
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`provider-monitor answered without ${what}`);
@@ -35,7 +35,7 @@ function required<T>(value: T | undefined, what: string): T {
 export const monitoringRouter = router({
   providers: read
     .meta({ openapi: { method: 'GET', path: '/api/providers', tags: ['providers'], summary: 'List all providers', protect: true } })
-    .input(z.object({ category: z.string().optional(), status: z.enum(['online', 'degraded', 'offline', 'unknown']).optional(), search: z.string().optional() }))
+    .input(z.object({ category: text(64).optional(), status: z.enum(['online', 'degraded', 'offline', 'unknown']).optional(), search: text(100).optional() }))
     .output(ProviderList)
     .query(async ({ ctx, input }) => {
       const res = await call(ctx.services.providerMonitor, (c) => c.listProviders, {
@@ -94,7 +94,7 @@ export const monitoringRouter = router({
 
   logs: read
     .meta({ openapi: { method: 'GET', path: '/api/logs/{log_type}', tags: ['logs'], summary: 'Get logs', protect: true } })
-    .input(z.object({ log_type: z.enum(LOG_TYPES), hours: hoursQuery, limit: limitQuery(1000), provider: z.string().optional() }))
+    .input(z.object({ log_type: z.enum(LOG_TYPES), hours: hoursQuery, limit: limitQuery(1000), provider: text(100).optional() }))
     .output(LogList)
     .query(({ ctx, input }) =>
       call(ctx.services.providerMonitor, (c) => c.listLogs, {
@@ -112,7 +112,7 @@ export const monitoringRouter = router({
         acknowledged: z.boolean().optional().describe('Only acknowledged (true) or unacknowledged (false) alerts.'),
         hours: hoursQuery,
         severity: z.enum(['info', 'warning', 'high', 'critical']).optional(),
-        symbol: z.string().optional(),
+        symbol: symbol.optional(),
         limit: limitQuery(1000),
       }),
     )
@@ -131,7 +131,7 @@ export const monitoringRouter = router({
 
   acknowledgeAlert: scopedProcedure('rules:write')
     .meta({ openapi: { method: 'POST', path: '/api/alerts/{id}/acknowledge', tags: ['alerts'], summary: 'Acknowledge alert', protect: true } })
-    .input(z.object({ id: z.string().min(1) }))
+    .input(z.object({ id: id('Alert id.') }))
     .output(Alert)
     .mutation(async ({ ctx, input }) => {
       const res = await call(ctx.services.alerting, (c) => c.acknowledgeAlert, {
@@ -151,7 +151,7 @@ export const monitoringRouter = router({
 
   triggerJob: scopedProcedure('scheduler:trigger')
     .meta({ openapi: { method: 'POST', path: '/api/scheduler/trigger/{job_id}', tags: ['scheduler'], summary: 'Trigger job immediately', protect: true } })
-    .input(z.object({ job_id: z.string().min(1) }))
+    .input(z.object({ job_id: id('Scheduler job id, e.g. health_checks.') }))
     .output(JobTriggered)
     .mutation(({ ctx, input }) => call(ctx.services.providerMonitor, (c) => c.triggerJob, { job_id: input.job_id })),
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { id, int32, isoTime as time, symbol, text } from '../schemas/common';
 import { Backtest, ModelDeployment, ModelVersion, Prediction } from '../schemas/market';
 import { call } from '../service_clients';
 import { router, scopedProcedure } from '../trpc';
 
-const symbol = z.string().min(1).max(32).describe('Symbol, e.g. AAPL.');
-const time = z.iso.datetime({ offset: true });
+/** Model versions as users write them (AAPL-v3, v3, 3): ASCII only, so they travel in any header. */
+const version = z.string().min(1).max(64).regex(/^[A-Za-z0-9._/-]+$/, { error: 'must be a model version such as AAPL-v3, v3 or 3' });
 
 function present<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`prediction answered without ${what}`);
@@ -32,11 +33,11 @@ export const predictionsRouter = router({
     .input(
       z.object({
         symbol,
-        algorithm: z.string().optional(),
-        parameters: z.record(z.string(), z.string()).optional(),
+        algorithm: text(32).optional(),
+        parameters: z.record(text(32, { min: 1 }), text(64)).refine((p) => Object.keys(p).length <= 16, { error: 'at most 16 parameters' }).optional(),
         training_start: time.optional(),
         training_end: time.optional(),
-        description: z.string().max(500).optional(),
+        description: text(500, { multiline: true }).optional(),
       }),
     )
     .output(ModelVersion)
@@ -58,7 +59,7 @@ export const predictionsRouter = router({
 
   deploy: scopedProcedure('models:write')
     .meta({ openapi: { method: 'POST', path: '/api/v1/models/{symbol}/deploy', tags: ['models'], summary: 'Deploy a model version', protect: true } })
-    .input(z.object({ symbol, version: z.string().min(1) }))
+    .input(z.object({ symbol, version }))
     .output(ModelDeployment)
     .mutation(async ({ ctx, input }) =>
       present(
@@ -69,7 +70,7 @@ export const predictionsRouter = router({
 
   rollback: scopedProcedure('models:write')
     .meta({ openapi: { method: 'POST', path: '/api/v1/models/{symbol}/rollback', tags: ['models'], summary: 'Roll back to the previous model version', protect: true } })
-    .input(z.object({ symbol, version: z.string().optional() }))
+    .input(z.object({ symbol, version: version.optional() }))
     .output(ModelDeployment)
     .mutation(async ({ ctx, input }) =>
       present(
@@ -80,7 +81,7 @@ export const predictionsRouter = router({
 
   runBacktest: scopedProcedure('models:write')
     .meta({ openapi: { method: 'POST', path: '/api/v1/backtests', tags: ['models'], summary: 'Start a backtest', protect: true }, successStatus: 202 })
-    .input(z.object({ symbol, model_version: z.string().optional(), start_time: time.optional(), end_time: time.optional(), horizon_seconds: z.number().int().min(1).optional() }))
+    .input(z.object({ symbol, model_version: version.optional(), start_time: time.optional(), end_time: time.optional(), horizon_seconds: int32({ min: 1, max: 86_400 }).optional() }))
     .output(Backtest)
     .mutation(async ({ ctx, input }) =>
       present(
@@ -99,7 +100,7 @@ export const predictionsRouter = router({
 
   backtest: scopedProcedure('read')
     .meta({ openapi: { method: 'GET', path: '/api/v1/backtests/{id}', tags: ['models'], summary: 'Get a backtest', protect: true } })
-    .input(z.object({ id: z.string().min(1) }))
+    .input(z.object({ id: id('Backtest id.') }))
     .output(Backtest)
     .query(async ({ ctx, input }) => present((await call(ctx.services.prediction, (c) => c.getBacktest, { id: input.id })).backtest, 'a backtest')),
 });

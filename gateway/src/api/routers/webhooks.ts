@@ -2,13 +2,13 @@ import { webhooks } from '@marketpulse/proto';
 import { z } from 'zod';
 import { ownerFilter } from '../../auth';
 import { maskOf, webhookOut } from '../mappers';
-import { Delivery, Webhook, WebhookCreate, WebhookTestResult, WebhookUpdate } from '../schemas/webhooks';
-import { EventType } from '../schemas/common';
+import { Delivery, EndpointStats, ReplayFailedResult, Webhook, WebhookCreate, WebhookTestResult, WebhookUpdate } from '../schemas/webhooks';
+import { EventType, hoursQuery, id as idSchema, isoTime } from '../schemas/common';
 import { call } from '../service_clients';
 import { router, scopedProcedure } from '../trpc';
 
 const TAGS = ['webhooks'];
-const id = z.string().min(1).describe('Webhook id, e.g. wh_123.');
+const id = idSchema('Webhook id, e.g. wh_123.');
 
 /** Seed 000's webhook REST paths under /api/v1/webhooks, over the webhook-delivery service. */
 export const webhooksRouter = router({
@@ -68,7 +68,7 @@ export const webhooksRouter = router({
       z.object({
         id,
         status: z.enum(['pending', 'delivered', 'failed', 'cancelled']).optional(),
-        since: z.iso.datetime({ offset: true }).optional(),
+        since: isoTime.optional(),
         limit: z.coerce.number().int().min(1).max(500).optional(),
       }),
     )
@@ -101,5 +101,37 @@ export const webhooksRouter = router({
         message: delivered ? 'Test event delivered' : `Test event not delivered yet (status ${res.delivery?.status ?? 'unknown'})`,
         delivery: res.delivery ?? null,
       };
+    }),
+
+  replay: scopedProcedure('webhooks:write')
+    .meta({ openapi: { method: 'POST', path: '/api/v1/webhooks/deliveries/{id}/replay', tags: TAGS, summary: 'Replay one delivery (a new manual attempt now)', protect: true } })
+    .input(z.object({ id: idSchema('Delivery id, e.g. dlv_123.') }))
+    .output(Delivery)
+    .mutation(async ({ ctx, input }) => {
+      const res = await call(ctx.services.webhooks, (c) => c.replayDelivery, { delivery_id: input.id, user_id: ownerFilter(ctx.principal) });
+      return res.delivery!;
+    }),
+
+  replayFailed: scopedProcedure('webhooks:write')
+    .meta({ openapi: { method: 'POST', path: '/api/v1/webhooks/{id}/replay', tags: TAGS, summary: 'Replay every failed delivery of an endpoint since a time', protect: true } })
+    .input(z.object({ id, since: isoTime.describe('Failed deliveries created at or after this time.'), until: isoTime.optional().describe('…and before this time (default now).') }))
+    .output(ReplayFailedResult)
+    .mutation(async ({ ctx, input }) => {
+      const res = await call(ctx.services.webhooks, (c) => c.replayFailed, {
+        endpoint_id: input.id,
+        user_id: ownerFilter(ctx.principal),
+        start_time: input.since,
+        end_time: input.until,
+      });
+      return { replayed_count: res.replayed_count, delivery_ids: res.delivery_ids };
+    }),
+
+  stats: scopedProcedure('read')
+    .meta({ openapi: { method: 'GET', path: '/api/v1/webhooks/{id}/stats', tags: TAGS, summary: 'Endpoint delivery statistics', protect: true } })
+    .input(z.object({ id, hours: hoursQuery }))
+    .output(EndpointStats)
+    .query(async ({ ctx, input }) => {
+      const res = await call(ctx.services.webhooks, (c) => c.getEndpointStats, { endpoint_id: input.id, user_id: ownerFilter(ctx.principal), hours: input.hours ?? 0 });
+      return res.stats!;
     }),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { timestamp } from './common';
+import { int32, symbol, text, timestamp } from './common';
 
 export const Alert = z
   .object({
@@ -32,12 +32,12 @@ export const RuleCondition = z
     price_above: z.object({ price: z.number().positive() }).optional(),
     price_below: z.object({ price: z.number().positive() }).optional(),
     percent_move: z
-      .object({ percent: z.number().positive(), window_seconds: z.number().int().positive(), direction: z.enum(['up', 'down', 'either']).optional() })
+      .object({ percent: z.number().positive(), window_seconds: int32({ min: 1 }), direction: z.enum(['up', 'down', 'either']).optional() })
       .optional(),
     prediction_crossing: z
-      .object({ level: z.number(), direction: direction.optional(), horizon_seconds: z.number().int().min(0).optional() })
+      .object({ level: z.number(), direction: direction.optional(), horizon_seconds: int32({ min: 0 }).optional() })
       .optional(),
-    prediction_interval_exit: z.object({ horizon_seconds: z.number().int().min(0).optional() }).optional(),
+    prediction_interval_exit: z.object({ horizon_seconds: int32({ min: 0 }).optional() }).optional(),
     risk_threshold: z
       .object({
         drawdown_soft_pause: z.number().min(0).max(1).optional(),
@@ -57,25 +57,25 @@ const SEVERITY = z.enum(['info', 'warning', 'high', 'critical']);
 
 export const RuleCreate = z
   .object({
-    name: z.string().min(1).max(200),
-    description: z.string().max(1000).optional(),
-    symbol: z.string().min(1).max(32).optional(),
+    name: text(200, { min: 1 }),
+    description: text(1000, { multiline: true }).optional(),
+    symbol: symbol.optional(),
     severity: SEVERITY.default('warning'),
     enabled: z.boolean().default(true),
     condition: RuleCondition,
-    cooldown_seconds: z.number().int().min(0).optional(),
+    cooldown_seconds: int32({ min: 0 }).optional(),
   })
   .meta({ id: 'AlertRuleCreate' });
 
 export const RuleUpdate = z
   .object({
-    name: z.string().min(1).max(200).optional(),
-    description: z.string().max(1000).optional(),
-    symbol: z.string().min(1).max(32).optional(),
+    name: text(200, { min: 1 }).optional(),
+    description: text(1000, { multiline: true }).optional(),
+    symbol: symbol.optional(),
     severity: SEVERITY.optional(),
     enabled: z.boolean().optional(),
     condition: RuleCondition.optional(),
-    cooldown_seconds: z.number().int().min(0).optional(),
+    cooldown_seconds: int32({ min: 0 }).optional(),
   })
   .meta({ id: 'AlertRuleUpdate' });
 

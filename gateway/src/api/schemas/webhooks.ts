@@ -1,18 +1,28 @@
+import { EVENT_TYPES } from '@marketpulse/runtime';
 import { z } from 'zod';
-import { EventType, int64, timestamp } from './common';
+import { int32, int64, text, timestamp } from './common';
 
-const subscribedEvents = z.array(z.union([EventType, z.literal('*')])).min(1, { error: 'subscribe to at least one event type' });
+/** An HTTP header name (RFC 9110 token). */
+const HeaderName = z.string().min(1).max(256).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' });
+/** An HTTP header value that every HTTP stack can send: tab, visible Latin-1 and spaces, no other control characters. */
+const HeaderValue = z.string().max(4096).regex(/^[\t\u0020-\u007e\u00a0-\u00ff]*$/, { error: 'must be visible Latin-1 text (no control characters or characters beyond U+00FF)' });
+
+const subscribedEvents = z.array(z.enum([...EVENT_TYPES, '*'])).min(1, { error: 'subscribe to at least one event type' }).max(64);
 
 export const WebhookCreate = z
   .object({
-    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2048),
     events: subscribedEvents,
-    secret: z.string().min(16, { error: 'expected at least 16 characters' }).optional().describe('Signing secret; generated when omitted. Shown only in this answer.'),
-    description: z.string().max(500).optional(),
-    subjects: z.array(z.string().min(1)).optional().describe('Only events about these subjects (symbols); all when omitted.'),
-    headers: z.record(z.string(), z.string()).optional(),
+    secret: text(256).min(16, { error: 'expected at least 16 characters' }).optional().describe('Signing secret; generated when omitted. Shown only in this answer.'),
+    description: text(1000, { multiline: true }).optional(),
+    subjects: z.array(text(256, { min: 1 })).max(1000).optional().describe('Only events about these subjects (symbols); all when omitted.'),
+    headers: z
+      .record(HeaderName, HeaderValue)
+      .refine((h) => Object.keys(h).length <= 20, { error: 'at most 20 headers' })
+      .optional()
+      .describe('Extra headers sent with every delivery (at most 20; values in visible Latin-1, as HTTP carries them).'),
     active: z.boolean().optional(),
-    rate_limit_per_second: z.number().int().min(0).optional(),
+    rate_limit_per_second: int32({ min: 0, max: 10_000 }).optional().describe('Deliveries per second at most; 0 is unlimited.'),
   })
   .meta({ id: 'WebhookCreate' });
 
@@ -74,3 +84,25 @@ export const Delivery = z
 export const WebhookTestResult = z
   .object({ webhook_id: z.string(), success: z.boolean(), message: z.string(), delivery: Delivery.nullable() })
   .meta({ id: 'WebhookTestResult' });
+
+export const ReplayFailedResult = z
+  .object({
+    replayed_count: z.number().int().describe('Failed deliveries queued again (status pending).'),
+    delivery_ids: z.array(z.string()),
+  })
+  .meta({ id: 'WebhookReplayFailedResult' });
+
+export const EndpointStats = z
+  .object({
+    endpoint_id: z.string(),
+    window_hours: z.number().int(),
+    delivered: int64,
+    failed: int64,
+    pending: int64,
+    success_rate: z.number().describe('delivered / (delivered + failed), 0..1; 0 when nothing finished.'),
+    latency_p50_ms: z.number(),
+    latency_p95_ms: z.number(),
+    latency_p99_ms: z.number(),
+    last_delivery_at: timestamp,
+  })
+  .meta({ id: 'WebhookEndpointStats' });

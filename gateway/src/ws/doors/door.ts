@@ -27,6 +27,8 @@ export interface Door {
   readonly appPing: boolean;
   /** Path parameters when this door serves `pathname`, otherwise null. */
   match(pathname: string): DoorParams | null;
+  /** True when `pathname` is this door's but its parameters are invalid (e.g. a bad symbol): closed with 4005, not 4004. */
+  claims?(pathname: string): boolean;
   /** Runs once the connection may read: after auth, or at once when auth is optional. */
   open(conn: Connection, params: DoorParams, options: OpenOptions): void;
   /** A client message other than auth, ping and pong, from an authenticated connection. */
@@ -35,6 +37,8 @@ export interface Door {
   error(name: ErrorName, detail?: string): object;
   /** Reply to an `auth` message; undefined when the seed has none for success. */
   authReply(conn: Connection, ok: boolean, detail?: string): object | undefined;
+  /** After an `auth` message replaced the principal: drop what the new one may not read (fixed channels are left by the session). */
+  reauthorized?(conn: Connection): void;
 }
 
 /** The error shape of the seed 001/003/004 doors: `message.message` is what their clients read. */

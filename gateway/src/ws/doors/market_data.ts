@@ -20,6 +20,7 @@ export const marketDataDoor: Door = {
   name: 'market-data',
   appPing: true,
   match: (pathname) => matchSymbolPath(pathname, '/ws/market-data/'),
+  claims: (pathname) => pathname.startsWith('/ws/market-data/'),
   open(conn, params, { since }) {
     const symbol = params.symbol!;
     const channel = marketDataChannel(symbol);

@@ -1,4 +1,7 @@
+import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
+import { AppError } from '@marketpulse/runtime';
+import { describeValue } from '../client_values';
 import { canRead } from '../../auth';
 import { CLOSE } from '../codes';
 import type { Connection } from '../connection';
@@ -10,6 +13,9 @@ import { eventFields, flatAuthReply, flatError, matchSymbolPath, normalizeSymbol
 export type GetPrediction = (symbol: string, horizonSeconds: number) => Promise<{ id: string } & Record<string, unknown>>;
 
 export const predictionsChannel = (symbol: string) => `predictions:${symbol}`;
+
+/** The longest forecast horizon a client may ask for (as GET /api/v1/predictions/{symbol}). */
+const MAX_HORIZON_SECONDS = 86_400;
 
 const encoder: ChannelEncoder = {
   key: 'predictions',
@@ -55,7 +61,13 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
     try {
       prediction = await getPrediction(symbol, horizonSeconds);
     } catch (err) {
-      return conn.sendError('PREDICTION_UNAVAILABLE', (err as Error).message);
+      // A wrong request gets the service's reason (the vocabulary REST and gRPC use); anything else, no internals.
+      const status = err instanceof AppError ? err.status : undefined;
+      if (status === grpc.status.NOT_FOUND) return conn.sendError('NOT_FOUND', err instanceof AppError ? err.message : undefined);
+      if (status === grpc.status.INVALID_ARGUMENT || status === grpc.status.OUT_OF_RANGE || status === grpc.status.FAILED_PRECONDITION) {
+        return conn.sendError('INVALID_ARGUMENT', (err as AppError).message);
+      }
+      return conn.sendError('PREDICTION_UNAVAILABLE', 'try again shortly');
     }
     const span = trace.getActiveSpan();
     conn.send({
@@ -73,22 +85,26 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
     name: 'predictions',
     appPing: true,
     match: (pathname) => matchSymbolPath(pathname, '/ws/predictions/'),
+    claims: (pathname) => pathname.startsWith('/ws/predictions/'),
     open(conn, params, { since }) {
       if (!follow(conn, params.symbol!, since)) conn.close(CLOSE.CHANNEL_FORBIDDEN);
     },
     async message(conn, msg) {
       if (msg.type === 'subscribe') {
         const symbol = normalizeSymbol(msg.symbol);
-        if (symbol === null) return conn.sendError('INVALID_SYMBOL', String(msg.symbol));
+        if (symbol === null) return conn.sendError('INVALID_SYMBOL', describeValue(msg.symbol));
         follow(conn, symbol, typeof msg.since === 'string' ? msg.since : undefined);
         return;
       }
       if (msg.type === 'request_prediction') {
         const symbol = msg.symbol === undefined ? symbols.get(conn) : normalizeSymbol(msg.symbol);
-        if (!symbol) return conn.sendError('INVALID_SYMBOL', String(msg.symbol));
+        if (!symbol) return conn.sendError('INVALID_SYMBOL', describeValue(msg.symbol));
         if (!canRead(conn.principal!, predictionsChannel(symbol))) return conn.sendError('CHANNEL_FORBIDDEN', predictionsChannel(symbol));
-        const horizon = Number(msg.horizon_seconds ?? msg.horizon ?? 0);
-        return requestPrediction(conn, symbol, Number.isInteger(horizon) && horizon > 0 ? horizon : 0);
+        const horizon = msg.horizon_seconds ?? msg.horizon ?? 0;
+        if (!Number.isInteger(horizon) || (horizon as number) < 0 || (horizon as number) > MAX_HORIZON_SECONDS) {
+          return conn.sendError('INVALID_MESSAGE', `horizon_seconds must be an integer from 1 to ${MAX_HORIZON_SECONDS} (got ${describeValue(horizon)})`);
+        }
+        return requestPrediction(conn, symbol, horizon as number);
       }
       conn.sendError('UNKNOWN_MESSAGE_TYPE', msg.type);
     },

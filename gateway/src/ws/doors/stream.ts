@@ -1,20 +1,25 @@
 import { createHash } from 'node:crypto';
-import { canRead, type Principal } from '../../auth';
 import { ERROR, type ErrorName } from '../codes';
 import type { Connection } from '../connection';
 import { jsonFrame } from '../encode';
 import type { Publication } from '../history';
 import type { ChannelEncoder } from '../hub';
-import { eventFields, nowIso, type ClientMessage, type Door } from './door';
+import { nowIso, type ClientMessage, type Door } from './door';
+import { checkFilters, describeValue } from '../client_values';
 
-/** Every event goes to this channel too; native subscriptions read it through their filters. */
-export const EVENTS_CHANNEL = 'events';
+import { patternCovers, type Principal } from '../../auth';
+import { EVENTS_CHANNEL } from '../../visibility';
+import { typeChannel } from '../history/type_channel';
 
-const MAX_SUBSCRIPTIONS = 64;
+export { EVENTS_CHANNEL };
+/** WS_MAX_SUBSCRIPTIONS_PER_CONNECTION's default: each subscription is one more pass over the firehose. */
+export const DEFAULT_MAX_SUBSCRIPTIONS = 16;
 
 interface SubscriptionType {
   /** Event types it carries; undefined for all. */
   readonly eventTypes?: ReadonlySet<string>;
+  /** The channels those events are published to (patterns); undefined for all. */
+  readonly channels?: readonly string[];
   /** Field of `data` holding the item. */
   readonly field: string;
 }
@@ -22,11 +27,11 @@ interface SubscriptionType {
 /** Seed 002's subscription types, mapped onto Marketpulse event types. */
 const SUBSCRIPTION_TYPES: Readonly<Record<string, SubscriptionType>> = {
   events: { field: 'event' },
-  metrics: { eventTypes: new Set(['status_update']), field: 'metrics' },
-  alerts: { eventTypes: new Set(['alert_triggered', 'rate_limit_alert']), field: 'alert' },
-  predictions: { eventTypes: new Set(['prediction_complete']), field: 'prediction' },
-  aggregations: { eventTypes: new Set(['aggregation']), field: 'aggregation' },
-  system_status: { eventTypes: new Set(['provider_status_change', 'system_error', 'data_quality_issue']), field: 'status' },
+  metrics: { eventTypes: new Set(['status_update']), channels: ['status'], field: 'metrics' },
+  alerts: { eventTypes: new Set(['alert_triggered', 'rate_limit_alert']), channels: ['alerts', 'providers'], field: 'alert' },
+  predictions: { eventTypes: new Set(['prediction_complete']), channels: ['predictions:*'], field: 'prediction' },
+  aggregations: { eventTypes: new Set(['aggregation']), channels: ['aggregations:*'], field: 'aggregation' },
+  system_status: { eventTypes: new Set(['provider_status_change', 'system_error', 'data_quality_issue']), channels: ['providers', 'system', 'data-quality:*'], field: 'status' },
 };
 
 type Filters = Readonly<Record<string, unknown>>;
@@ -77,33 +82,58 @@ export function subscriptionId(type: string, filters: Filters): string {
 }
 
 /**
- * Whether a publication on the `events` firehose is for this principal: one of its family
- * channels (e.g. `market-data:AAPL`) must be readable, as if it had subscribed there.
+ * Whether a firehose publication reaches a subscriber (its channels, its owner) is the hub's call
+ * (visibility.ts), so every client holding the same subscription shares the same bytes.
  */
-export function readableBy(principal: Principal, pub: { channels: readonly string[] }): boolean {
-  return pub.channels.some((c) => c !== EVENTS_CHANNEL && canRead(principal, c));
-}
-
-function streamEncoder(id: string, type: string, filters: Filters, principal: Principal): ChannelEncoder {
+function streamEncoder(id: string, type: string, filters: Filters): ChannelEncoder {
   const spec = SUBSCRIPTION_TYPES[type]!;
   return {
-    // The principal's channels decide which publications pass, so clients share bytes only with equal ones.
-    key: `stream\n${id}\n${principal.channels.join(' ')}`,
+    key: `stream\n${id}`,
     encode(pub) {
       if (spec.eventTypes && !spec.eventTypes.has(pub.type)) return null;
-      if (!readableBy(principal, pub)) return null;
-      const item = view(pub, type);
-      if (!matchesFilters(item, filters)) return null;
-      return jsonFrame({
-        type: 'data',
-        data: { [spec.field]: item, subscription_type: type },
-        subscription_id: id,
-        timestamp: pub.time,
-        ...eventFields(pub),
-        metadata: { channel: pub.channels[0] },
-      });
+      if (!matchesFilters(view(pub, type), filters)) return null;
+      return jsonFrame(dataMessage(id, type, spec.field, pub));
     },
   };
+}
+
+/**
+ * A `data` message with no repeated field (issue 19): an `events` item already carries the
+ * event's time, so the message has no `timestamp` of its own, and an empty trace id is left out.
+ * Payloads stay whole: the client package's types declare every contract field. `id` stays on
+ * every message: it is the resume cursor every door and client reads.
+ */
+export function dataMessage(subscriptionId: string, type: string, field: string, pub: Publication): object {
+  const payload = pub.data;
+  const events = type === 'events';
+  const item = events
+    ? { event_id: pub.id, event_type: pub.type, source: pub.source, subject: pub.subject, timestamp: pub.time, payload }
+    : { event_type: pub.type, ...payload };
+  return {
+    type: 'data',
+    data: { [field]: item, subscription_type: type },
+    subscription_id: subscriptionId,
+    ...(events ? {} : { timestamp: pub.time }),
+    id: pub.id,
+    ...(pub.traceId ? { trace_id: pub.traceId } : {}),
+    metadata: { channel: pub.channels[0] },
+  };
+}
+
+/**
+ * The hub channels a subscription type listens on: its event types' own channels, so its resume
+ * window depends on its own traffic only; `events` (every type) for the `events` type.
+ */
+function hubChannels(type: string): string[] {
+  const types = SUBSCRIPTION_TYPES[type]?.eventTypes;
+  return types ? [...types].map(typeChannel) : [EVENTS_CHANNEL];
+}
+
+/** Whether the principal may read any of the channels a subscription type draws from. */
+function mayReadType(principal: Principal, type: string): boolean {
+  const wanted = SUBSCRIPTION_TYPES[type]?.channels;
+  if (principal.channels.length === 0) return false;
+  return wanted === undefined || wanted.some((w) => principal.channels.some((p) => patternCovers(p, w) || patternCovers(w, p)));
 }
 
 function streamError(name: ErrorName, detail?: string): object {
@@ -115,35 +145,40 @@ function streamError(name: ErrorName, detail?: string): object {
  * auth / auth_success / auth_failed, subscribe {type, filters, since} answered by `subscribed
  * {subscription_id}`, unsubscribe {subscription_id}, ping/pong, data {subscription_id}, error.
  */
-export function createStreamDoor(): Door {
+export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): Door {
   const subscriptions = new WeakMap<Connection, Map<string, ChannelEncoder>>();
+  const typeOf = new WeakMap<ChannelEncoder, string>();
 
   function subscribe(conn: Connection, msg: ClientMessage): void {
     const data = (msg.data ?? {}) as { type?: unknown; filters?: unknown; since?: unknown };
     const type = typeof data.type === 'string' ? data.type : '';
-    if (!(type in SUBSCRIPTION_TYPES)) return conn.sendError('UNKNOWN_SUBSCRIPTION_TYPE', type || '(missing)');
+    if (!Object.hasOwn(SUBSCRIPTION_TYPES, type)) return conn.sendError('UNKNOWN_SUBSCRIPTION_TYPE', type ? describeValue(type) : '(missing)');
     const filters = data.filters ?? {};
-    if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) {
-      return conn.sendError('INVALID_MESSAGE', 'filters must be an object of dot paths to values');
-    }
+    const wrong = checkFilters(filters);
+    if (wrong) return conn.sendError('INVALID_FILTERS', wrong);
     const held = subscriptions.get(conn) ?? new Map<string, ChannelEncoder>();
     subscriptions.set(conn, held);
     const id = subscriptionId(type, filters as Filters);
-    const ack = { type: 'subscribed', data: { subscription_id: id, type, filters }, subscription_id: id, timestamp: nowIso() };
+    // `id`: the newest event before this subscription's first; a client that sees nothing on it before
+    // a disconnect resumes from there (`since`), so a quiet subscription misses nothing either.
+    const ack = { type: 'subscribed', data: { subscription_id: id, type, filters }, subscription_id: id, id: conn.newestId([EVENTS_CHANNEL]) ?? null, timestamp: nowIso() };
+    if (!mayReadType(conn.principal!, type)) return conn.sendError('CHANNEL_FORBIDDEN', `${type}: this credential reads none of its channels`);
+    // An identical subscription is the one already held: acknowledged again, never a second pass.
     if (held.has(id)) return conn.send(ack);
-    if (held.size >= MAX_SUBSCRIPTIONS) return conn.sendError('TOO_MANY_SUBSCRIPTIONS', `limit ${MAX_SUBSCRIPTIONS}`);
-    const encoder = streamEncoder(id, type, filters as Filters, conn.principal!);
+    if (held.size >= maxSubscriptions) return conn.sendError('TOO_MANY_SUBSCRIPTIONS', `at most ${maxSubscriptions} per connection (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION)`);
+    const encoder = streamEncoder(id, type, filters as Filters);
+    typeOf.set(encoder, type);
     held.set(id, encoder);
     conn.send(ack);
-    conn.subscribeFrom([EVENTS_CHANNEL], encoder, typeof data.since === 'string' ? data.since : undefined);
+    conn.subscribeFrom(hubChannels(type), encoder, typeof data.since === 'string' ? data.since : undefined);
   }
 
   function unsubscribe(conn: Connection, msg: ClientMessage): void {
     const id = (msg.data as { subscription_id?: unknown } | undefined)?.subscription_id;
     const encoder = typeof id === 'string' ? subscriptions.get(conn)?.get(id) : undefined;
-    if (!encoder) return conn.sendError('SUBSCRIPTION_NOT_FOUND', String(id));
+    if (!encoder) return conn.sendError('SUBSCRIPTION_NOT_FOUND', describeValue(id));
     subscriptions.get(conn)!.delete(id as string);
-    conn.unsubscribe(EVENTS_CHANNEL, encoder.key);
+    for (const channel of hubChannels(typeOf.get(encoder)!)) conn.unsubscribe(channel, encoder.key);
     conn.send({ type: 'unsubscribed', data: { subscription_id: id }, subscription_id: id, timestamp: nowIso() });
   }
 
@@ -153,6 +188,17 @@ export function createStreamDoor(): Door {
     match: (pathname) => (pathname === '/ws/stream' ? {} : null),
     open(conn, _params, { authenticated }) {
       if (authenticated) conn.send({ type: 'auth_success', data: { client_id: conn.id } });
+    },
+    reauthorized(conn) {
+      const held = subscriptions.get(conn);
+      if (!held) return;
+      for (const [id, encoder] of [...held]) {
+        const type = typeOf.get(encoder);
+        if (type === undefined || mayReadType(conn.principal!, type)) continue;
+        held.delete(id);
+        for (const channel of hubChannels(type)) conn.unsubscribe(channel, encoder.key);
+        conn.send({ type: 'unsubscribed', data: { subscription_id: id, reason: 'CHANNEL_FORBIDDEN' }, subscription_id: id, timestamp: nowIso() });
+      }
     },
     message(conn, msg) {
       if (msg.type === 'subscribe') return subscribe(conn, msg);

@@ -1,66 +1,93 @@
-import * as grpc from '@grpc/grpc-js';
 import { alerting } from '@marketpulse/proto';
-import { grpcError, type GrpcServiceRegistration, type Logger } from '@marketpulse/runtime';
+import {
+  assertValid,
+  checkCount,
+  checkInt32,
+  checkOneOf,
+  checkSymbol,
+  checkText,
+  serveGrpc,
+  type FieldViolation,
+  type GrpcHandlers,
+  type GrpcServiceRegistration,
+  type Logger,
+} from '@marketpulse/runtime';
 import type { AlertingApi } from '../alerting_api';
-import { AlertingError } from '../errors';
+import { alertingError, invalid } from '../errors';
+import { SEVERITIES } from '../rules/rule';
 import { alertToProto, draftFromProto, ruleToProto } from './mapping';
 
-const STATUS: Record<AlertingError['code'], grpc.status> = {
-  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
-  NOT_FOUND: grpc.status.NOT_FOUND,
-};
+const MAX_SYMBOLS = 1000;
+const MAX_MASK_PATHS = 32;
 
-function toServiceError(err: unknown, logger: Logger): grpc.ServiceError {
-  if (err instanceof AlertingError) return grpcError(STATUS[err.code], err.message, { appCode: err.code });
-  logger.error({ err }, 'alerting request failed');
-  return grpcError(grpc.status.INTERNAL, `alerting failed: ${err instanceof Error ? err.message : String(err)}`, { appCode: 'ALERTING_INTERNAL' });
+/* Shape checks of the gRPC boundary: what any caller (the gateway or a direct client) may send. Rule semantics are validateRule's. */
+const valid = (...checks: FieldViolation[][]) => assertValid(checks, { domain: alertingError.domain });
+const userCheck = (userId: string) => checkText(userId, { field: 'user_id', max: 256 });
+const idCheck = (id: string, field = 'id') => checkText(id, { field, max: 128 });
+const symbolFilter = (symbol: string, field = 'symbol') => checkSymbol(symbol.trim(), { field });
+
+function ruleChecks(rule: alerting.Rule): FieldViolation[] {
+  return [
+    ...checkText(rule.name, { field: 'rule.name', max: 200 }),
+    ...checkText(rule.description, { field: 'rule.description', max: 2000, multiline: true }),
+    ...symbolFilter(rule.symbol, 'rule.symbol'),
+    ...checkText(rule.severity, { field: 'rule.severity', max: 32 }),
+    ...checkInt32(rule.cooldown_seconds, { field: 'rule.cooldown_seconds', min: 0 }),
+    ...userCheck(rule.user_id).map((v) => ({ ...v, field: 'rule.user_id' })),
+  ];
 }
 
-/** Wraps an async handler as a grpc-js unary handler with error mapping. */
-function unary<Req, Res>(logger: Logger, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    fn(call.request).then(
-      (res) => callback(null, res),
-      (err: unknown) => callback(toServiceError(err, logger)),
-    );
-  };
-}
-
+/** The AlertingService, served by the runtime's one handler wrapper. */
 export function alertingService(api: AlertingApi, logger: Logger): GrpcServiceRegistration {
-  const impl: alerting.AlertingServiceServer = {
-    createRule: unary(logger, async (req: alerting.CreateRuleRequest) => {
-      if (!req.rule) throw new AlertingError('INVALID_ARGUMENT', 'rule is required');
+  const handlers: GrpcHandlers<alerting.AlertingServiceServer> = {
+    createRule: async (req) => {
+      if (!req.rule) throw invalid('rule is required', 'rule');
+      valid(ruleChecks(req.rule));
       return { rule: ruleToProto(await api.createRule(draftFromProto(req.rule), req.rule.user_id)) };
-    }),
-    getRule: unary(logger, async (req: alerting.GetRuleRequest) => ({ rule: ruleToProto(await api.getRule(req.id, req.user_id)) })),
-    listRules: unary(logger, async (req: alerting.ListRulesRequest) => ({
-      rules: (await api.listRules(req.user_id, req.symbol, req.include_system)).map(ruleToProto),
-    })),
-    updateRule: unary(logger, async (req: alerting.UpdateRuleRequest) => {
-      if (!req.rule) throw new AlertingError('INVALID_ARGUMENT', 'rule is required');
-      return { rule: ruleToProto(await api.updateRule(req.rule.id, draftFromProto(req.rule), req.update_mask ?? [], req.user_id)) };
-    }),
-    deleteRule: unary(logger, async (req: alerting.DeleteRuleRequest) => {
+    },
+    getRule: async (req) => {
+      valid(idCheck(req.id), userCheck(req.user_id));
+      return { rule: ruleToProto(await api.getRule(req.id, req.user_id)) };
+    },
+    listRules: async (req) => {
+      valid(userCheck(req.user_id), symbolFilter(req.symbol));
+      return { rules: (await api.listRules(req.user_id, req.symbol, req.include_system)).map(ruleToProto) };
+    },
+    updateRule: async (req) => {
+      if (!req.rule) throw invalid('rule is required', 'rule');
+      const mask = req.update_mask ?? [];
+      valid(ruleChecks(req.rule), idCheck(req.rule.id, 'rule.id'), userCheck(req.user_id), checkCount(mask, { field: 'update_mask', max: MAX_MASK_PATHS }));
+      return { rule: ruleToProto(await api.updateRule(req.rule.id, draftFromProto(req.rule), mask, req.user_id)) };
+    },
+    deleteRule: async (req) => {
+      valid(idCheck(req.id), userCheck(req.user_id));
       await api.deleteRule(req.id, req.user_id);
       return {};
-    }),
-    listAlerts: unary(logger, async (req: alerting.ListAlertsRequest) => ({
-      alerts: (
-        await api.listAlerts({
-          user_id: req.user_id,
-          acknowledged: req.acknowledged,
-          hours: req.hours,
-          severity: req.severity,
-          symbol: req.symbol,
-          limit: req.limit,
-        })
-      ).map(alertToProto),
-    })),
-    acknowledgeAlert: unary(logger, async (req: alerting.AcknowledgeAlertRequest) => ({
-      alert: alertToProto(await api.acknowledge(req.id, req.acknowledged_by, req.user_id)),
-    })),
-    streamAlerts: (call) => {
-      const req = call.request;
+    },
+    listAlerts: async (req) => {
+      valid(
+        userCheck(req.user_id),
+        symbolFilter(req.symbol),
+        req.severity ? checkOneOf(req.severity, SEVERITIES, { field: 'severity' }) : [],
+        checkInt32(req.limit, { field: 'limit', min: 0 }),
+        checkInt32(req.hours, { field: 'hours', min: 0 }),
+      );
+      const alerts = await api.listAlerts({
+        user_id: req.user_id,
+        acknowledged: req.acknowledged,
+        hours: req.hours,
+        severity: req.severity,
+        symbol: req.symbol,
+        limit: req.limit,
+      });
+      return { alerts: alerts.map(alertToProto) };
+    },
+    acknowledgeAlert: async (req) => {
+      valid(idCheck(req.id), checkText(req.acknowledged_by, { field: 'acknowledged_by', max: 256 }), userCheck(req.user_id));
+      return { alert: alertToProto(await api.acknowledge(req.id, req.acknowledged_by, req.user_id)) };
+    },
+    streamAlerts: (req, call) => {
+      valid(userCheck(req.user_id), checkCount(req.symbols, { field: 'symbols', max: MAX_SYMBOLS }), ...req.symbols.slice(0, MAX_SYMBOLS).map((s, i) => symbolFilter(s, `symbols[${i}]`)));
       const unsubscribe = api.subscribe(req.user_id, req.symbols, req.include_system, (a) => {
         call.write({ alert: alertToProto(a) });
       });
@@ -70,5 +97,5 @@ export function alertingService(api: AlertingApi, logger: Logger): GrpcServiceRe
       call.on('error', end);
     },
   };
-  return { definition: alerting.AlertingServiceService, implementation: impl };
+  return serveGrpc<alerting.AlertingServiceServer>(alerting.AlertingServiceService, handlers, { logger });
 }

@@ -46,7 +46,7 @@ describe('validateRule', () => {
     [{ symbol: '', condition: risk({ drawdown_soft_pause: 4 }) }, 'must be a fraction'],
     [{ symbol: '', condition: { type: 'risk_status', statuses: ['panic'] } }, "statuses 'panic' is not one of"],
   ])('refuses %j', async (d, message) => {
-    await expect(check(d)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(message) });
+    await expect(check(d)).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT', message: expect.stringContaining(message) });
   });
 
   it('keeps system rules for operators', async () => {

@@ -1,8 +1,19 @@
-import * as grpc from '@grpc/grpc-js';
 import { prediction } from '@marketpulse/proto';
-import { grpcError, type Logger } from '@marketpulse/runtime';
+import {
+  assertValid,
+  checkCount,
+  checkId,
+  checkSymbol,
+  checkText,
+  checkTimestamp,
+  serveGrpc,
+  type FieldViolation,
+  type GrpcHandlers,
+  type GrpcServiceRegistration,
+  type Logger,
+} from '@marketpulse/runtime';
 import { toProtoBacktest, toProtoDeployment, toProtoModelVersion, toProtoPrediction } from '../convert';
-import { PredictionError } from '../errors';
+import { predictionErrors } from '../errors';
 import type { PredictionFeed } from '../feed';
 import type { ModelLifecycle } from '../lifecycle/lifecycle';
 import type { Predictor } from '../predictor';
@@ -17,18 +28,39 @@ export interface PredictionServiceDeps {
 
 /** Forecasts a slow StreamPredictions client may have queued before newer ones are dropped for it. */
 const STREAM_HIGH_WATER = 1000;
+const MAX_STREAM_SYMBOLS = 1000;
+const MAX_PARAMETERS = 16;
 
-export function predictionServiceImplementation(deps: PredictionServiceDeps): prediction.PredictionServiceServer {
+/** Refuses the request with every invalid field at once (reason INVALID_FIELD). */
+const valid = (...checks: FieldViolation[][]) => assertValid(checks, { reason: 'INVALID_FIELD', domain: predictionErrors.domain });
+const symbolCheck = (symbol: string, field = 'symbol') => checkSymbol(symbol, { field, required: true });
+const versionCheck = (version: string, field: string) => checkText(version, { field, max: 64 });
+const byCheck = (by: string) => checkText(by, { field: 'requested_by', max: 128 });
+
+function parameterChecks(parameters: Record<string, string>): FieldViolation[] {
+  const entries = Object.entries(parameters);
+  return [
+    ...checkCount(entries, { field: 'parameters', max: MAX_PARAMETERS }),
+    ...entries.slice(0, MAX_PARAMETERS).flatMap(([k, v]) => [
+      ...checkText(k, { field: 'parameters (key)', max: 32 }),
+      ...checkText(v, { field: `parameters.${k.slice(0, 32)}`, max: 64 }),
+    ]),
+  ];
+}
+
+/** The PredictionService, served by the runtime's one handler wrapper. */
+export function predictionService(deps: PredictionServiceDeps): GrpcServiceRegistration {
   const { predictor, lifecycle, feed } = deps;
 
-  return {
-    getPrediction: unary(deps.logger, async (req: prediction.GetPredictionRequest) => {
-      if (!req.symbol) throw new PredictionError('MISSING_FIELD', 'INVALID_ARGUMENT', 'symbol is required', { field: 'symbol' });
+  const handlers: GrpcHandlers<prediction.PredictionServiceServer> = {
+    getPrediction: (req) => {
+      valid(symbolCheck(req.symbol));
       const horizon = predictor.horizon(req.horizon_seconds);
       return { prediction: toProtoPrediction(predictor.predict(req.symbol, horizon)) };
-    }),
+    },
 
-    streamPredictions: (call: grpc.ServerWritableStream<prediction.StreamPredictionsRequest, prediction.StreamPredictionsResponse>) => {
+    streamPredictions: (request, call) => {
+      valid(checkCount(request.symbols, { field: 'symbols', max: MAX_STREAM_SYMBOLS }), ...request.symbols.slice(0, MAX_STREAM_SYMBOLS).map((s, i) => symbolCheck(s, `symbols[${i}]`)));
       let queued = 0;
       let dropped = 0;
       const unsubscribe = feed.subscribe(call.request.symbols, (p) => {
@@ -50,7 +82,16 @@ export function predictionServiceImplementation(deps: PredictionServiceDeps): pr
       call.on('error', end);
     },
 
-    trainModel: unary(deps.logger, async (req: prediction.TrainModelRequest) => ({
+    trainModel: async (req) => {
+      valid(
+        symbolCheck(req.symbol),
+        checkText(req.algorithm, { field: 'algorithm', max: 32 }),
+        parameterChecks(req.parameters),
+        checkTimestamp(req.training_start, { field: 'training_start' }),
+        checkTimestamp(req.training_end, { field: 'training_end' }),
+        checkText(req.description, { field: 'description', max: 1000, multiline: true }),
+      );
+      return {
       model: toProtoModelVersion(
         await lifecycle.train({
           symbol: req.symbol,
@@ -60,21 +101,32 @@ export function predictionServiceImplementation(deps: PredictionServiceDeps): pr
           description: req.description,
         }),
       ),
-    })),
+      };
+    },
 
-    deployModel: unary(deps.logger, async (req: prediction.DeployModelRequest) => ({
-      deployment: toProtoDeployment(await lifecycle.deploy(req.symbol, req.version, req.requested_by)),
-    })),
+    deployModel: async (req) => {
+      valid(symbolCheck(req.symbol), versionCheck(req.version, 'version'), byCheck(req.requested_by));
+      return { deployment: toProtoDeployment(await lifecycle.deploy(req.symbol, req.version, req.requested_by)) };
+    },
 
-    rollbackModel: unary(deps.logger, async (req: prediction.RollbackModelRequest) => ({
-      deployment: toProtoDeployment(await lifecycle.rollback(req.symbol, req.version, req.requested_by)),
-    })),
+    rollbackModel: async (req) => {
+      valid(symbolCheck(req.symbol), versionCheck(req.version, 'version'), byCheck(req.requested_by));
+      return { deployment: toProtoDeployment(await lifecycle.rollback(req.symbol, req.version, req.requested_by)) };
+    },
 
-    listModelVersions: unary(deps.logger, async (req: prediction.ListModelVersionsRequest) => ({
-      models: (await lifecycle.listVersions(req.symbol, req.limit)).map(toProtoModelVersion),
-    })),
+    listModelVersions: async (req) => {
+      valid(symbolCheck(req.symbol));
+      return { models: (await lifecycle.listVersions(req.symbol, req.limit)).map(toProtoModelVersion) };
+    },
 
-    runBacktest: unary(deps.logger, async (req: prediction.RunBacktestRequest) => ({
+    runBacktest: async (req) => {
+      valid(
+        symbolCheck(req.symbol),
+        versionCheck(req.model_version, 'model_version'),
+        checkTimestamp(req.start_time, { field: 'start_time' }),
+        checkTimestamp(req.end_time, { field: 'end_time' }),
+      );
+      return {
       backtest: toProtoBacktest(
         await lifecycle.startBacktest({
           symbol: req.symbol,
@@ -83,40 +135,17 @@ export function predictionServiceImplementation(deps: PredictionServiceDeps): pr
           horizonS: predictor.horizon(req.horizon_seconds),
         }),
       ),
-    })),
+      };
+    },
 
-    getBacktest: unary(deps.logger, async (req: prediction.GetBacktestRequest) => ({
-      backtest: toProtoBacktest(await lifecycle.getBacktest(req.id)),
-    })),
+    getBacktest: async (req) => {
+      valid(checkId(req.id, { field: 'id', max: 64 }));
+      return { backtest: toProtoBacktest(await lifecycle.getBacktest(req.id)) };
+    },
   };
+  return serveGrpc<prediction.PredictionServiceServer>(prediction.PredictionServiceService, handlers, { logger: deps.logger });
 }
 
 function timeRange(start: string | undefined, end: string | undefined): TimeRange {
   return { fromMs: start === undefined ? undefined : Date.parse(start), toMs: end === undefined ? undefined : Date.parse(end) };
-}
-
-/** A unary handler from an async function; PredictionErrors become their gRPC status, anything else INTERNAL. */
-function unary<Req, Res>(logger: Logger, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    fn(call.request).then(
-      (res) => callback(null, res),
-      (err: unknown) => callback(toServiceError(logger, err)),
-    );
-  };
-}
-
-/** Error codes of a database or broker that is away (node, PostgreSQL SQLSTATE class 08/57, runtime). */
-const DEPENDENCY_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08000', '08001', '08006', 'DB_UNAVAILABLE', 'BUS_PUBLISH_FAILED']);
-
-function toServiceError(logger: Logger, err: unknown): grpc.ServiceError {
-  if (err instanceof PredictionError) return grpcError(grpc.status[err.status], err.message, { appCode: err.code, fields: err.fields });
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && DEPENDENCY_DOWN.has(code)) {
-    logger.warn({ err }, 'request failed: dependency unavailable');
-    return grpcError(grpc.status.UNAVAILABLE, 'the prediction service cannot reach its database or event bus right now; retry shortly', {
-      appCode: 'DEPENDENCY_UNAVAILABLE',
-    });
-  }
-  logger.error({ err }, 'request failed');
-  return grpcError(grpc.status.INTERNAL, 'internal error in the prediction service; the server log has the details', { appCode: 'INTERNAL' });
 }

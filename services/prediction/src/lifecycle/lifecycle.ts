@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { events } from '@marketpulse/proto';
 import type { Logger } from '@marketpulse/runtime';
 import { toProtoBacktest, toProtoDeployment, toProtoModelVersion, toQualityMetrics } from '../convert';
-import { PredictionError, missingField, unknownSymbol } from '../errors';
+import type { AppError } from '@marketpulse/runtime';
+import { missingField, predictionError, unknownSymbol } from '../errors';
 import { envelope } from '../events';
 import type { HoltParams } from '../model/holt';
 import type { Predictor } from '../predictor';
@@ -84,7 +85,7 @@ export class ModelLifecycle {
   async train(req: TrainRequest): Promise<ModelVersionRecord> {
     await this.requireSymbol(req.symbol);
     if (req.algorithm !== '' && req.algorithm !== ALGORITHM) {
-      throw new PredictionError('UNSUPPORTED_ALGORITHM', 'INVALID_ARGUMENT', `algorithm '${req.algorithm}' is not supported; use '${ALGORITHM}' (or leave it empty)`, {
+      throw predictionError('UNSUPPORTED_ALGORITHM', `algorithm '${req.algorithm}' is not supported; use '${ALGORITHM}' (or leave it empty)`, {
         algorithm: req.algorithm,
       });
     }
@@ -93,10 +94,7 @@ export class ModelLifecycle {
     const ticks = await this.deps.store.ticks(req.symbol, req.range);
     if (ticks.length === 0) throw emptyData(req.symbol, req.range);
     if (ticks.length < MIN_TRAINING_TICKS) {
-      throw new PredictionError(
-        'NOT_ENOUGH_DATA',
-        'FAILED_PRECONDITION',
-        `training needs at least ${MIN_TRAINING_TICKS} ticks of '${req.symbol}', the range holds ${ticks.length}; widen the range or wait for more ticks`,
+      throw predictionError('NOT_ENOUGH_DATA', `training needs at least ${MIN_TRAINING_TICKS} ticks of '${req.symbol}', the range holds ${ticks.length}; widen the range or wait for more ticks`,
         { symbol: req.symbol, ticks: ticks.length, needed: MIN_TRAINING_TICKS },
       );
     }
@@ -127,7 +125,7 @@ export class ModelLifecycle {
     if (!version) throw missingField('version');
     const target = await this.existingVersion(symbol, version);
     if (target.status === 'failed') {
-      throw new PredictionError('MODEL_NOT_DEPLOYABLE', 'FAILED_PRECONDITION', `version ${version} failed to train and cannot be deployed`, { version });
+      throw predictionError('MODEL_NOT_DEPLOYABLE', `version ${version} failed to train and cannot be deployed`, { version });
     }
     const deployment = await this.deps.store.deploy(symbol, target.number, requestedBy || 'unknown', Date.now(), false, this.announceDeployment);
     if (!deployment) return this.unchanged(target);
@@ -140,17 +138,14 @@ export class ModelLifecycle {
     if (version) {
       const target = await this.existingVersion(symbol, version);
       if (target.status === 'failed') {
-        throw new PredictionError('MODEL_NOT_DEPLOYABLE', 'FAILED_PRECONDITION', `version ${version} failed to train and cannot be deployed`, { version });
+        throw predictionError('MODEL_NOT_DEPLOYABLE', `version ${version} failed to train and cannot be deployed`, { version });
       }
       const deployment = await this.deps.store.deploy(symbol, target.number, by, Date.now(), true, this.announceDeployment);
       return deployment ? this.goLive(deployment) : this.unchanged(target);
     }
     const deployment = await this.deps.store.rollback(symbol, by, Date.now(), this.announceDeployment);
     if (!deployment) {
-      throw new PredictionError(
-        'NO_EARLIER_DEPLOYMENT',
-        'FAILED_PRECONDITION',
-        `'${symbol}' has no earlier deployment to roll back to; deploy another version first or name one`,
+      throw predictionError('NO_EARLIER_DEPLOYMENT', `'${symbol}' has no earlier deployment to roll back to; deploy another version first or name one`,
         { symbol },
       );
     }
@@ -159,7 +154,7 @@ export class ModelLifecycle {
 
   async listVersions(symbol: string, limit: number): Promise<ModelVersionRecord[]> {
     await this.requireSymbol(symbol);
-    if (limit < 0) throw new PredictionError('INVALID_LIMIT', 'INVALID_ARGUMENT', `limit must be 0 (all) or positive, got ${limit}`, { limit });
+    if (limit < 0) throw predictionError('INVALID_LIMIT', `limit must be 0 (all) or positive, got ${limit}`, { limit });
     return this.deps.store.listVersions(symbol, limit);
   }
 
@@ -191,7 +186,7 @@ export class ModelLifecycle {
   async getBacktest(id: string): Promise<BacktestRecord> {
     if (!id) throw missingField('id');
     const found = await this.deps.store.backtest(id);
-    if (!found) throw new PredictionError('UNKNOWN_BACKTEST', 'NOT_FOUND', `no backtest with id '${id}'`, { id });
+    if (!found) throw predictionError('UNKNOWN_BACKTEST', `no backtest with id '${id}'`, { id });
     return found;
   }
 
@@ -310,7 +305,7 @@ export class ModelLifecycle {
     const number = parseVersion(symbol, version);
     const found = await this.deps.store.version(symbol, number);
     if (!found) {
-      throw new PredictionError('UNKNOWN_MODEL_VERSION', 'NOT_FOUND', `'${symbol}' has no model version '${version}'; ListModelVersions shows the ones it has`, {
+      throw predictionError('UNKNOWN_MODEL_VERSION', `'${symbol}' has no model version '${version}'; ListModelVersions shows the ones it has`, {
         symbol,
         version,
       });
@@ -323,11 +318,11 @@ function parseParameters(parameters: Record<string, string>): Partial<HoltParams
   const fixed: Partial<HoltParams> = {};
   for (const [key, raw] of Object.entries(parameters)) {
     if (key !== 'alpha' && key !== 'beta') {
-      throw new PredictionError('UNKNOWN_PARAMETER', 'INVALID_ARGUMENT', `unknown parameter '${key}'; the holt model takes alpha and beta`, { parameter: key });
+      throw predictionError('UNKNOWN_PARAMETER', `unknown parameter '${key}'; the holt model takes alpha and beta`, { parameter: key });
     }
     const value = Number(raw);
     if (!(value > 0 && value < 1)) {
-      throw new PredictionError('INVALID_PARAMETER', 'INVALID_ARGUMENT', `parameter ${key} must be a number strictly between 0 and 1, got '${raw}'`, {
+      throw predictionError('INVALID_PARAMETER', `parameter ${key} must be a number strictly between 0 and 1, got '${raw}'`, {
         parameter: key,
         value: raw,
       });
@@ -339,17 +334,14 @@ function parseParameters(parameters: Record<string, string>): Partial<HoltParams
 
 function checkRange(range: TimeRange): void {
   if (range.fromMs !== undefined && range.toMs !== undefined && range.fromMs >= range.toMs) {
-    throw new PredictionError(
-      'EMPTY_RANGE',
-      'INVALID_ARGUMENT',
-      `empty time range: start ${new Date(range.fromMs).toISOString()} is not before end ${new Date(range.toMs).toISOString()}`,
+    throw predictionError('EMPTY_RANGE', `empty time range: start ${new Date(range.fromMs).toISOString()} is not before end ${new Date(range.toMs).toISOString()}`,
       { start: new Date(range.fromMs).toISOString(), end: new Date(range.toMs).toISOString() },
     );
   }
 }
 
-function emptyData(symbol: string, range: TimeRange): PredictionError {
+function emptyData(symbol: string, range: TimeRange): AppError {
   const from = range.fromMs === undefined ? 'the beginning' : new Date(range.fromMs).toISOString();
   const to = range.toMs === undefined ? 'now' : new Date(range.toMs).toISOString();
-  return new PredictionError('EMPTY_RANGE', 'INVALID_ARGUMENT', `empty range: no ticks of '${symbol}' kept between ${from} and ${to}`, { symbol, start: from, end: to });
+  return predictionError('EMPTY_RANGE', `empty range: no ticks of '${symbol}' kept between ${from} and ${to}`, { symbol, start: from, end: to });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PredictionError } from '../errors';
+import * as grpc from '@grpc/grpc-js';
+import { AppError } from '@marketpulse/runtime';
 import { parseVersion } from './version_name';
 
 describe('parseVersion', () => {
@@ -15,12 +16,15 @@ describe('parseVersion', () => {
       try {
         parseVersion('AAPL', 'MSFT-v2');
       } catch (err) {
-        return err as PredictionError;
+        return err as AppError;
       }
     })();
-    expect(mismatch?.code).toBe('VERSION_SYMBOL_MISMATCH');
-    expect(mismatch?.status).toBe('INVALID_ARGUMENT');
+    expect(mismatch?.reason).toBe('VERSION_SYMBOL_MISMATCH');
+    expect(mismatch?.status).toBe(grpc.status.INVALID_ARGUMENT);
     expect(() => parseVersion('AAPL', 'latest')).toThrow(/not a model version; expected AAPL-v<number>/);
-    expect(() => parseVersion('AAPL', 'v0')).toThrow(PredictionError);
+    expect(() => parseVersion('AAPL', 'v0')).toThrow(AppError);
+    // int4 in the store: a larger number must be refused before it reaches SQL (it answered 500)
+    expect(() => parseVersion('AAPL', 'v2147483648')).toThrow(/exceeds 2147483647/);
+    expect(parseVersion('AAPL', 'v2147483647')).toBe(2147483647);
   });
 });

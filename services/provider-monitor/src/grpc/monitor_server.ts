@@ -1,40 +1,57 @@
-import * as grpc from '@grpc/grpc-js';
 import { providers } from '@marketpulse/proto';
-import { grpcError, type GrpcServiceRegistration, type Logger } from '@marketpulse/runtime';
-import { MonitorError } from '../errors';
+import { assertValid, checkInt32, checkText, serveGrpc, type FieldViolation, type GrpcServiceRegistration, type Logger } from '@marketpulse/runtime';
+import { monitorError } from '../errors';
 import type { MonitorApi } from '../monitor_api';
 
-function unary<Req, Res>(logger: Logger, fn: (req: Req) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    Promise.resolve()
-      .then(() => fn(call.request))
-      .then(
-        (res) => callback(null, res),
-        (err: unknown) => {
-          if (err instanceof MonitorError) return callback(grpcError(grpc.status[err.code], err.message, { appCode: err.code }));
-          logger.error({ err }, 'provider-monitor request failed');
-          callback(grpcError(grpc.status.INTERNAL, `provider-monitor failed: ${(err as Error).message}`, { appCode: 'MONITOR_INTERNAL' }));
-        },
-      );
-  };
-}
+/* Shape checks of the gRPC boundary; ranges and allowed values beyond these are MonitorApi's. */
+const valid = (...checks: FieldViolation[][]) => assertValid(checks, { domain: monitorError.domain });
+const nameCheck = (name: string, field: string, required = false) => checkText(name, { field, max: 128, required });
+const hoursCheck = (hours: number) => checkInt32(hours, { field: 'hours', min: 0 });
 
+/** The ProviderMonitorService, served by the runtime's one handler wrapper. */
 export function providerMonitorService(api: MonitorApi, logger: Logger): GrpcServiceRegistration {
-  const impl: providers.ProviderMonitorServiceServer = {
-    listProviders: unary(logger, (req: providers.ListProvidersRequest) => api.listProviders(req)),
-    getProvider: unary(logger, (req: providers.GetProviderRequest) => api.getProvider(req.name)),
-    getProviderStats: unary(logger, (req: providers.GetProviderStatsRequest) => api.getProviderStats(req.name, req.hours)),
-    getStatus: unary(logger, () => api.getStatus()),
-    getMetricsHistory: unary(logger, (req: providers.GetMetricsHistoryRequest) => api.getMetricsHistory(req.hours)),
-    listRateLimits: unary(logger, () => api.listRateLimits()),
-    getRateLimit: unary(logger, (req: providers.GetRateLimitRequest) => api.getRateLimit(req.provider)),
-    listLogs: unary(logger, (req: providers.ListLogsRequest) => api.listLogs(req)),
-    getSchedulerStatus: unary(logger, () => api.getSchedulerStatus()),
-    triggerJob: unary(logger, (req: providers.TriggerJobRequest) => api.triggerJob(req.job_id)),
-    getDatabaseStats: unary(logger, () => api.getDatabaseStats()),
-    getDatabaseHealth: unary(logger, () => api.getDatabaseHealth()),
-    getFailureAnalytics: unary(logger, (req: providers.GetFailureAnalyticsRequest) => api.getFailureAnalytics(req.hours)),
-    getConfigStats: unary(logger, () => api.getConfigStats()),
-  };
-  return { definition: providers.ProviderMonitorServiceService, implementation: impl };
+  return serveGrpc<providers.ProviderMonitorServiceServer>(
+    providers.ProviderMonitorServiceService,
+    {
+      listProviders: (req) => {
+        valid(nameCheck(req.category, 'category'), nameCheck(req.status, 'status'), checkText(req.search, { field: 'search', max: 256 }));
+        return api.listProviders(req);
+      },
+      getProvider: (req) => {
+        valid(nameCheck(req.name, 'name', true));
+        return api.getProvider(req.name);
+      },
+      getProviderStats: (req) => {
+        valid(nameCheck(req.name, 'name', true), hoursCheck(req.hours));
+        return api.getProviderStats(req.name, req.hours);
+      },
+      getStatus: () => api.getStatus(),
+      getMetricsHistory: (req) => {
+        valid(hoursCheck(req.hours));
+        return api.getMetricsHistory(req.hours);
+      },
+      listRateLimits: () => api.listRateLimits(),
+      getRateLimit: (req) => {
+        valid(nameCheck(req.provider, 'provider', true));
+        return api.getRateLimit(req.provider);
+      },
+      listLogs: (req) => {
+        valid(nameCheck(req.log_type, 'log_type'), hoursCheck(req.hours), checkInt32(req.limit, { field: 'limit', min: 0 }), nameCheck(req.provider, 'provider'));
+        return api.listLogs(req);
+      },
+      getSchedulerStatus: () => api.getSchedulerStatus(),
+      triggerJob: (req) => {
+        valid(nameCheck(req.job_id, 'job_id', true));
+        return api.triggerJob(req.job_id);
+      },
+      getDatabaseStats: () => api.getDatabaseStats(),
+      getDatabaseHealth: () => api.getDatabaseHealth(),
+      getFailureAnalytics: (req) => {
+        valid(hoursCheck(req.hours));
+        return api.getFailureAnalytics(req.hours);
+      },
+      getConfigStats: () => api.getConfigStats(),
+    },
+    { logger },
+  );
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Scheduler, UnknownJobError } from './scheduler';
+import { AppError } from '@marketpulse/runtime';
+import { Scheduler } from './scheduler';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let scheduler: Scheduler;
@@ -82,7 +83,7 @@ describe('Scheduler', () => {
   it('refuses an unknown job with the known ones listed', async () => {
     scheduler = new Scheduler();
     scheduler.add({ id: 'a', name: 'A', interval_ms: 1000, run: async () => {} });
-    await expect(scheduler.trigger('b')).rejects.toThrow(UnknownJobError);
+    await expect(scheduler.trigger('b')).rejects.toThrow(AppError);
     await expect(scheduler.trigger('b')).rejects.toThrow('known jobs: a');
   });
 });

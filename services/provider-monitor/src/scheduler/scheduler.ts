@@ -1,3 +1,6 @@
+import { quote } from '@marketpulse/runtime';
+import { notFound } from '../errors';
+
 /**
  * Interval jobs that never overlap with themselves, whose state can be listed and which can be run
  * on demand (the seed's `/api/scheduler/status` and `/api/scheduler/trigger/{job_id}`).
@@ -47,12 +50,17 @@ interface JobState {
   nextRun: number | undefined;
 }
 
-export class UnknownJobError extends Error {
-  readonly code = 'NOT_FOUND';
-  constructor(id: string, known: string[]) {
-    super(`unknown job '${id}'; known jobs: ${known.join(', ')}`);
-  }
+/**
+ * What GetSchedulerStatus may show of a failed run: a job's own message, but of a driver or socket
+ * error (it has a code) only the code, as its text names hosts, ports and SQL. onError logs it all.
+ */
+function publicJobError(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' || typeof code === 'number') return `the job failed (${String(code).slice(0, 32)}); the provider-monitor log has the details`;
+  return err instanceof Error ? err.message : String(err);
 }
+
+const unknownJob = (id: string, known: string[]) => notFound(`unknown job ${quote(id)}; known jobs: ${known.join(', ')}`);
 
 export class Scheduler {
   private readonly jobs = new Map<string, JobState>();
@@ -101,7 +109,7 @@ export class Scheduler {
   /** Runs a job now (joining a triggered run in progress, or following a scheduled one) and returns its status after. */
   async trigger(id: string): Promise<JobStatus> {
     const job = this.jobs.get(id);
-    if (!job) throw new UnknownJobError(id, [...this.jobs.keys()]);
+    if (!job) throw unknownJob(id, [...this.jobs.keys()]);
     await this.runOnce(job, true);
     return this.describe(job);
   }
@@ -127,7 +135,7 @@ export class Scheduler {
   /** Starts a run now and resolves once it ended or `waitMs` passed, whichever is first. */
   async triggerWithin(id: string, waitMs: number): Promise<{ finished: boolean; status: JobStatus }> {
     const job = this.jobs.get(id);
-    if (!job) throw new UnknownJobError(id, [...this.jobs.keys()]);
+    if (!job) throw unknownJob(id, [...this.jobs.keys()]);
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       this.runOnce(job, true).then(() => true),
@@ -157,7 +165,7 @@ export class Scheduler {
         job.lastError = undefined;
       } catch (err) {
         job.lastStatus = 'error';
-        job.lastError = err instanceof Error ? err.message : String(err);
+        job.lastError = publicJobError(err);
         job.errorCount++;
         this.onError(job.def.id, err);
       } finally {

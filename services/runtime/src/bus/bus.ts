@@ -1,4 +1,4 @@
-import type { events } from '@marketpulse/proto';
+import { events } from '@marketpulse/proto';
 import type { ComponentHealth } from '../health/component_health';
 
 export interface DeliveredEvent {
@@ -20,8 +20,17 @@ export interface SubscribeOptions {
   types: string[];
   /** For a group with no committed position: replay what is retained instead of starting at the end. */
   fromBeginning?: boolean;
-  /** A rejection means "not processed": the same event is delivered again after a backoff. */
+  /**
+   * A rejection means "not processed": the same event is delivered again after a backoff. A record
+   * that keeps failing for a reason of its own goes to the dead-letter topic (see record_failure.ts
+   * and services/runtime/DEAD_LETTERS.md); throw unprocessableRecord(...) to send it there at once.
+   */
   handler: (d: DeliveredEvent) => Promise<void>;
+  /**
+   * The handler's dependencies (its database) are up. Asked before a record whose failure is of no
+   * known kind is dead-lettered: while this says false, the record is retried instead.
+   */
+  healthy?: () => Promise<boolean>;
 }
 
 export interface Subscription {
@@ -55,4 +64,16 @@ export class BusError extends Error {
 export function assertPublishable(event: events.Event): void {
   if (!event.type) throw new BusError('BUS_INVALID_EVENT', `event ${event.id || '(no id)'} has no type; set Event.type`);
   if (!event.id) throw new BusError('BUS_INVALID_EVENT', `event of type ${event.type} has no id; set Event.id (unique, stable across retries)`);
+  if (event.owner !== undefined && typeof event.owner !== 'string') {
+    throw new BusError('BUS_INVALID_EVENT', `event ${event.id} has a non-text owner; set Event.owner to a user id, or '' for a system event`);
+  }
+}
+
+/**
+ * The record value of an event. The generated encoder writes a missing string field as the text
+ * "undefined", so an event built in plain JavaScript without `owner` would silently belong to a user
+ * of that name and reach no one: a missing owner is a system event ('').
+ */
+export function encodeEvent(event: events.Event): Uint8Array {
+  return events.Event.encode(event.owner === undefined ? { ...event, owner: '' } : event).finish();
 }

@@ -16,14 +16,18 @@ import {
 import { checkWithTimeout, type ComponentHealth } from '../health/component_health';
 import type { Logger } from '../log/logger';
 import { busMetrics, type BusMetrics } from '../metrics/bus_metrics';
-import { assertPublishable, BusError, topicFor, type Bus, type DeliveredEvent, type SubscribeOptions, type Subscription } from './bus';
+import { deadLetterMetrics, type DeadLetterMetrics } from '../metrics/dead_letter_metrics';
+import { assertPublishable, BusError, encodeEvent, topicFor, type Bus, type SubscribeOptions, type Subscription } from './bus';
+import { consumeRecord } from './consume_record';
+import { deadLetterTopic, type OutgoingDeadLetter } from './dead_letter';
+import { DEFAULT_HANDLER_RETRY, type HandlerRetryPolicy } from './handler_retry_policy';
 import { whileRetriable } from './kafka_retry';
-import { retryDelayMs, sleep } from './retry_backoff';
+import { sleep } from './retry_backoff';
 import './kafkajs_timeout_fix';
 import { LazyConnection } from './lazy_connection';
 import { OffsetCommitter, type CommitCadence } from './offset_committer';
 import { SendCoalescer, type OutgoingRecord, type SendLimits } from './send_coalescer';
-import { inConsumerSpan, traceHeaders } from './trace_context';
+import { traceHeaders } from './trace_context';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -49,6 +53,8 @@ export interface KafkaBusOptions {
   partitionsConsumedConcurrently?: number;
   /** How long subscribe() keeps retrying retriable start-up errors (a leader not elected yet, a coordinator loading). */
   subscribeRetryBudgetMs?: number;
+  /** Retries of a failing handler before its record is dead-lettered (BUS_HANDLER_MAX_ATTEMPTS, BUS_RETRY_BACKOFF_MAX_MS). */
+  handlerRetry?: Partial<HandlerRetryPolicy>;
 }
 
 /** Bounded client retries: a publish during an outage fails in seconds instead of hanging. */
@@ -89,11 +95,12 @@ function kafkaLogCreator(logger: Logger) {
     };
 }
 
-function headerStrings(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+/** The record's headers as sent (a repeated header keeps its first value). */
+function headerValues(headers: IHeaders | undefined): Record<string, string | Buffer> {
+  const out: Record<string, string | Buffer> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
+    if (first !== undefined) out[name] = first;
   }
   return out;
 }
@@ -103,6 +110,8 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
   private readonly producer: LazyConnection<Producer>;
+  /** Its own client, made on the first dead letter: the idempotent producer's sends stay the coalescer's alone. */
+  private readonly deadLetterProducer: LazyConnection<Producer>;
   private readonly admin: LazyConnection<Admin>;
   private readonly healthAdmin: LazyConnection<Admin>;
   private readonly knownTopics = new Set<string>();
@@ -112,7 +121,9 @@ export class KafkaBus implements Bus {
   private healthInFlight: Promise<ComponentHealth> | undefined;
   private closed = false;
   private readonly metrics: BusMetrics = busMetrics();
+  private readonly deadLetterMetrics: DeadLetterMetrics = deadLetterMetrics();
   private readonly sends: SendCoalescer;
+  private readonly handlerRetry: HandlerRetryPolicy;
 
   constructor(private readonly options: KafkaBusOptions) {
     this.kafka = new Kafka({
@@ -132,9 +143,11 @@ export class KafkaBus implements Bus {
         createPartitioner: Partitioners.DefaultPartitioner,
       }),
     );
+    this.deadLetterProducer = new LazyConnection(() => this.kafka.producer({ allowAutoTopicCreation: false }));
     this.admin = new LazyConnection(() => this.kafka.admin());
     this.healthAdmin = new LazyConnection(() => this.kafka.admin({ retry: { retries: 0 } }));
     this.sends = new SendCoalescer((records) => this.send(records), SEND_LIMITS);
+    this.handlerRetry = { ...DEFAULT_HANDLER_RETRY, ...options.handlerRetry };
   }
 
   async publish(input: events.Event | events.Event[]): Promise<void> {
@@ -146,7 +159,7 @@ export class KafkaBus implements Bus {
     const records: OutgoingRecord[] = list.map((e) => ({
       topic: topicFor(this.options.topicPrefix, e.type),
       key: e.subject,
-      value: Buffer.from(events.Event.encode(e).finish()),
+      value: Buffer.from(encodeEvent(e)),
       headers: { ...headers, 'event-type': e.type, 'event-id': e.id },
     }));
     const counts = new Map<string, number>();
@@ -194,8 +207,20 @@ export class KafkaBus implements Bus {
     await this.ensureTopics(topics);
     const starts = opts.fromBeginning ? [] : await this.endOffsetsOfNewGroup(groupId, topics);
     const concurrency = this.options.partitionsConsumedConcurrently ?? Math.min(16, topics.length * this.options.partitions);
-    const subscription = new KafkaSubscription(this.kafka, groupId, topics, concurrency, opts, this.options.logger, this.metrics, () =>
-      this.subscriptions.delete(subscription),
+    const subscription = new KafkaSubscription(
+      this.kafka,
+      groupId,
+      topics,
+      concurrency,
+      opts,
+      {
+        logger: this.options.logger,
+        metrics: this.metrics,
+        deadLetterMetrics: this.deadLetterMetrics,
+        handlerRetry: this.handlerRetry,
+        writeDeadLetter: (record) => this.writeDeadLetter(record),
+      },
+      () => this.subscriptions.delete(subscription),
     );
     await subscription.start(starts);
     if (this.closed) {
@@ -226,13 +251,27 @@ export class KafkaBus implements Bus {
     this.closed = true;
     await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
     await this.sends.drain();
-    await Promise.all([this.producer.close(), this.admin.close(), this.healthAdmin.close()]);
+    await Promise.all([this.producer.close(), this.deadLetterProducer.close(), this.admin.close(), this.healthAdmin.close()]);
   }
 
   private async probe(): Promise<ComponentHealth> {
     const admin = await this.healthAdmin.get();
     const cluster = await admin.describeCluster();
     return { ok: true, detail: `kafka reachable: ${cluster.brokers.length} broker(s), cluster ${cluster.clusterId}` };
+  }
+
+  /** Appends one record to the dead-letter topic (acks=all); rejects while the broker is away. */
+  private async writeDeadLetter(record: OutgoingDeadLetter): Promise<void> {
+    const topic = deadLetterTopic(this.options.topicPrefix);
+    try {
+      await this.ensureTopics([topic]);
+      const producer = await this.deadLetterProducer.get();
+      await producer.send({ topic, acks: -1, messages: [record] });
+    } catch (err) {
+      this.deadLetterProducer.reset();
+      this.admin.reset();
+      throw err;
+    }
   }
 
   /** One producer request (acks=all) for the records of any number of coalesced publishes. */
@@ -298,6 +337,14 @@ export class KafkaBus implements Bus {
   }
 }
 
+interface SubscriptionDeps {
+  logger: Logger;
+  metrics: BusMetrics;
+  deadLetterMetrics: DeadLetterMetrics;
+  handlerRetry: HandlerRetryPolicy;
+  writeDeadLetter: (record: OutgoingDeadLetter) => Promise<void>;
+}
+
 /** One consumer-group member; recreates its consumer when kafkajs gives up on it. */
 class KafkaSubscription implements Subscription {
   private consumer: Consumer | undefined;
@@ -313,10 +360,15 @@ class KafkaSubscription implements Subscription {
     private readonly topics: string[],
     private readonly concurrency: number,
     private readonly opts: SubscribeOptions,
-    private readonly logger: Logger,
-    private readonly metrics: BusMetrics,
+    private readonly deps: SubscriptionDeps,
     private readonly onClosed: () => void,
-  ) {}
+  ) {
+    this.logger = deps.logger;
+    this.metrics = deps.metrics;
+  }
+
+  private readonly logger: Logger;
+  private readonly metrics: BusMetrics;
 
   /** Joins the group; on failure the consumer is disconnected and kafkajs' error thrown as is. */
   async start(starts: TopicPartitionOffset[] = []): Promise<void> {
@@ -406,53 +458,34 @@ class KafkaSubscription implements Subscription {
   }
 
   /**
-   * Handles one record and marks it handled, which lets its offset be committed. A record left
-   * unmarked (the subscription closing, or a rebalance during retries, which makes heartbeat()
-   * throw) is delivered again to whoever owns the partition next.
+   * Handles one record (consumeRecord: bounded retries, then the dead-letter topic) and marks it
+   * handled, which lets its offset be committed. A record left unmarked (the subscription closing,
+   * or a rebalance during retries, which makes heartbeat() throw) is delivered again to whoever
+   * owns the partition next.
    */
   private async handle(committer: OffsetCommitter, { topic, partition, message, heartbeat, pause }: EachMessagePayload): Promise<void> {
-    const headers = headerStrings(message.headers);
-    let event: events.Event;
-    try {
-      event = events.Event.decode(message.value ?? new Uint8Array());
-    } catch (err) {
-      // Retrying cannot make undecodable bytes decodable; skip it loudly rather than block the partition.
-      this.logger.error({ topic, partition, offset: message.offset, err: errorText(err) }, 'undecodable record skipped');
-      this.metrics.consumed(topic, this.groupId, 'skipped', 0);
-      committer.handled(topic, partition, message.offset);
-      return;
-    }
-    const delivered: DeliveredEvent = { event, topic, partition, offset: message.offset, traceparent: headers.traceparent };
-    for (let attempt = 0; ; attempt++) {
-      if (this.stopping.signal.aborted) {
-        // Closing: kafkajs stops at a paused partition, and this record stays uncommitted.
-        pause();
-        return;
-      }
-      const started = performance.now();
-      const seconds = () => (performance.now() - started) / 1000;
-      try {
-        await inConsumerSpan(topic, headers, () => this.opts.handler(delivered), {
-          'marketpulse.event.type': event.type,
-          'marketpulse.event.subject': event.subject,
-          'messaging.message.id': event.id,
-          'messaging.consumer.group.name': this.groupId,
-        });
-        this.metrics.consumed(topic, this.groupId, 'ok', seconds());
-        committer.handled(topic, partition, message.offset);
-        return;
-      } catch (err) {
-        this.metrics.consumed(topic, this.groupId, 'retry', seconds());
-        this.logger.warn(
-          { topic, partition, offset: message.offset, event_id: event.id, attempt, err: errorText(err) },
-          'event handler failed; the event will be delivered again',
-        );
-        // Capped well below the session timeout, so the heartbeat below keeps the membership.
-        await sleep(retryDelayMs(attempt, 200, 5000), this.stopping.signal);
+    const outcome = await consumeRecord(
+      { topic, partition, offset: message.offset, key: message.key, value: message.value, headers: headerValues(message.headers) },
+      {
+        group: this.groupId,
+        handler: this.opts.handler,
+        healthy: this.opts.healthy,
+        policy: this.deps.handlerRetry,
+        writeDeadLetter: this.deps.writeDeadLetter,
+        logger: this.logger,
+        metrics: this.deps.deadLetterMetrics,
+        observed: (outcome, seconds) => this.metrics.consumed(topic, this.groupId, outcome, seconds),
+        signal: this.stopping.signal,
         // Keeps the group membership alive during long retries; throws on rebalance, which hands
         // the unhandled record to the partition's new owner.
-        await heartbeat();
-      }
+        betweenAttempts: heartbeat,
+      },
+    );
+    // Closing: kafkajs stops at a paused partition, and this record stays uncommitted.
+    if (outcome === 'abandoned') {
+      pause();
+      return;
     }
+    committer.handled(topic, partition, message.offset);
   }
 }

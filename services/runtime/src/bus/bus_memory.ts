@@ -1,15 +1,20 @@
+import { captureLogicalService } from '../telemetry/logical_service';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { events } from '@marketpulse/proto';
 import type { ComponentHealth } from '../health/component_health';
-import type { Logger } from '../log/logger';
-import { assertPublishable, BusError, topicFor, type Bus, type DeliveredEvent, type SubscribeOptions, type Subscription } from './bus';
-import { retryDelayMs, sleep } from './retry_backoff';
-import { inConsumerSpan, traceHeaders } from './trace_context';
+import { createLogger, type Logger } from '../log/logger';
+import { deadLetterMetrics } from '../metrics/dead_letter_metrics';
+import { assertPublishable, BusError, encodeEvent, topicFor, type Bus, type SubscribeOptions, type Subscription } from './bus';
+import { consumeRecord } from './consume_record';
+import { deadLetterTopic, type HeaderValue } from './dead_letter';
+import { DEFAULT_HANDLER_RETRY, type HandlerRetryPolicy } from './handler_retry_policy';
+import { traceHeaders } from './trace_context';
 
 interface StoredRecord {
+  key: string;
   event: Uint8Array;
   offset: number;
-  headers: Record<string, string>;
+  headers: Record<string, HeaderValue>;
 }
 
 /** One partition's log: offsets grow forever, only the newest `retention` records are kept. */
@@ -23,8 +28,8 @@ class PartitionLog {
     return this.next - this.records.length;
   }
 
-  append(event: Uint8Array, headers: Record<string, string>): void {
-    this.records.push({ event, offset: this.next++, headers });
+  append(key: string, event: Uint8Array, headers: Record<string, HeaderValue>): void {
+    this.records.push({ key, event, offset: this.next++, headers });
     if (this.records.length > this.retention) this.records.splice(0, this.records.length - this.retention);
   }
 
@@ -33,15 +38,25 @@ class PartitionLog {
   }
 }
 
-interface Member {
+/** How a member handles records: its handler, and where and when a failing record is set aside. */
+export interface MemberConsumer {
+  handler: SubscribeOptions['handler'];
+  healthy?: SubscribeOptions['healthy'];
+  deadLetterTopic: string;
+  policy: HandlerRetryPolicy;
+  /** Runs the consumption as the subscriber's logical service (the one-process suite). */
+  runAs?: <T>(fn: () => T) => T;
+}
+
+interface Member extends MemberConsumer {
   id: number;
   topics: Set<string>;
-  handler: SubscribeOptions['handler'];
   abort: AbortController;
   inFlight: Set<Promise<unknown>>;
 }
 
 interface Group {
+  id: string;
   members: Member[];
   /** Next offset to deliver, per `${topic}#${partition}`: the group's committed position. */
   positions: Map<string, number>;
@@ -66,25 +81,28 @@ export class MemoryBroker {
   private nextMemberId = 1;
   readonly partitions: number;
   private readonly retention: number;
+  private readonly logger: Logger;
+  private readonly deadLetters = deadLetterMetrics();
 
   constructor(private readonly options: MemoryBrokerOptions = {}) {
     this.partitions = options.partitions ?? 3;
     this.retention = options.retentionPerPartition ?? 10_000;
+    this.logger = options.logger ?? createLogger('memory-bus', {}, { level: 'silent' });
   }
 
-  append(topic: string, key: string, value: Uint8Array, headers: Record<string, string>): void {
+  append(topic: string, key: string, value: Uint8Array, headers: Record<string, HeaderValue>): void {
     const partition = partitionFor(key, this.partitions);
-    this.logs(topic)[partition].append(value, headers);
+    this.logs(topic)[partition].append(key, value, headers);
     for (const [, group] of this.groups) this.pump(group, topic, partition);
   }
 
-  join(groupId: string, topics: string[], fromBeginning: boolean, handler: SubscribeOptions['handler']): Member {
+  join(groupId: string, topics: string[], fromBeginning: boolean, consumer: MemberConsumer): Member {
     let group = this.groups.get(groupId);
     if (!group) {
-      group = { members: [], positions: new Map(), pumping: new Set() };
+      group = { id: groupId, members: [], positions: new Map(), pumping: new Set() };
       this.groups.set(groupId, group);
     }
-    const member: Member = { id: this.nextMemberId++, topics: new Set(topics), handler, abort: new AbortController(), inFlight: new Set() };
+    const member: Member = { ...consumer, id: this.nextMemberId++, topics: new Set(topics), abort: new AbortController(), inFlight: new Set() };
     group.members.push(member);
     for (const topic of topics) {
       this.logs(topic).forEach((log, partition) => {
@@ -94,6 +112,19 @@ export class MemoryBroker {
       });
     }
     return member;
+  }
+
+  /** The records a topic still retains, partition by partition (e.g. a dead-letter topic, to inspect it). */
+  records(topic: string): { partition: number; offset: string; key: Buffer; value: Buffer; headers: Record<string, HeaderValue> }[] {
+    const logs = this.topics.get(topic) ?? [];
+    return logs.flatMap((log, partition) => {
+      const out = [];
+      for (let o = log.first; o < log.next; o++) {
+        const r = log.at(o)!;
+        out.push({ partition, offset: String(r.offset), key: Buffer.from(r.key), value: Buffer.from(r.event), headers: r.headers });
+      }
+      return out;
+    });
   }
 
   async leave(groupId: string, member: Member): Promise<void> {
@@ -129,7 +160,7 @@ export class MemoryBroker {
     // Detached from the publisher's context: the consumer span continues the trace via headers.
     void context.with(ROOT_CONTEXT, async () => {
       try {
-        await this.drain(group, topic, partition, key);
+        await this.drain(group, topic, partition, key, group.id);
       } finally {
         group.pumping.delete(key);
       }
@@ -144,9 +175,9 @@ export class MemoryBroker {
     return position !== undefined && Math.max(position, log.first) < log.next && this.owner(group, topic, partition) !== undefined;
   }
 
-  private async drain(group: Group, topic: string, partition: number, key: string): Promise<void> {
+  /** Records whose handler keeps failing go to the member's dead-letter topic the way KafkaBus does it (consumeRecord). */
+  private async drain(group: Group, topic: string, partition: number, key: string, groupId: string): Promise<void> {
     const log = this.logs(topic)[partition];
-    let attempt = 0;
     for (;;) {
       let position = group.positions.get(key) ?? log.next;
       if (position < log.first) {
@@ -157,25 +188,25 @@ export class MemoryBroker {
       const record = log.at(position);
       const member = this.owner(group, topic, partition);
       if (!record || !member) return;
-      const delivered: DeliveredEvent = {
-        event: events.Event.decode(record.event),
-        topic,
-        partition,
-        offset: String(record.offset),
-        traceparent: record.headers.traceparent,
-      };
-      const run = inConsumerSpan(topic, record.headers, () => member.handler(delivered));
+      const consume = () => consumeRecord(
+        { topic, partition, offset: String(record.offset), key: Buffer.from(record.key), value: Buffer.from(record.event), headers: record.headers },
+        {
+          group: groupId,
+          handler: member.handler,
+          healthy: member.healthy,
+          policy: member.policy,
+          writeDeadLetter: async (letter) => this.append(member.deadLetterTopic, record.key, letter.value ?? new Uint8Array(), letter.headers),
+          logger: this.logger,
+          metrics: this.deadLetters,
+          observed: () => undefined,
+          signal: member.abort.signal,
+        },
+      );
+      const run = member.runAs ? member.runAs(consume) : consume();
       member.inFlight.add(run);
       try {
-        await run;
-        group.positions.set(key, position + 1);
-        attempt = 0;
-      } catch (err) {
-        this.options.logger?.warn(
-          { topic, partition, offset: delivered.offset, event_id: delivered.event.id, attempt, err: errorText(err) },
-          'event handler failed; the event will be delivered again',
-        );
-        await sleep(retryDelayMs(attempt++, 50, 5000), member.abort.signal);
+        // 'abandoned': the member is leaving; the record stays at this position for the next owner.
+        if ((await run) !== 'abandoned') group.positions.set(key, position + 1);
       } finally {
         member.inFlight.delete(run);
       }
@@ -205,6 +236,8 @@ export function sharedMemoryBroker(logger?: Logger): MemoryBroker {
 export interface MemoryBusOptions {
   broker: MemoryBroker;
   topicPrefix: string;
+  /** Retries of a failing handler before its record goes to `${topicPrefix}dead_letter`. */
+  handlerRetry?: Partial<HandlerRetryPolicy>;
 }
 
 export class MemoryBus implements Bus {
@@ -219,7 +252,7 @@ export class MemoryBus implements Bus {
     list.forEach(assertPublishable);
     const headers = traceHeaders();
     // Encoded like a Kafka record, so a payload that cannot cross a process boundary fails here too.
-    for (const e of list) this.options.broker.append(topicFor(this.options.topicPrefix, e.type), e.subject, events.Event.encode(e).finish(), headers);
+    for (const e of list) this.options.broker.append(topicFor(this.options.topicPrefix, e.type), e.subject, encodeEvent(e), headers);
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
@@ -227,7 +260,14 @@ export class MemoryBus implements Bus {
     const topics = opts.types.map((t) => topicFor(this.options.topicPrefix, t));
     // Namespaced like KafkaBus groups: clients with different prefixes never share a group.
     const groupId = `${this.options.topicPrefix}${opts.groupId}`;
-    const member = this.options.broker.join(groupId, topics, opts.fromBeginning ?? false, opts.handler);
+    const member = this.options.broker.join(groupId, topics, opts.fromBeginning ?? false, {
+      handler: opts.handler,
+      // The subscriber's service consumes the record (its spans and logs), not the publisher's.
+      runAs: captureLogicalService(),
+      healthy: opts.healthy,
+      deadLetterTopic: deadLetterTopic(this.options.topicPrefix),
+      policy: { ...DEFAULT_HANDLER_RETRY, ...this.options.handlerRetry },
+    });
     const subscription: Subscription = {
       close: async () => {
         this.subscriptions.delete(subscription);

@@ -39,6 +39,15 @@ export const commonConfigSchema = z.object({
   KAFKA_PARTITIONS: positiveInt('a positive integer')
     .default(3)
     .describe('Partition count of topics the bus creates on demand.'),
+  BUS_HANDLER_MAX_ATTEMPTS: positiveInt('a positive integer')
+    .max(1000, { error: 'expected at most 1000 attempts' })
+    .default(5)
+    .describe('Times a consumer runs its handler on a record that keeps failing for a reason of its own (a value the database refuses, a bug it hits) before the record goes to the dead-letter topic `${KAFKA_TOPIC_PREFIX}dead_letter` and the consumer moves on. Failures from an outage (database or broker away) are retried for as long as it lasts and never dead-letter a record. See services/runtime/DEAD_LETTERS.md.'),
+  BUS_RETRY_BACKOFF_MAX_MS: positiveInt('a positive number of milliseconds')
+    .min(10, { error: 'expected at least 10 ms' })
+    .max(60_000, { error: 'expected at most 60000 ms' })
+    .default(5000)
+    .describe('Longest wait between two handler runs on a failing record (exponential backoff from 200 ms, with jitter). Kept well below the Kafka session timeout (15 s), since the consumer heartbeats between attempts.'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })

@@ -1,6 +1,7 @@
 export { createClient, defaultDeadlineInterceptor, withDeadline, DEFAULT_DEADLINE_MS, type CreateClientOptions } from './client';
-export { grpcError, readGrpcError, APP_ERROR_CODE_KEY, APP_ERROR_DETAILS_KEY, type GrpcErrorDetails, type ReadGrpcError } from './errors';
-export { reflectionPackageDefinition, DEFAULT_PROTO_ROOT } from './reflection';
+export { readGrpcError, type ReadGrpcError } from './errors';
+export { serveGrpc, type GrpcHandlers, type UnaryHandler, type StreamHandler, type ServeGrpcOptions } from './serve';
+export { addReflection, answerReflection, DescriptorIndex, suiteDescriptorIndex, HEALTH_SERVICE } from './reflection';
 export {
   startGrpcServer,
   serviceNameOf,

@@ -4,7 +4,9 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from './client';
-import { grpcError, readGrpcError } from './errors';
+import { AppError } from '../errors/app_error';
+import { toServiceError } from '../errors/grpc_status';
+import { readGrpcError } from './errors';
 import { startGrpcServer, type GrpcServerHandle } from './server';
 
 // A trivial service with raw-bytes messages, so the test does not depend on generated code.
@@ -17,7 +19,7 @@ const EchoClient = grpc.makeGenericClientConstructor(echoDefinition, 'EchoServic
 const echoImplementation: grpc.UntypedServiceImplementation = {
   Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
     const text = call.request.toString();
-    if (text === 'missing') return callback(grpcError(grpc.status.NOT_FOUND, 'rule r9 does not exist', { appCode: 'RULE_NOT_FOUND', fields: { rule_id: 'r9' } }));
+    if (text === 'missing') return callback(toServiceError(new AppError(grpc.status.NOT_FOUND, 'RULE_NOT_FOUND', 'rule r9 does not exist', { domain: 'test', metadata: { rule_id: 'r9' } })));
     if (text === 'slow') return void setTimeout(() => callback(null, Buffer.from('late')), 500);
     callback(null, call.request);
   },
@@ -65,7 +67,16 @@ describe('startGrpcServer', () => {
     handle = await startGrpcServer({ port: 0, services: [{ definition: echoDefinition, implementation: echoImplementation }], reflection: false });
     const echo = createClient(EchoClient, `127.0.0.1:${handle.port}`);
     const err = await unary(echo, 'Echo', Buffer.from('missing')).catch((e: unknown) => e);
-    expect(readGrpcError(err)).toEqual({ code: grpc.status.NOT_FOUND, appCode: 'RULE_NOT_FOUND', message: 'rule r9 does not exist', fields: { rule_id: 'r9' } });
+    expect(readGrpcError(err)).toEqual({
+      code: grpc.status.NOT_FOUND,
+      appCode: 'RULE_NOT_FOUND',
+      reason: 'RULE_NOT_FOUND',
+      domain: 'test',
+      message: 'rule r9 does not exist',
+      violations: [],
+      metadata: { rule_id: 'r9' },
+      fields: { rule_id: 'r9' },
+    });
     echo.close();
   });
 

@@ -1,9 +1,9 @@
+import { noteGrpcServiceOwner } from '../telemetry/logical_service';
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from '../log/logger';
 import { grpcServerMetricsInterceptor } from '../metrics/grpc_metrics';
-import { reflectionPackageDefinition } from './reflection';
+import { addReflection, HEALTH_SERVICE } from './reflection';
 
 export type { ServingStatus };
 
@@ -21,9 +21,8 @@ export interface StartGrpcServerOptions {
   serviceNames?: string[];
   /** Status of every name until a HealthMonitor says otherwise; SERVING by default. */
   initialStatus?: ServingStatus;
-  /** Serve server reflection (default true); needs the .proto sources (proto/ in the repository). */
+  /** Serve server reflection (default true), from the descriptors generated with the code. */
   reflection?: boolean;
-  protoRoot?: string;
   logger?: Logger;
   serverOptions?: grpc.ServerOptions;
 }
@@ -53,6 +52,7 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
   const names =
     opts.serviceNames ?? opts.services.map((s) => serviceNameOf(s.definition)).filter((n): n is string => n !== undefined);
   const initial = opts.initialStatus ?? 'SERVING';
+  noteGrpcServiceOwner(names);
   const healthImpl = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, initial])));
 
   const server = new grpc.Server({
@@ -61,15 +61,8 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
   });
   for (const s of opts.services) server.addService(s.definition, s.implementation);
   healthImpl.addToServer(server);
-  if (opts.reflection !== false) {
-    try {
-      // Only what this server hosts: the package definition holds every service of the suite.
-      new ReflectionService(reflectionPackageDefinition(opts.protoRoot), { services: [...names, 'grpc.health.v1.Health'] }).addToServer(server);
-    } catch (err) {
-      // Reflection is a debugging aid: a missing proto/ folder must not stop the service.
-      opts.logger?.warn({ err: String(err) }, 'gRPC server reflection disabled: proto sources not loadable');
-    }
-  }
+  // Lists only what this server hosts; answers for any type of the suite.
+  if (opts.reflection !== false) addReflection(server, [...names, HEALTH_SERVICE]);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>

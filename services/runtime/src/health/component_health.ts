@@ -7,6 +7,13 @@ export interface ComponentHealth {
 export interface HealthComponent {
   name: string;
   check(): Promise<ComponentHealth>;
+  /**
+   * A dependency the process serves without, only less well (e.g. a service it asks to enrich an
+   * answer): shown in /health with its detail, but never makes the process not ready. Readiness
+   * covers what the process cannot serve without; a callee the process can do without must not
+   * take it out of rotation, nor cascade NOT_SERVING up the call graph while the suite starts.
+   */
+  optional?: boolean;
 }
 
 /** Races `check` against a timeout so one hung dependency cannot stall the whole health report. */

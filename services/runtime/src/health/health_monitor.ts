@@ -1,10 +1,13 @@
 import type { Logger } from '../log/logger';
+import { registerHealthMetrics } from '../metrics/health_metrics';
 import { checkWithTimeout, type ComponentHealth, type HealthComponent } from './component_health';
 
 export type OverallStatus = 'ok' | 'degraded';
 
 export interface ComponentStatus extends ComponentHealth {
   name: string;
+  /** Shown, but not counted in the overall status (HealthComponent.optional). */
+  optional?: boolean;
   /** ISO time of the last check. */
   checked_at: string;
   /** ISO time since when `ok` has had its current value. */
@@ -28,6 +31,8 @@ export interface HealthMonitorOptions {
   grpcHealth?: ServingStatusSink;
   /** Per-check timeout; defaults to the interval, capped at 5 s. */
   checkTimeoutMs?: number;
+  /** Names the process part in marketpulse_ready / marketpulse_health_check_ok; no metrics without it. */
+  service?: string;
 }
 
 /**
@@ -41,22 +46,29 @@ export class HealthMonitor {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
   private lastOverall: OverallStatus | undefined;
+  private unregisterMetrics: (() => void) | undefined;
 
   constructor(private readonly options: HealthMonitorOptions) {
     const now = new Date().toISOString();
     for (const c of options.components) {
-      this.statuses.set(c.name, { name: c.name, ok: false, detail: 'pending first check', checked_at: now, since: now });
+      this.statuses.set(c.name, { name: c.name, ok: false, detail: 'pending first check', checked_at: now, since: now, ...(c.optional ? { optional: true } : {}) });
     }
   }
 
   /** Runs a first round immediately, then one every interval. */
   async start(): Promise<void> {
+    const service = this.options.service;
+    if (service !== undefined && !this.unregisterMetrics) {
+      this.unregisterMetrics = registerHealthMetrics(() => ({ service, components: this.snapshot().components }));
+    }
     await this.checkNow();
     this.timer = setInterval(() => void this.checkNow(), this.options.intervalMs);
     this.timer.unref();
   }
 
   stop(): void {
+    this.unregisterMetrics?.();
+    this.unregisterMetrics = undefined;
     clearInterval(this.timer);
     this.timer = undefined;
   }
@@ -71,7 +83,7 @@ export class HealthMonitor {
 
   snapshot(): HealthSnapshot {
     const components = [...this.statuses.values()].map((s) => ({ ...s }));
-    return { status: components.every((c) => c.ok) ? 'ok' : 'degraded', components };
+    return { status: components.every((c) => c.ok || c.optional) ? 'ok' : 'degraded', components };
   }
 
   private async runRound(): Promise<void> {
@@ -95,7 +107,14 @@ export class HealthMonitor {
     this.checked.add(name);
     const now = new Date().toISOString();
     const changed = first || previous?.ok !== result.ok;
-    this.statuses.set(name, { name, ok: result.ok, detail: result.detail, checked_at: now, since: changed || !previous ? now : previous.since });
+    this.statuses.set(name, {
+      name,
+      ok: result.ok,
+      detail: result.detail,
+      checked_at: now,
+      since: changed || !previous ? now : previous.since,
+      ...(previous?.optional ? { optional: true } : {}),
+    });
     // Log transitions only; a component that stays down would otherwise flood the log every poll.
     if (!changed || (first && result.ok)) return;
     if (result.ok) this.options.logger.info({ component: name, detail: result.detail }, 'component healthy again');

@@ -7,3 +7,5 @@ export {
   type OverallStatus,
   type ServingStatusSink,
 } from './health_monitor';
+export { grpcHealthProbe, type GrpcHealthProbe } from './grpc_health_probe';
+export { serveHealth, HEALTH_PATHS, type HealthRoutesOptions } from './health_routes';

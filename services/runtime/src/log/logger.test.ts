@@ -25,7 +25,8 @@ describe('createLogger', () => {
   it('writes JSON lines with a level label, ISO time, service and bindings', () => {
     const { lines, destination } = capture();
     createLogger('alerting', { module: 'rules' }, { destination }).info({ rule: 'r1' }, 'rule saved');
-    expect(lines[0]).toMatchObject({ level: 'info', service: 'alerting', module: 'rules', rule: 'r1', msg: 'rule saved' });
+    expect(lines[0]).toMatchObject({ level: 'info', severity_text: 'INFO', severity_number: 9, 'service.name': 'alerting', module: 'rules', rule: 'r1', msg: 'rule saved' });
+    expect(lines[0]).not.toHaveProperty('service');
     expect(new Date(String(lines[0].time)).toISOString()).toBe(lines[0].time);
     expect(lines[0]).not.toHaveProperty('trace_id');
   });
@@ -41,6 +42,14 @@ describe('createLogger', () => {
     log.info('outside');
     expect(lines[0]).toMatchObject({ level: 'warn', trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331' });
     expect(lines[1]).not.toHaveProperty('trace_id');
+  });
+
+  it('falls back to info on a level pino does not know, so reporting a bad LOG_LEVEL cannot crash', () => {
+    const { lines, destination } = capture();
+    const log = createLogger('x', {}, { destination, level: 'verbose' });
+    log.debug('dropped');
+    log.warn('kept');
+    expect(lines).toEqual([expect.objectContaining({ msg: 'kept', severity_text: 'WARN', severity_number: 13 })]);
   });
 
   it('honours the level threshold', () => {

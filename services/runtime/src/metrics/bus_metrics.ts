@@ -1,6 +1,6 @@
 import { counter, gauge, histogram } from './registry';
 
-export type ConsumeOutcome = 'ok' | 'retry' | 'skipped';
+export type ConsumeOutcome = 'ok' | 'retry' | 'dead_letter';
 
 /** Kafka figures of one process: produce and consume rates, handler time, consumer lag. */
 export interface BusMetrics {
@@ -26,7 +26,7 @@ export function busMetrics(): BusMetrics {
   });
   const consumed = counter<'topic' | 'group' | 'outcome'>({
     name: 'marketpulse_kafka_messages_consumed_total',
-    help: 'Records handled by a consumer group: ok (committed), retry (handler failed, delivered again), skipped (undecodable).',
+    help: 'Records handled by a consumer group: ok (committed), retry (handler failed, delivered again), dead_letter (set aside in the dead-letter topic).',
     labelNames: ['topic', 'group', 'outcome'],
   });
   const handleSeconds = histogram<'topic' | 'group'>({
@@ -45,7 +45,7 @@ export function busMetrics(): BusMetrics {
     publishTimer: () => publishSeconds.startTimer(),
     consumed(topic, group, outcome, seconds) {
       consumed.inc({ topic, group, outcome });
-      if (outcome !== 'skipped') handleSeconds.observe({ topic, group }, seconds);
+      handleSeconds.observe({ topic, group }, seconds);
     },
     lag(topic, partition, group, records) {
       lag.set({ topic, partition: String(partition), group }, Math.max(0, records));

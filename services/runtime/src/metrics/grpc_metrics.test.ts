@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../grpc/client';
-import { grpcError } from '../grpc/errors';
+import { AppError } from '../errors/app_error';
+import { toServiceError } from '../errors/grpc_status';
 import { startGrpcServer, type GrpcServerHandle } from '../grpc/server';
 import { metricsRegistry } from './registry';
 
@@ -37,7 +38,7 @@ describe('gRPC metrics', () => {
           definition,
           implementation: {
             Get: (c: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
-              c.request.toString() === 'missing' ? cb(grpcError(grpc.status.NOT_FOUND, 'no such thing')) : cb(null, c.request),
+              c.request.toString() === 'missing' ? cb(toServiceError(new AppError(grpc.status.NOT_FOUND, 'NOT_FOUND', 'no such thing'))) : cb(null, c.request),
           },
         },
       ],

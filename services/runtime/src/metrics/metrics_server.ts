@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { Registry } from 'prom-client';
+import { HEALTH_PATHS, serveHealth, type HealthRoutesOptions } from '../health/health_routes';
 import type { Logger } from '../log/logger';
 import { metricsRegistry } from './registry';
 
@@ -15,19 +16,34 @@ export interface MetricsServerOptions {
 export interface MetricsServerHandle {
   /** The bound port, or undefined when the server is off (port 0). */
   port: number | undefined;
+  /** Serves /livez, /readyz and /health from this monitor; until then /readyz and /health say starting (503). */
+  setHealth(options: HealthRoutesOptions): void;
   close(): Promise<void>;
 }
 
-/** Answers GET /metrics in the Prometheus text format for a process without an HTTP server of its own. */
+/**
+ * Answers GET /metrics in the Prometheus text format, and the health probes (/livez, /readyz,
+ * /health), for a process without an HTTP server of its own.
+ */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServerHandle> {
-  if (options.port === 0) return { port: undefined, close: async () => undefined };
+  if (options.port === 0) return { port: undefined, setHealth: () => undefined, close: async () => undefined };
   const host = options.host ?? process.env.METRICS_HOST ?? '127.0.0.1';
   const registry = options.registry ?? metricsRegistry();
+  let health: HealthRoutesOptions | undefined;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && (HEALTH_PATHS as readonly string[]).includes(path)) {
+      if (health) serveHealth(req, res, health);
+      else {
+        const status = path === '/livez' ? 200 : 503;
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: status === 200 ? 'ok' : 'starting' }));
+      }
+      return;
+    }
     if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ code: 'NOT_FOUND', message: 'this port serves only GET /metrics' }));
+      res.end(JSON.stringify({ code: 'NOT_FOUND', message: 'this port serves GET /metrics, /livez, /readyz and /health' }));
       return;
     }
     registry.metrics().then(
@@ -51,6 +67,9 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   options.logger?.info({ host, port, path: '/metrics' }, 'metrics server listening');
   return {
     port,
+    setHealth: (options) => {
+      health = options;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,6 @@
 import { ConfigError } from '../config/config_error';
+import { CHECK_CONFIG_FLAG, redactConfig, reportConfigCheck } from '../config/effective_config';
+import type { HealthMonitor } from '../health/health_monitor';
 import { createLogger, type Logger } from '../log/logger';
 import { startMetricsServer } from '../metrics';
 import { flushTelemetry } from '../telemetry';
@@ -25,22 +27,27 @@ export interface RunServiceOptions<C extends RunnableConfig, H extends { close()
  * The metrics server starts here, not in the service's start function, because the one-process
  * suite runs every service and serves a single /metrics.
  */
-export function runService<C extends RunnableConfig, H extends { close(): Promise<void> }>(options: RunServiceOptions<C, H>): void {
+export function runService<C extends RunnableConfig, H extends { close(): Promise<void>; health?: HealthMonitor }>(options: RunServiceOptions<C, H>): void {
   const fatal = (fields: Record<string, unknown>, exitCode: number): never => {
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), service: options.service, ...fields })}\n`);
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'fatal', severity_text: 'FATAL', severity_number: 21, 'service.name': options.service, ...fields })}\n`);
     process.exit(exitCode);
   };
   const main = async () => {
     let config: C;
+    const checkOnly = process.argv.includes(CHECK_CONFIG_FLAG);
     try {
       config = options.loadConfig();
     } catch (err) {
-      if (err instanceof ConfigError) return fatal({ code: err.code, problems: err.problems, msg: err.message }, 2);
-      throw err;
+      if (!(err instanceof ConfigError)) throw err;
+      if (checkOnly) reportConfigCheck(options.service, { error: err });
+      return fatal({ code: err.code, problems: err.problems, msg: err.message }, 2);
     }
+    if (checkOnly) reportConfigCheck(options.service, { config: config as unknown as Record<string, unknown> });
     const logger = createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
+    logger.info({ event: 'config.effective', config: redactConfig(config as unknown as Record<string, unknown>) }, 'starting with this configuration');
     const metrics = await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST, logger });
     const handle = await options.start(config, logger);
+    if (handle.health) metrics.setHealth({ monitor: handle.health, service: config.SERVICE_NAME });
     logger.info({ ...options.ready(handle, config), metrics_port: metrics.port }, 'ready');
     let stopping = false;
     const stop = async (signal: string) => {

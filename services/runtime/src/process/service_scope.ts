@@ -5,6 +5,7 @@ import type { Database } from '../db/database';
 import { openDatabase } from '../db/open_database';
 import { startGrpcServer, type GrpcServerHandle, type GrpcServiceRegistration } from '../grpc/server';
 import type { HealthComponent } from '../health/component_health';
+import { grpcHealthProbe } from '../health/grpc_health_probe';
 import { HealthMonitor, type ServingStatusSink } from '../health/health_monitor';
 import { createLogger, type Logger } from '../log/logger';
 
@@ -77,6 +78,16 @@ export class ServiceScope {
   }
 
   /**
+   * A service this one calls but can serve without, as a health component: its standard gRPC
+   * health check, shown in /health and never counted in readiness (HealthComponent.optional).
+   */
+  optionalCallee(name: string, address: string): HealthComponent {
+    const probe = grpcHealthProbe(name, address);
+    this.onClose(() => probe.close());
+    return { name: probe.name, check: probe.check, optional: true };
+  }
+
+  /**
    * Polls the bus, the database and any `extra` components every HEALTH_CHECK_INTERVAL_MS and
    * drives the server's gRPC health from them; resolves after the first round.
    */
@@ -90,6 +101,7 @@ export class ServiceScope {
       intervalMs: this.config.HEALTH_CHECK_INTERVAL_MS,
       logger: this.logger,
       grpcHealth: server.health,
+      service: this.name,
     });
     this.onClose(() => health.stop());
     await health.start();

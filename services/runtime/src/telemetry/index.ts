@@ -3,3 +3,6 @@ export { inDbSpan, inTransactionSpan, sqlOperation, type DbSpanTarget } from './
 export { flushTelemetry } from './flush';
 export { TraceCarryover } from './trace_carryover';
 export { activeTraceparent, inTraceOf, runsByTrace } from './stored_trace';
+export { runAsService, currentLogicalService } from './logical_service';
+export { setHttpRouteResolver, type HttpRouteResolver } from './span_naming';
+export { captureLogicalService } from './logical_service';

@@ -9,7 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 
 /** Scrapes and probes would otherwise start a trace of their own every few seconds. */
-const UNTRACED_PATHS = new Set(['/metrics', '/health', '/favicon.ico']);
+const UNTRACED_PATHS = new Set(['/metrics', '/health', '/livez', '/readyz', '/favicon.ico']);
 
 function start(): void {
   const exporter = (process.env.OTEL_TRACES_EXPORTER ?? 'none').trim();
@@ -25,6 +25,7 @@ function start(): void {
   const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
   const { serviceIdentity } = require('./service_identity') as typeof import('./service_identity');
   const { eventRecordAttributes } = require('./kafka_span_attributes') as typeof import('./kafka_span_attributes');
+  const { nameHttpServerSpan, stampLogicalServiceOnSpans } = require('./span_naming') as typeof import('./span_naming');
 
   const id = serviceIdentity();
   const sdk = new NodeSDK({
@@ -42,6 +43,10 @@ function start(): void {
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.has((req.url ?? '/').split('?')[0]),
+        // Server spans only: an outgoing request is a ClientRequest, which has no `url`.
+        requestHook: (span, req) => {
+          if ('url' in req && 'httpVersion' in req) nameHttpServerSpan(span, req as IncomingMessage);
+        },
       }),
       new GrpcInstrumentation({ ignoreGrpcMethods: [/^(Check|Watch|ServerReflectionInfo)$/] }),
       // A statement outside any span is a poller's (a worker claiming due work): no trace of its own.
@@ -52,6 +57,7 @@ function start(): void {
     ],
   });
   sdk.start();
+  stampLogicalServiceOnSpans();
   const { TELEMETRY_FLUSH_KEY } = require('./flush') as typeof import('./flush');
   (globalThis as Record<symbol, unknown>)[TELEMETRY_FLUSH_KEY] = () => sdk.shutdown();
 

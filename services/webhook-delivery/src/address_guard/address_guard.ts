@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { WebhookError } from '../errors';
+import { AppError } from '@marketpulse/runtime';
+import { webhookError } from '../errors';
 import { classifyAddress } from './address_ranges';
 
 export interface AddressGuardOptions {
@@ -27,13 +28,13 @@ export function parseEndpointUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new WebhookError('INVALID_URL', `"${raw}" is not an absolute URL; give one such as https://example.com/webhooks`);
+    throw webhookError('INVALID_URL', `"${raw}" is not an absolute URL; give one such as https://example.com/webhooks`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new WebhookError('INVALID_URL', `webhook URLs must use http or https, not ${url.protocol.replace(':', '')}`);
+    throw webhookError('INVALID_URL', `webhook URLs must use http or https, not ${url.protocol.replace(':', '')}`);
   }
   if (url.username || url.password) {
-    throw new WebhookError('INVALID_URL', 'webhook URLs may not carry credentials; send them as a custom header instead');
+    throw webhookError('INVALID_URL', 'webhook URLs may not carry credentials; send them as a custom header instead');
   }
   return url;
 }
@@ -49,7 +50,7 @@ export class AddressGuard {
     const url = parseEndpointUrl(raw);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await this.lookup(host);
-    if (addresses.length === 0) throw new WebhookError('INVALID_URL', `${host} does not resolve to any address`);
+    if (addresses.length === 0) throw webhookError('INVALID_URL', `${host} does not resolve to any address`);
     for (const { address } of addresses) this.check(host, address);
     const first = addresses[0];
     return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
@@ -62,20 +63,20 @@ export class AddressGuard {
     if ((kind === 'private' || kind === 'link-local') && this.options.allowPrivate) return;
     const setting = kind === 'loopback' ? ' (set WEBHOOK_ALLOW_LOOPBACK=true to allow it)' : kind === 'reserved' ? '' : ' (set WEBHOOK_ALLOW_PRIVATE=true to allow it)';
     const shown = host === address ? address : `${host} (${address})`;
-    throw new WebhookError('URL_FORBIDDEN', `webhook URL points to the ${kind} address ${shown}, which is refused to protect internal services${setting}`);
+    throw webhookError('URL_FORBIDDEN', `webhook URL points to the ${kind} address ${shown}, which is refused to protect internal services${setting}`);
   }
 
   private async lookup(host: string): Promise<{ address: string; family: number }[]> {
     const timeoutMs = this.options.dnsTimeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new WebhookError('INVALID_URL', `resolving ${host} took longer than ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => reject(webhookError('INVALID_URL', `resolving ${host} took longer than ${timeoutMs} ms`)), timeoutMs);
     });
     try {
       return await Promise.race([this.resolve(host), timeout]);
     } catch (err) {
-      if (err instanceof WebhookError) throw err;
-      throw new WebhookError('INVALID_URL', `${host} could not be resolved (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      if (err instanceof AppError) throw err;
+      throw webhookError('INVALID_URL', `${host} could not be resolved (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     } finally {
       clearTimeout(timer);
     }

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { embeddedIPv4 } from './embedded_ipv4';
 
 /** Why an address is not an ordinary public one, or null when it is. */
 export type AddressClass = 'loopback' | 'private' | 'link-local' | 'reserved' | null;
@@ -28,14 +29,22 @@ const RESERVED = list([
   ['203.0.113.0', 24, 'ipv4'],
   ['224.0.0.0', 4, 'ipv4'], // multicast
   ['240.0.0.0', 4, 'ipv4'], // reserved and broadcast
-  ['::', 128, 'ipv6'],
+  ['::', 96, 'ipv6'], // unspecified and the deprecated IPv4-compatible range (::1 is loopback, checked first)
   ['ff00::', 8, 'ipv6'],
   ['64:ff9b::', 96, 'ipv6'], // NAT64 reaches IPv4 space we cannot vet
+  ['64:ff9b:1::', 48, 'ipv6'], // local-use NAT64 (RFC 8215), likewise
   ['2001:db8::', 32, 'ipv6'],
 ]);
 
-/** BlockList matches IPv4-mapped IPv6 (::ffff:127.0.0.1) against the IPv4 ranges too. */
+/**
+ * An IPv6 address that carries an IPv4 one (embeddedIPv4: compatible, mapped with any prefix,
+ * 6to4, NAT64, Teredo) is judged as that IPv4 address first, then as itself.
+ */
 export function classifyAddress(address: string): AddressClass {
+  for (const v4 of embeddedIPv4(address)) {
+    const kind = classifyAddress(v4);
+    if (kind !== null) return kind;
+  }
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
   if (LOOPBACK.check(address, family)) return 'loopback';
   if (LINK_LOCAL.check(address, family)) return 'link-local';

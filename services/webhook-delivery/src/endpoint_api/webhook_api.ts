@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { events } from '@marketpulse/proto';
 import type { AddressGuard } from '../address_guard/address_guard';
-import { WebhookError } from '../errors';
+import type { AppError } from '@marketpulse/runtime';
+import { webhookError } from '../errors';
 import { DEFAULT_TEST_EVENT_TYPE, DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { serializeBody } from '../payload/webhook_body';
 import { generateSecret, validateSuppliedSecret } from '../signing/secret';
@@ -44,7 +45,7 @@ export class WebhookApi {
   constructor(private readonly deps: WebhookApiDeps) {}
 
   async createEndpoint(owner: string, fields: EndpointFields, suppliedSecret: string): Promise<EndpointView> {
-    if (!owner) throw new WebhookError('INVALID_ARGUMENT', 'an endpoint needs an owner: set user_id');
+    if (!owner) throw webhookError('INVALID_ARGUMENT', 'an endpoint needs an owner: set user_id');
     if (suppliedSecret) validateSuppliedSecret(suppliedSecret);
     const created = await this.deps.endpoints.create({
       owner_id: owner,
@@ -103,14 +104,14 @@ export class WebhookApi {
   /** Sends a sample event of `eventType` (or the endpoint's first type) now; no retries follow a failure. */
   async sendTestEvent(owner: string | null, endpointId: string, eventType: string): Promise<DeliveryView> {
     const endpoint = await this.owned(owner, endpointId);
-    if (!endpoint.active) throw new WebhookError('ENDPOINT_DISABLED', `endpoint ${endpointId} is disabled (${endpoint.disabled_reason ?? 'no reason recorded'}); set active to true first`);
+    if (!endpoint.active) throw webhookError('ENDPOINT_DISABLED', `endpoint ${endpointId} is disabled (${endpoint.disabled_reason ?? 'no reason recorded'}); set active to true first`);
     const type = eventType || endpoint.event_types[0] || DEFAULT_TEST_EVENT_TYPE;
-    if (!DELIVERABLE_EVENT_TYPES.includes(type)) throw new WebhookError('INVALID_EVENT_TYPE', `unknown event type ${type}; use one of: ${DELIVERABLE_EVENT_TYPES.join(', ')}`);
+    if (!DELIVERABLE_EVENT_TYPES.includes(type)) throw webhookError('INVALID_EVENT_TYPE', `unknown event type ${type}; use one of: ${DELIVERABLE_EVENT_TYPES.join(', ')}`);
     // A sample in the type's exact shape, every field at its zero value.
     const event = events.Event.fromJSON({ id: newId('msg'), type, source: 'webhook-delivery', subject: 'TEST', time: new Date().toISOString(), [type]: {} });
     const claim = await this.deps.deliveries.insertClaimed(
       endpointId,
-      { id: event.id, type, subject: event.subject, body: serializeBody(event) },
+      { id: event.id, type, subject: event.subject, owner: '', body: serializeBody(event) },
       this.deps.leaseMs,
       randomUUID(),
     );
@@ -123,13 +124,13 @@ export class WebhookApi {
     const claim = await this.deps.deliveries.claimForReplay(deliveryId, owner, this.deps.leaseMs, randomUUID());
     if (!claim) {
       const existing = await this.deps.deliveries.getOwned(deliveryId, owner);
-      if (!existing) throw new WebhookError('NOT_FOUND', `no delivery ${deliveryId} among your endpoints' deliveries`);
-      if (existing.status === 'sending') throw new WebhookError('DELIVERY_IN_FLIGHT', `delivery ${deliveryId} is being sent right now; look at its attempts in a moment`);
-      throw new WebhookError('PAYLOAD_TOO_LARGE', `delivery ${deliveryId} has no body to send: ${existing.last_error ?? 'its event was over the size cap'}`);
+      if (!existing) throw webhookError('NOT_FOUND', `no delivery ${deliveryId} among your endpoints' deliveries`);
+      if (existing.status === 'sending') throw webhookError('DELIVERY_IN_FLIGHT', `delivery ${deliveryId} is being sent right now; look at its attempts in a moment`);
+      throw webhookError('PAYLOAD_TOO_LARGE', `delivery ${deliveryId} has no body to send: ${existing.last_error ?? 'its event was over the size cap'}`);
     }
     if (!claim.endpoint_active) {
       await this.deps.deliveries.cancel(claim, 'the endpoint is disabled; re-enable it and replay the delivery');
-      throw new WebhookError('ENDPOINT_DISABLED', `endpoint ${claim.endpoint_id} is disabled; set active to true, then replay`);
+      throw webhookError('ENDPOINT_DISABLED', `endpoint ${claim.endpoint_id} is disabled; set active to true, then replay`);
     }
     await this.deps.runner.run(claim);
     return this.deliveryView(deliveryId);
@@ -138,7 +139,7 @@ export class WebhookApi {
   /** Queues the endpoint's failed deliveries created in [since, until); the worker sends them. */
   async replayFailed(owner: string | null, endpointId: string, since: Date, until: Date): Promise<string[]> {
     await this.owned(owner, endpointId);
-    if (since >= until) throw new WebhookError('INVALID_ARGUMENT', 'start_time must be before end_time');
+    if (since >= until) throw webhookError('INVALID_ARGUMENT', 'start_time must be before end_time');
     const ids = await this.deps.deliveries.replayFailed(endpointId, since, until);
     if (ids.length > 0) this.deps.onNewDeliveries();
     return ids;
@@ -147,7 +148,7 @@ export class WebhookApi {
   /** The new secret signs at once; the old one signs too until the overlap ends. */
   async rotateSecret(owner: string | null, endpointId: string, overlapS: number, newSecret: string): Promise<EndpointView> {
     if (newSecret) validateSuppliedSecret(newSecret);
-    if (overlapS < 0) throw new WebhookError('INVALID_ARGUMENT', 'overlap_seconds cannot be negative');
+    if (overlapS < 0) throw webhookError('INVALID_ARGUMENT', 'overlap_seconds cannot be negative');
     const rotated = await this.deps.endpoints.rotateSecret(owner, endpointId, newSecret || generateSecret(), (overlapS || this.deps.defaultSecretOverlapS) * 1000);
     if (!rotated) throw notFound(endpointId);
     const totals = await this.deps.deliveries.totals([endpointId]);
@@ -167,7 +168,7 @@ export class WebhookApi {
 
   private async deliveryView(id: string): Promise<DeliveryView> {
     const delivery = await this.deps.deliveries.get(id);
-    if (!delivery) throw new WebhookError('NOT_FOUND', `delivery ${id} was removed (its endpoint was deleted)`);
+    if (!delivery) throw webhookError('NOT_FOUND', `delivery ${id} was removed (its endpoint was deleted)`);
     return (await this.withAttempts([delivery]))[0];
   }
 
@@ -177,13 +178,13 @@ export class WebhookApi {
   }
 }
 
-function notFound(id: string): WebhookError {
-  return new WebhookError('NOT_FOUND', `no webhook endpoint ${id} among yours; list your endpoints to see their ids`);
+function notFound(id: string): AppError {
+  return webhookError('NOT_FOUND', `no webhook endpoint ${id} among yours; list your endpoints to see their ids`);
 }
 
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'failed', 'cancelled'];
 
 function checkStatus(status: string): DeliveryStatus {
-  if (!STATUSES.includes(status as DeliveryStatus)) throw new WebhookError('INVALID_ARGUMENT', `status must be one of ${STATUSES.join(', ')}`);
+  if (!STATUSES.includes(status as DeliveryStatus)) throw webhookError('INVALID_ARGUMENT', `status must be one of ${STATUSES.join(', ')}`);
   return status as DeliveryStatus;
 }

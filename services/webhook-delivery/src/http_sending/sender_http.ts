@@ -31,7 +31,9 @@ export class HttpSender implements WebhookSender {
         clearTimeout(timer);
         resolve({ ...result, durationMs: elapsed() });
       };
-      const req = (isHttps ? https : http).request(
+      let req: http.ClientRequest;
+      try {
+        req = (isHttps ? https : http).request(
         {
           protocol: target.url.protocol,
           hostname: target.url.hostname.replace(/^\[|\]$/g, ''),
@@ -68,7 +70,14 @@ export class HttpSender implements WebhookSender {
           res.on('error', done);
           res.on('close', done);
         },
-      );
+        );
+      } catch (err) {
+        // Node refuses the request before sending (a header value it cannot encode, e.g. outside
+        // Latin-1, stored before endpoints were checked): a failed attempt, not a stuck delivery.
+        settled = true;
+        resolve({ durationMs: elapsed(), responseExcerpt: '', error: describeError(err as NodeJS.ErrnoException) });
+        return;
+      }
       const timer = setTimeout(() => {
         finish({ responseExcerpt: '', error: `no complete response within ${timeoutMs} ms` });
         req.destroy();

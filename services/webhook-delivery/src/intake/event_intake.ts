@@ -1,4 +1,4 @@
-import { traceHeaders, type Bus, type DeliveredEvent, type Logger, type Subscription } from '@marketpulse/runtime';
+import { classifyFailure, traceHeaders, type Bus, type DeliveredEvent, type Logger, type Subscription } from '@marketpulse/runtime';
 import { DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { serializeBody } from '../payload/webhook_body';
 import type { DeliveryStore, IncomingEvent } from '../store/delivery_store';
@@ -16,6 +16,8 @@ export interface EventIntakeOptions {
   maxPayloadBytes: number;
   /** Called when an event produced new deliveries, so this process's worker claims them at once. */
   onNewDeliveries: () => void;
+  /** The delivery store answers: an event that fails while it does not is never dead-lettered. */
+  storeHealthy?: () => Promise<boolean>;
 }
 
 /** Kafka -> store: turns every event into one delivery per matching endpoint. */
@@ -34,7 +36,8 @@ export class EventIntake {
     this.writer = new WriteBatcher(async (batch) => {
       const created = await deliveries.insertForEvents(batch, options.maxPayloadBytes);
       return batch.map((e) => created.get(e.id) ?? 0);
-    }, MAX_BATCH);
+      // One event the database refuses (e.g. NUL in its id) must not fail the events batched with it.
+    }, MAX_BATCH, (err) => classifyFailure(err) === 'poison');
   }
 
   /**
@@ -52,6 +55,7 @@ export class EventIntake {
           groupId: this.options.groupId,
           types: DELIVERABLE_EVENT_TYPES,
           handler: (d) => this.accept(d),
+          healthy: this.options.storeHealthy,
         });
         if (this.closed) await subscription.close();
         else this.subscriptions.push(subscription);
@@ -82,6 +86,7 @@ export class EventIntake {
       id: event.id,
       type: event.type,
       subject: event.subject,
+      owner: event.owner,
       body: serializeBody(event),
       // The consumer span's context when telemetry runs, so deliveries hang under it in the trace.
       traceparent: traceHeaders().traceparent ?? d.traceparent,

@@ -5,8 +5,8 @@ import type { AttemptReport } from '../worker/attempt_runner';
 
 const SOURCE = 'webhook-delivery';
 
-/** The system_error event announcing that the service turned an endpoint off. */
-export function endpointDisabledEvent(endpointId: string, reason: string): events.Event {
+/** The system_error event announcing that the service turned an endpoint off; it is the endpoint owner's. */
+export function endpointDisabledEvent(endpointId: string, reason: string, ownerId: string): events.Event {
   const now = new Date().toISOString();
   return {
     id: newId('msg'),
@@ -14,6 +14,7 @@ export function endpointDisabledEvent(endpointId: string, reason: string): event
     source: SOURCE,
     subject: endpointId,
     time: now,
+    owner: ownerId,
     payload: {
       $case: 'system_error',
       system_error: {
@@ -39,6 +40,8 @@ export function deliveryOutcomeEvent(report: AttemptReport): events.Event {
     source: SOURCE,
     subject: claim.endpoint_id,
     time: now.toISOString(),
+    // Another user's delivery outcomes name their endpoints and events: the endpoint owner's only.
+    owner: claim.owner_id,
     payload: {
       $case: 'webhook_delivery',
       webhook_delivery: {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { WebhookError } from '../errors';
+import { webhookError } from '../errors';
 
 /** Standard Webhooks secrets are `whsec_` + base64 of the key bytes. */
 export const SECRET_PREFIX = 'whsec_';
@@ -18,20 +18,20 @@ export function generateSecret(): string {
  */
 export function validateSuppliedSecret(secret: string): void {
   if (secret.length < MIN_SUPPLIED_SECRET_LENGTH) {
-    throw new WebhookError('INVALID_SECRET', `the secret must be at least ${MIN_SUPPLIED_SECRET_LENGTH} characters long; omit it to have a whsec_ secret generated`);
+    throw webhookError('INVALID_SECRET', `the secret must be at least ${MIN_SUPPLIED_SECRET_LENGTH} characters long; omit it to have a whsec_ secret generated`);
   }
   if (secret.startsWith(SECRET_PREFIX)) {
     const encoded = secret.slice(SECRET_PREFIX.length);
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) {
-      throw new WebhookError('INVALID_SECRET', 'a secret starting with whsec_ must continue with base64-encoded key bytes');
+      throw webhookError('INVALID_SECRET', 'a secret starting with whsec_ must continue with base64-encoded key bytes');
     }
     if (Buffer.from(encoded, 'base64').length < 16) {
-      throw new WebhookError('INVALID_SECRET', 'a whsec_ secret must encode at least 16 key bytes');
+      throw webhookError('INVALID_SECRET', 'a whsec_ secret must encode at least 16 key bytes');
     }
     return;
   }
   if (!/^[\x21-\x7e]+$/.test(secret)) {
-    throw new WebhookError('INVALID_SECRET', 'a secret without the whsec_ prefix must be printable ASCII without spaces');
+    throw webhookError('INVALID_SECRET', 'a secret without the whsec_ prefix must be printable ASCII without spaces');
   }
 }
 

@@ -1,3 +1,4 @@
+import { ownerAllowsSql } from '@marketpulse/runtime';
 import { newId } from './ids';
 import type { Queryable } from './queryable';
 import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, EndpointStats, EndpointTotals } from './records';
@@ -6,6 +7,8 @@ export interface IncomingEvent {
   id: string;
   type: string;
   subject: string;
+  /** The event's owner ('' for system events): an owned event goes to its owner's endpoints only. */
+  owner: string;
   body: string;
   traceparent?: string;
 }
@@ -84,15 +87,16 @@ export class DeliveryStore {
               CASE WHEN i.too_large IS NULL THEN now() END,
               i.too_large,
               CASE WHEN i.too_large IS NOT NULL THEN now() END
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS i (id, type, subject, body, traceparent, too_large),
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS i (id, type, subject, body, traceparent, too_large, owner),
             endpoints e
        WHERE e.active
+         AND ${ownerAllowsSql('i.owner', 'e.owner_id')}
          AND (cardinality(e.event_types) = 0 OR i.type = ANY (e.event_types))
          AND (cardinality(e.subjects) = 0 OR i.subject = ANY (e.subjects))
        ON CONFLICT ON CONSTRAINT deliveries_one_per_event_endpoint DO NOTHING
        RETURNING event_id`,
       [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.subject),
-        events.map((e, n) => (tooLarge[n] === null ? e.body : '')), events.map((e) => e.traceparent ?? null), tooLarge],
+        events.map((e, n) => (tooLarge[n] === null ? e.body : '')), events.map((e) => e.traceparent ?? null), tooLarge, events.map((e) => e.owner)],
     );
     const created = new Map<string, number>();
     for (const { event_id } of rows) created.set(event_id, (created.get(event_id) ?? 0) + 1);

@@ -25,4 +25,21 @@ describe('WriteBatcher', () => {
     expect(await Promise.all(results)).toEqual(['database away', 'database away', 'c']);
     expect(await batcher.write('d')).toBe('d');
   });
+
+  it('writes a batch that failed on one item\'s data item by item, so only that item fails', async () => {
+    const batches: string[][] = [];
+    const refused = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+    const batcher = new WriteBatcher(
+      async (items: string[]) => {
+        batches.push(items);
+        if (items.some((s) => s.includes('\u0000'))) throw refused;
+        return items.map((s) => s.toUpperCase());
+      },
+      10,
+      (err) => (err as { code?: string }).code === '22021',
+    );
+    const results = ['a', 'b\u0000', 'c'].map((s) => batcher.write(s).catch((err: Error) => `refused: ${err.message}`));
+    expect(await Promise.all(results)).toEqual(['A', `refused: ${refused.message}`, 'C']);
+    expect(batches).toEqual([['a', 'b\u0000', 'c'], ['a'], ['b\u0000'], ['c']]);
+  });
 });

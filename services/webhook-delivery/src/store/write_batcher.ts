@@ -8,10 +8,15 @@ export class WriteBatcher<T, R> {
   private queue: { item: T; resolve: (result: R) => void; reject: (err: unknown) => void }[] = [];
   private draining = false;
 
-  /** `writeBatch` returns one result per item, in order. */
+  /**
+   * `writeBatch` returns one result per item, in order. When a batch of several fails with an error
+   * `isItemFault` calls a fault of some item's data (a value the database refuses), each item is
+   * written alone, so only the faulty one fails and the others are not held hostage by it.
+   */
   constructor(
     private readonly writeBatch: (items: T[]) => Promise<R[]>,
     private readonly maxBatch: number,
+    private readonly isItemFault: (err: unknown) => boolean = () => false,
   ) {}
 
   write(item: T): Promise<R> {
@@ -32,9 +37,20 @@ export class WriteBatcher<T, R> {
         const results = await this.writeBatch(batch.map((w) => w.item));
         batch.forEach((w, i) => w.resolve(results[i]));
       } catch (err) {
-        for (const w of batch) w.reject(err);
+        if (batch.length > 1 && this.isItemFault(err)) await this.oneByOne(batch);
+        else for (const w of batch) w.reject(err);
       }
     }
     this.draining = false;
+  }
+
+  private async oneByOne(batch: typeof this.queue): Promise<void> {
+    for (const w of batch) {
+      try {
+        w.resolve((await this.writeBatch([w.item]))[0]);
+      } catch (err) {
+        w.reject(err);
+      }
+    }
   }
 }

@@ -1,6 +1,5 @@
-import type { Logger } from '@marketpulse/runtime';
+import { AppError, type Logger } from '@marketpulse/runtime';
 import type { AddressGuard } from '../address_guard/address_guard';
-import { WebhookError } from '../errors';
 import type { SendResult, WebhookSender } from '../http_sending/sender';
 import type { RetryPolicy } from '../retry_schedule/retry_schedule';
 import { buildRequestHeaders } from '../signing/request_headers';
@@ -28,7 +27,7 @@ export interface AttemptReport {
 
 export interface AttemptHooks {
   onAttempt?(report: AttemptReport): void;
-  onEndpointDisabled?(endpointId: string, reason: string): void;
+  onEndpointDisabled?(endpointId: string, reason: string, ownerId: string): void;
 }
 
 export interface AttemptRunnerDeps {
@@ -83,7 +82,7 @@ export class AttemptRunner {
       const disabledBy = await this.record(claim, attempt, decision.outcome, decision.disableReason);
       const report: AttemptReport = { claim, attempt: { ...attempt, attempt: claim.attempts + 1 }, outcome: decision.outcome };
       this.deps.hooks.onAttempt?.(report);
-      if (disabledBy) this.deps.hooks.onEndpointDisabled?.(claim.endpoint_id, disabledBy);
+      if (disabledBy) this.deps.hooks.onEndpointDisabled?.(claim.endpoint_id, disabledBy, claim.owner_id);
       return report;
     });
   }
@@ -95,7 +94,7 @@ export class AttemptRunner {
       // Vetted again at every attempt: what a host name resolves to can change after the endpoint was created.
       target = await guard.vet(claim.url);
     } catch (err) {
-      const message = err instanceof WebhookError ? `${err.code}: ${err.message}` : String(err);
+      const message = err instanceof AppError ? `${err.reason}: ${err.message}` : String(err);
       return { durationMs: 0, responseExcerpt: '', error: message };
     }
     const headers = buildRequestHeaders({

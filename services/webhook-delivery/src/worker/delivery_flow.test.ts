@@ -57,7 +57,7 @@ const fields = (path: string, extra: Partial<EndpointFields> = {}): EndpointFiel
 /** Intake's write for one event: how many deliveries it queued. */
 const insert = async (e: ReturnType<typeof event>) => (await deliveries.insertForEvents([e], 100_000)).get(e.id) ?? 0;
 
-const event = (id: string, type = 'prediction_complete', subject = 'AAPL') => ({ id, type, subject, body: JSON.stringify({ id, type, data: {} }) });
+const event = (id: string, type = 'prediction_complete', subject = 'AAPL', owner = '') => ({ id, type, subject, owner, body: JSON.stringify({ id, type, data: {} }) });
 
 async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -138,6 +138,15 @@ describe('delivery flow', () => {
     expect((await api.listDeliveries('bob', msft.id, {})).map((d) => d.event_id).sort()).toEqual(['evt_big', 'evt_msft']);
   });
 
+  it("gives an owned event to its owner's endpoints only, and a system event to every subscribed endpoint", async () => {
+    const alices = await api.createEndpoint('alice', fields('/alice-alerts', { events: ['alert_triggered'] }), '');
+    const carols = await api.createEndpoint('carol', fields('/carol-alerts', { events: ['alert_triggered'] }), '');
+    expect(await insert(event('evt_alice_private', 'alert_triggered', 'AAPL', 'alice'))).toBe(1);
+    expect(await insert(event('evt_system_alert', 'alert_triggered', 'AAPL'))).toBeGreaterThanOrEqual(2);
+    expect((await api.listDeliveries('alice', alices.id, {})).map((d) => d.event_id).sort()).toEqual(['evt_alice_private', 'evt_system_alert']);
+    expect((await api.listDeliveries('carol', carols.id, {})).map((d) => d.event_id)).toEqual(['evt_system_alert']);
+  });
+
   it('ends failed after the last attempt, and a replay then delivers it as a manual attempt', async () => {
     const ep = await api.createEndpoint('carol', fields('/down'), '');
     script.set('/down', [500, 500, 500]);
@@ -179,13 +188,13 @@ describe('delivery flow', () => {
 
   it('keeps users apart and refuses private addresses', async () => {
     const ep = await api.createEndpoint('frank', fields('/mine'), '');
-    await expect(api.getEndpoint('mallory', ep.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(api.updateEndpoint('mallory', ep.id, { url: `${base}/stolen` })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(api.sendTestEvent('mallory', ep.id, '')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(api.deleteEndpoint('mallory', ep.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(api.getEndpoint('mallory', ep.id)).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    await expect(api.updateEndpoint('mallory', ep.id, { url: `${base}/stolen` })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    await expect(api.sendTestEvent('mallory', ep.id, '')).rejects.toMatchObject({ reason: 'NOT_FOUND' });
+    await expect(api.deleteEndpoint('mallory', ep.id)).rejects.toMatchObject({ reason: 'NOT_FOUND' });
     expect((await api.listEndpoints('mallory')).map((e) => e.id)).not.toContain(ep.id);
-    await expect(api.createEndpoint('mallory', fields('/x', { url: 'http://10.0.0.5/hook' }), '')).rejects.toMatchObject({ code: 'URL_FORBIDDEN' });
-    await expect(api.createEndpoint('mallory', fields('/x', { url: 'http://169.254.169.254/latest/meta-data' }), '')).rejects.toMatchObject({ code: 'URL_FORBIDDEN' });
+    await expect(api.createEndpoint('mallory', fields('/x', { url: 'http://10.0.0.5/hook' }), '')).rejects.toMatchObject({ reason: 'URL_FORBIDDEN' });
+    await expect(api.createEndpoint('mallory', fields('/x', { url: 'http://169.254.169.254/latest/meta-data' }), '')).rejects.toMatchObject({ reason: 'URL_FORBIDDEN' });
   });
 
   it('sends a test event at once and records it as a manual attempt', async () => {

@@ -28,7 +28,16 @@ export interface Event {
   source: string;
   /** What it is about, usually the symbol (the provider for provider events); the Kafka key. */
   subject: string;
-  time?: string | undefined;
+  time?:
+    | string
+    | undefined;
+  /**
+   * The user this event belongs to (an alert of the user's own rule, the outcome of a delivery to
+   * the user's webhook); empty for system events. Every delivery path (WebSocket doors and their
+   * resume, tRPC subscriptions, webhooks) shows an owned event to its owner and to operators only;
+   * a system event reaches whoever may read its channel or subscribed to its type. SECURITY.md.
+   */
+  owner: string;
   payload?:
     | { $case: "market_data_update"; market_data_update: Tick }
     | { $case: "aggregation"; aggregation: Candle }
@@ -51,7 +60,7 @@ export interface Event {
 }
 
 function createBaseEvent(): Event {
-  return { id: "", type: "", source: "", subject: "", time: undefined, payload: undefined };
+  return { id: "", type: "", source: "", subject: "", time: undefined, owner: "", payload: undefined };
 }
 
 export const Event: MessageFns<Event> = {
@@ -70,6 +79,9 @@ export const Event: MessageFns<Event> = {
     }
     if (message.time !== undefined) {
       Timestamp.encode(toTimestamp(message.time), writer.uint32(42).fork()).join();
+    }
+    if (message.owner !== "") {
+      writer.uint32(50).string(message.owner);
     }
     switch (message.payload?.$case) {
       case "market_data_update":
@@ -178,6 +190,14 @@ export const Event: MessageFns<Event> = {
             }
 
             message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.owner = reader.string();
             continue;
           }
           case 10: {
@@ -362,6 +382,7 @@ export const Event: MessageFns<Event> = {
       source: isSet(object.source) ? globalThis.String(object.source) : "",
       subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
       time: isSet(object.time) ? globalThis.String(object.time) : undefined,
+      owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
       payload: isSet(object.market_data_update)
         ? { $case: "market_data_update", market_data_update: Tick.fromJSON(object.market_data_update) }
         : isSet(object.aggregation)
@@ -420,6 +441,9 @@ export const Event: MessageFns<Event> = {
     if (message.time !== undefined) {
       obj.time = message.time;
     }
+    if (message.owner !== undefined) {
+      obj.owner = message.owner;
+    }
     if (message.payload?.$case === "market_data_update") {
       obj.market_data_update = Tick.toJSON(message.payload.market_data_update);
     } else if (message.payload?.$case === "aggregation") {
@@ -468,6 +492,7 @@ export const Event: MessageFns<Event> = {
     message.source = object.source ?? "";
     message.subject = object.subject ?? "";
     message.time = object.time ?? undefined;
+    message.owner = object.owner ?? "";
     switch (object.payload?.$case) {
       case "market_data_update": {
         if (object.payload?.market_data_update !== undefined && object.payload?.market_data_update !== null) {

@@ -1,0 +1,253 @@
+// bench/fanout (issue 19): the gateway's fan-out against Centrifugo v6.9.1 (GOMAXPROCS=2) and the
+// minimal `ws` broadcast server, on the issue's rows, in one run:
+//
+//   pnpm run build && node bench/fanout/run.mts [--quick] [--reps 4] [--duration 10] [--servers gateway,centrifugo,ws]
+//
+// Each server runs in its own process; the receivers (raw-socket WebSocket clients) in another;
+// this process is the one external publisher: one HTTP request per round (one message per channel)
+// to the gateway's publish API, Centrifugo's HTTP server API or the ws server's /publish, every
+// message stamped with the time its round was due. Server CPU and RSS come from /proc. The server
+// order alternates between repetitions; the table has the medians over repetitions and the ratios
+// gateway / Centrifugo. --quick: one repetition of 2 s with a tenth of the connections (a smoke run).
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ReceiverCommand, ReceiverReply } from './receivers.mts';
+import { startServer, type Message, type RunningServer } from './servers.mts';
+import { SERVERS, cell, cpuPer1k, cpuPerEventUs, cpuTicksFromStat, median, ratio, rssFromStatus, serverOrder, ticksToMs, type ServerName } from './stats.mts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    duration: { type: 'string' },
+    servers: { type: 'string', default: SERVERS.join(',') },
+  },
+});
+const quick = values.quick;
+const reps = Number(values.reps ?? (quick ? 1 : 4));
+const durationMs = Number(values.duration ?? (quick ? 2 : 10)) * 1000;
+const servers = values.servers.split(',').map((s) => s.trim()) as ServerName[];
+for (const s of servers) if (!SERVERS.includes(s)) throw new Error(`unknown server '${s}': expected some of ${SERVERS.join(',')}`);
+const scale = quick ? 0.1 : 1;
+
+interface Scenario {
+  connections: number;
+  channels: number;
+  rate: number;
+  /** The idle memory row: measured on this scenario's connections before anything is published. */
+  memory?: boolean;
+}
+// The issue's rows; the 10,000-connection one first, so the per-connection RSS is measured on a fresh process.
+const SCENARIOS: Scenario[] = [
+  { connections: 10_000, channels: 1, rate: 10, memory: true },
+  { connections: 1000, channels: 1, rate: 100 },
+  { connections: 1000, channels: 100, rate: 10 },
+  { connections: 100, channels: 100, rate: 10 },
+].map((s) => ({ ...s, connections: Math.max(s.channels, Math.round(s.connections * scale)) }));
+const label = (s: Scenario) => `${s.connections}x${s.channels}@${s.rate}`;
+/** Rows are told apart by position: in quick mode two rows can scale to the same label. */
+const key = (s: Scenario) => `${SCENARIOS.indexOf(s)}:${label(s)}`;
+
+interface Measured {
+  server: ServerName;
+  scenario: string;
+  delivered: number;
+  expected: number;
+  published: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuMs: number;
+  cpuMsPer1k: number;
+  cpuUsPerEvent: number;
+  frameBytes: number;
+  frame: string;
+  publishErrors: number;
+  /** Only on the memory row. */
+  rssPerConnection?: number;
+  rssBefore?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cpuTicks = (pid: number) => cpuTicksFromStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+const rss = (pid: number) => rssFromStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/**
+ * RSS once it has stopped moving (two readings 1 s apart within 1 %, at most 30 s): no server here
+ * can be asked to collect its garbage, and a process that has just started or just taken 10,000
+ * connections is still returning or taking memory for a while.
+ */
+async function settledRss(pid: number): Promise<number> {
+  let last = rss(pid);
+  for (let i = 0; i < 30; i++) {
+    await sleep(1000);
+    const now = rss(pid);
+    if (Math.abs(now - last) <= 0.01 * last) return now;
+    last = now;
+  }
+  return last;
+}
+/** What is running now, ended if this process is interrupted. */
+const running = new Set<{ stop(): unknown }>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const r of running) void r.stop();
+    setTimeout(() => process.exit(130), 2000);
+  });
+}
+
+async function ask<K extends ReceiverReply['cmd']>(child: ChildProcess, command: ReceiverCommand, reply: K): Promise<Extract<ReceiverReply, { cmd: K }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: ReceiverReply) => {
+      if (m.cmd !== reply) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(m as Extract<ReceiverReply, { cmd: K }>);
+    };
+    const onExit = (code: number | null) => reject(new Error(`receivers exited with ${code} while waiting for ${reply}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    child.send(command);
+  });
+}
+
+/** Publishes `rate` rounds per second for durationMs, one request per round, each message stamped with its round's due time. */
+async function publishRounds(server: RunningServer, s: Scenario, tag: string): Promise<{ rounds: number; errors: number; firstError?: string }> {
+  const startNs = process.hrtime.bigint();
+  const start = performance.now();
+  const inFlight = new Set<Promise<void>>();
+  let rounds = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  for (;;) {
+    const elapsed = performance.now() - start;
+    if (elapsed >= durationMs) break;
+    const due = Math.floor((elapsed / 1000) * s.rate) + 1;
+    while (rounds < due) {
+      const n = rounds++;
+      const dueNs = (startNs + BigInt(Math.round((n * 1e9) / s.rate))).toString();
+      const messages: Message[] = Array.from({ length: s.channels }, (_, c) => ({ channel: `BENCH${c}`, id: `${tag}-${n}-${c}`, data: { total_equity: dueNs, current_equity: '10250.50' } }));
+      const p = server.publish(messages).catch((err: unknown) => {
+        errors++;
+        firstError ??= String(err);
+      });
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    }
+    await sleep(Math.max(1, Math.floor((rounds * 1000) / s.rate - (performance.now() - start))));
+  }
+  await Promise.all(inFlight);
+  return { rounds, errors, firstError };
+}
+
+async function measureServer(name: ServerName, rep: number, centrifugoBinary: string): Promise<Measured[]> {
+  const server = await startServer(name, centrifugoBinary);
+  running.add(server);
+  const out: Measured[] = [];
+  try {
+    const rssBefore = await settledRss(server.pid);
+    for (const s of SCENARIOS) {
+      const receivers = fork(fileURLToPath(new URL('receivers.mts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const receiversHandle = { stop: () => receivers.kill() };
+      running.add(receiversHandle);
+      try {
+        const rssIdle = s.memory ? await settledRss(server.pid) : NaN;
+        const clients = Array.from({ length: s.connections }, (_, i) => server.client(`BENCH${i % s.channels}`));
+        const conn = await ask(receivers, { cmd: 'connect', clients }, 'connected');
+        if (conn.failed > 0) process.stderr.write(`  ${name}: ${conn.failed} of ${s.connections} connections failed\n`);
+        const rssPerConnection = s.memory ? ((await settledRss(server.pid)) - rssIdle) / Math.max(1, conn.connections) : undefined;
+        await sleep(1000);
+        await ask(receivers, { cmd: 'reset' }, 'reset');
+        const cpu0 = cpuTicks(server.pid);
+        const pub = await publishRounds(server, s, `r${rep}-s${SCENARIOS.indexOf(s)}`);
+        await sleep(1500);
+        const cpuMs = ticksToMs(cpuTicks(server.pid) - cpu0);
+        const rep_ = await ask(receivers, { cmd: 'report' }, 'report');
+        if (pub.errors > 0) process.stderr.write(`  ${name}: ${pub.errors} publish requests failed: ${pub.firstError}\n`);
+        const m: Measured = {
+          server: name,
+          scenario: key(s),
+          delivered: rep_.received,
+          expected: pub.rounds * conn.connections,
+          published: pub.rounds * s.channels,
+          p50Ms: rep_.p50Ms,
+          p99Ms: rep_.p99Ms,
+          cpuMs,
+          cpuMsPer1k: cpuPer1k(cpuMs, rep_.received),
+          cpuUsPerEvent: cpuPerEventUs(cpuMs, pub.rounds * s.channels),
+          frameBytes: rep_.frameBytes,
+          frame: rep_.frame,
+          publishErrors: pub.errors,
+          ...(s.memory ? { rssPerConnection, rssBefore } : {}),
+        };
+        process.stderr.write(
+          `  rep ${rep + 1} ${name} ${m.scenario}: delivered ${((100 * m.delivered) / Math.max(1, m.expected)).toFixed(1)} %, p50 ${cell(m.p50Ms, 2)} ms, p99 ${cell(m.p99Ms, 2)} ms, CPU ${cell(m.cpuMsPer1k, 2)} ms/1k deliveries, ${cell(m.cpuUsPerEvent, 0)} µs/event` +
+            (s.memory ? `, RSS ${cell(rssBefore / 2 ** 20)} MiB before connections, ${cell(rssPerConnection! / 1024)} KiB per idle connection` : '') +
+            `, frame ${m.frameBytes} B\n`,
+        );
+        out.push(m);
+      } finally {
+        receivers.kill();
+        running.delete(receiversHandle);
+        await sleep(1000);
+      }
+    }
+  } finally {
+    await server.stop();
+    running.delete(server);
+  }
+  return out;
+}
+
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const startedAt = new Date();
+const loadAtStart = load();
+const centrifugoBinary = servers.includes('centrifugo')
+  ? execFileSync('bash', [fileURLToPath(new URL('centrifugo.sh', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim()
+  : '';
+process.stderr.write(`bench/fanout: ${reps} repetition(s) of ${durationMs / 1000} s per row${quick ? ' (quick: a tenth of the connections)' : ''}; load average ${loadAtStart}\n`);
+
+const all: Measured[] = [];
+for (let rep = 0; rep < reps; rep++) {
+  for (const name of serverOrder(rep, servers)) {
+    process.stderr.write(`repetition ${rep + 1}/${reps}: ${name}\n`);
+    all.push(...(await measureServer(name, rep, centrifugoBinary)));
+  }
+}
+
+const med = (server: ServerName, scenario: string, pick: (m: Measured) => number | undefined) =>
+  median(all.filter((m) => m.server === server && m.scenario === scenario).map((m) => pick(m) ?? NaN));
+const has = (s: ServerName) => servers.includes(s);
+const col = (s: ServerName, f: (s: ServerName) => string) => (has(s) ? f(s) : '–');
+
+console.log(`\nbench/fanout, ${startedAt.toISOString()}: medians of ${reps} repetition(s), ${durationMs / 1000} s per row; load average ${loadAtStart} at the start, ${load()} at the end\n`);
+console.log('| row | gateway | Centrifugo (GOMAXPROCS=2) | ws | gateway / Centrifugo |');
+console.log('|---|---|---|---|---|');
+for (const s of SCENARIOS.slice(0, 3)) {
+  const sc = key(s);
+  const f = (srv: ServerName) => {
+    const delivered = med(srv, sc, (m) => m.delivered / Math.max(1, m.expected));
+    return `${cell(med(srv, sc, (m) => m.p99Ms), 1)} / ${cell(med(srv, sc, (m) => m.cpuMsPer1k), 2)} (${cell(delivered * 100, 1)} %)`;
+  };
+  console.log(
+    `| ${label(s)}: p99 ms / server CPU ms per 1k deliveries (delivered) | ${col('gateway', f)} | ${col('centrifugo', f)} | ${col('ws', f)} | ` +
+      `${cell(ratio(med('gateway', sc, (m) => m.p99Ms), med('centrifugo', sc, (m) => m.p99Ms)), 2)} / ${cell(ratio(med('gateway', sc, (m) => m.cpuMsPer1k), med('centrifugo', sc, (m) => m.cpuMsPer1k)), 2)} |`,
+  );
+}
+const cpuRow = key(SCENARIOS[3]!);
+const us = (srv: ServerName) => `${cell(med(srv, cpuRow, (m) => m.cpuUsPerEvent), 1)} µs`;
+console.log(`| ${label(SCENARIOS[3]!)}: server CPU per published event | ${col('gateway', us)} | ${col('centrifugo', us)} | ${col('ws', us)} | ${cell(ratio(med('gateway', cpuRow, (m) => m.cpuUsPerEvent), med('centrifugo', cpuRow, (m) => m.cpuUsPerEvent)), 2)} |`);
+const memRow = key(SCENARIOS[0]!);
+const mem = (srv: ServerName) => `${cell(med(srv, memRow, (m) => m.rssPerConnection) / 1024, 1)} KiB (process ${cell(med(srv, memRow, (m) => m.rssBefore) / 2 ** 20, 0)} MiB before any connection)`;
+console.log(
+  `| ${SCENARIOS[0]!.connections} idle: RSS per connection | ${col('gateway', mem)} | ${col('centrifugo', mem)} | ${col('ws', mem)} | ` +
+    `${cell(ratio(med('gateway', memRow, (m) => m.rssPerConnection), med('centrifugo', memRow, (m) => m.rssPerConnection)), 2)} (before any connection ${cell(ratio(med('gateway', memRow, (m) => m.rssBefore), med('centrifugo', memRow, (m) => m.rssBefore)), 2)}) |`,
+);
+const bytes = (srv: ServerName) => `${cell(med(srv, memRow, (m) => m.frameBytes || NaN), 0)}`;
+console.log(`| bytes of one frame for the same data | ${col('gateway', bytes)} | ${col('centrifugo', bytes)} | ${col('ws', bytes)} | ${cell(ratio(med('gateway', memRow, (m) => m.frameBytes), med('centrifugo', memRow, (m) => m.frameBytes)), 2)} |`);
+console.log('\none frame of each server:');
+for (const srv of servers) console.log(`  ${srv}: ${all.find((m) => m.server === srv && m.frame)?.frame ?? '(none received)'}`);
+console.log(
+  '\nissue 19 goals: gateway p99 and CPU per 1k deliveries <= Centrifugo on the first three rows (ratios <= 1); <= 25 µs per published event; frame <= 1.5x Centrifugo; gateway RSS before any connection <= 150 MiB; < 10 KiB per idle connection',
+);

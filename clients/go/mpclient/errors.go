@@ -1,0 +1,50 @@
+package mpclient
+
+import (
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// FieldViolation is one invalid field of a request (google.rpc.BadRequest).
+type FieldViolation struct {
+	Field       string
+	Description string
+}
+
+// Error is what a Marketpulse service says about a failed call: the gRPC code and message, and
+// from the google.rpc.Status details in the grpc-status-details-bin trailer the stable Reason
+// (ErrorInfo.reason, e.g. "RULE_NOT_FOUND"), its Domain and Metadata, and the field Violations
+// of an INVALID_ARGUMENT (BadRequest). Branch on Code and Reason, never on Message.
+type Error struct {
+	Code       codes.Code
+	Message    string
+	Reason     string
+	Domain     string
+	Metadata   map[string]string
+	Violations []FieldViolation
+}
+
+// ReadError reads err as returned by a generated client's method. ok is false when err is not a
+// gRPC status at all (nil, or an error of the caller's own).
+func ReadError(err error) (e Error, ok bool) {
+	st, ok := status.FromError(err)
+	if !ok || err == nil {
+		return Error{}, false
+	}
+	e = Error{Code: st.Code(), Message: st.Message(), Metadata: map[string]string{}}
+	for _, detail := range st.Details() {
+		switch d := detail.(type) {
+		case *errdetails.ErrorInfo:
+			e.Reason, e.Domain = d.GetReason(), d.GetDomain()
+			for k, v := range d.GetMetadata() {
+				e.Metadata[k] = v
+			}
+		case *errdetails.BadRequest:
+			for _, v := range d.GetFieldViolations() {
+				e.Violations = append(e.Violations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
+			}
+		}
+	}
+	return e, true
+}

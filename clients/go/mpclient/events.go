@@ -1,0 +1,29 @@
+package mpclient
+
+import (
+	"fmt"
+
+	eventsv1 "marketpulse.dev/clients/go/marketpulse/events/v1"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// DecodeEvent decodes a Kafka record's value (a protobuf events.v1.Event, on the topic
+// `<prefix><type>`) and returns the envelope and its payload, the message of the oneof case named
+// like the event's type (e.g. *marketv1.Tick for "market_data_update"). It refuses an envelope
+// whose payload case differs from its type.
+func DecodeEvent(value []byte) (*eventsv1.Event, proto.Message, error) {
+	event := &eventsv1.Event{}
+	if err := proto.Unmarshal(value, event); err != nil {
+		return nil, nil, fmt.Errorf("mpclient: not an events.v1.Event: %w", err)
+	}
+	m := event.ProtoReflect()
+	field := m.WhichOneof(m.Descriptor().Oneofs().ByName("payload"))
+	if field == nil {
+		return event, nil, fmt.Errorf("mpclient: event %s of type %q has no payload", event.GetId(), event.GetType())
+	}
+	if field.Name() != protoreflect.Name(event.GetType()) {
+		return event, nil, fmt.Errorf("mpclient: event %s has type %q but a %s payload", event.GetId(), event.GetType(), field.Name())
+	}
+	return event, m.Get(field).Message().Interface(), nil
+}

@@ -1,0 +1,464 @@
+import { CLOSE, ERROR } from './generated/api.js';
+import { ITEM_FIELD, type Filters, type SubscriptionItems, type SubscriptionType } from './events.js';
+
+/** What the client needs of a WebSocket: the browser's, Node 22+'s global one, or the `ws` package's. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** A credential: a JWT or an API key, or a function asked for a fresh one on every (re)connect. */
+export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
+
+export interface StreamClientOptions {
+  /** ws://host:port/ws/stream (or the native port). */
+  url: string;
+  token?: TokenSource;
+  /** Defaults to globalThis.WebSocket (browsers, Node 22+); on Node 20 pass the `ws` package's. */
+  WebSocket?: WebSocketConstructor;
+  /** First reconnect delay; doubles per failed attempt up to maxReconnectDelayMs, with jitter. */
+  minReconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+  /** Least delay after a 1013 (server at capacity). */
+  capacityDelayMs?: number;
+  /** A ping is sent after this long without a message; no answer within pongTimeoutMs ends the socket. */
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  /** A JWT with `exp` is replaced (an `auth` message with a fresh token) this long before it expires. */
+  refreshBeforeExpiryMs?: number;
+  /** Ids remembered per subscription to drop a redelivered event. */
+  dedupeWindow?: number;
+}
+
+/**
+ * `connecting`: opening or authenticating. `connected`: subscriptions live. `disconnected`: lost,
+ * a reconnect is scheduled (`retryInMs`). `closed`: terminal, by close() or a refusal that a
+ * reconnect cannot fix (auth refused, unknown endpoint).
+ */
+export type StreamState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export interface StateInfo {
+  code?: number;
+  reason?: string;
+  retryInMs?: number;
+}
+
+/** An `error` message of the gateway, or a failure of the client (code CLIENT_*). */
+export interface StreamError {
+  code: string;
+  message: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  subscription?: Subscription<any>;
+}
+
+export interface DataMeta {
+  /** The event id: what a resume starts after. */
+  id: string;
+  subscriptionId: string;
+  timestamp: string;
+  channel?: string;
+  traceId?: string;
+}
+
+type Listener<A extends unknown[]> = (...args: A) => void;
+
+interface StreamEvents {
+  state: [StreamState, StateInfo];
+  error: [StreamError];
+}
+
+type CloseEntry = { code: number; reason: string; reconnect: boolean };
+const CLOSE_ENTRIES: readonly CloseEntry[] = Object.values(CLOSE);
+
+/** Whether reconnecting can help after this close (gateway/src/ws/codes.ts). Codes it does not list (1006 …) can. */
+export function closeAllowsReconnect(code: number, reason: string): boolean {
+  const entries = CLOSE_ENTRIES.filter((e) => e.code === code);
+  if (entries.length === 0) return true;
+  const exact = entries.find((e) => e.reason === reason);
+  if (exact) return exact.reconnect;
+  return entries.every((e) => e.reconnect);
+}
+
+/** Errors that answer a subscribe message (and so fail the oldest pending subscribe). */
+const SUBSCRIBE_ERRORS = new Set(['UNKNOWN_SUBSCRIPTION_TYPE', 'INVALID_FILTERS', 'CHANNEL_FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS', 'INVALID_MESSAGE']);
+
+/** Seconds-since-epoch `exp` of a JWT, undefined for anything else (an API key). */
+export function jwtExpiry(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const json = atob(parts[1]!.replace(/-/g, '+').replace(/_/g, '/'));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** One subscription; it lives across reconnects until unsubscribe(). */
+export class Subscription<T extends SubscriptionType> {
+  /** The gateway's id, once acknowledged (the same for the same type and filters). */
+  serverId: string | undefined;
+  /** Where a resume starts: the newest event id seen on this connection while this subscription was live. */
+  resumeId: string | undefined;
+  state: 'pending' | 'active' | 'failed' | 'unsubscribed' = 'pending';
+  private readonly recent: string[] = [];
+  private readonly recentSet = new Set<string>();
+
+  constructor(
+    private readonly client: StreamClient,
+    readonly type: T,
+    readonly filters: Filters,
+    private readonly onData: (item: SubscriptionItems[T], meta: DataMeta) => void,
+    private readonly window: number,
+  ) {}
+
+  get key(): string {
+    return `${this.type}\n${canonical(this.filters)}`;
+  }
+
+  unsubscribe(): void {
+    this.client.remove(this as AnySubscription);
+  }
+
+  /** Delivers unless this id was delivered already (a replay overlapping what arrived live, a redelivery). */
+  deliver(item: SubscriptionItems[T], meta: DataMeta): void {
+    if (this.recentSet.has(meta.id)) return;
+    this.recent.push(meta.id);
+    this.recentSet.add(meta.id);
+    if (this.recent.length > this.window) this.recentSet.delete(this.recent.shift()!);
+    this.onData(item, meta);
+  }
+}
+
+const noToken = () => undefined;
+
+// Subscriptions of every type in one set: their callbacks differ by type, so the set holds any.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySubscription = Subscription<any>;
+
+/**
+ * A client of the native multiplexed protocol (`/ws/stream`, seed 002), in the spirit of
+ * centrifuge-js: one connection, many subscriptions, automatic reconnect with backoff and jitter,
+ * resume with `since` (no gap, no duplicate while the gateway's history holds the missed events),
+ * heartbeat, token refresh, and every close code handled as gateway/src/ws/codes.ts documents.
+ */
+export class StreamClient {
+  state: StreamState = 'disconnected';
+  /** The gateway's id of this client on the current connection. */
+  clientId: string | undefined;
+  private ws: WebSocketLike | undefined;
+  private readonly subs = new Set<AnySubscription>();
+  /** Subscribes sent and not yet answered, oldest first. */
+  private pending: AnySubscription[] = [];
+  private readonly listeners: { [K in keyof StreamEvents]: Set<Listener<StreamEvents[K]>> } = { state: new Set(), error: new Set() };
+  private attempt = 0;
+  private wanted = false;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setTimeout> | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly opts: Required<Omit<StreamClientOptions, 'token' | 'WebSocket'>>;
+  private readonly tokenOf: () => string | undefined | Promise<string | undefined>;
+  private readonly WS: WebSocketConstructor;
+  /** Set by a 1013 so the next delay honours capacityDelayMs. */
+  private atCapacity = false;
+
+  constructor(options: StreamClientOptions) {
+    this.opts = {
+      url: options.url,
+      minReconnectDelayMs: options.minReconnectDelayMs ?? 500,
+      maxReconnectDelayMs: options.maxReconnectDelayMs ?? 20_000,
+      capacityDelayMs: options.capacityDelayMs ?? 5_000,
+      pingIntervalMs: options.pingIntervalMs ?? 25_000,
+      pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
+      refreshBeforeExpiryMs: options.refreshBeforeExpiryMs ?? 60_000,
+      dedupeWindow: options.dedupeWindow ?? 2_000,
+    };
+    const token = options.token;
+    this.tokenOf = typeof token === 'function' ? token : token === undefined ? noToken : () => token;
+    const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WS) throw new TypeError('no WebSocket implementation: pass `WebSocket` (e.g. from the ws package on Node 20)');
+    this.WS = WS;
+  }
+
+  on<K extends keyof StreamEvents>(event: K, listener: Listener<StreamEvents[K]>): () => void {
+    this.listeners[event].add(listener);
+    return () => this.listeners[event].delete(listener);
+  }
+
+  /** Subscribes (now when connected, else once connected); the subscription survives reconnects. */
+  subscribe<T extends SubscriptionType>(type: T, options: { filters?: Filters }, onData: (item: SubscriptionItems[T], meta: DataMeta) => void): Subscription<T> {
+    const sub = new Subscription(this, type, options.filters ?? {}, onData, this.opts.dedupeWindow);
+    this.subs.add(sub);
+    if (this.state === 'connected') this.sendSubscribe(sub);
+    return sub;
+  }
+
+  connect(): void {
+    if (this.wanted && this.state !== 'closed') return;
+    this.wanted = true;
+    this.attempt = 0;
+    void this.open();
+  }
+
+  /** Ends the connection for good (state `closed`); subscriptions stay and resume on connect(). */
+  close(): void {
+    this.wanted = false;
+    clearTimeout(this.reconnectTimer);
+    this.dropSocket(1000, 'normal closure');
+    this.setState('closed', { code: 1000, reason: 'closed by the client' });
+  }
+
+  /** @internal Subscription.unsubscribe */
+  remove(sub: AnySubscription): void {
+    if (!this.subs.delete(sub)) return;
+    sub.state = 'unsubscribed';
+    const id = sub.serverId;
+    const shared = id !== undefined && [...this.subs].some((s) => s.serverId === id);
+    if (id !== undefined && !shared && this.state === 'connected') this.send({ type: 'unsubscribe', data: { subscription_id: id } });
+  }
+
+  private emit<K extends keyof StreamEvents>(event: K, ...args: StreamEvents[K]): void {
+    for (const l of [...this.listeners[event]]) l(...args);
+  }
+
+  private setState(state: StreamState, info: StateInfo = {}): void {
+    if (this.state === state && state !== 'disconnected') return;
+    this.state = state;
+    this.emit('state', state, info);
+  }
+
+  private async open(): Promise<void> {
+    if (!this.wanted) return;
+    this.setState('connecting');
+    let token: string | undefined;
+    try {
+      token = await this.tokenOf();
+    } catch (err) {
+      this.emit('error', { code: 'CLIENT_TOKEN', message: `the token getter failed: ${(err as Error)?.message ?? String(err)}` });
+      return this.scheduleReconnect({ reason: 'token getter failed' });
+    }
+    if (!this.wanted) return;
+    let ws: WebSocketLike;
+    try {
+      ws = new this.WS(this.opts.url);
+    } catch (err) {
+      this.emit('error', { code: 'CLIENT_URL', message: (err as Error)?.message ?? String(err) });
+      return this.terminal({ reason: 'invalid url' });
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      this.armPing();
+      if (token) this.send({ type: 'auth', data: { token } });
+      else this.ready(undefined);
+      if (token) this.scheduleRefresh(token);
+    };
+    ws.onmessage = (event) => {
+      if (this.ws !== ws) return;
+      this.armPing();
+      this.receive(String(event.data));
+    };
+    ws.onclose = (event) => {
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      this.closed(event.code, event.reason);
+    };
+    ws.onerror = () => {};
+  }
+
+  /** Authenticated (or no credential needed): (re)subscribe everything, resuming where each stopped. */
+  private ready(clientId: string | undefined): void {
+    const wasConnected = this.state === 'connected';
+    this.clientId = clientId;
+    this.attempt = 0;
+    this.atCapacity = false;
+    this.setState('connected');
+    if (wasConnected) return; // a token refresh: the subscriptions are live
+    this.pending = [];
+    for (const sub of this.subs) {
+      if (sub.state === 'failed') continue;
+      sub.state = 'pending';
+      this.sendSubscribe(sub);
+    }
+  }
+
+  private sendSubscribe(sub: AnySubscription): void {
+    this.pending.push(sub);
+    this.send({ type: 'subscribe', data: { type: sub.type, filters: sub.filters, ...(sub.resumeId ? { since: sub.resumeId } : {}) } });
+  }
+
+  private receive(text: string): void {
+    let msg: { type?: unknown; data?: Record<string, unknown>; subscription_id?: unknown; id?: unknown; timestamp?: unknown; trace_id?: unknown; metadata?: { channel?: unknown } };
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return this.emit('error', { code: 'CLIENT_INVALID_JSON', message: 'the gateway sent a message that is not JSON' });
+    }
+    const data = msg.data ?? {};
+    switch (msg.type) {
+      case 'auth_success':
+        return this.ready(typeof data.client_id === 'string' ? data.client_id : undefined);
+      case 'auth_failed':
+        // The gateway closes with 1008 next; that close is terminal.
+        return this.emit('error', { code: 'AUTH_FAILED', message: String(data.error ?? ERROR.AUTH_FAILED.message) });
+      case 'subscribed': {
+        const key = `${String(data.type)}\n${canonical(data.filters ?? {})}`;
+        const at = this.pending.findIndex((s) => s.key === key);
+        const sub = at >= 0 ? this.pending.splice(at, 1)[0]! : undefined;
+        if (sub && this.subs.has(sub)) {
+          sub.serverId = String(msg.subscription_id ?? data.subscription_id);
+          sub.state = 'active';
+          // The gateway's newest event before this subscription: a resume point before any event arrives.
+          if (sub.resumeId === undefined && typeof msg.id === 'string') sub.resumeId = msg.id;
+        }
+        return;
+      }
+      case 'unsubscribed': {
+        // Also sent unasked when a narrower credential may no longer read a subscription.
+        const id = String(data.subscription_id);
+        for (const sub of this.subs) {
+          if (sub.serverId !== id || data.reason === undefined) continue;
+          sub.state = 'failed';
+          this.subs.delete(sub);
+          this.emit('error', { code: String(data.reason), message: `subscription ${sub.type} ended by the gateway`, subscription: sub });
+        }
+        return;
+      }
+      case 'data':
+        return this.data(msg.subscription_id, data, msg);
+      case 'pong':
+      case 'ping':
+        return;
+      case 'error': {
+        const code = String(data.code ?? 'UNKNOWN');
+        const message = String(data.detail ? `${String(data.error)}: ${String(data.detail)}` : (data.error ?? code));
+        let subscription: AnySubscription | undefined;
+        if (SUBSCRIBE_ERRORS.has(code) && this.pending.length > 0) {
+          subscription = this.pending.shift()!;
+          subscription.state = 'failed';
+          this.subs.delete(subscription);
+        }
+        return this.emit('error', { code, message, ...(subscription ? { subscription } : {}) });
+      }
+    }
+  }
+
+  private data(serverId: unknown, data: Record<string, unknown>, msg: { id?: unknown; timestamp?: unknown; trace_id?: unknown; metadata?: { channel?: unknown } }): void {
+    const id = typeof msg.id === 'string' ? msg.id : undefined;
+    if (id === undefined) return;
+    const meta: DataMeta = {
+      id,
+      subscriptionId: String(serverId),
+      // An `events` item carries the event's time itself; the gateway then sends no second one (issue 19).
+      timestamp: String(msg.timestamp ?? (data.event as { timestamp?: unknown } | undefined)?.timestamp ?? ''),
+      ...(typeof msg.metadata?.channel === 'string' ? { channel: msg.metadata.channel } : {}),
+      ...(typeof msg.trace_id === 'string' ? { traceId: msg.trace_id } : {}),
+    };
+    for (const sub of this.subs) {
+      if (sub.serverId === serverId) sub.deliver(data[ITEM_FIELD[sub.type as SubscriptionType]] as never, meta);
+    }
+    // Every live subscription saw everything up to this event that concerned it: it resumes after it.
+    for (const sub of this.subs) if (sub.state === 'active') sub.resumeId = id;
+  }
+
+  private closed(code: number, reason: string): void {
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.refreshTimer);
+    this.pending = [];
+    if (!this.wanted) return this.setState('closed', { code, reason });
+    if (!closeAllowsReconnect(code, reason)) {
+      this.emit('error', { code: `CLOSE_${code}`, message: reason || `closed with ${code}` });
+      return this.terminal({ code, reason });
+    }
+    if (code === CLOSE.AT_CAPACITY.code) this.atCapacity = true;
+    this.scheduleReconnect({ code, reason });
+  }
+
+  private terminal(info: StateInfo): void {
+    this.wanted = false;
+    this.setState('closed', info);
+  }
+
+  /** Exponential backoff with full jitter over its upper half, so a restarted gateway is not stormed. */
+  private scheduleReconnect(info: StateInfo): void {
+    const { minReconnectDelayMs: min, maxReconnectDelayMs: max, capacityDelayMs } = this.opts;
+    const ceiling = Math.min(max, min * 2 ** this.attempt);
+    let delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    if (this.atCapacity) delay = Math.max(delay, capacityDelayMs * (0.5 + Math.random()));
+    this.attempt++;
+    this.setState('disconnected', { ...info, retryInMs: Math.round(delay) });
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.open(), delay);
+  }
+
+  private send(msg: object): void {
+    if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify(msg));
+  }
+
+  /** A ping after a quiet pingIntervalMs; nothing back within pongTimeoutMs means the link is dead. */
+  private armPing(): void {
+    clearTimeout(this.pingTimer);
+    this.pingTimer = setTimeout(() => {
+      this.send({ type: 'ping' });
+      this.pingTimer = setTimeout(() => {
+        this.emit('error', { code: 'CLIENT_HEARTBEAT_TIMEOUT', message: `no message within ${this.opts.pongTimeoutMs} ms of a ping` });
+        this.dropSocket(4000, 'heartbeat timeout');
+        if (this.wanted) this.scheduleReconnect({ code: 4000, reason: 'heartbeat timeout' });
+      }, this.opts.pongTimeoutMs);
+    }, this.opts.pingIntervalMs);
+  }
+
+  /** Re-authenticates on the open connection before the JWT expires (an API key never does). */
+  private scheduleRefresh(token: string): void {
+    clearTimeout(this.refreshTimer);
+    const exp = jwtExpiry(token);
+    if (exp === undefined) return;
+    const due = Math.max(1000, exp * 1000 - Date.now() - this.opts.refreshBeforeExpiryMs);
+    this.refreshTimer = setTimeout(async () => {
+      let fresh: string | undefined;
+      try {
+        fresh = await this.tokenOf();
+      } catch {
+        fresh = undefined;
+      }
+      // No fresh token: the gateway closes with 1008 "token expired" at exp, and the reconnect asks again.
+      if (!fresh || fresh === token || this.state !== 'connected') return;
+      this.send({ type: 'auth', data: { token: fresh } });
+      this.scheduleRefresh(fresh);
+    }, due);
+  }
+
+  private dropSocket(code: number, reason: string): void {
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.refreshTimer);
+    const ws = this.ws;
+    this.ws = undefined;
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    try {
+      ws.close(code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+/** A stream client for the native protocol; call connect() to start. */
+export function createStreamClient(options: StreamClientOptions): StreamClient {
+  return new StreamClient(options);
+}

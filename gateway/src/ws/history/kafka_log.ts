@@ -1,0 +1,213 @@
+import { Kafka, logLevel as KafkaLogLevel, type Admin } from 'kafkajs';
+
+/** `${topic}/${partition}`: `/` cannot occur in a Kafka topic name. */
+export type PartitionKey = string;
+
+export function partitionKey(topic: string, partition: number): PartitionKey {
+  return `${topic}/${partition}`;
+}
+
+export function splitPartitionKey(key: PartitionKey): { topic: string; partition: number } {
+  const at = key.lastIndexOf('/');
+  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
+}
+
+/** One record read back from a partition. */
+export interface LogRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Kafka timestamp in ms (the producer's create time). */
+  readonly timestamp: number;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
+}
+
+/** Offsets [from, to) of one partition to read. */
+export interface ReadRange {
+  readonly key: PartitionKey;
+  from: number;
+  /** Grows when the read must go further (a resume whose held live events were dropped). */
+  to: number;
+  /** Bytes asked for this partition per fetch; grows while a record batch does not fit. */
+  maxBytes?: number;
+}
+
+/** The first offset still held and the next offset to be written, per partition. */
+export interface PartitionBounds {
+  readonly low: number;
+  readonly high: number;
+}
+
+/** Thrown when a range starts before the partition's log start: those records are past retention. */
+export class PastRetentionError extends Error {
+  constructor(readonly key: PartitionKey) {
+    super(`records of ${key} are past Kafka's retention`);
+    this.name = 'PastRetentionError';
+  }
+}
+
+interface FetchedPartition {
+  partition: number;
+  errorCode: number;
+  messages: { offset: string; timestamp: string; value: Buffer | null; headers?: Record<string, Buffer | string | (Buffer | string)[]>; isControlRecord?: boolean }[];
+}
+
+interface Broker {
+  fetch(request: object): Promise<{ responses: { topicName: string; partitions: FetchedPartition[] }[] }>;
+}
+
+interface Cluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(options: { nodeId: string }): Promise<Broker>;
+}
+
+const OFFSET_OUT_OF_RANGE = 1;
+/** Bytes a fetch returns per partition: bounds one chunk of decoding on the event loop. */
+const PARTITION_FETCH_BYTES = 128 * 1024;
+/** A record batch larger than this (the broker's default message.max.bytes is 1 MiB) is not read back. */
+const MAX_PARTITION_FETCH_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads partitions of the event topics from given offsets, outside any consumer group: what
+ * resume and the start-up warm-up need (assign and seek). kafkajs offers only group consumers, so
+ * this uses its cluster client (the one its consumer and admin are built on) for metadata and
+ * Fetch requests; kafkajs is pinned, and this file is the only place that reaches inside it.
+ */
+export class KafkaLog {
+  private readonly kafka: Kafka;
+  private admin: Admin | undefined;
+  private cluster: Cluster | undefined;
+  private readonly topics = new Set<string>();
+
+  constructor(brokers: string[], clientId: string) {
+    this.kafka = new Kafka({ clientId, brokers, connectionTimeout: 3000, retry: { retries: 3 }, logLevel: KafkaLogLevel.NOTHING });
+  }
+
+  /** Low and high offsets of every partition of `topics` (missing topics are skipped). */
+  async bounds(topics: readonly string[]): Promise<Map<PartitionKey, PartitionBounds>> {
+    const admin = await this.adminClient();
+    const existing = new Set(await admin.listTopics());
+    const out = new Map<PartitionKey, PartitionBounds>();
+    for (const topic of topics) {
+      if (!existing.has(topic)) continue;
+      for (const p of await admin.fetchTopicOffsets(topic)) out.set(partitionKey(topic, p.partition), { low: Number(p.low), high: Number(p.high) });
+    }
+    return out;
+  }
+
+  /** Per partition of `topics`, the first offset whose timestamp is at or after `timestamp` (the high offset when none). */
+  async offsetsAt(topics: readonly string[], timestamp: number): Promise<Map<PartitionKey, number>> {
+    const admin = await this.adminClient();
+    const existing = new Set(await admin.listTopics());
+    const out = new Map<PartitionKey, number>();
+    for (const topic of topics) {
+      if (!existing.has(topic)) continue;
+      for (const p of await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)) out.set(partitionKey(topic, p.partition), Number(p.offset));
+    }
+    return out;
+  }
+
+  /**
+   * One Fetch round over the ranges not yet done: at most PARTITION_FETCH_BYTES per partition.
+   * Returns each range's records in offset order and advances `from` past them. A range whose
+   * start fell out of retention throws PastRetentionError.
+   */
+  async fetch(ranges: readonly ReadRange[]): Promise<Map<PartitionKey, LogRecord[]>> {
+    const cluster = await this.clusterClient(ranges.map((r) => splitPartitionKey(r.key).topic));
+    const byLeader = new Map<string, Map<string, ReadRange[]>>();
+    for (const range of ranges) {
+      if (range.from >= range.to) continue;
+      const { topic, partition } = splitPartitionKey(range.key);
+      const leaders = cluster.findLeaderForPartitions(topic, [partition]);
+      const nodeId = Object.keys(leaders)[0];
+      if (nodeId === undefined) throw new Error(`no leader known for ${range.key}`);
+      const topicsOf = byLeader.get(nodeId) ?? new Map<string, ReadRange[]>();
+      byLeader.set(nodeId, topicsOf);
+      topicsOf.set(topic, [...(topicsOf.get(topic) ?? []), range]);
+    }
+    const out = new Map<PartitionKey, LogRecord[]>();
+    await Promise.all(
+      [...byLeader].map(async ([nodeId, topicsOf]) => {
+        const broker = await cluster.findBroker({ nodeId });
+        const response = await broker.fetch({
+          replicaId: -1,
+          isolationLevel: 1,
+          maxWaitTime: 0,
+          minBytes: 1,
+          maxBytes: [...topicsOf.values()].flat().reduce((n, r) => n + (r.maxBytes ?? PARTITION_FETCH_BYTES), 0),
+          topics: [...topicsOf].map(([topic, list]) => ({
+            topic,
+            partitions: list.map((r) => ({ partition: splitPartitionKey(r.key).partition, fetchOffset: String(r.from), maxBytes: r.maxBytes ?? PARTITION_FETCH_BYTES })),
+          })),
+        });
+        for (const { topicName, partitions } of response.responses) {
+          for (const part of partitions) {
+            const key = partitionKey(topicName, part.partition);
+            const range = topicsOf.get(topicName)?.find((r) => r.key === key);
+            if (!range) continue;
+            if (part.errorCode === OFFSET_OUT_OF_RANGE) throw new PastRetentionError(key);
+            if (part.errorCode !== 0) throw new Error(`fetch of ${key} failed with Kafka error code ${part.errorCode}`);
+            const records: LogRecord[] = [];
+            let next = range.from;
+            for (const m of part.messages) {
+              const offset = Number(m.offset);
+              // A fetch returns whole batches: records before the asked offset come along.
+              if (offset < range.from || offset >= range.to) continue;
+              next = offset + 1;
+              if (m.isControlRecord) continue;
+              records.push({ topic: topicName, partition: part.partition, offset, timestamp: Number(m.timestamp), value: m.value, headers: m.headers ?? {} });
+            }
+            if (next > range.from) {
+              range.from = next;
+              range.maxBytes = undefined;
+            } else {
+              // Nothing at or past `from` came back: the batch holding it is larger than what was
+              // asked (the broker sends a whole batch only to the first partition of a response).
+              const grown = (range.maxBytes ?? PARTITION_FETCH_BYTES) * 2;
+              if (grown > MAX_PARTITION_FETCH_BYTES) throw new Error(`a record batch of ${key} at offset ${range.from} is larger than ${MAX_PARTITION_FETCH_BYTES} bytes`);
+              range.maxBytes = grown;
+            }
+            out.set(key, records);
+          }
+        }
+      }),
+    );
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.admin?.disconnect(), this.cluster?.disconnect()]);
+    this.admin = undefined;
+    this.cluster = undefined;
+  }
+
+  private async adminClient(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+
+  private async clusterClient(topics: readonly string[]): Promise<Cluster> {
+    if (!this.cluster) {
+      const create = Object.getOwnPropertySymbols(this.kafka).find((s) => s.description === 'private:Kafka:createCluster');
+      if (!create) throw new Error('this kafkajs version has no cluster client to read partitions with');
+      const cluster = (this.kafka as unknown as Record<symbol, (o: object) => Cluster>)[create]!({ allowAutoTopicCreation: false });
+      await cluster.connect();
+      this.cluster = cluster;
+    }
+    const fresh = topics.filter((t) => !this.topics.has(t));
+    if (fresh.length > 0) {
+      await this.cluster.addMultipleTargetTopics([...new Set(fresh)]);
+      fresh.forEach((t) => this.topics.add(t));
+    }
+    return this.cluster;
+  }
+}

@@ -1,0 +1,164 @@
+import { events } from '@marketpulse/proto';
+import { createLogger } from '@marketpulse/runtime';
+import { describe, expect, it } from 'vitest';
+import { ANONYMOUS, type Principal } from '../../auth';
+import { jsonFrame, type Frame } from '../encode';
+import type { ChannelEncoder } from '../hub';
+import { KafkaResume, type ResumeTarget } from './kafka_resume';
+import { partitionKey, PastRetentionError, type KafkaLog, type LogRecord, type ReadRange } from './kafka_log';
+import { PositionIndex } from './positions';
+import type { ResumeMetrics } from './resume_metrics';
+
+const TOPIC = 'p.market_data_update';
+const alice: Principal = { ...ANONYMOUS, userId: 'alice', method: 'jwt', channels: ['*'], scopes: ['read'] };
+
+/** Partitions held in memory, read the way KafkaLog reads a broker: `perFetch` records per partition per fetch. */
+class FakeLog {
+  readonly partitions = new Map<string, LogRecord[]>();
+  low = 0;
+  fetches = 0;
+  constructor(private readonly perFetch = 3) {}
+
+  append(partition: number, id: string, symbol: string, timestamp: number, owner = ''): void {
+    const key = partitionKey(TOPIC, partition);
+    const log = this.partitions.get(key) ?? [];
+    this.partitions.set(key, log);
+    const event = events.Event.fromPartial({ id, type: 'market_data_update', source: 't', subject: symbol, owner, time: '2024-01-01T00:00:00Z', payload: { $case: 'market_data_update', market_data_update: { symbol, price: 1 } } });
+    log.push({ topic: TOPIC, partition, offset: log.length, timestamp, value: Buffer.from(events.Event.encode(event).finish()), headers: {} });
+  }
+
+  async fetch(ranges: readonly ReadRange[]): Promise<Map<string, LogRecord[]>> {
+    this.fetches++;
+    await new Promise((r) => setImmediate(r));
+    const out = new Map<string, LogRecord[]>();
+    for (const range of ranges) {
+      if (range.from < this.low) throw new PastRetentionError(range.key);
+      const records = (this.partitions.get(range.key) ?? []).filter((r) => r.offset >= range.from && r.offset < range.to).slice(0, this.perFetch);
+      if (records.length > 0) range.from = records.at(-1)!.offset + 1;
+      out.set(range.key, records);
+    }
+    return out;
+  }
+}
+
+const encoder: ChannelEncoder = { key: 'test', encode: (pub) => jsonFrame({ id: pub.id }) };
+
+class Target implements ResumeTarget {
+  readonly sent: string[] = [];
+  readonly errors: string[] = [];
+  held: Frame[] | undefined;
+  onDrop: (() => void) | undefined;
+  released!: Promise<void>;
+  private done!: () => void;
+  constructor(readonly principal: Principal | undefined = alice) {
+    this.released = new Promise((r) => (this.done = r));
+  }
+  isOpen = true;
+  bytesQueued = 0;
+  replay(frame: Frame) {
+    this.sent.push(JSON.parse(frame.payload.toString()).id);
+  }
+  holdLive(onDrop: () => void) {
+    this.held = [];
+    this.onDrop = onDrop;
+  }
+  release() {
+    for (const frame of this.held ?? []) this.replay(frame);
+    this.held = undefined;
+    this.done();
+  }
+  sendError(name: string) {
+    this.errors.push(name);
+  }
+  /** What the hub would do: a live event goes to the hold while a read-back runs. */
+  live(id: string) {
+    if (this.held) this.held.push(jsonFrame({ id }));
+    else this.sent.push(id);
+  }
+}
+
+function setup(perFetch = 3) {
+  const log = new FakeLog(perFetch);
+  const index = new PositionIndex({ capacity: 1000, maxAgeMs: 3_600_000 });
+  index.seed(new Map([[partitionKey(TOPIC, 0), 0], [partitionKey(TOPIC, 1), 0]]));
+  const handle = (partition: number, id: string, symbol: string, timestamp: number, owner = '') => {
+    log.append(partition, id, symbol, timestamp, owner);
+    index.record(id, partitionKey(TOPIC, partition), log.partitions.get(partitionKey(TOPIC, partition))!.length - 1);
+  };
+  const reads: string[] = [];
+  const metrics: ResumeMetrics = { read: (source, outcome, n) => void reads.push(`${source}:${outcome}:${n}`) };
+  const resume = new KafkaResume({
+    log: log as unknown as KafkaLog,
+    index,
+    topicOf: (type) => `p.${type}`,
+    eventTypes: ['market_data_update', 'alert_triggered'],
+    ratePerSecond: 1_000_000,
+    chunk: 2,
+    maxConcurrent: 1,
+    queueLimitBytes: 1 << 20,
+    metrics,
+    logger: createLogger('test', {}, { level: 'silent' }),
+  });
+  return { log, index, handle, resume, reads };
+}
+
+describe('KafkaResume', () => {
+  it('reads back what followed the id across partitions in time order, only the channel asked for and what the principal may see', async () => {
+    const { handle, resume, reads } = setup();
+    handle(0, 'a0', 'AAPL', 10);
+    handle(1, 'm0', 'MSFT', 11);
+    handle(0, 'a1', 'AAPL', 12);
+    handle(1, 'a2', 'AAPL', 13); // AAPL on another partition too: merged by time
+    handle(0, 'a3', 'AAPL', 14, 'bob'); // bob's: not alice's to see
+    handle(0, 'a4', 'AAPL', 16);
+    handle(1, 'a5', 'AAPL', 15);
+    const target = new Target();
+    resume.start(target, ['market-data:AAPL'], encoder, 'a0');
+    await target.released;
+    expect(target.sent).toEqual(['a1', 'a2', 'a5', 'a4']);
+    expect(target.errors).toEqual([]);
+    expect(reads).toEqual(['kafka:recovered:4']);
+  });
+
+  it('stops where the live stream stood when it started: live events held meanwhile follow, none twice', async () => {
+    const { handle, resume } = setup();
+    for (let i = 0; i < 6; i++) handle(0, `a${i}`, 'AAPL', i);
+    const target = new Target();
+    resume.start(target, ['market-data:AAPL'], encoder, 'a1');
+    // Published while it reads: the live stream has them (and the log too).
+    handle(0, 'a6', 'AAPL', 6);
+    target.live('a6');
+    await target.released;
+    expect(target.sent).toEqual(['a2', 'a3', 'a4', 'a5', 'a6']);
+  });
+
+  it('when the held live events are dropped for size, reads them back too, up to where live stood at that moment', async () => {
+    const { handle, resume } = setup(1);
+    for (let i = 0; i < 4; i++) handle(0, `a${i}`, 'AAPL', i);
+    const target = new Target();
+    resume.start(target, ['market-data:AAPL'], encoder, 'a0');
+    handle(0, 'a4', 'AAPL', 4);
+    target.live('a4');
+    handle(0, 'a5', 'AAPL', 5);
+    // The hold overflows on a5: everything held is dropped, the read-back goes on to a5.
+    target.held = [];
+    target.onDrop!();
+    handle(0, 'a6', 'AAPL', 6);
+    target.live('a6');
+    await target.released;
+    expect(target.sent).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6']);
+  });
+
+  it("answers CANNOT_RECOVER when the id's position is past retention, then lets live events through", async () => {
+    const { log, handle, resume, reads } = setup();
+    for (let i = 0; i < 5; i++) handle(0, `a${i}`, 'AAPL', i);
+    log.low = 3;
+    const target = new Target();
+    resume.start(target, ['market-data:AAPL'], encoder, 'a0');
+    target.live('a5');
+    await target.released;
+    expect(target.errors).toEqual(['CANNOT_RECOVER']);
+    expect(target.sent).toEqual(['a5']);
+    expect(reads).toEqual(['kafka:past_retention:0']);
+  });
+});

@@ -1,0 +1,107 @@
+import type { PartitionKey } from './kafka_log';
+
+/** Where a handled record sits in Kafka, and the event id it carried. */
+interface Entry {
+  readonly id: string;
+  readonly key: PartitionKey;
+  readonly offset: number;
+  readonly at: number;
+}
+
+/** Next offset to read, per partition. */
+export type Frontier = Map<PartitionKey, number>;
+
+export interface PositionIndexOptions {
+  /** Entries kept (WS_RESUME_INDEX_SIZE). */
+  capacity: number;
+  /** Entries older than this are dropped (WS_RESUME_INDEX_MAX_AGE_MS). */
+  maxAgeMs: number;
+  now?: () => number;
+}
+
+/**
+ * Maps the event ids clients resume from to Kafka positions: for each record the gateway handled,
+ * in the order it handled them, its partition and offset. The position of an id is a frontier (the
+ * next offset of every partition as it was right after that record was handled), so a resume reads
+ * exactly the records the client had not been sent, on this instance or any other: offsets are
+ * Kafka's, not the instance's. Bounded by count and age; `base` holds the frontier just before the
+ * oldest entry kept.
+ */
+export class PositionIndex {
+  private readonly entries: Entry[] = [];
+  private head = 0;
+  private readonly byId = new Map<string, Entry>();
+  private readonly base: Frontier = new Map();
+  private readonly current: Frontier = new Map();
+  private readonly now: () => number;
+
+  constructor(private readonly options: PositionIndexOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.entries.length - this.head;
+  }
+
+  /** Where reading starts before any record was handled: the warm-up's first offsets. */
+  seed(starts: ReadonlyMap<PartitionKey, number>): void {
+    for (const [key, offset] of starts) {
+      if (!this.base.has(key)) this.base.set(key, offset);
+      if (!this.current.has(key)) this.current.set(key, offset);
+    }
+  }
+
+  /** The next offset of a partition, as far as this instance has handled it; undefined when unknown. */
+  next(key: PartitionKey): number | undefined {
+    return this.current.get(key);
+  }
+
+  /** A record was handled (published to the hub, or dropped as a redelivery of an id it holds). */
+  record(id: string, key: PartitionKey, offset: number): void {
+    if (offset + 1 > (this.current.get(key) ?? 0)) this.current.set(key, offset + 1);
+    const entry: Entry = { id, key, offset, at: this.now() };
+    this.entries.push(entry);
+    if (!this.byId.has(id)) this.byId.set(id, entry);
+    this.evict();
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** The frontier right after `id` was handled, over partitions of `topics`; undefined when the id is not held. */
+  frontierAfter(id: string, topics: ReadonlySet<string>): Frontier | undefined {
+    const target = this.byId.get(id);
+    if (!target) return undefined;
+    const wanted = (key: PartitionKey) => topics.has(key.slice(0, key.lastIndexOf('/')));
+    const out: Frontier = new Map();
+    for (const [key, offset] of this.base) if (wanted(key)) out.set(key, offset);
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (wanted(e.key) && e.offset + 1 > (out.get(e.key) ?? 0)) out.set(e.key, e.offset + 1);
+      if (e === target) break;
+    }
+    return out;
+  }
+
+  /** The frontier now, over partitions of `topics`. */
+  frontierNow(topics: ReadonlySet<string>): Frontier {
+    const out: Frontier = new Map();
+    for (const [key, offset] of this.current) if (topics.has(key.slice(0, key.lastIndexOf('/')))) out.set(key, offset);
+    return out;
+  }
+
+  private evict(): void {
+    const oldestKept = this.now() - this.options.maxAgeMs;
+    while (this.size > 0 && (this.size > this.options.capacity || this.entries[this.head]!.at < oldestKept)) {
+      const e = this.entries[this.head++]!;
+      if (this.byId.get(e.id) === e) this.byId.delete(e.id);
+      if (e.offset + 1 > (this.base.get(e.key) ?? 0)) this.base.set(e.key, e.offset + 1);
+    }
+    // Compact now and then, so the array does not keep every entry ever handled.
+    if (this.head > 4096 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { ownerAllows, ownerAllowsSql, type Viewer } from './visibility';

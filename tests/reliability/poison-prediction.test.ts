@@ -1,0 +1,80 @@
+import { events } from '@marketpulse/proto';
+import { createLogger } from '@marketpulse/runtime';
+import { loadConfig, startPrediction, type PredictionHandle } from '@marketpulse/prediction';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, waitFor, type TestDatabase } from '../harness';
+import { awaitDeadLetters, encoded, produceRaw, undecodable } from './poison.kit';
+
+// The prediction service's tick consumer on the real Kafka and PostgreSQL: a tick the database
+// refuses (NUL in its symbol), a malformed tick and undecodable bytes between good ticks on one
+// partition; the good ticks after them are stored, the bad ones are in the dead-letter topic.
+
+let db: TestDatabase;
+let prefix: string;
+let service: PredictionHandle;
+
+beforeAll(async () => {
+  db = await createTestDatabase('poison_prediction');
+  prefix = uniqueTopicPrefix('poison-prediction');
+  const config = loadConfig({
+    BUS: 'kafka',
+    KAFKA_BROKERS: kafkaBrokers(),
+    KAFKA_TOPIC_PREFIX: prefix,
+    DATABASE_URL: db.url,
+    GRPC_PORT: '0',
+    LOG_LEVEL: 'warn',
+    PREDICTION_INTERVAL_MS: '60000',
+    BUS_HANDLER_MAX_ATTEMPTS: '3',
+    BUS_RETRY_BACKOFF_MAX_MS: '200',
+  });
+  service = await startPrediction(config, { logger: createLogger('poison-prediction', {}, { level: 'warn' }) });
+}, 120_000);
+
+afterAll(async () => {
+  await service?.close();
+  await db?.drop();
+});
+
+function tick(id: string, symbol: string, price: number): events.Event {
+  const timestamp = new Date().toISOString();
+  return events.Event.fromPartial({
+    id,
+    type: 'market_data_update',
+    source: 'market-data',
+    subject: symbol,
+    time: timestamp,
+    payload: { $case: 'market_data_update', market_data_update: { symbol, price, volume: 1, bid: price, ask: price, timestamp, provider: 'e2e', sequence: '1' } },
+  });
+}
+
+async function storedTickIds(): Promise<string[]> {
+  const c = new Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    return (await c.query<{ event_id: string }>('SELECT event_id FROM prediction.ticks ORDER BY event_id')).rows.map((r) => r.event_id);
+  } finally {
+    await c.end();
+  }
+}
+
+describe('prediction tick consumer and poison records', () => {
+  it('stores the ticks after a NUL symbol, a malformed tick and undecodable bytes', async () => {
+    await produceRaw(prefix, 'market_data_update', [
+      encoded(tick('tick-good-1', 'AAPL', 100)),
+      encoded(tick('tick-nul', 'AA\u0000PL', 101)),
+      encoded(tick('tick-good-2', 'AAPL', 102)),
+      encoded(tick('tick-negative', 'AAPL', -5)),
+      undecodable(),
+      encoded(tick('tick-good-3', 'AAPL', 103)),
+    ]);
+    await waitFor(async () => (await storedTickIds()).includes('tick-good-3'), { timeoutMs: 90_000, intervalMs: 500, what: 'the last good tick stored' });
+    expect(await storedTickIds()).toEqual(['tick-good-1', 'tick-good-2', 'tick-good-3']);
+    const letters = await awaitDeadLetters(prefix, 3);
+    expect(letters.map((l) => [l.source.topic, l.source.partition, l.source.offset, l.failure.reason, l.event?.id ?? null]).sort()).toEqual([
+      [`${prefix}market_data_update`, 0, '1', 'DATABASE_REFUSED_RECORD', 'tick-nul'],
+      [`${prefix}market_data_update`, 0, '3', 'TICK_MALFORMED', 'tick-negative'],
+      [`${prefix}market_data_update`, 0, '4', 'EVENT_UNDECODABLE', null],
+    ]);
+  }, 120_000);
+});
