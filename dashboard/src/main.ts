@@ -94,8 +94,9 @@ box.value = credential.get() ?? '';
 form.addEventListener('submit', (e) => {
   e.preventDefault();
   credential.set(box.value.trim());
-  connect();
-  void loadAll();
+  // Start again from a clean page: a call still in flight under the old credential would otherwise
+  // report its refusal after the new credential's calls succeed, and the notice would stay up.
+  location.reload();
 });
 form.append(h('span', { class: 'muted hint' }, 'kept in this browser only'));
 
