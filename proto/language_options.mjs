@@ -23,8 +23,14 @@ export function expectedOptions(pkg, fileName) {
   const [, area, version] = match;
   const Area = area[0].toUpperCase() + area.slice(1);
   const V = version.toUpperCase();
-  const stem = fileName.split('/').pop().replace(/\.proto$/, '');
-  const pascal = stem.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  const stem = fileName
+    .split('/')
+    .pop()
+    .replace(/\.proto$/, '');
+  const pascal = stem
+    .split('_')
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
   return {
     csharp_namespace: `Marketpulse.${Area}.${V}`,
     go_package: `marketpulse.dev/clients/go/marketpulse/${area}/${version};${area}${version}`,
@@ -55,11 +61,14 @@ export function checkLanguageOptions(set) {
       const have = options[camel(name)] ?? options[name];
       if (have !== value) {
         const literal = typeof value === 'string' ? JSON.stringify(value) : String(value);
-        problems.push(`${file.name}: option ${name} is ${have === undefined ? 'not set' : JSON.stringify(have)}; write: option ${name} = ${literal};`);
+        problems.push(
+          `${file.name}: option ${name} is ${have === undefined ? 'not set' : JSON.stringify(have)}; write: option ${name} = ${literal};`,
+        );
       }
     }
     const owner = prefixes.get(want.objc_class_prefix);
-    if (owner && owner !== file.package) problems.push(`${file.name}: objc_class_prefix ${want.objc_class_prefix} is also ${owner}'s; rename an area`);
+    if (owner && owner !== file.package)
+      problems.push(`${file.name}: objc_class_prefix ${want.objc_class_prefix} is also ${owner}'s; rename an area`);
     prefixes.set(want.objc_class_prefix, file.package);
   }
   return problems;

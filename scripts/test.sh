@@ -13,6 +13,8 @@ bash scripts/go_tools.sh >/dev/null
 bash scripts/python_env.sh >/dev/null
 mp_log "checking contracts (buf lint, language options, buf breaking against HEAD~1, generated code and clients up to date)"
 bash proto/check.sh
+mp_log "checking format and lint (Prettier, ESLint with the import fences)"
+bash scripts/lint.sh
 mp_log "installing test infrastructure"
 bash infra/install.sh
 # The dashboard's browser tests drive Debian's chromium through playwright-core.

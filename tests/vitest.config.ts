@@ -36,7 +36,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'main',
-          include: ['services/*/src/**/*.test.ts', 'gateway/src/**/*.test.ts', 'clients/ts/src/**/*.test.ts', 'tests/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: [
+            'services/*/src/**/*.test.ts',
+            'gateway/src/**/*.test.ts',
+            'clients/ts/src/**/*.test.ts',
+            'tests/**/*.test.ts',
+            'bench/**/*.test.ts',
+          ],
           exclude: ['**/node_modules/**', '**/dist/**', '**/*.outage.test.ts'],
           sequence: { groupOrder: 0 },
         },

@@ -44,7 +44,11 @@ let seq = 0;
 function tick(type: string): events.Event {
   const symbol = `SYM${seq % SYMBOLS}`;
   return events.Event.fromPartial({
-    id: `bench_${run}_${seq++}`, type, source: 'bench', subject: symbol, time: new Date().toISOString(),
+    id: `bench_${run}_${seq++}`,
+    type,
+    source: 'bench',
+    subject: symbol,
+    time: new Date().toISOString(),
     payload: { $case: 'market_data_update', market_data_update: { symbol, price: 100 + (seq % 50), volume: 10 } },
   });
 }
@@ -54,7 +58,8 @@ const consumer = newBus('bus-bench-consumer');
 
 /** Publishes `count` events of `type` in arrays of 500; returns when all are acknowledged. */
 async function backlog(type: string, count: number): Promise<void> {
-  for (let done = 0; done < count; done += 500) await publisher.publish(Array.from({ length: Math.min(500, count - done) }, () => tick(type)));
+  for (let done = 0; done < count; done += 500)
+    await publisher.publish(Array.from({ length: Math.min(500, count - done) }, () => tick(type)));
 }
 
 /** Reads `count` retained events from the beginning with `handler`; events/s from subscribe to the last one. */
@@ -63,7 +68,9 @@ async function consumeBacklog(name: string, type: string, count: number, handler
   const started = performance.now();
   let last = started;
   const sub = await consumer.subscribe({
-    groupId: `${name}-group`, types: [type], fromBeginning: true,
+    groupId: `${name}-group`,
+    types: [type],
+    fromBeginning: true,
     handler: async () => {
       await handler();
       handled += 1;
@@ -100,7 +107,10 @@ try {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    line('publish_concurrent_per_s', SINGLES / ((performance.now() - started) / 1000), 'publishes/s', { calls: SINGLES, outstanding: CONCURRENCY });
+    line('publish_concurrent_per_s', SINGLES / ((performance.now() - started) / 1000), 'publishes/s', {
+      calls: SINGLES,
+      outstanding: CONCURRENCY,
+    });
   }
 
   {
@@ -109,7 +119,8 @@ try {
     let first = 0;
     let last = 0;
     const sub = await consumer.subscribe({
-      groupId: 'pipeline-group', types: ['prediction_complete'],
+      groupId: 'pipeline-group',
+      types: ['prediction_complete'],
       handler: async (d: DeliveredEvent) => {
         const at = performance.now();
         const t0 = sentAt.get(d.event.id);
@@ -135,7 +146,13 @@ try {
     while (latencies.length < sent && Date.now() < deadline) await sleep(20);
     await sub.close();
     const { p50, p99, max } = percentiles(latencies);
-    line('pipeline_events_per_s', latencies.length / ((last - first) / 1000), 'events/s', { handled: latencies.length, published: sent, failed: failures.length, target_rate: RATE, symbols: SYMBOLS });
+    line('pipeline_events_per_s', latencies.length / ((last - first) / 1000), 'events/s', {
+      handled: latencies.length,
+      published: sent,
+      failed: failures.length,
+      target_rate: RATE,
+      symbols: SYMBOLS,
+    });
     line('pipeline_latency_p50', p50, 'ms');
     line('pipeline_latency_p99', p99, 'ms');
     line('pipeline_latency_max', max, 'ms');

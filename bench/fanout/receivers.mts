@@ -8,15 +8,22 @@ import { quantile } from './stats.mts';
 
 /** Orchestrator -> receivers. */
 export type ReceiverCommand =
-  | { cmd: 'connect'; clients: { url: string; hello?: string }[] }
-  | { cmd: 'reset' }
-  | { cmd: 'report' }
-  | { cmd: 'close' };
+  { cmd: 'connect'; clients: { url: string; hello?: string }[] } | { cmd: 'reset' } | { cmd: 'report' } | { cmd: 'close' };
 /** Receivers -> orchestrator. */
 export type ReceiverReply =
   | { cmd: 'connected'; connections: number; failed: number; elapsedMs: number }
   | { cmd: 'reset' }
-  | { cmd: 'report'; received: number; p50Ms: number; p99Ms: number; maxMs: number; frameBytes: number; frame: string; closed: number; cpuMs: number }
+  | {
+      cmd: 'report';
+      received: number;
+      p50Ms: number;
+      p99Ms: number;
+      maxMs: number;
+      frameBytes: number;
+      frame: string;
+      closed: number;
+      cpuMs: number;
+    }
   | { cmd: 'closed' };
 
 /** The stamp: the due time in ns, as the publisher's decimal field `total_equity` (a decimal string in every server's frame). */
@@ -84,7 +91,17 @@ if (process.send) {
     } else if (m.cmd === 'report') {
       const sorted = samples.slice(0, Math.min(received, MAX_SAMPLES)).sort();
       const cpu = process.cpuUsage(cpuAtReset);
-      send({ cmd: 'report', received, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.length ? sorted[sorted.length - 1]! : NaN, frameBytes, frame, closed, cpuMs: (cpu.user + cpu.system) / 1000 });
+      send({
+        cmd: 'report',
+        received,
+        p50Ms: quantile(sorted, 0.5),
+        p99Ms: quantile(sorted, 0.99),
+        maxMs: sorted.length ? sorted[sorted.length - 1]! : NaN,
+        frameBytes,
+        frame,
+        closed,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+      });
     } else if (m.cmd === 'close') {
       for (const c of clients) c.close();
       send({ cmd: 'closed' });

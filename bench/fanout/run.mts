@@ -16,7 +16,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ReceiverCommand, ReceiverReply } from './receivers.mts';
 import { startServer, type Message, type RunningServer } from './servers.mts';
-import { SERVERS, cell, cpuPer1k, cpuPerEventUs, cpuTicksFromStat, median, ratio, rssFromStatus, serverOrder, ticksToMs, type ServerName } from './stats.mts';
+import {
+  SERVERS,
+  cell,
+  cpuPer1k,
+  cpuPerEventUs,
+  cpuTicksFromStat,
+  median,
+  ratio,
+  rssFromStatus,
+  serverOrder,
+  ticksToMs,
+  type ServerName,
+} from './stats.mts';
 
 const { values } = parseArgs({
   options: {
@@ -97,7 +109,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function ask<K extends ReceiverReply['cmd']>(child: ChildProcess, command: ReceiverCommand, reply: K): Promise<Extract<ReceiverReply, { cmd: K }>> {
+async function ask<K extends ReceiverReply['cmd']>(
+  child: ChildProcess,
+  command: ReceiverCommand,
+  reply: K,
+): Promise<Extract<ReceiverReply, { cmd: K }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: ReceiverReply) => {
       if (m.cmd !== reply) return;
@@ -113,7 +129,11 @@ async function ask<K extends ReceiverReply['cmd']>(child: ChildProcess, command:
 }
 
 /** Publishes `rate` rounds per second for durationMs, one request per round, each message stamped with its round's due time. */
-async function publishRounds(server: RunningServer, s: Scenario, tag: string): Promise<{ rounds: number; errors: number; firstError?: string }> {
+async function publishRounds(
+  server: RunningServer,
+  s: Scenario,
+  tag: string,
+): Promise<{ rounds: number; errors: number; firstError?: string }> {
   const startNs = process.hrtime.bigint();
   const start = performance.now();
   const inFlight = new Set<Promise<void>>();
@@ -127,7 +147,11 @@ async function publishRounds(server: RunningServer, s: Scenario, tag: string): P
     while (rounds < due) {
       const n = rounds++;
       const dueNs = (startNs + BigInt(Math.round((n * 1e9) / s.rate))).toString();
-      const messages: Message[] = Array.from({ length: s.channels }, (_, c) => ({ channel: `BENCH${c}`, id: `${tag}-${n}-${c}`, data: { total_equity: dueNs, current_equity: '10250.50' } }));
+      const messages: Message[] = Array.from({ length: s.channels }, (_, c) => ({
+        channel: `BENCH${c}`,
+        id: `${tag}-${n}-${c}`,
+        data: { total_equity: dueNs, current_equity: '10250.50' },
+      }));
       const p = server.publish(messages).catch((err: unknown) => {
         errors++;
         firstError ??= String(err);
@@ -148,7 +172,9 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
   try {
     const rssBefore = await settledRss(server.pid);
     for (const s of SCENARIOS) {
-      const receivers = fork(fileURLToPath(new URL('receivers.mts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const receivers = fork(fileURLToPath(new URL('receivers.mts', import.meta.url)), [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       const receiversHandle = { stop: () => receivers.kill() };
       running.add(receiversHandle);
       try {
@@ -183,7 +209,9 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
         };
         process.stderr.write(
           `  rep ${rep + 1} ${name} ${m.scenario}: delivered ${((100 * m.delivered) / Math.max(1, m.expected)).toFixed(1)} %, p50 ${cell(m.p50Ms, 2)} ms, p99 ${cell(m.p99Ms, 2)} ms, CPU ${cell(m.cpuMsPer1k, 2)} ms/1k deliveries, ${cell(m.cpuUsPerEvent, 0)} µs/event` +
-            (s.memory ? `, RSS ${cell(rssBefore / 2 ** 20)} MiB before connections, ${cell(rssPerConnection! / 1024)} KiB per idle connection` : '') +
+            (s.memory
+              ? `, RSS ${cell(rssBefore / 2 ** 20)} MiB before connections, ${cell(rssPerConnection! / 1024)} KiB per idle connection`
+              : '') +
             `, frame ${m.frameBytes} B\n`,
         );
         out.push(m);
@@ -200,13 +228,20 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
   return out;
 }
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const startedAt = new Date();
 const loadAtStart = load();
 const centrifugoBinary = servers.includes('centrifugo')
-  ? execFileSync('bash', [fileURLToPath(new URL('centrifugo.sh', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim()
+  ? execFileSync('bash', [fileURLToPath(new URL('centrifugo.sh', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] })
+      .toString()
+      .trim()
   : '';
-process.stderr.write(`bench/fanout: ${reps} repetition(s) of ${durationMs / 1000} s per row${quick ? ' (quick: a tenth of the connections)' : ''}; load average ${loadAtStart}\n`);
+process.stderr.write(
+  `bench/fanout: ${reps} repetition(s) of ${durationMs / 1000} s per row${quick ? ' (quick: a tenth of the connections)' : ''}; load average ${loadAtStart}\n`,
+);
 
 const all: Measured[] = [];
 for (let rep = 0; rep < reps; rep++) {
@@ -221,31 +256,88 @@ const med = (server: ServerName, scenario: string, pick: (m: Measured) => number
 const has = (s: ServerName) => servers.includes(s);
 const col = (s: ServerName, f: (s: ServerName) => string) => (has(s) ? f(s) : '–');
 
-console.log(`\nbench/fanout, ${startedAt.toISOString()}: medians of ${reps} repetition(s), ${durationMs / 1000} s per row; load average ${loadAtStart} at the start, ${load()} at the end\n`);
+console.log(
+  `\nbench/fanout, ${startedAt.toISOString()}: medians of ${reps} repetition(s), ${durationMs / 1000} s per row; load average ${loadAtStart} at the start, ${load()} at the end\n`,
+);
 console.log('| row | gateway | Centrifugo (GOMAXPROCS=2) | ws | gateway / Centrifugo |');
 console.log('|---|---|---|---|---|');
 for (const s of SCENARIOS.slice(0, 3)) {
   const sc = key(s);
   const f = (srv: ServerName) => {
     const delivered = med(srv, sc, (m) => m.delivered / Math.max(1, m.expected));
-    return `${cell(med(srv, sc, (m) => m.p99Ms), 1)} / ${cell(med(srv, sc, (m) => m.cpuMsPer1k), 2)} (${cell(delivered * 100, 1)} %)`;
+    return `${cell(
+      med(srv, sc, (m) => m.p99Ms),
+      1,
+    )} / ${cell(
+      med(srv, sc, (m) => m.cpuMsPer1k),
+      2,
+    )} (${cell(delivered * 100, 1)} %)`;
   };
   console.log(
     `| ${label(s)}: p99 ms / server CPU ms per 1k deliveries (delivered) | ${col('gateway', f)} | ${col('centrifugo', f)} | ${col('ws', f)} | ` +
-      `${cell(ratio(med('gateway', sc, (m) => m.p99Ms), med('centrifugo', sc, (m) => m.p99Ms)), 2)} / ${cell(ratio(med('gateway', sc, (m) => m.cpuMsPer1k), med('centrifugo', sc, (m) => m.cpuMsPer1k)), 2)} |`,
+      `${cell(
+        ratio(
+          med('gateway', sc, (m) => m.p99Ms),
+          med('centrifugo', sc, (m) => m.p99Ms),
+        ),
+        2,
+      )} / ${cell(
+        ratio(
+          med('gateway', sc, (m) => m.cpuMsPer1k),
+          med('centrifugo', sc, (m) => m.cpuMsPer1k),
+        ),
+        2,
+      )} |`,
   );
 }
 const cpuRow = key(SCENARIOS[3]!);
-const us = (srv: ServerName) => `${cell(med(srv, cpuRow, (m) => m.cpuUsPerEvent), 1)} µs`;
-console.log(`| ${label(SCENARIOS[3]!)}: server CPU per published event | ${col('gateway', us)} | ${col('centrifugo', us)} | ${col('ws', us)} | ${cell(ratio(med('gateway', cpuRow, (m) => m.cpuUsPerEvent), med('centrifugo', cpuRow, (m) => m.cpuUsPerEvent)), 2)} |`);
+const us = (srv: ServerName) =>
+  `${cell(
+    med(srv, cpuRow, (m) => m.cpuUsPerEvent),
+    1,
+  )} µs`;
+console.log(
+  `| ${label(SCENARIOS[3]!)}: server CPU per published event | ${col('gateway', us)} | ${col('centrifugo', us)} | ${col('ws', us)} | ${cell(
+    ratio(
+      med('gateway', cpuRow, (m) => m.cpuUsPerEvent),
+      med('centrifugo', cpuRow, (m) => m.cpuUsPerEvent),
+    ),
+    2,
+  )} |`,
+);
 const memRow = key(SCENARIOS[0]!);
-const mem = (srv: ServerName) => `${cell(med(srv, memRow, (m) => m.rssPerConnection) / 1024, 1)} KiB (process ${cell(med(srv, memRow, (m) => m.rssBefore) / 2 ** 20, 0)} MiB before any connection)`;
+const mem = (srv: ServerName) =>
+  `${cell(med(srv, memRow, (m) => m.rssPerConnection) / 1024, 1)} KiB (process ${cell(med(srv, memRow, (m) => m.rssBefore) / 2 ** 20, 0)} MiB before any connection)`;
 console.log(
   `| ${SCENARIOS[0]!.connections} idle: RSS per connection | ${col('gateway', mem)} | ${col('centrifugo', mem)} | ${col('ws', mem)} | ` +
-    `${cell(ratio(med('gateway', memRow, (m) => m.rssPerConnection), med('centrifugo', memRow, (m) => m.rssPerConnection)), 2)} (before any connection ${cell(ratio(med('gateway', memRow, (m) => m.rssBefore), med('centrifugo', memRow, (m) => m.rssBefore)), 2)}) |`,
+    `${cell(
+      ratio(
+        med('gateway', memRow, (m) => m.rssPerConnection),
+        med('centrifugo', memRow, (m) => m.rssPerConnection),
+      ),
+      2,
+    )} (before any connection ${cell(
+      ratio(
+        med('gateway', memRow, (m) => m.rssBefore),
+        med('centrifugo', memRow, (m) => m.rssBefore),
+      ),
+      2,
+    )}) |`,
 );
-const bytes = (srv: ServerName) => `${cell(med(srv, memRow, (m) => m.frameBytes || NaN), 0)}`;
-console.log(`| bytes of one frame for the same data | ${col('gateway', bytes)} | ${col('centrifugo', bytes)} | ${col('ws', bytes)} | ${cell(ratio(med('gateway', memRow, (m) => m.frameBytes), med('centrifugo', memRow, (m) => m.frameBytes)), 2)} |`);
+const bytes = (srv: ServerName) =>
+  `${cell(
+    med(srv, memRow, (m) => m.frameBytes || NaN),
+    0,
+  )}`;
+console.log(
+  `| bytes of one frame for the same data | ${col('gateway', bytes)} | ${col('centrifugo', bytes)} | ${col('ws', bytes)} | ${cell(
+    ratio(
+      med('gateway', memRow, (m) => m.frameBytes),
+      med('centrifugo', memRow, (m) => m.frameBytes),
+    ),
+    2,
+  )} |`,
+);
 console.log('\none frame of each server:');
 for (const srv of servers) console.log(`  ${srv}: ${all.find((m) => m.server === srv && m.frame)?.frame ?? '(none received)'}`);
 console.log(

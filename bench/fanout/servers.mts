@@ -101,7 +101,11 @@ async function startGateway(): Promise<RunningServer> {
       hello: JSON.stringify({ type: 'subscribe', data: { type: 'events', filters: { subject: channel } } }),
     }),
     publish: (messages) =>
-      post(`http://127.0.0.1:${port}/api/v1/publish/batch`, { events: messages.map((m) => ({ id: m.id, type: 'equity_update', source: 'bench', subject: m.channel, data: m.data })) }, { authorization: `Bearer ${token}` }),
+      post(
+        `http://127.0.0.1:${port}/api/v1/publish/batch`,
+        { events: messages.map((m) => ({ id: m.id, type: 'equity_update', source: 'bench', subject: m.channel, data: m.data })) },
+        { authorization: `Bearer ${token}` },
+      ),
     stop: stopper(child, () => rmSync(dataDir, { recursive: true, force: true })),
   };
 }
@@ -124,7 +128,11 @@ async function startCentrifugo(binary: string): Promise<RunningServer> {
       usage_stats: { disabled: true },
     }),
   );
-  const child = spawn(binary, ['--config', configPath], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GOMAXPROCS: '2' } });
+  const child = spawn(binary, ['--config', configPath], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, GOMAXPROCS: '2' },
+  });
   await waitUntil('centrifugo', child, async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok);
   return {
     name: 'centrifugo',
@@ -134,7 +142,12 @@ async function startCentrifugo(binary: string): Promise<RunningServer> {
       // Protocol v2 JSON: commands one per line; connect, then subscribe.
       hello: `{"id":1,"connect":{}}\n{"id":2,"subscribe":{"channel":${JSON.stringify(channel)}}}`,
     }),
-    publish: (messages) => post(`http://127.0.0.1:${port}/api/batch`, { commands: messages.map((m) => ({ publish: { channel: m.channel, data: m.data } })) }, { 'x-api-key': CENTRIFUGO_API_KEY }),
+    publish: (messages) =>
+      post(
+        `http://127.0.0.1:${port}/api/batch`,
+        { commands: messages.map((m) => ({ publish: { channel: m.channel, data: m.data } })) },
+        { 'x-api-key': CENTRIFUGO_API_KEY },
+      ),
     stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })),
   };
 }
@@ -142,13 +155,21 @@ async function startCentrifugo(binary: string): Promise<RunningServer> {
 /** The minimal `ws` broadcast server (ws_server.mts). */
 async function startWs(): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [fileURLToPath(new URL('ws_server.mts', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, PORT: String(port) } });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('ws_server.mts', import.meta.url))], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PORT: String(port) },
+  });
   await waitUntil('ws server', child, async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 404);
   return {
     name: 'ws',
     pid: child.pid!,
     client: (channel) => ({ url: `ws://127.0.0.1:${port}/${channel}` }),
-    publish: (messages) => post(`http://127.0.0.1:${port}/publish`, messages.map((m) => ({ channel: m.channel, data: m.data })), {}),
+    publish: (messages) =>
+      post(
+        `http://127.0.0.1:${port}/publish`,
+        messages.map((m) => ({ channel: m.channel, data: m.data })),
+        {},
+      ),
     stop: stopper(child),
   };
 }

@@ -28,4 +28,6 @@ wss.on('connection', (ws, req) => {
   members.add(ws);
   ws.on('close', () => members.delete(ws));
 });
-http.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => console.log(JSON.stringify({ port: (http.address() as { port: number }).port })));
+http.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () =>
+  console.log(JSON.stringify({ port: (http.address() as { port: number }).port })),
+);

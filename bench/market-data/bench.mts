@@ -19,8 +19,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { deleteBenchTopics } from '../kafka_cleanup.mts';
 import { createLogger, type Bus } from '@marketpulse/runtime';
 import {
-  loadConfig, SimulatedMarket, startMarketData,
-  type MarketDataProvider, type ProviderStats, type TickSink,
+  loadConfig,
+  SimulatedMarket,
+  startMarketData,
+  type MarketDataProvider,
+  type ProviderStats,
+  type TickSink,
 } from '../../services/market-data/dist/index.js';
 
 const SYMBOLS = (process.env.BENCH_SYMBOLS ?? 'AAPL,MSFT,GOOGL,AMZN,TSLA,BTC-USD,ETH-USD').split(',');
@@ -72,9 +76,21 @@ class FlatOutFeed implements MarketDataProvider {
 
   stats(): ProviderStats {
     return {
-      provider: this.name, connected: this.running, calls: this.ticks, failures: 0, ticks: this.ticks, lastLatencyMs: 0,
-      avgLatencyMs: 0, p50LatencyMs: 0, p95LatencyMs: 0, p99LatencyMs: 0, maxLatencyMs: 0, lastError: '', lastErrorAtMs: 0,
-      lastCallAtMs: 0, startedAtMs: 0,
+      provider: this.name,
+      connected: this.running,
+      calls: this.ticks,
+      failures: 0,
+      ticks: this.ticks,
+      lastLatencyMs: 0,
+      avgLatencyMs: 0,
+      p50LatencyMs: 0,
+      p95LatencyMs: 0,
+      p99LatencyMs: 0,
+      maxLatencyMs: 0,
+      lastError: '',
+      lastErrorAtMs: 0,
+      lastCallAtMs: 0,
+      startedAtMs: 0,
     };
   }
 }
@@ -129,8 +145,12 @@ async function runOnce(bus: 'kafka' | 'discard'): Promise<void> {
   if (bus === 'kafka') {
     const acked = await ticksInKafka(prefix);
     line('kafka (ticks acknowledged by Kafka, acks=all)', (acked * 1000) / elapsedMs, 'ticks/s', {
-      ticks: acked, produced: feed.ticks, symbols: SYMBOLS.length, seconds: Number((elapsedMs / 1000).toFixed(1)),
-      partitions: config.KAFKA_PARTITIONS, database: config.DATABASE_URL ? 'postgres' : 'pglite',
+      ticks: acked,
+      produced: feed.ticks,
+      symbols: SYMBOLS.length,
+      seconds: Number((elapsedMs / 1000).toFixed(1)),
+      partitions: config.KAFKA_PARTITIONS,
+      database: config.DATABASE_URL ? 'postgres' : 'pglite',
     });
   } else {
     line('hot path (quality, quote, candles, envelope; bus discards)', (feed.ticks * 1000) / elapsedMs, 'ticks/s', { ticks: feed.ticks });

@@ -39,7 +39,8 @@ async function connect(urlPrefix: string, symbols: string[], n: number): Promise
   send({ cmd: 'connected', connections: n - failed, failed });
 }
 
-const at = (sorted: Float64Array, p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
+const at = (sorted: Float64Array, p: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 process.on('message', (m: ClientsCommand) => {
   if (m.cmd === 'connect') void connect(m.urlPrefix, m.symbols, m.connections);

@@ -2,9 +2,7 @@
 
 /** Orchestrator -> load process. */
 export type ClientsCommand =
-  | { cmd: 'connect'; urlPrefix: string; symbols: string[]; connections: number }
-  | { cmd: 'reset' }
-  | { cmd: 'report' };
+  { cmd: 'connect'; urlPrefix: string; symbols: string[]; connections: number } | { cmd: 'reset' } | { cmd: 'report' };
 
 /** Load process -> orchestrator. */
 export type ClientsReply =

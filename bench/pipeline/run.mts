@@ -63,7 +63,9 @@ function writeReplayFile(seconds: number): string {
     const i = n % symbols.length;
     prices[i] = Math.max(1, prices[i]! * (1 + (((n * 7919) % 200) - 100) / 1e6));
     const p = prices[i]!;
-    lines.push(`${symbols[i]},${p.toFixed(2)},${(p - 0.01).toFixed(2)},${(p + 0.01).toFixed(2)},${1 + (n % 50)},${t0 + Math.floor((n * 1000) / rate)}`);
+    lines.push(
+      `${symbols[i]},${p.toFixed(2)},${(p - 0.01).toFixed(2)},${(p + 0.01).toFixed(2)},${1 + (n % 50)},${t0 + Math.floor((n * 1000) / rate)}`,
+    );
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
@@ -99,7 +101,9 @@ async function admin(sql: string): Promise<void> {
     await client.connect();
     await client.query(sql);
   } catch (err) {
-    throw new Error(`PostgreSQL at ${pgAdminUrl.replace(/\/\/[^@/]*@/, '//')}: ${err instanceof Error ? err.message : String(err)} (start it with \`bash infra/up.sh\`, set BENCH_PG_ADMIN_URL, or run with --db pglite)`);
+    throw new Error(
+      `PostgreSQL at ${pgAdminUrl.replace(/\/\/[^@/]*@/, '//')}: ${err instanceof Error ? err.message : String(err)} (start it with \`bash infra/up.sh\`, set BENCH_PG_ADMIN_URL, or run with --db pglite)`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -127,7 +131,8 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
-const readyIn = (s: Service) => until(`${s.name} to log "ready" (see ${s.log})`, 60_000, () => readFileSync(s.log, 'utf8').includes('"msg":"ready"'));
+const readyIn = (s: Service) =>
+  until(`${s.name} to log "ready" (see ${s.log})`, 60_000, () => readFileSync(s.log, 'utf8').includes('"msg":"ready"'));
 
 /** CPU seconds a process has used so far (user + system), from /proc. */
 function cpuSeconds(pid: number): number {
@@ -161,20 +166,36 @@ try {
   started.push(gateway.child);
   await readyIn(gateway);
   await until('the gateway to consume its topics', 60_000, async () => {
-    const health = (await (await fetch(`http://127.0.0.1:${gatewayPort}/health`)).json()) as { components: Record<string, { status: string }> };
+    const health = (await (await fetch(`http://127.0.0.1:${gatewayPort}/health`)).json()) as {
+      components: Record<string, { status: string }>;
+    };
     return health.components.event_consumer?.status === 'healthy';
   });
 
   const clients = fork(fileURLToPath(new URL('clients.mts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   started.push(clients);
-  const conn = await ask<ClientsReply & { cmd: 'connected' }>(clients, { cmd: 'connect', urlPrefix: `ws://127.0.0.1:${gatewayPort}/ws/market-data/`, symbols, connections }, 'connected');
+  const conn = await ask<ClientsReply & { cmd: 'connected' }>(
+    clients,
+    { cmd: 'connect', urlPrefix: `ws://127.0.0.1:${gatewayPort}/ws/market-data/`, symbols, connections },
+    'connected',
+  );
   if (conn.failed > 0) process.stderr.write(`${conn.failed} of ${connections} clients could not connect\n`);
 
   const feed: Record<string, string> =
     values.feed === 'simulated'
       ? { MARKET_PROVIDER: 'simulated', MARKET_TICK_RATE: String(rate / symbolCount) }
-      : { MARKET_PROVIDER: 'replay', MARKET_REPLAY_FILE: writeReplayFile(Math.ceil((warmupMs + durationMs) / 1000) + 10), MARKET_REPLAY_SPEED: '1', MARKET_REPLAY_REBASE: 'true', MARKET_REPLAY_LOOP: 'true' };
-  const marketData = startService('market-data', 'services/market-data/dist/main.js', { GRPC_PORT: '0', MARKET_SYMBOLS: symbols.join(','), ...feed });
+      : {
+          MARKET_PROVIDER: 'replay',
+          MARKET_REPLAY_FILE: writeReplayFile(Math.ceil((warmupMs + durationMs) / 1000) + 10),
+          MARKET_REPLAY_SPEED: '1',
+          MARKET_REPLAY_REBASE: 'true',
+          MARKET_REPLAY_LOOP: 'true',
+        };
+  const marketData = startService('market-data', 'services/market-data/dist/main.js', {
+    GRPC_PORT: '0',
+    MARKET_SYMBOLS: symbols.join(','),
+    ...feed,
+  });
   started.push(marketData.child);
   await readyIn(marketData);
 
@@ -184,13 +205,19 @@ try {
   const pids = { 'market-data': marketData.child.pid!, gateway: gateway.child.pid!, clients: clients.pid! };
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
   await new Promise((r) => setTimeout(r, durationMs));
-  const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, ((cpuSeconds(pid) - cpuBefore[k]!) / (durationMs / 1000)) * 100]));
+  const cpu = Object.fromEntries(
+    Object.entries(pids).map(([k, pid]) => [k, ((cpuSeconds(pid) - cpuBefore[k]!) / (durationMs / 1000)) * 100]),
+  );
   const rep = await ask<ClientsReply & { cmd: 'report' }>(clients, { cmd: 'report' }, 'report');
 
   const seconds = rep.elapsedMs / 1000;
   const fmt = (n: number, d = 1) => n.toFixed(d);
-  console.log(`\npipeline: market-data (${values.feed} feed, ${symbolCount} symbols, ${rate} ticks/s, ${values.db === 'postgres' ? 'PostgreSQL' : 'PGlite'}) -> Kafka ${brokers} -> gateway -> ${conn.connections} WebSocket clients (${connections / symbolCount} per symbol); ${fmt(seconds)} s measured after ${warmupMs / 1000} s of warm-up\n`);
-  console.log('| ticks/s reaching clients | deliveries/s | expected deliveries/s | p50 ms | p90 ms | p99 ms | max ms | clients closed | CPU market-data | CPU gateway | CPU clients |');
+  console.log(
+    `\npipeline: market-data (${values.feed} feed, ${symbolCount} symbols, ${rate} ticks/s, ${values.db === 'postgres' ? 'PostgreSQL' : 'PGlite'}) -> Kafka ${brokers} -> gateway -> ${conn.connections} WebSocket clients (${connections / symbolCount} per symbol); ${fmt(seconds)} s measured after ${warmupMs / 1000} s of warm-up\n`,
+  );
+  console.log(
+    '| ticks/s reaching clients | deliveries/s | expected deliveries/s | p50 ms | p90 ms | p99 ms | max ms | clients closed | CPU market-data | CPU gateway | CPU clients |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   console.log(
     `| ${fmt(rep.ticks / seconds, 0)} | ${fmt(rep.received / seconds, 0)} | ${fmt((rate * connections) / symbolCount, 0)} | ${rep.p50Ms} | ${rep.p90Ms} | ${rep.p99Ms} | ${rep.maxMs} | ${rep.closed} | ${fmt(cpu['market-data']!, 0)} % | ${fmt(cpu.gateway!, 0)} % | ${fmt(cpu.clients!, 0)} % |`,
@@ -204,5 +231,6 @@ try {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
   await deleteBenchTopics(brokers, prefix);
-  if (values.db === 'postgres') await admin(`DROP DATABASE IF EXISTS ${benchDatabase} WITH (FORCE)`).catch((err: unknown) => console.error(String(err)));
+  if (values.db === 'postgres')
+    await admin(`DROP DATABASE IF EXISTS ${benchDatabase} WITH (FORCE)`).catch((err: unknown) => console.error(String(err)));
 }

@@ -44,29 +44,45 @@ async function main(): Promise<void> {
     const symbols = Array.from({ length: SYMBOLS }, (_, i) => `BENCH${i}`);
     const startTimeMs = Date.now() - TICKS * 1000;
     const feed: events.Event[] = symbols.flatMap((symbol, s) =>
-      syntheticSeries({ start: 100 + s, slopePerS: 0.01, noise: 0.1, count: TICKS, stepMs: 1000, startTimeMs, seed: s + 1 }).map((t, i) => ({
-        id: `${symbol}-${i}-${startTimeMs}`,
-        type: 'market_data_update',
-        source: 'bench',
-        owner: '',
-        subject: symbol,
-        time: new Date(t.timeMs).toISOString(),
-        payload: {
-          $case: 'market_data_update' as const,
-          market_data_update: { symbol, price: t.price, volume: 1, bid: t.price, ask: t.price, timestamp: new Date(t.timeMs).toISOString(), provider: 'bench', sequence: String(i) },
-        },
-      })),
+      syntheticSeries({ start: 100 + s, slopePerS: 0.01, noise: 0.1, count: TICKS, stepMs: 1000, startTimeMs, seed: s + 1 }).map(
+        (t, i) => ({
+          id: `${symbol}-${i}-${startTimeMs}`,
+          type: 'market_data_update',
+          source: 'bench',
+          owner: '',
+          subject: symbol,
+          time: new Date(t.timeMs).toISOString(),
+          payload: {
+            $case: 'market_data_update' as const,
+            market_data_update: {
+              symbol,
+              price: t.price,
+              volume: 1,
+              bid: t.price,
+              ask: t.price,
+              timestamp: new Date(t.timeMs).toISOString(),
+              provider: 'bench',
+              sequence: String(i),
+            },
+          },
+        }),
+      ),
     );
 
     let started = performance.now();
     await bus.publish(feed);
     const lastTime = new Date(startTimeMs + (TICKS - 1) * 1000).toISOString();
     for (;;) {
-      const caughtUp = symbols.every((s) => service.predictor.has(s) && service.predictor.predict(s, 60).timestampMs >= Date.parse(lastTime));
+      const caughtUp = symbols.every(
+        (s) => service.predictor.has(s) && service.predictor.predict(s, 60).timestampMs >= Date.parse(lastTime),
+      );
       if (caughtUp) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    line('ingest', (feed.length * 1000) / (performance.now() - started), 'ticks/s', { ticks: feed.length, database: config.DATABASE_URL ? 'postgres' : 'pglite' });
+    line('ingest', (feed.length * 1000) / (performance.now() - started), 'ticks/s', {
+      ticks: feed.length,
+      database: config.DATABASE_URL ? 'postgres' : 'pglite',
+    });
 
     const client = createClient(prediction.PredictionServiceClient, `127.0.0.1:${service.grpcPort}`);
     const latencies: number[] = [];
@@ -99,10 +115,15 @@ async function main(): Promise<void> {
     for (const s of symbols) service.predictor.observe(s, { price: 100, timeMs: Date.now() + 1000 });
     started = performance.now();
     const published = await service.publisher.publishRound();
-    line('published (one prediction_complete round)', (published * 1000) / (performance.now() - started), 'predictions/s', { symbols: published });
+    line('published (one prediction_complete round)', (published * 1000) / (performance.now() - started), 'predictions/s', {
+      symbols: published,
+    });
 
     const params = { alpha: 0.3, beta: 0.1 };
-    const state = fit(params, syntheticSeries({ start: 100, slopePerS: 0.01, noise: 0.1, count: 500, stepMs: 1000, startTimeMs: 0, seed: 1 }))!;
+    const state = fit(
+      params,
+      syntheticSeries({ start: 100, slopePerS: 0.01, noise: 0.1, count: 500, stepMs: 1000, startTimeMs: 0, seed: 1 }),
+    )!;
     const n = 2_000_000;
     let sink = 0;
     started = performance.now();

@@ -42,7 +42,13 @@ process.on('message', async (m: LiveCommand) => {
     samples = [];
   } else {
     const sorted = Float64Array.from(samples).sort();
-    send({ cmd: 'report', samples: sorted.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? Number.NaN });
+    send({
+      cmd: 'report',
+      samples: sorted.length,
+      p50: quantile(sorted, 0.5),
+      p99: quantile(sorted, 0.99),
+      max: sorted.at(-1) ?? Number.NaN,
+    });
     samples = [];
   }
 });

@@ -18,7 +18,6 @@ import { deleteBenchTopics } from '../kafka_cleanup.mts';
 import type { CatchUpCommand, CatchUpReply } from './catch_up_client.mts';
 import type { LiveCommand, LiveReply } from './live_clients.mts';
 
-
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
   options: {
@@ -35,7 +34,10 @@ const SECONDS = Number(args.seconds);
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const prefix = `bench.resume.${randomUUID().slice(0, 8)}.`;
 const logger = createLogger('bench-resume', {}, { level: 'warn' });
-const bus = createBus(loadConfig(commonConfigSchema, { BUS: 'kafka', KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' }), logger);
+const bus = createBus(
+  loadConfig(commonConfigSchema, { BUS: 'kafka', KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' }),
+  logger,
+);
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const progress = (what: string) => console.error(`[bench/resume] ${what}`);
@@ -43,7 +45,11 @@ const progress = (what: string) => console.error(`[bench/resume] ${what}`);
 function tick(symbol: string, price: number): events.Event {
   const time = new Date().toISOString();
   return events.Event.fromPartial({
-    id: randomUUID(), type: 'market_data_update', source: 'bench-resume', subject: symbol, time,
+    id: randomUUID(),
+    type: 'market_data_update',
+    source: 'bench-resume',
+    subject: symbol,
+    time,
     payload: { $case: 'market_data_update', market_data_update: { symbol, price, volume: 1, timestamp: time } },
   });
 }
@@ -59,7 +65,10 @@ function freePort(): Promise<number> {
 
 async function waitConsuming(port: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json(), () => undefined) as { components?: Record<string, { status: string }> } | undefined;
+    const health = (await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.json(),
+      () => undefined,
+    )) as { components?: Record<string, { status: string }> } | undefined;
     if (health?.components?.event_consumer?.status === 'healthy') return;
     await sleep(100);
   }
@@ -89,12 +98,29 @@ function publishLive(): { stop: () => Promise<void> } {
       await bus.publish(tick('LIVE', now()));
     }
   })();
-  return { stop: async () => { running = false; await done; } };
+  return {
+    stop: async () => {
+      running = false;
+      await done;
+    },
+  };
 }
 
 const port = await freePort();
 const gateway = spawn(process.execPath, [join(root, 'gateway/dist/main.js')], {
-  env: { ...process.env, BUS: 'kafka', KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', GATEWAY_PORT: String(port), PUBLISH_GRPC_PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'warn', WS_MAX_CONNECTIONS_PER_ADDRESS: '100000', PGLITE_DIR: join(root, '.run', `bench-resume-${process.pid}`) },
+  env: {
+    ...process.env,
+    BUS: 'kafka',
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '3',
+    GATEWAY_PORT: String(port),
+    PUBLISH_GRPC_PORT: '0',
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'warn',
+    WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    PGLITE_DIR: join(root, '.run', `bench-resume-${process.pid}`),
+  },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 gateway.once('exit', (code, signal) => progress(`the gateway exited (${code ?? signal})`));
@@ -109,14 +135,22 @@ try {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/market-data/CATCH`);
     ws.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as { type: string; id?: string };
-      if (m.type === 'market_data_update') { ws.close(); resolve(m.id!); }
+      if (m.type === 'market_data_update') {
+        ws.close();
+        resolve(m.id!);
+      }
     });
     ws.once('open', () => void bus.publish(tick('CATCH', 1)));
   });
-  for (let n = 0; n < MISSED; n += 1000) await bus.publish(Array.from({ length: Math.min(1000, MISSED - n) }, (_, i) => tick('CATCH', 2 + n + i)));
+  for (let n = 0; n < MISSED; n += 1000)
+    await bus.publish(Array.from({ length: Math.min(1000, MISSED - n) }, (_, i) => tick('CATCH', 2 + n + i)));
 
   progress(`${MISSED} missed ticks published`);
-  const connected = (await ask(live, { cmd: 'connect', url: `ws://127.0.0.1:${port}/ws/market-data/LIVE`, clients: CLIENTS }, 'connected')) as Extract<LiveReply, { cmd: 'connected' }>;
+  const connected = (await ask(
+    live,
+    { cmd: 'connect', url: `ws://127.0.0.1:${port}/ws/market-data/LIVE`, clients: CLIENTS },
+    'connected',
+  )) as Extract<LiveReply, { cmd: 'connected' }>;
   progress('live clients connected');
   const feed = publishLive();
   await sleep(3000); // the gateway has consumed the missed ticks and the live feed is steady
@@ -129,7 +163,11 @@ try {
   const catchUp = fork(join(dirname(fileURLToPath(import.meta.url)), 'catch_up_client.mts'), { stdio: 'inherit' });
   const outcome = await new Promise<CatchUpReply>((resolve) => {
     catchUp.once('message', (m: CatchUpReply) => resolve(m));
-    catchUp.send({ cmd: 'catch-up', url: `ws://127.0.0.1:${port}/ws/market-data/CATCH?since=${seen}`, missed: MISSED } satisfies CatchUpCommand);
+    catchUp.send({
+      cmd: 'catch-up',
+      url: `ws://127.0.0.1:${port}/ws/market-data/CATCH?since=${seen}`,
+      missed: MISSED,
+    } satisfies CatchUpCommand);
   });
   catchUp.disconnect();
   if (outcome.cmd === 'failed') throw new Error(`the catch-up failed: ${outcome.reason}`);
@@ -139,10 +177,18 @@ try {
 
   const ratio = during.p99 / undisturbed.p99;
   const ms = (x: number) => `${x.toFixed(1)} ms`;
-  console.log(`bench/resume: ${MISSED.toLocaleString('en')} missed events read back from Kafka; ${CLIENTS.toLocaleString('en')} live clients (${connected.failed} failed to connect) × ${RATE} ticks/s through Kafka`);
-  console.log(`  catch-up: ${ms(catchUpMs)} for ${received.toLocaleString('en')} events (${Math.round(received / (catchUpMs / 1000)).toLocaleString('en')} events/s)   goal < 2,000 ms: ${catchUpMs < 2000 ? 'met' : 'NOT met'}`);
-  console.log(`  live p99 without catch-up: ${ms(undisturbed.p99)} (p50 ${ms(undisturbed.p50)}, ${undisturbed.samples.toLocaleString('en')} samples over ${SECONDS} s)`);
-  console.log(`  live p99 during catch-up:  ${ms(during.p99)} (p50 ${ms(during.p50)}, ${during.samples.toLocaleString('en')} samples over ${ms(catchUpMs)})`);
+  console.log(
+    `bench/resume: ${MISSED.toLocaleString('en')} missed events read back from Kafka; ${CLIENTS.toLocaleString('en')} live clients (${connected.failed} failed to connect) × ${RATE} ticks/s through Kafka`,
+  );
+  console.log(
+    `  catch-up: ${ms(catchUpMs)} for ${received.toLocaleString('en')} events (${Math.round(received / (catchUpMs / 1000)).toLocaleString('en')} events/s)   goal < 2,000 ms: ${catchUpMs < 2000 ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `  live p99 without catch-up: ${ms(undisturbed.p99)} (p50 ${ms(undisturbed.p50)}, ${undisturbed.samples.toLocaleString('en')} samples over ${SECONDS} s)`,
+  );
+  console.log(
+    `  live p99 during catch-up:  ${ms(during.p99)} (p50 ${ms(during.p50)}, ${during.samples.toLocaleString('en')} samples over ${ms(catchUpMs)})`,
+  );
   console.log(`  ratio ${ratio.toFixed(2)}   goal ≤ 1.2: ${ratio <= 1.2 ? 'met' : 'NOT met'}`);
 } finally {
   live.disconnect();

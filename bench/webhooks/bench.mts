@@ -37,7 +37,10 @@ const PREFIX = `bench.webhooks.${run}.`;
 const line = (name: string, value: number, unit: string, extra: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ bench: 'webhooks', name, value: Math.round(value * 10) / 10, unit, ...extra }));
 
-interface Receipt { at: number; latencyMs: number }
+interface Receipt {
+  at: number;
+  latencyMs: number;
+}
 const receipts = new Map<string, Receipt>();
 let duplicates = 0;
 
@@ -57,33 +60,52 @@ await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/bench`;
 
 const serviceEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WEBHOOK_')));
-const child = spawn(process.execPath, ['--require', join(ROOT, 'services/runtime/dist/telemetry/register.js'), join(ROOT, 'services/webhook-delivery/dist/main.js')], {
-  env: {
-    ...process.env, BUS: 'kafka', KAFKA_BROKERS: BROKERS, KAFKA_TOPIC_PREFIX: PREFIX, DATABASE_URL, SERVICE_NAME: SERVICE,
-    GRPC_PORT: String(GRPC_PORT), LOG_LEVEL: 'warn', WEBHOOK_ALLOW_LOOPBACK: 'true', ...serviceEnv,
+const child = spawn(
+  process.execPath,
+  ['--require', join(ROOT, 'services/runtime/dist/telemetry/register.js'), join(ROOT, 'services/webhook-delivery/dist/main.js')],
+  {
+    env: {
+      ...process.env,
+      BUS: 'kafka',
+      KAFKA_BROKERS: BROKERS,
+      KAFKA_TOPIC_PREFIX: PREFIX,
+      DATABASE_URL,
+      SERVICE_NAME: SERVICE,
+      GRPC_PORT: String(GRPC_PORT),
+      LOG_LEVEL: 'warn',
+      WEBHOOK_ALLOW_LOOPBACK: 'true',
+      ...serviceEnv,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
   },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+);
 let output = '';
 child.stdout.on('data', (c: Buffer) => (output += c.toString()));
 const exited = new Promise<void>((r) => child.once('exit', () => r()));
 
-const bus = new KafkaBus({ brokers: BROKERS.split(','), clientId: 'webhook-bench', topicPrefix: PREFIX, partitions: 3, logger: createLogger('webhook-bench', {}, { level: 'warn' }) });
+const bus = new KafkaBus({
+  brokers: BROKERS.split(','),
+  clientId: 'webhook-bench',
+  topicPrefix: PREFIX,
+  partitions: 3,
+  logger: createLogger('webhook-bench', {}, { level: 'warn' }),
+});
 const grpcClient = createClient(webhooks.WebhookServiceClient, `127.0.0.1:${GRPC_PORT}`, { deadlineMs: 10_000 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 try {
   // main.js logs "ready" (level info) only when LOG_LEVEL allows; wait for the gRPC port instead.
   for (let i = 0; ; i++) {
-    const ok = await new Promise<boolean>((resolve) =>
-      grpcClient.listEndpoints({ user_id: 'bench' }, (err) => resolve(!err)),
-    );
+    const ok = await new Promise<boolean>((resolve) => grpcClient.listEndpoints({ user_id: 'bench' }, (err) => resolve(!err)));
     if (ok) break;
     if (i > 120) throw new Error(`webhook-delivery did not answer on ${GRPC_PORT}: ${output.slice(-2000)}`);
     await sleep(500);
   }
   await new Promise<void>((resolve, reject) =>
-    grpcClient.createEndpoint({ endpoint: webhooks.Endpoint.fromPartial({ user_id: 'bench', url: receiverUrl, events: ['*'], active: true }) }, (err) => (err ? reject(err) : resolve())),
+    grpcClient.createEndpoint(
+      { endpoint: webhooks.Endpoint.fromPartial({ user_id: 'bench', url: receiverUrl, events: ['*'], active: true }) },
+      (err) => (err ? reject(err) : resolve()),
+    ),
   );
   // Intake joins its consumer group shortly after the gRPC server is up.
   await sleep(3000);
@@ -92,8 +114,15 @@ try {
   const event = (): events.Event => {
     const symbol = `SYM${seq % 16}`;
     return events.Event.fromPartial({
-      id: `bench_${run}_${seq++}`, type: 'prediction_complete', source: 'bench', subject: symbol, time: new Date().toISOString(),
-      payload: { $case: 'prediction_complete', prediction_complete: { symbol, predicted_price: 100 + (seq % 50), confidence: 0.8, horizon_seconds: 3600 } },
+      id: `bench_${run}_${seq++}`,
+      type: 'prediction_complete',
+      source: 'bench',
+      subject: symbol,
+      time: new Date().toISOString(),
+      payload: {
+        $case: 'prediction_complete',
+        prediction_complete: { symbol, predicted_price: 100 + (seq % 50), confidence: 0.8, horizon_seconds: 3600 },
+      },
     });
   };
 
@@ -102,7 +131,11 @@ try {
     const lat = got.map((r) => r.latencyMs).sort((a, b) => a - b);
     const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] ?? NaN;
     const last = Math.max(...got.map((r) => r.at));
-    line(`${phase}_deliveries_per_s`, got.length / ((last - startedAt) / 1000), 'deliveries/s', { delivered: got.length, published: ids.length, ...extra });
+    line(`${phase}_deliveries_per_s`, got.length / ((last - startedAt) / 1000), 'deliveries/s', {
+      delivered: got.length,
+      published: ids.length,
+      ...extra,
+    });
     line(`${phase}_latency_p50`, pct(50), 'ms');
     line(`${phase}_latency_p99`, pct(99), 'ms');
     line(`${phase}_latency_max`, lat.at(-1) ?? NaN, 'ms');
@@ -138,7 +171,10 @@ try {
   const publishedIn = Date.now() - maxStart;
   await waitDelivered(maxIds, 300_000);
   report('max', maxIds, maxStart, { publish_ms: publishedIn });
-  const times = maxIds.map((id) => receipts.get(id)?.at).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+  const times = maxIds
+    .map((id) => receipts.get(id)?.at)
+    .filter((t): t is number => t !== undefined)
+    .sort((a, b) => a - b);
   const lo = times[Math.floor(times.length * 0.1)];
   const hi = times[Math.floor(times.length * 0.9)];
   line('max_steady_deliveries_per_s', (times.length * 0.8) / ((hi - lo) / 1000), 'deliveries/s', { window: 'middle 80% of receipts' });

@@ -67,6 +67,15 @@ process.on('message', (m: LoadCommand) => {
   if (m.cmd === 'report') {
     const sorted = samples.slice(0, sampled).sort();
     const cpu = process.cpuUsage(cpuAtReset);
-    send({ cmd: 'report', cpuMs: (cpu.user + cpu.system) / 1000, received, sampled, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted.length ? sorted[sorted.length - 1]! : 0, closed });
+    send({
+      cmd: 'report',
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      received,
+      sampled,
+      p50Ms: percentile(sorted, 0.5),
+      p99Ms: percentile(sorted, 0.99),
+      maxMs: sorted.length ? sorted[sorted.length - 1]! : 0,
+      closed,
+    });
   }
 });

@@ -2,8 +2,7 @@
 
 /** Orchestrator -> server. */
 export type ServerCommand =
-  | { cmd: 'memory' }
-  | { cmd: 'publish'; rate: number; channels: number; durationMs: number; payloadBytes: number };
+  { cmd: 'memory' } | { cmd: 'publish'; rate: number; channels: number; durationMs: number; payloadBytes: number };
 
 /** Server -> orchestrator. */
 export type ServerReply =
@@ -13,7 +12,8 @@ export type ServerReply =
   | { cmd: 'published'; count: number; elapsedMs: number; cpuMs: number; fanoutP50Ms: number; fanoutP99Ms: number };
 
 /** Orchestrator -> load generator. */
-export type LoadCommand = { cmd: 'connect'; urlPrefix: string; channels: number; connections: number } | { cmd: 'reset' } | { cmd: 'report' };
+export type LoadCommand =
+  { cmd: 'connect'; urlPrefix: string; channels: number; connections: number } | { cmd: 'reset' } | { cmd: 'report' };
 
 /** Load generator -> orchestrator. */
 export type LoadReply =
@@ -69,7 +69,13 @@ export async function publishAtRate(
   const used = process.cpuUsage(cpu);
   fanout.sort((a, b) => a - b);
   const at = (p: number) => fanout[Math.min(fanout.length - 1, Math.floor(p * fanout.length))] ?? 0;
-  return { count: sent, elapsedMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000, fanoutP50Ms: at(0.5), fanoutP99Ms: at(0.99) };
+  return {
+    count: sent,
+    elapsedMs: performance.now() - start,
+    cpuMs: (used.user + used.system) / 1000,
+    fanoutP50Ms: at(0.5),
+    fanoutP99Ms: at(0.99),
+  };
 }
 
 export function memory(): { rss: number; heapUsed: number } {

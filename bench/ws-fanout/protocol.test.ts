@@ -7,7 +7,7 @@ describe('ws-fanout publisher', () => {
     await publishAtRate(100, 100, (n, dueNs) => {
       rounds.push({ n, dueNs, publishedAt: performance.now() });
       // The server is busy for 35 ms on round 0: rounds 1–3 fall due meanwhile.
-      if (n === 0) for (const until = performance.now() + 35; performance.now() < until; );
+      if (n === 0) for (const until = performance.now() + 35; performance.now() < until;);
     });
     expect(rounds.length).toBeGreaterThanOrEqual(5);
     for (const { n, dueNs } of rounds) expect(dueNs - rounds[0]!.dueNs).toBe(BigInt(n) * 10_000_000n);

@@ -37,7 +37,13 @@ export class RawWsClient {
     this.socket = connect({
       host: url.hostname,
       port: Number(url.port),
-      onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => { this.received(buf, n, onOpen, onFail); return true; } },
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n: number, buf: Buffer) => {
+          this.received(buf, n, onOpen, onFail);
+          return true;
+        },
+      },
     });
     this.socket.setNoDelay(true);
     this.socket.once('connect', () =>
@@ -106,7 +112,8 @@ export class RawWsClient {
       const start = pos + header;
       pos = start + length;
       if (opcode === OP_TEXT) {
-        if (length >= APP_PING.length && buf.compare(APP_PING, 0, APP_PING.length, start, start + APP_PING.length) === 0) this.socket.write(clientFrame(OP_TEXT, APP_PONG));
+        if (length >= APP_PING.length && buf.compare(APP_PING, 0, APP_PING.length, start, start + APP_PING.length) === 0)
+          this.socket.write(clientFrame(OP_TEXT, APP_PONG));
         else this.onText(buf, start, pos);
       } else if (opcode === OP_PING) {
         this.socket.write(clientFrame(OP_PONG, Buffer.from(buf.subarray(start, pos))));

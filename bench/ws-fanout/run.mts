@@ -86,7 +86,11 @@ async function measure(server: 'baseline' | 'gateway', { connections, channels, 
   try {
     const [ready] = (await once(srv, 'message')) as [ServerReply & { cmd: 'ready' }];
     const idle = await ask<ServerReply & { cmd: 'memory' }>(srv, { cmd: 'memory' } satisfies ServerCommand, 'memory');
-    const conn = await ask<LoadReply & { cmd: 'connected' }>(load, { cmd: 'connect', urlPrefix: ready.urlPrefix, channels, connections } satisfies LoadCommand, 'connected');
+    const conn = await ask<LoadReply & { cmd: 'connected' }>(
+      load,
+      { cmd: 'connect', urlPrefix: ready.urlPrefix, channels, connections } satisfies LoadCommand,
+      'connected',
+    );
     if (conn.failed > 0) process.stderr.write(`${server}: ${conn.failed} of ${connections} connections failed\n`);
     await new Promise((r) => setTimeout(r, 1000));
     const busy = await ask<ServerReply & { cmd: 'memory' }>(srv, { cmd: 'memory' } satisfies ServerCommand, 'memory');
@@ -95,10 +99,30 @@ async function measure(server: 'baseline' | 'gateway', { connections, channels, 
       heapPerConnection: (busy.heapUsed - idle.heapUsed) / Math.max(1, conn.connections),
     };
     if (memoryOnly) {
-      return { server, channels, rate, connections: conn.connections, published: 0, deliveredPerSec: 0, deliveryRatio: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, fanoutP50Ms: 0, fanoutP99Ms: 0, cpuMsPer1k: 0, loadCpuMsPer1k: 0, ...memory };
+      return {
+        server,
+        channels,
+        rate,
+        connections: conn.connections,
+        published: 0,
+        deliveredPerSec: 0,
+        deliveryRatio: 0,
+        p50Ms: 0,
+        p99Ms: 0,
+        maxMs: 0,
+        fanoutP50Ms: 0,
+        fanoutP99Ms: 0,
+        cpuMsPer1k: 0,
+        loadCpuMsPer1k: 0,
+        ...memory,
+      };
     }
     await ask(load, { cmd: 'reset' } satisfies LoadCommand, 'reset');
-    const pub = await ask<ServerReply & { cmd: 'published' }>(srv, { cmd: 'publish', rate, channels, durationMs, payloadBytes } satisfies ServerCommand, 'published');
+    const pub = await ask<ServerReply & { cmd: 'published' }>(
+      srv,
+      { cmd: 'publish', rate, channels, durationMs, payloadBytes } satisfies ServerCommand,
+      'published',
+    );
     await new Promise((r) => setTimeout(r, 2000));
     const rep = await ask<LoadReply & { cmd: 'report' }>(load, { cmd: 'report' } satisfies LoadCommand, 'report');
     const expected = pub.count * conn.connections;
@@ -139,11 +163,16 @@ if (memoryOnly) {
   console.log('\nws-fanout, memory only: server memory after connecting (after a GC) minus before, per connection\n');
   console.log('| server | connections | channels | server RSS / connection | server JS heap / connection |');
   console.log('|---|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.server} | ${r.connections} | ${r.channels} | ${fmt(r.bytesPerConnection / 1024)} KiB | ${fmt(r.heapPerConnection / 1024, 2)} KiB |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.server} | ${r.connections} | ${r.channels} | ${fmt(r.bytesPerConnection / 1024)} KiB | ${fmt(r.heapPerConnection / 1024, 2)} KiB |`,
+    );
   console.log('\ngoal: gateway RSS / connection < 9.8 KiB (10 KB) at 10,000 connections');
 } else {
   console.log(`\nws-fanout: ${durationMs / 1000} s per row, ${payloadBytes} B padding, server and load generator in separate processes\n`);
-  console.log('| server | connections | channels | msgs/s per client | rounds | delivered msgs/s | delivered | p50 ms | p99 ms | max ms | server fan-out p50 / p99 ms | server RSS / connection | server JS heap / connection | server CPU ms / 1k msgs | load generator CPU ms / 1k msgs |');
+  console.log(
+    '| server | connections | channels | msgs/s per client | rounds | delivered msgs/s | delivered | p50 ms | p99 ms | max ms | server fan-out p50 / p99 ms | server RSS / connection | server JS heap / connection | server CPU ms / 1k msgs | load generator CPU ms / 1k msgs |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
@@ -153,14 +182,22 @@ if (memoryOnly) {
 
   // Issue 6's goals, checked on this run's rows.
   const pairs = scenarios
-    .map((s) => ({ s, g: rows.find((r) => r.server === 'gateway' && r.connections === s.connections && r.channels === s.channels && r.rate === s.rate), b: rows.find((r) => r.server === 'baseline' && r.connections === s.connections && r.channels === s.channels && r.rate === s.rate) }))
+    .map((s) => ({
+      s,
+      g: rows.find((r) => r.server === 'gateway' && r.connections === s.connections && r.channels === s.channels && r.rate === s.rate),
+      b: rows.find((r) => r.server === 'baseline' && r.connections === s.connections && r.channels === s.channels && r.rate === s.rate),
+    }))
     .filter((p): p is { s: Scenario; g: Row; b: Row } => p.g !== undefined && p.b !== undefined);
   if (pairs.length > 0) {
     console.log('\n| scenario | gateway / baseline msgs/s | gateway / baseline p99 | gateway RSS / connection |');
     console.log('|---|---:|---:|---:|');
     for (const { s, g, b } of pairs) {
-      console.log(`| ${s.connections}x${s.channels}@${s.rate} | ${fmt(g.deliveredPerSec / Math.max(1, b.deliveredPerSec), 2)} | ${fmt(g.p99Ms / Math.max(0.001, b.p99Ms), 2)} | ${fmt(g.bytesPerConnection / 1024)} KiB |`);
+      console.log(
+        `| ${s.connections}x${s.channels}@${s.rate} | ${fmt(g.deliveredPerSec / Math.max(1, b.deliveredPerSec), 2)} | ${fmt(g.p99Ms / Math.max(0.001, b.p99Ms), 2)} | ${fmt(g.bytesPerConnection / 1024)} KiB |`,
+      );
     }
-    console.log('\ngoals: msgs/s ratio >= 1 everywhere; p99 ratio <= 0.5 at 1000x1@100; gateway RSS / connection < 9.8 KiB (10 KB) at 10,000 connections');
+    console.log(
+      '\ngoals: msgs/s ratio >= 1 everywhere; p99 ratio <= 0.5 at 1000x1@100; gateway RSS / connection < 9.8 KiB (10 KB) at 10,000 connections',
+    );
   }
 }

@@ -19,7 +19,11 @@ const config = loadGatewayConfig({
   WS_DEFLATE: 'false',
   PREDICTION_GRPC_ADDR: '127.0.0.1:1',
 });
-const gateway = await startGateway(config, { logger: createLogger('bench-gateway', {}, { level: 'warn' }), getPrediction: async () => ({ id: 'unused' }), api: false });
+const gateway = await startGateway(config, {
+  logger: createLogger('bench-gateway', {}, { level: 'warn' }),
+  getPrediction: async () => ({ id: 'unused' }),
+  api: false,
+});
 
 function broadcast(symbol: string, n: number, payloadBytes: number, dueNs: bigint): void {
   gateway.hub.publish([`market-data:${symbol}`, 'events'], {

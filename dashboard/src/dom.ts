@@ -1,5 +1,10 @@
 type Child = Node | string | number | null | undefined | false;
-type Props = { class?: string; testid?: string; title?: string; on?: Partial<Record<keyof HTMLElementEventMap, (e: Event) => void>> } & Record<string, unknown>;
+type Props = {
+  class?: string;
+  testid?: string;
+  title?: string;
+  on?: Partial<Record<keyof HTMLElementEventMap, (e: Event) => void>>;
+} & Record<string, unknown>;
 
 /** A tiny element builder: h('td', { class: 'num', testid: 'price' }, '123.4'). Text is never parsed as HTML. */
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
@@ -21,7 +26,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
 
 /** Replaces everything inside `el`. */
 export function fill(el: Element, ...children: Child[]): void {
-  el.replaceChildren(...children.filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
+  el.replaceChildren(
+    ...children
+      .filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
 }
 
 export function price(value: number | undefined): string {

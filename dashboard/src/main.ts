@@ -25,7 +25,11 @@ const ctx: Context = {
   api: createApi(),
   report(what, err) {
     // A failed call is the person's to act on (e.g. a missing credential), not the console's.
-    show(isAuthError(err) ? `${what}: this deployment needs a credential — paste a token or API key above. (${describeError(err)})` : `${what}: ${describeError(err)}`);
+    show(
+      isAuthError(err)
+        ? `${what}: this deployment needs a credential — paste a token or API key above. (${describeError(err)})`
+        : `${what}: ${describeError(err)}`,
+    );
   },
 };
 

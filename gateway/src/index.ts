@@ -5,7 +5,20 @@ export { sendJson } from './http/respond';
 export { CLOSE, ERROR, type CloseCodeEntry, type ErrorCodeEntry } from './ws/codes';
 export { Hub, type HubStats } from './ws/hub';
 export type { Publication } from './ws/history';
-export { canRead, createAuthenticator, hasScope, mintToken, devSecretPath, readDevSecret, readOrCreateDevSecret, AuthError, type Authenticator, type MintTokenOptions, type Principal, type Scope } from './auth';
+export {
+  canRead,
+  createAuthenticator,
+  hasScope,
+  mintToken,
+  devSecretPath,
+  readDevSecret,
+  readOrCreateDevSecret,
+  AuthError,
+  type Authenticator,
+  type MintTokenOptions,
+  type Principal,
+  type Scope,
+} from './auth';
 export { createApiMount, type ApiMount, type ApiHandle } from './api';
 export type { AppRouter } from './api/router';
 export type { StreamEvent } from './api/routers/streams';

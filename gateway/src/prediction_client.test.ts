@@ -16,11 +16,24 @@ describe('createPredictionClient failures', () => {
       getPrediction: (call: grpc.ServerUnaryCall<prediction.GetPredictionRequest, unknown>, cb: (err: grpc.ServiceError) => void) =>
         cb(
           call.request.symbol === 'BAD'
-            ? toServiceError(invalidArgument('PREDICTION_SYMBOL_INVALID', 'symbol "BAD" is not traded', [{ field: 'symbol', description: 'unknown symbol' }], { domain: 'prediction' }))
-            : Object.assign(new Error('boom'), { code: grpc.status.INTERNAL, details: 'pg: relation "models" does not exist at 10.0.0.9:5432', metadata: new grpc.Metadata() }),
+            ? toServiceError(
+                invalidArgument(
+                  'PREDICTION_SYMBOL_INVALID',
+                  'symbol "BAD" is not traded',
+                  [{ field: 'symbol', description: 'unknown symbol' }],
+                  { domain: 'prediction' },
+                ),
+              )
+            : Object.assign(new Error('boom'), {
+                code: grpc.status.INTERNAL,
+                details: 'pg: relation "models" does not exist at 10.0.0.9:5432',
+                metadata: new grpc.Metadata(),
+              }),
         ),
     } as unknown as grpc.UntypedServiceImplementation);
-    port = await new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    port = await new Promise((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
   });
 
   afterAll(() => server.forceShutdown());
@@ -30,7 +43,11 @@ describe('createPredictionClient failures', () => {
     const err = (await client.getPrediction('BAD', 60).catch((e: unknown) => e)) as AppError;
     client.close();
     expect(err).toBeInstanceOf(AppError);
-    expect(err).toMatchObject({ status: grpc.status.INVALID_ARGUMENT, reason: 'PREDICTION_SYMBOL_INVALID', message: 'symbol "BAD" is not traded' });
+    expect(err).toMatchObject({
+      status: grpc.status.INVALID_ARGUMENT,
+      reason: 'PREDICTION_SYMBOL_INVALID',
+      message: 'symbol "BAD" is not traded',
+    });
     expect(err.violations).toEqual([{ field: 'symbol', description: 'unknown symbol' }]);
   });
 

@@ -10,13 +10,24 @@ export interface PredictionClient {
 }
 
 /** Statuses that say the request was wrong (its message is written for the caller); any other is the service's trouble. */
-const CALLER_ERRORS = new Set([grpc.status.INVALID_ARGUMENT, grpc.status.OUT_OF_RANGE, grpc.status.NOT_FOUND, grpc.status.FAILED_PRECONDITION]);
+const CALLER_ERRORS = new Set([
+  grpc.status.INVALID_ARGUMENT,
+  grpc.status.OUT_OF_RANGE,
+  grpc.status.NOT_FOUND,
+  grpc.status.FAILED_PRECONDITION,
+]);
 
 /** A GetPrediction failure as the door tells it: the service's reason and message for a wrong request, nothing internal otherwise. */
 function predictionFailure(err: unknown): AppError {
   const e = readGrpcError(err);
-  if (CALLER_ERRORS.has(e.code)) return new AppError(e.code, /^[A-Z][A-Z0-9_]{0,62}$/.test(e.reason) ? e.reason : 'INVALID_ARGUMENT', e.message, { violations: e.violations, cause: err });
-  return new AppError(grpc.status.UNAVAILABLE, 'PREDICTION_UNAVAILABLE', 'the prediction service could not answer; try again shortly', { cause: err });
+  if (CALLER_ERRORS.has(e.code))
+    return new AppError(e.code, /^[A-Z][A-Z0-9_]{0,62}$/.test(e.reason) ? e.reason : 'INVALID_ARGUMENT', e.message, {
+      violations: e.violations,
+      cause: err,
+    });
+  return new AppError(grpc.status.UNAVAILABLE, 'PREDICTION_UNAVAILABLE', 'the prediction service could not answer; try again shortly', {
+    cause: err,
+  });
 }
 
 /** The prediction service over gRPC, as the predictions door and /health need it. */
@@ -34,7 +45,11 @@ export function createPredictionClient(address: string): PredictionClient {
     health: () =>
       new Promise((resolve) => {
         client.waitForReady(Date.now() + 1000, (err) =>
-          resolve(err ? { ok: false, detail: `prediction service at ${address} unreachable: ${err.message}` } : { ok: true, detail: `connected to ${address}` }),
+          resolve(
+            err
+              ? { ok: false, detail: `prediction service at ${address} unreachable: ${err.message}` }
+              : { ok: true, detail: `connected to ${address}` },
+          ),
         );
       }),
     close: () => client.close(),

@@ -2,7 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createBus, createLogger, EVENT_TYPES, HealthMonitor, topicFor, registerWebSocketMetrics, serveHealth, setHttpRouteResolver, type Bus, type Database, type Logger, type Subscription } from '@marketpulse/runtime';
+import {
+  createBus,
+  createLogger,
+  EVENT_TYPES,
+  HealthMonitor,
+  topicFor,
+  registerWebSocketMetrics,
+  serveHealth,
+  setHttpRouteResolver,
+  type Bus,
+  type Database,
+  type Logger,
+  type Subscription,
+} from '@marketpulse/runtime';
 import { createApiMount, type ApiMount } from './api/mount';
 import type { ApiHandle } from './api/start_api';
 import { authenticatorFromConfig } from './auth';
@@ -91,16 +104,27 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const bus = deps.bus ?? createBus(config, logger);
   const ownsBus = deps.bus === undefined;
   const instanceId = config.GATEWAY_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const predictionClient: PredictionClient | undefined = deps.getPrediction ? undefined : createPredictionClient(config.PREDICTION_GRPC_ADDR);
+  const predictionClient: PredictionClient | undefined = deps.getPrediction
+    ? undefined
+    : createPredictionClient(config.PREDICTION_GRPC_ADDR);
   const getPrediction = deps.getPrediction ?? predictionClient!.getPrediction;
-  const symbolSource = deps.listSymbols || deps.api === false || !config.WS_CLOSE_UNKNOWN_SYMBOLS ? undefined : createMarketSymbols(config.MARKET_DATA_GRPC_ADDR);
+  const symbolSource =
+    deps.listSymbols || deps.api === false || !config.WS_CLOSE_UNKNOWN_SYMBOLS
+      ? undefined
+      : createMarketSymbols(config.MARKET_DATA_GRPC_ADDR);
   const listSymbols = deps.listSymbols ?? symbolSource?.list;
   const symbols = listSymbols ? new SymbolCatalog(listSymbols) : undefined;
 
   const hub = new Hub(config.WS_HISTORY_SIZE, flushLongBurst, config.WS_HISTORY_MAX_AGE_MS);
   // Resume past the in-memory history: ids mapped to Kafka positions, read back on demand.
   const positions = new PositionIndex({ capacity: config.WS_RESUME_INDEX_SIZE, maxAgeMs: config.WS_RESUME_INDEX_MAX_AGE_MS });
-  const kafkaLog = config.BUS === 'kafka' ? new KafkaLog(config.KAFKA_BROKERS.split(',').map((b) => b.trim()), `${config.KAFKA_CLIENT_ID ?? config.SERVICE_NAME}-history`) : undefined;
+  const kafkaLog =
+    config.BUS === 'kafka'
+      ? new KafkaLog(
+          config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+          `${config.KAFKA_CLIENT_ID ?? config.SERVICE_NAME}-history`,
+        )
+      : undefined;
   const topicOf = (type: string) => topicFor(config.KAFKA_TOPIC_PREFIX, type);
   const metricsOfResume = resumeMetrics({ history: () => hub.historySizes(), index: () => positions.size });
   const kafkaResume = kafkaLog
@@ -138,7 +162,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   let activeClients = () => 0;
   const ws = new WsGateway({
     hub,
-    doors: [marketDataDoor, createPredictionsDoor(getPrediction), alertsDoor, tradingDoor, createLiveDoor(() => activeClients()), streamDoor],
+    doors: [
+      marketDataDoor,
+      createPredictionsDoor(getPrediction),
+      alertsDoor,
+      tradingDoor,
+      createLiveDoor(() => activeClients()),
+      streamDoor,
+    ],
     authenticator: wsAuthenticator,
     authRequired: config.WS_AUTH_REQUIRED,
     authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
@@ -178,7 +209,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       { name: 'bus', check: () => bus.health() },
       {
         name: 'event_consumer',
-        check: async () => (subscription && positioned ? { ok: true, detail: 'subscribed to every event topic' } : { ok: false, detail: consumerError }),
+        check: async () =>
+          subscription && positioned ? { ok: true, detail: 'subscribed to every event topic' } : { ok: false, detail: consumerError },
       },
       ...dependencies.components,
       // Without the API the predictions door still calls prediction (unless a test stands in for it).
@@ -196,7 +228,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
           hub,
           groupId: `${config.SERVICE_NAME}-${instanceId}`,
           logger,
-          history: { index: positions, log: kafkaLog, topicOf, warmCount: config.WS_HISTORY_WARM_COUNT, warmAgeMs: config.WS_HISTORY_WARM_AGE_MS },
+          history: {
+            index: positions,
+            log: kafkaLog,
+            topicOf,
+            warmCount: config.WS_HISTORY_WARM_COUNT,
+            warmAgeMs: config.WS_HISTORY_WARM_AGE_MS,
+          },
         });
         if (stopped) await subscription.close();
         else {
@@ -223,13 +261,19 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       .route('GET', '/health', healthRoute(health, ws))
       .route('GET', '/livez', (req, res) => void serveHealth(req, res, { monitor: health, service: config.SERVICE_NAME }))
       .route('GET', '/readyz', (req, res) => void serveHealth(req, res, { monitor: health, service: config.SERVICE_NAME }))
-      .route('GET', '/info', operator(infoRoute(config, {
-        instanceId,
-        version: packageVersion(),
-        startedAt,
-        websocketPaths: ['/ws/market-data/{symbol}', '/ws/predictions/{symbol}', '/ws/alerts', '/ws', '/ws/live', '/ws/stream'],
-        nativePort: () => native?.port,
-      })))
+      .route(
+        'GET',
+        '/info',
+        operator(
+          infoRoute(config, {
+            instanceId,
+            version: packageVersion(),
+            startedAt,
+            websocketPaths: ['/ws/market-data/{symbol}', '/ws/predictions/{symbol}', '/ws/alerts', '/ws', '/ws/live', '/ws/stream'],
+            nativePort: () => native?.port,
+          }),
+        ),
+      )
       .route('GET', '/ws/stats', operator(wsStatsRoute(config, ws, hub)));
     // The dashboard: the page at / for browsers (JSON clients still get the root listing), its files under /dashboard/.
     const dashboard = dashboardRoutes();

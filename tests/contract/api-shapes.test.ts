@@ -2,7 +2,16 @@ import { alerting, market, prediction, providers, webhooks } from '@marketpulse/
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { Alert, Rule } from '../../gateway/src/api/schemas/alerts';
-import { Backtest, Candle, DataQualityIssue, ModelDeployment, ModelVersion, Prediction, Quote, SymbolInfo } from '../../gateway/src/api/schemas/market';
+import {
+  Backtest,
+  Candle,
+  DataQualityIssue,
+  ModelDeployment,
+  ModelVersion,
+  Prediction,
+  Quote,
+  SymbolInfo,
+} from '../../gateway/src/api/schemas/market';
 import * as monitoring from '../../gateway/src/api/schemas/monitoring';
 import { Delivery, Webhook } from '../../gateway/src/api/schemas/webhooks';
 
@@ -43,7 +52,10 @@ describe('API response schemas cover their proto messages', () => {
     it(name, () => {
       const protoFields = Object.keys(message.fromPartial({})).sort();
       const schemaFields = Object.keys(schema.shape).sort();
-      expect(protoFields.filter((f) => !schemaFields.includes(f)), `${name} misses proto fields`).toEqual([]);
+      expect(
+        protoFields.filter((f) => !schemaFields.includes(f)),
+        `${name} misses proto fields`,
+      ).toEqual([]);
     });
   }
 });

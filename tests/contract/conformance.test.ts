@@ -10,12 +10,27 @@ import { installed, run, startSuite, type RunningSuite } from './polyglot.kit';
 
 const SERVICES: Array<{ addr: keyof RunningSuite['addresses']; service: string; method: string; request: object }> = [
   { addr: 'MP_MARKET_DATA_ADDR', service: 'marketpulse.market.v1.MarketDataService', method: 'ListSymbols', request: {} },
-  { addr: 'MP_PREDICTION_ADDR', service: 'marketpulse.prediction.v1.PredictionService', method: 'ListModelVersions', request: { symbol: 'AAPL' } },
+  {
+    addr: 'MP_PREDICTION_ADDR',
+    service: 'marketpulse.prediction.v1.PredictionService',
+    method: 'ListModelVersions',
+    request: { symbol: 'AAPL' },
+  },
   { addr: 'MP_ALERTING_ADDR', service: 'marketpulse.alerting.v1.AlertingService', method: 'ListRules', request: { user_id: 'grpcurl' } },
   { addr: 'MP_WEBHOOK_ADDR', service: 'marketpulse.webhooks.v1.WebhookService', method: 'ListEndpoints', request: { user_id: 'grpcurl' } },
-  { addr: 'MP_PROVIDER_MONITOR_ADDR', service: 'marketpulse.providers.v1.ProviderMonitorService', method: 'GetSchedulerStatus', request: {} },
+  {
+    addr: 'MP_PROVIDER_MONITOR_ADDR',
+    service: 'marketpulse.providers.v1.ProviderMonitorService',
+    method: 'GetSchedulerStatus',
+    request: {},
+  },
   // Unauthenticated on purpose: the refusal proves the call was decoded and answered.
-  { addr: 'MP_PUBLISH_ADDR', service: 'marketpulse.realtime.v1.PublishService', method: 'Publish', request: { event: { type: 'system_log' } } },
+  {
+    addr: 'MP_PUBLISH_ADDR',
+    service: 'marketpulse.realtime.v1.PublishService',
+    method: 'Publish',
+    request: { event: { type: 'system_log' } },
+  },
 ];
 
 let suite: RunningSuite;
@@ -33,41 +48,51 @@ afterAll(async () => {
 });
 
 describe('grpcurl by server reflection alone', () => {
-  const grpcurl = (...args: string[]) => run(path.join(goBin, 'grpcurl'), ['-plaintext', '-max-time', '20', ...args], { timeoutMs: 30_000 });
+  const grpcurl = (...args: string[]) =>
+    run(path.join(goBin, 'grpcurl'), ['-plaintext', '-max-time', '20', ...args], { timeoutMs: 30_000 });
 
-  it.each(SERVICES)('$service: list, describe, Health/Check and $method', async ({ addr, service, method, request }) => {
-    const address = suite.addresses[addr];
-    const listed = await grpcurl(address, 'list');
-    expect(listed.code, listed.output).toBe(0);
-    expect(listed.stdout.trim().split('\n').sort()).toEqual(['grpc.health.v1.Health', service]);
+  it.each(SERVICES)(
+    '$service: list, describe, Health/Check and $method',
+    async ({ addr, service, method, request }) => {
+      const address = suite.addresses[addr];
+      const listed = await grpcurl(address, 'list');
+      expect(listed.code, listed.output).toBe(0);
+      expect(listed.stdout.trim().split('\n').sort()).toEqual(['grpc.health.v1.Health', service]);
 
-    const described = await grpcurl(address, 'describe', service);
-    expect(described.code, described.output).toBe(0);
-    expect(described.stdout).toContain(`rpc ${method} (`);
-    // Every request and response type resolves, with the imports they name.
-    const types = new Set([...described.stdout.matchAll(/\( (?:stream )?\.([\w.]+) \)/g)].map((m) => m[1]!));
-    expect(types.size).toBeGreaterThan(1);
-    for (const type of types) {
-      const message = await grpcurl(address, 'describe', type);
-      expect(message.code, message.output).toBe(0);
-      expect(message.stdout).toContain(`${type} is a message`);
-    }
+      const described = await grpcurl(address, 'describe', service);
+      expect(described.code, described.output).toBe(0);
+      expect(described.stdout).toContain(`rpc ${method} (`);
+      // Every request and response type resolves, with the imports they name.
+      const types = new Set([...described.stdout.matchAll(/\( (?:stream )?\.([\w.]+) \)/g)].map((m) => m[1]!));
+      expect(types.size).toBeGreaterThan(1);
+      for (const type of types) {
+        const message = await grpcurl(address, 'describe', type);
+        expect(message.code, message.output).toBe(0);
+        expect(message.stdout).toContain(`${type} is a message`);
+      }
 
-    const health = await grpcurl('-d', JSON.stringify({ service }), address, 'grpc.health.v1.Health/Check');
-    expect(health.code, health.output).toBe(0);
-    expect(JSON.parse(health.stdout)).toEqual({ status: 'SERVING' });
+      const health = await grpcurl('-d', JSON.stringify({ service }), address, 'grpc.health.v1.Health/Check');
+      expect(health.code, health.output).toBe(0);
+      expect(JSON.parse(health.stdout)).toEqual({ status: 'SERVING' });
 
-    const called = await grpcurl('-d', JSON.stringify(request), address, `${service}/${method}`);
-    if (method === 'Publish') {
-      expect(called.output).toMatch(/Code: Unauthenticated/);
-    } else {
-      expect(called.code, called.output).toBe(0);
-      expect(JSON.parse(called.stdout)).toBeTypeOf('object');
-    }
-  }, 120_000);
+      const called = await grpcurl('-d', JSON.stringify(request), address, `${service}/${method}`);
+      if (method === 'Publish') {
+        expect(called.output).toMatch(/Code: Unauthenticated/);
+      } else {
+        expect(called.code, called.output).toBe(0);
+        expect(JSON.parse(called.stdout)).toBeTypeOf('object');
+      }
+    },
+    120_000,
+  );
 
   it('decodes the error details of an invalid call (google.rpc types by reflection too)', async () => {
-    const called = await grpcurl('-d', '{"symbol":""}', suite.addresses.MP_MARKET_DATA_ADDR, 'marketpulse.market.v1.MarketDataService/GetQuote');
+    const called = await grpcurl(
+      '-d',
+      '{"symbol":""}',
+      suite.addresses.MP_MARKET_DATA_ADDR,
+      'marketpulse.market.v1.MarketDataService/GetQuote',
+    );
     expect(called.code).not.toBe(0);
     expect(called.output).toContain('Code: InvalidArgument');
     expect(called.output).not.toContain('is not recognized');
@@ -78,7 +103,12 @@ describe('grpcurl by server reflection alone', () => {
   }, 60_000);
 
   it('decodes a timestamp field of a real answer (google/protobuf/timestamp.proto resolved)', async () => {
-    const called = await grpcurl('-d', '{"symbol":"AAPL"}', suite.addresses.MP_PREDICTION_ADDR, 'marketpulse.prediction.v1.PredictionService/ListModelVersions');
+    const called = await grpcurl(
+      '-d',
+      '{"symbol":"AAPL"}',
+      suite.addresses.MP_PREDICTION_ADDR,
+      'marketpulse.prediction.v1.PredictionService/ListModelVersions',
+    );
     expect(called.code, called.output).toBe(0);
     const models = JSON.parse(called.stdout).models as Array<{ createdAt: string }>;
     expect(models.length).toBeGreaterThan(0);
@@ -96,7 +126,17 @@ describe('conformance suites of the generated clients', () => {
     console.log(result.output);
     expect(result.code, result.output).toBe(0);
     expect(result.output).not.toContain('--- SKIP');
-    for (const name of ['HealthOnEveryPort', 'MarketDataService', 'PredictionService', 'AlertingService', 'WebhookService', 'ProviderMonitorService', 'PublishService', 'InvalidRequestCarriesReasonAndFieldViolations', 'KafkaEventDecodesByType']) {
+    for (const name of [
+      'HealthOnEveryPort',
+      'MarketDataService',
+      'PredictionService',
+      'AlertingService',
+      'WebhookService',
+      'ProviderMonitorService',
+      'PublishService',
+      'InvalidRequestCarriesReasonAndFieldViolations',
+      'KafkaEventDecodesByType',
+    ]) {
       expect(result.output).toContain(`--- PASS: Test${name} `);
     }
   }, 660_000);

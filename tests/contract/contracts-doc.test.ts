@@ -16,17 +16,25 @@ const END = '<!-- event-catalog:end -->';
 
 /** The payload oneof of events.v1.Event: case name -> full message name. */
 function payloadCases(): Map<string, string> {
-  const event = suiteDescriptorIndex().file('marketpulse/events/v1/event.proto')!.messageType.find((m) => m.name === 'Event')!;
+  const event = suiteDescriptorIndex()
+    .file('marketpulse/events/v1/event.proto')!
+    .messageType.find((m) => m.name === 'Event')!;
   const payload = event.oneofDecl.findIndex((o) => o.name === 'payload');
   // oneof_index is a proto2 optional: an unset one reads 0 through the prototype, so ask whether it is set.
-  return new Map(event.field.filter((f) => Object.hasOwn(f, 'oneofIndex') && f.oneofIndex === payload).map((f) => [f.name, f.typeName.replace(/^\./, '')]));
+  return new Map(
+    event.field
+      .filter((f) => Object.hasOwn(f, 'oneofIndex') && f.oneofIndex === payload)
+      .map((f) => [f.name, f.typeName.replace(/^\./, '')]),
+  );
 }
 
 function render(): string {
   const cases = payloadCases();
   const rows = EVENT_TYPES.map((type) => {
     const sample = events.Event.fromPartial({ type, subject: 'AAPL' });
-    const channel = channelsOf(sample, { symbol: 'AAPL' }).filter((c) => c !== 'events').map((c) => c.replace('AAPL', '<SYMBOL>'));
+    const channel = channelsOf(sample, { symbol: 'AAPL' })
+      .filter((c) => c !== 'events')
+      .map((c) => c.replace('AAPL', '<SYMBOL>'));
     return `| \`${type}\` | \`<prefix>${type}\` | \`${cases.get(type) ?? '(missing)'}\` | ${channel.map((c) => `\`${c}\``).join(', ') || '(only `events`)'} |`;
   });
   return [

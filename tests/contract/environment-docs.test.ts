@@ -19,7 +19,10 @@ const common = new Set(describeEnv(commonConfigSchema).map((v) => v.name));
 
 function table(vars: EnvVarDoc[]): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const rows = vars.map((v) => `| \`${v.name}\` | ${v.default !== undefined ? `\`${cell(v.default)}\`` : v.required ? '(required)' : '(unset)'} | ${cell(v.description)} |`);
+  const rows = vars.map(
+    (v) =>
+      `| \`${v.name}\` | ${v.default !== undefined ? `\`${cell(v.default)}\`` : v.required ? '(required)' : '(unset)'} | ${cell(v.description)} |`,
+  );
   return ['| Variable | Default | Description |', '|---|---|---|', ...rows].join('\n');
 }
 

@@ -32,7 +32,9 @@ describe('the first command shows progress and no unexplained warning box', () =
     for (const entry of readdirSync(store)) {
       const modules = path.join(store, entry, 'node_modules');
       if (!existsSync(modules)) continue;
-      const names = readdirSync(modules).flatMap((n) => (n.startsWith('@') ? readdirSync(path.join(modules, n)).map((m) => `${n}/${m}`) : [n]));
+      const names = readdirSync(modules).flatMap((n) =>
+        n.startsWith('@') ? readdirSync(path.join(modules, n)).map((m) => `${n}/${m}`) : [n],
+      );
       for (const name of names) {
         const manifest = path.join(modules, name, 'package.json');
         if (!existsSync(manifest)) continue;

@@ -56,7 +56,15 @@ export async function startSuite(label: string): Promise<RunningSuite> {
   const base = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
 
   const ports: Record<string, string> = {};
-  for (const name of ['GATEWAY_PORT', 'PUBLISH_GRPC_PORT', 'MARKET_DATA_GRPC_PORT', 'PREDICTION_GRPC_PORT', 'ALERTING_GRPC_PORT', 'WEBHOOK_GRPC_PORT', 'PROVIDER_MONITOR_GRPC_PORT']) {
+  for (const name of [
+    'GATEWAY_PORT',
+    'PUBLISH_GRPC_PORT',
+    'MARKET_DATA_GRPC_PORT',
+    'PREDICTION_GRPC_PORT',
+    'ALERTING_GRPC_PORT',
+    'WEBHOOK_GRPC_PORT',
+    'PROVIDER_MONITOR_GRPC_PORT',
+  ]) {
     ports[name] = String(await freePort());
   }
   const suite = startProcess(
@@ -71,14 +79,19 @@ export async function startSuite(label: string): Promise<RunningSuite> {
       DATABASE_URL: db.url,
       JWT_SECRET,
       WEBHOOK_ALLOW_LOOPBACK: 'true',
-      MONITOR_PROVIDERS: JSON.stringify([{ name: 'Upstream', url: `${base}/ping`, category: 'market_data', rate_limit: { limit: 600, per: 'minute' } }]),
+      MONITOR_PROVIDERS: JSON.stringify([
+        { name: 'Upstream', url: `${base}/ping`, category: 'market_data', rate_limit: { limit: 600, per: 'minute' } },
+      ]),
       OTEL_TRACES_EXPORTER: 'none',
       LOG_LEVEL: 'warn',
     },
     { label: `${label}-suite` },
   );
   await Promise.race([
-    waitFor(() => suite.output().includes('Marketpulse is running'), { timeoutMs: 120_000, what: `the suite to start (log: ${suite.logFile})` }),
+    waitFor(() => suite.output().includes('Marketpulse is running'), {
+      timeoutMs: 120_000,
+      what: `the suite to start (log: ${suite.logFile})`,
+    }),
     suite.exited.then((e) => {
       throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${suite.logFile}`);
     }),
@@ -119,9 +132,17 @@ export interface CommandResult {
 }
 
 /** Runs a command to its end (bounded by timeoutMs), stdout and stderr interleaved. */
-export function run(cmd: string, args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs: number }): Promise<CommandResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs: number },
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => {

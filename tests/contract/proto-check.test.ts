@@ -40,7 +40,10 @@ describe('proto/check.sh', () => {
     repo = mkdtempSync(path.join(tmpdir(), 'mp-proto-check-'));
     const skipped = ['node_modules', 'dist', '__pycache__', '.pytest_cache'].map((d) => `${path.sep}${d}`);
     for (const item of COPIED) {
-      cpSync(path.join(REPO_ROOT, item), path.join(repo, item), { recursive: true, filter: (src) => !skipped.some((d) => src.includes(d)) });
+      cpSync(path.join(REPO_ROOT, item), path.join(repo, item), {
+        recursive: true,
+        filter: (src) => !skipped.some((d) => src.includes(d)),
+      });
     }
     symlinkSync(path.join(REPO_ROOT, 'proto/gen/node_modules'), path.join(repo, 'proto/gen/node_modules'));
     git('init', '-q');
@@ -89,16 +92,24 @@ describe('proto/check.sh', () => {
   }, 60_000);
 
   it('fails when a language option is missing or differs from its package, even though buf breaking lets options change', () => {
-    edit(market, 'option go_package = "marketpulse.dev/clients/go/marketpulse/market/v1;marketv1";', 'option go_package = "example.com/market;market";');
+    edit(
+      market,
+      'option go_package = "marketpulse.dev/clients/go/marketpulse/market/v1;marketv1";',
+      'option go_package = "example.com/market;market";',
+    );
     edit('proto/marketpulse/events/v1/system.proto', 'option java_outer_classname = "SystemProto";\n', '');
     regenerate();
     git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qam', 'move go_package, drop the outer class name');
     const r = check();
     expect(r.status).toBe(1);
     expect(r.out).toContain('FAIL options');
-    expect(r.out).toContain('marketpulse/market/v1/market.proto: option go_package is "example.com/market;market"; write: option go_package = "marketpulse.dev/clients/go/marketpulse/market/v1;marketv1";');
+    expect(r.out).toContain(
+      'marketpulse/market/v1/market.proto: option go_package is "example.com/market;market"; write: option go_package = "marketpulse.dev/clients/go/marketpulse/market/v1;marketv1";',
+    );
     // Without it Java would generate a class named System, hiding java.lang.System.
-    expect(r.out).toContain('marketpulse/events/v1/system.proto: option java_outer_classname is not set; write: option java_outer_classname = "SystemProto";');
+    expect(r.out).toContain(
+      'marketpulse/events/v1/system.proto: option java_outer_classname is not set; write: option java_outer_classname = "SystemProto";',
+    );
     expect(r.out).toContain('ok: no breaking change since HEAD~1');
     git('reset', '-q', '--hard', 'HEAD~1');
   }, 90_000);

@@ -25,12 +25,15 @@ afterAll(async () => {
 });
 
 const create = async (r: alerting.Rule) => (await unary<alerting.CreateRuleResponse>((cb) => client.createRule({ rule: r }, cb))).rule!;
-const list = (req: Partial<alerting.ListAlertsRequest>) => unary<alerting.ListAlertsResponse>((cb) => client.listAlerts(alerting.ListAlertsRequest.fromPartial(req), cb));
+const list = (req: Partial<alerting.ListAlertsRequest>) =>
+  unary<alerting.ListAlertsResponse>((cb) => client.listAlerts(alerting.ListAlertsRequest.fromPartial(req), cb));
 
 describe('alerting ownership, acknowledge and input checks', () => {
   it('keeps each user to their own rules and alerts, and acknowledge persists across a restart', async () => {
     const aliceRule = await create(rule('alice', 'AAPL above 200', 'AAPL', { $case: 'price_above', price_above: { price: 200 } }));
-    const bobRule = await create(rule('bob', 'AAPL above 200 too', 'AAPL', { $case: 'price_above', price_above: { price: 200 } }, { severity: 'critical' }));
+    const bobRule = await create(
+      rule('bob', 'AAPL above 200 too', 'AAPL', { $case: 'price_above', price_above: { price: 200 } }, { severity: 'critical' }),
+    );
 
     const streamed: alerting.Alert[] = [];
     const stream = client.streamAlerts({ user_id: 'bob', symbols: [], include_system: false });
@@ -38,17 +41,33 @@ describe('alerting ownership, acknowledge and input checks', () => {
     stream.on('error', () => undefined);
 
     await slice.bus.publish([ev.tick('AAPL', 199), ev.tick('AAPL', 201)]);
-    await waitFor(() => alertsOf(slice, aliceRule.id).length && alertsOf(slice, bobRule.id).length, { timeoutMs: 20_000, what: 'both users alerts' });
+    await waitFor(() => alertsOf(slice, aliceRule.id).length && alertsOf(slice, bobRule.id).length, {
+      timeoutMs: 20_000,
+      what: 'both users alerts',
+    });
     await waitFor(() => streamed.length, { timeoutMs: 5000, what: 'bob streamed alert' });
     expect(streamed.map((a) => a.user_id)).toEqual(['bob']);
     stream.cancel();
 
     // Rules: each sees only their own; another user's id answers NOT_FOUND.
-    const aliceRules = await unary<alerting.ListRulesResponse>((cb) => client.listRules({ user_id: 'alice', symbol: '', include_system: true }, cb));
+    const aliceRules = await unary<alerting.ListRulesResponse>((cb) =>
+      client.listRules({ user_id: 'alice', symbol: '', include_system: true }, cb),
+    );
     expect(aliceRules.rules.map((r) => r.id)).toEqual([aliceRule.id]);
-    await expect(unary((cb) => client.getRule({ id: bobRule.id, user_id: 'alice' }, cb))).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    await expect(unary((cb) => client.updateRule({ rule: alerting.Rule.fromPartial({ id: bobRule.id, enabled: false }), update_mask: ['enabled'], user_id: 'alice' }, cb))).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    await expect(unary((cb) => client.deleteRule({ id: bobRule.id, user_id: 'alice' }, cb))).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(unary((cb) => client.getRule({ id: bobRule.id, user_id: 'alice' }, cb))).rejects.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+    });
+    await expect(
+      unary((cb) =>
+        client.updateRule(
+          { rule: alerting.Rule.fromPartial({ id: bobRule.id, enabled: false }), update_mask: ['enabled'], user_id: 'alice' },
+          cb,
+        ),
+      ),
+    ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(unary((cb) => client.deleteRule({ id: bobRule.id, user_id: 'alice' }, cb))).rejects.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+    });
 
     // Alerts: filtered by owner, severity and symbol.
     const aliceAlerts = (await list({ user_id: 'alice' })).alerts;
@@ -59,8 +78,12 @@ describe('alerting ownership, acknowledge and input checks', () => {
     expect((await list({})).alerts.length).toBe(2); // operator view
 
     const bobAlert = (await list({ user_id: 'bob' })).alerts[0];
-    await expect(unary((cb) => client.acknowledgeAlert({ id: bobAlert.id, acknowledged_by: 'alice', user_id: 'alice' }, cb))).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    const acked = await unary<alerting.AcknowledgeAlertResponse>((cb) => client.acknowledgeAlert({ id: aliceAlerts[0].id, acknowledged_by: 'alice@example.com', user_id: 'alice' }, cb));
+    await expect(
+      unary((cb) => client.acknowledgeAlert({ id: bobAlert.id, acknowledged_by: 'alice', user_id: 'alice' }, cb)),
+    ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    const acked = await unary<alerting.AcknowledgeAlertResponse>((cb) =>
+      client.acknowledgeAlert({ id: aliceAlerts[0].id, acknowledged_by: 'alice@example.com', user_id: 'alice' }, cb),
+    );
     expect(acked.alert).toMatchObject({ acknowledged: true, acknowledged_by: 'alice@example.com' });
 
     // Restart on the same database: the acknowledgement is still there.
@@ -79,16 +102,24 @@ describe('alerting ownership, acknowledge and input checks', () => {
     const bad = (r: alerting.Rule) => unary((cb) => client.createRule({ rule: r }, cb));
     const cases: [alerting.Rule, string][] = [
       [rule('alice', 'typo', 'APPL', { $case: 'price_above', price_above: { price: 1 } }), "unknown symbol 'APPL'"],
-      [rule('alice', 'neg', 'AAPL', { $case: 'percent_move', percent_move: { percent: 5, window_seconds: -60, direction: 'up' } }), 'window_seconds must be a positive whole number of seconds, got -60'],
+      [
+        rule('alice', 'neg', 'AAPL', { $case: 'percent_move', percent_move: { percent: 5, window_seconds: -60, direction: 'up' } }),
+        'window_seconds must be a positive whole number of seconds, got -60',
+      ],
       [rule('alice', 'nothing', 'AAPL', undefined), 'rule.condition is required'],
       [rule('alice', 'sys', '', { $case: 'system_error', system_error: { service: '' } }), 'only operators create'],
-      [rule('alice', 'sev', 'AAPL', { $case: 'price_above', price_above: { price: 1 } }, { severity: 'loud' }), "unknown rule.severity 'loud'"],
+      [
+        rule('alice', 'sev', 'AAPL', { $case: 'price_above', price_above: { price: 1 } }, { severity: 'loud' }),
+        "unknown rule.severity 'loud'",
+      ],
     ];
     for (const [r, message] of cases) {
       await expect(bad(r)).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining(message) });
     }
     const ok = await create(rule('alice', 'fine', 'MSFT', { $case: 'price_below', price_below: { price: 10 } }));
-    await expect(unary((cb) => client.updateRule({ rule: alerting.Rule.fromPartial({ id: ok.id }), update_mask: ['colour'], user_id: 'alice' }, cb))).rejects.toMatchObject({
+    await expect(
+      unary((cb) => client.updateRule({ rule: alerting.Rule.fromPartial({ id: ok.id }), update_mask: ['colour'], user_id: 'alice' }, cb)),
+    ).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringContaining('unknown or read-only field "colour" in update_mask; writable fields:'),
     });

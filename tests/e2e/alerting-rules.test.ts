@@ -35,7 +35,9 @@ async function expectAlerts(ruleId: string, n: number, settleMs = 1500): Promise
 
 describe('alerting rules over Kafka and PostgreSQL', () => {
   it('fires price_above on the upward crossing and holds its cooldown', async () => {
-    const r = await create(rule('alice', 'AAPL above 100', 'AAPL', { $case: 'price_above', price_above: { price: 100 } }, { cooldown_seconds: 3 }));
+    const r = await create(
+      rule('alice', 'AAPL above 100', 'AAPL', { $case: 'price_above', price_above: { price: 100 } }, { cooldown_seconds: 3 }),
+    );
     // Event times are explicit, so the cooldown check does not depend on how fast this machine is.
     const t0 = Date.now();
     const at = (s: number) => new Date(t0 + s * 1000);
@@ -43,7 +45,13 @@ describe('alerting rules over Kafka and PostgreSQL', () => {
     await expectAlerts(r.id, 0);
     await slice.bus.publish([ev.tick('AAPL', 101, at(0.2)), ev.tick('AAPL', 102, at(0.3))]);
     const [first] = await expectAlerts(r.id, 1);
-    expect(first).toMatchObject({ user_id: 'alice', symbol: 'AAPL', condition: 'price_above', alert_type: 'price_alert', values: { price: 101, threshold: 100 } });
+    expect(first).toMatchObject({
+      user_id: 'alice',
+      symbol: 'AAPL',
+      condition: 'price_above',
+      alert_type: 'price_alert',
+      values: { price: 101, threshold: 100 },
+    });
     // Crossing again 1 s later, inside the 3 s cooldown: no alert.
     await slice.bus.publish([ev.tick('AAPL', 98, at(1)), ev.tick('AAPL', 103, at(1.2))]);
     await expectAlerts(r.id, 1, 500);
@@ -54,7 +62,12 @@ describe('alerting rules over Kafka and PostgreSQL', () => {
 
   it('fires price_below and percent_move only when their condition is met', async () => {
     const below = await create(rule('alice', 'MSFT below 50', 'MSFT', { $case: 'price_below', price_below: { price: 50 } }));
-    const move = await create(rule('alice', 'TSLA 5 % in a minute', 'TSLA', { $case: 'percent_move', percent_move: { percent: 5, window_seconds: 60, direction: 'up' } }));
+    const move = await create(
+      rule('alice', 'TSLA 5 % in a minute', 'TSLA', {
+        $case: 'percent_move',
+        percent_move: { percent: 5, window_seconds: 60, direction: 'up' },
+      }),
+    );
     await slice.bus.publish([ev.tick('MSFT', 55), ev.tick('MSFT', 51), ev.tick('TSLA', 100), ev.tick('TSLA', 103), ev.tick('TSLA', 104.9)]);
     await expectAlerts(below.id, 0, 0);
     await expectAlerts(move.id, 0);
@@ -65,8 +78,18 @@ describe('alerting rules over Kafka and PostgreSQL', () => {
   });
 
   it('fires prediction_crossing on the crossing and prediction_interval_exit once per prediction', async () => {
-    const cross = await create(rule('alice', 'AMZN forecast above 150', 'AMZN', { $case: 'prediction_crossing', prediction_crossing: { level: 150, direction: 'either', horizon_seconds: 0 } }));
-    const exit = await create(rule('alice', 'NVDA leaves its band', 'NVDA', { $case: 'prediction_interval_exit', prediction_interval_exit: { horizon_seconds: 0 } }));
+    const cross = await create(
+      rule('alice', 'AMZN forecast above 150', 'AMZN', {
+        $case: 'prediction_crossing',
+        prediction_crossing: { level: 150, direction: 'either', horizon_seconds: 0 },
+      }),
+    );
+    const exit = await create(
+      rule('alice', 'NVDA leaves its band', 'NVDA', {
+        $case: 'prediction_interval_exit',
+        prediction_interval_exit: { horizon_seconds: 0 },
+      }),
+    );
     await slice.bus.publish([ev.prediction('AMZN', 149, 140, 160), ev.prediction('AMZN', 149.5, 140, 160)]);
     await expectAlerts(cross.id, 0, 500);
     await slice.bus.publish([ev.prediction('AMZN', 151, 140, 160), ev.prediction('AMZN', 152, 140, 160)]);
@@ -88,8 +111,16 @@ describe('alerting rules over Kafka and PostgreSQL', () => {
   });
 
   it('moves risk_threshold through soft pause and hard stop, publishing risk_status_update', async () => {
-    const risk = await create(rule('alice', 'Drawdown guard', '', { $case: 'risk_threshold', risk_threshold: { drawdown_soft_pause: 0.04, drawdown_hard_stop: 0.08, daily_loss_soft_pause: 0, daily_loss_hard_stop: 0 } }));
-    const statuses = () => slice.emitted.flatMap((e) => (e.payload?.$case === 'risk_status_update' && e.subject === 'acct-1' ? [e.payload.risk_status_update] : []));
+    const risk = await create(
+      rule('alice', 'Drawdown guard', '', {
+        $case: 'risk_threshold',
+        risk_threshold: { drawdown_soft_pause: 0.04, drawdown_hard_stop: 0.08, daily_loss_soft_pause: 0, daily_loss_hard_stop: 0 },
+      }),
+    );
+    const statuses = () =>
+      slice.emitted.flatMap((e) =>
+        e.payload?.$case === 'risk_status_update' && e.subject === 'acct-1' ? [e.payload.risk_status_update] : [],
+      );
     await slice.bus.publish([ev.equity('acct-1', 10_000, 10_000), ev.equity('acct-1', 9_700, 10_000)]);
     await expectAlerts(risk.id, 0);
     await slice.bus.publish(ev.equity('acct-1', 9_600, 10_000));
@@ -115,10 +146,17 @@ describe('alerting rules over Kafka and PostgreSQL', () => {
   });
 
   it('fires the built-in system rules: rate limit at 80 %, provider status change, data quality, system error', async () => {
-    const { rules } = await unary<alerting.ListRulesResponse>((cb) => client.listRules({ user_id: '', symbol: '', include_system: true }, cb));
+    const { rules } = await unary<alerting.ListRulesResponse>((cb) =>
+      client.listRules({ user_id: '', symbol: '', include_system: true }, cb),
+    );
     const sys = (c: string) => rules.find((r) => r.system && r.condition?.kind?.$case === c)!;
     expect(rules.filter((r) => r.system)).toHaveLength(4);
-    await slice.bus.publish([ev.rateLimit('slowapi', 7, 10), ev.providerStatus('coingecko', 'online', 'offline'), ev.dataQuality('AAPL', 'gap'), ev.systemError('prediction', 'MODEL_FAILED')]);
+    await slice.bus.publish([
+      ev.rateLimit('slowapi', 7, 10),
+      ev.providerStatus('coingecko', 'online', 'offline'),
+      ev.dataQuality('AAPL', 'gap'),
+      ev.systemError('prediction', 'MODEL_FAILED'),
+    ]);
     await expectAlerts(sys('provider_status_change').id, 1, 0);
     await expectAlerts(sys('data_quality_issue').id, 1, 0);
     await expectAlerts(sys('system_error').id, 1, 0);

@@ -57,13 +57,20 @@ describe('StreamAlerts across alerting instances', () => {
     const onAOtherSymbol = stream(clientA, { user_id: 'alice', symbols: ['MSFT'] });
     const onB = stream(clientB, { user_id: 'alice', symbols: ['aapl'] });
 
-    const r = (await unary<alerting.CreateRuleResponse>((cb) => clientB.createRule({ rule: rule('alice', 'AAPL above 300', 'AAPL', { $case: 'price_above', price_above: { price: 300 } }) }, cb))).rule!;
+    const r = (
+      await unary<alerting.CreateRuleResponse>((cb) =>
+        clientB.createRule({ rule: rule('alice', 'AAPL above 300', 'AAPL', { $case: 'price_above', price_above: { price: 300 } }) }, cb),
+      )
+    ).rule!;
     // Streams are open once the server has handled them; a short pause keeps the test from racing that.
     await sleep(500);
     await slice.bus.publish([ev.tick('AAPL', 299), ev.tick('AAPL', 301)]);
 
     await waitFor(() => alertsOf(slice, r.id).length, { timeoutMs: 20_000, what: 'the alert_triggered event' });
-    await waitFor(() => onA.length && onB.length && onAOperator.length, { timeoutMs: 10_000, what: 'the alert on the streams of both instances' });
+    await waitFor(() => onA.length && onB.length && onAOperator.length, {
+      timeoutMs: 10_000,
+      what: 'the alert on the streams of both instances',
+    });
     await sleep(1500); // any second copy would arrive by now
 
     const [published] = alertsOf(slice, r.id);

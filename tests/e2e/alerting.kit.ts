@@ -22,7 +22,11 @@ export async function newAlertingSlice(label: string): Promise<AlertingSlice> {
     createLogger(`${label}-test`, {}, { level: 'warn' }),
   );
   const emitted: events.Event[] = [];
-  await bus.subscribe({ groupId: `${prefix}observer`, types: ['alert_triggered', 'risk_status_update'], handler: async (d) => void emitted.push(d.event) });
+  await bus.subscribe({
+    groupId: `${prefix}observer`,
+    types: ['alert_triggered', 'risk_status_update'],
+    handler: async (d) => void emitted.push(d.event),
+  });
   return { prefix, db, bus, emitted };
 }
 
@@ -66,7 +70,16 @@ export const ev = {
   tick: (symbol: string, price: number, at: Date = new Date()) =>
     envelope(symbol, {
       $case: 'market_data_update',
-      market_data_update: { symbol, price, volume: 10, bid: price, ask: price, provider: 'e2e', sequence: String(++seq), timestamp: at.toISOString() },
+      market_data_update: {
+        symbol,
+        price,
+        volume: 10,
+        bid: price,
+        ask: price,
+        provider: 'e2e',
+        sequence: String(++seq),
+        timestamp: at.toISOString(),
+      },
     }),
   prediction: (symbol: string, predicted: number, lower: number, upper: number, horizon = 60) => {
     const now = Date.now();
@@ -87,23 +100,58 @@ export const ev = {
     });
   },
   equity: (account: string, current: number, peak: number) =>
-    envelope(account, { $case: 'equity_update', equity_update: { total_equity: String(current), peak_equity: String(peak), current_equity: String(current) } }),
+    envelope(account, {
+      $case: 'equity_update',
+      equity_update: { total_equity: String(current), peak_equity: String(peak), current_equity: String(current) },
+    }),
   riskStatus: (account: string, status: string, drawdown: number) =>
-    envelope(account, { $case: 'risk_status_update', risk_status_update: { status, message: 'from the engine', drawdown_pct: String(drawdown), daily_loss_pct: '0' } }, 'trading-engine'),
+    envelope(
+      account,
+      {
+        $case: 'risk_status_update',
+        risk_status_update: { status, message: 'from the engine', drawdown_pct: String(drawdown), daily_loss_pct: '0' },
+      },
+      'trading-engine',
+    ),
   rateLimit: (provider: string, used: number, limit: number) =>
-    envelope(provider, { $case: 'rate_limit_alert', rate_limit_alert: { provider, used, limit, percentage: (used / limit) * 100, severity: 'warning', limit_type: 'per_minute' } }),
+    envelope(provider, {
+      $case: 'rate_limit_alert',
+      rate_limit_alert: { provider, used, limit, percentage: (used / limit) * 100, severity: 'warning', limit_type: 'per_minute' },
+    }),
   providerStatus: (provider: string, from: string, to: string) =>
-    envelope(provider, { $case: 'provider_status_change', provider_status_change: { provider, old_status: from, new_status: to, details: {} } }),
+    envelope(provider, {
+      $case: 'provider_status_change',
+      provider_status_change: { provider, old_status: from, new_status: to, details: {} },
+    }),
   dataQuality: (symbol: string, kind: string) =>
     envelope(symbol, {
       $case: 'data_quality_issue',
-      data_quality_issue: { id: `dq-${++seq}`, kind, symbol, provider: 'e2e', severity: 'warning', detail: 'e2e', observed_value: 0, expected_value: 0, detected_at: new Date().toISOString() },
+      data_quality_issue: {
+        id: `dq-${++seq}`,
+        kind,
+        symbol,
+        provider: 'e2e',
+        severity: 'warning',
+        detail: 'e2e',
+        observed_value: 0,
+        expected_value: 0,
+        detected_at: new Date().toISOString(),
+      },
     }),
   systemError: (service: string, code: string) =>
-    envelope(service, { $case: 'system_error', system_error: { service, module: 'e2e', code, message: 'e2e failure', detail: '', timestamp: new Date().toISOString(), trace_id: '' } }),
+    envelope(service, {
+      $case: 'system_error',
+      system_error: { service, module: 'e2e', code, message: 'e2e failure', detail: '', timestamp: new Date().toISOString(), trace_id: '' },
+    }),
 };
 
-export function rule(userId: string, name: string, symbol: string, condition: alerting.RuleCondition['kind'], extra: Partial<alerting.Rule> = {}): alerting.Rule {
+export function rule(
+  userId: string,
+  name: string,
+  symbol: string,
+  condition: alerting.RuleCondition['kind'],
+  extra: Partial<alerting.Rule> = {},
+): alerting.Rule {
   return alerting.Rule.fromPartial({ user_id: userId, name, symbol, enabled: true, condition: { kind: condition }, ...extra });
 }
 

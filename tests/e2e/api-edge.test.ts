@@ -35,7 +35,11 @@ const modeller = tokenFor('alice', ['read', 'models:write']);
 type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: any };
 
 /** One request by node:http (fetch cannot send a body without Content-Length or with a wrong one). */
-function send(method: string, path: string, options: { token?: string | null; body?: string | Buffer; headers?: Record<string, string>; chunked?: boolean } = {}): Promise<Answer> {
+function send(
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: string | Buffer; headers?: Record<string, string>; chunked?: boolean } = {},
+): Promise<Answer> {
   const token = options.token === undefined ? alice : options.token;
   const url = new URL(path, api.base);
   return new Promise((resolve, reject) => {
@@ -88,17 +92,46 @@ beforeAll(async () => {
   const hooks = await serveFake(webhooks.WebhookServiceService, {
     ...fakeWebhookService(),
     createEndpoint: (_call: unknown, cb: (err: grpc.ServiceError) => void) =>
-      cb(toServiceError(invalidArgument('WEBHOOK_URL_REFUSED', 'the endpoint url resolves to a private address', [{ field: 'endpoint.url', description: 'must be a public address' }], { domain: 'webhooks' }))),
+      cb(
+        toServiceError(
+          invalidArgument(
+            'WEBHOOK_URL_REFUSED',
+            'the endpoint url resolves to a private address',
+            [{ field: 'endpoint.url', description: 'must be a public address' }],
+            { domain: 'webhooks' },
+          ),
+        ),
+      ),
     listEndpoints: (_call: unknown, cb: (err: grpc.ServiceError) => void) =>
-      cb(toServiceError(new AppError(grpc.status.INTERNAL, 'INTERNAL', 'the webhook service failed; logged with error id svc-err-42', { metadata: { error_id: 'svc-err-42' } }))),
+      cb(
+        toServiceError(
+          new AppError(grpc.status.INTERNAL, 'INTERNAL', 'the webhook service failed; logged with error id svc-err-42', {
+            metadata: { error_id: 'svc-err-42' },
+          }),
+        ),
+      ),
     getEndpoint: (_call: unknown, cb: (err: grpc.ServiceError) => void) =>
-      cb(Object.assign(new Error('relation "endpoints" does not exist'), { code: grpc.status.INTERNAL, details: 'relation "endpoints" does not exist at 10.0.0.7:5432', metadata: new grpc.Metadata() })),
+      cb(
+        Object.assign(new Error('relation "endpoints" does not exist'), {
+          code: grpc.status.INTERNAL,
+          details: 'relation "endpoints" does not exist at 10.0.0.7:5432',
+          metadata: new grpc.Metadata(),
+        }),
+      ),
   } as unknown as grpc.UntypedServiceImplementation);
   // A market-data service that answers GetQuote without a quote: the gateway's own unexpected failure.
   const broken = await serveFake(market.MarketDataServiceService, {
     ...fakeMarketData(),
-    getQuote: (call: grpc.ServerUnaryCall<market.GetQuoteRequest, market.GetQuoteResponse>, cb: grpc.sendUnaryData<market.GetQuoteResponse>) =>
-      cb(null, call.request.symbol === 'NOQUOTE' ? {} : { quote: market.Quote.fromPartial({ symbol: call.request.symbol, price: 1, timestamp: '2025-11-11T00:30:00.000Z' }) }),
+    getQuote: (
+      call: grpc.ServerUnaryCall<market.GetQuoteRequest, market.GetQuoteResponse>,
+      cb: grpc.sendUnaryData<market.GetQuoteResponse>,
+    ) =>
+      cb(
+        null,
+        call.request.symbol === 'NOQUOTE'
+          ? {}
+          : { quote: market.Quote.fromPartial({ symbol: call.request.symbol, price: 1, timestamp: '2025-11-11T00:30:00.000Z' }) },
+      ),
   } as unknown as grpc.UntypedServiceImplementation);
   special = [monitor, hooks, broken];
   const logs = new Writable({
@@ -108,7 +141,12 @@ beforeAll(async () => {
     },
   });
   api = await startApiUnderTest(
-    { ...addressesOf(fakes), PROVIDER_MONITOR_GRPC_ADDR: monitor.address, WEBHOOK_GRPC_ADDR: hooks.address, MARKET_DATA_GRPC_ADDR: broken.address },
+    {
+      ...addressesOf(fakes),
+      PROVIDER_MONITOR_GRPC_ADDR: monitor.address,
+      WEBHOOK_GRPC_ADDR: hooks.address,
+      MARKET_DATA_GRPC_ADDR: broken.address,
+    },
     { API_RATE_LIMIT_BURST: '1000', API_RATE_LIMIT_PER_MINUTE: '60000' },
     createLogger('api-edge', {}, { level: 'error', destination: logs }),
   );
@@ -129,7 +167,11 @@ describe('body limits (HTTP_MAX_BODY_BYTES, default 1 MiB) on every route', () =
   });
 
   it('refuses a 2 MiB chunked body (no Content-Length) on /trpc with 413', async () => {
-    const res = await send('POST', '/trpc/webhooks.create', { body: big(2 * 1024 * 1024), chunked: true }).catch((err: Error) => ({ status: -1, headers: {}, body: err.message }));
+    const res = await send('POST', '/trpc/webhooks.create', { body: big(2 * 1024 * 1024), chunked: true }).catch((err: Error) => ({
+      status: -1,
+      headers: {},
+      body: err.message,
+    }));
     // tRPC stops reading at the limit; the answer is 413 (or the connection is cut while the client still sends).
     if (res.status !== -1) {
       expect(res.status).toBe(413);
@@ -165,7 +207,8 @@ describe('body limits (HTTP_MAX_BODY_BYTES, default 1 MiB) on every route', () =
 });
 
 describe('tRPC batches (TRPC_MAX_BATCH_SIZE, default 20)', () => {
-  const batchPath = (n: number) => `/trpc/${Array.from({ length: n }, () => 'monitoring.status').join(',')}?batch=1&input=${encodeURIComponent(json(Object.fromEntries(Array.from({ length: n }, (_, i) => [i, {}]))))}`;
+  const batchPath = (n: number) =>
+    `/trpc/${Array.from({ length: n }, () => 'monitoring.status').join(',')}?batch=1&input=${encodeURIComponent(json(Object.fromEntries(Array.from({ length: n }, (_, i) => [i, {}]))))}`;
 
   it('refuses a batch of 21 calls with BATCH_TOO_LARGE and makes no backend call', async () => {
     statusCalls = 0;
@@ -241,16 +284,58 @@ describe('out-of-range numbers and control characters are 400 naming the field, 
   const fieldsOf = (res: Answer) => (res.body.error.details?.fields ?? []).map((f: { field: string }) => f.field);
 
   it.each([
-    ['webhook rate_limit_per_second', '/api/v1/webhooks', { url: 'https://example.com/h', events: ['prediction_complete'], rate_limit_per_second: 2 ** 31 }, 'rate_limit_per_second', alice],
-    ['alert rule cooldown_seconds', '/api/v1/alerts/rules', { name: 'r', symbol: 'AAPL', condition: { price_above: { price: 1 } }, cooldown_seconds: 3_000_000_000 }, 'cooldown_seconds', alice],
+    [
+      'webhook rate_limit_per_second',
+      '/api/v1/webhooks',
+      { url: 'https://example.com/h', events: ['prediction_complete'], rate_limit_per_second: 2 ** 31 },
+      'rate_limit_per_second',
+      alice,
+    ],
+    [
+      'alert rule cooldown_seconds',
+      '/api/v1/alerts/rules',
+      { name: 'r', symbol: 'AAPL', condition: { price_above: { price: 1 } }, cooldown_seconds: 3_000_000_000 },
+      'cooldown_seconds',
+      alice,
+    ],
     ['backtest horizon_seconds', '/api/v1/backtests', { symbol: 'AAPL', horizon_seconds: 2 ** 31 }, 'horizon_seconds', modeller],
-    ['NUL in a rule name', '/api/v1/alerts/rules', { name: 'a\u0000b', symbol: 'AAPL', condition: { price_above: { price: 1 } } }, 'name', alice],
+    [
+      'NUL in a rule name',
+      '/api/v1/alerts/rules',
+      { name: 'a\u0000b', symbol: 'AAPL', condition: { price_above: { price: 1 } } },
+      'name',
+      alice,
+    ],
     ['NUL in an API key name', '/api/v1/api-keys', { name: 'ci\u0000', scopes: ['read'] }, 'name', alice],
-    ['NUL in a webhook description', '/api/v1/webhooks', { url: 'https://example.com/h', events: ['prediction_complete'], description: 'x\u0000' }, 'description', alice],
-    ['a non-Latin-1 webhook header', '/api/v1/webhooks', { url: 'https://example.com/h', events: ['prediction_complete'], headers: { 'x-team': 'Łódź' } }, 'headers.x-team', alice],
+    [
+      'NUL in a webhook description',
+      '/api/v1/webhooks',
+      { url: 'https://example.com/h', events: ['prediction_complete'], description: 'x\u0000' },
+      'description',
+      alice,
+    ],
+    [
+      'a non-Latin-1 webhook header',
+      '/api/v1/webhooks',
+      { url: 'https://example.com/h', events: ['prediction_complete'], headers: { 'x-team': 'Łódź' } },
+      'headers.x-team',
+      alice,
+    ],
     ['a non-Latin model_version', '/api/v1/backtests', { symbol: 'AAPL', model_version: 'é' }, 'model_version', modeller],
-    ['an API key expiring in year 0020', '/api/v1/api-keys', { name: 'old', scopes: ['read'], expires_at: '0020-01-01T00:00:00Z' }, 'expires_at', alice],
-    ['an API key expiring past year 9999', '/api/v1/api-keys', { name: 'far', scopes: ['read'], expires_at: '9999-12-31T23:59:59-14:00' }, 'expires_at', alice],
+    [
+      'an API key expiring in year 0020',
+      '/api/v1/api-keys',
+      { name: 'old', scopes: ['read'], expires_at: '0020-01-01T00:00:00Z' },
+      'expires_at',
+      alice,
+    ],
+    [
+      'an API key expiring past year 9999',
+      '/api/v1/api-keys',
+      { name: 'far', scopes: ['read'], expires_at: '9999-12-31T23:59:59-14:00' },
+      'expires_at',
+      alice,
+    ],
   ])('%s', async (_what, path, body, field, token) => {
     const res = await send('POST', path, { body: json(body), token });
     expect(res.status, json(res.body)).toBe(400);

@@ -29,20 +29,34 @@ describe('development profile', () => {
   });
 
   it('still needs a credential to write: 401, naming how to get one', async () => {
-    const res = await fetch(`${dev.base}/api/v1/alerts/rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: rule });
+    const res = await fetch(`${dev.base}/api/v1/alerts/rules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: rule,
+    });
     expect(res.status).toBe(401);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('UNAUTHENTICATED');
     expect(body.error.message).toContain('mint-token');
-    const ok = await fetch(`${dev.base}/api/v1/alerts/rules`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenFor('u1')}` }, body: rule });
+    const ok = await fetch(`${dev.base}/api/v1/alerts/rules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenFor('u1')}` },
+      body: rule,
+    });
     expect(ok.status).toBe(201);
   });
 
   it('lets loopback origins through CORS and no other', async () => {
-    const pre = await fetch(`${dev.base}/api/status`, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET' } });
+    const pre = await fetch(`${dev.base}/api/status`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    const evil = await fetch(`${dev.base}/api/status`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const evil = await fetch(`${dev.base}/api/status`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(evil.status).toBe(403);
   });
 
@@ -60,9 +74,14 @@ describe('production profile (scripts/service.sh)', () => {
   });
 
   it('lets no origin through CORS without CORS_ALLOWED_ORIGINS, loopback included', async () => {
-    const pre = await fetch(`${prod.base}/api/status`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:5173', 'access-control-request-method': 'GET' } });
+    const pre = await fetch(`${prod.base}/api/status`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://127.0.0.1:5173', 'access-control-request-method': 'GET' },
+    });
     expect(pre.status).toBe(403);
-    const simple = await fetch(`${prod.base}/api/status`, { headers: { origin: 'http://127.0.0.1:5173', authorization: `Bearer ${tokenFor('u1')}` } });
+    const simple = await fetch(`${prod.base}/api/status`, {
+      headers: { origin: 'http://127.0.0.1:5173', authorization: `Bearer ${tokenFor('u1')}` },
+    });
     expect(simple.headers.get('access-control-allow-origin')).toBeNull();
   });
 

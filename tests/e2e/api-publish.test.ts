@@ -34,11 +34,17 @@ function publishClient(): realtime.PublishServiceClient {
   return new realtime.PublishServiceClient(`127.0.0.1:${api.publishPort}`, grpc.credentials.createInsecure());
 }
 
-function publishOverGrpc(client: realtime.PublishServiceClient, event: Partial<events.Event>, token?: string): Promise<realtime.PublishResponse> {
+function publishOverGrpc(
+  client: realtime.PublishServiceClient,
+  event: Partial<events.Event>,
+  token?: string,
+): Promise<realtime.PublishResponse> {
   const md = new grpc.Metadata();
   if (token) md.set('authorization', `Bearer ${token}`);
   return new Promise((resolve, reject) =>
-    client.publish({ event: events.Event.fromPartial(event) }, md, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res))),
+    client.publish({ event: events.Event.fromPartial(event) }, md, { deadline: Date.now() + 5000 }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    ),
   );
 }
 
@@ -59,12 +65,26 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
 
   webhooksService = await startWebhookDelivery(
-    loadWebhookConfig({ ...common, GRPC_PORT: '0', DATABASE_URL: whDb.url, WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}`, WEBHOOK_POLL_MS: '50' }),
+    loadWebhookConfig({
+      ...common,
+      GRPC_PORT: '0',
+      DATABASE_URL: whDb.url,
+      WEBHOOK_ALLOW_LOOPBACK: 'true',
+      WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}`,
+      WEBHOOK_POLL_MS: '50',
+    }),
     { bus, logger },
   );
   // The gateway starts its API from config, as in production.
   gateway = await startGateway(
-    loadGatewayConfig({ ...common, GATEWAY_PORT: '0', JWT_SECRET: SECRET, PUBLISH_GRPC_PORT: '0', DATABASE_URL: gwDb.url, WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooksService.port}` }),
+    loadGatewayConfig({
+      ...common,
+      GATEWAY_PORT: '0',
+      JWT_SECRET: SECRET,
+      PUBLISH_GRPC_PORT: '0',
+      DATABASE_URL: gwDb.url,
+      WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooksService.port}`,
+    }),
     { bus, logger },
   );
   api = gateway.api!;
@@ -96,12 +116,23 @@ describe('publish API', () => {
     await ws.next('connection_established');
 
     const position = {
-      position_id: 'pos-1', symbol: 'BTC/USDT', status: 'open', spot_entry_price: '45000.00', perp_entry_price: '45010.00',
-      spot_quantity: '0.1', perp_quantity: '0.1', unrealized_pnl: '50.25', funding_collected: '12.50',
+      position_id: 'pos-1',
+      symbol: 'BTC/USDT',
+      status: 'open',
+      spot_entry_price: '45000.00',
+      perp_entry_price: '45010.00',
+      spot_quantity: '0.1',
+      perp_quantity: '0.1',
+      unrealized_pnl: '50.25',
+      funding_collected: '12.50',
     };
     const client = publishClient();
     try {
-      const res = await publishOverGrpc(client, { type: 'position_update', payload: { $case: 'position_update', position_update: position } }, tokenFor('trading-engine', ['publish']));
+      const res = await publishOverGrpc(
+        client,
+        { type: 'position_update', payload: { $case: 'position_update', position_update: position } },
+        tokenFor('trading-engine', ['publish']),
+      );
       const accepted = res.event!;
       expect(accepted).toMatchObject({ type: 'position_update', source: 'trading-engine', subject: 'BTC/USDT' });
       expect(accepted.id).not.toBe('');
@@ -109,7 +140,10 @@ describe('publish API', () => {
       const message = await ws.next('position_update', 20_000);
       expect(message).toMatchObject({ type: 'position_update', data: position });
 
-      const delivery = await waitFor(() => received.find((r) => r.headers['webhook-id'] === accepted.id), { what: 'the webhook delivery', timeoutMs: 30_000 });
+      const delivery = await waitFor(() => received.find((r) => r.headers['webhook-id'] === accepted.id), {
+        what: 'the webhook delivery',
+        timeoutMs: 30_000,
+      });
       const verified = new Webhook(webhook.secret).verify(delivery.body, delivery.headers as Record<string, string>) as Record<string, any>;
       expect(JSON.stringify(verified)).toContain('pos-1');
     } finally {
@@ -123,12 +157,22 @@ describe('publish API', () => {
     try {
       const err = await publishOverGrpc(
         client,
-        { type: 'equity_update', payload: { $case: 'equity_update', equity_update: { total_equity: 'ten thousand', peak_equity: '', current_equity: '' } } },
+        {
+          type: 'equity_update',
+          payload: { $case: 'equity_update', equity_update: { total_equity: 'ten thousand', peak_equity: '', current_equity: '' } },
+        },
         tokenFor('trading-engine', ['publish']),
       ).catch((e: grpc.ServiceError) => e);
       expect((err as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
       expect((err as grpc.ServiceError).details).toContain('data.total_equity');
-      const denied = await publishOverGrpc(client, { type: 'system_log', payload: { $case: 'system_log', system_log: { level: 'INFO', module: 'm', message: 'x', service: '', trace_id: '' } } }, tokenFor('reader', ['read'])).catch((e: grpc.ServiceError) => e);
+      const denied = await publishOverGrpc(
+        client,
+        {
+          type: 'system_log',
+          payload: { $case: 'system_log', system_log: { level: 'INFO', module: 'm', message: 'x', service: '', trace_id: '' } },
+        },
+        tokenFor('reader', ['read']),
+      ).catch((e: grpc.ServiceError) => e);
       expect((denied as grpc.ServiceError).code).toBe(grpc.status.PERMISSION_DENIED);
       const anonymous = await publishOverGrpc(client, { type: 'system_log' }).catch((e: grpc.ServiceError) => e);
       expect((anonymous as grpc.ServiceError).code).toBe(grpc.status.UNAUTHENTICATED);
@@ -144,7 +188,10 @@ describe('publish API', () => {
       const res = await fetch(`http://${base}/api/v1/publish`, {
         method: 'POST',
         headers: { authorization: `Bearer ${tokenFor('trading-engine', ['publish'])}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'risk_status_update', data: { status: 'soft_pause', message: 'New position openings stopped.', drawdown_pct: '0.04', daily_loss_pct: '0.03' } }),
+        body: JSON.stringify({
+          type: 'risk_status_update',
+          data: { status: 'soft_pause', message: 'New position openings stopped.', drawdown_pct: '0.04', daily_loss_pct: '0.03' },
+        }),
       });
       expect(res.status).toBe(202);
       const published = (await res.json()) as { id: string };

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providers } from '@marketpulse/proto';
-import { addressesOf, fakeProviderMonitor, serveFake, startApiUnderTest, startFakeServices, tokenFor, type ApiUnderTest, type FakeServices } from './api.kit';
+import {
+  addressesOf,
+  fakeProviderMonitor,
+  serveFake,
+  startApiUnderTest,
+  startFakeServices,
+  tokenFor,
+  type ApiUnderTest,
+  type FakeServices,
+} from './api.kit';
 
 // Every REST path of seeds 000 (webhooks) and 004 (monitoring), through the gateway's API against
 // fake services (real grpc-js servers): status codes, seed shapes, auth, ownership, errors.
@@ -11,7 +20,11 @@ const alice = tokenFor('alice');
 const bob = tokenFor('bob');
 const operator = tokenFor('ops', ['admin']);
 
-async function call(method: string, path: string, options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {}) {
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const token = options.token === undefined ? alice : options.token;
   const res = await fetch(`${api.base}${path}`, {
     method,
@@ -58,7 +71,7 @@ describe('seed 000 webhook paths', () => {
     id = res.body.id;
   });
 
-  it('GET /api/v1/webhooks lists the caller\'s webhooks without secrets', async () => {
+  it("GET /api/v1/webhooks lists the caller's webhooks without secrets", async () => {
     const res = await call('GET', '/api/v1/webhooks');
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(1);
@@ -110,21 +123,82 @@ describe('seed 000 webhook paths', () => {
 
 describe('seed 004 monitoring paths', () => {
   const cases: [string, string, (body: any) => void][] = [
-    ['GET', '/api/providers', (b) => expect(b).toMatchObject({ total: 1, providers: [{ name: 'CoinGecko', status: 'online', rate_limit: { percentage: 84 } }] })],
-    ['GET', '/api/providers/CoinGecko', (b) => expect(b).toMatchObject({ name: 'CoinGecko', category: 'market_data', response_time_ms: 123.4, last_fetch: '2025-11-11T00:30:00.000Z' })],
-    ['GET', '/api/providers/CoinGecko/stats?hours=24', (b) => expect(b).toMatchObject({ provider: 'CoinGecko', hours: 24, total_requests: 100, success_rate: 98 })],
-    ['GET', '/api/status', (b) => expect(b).toEqual({ total_apis: 8, online: 6, degraded: 1, offline: 1, avg_response_time_ms: 210.5, last_update: '2025-11-11T00:30:00.000Z', system_health: 'degraded' })],
+    [
+      'GET',
+      '/api/providers',
+      (b) => expect(b).toMatchObject({ total: 1, providers: [{ name: 'CoinGecko', status: 'online', rate_limit: { percentage: 84 } }] }),
+    ],
+    [
+      'GET',
+      '/api/providers/CoinGecko',
+      (b) =>
+        expect(b).toMatchObject({
+          name: 'CoinGecko',
+          category: 'market_data',
+          response_time_ms: 123.4,
+          last_fetch: '2025-11-11T00:30:00.000Z',
+        }),
+    ],
+    [
+      'GET',
+      '/api/providers/CoinGecko/stats?hours=24',
+      (b) => expect(b).toMatchObject({ provider: 'CoinGecko', hours: 24, total_requests: 100, success_rate: 98 }),
+    ],
+    [
+      'GET',
+      '/api/status',
+      (b) =>
+        expect(b).toEqual({
+          total_apis: 8,
+          online: 6,
+          degraded: 1,
+          offline: 1,
+          avg_response_time_ms: 210.5,
+          last_update: '2025-11-11T00:30:00.000Z',
+          system_health: 'degraded',
+        }),
+    ],
     ['GET', '/api/status/metrics', (b) => expect(b).toMatchObject({ count: 1, metrics: [{ total_providers: 8, online_count: 6 }] })],
-    ['GET', '/api/rate-limits', (b) => expect(b).toMatchObject({ total: 1, rate_limits: [{ provider: 'CoinGecko', percentage: 84, status: 'warning' }] })],
+    [
+      'GET',
+      '/api/rate-limits',
+      (b) => expect(b).toMatchObject({ total: 1, rate_limits: [{ provider: 'CoinGecko', percentage: 84, status: 'warning' }] }),
+    ],
     ['GET', '/api/rate-limits/CoinGecko', (b) => expect(b).toMatchObject({ provider: 'CoinGecko', limit_value: 50, current_usage: 42 })],
     ['GET', '/api/logs/connection?hours=1&limit=100', (b) => expect(b).toEqual({ log_type: 'connection', logs: [], count: 0 })],
-    ['GET', '/api/logs/failure?hours=1&limit=100', (b) => expect(b).toMatchObject({ log_type: 'failure', count: 1, logs: [{ error_type: 'timeout' }] })],
-    ['GET', '/api/alerts?acknowledged=false&hours=24', (b) => expect(b).toMatchObject({ count: 1, alerts: [{ id: '2', user_id: 'alice', acknowledged: false }] })],
+    [
+      'GET',
+      '/api/logs/failure?hours=1&limit=100',
+      (b) => expect(b).toMatchObject({ log_type: 'failure', count: 1, logs: [{ error_type: 'timeout' }] }),
+    ],
+    [
+      'GET',
+      '/api/alerts?acknowledged=false&hours=24',
+      (b) => expect(b).toMatchObject({ count: 1, alerts: [{ id: '2', user_id: 'alice', acknowledged: false }] }),
+    ],
     ['GET', '/api/scheduler/status', (b) => expect(b).toMatchObject({ running: true, total_jobs: 1, jobs: [{ id: 'health_checks' }] })],
-    ['GET', '/api/database/stats', (b) => expect(b).toMatchObject({ total_rows: 8, database_size_bytes: 8192, tables: [{ name: 'providers', row_count: 8 }] })],
+    [
+      'GET',
+      '/api/database/stats',
+      (b) => expect(b).toMatchObject({ total_rows: 8, database_size_bytes: 8192, tables: [{ name: 'providers', row_count: 8 }] }),
+    ],
     ['GET', '/api/database/health', (b) => expect(b).toMatchObject({ status: 'healthy', engine: 'postgres' })],
-    ['GET', '/api/analytics/failures', (b) => expect(b).toMatchObject({ total_failures: 1, error_type_distribution: [{ error_type: 'timeout' }], recent_failures: [{ id: 'log-1' }], recent_outages: [{ provider: 'CoinGecko', ended_at: null, duration_seconds: 42 }] })],
-    ['GET', '/api/config/stats', (b) => expect(b).toMatchObject({ total_providers: 8, categories: [{ category: 'market_data', count: 5 }] })],
+    [
+      'GET',
+      '/api/analytics/failures',
+      (b) =>
+        expect(b).toMatchObject({
+          total_failures: 1,
+          error_type_distribution: [{ error_type: 'timeout' }],
+          recent_failures: [{ id: 'log-1' }],
+          recent_outages: [{ provider: 'CoinGecko', ended_at: null, duration_seconds: 42 }],
+        }),
+    ],
+    [
+      'GET',
+      '/api/config/stats',
+      (b) => expect(b).toMatchObject({ total_providers: 8, categories: [{ category: 'market_data', count: 5 }] }),
+    ],
   ];
   for (const [method, path, check] of cases) {
     it(`${method} ${path} answers 200 with the seed's fields`, async () => {
@@ -134,7 +208,7 @@ describe('seed 004 monitoring paths', () => {
     });
   }
 
-  it('POST /api/alerts/{id}/acknowledge acknowledges the caller\'s alert, 404 for another user\'s', async () => {
+  it("POST /api/alerts/{id}/acknowledge acknowledges the caller's alert, 404 for another user's", async () => {
     expect((await call('POST', '/api/alerts/2/acknowledge', { token: tokenFor('bob', ['read', 'rules:write']) })).status).toBe(404);
     const res = await call('POST', '/api/alerts/2/acknowledge');
     expect(res.status).toBe(200);
@@ -159,7 +233,9 @@ describe('seed 004 monitoring paths', () => {
   it('an unknown provider is a 404 in the one error shape', async () => {
     const res = await call('GET', '/api/providers/Nope');
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: 'provider Nope not found', details: { service: 'provider-monitor' } } });
+    expect(res.body).toEqual({
+      error: { code: 'NOT_FOUND', message: 'provider Nope not found', details: { service: 'provider-monitor' } },
+    });
   });
 });
 
@@ -167,7 +243,9 @@ describe('root, auth and errors', () => {
   it('GET / lists every REST path', async () => {
     const res = await call('GET', '/', { token: null });
     expect(res.status).toBe(200);
-    expect(res.body.endpoints.rest).toEqual(expect.arrayContaining(['GET /api/providers', 'POST /api/v1/webhooks', 'POST /api/v1/publish']));
+    expect(res.body.endpoints.rest).toEqual(
+      expect.arrayContaining(['GET /api/providers', 'POST /api/v1/webhooks', 'POST /api/v1/publish']),
+    );
   });
 
   it('no credential is 401, a forged one is 401 saying why', async () => {
@@ -243,7 +321,11 @@ describe('API keys', () => {
 
     const withKey = await call('GET', '/api/v1/webhooks', { token: null, headers: { 'x-api-key': key } });
     expect(withKey.status).toBe(200);
-    const write = await call('POST', '/api/v1/webhooks', { token: null, headers: { 'x-api-key': key }, body: { url: 'https://example.com/k', events: ['*'] } });
+    const write = await call('POST', '/api/v1/webhooks', {
+      token: null,
+      headers: { 'x-api-key': key },
+      body: { url: 'https://example.com/k', events: ['*'] },
+    });
     expect(write.status).toBe(403);
 
     const listed = await call('GET', '/api/v1/api-keys');
@@ -264,7 +346,11 @@ describe('API keys', () => {
 describe('rate limiting and CORS', () => {
   let limited: ApiUnderTest;
   beforeAll(async () => {
-    limited = await startApiUnderTest(addressesOf(fakes), { API_RATE_LIMIT_PER_MINUTE: '60', API_RATE_LIMIT_BURST: '3', CORS_ALLOWED_ORIGINS: 'https://app.example.com' });
+    limited = await startApiUnderTest(addressesOf(fakes), {
+      API_RATE_LIMIT_PER_MINUTE: '60',
+      API_RATE_LIMIT_BURST: '3',
+      CORS_ALLOWED_ORIGINS: 'https://app.example.com',
+    });
   });
   afterAll(async () => limited?.close());
 

@@ -46,16 +46,34 @@ beforeAll(async () => {
   dbs = await Promise.all(['wh', 'al', 'pm', 'gw'].map((l) => createTestDatabase(`api-svc-${l}`)));
   const [whDb, alDb, pmDb, gwDb] = dbs as [TestDatabase, TestDatabase, TestDatabase, TestDatabase];
 
-  upstream = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"gecko_says":"(V3) To the Moon!"}'));
+  upstream = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"gecko_says":"(V3) To the Moon!"}'),
+  );
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/ping`;
   hookUrl = upstreamUrl.replace('/ping', '/webhook');
 
   webhooksService = await startWebhookDelivery(
-    loadWebhookConfig({ ...common, GRPC_PORT: '0', DATABASE_URL: whDb.url, WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}` }),
+    loadWebhookConfig({
+      ...common,
+      GRPC_PORT: '0',
+      DATABASE_URL: whDb.url,
+      WEBHOOK_ALLOW_LOOPBACK: 'true',
+      WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}`,
+    }),
     { bus, logger },
   );
-  alertingService = await startAlerting(loadAlertingConfig({ ...common, GRPC_PORT: '0', DATABASE_URL: alDb.url, MARKET_DATA_GRPC_ADDR: '', ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT', ALERT_CONSUMER_GROUP: `al-${randomUUID()}` }), { bus, logger });
+  alertingService = await startAlerting(
+    loadAlertingConfig({
+      ...common,
+      GRPC_PORT: '0',
+      DATABASE_URL: alDb.url,
+      MARKET_DATA_GRPC_ADDR: '',
+      ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT',
+      ALERT_CONSUMER_GROUP: `al-${randomUUID()}`,
+    }),
+    { bus, logger },
+  );
   monitor = await startProviderMonitor(
     loadProviderMonitorConfig({
       ...common,
@@ -63,7 +81,9 @@ beforeAll(async () => {
       DATABASE_URL: pmDb.url,
       MARKET_DATA_GRPC_ADDR: '',
       ALERTING_GRPC_ADDR: `127.0.0.1:${alertingService.port}`,
-      MONITOR_PROVIDERS: JSON.stringify([{ name: 'CoinGecko', url: upstreamUrl, category: 'market_data', rate_limit: { limit: 50, per: 'minute' } }]),
+      MONITOR_PROVIDERS: JSON.stringify([
+        { name: 'CoinGecko', url: upstreamUrl, category: 'market_data', rate_limit: { limit: 50, per: 'minute' } },
+      ]),
     }),
     { bus, logger },
   );
@@ -98,9 +118,19 @@ afterAll(async () => {
 
 describe('seed 000 webhook paths on webhook-delivery', () => {
   it('create, list, get, patch, deliveries, test, delete, with another user kept out', async () => {
-    const created = await call('POST', '/api/v1/webhooks', alice, { url: hookUrl, events: ['prediction_complete'], secret: 'your-secret-key-min-16-chars' });
+    const created = await call('POST', '/api/v1/webhooks', alice, {
+      url: hookUrl,
+      events: ['prediction_complete'],
+      secret: 'your-secret-key-min-16-chars',
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body).toMatchObject({ url: hookUrl, events: ['prediction_complete'], active: true, user_id: 'alice', total_deliveries: 0 });
+    expect(created.body).toMatchObject({
+      url: hookUrl,
+      events: ['prediction_complete'],
+      active: true,
+      user_id: 'alice',
+      total_deliveries: 0,
+    });
     const id = created.body.id as string;
     expect((await call('GET', '/api/v1/webhooks')).body.map((w: any) => w.id)).toEqual([id]);
     expect((await call('GET', '/api/v1/webhooks', bob)).body).toEqual([]);
@@ -147,7 +177,15 @@ describe('seed 004 monitoring paths on provider-monitor and alerting', () => {
 
   it('carries the seed fields', async () => {
     expect((await call('GET', '/api/providers/CoinGecko')).body).toMatchObject({ name: 'CoinGecko', category: 'market_data' });
-    expect(Object.keys((await call('GET', '/api/status')).body).sort()).toEqual(['avg_response_time_ms', 'degraded', 'last_update', 'offline', 'online', 'system_health', 'total_apis']);
+    expect(Object.keys((await call('GET', '/api/status')).body).sort()).toEqual([
+      'avg_response_time_ms',
+      'degraded',
+      'last_update',
+      'offline',
+      'online',
+      'system_health',
+      'total_apis',
+    ]);
     expect((await call('GET', '/api/logs/connection?hours=1&limit=100')).body).toMatchObject({ log_type: 'connection' });
     expect((await call('GET', '/api/providers/Nope')).status).toBe(404);
   });
@@ -161,12 +199,16 @@ describe('seed 004 monitoring paths on provider-monitor and alerting', () => {
     expect(res.body).toMatchObject({ job_id: jobs[0]!.id });
   });
 
-  it('POST /api/alerts/{id}/acknowledge is 404 for an alert that is not the caller\'s', async () => {
+  it("POST /api/alerts/{id}/acknowledge is 404 for an alert that is not the caller's", async () => {
     expect((await call('POST', '/api/alerts/no-such-alert/acknowledge')).status).toBe(404);
   });
 
   it('alert rules: a user creates, reads and deletes its own; another user gets 404', async () => {
-    const created = await call('POST', '/api/v1/alerts/rules', alice, { name: 'AAPL above 150', symbol: 'AAPL', condition: { price_above: { price: 150 } } });
+    const created = await call('POST', '/api/v1/alerts/rules', alice, {
+      name: 'AAPL above 150',
+      symbol: 'AAPL',
+      condition: { price_above: { price: 150 } },
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toMatchObject({ name: 'AAPL above 150', condition: { price_above: { price: 150 } }, user_id: 'alice' });
     expect((await call('GET', `/api/v1/alerts/rules/${created.body.id}`, bob)).status).toBe(404);

@@ -22,7 +22,15 @@ afterAll(async () => {
 
 function publishToHub(type: string, data: Record<string, unknown>) {
   const id = randomUUID();
-  api.hub.publish(['portfolio', 'events'], { id, type, source: 'test', subject: 'BTC/USDT', time: new Date().toISOString(), traceId: '', data });
+  api.hub.publish(['portfolio', 'events'], {
+    id,
+    type,
+    source: 'test',
+    subject: 'BTC/USDT',
+    time: new Date().toISOString(),
+    traceId: '',
+    data,
+  });
   return id;
 }
 
@@ -85,7 +93,10 @@ describe('typed tRPC client', () => {
     const later = [publishToHub('equity_update', { total_equity: '2.00' }), publishToHub('equity_update', { total_equity: '3.00' })];
     const client = createMarketpulseClient({ url: api.base, token: tokenFor('erin') });
     const received: string[] = [];
-    const sub = client.streams.events.subscribe({ channels: ['portfolio'], types: ['equity_update'], lastEventId: before }, { onData: (e) => void received.push(e.id) });
+    const sub = client.streams.events.subscribe(
+      { channels: ['portfolio'], types: ['equity_update'], lastEventId: before },
+      { onData: (e) => void received.push(e.id) },
+    );
     try {
       await waitFor(() => (received.length >= 2 ? true : undefined), { what: 'the replayed events', timeoutMs: 10_000 });
       expect(received.slice(0, 2)).toEqual(later);

@@ -32,7 +32,8 @@ const ok =
     }
   };
 const notFound = (what: string) => toServiceError(new AppError(grpc.status.NOT_FOUND, 'NOT_FOUND', `${what} not found`));
-const unimplemented = (_call: unknown, cb: (err: grpc.ServiceError) => void) => cb(toServiceError(new AppError(grpc.status.UNIMPLEMENTED, 'UNIMPLEMENTED', 'not in the fake')));
+const unimplemented = (_call: unknown, cb: (err: grpc.ServiceError) => void) =>
+  cb(toServiceError(new AppError(grpc.status.UNIMPLEMENTED, 'UNIMPLEMENTED', 'not in the fake')));
 
 export function fakeWebhookService(): webhooks.WebhookServiceServer {
   const endpoints = new Map<string, webhooks.Endpoint>();
@@ -87,7 +88,9 @@ export function fakeWebhookService(): webhooks.WebhookServiceServer {
       endpoints.delete(req.id);
       return {};
     }),
-    listDeliveries: ok((req: webhooks.ListDeliveriesRequest) => ({ deliveries: [delivery(owned(req.endpoint_id, req.user_id), 'prediction_complete')] })),
+    listDeliveries: ok((req: webhooks.ListDeliveriesRequest) => ({
+      deliveries: [delivery(owned(req.endpoint_id, req.user_id), 'prediction_complete')],
+    })),
     sendTestEvent: ok((req: webhooks.SendTestEventRequest) => {
       const e = owned(req.endpoint_id, req.user_id);
       return { delivery: delivery(e, req.event_type || e.events[0] || 'prediction_complete') };
@@ -100,14 +103,36 @@ export function fakeWebhookService(): webhooks.WebhookServiceServer {
 }
 
 const rateLimit = providers.RateLimitStatus.fromPartial({
-  provider: 'CoinGecko', limit_type: 'per_minute', limit_value: 50, current_usage: 42, percentage: 84, reset_time: T0, reset_in_seconds: 30, status: 'warning',
+  provider: 'CoinGecko',
+  limit_type: 'per_minute',
+  limit_value: 50,
+  current_usage: 42,
+  percentage: 84,
+  reset_time: T0,
+  reset_in_seconds: 30,
+  status: 'warning',
 });
 const provider = providers.Provider.fromPartial({
-  id: 'coingecko', name: 'CoinGecko', category: 'market_data', status: 'online', response_time_ms: 123.4, rate_limit: rateLimit,
-  last_fetch: T0, has_key: false, endpoint: 'https://api.coingecko.com/api/v3', check_interval_seconds: 30,
+  id: 'coingecko',
+  name: 'CoinGecko',
+  category: 'market_data',
+  status: 'online',
+  response_time_ms: 123.4,
+  rate_limit: rateLimit,
+  last_fetch: T0,
+  has_key: false,
+  endpoint: 'https://api.coingecko.com/api/v3',
+  check_interval_seconds: 30,
 });
 const failure = providers.LogEntry.fromPartial({
-  id: 'log-1', log_type: 'failure', timestamp: T0, provider: 'CoinGecko', endpoint: '/ping', error_type: 'timeout', error_message: 'timed out after 10 s', retry_count: 1,
+  id: 'log-1',
+  log_type: 'failure',
+  timestamp: T0,
+  provider: 'CoinGecko',
+  endpoint: '/ping',
+  error_type: 'timeout',
+  error_message: 'timed out after 10 s',
+  retry_count: 1,
 });
 
 export function fakeProviderMonitor(): providers.ProviderMonitorServiceServer {
@@ -119,50 +144,133 @@ export function fakeProviderMonitor(): providers.ProviderMonitorServiceServer {
     listProviders: ok(() => ({ providers: [provider] })),
     getProvider: ok((req: providers.GetProviderRequest) => ({ provider: byName(req.name) })),
     getProviderStats: ok((req: providers.GetProviderStatsRequest) => ({
-      stats: providers.ProviderStats.fromPartial({ provider: byName(req.name).name, hours: req.hours || 24, total_requests: 100, successful_requests: 98, failed_requests: 2, success_rate: 98 }),
+      stats: providers.ProviderStats.fromPartial({
+        provider: byName(req.name).name,
+        hours: req.hours || 24,
+        total_requests: 100,
+        successful_requests: 98,
+        failed_requests: 2,
+        success_rate: 98,
+      }),
     })),
-    getStatus: ok(() => providers.GetStatusResponse.fromPartial({ total_apis: 8, online: 6, degraded: 1, offline: 1, avg_response_time_ms: 210.5, last_update: T0, system_health: 'degraded' })),
-    getMetricsHistory: ok(() => ({ metrics: [providers.SystemMetrics.fromPartial({ total_providers: 8, online_count: 6, system_health: 'degraded', timestamp: T0 })] })),
+    getStatus: ok(() =>
+      providers.GetStatusResponse.fromPartial({
+        total_apis: 8,
+        online: 6,
+        degraded: 1,
+        offline: 1,
+        avg_response_time_ms: 210.5,
+        last_update: T0,
+        system_health: 'degraded',
+      }),
+    ),
+    getMetricsHistory: ok(() => ({
+      metrics: [providers.SystemMetrics.fromPartial({ total_providers: 8, online_count: 6, system_health: 'degraded', timestamp: T0 })],
+    })),
     listRateLimits: ok(() => ({ rate_limits: [rateLimit] })),
     getRateLimit: ok((req: providers.GetRateLimitRequest) => ({ rate_limit: (byName(req.provider), rateLimit) })),
-    listLogs: ok((req: providers.ListLogsRequest) => ({ log_type: req.log_type, logs: req.log_type === 'failure' ? [failure] : [], count: req.log_type === 'failure' ? 1 : 0 })),
+    listLogs: ok((req: providers.ListLogsRequest) => ({
+      log_type: req.log_type,
+      logs: req.log_type === 'failure' ? [failure] : [],
+      count: req.log_type === 'failure' ? 1 : 0,
+    })),
     getSchedulerStatus: ok(() => ({
       running: true,
       total_jobs: 1,
-      jobs: [providers.SchedulerJob.fromPartial({ id: 'health_checks', name: 'Health checks', trigger: 'every 30s', interval_seconds: 30, next_run_time: T0, run_count: 3, last_status: 'success' })],
+      jobs: [
+        providers.SchedulerJob.fromPartial({
+          id: 'health_checks',
+          name: 'Health checks',
+          trigger: 'every 30s',
+          interval_seconds: 30,
+          next_run_time: T0,
+          run_count: 3,
+          last_status: 'success',
+        }),
+      ],
     })),
     triggerJob: ok((req: providers.TriggerJobRequest) => {
       if (req.job_id !== 'health_checks') throw notFound(`job ${req.job_id}`);
       return { job_id: req.job_id, status: 'triggered', message: `Job ${req.job_id} triggered`, triggered_at: T0 };
     }),
-    getDatabaseStats: ok(() => providers.GetDatabaseStatsResponse.fromPartial({ tables: [{ name: 'providers', row_count: '8', size_bytes: '8192' }], total_rows: '8', database_size_bytes: '8192', database_size_mb: 0.01, engine: 'postgres' })),
-    getDatabaseHealth: ok(() => providers.GetDatabaseHealthResponse.fromPartial({ status: 'healthy', latency_ms: 1.2, engine: 'postgres', version: '17', error: '', checked_at: T0 })),
-    getFailureAnalytics: ok((req: providers.GetFailureAnalyticsRequest) => providers.GetFailureAnalyticsResponse.fromPartial({
-      hours: req.hours || 24,
-      total_failures: 1,
-      error_type_distribution: [{ error_type: 'timeout', count: 1, percentage: 100 }],
-      top_failing_providers: [{ provider: 'CoinGecko', failure_count: 1, failure_rate: 2 }],
-      recent_failures: [failure],
-      remediation_suggestions: [{ issue: 'timeouts', suggestion: 'raise the timeout', priority: 'medium', provider: 'CoinGecko' }],
-      recent_outages: [{ provider: 'CoinGecko', started_at: T0, duration_seconds: 42, previous_status: 'degraded' }],
-    })),
-    getConfigStats: ok(() => providers.GetConfigStatsResponse.fromPartial({
-      total_providers: 8,
-      categories: [{ category: 'market_data', count: 5 }],
-      providers_requiring_key: 3,
-      providers_with_key: 2,
-      providers_with_rate_limit: 8,
-      scheduler_jobs: 4,
-      health_check_interval_seconds: 30,
-      settings: { LOG_LEVEL: 'info' },
-    })),
+    getDatabaseStats: ok(() =>
+      providers.GetDatabaseStatsResponse.fromPartial({
+        tables: [{ name: 'providers', row_count: '8', size_bytes: '8192' }],
+        total_rows: '8',
+        database_size_bytes: '8192',
+        database_size_mb: 0.01,
+        engine: 'postgres',
+      }),
+    ),
+    getDatabaseHealth: ok(() =>
+      providers.GetDatabaseHealthResponse.fromPartial({
+        status: 'healthy',
+        latency_ms: 1.2,
+        engine: 'postgres',
+        version: '17',
+        error: '',
+        checked_at: T0,
+      }),
+    ),
+    getFailureAnalytics: ok((req: providers.GetFailureAnalyticsRequest) =>
+      providers.GetFailureAnalyticsResponse.fromPartial({
+        hours: req.hours || 24,
+        total_failures: 1,
+        error_type_distribution: [{ error_type: 'timeout', count: 1, percentage: 100 }],
+        top_failing_providers: [{ provider: 'CoinGecko', failure_count: 1, failure_rate: 2 }],
+        recent_failures: [failure],
+        remediation_suggestions: [{ issue: 'timeouts', suggestion: 'raise the timeout', priority: 'medium', provider: 'CoinGecko' }],
+        recent_outages: [{ provider: 'CoinGecko', started_at: T0, duration_seconds: 42, previous_status: 'degraded' }],
+      }),
+    ),
+    getConfigStats: ok(() =>
+      providers.GetConfigStatsResponse.fromPartial({
+        total_providers: 8,
+        categories: [{ category: 'market_data', count: 5 }],
+        providers_requiring_key: 3,
+        providers_with_key: 2,
+        providers_with_rate_limit: 8,
+        scheduler_jobs: 4,
+        health_check_interval_seconds: 30,
+        settings: { LOG_LEVEL: 'info' },
+      }),
+    ),
   };
 }
 
 export function fakeAlerting(): alerting.AlertingServiceServer {
   const alerts = new Map<string, alerting.Alert>([
-    ['1', alerting.Alert.fromPartial({ id: '1', rule_id: 'sys-rate', rule_name: 'Rate limit 80%', alert_type: 'rate_limit', condition: 'rate_limit', severity: 'warning', provider: 'CoinGecko', message: 'CoinGecko at 84%', values: { percentage: 84 }, timestamp: T0 })],
-    ['2', alerting.Alert.fromPartial({ id: '2', rule_id: 'r-1', rule_name: 'AAPL above 150', user_id: 'alice', alert_type: 'price_alert', condition: 'price_above', severity: 'high', symbol: 'AAPL', message: 'AAPL crossed 150', values: { price: 151.2, threshold: 150 }, timestamp: T0 })],
+    [
+      '1',
+      alerting.Alert.fromPartial({
+        id: '1',
+        rule_id: 'sys-rate',
+        rule_name: 'Rate limit 80%',
+        alert_type: 'rate_limit',
+        condition: 'rate_limit',
+        severity: 'warning',
+        provider: 'CoinGecko',
+        message: 'CoinGecko at 84%',
+        values: { percentage: 84 },
+        timestamp: T0,
+      }),
+    ],
+    [
+      '2',
+      alerting.Alert.fromPartial({
+        id: '2',
+        rule_id: 'r-1',
+        rule_name: 'AAPL above 150',
+        user_id: 'alice',
+        alert_type: 'price_alert',
+        condition: 'price_above',
+        severity: 'high',
+        symbol: 'AAPL',
+        message: 'AAPL crossed 150',
+        values: { price: 151.2, threshold: 150 },
+        timestamp: T0,
+      }),
+    ],
   ]);
   const rules = new Map<string, alerting.Rule>();
   const visible = (a: { user_id: string }, userId: string) => !userId || a.user_id === userId;
@@ -190,7 +298,9 @@ export function fakeAlerting(): alerting.AlertingServiceServer {
       return {};
     }),
     listAlerts: ok((req: alerting.ListAlertsRequest) => ({
-      alerts: [...alerts.values()].filter((a) => visible(a, req.user_id) && (req.acknowledged === undefined || a.acknowledged === req.acknowledged)),
+      alerts: [...alerts.values()].filter(
+        (a) => visible(a, req.user_id) && (req.acknowledged === undefined || a.acknowledged === req.acknowledged),
+      ),
     })),
     acknowledgeAlert: ok((req: alerting.AcknowledgeAlertRequest) => {
       const a = alerts.get(req.id);
@@ -205,10 +315,26 @@ export function fakeAlerting(): alerting.AlertingServiceServer {
 
 export function fakeMarketData(): market.MarketDataServiceServer {
   return {
-    getQuote: ok((req: market.GetQuoteRequest) => ({ quote: market.Quote.fromPartial({ symbol: req.symbol, price: 150.25, bid: 150.2, ask: 150.3, timestamp: T0, provider: 'simulated' }) })),
-    listSymbols: ok(() => ({ symbols: [market.SymbolInfo.fromPartial({ symbol: 'AAPL', name: 'Apple', asset_class: 'equity', currency: 'USD', active: true })] })),
+    getQuote: ok((req: market.GetQuoteRequest) => ({
+      quote: market.Quote.fromPartial({ symbol: req.symbol, price: 150.25, bid: 150.2, ask: 150.3, timestamp: T0, provider: 'simulated' }),
+    })),
+    listSymbols: ok(() => ({
+      symbols: [market.SymbolInfo.fromPartial({ symbol: 'AAPL', name: 'Apple', asset_class: 'equity', currency: 'USD', active: true })],
+    })),
     getCandles: ok((req: market.GetCandlesRequest) => ({
-      candles: [market.Candle.fromPartial({ symbol: req.symbol, interval: req.interval, open_time: T0, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, trade_count: '7' })],
+      candles: [
+        market.Candle.fromPartial({
+          symbol: req.symbol,
+          interval: req.interval,
+          open_time: T0,
+          open: 1,
+          high: 2,
+          low: 0.5,
+          close: 1.5,
+          volume: 10,
+          trade_count: '7',
+        }),
+      ],
     })),
     streamTicks: (call) => call.end(),
     getProviderStats: ok(() => ({ providers: [] })),
@@ -219,7 +345,15 @@ export function fakeMarketData(): market.MarketDataServiceServer {
 export function fakePrediction(): prediction.PredictionServiceServer {
   return {
     getPrediction: ok((req: prediction.GetPredictionRequest) => ({
-      prediction: prediction.Prediction.fromPartial({ id: 'p1', symbol: req.symbol, horizon_seconds: req.horizon_seconds || 60, predicted_price: 150.25, confidence: 0.85, interval: { lower: 149, upper: 151.5, level: 0.95 }, timestamp: T0 }),
+      prediction: prediction.Prediction.fromPartial({
+        id: 'p1',
+        symbol: req.symbol,
+        horizon_seconds: req.horizon_seconds || 60,
+        predicted_price: 150.25,
+        confidence: 0.85,
+        interval: { lower: 149, upper: 151.5, level: 0.95 },
+        timestamp: T0,
+      }),
     })),
     streamPredictions: (call) => call.end(),
     trainModel: unimplemented,
@@ -236,7 +370,10 @@ export interface FakeService {
   stop(): Promise<void>;
 }
 
-export async function serveFake(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): Promise<FakeService> {
+export async function serveFake(
+  definition: grpc.ServiceDefinition,
+  implementation: grpc.UntypedServiceImplementation,
+): Promise<FakeService> {
   const server = new grpc.Server();
   server.addService(definition, implementation);
   const port = await new Promise<number>((resolve, reject) =>
@@ -284,7 +421,12 @@ export interface ApiUnderTest {
 
 /** The API on its own HTTP server (as the gateway mounts it), a memory bus, API keys in a PostgreSQL test database. */
 export async function startApiUnderTest(
-  addresses: Partial<Record<'MARKET_DATA_GRPC_ADDR' | 'PREDICTION_GRPC_ADDR' | 'ALERTING_GRPC_ADDR' | 'WEBHOOK_GRPC_ADDR' | 'PROVIDER_MONITOR_GRPC_ADDR', string>>,
+  addresses: Partial<
+    Record<
+      'MARKET_DATA_GRPC_ADDR' | 'PREDICTION_GRPC_ADDR' | 'ALERTING_GRPC_ADDR' | 'WEBHOOK_GRPC_ADDR' | 'PROVIDER_MONITOR_GRPC_ADDR',
+      string
+    >
+  >,
   env: Record<string, string> = {},
   logger = createLogger('api-e2e', {}, { level: 'silent' }),
 ): Promise<ApiUnderTest> {

@@ -4,15 +4,25 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../harness';
 
 const run = (entry: string, env: Record<string, string>, args: string[] = []) =>
-  spawnSync(process.execPath, [path.join(REPO_ROOT, entry), ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 30_000 });
+  spawnSync(process.execPath, [path.join(REPO_ROOT, entry), ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 
 /** The JSON lines a run wrote (stdout and stderr), in order of stream. */
 const jsonLines = (r: { stdout: string; stderr: string }) =>
-  `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+  `${r.stdout}\n${r.stderr}`
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>);
 
 // A process started with a bad variable stops at once, exit code 2, with one JSON line that names
 // every bad variable, what was expected and what was given.
-const entries = ['market-data', 'prediction', 'alerting', 'webhook-delivery', 'provider-monitor'].map((s) => [s, `services/${s}/dist/main.js`]);
+const entries = ['market-data', 'prediction', 'alerting', 'webhook-delivery', 'provider-monitor'].map((s) => [
+  s,
+  `services/${s}/dist/main.js`,
+]);
 
 describe('configuration errors at start-up', () => {
   it.each(entries)('%s exits 2 naming each bad variable', (service, entry) => {
@@ -58,7 +68,9 @@ describe('every setting of every process, checked before anything starts', () =>
     expect(r.status).toBe(2);
     const fatal = jsonLines(r).find((l) => l.level === 'fatal')!;
     expect(fatal).toMatchObject({ 'service.name': service, code: 'CONFIG_INVALID' });
-    expect((fatal.problems as string[]).join('\n')).toContain("LOG_LEVEL: expected one of fatal|error|warn|info|debug|trace|silent, got 'verbose'");
+    expect((fatal.problems as string[]).join('\n')).toContain(
+      "LOG_LEVEL: expected one of fatal|error|warn|info|debug|trace|silent, got 'verbose'",
+    );
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/^\s+at /m);
   });
 
@@ -68,13 +80,26 @@ describe('every setting of every process, checked before anything starts', () =>
     ['webhook-delivery', 'services/webhook-delivery/dist/main.js'],
   ])('%s --check-config validates without starting: exit 0 with the effective configuration, secrets redacted', (service, entry) => {
     const secret = 'check-config-secret-0123456789';
-    const r = run(entry, { JWT_SECRET: secret, DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/none', GATEWAY_PORT: '1', METRICS_PORT: '1' }, ['--check-config']);
+    const r = run(
+      entry,
+      { JWT_SECRET: secret, DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/none', GATEWAY_PORT: '1', METRICS_PORT: '1' },
+      ['--check-config'],
+    );
     expect(r.status).toBe(0);
     const [line] = jsonLines(r);
     expect(line).toMatchObject({ 'service.name': service, msg: 'configuration valid' });
     // The suite prints each part's settings; a process its own.
     const config = service === 'suite' ? line.config.gateway : line.config;
-    if (service === 'suite') expect(Object.keys(line.config).sort()).toEqual(['alerting', 'gateway', 'market-data', 'prediction', 'provider-monitor', 'suite', 'webhook-delivery']);
+    if (service === 'suite')
+      expect(Object.keys(line.config).sort()).toEqual([
+        'alerting',
+        'gateway',
+        'market-data',
+        'prediction',
+        'provider-monitor',
+        'suite',
+        'webhook-delivery',
+      ]);
     expect(config.DATABASE_URL).toBe('postgres://app:redacted@127.0.0.1:1/none');
     if (service !== 'webhook-delivery') expect(config.JWT_SECRET).toBe('[redacted]');
     expect(r.stdout + r.stderr).not.toContain(secret);

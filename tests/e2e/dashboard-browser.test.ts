@@ -38,7 +38,11 @@ function startReceiver(): Promise<{ server: Server; url: string; received: Map<s
       res.writeHead(seen.length === 1 ? 500 : 200, { 'content-type': 'text/plain' }).end(seen.length === 1 ? 'try again' : 'ok');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`, received })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`, received }),
+    ),
+  );
 }
 
 describe('the dashboard in a browser', () => {
@@ -74,10 +78,13 @@ describe('the dashboard in a browser', () => {
         throw new Error(`the gateway exited (code ${e.code}) before it was ready: see ${proc.logFile}`);
       }),
     ]);
-    await waitFor(async () => {
-      const health = (await (await fetch(`${base()}/health`)).json()) as { components: Record<string, { status: string }> };
-      return health.components.event_consumer?.status === 'healthy';
-    }, { timeoutMs: 90_000, what: `the gateway to consume events (log: ${proc.logFile})` });
+    await waitFor(
+      async () => {
+        const health = (await (await fetch(`${base()}/health`)).json()) as { components: Record<string, { status: string }> };
+        return health.components.event_consumer?.status === 'healthy';
+      },
+      { timeoutMs: 90_000, what: `the gateway to consume events (log: ${proc.logFile})` },
+    );
     return proc;
   }
 
@@ -86,20 +93,48 @@ describe('the dashboard in a browser', () => {
 
   beforeAll(async () => {
     const ports: Record<string, string> = {};
-    for (const name of ['GATEWAY_PORT', 'PUBLISH_GRPC_PORT', 'MARKET_DATA_GRPC_PORT', 'PREDICTION_GRPC_PORT', 'ALERTING_GRPC_PORT', 'WEBHOOK_GRPC_PORT', 'PROVIDER_MONITOR_GRPC_PORT', 'METRICS_PORT']) {
+    for (const name of [
+      'GATEWAY_PORT',
+      'PUBLISH_GRPC_PORT',
+      'MARKET_DATA_GRPC_PORT',
+      'PREDICTION_GRPC_PORT',
+      'ALERTING_GRPC_PORT',
+      'WEBHOOK_GRPC_PORT',
+      'PROVIDER_MONITOR_GRPC_PORT',
+      'METRICS_PORT',
+    ]) {
       ports[name] = String(await freePort());
     }
-    const shared = { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, DATABASE_URL: undefined, OTEL_TRACES_EXPORTER: 'none', JWT_SECRET: SECRET, HEALTH_CHECK_INTERVAL_MS: '1000' };
+    const shared = {
+      BUS: 'kafka',
+      KAFKA_BROKERS: kafkaBrokers(),
+      KAFKA_TOPIC_PREFIX: prefix,
+      DATABASE_URL: undefined,
+      OTEL_TRACES_EXPORTER: 'none',
+      JWT_SECRET: SECRET,
+      HEALTH_CHECK_INTERVAL_MS: '1000',
+    };
     suite = startProcess(
       process.execPath,
       [path.join(REPO_ROOT, 'services/suite/dist/main.js')],
-      { ...ports, ...shared, PGLITE_DIR: path.join(dataDir, 'suite'), LOG_LEVEL: 'warn', WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_RETRY_SCHEDULE: '1s,1s,1s', WEBHOOK_RETRY_JITTER: '0' },
+      {
+        ...ports,
+        ...shared,
+        PGLITE_DIR: path.join(dataDir, 'suite'),
+        LOG_LEVEL: 'warn',
+        WEBHOOK_ALLOW_LOOPBACK: 'true',
+        WEBHOOK_RETRY_SCHEDULE: '1s,1s,1s',
+        WEBHOOK_RETRY_JITTER: '0',
+      },
       { label: 'dashboard-suite' },
     );
     receiver = await startReceiver();
     await Promise.race([
       // On a shared broker each part's consumer groups take a while to settle: minutes, not seconds.
-      waitFor(() => suite.output().includes('Marketpulse is running'), { timeoutMs: 280_000, what: `the suite to print its URLs (log: ${suite.logFile})` }),
+      waitFor(() => suite.output().includes('Marketpulse is running'), {
+        timeoutMs: 280_000,
+        what: `the suite to print its URLs (log: ${suite.logFile})`,
+      }),
       suite.exited.then((e) => {
         throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${suite.logFile}`);
       }),
@@ -156,7 +191,10 @@ describe('the dashboard in a browser', () => {
   it('asks for a credential on a protected deployment and works once one is pasted into the box', async () => {
     const context = await browser.browser.newContext();
     try {
-      await context.route(() => true, (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.fallback() : route.abort()));
+      await context.route(
+        () => true,
+        (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.fallback() : route.abort()),
+      );
       const fresh = await context.newPage();
       await fresh.goto(`${base()}/`);
       const notice = fresh.locator('[data-testid="notice"]');
@@ -179,17 +217,23 @@ describe('the dashboard in a browser', () => {
     await waitFor(async () => (await ticks()) >= before + 3, { timeoutMs: 20_000, what: `three more ${SYMBOL} ticks on the page` });
     expect(Number(await row.locator('[data-testid="quote-price"]').textContent())).toBeGreaterThan(0);
     await row.click();
-    const drawn = await waitFor(async () => {
-      const c = await chart();
-      return c.symbol === SYMBOL && Number(c.bars) >= 3 ? c : undefined;
-    }, { timeoutMs: 20_000, what: `the chart to show ${SYMBOL} candles` });
+    const drawn = await waitFor(
+      async () => {
+        const c = await chart();
+        return c.symbol === SYMBOL && Number(c.bars) >= 3 ? c : undefined;
+      },
+      { timeoutMs: 20_000, what: `the chart to show ${SYMBOL} candles` },
+    );
     expect(Number(drawn.missing)).toBe(0);
   }, 60_000);
 
   it('shows a prediction with its confidence band over the price', async () => {
     const row = page.locator(`[data-testid="prediction-row"][data-symbol="${SYMBOL}"]`);
     await row.waitFor({ timeout: 45_000 });
-    const [low, high] = ((await row.locator('[data-testid="prediction-interval"]').textContent()) ?? '').split(' @')[0]!.split(' – ').map(Number);
+    const [low, high] = ((await row.locator('[data-testid="prediction-interval"]').textContent()) ?? '')
+      .split(' @')[0]!
+      .split(' – ')
+      .map(Number);
     const predicted = Number(await row.locator('[data-testid="prediction-price"]').textContent());
     expect(low).toBeLessThanOrEqual(predicted);
     expect(high).toBeGreaterThanOrEqual(predicted);
@@ -198,13 +242,22 @@ describe('the dashboard in a browser', () => {
 
   it('shows an alert created through the API and acknowledges it from the page', async () => {
     await api('POST', '/api/v1/webhooks', { url: receiver.url, events: ['alert_triggered'], description: 'dashboard e2e receiver' });
-    await api('POST', '/api/v1/alerts/rules', { name: RULE, symbol: SYMBOL, severity: 'high', condition: { percent_move: { percent: 0.0001, window_seconds: 10, direction: 'either' } }, cooldown_seconds: 3600 });
+    await api('POST', '/api/v1/alerts/rules', {
+      name: RULE,
+      symbol: SYMBOL,
+      severity: 'high',
+      condition: { percent_move: { percent: 0.0001, window_seconds: 10, direction: 'either' } },
+      cooldown_seconds: 3600,
+    });
     const alert = page.locator(`[data-testid="alert"][data-rule="${RULE}"]`).first();
     await alert.waitFor({ timeout: 45_000 });
     const id = await alert.getAttribute('data-id');
     await alert.locator('[data-testid="alert-ack"]').click();
     await alert.locator('[data-testid="alert-acknowledged"]').waitFor({ timeout: 15_000 });
-    const acknowledged = await api<{ alerts: { id: string; acknowledged: boolean; acknowledged_by: string }[] }>('GET', '/api/alerts?acknowledged=true');
+    const acknowledged = await api<{ alerts: { id: string; acknowledged: boolean; acknowledged_by: string }[] }>(
+      'GET',
+      '/api/alerts?acknowledged=true',
+    );
     expect(acknowledged.alerts.find((a) => a.id === id)).toMatchObject({ acknowledged: true, acknowledged_by: USER });
   }, 120_000);
 
@@ -231,15 +284,23 @@ describe('the dashboard in a browser', () => {
     // Newer deliveries may arrive meanwhile: follow this one by its id.
     const delivery = page.locator(`[data-testid="delivery"][data-id="${await newest.getAttribute('data-id')}"]`);
     // The receiver refused the first attempt (500) and took the retry.
-    await waitFor(async () => (await delivery.locator('[data-testid="delivery-attempt"]').count()) === 2, { timeoutMs: 20_000, what: 'two attempts listed' });
-    expect(await delivery.locator('[data-testid="delivery-attempt"]').allTextContents()).toEqual([expect.stringContaining('HTTP 500'), expect.stringContaining('HTTP 200')]);
+    await waitFor(async () => (await delivery.locator('[data-testid="delivery-attempt"]').count()) === 2, {
+      timeoutMs: 20_000,
+      what: 'two attempts listed',
+    });
+    expect(await delivery.locator('[data-testid="delivery-attempt"]').allTextContents()).toEqual([
+      expect.stringContaining('HTTP 500'),
+      expect.stringContaining('HTTP 200'),
+    ]);
     const message = (await delivery.getAttribute('data-event-id'))!;
     expect(receiver.received.get(message)).toHaveLength(2);
 
-
     await delivery.locator('[data-testid="delivery-replay"]').click();
     await waitFor(() => receiver.received.get(message)?.length === 3, { timeoutMs: 30_000, what: 'the replayed delivery at the receiver' });
-    await waitFor(async () => (await delivery.locator('[data-testid="delivery-attempt"]').count()) === 3, { timeoutMs: 30_000, what: 'the replay listed as a third attempt' });
+    await waitFor(async () => (await delivery.locator('[data-testid="delivery-attempt"]').count()) === 3, {
+      timeoutMs: 30_000,
+      what: 'the replay listed as a third attempt',
+    });
   }, 180_000);
 
   it('reconnects after the gateway is killed and started again, and resumes without a gap', async () => {
@@ -258,12 +319,18 @@ describe('the dashboard in a browser', () => {
     const reconnectedAt = Date.now();
     expect(await page.evaluate(() => (window as unknown as { samePage?: boolean }).samePage)).toBe(true);
     expect((await body()).reconnects).toBe('1');
-    await waitFor(async () => Number(await row.locator('[data-testid="quote-ticks"]').textContent()) >= ticksBefore + 3, { timeoutMs: 30_000, what: 'ticks again after the restart' });
+    await waitFor(async () => Number(await row.locator('[data-testid="quote-ticks"]').textContent()) >= ticksBefore + 3, {
+      timeoutMs: 30_000,
+      what: 'ticks again after the restart',
+    });
     // Every second from before the kill to after the restart has its candle on the chart, and no event came twice.
-    const covered = await waitFor(async () => {
-      const c = await chart();
-      return Number(c.first) < killedAt - 2000 && Number(c.last) > reconnectedAt && c.missing === '0' ? c : undefined;
-    }, { timeoutMs: 30_000, what: 'the chart to cover the restart without a missing second' });
+    const covered = await waitFor(
+      async () => {
+        const c = await chart();
+        return Number(c.first) < killedAt - 2000 && Number(c.last) > reconnectedAt && c.missing === '0' ? c : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the chart to cover the restart without a missing second' },
+    );
     expect(Number(covered.missing)).toBe(0);
     // The stream resumed from the last id the page had seen (the gateway replays from Kafka): every
     // tick market-data numbered while the gateway was down reached the page, none twice.

@@ -34,7 +34,16 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const ports: Record<string, string> = {};
-  for (const name of ['GATEWAY_PORT', 'PUBLISH_GRPC_PORT', 'MARKET_DATA_GRPC_PORT', 'PREDICTION_GRPC_PORT', 'ALERTING_GRPC_PORT', 'WEBHOOK_GRPC_PORT', 'PROVIDER_MONITOR_GRPC_PORT', 'METRICS_PORT']) {
+  for (const name of [
+    'GATEWAY_PORT',
+    'PUBLISH_GRPC_PORT',
+    'MARKET_DATA_GRPC_PORT',
+    'PREDICTION_GRPC_PORT',
+    'ALERTING_GRPC_PORT',
+    'WEBHOOK_GRPC_PORT',
+    'PROVIDER_MONITOR_GRPC_PORT',
+    'METRICS_PORT',
+  ]) {
     ports[name] = String(await freePort());
   }
   base = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
@@ -58,7 +67,10 @@ beforeAll(async () => {
     { label: 'first-command-suite' },
   );
   await Promise.race([
-    waitFor(() => suite.output().includes('Marketpulse is running') && suite.output().includes('CORS'), { timeoutMs: 120_000, what: `the suite to print its URLs (log: ${suite.logFile})` }),
+    waitFor(() => suite.output().includes('Marketpulse is running') && suite.output().includes('CORS'), {
+      timeoutMs: 120_000,
+      what: `the suite to print its URLs (log: ${suite.logFile})`,
+    }),
     suite.exited.then((e) => {
       throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${suite.logFile}`);
     }),
@@ -86,19 +98,37 @@ describe('the first command is a development profile', () => {
   it('prints a development credential that writes, while a write without one is 401', async () => {
     expect(suite.output()).toMatch(/dev token\s+ey/);
     const rule = { name: 'dev rule', symbol: 'AAPL', severity: 'info', condition: { price_above: { price: 1_000_000 } } };
-    const anonymous = await fetch(`${base}/api/v1/alerts/rules`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+    const anonymous = await fetch(`${base}/api/v1/alerts/rules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rule),
+    });
     expect(anonymous.status).toBe(401);
-    const created = await fetch(`${base}/api/v1/alerts/rules`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${devToken}` }, body: JSON.stringify(rule) });
+    const created = await fetch(`${base}/api/v1/alerts/rules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${devToken}` },
+      body: JSON.stringify(rule),
+    });
     expect((await json(created)).status).toBe(201);
   });
 
   it('mints tokens the running suite accepts, with the scopes asked for (mint-token reads the secret file)', async () => {
     const mint = async (...args: string[]) =>
-      (await run(process.execPath, [path.join(REPO_ROOT, 'gateway/dist/cli/mint-token.js'), ...args], { cwd: REPO_ROOT, env: { ...process.env, PGLITE_DIR: dataDir, JWT_SECRET: '' } })).stdout.trim();
+      (
+        await run(process.execPath, [path.join(REPO_ROOT, 'gateway/dist/cli/mint-token.js'), ...args], {
+          cwd: REPO_ROOT,
+          env: { ...process.env, PGLITE_DIR: dataDir, JWT_SECRET: '' },
+        })
+      ).stdout.trim();
     const writer = await mint('--sub', 'minted', '--scopes', 'read,webhooks:write', '--ttl', '600');
     const reader = await mint('--sub', 'minted', '--scopes', 'read', '--ttl', '600');
     const hook = { url: receiverUrl, events: ['prediction_complete'] };
-    const post = (token: string) => fetch(`${base}/api/v1/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(hook) });
+    const post = (token: string) =>
+      fetch(`${base}/api/v1/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(hook),
+      });
     expect((await post(writer)).status).toBe(201);
     expect((await post(reader)).status).toBe(403);
     // exp is there (engineer D's gateway refuses tokens without it).
@@ -113,7 +143,11 @@ describe('the first command is a development profile', () => {
     expect(simple.headers.get('access-control-allow-origin')).toBe(page);
     const preflight = await fetch(`${base}/api/v1/alerts/rules`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      headers: {
+        origin: 'http://localhost:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
@@ -122,20 +156,31 @@ describe('the first command is a development profile', () => {
   });
 
   it('monitors real providers from the first seconds: feeds, the gateway and a rate-limited upstream', async () => {
-    const providers = await waitFor(async () => {
-      const { body } = await json(await fetch(`${base}/api/providers`));
-      const list = (body?.providers ?? []) as Array<{ name: string; status: string; response_time_ms: number }>;
-      return list.some((p) => p.name === 'Simulated Exchange API' && p.status === 'online') && list.some((p) => p.category === 'market_data' && p.name !== 'Simulated Exchange API') ? list : undefined;
-    }, { timeoutMs: 30_000, what: 'providers with a status' });
+    const providers = await waitFor(
+      async () => {
+        const { body } = await json(await fetch(`${base}/api/providers`));
+        const list = (body?.providers ?? []) as Array<{ name: string; status: string; response_time_ms: number }>;
+        return list.some((p) => p.name === 'Simulated Exchange API' && p.status === 'online') &&
+          list.some((p) => p.category === 'market_data' && p.name !== 'Simulated Exchange API')
+          ? list
+          : undefined;
+      },
+      { timeoutMs: 30_000, what: 'providers with a status' },
+    );
     expect(providers.find((p) => p.name === 'Marketpulse Gateway')?.status).toBe('online');
     const status = (await json(await fetch(`${base}/api/status`))).body as { total_apis: number; system_health: string };
     expect(status.total_apis).toBeGreaterThanOrEqual(3);
     expect(status.system_health).not.toBe('unknown');
-    const limits = await waitFor(async () => {
-      const { body } = await json(await fetch(`${base}/api/rate-limits`));
-      const rl = (body?.rate_limits ?? []).find((r: { provider: string; current_usage: number }) => r.provider === 'Simulated Exchange API' && r.current_usage > 0);
-      return rl as { limit_value: number; current_usage: number } | undefined;
-    }, { timeoutMs: 30_000, what: 'rate-limit usage of the simulated provider' });
+    const limits = await waitFor(
+      async () => {
+        const { body } = await json(await fetch(`${base}/api/rate-limits`));
+        const rl = (body?.rate_limits ?? []).find(
+          (r: { provider: string; current_usage: number }) => r.provider === 'Simulated Exchange API' && r.current_usage > 0,
+        );
+        return rl as { limit_value: number; current_usage: number } | undefined;
+      },
+      { timeoutMs: 30_000, what: 'rate-limit usage of the simulated provider' },
+    );
     expect(limits.limit_value).toBe(30);
   });
 
@@ -160,15 +205,28 @@ describe('REST parity with gRPC (webhooks, event types, validation)', () => {
 
   it('replays one delivery and every failed one since a time, and reports endpoint statistics', async () => {
     const since = new Date(Date.now() - 60_000).toISOString();
-    const hook = (await json(await fetch(`${base}/api/v1/webhooks`, { method: 'POST', headers: auth(), body: JSON.stringify({ url: receiverUrl, events: ['prediction_complete'] }) }))).body as { id: string };
+    const hook = (
+      await json(
+        await fetch(`${base}/api/v1/webhooks`, {
+          method: 'POST',
+          headers: auth(),
+          body: JSON.stringify({ url: receiverUrl, events: ['prediction_complete'] }),
+        }),
+      )
+    ).body as { id: string };
     await fetch(`${base}/api/v1/webhooks/test?webhook_id=${hook.id}`, { method: 'POST', headers: auth() });
     const failedOne = () =>
-      waitFor(async () => {
-        const { body } = await json(await fetch(`${base}/api/v1/webhooks/${hook.id}/deliveries?status=failed`, { headers: auth() }));
-        return (body as Array<{ id: string; status: string; attempt_count: number }> | null)?.find((d) => d.status === 'failed');
-      }, { timeoutMs: 20_000, what: 'a failed delivery' });
+      waitFor(
+        async () => {
+          const { body } = await json(await fetch(`${base}/api/v1/webhooks/${hook.id}/deliveries?status=failed`, { headers: auth() }));
+          return (body as Array<{ id: string; status: string; attempt_count: number }> | null)?.find((d) => d.status === 'failed');
+        },
+        { timeoutMs: 20_000, what: 'a failed delivery' },
+      );
     await failedOne();
-    const all = await json(await fetch(`${base}/api/v1/webhooks/${hook.id}/replay`, { method: 'POST', headers: auth(), body: JSON.stringify({ since }) }));
+    const all = await json(
+      await fetch(`${base}/api/v1/webhooks/${hook.id}/replay`, { method: 'POST', headers: auth(), body: JSON.stringify({ since }) }),
+    );
     expect(all.status).toBe(200);
     expect(all.body.replayed_count).toBeGreaterThanOrEqual(1);
     // Queued again, it fails again at the receiver; then one delivery is replayed by id.
@@ -177,10 +235,13 @@ describe('REST parity with gRPC (webhooks, event types, validation)', () => {
     expect(replayed.status).toBe(200);
     expect(replayed.body.attempt_count).toBeGreaterThan(failed.attempt_count);
     // Replayed, it fails again at the receiver: the statistics count it.
-    const stats = await waitFor(async () => {
-      const res = await json(await fetch(`${base}/api/v1/webhooks/${hook.id}/stats?hours=1`, { headers: auth() }));
-      return res.status === 200 && res.body.failed >= 1 ? res.body : undefined;
-    }, { timeoutMs: 20_000, what: 'endpoint statistics counting the failed delivery' });
+    const stats = await waitFor(
+      async () => {
+        const res = await json(await fetch(`${base}/api/v1/webhooks/${hook.id}/stats?hours=1`, { headers: auth() }));
+        return res.status === 200 && res.body.failed >= 1 ? res.body : undefined;
+      },
+      { timeoutMs: 20_000, what: 'endpoint statistics counting the failed delivery' },
+    );
     expect(stats).toMatchObject({ endpoint_id: hook.id, window_hours: 1, delivered: 0 });
   });
 
@@ -193,7 +254,13 @@ describe('REST parity with gRPC (webhooks, event types, validation)', () => {
   });
 
   it('names the valid event types when a webhook names an invalid one', async () => {
-    const res = await json(await fetch(`${base}/api/v1/webhooks`, { method: 'POST', headers: auth(), body: JSON.stringify({ url: receiverUrl, events: ['prediction_completed'] }) }));
+    const res = await json(
+      await fetch(`${base}/api/v1/webhooks`, {
+        method: 'POST',
+        headers: auth(),
+        body: JSON.stringify({ url: receiverUrl, events: ['prediction_completed'] }),
+      }),
+    );
     expect(res.status).toBe(400);
     const field = res.body.error.details.fields[0] as { field: string; message: string; allowed: string[] };
     expect(field.field).toBe('events.0');
@@ -204,18 +271,36 @@ describe('REST parity with gRPC (webhooks, event types, validation)', () => {
 
 describe('the packed @marketpulse/client, installed outside the workspace', () => {
   let project: string;
-  const exec = (cmd: string, args: string[], cwd: string) => run(cmd, args, { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  const exec = (cmd: string, args: string[], cwd: string) =>
+    run(cmd, args, { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
 
   beforeAll(async () => {
     project = mkdtempSync(path.join(tmpdir(), 'mp-client-consumer-'));
     expect(project.startsWith(REPO_ROOT)).toBe(false);
-    const packed = (await exec('pnpm', ['pack', '--pack-destination', project], path.join(REPO_ROOT, 'clients/ts'))).stdout.trim().split('\n').at(-1)!;
+    const packed = (await exec('pnpm', ['pack', '--pack-destination', project], path.join(REPO_ROOT, 'clients/ts'))).stdout
+      .trim()
+      .split('\n')
+      .at(-1)!;
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     // Its dependencies come from the registry, as for any user of the published package.
-    await exec('npm', ['install', '--no-audit', '--no-fund', packed, 'typescript@5.9.3', 'ws@8.23.0', '@types/ws@8.18.2', '@types/node@20.19.0'], project);
+    await exec(
+      'npm',
+      ['install', '--no-audit', '--no-fund', packed, 'typescript@5.9.3', 'ws@8.23.0', '@types/ws@8.18.2', '@types/node@20.19.0'],
+      project,
+    );
     const tsconfig = (files: string[], emit: boolean) =>
       JSON.stringify({
-        compilerOptions: { strict: true, skipLibCheck: false, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: ['node'], noEmit: !emit, outDir: 'out' },
+        compilerOptions: {
+          strict: true,
+          skipLibCheck: false,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          types: ['node'],
+          noEmit: !emit,
+          outDir: 'out',
+        },
         files,
       });
     writeFileSync(path.join(project, 'tsconfig.json'), tsconfig(['main.ts'], true));
@@ -245,9 +330,14 @@ console.log('RESULT ' + JSON.stringify({ node: process.version, apis: status.tot
   });
 
   it('ships self-contained declarations: no gateway, zod or gRPC types', () => {
-    const dts = readFileSync(path.join(project, 'node_modules/@marketpulse/client/dist/generated/api.d.ts'), 'utf8') + readFileSync(path.join(project, 'node_modules/@marketpulse/client/dist/index.d.ts'), 'utf8');
+    const dts =
+      readFileSync(path.join(project, 'node_modules/@marketpulse/client/dist/generated/api.d.ts'), 'utf8') +
+      readFileSync(path.join(project, 'node_modules/@marketpulse/client/dist/index.d.ts'), 'utf8');
     expect(dts).not.toMatch(/from ['"](@marketpulse\/gateway|zod|@grpc|@marketpulse\/runtime|@marketpulse\/proto)/);
-    const manifest = JSON.parse(readFileSync(path.join(project, 'node_modules/@marketpulse/client/package.json'), 'utf8')) as { private?: boolean; type: string };
+    const manifest = JSON.parse(readFileSync(path.join(project, 'node_modules/@marketpulse/client/package.json'), 'utf8')) as {
+      private?: boolean;
+      type: string;
+    };
     expect(manifest.private).toBeUndefined();
     expect(manifest.type).toBe('module');
   });
@@ -256,8 +346,18 @@ console.log('RESULT ' + JSON.stringify({ node: process.version, apis: status.tot
     await exec(path.join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], project);
     // The oldest Node the package supports when the machine has it (Debian's Node 20), else this one.
     const node = existsSync('/usr/bin/node') ? '/usr/bin/node' : process.execPath;
-    const { stdout } = await run(node, ['out/main.js'], { cwd: project, env: { ...process.env, MP_URL: base, MP_TOKEN: devToken }, timeout: 60_000 });
-    const result = JSON.parse(/RESULT (.*)/.exec(stdout)![1]!) as { node: string; apis: number; types: number; symbol: string; price: number };
+    const { stdout } = await run(node, ['out/main.js'], {
+      cwd: project,
+      env: { ...process.env, MP_URL: base, MP_TOKEN: devToken },
+      timeout: 60_000,
+    });
+    const result = JSON.parse(/RESULT (.*)/.exec(stdout)![1]!) as {
+      node: string;
+      apis: number;
+      types: number;
+      symbol: string;
+      price: number;
+    };
     expect(Number(/^v(\d+)/.exec(result.node)![1])).toBeGreaterThanOrEqual(20);
     expect(result.types).toBeGreaterThanOrEqual(17);
     expect(result.symbol).toBe('AAPL');

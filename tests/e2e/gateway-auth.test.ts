@@ -33,7 +33,15 @@ beforeAll(async () => {
   db = await createTestDatabase('gateway-auth');
   const env = { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' };
   gateway = await startGateway(
-    loadGatewayConfig({ ...env, SERVICE_NAME: 'gateway-auth-e2e', GATEWAY_PORT: '0', PUBLISH_GRPC_PORT: '0', DATABASE_URL: db.url, JWT_SECRET: SECRET, WS_AUTH_REQUIRED: 'true' }),
+    loadGatewayConfig({
+      ...env,
+      SERVICE_NAME: 'gateway-auth-e2e',
+      GATEWAY_PORT: '0',
+      PUBLISH_GRPC_PORT: '0',
+      DATABASE_URL: db.url,
+      JWT_SECRET: SECRET,
+      WS_AUTH_REQUIRED: 'true',
+    }),
     { logger, getPrediction: () => Promise.reject(new Error('not in this test')) },
   );
   await gateway.consuming;

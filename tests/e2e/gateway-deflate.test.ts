@@ -50,7 +50,15 @@ describe('permessage-deflate', () => {
         source: 'e2e',
         subject: 'e2e',
         time: new Date().toISOString(),
-        payload: { $case: 'system_log', system_log: { level: 'INFO', module: 'e2e', message: `line ${i}: ${'the same words again and again '.repeat(40)}`, service: 'e2e' } },
+        payload: {
+          $case: 'system_log',
+          system_log: {
+            level: 'INFO',
+            module: 'e2e',
+            message: `line ${i}: ${'the same words again and again '.repeat(40)}`,
+            service: 'e2e',
+          },
+        },
       }),
     );
     await publisher.publish(sent);
@@ -60,7 +68,9 @@ describe('permessage-deflate', () => {
     }
     expect(compressed.all('system_log').map((m) => m.id)).toEqual(sent.map((e) => e.id));
     expect(compressed.all('system_log')).toEqual(plain.all('system_log'));
-    expect(compressed.all('system_log')[3]).toMatchObject({ data: { level: 'INFO', message: expect.stringMatching(/^line 3: the same words/) } });
+    expect(compressed.all('system_log')[3]).toMatchObject({
+      data: { level: 'INFO', message: expect.stringMatching(/^line 3: the same words/) },
+    });
 
     const compressedBytes = bytesRead(compressed) - before[0]!;
     const plainBytes = bytesRead(plain) - before[1]!;

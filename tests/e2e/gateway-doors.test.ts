@@ -98,7 +98,12 @@ describe('/ws/predictions/{symbol} (seed 001 ARAWebSocketClient)', () => {
     answerPings(client);
     expect(await client.next('connected')).toMatchObject({ symbol: 'AAPL' });
 
-    const aapl = await publish('prediction_complete', 'AAPL', { symbol: 'AAPL', predicted_price: 150.25, confidence: 0.85, timestamp: new Date().toISOString() });
+    const aapl = await publish('prediction_complete', 'AAPL', {
+      symbol: 'AAPL',
+      predicted_price: 150.25,
+      confidence: 0.85,
+      timestamp: new Date().toISOString(),
+    });
     expect(await client.next('prediction_update', 20_000)).toMatchObject({
       id: aapl.id,
       symbol: 'AAPL',
@@ -112,7 +117,11 @@ describe('/ws/predictions/{symbol} (seed 001 ARAWebSocketClient)', () => {
     expect(await client.next('prediction_update', 20_000)).toMatchObject({ id: msft.id, symbol: 'MSFT', data: { predicted_price: 410 } });
 
     client.send({ type: 'request_prediction', symbol: 'NVDA' });
-    expect(await client.next('prediction_update')).toMatchObject({ symbol: 'NVDA', id: 'pred-NVDA', data: { predicted_price: 123.45, symbol: 'NVDA' } });
+    expect(await client.next('prediction_update')).toMatchObject({
+      symbol: 'NVDA',
+      id: 'pred-NVDA',
+      data: { predicted_price: 123.45, symbol: 'NVDA' },
+    });
 
     await client.next('ping', 5000);
     expect(client.all('prediction_update').map((m) => m.symbol)).toEqual(['AAPL', 'MSFT', 'NVDA']);
@@ -145,15 +154,35 @@ describe('/ws (seed 003 cash & carry client)', () => {
     const client = connectClient(`${base}/ws?token=${token}`);
     expect(await client.next('connection_established')).toMatchObject({ message: expect.any(String), timestamp: expect.any(String) });
 
-    await publish('position_update', 'BTC/USDT', { position_id: 'p-1', symbol: 'BTC/USDT', status: 'open', spot_entry_price: '45000.00', unrealized_pnl: '50.25' });
+    await publish('position_update', 'BTC/USDT', {
+      position_id: 'p-1',
+      symbol: 'BTC/USDT',
+      status: 'open',
+      spot_entry_price: '45000.00',
+      unrealized_pnl: '50.25',
+    });
     await publish('equity_update', 'portfolio', { total_equity: '10000.00', peak_equity: '10500.00', current_equity: '10000.00' });
-    await publish('risk_status_update', 'portfolio', { status: 'soft_pause', message: 'New position openings stopped.', drawdown_pct: '0.04', daily_loss_pct: '0.03' });
-    await publish('system_log', 'PositionService', { level: 'INFO', module: 'PositionService', message: 'Position opened successfully', timestamp: new Date().toISOString() });
+    await publish('risk_status_update', 'portfolio', {
+      status: 'soft_pause',
+      message: 'New position openings stopped.',
+      drawdown_pct: '0.04',
+      daily_loss_pct: '0.03',
+    });
+    await publish('system_log', 'PositionService', {
+      level: 'INFO',
+      module: 'PositionService',
+      message: 'Position opened successfully',
+      timestamp: new Date().toISOString(),
+    });
 
-    expect(await client.next('position_update', 20_000)).toMatchObject({ data: { position_id: 'p-1', symbol: 'BTC/USDT', spot_entry_price: '45000.00' } });
+    expect(await client.next('position_update', 20_000)).toMatchObject({
+      data: { position_id: 'p-1', symbol: 'BTC/USDT', spot_entry_price: '45000.00' },
+    });
     expect(await client.next('equity_update', 20_000)).toMatchObject({ data: { total_equity: '10000.00', peak_equity: '10500.00' } });
     expect(await client.next('risk_status_update', 20_000)).toMatchObject({ data: { status: 'soft_pause', drawdown_pct: '0.04' } });
-    expect(await client.next('system_log', 20_000)).toMatchObject({ data: { level: 'INFO', module: 'PositionService', message: 'Position opened successfully' } });
+    expect(await client.next('system_log', 20_000)).toMatchObject({
+      data: { level: 'INFO', module: 'PositionService', message: 'Position opened successfully' },
+    });
     client.close();
   });
 });
@@ -164,14 +193,25 @@ describe('/ws/live (seed 004 monitoring dashboard)', () => {
     answerPings(client);
     expect(await client.next('connection_established')).toMatchObject({ client_id: expect.any(String) });
 
-    await publish('status_update', 'system', { system_metrics: { total_providers: 8, online_count: 6, degraded_count: 1, offline_count: 1, system_health: 'degraded' }, alert_count: 2 });
+    await publish('status_update', 'system', {
+      system_metrics: { total_providers: 8, online_count: 6, degraded_count: 1, offline_count: 1, system_health: 'degraded' },
+      alert_count: 2,
+    });
     await publish('rate_limit_alert', 'CoinGecko', { provider: 'CoinGecko', percentage: 85, severity: 'warning', used: 85, limit: 100 });
     await publish('provider_status_change', 'CoinGecko', { provider: 'CoinGecko', old_status: 'online', new_status: 'degraded' });
     await publish('system_log', 'scheduler', { level: 'WARNING', module: 'scheduler', message: 'health check slow' });
 
-    expect(await client.next('status_update', 20_000)).toMatchObject({ system_metrics: { total_providers: 8, online_count: 6 }, alert_count: 2, active_websocket_clients: expect.any(Number) });
+    expect(await client.next('status_update', 20_000)).toMatchObject({
+      system_metrics: { total_providers: 8, online_count: 6 },
+      alert_count: 2,
+      active_websocket_clients: expect.any(Number),
+    });
     expect(await client.next('rate_limit_alert', 20_000)).toMatchObject({ provider: 'CoinGecko', percentage: 85 });
-    expect(await client.next('provider_status_change', 20_000)).toMatchObject({ provider: 'CoinGecko', old_status: 'online', new_status: 'degraded' });
+    expect(await client.next('provider_status_change', 20_000)).toMatchObject({
+      provider: 'CoinGecko',
+      old_status: 'online',
+      new_status: 'degraded',
+    });
     expect(await client.next('new_log_entry', 20_000)).toMatchObject({ data: { level: 'WARNING', message: 'health check slow' } });
     await client.next('ping', 5000);
     client.close();
@@ -185,7 +225,10 @@ describe('/ws/stream and the native port (seed 002 StreamingClient)', () => {
     client.send({ type: 'auth', data: { token } });
     expect(await client.next('auth_success')).toMatchObject({ data: { client_id: expect.any(String) } });
 
-    client.send({ type: 'subscribe', data: { type: 'events', filters: { event_type: 'market_data_update', 'payload.symbol': ['AAPL', 'MSFT'] } } });
+    client.send({
+      type: 'subscribe',
+      data: { type: 'events', filters: { event_type: 'market_data_update', 'payload.symbol': ['AAPL', 'MSFT'] } },
+    });
     const { subscription_id } = await client.next('subscribed');
     client.send({ type: 'subscribe', data: { type: 'metrics' } });
     const metrics = await client.next('subscribed');
@@ -200,9 +243,15 @@ describe('/ws/stream and the native port (seed 002 StreamingClient)', () => {
     expect(tick).toMatchObject({
       subscription_id,
       id: msft.id,
-      data: { subscription_type: 'events', event: { event_id: msft.id, event_type: 'market_data_update', payload: { symbol: 'MSFT', price: 410 } } },
+      data: {
+        subscription_type: 'events',
+        event: { event_id: msft.id, event_type: 'market_data_update', payload: { symbol: 'MSFT', price: 410 } },
+      },
     });
-    expect(status).toMatchObject({ subscription_id: metrics.subscription_id, data: { subscription_type: 'metrics', metrics: { system_metrics: { total_providers: 3 } } } });
+    expect(status).toMatchObject({
+      subscription_id: metrics.subscription_id,
+      data: { subscription_type: 'metrics', metrics: { system_metrics: { total_providers: 3 } } },
+    });
 
     client.send({ type: 'unsubscribe', data: { subscription_id } });
     await client.next('unsubscribed');

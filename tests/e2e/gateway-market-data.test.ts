@@ -22,7 +22,16 @@ function tick(symbol: string, price: number): events.Event {
     time,
     payload: {
       $case: 'market_data_update',
-      market_data_update: { symbol, price, volume: 1000, bid: price - 0.01, ask: price + 0.01, timestamp: time, provider: 'simulated', sequence: '1' },
+      market_data_update: {
+        symbol,
+        price,
+        volume: 1000,
+        bid: price - 0.01,
+        ask: price + 0.01,
+        timestamp: time,
+        provider: 'simulated',
+        sequence: '1',
+      },
     },
   };
 }
@@ -38,7 +47,13 @@ describe('gateway /ws/market-data/{symbol} over Kafka', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('gateway-market-data');
-    const config = loadGatewayConfig({ ...env(), GATEWAY_PORT: '0', PUBLISH_GRPC_PORT: '0', DATABASE_URL: db.url, SERVICE_NAME: 'gateway-e2e' });
+    const config = loadGatewayConfig({
+      ...env(),
+      GATEWAY_PORT: '0',
+      PUBLISH_GRPC_PORT: '0',
+      DATABASE_URL: db.url,
+      SERVICE_NAME: 'gateway-e2e',
+    });
     gateway = await startGateway(config, { logger, getPrediction: async () => Promise.reject(new Error('not in this test')) });
     await gateway.consuming;
     publisher = createBus(loadGatewayConfig({ ...env(), SERVICE_NAME: 'e2e-publisher' }), logger);

@@ -21,7 +21,14 @@ describe('gateway readiness covers every service it calls', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('gateway-readiness');
-    const env: Record<string, string> = { BUS: 'memory', GATEWAY_PORT: '0', PUBLISH_GRPC_PORT: '0', DATABASE_URL: db.url, LOG_LEVEL: 'silent', HEALTH_CHECK_INTERVAL_MS: '60000' };
+    const env: Record<string, string> = {
+      BUS: 'memory',
+      GATEWAY_PORT: '0',
+      PUBLISH_GRPC_PORT: '0',
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'silent',
+      HEALTH_CHECK_INTERVAL_MS: '60000',
+    };
     for (const [name, variable] of Object.entries(SERVICES)) {
       const server = await startGrpcServer({ port: 0, services: [], reflection: false });
       servers.set(name, server);

@@ -62,7 +62,16 @@ function tick(n: number): events.Event {
     time,
     payload: {
       $case: 'market_data_update',
-      market_data_update: { symbol: 'AAPL', price: 150 + n / 100, volume: n, bid: 150, ask: 150.02, timestamp: time, provider: `simulated-${PAD}`, sequence: String(n) },
+      market_data_update: {
+        symbol: 'AAPL',
+        price: 150 + n / 100,
+        volume: n,
+        bid: 150,
+        ask: 150.02,
+        timestamp: time,
+        provider: `simulated-${PAD}`,
+        sequence: String(n),
+      },
     },
   };
 }
@@ -102,7 +111,8 @@ function connectReader(url: string, published: readonly string[], onWelcome?: (r
       onWelcome?.(reader);
     } else if (m.type === 'market_data_update') {
       const expected = published[reader.received];
-      if (m.id !== expected && reader.outOfOrder.length < 5) reader.outOfOrder.push(`#${reader.received}: got ${m.id}, expected ${expected}`);
+      if (m.id !== expected && reader.outOfOrder.length < 5)
+        reader.outOfOrder.push(`#${reader.received}: got ${m.id}, expected ${expected}`);
       reader.received++;
     }
   });
@@ -114,10 +124,16 @@ async function everyReaderHas(readers: readonly Reader[], count: number, when: s
   const deadline = Date.now() + STALL_MS;
   while (readers.some((r) => r.received < count)) {
     const closed = readers.filter((r) => r.closeCode !== undefined);
-    if (closed.length > 0) throw new Error(`${closed.length} readers were closed (codes ${[...new Set(closed.map((r) => r.closeCode))].join(', ')}) ${when}`);
+    if (closed.length > 0)
+      throw new Error(`${closed.length} readers were closed (codes ${[...new Set(closed.map((r) => r.closeCode))].join(', ')}) ${when}`);
     if (Date.now() > deadline) {
       const behind = readers.filter((r) => r.received < count);
-      throw new Error(`${behind.length} readers still lack message ${count} ${when} after ${STALL_MS} ms; they have ${behind.slice(0, 10).map((r) => r.received).join(', ')}`);
+      throw new Error(
+        `${behind.length} readers still lack message ${count} ${when} after ${STALL_MS} ms; they have ${behind
+          .slice(0, 10)
+          .map((r) => r.received)
+          .join(', ')}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
@@ -132,13 +148,18 @@ describe('gateway slow client among 100 readers', () => {
     // Paused on its welcome: from then on it reads nothing until the end of the test.
     const slow = connectReader(url, published, (r) => socketOf(r.ws).pause());
     const readers = Array.from({ length: READERS }, () => connectReader(url, published));
-    await waitFor(() => slow.welcomed && readers.every((r) => r.welcomed), { what: `${READERS + 1} welcomes`, timeoutMs: 20_000, intervalMs: 20 });
+    await waitFor(() => slow.welcomed && readers.every((r) => r.welcomed), {
+      what: `${READERS + 1} welcomes`,
+      timeoutMs: 20_000,
+      intervalMs: 20,
+    });
 
     const slowDisconnects = () => gateway.ws.stats().counters.slow_disconnects;
     expect(slowDisconnects()).toBe(0);
     let disconnectedAt: number | undefined;
     while (disconnectedAt === undefined || published.length < disconnectedAt + AFTER_DISCONNECT) {
-      if (published.length >= MAX_MESSAGES) throw new Error(`${MAX_MESSAGES} messages published and the paused client was never disconnected`);
+      if (published.length >= MAX_MESSAGES)
+        throw new Error(`${MAX_MESSAGES} messages published and the paused client was never disconnected`);
       // Message k + LAG goes out only once every reader has message k.
       const mustHave = published.length + BATCH - LAG;
       if (mustHave > 0) await everyReaderHas(readers, mustHave, `before message ${mustHave + LAG} is published`);

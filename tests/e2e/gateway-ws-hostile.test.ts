@@ -14,7 +14,13 @@ let gateway: GatewayHandle;
 let base: string;
 
 beforeAll(async () => {
-  const config = loadGatewayConfig({ SERVICE_NAME: 'gateway-ws-hostile', BUS: 'memory', GATEWAY_PORT: '0', LOG_LEVEL: 'silent', WS_RATE_LIMIT: '600' });
+  const config = loadGatewayConfig({
+    SERVICE_NAME: 'gateway-ws-hostile',
+    BUS: 'memory',
+    GATEWAY_PORT: '0',
+    LOG_LEVEL: 'silent',
+    WS_RATE_LIMIT: '600',
+  });
   gateway = await startGateway(config, {
     logger,
     api: false,
@@ -48,19 +54,38 @@ describe('/ws/stream (native protocol)', () => {
   it('answers hostile subscribe and unsubscribe messages with errors and stays open', async () => {
     const client = connectClient(`${base}/ws/stream`);
     await client.opened();
-    await expectError(client, `{"type":"subscribe","data":{"type":"events","filters":{"payload.symbol":${deep(5000)}}}}`, 'INVALID_MESSAGE');
+    await expectError(
+      client,
+      `{"type":"subscribe","data":{"type":"events","filters":{"payload.symbol":${deep(5000)}}}}`,
+      'INVALID_MESSAGE',
+    );
     await expectError(client, `{"type":"subscribe","data":{"type":"events","filters":${deep(5000)}}}`, 'INVALID_MESSAGE');
     await expectError(client, `{"type":"subscribe","data":{"type":"events","filters":{"payload.symbol":${deep(10)}}}}`, 'INVALID_FILTERS');
-    await expectError(client, JSON.stringify({ type: 'unsubscribe', data: { subscription_id: { toString: 1, valueOf: 2 } } }), 'SUBSCRIPTION_NOT_FOUND');
+    await expectError(
+      client,
+      JSON.stringify({ type: 'unsubscribe', data: { subscription_id: { toString: 1, valueOf: 2 } } }),
+      'SUBSCRIPTION_NOT_FOUND',
+    );
     await expectError(client, JSON.stringify({ type: 'subscribe', data: { type: 'toString' } }), 'UNKNOWN_SUBSCRIPTION_TYPE');
     await expectError(client, JSON.stringify({ type: 'subscribe', data: { type: '__proto__' } }), 'UNKNOWN_SUBSCRIPTION_TYPE');
     const many = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`p${i}`, i]));
-    const error = await expectError(client, JSON.stringify({ type: 'subscribe', data: { type: 'events', filters: many } }), 'INVALID_FILTERS');
+    const error = await expectError(
+      client,
+      JSON.stringify({ type: 'subscribe', data: { type: 'events', filters: many } }),
+      'INVALID_FILTERS',
+    );
     expect(error.data.detail).toContain('at most 32');
-    await expectError(client, JSON.stringify({ type: 'subscribe', data: { type: 'events', filters: { p: Array.from({ length: 500 }, (_, i) => i) } } }), 'INVALID_FILTERS');
+    await expectError(
+      client,
+      JSON.stringify({ type: 'subscribe', data: { type: 'events', filters: { p: Array.from({ length: 500 }, (_, i) => i) } } }),
+      'INVALID_FILTERS',
+    );
     await expectError(client, JSON.stringify({ type: 'x'.repeat(100_000) }), 'UNKNOWN_MESSAGE_TYPE');
     // Well-formed filters still subscribe.
-    client.send({ type: 'subscribe', data: { type: 'events', filters: { event_type: 'market_data_update', 'payload.symbol': ['AAPL', 'MSFT'] } } });
+    client.send({
+      type: 'subscribe',
+      data: { type: 'events', filters: { event_type: 'market_data_update', 'payload.symbol': ['AAPL', 'MSFT'] } },
+    });
     expect((await client.next('subscribed')).subscription_id).toMatch(/^sub_/);
     client.close();
     expect((await client.closed).code).not.toBe(1011);
@@ -71,7 +96,11 @@ describe('/ws/predictions/{symbol}', () => {
   it('answers hostile request_prediction and subscribe messages with errors and stays open', async () => {
     const client = connectClient(`${base}/ws/predictions/AAPL`);
     await client.next('connected');
-    await expectError(client, JSON.stringify({ type: 'request_prediction', horizon_seconds: { valueOf: 1, toString: 2 } }), 'INVALID_MESSAGE');
+    await expectError(
+      client,
+      JSON.stringify({ type: 'request_prediction', horizon_seconds: { valueOf: 1, toString: 2 } }),
+      'INVALID_MESSAGE',
+    );
     await expectError(client, JSON.stringify({ type: 'request_prediction', horizon_seconds: 2 ** 31 }), 'INVALID_MESSAGE');
     await expectError(client, JSON.stringify({ type: 'request_prediction', symbol: { toString: 'x' } }), 'INVALID_SYMBOL');
     await expectError(client, JSON.stringify({ type: 'subscribe', symbol: { toString: null } }), 'INVALID_SYMBOL');

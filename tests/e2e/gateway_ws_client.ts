@@ -31,10 +31,12 @@ export function connectClient(url: string, options?: WebSocket.ClientOptions): R
     messages,
     closed,
     opened: () =>
-      ws.readyState === WebSocket.OPEN ? Promise.resolve() : new Promise((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('close', (code) => reject(new Error(`closed with ${code} before opening`)));
-      }),
+      ws.readyState === WebSocket.OPEN
+        ? Promise.resolve()
+        : new Promise((resolve, reject) => {
+            ws.once('open', () => resolve());
+            ws.once('close', (code) => reject(new Error(`closed with ${code} before opening`)));
+          }),
     send: (message) => ws.send(JSON.stringify(message)),
     async next(type, timeoutMs = 10_000) {
       const found = await waitFor(() => messages.find((m) => m.type === type && !taken.has(m)), {

@@ -56,7 +56,10 @@ describe('issue 13 findings at the services own gRPC boundary', () => {
     const b = await refused(p, 'runBacktest', { symbol: 'Ä', model_version: 'é', horizon_seconds: 0 });
     expect(b.code).toBe(grpc.status.INVALID_ARGUMENT);
     // Still serving: a well-formed request gets its ordinary answer.
-    expect(await refused(p, 'getPrediction', { symbol: 'ZZZZ', horizon_seconds: 0 })).toMatchObject({ code: grpc.status.NOT_FOUND, reason: 'UNKNOWN_SYMBOL' });
+    expect(await refused(p, 'getPrediction', { symbol: 'ZZZZ', horizon_seconds: 0 })).toMatchObject({
+      code: grpc.status.NOT_FOUND,
+      reason: 'UNKNOWN_SYMBOL',
+    });
   });
 
   it('PublishService.Publish{type:"é"} answers INVALID_ARGUMENT and the gateway keeps serving', async () => {
@@ -65,24 +68,45 @@ describe('issue 13 findings at the services own gRPC boundary', () => {
     md.set('authorization', `Bearer ${suite.token}`);
     // With a payload, the refusal quotes the type back ("payload case 'position_update' must equal type 'é'"):
     // that text went into mp-error-details metadata, whose throw escaped and killed the process.
-    const event = events.Event.fromPartial({ id: 'grpc-errors-1', type: 'é', payload: { $case: 'position_update', position_update: { symbol: 'BTC/USDT' } } });
+    const event = events.Event.fromPartial({
+      id: 'grpc-errors-1',
+      type: 'é',
+      payload: { $case: 'position_update', position_update: { symbol: 'BTC/USDT' } },
+    });
     const e = await refused(pub, 'publish', { event }, md);
     expect(e).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_ARGUMENT', domain: 'marketpulse.gateway' });
-    expect(e.violations).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.stringMatching(/type|payload/), description: expect.stringContaining('é') })]));
-    const again = await refused(pub, 'publishBatch', { events: [event, events.Event.fromPartial({ id: 'grpc-errors-2', type: 'position_update', subject: '\u0000' })] }, md);
+    expect(e.violations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: expect.stringMatching(/type|payload/), description: expect.stringContaining('é') }),
+      ]),
+    );
+    const again = await refused(
+      pub,
+      'publishBatch',
+      { events: [event, events.Event.fromPartial({ id: 'grpc-errors-2', type: 'position_update', subject: '\u0000' })] },
+      md,
+    );
     expect(again.code).toBe(grpc.status.INVALID_ARGUMENT);
     // Still serving: an event without a type is refused as before.
-    expect((await refused(pub, 'publish', { event: events.Event.fromPartial({ id: 'grpc-errors-3' }) }, md)).code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect((await refused(pub, 'publish', { event: events.Event.fromPartial({ id: 'grpc-errors-3' }) }, md)).code).toBe(
+      grpc.status.INVALID_ARGUMENT,
+    );
   });
 
   it('int32 extremes that overflowed downstream arithmetic (alert hours, webhook stats hours) are INVALID_ARGUMENT naming the field', async () => {
     const a = client(alerting.AlertingServiceClient, 'alerting');
     const hours = await refused(a, 'listAlerts', { hours: 2 ** 31 - 1, severity: '', symbol: '', user_id: 'u1', limit: 0 });
-    expect(hours).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, violations: [{ field: 'hours', description: expect.stringContaining('87600') }] });
+    expect(hours).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      violations: [{ field: 'hours', description: expect.stringContaining('87600') }],
+    });
     expect(hours.message).not.toMatch(DB_TEXT);
     const w = client(webhooks.WebhookServiceClient, 'webhook-delivery');
     const stats = await refused(w, 'getEndpointStats', { endpoint_id: 'wh_1', user_id: 'u1', hours: 2 ** 31 - 1 });
-    expect(stats).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, violations: [{ field: 'hours', description: expect.stringContaining('87600') }] });
+    expect(stats).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      violations: [{ field: 'hours', description: expect.stringContaining('87600') }],
+    });
   });
 
   it('NUL in a rule name, a webhook description or a webhook id is INVALID_ARGUMENT naming the field, and nothing is stored', async () => {
@@ -102,7 +126,10 @@ describe('issue 13 findings at the services own gRPC boundary', () => {
     const w = client(webhooks.WebhookServiceClient, 'webhook-delivery');
     const endpoint = webhooks.Endpoint.fromPartial({ user_id: 'nul-user', url: 'http://127.0.0.1:9/hook', description: 'a\u0000b' });
     const d = await refused(w, 'createEndpoint', { endpoint });
-    expect(d).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, violations: [expect.objectContaining({ field: 'endpoint.description' })] });
+    expect(d).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      violations: [expect.objectContaining({ field: 'endpoint.description' })],
+    });
     const id = await refused(w, 'getEndpoint', { id: 'wh_\u0000', user_id: 'nul-user' });
     expect(id).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, violations: [expect.objectContaining({ field: 'id' })] });
     expect(await call(w, 'listEndpoints', { user_id: 'nul-user' })).toEqual({ ok: { endpoints: [] } });
@@ -129,9 +156,15 @@ describe('issue 13 findings at the services own gRPC boundary', () => {
     const getCandles = rpcs.find((r) => r.method === 'GetCandles')!;
     const raw = rawClient(rpcs, suite.addresses['market-data']!);
     closers.push(raw);
-    const bytes = encodeRequest(getCandles.request, { symbol: 'AAPL', interval: '1m', start_time: { seconds: '9223372036854775807', nanos: 0 } });
+    const bytes = encodeRequest(getCandles.request, {
+      symbol: 'AAPL',
+      interval: '1m',
+      start_time: { seconds: '9223372036854775807', nanos: 0 },
+    });
     const e = await new Promise<ReadGrpcError>((resolve) =>
-      (raw as any).GetCandles(bytes, new grpc.Metadata(), { deadline: Date.now() + 15_000 }, (err: grpc.ServiceError | null) => resolve(readGrpcError(err))),
+      (raw as any).GetCandles(bytes, new grpc.Metadata(), { deadline: Date.now() + 15_000 }, (err: grpc.ServiceError | null) =>
+        resolve(readGrpcError(err)),
+      ),
     );
     expect(e).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_ARGUMENT', domain: 'marketpulse' });
     expect(e.message).toContain('could not be decoded');
@@ -146,8 +179,12 @@ describe('issue 13 findings at the services own gRPC boundary', () => {
       expect(e.violations).toEqual([{ field: 'endpoint.headers.X-Team', description: expect.stringContaining('Latin-1') }]);
     }
     // Latin-1 text is what HTTP/1.1 carries: accepted.
-    const ok = await call(w, 'createEndpoint', { endpoint: webhooks.Endpoint.fromPartial({ user_id: 'hdr-user', url: 'http://127.0.0.1:9/hook', headers: { 'X-Team': 'Müller' } }) });
+    const ok = await call(w, 'createEndpoint', {
+      endpoint: webhooks.Endpoint.fromPartial({ user_id: 'hdr-user', url: 'http://127.0.0.1:9/hook', headers: { 'X-Team': 'Müller' } }),
+    });
     expect('ok' in ok).toBe(true);
-    expect(await call(w, 'listEndpoints', { user_id: 'hdr-user' })).toMatchObject({ ok: { endpoints: [expect.objectContaining({ headers: { 'X-Team': 'Müller' } })] } });
+    expect(await call(w, 'listEndpoints', { user_id: 'hdr-user' })).toMatchObject({
+      ok: { endpoints: [expect.objectContaining({ headers: { 'X-Team': 'Müller' } })] },
+    });
   });
 });

@@ -17,7 +17,11 @@ let service: AlertingHandle;
 
 beforeAll(async () => {
   // Prints the venv's interpreter; installs the pinned requirements first when they changed.
-  python = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/python_env.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 }).trim();
+  python = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/python_env.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 600_000,
+  }).trim();
   slice = await newAlertingSlice('grpc-status-python');
   service = await startAlertingOn(slice);
 }, 600_000);
@@ -42,7 +46,12 @@ describe('google.rpc.Status from Python', () => {
     // Asynchronously: the service answers from this process's event loop.
     const { stdout: out } = await promisify(execFile)(
       python,
-      [path.join(REPO_ROOT, 'tests/python/read_grpc_status.py'), `127.0.0.1:${service.port}`, '/marketpulse.alerting.v1.AlertingService/CreateRule', Buffer.from(request).toString('hex')],
+      [
+        path.join(REPO_ROOT, 'tests/python/read_grpc_status.py'),
+        `127.0.0.1:${service.port}`,
+        '/marketpulse.alerting.v1.AlertingService/CreateRule',
+        Buffer.from(request).toString('hex'),
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     const answer = JSON.parse(out) as { grpc_code: string; status: any };

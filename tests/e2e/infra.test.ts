@@ -40,9 +40,7 @@ describe('test infrastructure', () => {
         },
       });
       await waitFor(() => received.length > 0, { timeoutMs: 20_000, what: `the record on ${topic}` });
-      expect(received).toEqual([
-        { key: 'AAPL', value: 'tick-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
-      ]);
+      expect(received).toEqual([{ key: 'AAPL', value: 'tick-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }]);
     } finally {
       await consumer.disconnect();
       await producer.disconnect();
@@ -95,8 +93,19 @@ describe('test infrastructure', () => {
   it('brings up Zipkin on demand and it stores the spans it is sent', async () => {
     const zipkin = await ensureZipkin();
     const traceId = randomBytes(16).toString('hex');
-    const span = { traceId, id: traceId.slice(0, 16), name: 'probe', timestamp: Date.now() * 1000, duration: 1000, localEndpoint: { serviceName: 'infra-test' } };
-    const posted = await fetch(`${zipkin}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([span]) });
+    const span = {
+      traceId,
+      id: traceId.slice(0, 16),
+      name: 'probe',
+      timestamp: Date.now() * 1000,
+      duration: 1000,
+      localEndpoint: { serviceName: 'infra-test' },
+    };
+    const posted = await fetch(`${zipkin}/api/v2/spans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([span]),
+    });
     expect(posted.status).toBe(202);
     const trace = await waitFor(
       async () => {

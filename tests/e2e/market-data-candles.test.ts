@@ -25,8 +25,29 @@ const FEED: [number, string, number, number][] = [
   [61_000, 'AAPL', 16, 1],
 ];
 
-const candle = (symbol: string, interval: string, startMs: number, lengthMs: number, o: number, h: number, l: number, c: number, v: number, trades: number, notional: number) => ({
-  symbol, interval, open_time: at(startMs), close_time: at(startMs + lengthMs), open: o, high: h, low: l, close: c, volume: v, trade_count: String(trades),
+const candle = (
+  symbol: string,
+  interval: string,
+  startMs: number,
+  lengthMs: number,
+  o: number,
+  h: number,
+  l: number,
+  c: number,
+  v: number,
+  trades: number,
+  notional: number,
+) => ({
+  symbol,
+  interval,
+  open_time: at(startMs),
+  close_time: at(startMs + lengthMs),
+  open: o,
+  high: h,
+  low: l,
+  close: c,
+  volume: v,
+  trade_count: String(trades),
   vwap: expect.closeTo(notional / v, 9),
 });
 
@@ -51,7 +72,12 @@ describe('market-data candles', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'md-candles-')), 'feed.csv');
     writeFileSync(path, ['symbol,time,price,volume', ...FEED.map(([ms, s, p, v]) => `${s},${at(ms)},${p},${v}`)].join('\n'));
     reader = await readEvents(slice);
-    service = await startService(slice, { MARKET_PROVIDER: 'replay', MARKET_REPLAY_FILE: path, MARKET_REPLAY_SPEED: '0', MARKET_SYMBOLS: 'AAPL,MSFT' });
+    service = await startService(slice, {
+      MARKET_PROVIDER: 'replay',
+      MARKET_REPLAY_FILE: path,
+      MARKET_REPLAY_SPEED: '0',
+      MARKET_SYMBOLS: 'AAPL,MSFT',
+    });
     client = marketClient(service.grpcPort);
   });
 
@@ -64,19 +90,24 @@ describe('market-data candles', () => {
   it('publishes each closed window once, with the hand-computed OHLCV', async () => {
     await waitFor(() => reader.candles.length >= 7, { timeoutMs: 20_000, what: 'seven closed candles on Kafka' });
     await new Promise((r) => setTimeout(r, 1000)); // nothing else may close
-    const sorted = [...reader.candles].sort((a, b) => `${a.symbol}${a.interval}${a.open_time}`.localeCompare(`${b.symbol}${b.interval}${b.open_time}`));
+    const sorted = [...reader.candles].sort((a, b) =>
+      `${a.symbol}${a.interval}${a.open_time}`.localeCompare(`${b.symbol}${b.interval}${b.open_time}`),
+    );
     expect(sorted).toEqual([AAPL_1M_0, AAPL_1S_0, AAPL_1S_1, AAPL_1S_30, MSFT_1M_0, MSFT_1S_0, MSFT_1S_1]);
   });
 
   it('answers GetCandles for a range with closed windows and the open one', async () => {
     const seconds = await unary<market.GetCandlesResponse>((cb) =>
-      client.getCandles({ symbol: 'AAPL', interval: '1s', start_time: at(0), end_time: at(120_000), limit: 0 }, cb));
+      client.getCandles({ symbol: 'AAPL', interval: '1s', start_time: at(0), end_time: at(120_000), limit: 0 }, cb),
+    );
     expect(seconds.candles).toEqual([AAPL_1S_0, AAPL_1S_1, AAPL_1S_30, candle('AAPL', '1s', 61_000, 1000, 16, 16, 16, 16, 1, 1, 16)]);
     const minutes = await unary<market.GetCandlesResponse>((cb) =>
-      client.getCandles({ symbol: 'AAPL', interval: '1m', start_time: at(0), end_time: at(60_000), limit: 0 }, cb));
+      client.getCandles({ symbol: 'AAPL', interval: '1m', start_time: at(0), end_time: at(60_000), limit: 0 }, cb),
+    );
     expect(minutes.candles).toEqual([AAPL_1M_0]);
     const lastTwo = await unary<market.GetCandlesResponse>((cb) =>
-      client.getCandles({ symbol: 'AAPL', interval: '1s', start_time: at(0), end_time: at(120_000), limit: 2 }, cb));
+      client.getCandles({ symbol: 'AAPL', interval: '1s', start_time: at(0), end_time: at(120_000), limit: 2 }, cb),
+    );
     expect(lastTwo.candles.map((c) => c.open_time)).toEqual([at(30_000), at(61_000)]);
   });
 
@@ -87,10 +118,22 @@ describe('market-data candles', () => {
     try {
       const { rows } = await db.query(
         `SELECT symbol, interval, start_ms::float8 AS start_ms, open, high, low, close, volume, trades, closed
-         FROM market_data.candles WHERE symbol = 'AAPL' AND interval = '1m' ORDER BY start_ms`);
+         FROM market_data.candles WHERE symbol = 'AAPL' AND interval = '1m' ORDER BY start_ms`,
+      );
       expect(rows).toEqual([
         { symbol: 'AAPL', interval: '1m', start_ms: T0, open: 10, high: 20, low: 9, close: 15, volume: 13, trades: 6, closed: true },
-        { symbol: 'AAPL', interval: '1m', start_ms: T0 + 60_000, open: 16, high: 16, low: 16, close: 16, volume: 1, trades: 1, closed: false },
+        {
+          symbol: 'AAPL',
+          interval: '1m',
+          start_ms: T0 + 60_000,
+          open: 16,
+          high: 16,
+          low: 16,
+          close: 16,
+          volume: 1,
+          trades: 1,
+          closed: false,
+        },
       ]);
     } finally {
       await db.end();

@@ -25,7 +25,10 @@ describe('market-data gRPC', () => {
   });
 
   const failure = async (start: (cb: (err: grpc.ServiceError | null, res: unknown) => void) => unknown) => {
-    const err = await unary(start).then(() => undefined, (e: unknown) => e);
+    const err = await unary(start).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err, 'the call should fail').toBeDefined();
     return readGrpcError(err);
   };
@@ -49,8 +52,10 @@ describe('market-data gRPC', () => {
     const empty = await failure((cb) => client.getQuote({ symbol: ' ' }, cb));
     expect(empty).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, appCode: 'MARKET_SYMBOL_REQUIRED' });
 
-    const range = (start_time: string, end_time: string, interval = '1m') => (cb: (err: grpc.ServiceError | null, res: unknown) => void) =>
-      client.getCandles({ symbol: 'AAPL', interval, start_time, end_time, limit: 0 }, cb);
+    const range =
+      (start_time: string, end_time: string, interval = '1m') =>
+      (cb: (err: grpc.ServiceError | null, res: unknown) => void) =>
+        client.getCandles({ symbol: 'AAPL', interval, start_time, end_time, limit: 0 }, cb);
     const inverted = await failure(range('2024-05-02T00:00:00Z', '2024-05-01T00:00:00Z'));
     expect(inverted).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, appCode: 'MARKET_INVERTED_RANGE' });
     expect(inverted.message).toContain('swap them');
@@ -66,16 +71,24 @@ describe('market-data gRPC', () => {
   it('lists the configured symbols with their asset class and feed', async () => {
     const all = await unary<market.ListSymbolsResponse>((cb) => client.listSymbols({ asset_class: '' }, cb));
     expect(all.symbols.map((s) => [s.symbol, s.asset_class, s.active, s.providers])).toEqual([
-      ['AAPL', 'equity', true, ['simulated']], ['BTC-USD', 'crypto', true, ['simulated']], ['TSLA', 'equity', true, ['simulated']],
+      ['AAPL', 'equity', true, ['simulated']],
+      ['BTC-USD', 'crypto', true, ['simulated']],
+      ['TSLA', 'equity', true, ['simulated']],
     ]);
     const crypto = await unary<market.ListSymbolsResponse>((cb) => client.listSymbols({ asset_class: 'crypto' }, cb));
     expect(crypto.symbols.map((s) => s.symbol)).toEqual(['BTC-USD']);
   });
 
   it('returns candles for a range, most recent last', async () => {
-    await waitFor(() => service.engine.candles.current('AAPL', '1s')!.startMs >= Date.now() - 1000 && service.engine.ticksIngested > 100, { what: 'a few seconds of ticks' });
+    await waitFor(() => service.engine.candles.current('AAPL', '1s')!.startMs >= Date.now() - 1000 && service.engine.ticksIngested > 100, {
+      what: 'a few seconds of ticks',
+    });
     const { candles } = await unary<market.GetCandlesResponse>((cb) =>
-      client.getCandles({ symbol: 'AAPL', interval: '1s', start_time: new Date(Date.now() - 60_000).toISOString(), end_time: undefined, limit: 0 }, cb));
+      client.getCandles(
+        { symbol: 'AAPL', interval: '1s', start_time: new Date(Date.now() - 60_000).toISOString(), end_time: undefined, limit: 0 },
+        cb,
+      ),
+    );
     expect(candles.length).toBeGreaterThanOrEqual(2);
     const opens = candles.map((c) => Date.parse(c.open_time!));
     expect(opens).toEqual([...opens].sort((a, b) => a - b));
@@ -98,7 +111,10 @@ describe('market-data gRPC', () => {
     expect(tsla).toEqual(tsla.map((_, i) => tsla[0] + i));
 
     const bad = client.streamTicks({ symbols: ['NOPE'] });
-    const err = await new Promise<unknown>((resolve) => { bad.on('error', resolve); bad.on('data', () => undefined); });
+    const err = await new Promise<unknown>((resolve) => {
+      bad.on('error', resolve);
+      bad.on('data', () => undefined);
+    });
     expect(readGrpcError(err)).toMatchObject({ code: grpc.status.NOT_FOUND, appCode: 'MARKET_SYMBOL_NOT_FOUND' });
   });
 

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MarketDataHandle } from '@marketpulse/market-data';
 import { waitFor } from '../harness';
-import { fixtureMessages, startExchangeTestServer, type ExchangeTestServer } from '../../services/market-data/src/providers/exchange_server.testkit';
+import {
+  fixtureMessages,
+  startExchangeTestServer,
+  type ExchangeTestServer,
+} from '../../services/market-data/src/providers/exchange_server.testkit';
 import { bySymbol, newSlice, readEvents, startService, type Received } from './market-data.kit';
 
 function expectInOrderPerSymbol(received: Received) {
@@ -37,7 +41,10 @@ describe('market-data providers into Kafka', () => {
     reader = await readEvents(slice);
     service = await startService(slice, { MARKET_PROVIDER: 'simulated', MARKET_TICK_RATE: '10', MARKET_SEED: '5' });
     const symbols = ['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'TSLA', 'BTC-USD', 'ETH-USD'];
-    await waitFor(() => symbols.every((s) => (bySymbol(reader!.ticks).get(s)?.length ?? 0) >= 15), { timeoutMs: 20_000, what: '15 ticks of every symbol' });
+    await waitFor(() => symbols.every((s) => (bySymbol(reader!.ticks).get(s)?.length ?? 0) >= 15), {
+      timeoutMs: 20_000,
+      what: '15 ticks of every symbol',
+    });
     const aapl = bySymbol(reader.ticks).get('AAPL')!;
     expect(aapl.slice(0, 15).map((t) => Number(t.sequence))).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     expect(aapl[0]).toMatchObject({ symbol: 'AAPL', provider: 'simulated' });
@@ -49,11 +56,23 @@ describe('market-data providers into Kafka', () => {
   it('replay: the file reaches Kafka record for record, in file order per symbol', async () => {
     const slice = await newSlice('md-prov-replay');
     const t0 = Date.UTC(2024, 4, 1, 14, 30);
-    const rows = Array.from({ length: 60 }, (_, i) => ({ symbol: i % 3 === 0 ? 'MSFT' : 'AAPL', price: 100 + (i % 7) * 0.05, bid: 99.99, ask: 100.5, volume: i + 1, time: new Date(t0 + i * 250).toISOString() }));
+    const rows = Array.from({ length: 60 }, (_, i) => ({
+      symbol: i % 3 === 0 ? 'MSFT' : 'AAPL',
+      price: 100 + (i % 7) * 0.05,
+      bid: 99.99,
+      ask: 100.5,
+      volume: i + 1,
+      time: new Date(t0 + i * 250).toISOString(),
+    }));
     const path = join(mkdtempSync(join(tmpdir(), 'md-e2e-')), 'ticks.ndjson');
     writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n'));
     reader = await readEvents(slice);
-    service = await startService(slice, { MARKET_PROVIDER: 'replay', MARKET_REPLAY_FILE: path, MARKET_REPLAY_SPEED: '20', MARKET_SYMBOLS: 'AAPL,MSFT' });
+    service = await startService(slice, {
+      MARKET_PROVIDER: 'replay',
+      MARKET_REPLAY_FILE: path,
+      MARKET_REPLAY_SPEED: '20',
+      MARKET_SYMBOLS: 'AAPL,MSFT',
+    });
     await waitFor(() => reader!.ticks.length === rows.length, { timeoutMs: 20_000, what: `${rows.length} replayed ticks` });
     for (const symbol of ['AAPL', 'MSFT']) {
       const expected = rows.filter((r) => r.symbol === symbol);
@@ -77,10 +96,14 @@ describe('market-data providers into Kafka', () => {
         // Recorded messages are old; judging their age is not what this test is about.
         MARKET_STALE_MS: '86400000000',
       });
-      const expected = exchangeName === 'binance'
-        ? { 'BTC-USD': [67010.15, 67010.2, 67011.1], 'ETH-USD': [3781.44, 3781.45] }
-        : { 'BTC-USD': [67005.01, 67006.5], 'ETH-USD': [3781.22, 3781.3] };
-      await waitFor(() => reader!.ticks.length === 4 + (exchangeName === 'binance' ? 1 : 0), { timeoutMs: 20_000, what: `${exchangeName} ticks in Kafka` });
+      const expected =
+        exchangeName === 'binance'
+          ? { 'BTC-USD': [67010.15, 67010.2, 67011.1], 'ETH-USD': [3781.44, 3781.45] }
+          : { 'BTC-USD': [67005.01, 67006.5], 'ETH-USD': [3781.22, 3781.3] };
+      await waitFor(() => reader!.ticks.length === 4 + (exchangeName === 'binance' ? 1 : 0), {
+        timeoutMs: 20_000,
+        what: `${exchangeName} ticks in Kafka`,
+      });
       for (const [symbol, prices] of Object.entries(expected)) {
         const got = bySymbol(reader.ticks).get(symbol)!;
         expect(got.map((t) => t.price)).toEqual(prices);

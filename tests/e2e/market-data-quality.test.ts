@@ -11,12 +11,27 @@ import { marketClient, newSlice, readEvents, startService, unary, type Received 
 
 const T0 = Date.UTC(2024, 4, 1, 14, 30, 0);
 
-interface Row { symbol: string; price: number; bid?: number; ask?: number; volume: number; time: string }
-const row = (symbol: string, ms: number, price: number, extra: Partial<Row> = {}): Row =>
-  ({ symbol, price, bid: price - 0.01, ask: price + 0.01, volume: 1, time: new Date(T0 + ms).toISOString(), ...extra });
+interface Row {
+  symbol: string;
+  price: number;
+  bid?: number;
+  ask?: number;
+  volume: number;
+  time: string;
+}
+const row = (symbol: string, ms: number, price: number, extra: Partial<Row> = {}): Row => ({
+  symbol,
+  price,
+  bid: price - 0.01,
+  ask: price + 0.01,
+  volume: 1,
+  time: new Date(T0 + ms).toISOString(),
+  ...extra,
+});
 
 /** Forty quiet ticks every 500 ms: small deterministic wiggles, no rule should mind them. */
-const calm = (symbol: string, base: number) => Array.from({ length: 40 }, (_, i) => row(symbol, i * 500, base + 0.01 * (((i * 7) % 5) - 2)));
+const calm = (symbol: string, base: number) =>
+  Array.from({ length: 40 }, (_, i) => row(symbol, i * 500, base + 0.01 * (((i * 7) % 5) - 2)));
 
 function craftedFeed(): Row[] {
   const gap = calm('GAPS', 50).slice(0, 10);
@@ -45,13 +60,34 @@ describe('market-data data quality', () => {
   it('fires each rule on a crafted feed, for the symbol that breaks it', async () => {
     const slice = await newSlice('md-quality');
     const path = join(mkdtempSync(join(tmpdir(), 'md-quality-')), 'crafted.ndjson');
-    writeFileSync(path, craftedFeed().map((r) => JSON.stringify(r)).join('\n'));
+    writeFileSync(
+      path,
+      craftedFeed()
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
     reader = await readEvents(slice);
     service = await startService(slice, {
-      ...RULES, MARKET_PROVIDER: 'replay', MARKET_REPLAY_FILE: path, MARKET_REPLAY_SPEED: '0', MARKET_SYMBOLS: 'GAPS,OUTL,CROS,ORDR,STAL',
+      ...RULES,
+      MARKET_PROVIDER: 'replay',
+      MARKET_REPLAY_FILE: path,
+      MARKET_REPLAY_SPEED: '0',
+      MARKET_SYMBOLS: 'GAPS,OUTL,CROS,ORDR,STAL',
     });
-    const kinds = () => new Map(['gap', 'outlier', 'crossed_quote', 'out_of_order', 'stale_feed'].map((k) => [k, reader!.issues.filter((i) => i.kind === k).map((i) => i.symbol).sort()]));
-    await waitFor(() => (kinds().get('stale_feed')?.length ?? 0) === 5, { timeoutMs: 20_000, what: 'every feed reported stale after the file ended' });
+    const kinds = () =>
+      new Map(
+        ['gap', 'outlier', 'crossed_quote', 'out_of_order', 'stale_feed'].map((k) => [
+          k,
+          reader!.issues
+            .filter((i) => i.kind === k)
+            .map((i) => i.symbol)
+            .sort(),
+        ]),
+      );
+    await waitFor(() => (kinds().get('stale_feed')?.length ?? 0) === 5, {
+      timeoutMs: 20_000,
+      what: 'every feed reported stale after the file ended',
+    });
     expect(Object.fromEntries(kinds())).toEqual({
       gap: ['GAPS'],
       outlier: ['OUTL'],
@@ -69,10 +105,12 @@ describe('market-data data quality', () => {
     const client = marketClient(service.grpcPort);
     try {
       const listed = await unary<market.ListDataQualityIssuesResponse>((cb) =>
-        client.listDataQualityIssues({ symbol: 'ORDR', kind: '', since: undefined, limit: 0 }, cb));
+        client.listDataQualityIssues({ symbol: 'ORDR', kind: '', since: undefined, limit: 0 }, cb),
+      );
       expect(listed.issues.map((i) => i.kind).sort()).toEqual(['out_of_order', 'stale_feed']);
       const outliers = await unary<market.ListDataQualityIssuesResponse>((cb) =>
-        client.listDataQualityIssues({ symbol: '', kind: 'outlier', since: undefined, limit: 0 }, cb));
+        client.listDataQualityIssues({ symbol: '', kind: 'outlier', since: undefined, limit: 0 }, cb),
+      );
       expect(outliers.issues.map((i) => i.symbol)).toEqual(['OUTL']);
     } finally {
       client.close();

@@ -14,9 +14,19 @@ const REGISTER = join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js');
 const SYMBOLS = ['AAPL', 'BTC-USD'];
 
 async function startMarketDataProcess(slice: Slice, port: number): Promise<ManagedProcess> {
-  const proc = startProcess(process.execPath, ['--require', REGISTER, MAIN],
-    serviceEnv(slice, { GRPC_PORT: String(port), LOG_LEVEL: 'info', MARKET_PROVIDER: 'simulated', MARKET_TICK_RATE: '10', MARKET_SYMBOLS: SYMBOLS.join(','), MARKET_SEED: '3' }),
-    { label: 'market-data-restart' });
+  const proc = startProcess(
+    process.execPath,
+    ['--require', REGISTER, MAIN],
+    serviceEnv(slice, {
+      GRPC_PORT: String(port),
+      LOG_LEVEL: 'info',
+      MARKET_PROVIDER: 'simulated',
+      MARKET_TICK_RATE: '10',
+      MARKET_SYMBOLS: SYMBOLS.join(','),
+      MARKET_SEED: '3',
+    }),
+    { label: 'market-data-restart' },
+  );
   await waitFor(() => proc.output().includes('"msg":"ready"'), { timeoutMs: 30_000, what: `market-data ready (log ${proc.logFile})` });
   return proc;
 }
@@ -24,7 +34,9 @@ async function startMarketDataProcess(slice: Slice, port: number): Promise<Manag
 async function candles(port: number, symbol: string): Promise<market.Candle[]> {
   const client = marketClient(port);
   try {
-    const res = await unary<market.GetCandlesResponse>((cb) => client.getCandles({ symbol, interval: '1s', start_time: undefined, end_time: undefined, limit: 0 }, cb));
+    const res = await unary<market.GetCandlesResponse>((cb) =>
+      client.getCandles({ symbol, interval: '1s', start_time: undefined, end_time: undefined, limit: 0 }, cb),
+    );
     return res.candles;
   } finally {
     client.close();
@@ -69,11 +81,16 @@ describe('market-data restart', () => {
     const secondPort = await freePort();
     const second = await startMarketDataProcess(slice, secondPort);
     try {
-      await waitFor(() => SYMBOLS.every((s) => (bySymbol(reader.ticks).get(s)?.length ?? 0) >= (before.get(s)?.length ?? 0) + 10),
-        { timeoutMs: 20_000, what: 'ticks of the second run' });
+      await waitFor(() => SYMBOLS.every((s) => (bySymbol(reader.ticks).get(s)?.length ?? 0) >= (before.get(s)?.length ?? 0) + 10), {
+        timeoutMs: 20_000,
+        what: 'ticks of the second run',
+      });
       for (const symbol of SYMBOLS) {
         const all = bySymbol(reader.ticks).get(symbol)!;
-        expect(all.map((t) => Number(t.sequence)), `${symbol}: 1..n, no hole, no repeat`).toEqual(all.map((_, i) => i + 1));
+        expect(
+          all.map((t) => Number(t.sequence)),
+          `${symbol}: 1..n, no hole, no repeat`,
+        ).toEqual(all.map((_, i) => i + 1));
         const firstAfter = all[before.get(symbol)!.length];
         const last = lastBefore.get(symbol)!;
         expect(Math.abs(firstAfter.price / last.price - 1), `${symbol} price carries on`).toBeLessThan(0.01);

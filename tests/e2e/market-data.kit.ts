@@ -24,10 +24,13 @@ export async function newSlice(label: string, partitions = 3): Promise<Slice> {
     const topics = EVENT_TYPES.map((t) => prefix + t);
     await admin.createTopics({ waitForLeaders: false, topics: topics.map((topic) => ({ topic, numPartitions: partitions })) });
     // kafkajs' own waitForLeaders can fail while the new topics propagate; poll the metadata instead.
-    await waitFor(async () => {
-      const metadata = await admin.fetchTopicMetadata({ topics });
-      return metadata.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0));
-    }, { timeoutMs: 30_000, what: `leaders of ${topics.join(', ')}` });
+    await waitFor(
+      async () => {
+        const metadata = await admin.fetchTopicMetadata({ topics });
+        return metadata.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0));
+      },
+      { timeoutMs: 30_000, what: `leaders of ${topics.join(', ')}` },
+    );
   } finally {
     await admin.disconnect();
   }

@@ -2,7 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { KafkaBus } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, freePort, kafkaBrokers, REPO_ROOT, startProcess, uniqueTopicPrefix, waitFor, type ManagedProcess, type TestDatabase } from '../harness';
+import {
+  createTestDatabase,
+  freePort,
+  kafkaBrokers,
+  REPO_ROOT,
+  startProcess,
+  uniqueTopicPrefix,
+  waitFor,
+  type ManagedProcess,
+  type TestDatabase,
+} from '../harness';
 import { fakeProvider, type FakeProvider } from './provider-monitor.kit';
 import { predictionEvent, publisher, Receiver, startWebhookService, type RunningService } from './webhooks-support';
 
@@ -31,15 +41,21 @@ async function scrape(port: number): Promise<string> {
 
 /** Scrapes until `name{labels}` has the value `want` wants, then returns the page. */
 function scrapeUntil(port: number, name: string, labels: Labels, want: (v: number | undefined) => boolean, what: string): Promise<string> {
-  return waitFor(async () => {
-    const text = await scrape(port);
-    return want(sample(text, name, labels)) ? text : undefined;
-  }, { timeoutMs: 20_000, intervalMs: 200, what });
+  return waitFor(
+    async () => {
+      const text = await scrape(port);
+      return want(sample(text, name, labels)) ? text : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 200, what },
+  );
 }
 
 /** The JSON of the process's "ready" log line. */
 function readyLine(proc: ManagedProcess): Record<string, unknown> {
-  const line = proc.output().split('\n').find((l) => /"msg":"ready"/.test(l));
+  const line = proc
+    .output()
+    .split('\n')
+    .find((l) => /"msg":"ready"/.test(l));
   if (!line) throw new Error(`no ready line in ${proc.logFile}`);
   return JSON.parse(line) as Record<string, unknown>;
 }
@@ -57,7 +73,12 @@ describe('webhook-delivery /metrics', () => {
     prefix = uniqueTopicPrefix('metrics-webhooks');
     receiver = await Receiver.start((req) => (req.path === '/down' ? 503 : 200));
     metricsPort = await freePort();
-    service = await startWebhookService({ databaseUrl: db.url, topicPrefix: prefix, label: 'metrics-webhooks', env: { METRICS_PORT: String(metricsPort) } });
+    service = await startWebhookService({
+      databaseUrl: db.url,
+      topicPrefix: prefix,
+      label: 'metrics-webhooks',
+      env: { METRICS_PORT: String(metricsPort) },
+    });
     bus = publisher(prefix);
   }, 90_000);
 
@@ -113,24 +134,40 @@ describe('provider-monitor /metrics', () => {
     db = await createTestDatabase('metrics_providers');
     provider = await fakeProvider();
     metricsPort = await freePort();
-    proc = startProcess(process.execPath, [main], {
-      BUS: 'kafka',
-      KAFKA_BROKERS: kafkaBrokers(),
-      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('metrics-providers'),
-      DATABASE_URL: db.url,
-      GRPC_PORT: String(await freePort()),
-      METRICS_PORT: String(metricsPort),
-      LOG_LEVEL: 'info',
-      MARKET_DATA_GRPC_ADDR: '',
-      ALERTING_GRPC_ADDR: '',
-      MONITOR_PROVIDERS: JSON.stringify([{ name: 'metered', url: provider.url, interval_seconds: 0.2, failures_before_offline: 1, rate_limit: { limit: 1000, per: 'hour' } }]),
-    }, { label: 'metrics-provider-monitor' });
+    proc = startProcess(
+      process.execPath,
+      [main],
+      {
+        BUS: 'kafka',
+        KAFKA_BROKERS: kafkaBrokers(),
+        KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('metrics-providers'),
+        DATABASE_URL: db.url,
+        GRPC_PORT: String(await freePort()),
+        METRICS_PORT: String(metricsPort),
+        LOG_LEVEL: 'info',
+        MARKET_DATA_GRPC_ADDR: '',
+        ALERTING_GRPC_ADDR: '',
+        MONITOR_PROVIDERS: JSON.stringify([
+          {
+            name: 'metered',
+            url: provider.url,
+            interval_seconds: 0.2,
+            failures_before_offline: 1,
+            rate_limit: { limit: 1000, per: 'hour' },
+          },
+        ]),
+      },
+      { label: 'metrics-provider-monitor' },
+    );
     let exited = false;
     void proc.exited.then(() => (exited = true));
-    await waitFor(() => {
-      if (exited) throw new Error(`provider-monitor exited before it was ready; see ${proc.logFile}`);
-      return /"msg":"ready"/.test(proc.output());
-    }, { timeoutMs: 60_000, what: `provider-monitor "ready" (log: ${proc.logFile})` });
+    await waitFor(
+      () => {
+        if (exited) throw new Error(`provider-monitor exited before it was ready; see ${proc.logFile}`);
+        return /"msg":"ready"/.test(proc.output());
+      },
+      { timeoutMs: 60_000, what: `provider-monitor "ready" (log: ${proc.logFile})` },
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -142,13 +179,25 @@ describe('provider-monitor /metrics', () => {
   it('shows each provider as a status gauge with its latency and rate-limit usage, and follows it when it goes down', async () => {
     expect(readyLine(proc).metrics_port).toBe(metricsPort);
     const status = (s: string) => ({ provider: 'metered', status: s });
-    const up = await scrapeUntil(metricsPort, 'marketpulse_provider_status', status('online'), (v) => v === 1, 'metered online in /metrics');
+    const up = await scrapeUntil(
+      metricsPort,
+      'marketpulse_provider_status',
+      status('online'),
+      (v) => v === 1,
+      'metered online in /metrics',
+    );
     expect(sample(up, 'marketpulse_provider_status', status('offline'))).toBe(0);
     expect(sample(up, 'marketpulse_provider_check_latency_seconds', { provider: 'metered' })).toBeGreaterThanOrEqual(0);
     expect(sample(up, 'marketpulse_provider_rate_limit_usage_ratio', { provider: 'metered' })).toBeGreaterThan(0);
 
     provider.mode = 'fail';
-    const down = await scrapeUntil(metricsPort, 'marketpulse_provider_status', status('offline'), (v) => v === 1, 'metered offline in /metrics');
+    const down = await scrapeUntil(
+      metricsPort,
+      'marketpulse_provider_status',
+      status('offline'),
+      (v) => v === 1,
+      'metered offline in /metrics',
+    );
     expect(sample(down, 'marketpulse_provider_status', status('online'))).toBe(0);
   });
 });

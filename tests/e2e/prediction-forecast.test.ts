@@ -3,7 +3,17 @@ import type { prediction } from '@marketpulse/proto';
 import { syntheticSeries, trendAt } from '@marketpulse/prediction';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../harness';
-import { failureOf, newSlice, readOutput, startService, tickFeed, type Received, type RunningService, type Slice, type TickFeed } from './prediction.kit';
+import {
+  failureOf,
+  newSlice,
+  readOutput,
+  startService,
+  tickFeed,
+  type Received,
+  type RunningService,
+  type Slice,
+  type TickFeed,
+} from './prediction.kit';
 
 const trend = { start: 100, slopePerS: 0.5, noise: 0.05, count: 150, stepMs: 1000, startTimeMs: Date.now() - 200_000, seed: 17 };
 const ticks = syntheticSeries(trend);
@@ -35,7 +45,10 @@ describe('prediction over Kafka and PostgreSQL: forecasts', () => {
     const published = await waitFor(
       () =>
         output.all.find(
-          (e) => e.payload?.$case === 'prediction_complete' && e.subject === 'TREND' && e.payload.prediction_complete.current_price === last.price,
+          (e) =>
+            e.payload?.$case === 'prediction_complete' &&
+            e.subject === 'TREND' &&
+            e.payload.prediction_complete.current_price === last.price,
         ),
       { what: 'a prediction_complete of TREND made after the last tick', timeoutMs: 20_000 },
     );

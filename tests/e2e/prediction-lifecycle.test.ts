@@ -3,7 +3,17 @@ import type { events } from '@marketpulse/proto';
 import { syntheticSeries } from '@marketpulse/prediction';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../harness';
-import { failureOf, newSlice, readOutput, startService, tickFeed, type Received, type RunningService, type Slice, type TickFeed } from './prediction.kit';
+import {
+  failureOf,
+  newSlice,
+  readOutput,
+  startService,
+  tickFeed,
+  type Received,
+  type RunningService,
+  type Slice,
+  type TickFeed,
+} from './prediction.kit';
 
 const series = { start: 50, slopePerS: 0.05, noise: 0.1, walk: 0.05, count: 240, stepMs: 1000, startTimeMs: Date.now() - 300_000, seed: 5 };
 const ticks = syntheticSeries(series);
@@ -24,10 +34,10 @@ describe('prediction over Kafka and PostgreSQL: model lifecycle', () => {
     service = await startService(slice);
     feed = await tickFeed(slice);
     await feed.send('LIFE', ticks);
-    await waitFor(
-      async () => (await c().getPrediction({ symbol: 'LIFE', horizon_seconds: 0 })).prediction?.current_price === last.price,
-      { what: 'every LIFE tick to be absorbed', timeoutMs: 20_000 },
-    );
+    await waitFor(async () => (await c().getPrediction({ symbol: 'LIFE', horizon_seconds: 0 })).prediction?.current_price === last.price, {
+      what: 'every LIFE tick to be absorbed',
+      timeoutMs: 20_000,
+    });
   });
 
   afterAll(async () => {
@@ -61,7 +71,10 @@ describe('prediction over Kafka and PostgreSQL: model lifecycle', () => {
     expect(deployment!.rollback).toBe(false);
     await eventOf(
       'model_deployed',
-      (e) => e.payload?.$case === 'model_deployed' && e.payload.model_deployed.model?.version === 'LIFE-v2' && !e.payload.model_deployed.rollback,
+      (e) =>
+        e.payload?.$case === 'model_deployed' &&
+        e.payload.model_deployed.model?.version === 'LIFE-v2' &&
+        !e.payload.model_deployed.rollback,
       'model_deployed of LIFE-v2',
     );
     expect((await c().getPrediction({ symbol: 'LIFE', horizon_seconds: 0 })).prediction!.model_version).toBe('LIFE-v2');
@@ -74,7 +87,8 @@ describe('prediction over Kafka and PostgreSQL: model lifecycle', () => {
     expect(deployment!.rollback).toBe(true);
     await eventOf(
       'model_deployed',
-      (e) => e.payload?.$case === 'model_deployed' && e.payload.model_deployed.rollback && e.payload.model_deployed.model?.version === 'LIFE-v1',
+      (e) =>
+        e.payload?.$case === 'model_deployed' && e.payload.model_deployed.rollback && e.payload.model_deployed.model?.version === 'LIFE-v1',
       'model_deployed of the rollback to LIFE-v1',
     );
     expect((await c().getPrediction({ symbol: 'LIFE', horizon_seconds: 0 })).prediction!.model_version).toBe('LIFE-v1');

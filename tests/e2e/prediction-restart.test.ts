@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../harness';
 import { newSlice, startService, tickFeed, type RunningService, type Slice, type TickFeed } from './prediction.kit';
 
-const series = { start: 20, slopePerS: -0.02, noise: 0.05, walk: 0.02, count: 150, stepMs: 1000, startTimeMs: Date.now() - 200_000, seed: 23 };
+const series = {
+  start: 20,
+  slopePerS: -0.02,
+  noise: 0.05,
+  walk: 0.02,
+  count: 150,
+  stepMs: 1000,
+  startTimeMs: Date.now() - 200_000,
+  seed: 23,
+};
 const ticks = syntheticSeries(series);
 const beforeStop = ticks.slice(0, 100);
 const whileDown = ticks.slice(100);

@@ -113,7 +113,16 @@ export async function tickFeed(slice: Slice): Promise<TickFeed> {
           time: timestamp,
           payload: {
             $case: 'market_data_update',
-            market_data_update: { symbol, price: t.price, volume: 10, bid: t.price - 0.01, ask: t.price + 0.01, timestamp, provider: 'e2e', sequence: String(firstSequence + i) },
+            market_data_update: {
+              symbol,
+              price: t.price,
+              volume: 10,
+              bid: t.price - 0.01,
+              ask: t.price + 0.01,
+              timestamp,
+              provider: 'e2e',
+              sequence: String(firstSequence + i),
+            },
           },
         };
         return { key: symbol, value: Buffer.from(events.Event.encode(event).finish()) };

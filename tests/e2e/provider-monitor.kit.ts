@@ -26,7 +26,11 @@ export async function newMonitorSlice(label: string): Promise<MonitorSlice> {
     createLogger(`${label}-test`, {}, { level: 'warn' }),
   );
   const emitted: MonitorSlice['emitted'] = [];
-  await bus.subscribe({ groupId: `${prefix}observer`, types: MONITOR_EVENT_TYPES, handler: async (d) => void emitted.push({ event: d.event, at: Date.now() }) });
+  await bus.subscribe({
+    groupId: `${prefix}observer`,
+    types: MONITOR_EVENT_TYPES,
+    handler: async (d) => void emitted.push({ event: d.event, at: Date.now() }),
+  });
   return { prefix, db, bus, emitted };
 }
 

@@ -54,14 +54,27 @@ describe('the one-process suite, as an SRE sees it', () => {
 
   beforeAll(async () => {
     const ports: Record<string, string> = {};
-    for (const name of ['GATEWAY_PORT', 'PUBLISH_GRPC_PORT', 'MARKET_DATA_GRPC_PORT', 'PREDICTION_GRPC_PORT', 'ALERTING_GRPC_PORT', 'WEBHOOK_GRPC_PORT', 'PROVIDER_MONITOR_GRPC_PORT', 'METRICS_PORT']) {
+    for (const name of [
+      'GATEWAY_PORT',
+      'PUBLISH_GRPC_PORT',
+      'MARKET_DATA_GRPC_PORT',
+      'PREDICTION_GRPC_PORT',
+      'ALERTING_GRPC_PORT',
+      'WEBHOOK_GRPC_PORT',
+      'PROVIDER_MONITOR_GRPC_PORT',
+      'METRICS_PORT',
+    ]) {
       ports[name] = String(await freePort());
     }
     gatewayPort = Number(ports.GATEWAY_PORT);
     metricsPort = Number(ports.METRICS_PORT);
     suite = startProcess(
       process.execPath,
-      ['--require', path.join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js'), path.join(REPO_ROOT, 'services/suite/dist/main.js')],
+      [
+        '--require',
+        path.join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js'),
+        path.join(REPO_ROOT, 'services/suite/dist/main.js'),
+      ],
       {
         ...ports,
         PGLITE_DIR: dataDir,
@@ -78,7 +91,10 @@ describe('the one-process suite, as an SRE sees it', () => {
     );
     await Promise.race([
       // On a shared broker each part's consumer groups take a while to settle: minutes, not seconds.
-      waitFor(() => suite.output().includes('Marketpulse is running'), { timeoutMs: 280_000, what: `the suite to print its URLs (log: ${suite.logFile})` }),
+      waitFor(() => suite.output().includes('Marketpulse is running'), {
+        timeoutMs: 280_000,
+        what: `the suite to print its URLs (log: ${suite.logFile})`,
+      }),
       suite.exited.then((e) => {
         throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${suite.logFile}`);
       }),
@@ -99,22 +115,45 @@ describe('the one-process suite, as an SRE sees it', () => {
       expect(l).not.toHaveProperty('service');
     }
     const names = new Set(lines.map((l) => l['service.name']));
-    for (const s of ['suite', 'gateway', 'market-data', 'prediction', 'alerting', 'webhook-delivery', 'provider-monitor']) expect(names, s).toContain(s);
+    for (const s of ['suite', 'gateway', 'market-data', 'prediction', 'alerting', 'webhook-delivery', 'provider-monitor'])
+      expect(names, s).toContain(s);
     const config = lines.find((l) => l.event === 'config.effective');
     expect(config?.config.gateway).toMatchObject({ JWT_SECRET: '[redacted]', BUS: 'kafka' });
     expect(suite.output()).not.toContain(SECRET);
   });
 
   it('lists all five services and the gateway as ready, on the suite port and the gateway', async () => {
-    const suiteHealth = await waitFor(async () => {
-      const res = await fetch(`http://127.0.0.1:${metricsPort}/health`);
-      return res.status === 200 ? ((await res.json()) as { components: Record<string, { status: string }> }) : undefined;
-    }, { timeoutMs: 30_000, what: 'the suite health to be 200' });
-    expect(Object.keys(suiteHealth.components).sort()).toEqual(['alerting', 'gateway', 'market-data', 'prediction', 'provider-monitor', 'webhook-delivery']);
+    const suiteHealth = await waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${metricsPort}/health`);
+        return res.status === 200 ? ((await res.json()) as { components: Record<string, { status: string }> }) : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the suite health to be 200' },
+    );
+    expect(Object.keys(suiteHealth.components).sort()).toEqual([
+      'alerting',
+      'gateway',
+      'market-data',
+      'prediction',
+      'provider-monitor',
+      'webhook-delivery',
+    ]);
     expect((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${metricsPort}/livez`)).status).toBe(200);
-    const gw = (await (await fetch(`http://127.0.0.1:${gatewayPort}/health`)).json()) as { status: string; components: Record<string, { status: string }> };
-    for (const s of ['market-data', 'prediction', 'alerting', 'webhook-delivery', 'provider-monitor', 'bus', 'event_consumer', 'database']) {
+    const gw = (await (await fetch(`http://127.0.0.1:${gatewayPort}/health`)).json()) as {
+      status: string;
+      components: Record<string, { status: string }>;
+    };
+    for (const s of [
+      'market-data',
+      'prediction',
+      'alerting',
+      'webhook-delivery',
+      'provider-monitor',
+      'bus',
+      'event_consumer',
+      'database',
+    ]) {
       expect(gw.components[s]?.status, s).toBe('healthy');
     }
     expect((await fetch(`http://127.0.0.1:${gatewayPort}/readyz`)).status).toBe(200);
@@ -146,23 +185,29 @@ describe('the one-process suite, as an SRE sees it', () => {
     const lost = new WebSocket(`ws://127.0.0.1:${gatewayPort}/ws/market-data/MSFT?since=no-such-id`);
     const lostMessages: string[] = [];
     lost.on('message', (m) => lostMessages.push(String(m)));
-    await waitFor(() => lostMessages.some((m) => m.includes('CANNOT_RECOVER')) || undefined, { timeoutMs: 10_000, what: 'CANNOT_RECOVER for an unknown since id' });
+    await waitFor(() => lostMessages.some((m) => m.includes('CANNOT_RECOVER')) || undefined, {
+      timeoutMs: 10_000,
+      what: 'CANNOT_RECOVER for an unknown since id',
+    });
     lost.close();
 
     const refused = new WebSocket(`ws://127.0.0.1:${gatewayPort}/ws/alerts?token=${BAD_TOKEN}`);
     const refusedCode = await new Promise<number>((r) => refused.once('close', (code) => r(code)));
     expect(refusedCode).toBe(1008);
 
-    const after = await waitFor(async () => {
-      const text = await scrape();
-      const moved =
-        (sample(text, 'marketpulse_ws_closes_total', { code: '1000' }) ?? 0) >= 1 &&
-        (sample(text, 'marketpulse_ws_refusals_total', { reason: 'auth' }) ?? 0) >= 1 &&
-        // The server counts a close when its socket has closed, which may be after the client saw it.
-        (sample(text, 'marketpulse_ws_closes_total', { code: '1008' }) ?? 0) >= 1 &&
-        (sample(text, 'marketpulse_ws_received_bytes_total') ?? 0) > 0;
-      return moved ? text : undefined;
-    }, { timeoutMs: 10_000, what: 'the closes, the refusal and the bytes received in /metrics' });
+    const after = await waitFor(
+      async () => {
+        const text = await scrape();
+        const moved =
+          (sample(text, 'marketpulse_ws_closes_total', { code: '1000' }) ?? 0) >= 1 &&
+          (sample(text, 'marketpulse_ws_refusals_total', { reason: 'auth' }) ?? 0) >= 1 &&
+          // The server counts a close when its socket has closed, which may be after the client saw it.
+          (sample(text, 'marketpulse_ws_closes_total', { code: '1008' }) ?? 0) >= 1 &&
+          (sample(text, 'marketpulse_ws_received_bytes_total') ?? 0) > 0;
+        return moved ? text : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the closes, the refusal and the bytes received in /metrics' },
+    );
     expect(sample(after, 'marketpulse_ws_connections_opened_total')).toBeGreaterThanOrEqual(opened + 3);
     expect(sample(after, 'marketpulse_ws_sent_bytes_total')).toBeGreaterThan(sentBytes);
     expect(sample(after, 'marketpulse_ws_received_bytes_total')).toBeGreaterThan(0);
@@ -171,7 +216,9 @@ describe('the one-process suite, as an SRE sees it', () => {
     expect(sample(after, 'marketpulse_ws_resume_reads_total', { outcome: 'cannot_recover' })).toBeGreaterThanOrEqual(1);
 
     const lines = logLines();
-    expect(lines.find((l) => l.event === 'websocket.close' && l['websocket.close.code'] === 1000 && l.door === 'market-data')).toMatchObject({ 'websocket.close.reason': 'done here', 'service.name': 'gateway' });
+    expect(
+      lines.find((l) => l.event === 'websocket.close' && l['websocket.close.code'] === 1000 && l.door === 'market-data'),
+    ).toMatchObject({ 'websocket.close.reason': 'done here', 'service.name': 'gateway' });
     const refusal = lines.find((l) => l.event === 'websocket.refused' && l.door === 'alerts');
     expect(refusal?.reason).toEqual(expect.any(String));
     expect(lines.find((l) => l.event === 'websocket.close' && l['websocket.close.code'] === 1008)).toBeDefined();
@@ -179,24 +226,44 @@ describe('the one-process suite, as an SRE sees it', () => {
   });
 
   it('logs HTTP access lines and refused API calls with their reason, never the credential', async () => {
-    const res = await fetch(`http://127.0.0.1:${gatewayPort}/api/v1/webhooks?token=x`, { headers: { authorization: `Bearer ${BAD_TOKEN}` } });
+    const res = await fetch(`http://127.0.0.1:${gatewayPort}/api/v1/webhooks?token=x`, {
+      headers: { authorization: `Bearer ${BAD_TOKEN}` },
+    });
     expect(res.status).toBe(401);
-    await waitFor(() => logLines().some((l) => l.event === 'http.request' && l['url.path'] === '/api/v1/webhooks'), { timeoutMs: 5_000, what: 'the access line' });
+    await waitFor(() => logLines().some((l) => l.event === 'http.request' && l['url.path'] === '/api/v1/webhooks'), {
+      timeoutMs: 5_000,
+      what: 'the access line',
+    });
     const lines = logLines();
-    expect(lines.find((l) => l.event === 'http.request' && l['url.path'] === '/api/v1/webhooks')).toMatchObject({ 'http.request.method': 'GET', 'http.response.status_code': 401, level: 'warn' });
-    expect(lines.find((l) => l.event === 'auth.refused' && l.transport === 'http')).toMatchObject({ kind: 'unauthenticated', reason: expect.any(String) });
+    expect(lines.find((l) => l.event === 'http.request' && l['url.path'] === '/api/v1/webhooks')).toMatchObject({
+      'http.request.method': 'GET',
+      'http.response.status_code': 401,
+      level: 'warn',
+    });
+    expect(lines.find((l) => l.event === 'auth.refused' && l.transport === 'http')).toMatchObject({
+      kind: 'unauthenticated',
+      reason: expect.any(String),
+    });
     expect(suite.output()).not.toContain(BAD_TOKEN);
   });
 
   it('counts alert evaluations and provider checks, and reads the webhook backlog and consumer lag', async () => {
-    const text = await waitFor(async () => {
-      const t = await scrape();
-      return (sample(t, 'marketpulse_alert_evaluations_total') ?? 0) > 0 && (sample(t, 'marketpulse_provider_checks_total') ?? 0) > 0 && sample(t, 'marketpulse_kafka_consumer_lag') !== undefined ? t : undefined;
-    }, { timeoutMs: 100_000, intervalMs: 1000, what: 'alert evaluations, provider checks and consumer lag on /metrics' });
+    const text = await waitFor(
+      async () => {
+        const t = await scrape();
+        return (sample(t, 'marketpulse_alert_evaluations_total') ?? 0) > 0 &&
+          (sample(t, 'marketpulse_provider_checks_total') ?? 0) > 0 &&
+          sample(t, 'marketpulse_kafka_consumer_lag') !== undefined
+          ? t
+          : undefined;
+      },
+      { timeoutMs: 100_000, intervalMs: 1000, what: 'alert evaluations, provider checks and consumer lag on /metrics' },
+    );
     expect(sample(text, 'marketpulse_webhook_queue_depth')).toBe(0);
     expect(sample(text, 'marketpulse_webhook_oldest_pending_age_seconds')).toBe(0);
     expect(sample(text, 'marketpulse_ready', { service: 'gateway' })).toBe(1);
-    for (const s of ['market-data', 'prediction', 'alerting', 'webhook-delivery', 'provider-monitor']) expect(sample(text, 'marketpulse_ready', { service: s }), s).toBe(1);
+    for (const s of ['market-data', 'prediction', 'alerting', 'webhook-delivery', 'provider-monitor'])
+      expect(sample(text, 'marketpulse_ready', { service: s }), s).toBe(1);
     // The process metrics once, unprefixed (the gateway used to add a second, prefixed set).
     expect(text).toMatch(/^process_cpu_seconds_total /m);
     expect(text).not.toContain('marketpulse_gateway_process_');
@@ -205,7 +272,9 @@ describe('the one-process suite, as an SRE sees it', () => {
 
   it('declares every metric that TELEMETRY.md, the Grafana dashboards and the alert rules name', async () => {
     const page = `\n${await scrape()}`;
-    const sources: Record<string, string> = { 'services/runtime/TELEMETRY.md': readFileSync(path.join(REPO_ROOT, 'services/runtime/TELEMETRY.md'), 'utf8') };
+    const sources: Record<string, string> = {
+      'services/runtime/TELEMETRY.md': readFileSync(path.join(REPO_ROOT, 'services/runtime/TELEMETRY.md'), 'utf8'),
+    };
     for (const dir of ['infra/grafana/dashboards', 'infra/prometheus/rules']) {
       for (const f of readdirSync(path.join(REPO_ROOT, dir))) sources[`${dir}/${f}`] = readFileSync(path.join(REPO_ROOT, dir, f), 'utf8');
     }

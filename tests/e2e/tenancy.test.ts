@@ -77,25 +77,60 @@ describe('tenancy across processes: three users, one suite', () => {
     clients.push(c);
     return c;
   };
-  const publish = (event: Partial<events.Event>) => bus.publish(events.Event.fromPartial({ id: `e2e-${randomBytes(6).toString('hex')}`, source: 'e2e', time: new Date().toISOString(), ...event }));
-  const tick = (price: number) => publish({ type: 'market_data_update', subject: 'AAPL', payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price, volume: 1, timestamp: new Date().toISOString() } } });
+  const publish = (event: Partial<events.Event>) =>
+    bus.publish(
+      events.Event.fromPartial({ id: `e2e-${randomBytes(6).toString('hex')}`, source: 'e2e', time: new Date().toISOString(), ...event }),
+    );
+  const tick = (price: number) =>
+    publish({
+      type: 'market_data_update',
+      subject: 'AAPL',
+      payload: {
+        $case: 'market_data_update',
+        market_data_update: { symbol: 'AAPL', price, volume: 1, timestamp: new Date().toISOString() },
+      },
+    });
   const providerOffline = (provider: string) =>
-    publish({ type: 'provider_status_change', subject: provider, payload: { $case: 'provider_status_change', provider_status_change: { provider, old_status: 'online', new_status: 'offline' } } });
+    publish({
+      type: 'provider_status_change',
+      subject: provider,
+      payload: { $case: 'provider_status_change', provider_status_change: { provider, old_status: 'online', new_status: 'offline' } },
+    });
 
   beforeAll(async () => {
     const prefix = uniqueTopicPrefix('tenancy');
-    const [gwDb, alDb, whDb] = await Promise.all(['tenancy-gateway', 'tenancy-alerting', 'tenancy-webhooks'].map((n) => createTestDatabase(n)));
+    const [gwDb, alDb, whDb] = await Promise.all(
+      ['tenancy-gateway', 'tenancy-alerting', 'tenancy-webhooks'].map((n) => createTestDatabase(n)),
+    );
     dbs.push(gwDb, alDb, whDb);
     const [gatewayPort, alertingPort, webhookPort] = await Promise.all([freePort(), freePort(), freePort()]);
     publishPort = await freePort();
     const common = { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, METRICS_PORT: '0' };
     [aliceHooks, carolHooks] = await Promise.all([HookReceiver.start(), HookReceiver.start()]);
-    bus = new KafkaBus({ brokers: kafkaBrokers().split(','), topicPrefix: prefix, partitions: 3, clientId: 'tenancy-e2e', logger: createLogger('tenancy-e2e', {}, { level: 'silent' }) });
+    bus = new KafkaBus({
+      brokers: kafkaBrokers().split(','),
+      topicPrefix: prefix,
+      partitions: 3,
+      clientId: 'tenancy-e2e',
+      logger: createLogger('tenancy-e2e', {}, { level: 'silent' }),
+    });
 
     // Consumers first (each new group starts at the end of its topics).
     procs.push(
-      await startTracedProcess('services/webhook-delivery', { ...common, DATABASE_URL: whDb.url, GRPC_PORT: String(webhookPort), WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_POLL_MS: '100' }),
-      await startTracedProcess('services/alerting', { ...common, DATABASE_URL: alDb.url, GRPC_PORT: String(alertingPort), MARKET_DATA_GRPC_ADDR: '', ALERT_KNOWN_SYMBOLS: 'AAPL' }),
+      await startTracedProcess('services/webhook-delivery', {
+        ...common,
+        DATABASE_URL: whDb.url,
+        GRPC_PORT: String(webhookPort),
+        WEBHOOK_ALLOW_LOOPBACK: 'true',
+        WEBHOOK_POLL_MS: '100',
+      }),
+      await startTracedProcess('services/alerting', {
+        ...common,
+        DATABASE_URL: alDb.url,
+        GRPC_PORT: String(alertingPort),
+        MARKET_DATA_GRPC_ADDR: '',
+        ALERT_KNOWN_SYMBOLS: 'AAPL',
+      }),
       await startTracedProcess(
         'gateway',
         {
@@ -125,7 +160,12 @@ describe('tenancy across processes: three users, one suite', () => {
   });
 
   it("never shows alice's private alert to bob or carol, on doors, subscriptions, resume or webhooks, while a system alert reaches all", async () => {
-    const rule = await api('POST', '/api/v1/alerts/rules', alice, { name: 'AAPL above 200', symbol: 'AAPL', condition: { price_above: { price: 200 } }, cooldown_seconds: 3600 });
+    const rule = await api('POST', '/api/v1/alerts/rules', alice, {
+      name: 'AAPL above 200',
+      symbol: 'AAPL',
+      condition: { price_above: { price: 200 } },
+      cooldown_seconds: 3600,
+    });
     expect(rule.status).toBe(201);
     expect((await api('POST', '/api/v1/webhooks', alice, { url: aliceHooks.url, events: ['alert_triggered'] })).status).toBe(201);
     expect((await api('POST', '/api/v1/webhooks', carol, { url: carolHooks.url, events: ['alert_triggered'] })).status).toBe(201);
@@ -143,27 +183,44 @@ describe('tenancy across processes: three users, one suite', () => {
       { channels: ['alerts'] },
       { onStarted: () => void (trpcStarted = true), onData: (e) => void bobTrpc.push(e.data), onError: () => undefined },
     );
-    await waitFor(() => aliceDoor.of('connected').length && bobDoor.of('connected').length && bobStream.of('subscribed').length === 2 && trpcStarted, { what: 'every client connected' });
+    await waitFor(
+      () => aliceDoor.of('connected').length && bobDoor.of('connected').length && bobStream.of('subscribed').length === 2 && trpcStarted,
+      { what: 'every client connected' },
+    );
 
     // A system alert first (the resume point), then alice's own, then another system alert.
     await providerOffline('prov-before');
-    const first = await waitFor(() => bobDoor.of('alert')[0], { timeoutMs: 30_000, what: 'the first system alert on bob\'s door' });
+    const first = await waitFor(() => bobDoor.of('alert')[0], { timeoutMs: 30_000, what: "the first system alert on bob's door" });
     await tick(199);
     await tick(201);
-    const mine = await waitFor(() => aliceDoor.of('alert').find((m) => m.data.user_id === 'alice'), { timeoutMs: 30_000, what: "alice's alert on her door" });
+    const mine = await waitFor(() => aliceDoor.of('alert').find((m) => m.data.user_id === 'alice'), {
+      timeoutMs: 30_000,
+      what: "alice's alert on her door",
+    });
     await providerOffline('prov-after');
     await waitFor(() => bobDoor.of('alert').length === 2, { timeoutMs: 30_000, what: "the second system alert on bob's door" });
-    await waitFor(() => bobStream.of('data').length === 4, { timeoutMs: 30_000, what: "both system alerts on each of bob's subscriptions" });
-    await waitFor(() => aliceDoor.of('alert').length === 3, { timeoutMs: 30_000, what: 'all three alerts on alice\'s door' });
+    await waitFor(() => bobStream.of('data').length === 4, {
+      timeoutMs: 30_000,
+      what: "both system alerts on each of bob's subscriptions",
+    });
+    await waitFor(() => aliceDoor.of('alert').length === 3, { timeoutMs: 30_000, what: "all three alerts on alice's door" });
     const systemIds = bobDoor.of('alert').map((m) => m.id as string);
     expect(systemIds).not.toContain(mine.id);
-    expect(bobStream.of('data').map((m) => m.id).sort()).toEqual([...systemIds, ...systemIds].sort());
+    expect(
+      bobStream
+        .of('data')
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([...systemIds, ...systemIds].sort());
     await waitFor(() => bobTrpc.length === 2, { what: "both system alerts on bob's tRPC subscription" });
     trpc.unsubscribe();
     expect(bobTrpc.map((e) => e.id)).toEqual(systemIds);
     // A tRPC subscription resuming after the first system alert: the second one only.
     const resumedTrpc: string[] = [];
-    const again = createMarketpulseClient({ url: http, token: bob }).streams.events.subscribe({ channels: ['alerts'], lastEventId: first.id }, { onData: (e) => void resumedTrpc.push(e.id) });
+    const again = createMarketpulseClient({ url: http, token: bob }).streams.events.subscribe(
+      { channels: ['alerts'], lastEventId: first.id },
+      { onData: (e) => void resumedTrpc.push(e.id) },
+    );
     await waitFor(() => resumedTrpc.length === 1, { what: 'the replayed system alert over tRPC' });
     again.unsubscribe();
     expect(resumedTrpc).toEqual([systemIds[1]]);
@@ -178,7 +235,10 @@ describe('tenancy across processes: three users, one suite', () => {
 
     // Webhooks: carol's endpoint gets the system alerts only; alice's gets hers as well.
     const hookIds = (r: HookReceiver) => r.requests.map((q) => String(q.headers['webhook-id']));
-    await waitFor(() => hookIds(carolHooks).length >= 2 && hookIds(aliceHooks).length >= 3, { timeoutMs: 30_000, what: 'the webhook deliveries' });
+    await waitFor(() => hookIds(carolHooks).length >= 2 && hookIds(aliceHooks).length >= 3, {
+      timeoutMs: 30_000,
+      what: 'the webhook deliveries',
+    });
     expect(hookIds(carolHooks)).not.toContain(mine.id);
     expect(hookIds(carolHooks).sort()).toEqual([...systemIds].sort());
     expect(hookIds(aliceHooks)).toContain(mine.id);
@@ -218,7 +278,9 @@ describe('tenancy across processes: three users, one suite', () => {
   it('limits a flood of random API keys by address, before they reach the database', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < BURST * 3; i++) {
-      statuses.push((await fetch(`${http}/api/v1/webhooks`, { headers: { 'x-api-key': `mpk_${randomBytes(24).toString('base64url')}` } })).status);
+      statuses.push(
+        (await fetch(`${http}/api/v1/webhooks`, { headers: { 'x-api-key': `mpk_${randomBytes(24).toString('base64url')}` } })).status,
+      );
     }
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(BURST);
     expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
@@ -233,8 +295,13 @@ describe('tenancy across processes: three users, one suite', () => {
       for (let i = 0; i < BURST * 2; i++) {
         const metadata = new grpc.Metadata();
         metadata.set('x-api-key', `mpk_${randomBytes(24).toString('base64url')}`);
-        const event = events.Event.fromPartial({ type: 'system_log', payload: { $case: 'system_log', system_log: { level: 'INFO', message: 'x' } } });
-        codes.push(await new Promise<number>((resolve) => client.publish({ event }, metadata, (err) => resolve(err ? (err.code ?? -1) : 0))));
+        const event = events.Event.fromPartial({
+          type: 'system_log',
+          payload: { $case: 'system_log', system_log: { level: 'INFO', message: 'x' } },
+        });
+        codes.push(
+          await new Promise<number>((resolve) => client.publish({ event }, metadata, (err) => resolve(err ? (err.code ?? -1) : 0))),
+        );
       }
     } finally {
       client.close();
@@ -258,7 +325,11 @@ describe('tenancy across processes: three users, one suite', () => {
   it('answers a reused publish id with 409, and keeps publishers apart', async () => {
     const engine = jwt('engine', { scopes: ['publish'] });
     const other = jwt('other-engine', { scopes: ['publish'] });
-    const event = { id: `pos-${randomBytes(4).toString('hex')}`, type: 'position_update', data: { position_id: 'p1', symbol: 'BTC/USDT', status: 'open' } };
+    const event = {
+      id: `pos-${randomBytes(4).toString('hex')}`,
+      type: 'position_update',
+      data: { position_id: 'p1', symbol: 'BTC/USDT', status: 'open' },
+    };
     const first = await api('POST', '/api/v1/publish', engine, event);
     expect(first.status).toBe(202);
     expect(first.body!.id).toBe(`engine/${event.id}`);

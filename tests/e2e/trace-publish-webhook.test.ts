@@ -2,15 +2,36 @@ import * as grpc from '@grpc/grpc-js';
 import { events, realtime, webhooks } from '@marketpulse/proto';
 import { createClient } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, ensureZipkin, freePort, kafkaBrokers, uniqueTopicPrefix, waitFor, type ManagedProcess, type TestDatabase } from '../harness';
-import { HookReceiver, jwtFor, parentIdOf, readTrace, startTracedProcess, traceIdOf, tracingEnv, WsListener, type Trace, type ZipkinSpan } from './trace-support';
+import {
+  createTestDatabase,
+  ensureZipkin,
+  freePort,
+  kafkaBrokers,
+  uniqueTopicPrefix,
+  waitFor,
+  type ManagedProcess,
+  type TestDatabase,
+} from '../harness';
+import {
+  HookReceiver,
+  jwtFor,
+  parentIdOf,
+  readTrace,
+  startTracedProcess,
+  traceIdOf,
+  tracingEnv,
+  WsListener,
+  type Trace,
+  type ZipkinSpan,
+} from './trace-support';
 
 // One request through the whole suite, read back from Zipkin: an event published through the
 // gateway's gRPC publish API reaches a subscribed webhook endpoint and a WebSocket client, and
 // every hop (gRPC, Kafka produce and consume, PostgreSQL, the webhook request) is one trace.
 
 const SECRET = 'trace-e2e-secret-0123456789abcdef';
-const isDb = (s: ZipkinSpan) => s.kind === 'CLIENT' && (s.tags?.['db.system'] === 'postgresql' || s.tags?.['db.system.name'] === 'postgresql');
+const isDb = (s: ZipkinSpan) =>
+  s.kind === 'CLIENT' && (s.tags?.['db.system'] === 'postgresql' || s.tags?.['db.system.name'] === 'postgresql');
 const isHttpClient = (s: ZipkinSpan) => s.kind === 'CLIENT' && (s.tags?.['http.request.method'] ?? s.tags?.['http.method']) === 'POST';
 
 describe('one trace from the publish API to the webhook receiver and the WebSocket client', () => {
@@ -70,7 +91,9 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
     const hooks = createClient(webhooks.WebhookServiceClient, `127.0.0.1:${webhookPort}`, { deadlineMs: 10_000 });
     await new Promise<webhooks.CreateEndpointResponse>((resolve, reject) =>
       hooks.createEndpoint(
-        { endpoint: webhooks.Endpoint.fromPartial({ user_id: 'trace-user', url: receiver.url, events: ['position_update'], active: true }) },
+        {
+          endpoint: webhooks.Endpoint.fromPartial({ user_id: 'trace-user', url: receiver.url, events: ['position_update'], active: true }),
+        },
         (err, res) => (err ? reject(err) : resolve(res)),
       ),
     );
@@ -84,7 +107,10 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
     const event = events.Event.fromPartial({
       type: 'position_update',
       subject: 'BTC/USDT',
-      payload: { $case: 'position_update', position_update: { position_id: 'pos-trace-1', symbol: 'BTC/USDT', status: 'open', unrealized_pnl: '12.5' } },
+      payload: {
+        $case: 'position_update',
+        position_update: { position_id: 'pos-trace-1', symbol: 'BTC/USDT', status: 'open', unrealized_pnl: '12.5' },
+      },
     });
     await new Promise<realtime.PublishResponse>((resolve, reject) =>
       publisher.publish({ event }, metadata, (err, res) => (err ? reject(err) : resolve(res))),
@@ -126,7 +152,9 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
     // The receiver saw the outgoing request's own span as its parent.
     expect(parentIdOf(delivered.headers.traceparent)).toBe(request.id);
     // The delivery service's database work: the intake's insert under the consumer span, the attempt's record under the delivery.
-    expect(trace.find('webhook-delivery', (s) => isDb(s) && trace.isBelow(s, consume) && !trace.isBelow(s, deliver)).length).toBeGreaterThan(0);
+    expect(
+      trace.find('webhook-delivery', (s) => isDb(s) && trace.isBelow(s, consume) && !trace.isBelow(s, deliver)).length,
+    ).toBeGreaterThan(0);
     expect(trace.find('webhook-delivery', (s) => isDb(s) && trace.isBelow(s, deliver)).length).toBeGreaterThan(0);
     // Semantic conventions on the hops.
     expect(rpc.tags).toMatchObject({ 'rpc.system': 'grpc' });
@@ -135,7 +163,9 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
 
     // The same request in the gateway's Prometheus figures.
     const metrics = await (await fetch(`http://127.0.0.1:${gatewayPort}/metrics`)).text();
-    expect(metrics).toMatch(/^grpc_server_handled_total\{[^}]*grpc_service="marketpulse\.realtime\.v1\.PublishService",grpc_method="Publish"[^}]*grpc_code="OK"\} 1$/m);
+    expect(metrics).toMatch(
+      /^grpc_server_handled_total\{[^}]*grpc_service="marketpulse\.realtime\.v1\.PublishService",grpc_method="Publish"[^}]*grpc_code="OK"\} 1$/m,
+    );
     expect(metrics).toContain(`marketpulse_kafka_messages_produced_total{topic="${prefix}position_update",outcome="ok"} 1`);
   }, 90_000);
 });

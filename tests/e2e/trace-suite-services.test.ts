@@ -21,13 +21,26 @@ describe('the one-process suite in Zipkin', () => {
     zipkin = await ensureZipkin();
     receiver = await HookReceiver.start();
     const ports: Record<string, string> = {};
-    for (const name of ['GATEWAY_PORT', 'PUBLISH_GRPC_PORT', 'MARKET_DATA_GRPC_PORT', 'PREDICTION_GRPC_PORT', 'ALERTING_GRPC_PORT', 'WEBHOOK_GRPC_PORT', 'PROVIDER_MONITOR_GRPC_PORT', 'METRICS_PORT']) {
+    for (const name of [
+      'GATEWAY_PORT',
+      'PUBLISH_GRPC_PORT',
+      'MARKET_DATA_GRPC_PORT',
+      'PREDICTION_GRPC_PORT',
+      'ALERTING_GRPC_PORT',
+      'WEBHOOK_GRPC_PORT',
+      'PROVIDER_MONITOR_GRPC_PORT',
+      'METRICS_PORT',
+    ]) {
       ports[name] = String(await freePort());
     }
     base = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
     suite = startProcess(
       process.execPath,
-      ['--require', path.join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js'), path.join(REPO_ROOT, 'services/suite/dist/main.js')],
+      [
+        '--require',
+        path.join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js'),
+        path.join(REPO_ROOT, 'services/suite/dist/main.js'),
+      ],
       {
         ...ports,
         ...tracingEnv(zipkin, 'suite'),
@@ -42,7 +55,10 @@ describe('the one-process suite in Zipkin', () => {
       { label: 'trace-suite' },
     );
     await Promise.race([
-      waitFor(() => suite.output().includes('Marketpulse is running'), { timeoutMs: 120_000, what: `the suite to print its URLs (log: ${suite.logFile})` }),
+      waitFor(() => suite.output().includes('Marketpulse is running'), {
+        timeoutMs: 120_000,
+        what: `the suite to print its URLs (log: ${suite.logFile})`,
+      }),
       suite.exited.then((e) => {
         throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${suite.logFile}`);
       }),
@@ -59,13 +75,20 @@ describe('the one-process suite in Zipkin', () => {
     const startedAt = Date.now();
     const token = jwtFor(SECRET, 'trace-suite-user', ['read', 'publish', 'webhooks:write']);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const created = await fetch(`${base}/api/v1/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url: receiver.url, events: ['risk_status_update'] }) });
+    const created = await fetch(`${base}/api/v1/webhooks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ url: receiver.url, events: ['risk_status_update'] }),
+    });
     expect(created.status, await created.clone().text()).toBeLessThan(300);
 
     const res = await fetch(`${base}/api/v1/publish`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ type: 'risk_status_update', data: { status: 'soft_pause', message: 'trace me', drawdown_pct: '0.04', daily_loss_pct: '0.03' } }),
+      body: JSON.stringify({
+        type: 'risk_status_update',
+        data: { status: 'soft_pause', message: 'trace me', drawdown_pct: '0.04', daily_loss_pct: '0.03' },
+      }),
     });
     expect(res.status).toBe(202);
     await waitFor(() => receiver.requests.length > 0, { timeoutMs: 30_000, what: 'the webhook at the receiver' });
@@ -90,17 +113,23 @@ describe('the one-process suite in Zipkin', () => {
     expect(trace.isBelow(consume, http)).toBe(true);
     // The delivery continues the trace of the consumed event, in webhook-delivery.
     expect(trace.isBelow(deliver, http)).toBe(true);
-    expect(trace.ancestors(deliver).some((s) => s.kind === 'CONSUMER' && trace.service(s) === 'webhook-delivery'), trace.describe()).toBe(true);
+    expect(
+      trace.ancestors(deliver).some((s) => s.kind === 'CONSUMER' && trace.service(s) === 'webhook-delivery'),
+      trace.describe(),
+    ).toBe(true);
     // No span of this trace is left under the process's own name.
     expect(trace.spans.filter((s) => trace.service(s) === 'suite').map((s) => s.name)).toEqual([]);
 
-    const links = await waitFor(async () => {
-      // Only this test's traces: the run's Zipkin may hold older ones.
-      const now = Date.now();
-      const r = await fetch(`${zipkin}/api/v2/dependencies?endTs=${now}&lookback=${now - startedAt + 1000}`);
-      const deps = (await r.json()) as { parent: string; child: string }[];
-      return deps.some((d) => d.parent === 'gateway' && d.child === 'webhook-delivery') ? deps : undefined;
-    }, { timeoutMs: 20_000, what: 'gateway -> webhook-delivery in the dependency view' });
+    const links = await waitFor(
+      async () => {
+        // Only this test's traces: the run's Zipkin may hold older ones.
+        const now = Date.now();
+        const r = await fetch(`${zipkin}/api/v2/dependencies?endTs=${now}&lookback=${now - startedAt + 1000}`);
+        const deps = (await r.json()) as { parent: string; child: string }[];
+        return deps.some((d) => d.parent === 'gateway' && d.child === 'webhook-delivery') ? deps : undefined;
+      },
+      { timeoutMs: 20_000, what: 'gateway -> webhook-delivery in the dependency view' },
+    );
     expect(links.some((d) => d.parent === 'suite' || d.child === 'suite')).toBe(false);
   }, 90_000);
 });

@@ -102,7 +102,9 @@ export class Trace {
   }
 
   describe(): string {
-    return this.spans.map((s) => `  ${this.service(s)} ${s.kind ?? 'INTERNAL'} "${s.name}" id=${s.id} parent=${s.parentId ?? '-'}`).join('\n');
+    return this.spans
+      .map((s) => `  ${this.service(s)} ${s.kind ?? 'INTERNAL'} "${s.name}" id=${s.id} parent=${s.parentId ?? '-'}`)
+      .join('\n');
   }
 }
 

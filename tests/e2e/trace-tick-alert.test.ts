@@ -4,7 +4,16 @@ import path from 'node:path';
 import { alerting } from '@marketpulse/proto';
 import { createClient } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, ensureZipkin, freePort, kafkaBrokers, uniqueTopicPrefix, waitFor, type ManagedProcess, type TestDatabase } from '../harness';
+import {
+  createTestDatabase,
+  ensureZipkin,
+  freePort,
+  kafkaBrokers,
+  uniqueTopicPrefix,
+  waitFor,
+  type ManagedProcess,
+  type TestDatabase,
+} from '../harness';
 import { SECRET, tokenFor } from './api.kit';
 import { readTrace, startTracedProcess, tracingEnv, WsListener, type Trace } from './trace-support';
 
@@ -47,7 +56,18 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
 
     // Consumers first (each new group starts at the end of its topics), the tick source last.
     procs.push(
-      await startTracedProcess('gateway', { ...common, ...tracingEnv(zipkin, 'gateway'), DATABASE_URL: gwDb.url, GATEWAY_PORT: String(gatewayPort), PUBLISH_GRPC_PORT: '0', JWT_SECRET: SECRET }, /"msg":"consuming events"/),
+      await startTracedProcess(
+        'gateway',
+        {
+          ...common,
+          ...tracingEnv(zipkin, 'gateway'),
+          DATABASE_URL: gwDb.url,
+          GATEWAY_PORT: String(gatewayPort),
+          PUBLISH_GRPC_PORT: '0',
+          JWT_SECRET: SECRET,
+        },
+        /"msg":"consuming events"/,
+      ),
       await startTracedProcess('services/alerting', {
         ...common,
         ...tracingEnv(zipkin, 'alerting'),
@@ -77,7 +97,9 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
             severity: 'warning',
             enabled: true,
             cooldown_seconds: 3600,
-            condition: { kind: { $case: 'prediction_crossing', prediction_crossing: { level: 150, direction: 'above', horizon_seconds: 0 } } },
+            condition: {
+              kind: { $case: 'prediction_crossing', prediction_crossing: { level: 150, direction: 'above', horizon_seconds: 0 } },
+            },
           }),
         },
         (err, res) => (err ? reject(err) : resolve(res)),
@@ -118,9 +140,21 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
     const topic = (type: string) => `${prefix}${type}`.toLowerCase();
     const spansOf = (t: Trace) => {
       const tick = t.one('market-data', 'tick produce', (s) => s.kind === 'PRODUCER' && s.name === `send ${topic('market_data_update')}`);
-      const ingest = t.one('prediction', 'tick consume', (s) => s.kind === 'CONSUMER' && s.name === `process ${topic('market_data_update')}`);
-      const forecast = t.one('prediction', 'forecast produce', (s) => s.kind === 'PRODUCER' && s.name === `send ${topic('prediction_complete')}`);
-      const evaluate = t.one('alerting', 'forecast consume', (s) => s.kind === 'CONSUMER' && s.name === `process ${topic('prediction_complete')}`);
+      const ingest = t.one(
+        'prediction',
+        'tick consume',
+        (s) => s.kind === 'CONSUMER' && s.name === `process ${topic('market_data_update')}`,
+      );
+      const forecast = t.one(
+        'prediction',
+        'forecast produce',
+        (s) => s.kind === 'PRODUCER' && s.name === `send ${topic('prediction_complete')}`,
+      );
+      const evaluate = t.one(
+        'alerting',
+        'forecast consume',
+        (s) => s.kind === 'CONSUMER' && s.name === `process ${topic('prediction_complete')}`,
+      );
       const raise = t.one('alerting', 'alert produce', (s) => s.kind === 'PRODUCER' && s.name === `send ${topic('alert_triggered')}`);
       const push = t.one('gateway', 'alert consume', (s) => s.kind === 'CONSUMER' && s.name === `process ${topic('alert_triggered')}`);
       return { tick, ingest, forecast, evaluate, raise, push };

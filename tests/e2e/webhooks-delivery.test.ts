@@ -39,11 +39,14 @@ afterAll(async () => {
 });
 
 async function deliveredTo(userId: string, endpointId: string, eventId: string): Promise<webhooks.Delivery> {
-  return waitFor(async () => {
-    const list = await service.client.listDeliveries(userId, endpointId);
-    const d = list.find((x) => x.event_id === eventId);
-    return d && d.status !== 'pending' ? d : undefined;
-  }, { timeoutMs: 20_000, what: `delivery of ${eventId} to finish` });
+  return waitFor(
+    async () => {
+      const list = await service.client.listDeliveries(userId, endpointId);
+      const d = list.find((x) => x.event_id === eventId);
+      return d && d.status !== 'pending' ? d : undefined;
+    },
+    { timeoutMs: 20_000, what: `delivery of ${eventId} to finish` },
+  );
 }
 
 describe('webhook delivery', () => {
@@ -55,7 +58,10 @@ describe('webhook delivery', () => {
     const first = predictionEvent(`evt_${uid()}`, 'SIGN');
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     await publishWithTraceparent(prefix, first, `00-${traceId}-00f067aa0ba902b7-01`);
-    const [got] = await waitFor(() => (receiver.byId(first.id).length > 0 ? receiver.byId(first.id) : undefined), { timeoutMs: 20_000, what: 'first signed request' });
+    const [got] = await waitFor(() => (receiver.byId(first.id).length > 0 ? receiver.byId(first.id) : undefined), {
+      timeoutMs: 20_000,
+      what: 'first signed request',
+    });
     const payload = new Webhook(ep.secret).verify(got.body, got.headers) as { type: string; data: Record<string, unknown> };
     expect(payload.type).toBe('prediction_complete');
     expect(payload.data).toMatchObject({ symbol: 'SIGN', predicted_price: 150.25 });
@@ -64,13 +70,19 @@ describe('webhook delivery', () => {
     expect(got.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
 
     const rotated = await service.client.call<webhooks.RotateSecretRequest, webhooks.RotateSecretResponse>('rotateSecret', {
-      endpoint_id: ep.id, user_id: user, overlap_seconds: 600, new_secret: '',
+      endpoint_id: ep.id,
+      user_id: user,
+      overlap_seconds: 600,
+      new_secret: '',
     });
     const newSecret = rotated.endpoint!.secret;
     expect(newSecret).not.toBe(ep.secret);
     const second = predictionEvent(`evt_${uid()}`, 'SIGN');
     await bus.publish(second);
-    const [during] = await waitFor(() => (receiver.byId(second.id).length > 0 ? receiver.byId(second.id) : undefined), { timeoutMs: 20_000, what: 'request during rotation' });
+    const [during] = await waitFor(() => (receiver.byId(second.id).length > 0 ? receiver.byId(second.id) : undefined), {
+      timeoutMs: 20_000,
+      what: 'request during rotation',
+    });
     expect(during.headers['webhook-signature'].split(' ')).toHaveLength(2);
     expect(() => new Webhook(newSecret).verify(during.body, during.headers)).not.toThrow();
     expect(() => new Webhook(ep.secret).verify(during.body, during.headers)).not.toThrow();
@@ -86,7 +98,9 @@ describe('webhook delivery', () => {
     await deliveredTo(user, ep.id, event.id);
     const [got] = receiver.byId(event.id);
     expect(() => new Webhook(secret, { format: 'raw' }).verify(got.body, got.headers)).not.toThrow();
-    await expect(service.client.createEndpoint({ user_id: user, url: receiver.url('/raw'), secret: 'too-short' })).rejects.toMatchObject({ appCode: 'INVALID_SECRET' });
+    await expect(service.client.createEndpoint({ user_id: user, url: receiver.url('/raw'), secret: 'too-short' })).rejects.toMatchObject({
+      appCode: 'INVALID_SECRET',
+    });
   });
 
   it('gives a receiver that fails twice exactly one successful attempt after two failed ones, on the schedule', async () => {
@@ -97,7 +111,11 @@ describe('webhook delivery', () => {
     await bus.publish(event);
     const d = await deliveredTo(user, ep.id, event.id);
     expect(d.status).toBe('delivered');
-    expect(d.attempts.map((a) => [a.attempt_number, a.status_code, a.trigger])).toEqual([[1, 500, 'scheduled'], [2, 503, 'scheduled'], [3, 200, 'scheduled']]);
+    expect(d.attempts.map((a) => [a.attempt_number, a.status_code, a.trigger])).toEqual([
+      [1, 500, 'scheduled'],
+      [2, 503, 'scheduled'],
+      [3, 200, 'scheduled'],
+    ]);
     expect(d.attempts[0].error).toMatch(/HTTP 500/);
     expect(d.attempts[0].response_excerpt).toContain('failing on purpose');
     const times = receiver.byId(event.id).map((r) => r.at);
@@ -122,21 +140,34 @@ describe('webhook delivery', () => {
     expect(failed.attempts).toHaveLength(3);
 
     failingForever = false;
-    const replayed = await service.client.call<webhooks.ReplayDeliveryRequest, webhooks.ReplayDeliveryResponse>('replayDelivery', { delivery_id: failed.id, user_id: user });
+    const replayed = await service.client.call<webhooks.ReplayDeliveryRequest, webhooks.ReplayDeliveryResponse>('replayDelivery', {
+      delivery_id: failed.id,
+      user_id: user,
+    });
     expect(replayed.delivery!.status).toBe('delivered');
     expect(replayed.delivery!.attempts.at(-1)).toMatchObject({ attempt_number: 4, status_code: 200, trigger: 'manual' });
 
     const bulk = await service.client.call<webhooks.ReplayFailedRequest, webhooks.ReplayFailedResponse>('replayFailed', {
-      endpoint_id: ep.id, user_id: user, start_time: started.toISOString(), end_time: undefined,
+      endpoint_id: ep.id,
+      user_id: user,
+      start_time: started.toISOString(),
+      end_time: undefined,
     });
     expect(bulk.replayed_count).toBe(1);
-    const second = await waitFor(async () => {
-      const d = (await service.client.listDeliveries(user, ep.id)).find((x) => x.event_id === events[1].id);
-      return d?.status === 'delivered' ? d : undefined;
-    }, { timeoutMs: 20_000, what: 'bulk replay to deliver' });
+    const second = await waitFor(
+      async () => {
+        const d = (await service.client.listDeliveries(user, ep.id)).find((x) => x.event_id === events[1].id);
+        return d?.status === 'delivered' ? d : undefined;
+      },
+      { timeoutMs: 20_000, what: 'bulk replay to deliver' },
+    );
     expect(second.attempts.at(-1)).toMatchObject({ trigger: 'manual', status_code: 200 });
 
-    const stats = await service.client.call<webhooks.GetEndpointStatsRequest, webhooks.GetEndpointStatsResponse>('getEndpointStats', { endpoint_id: ep.id, user_id: user, hours: 1 });
+    const stats = await service.client.call<webhooks.GetEndpointStatsRequest, webhooks.GetEndpointStatsResponse>('getEndpointStats', {
+      endpoint_id: ep.id,
+      user_id: user,
+      hours: 1,
+    });
     expect(stats.stats).toMatchObject({ delivered: '2', failed: '0', pending: '0', success_rate: 1 });
     expect(stats.stats!.latency_p50_ms).toBeGreaterThanOrEqual(0);
   });
@@ -144,7 +175,11 @@ describe('webhook delivery', () => {
   it('sends a test event on request, verified like any other', async () => {
     const user = `u_${uid()}`;
     const ep = await service.client.createEndpoint({ user_id: user, url: receiver.url('/test'), events: ['alert_triggered'] });
-    const res = await service.client.call<webhooks.SendTestEventRequest, webhooks.SendTestEventResponse>('sendTestEvent', { endpoint_id: ep.id, user_id: user, event_type: '' });
+    const res = await service.client.call<webhooks.SendTestEventRequest, webhooks.SendTestEventResponse>('sendTestEvent', {
+      endpoint_id: ep.id,
+      user_id: user,
+      event_type: '',
+    });
     expect(res.delivery).toMatchObject({ status: 'delivered', event_type: 'alert_triggered' });
     const [got] = receiver.byId(res.delivery!.event_id);
     expect((new Webhook(ep.secret).verify(got.body, got.headers) as { type: string }).type).toBe('alert_triggered');
@@ -166,9 +201,14 @@ describe('webhook delivery', () => {
     for (const [method, req] of calls) {
       await expect(service.client.call(method as never, req), method).rejects.toMatchObject({ appCode: 'NOT_FOUND' });
     }
-    const mine = await service.client.call<webhooks.ListEndpointsRequest, webhooks.ListEndpointsResponse>('listEndpoints', { user_id: mallory });
+    const mine = await service.client.call<webhooks.ListEndpointsRequest, webhooks.ListEndpointsResponse>('listEndpoints', {
+      user_id: mallory,
+    });
     expect(mine.endpoints).toEqual([]);
-    const still = await service.client.call<webhooks.GetEndpointRequest, webhooks.GetEndpointResponse>('getEndpoint', { id: ep.id, user_id: alice });
+    const still = await service.client.call<webhooks.GetEndpointRequest, webhooks.GetEndpointResponse>('getEndpoint', {
+      id: ep.id,
+      user_id: alice,
+    });
     expect(still.endpoint).toMatchObject({ url: receiver.url('/alice'), secret: '' });
   });
 
@@ -176,18 +216,29 @@ describe('webhook delivery', () => {
     const user = `u_${uid()}`;
     const ep = await service.client.createEndpoint({ user_id: user, url: receiver.url('/patch'), description: 'first', subjects: ['A'] });
     const res = await service.client.call<webhooks.UpdateEndpointRequest, webhooks.UpdateEndpointResponse>('updateEndpoint', {
-      endpoint: { ...ep, description: 'second', url: 'http://ignored.invalid/' }, update_mask: ['description'], user_id: user,
+      endpoint: { ...ep, description: 'second', url: 'http://ignored.invalid/' },
+      update_mask: ['description'],
+      user_id: user,
     });
     expect(res.endpoint).toMatchObject({ description: 'second', url: receiver.url('/patch'), subjects: ['A'], active: true });
   });
 
   it('refuses endpoints on private and link-local addresses with a clear error', async () => {
     const user = `u_${uid()}`;
-    for (const url of ['http://10.1.2.3/hook', 'http://192.168.0.10/hook', 'http://169.254.169.254/latest/meta-data/', 'http://[fe80::1]/x']) {
+    for (const url of [
+      'http://10.1.2.3/hook',
+      'http://192.168.0.10/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fe80::1]/x',
+    ]) {
       const err = await service.client.createEndpoint({ user_id: user, url }).catch((e: unknown) => e);
       expect(err, url).toMatchObject({ appCode: 'URL_FORBIDDEN', message: expect.stringMatching(/private|link-local/) });
     }
-    await expect(service.client.createEndpoint({ user_id: user, url: 'ftp://example.com/x' })).rejects.toMatchObject({ appCode: 'INVALID_URL' });
-    await expect(service.client.createEndpoint({ user_id: user, url: receiver.url('/x'), events: ['no_such_type'] })).rejects.toMatchObject({ appCode: 'INVALID_EVENT_TYPE' });
+    await expect(service.client.createEndpoint({ user_id: user, url: 'ftp://example.com/x' })).rejects.toMatchObject({
+      appCode: 'INVALID_URL',
+    });
+    await expect(service.client.createEndpoint({ user_id: user, url: receiver.url('/x'), events: ['no_such_type'] })).rejects.toMatchObject(
+      { appCode: 'INVALID_EVENT_TYPE' },
+    );
   });
 });

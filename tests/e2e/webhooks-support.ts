@@ -25,7 +25,10 @@ export type Answer = number | { status: number; delayMs?: number; headers?: Reco
 export class Receiver {
   readonly requests: ReceivedRequest[] = [];
 
-  private constructor(private readonly server: http.Server, readonly base: string) {}
+  private constructor(
+    private readonly server: http.Server,
+    readonly base: string,
+  ) {}
 
   /** `answer` gets each request and how many times its webhook-id has been seen (1 for the first). */
   static async start(answer: (req: ReceivedRequest, nth: number) => Answer = () => 200): Promise<Receiver> {
@@ -36,7 +39,13 @@ export class Receiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-        const r: ReceivedRequest = { id: headers['webhook-id'] ?? '', path: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+        const r: ReceivedRequest = {
+          id: headers['webhook-id'] ?? '',
+          path: req.url ?? '/',
+          headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        };
         receiver!.requests.push(r);
         const nth = (seen.get(r.id) ?? 0) + 1;
         seen.set(r.id, nth);
@@ -93,11 +102,18 @@ export class WebhookClient {
 
   createEndpoint(endpoint: Partial<webhooks.Endpoint>): Promise<webhooks.Endpoint> {
     const full = webhooks.Endpoint.fromPartial({ active: true, events: ['prediction_complete'], ...endpoint });
-    return this.call<webhooks.CreateEndpointRequest, webhooks.CreateEndpointResponse>('createEndpoint', { endpoint: full }).then((r) => r.endpoint!);
+    return this.call<webhooks.CreateEndpointRequest, webhooks.CreateEndpointResponse>('createEndpoint', { endpoint: full }).then(
+      (r) => r.endpoint!,
+    );
   }
 
   listDeliveries(userId: string, endpointId: string, status = ''): Promise<webhooks.Delivery[]> {
-    return this.call<webhooks.ListDeliveriesRequest, webhooks.ListDeliveriesResponse>('listDeliveries', { user_id: userId, endpoint_id: endpointId, status, limit: 500 }).then((r) => r.deliveries);
+    return this.call<webhooks.ListDeliveriesRequest, webhooks.ListDeliveriesResponse>('listDeliveries', {
+      user_id: userId,
+      endpoint_id: endpointId,
+      status,
+      limit: 500,
+    }).then((r) => r.deliveries);
   }
 
   close(): void {
@@ -126,25 +142,33 @@ const TELEMETRY = path.join(REPO_ROOT, 'services/runtime/dist/telemetry/register
 export async function startWebhookService(opts: ServiceOptions): Promise<RunningService> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`pnpm run build\` from the repository root first`);
   const port = await freePort();
-  const proc = startProcess(process.execPath, ['--require', TELEMETRY, MAIN], {
-    BUS: 'kafka',
-    KAFKA_BROKERS: kafkaBrokers(),
-    KAFKA_TOPIC_PREFIX: opts.topicPrefix,
-    DATABASE_URL: opts.databaseUrl,
-    GRPC_PORT: String(port),
-    LOG_LEVEL: 'info',
-    WEBHOOK_ALLOW_LOOPBACK: 'true',
-    WEBHOOK_RETRY_SCHEDULE: '200ms,500ms',
-    WEBHOOK_RETRY_JITTER: '0',
-    WEBHOOK_POLL_MS: '100',
-    ...opts.env,
-  }, { label: opts.label ?? 'webhook-delivery' });
+  const proc = startProcess(
+    process.execPath,
+    ['--require', TELEMETRY, MAIN],
+    {
+      BUS: 'kafka',
+      KAFKA_BROKERS: kafkaBrokers(),
+      KAFKA_TOPIC_PREFIX: opts.topicPrefix,
+      DATABASE_URL: opts.databaseUrl,
+      GRPC_PORT: String(port),
+      LOG_LEVEL: 'info',
+      WEBHOOK_ALLOW_LOOPBACK: 'true',
+      WEBHOOK_RETRY_SCHEDULE: '200ms,500ms',
+      WEBHOOK_RETRY_JITTER: '0',
+      WEBHOOK_POLL_MS: '100',
+      ...opts.env,
+    },
+    { label: opts.label ?? 'webhook-delivery' },
+  );
   let exited = false;
   void proc.exited.then(() => (exited = true));
-  await waitFor(() => {
-    if (exited) throw new Error(`webhook-delivery exited before it was ready; see ${proc.logFile}`);
-    return /"msg":"ready"/.test(proc.output());
-  }, { timeoutMs: 60_000, what: `webhook-delivery "ready" (log: ${proc.logFile})` }).catch(async (err: unknown) => {
+  await waitFor(
+    () => {
+      if (exited) throw new Error(`webhook-delivery exited before it was ready; see ${proc.logFile}`);
+      return /"msg":"ready"/.test(proc.output());
+    },
+    { timeoutMs: 60_000, what: `webhook-delivery "ready" (log: ${proc.logFile})` },
+  ).catch(async (err: unknown) => {
     await proc.stop();
     throw err;
   });
@@ -194,6 +218,9 @@ export function predictionEvent(id: string, symbol = 'AAPL', price = 150.25): ev
     source: 'prediction',
     subject: symbol,
     time: new Date().toISOString(),
-    payload: { $case: 'prediction_complete', prediction_complete: { symbol, predicted_price: price, confidence: 0.85, horizon_seconds: 3600 } },
+    payload: {
+      $case: 'prediction_complete',
+      prediction_complete: { symbol, predicted_price: price, confidence: 0.85, horizon_seconds: 3600 },
+    },
   });
 }

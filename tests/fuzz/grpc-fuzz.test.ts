@@ -19,9 +19,12 @@ const DEADLINE_MS = 15_000;
 const STREAM_WATCH_MS = 150;
 const BAD = new Set([grpc.status.INTERNAL, grpc.status.UNKNOWN]);
 /** What an answer must never show: stack frames, SQL and driver text, socket errors. */
-const LEAK = /\bat \S+ \(|\.[cm]?[jt]s:\d+|node_modules|duplicate key|violates .*constraint|syntax error at|invalid input syntax|SQLSTATE|ECONNREFUSED|ECONNRESET/;
+const LEAK =
+  /\bat \S+ \(|\.[cm]?[jt]s:\d+|node_modules|duplicate key|violates .*constraint|syntax error at|invalid input syntax|SQLSTATE|ECONNREFUSED|ECONNRESET/;
 
-const healthPkg = grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true })) as any;
+const healthPkg = grpc.loadPackageDefinition(
+  protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true }),
+) as any;
 
 let suite: GrpcServices;
 const rpcs = rpcsOf(loadContracts());
@@ -63,7 +66,9 @@ function callUnary(client: grpc.Client, rpc: RpcUnderFuzz, bytes: Buffer, metada
 
 function callStream(client: grpc.Client, rpc: RpcUnderFuzz, bytes: Buffer, metadata: grpc.Metadata): Promise<Answer> {
   return new Promise((resolve) => {
-    const stream = (client as any)[rpc.method](bytes, metadata, { deadline: Date.now() + DEADLINE_MS }) as grpc.ClientReadableStream<Buffer>;
+    const stream = (client as any)[rpc.method](bytes, metadata, {
+      deadline: Date.now() + DEADLINE_MS,
+    }) as grpc.ClientReadableStream<Buffer>;
     let done = false;
     const finish = (a: Answer) => {
       if (done) return;
@@ -112,7 +117,9 @@ describe('gRPC fuzz: hostile requests to every RPC of every service', () => {
             statuses[grpc.status[answer.code]] = (statuses[grpc.status[answer.code]] ?? 0) + 1;
             const leak = LEAK.exec(answer.message);
             if (BAD.has(answer.code) || leak) {
-              failures.push(`${rpc.path} -> ${grpc.status[answer.code]} ${JSON.stringify(answer.message).slice(0, 300)} for ${JSON.stringify(request).slice(0, 300)}`);
+              failures.push(
+                `${rpc.path} -> ${grpc.status[answer.code]} ${JSON.stringify(answer.message).slice(0, 300)} for ${JSON.stringify(request).slice(0, 300)}`,
+              );
             }
           });
           // Every case runs (failures are collected, not shrunk), so one run reports them all.
@@ -123,7 +130,9 @@ describe('gRPC fuzz: hostile requests to every RPC of every service', () => {
       }
     }
 
-    const health = await Promise.all(Object.entries(suite.addresses).map(async ([name, address]) => [name, await check(address, '')] as const));
+    const health = await Promise.all(
+      Object.entries(suite.addresses).map(async ([name, address]) => [name, await check(address, '')] as const),
+    );
     console.log(
       `gRPC fuzz: ${cases} cases over ${rpcs.length} RPCs of ${byService.size} services (seed ${SEED}, ${RUNS_PER_RPC} per RPC); statuses ${JSON.stringify(statuses)}; health ${JSON.stringify(Object.fromEntries(health))}`,
     );

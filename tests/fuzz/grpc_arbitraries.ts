@@ -49,7 +49,10 @@ const text: fc.Arbitrary<string> = fc.oneof(
 );
 
 const INT32_EXTREMES = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -(2 ** 53 - 1)];
-const int32: fc.Arbitrary<number> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...INT32_EXTREMES) }, { weight: 1, arbitrary: fc.integer() });
+const int32: fc.Arbitrary<number> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...INT32_EXTREMES) },
+  { weight: 1, arbitrary: fc.integer() },
+);
 const INT64_EXTREMES = ['0', '1', '-1', '2147483648', '4294967296', '9007199254740993', '9223372036854775807', '-9223372036854775808'];
 const int64: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...INT64_EXTREMES) },
@@ -59,13 +62,43 @@ const uint64: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('0', '1', '4294967296', '9007199254740993', '18446744073709551615') },
   { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String) },
 );
-const DOUBLE_EXTREMES = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 1e308, -1e308, 5e-324, 3.4e38, 2 ** 31, 2 ** 63];
-const double: fc.Arbitrary<number> = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...DOUBLE_EXTREMES) }, { weight: 1, arbitrary: fc.double() });
+const DOUBLE_EXTREMES = [
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  -0,
+  0,
+  1e308,
+  -1e308,
+  5e-324,
+  3.4e38,
+  2 ** 31,
+  2 ** 63,
+];
+const double: fc.Arbitrary<number> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...DOUBLE_EXTREMES) },
+  { weight: 1, arbitrary: fc.double() },
+);
 
 // Seconds 0001-01-01 and 9999-12-31 (the proto's bounds), just beyond them, and int64's ends.
-const TIMESTAMP_SECONDS = ['0', '-62135596800', '-62135596801', '253402300799', '253402300800', '9223372036854775807', '-9223372036854775808', '-1'];
+const TIMESTAMP_SECONDS = [
+  '0',
+  '-62135596800',
+  '-62135596801',
+  '253402300799',
+  '253402300800',
+  '9223372036854775807',
+  '-9223372036854775808',
+  '-1',
+];
 const timestamp: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ seconds: fc.constantFrom(...TIMESTAMP_SECONDS), nanos: fc.constantFrom(0, 999_999_999, 1_000_000_000, -1, 2 ** 31 - 1, -(2 ** 31)) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      seconds: fc.constantFrom(...TIMESTAMP_SECONDS),
+      nanos: fc.constantFrom(0, 999_999_999, 1_000_000_000, -1, 2 ** 31 - 1, -(2 ** 31)),
+    }),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 4_102_444_800 }).map((s) => ({ seconds: String(s), nanos: 0 })) },
 );
 
@@ -128,7 +161,10 @@ function fieldArbitrary(field: protobuf.Field, depth: number): fc.Arbitrary<unkn
       { weight: 6, arbitrary: fc.array(one, { maxLength: 4 }) },
       // Longer than any list a service accepts (symbols, subjects, events...), of short items so the
       // request stays under the 4 MiB a gRPC server takes.
-      { weight: 1, arbitrary: fc.constantFrom(1_001, 2_000).chain((n) => short(field, depth).map((v) => Array.from({ length: n }, () => v))) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(1_001, 2_000).chain((n) => short(field, depth).map((v) => Array.from({ length: n }, () => v))),
+      },
     );
   }
   return valueOf(field, depth);
@@ -148,7 +184,10 @@ export function messageOf(type: protobuf.Type, depth = 0): fc.Arbitrary<Record<s
   const parts: Record<string, fc.Arbitrary<unknown>> = {};
   for (const f of plain) parts[f.name] = fc.option(fieldArbitrary(f, depth), { nil: undefined, freq: 3 });
   const oneofChoice = oneofs.map((o) =>
-    fc.option(fc.constantFrom(...o.fieldsArray).chain((f) => fieldArbitrary(f, depth).map((v) => [f.name, v] as const)), { nil: undefined, freq: 4 }),
+    fc.option(
+      fc.constantFrom(...o.fieldsArray).chain((f) => fieldArbitrary(f, depth).map((v) => [f.name, v] as const)),
+      { nil: undefined, freq: 4 },
+    ),
   );
   const arb = fc.tuple(fc.record(parts, { requiredKeys: [] }), fc.tuple(...oneofChoice)).map(([fields, chosen]) => {
     const out: Record<string, unknown> = {};

@@ -26,10 +26,20 @@ export interface GrpcServices {
 export async function startGrpcServices(label: string): Promise<GrpcServices> {
   const logger = createLogger(`${label}-services`, {}, { level: process.env.FUZZ_LOG_LEVEL ?? 'fatal' });
   const prefix = uniqueTopicPrefix(label);
-  const common = { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1', LOG_LEVEL: 'warn', GRPC_PORT: '0' };
+  const common = {
+    BUS: 'kafka',
+    KAFKA_BROKERS: kafkaBrokers(),
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '1',
+    LOG_LEVEL: 'warn',
+    GRPC_PORT: '0',
+  };
   const dbs: TestDatabase[] = await Promise.all(['md', 'pr', 'al', 'wh', 'pm', 'gw'].map((l) => createTestDatabase(`${label}-${l}`)));
   const [mdDb, prDb, alDb, whDb, pmDb, gwDb] = dbs as [TestDatabase, TestDatabase, TestDatabase, TestDatabase, TestDatabase, TestDatabase];
-  const bus: Bus = createBus({ BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: 1, SERVICE_NAME: `${label}-test` }, logger);
+  const bus: Bus = createBus(
+    { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: 1, SERVICE_NAME: `${label}-test` },
+    logger,
+  );
 
   // The provider monitor probes this instead of the internet: fuzz traffic stays on loopback.
   const upstream: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
@@ -40,15 +50,29 @@ export async function startGrpcServices(label: string): Promise<GrpcServices> {
   try {
     const marketData: MarketDataHandle = await startMarketData(loadMarketDataConfig({ ...common, DATABASE_URL: mdDb.url }), { logger });
     closers.push(() => marketData.close());
-    const prediction: PredictionHandle = await startPrediction(loadPredictionConfig({ ...common, DATABASE_URL: prDb.url, PREDICTION_CONSUMER_GROUP: `pr-${randomUUID()}` }), { logger });
+    const prediction: PredictionHandle = await startPrediction(
+      loadPredictionConfig({ ...common, DATABASE_URL: prDb.url, PREDICTION_CONSUMER_GROUP: `pr-${randomUUID()}` }),
+      { logger },
+    );
     closers.push(() => prediction.close());
     const alerting: AlertingHandle = await startAlerting(
-      loadAlertingConfig({ ...common, DATABASE_URL: alDb.url, MARKET_DATA_GRPC_ADDR: '', ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT', ALERT_CONSUMER_GROUP: `al-${randomUUID()}` }),
+      loadAlertingConfig({
+        ...common,
+        DATABASE_URL: alDb.url,
+        MARKET_DATA_GRPC_ADDR: '',
+        ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT',
+        ALERT_CONSUMER_GROUP: `al-${randomUUID()}`,
+      }),
       { logger },
     );
     closers.push(() => alerting.close());
     const webhooks: WebhookDeliveryHandle = await startWebhookDelivery(
-      loadWebhookConfig({ ...common, DATABASE_URL: whDb.url, WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}` }),
+      loadWebhookConfig({
+        ...common,
+        DATABASE_URL: whDb.url,
+        WEBHOOK_ALLOW_LOOPBACK: 'true',
+        WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}`,
+      }),
       { logger },
     );
     closers.push(() => webhooks.close());
@@ -58,13 +82,22 @@ export async function startGrpcServices(label: string): Promise<GrpcServices> {
         DATABASE_URL: pmDb.url,
         MARKET_DATA_GRPC_ADDR: '',
         ALERTING_GRPC_ADDR: '',
-        MONITOR_PROVIDERS: JSON.stringify([{ name: 'Loopback', url: upstreamUrl, category: 'market_data', rate_limit: { limit: 1000, per: 'minute' } }]),
+        MONITOR_PROVIDERS: JSON.stringify([
+          { name: 'Loopback', url: upstreamUrl, category: 'market_data', rate_limit: { limit: 1000, per: 'minute' } },
+        ]),
       }),
       { logger },
     );
     closers.push(() => monitor.close());
     const gateway: GatewayHandle = await startGateway(
-      loadGatewayConfig({ ...common, GATEWAY_PORT: '0', PUBLISH_GRPC_PORT: '0', JWT_SECRET: GRPC_FUZZ_SECRET, DATABASE_URL: gwDb.url, WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooks.port}` }),
+      loadGatewayConfig({
+        ...common,
+        GATEWAY_PORT: '0',
+        PUBLISH_GRPC_PORT: '0',
+        JWT_SECRET: GRPC_FUZZ_SECRET,
+        DATABASE_URL: gwDb.url,
+        WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooks.port}`,
+      }),
       { bus, logger },
     );
     closers.push(() => gateway.close());

@@ -60,24 +60,47 @@ function validatorFor(key: string, schema: Schema): ValidateFunction {
 /** A path parameter as a client might send it: usually percent-encoded, sometimes raw (malformed %, slashes). */
 const pathValue = fc.oneof(
   // Never empty or a dot segment: those name another path (another operation), not a hostile parameter.
-  { weight: 4, arbitrary: hostileString.filter((s) => s !== '' && s !== '.' && s !== '..').map((s) => encodeURIComponent(s.slice(0, 2000).toWellFormed())) },
+  {
+    weight: 4,
+    arbitrary: hostileString
+      .filter((s) => s !== '' && s !== '.' && s !== '..')
+      .map((s) => encodeURIComponent(s.slice(0, 2000).toWellFormed())),
+  },
   // Raw: malformed escapes, a UTF-8-encoded lone surrogate, a byte that is no UTF-8, an encoded slash.
-  { weight: 1, arbitrary: fc.constantFrom('%', '%E0%A4%A', '%zz', '%00', '%ED%A0%80', '%FF', '%2F', 'a%2Fb', 'AAPL', 'CoinGecko', 'health_checks', 'wh_fuzz') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '%',
+      '%E0%A4%A',
+      '%zz',
+      '%00',
+      '%ED%A0%80',
+      '%FF',
+      '%2F',
+      'a%2Fb',
+      'AAPL',
+      'CoinGecko',
+      'health_checks',
+      'wh_fuzz',
+    ),
+  },
 );
 
 function queryValue(doc: Schema, schema: Schema): fc.Arbitrary<string> {
   const s = resolveRef(doc, schema);
-  const shaped = valueFor(doc, s).map((v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? ''));
-  return fc.oneof(shaped, hostileString, hostileNumber.map(String), fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e400', 'true', '')).map((v) => v.slice(0, 2000));
+  const shaped = valueFor(doc, s).map((v) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')));
+  return fc
+    .oneof(shaped, hostileString, hostileNumber.map(String), fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e400', 'true', ''))
+    .map((v) => v.slice(0, 2000));
 }
 
 function requestFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
   const params = (operation.op.parameters ?? []) as Schema[];
   const pathParams = params.filter((p) => p.in === 'path');
   const queryParams = params.filter((p) => p.in === 'query');
-  const pathArb = fc.tuple(...pathParams.map(() => pathValue)).map((values) =>
-    pathParams.reduce((p, param, i) => p.replace(`{${param.name}}`, values[i] ?? ''), operation.path as string),
-  );
+  const pathArb = fc
+    .tuple(...pathParams.map(() => pathValue))
+    .map((values) => pathParams.reduce((p, param, i) => p.replace(`{${param.name}}`, values[i] ?? ''), operation.path as string));
   const queryArb = fc
     .tuple(
       ...queryParams.map((p) => fc.option(queryValue(doc, p.schema as Schema), { nil: undefined, freq: 3 })),
@@ -113,7 +136,10 @@ async function perform(operation: Operation, req: FuzzRequest): Promise<void> {
   try {
     res = await fetch(url, {
       method: operation.method,
-      headers: { authorization: `Bearer ${suite.token}`, ...(req.body && operation.method !== 'GET' ? { 'content-type': req.body.type } : {}) },
+      headers: {
+        authorization: `Bearer ${suite.token}`,
+        ...(req.body && operation.method !== 'GET' ? { 'content-type': req.body.type } : {}),
+      },
       // fetch sends no body with a GET (nor does any browser).
       body: operation.method === 'GET' ? undefined : req.body?.text,
       signal: AbortSignal.timeout(20_000),
@@ -138,7 +164,10 @@ async function perform(operation: Operation, req: FuzzRequest): Promise<void> {
     throw new Error(`${res.status} for ${what} is not JSON: ${text.slice(0, 200)}`);
   }
   const validate = validatorFor(`${operation.method} ${operation.path} ${res.status}`, schema);
-  if (!validate(body)) throw new Error(`${res.status} for ${what} does not match its schema: ${JSON.stringify(validate.errors?.slice(0, 3))} in ${text.slice(0, 300)}`);
+  if (!validate(body))
+    throw new Error(
+      `${res.status} for ${what} does not match its schema: ${JSON.stringify(validate.errors?.slice(0, 3))} in ${text.slice(0, 300)}`,
+    );
 }
 
 describe('OpenAPI fuzz: every operation of /openapi.json', () => {
@@ -152,15 +181,25 @@ describe('OpenAPI fuzz: every operation of /openapi.json', () => {
         fc.asyncProperty(requestFor(operation), (req) => perform(operation, req)),
         { seed: seed + i, numRuns: RUNS, endOnFailure: true },
       );
-      if (result.failed) failures.push(`${operation.method} ${operation.path}: ${String((result.errorInstance as Error | undefined)?.message ?? result.failures)} (seed ${seed + i})`);
+      if (result.failed)
+        failures.push(
+          `${operation.method} ${operation.path}: ${String((result.errorInstance as Error | undefined)?.message ?? result.failures)} (seed ${seed + i})`,
+        );
       if (!(await suite.alive())) {
-        failures.push(`the suite stopped serving after ${operation.method} ${operation.path}: ${suite.logLines('"level":"error"').slice(-3).join('\n')}`);
+        failures.push(
+          `the suite stopped serving after ${operation.method} ${operation.path}: ${suite.logLines('"level":"error"').slice(-3).join('\n')}`,
+        );
         break;
       }
     }
     // eslint-disable-next-line no-console
-    const byStatus = [...statuses.entries()].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`).join(', ');
-    console.log(`openapi fuzz: ${tried} cases over ${operations.length} operations (seed ${seed}, ${RUNS} runs each), ${failures.length} failing operations; answers ${byStatus}`);
+    const byStatus = [...statuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, n]) => `${status}: ${n}`)
+      .join(', ');
+    console.log(
+      `openapi fuzz: ${tried} cases over ${operations.length} operations (seed ${seed}, ${RUNS} runs each), ${failures.length} failing operations; answers ${byStatus}`,
+    );
     expect(failures, failures.join('\n\n')).toEqual([]);
     const succeeded = [...statuses.entries()].filter(([status]) => status < 300).reduce((n, [, count]) => n + count, 0);
     expect(succeeded, 'cases that got past validation to a service').toBeGreaterThan(tried / 20);

@@ -46,7 +46,26 @@ export const HOSTILE_TEXT = [
 ];
 
 export const HOSTILE_NUMBERS = [
-  0, -0, 1, -1, 0.5, -0.5, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 32, 2 ** 53 - 1, 2 ** 53, 2 ** 63, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 1e-300, 86_400, 86_401,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -0.5,
+  2 ** 31 - 1,
+  2 ** 31,
+  -(2 ** 31),
+  -(2 ** 31) - 1,
+  2 ** 32,
+  2 ** 53 - 1,
+  2 ** 53,
+  2 ** 63,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  1e-300,
+  86_400,
+  86_401,
 ];
 
 export const HOSTILE_DATES = [
@@ -118,7 +137,19 @@ function plausibleString(schema: Schema): fc.Arbitrary<string> {
 }
 
 /** Values a real client would send for an id, symbol, name or secret: some of them pass every field's checks. */
-const PLAUSIBLE = ['AAPL', 'BTC-USD', 'fuzz', 'CoinGecko', 'Loopback', 'wh_fuzz', 'health_checks', 'AAPL-v1', 'v1', 'read', 'fuzz-secret-0123456789abcdef'];
+const PLAUSIBLE = [
+  'AAPL',
+  'BTC-USD',
+  'fuzz',
+  'CoinGecko',
+  'Loopback',
+  'wh_fuzz',
+  'health_checks',
+  'AAPL-v1',
+  'v1',
+  'read',
+  'fuzz-secret-0123456789abcdef',
+];
 
 /** A value shaped by `schema`, with hostile values mixed in at every level. */
 export function valueFor(doc: Schema, raw: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
@@ -126,29 +157,48 @@ export function valueFor(doc: Schema, raw: Schema | undefined, depth = 0): fc.Ar
   const hostile = depth > 3 ? fc.constant(null) : wrongType;
   const variants = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
   if (variants && variants.length > 0) return fc.oneof(...variants.map((v) => valueFor(doc, v, depth + 1)));
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...(schema.enum as unknown[])) }, { weight: 1, arbitrary: hostile });
+  if (Array.isArray(schema.enum) && schema.enum.length > 0)
+    return fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...(schema.enum as unknown[])) }, { weight: 1, arbitrary: hostile });
   const type = Array.isArray(schema.type) ? (schema.type as string[]).find((t) => t !== 'null') : (schema.type as string | undefined);
   switch (type) {
     case 'string':
-      return fc.oneof({ weight: 8, arbitrary: plausibleString(schema) }, { weight: 3, arbitrary: hostileString }, { weight: 1, arbitrary: hostile });
+      return fc.oneof(
+        { weight: 8, arbitrary: plausibleString(schema) },
+        { weight: 3, arbitrary: hostileString },
+        { weight: 1, arbitrary: hostile },
+      );
     case 'integer':
     case 'number': {
       const min = typeof schema.minimum === 'number' ? schema.minimum : -1000;
       const max = typeof schema.maximum === 'number' ? schema.maximum : 1000;
-      const inRange = type === 'integer' ? fc.integer({ min: Math.max(min, -1e9), max: Math.min(max, 1e9) }) : fc.double({ min: Math.max(min, -1e9), max: Math.min(max, 1e9), noNaN: true });
+      const inRange =
+        type === 'integer'
+          ? fc.integer({ min: Math.max(min, -1e9), max: Math.min(max, 1e9) })
+          : fc.double({ min: Math.max(min, -1e9), max: Math.min(max, 1e9), noNaN: true });
       return fc.oneof({ weight: 8, arbitrary: inRange }, { weight: 3, arbitrary: hostileNumber }, { weight: 1, arbitrary: hostile });
     }
     case 'boolean':
       return fc.oneof({ weight: 4, arbitrary: fc.boolean() }, { weight: 1, arbitrary: hostile });
     case 'array':
       if (depth > 3) return fc.constant([]);
-      return fc.oneof({ weight: 8, arbitrary: fc.array(valueFor(doc, schema.items as Schema, depth + 1), { minLength: schema.minItems ?? 0, maxLength: Math.max(3, schema.minItems ?? 0) }) }, { weight: 1, arbitrary: hostile });
+      return fc.oneof(
+        {
+          weight: 8,
+          arbitrary: fc.array(valueFor(doc, schema.items as Schema, depth + 1), {
+            minLength: schema.minItems ?? 0,
+            maxLength: Math.max(3, schema.minItems ?? 0),
+          }),
+        },
+        { weight: 1, arbitrary: hostile },
+      );
     case 'object':
     default: {
       const props = (schema.properties ?? {}) as Record<string, Schema>;
       const names = Object.keys(props);
       if (names.length === 0 || depth > 3) {
-        return schema.additionalProperties ? fc.dictionary(hostileString, depth > 3 ? fc.constant('x') : hostileString, { maxKeys: 3 }) : fc.oneof(fc.constant({}), hostile);
+        return schema.additionalProperties
+          ? fc.dictionary(hostileString, depth > 3 ? fc.constant('x') : hostileString, { maxKeys: 3 })
+          : fc.oneof(fc.constant({}), hostile);
       }
       const required = new Set((schema.required ?? []) as string[]);
       // Required fields are there (so the request reaches the service), optional ones sometimes.
@@ -176,7 +226,10 @@ export const rawBody: fc.Arbitrary<{ text: string; type: string }> = fc.oneof(
     { text: '[1,2,3]', type: 'application/json' },
     { text: 'name=x&scopes=read', type: 'application/x-www-form-urlencoded' },
     { text: '\u0000\u0001\u0002', type: 'application/json' },
-    { text: JSON.stringify({ name: 'x'.repeat(200_000), symbol: 'AAPL', url: 'https://hooks.example.invalid/x' }), type: 'application/json' },
+    {
+      text: JSON.stringify({ name: 'x'.repeat(200_000), symbol: 'AAPL', url: 'https://hooks.example.invalid/x' }),
+      type: 'application/json',
+    },
     { text: '{"__proto__": {"admin": true}, "constructor": {"prototype": {"x": 1}}}', type: 'application/json' },
   ),
   fc.jsonValue({ maxDepth: 3 }).map((v) => ({ text: JSON.stringify(v) ?? 'null', type: 'application/json' })),

@@ -48,7 +48,15 @@ export async function startSuiteUnderFuzz(label: string): Promise<SuiteUnderFuzz
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/ping`;
   const ports: Record<string, string> = {};
-  for (const name of ['GATEWAY_PORT', 'PUBLISH_GRPC_PORT', 'MARKET_DATA_GRPC_PORT', 'PREDICTION_GRPC_PORT', 'ALERTING_GRPC_PORT', 'WEBHOOK_GRPC_PORT', 'PROVIDER_MONITOR_GRPC_PORT']) {
+  for (const name of [
+    'GATEWAY_PORT',
+    'PUBLISH_GRPC_PORT',
+    'MARKET_DATA_GRPC_PORT',
+    'PREDICTION_GRPC_PORT',
+    'ALERTING_GRPC_PORT',
+    'WEBHOOK_GRPC_PORT',
+    'PROVIDER_MONITOR_GRPC_PORT',
+  ]) {
     ports[name] = String(await freePort());
   }
   const proc = startProcess(
@@ -68,14 +76,19 @@ export async function startSuiteUnderFuzz(label: string): Promise<SuiteUnderFuzz
       API_RATE_LIMIT_PER_MINUTE: '1000000',
       API_RATE_LIMIT_BURST: '100000',
       WS_RATE_LIMIT: '100000',
-      MONITOR_PROVIDERS: JSON.stringify([{ name: 'Loopback', url: upstreamUrl, category: 'market_data', rate_limit: { limit: 1000, per: 'minute' } }]),
+      MONITOR_PROVIDERS: JSON.stringify([
+        { name: 'Loopback', url: upstreamUrl, category: 'market_data', rate_limit: { limit: 1000, per: 'minute' } },
+      ]),
     },
     { label },
   );
   const base = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
   try {
     await Promise.race([
-      waitFor(() => proc.output().includes('Marketpulse is running'), { timeoutMs: 120_000, what: `the suite to start (log: ${proc.logFile})` }),
+      waitFor(() => proc.output().includes('Marketpulse is running'), {
+        timeoutMs: 120_000,
+        what: `the suite to start (log: ${proc.logFile})`,
+      }),
       proc.exited.then((e) => {
         throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${proc.logFile}`);
       }),
@@ -101,7 +114,11 @@ export async function startSuiteUnderFuzz(label: string): Promise<SuiteUnderFuzz
       const res = await fetch(`${base}/info`).catch(() => undefined);
       return res !== undefined && res.status === 200;
     },
-    logLines: (needle) => proc.output().split('\n').filter((l) => l.includes(needle)),
+    logLines: (needle) =>
+      proc
+        .output()
+        .split('\n')
+        .filter((l) => l.includes(needle)),
     async close() {
       await proc.stop();
       upstream.closeAllConnections();

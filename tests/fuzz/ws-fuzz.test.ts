@@ -69,12 +69,24 @@ const message: fc.Arbitrary<{ data: string | Buffer; binary?: boolean }> = fc.on
     arbitrary: fc
       .record(
         {
-          type: fc.oneof(fc.constantFrom('subscribe', 'unsubscribe', 'request_prediction', 'auth', 'ping', 'pong', 'subscribe'), hostileString, wrongType),
+          type: fc.oneof(
+            fc.constantFrom('subscribe', 'unsubscribe', 'request_prediction', 'auth', 'ping', 'pong', 'subscribe'),
+            hostileString,
+            wrongType,
+          ),
           data: fc.oneof(
             fc.record(
               {
-                type: fc.oneof(fc.constantFrom('events', 'metrics', 'alerts', 'predictions', 'aggregations', 'system_status', 'toString', '__proto__'), hostileString, wrongType),
-                filters: fc.oneof(fc.dictionary(hostileString, fc.oneof(hostileString, hostileNumber, fc.array(hostileString, { maxLength: 4 }))), fc.jsonValue({ maxDepth: 6 }), wrongType),
+                type: fc.oneof(
+                  fc.constantFrom('events', 'metrics', 'alerts', 'predictions', 'aggregations', 'system_status', 'toString', '__proto__'),
+                  hostileString,
+                  wrongType,
+                ),
+                filters: fc.oneof(
+                  fc.dictionary(hostileString, fc.oneof(hostileString, hostileNumber, fc.array(hostileString, { maxLength: 4 }))),
+                  fc.jsonValue({ maxDepth: 6 }),
+                  wrongType,
+                ),
                 since: fc.oneof(hostileString, wrongType),
                 subscription_id: fc.oneof(hostileString, wrongType, fc.constant({ toString: 1, valueOf: 2 })),
                 token: fc.oneof(hostileString, wrongType),
@@ -94,27 +106,29 @@ const message: fc.Arbitrary<{ data: string | Buffer; binary?: boolean }> = fc.on
   },
   {
     weight: 2,
-    arbitrary: fc.oneof(
-      fc.constantFrom(
-        '',
-        '{',
-        'null',
-        '[]',
-        '42',
-        '"subscribe"',
-        '{"type":null}',
-        '{"type":"subscribe","data":{"type":"events","filters":{"a":{"b":{"c":{"d":1}}}}}}',
-        `{"type":"subscribe","data":{"type":"events","filters":{"payload.symbol":${nested(5000)}}}}`,
-        `{"type":"subscribe","data":{"type":"events","filters":${nested(5000)}}}`,
-        `{"type":"unsubscribe","data":{"subscription_id":${nested(3000, '[', ']')}}}`,
-        `{"type":"ping","x":${nested(200_000, '[', ']')}}`,
-        `{"type":"subscribe","data":{"type":"events","filters":{${Array.from({ length: 5000 }, (_, i) => `"p${i}":${i}`).join(',')}}}}`,
-        `{"type":"${'x'.repeat(500_000)}"}`,
-        '{"type":"subscribe","data":{"type":"events","filters":{"__proto__":{"polluted":1},"constructor":{"prototype":1}}}}',
-        '\u0000\u0001',
-      ),
-      fc.string({ unit: 'binary', maxLength: 64 }),
-    ).map((data) => ({ data })),
+    arbitrary: fc
+      .oneof(
+        fc.constantFrom(
+          '',
+          '{',
+          'null',
+          '[]',
+          '42',
+          '"subscribe"',
+          '{"type":null}',
+          '{"type":"subscribe","data":{"type":"events","filters":{"a":{"b":{"c":{"d":1}}}}}}',
+          `{"type":"subscribe","data":{"type":"events","filters":{"payload.symbol":${nested(5000)}}}}`,
+          `{"type":"subscribe","data":{"type":"events","filters":${nested(5000)}}}`,
+          `{"type":"unsubscribe","data":{"subscription_id":${nested(3000, '[', ']')}}}`,
+          `{"type":"ping","x":${nested(200_000, '[', ']')}}`,
+          `{"type":"subscribe","data":{"type":"events","filters":{${Array.from({ length: 5000 }, (_, i) => `"p${i}":${i}`).join(',')}}}}`,
+          `{"type":"${'x'.repeat(500_000)}"}`,
+          '{"type":"subscribe","data":{"type":"events","filters":{"__proto__":{"polluted":1},"constructor":{"prototype":1}}}}',
+          '\u0000\u0001',
+        ),
+        fc.string({ unit: 'binary', maxLength: 64 }),
+      )
+      .map((data) => ({ data })),
   },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ data: Buffer.from(bytes), binary: true })) },
   // Over WS_MAX_MESSAGE_BYTES: a documented 1009 close.
@@ -131,7 +145,11 @@ async function exchange(door: string, state: { client?: Client }, msg: { data: s
   const pongsBefore = client.messages.filter((m) => m.type === 'pong').length;
   if (!client.closed) client.ws.send('{"type":"ping"}');
   const what = `${door} after ${String(msg.data).slice(0, 200)}`;
-  await until(() => client.closed !== undefined || client.messages.filter((m) => m.type === 'pong').length > pongsBefore, 15_000, `a pong or a close on ${what}`);
+  await until(
+    () => client.closed !== undefined || client.messages.filter((m) => m.type === 'pong').length > pongsBefore,
+    15_000,
+    `a pong or a close on ${what}`,
+  );
   for (const m of client.messages.slice(before)) {
     if (m.type !== 'error') continue;
     const code = (m.code ?? m.data?.code) as string;
@@ -154,11 +172,14 @@ describe('WebSocket fuzz: client messages on every door', () => {
         { seed: seed + i, numRuns: RUNS, endOnFailure: true },
       );
       state.client?.ws.terminate();
-      if (result.failed) failures.push(`${door}: ${String((result.errorInstance as Error | undefined)?.message ?? result.failures)} (seed ${seed + i})`);
+      if (result.failed)
+        failures.push(`${door}: ${String((result.errorInstance as Error | undefined)?.message ?? result.failures)} (seed ${seed + i})`);
     }
     const byCode = [...closes.entries()].map(([code, n]) => `${code}: ${n}`).join(', ') || 'none';
     // eslint-disable-next-line no-console
-    console.log(`ws fuzz: ${tried} cases over ${DOORS.length} doors (seed ${seed}, ${RUNS} runs each), ${failures.length} failing doors; closes ${byCode}`);
+    console.log(
+      `ws fuzz: ${tried} cases over ${DOORS.length} doors (seed ${seed}, ${RUNS} runs each), ${failures.length} failing doors; closes ${byCode}`,
+    );
     expect(failures, failures.join('\n\n')).toEqual([]);
     expect(await suite.alive()).toBe(true);
   }, 600_000);

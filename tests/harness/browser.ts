@@ -8,7 +8,10 @@ export function chromiumPath(): string {
   try {
     return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new HarnessError('INFRA_NOT_INSTALLED', 'chromium is not installed: run `bash scripts/browser.sh` (scripts/test.sh does) or set CHROMIUM_PATH');
+    throw new HarnessError(
+      'INFRA_NOT_INSTALLED',
+      'chromium is not installed: run `bash scripts/browser.sh` (scripts/test.sh does) or set CHROMIUM_PATH',
+    );
   }
 }
 
@@ -45,16 +48,22 @@ export async function launchLoopbackBrowser(viewport = { width: 1400, height: 10
     const { protocol, hostname } = new URL(url);
     return protocol === 'data:' || protocol === 'blob:' || hostname === '127.0.0.1';
   };
-  await context.route(() => true, (route) => {
-    const url = route.request().url();
-    if (local(url)) return route.fallback();
-    refused.push(url);
-    return route.abort('blockedbyclient');
-  });
-  await context.routeWebSocket((url) => !local(url.href), (ws) => {
-    refused.push(ws.url());
-    return ws.close({ code: 1008, reason: 'loopback only' });
-  });
+  await context.route(
+    () => true,
+    (route) => {
+      const url = route.request().url();
+      if (local(url)) return route.fallback();
+      refused.push(url);
+      return route.abort('blockedbyclient');
+    },
+  );
+  await context.routeWebSocket(
+    (url) => !local(url.href),
+    (ws) => {
+      refused.push(ws.url());
+      return ws.close({ code: 1008, reason: 'loopback only' });
+    },
+  );
   return {
     browser,
     context,

@@ -8,10 +8,7 @@ import { freePort } from './ports';
  */
 export async function dockerAvailable(): Promise<boolean> {
   try {
-    await Promise.race([
-      getContainerRuntimeClient(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), 5000)),
-    ]);
+    await Promise.race([getContainerRuntimeClient(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), 5000))]);
     return true;
   } catch {
     return false;

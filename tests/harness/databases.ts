@@ -57,10 +57,9 @@ async function dropDatabases(adminUrl: string, names: string[]): Promise<void> {
 
 async function testDatabaseNames(adminUrl: string): Promise<string[]> {
   return withAdmin(adminUrl, async (c) => {
-    const { rows } = await c.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE $1`,
-      [`${TEST_NAME_PREFIX}\\_%`],
-    );
+    const { rows } = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+      `${TEST_NAME_PREFIX}\\_%`,
+    ]);
     return rows.map((r) => r.datname);
   });
 }

@@ -1,10 +1,5 @@
 /** Every harness failure carries a stable code so suites and CI logs can be grepped for it. */
-export type HarnessErrorCode =
-  | 'INFRA_NOT_INSTALLED'
-  | 'INFRA_START_FAILED'
-  | 'INFRA_UNREACHABLE'
-  | 'WAIT_TIMEOUT'
-  | 'PROCESS_START_FAILED';
+export type HarnessErrorCode = 'INFRA_NOT_INSTALLED' | 'INFRA_START_FAILED' | 'INFRA_UNREACHABLE' | 'WAIT_TIMEOUT' | 'PROCESS_START_FAILED';
 
 export class HarnessError extends Error {
   constructor(

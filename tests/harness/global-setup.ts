@@ -115,7 +115,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     for (const fn of teardowns.reverse()) await fn();
   };
   const results = await Promise.allSettled([provideServer(KAFKA, mode), provideServer(POSTGRES, mode)]);
-  for (const [plan, result] of [[KAFKA, results[0]], [POSTGRES, results[1]]] as const) {
+  for (const [plan, result] of [
+    [KAFKA, results[0]],
+    [POSTGRES, results[1]],
+  ] as const) {
     if (mode === 'local') teardowns.push(() => bestEffort(`stopping ${plan.name}`, () => stopLocal(plan.name)));
     else if (result.status === 'fulfilled' && result.value.stop) teardowns.push(result.value.stop);
   }

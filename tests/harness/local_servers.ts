@@ -29,7 +29,10 @@ export function releaseLease(name: ServerName, pid = process.pid): boolean {
   fs.rmSync(path.join(leaseDir(name), String(pid)), { force: true });
   if (!fs.existsSync(path.join(serverDir(name), MARKER))) return false;
   const others = fs.existsSync(leaseDir(name))
-    ? fs.readdirSync(leaseDir(name)).map(Number).filter((p) => p !== pid && processAlive(p))
+    ? fs
+        .readdirSync(leaseDir(name))
+        .map(Number)
+        .filter((p) => p !== pid && processAlive(p))
     : [];
   return others.length === 0;
 }
@@ -44,18 +47,23 @@ export interface InstallCheck {
 }
 
 export function installed(name: ServerName): InstallCheck {
-  const dirHas = (dir: string, test: (f: string) => boolean) =>
-    fs.existsSync(dir) && fs.readdirSync(dir).some(test);
+  const dirHas = (dir: string, test: (f: string) => boolean) => fs.existsSync(dir) && fs.readdirSync(dir).some(test);
   switch (name) {
     case 'kafka':
-      return { ok: dirHas(path.join(INFRA_DIR, 'kafka', 'libs'), (f) => /^kafka_2\.13-.*\.jar$/.test(f)), missing: 'Kafka jars in infra/kafka/libs' };
+      return {
+        ok: dirHas(path.join(INFRA_DIR, 'kafka', 'libs'), (f) => /^kafka_2\.13-.*\.jar$/.test(f)),
+        missing: 'Kafka jars in infra/kafka/libs',
+      };
     case 'postgres':
       return {
         ok: dirHas('/usr/lib/postgresql', (v) => fs.existsSync(path.join('/usr/lib/postgresql', v, 'bin', 'pg_ctl'))),
         missing: 'PostgreSQL server binaries (/usr/lib/postgresql/*/bin)',
       };
     case 'zipkin':
-      return { ok: dirHas(path.join(INFRA_DIR, 'zipkin'), (f) => /^zipkin-server-.*-exec\.jar$/.test(f)), missing: "Zipkin's jar in infra/zipkin" };
+      return {
+        ok: dirHas(path.join(INFRA_DIR, 'zipkin'), (f) => /^zipkin-server-.*-exec\.jar$/.test(f)),
+        missing: "Zipkin's jar in infra/zipkin",
+      };
   }
 }
 
@@ -68,7 +76,10 @@ export function runInfraScript(name: ServerName, action: 'start' | 'stop', port:
     const check = installed(name);
     if (!check.ok) {
       return Promise.reject(
-        new HarnessError('INFRA_NOT_INSTALLED', `${check.missing} are missing: run \`bash infra/install.sh\` from the repository root, then run the tests again`),
+        new HarnessError(
+          'INFRA_NOT_INSTALLED',
+          `${check.missing} are missing: run \`bash infra/install.sh\` from the repository root, then run the tests again`,
+        ),
       );
     }
   }
@@ -89,12 +100,7 @@ export function runInfraScript(name: ServerName, action: 'start' | 'stop', port:
       if (code === 0) return resolve();
       const tail = output.trim().split('\n').slice(-8).join('\n');
       const logFile = path.join(serverDir(name, port), 'server.log');
-      reject(
-        new HarnessError(
-          'INFRA_START_FAILED',
-          `${fromRepo(script)} exited with ${code}; see ${fromRepo(logFile)}\n${tail}`,
-        ),
-      );
+      reject(new HarnessError('INFRA_START_FAILED', `${fromRepo(script)} exited with ${code}; see ${fromRepo(logFile)}\n${tail}`));
     });
   });
 }

@@ -9,7 +9,10 @@ export function randomSuffix(): string {
 
 /** Lower-case letters, digits and `_` only: safe in both database and topic names. */
 export function sanitizeLabel(label: string, maxLength: number): string {
-  const clean = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const clean = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return (clean || 'test').slice(0, Math.max(1, maxLength));
 }
 

@@ -12,11 +12,9 @@ export interface ReadinessOptions {
 function unreachable(what: string, timeoutMs: number, hint: string | undefined, cause: unknown): HarnessError {
   const seconds = Math.round(timeoutMs / 100) / 10;
   const detail = cause instanceof Error ? ` (${cause.message.replace(/^\[WAIT_TIMEOUT\] /, '')})` : '';
-  return new HarnessError(
-    'INFRA_UNREACHABLE',
-    `${what} did not become ready within ${seconds}s${hint ? `; ${hint}` : ''}${detail}`,
-    { cause },
-  );
+  return new HarnessError('INFRA_UNREACHABLE', `${what} did not become ready within ${seconds}s${hint ? `; ${hint}` : ''}${detail}`, {
+    cause,
+  });
 }
 
 /** One attempt: connect an admin client and ask for the cluster's brokers. */

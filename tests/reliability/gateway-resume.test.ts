@@ -4,7 +4,14 @@ import { createBus, createLogger, loadConfig, commonConfigSchema, topicFor, type
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createTestDatabase, freePort, kafkaBrokers, startProcess, uniqueTopicPrefix, waitFor, type ManagedProcess, type TestDatabase,
+  createTestDatabase,
+  freePort,
+  kafkaBrokers,
+  startProcess,
+  uniqueTopicPrefix,
+  waitFor,
+  type ManagedProcess,
+  type TestDatabase,
 } from '../harness';
 import { SECRET, tokenFor } from '../e2e/api.kit';
 import { connectClient, type RecordingClient, type WsMessage } from '../e2e/gateway_ws_client';
@@ -33,18 +40,23 @@ const clients: RecordingClient[] = [];
 
 async function startGateway(prefix: string, name: string, env: Record<string, string> = {}, port?: number): Promise<Gateway> {
   const p = port ?? (await freePort());
-  const proc = startProcess(process.execPath, [process.env.RESUME_TEST_GATEWAY_MAIN ?? 'gateway/dist/main.js'], {
-    BUS: 'kafka',
-    KAFKA_BROKERS: kafkaBrokers(),
-    KAFKA_TOPIC_PREFIX: prefix,
-    KAFKA_PARTITIONS: '3',
-    DATABASE_URL: db.url,
-    GATEWAY_PORT: String(p),
-    GATEWAY_INSTANCE_ID: name,
-    PUBLISH_GRPC_PORT: '0',
-    LOG_LEVEL: 'info',
-    ...env,
-  }, { label: `gateway-resume-${name}` });
+  const proc = startProcess(
+    process.execPath,
+    [process.env.RESUME_TEST_GATEWAY_MAIN ?? 'gateway/dist/main.js'],
+    {
+      BUS: 'kafka',
+      KAFKA_BROKERS: kafkaBrokers(),
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '3',
+      DATABASE_URL: db.url,
+      GATEWAY_PORT: String(p),
+      GATEWAY_INSTANCE_ID: name,
+      PUBLISH_GRPC_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    { label: `gateway-resume-${name}` },
+  );
   const gateway = { port: p, process: proc };
   gateways.push(gateway);
   // Its readiness (/readyz) also wants the services it calls, absent here: the event consumer's
@@ -61,7 +73,10 @@ async function startGateway(prefix: string, name: string, env: Record<string, st
 }
 
 function publisherFor(prefix: string): Bus {
-  const bus = createBus(loadConfig(commonConfigSchema, { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' }), logger);
+  const bus = createBus(
+    loadConfig(commonConfigSchema, { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' }),
+    logger,
+  );
   buses.push(bus);
   return bus;
 }
@@ -97,29 +112,42 @@ class SequenceClient {
 
   /** Connects (again), with ?since=/since the last id seen; retries while the instance is starting (1013) or down. */
   async connect(port: number): Promise<void> {
-    await waitFor(async () => {
-      const c = this.open(port);
-      const outcome = await Promise.race([
-        c.opened().then(() => 'open' as const, () => 'closed' as const),
-        new Promise<'slow'>((r) => setTimeout(() => r('slow'), 5000)),
-      ]);
-      if (outcome !== 'open') {
-        c.close();
-        return undefined;
-      }
-      // A not-ready instance accepts the upgrade, then closes with 1013 before any welcome.
-      if (this.door === 'stream') c.send({ type: 'subscribe', data: { type: 'events', filters: { subject: SYMBOL, event_type: TYPE }, ...(this.lastId ? { since: this.lastId } : {}) } });
-      const welcomed = await Promise.race([
-        c.next(this.door === 'stream' ? 'subscribed' : 'connected', 15_000).then(() => true, () => false),
-        c.closed.then(() => false),
-      ]);
-      if (!welcomed) {
-        c.close();
-        return undefined;
-      }
-      this.current = c;
-      return true;
-    }, { timeoutMs: 90_000, intervalMs: 200, what: `a ${this.door} connection on port ${port}` });
+    await waitFor(
+      async () => {
+        const c = this.open(port);
+        const outcome = await Promise.race([
+          c.opened().then(
+            () => 'open' as const,
+            () => 'closed' as const,
+          ),
+          new Promise<'slow'>((r) => setTimeout(() => r('slow'), 5000)),
+        ]);
+        if (outcome !== 'open') {
+          c.close();
+          return undefined;
+        }
+        // A not-ready instance accepts the upgrade, then closes with 1013 before any welcome.
+        if (this.door === 'stream')
+          c.send({
+            type: 'subscribe',
+            data: { type: 'events', filters: { subject: SYMBOL, event_type: TYPE }, ...(this.lastId ? { since: this.lastId } : {}) },
+          });
+        const welcomed = await Promise.race([
+          c.next(this.door === 'stream' ? 'subscribed' : 'connected', 15_000).then(
+            () => true,
+            () => false,
+          ),
+          c.closed.then(() => false),
+        ]);
+        if (!welcomed) {
+          c.close();
+          return undefined;
+        }
+        this.current = c;
+        return true;
+      },
+      { timeoutMs: 90_000, intervalMs: 200, what: `a ${this.door} connection on port ${port}` },
+    );
   }
 
   async disconnect(): Promise<void> {
@@ -170,7 +198,10 @@ function trpcPrices(port: number, lastEventId: string): { prices: number[]; stop
       text += Buffer.from(chunk).toString('utf8');
       let end: number;
       while ((end = text.indexOf('\n\n')) >= 0) {
-        const data = text.slice(0, end).split('\n').find((l) => l.startsWith('data: ') && l.includes('"price"'));
+        const data = text
+          .slice(0, end)
+          .split('\n')
+          .find((l) => l.startsWith('data: ') && l.includes('"price"'));
         text = text.slice(end + 2);
         if (data) prices.push((JSON.parse(data.slice(6)) as { data: { price: number } }).data.price);
       }
@@ -211,7 +242,10 @@ describe('resume from Kafka (issue 15)', () => {
     await Promise.all(seqClients.map((c) => c.connect(port)));
 
     await publishRange(bus, 0, 300);
-    await waitFor(() => seqClients.every((c) => c.numbers.length >= 300) || undefined, { timeoutMs: 30_000, what: '300 ticks on every client' });
+    await waitFor(() => seqClients.every((c) => c.numbers.length >= 300) || undefined, {
+      timeoutMs: 30_000,
+      what: '300 ticks on every client',
+    });
 
     // Ticks keep coming (about 200/s) while the instance dies, while it is down and while it starts again.
     const LAST = 2000;
@@ -260,7 +294,10 @@ describe('resume from Kafka (issue 15)', () => {
     await publishRange(bus, 10, 30_010, ['OTA', 'OTB', 'OTC']);
     await client.connect(gw.port);
     await publishRange(bus, 30_010, 30_020);
-    await waitFor(() => client.numbers.length >= 30_020 || undefined, { timeoutMs: 120_000, what: `30,020 ticks (have ${client.numbers.length})` });
+    await waitFor(() => client.numbers.length >= 30_020 || undefined, {
+      timeoutMs: 120_000,
+      what: `30,020 ticks (have ${client.numbers.length})`,
+    });
     expect(firstBreak(client.numbers, range(0, 30_020))).toBe('none');
     expect(client.errors).toEqual([]);
   }, 240_000);
@@ -284,8 +321,14 @@ describe('resume from Kafka (issue 15)', () => {
     // The same position as a tRPC subscription's lastEventId (SSE read directly).
     const overTrpc = trpcPrices(b.port, since);
     await publishRange(bus, 250, 260);
-    await waitFor(() => client.numbers.length >= 260 || undefined, { timeoutMs: 30_000, what: `260 ticks (have ${client.numbers.length})` });
-    await waitFor(() => overTrpc.prices.length >= 210 || undefined, { timeoutMs: 30_000, what: `210 ticks over tRPC (have ${overTrpc.prices.length})` });
+    await waitFor(() => client.numbers.length >= 260 || undefined, {
+      timeoutMs: 30_000,
+      what: `260 ticks (have ${client.numbers.length})`,
+    });
+    await waitFor(() => overTrpc.prices.length >= 210 || undefined, {
+      timeoutMs: 30_000,
+      what: `210 ticks over tRPC (have ${overTrpc.prices.length})`,
+    });
     overTrpc.stop();
     expect(firstBreak(client.numbers, range(0, 260))).toBe('none');
     expect(client.errors).toEqual([]);
@@ -301,7 +344,10 @@ describe('resume from Kafka (issue 15)', () => {
     const recent = new SequenceClient('market-data');
     await Promise.all([old.connect(gw.port), recent.connect(gw.port)]);
     await publishRange(bus, 0, 100);
-    await waitFor(() => (old.numbers.length >= 100 && recent.numbers.length >= 100) || undefined, { timeoutMs: 20_000, what: '100 ticks on both' });
+    await waitFor(() => (old.numbers.length >= 100 && recent.numbers.length >= 100) || undefined, {
+      timeoutMs: 20_000,
+      what: '100 ticks on both',
+    });
     await old.disconnect();
     await publishRange(bus, 100, 200);
     await waitFor(() => recent.numbers.length >= 200 || undefined, { timeoutMs: 20_000, what: '200 ticks on the second client' });
@@ -324,7 +370,10 @@ describe('resume from Kafka (issue 15)', () => {
 
     await Promise.all([old.connect(gw.port), recent.connect(gw.port)]);
     await publishRange(bus, 300, 310);
-    await waitFor(() => recent.numbers.length >= 310 || undefined, { timeoutMs: 30_000, what: `310 ticks on the second client (have ${recent.numbers.length})` });
+    await waitFor(() => recent.numbers.length >= 310 || undefined, {
+      timeoutMs: 30_000,
+      what: `310 ticks on the second client (have ${recent.numbers.length})`,
+    });
     expect(firstBreak(recent.numbers, range(0, 310))).toBe('none');
     expect(recent.errors).toEqual([]);
     await waitFor(() => old.errors.length > 0 || undefined, { timeoutMs: 20_000, what: 'CANNOT_RECOVER for the first client' });

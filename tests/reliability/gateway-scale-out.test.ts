@@ -3,7 +3,14 @@ import { events } from '@marketpulse/proto';
 import { createBus, createLogger, loadConfig, commonConfigSchema, type Bus } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createTestDatabase, freePort, kafkaBrokers, startProcess, uniqueTopicPrefix, waitFor, type ManagedProcess, type TestDatabase,
+  createTestDatabase,
+  freePort,
+  kafkaBrokers,
+  startProcess,
+  uniqueTopicPrefix,
+  waitFor,
+  type ManagedProcess,
+  type TestDatabase,
 } from '../harness';
 import { connectClient, type RecordingClient } from '../e2e/gateway_ws_client';
 
@@ -30,17 +37,25 @@ const clients: RecordingClient[] = [];
 
 async function startInstance(name: string): Promise<Instance> {
   const port = await freePort();
-  const proc = startProcess(process.execPath, ['gateway/dist/main.js'], {
-    BUS: 'kafka',
-    KAFKA_BROKERS: kafkaBrokers(),
-    KAFKA_TOPIC_PREFIX: prefix,
-    DATABASE_URL: db.url,
-    GATEWAY_PORT: String(port),
-    GATEWAY_INSTANCE_ID: name,
-    PUBLISH_GRPC_PORT: '0',
-    LOG_LEVEL: 'info',
-  }, { label: `gateway-${name}` });
-  await waitFor(() => proc.output().includes('"msg":"ready"'), { timeoutMs: 30_000, what: `gateway ${name} to be ready (log: ${proc.logFile})` });
+  const proc = startProcess(
+    process.execPath,
+    ['gateway/dist/main.js'],
+    {
+      BUS: 'kafka',
+      KAFKA_BROKERS: kafkaBrokers(),
+      KAFKA_TOPIC_PREFIX: prefix,
+      DATABASE_URL: db.url,
+      GATEWAY_PORT: String(port),
+      GATEWAY_INSTANCE_ID: name,
+      PUBLISH_GRPC_PORT: '0',
+      LOG_LEVEL: 'info',
+    },
+    { label: `gateway-${name}` },
+  );
+  await waitFor(() => proc.output().includes('"msg":"ready"'), {
+    timeoutMs: 30_000,
+    what: `gateway ${name} to be ready (log: ${proc.logFile})`,
+  });
   await waitFor(
     async () => {
       const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { components: Record<string, { status: string }> };
@@ -79,7 +94,10 @@ const updateIds = (c: RecordingClient) => c.all('market_data_update').map((m) =>
 
 beforeAll(async () => {
   db = await createTestDatabase('gateway-scale-out');
-  publisher = createBus(loadConfig(commonConfigSchema, { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' }), logger);
+  publisher = createBus(
+    loadConfig(commonConfigSchema, { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' }),
+    logger,
+  );
   // Started one after the other: both migrate the same schema.
   instances.push(await startInstance('a'));
   instances.push(await startInstance('b'));
@@ -99,7 +117,10 @@ describe('two gateway instances on one Kafka', () => {
     const onB = client(b);
     await Promise.all([onA.next('connected'), onB.next('connected')]);
     const ids = await publish(50);
-    await waitFor(() => updateIds(onA).length >= 50 && updateIds(onB).length >= 50, { timeoutMs: 30_000, what: '50 ticks on both instances' });
+    await waitFor(() => updateIds(onA).length >= 50 && updateIds(onB).length >= 50, {
+      timeoutMs: 30_000,
+      what: '50 ticks on both instances',
+    });
     expect(updateIds(onA)).toEqual(ids);
     expect(updateIds(onB)).toEqual(ids);
     onA.close();

@@ -9,8 +9,15 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { events } from '@marketpulse/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createTestDatabase, freePort, portAnswers, REPO_ROOT, startProcess, uniqueTopicPrefix, waitFor,
-  type ManagedProcess, type TestDatabase,
+  createTestDatabase,
+  freePort,
+  portAnswers,
+  REPO_ROOT,
+  startProcess,
+  uniqueTopicPrefix,
+  waitFor,
+  type ManagedProcess,
+  type TestDatabase,
 } from '../harness';
 import { runDirFor } from '../harness/config';
 import { runInfraScript } from '../harness/local_servers';
@@ -107,7 +114,10 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('market-data killed during a Ka
 
     const outageStartMs = Date.now();
     await runInfraScript('kafka', 'stop', kafkaPort);
-    await waitFor(() => first.output().includes('keeping them in the spool'), { timeoutMs: 60_000, what: `market-data switching to its spool (log ${first.logFile})` });
+    await waitFor(() => first.output().includes('keeping them in the spool'), {
+      timeoutMs: 60_000,
+      what: `market-data switching to its spool (log ${first.logFile})`,
+    });
     // Ticks keep coming while Kafka is away; some seconds of them exist only in the spool.
     await new Promise((r) => setTimeout(r, 4000));
     const killMs = Date.now();
@@ -116,7 +126,10 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('market-data killed during a Ka
 
     await runInfraScript('kafka', 'start', kafkaPort);
     const second = startService('md-spool-second');
-    await waitFor(() => second.output().includes('"msg":"ready"'), { timeoutMs: 60_000, what: `market-data ready again (log ${second.logFile})` });
+    await waitFor(() => second.output().includes('"msg":"ready"'), {
+      timeoutMs: 60_000,
+      what: `market-data ready again (log ${second.logFile})`,
+    });
     const recovered = Number(/"recovered":(\d+)/.exec(second.output())?.[1] ?? 0);
     expect(recovered, `the second start reports the events it found in the spool (log ${second.logFile})`).toBeGreaterThan(TICK_RATE * 4);
 
@@ -133,7 +146,10 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('market-data killed during a Ka
       expect(lastMs, 'ticks produced up to the moment of the kill arrived').toBeGreaterThan(killMs - 1000);
       const duringOutage = ticks.filter((t) => t.timeMs > outageStartMs);
       expect(duringOutage.length, 'ticks produced while Kafka was away').toBeGreaterThan(TICK_RATE * 4);
-      expect(before.ticks.every((t) => firstRun.has(t.id)), 'ticks published before the outage are still the same events').toBe(true);
+      expect(
+        before.ticks.every((t) => firstRun.has(t.id)),
+        'ticks published before the outage are still the same events',
+      ).toBe(true);
       expect(lastOfFirstRun, 'the recovered ticks came before any tick of the new run').toBeLessThan(firstOfSecondRun);
     } finally {
       await after.close();

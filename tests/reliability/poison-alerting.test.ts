@@ -15,7 +15,12 @@ let service: AlertingHandle;
 
 beforeAll(async () => {
   slice = await newAlertingSlice('poison-alerting');
-  service = await startAlertingOn(slice, { BUS_HANDLER_MAX_ATTEMPTS: '3', BUS_RETRY_BACKOFF_MAX_MS: '200', ALERT_CONSUMER_GROUP: 'evaluator', ALERT_STREAM_CONSUMER_GROUP: 'stream' });
+  service = await startAlertingOn(slice, {
+    BUS_HANDLER_MAX_ATTEMPTS: '3',
+    BUS_RETRY_BACKOFF_MAX_MS: '200',
+    ALERT_CONSUMER_GROUP: 'evaluator',
+    ALERT_STREAM_CONSUMER_GROUP: 'stream',
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -35,7 +40,10 @@ describe('alerting and poison records', () => {
       undecodable(),
       encoded(ev.systemError('prediction', 'GOOD_3')),
     ]);
-    await waitFor(() => ['GOOD_1', 'GOOD_2', 'GOOD_3'].every((c) => codesAlerted().includes(c)), { timeoutMs: 90_000, what: 'the alerts of GOOD_1..3' });
+    await waitFor(() => ['GOOD_1', 'GOOD_2', 'GOOD_3'].every((c) => codesAlerted().includes(c)), {
+      timeoutMs: 90_000,
+      what: 'the alerts of GOOD_1..3',
+    });
 
     const letters = (await awaitDeadLetters(slice.prefix, 2)).filter((l) => l.group === `${slice.prefix}evaluator`);
     expect(letters.map((l) => [l.source.topic, l.source.partition, l.source.offset, l.failure.reason])).toEqual([
@@ -57,15 +65,41 @@ describe('alerting and poison records', () => {
           source: 'elsewhere',
           subject: 'AAPL',
           time: new Date().toISOString(),
-          payload: { $case: 'alert_triggered', alert_triggered: { id, rule_id: 'r1', rule_name: 'r', user_id: 'alice', alert_type: 'price', condition: 'price_above', severity: 'info', symbol: 'AAPL', message: id, timestamp: new Date().toISOString() } },
+          payload: {
+            $case: 'alert_triggered',
+            alert_triggered: {
+              id,
+              rule_id: 'r1',
+              rule_name: 'r',
+              user_id: 'alice',
+              alert_type: 'price',
+              condition: 'price_above',
+              severity: 'info',
+              symbol: 'AAPL',
+              message: id,
+              timestamp: new Date().toISOString(),
+            },
+          },
         });
       await produceRaw(slice.prefix, 'alert_triggered', [encoded(alert('alert_before')), undecodable(), encoded(alert('alert_after'))]);
-      await waitFor(() => streamed.includes('alert_before') && streamed.includes('alert_after'), { timeoutMs: 60_000, what: 'both alerts on the stream' });
-      await waitFor(async () => (await deadLetters(slice.prefix)).some((l) => l.group === `${slice.prefix}stream` && l.source.topic === `${slice.prefix}alert_triggered` && l.failure.reason === 'EVENT_UNDECODABLE'), {
+      await waitFor(() => streamed.includes('alert_before') && streamed.includes('alert_after'), {
         timeoutMs: 60_000,
-        intervalMs: 1000,
-        what: "the stream consumer's dead letter",
+        what: 'both alerts on the stream',
       });
+      await waitFor(
+        async () =>
+          (await deadLetters(slice.prefix)).some(
+            (l) =>
+              l.group === `${slice.prefix}stream` &&
+              l.source.topic === `${slice.prefix}alert_triggered` &&
+              l.failure.reason === 'EVENT_UNDECODABLE',
+          ),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 1000,
+          what: "the stream consumer's dead letter",
+        },
+      );
     } finally {
       stop();
     }

@@ -44,7 +44,10 @@ function tick(id: string, symbol: string, price: number): events.Event {
     source: 'market-data',
     subject: symbol,
     time: timestamp,
-    payload: { $case: 'market_data_update', market_data_update: { symbol, price, volume: 1, bid: price, ask: price, timestamp, provider: 'e2e', sequence: '1' } },
+    payload: {
+      $case: 'market_data_update',
+      market_data_update: { symbol, price, volume: 1, bid: price, ask: price, timestamp, provider: 'e2e', sequence: '1' },
+    },
   });
 }
 
@@ -68,13 +71,19 @@ describe('prediction tick consumer and poison records', () => {
       undecodable(),
       encoded(tick('tick-good-3', 'AAPL', 103)),
     ]);
-    await waitFor(async () => (await storedTickIds()).includes('tick-good-3'), { timeoutMs: 90_000, intervalMs: 500, what: 'the last good tick stored' });
+    await waitFor(async () => (await storedTickIds()).includes('tick-good-3'), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      what: 'the last good tick stored',
+    });
     expect(await storedTickIds()).toEqual(['tick-good-1', 'tick-good-2', 'tick-good-3']);
     const letters = await awaitDeadLetters(prefix, 3);
-    expect(letters.map((l) => [l.source.topic, l.source.partition, l.source.offset, l.failure.reason, l.event?.id ?? null]).sort()).toEqual([
-      [`${prefix}market_data_update`, 0, '1', 'DATABASE_REFUSED_RECORD', 'tick-nul'],
-      [`${prefix}market_data_update`, 0, '3', 'TICK_MALFORMED', 'tick-negative'],
-      [`${prefix}market_data_update`, 0, '4', 'EVENT_UNDECODABLE', null],
-    ]);
+    expect(letters.map((l) => [l.source.topic, l.source.partition, l.source.offset, l.failure.reason, l.event?.id ?? null]).sort()).toEqual(
+      [
+        [`${prefix}market_data_update`, 0, '1', 'DATABASE_REFUSED_RECORD', 'tick-nul'],
+        [`${prefix}market_data_update`, 0, '3', 'TICK_MALFORMED', 'tick-negative'],
+        [`${prefix}market_data_update`, 0, '4', 'EVENT_UNDECODABLE', null],
+      ],
+    );
   }, 120_000);
 });

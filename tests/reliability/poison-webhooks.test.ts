@@ -47,7 +47,10 @@ describe('webhook intake and poison records', () => {
       undecodable(),
       encoded(predictionEvent(good[3], 'AAPL')),
     ]);
-    await waitFor(() => good.every((id) => receiver.byId(id).length > 0), { timeoutMs: 90_000, what: 'the good events around the poison ones at the receiver' });
+    await waitFor(() => good.every((id) => receiver.byId(id).length > 0), {
+      timeoutMs: 90_000,
+      what: 'the good events around the poison ones at the receiver',
+    });
     expect(receiver.byId('evt_nul_subject')).toHaveLength(0);
 
     const letters = await awaitDeadLetters(prefix, 3);
@@ -55,7 +58,11 @@ describe('webhook intake and poison records', () => {
     const byOffset = new Map(letters.map((l) => [l.source.offset, l]));
     expect(letters.every((l) => l.source.topic === topic && l.source.partition === 0)).toBe(true);
     expect([...byOffset.keys()].sort()).toEqual(['1', '3', '5']);
-    expect(byOffset.get('1')).toMatchObject({ failure: { reason: 'DATABASE_REFUSED_RECORD' }, attempts: 3, event: { id: 'evt_nul_\u0000_id' } });
+    expect(byOffset.get('1')).toMatchObject({
+      failure: { reason: 'DATABASE_REFUSED_RECORD' },
+      attempts: 3,
+      event: { id: 'evt_nul_\u0000_id' },
+    });
     expect(byOffset.get('3')).toMatchObject({ failure: { reason: 'DATABASE_REFUSED_RECORD' }, event: { subject: 'AA\u0000PL' } });
     expect(byOffset.get('5')).toMatchObject({ failure: { reason: 'EVENT_UNDECODABLE' }, attempts: 0 });
     // The original headers travel with the dead letter, and its message names no SQL.
@@ -64,9 +71,19 @@ describe('webhook intake and poison records', () => {
     for (const l of letters) expect(l.failure.message).not.toMatch(/INSERT|SELECT|0x00/);
 
     // One log line per dead letter, with the source coordinates.
-    const lines = service!.proc.output().split('\n').filter((l) => l.includes('event dead-lettered'));
+    const lines = service!.proc
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('event dead-lettered'));
     expect(lines).toHaveLength(3);
-    expect(JSON.parse(lines[0])).toMatchObject({ level: 'error', trace_id: TRACE_ID, topic, partition: 0, offset: '1', reason: 'DATABASE_REFUSED_RECORD' });
+    expect(JSON.parse(lines[0])).toMatchObject({
+      level: 'error',
+      trace_id: TRACE_ID,
+      topic,
+      partition: 0,
+      offset: '1',
+      reason: 'DATABASE_REFUSED_RECORD',
+    });
     expect(byOffset.get('1')!.source.headers.traceparent?.toString()).toContain(TRACE_ID);
   }, 120_000);
 });

@@ -30,7 +30,11 @@ export async function produceRaw(prefix: string, type: string, records: RawRecor
 
 /** An Event as its producer encoded it, bypassing every check a publisher makes. */
 export function encoded(event: events.Event): RawRecord {
-  return { key: event.subject, value: Buffer.from(events.Event.encode(event).finish()), headers: { 'event-type': event.type, 'event-id': event.id } };
+  return {
+    key: event.subject,
+    value: Buffer.from(events.Event.encode(event).finish()),
+    headers: { 'event-type': event.type, 'event-id': event.id },
+  };
 }
 
 /** Bytes no Event decodes from (a truncated length-delimited field). */
@@ -40,12 +44,20 @@ export function undecodable(): RawRecord {
 
 /** Every dead letter of the run's prefix so far (what `dead-letters list` prints). */
 export function deadLetters(prefix: string): Promise<DeadLetterEntry[]> {
-  return readDeadLetters({ brokers: kafkaBrokers().split(','), topicPrefix: prefix, logger: createLogger('poison-tests', {}, { level: 'silent' }) });
+  return readDeadLetters({
+    brokers: kafkaBrokers().split(','),
+    topicPrefix: prefix,
+    logger: createLogger('poison-tests', {}, { level: 'silent' }),
+  });
 }
 
 /** Waits until the dead-letter topic holds at least `count` dead letters, and returns them. */
 export async function awaitDeadLetters(prefix: string, count: number, timeoutMs = 90_000): Promise<DeadLetterEntry[]> {
   let found: DeadLetterEntry[] = [];
-  await waitFor(async () => (found = await deadLetters(prefix)).length >= count, { timeoutMs, intervalMs: 1000, what: `${count} dead letter(s) under ${prefix}` });
+  await waitFor(async () => (found = await deadLetters(prefix)).length >= count, {
+    timeoutMs,
+    intervalMs: 1000,
+    what: `${count} dead letter(s) under ${prefix}`,
+  });
   return found;
 }

@@ -94,7 +94,11 @@ describe('KafkaBus dead letters (real broker)', () => {
     healthy = true;
     await waitFor(() => handled.includes('next'), { timeoutMs: 60_000, what: 'the next event once the odd one is set aside' });
     const [letter] = await deadLetters(prefix);
-    expect(letter).toMatchObject({ failure: { reason: 'HANDLER_FAILED' }, event: { id: 'odd' }, source: { topic: `${prefix}market_data_update` } });
+    expect(letter).toMatchObject({
+      failure: { reason: 'HANDLER_FAILED' },
+      event: { id: 'odd' },
+      source: { topic: `${prefix}market_data_update` },
+    });
   }, 90_000);
 
   it('lists dead letters and re-publishes the original record to its source topic (CLI)', async () => {
@@ -106,7 +110,8 @@ describe('KafkaBus dead letters (real broker)', () => {
       groupId: 'g',
       types: ['market_data_update'],
       handler: async (d) => {
-        if (d.event.id === 'needs-fix' && !fixed) throw Object.assign(new Error('value too long for type character varying(8)'), { code: '22001' });
+        if (d.event.id === 'needs-fix' && !fixed)
+          throw Object.assign(new Error('value too long for type character varying(8)'), { code: '22001' });
         received.push(d);
       },
     });
@@ -116,7 +121,10 @@ describe('KafkaBus dead letters (real broker)', () => {
 
     const env = { ...process.env, KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix };
     const listed = await run(process.execPath, [CLI, 'list', '--topic', 'market_data_update', '--since', '1h'], { env });
-    const lines = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       source: { topic: `${prefix}market_data_update`, partition: 0, offset: '0' },
@@ -138,6 +146,9 @@ describe('KafkaBus dead letters (real broker)', () => {
     expect(again.offset).toBe('1');
 
     // Usage errors exit 2 with a message.
-    await expect(run(process.execPath, [CLI, 'list', '--since', 'yesterday'], { env })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--since') });
+    await expect(run(process.execPath, [CLI, 'list', '--since', 'yesterday'], { env })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--since'),
+    });
   }, 120_000);
 });

@@ -25,7 +25,13 @@ const priceOf = (d: DeliveredEvent) => (d.event.payload?.$case === 'market_data_
 describe('KafkaBus (real broker)', () => {
   const opened: Bus[] = [];
   function openBus(prefix: string): KafkaBus {
-    const bus = new KafkaBus({ brokers: kafkaBrokers().split(','), clientId: 'runtime-reliability', topicPrefix: prefix, partitions: 3, logger });
+    const bus = new KafkaBus({
+      brokers: kafkaBrokers().split(','),
+      clientId: 'runtime-reliability',
+      topicPrefix: prefix,
+      partitions: 3,
+      logger,
+    });
     opened.push(bus);
     return bus;
   }
@@ -107,7 +113,7 @@ describe('KafkaBus (real broker)', () => {
     expect(got[0].event.id).toBe(sent.id);
   });
 
-  it('namespaces groups by topic prefix: two runs using one group id never take each other\'s partitions', async () => {
+  it("namespaces groups by topic prefix: two runs using one group id never take each other's partitions", async () => {
     const prefixes = [uniqueTopicPrefix('runtime-ns-a'), uniqueTopicPrefix('runtime-ns-b')];
     const got = prefixes.map(() => [] as string[]);
     const buses = prefixes.map((p) => openBus(p));
@@ -116,7 +122,10 @@ describe('KafkaBus (real broker)', () => {
     }
     const sent = buses.map(() => ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'].map((s) => tick(s, 1)));
     await Promise.all(buses.map((bus, i) => bus.publish(sent[i])));
-    await waitFor(() => sent.every((events, i) => events.every((e) => got[i].includes(e.id))), { what: 'each run to get all of its events', timeoutMs: 20_000 });
+    await waitFor(() => sent.every((events, i) => events.every((e) => got[i].includes(e.id))), {
+      what: 'each run to get all of its events',
+      timeoutMs: 20_000,
+    });
     const admin = new Kafka({ brokers: kafkaBrokers().split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {

@@ -73,6 +73,10 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('KafkaBus when the broker goes 
       },
       { what: 'a publish to succeed after the restart', timeoutMs: 60_000, intervalMs: 1000 },
     );
-    await waitFor(() => got.some((d) => d.event.id === 'after'), { what: 'the existing subscription to consume again', timeoutMs: 90_000, intervalMs: 500 });
+    await waitFor(() => got.some((d) => d.event.id === 'after'), {
+      what: 'the existing subscription to consume again',
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
   }, 300_000);
 });

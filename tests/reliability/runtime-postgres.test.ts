@@ -6,7 +6,10 @@ import { createTestDatabase, waitFor, type TestDatabase } from '../harness';
 const logger = createLogger('runtime-postgres-test', {}, { level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 const migrations = [
-  { id: '001_rules', sql: 'CREATE TABLE rules (id text PRIMARY KEY, threshold numeric NOT NULL, hits bigint NOT NULL DEFAULT 0); CREATE INDEX rules_threshold ON rules (threshold);' },
+  {
+    id: '001_rules',
+    sql: 'CREATE TABLE rules (id text PRIMARY KEY, threshold numeric NOT NULL, hits bigint NOT NULL DEFAULT 0); CREATE INDEX rules_threshold ON rules (threshold);',
+  },
   { id: '002_rules_owner', sql: "ALTER TABLE rules ADD COLUMN owner text NOT NULL DEFAULT 'nobody';" },
 ];
 
@@ -53,7 +56,9 @@ describe('PostgreSQL database (real server)', () => {
       const running = Promise.all(Array.from({ length: 6 }, () => pooled.query('SELECT pg_sleep(0.3)')));
       let most = 0;
       for (let i = 0; i < 8; i++) {
-        const { rows } = await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pooled'");
+        const { rows } = await admin.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pooled'",
+        );
         most = Math.max(most, rows[0].n);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -82,7 +87,9 @@ describe('PostgreSQL database (real server)', () => {
     const admin = new Client({ connectionString: testDb.url });
     await admin.connect();
     try {
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [testDb.name]);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+        testDb.name,
+      ]);
     } finally {
       await admin.end();
     }

@@ -13,17 +13,23 @@ import { runInfraScript } from '../harness/local_servers';
 // broker and the PostgreSQL server are this test's own (own ports and data folders), so stopping
 // them disturbs no other test.
 
-type HealthClient = grpc.Client & { check(req: { service: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { status: string }) => void): void };
+type HealthClient = grpc.Client & {
+  check(req: { service: string }, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { status: string }) => void): void;
+};
 
 function healthClient(address: string): HealthClient {
   const def = protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: new (a: string, c: grpc.ChannelCredentials) => HealthClient } } } };
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    grpc: { health: { v1: { Health: new (a: string, c: grpc.ChannelCredentials) => HealthClient } } };
+  };
   return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
 }
 
 function status(client: HealthClient): Promise<string> {
   return new Promise((resolve) => {
-    client.check({ service: '' }, { deadline: Date.now() + 2000 }, (err, res) => resolve(err ? `ERROR ${err.code}` : (res?.status ?? 'NONE')));
+    client.check({ service: '' }, { deadline: Date.now() + 2000 }, (err, res) =>
+      resolve(err ? `ERROR ${err.code}` : (res?.status ?? 'NONE')),
+    );
   });
 }
 
@@ -62,7 +68,10 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('a service whose broker or data
       { label: 'health-recovery-market-data' },
     );
     client = healthClient(`127.0.0.1:${grpcPort}`);
-    await waitFor(async () => (await status(client)) === 'SERVING', { timeoutMs: 60_000, what: `market-data to report SERVING (log: ${service.logFile})` });
+    await waitFor(async () => (await status(client)) === 'SERVING', {
+      timeoutMs: 60_000,
+      what: `market-data to report SERVING (log: ${service.logFile})`,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -80,7 +89,10 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('a service whose broker or data
 
   it('goes NOT_SERVING while Kafka is down and SERVING again once it is back', async () => {
     await runInfraScript('kafka', 'stop', kafkaPort);
-    await waitFor(async () => (await status(client)) === 'NOT_SERVING', { timeoutMs: 30_000, what: 'NOT_SERVING while the broker is down' });
+    await waitFor(async () => (await status(client)) === 'NOT_SERVING', {
+      timeoutMs: 30_000,
+      what: 'NOT_SERVING while the broker is down',
+    });
     await runInfraScript('kafka', 'start', kafkaPort);
     await waitFor(async () => (await status(client)) === 'SERVING', { timeoutMs: 90_000, what: 'SERVING after the broker returns' });
     expect(service.child.exitCode).toBeNull();
@@ -88,7 +100,10 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('a service whose broker or data
 
   it('goes NOT_SERVING while PostgreSQL is down and SERVING again once it is back', async () => {
     await runInfraScript('postgres', 'stop', pgPort);
-    await waitFor(async () => (await status(client)) === 'NOT_SERVING', { timeoutMs: 30_000, what: 'NOT_SERVING while the database is down' });
+    await waitFor(async () => (await status(client)) === 'NOT_SERVING', {
+      timeoutMs: 30_000,
+      what: 'NOT_SERVING while the database is down',
+    });
     await runInfraScript('postgres', 'start', pgPort);
     await waitFor(async () => (await status(client)) === 'SERVING', { timeoutMs: 60_000, what: 'SERVING after the database returns' });
     expect(service.child.exitCode).toBeNull();

@@ -43,7 +43,11 @@ describe('webhook delivery across a crash', () => {
     for (let i = 0; i < EVENTS; i += 100) {
       await bus.publish(ids.slice(i, i + 100).map((id, j) => predictionEvent(id, `SYM${(i + j) % 7}`)));
     }
-    await waitFor(() => receiver.countsById().size >= 200, { timeoutMs: 60_000, intervalMs: 5, what: '200 events received before the kill' });
+    await waitFor(() => receiver.countsById().size >= 200, {
+      timeoutMs: 60_000,
+      intervalMs: 5,
+      what: '200 events received before the kill',
+    });
     const killedAt = Date.now();
     service.proc.child.kill('SIGKILL');
     await service.proc.exited;
@@ -83,7 +87,9 @@ async function withPg<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T>
 }
 
 function pending(url: string): Promise<number> {
-  return withPg(url, async (c) => Number((await c.query(`SELECT count(*) AS n FROM webhook_delivery.deliveries WHERE status IN ('pending', 'sending')`)).rows[0].n));
+  return withPg(url, async (c) =>
+    Number((await c.query(`SELECT count(*) AS n FROM webhook_delivery.deliveries WHERE status IN ('pending', 'sending')`)).rows[0].n),
+  );
 }
 
 /** Attempts the service recorded, per event. */

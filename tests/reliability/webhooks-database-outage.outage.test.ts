@@ -58,7 +58,10 @@ function killPostgres(): void {
  * once the port is free, they go, and PostgreSQL recovers from its WAL.
  */
 async function restartPostgres(): Promise<void> {
-  await waitFor(async () => !(await portAnswers('127.0.0.1', pgPort, 300)), { timeoutMs: 30_000, what: 'the killed server to free its port' });
+  await waitFor(async () => !(await portAnswers('127.0.0.1', pgPort, 300)), {
+    timeoutMs: 30_000,
+    what: 'the killed server to free its port',
+  });
   const dir = path.join(runDirFor('postgres', pgPort), 'postgres');
   rmSync(path.join(dir, 'data', 'postmaster.pid'), { force: true });
   rmSync(path.join(dir, 'server.pid'), { force: true });
@@ -69,17 +72,27 @@ describe('webhook intake while its database is killed', () => {
   it('dead-letters nothing and delivers every event once the database is back', async () => {
     const before = Array.from({ length: BEFORE }, (_, i) => `evt_before_${i}`);
     await bus.publish(before.map((id, i) => predictionEvent(id, `SYM${i % 5}`)));
-    await waitFor(() => before.every((id) => receiver.byId(id).length > 0), { timeoutMs: 60_000, what: 'the events before the outage delivered' });
+    await waitFor(() => before.every((id) => receiver.byId(id).length > 0), {
+      timeoutMs: 60_000,
+      what: 'the events before the outage delivered',
+    });
 
     killPostgres();
     const during = Array.from({ length: DURING }, (_, i) => `evt_during_${i}`);
     await bus.publish(during.map((id, i) => predictionEvent(id, `SYM${i % 5}`)));
-    const waiting = () => service!.proc.output().split('\n').filter((l) => l.includes('a dependency is unavailable')).length;
+    const waiting = () =>
+      service!.proc
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('a dependency is unavailable')).length;
     // Many more failed runs than a poison record gets before it is set aside.
     await waitFor(() => waiting() >= 20, { timeoutMs: 60_000, what: 'intake retrying while the database is away' });
 
     await restartPostgres();
-    await waitFor(() => during.every((id) => receiver.byId(id).length > 0), { timeoutMs: 120_000, what: 'every event published during the outage delivered' });
+    await waitFor(() => during.every((id) => receiver.byId(id).length > 0), {
+      timeoutMs: 120_000,
+      what: 'every event published during the outage delivered',
+    });
     expect(service!.proc.output()).not.toContain('event dead-lettered');
     expect(await deadLetters(prefix)).toEqual([]);
     console.log(JSON.stringify({ failed_runs_during_outage: waiting() }));

@@ -23,16 +23,29 @@ function printer(checker: ts.TypeChecker) {
     if (depth > MAX_DEPTH) return 'unknown';
     const f = type.flags;
     if (f & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return 'unknown';
-    if (f & (ts.TypeFlags.String | ts.TypeFlags.Number | ts.TypeFlags.Boolean | ts.TypeFlags.BigInt | ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Never)) {
+    if (
+      f &
+      (ts.TypeFlags.String |
+        ts.TypeFlags.Number |
+        ts.TypeFlags.Boolean |
+        ts.TypeFlags.BigInt |
+        ts.TypeFlags.Null |
+        ts.TypeFlags.Undefined |
+        ts.TypeFlags.Void |
+        ts.TypeFlags.Never)
+    ) {
       return checker.typeToString(type);
     }
-    if (f & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral | ts.TypeFlags.BooleanLiteral | ts.TypeFlags.BigIntLiteral)) return checker.typeToString(type);
+    if (f & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral | ts.TypeFlags.BooleanLiteral | ts.TypeFlags.BigIntLiteral))
+      return checker.typeToString(type);
     if (type.isUnion()) {
       const parts = type.types.map((t) => print(t, depth + 1, seen));
       // `true | false` reads better as boolean.
       const text = [...new Set(parts)];
       const bool = text.includes('true') && text.includes('false');
-      return (bool ? ['boolean', ...text.filter((p) => p !== 'true' && p !== 'false')] : text).map((p) => (p.includes('=>') ? `(${p})` : p)).join(' | ');
+      return (bool ? ['boolean', ...text.filter((p) => p !== 'true' && p !== 'false')] : text)
+        .map((p) => (p.includes('=>') ? `(${p})` : p))
+        .join(' | ');
     }
     if (seen.has(type)) return 'unknown';
     const next = new Set(seen).add(type);
@@ -42,7 +55,10 @@ function printer(checker: ts.TypeChecker) {
       return `${readonly ? 'ReadonlyArray' : 'Array'}<${print(elem!, depth + 1, next)}>`;
     }
     if (checker.isTupleType(type)) {
-      return `[${checker.getTypeArguments(type as ts.TypeReference).map((t) => print(t, depth + 1, next)).join(', ')}]`;
+      return `[${checker
+        .getTypeArguments(type as ts.TypeReference)
+        .map((t) => print(t, depth + 1, next))
+        .join(', ')}]`;
     }
     if (f & ts.TypeFlags.Object || type.isIntersection()) {
       const members: string[] = [];
@@ -65,8 +81,15 @@ function printer(checker: ts.TypeChecker) {
 
 function program(source: string): { checker: ts.TypeChecker; file: ts.SourceFile } {
   writeFileSync(probe, source);
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'gateway/tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-  const p = ts.createProgram({ rootNames: [probe], options: { ...config.options, noEmit: true, composite: false, incremental: false, declaration: false } });
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, 'gateway/tsconfig.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+  )!;
+  const p = ts.createProgram({
+    rootNames: [probe],
+    options: { ...config.options, noEmit: true, composite: false, incremental: false, declaration: false },
+  });
   return { checker: p.getTypeChecker(), file: p.getSourceFile(probe)! };
 }
 
@@ -94,7 +117,8 @@ export type Record0 = AppRouter['_def']['record'];
       if (def) {
         const kind = first.checker.getTypeOfSymbol(def).getProperty('type');
         const literal = kind ? first.checker.typeToString(first.checker.getTypeOfSymbol(kind)).replace(/"/g, '') : '';
-        if (literal === 'query' || literal === 'mutation' || literal === 'subscription') procs.push({ path: [...at, prop.name], kind: literal });
+        if (literal === 'query' || literal === 'mutation' || literal === 'subscription')
+          procs.push({ path: [...at, prop.name], kind: literal });
       } else {
         walk(t, [...at, prop.name]);
       }

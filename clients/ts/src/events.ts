@@ -31,7 +31,14 @@ export interface SubscriptionItems {
 
 export type SubscriptionType = keyof SubscriptionItems;
 
-export const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = ['events', 'metrics', 'alerts', 'predictions', 'aggregations', 'system_status'];
+export const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
+  'events',
+  'metrics',
+  'alerts',
+  'predictions',
+  'aggregations',
+  'system_status',
+];
 
 /** The field of a `data` message's `data` that holds the item, per subscription type. */
 export const ITEM_FIELD: Readonly<Record<SubscriptionType, string>> = {

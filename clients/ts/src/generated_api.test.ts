@@ -9,6 +9,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 // table: a router change without `node clients/ts/scripts/generate-api.mts` fails here.
 describe('clients/ts/src/generated/api.ts', () => {
   it('is current', () => {
-    expect(() => execFileSync(process.execPath, [path.join(root, 'clients/ts/scripts/generate-api.mts'), '--check'], { cwd: root, stdio: 'pipe' })).not.toThrow();
+    expect(() =>
+      execFileSync(process.execPath, [path.join(root, 'clients/ts/scripts/generate-api.mts'), '--check'], { cwd: root, stdio: 'pipe' }),
+    ).not.toThrow();
   }, 120_000);
 });

@@ -58,7 +58,8 @@ export function createMarketpulseClient(options: MarketpulseClientOptions): Mark
         url: `${base}/trpc`,
         EventSource: FetchEventSource,
         eventSourceOptions: () => ({
-          fetch: (input, init) => fetchImpl(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...authHeaders() } }),
+          fetch: (input, init) =>
+            fetchImpl(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...authHeaders() } }),
         }),
       });
   return createTRPCClient<AppRouter>({

@@ -1,7 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { closeAllowsReconnect, createStreamClient, type DataMeta, type StreamClient, type StreamState, type WebSocketConstructor } from './stream';
+import {
+  closeAllowsReconnect,
+  createStreamClient,
+  type DataMeta,
+  type StreamClient,
+  type StreamState,
+  type WebSocketConstructor,
+} from './stream';
 import type { StreamEvent } from './events';
 
 /**
@@ -49,7 +56,17 @@ class FakeGateway {
   private frame(ev: { id: string; type: string; subject: string }) {
     return JSON.stringify({
       type: 'data',
-      data: { event: { event_id: ev.id, event_type: ev.type, source: 'test', subject: ev.subject, timestamp: '2026-01-01T00:00:00Z', payload: { symbol: ev.subject, price: 1 } }, subscription_type: 'events' },
+      data: {
+        event: {
+          event_id: ev.id,
+          event_type: ev.type,
+          source: 'test',
+          subject: ev.subject,
+          timestamp: '2026-01-01T00:00:00Z',
+          payload: { symbol: ev.subject, price: 1 },
+        },
+        subscription_type: 'events',
+      },
       subscription_id: 'sub_events',
       // The gateway's compact `events` frame (issue 19): the time only inside the event, no empty trace id.
       id: ev.id,
@@ -65,16 +82,27 @@ class FakeGateway {
       return;
     }
     if (msg.type === 'auth') {
-      if (this.tokens.has(String(data.token).split('.')[0]!)) return ws.send(JSON.stringify({ type: 'auth_success', data: { client_id: `c${this.connections}` } }));
+      if (this.tokens.has(String(data.token).split('.')[0]!))
+        return ws.send(JSON.stringify({ type: 'auth_success', data: { client_id: `c${this.connections}` } }));
       ws.send(JSON.stringify({ type: 'auth_failed', data: { error: 'Invalid credentials' } }));
       return ws.close(1008, 'authentication failed');
     }
     if (msg.type === 'subscribe') {
       this.subs.get(ws)!.add('sub_events');
-      ws.send(JSON.stringify({ type: 'subscribed', data: { subscription_id: 'sub_events', type: data.type, filters: data.filters ?? {} }, subscription_id: 'sub_events', id: this.history.at(-1)?.id ?? null }));
+      ws.send(
+        JSON.stringify({
+          type: 'subscribed',
+          data: { subscription_id: 'sub_events', type: data.type, filters: data.filters ?? {} },
+          subscription_id: 'sub_events',
+          id: this.history.at(-1)?.id ?? null,
+        }),
+      );
       if (typeof data.since === 'string') {
         const at = this.history.findIndex((e) => e.id === data.since);
-        if (at < 0) return void ws.send(JSON.stringify({ type: 'error', data: { error: 'missed messages cannot be recovered', code: 'CANNOT_RECOVER' } }));
+        if (at < 0)
+          return void ws.send(
+            JSON.stringify({ type: 'error', data: { error: 'missed messages cannot be recovered', code: 'CANNOT_RECOVER' } }),
+          );
         for (const ev of this.history.slice(this.overlap ? at : at + 1)) ws.send(this.frame(ev));
       }
     }
@@ -148,7 +176,10 @@ describe('StreamClient against a real WebSocket server', () => {
     // The frame's own id and the event's time (the compact frame carries it once, inside the event).
     expect(metas[0]).toMatchObject({ id: 'e1', subscriptionId: 'sub_events', timestamp: '2026-01-01T00:00:00Z', channel: 'events' });
     expect(server.received[0]).toEqual({ type: 'auth', data: { token: 'good' } });
-    expect(server.received[1]).toEqual({ type: 'subscribe', data: { type: 'events', filters: { event_type: 'market_data_update', subject: ['AAPL'] } } });
+    expect(server.received[1]).toEqual({
+      type: 'subscribe',
+      data: { type: 'events', filters: { event_type: 'market_data_update', subject: ['AAPL'] } },
+    });
     expect(seen.map(([s]) => s)).toEqual(['connecting', 'connected']);
   });
 
@@ -156,7 +187,13 @@ describe('StreamClient against a real WebSocket server', () => {
     server = await FakeGateway.start();
     server.overlap = true;
     const tokens: string[] = [];
-    client = createStreamClient({ url: server.url, token: () => (tokens.push('good'), 'good'), WebSocket: WS, minReconnectDelayMs: 20, maxReconnectDelayMs: 40 });
+    client = createStreamClient({
+      url: server.url,
+      token: () => (tokens.push('good'), 'good'),
+      WebSocket: WS,
+      minReconnectDelayMs: 20,
+      maxReconnectDelayMs: 40,
+    });
     const seen = states(client);
     const ids: string[] = [];
     const sub = client.subscribe('events', {}, (_e, meta) => ids.push(meta.id));
@@ -226,7 +263,14 @@ describe('StreamClient against a real WebSocket server', () => {
   it('ends the socket and reconnects when pings go unanswered (heartbeat)', async () => {
     server = await FakeGateway.start();
     server.answerPings = false;
-    client = createStreamClient({ url: server.url, WebSocket: WS, pingIntervalMs: 30, pongTimeoutMs: 30, minReconnectDelayMs: 5, maxReconnectDelayMs: 10 });
+    client = createStreamClient({
+      url: server.url,
+      WebSocket: WS,
+      pingIntervalMs: 30,
+      pongTimeoutMs: 30,
+      minReconnectDelayMs: 5,
+      maxReconnectDelayMs: 10,
+    });
     const errors: string[] = [];
     client.on('error', (e) => errors.push(e.code));
     client.connect();
@@ -237,7 +281,8 @@ describe('StreamClient against a real WebSocket server', () => {
 
   it('re-authenticates on the open connection before a JWT expires', async () => {
     server = await FakeGateway.start();
-    const jwt = (n: number) => `good.${Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 2, n })).toString('base64url')}.sig`;
+    const jwt = (n: number) =>
+      `good.${Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 2, n })).toString('base64url')}.sig`;
     let n = 0;
     client = createStreamClient({ url: server.url, WebSocket: WS, token: () => jwt(++n), refreshBeforeExpiryMs: 1900 });
     client.connect();

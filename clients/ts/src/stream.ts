@@ -87,7 +87,13 @@ export function closeAllowsReconnect(code: number, reason: string): boolean {
 }
 
 /** Errors that answer a subscribe message (and so fail the oldest pending subscribe). */
-const SUBSCRIBE_ERRORS = new Set(['UNKNOWN_SUBSCRIPTION_TYPE', 'INVALID_FILTERS', 'CHANNEL_FORBIDDEN', 'TOO_MANY_SUBSCRIPTIONS', 'INVALID_MESSAGE']);
+const SUBSCRIBE_ERRORS = new Set([
+  'UNKNOWN_SUBSCRIPTION_TYPE',
+  'INVALID_FILTERS',
+  'CHANNEL_FORBIDDEN',
+  'TOO_MANY_SUBSCRIPTIONS',
+  'INVALID_MESSAGE',
+]);
 
 /** Seconds-since-epoch `exp` of a JWT, undefined for anything else (an API key). */
 export function jwtExpiry(token: string): number | undefined {
@@ -105,7 +111,10 @@ export function jwtExpiry(token: string): number | undefined {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -202,7 +211,11 @@ export class StreamClient {
   }
 
   /** Subscribes (now when connected, else once connected); the subscription survives reconnects. */
-  subscribe<T extends SubscriptionType>(type: T, options: { filters?: Filters }, onData: (item: SubscriptionItems[T], meta: DataMeta) => void): Subscription<T> {
+  subscribe<T extends SubscriptionType>(
+    type: T,
+    options: { filters?: Filters },
+    onData: (item: SubscriptionItems[T], meta: DataMeta) => void,
+  ): Subscription<T> {
     const sub = new Subscription(this, type, options.filters ?? {}, onData, this.opts.dedupeWindow);
     this.subs.add(sub);
     if (this.state === 'connected') this.sendSubscribe(sub);
@@ -303,7 +316,15 @@ export class StreamClient {
   }
 
   private receive(text: string): void {
-    let msg: { type?: unknown; data?: Record<string, unknown>; subscription_id?: unknown; id?: unknown; timestamp?: unknown; trace_id?: unknown; metadata?: { channel?: unknown } };
+    let msg: {
+      type?: unknown;
+      data?: Record<string, unknown>;
+      subscription_id?: unknown;
+      id?: unknown;
+      timestamp?: unknown;
+      trace_id?: unknown;
+      metadata?: { channel?: unknown };
+    };
     try {
       msg = JSON.parse(text) as typeof msg;
     } catch {
@@ -358,7 +379,11 @@ export class StreamClient {
     }
   }
 
-  private data(serverId: unknown, data: Record<string, unknown>, msg: { id?: unknown; timestamp?: unknown; trace_id?: unknown; metadata?: { channel?: unknown } }): void {
+  private data(
+    serverId: unknown,
+    data: Record<string, unknown>,
+    msg: { id?: unknown; timestamp?: unknown; trace_id?: unknown; metadata?: { channel?: unknown } },
+  ): void {
     const id = typeof msg.id === 'string' ? msg.id : undefined;
     if (id === undefined) return;
     const meta: DataMeta = {

@@ -25,16 +25,34 @@ export function alertsView(ctx: Context, root: HTMLElement): View {
   function render(): void {
     const sorted = [...alerts.values()].sort((a, b) => (b.timestamp ?? '').localeCompare(a.timestamp ?? '')).slice(0, KEPT);
     count.textContent = `· ${sorted.filter((a) => !a.acknowledged).length} open`;
-    fill(list, ...sorted.map((a) =>
-      h('li', { testid: 'alert', 'data-id': a.id, 'data-rule': a.rule_name, class: `stack ${a.acknowledged ? 'done' : ''}` },
-        h('div', { class: 'line' },
-          badge(a.severity),
-          h('span', { class: 'muted' }, clock(a.timestamp)),
-          h('strong', { class: 'grow' }, a.symbol || 'system', a.rule_name ? h('span', { class: 'muted' }, ` · ${a.rule_name}`) : null),
-          a.acknowledged
-            ? h('span', { class: 'muted', testid: 'alert-acknowledged' }, `acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}`)
-            : h('button', { testid: 'alert-ack', on: { click: (e) => void acknowledge(a, e.currentTarget as HTMLButtonElement) } }, 'Acknowledge')),
-        h('div', { class: 'message' }, a.message))));
+    fill(
+      list,
+      ...sorted.map((a) =>
+        h(
+          'li',
+          { testid: 'alert', 'data-id': a.id, 'data-rule': a.rule_name, class: `stack ${a.acknowledged ? 'done' : ''}` },
+          h(
+            'div',
+            { class: 'line' },
+            badge(a.severity),
+            h('span', { class: 'muted' }, clock(a.timestamp)),
+            h('strong', { class: 'grow' }, a.symbol || 'system', a.rule_name ? h('span', { class: 'muted' }, ` · ${a.rule_name}`) : null),
+            a.acknowledged
+              ? h(
+                  'span',
+                  { class: 'muted', testid: 'alert-acknowledged' },
+                  `acknowledged${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ''}`,
+                )
+              : h(
+                  'button',
+                  { testid: 'alert-ack', on: { click: (e) => void acknowledge(a, e.currentTarget as HTMLButtonElement) } },
+                  'Acknowledge',
+                ),
+          ),
+          h('div', { class: 'message' }, a.message),
+        ),
+      ),
+    );
   }
 
   async function acknowledge(alert: Alert, button: HTMLButtonElement): Promise<void> {

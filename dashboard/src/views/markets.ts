@@ -50,18 +50,61 @@ export function marketsView(ctx: Context, root: HTMLElement, predictionsRoot: HT
   fill(
     root,
     panelTitle('Markets ', chartTitle),
-    h('div', { class: 'markets' },
-      h('table', { class: 'quotes', testid: 'quotes' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'symbol'), h('th', { class: 'num' }, 'price'), h('th', { class: 'num' }, 'change'), h('th', { class: 'num' }, 'bid / ask'), h('th', { class: 'num' }, 'ticks'), h('th', {}, 'time'))),
-        tbody),
-      h('div', { class: 'chart-box' }, canvas, h('p', { class: 'legend' }, 'one-second candles; shaded: the latest forecasts\' confidence intervals up to their target times; dashed: the latest forecast'))),
+    h(
+      'div',
+      { class: 'markets' },
+      h(
+        'table',
+        { class: 'quotes', testid: 'quotes' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, 'symbol'),
+            h('th', { class: 'num' }, 'price'),
+            h('th', { class: 'num' }, 'change'),
+            h('th', { class: 'num' }, 'bid / ask'),
+            h('th', { class: 'num' }, 'ticks'),
+            h('th', {}, 'time'),
+          ),
+        ),
+        tbody,
+      ),
+      h(
+        'div',
+        { class: 'chart-box' },
+        canvas,
+        h(
+          'p',
+          { class: 'legend' },
+          "one-second candles; shaded: the latest forecasts' confidence intervals up to their target times; dashed: the latest forecast",
+        ),
+      ),
+    ),
   );
   fill(
     predictionsRoot,
     panelTitle('Predictions'),
-    h('table', { testid: 'predictions' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'symbol'), h('th', { class: 'num' }, 'forecast'), h('th', { class: 'num' }, 'interval'), h('th', { class: 'num' }, 'conf.'), h('th', {}, 'in'))),
-      predictionsBody),
+    h(
+      'table',
+      { testid: 'predictions' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, 'symbol'),
+          h('th', { class: 'num' }, 'forecast'),
+          h('th', { class: 'num' }, 'interval'),
+          h('th', { class: 'num' }, 'conf.'),
+          h('th', {}, 'in'),
+        ),
+      ),
+      predictionsBody,
+    ),
   );
 
   let frame = 0;
@@ -82,8 +125,17 @@ export function marketsView(ctx: Context, root: HTMLElement, predictionsRoot: HT
     const first = shown[0]?.t;
     const last = shown[shown.length - 1]?.t;
     const missing = first === undefined || last === undefined ? 0 : (last - first) / BAR_MS + 1 - shown.length;
-    Object.assign(canvas.dataset, { symbol: selected, bars: String(shown.length), forecasts: String(forecastCount), first: String(first ?? ''), last: String(last ?? ''), missing: String(missing) });
-    canvas.title = shown.length ? `${selected}: ${shown.length} one-second candles, ${missing} seconds without one, ${forecastCount} forecasts` : '';
+    Object.assign(canvas.dataset, {
+      symbol: selected,
+      bars: String(shown.length),
+      forecasts: String(forecastCount),
+      first: String(first ?? ''),
+      last: String(last ?? ''),
+      missing: String(missing),
+    });
+    canvas.title = shown.length
+      ? `${selected}: ${shown.length} one-second candles, ${missing} seconds without one, ${forecastCount} forecasts`
+      : '';
   }
 
   function select(symbol: string): void {
@@ -111,13 +163,15 @@ export function marketsView(ctx: Context, root: HTMLElement, predictionsRoot: HT
     const change = q ? ((q.price - q.first) / q.first) * 100 : undefined;
     tr.dataset.sequence = String(q?.sequence ?? '');
     tr.dataset.missedTicks = String(q?.missed ?? 0);
-    fill(tr,
+    fill(
+      tr,
       h('td', {}, symbol),
       h('td', { class: 'num', testid: 'quote-price' }, price(q?.price)),
       h('td', { class: `num ${change === undefined ? '' : change >= 0 ? 'up' : 'down'}` }, percent(change)),
       h('td', { class: 'num' }, q ? `${price(q.bid)} / ${price(q.ask)}` : '–'),
       h('td', { class: 'num', testid: 'quote-ticks' }, q?.ticks ?? 0),
-      h('td', { testid: 'quote-time' }, clock(q?.time)));
+      h('td', { testid: 'quote-time' }, clock(q?.time)),
+    );
   }
 
   function addToBar(symbol: string, t: number, p: number): void {
@@ -138,7 +192,9 @@ export function marketsView(ctx: Context, root: HTMLElement, predictionsRoot: HT
   async function loadBars(symbol: string): Promise<void> {
     try {
       const res = await ctx.api.market.candles.query({ symbol, interval: '1s', limit: BARS_KEPT });
-      const loaded = res.candles.map((c) => ({ t: ms(c.open_time), open: c.open, high: c.high, low: c.low, close: c.close })).filter((b) => Number.isFinite(b.t));
+      const loaded = res.candles
+        .map((c) => ({ t: ms(c.open_time), open: c.open, high: c.high, low: c.low, close: c.close }))
+        .filter((b) => Number.isFinite(b.t));
       loaded.sort((a, b) => a.t - b.t);
       // Bars being formed from live ticks are newer than the last closed candle: keep them.
       const newest = loaded[loaded.length - 1]?.t ?? -Infinity;
@@ -150,13 +206,26 @@ export function marketsView(ctx: Context, root: HTMLElement, predictionsRoot: HT
   }
 
   function renderPredictions(): void {
-    fill(predictionsBody, ...[...latest.values()].sort((a, b) => a.symbol.localeCompare(b.symbol)).map((p) =>
-      h('tr', { testid: 'prediction-row', 'data-symbol': p.symbol },
-        h('td', {}, p.symbol),
-        h('td', { class: 'num', testid: 'prediction-price' }, price(p.predicted_price)),
-        h('td', { class: 'num', testid: 'prediction-interval' }, p.interval ? `${price(p.interval.lower)} – ${price(p.interval.upper)} @${Math.round(p.interval.level * 100)}%` : '–'),
-        h('td', { class: 'num' }, percent(p.confidence * 100, 0)),
-        h('td', {}, `+${p.horizon_seconds} s`))));
+    fill(
+      predictionsBody,
+      ...[...latest.values()]
+        .sort((a, b) => a.symbol.localeCompare(b.symbol))
+        .map((p) =>
+          h(
+            'tr',
+            { testid: 'prediction-row', 'data-symbol': p.symbol },
+            h('td', {}, p.symbol),
+            h('td', { class: 'num', testid: 'prediction-price' }, price(p.predicted_price)),
+            h(
+              'td',
+              { class: 'num', testid: 'prediction-interval' },
+              p.interval ? `${price(p.interval.lower)} – ${price(p.interval.upper)} @${Math.round(p.interval.level * 100)}%` : '–',
+            ),
+            h('td', { class: 'num' }, percent(p.confidence * 100, 0)),
+            h('td', {}, `+${p.horizon_seconds} s`),
+          ),
+        ),
+    );
   }
 
   function onPrediction(p: Prediction): void {
@@ -164,7 +233,14 @@ export function marketsView(ctx: Context, root: HTMLElement, predictionsRoot: HT
     renderPredictions();
     if (!p.interval) return;
     const list = forecasts.get(p.symbol) ?? [];
-    list.push({ madeAt: ms(p.timestamp), target: ms(p.target_time), from: p.current_price, price: p.predicted_price, lower: p.interval.lower, upper: p.interval.upper });
+    list.push({
+      madeAt: ms(p.timestamp),
+      target: ms(p.target_time),
+      from: p.current_price,
+      price: p.predicted_price,
+      lower: p.interval.lower,
+      upper: p.interval.upper,
+    });
     forecasts.set(p.symbol, list.slice(-FORECASTS_KEPT));
     if (p.symbol === selected) redraw();
   }
@@ -185,7 +261,16 @@ export function marketsView(ctx: Context, root: HTMLElement, predictionsRoot: HT
         const q = quotes.get(t.symbol);
         const sequence = Number(t.sequence ?? 0);
         const missed = (q?.missed ?? 0) + (q && sequence > q.sequence + 1 ? sequence - q.sequence - 1 : 0);
-        quotes.set(t.symbol, { sequence, missed, price: t.price, bid: t.bid, ask: t.ask, time: t.timestamp, first: q?.first ?? t.price, ticks: (q?.ticks ?? 0) + 1 });
+        quotes.set(t.symbol, {
+          sequence,
+          missed,
+          price: t.price,
+          bid: t.bid,
+          ask: t.ask,
+          time: t.timestamp,
+          first: q?.first ?? t.price,
+          ticks: (q?.ticks ?? 0) + 1,
+        });
         renderQuote(t.symbol);
         addToBar(t.symbol, ms(t.timestamp), t.price);
         if (t.symbol === selected) redraw();

@@ -5,7 +5,9 @@ type Kind = 'price_above' | 'price_below' | 'percent_move';
 
 function describe(condition: Record<string, Record<string, unknown>>): string {
   const [kind, args] = Object.entries(condition)[0] ?? ['?', {}];
-  return `${kind.replace(/_/g, ' ')} ${Object.entries(args).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`;
+  return `${kind.replace(/_/g, ' ')} ${Object.entries(args)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ')}`;
 }
 
 /** The user's alert rules: list, create (price above/below, percent move) and delete. */
@@ -13,10 +15,29 @@ export function rulesView(ctx: Context, root: HTMLElement): View {
   const list = h('ul', { class: 'feed', testid: 'rules' });
   const name = h('input', { name: 'name', placeholder: 'name', required: true, maxLength: 200 });
   const symbol = h('input', { name: 'symbol', placeholder: 'symbol, e.g. AAPL', required: true, maxLength: 32 });
-  const kind = h('select', { name: 'kind' }, h('option', { value: 'price_above' }, 'price above'), h('option', { value: 'price_below' }, 'price below'), h('option', { value: 'percent_move' }, 'moves by % in 60 s'));
+  const kind = h(
+    'select',
+    { name: 'kind' },
+    h('option', { value: 'price_above' }, 'price above'),
+    h('option', { value: 'price_below' }, 'price below'),
+    h('option', { value: 'percent_move' }, 'moves by % in 60 s'),
+  );
   const value = h('input', { name: 'value', type: 'number', step: 'any', min: '0', placeholder: 'price or %', required: true });
-  const severity = h('select', { name: 'severity' }, ...['info', 'warning', 'high', 'critical'].map((s) => h('option', { value: s, selected: s === 'warning' }, s)));
-  const form = h('form', { class: 'row-form', testid: 'rule-form' }, name, symbol, kind, value, severity, h('button', { type: 'submit' }, 'Create rule'));
+  const severity = h(
+    'select',
+    { name: 'severity' },
+    ...['info', 'warning', 'high', 'critical'].map((s) => h('option', { value: s, selected: s === 'warning' }, s)),
+  );
+  const form = h(
+    'form',
+    { class: 'row-form', testid: 'rule-form' },
+    name,
+    symbol,
+    kind,
+    value,
+    severity,
+    h('button', { type: 'submit' }, 'Create rule'),
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void create();
@@ -26,7 +47,8 @@ export function rulesView(ctx: Context, root: HTMLElement): View {
   async function create(): Promise<void> {
     const n = Number(value.value);
     const k = kind.value as Kind;
-    const condition = k === 'percent_move' ? { percent_move: { percent: n, window_seconds: 60, direction: 'either' as const } } : { [k]: { price: n } };
+    const condition =
+      k === 'percent_move' ? { percent_move: { percent: n, window_seconds: 60, direction: 'either' as const } } : { [k]: { price: n } };
     try {
       await ctx.api.alertRules.create.mutate({
         name: name.value.trim(),
@@ -54,12 +76,19 @@ export function rulesView(ctx: Context, root: HTMLElement): View {
   async function load(): Promise<void> {
     try {
       const rules = await ctx.api.alertRules.list.query({});
-      fill(list, ...rules.map((r) =>
-        h('li', { testid: 'rule', 'data-id': r.id, 'data-name': r.name },
-          badge(r.severity),
-          h('strong', {}, r.symbol || 'any'),
-          h('span', { class: 'grow' }, `${r.name}: ${describe(r.condition)}${r.enabled ? '' : ' (disabled)'}`),
-          h('button', { testid: 'rule-delete', on: { click: () => void remove(r.id) } }, 'Delete'))));
+      fill(
+        list,
+        ...rules.map((r) =>
+          h(
+            'li',
+            { testid: 'rule', 'data-id': r.id, 'data-name': r.name },
+            badge(r.severity),
+            h('strong', {}, r.symbol || 'any'),
+            h('span', { class: 'grow' }, `${r.name}: ${describe(r.condition)}${r.enabled ? '' : ' (disabled)'}`),
+            h('button', { testid: 'rule-delete', on: { click: () => void remove(r.id) } }, 'Delete'),
+          ),
+        ),
+      );
       if (rules.length === 0) fill(list, h('li', { class: 'muted' }, 'no rules yet'));
     } catch (err) {
       ctx.report('rules', err);

@@ -24,20 +24,36 @@ export function systemView(ctx: Context, root: HTMLElement, summary: HTMLElement
   function render(): void {
     const s = last;
     summary.textContent = s ? `${s.system_health} · ${s.online}/${s.total} providers online` : '';
-    fill(body,
-      h('dt', {}, 'health'), h('dd', { testid: 'system-health' }, s ? badge(s.system_health) : '–'),
-      h('dt', {}, 'providers'), h('dd', {}, s ? `${s.online} online · ${s.degraded} degraded · ${s.offline} offline (of ${s.total})` : '–'),
-      h('dt', {}, 'avg latency'), h('dd', {}, s ? `${Math.round(s.avg_response_time_ms)} ms` : '–'),
-      s?.open_alerts !== undefined && h('dt', {}, 'open alerts (1 h)'), s?.open_alerts !== undefined && h('dd', {}, s.open_alerts),
-      h('dt', {}, 'as of'), h('dd', {}, clock(s?.at)),
-      h('dt', {}, 'events received'), events);
+    fill(
+      body,
+      h('dt', {}, 'health'),
+      h('dd', { testid: 'system-health' }, s ? badge(s.system_health) : '–'),
+      h('dt', {}, 'providers'),
+      h('dd', {}, s ? `${s.online} online · ${s.degraded} degraded · ${s.offline} offline (of ${s.total})` : '–'),
+      h('dt', {}, 'avg latency'),
+      h('dd', {}, s ? `${Math.round(s.avg_response_time_ms)} ms` : '–'),
+      s?.open_alerts !== undefined && h('dt', {}, 'open alerts (1 h)'),
+      s?.open_alerts !== undefined && h('dd', {}, s.open_alerts),
+      h('dt', {}, 'as of'),
+      h('dd', {}, clock(s?.at)),
+      h('dt', {}, 'events received'),
+      events,
+    );
   }
 
   return {
     async load() {
       try {
         const s = await ctx.api.monitoring.status.query({});
-        last = { system_health: s.system_health, total: s.total_apis, online: s.online, degraded: s.degraded, offline: s.offline, avg_response_time_ms: s.avg_response_time_ms, at: s.last_update ?? new Date().toISOString() };
+        last = {
+          system_health: s.system_health,
+          total: s.total_apis,
+          online: s.online,
+          degraded: s.degraded,
+          offline: s.offline,
+          avg_response_time_ms: s.avg_response_time_ms,
+          at: s.last_update ?? new Date().toISOString(),
+        };
         render();
       } catch (err) {
         ctx.report('status', err);

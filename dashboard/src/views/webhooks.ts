@@ -24,7 +24,16 @@ export function webhooksView(ctx: Context, root: HTMLElement): View {
   const deliveries = h('ul', { class: 'feed', testid: 'deliveries' });
   const chosenLabel = h('span', { class: 'muted' });
   let chosen = '';
-  fill(root, panelTitle('Webhooks'), h('div', { class: 'split' }, h('div', {}, h('h3', {}, 'Endpoints'), endpoints), h('div', {}, h('h3', {}, 'Deliveries ', chosenLabel), deliveries)));
+  fill(
+    root,
+    panelTitle('Webhooks'),
+    h(
+      'div',
+      { class: 'split' },
+      h('div', {}, h('h3', {}, 'Endpoints'), endpoints),
+      h('div', {}, h('h3', {}, 'Deliveries ', chosenLabel), deliveries),
+    ),
+  );
 
   async function replay(id: string, button: HTMLButtonElement): Promise<void> {
     button.disabled = true;
@@ -41,16 +50,34 @@ export function webhooksView(ctx: Context, root: HTMLElement): View {
   async function loadDeliveries(): Promise<void> {
     if (!chosen) return fill(deliveries, h('li', { class: 'muted' }, 'no endpoint yet'));
     const list = await ctx.api.webhooks.deliveries.query({ id: chosen, limit: DELIVERIES_SHOWN });
-    fill(deliveries, ...list.map((d) =>
-      h('li', { testid: 'delivery', 'data-id': d.id, 'data-event-id': d.event_id, 'data-status': d.status, class: 'stack' },
-        h('div', { class: 'line' },
-          badge(d.status),
-          h('strong', {}, d.event_type),
-          h('span', { class: 'muted' }, d.subject),
-          h('span', { class: 'grow muted' }, clock(d.created_at)),
-          h('span', { testid: 'delivery-attempt-count' }, `${d.attempt_count} attempt${d.attempt_count === 1 ? '' : 's'}`),
-          h('button', { testid: 'delivery-replay', on: { click: (e) => void replay(d.id, e.currentTarget as HTMLButtonElement) } }, 'Replay')),
-        h('ol', { class: 'attempts', testid: 'delivery-attempts' }, ...d.attempts.map((a) => h('li', { testid: 'delivery-attempt' }, attemptText(a)))))));
+    fill(
+      deliveries,
+      ...list.map((d) =>
+        h(
+          'li',
+          { testid: 'delivery', 'data-id': d.id, 'data-event-id': d.event_id, 'data-status': d.status, class: 'stack' },
+          h(
+            'div',
+            { class: 'line' },
+            badge(d.status),
+            h('strong', {}, d.event_type),
+            h('span', { class: 'muted' }, d.subject),
+            h('span', { class: 'grow muted' }, clock(d.created_at)),
+            h('span', { testid: 'delivery-attempt-count' }, `${d.attempt_count} attempt${d.attempt_count === 1 ? '' : 's'}`),
+            h(
+              'button',
+              { testid: 'delivery-replay', on: { click: (e) => void replay(d.id, e.currentTarget as HTMLButtonElement) } },
+              'Replay',
+            ),
+          ),
+          h(
+            'ol',
+            { class: 'attempts', testid: 'delivery-attempts' },
+            ...d.attempts.map((a) => h('li', { testid: 'delivery-attempt' }, attemptText(a))),
+          ),
+        ),
+      ),
+    );
     if (list.length === 0) fill(deliveries, h('li', { class: 'muted' }, 'no deliveries yet'));
   }
 
@@ -59,11 +86,28 @@ export function webhooksView(ctx: Context, root: HTMLElement): View {
       const list = await ctx.api.webhooks.list.query({});
       if (!list.some((w) => w.id === chosen)) chosen = list[0]?.id ?? '';
       chosenLabel.textContent = chosen ? `· ${chosen}` : '';
-      fill(endpoints, ...list.map((w) =>
-        h('li', { testid: 'webhook', 'data-id': w.id, class: w.id === chosen ? 'selected clickable' : 'clickable', on: { click: () => { chosen = w.id; void load(); } } },
-          badge(w.active ? 'active' : 'disabled'),
-          h('span', { class: 'grow clip' }, w.url),
-          h('span', { class: 'muted' }, w.events.join(', ')))));
+      fill(
+        endpoints,
+        ...list.map((w) =>
+          h(
+            'li',
+            {
+              testid: 'webhook',
+              'data-id': w.id,
+              class: w.id === chosen ? 'selected clickable' : 'clickable',
+              on: {
+                click: () => {
+                  chosen = w.id;
+                  void load();
+                },
+              },
+            },
+            badge(w.active ? 'active' : 'disabled'),
+            h('span', { class: 'grow clip' }, w.url),
+            h('span', { class: 'muted' }, w.events.join(', ')),
+          ),
+        ),
+      );
       if (list.length === 0) fill(endpoints, h('li', { class: 'muted' }, 'no webhook endpoints: create one with POST /api/v1/webhooks'));
       await loadDeliveries();
     } catch (err) {

@@ -10,7 +10,10 @@ const REDOC_BUNDLE = join(dirname(require.resolve('redoc/package.json')), 'bundl
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/docs/assets/swagger-ui.css': { file: join(SWAGGER_DIR, 'swagger-ui.css'), type: 'text/css; charset=utf-8' },
   '/docs/assets/swagger-ui-bundle.js': { file: join(SWAGGER_DIR, 'swagger-ui-bundle.js'), type: 'text/javascript; charset=utf-8' },
-  '/docs/assets/swagger-ui-standalone-preset.js': { file: join(SWAGGER_DIR, 'swagger-ui-standalone-preset.js'), type: 'text/javascript; charset=utf-8' },
+  '/docs/assets/swagger-ui-standalone-preset.js': {
+    file: join(SWAGGER_DIR, 'swagger-ui-standalone-preset.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   '/docs/assets/favicon-32x32.png': { file: join(SWAGGER_DIR, 'favicon-32x32.png'), type: 'image/png' },
   '/redoc/assets/redoc.standalone.js': { file: REDOC_BUNDLE, type: 'text/javascript; charset=utf-8' },
 };

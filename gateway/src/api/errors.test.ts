@@ -7,7 +7,11 @@ import { ApiError, STATUS_TABLE, toApiError } from './errors';
 describe('the error table', () => {
   it('gives every gRPC status one HTTP status, and the edge statuses the usual ones', () => {
     const statuses = Object.values(GrpcStatus).filter((v): v is number => typeof v === 'number');
-    expect(Object.keys(STATUS_TABLE).map(Number).sort((a, b) => a - b)).toEqual(statuses.sort((a, b) => a - b));
+    expect(
+      Object.keys(STATUS_TABLE)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual(statuses.sort((a, b) => a - b));
     expect(STATUS_TABLE[GrpcStatus.NOT_FOUND].http).toBe(404);
     expect(STATUS_TABLE[GrpcStatus.UNAVAILABLE].http).toBe(503);
     expect(STATUS_TABLE[GrpcStatus.UNAUTHENTICATED].http).toBe(401);

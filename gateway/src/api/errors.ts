@@ -77,9 +77,14 @@ export class ApiError extends TRPCError {
 
 export const unauthenticated = (message: string) => new ApiError(GrpcStatus.UNAUTHENTICATED, 'UNAUTHENTICATED', message);
 export const forbidden = (scope: string) =>
-  new ApiError(GrpcStatus.PERMISSION_DENIED, 'FORBIDDEN', `this credential lacks the '${scope}' scope; use a token or API key that has it`, {
-    required_scope: scope,
-  });
+  new ApiError(
+    GrpcStatus.PERMISSION_DENIED,
+    'FORBIDDEN',
+    `this credential lacks the '${scope}' scope; use a token or API key that has it`,
+    {
+      required_scope: scope,
+    },
+  );
 export const notFound = (what: string) => new ApiError(GrpcStatus.NOT_FOUND, 'NOT_FOUND', `${what} not found`);
 export const rateLimited = (retryAfterSeconds: number) =>
   new ApiError(GrpcStatus.RESOURCE_EXHAUSTED, 'RATE_LIMITED', `too many requests; retry after ${retryAfterSeconds} s`, {
@@ -87,18 +92,30 @@ export const rateLimited = (retryAfterSeconds: number) =>
   });
 
 export const bodyTooLarge = (maxBytes: number) =>
-  new ApiError(GrpcStatus.INVALID_ARGUMENT, 'BODY_TOO_LARGE', `the request body exceeds ${maxBytes} bytes (HTTP_MAX_BODY_BYTES); send less`, {
-    max_bytes: maxBytes,
-  });
+  new ApiError(
+    GrpcStatus.INVALID_ARGUMENT,
+    'BODY_TOO_LARGE',
+    `the request body exceeds ${maxBytes} bytes (HTTP_MAX_BODY_BYTES); send less`,
+    {
+      max_bytes: maxBytes,
+    },
+  );
 export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
-  new ApiError(GrpcStatus.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', `${method} is not served on ${path}; use ${allowed.join(' or ')}`, { allowed: [...allowed] });
+  new ApiError(GrpcStatus.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', `${method} is not served on ${path}; use ${allowed.join(' or ')}`, {
+    allowed: [...allowed],
+  });
 
 export function validationError(fields: { field: string; message: string; allowed?: unknown[] }[]): ApiError {
   const first = fields[0];
   const message = first ? `invalid field '${first.field}': ${first.message}` : 'invalid request';
-  return new ApiError(GrpcStatus.INVALID_ARGUMENT, 'INVALID_ARGUMENT', fields.length > 1 ? `${message} (and ${fields.length - 1} more)` : message, {
-    fields,
-  });
+  return new ApiError(
+    GrpcStatus.INVALID_ARGUMENT,
+    'INVALID_ARGUMENT',
+    fields.length > 1 ? `${message} (and ${fields.length - 1} more)` : message,
+    {
+      fields,
+    },
+  );
 }
 
 interface IssueLike {
@@ -177,7 +194,9 @@ export function toApiError(err: unknown, onUnexpected?: (err: unknown, errorId: 
     if (err.cause instanceof AppError) return fromAppError(err.cause);
     const issues = issuesOf(err.cause);
     if (issues && err.code === 'BAD_REQUEST') {
-      return validationError(issues.map((i) => ({ field: pathOf(i), message: i.message, ...(Array.isArray(i.values) ? { allowed: [...i.values] } : {}) })));
+      return validationError(
+        issues.map((i) => ({ field: pathOf(i), message: i.message, ...(Array.isArray(i.values) ? { allowed: [...i.values] } : {}) })),
+      );
     }
     if (err.code !== 'INTERNAL_SERVER_ERROR') {
       const known = fromTrpcCode(err);
@@ -197,7 +216,12 @@ export function toApiError(err: unknown, onUnexpected?: (err: unknown, errorId: 
 
 /** INTERNAL with the id of the log line that holds what happened. */
 export function internal(errorId: string): ApiError {
-  return new ApiError(GrpcStatus.INTERNAL, 'INTERNAL', `the gateway failed to handle this request; it has been logged with error id ${errorId}, try again later`, {
-    error_id: errorId,
-  });
+  return new ApiError(
+    GrpcStatus.INTERNAL,
+    'INTERNAL',
+    `the gateway failed to handle this request; it has been logged with error id ${errorId}, try again later`,
+    {
+      error_id: errorId,
+    },
+  );
 }

@@ -20,7 +20,12 @@ export interface UnaryTarget {
 /**
  * One unary call with a deadline; a failure becomes an ApiError (fromGrpc).
  */
-export function callUnary<Req, Res>(target: UnaryTarget, method: UnaryMethod<Req, Res>, request: Req, metadata = new grpc.Metadata()): Promise<Res> {
+export function callUnary<Req, Res>(
+  target: UnaryTarget,
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  metadata = new grpc.Metadata(),
+): Promise<Res> {
   return new Promise((resolve, reject) => {
     method(request, metadata, { deadline: Date.now() + target.deadlineMs }, (err, response) => {
       if (err) reject(fromGrpc(target, err));
@@ -45,7 +50,12 @@ export function fromGrpc(target: UnaryTarget, err: unknown): ApiError {
     return new ApiError(e.code, 'SERVICE_UNAVAILABLE', `the ${target.service} service is unavailable; try again shortly`, service);
   }
   if (e.code === grpc.status.DEADLINE_EXCEEDED && !fromService) {
-    return new ApiError(e.code, 'SERVICE_TIMEOUT', `the ${target.service} service did not answer within ${target.deadlineMs} ms; try again shortly`, service);
+    return new ApiError(
+      e.code,
+      'SERVICE_TIMEOUT',
+      `the ${target.service} service did not answer within ${target.deadlineMs} ms; try again shortly`,
+      service,
+    );
   }
   if (SERVICE_FAILURES.has(e.code)) {
     const errorId = e.metadata.error_id ?? errorIdOf(err);

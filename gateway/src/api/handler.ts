@@ -86,7 +86,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     let route = path.startsWith(TRPC_PREFIX) ? TRPC_PREFIX : path;
     res.once('finish', () => metrics.observe(req.method ?? 'GET', route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
 
-    if (path === '/' && req.method === 'GET') return sendJson(res, rootInfo(options.version)), true;
+    if (path === '/' && req.method === 'GET') return (sendJson(res, rootInfo(options.version)), true);
     if (path === '/openapi.json' && req.method === 'GET') {
       // A relative server URL: the document is right whatever host or proxy the client came through.
       openApiText ??= JSON.stringify(buildOpenApiDocument('/', options.version));
@@ -94,7 +94,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       res.end(openApiText);
       return true;
     }
-    if (path === '/metrics' && req.method === 'GET') return await metrics.serve(res), true;
+    if (path === '/metrics' && req.method === 'GET') return (await metrics.serve(res), true);
     if (!isApiPath(path)) {
       if (serveDocs(req, res, path)) return true;
       if (req.method !== 'GET' && (path === '/' || path === '/openapi.json' || path === '/metrics' || /^\/(docs|redoc)\/?$/.test(path))) {
@@ -113,10 +113,15 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     if (calls > options.maxBatchSize) {
       sendError(
         res,
-        new ApiError(GrpcStatus.INVALID_ARGUMENT, 'BATCH_TOO_LARGE', `this batch has ${calls} calls; at most ${options.maxBatchSize} (TRPC_MAX_BATCH_SIZE) are allowed, send them in several requests`, {
-          max_batch_size: options.maxBatchSize,
-          fields: [{ field: '(batch)', message: `at most ${options.maxBatchSize} calls` }],
-        }),
+        new ApiError(
+          GrpcStatus.INVALID_ARGUMENT,
+          'BATCH_TOO_LARGE',
+          `this batch has ${calls} calls; at most ${options.maxBatchSize} (TRPC_MAX_BATCH_SIZE) are allowed, send them in several requests`,
+          {
+            max_batch_size: options.maxBatchSize,
+            fields: [{ field: '(batch)', message: `at most ${options.maxBatchSize} calls` }],
+          },
+        ),
       );
       return true;
     }

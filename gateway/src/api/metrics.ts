@@ -13,7 +13,12 @@ export interface ApiMetrics {
 export function createApiMetrics(registry: Registry = metricsRegistry()): ApiMetrics {
   const requests =
     (registry.getSingleMetric('marketpulse_http_requests_total') as Counter<'method' | 'route' | 'status'> | undefined) ??
-    new Counter({ name: 'marketpulse_http_requests_total', help: 'API requests by method, route template and status.', labelNames: ['method', 'route', 'status'], registers: [registry] });
+    new Counter({
+      name: 'marketpulse_http_requests_total',
+      help: 'API requests by method, route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    });
   const duration =
     (registry.getSingleMetric('marketpulse_http_request_duration_seconds') as Histogram<'method' | 'route'> | undefined) ??
     new Histogram({

@@ -26,7 +26,8 @@ export function createApiMount(config: ApiConfig, options: Pick<ApiStartDeps, 'd
       const api = await startApi(config, { ...options, bus: gateway.bus, feed: gateway.hub, logger: gateway.logger });
       handle = api;
       router.mount('', async (req, res) => {
-        if (!(await api.handler(req, res))) sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.url}` } });
+        if (!(await api.handler(req, res)))
+          sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.url}` } });
       });
     },
     get handle() {

@@ -12,16 +12,25 @@ const ErrorBodySchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', description: "Stable, machine-readable code, the reason of the service's google.rpc.Status ErrorInfo, or the gateway's own: e.g. INVALID_ARGUMENT, NOT_FOUND, SERVICE_UNAVAILABLE, BODY_TOO_LARGE, INTERNAL (see ERRORS.md)." },
+        code: {
+          type: 'string',
+          description:
+            "Stable, machine-readable code, the reason of the service's google.rpc.Status ErrorInfo, or the gateway's own: e.g. INVALID_ARGUMENT, NOT_FOUND, SERVICE_UNAVAILABLE, BODY_TOO_LARGE, INTERNAL (see ERRORS.md).",
+        },
         message: { type: 'string', description: 'What went wrong and what to do about it.' },
         details: {
           type: 'object',
           additionalProperties: true,
-          description: 'fields (each invalid input field: the google.rpc.Status BadRequest violations), service, error_id (INTERNAL: the log line to ask about), retry_after_seconds, required_scope, and the ErrorInfo metadata of the service.',
+          description:
+            'fields (each invalid input field: the google.rpc.Status BadRequest violations), service, error_id (INTERNAL: the log line to ask about), retry_after_seconds, required_scope, and the ErrorInfo metadata of the service.',
           properties: {
             fields: {
               type: 'array',
-              items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+              items: {
+                type: 'object',
+                required: ['field', 'message'],
+                properties: { field: { type: 'string' }, message: { type: 'string' } },
+              },
             },
             error_id: { type: 'string' },
             service: { type: 'string' },
@@ -104,17 +113,21 @@ export function buildOpenApiDocument(baseUrl: string, version: string): OpenAPIO
   });
   const schemas = Object.fromEntries(Object.entries(doc.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')));
   doc.components = { ...doc.components, schemas: { ...schemas, Error: ErrorBodySchema as never } };
-  forEachOpenApiProcedure(appRouter._def.procedures as never, ({ meta }: { meta: ApiMeta & { openapi: NonNullable<ApiMeta['openapi']> } }) => {
-    const op = (doc.paths?.[meta.openapi.path] as Record<string, OperationObject> | undefined)?.[meta.openapi.method.toLowerCase()];
-    if (!op) return;
-    const success = op.responses?.['200'] as ResponseObject | undefined;
-    const status = meta.successStatus ?? 200;
-    op.responses = {
-      [String(status)]: status === 204 ? { description: 'Done; no content' } : { ...success, description: success?.description ?? 'Successful response' },
-      ...Object.fromEntries(ERROR_STATUSES.map(([code, description]) => [code, { description, ...ERROR_CONTENT }])),
-    };
-    const query = QUERY_ON_POST[`${meta.openapi.method} ${meta.openapi.path}`];
-    if (query) moveBodyFieldsToQuery(op, query);
-  });
+  forEachOpenApiProcedure(
+    appRouter._def.procedures as never,
+    ({ meta }: { meta: ApiMeta & { openapi: NonNullable<ApiMeta['openapi']> } }) => {
+      const op = (doc.paths?.[meta.openapi.path] as Record<string, OperationObject> | undefined)?.[meta.openapi.method.toLowerCase()];
+      if (!op) return;
+      const success = op.responses?.['200'] as ResponseObject | undefined;
+      const status = meta.successStatus ?? 200;
+      op.responses = {
+        [String(status)]:
+          status === 204 ? { description: 'Done; no content' } : { ...success, description: success?.description ?? 'Successful response' },
+        ...Object.fromEntries(ERROR_STATUSES.map(([code, description]) => [code, { description, ...ERROR_CONTENT }])),
+      };
+      const query = QUERY_ON_POST[`${meta.openapi.method} ${meta.openapi.path}`];
+      if (query) moveBodyFieldsToQuery(op, query);
+    },
+  );
   return doc;
 }

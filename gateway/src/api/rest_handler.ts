@@ -43,7 +43,11 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'MALFORMED_BODY', `the request body is not valid JSON: ${quote((err as Error).message, 120)}`);
+    throw new ApiError(
+      GrpcStatus.INVALID_ARGUMENT,
+      'MALFORMED_BODY',
+      `the request body is not valid JSON: ${quote((err as Error).message, 120)}`,
+    );
   }
 }
 

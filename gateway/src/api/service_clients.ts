@@ -47,6 +47,10 @@ export function createServiceClients(addresses: ServiceAddresses, deadlineMs: nu
 }
 
 /** `call(services.webhooks, (c) => c.getEndpoint, { id, user_id })`: a unary call with the service's deadline. */
-export function call<C extends grpc.Client, Req, Res>(handle: ServiceHandle<C>, pick: (client: C) => UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+export function call<C extends grpc.Client, Req, Res>(
+  handle: ServiceHandle<C>,
+  pick: (client: C) => UnaryMethod<Req, Res>,
+  request: Req,
+): Promise<Res> {
   return callUnary(handle.target, pick(handle.client).bind(handle.client), request);
 }

@@ -38,18 +38,28 @@ export interface ApiHandle {
 /** Builds the request side: gRPC clients, API key store, publish API (gRPC), REST + tRPC handler. */
 export async function startApi(config: ApiConfig, deps: ApiStartDeps): Promise<ApiHandle> {
   const { logger } = deps;
-  const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, poolSize: config.DATABASE_POOL_SIZE, logger }));
+  const db =
+    deps.db ??
+    (await openDatabase({
+      service: config.SERVICE_NAME,
+      url: config.DATABASE_URL,
+      dataDir: config.PGLITE_DIR,
+      poolSize: config.DATABASE_POOL_SIZE,
+      logger,
+    }));
   const ownsDb = deps.db === undefined;
-  const clients = deps.services ? undefined : createServiceClients(
-    {
-      marketData: config.MARKET_DATA_GRPC_ADDR,
-      prediction: config.PREDICTION_GRPC_ADDR,
-      alerting: config.ALERTING_GRPC_ADDR,
-      webhooks: config.WEBHOOK_GRPC_ADDR,
-      providerMonitor: config.PROVIDER_MONITOR_GRPC_ADDR,
-    },
-    config.API_DEADLINE_MS,
-  );
+  const clients = deps.services
+    ? undefined
+    : createServiceClients(
+        {
+          marketData: config.MARKET_DATA_GRPC_ADDR,
+          prediction: config.PREDICTION_GRPC_ADDR,
+          alerting: config.ALERTING_GRPC_ADDR,
+          webhooks: config.WEBHOOK_GRPC_ADDR,
+          providerMonitor: config.PROVIDER_MONITOR_GRPC_ADDR,
+        },
+        config.API_DEADLINE_MS,
+      );
   const services = deps.services ?? clients!;
   try {
     const apiKeys = await DbApiKeyStore.open(db);
@@ -57,7 +67,14 @@ export async function startApi(config: ApiConfig, deps: ApiStartDeps): Promise<A
     const publisher = createEventPublisher(deps.bus, logger, await DbPublishedIds.open(db, config.PUBLISH_ID_RETENTION_HOURS));
     // One budget for the API and the publish gRPC API: per verified principal, else per address.
     const limiter = new RateLimiter({ perMinute: config.API_RATE_LIMIT_PER_MINUTE, burst: config.API_RATE_LIMIT_BURST });
-    const publishGrpc = await startPublishGrpc({ port: config.PUBLISH_GRPC_PORT, host: config.GRPC_HOST, publisher, authenticator, limiter, logger });
+    const publishGrpc = await startPublishGrpc({
+      port: config.PUBLISH_GRPC_PORT,
+      host: config.GRPC_HOST,
+      publisher,
+      authenticator,
+      limiter,
+      logger,
+    });
     const handler = createApiHandler({
       services,
       apiKeys,

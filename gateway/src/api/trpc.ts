@@ -43,7 +43,13 @@ export function scopedProcedure(scope: Scope) {
       throw unauthenticated(reason);
     }
     if (!hasScope(ctx.principal, scope)) {
-      logRefusal(ctx.logger, { transport: 'http', kind: 'forbidden', reason: `lacks the '${scope}' scope`, principal: ctx.principal, needed: scope });
+      logRefusal(ctx.logger, {
+        transport: 'http',
+        kind: 'forbidden',
+        reason: `lacks the '${scope}' scope`,
+        principal: ctx.principal,
+        needed: scope,
+      });
       throw forbidden(scope);
     }
     return next({ ctx: { ...ctx, principal: ctx.principal as Principal } });

@@ -38,9 +38,21 @@ describe('DbApiKeyStore revocation', () => {
 
   it('names, among the ids asked about, the revoked, expired and unknown ones', async () => {
     const live = await store.create({ userId: 'bob', name: 'live', scopes: ['read'], channels: ['*'] });
-    const later = await store.create({ userId: 'bob', name: 'later', scopes: ['read'], channels: ['*'], expiresAt: new Date(Date.now() + 3_600_000) });
+    const later = await store.create({
+      userId: 'bob',
+      name: 'later',
+      scopes: ['read'],
+      channels: ['*'],
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
     const revoked = await store.create({ userId: 'bob', name: 'revoked', scopes: ['read'], channels: ['*'] });
-    const expired = await store.create({ userId: 'bob', name: 'expired', scopes: ['read'], channels: ['*'], expiresAt: new Date(Date.now() - 1000) });
+    const expired = await store.create({
+      userId: 'bob',
+      name: 'expired',
+      scopes: ['read'],
+      channels: ['*'],
+      expiresAt: new Date(Date.now() - 1000),
+    });
     await store.revoke('bob', revoked.record.id);
     const ids = [live.record.id, later.record.id, revoked.record.id, expired.record.id, 'key_unknown'];
     expect(await store.deadKeys(ids)).toEqual([revoked.record.id, expired.record.id, 'key_unknown']);

@@ -88,7 +88,16 @@ export class DbApiKeyStore implements ApiKeyStore {
     const { rows } = await this.db.query<Row>(
       `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, channels, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-      [id, input.userId, input.name, key.slice(0, 10), hash(key), input.scopes.join(' '), input.channels.join(' '), input.expiresAt ?? null],
+      [
+        id,
+        input.userId,
+        input.name,
+        key.slice(0, 10),
+        hash(key),
+        input.scopes.join(' '),
+        input.channels.join(' '),
+        input.expiresAt ?? null,
+      ],
     );
     return { record: toRecord(rows[0]!), key };
   }

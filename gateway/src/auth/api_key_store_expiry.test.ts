@@ -25,7 +25,9 @@ describe('DbApiKeyStore expiries', () => {
 
   it('refuses an expiry outside 1970–9999 with INVALID_ARGUMENT and stores nothing', async () => {
     for (const when of ['0020-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-14:00']) {
-      const err = await store.create({ userId: 'ancient', name: 'k', scopes: ['read'], channels: ['*'], expiresAt: new Date(when) }).catch((e: unknown) => e);
+      const err = await store
+        .create({ userId: 'ancient', name: 'k', scopes: ['read'], channels: ['*'], expiresAt: new Date(when) })
+        .catch((e: unknown) => e);
       expect(err, when).toBeInstanceOf(AppError);
       expect((err as AppError).violations.map((v) => v.field)).toEqual(['expires_at']);
     }
@@ -33,7 +35,13 @@ describe('DbApiKeyStore expiries', () => {
   });
 
   it('lists, and lets its owner revoke, a key whose stored expiry cannot be read back', async () => {
-    const { record } = await store.create({ userId: 'legacy', name: 'old', scopes: ['read'], channels: ['*'], expiresAt: new Date(Date.now() + 86_400_000) });
+    const { record } = await store.create({
+      userId: 'legacy',
+      name: 'old',
+      scopes: ['read'],
+      channels: ['*'],
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
     // A row written before expiries were checked.
     await db.query(`UPDATE api_keys SET expires_at = '0020-01-01T00:00:00Z' WHERE id = $1`, [record.id]);
     const listed = await store.list('legacy');

@@ -14,7 +14,19 @@ const DEFAULT_SCOPES: Scope[] = ['read', 'keys:write'];
 
 /** One live key, as the database store would answer for it. */
 function storeWith(key: string, record: Partial<ApiKeyRecord>): ApiKeyStore {
-  const full: ApiKeyRecord = { id: 'key_1', user_id: 'alice', name: 'k', prefix: key.slice(0, 10), scopes: ['read'], channels: ['*'], created_at: '', last_used_at: null, expires_at: null, revoked_at: null, ...record };
+  const full: ApiKeyRecord = {
+    id: 'key_1',
+    user_id: 'alice',
+    name: 'k',
+    prefix: key.slice(0, 10),
+    scopes: ['read'],
+    channels: ['*'],
+    created_at: '',
+    last_used_at: null,
+    expires_at: null,
+    revoked_at: null,
+    ...record,
+  };
   return {
     create: () => Promise.reject(new Error('unused')),
     list: () => Promise.resolve([]),
@@ -26,7 +38,11 @@ function storeWith(key: string, record: Partial<ApiKeyRecord>): ApiKeyStore {
 }
 
 describe('createAuthenticator', () => {
-  const auth = createAuthenticator({ jwtSecret: SECRET, defaultScopes: DEFAULT_SCOPES, staticKeys: parseApiKeys('mpk_all,mpk_md=market-data:* alerts') });
+  const auth = createAuthenticator({
+    jwtSecret: SECRET,
+    defaultScopes: DEFAULT_SCOPES,
+    staticKeys: parseApiKeys('mpk_all,mpk_md=market-data:* alerts'),
+  });
 
   it('accepts an HS256 token minted with the secret, its channels claim deciding what it reads', async () => {
     const claims = await auth.verify(await mintToken({ secret: SECRET, subject: 'u1', channels: ['market-data:*'], ttlSeconds: 60 }));
@@ -39,8 +55,13 @@ describe('createAuthenticator', () => {
   });
 
   it('rejects a token signed with another secret, an expired one, and unknown API keys', async () => {
-    await expect(auth.verify(await mintToken({ secret: 'another-secret-0123456789', subject: 'x', ttlSeconds: 60 }))).rejects.toBeInstanceOf(AuthError);
-    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(new TextEncoder().encode(SECRET));
+    await expect(
+      auth.verify(await mintToken({ secret: 'another-secret-0123456789', subject: 'x', ttlSeconds: 60 })),
+    ).rejects.toBeInstanceOf(AuthError);
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(SECRET));
     await expect(auth.verify(expired)).rejects.toThrow(/JWT rejected/);
     await expect(auth.verify('mpk_unknown')).rejects.toThrow('API key unknown, revoked or expired');
   });
@@ -52,7 +73,8 @@ describe('createAuthenticator', () => {
   });
 
   it('reads scopes and user_id from a JWT, and gives a token without the read scope no channel', async () => {
-    const sign = (claims: object) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1m').sign(new TextEncoder().encode(SECRET));
+    const sign = (claims: object) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1m').sign(new TextEncoder().encode(SECRET));
     const publisher = await auth.verify(await sign({ user_id: 'engine', scope: 'publish bogus' }));
     expect(publisher).toMatchObject({ userId: 'engine', scopes: ['publish'], channels: [] });
     expect(canRead(publisher, 'portfolio')).toBe(false);
@@ -61,9 +83,19 @@ describe('createAuthenticator', () => {
 
   it('accepts a key created through the API, on the same terms as on HTTP: its user, scopes and expiry', async () => {
     const key = 'mpk_0123456789abcdefghijklmnopqrstuv';
-    const withStore = createAuthenticator({ jwtSecret: SECRET, defaultScopes: DEFAULT_SCOPES, apiKeys: storeWith(key, { scopes: ['read', 'publish'], expires_at: '2099-01-01T00:00:00.000Z' }) });
+    const withStore = createAuthenticator({
+      jwtSecret: SECRET,
+      defaultScopes: DEFAULT_SCOPES,
+      apiKeys: storeWith(key, { scopes: ['read', 'publish'], expires_at: '2099-01-01T00:00:00.000Z' }),
+    });
     const principal = await withStore.verify(key);
-    expect(principal).toMatchObject({ userId: 'alice', scopes: ['read', 'publish'], method: 'api_key', keyId: 'key_1', expiresAt: Date.parse('2099-01-01T00:00:00.000Z') });
+    expect(principal).toMatchObject({
+      userId: 'alice',
+      scopes: ['read', 'publish'],
+      method: 'api_key',
+      keyId: 'key_1',
+      expiresAt: Date.parse('2099-01-01T00:00:00.000Z'),
+    });
     expect(canRead(principal, 'market-data:AAPL')).toBe(true);
     const writeOnly = createAuthenticator({ defaultScopes: DEFAULT_SCOPES, apiKeys: storeWith(key, { scopes: ['publish'] }) });
     expect(canRead(await writeOnly.verify(key), 'market-data:AAPL')).toBe(false);
@@ -75,11 +107,20 @@ describe('createAuthenticator', () => {
     const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(key);
     await expect(auth.verify(forever)).rejects.toThrow(/no "exp" claim/);
     const capped = createAuthenticator({ jwtSecret: SECRET, defaultScopes: DEFAULT_SCOPES, jwtMaxLifetimeSeconds: 3600 });
-    await expect(capped.verify(await mintToken({ secret: SECRET, subject: 'alice', ttlSeconds: 3600 }))).resolves.toMatchObject({ userId: 'alice' });
-    await expect(capped.verify(await mintToken({ secret: SECRET, subject: 'alice', ttlSeconds: 3601 }))).rejects.toThrow(/JWT_MAX_LIFETIME_SECONDS/);
+    await expect(capped.verify(await mintToken({ secret: SECRET, subject: 'alice', ttlSeconds: 3600 }))).resolves.toMatchObject({
+      userId: 'alice',
+    });
+    await expect(capped.verify(await mintToken({ secret: SECRET, subject: 'alice', ttlSeconds: 3601 }))).rejects.toThrow(
+      /JWT_MAX_LIFETIME_SECONDS/,
+    );
     // A future iat cannot stretch the lifetime: it counts from now at the latest.
     const now = Math.floor(Date.now() / 1000);
-    const backdated = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt(now + 10 * 86_400).setExpirationTime(now + 10 * 86_400 + 60).sign(key);
+    const backdated = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setIssuedAt(now + 10 * 86_400)
+      .setExpirationTime(now + 10 * 86_400 + 60)
+      .sign(key);
     await expect(capped.verify(backdated)).rejects.toThrow(/JWT_MAX_LIFETIME_SECONDS/);
   });
 
@@ -135,10 +176,16 @@ describe('createAuthenticator', () => {
 
     it('accepts a token signed by a key of the JWKS and refuses HS256 when no secret is configured', async () => {
       const rsAuth = createAuthenticator({ jwksUrl: url, defaultScopes: DEFAULT_SCOPES });
-      const token = await new SignJWT({ channels: ['alerts'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('svc').setExpirationTime('5m').sign(privateKey);
+      const token = await new SignJWT({ channels: ['alerts'] })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setSubject('svc')
+        .setExpirationTime('5m')
+        .sign(privateKey);
       const claims = await rsAuth.verify(token);
       expect(claims).toMatchObject({ userId: 'svc', channels: ['alerts'] });
-      await expect(rsAuth.verify(await mintToken({ secret: SECRET, subject: 'x', ttlSeconds: 60 }))).rejects.toThrow(/HS256 needs JWT_SECRET/);
+      await expect(rsAuth.verify(await mintToken({ secret: SECRET, subject: 'x', ttlSeconds: 60 }))).rejects.toThrow(
+        /HS256 needs JWT_SECRET/,
+      );
     });
   });
 });

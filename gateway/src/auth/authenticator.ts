@@ -51,7 +51,11 @@ const UNKNOWN_KEY = 'API key unknown, revoked or expired';
  * unless it was found unknown moments ago).
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const verifyJwt = createJwtVerifier({ secret: options.jwtSecret, jwksUrl: options.jwksUrl }, options.defaultScopes, options.jwtMaxLifetimeSeconds ?? DEFAULT_JWT_MAX_LIFETIME_SECONDS);
+  const verifyJwt = createJwtVerifier(
+    { secret: options.jwtSecret, jwksUrl: options.jwksUrl },
+    options.defaultScopes,
+    options.jwtMaxLifetimeSeconds ?? DEFAULT_JWT_MAX_LIFETIME_SECONDS,
+  );
   const store = options.apiKeys;
   const unknown = new UnknownKeys(options.unknownKeyCacheMs ?? DEFAULT_API_KEY_UNKNOWN_CACHE_SECONDS * 1000);
   const revocations: KeyRevocations | undefined = store && {
@@ -60,7 +64,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     recheckMs: options.apiKeyRecheckMs ?? DEFAULT_API_KEY_RECHECK_SECONDS * 1000,
   };
   const needsLookup = (credential: string) =>
-    store !== undefined && !JWT_SHAPE.test(credential) && !options.staticKeys?.has(credential) && API_KEY_PATTERN.test(credential) && !unknown.has(credential);
+    store !== undefined &&
+    !JWT_SHAPE.test(credential) &&
+    !options.staticKeys?.has(credential) &&
+    API_KEY_PATTERN.test(credential) &&
+    !unknown.has(credential);
   return {
     revocations,
     needsLookup,

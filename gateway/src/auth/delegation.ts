@@ -9,8 +9,7 @@ export interface KeyRequest {
 }
 
 export type Delegation =
-  | { ok: true; scopes: Scope[]; channels: string[]; expiresAt?: Date }
-  | { ok: false; scopes: Scope[]; channels: string[] };
+  { ok: true; scopes: Scope[]; channels: string[]; expiresAt?: Date } | { ok: false; scopes: Scope[]; channels: string[] };
 
 /** Whether every channel `pattern` names is also named by `by` (an exact name, `*`, or a `prefix*`). */
 export function patternCovers(by: string, pattern: string): boolean {
@@ -29,7 +28,11 @@ export function delegate(creator: Principal, request: KeyRequest): Delegation {
   const channels = wanted.filter((c) => !creator.channels.some((by) => patternCovers(by, c)));
   if (scopes.length > 0 || channels.length > 0) return { ok: false, scopes, channels };
   let expiresAt = request.expiresAt;
-  if (creator.method === 'api_key' && creator.expiresAt !== undefined && (expiresAt === undefined || expiresAt.getTime() > creator.expiresAt)) {
+  if (
+    creator.method === 'api_key' &&
+    creator.expiresAt !== undefined &&
+    (expiresAt === undefined || expiresAt.getTime() > creator.expiresAt)
+  ) {
     expiresAt = new Date(creator.expiresAt);
   }
   return { ok: true, scopes: [...request.scopes], channels: [...wanted], ...(expiresAt ? { expiresAt } : {}) };

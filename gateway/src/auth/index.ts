@@ -1,6 +1,23 @@
-export { SCOPES, ALL_SCOPES, ANONYMOUS, isScope, hasScope, canRead, ownerFilter, readableChannels, type Principal, type Scope } from './principal';
+export {
+  SCOPES,
+  ALL_SCOPES,
+  ANONYMOUS,
+  isScope,
+  hasScope,
+  canRead,
+  ownerFilter,
+  readableChannels,
+  type Principal,
+  type Scope,
+} from './principal';
 export { AuthError } from './auth_error';
-export { createAuthenticator, DEFAULT_API_KEY_RECHECK_SECONDS, DEFAULT_API_KEY_UNKNOWN_CACHE_SECONDS, type Authenticator, type AuthenticatorOptions } from './authenticator';
+export {
+  createAuthenticator,
+  DEFAULT_API_KEY_RECHECK_SECONDS,
+  DEFAULT_API_KEY_UNKNOWN_CACHE_SECONDS,
+  type Authenticator,
+  type AuthenticatorOptions,
+} from './authenticator';
 export { DEFAULT_JWT_MAX_LIFETIME_SECONDS } from './jwt';
 export type { KeyRevocations } from './key_revocations';
 export { authConfigShape, authenticatorFromConfig, type AuthConfig } from './config';

@@ -22,7 +22,11 @@ export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 86_400;
  * within `maxLifetimeSeconds` of when it was issued (or of now, whichever is earlier): a leaked
  * token is not a key for ever.
  */
-export function createJwtVerifier(keys: JwtKeys, defaultScopes: readonly Scope[], maxLifetimeSeconds = DEFAULT_JWT_MAX_LIFETIME_SECONDS): JwtVerifier {
+export function createJwtVerifier(
+  keys: JwtKeys,
+  defaultScopes: readonly Scope[],
+  maxLifetimeSeconds = DEFAULT_JWT_MAX_LIFETIME_SECONDS,
+): JwtVerifier {
   const secret = keys.secret ? new TextEncoder().encode(keys.secret) : undefined;
   const jwks = keys.jwksUrl ? createRemoteJWKSet(new URL(keys.jwksUrl)) : undefined;
 

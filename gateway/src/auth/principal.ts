@@ -8,7 +8,7 @@ export const SCOPES = {
   'keys:write': 'create and revoke its own API keys',
   publish: 'publish events through the publish API',
   'ops:read': 'read /info and /ws/stats when authentication is required (WS_AUTH_REQUIRED)',
-  admin: 'act as an operator: see every user\'s resources and system rules',
+  admin: "act as an operator: see every user's resources and system rules",
 } as const;
 
 export type Scope = keyof typeof SCOPES;

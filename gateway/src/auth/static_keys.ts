@@ -4,7 +4,10 @@
  */
 export function parseApiKeys(spec: string): Map<string, string[]> {
   const keys = new Map<string, string[]>();
-  for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [key, patterns] = entry.split('=', 2) as [string, string | undefined];
     keys.set(key.trim(), patterns === undefined ? ['*'] : patterns.trim().split(/\s+/).filter(Boolean));
   }

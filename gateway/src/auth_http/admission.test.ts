@@ -9,7 +9,18 @@ const LIVE_KEY = 'mpk_0123456789abcdefghijklmnopqrstuv';
 
 /** A key store that counts its database look-ups and knows one live key. */
 function countingStore(): ApiKeyStore & { lookups: number } {
-  const record: ApiKeyRecord = { id: 'key_1', user_id: 'alice', name: 'k', prefix: LIVE_KEY.slice(0, 10), scopes: ['read'], channels: ['*'], created_at: '', last_used_at: null, expires_at: null, revoked_at: null };
+  const record: ApiKeyRecord = {
+    id: 'key_1',
+    user_id: 'alice',
+    name: 'k',
+    prefix: LIVE_KEY.slice(0, 10),
+    scopes: ['read'],
+    channels: ['*'],
+    created_at: '',
+    last_used_at: null,
+    expires_at: null,
+    revoked_at: null,
+  };
   const store = {
     lookups: 0,
     create: () => Promise.reject(new Error('unused')),
@@ -43,7 +54,10 @@ describe('admission: limits keyed on verified principals, before any database wo
     // Another address still gets through, and so does a verified user behind the flooded one.
     expect((await admit(randomKey(), '198.51.100.7', 1, authenticator, limiter)).decision.allowed).toBe(true);
     const token = await mintToken({ secret: SECRET, subject: 'bob', ttlSeconds: 60 });
-    expect(await admit(token, '203.0.113.9', 1, authenticator, limiter)).toMatchObject({ principal: { userId: 'bob' }, decision: { allowed: true } });
+    expect(await admit(token, '203.0.113.9', 1, authenticator, limiter)).toMatchObject({
+      principal: { userId: 'bob' },
+      decision: { allowed: true },
+    });
   });
 
   it('charges a verified user whatever credential it presents, so varying the credential gains nothing', async () => {

@@ -16,7 +16,13 @@ export interface Admission {
  * a database look-up (an API key not known to be bad) is charged to the address before the look-up,
  * so a flood of random keys is stopped by the address's budget instead of reaching PostgreSQL.
  */
-export async function admit(credential: string | undefined, address: string, cost: number, authenticator: Authenticator, limiter: RateLimiter): Promise<Admission> {
+export async function admit(
+  credential: string | undefined,
+  address: string,
+  cost: number,
+  authenticator: Authenticator,
+  limiter: RateLimiter,
+): Promise<Admission> {
   const byAddress = `addr:${address}`;
   if (!credential) return { principal: null, decision: limiter.take(byAddress, cost) };
   const lookup = authenticator.needsLookup(credential);

@@ -38,11 +38,17 @@ async function main(): Promise<void> {
   const file = devSecretPath();
   const secret = values.secret || process.env.JWT_SECRET || readDevSecret(file);
   if (!secret || secret.length < 16) {
-    fail(`no secret: set JWT_SECRET (at least 16 characters, the gateway's), pass --secret, or start the suite (bash scripts/start.sh) so its development profile writes ${file}`);
+    fail(
+      `no secret: set JWT_SECRET (at least 16 characters, the gateway's), pass --secret, or start the suite (bash scripts/start.sh) so its development profile writes ${file}`,
+    );
   }
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl <= 0) fail(`--ttl must be a positive number of seconds, got '${values.ttl}'`);
-  const list = (s: string | undefined) => s?.split(',').map((c) => c.trim()).filter(Boolean);
+  const list = (s: string | undefined) =>
+    s
+      ?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
   const scopes = list(values.scopes);
   const unknown = scopes?.filter((s) => !isScope(s)) ?? [];
   if (unknown.length > 0) fail(`unknown scope ${unknown.join(', ')}; the scopes are ${ALL_SCOPES.join(', ')}`);

@@ -31,7 +31,7 @@ describe('event consumer', () => {
           payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price: 1 } },
         }),
       );
-      for (const deadline = Date.now() + 3000; published.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+      for (const deadline = Date.now() + 3000; published.length === 0 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 5));
       expect(published).toHaveLength(1);
       const buckets = await ageBuckets('market_data_update');
       expect(buckets.get('1')).toBe(0);

@@ -9,7 +9,6 @@ import { EVENTS_CHANNEL } from '../visibility';
 import { TYPE_CHANNEL_PREFIX } from '../ws/history/type_channel';
 import { PORTFOLIO_CHANNEL, SYSTEM_CHANNEL } from '../ws/doors/trading';
 
-
 /** Channels of symbol-less event families; symbol families are `<family>:<SYMBOL>`. */
 const FIXED_CHANNEL: Readonly<Record<string, string>> = {
   model_trained: 'models',
@@ -61,7 +60,11 @@ export function payloadOf(event: events.Event): Readonly<Record<string, unknown>
   return (payload[payload.$case as string] ?? {}) as Record<string, unknown>;
 }
 
-export function publicationOf(event: events.Event, traceparent: string | undefined, data: Readonly<Record<string, unknown>>): PublicationInput {
+export function publicationOf(
+  event: events.Event,
+  traceparent: string | undefined,
+  data: Readonly<Record<string, unknown>>,
+): PublicationInput {
   return {
     id: event.id,
     type: event.type,

@@ -17,7 +17,11 @@ export function declaresBodyOver(req: IncomingMessage, maxBytes: number): boolea
  */
 export function refuseBody(res: ServerResponse, maxBytes: number): void {
   const text = JSON.stringify({
-    error: { code: 'BODY_TOO_LARGE', message: `the request body exceeds ${maxBytes} bytes (HTTP_MAX_BODY_BYTES); send less`, details: { max_bytes: maxBytes } },
+    error: {
+      code: 'BODY_TOO_LARGE',
+      message: `the request body exceeds ${maxBytes} bytes (HTTP_MAX_BODY_BYTES); send less`,
+      details: { max_bytes: maxBytes },
+    },
   });
   res.shouldKeepAlive = false;
   res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });

@@ -14,7 +14,10 @@ const outside = mkdtempSync(join(tmpdir(), 'mp-dashboard-'));
 const built = join(outside, 'dist');
 mkdirSync(join(built, 'assets'), { recursive: true });
 writeFileSync(join(outside, 'secret.txt'), 'not-for-the-web');
-writeFileSync(join(built, 'index.html'), '<!doctype html><title>Marketpulse</title><script type="module" src="/dashboard/assets/index-AbC123.js"></script>');
+writeFileSync(
+  join(built, 'index.html'),
+  '<!doctype html><title>Marketpulse</title><script type="module" src="/dashboard/assets/index-AbC123.js"></script>',
+);
 writeFileSync(join(built, 'assets', 'index-AbC123.js'), 'console.log("hi")');
 writeFileSync(join(built, 'assets', 'index-AbC123.css'), 'body{}');
 
@@ -87,7 +90,10 @@ describe('content negotiation at /', () => {
     expect(await res.json()).toEqual({ name: 'Marketpulse gateway' });
     const files = await fetch(`${withoutBuild.base}/dashboard/`);
     expect(files.status).toBe(503);
-    expect(((await files.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'DASHBOARD_NOT_BUILT', message: expect.stringContaining('pnpm run build') });
+    expect(((await files.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'DASHBOARD_NOT_BUILT',
+      message: expect.stringContaining('pnpm run build'),
+    });
   });
 });
 
@@ -101,14 +107,21 @@ describe('the built files under /dashboard/', () => {
     expect(await js.text()).toBe('console.log("hi")');
     const css = await fetch(`${withBuild.base}/dashboard/assets/index-AbC123.css`);
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
-    const again = await fetch(`${withBuild.base}/dashboard/assets/index-AbC123.js`, { headers: { 'if-none-match': js.headers.get('etag')! } });
+    const again = await fetch(`${withBuild.base}/dashboard/assets/index-AbC123.js`, {
+      headers: { 'if-none-match': js.headers.get('etag')! },
+    });
     expect(again.status).toBe(304);
     const page = await fetch(`${withBuild.base}/dashboard/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 
   it('reaches nothing outside the build, however the path is spelled', async () => {
-    for (const path of ['/dashboard/assets/missing.js', '/dashboard/..%2fsecret.txt', '/dashboard/assets/index-AbC123.js%00', '/dashboard/%5c..%5csecret.txt']) {
+    for (const path of [
+      '/dashboard/assets/missing.js',
+      '/dashboard/..%2fsecret.txt',
+      '/dashboard/assets/index-AbC123.js%00',
+      '/dashboard/%5c..%5csecret.txt',
+    ]) {
       const res = await rawGet(withBuild.base, path);
       expect(res.status, path).toBe(404);
       expect((JSON.parse(res.body) as { error: { code: string } }).error.code).toBe('NOT_FOUND');

@@ -24,7 +24,8 @@ const TYPES: Record<string, string> = {
 
 // The page loads its own files and talks to its own origin only (fetch, tRPC, WebSocket).
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -115,14 +116,27 @@ export function dashboardRoutes(dir = DASHBOARD_DIST): DashboardRoutes {
     files(req, res, url) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
-        return sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not served on ${url.pathname}; use GET`, details: { allowed: ['GET', 'HEAD'] } } });
+        return sendJson(res, 405, {
+          error: {
+            code: 'METHOD_NOT_ALLOWED',
+            message: `${req.method} is not served on ${url.pathname}; use GET`,
+            details: { allowed: ['GET', 'HEAD'] },
+          },
+        });
       }
       if (!index) {
-        return sendJson(res, 503, { error: { code: 'DASHBOARD_NOT_BUILT', message: `the dashboard has not been built: run \`pnpm run build\` (it bundles dashboard/ into ${relative(process.cwd(), dir) || dir}) and restart the gateway` } });
+        return sendJson(res, 503, {
+          error: {
+            code: 'DASHBOARD_NOT_BUILT',
+            message: `the dashboard has not been built: run \`pnpm run build\` (it bundles dashboard/ into ${relative(process.cwd(), dir) || dir}) and restart the gateway`,
+          },
+        });
       }
-      const path = url.pathname === DASHBOARD_PREFIX || url.pathname === `${DASHBOARD_PREFIX}/` ? `${DASHBOARD_PREFIX}/index.html` : url.pathname;
+      const path =
+        url.pathname === DASHBOARD_PREFIX || url.pathname === `${DASHBOARD_PREFIX}/` ? `${DASHBOARD_PREFIX}/index.html` : url.pathname;
       const asset = assets.get(path);
-      if (!asset) return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no dashboard file ${url.pathname}; open / for the dashboard` } });
+      if (!asset)
+        return sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no dashboard file ${url.pathname}; open / for the dashboard` } });
       send(req, res, asset);
     },
   };

@@ -23,17 +23,30 @@ export function operatorOnly(options: OperatorOnlyOptions): (handler: RouteHandl
   const limiter = new RateLimiter(OPERATOR_RATE);
   return (handler) => async (req, res, url) => {
     const credential = credentialOf(req.headers);
-    const { principal, authError, decision } = await admit(credential, req.socket.remoteAddress ?? 'unknown', 1, options.authenticator, limiter);
+    const { principal, authError, decision } = await admit(
+      credential,
+      req.socket.remoteAddress ?? 'unknown',
+      1,
+      options.authenticator,
+      limiter,
+    );
     if (!decision.allowed) {
       res.setHeader('retry-after', String(decision.retryAfterSeconds));
-      return sendJson(res, 429, { error: { code: 'RATE_LIMITED', message: `too many requests; retry in ${decision.retryAfterSeconds} s` } });
+      return sendJson(res, 429, {
+        error: { code: 'RATE_LIMITED', message: `too many requests; retry in ${decision.retryAfterSeconds} s` },
+      });
     }
     if (!principal) {
       const why = authError ?? 'send Authorization: Bearer <JWT or API key>';
       return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: `authentication required (WS_AUTH_REQUIRED): ${why}` } });
     }
     if (!hasScope(principal, 'ops:read')) {
-      return sendJson(res, 403, { error: { code: 'FORBIDDEN', message: "this credential lacks the 'ops:read' scope that /info and /ws/stats need when authentication is required" } });
+      return sendJson(res, 403, {
+        error: {
+          code: 'FORBIDDEN',
+          message: "this credential lacks the 'ops:read' scope that /info and /ws/stats need when authentication is required",
+        },
+      });
     }
     return handler(req, res, url);
   };

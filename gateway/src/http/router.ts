@@ -58,11 +58,17 @@ export class HttpRouter {
     if (!handler && allowed) {
       res.setHeader('allow', allowed.join(', '));
       sendJson(res, 405, {
-        error: { code: 'METHOD_NOT_ALLOWED', message: `${method} is not served on ${url.pathname}; use ${allowed.join(' or ')}`, details: { allowed } },
+        error: {
+          code: 'METHOD_NOT_ALLOWED',
+          message: `${method} is not served on ${url.pathname}; use ${allowed.join(' or ')}`,
+          details: { allowed },
+        },
       });
       return;
     }
-    const mounted = this.mounts.find((m) => m.prefix === '' || url.pathname === m.prefix || url.pathname.startsWith(`${m.prefix}/`))?.handler;
+    const mounted = this.mounts.find(
+      (m) => m.prefix === '' || url.pathname === m.prefix || url.pathname.startsWith(`${m.prefix}/`),
+    )?.handler;
     const notFound = () => sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${method} ${url.pathname}` } });
     const chosen = handler ?? mounted;
     if (!chosen) return notFound();
@@ -79,7 +85,11 @@ export class HttpRouter {
         this.logger?.error({ err, error_id: errorId, method, path: url.pathname }, 'HTTP handler failed');
         if (!res.headersSent) {
           sendJson(res, 500, {
-            error: { code: 'INTERNAL', message: `the gateway failed to handle this request; it has been logged with error id ${errorId}, try again later`, details: { error_id: errorId } },
+            error: {
+              code: 'INTERNAL',
+              message: `the gateway failed to handle this request; it has been logged with error id ${errorId}, try again later`,
+              details: { error_id: errorId },
+            },
           });
         } else res.destroy();
       });

@@ -6,15 +6,19 @@ import { AccessLog } from './access_log';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('gateway', {}, {
-    level: 'debug',
-    destination: new Writable({
-      write(chunk, _e, done) {
-        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-        done();
-      },
-    }),
-  });
+  const logger = createLogger(
+    'gateway',
+    {},
+    {
+      level: 'debug',
+      destination: new Writable({
+        write(chunk, _e, done) {
+          for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+          done();
+        },
+      }),
+    },
+  );
   return { logger, lines };
 }
 
@@ -37,7 +41,14 @@ describe('AccessLog', () => {
     await (await fetch(`http://127.0.0.1:${port}/api/v1/things?token=secret-token`, { method: 'POST' })).text();
     await new Promise((r) => setTimeout(r, 20));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ event: 'http.request', 'service.name': 'gateway', 'http.request.method': 'POST', 'url.path': '/api/v1/things', 'http.response.status_code': 201, level: 'info' });
+    expect(lines[0]).toMatchObject({
+      event: 'http.request',
+      'service.name': 'gateway',
+      'http.request.method': 'POST',
+      'url.path': '/api/v1/things',
+      'http.response.status_code': 201,
+      level: 'info',
+    });
     expect(typeof lines[0].duration_ms).toBe('number');
     expect(JSON.stringify(lines)).not.toContain('secret-token');
   });
@@ -61,7 +72,13 @@ describe('AccessLog', () => {
     log.wsClose(access, 1000, '', Date.now());
     log.wsClose(access, 4002, 'client too slow', Date.now() - 1500);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ event: 'websocket.close', door: 'market-data', 'websocket.close.code': 4002, 'websocket.close.reason': 'client too slow', level: 'warn' });
+    expect(lines[0]).toMatchObject({
+      event: 'websocket.close',
+      door: 'market-data',
+      'websocket.close.code': 4002,
+      'websocket.close.reason': 'client too slow',
+      level: 'warn',
+    });
     expect(lines[0].duration_ms as number).toBeGreaterThanOrEqual(1500);
   });
 });

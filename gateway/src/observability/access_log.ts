@@ -71,7 +71,13 @@ export class AccessLog {
   wsClose(access: WsAccess, code: number, reason: string, openedAt: number): void {
     const ordinary = ORDINARY_CLOSES.has(code);
     if (ordinary && !this.sampled()) return;
-    const line = { event: 'websocket.close', ...access, 'websocket.close.code': code, 'websocket.close.reason': reason, duration_ms: round(Date.now() - openedAt) };
+    const line = {
+      event: 'websocket.close',
+      ...access,
+      'websocket.close.code': code,
+      'websocket.close.reason': reason,
+      duration_ms: round(Date.now() - openedAt),
+    };
     if (ordinary) this.log.info(line, 'websocket closed');
     else this.log.warn(line, 'websocket closed');
   }

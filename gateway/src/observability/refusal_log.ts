@@ -17,7 +17,11 @@ export interface Refusal {
 export function logRefusal(logger: Logger, refusal: Refusal): void {
   const { principal, ...rest } = refusal;
   logger.warn(
-    { event: 'auth.refused', ...rest, ...(principal ? { 'enduser.id': principal.userId, auth_method: principal.method, key_id: principal.keyId } : {}) },
+    {
+      event: 'auth.refused',
+      ...rest,
+      ...(principal ? { 'enduser.id': principal.userId, auth_method: principal.method, key_id: principal.keyId } : {}),
+    },
     'request refused',
   );
 }

@@ -4,9 +4,7 @@ import { z } from 'zod';
 // Types produced by the suite's own services (ticks, predictions, alerts, ...) are refused, so no
 // caller can impersonate them on the bus.
 
-const decimal = z
-  .string()
-  .regex(/^-?\d+(\.\d+)?$/, { error: 'expected a decimal number as a string, e.g. "45000.00"' });
+const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, { error: 'expected a decimal number as a string, e.g. "45000.00"' });
 const optionalDecimal = decimal.or(z.literal('')).default('');
 
 export const PositionUpdate = z
@@ -94,4 +92,3 @@ export const PublishEventBody = z
 
 /** Payload contracts listed in the OpenAPI document's components. */
 export const PAYLOAD_SCHEMAS = { PositionUpdate, EquityUpdate, RiskStatusUpdate, SystemLog, SystemError };
-

@@ -30,7 +30,8 @@ async function principalOf(metadata: grpc.Metadata, peer: string, options: Publi
     return unauthenticated(reason);
   };
   const auth = metadata.get('authorization')[0] ?? metadata.get('x-api-key')[0];
-  if (typeof auth !== 'string' || auth === '') throw refuse('authentication required: send authorization: Bearer <JWT> or x-api-key metadata');
+  if (typeof auth !== 'string' || auth === '')
+    throw refuse('authentication required: send authorization: Bearer <JWT> or x-api-key metadata');
   const credential = auth.replace(/^Bearer\s+/i, '').trim();
   if (authenticator.needsLookup(credential)) {
     const decision = limiter.take(`addr:${addressOf(peer)}`);

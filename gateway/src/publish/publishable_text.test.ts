@@ -48,7 +48,11 @@ describe('publish API text rules', () => {
     ['a lone surrogate in the subject', { subject: 'BTC\ud800', type: 'position_update', data: position }, 'subject'],
     ['DEL in the source', { source: 'engine\u007f', type: 'position_update', data: position }, 'source'],
     ['NUL in a system error code', { type: 'system_error', data: { ...systemError, code: 'E_\u0000' } }, 'data.code'],
-    ['a C1 control in a payload symbol (and so in the subject it becomes)', { type: 'position_update', data: { ...position, symbol: 'BTC\u0085' } }, 'subject'],
+    [
+      'a C1 control in a payload symbol (and so in the subject it becomes)',
+      { type: 'position_update', data: { ...position, symbol: 'BTC\u0085' } },
+      'subject',
+    ],
   ])('refuses %s', async (_what, event, field) => {
     const { error, published } = await refusal([event]);
     expect(error.grpcStatus).toBe(GrpcStatus.INVALID_ARGUMENT);

@@ -17,7 +17,11 @@ export const PUBLISH_LIMITS = { idMax: 128, subjectMax: 256, sourceMax: 128, dat
 const MULTILINE_FIELDS = new Set(['message', 'detail']);
 
 /** Violations of those rules in one validated event (`event` is its bus envelope, whose subject may be derived). */
-export function unsafeTextViolations(input: PublishEventInput, event: events.Event, fieldPrefix = ''): { field: string; message: string }[] {
+export function unsafeTextViolations(
+  input: PublishEventInput,
+  event: events.Event,
+  fieldPrefix = '',
+): { field: string; message: string }[] {
   const found: FieldViolation[] = [
     ...checkText(input.id, { field: `${fieldPrefix}id`, max: PUBLISH_LIMITS.idMax, pattern: ID_PATTERN, patternHint: ID_HINT }),
     ...checkText(event.subject, { field: `${fieldPrefix}subject`, max: PUBLISH_LIMITS.subjectMax }),
@@ -25,7 +29,9 @@ export function unsafeTextViolations(input: PublishEventInput, event: events.Eve
   ];
   for (const [name, value] of Object.entries(input.data as Record<string, unknown>)) {
     if (typeof value !== 'string') continue;
-    found.push(...checkText(value, { field: `${fieldPrefix}data.${name}`, max: PUBLISH_LIMITS.dataTextMax, multiline: MULTILINE_FIELDS.has(name) }));
+    found.push(
+      ...checkText(value, { field: `${fieldPrefix}data.${name}`, max: PUBLISH_LIMITS.dataTextMax, multiline: MULTILINE_FIELDS.has(name) }),
+    );
   }
   return found.map((v) => ({ field: v.field, message: v.description }));
 }

@@ -36,7 +36,10 @@ const position = { position_id: 'p1', symbol: 'BTC/USDT', status: 'open', spot_e
 describe('event publisher', () => {
   it('fills id, time, source and subject and puts the typed payload on the bus', async () => {
     const bus = recordingBus();
-    const [event] = await createEventPublisher(bus, logger, memoryIds()).publish([{ type: 'position_update', data: position }], 'trading-engine');
+    const [event] = await createEventPublisher(bus, logger, memoryIds()).publish(
+      [{ type: 'position_update', data: position }],
+      'trading-engine',
+    );
     expect(event).toMatchObject({ type: 'position_update', source: 'trading-engine', subject: 'BTC/USDT' });
     // Scoped to its publisher (see the duplicate test): trading-engine/<uuid>.
     expect(event!.id).toMatch(/^trading-engine\/[0-9a-f-]{36}$/);
@@ -47,7 +50,13 @@ describe('event publisher', () => {
   it('refuses a batch with one bad event, naming its field, and publishes none', async () => {
     const bus = recordingBus();
     const err = await createEventPublisher(bus, logger, memoryIds())
-      .publish([{ type: 'position_update', data: position }, { type: 'equity_update', data: { total_equity: '1e4' } }], 'x')
+      .publish(
+        [
+          { type: 'position_update', data: position },
+          { type: 'equity_update', data: { total_equity: '1e4' } },
+        ],
+        'x',
+      )
       .catch((e: unknown) => e as ApiError);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).httpStatus).toBe(400);
@@ -55,27 +64,47 @@ describe('event publisher', () => {
     expect(bus.published).toEqual([]);
   });
 
-  it('refuses types the suite\'s own services produce and fields the contract lacks', async () => {
+  it("refuses types the suite's own services produce and fields the contract lacks", async () => {
     const publisher = createEventPublisher(recordingBus(), logger, memoryIds());
     const spoof = await publisher.publish([{ type: 'alert_triggered', data: {} }], 'x').catch((e: ApiError) => e);
     expect((spoof as ApiError).details?.fields?.[0]?.field).toBe('type');
-    const extra = await publisher.publish([{ type: 'position_update', data: { ...position, leverage: '3' } }], 'x').catch((e: ApiError) => e);
+    const extra = await publisher
+      .publish([{ type: 'position_update', data: { ...position, leverage: '3' } }], 'x')
+      .catch((e: ApiError) => e);
     expect((extra as ApiError).message).toContain('leverage');
   });
-  it('answers a reused id as DUPLICATE_EVENT (409 / ALREADY_EXISTS) and publishes nothing, while another publisher\'s same id is its own', async () => {
+  it("answers a reused id as DUPLICATE_EVENT (409 / ALREADY_EXISTS) and publishes nothing, while another publisher's same id is its own", async () => {
     const bus = recordingBus();
     const publisher = createEventPublisher(bus, logger, memoryIds());
     const [first] = await publisher.publish([{ id: 'pos-42', type: 'position_update', data: position }], 'engine-a');
     expect(first!.id).toBe('engine-a/pos-42');
-    const again = await publisher.publish([{ id: 'pos-42', type: 'position_update', data: position }], 'engine-a').catch((e: ApiError) => e);
+    const again = await publisher
+      .publish([{ id: 'pos-42', type: 'position_update', data: position }], 'engine-a')
+      .catch((e: ApiError) => e);
     expect(again).toMatchObject({ appCode: 'DUPLICATE_EVENT', httpStatus: 409, grpcStatus: GrpcStatus.ALREADY_EXISTS });
     // Another publisher cannot squat engine-a's id: its pos-42 is engine-b/pos-42.
     const [other] = await publisher.publish([{ id: 'pos-42', type: 'position_update', data: position }], 'engine-b');
     expect(other!.id).toBe('engine-b/pos-42');
     // A batch repeating an id, or holding a known one, is refused whole.
-    const inBatch = await publisher.publish([{ id: 'x', type: 'position_update', data: position }, { id: 'x', type: 'position_update', data: position }], 'engine-a').catch((e: ApiError) => e);
+    const inBatch = await publisher
+      .publish(
+        [
+          { id: 'x', type: 'position_update', data: position },
+          { id: 'x', type: 'position_update', data: position },
+        ],
+        'engine-a',
+      )
+      .catch((e: ApiError) => e);
     expect(inBatch).toMatchObject({ appCode: 'DUPLICATE_EVENT' });
-    const mixed = await publisher.publish([{ id: 'fresh', type: 'position_update', data: position }, { id: 'pos-42', type: 'position_update', data: position }], 'engine-a').catch((e: ApiError) => e);
+    const mixed = await publisher
+      .publish(
+        [
+          { id: 'fresh', type: 'position_update', data: position },
+          { id: 'pos-42', type: 'position_update', data: position },
+        ],
+        'engine-a',
+      )
+      .catch((e: ApiError) => e);
     expect(mixed).toMatchObject({ appCode: 'DUPLICATE_EVENT' });
     expect(bus.published.map((e) => e.id)).toEqual(['engine-a/pos-42', 'engine-b/pos-42']);
     // The refused batch claimed nothing: 'fresh' can still be published.

@@ -14,9 +14,14 @@ export interface EventPublisher {
 }
 
 function duplicateEvents(ids: readonly string[]): ApiError {
-  return new ApiError(GrpcStatus.ALREADY_EXISTS, 'DUPLICATE_EVENT', `already published: ${ids.join(', ')}; nothing was published. Give each event its own id (a retry of an accepted event needs no resend)`, {
-    ids: [...ids],
-  });
+  return new ApiError(
+    GrpcStatus.ALREADY_EXISTS,
+    'DUPLICATE_EVENT',
+    `already published: ${ids.join(', ')}; nothing was published. Give each event its own id (a retry of an accepted event needs no resend)`,
+    {
+      ids: [...ids],
+    },
+  );
 }
 
 /**
@@ -50,13 +55,20 @@ export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds
       } catch (err) {
         await ids.release(eventIds).catch((e: unknown) => logger.warn({ err: e }, 'could not forget the ids of events the bus refused'));
         logger.error({ err, count: accepted.length }, 'publish API could not put events on the bus');
-        throw new ApiError(GrpcStatus.UNAVAILABLE, 'BUS_UNAVAILABLE', 'the event bus did not accept the events; nothing was published, try again', {
-          service: 'bus',
-        });
+        throw new ApiError(
+          GrpcStatus.UNAVAILABLE,
+          'BUS_UNAVAILABLE',
+          'the event bus did not accept the events; nothing was published, try again',
+          {
+            service: 'bus',
+          },
+        );
       }
-      logger.info({ ids: accepted.map((e) => e.id), types: [...new Set(accepted.map((e) => e.type))], source: callerIdentity }, 'events published');
+      logger.info(
+        { ids: accepted.map((e) => e.id), types: [...new Set(accepted.map((e) => e.type))], source: callerIdentity },
+        'events published',
+      );
       return accepted;
     },
   };
 }
-

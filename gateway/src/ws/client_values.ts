@@ -58,12 +58,16 @@ export function checkFilters(filters: unknown): string | undefined {
   const entries = Object.entries(filters);
   if (entries.length > FILTER_LIMITS.maxPaths) return `at most ${FILTER_LIMITS.maxPaths} filter paths (got ${entries.length})`;
   for (const [path, expected] of entries) {
-    if (path.length === 0 || path.length > FILTER_LIMITS.maxPathLength) return `a filter path has 1 to ${FILTER_LIMITS.maxPathLength} characters (got ${describeValue(path)})`;
+    if (path.length === 0 || path.length > FILTER_LIMITS.maxPathLength)
+      return `a filter path has 1 to ${FILTER_LIMITS.maxPathLength} characters (got ${describeValue(path)})`;
     const values = Array.isArray(expected) ? expected : [expected];
-    if (values.length > FILTER_LIMITS.maxValues) return `filter ${describeValue(path)}: at most ${FILTER_LIMITS.maxValues} values (got ${values.length})`;
+    if (values.length > FILTER_LIMITS.maxValues)
+      return `filter ${describeValue(path)}: at most ${FILTER_LIMITS.maxValues} values (got ${values.length})`;
     for (const v of values) {
-      if (!isScalar(v)) return `filter ${describeValue(path)}: values are strings, numbers, booleans or null, or an array of them (got ${describeValue(v)})`;
-      if (typeof v === 'string' && v.length > FILTER_LIMITS.maxStringLength) return `filter ${describeValue(path)}: a value has at most ${FILTER_LIMITS.maxStringLength} characters`;
+      if (!isScalar(v))
+        return `filter ${describeValue(path)}: values are strings, numbers, booleans or null, or an array of them (got ${describeValue(v)})`;
+      if (typeof v === 'string' && v.length > FILTER_LIMITS.maxStringLength)
+        return `filter ${describeValue(path)}: a value has at most ${FILTER_LIMITS.maxStringLength} characters`;
     }
   }
   return undefined;

@@ -19,7 +19,14 @@ afterEach(async () => {
 });
 
 async function gateway(env: Record<string, string> = {}): Promise<GatewayHandle> {
-  const config = loadGatewayConfig({ BUS: 'memory', GATEWAY_PORT: '0', LOG_LEVEL: 'silent', JWT_SECRET: SECRET, KAFKA_TOPIC_PREFIX: `policies.${Math.random()}.`, ...env });
+  const config = loadGatewayConfig({
+    BUS: 'memory',
+    GATEWAY_PORT: '0',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: SECRET,
+    KAFKA_TOPIC_PREFIX: `policies.${Math.random()}.`,
+    ...env,
+  });
   const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')), api: false });
   gateways.push(gw);
   return gw;
@@ -53,7 +60,10 @@ function connect(url: string, options?: WebSocket.ClientOptions) {
   const until = async (pred: () => boolean, what: string, timeoutMs = 5000) => {
     const end = Date.now() + timeoutMs;
     while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; got ${messages.length} messages, the last: ${JSON.stringify(messages.at(-1)).slice(0, 200)}`);
+      if (Date.now() > end)
+        throw new Error(
+          `timed out waiting for ${what}; got ${messages.length} messages, the last: ${JSON.stringify(messages.at(-1)).slice(0, 200)}`,
+        );
       await new Promise((r) => setTimeout(r, 10));
     }
   };
@@ -63,7 +73,12 @@ function connect(url: string, options?: WebSocket.ClientOptions) {
     closed,
     of: (type: string) => messages.filter((m) => m.type === type),
     until,
-    opened: () => new Promise<void>((resolve, reject) => (ws.readyState === WebSocket.OPEN ? resolve() : (ws.once('open', () => resolve()), ws.once('close', () => reject(new Error('closed')))))),
+    opened: () =>
+      new Promise<void>((resolve, reject) =>
+        ws.readyState === WebSocket.OPEN
+          ? resolve()
+          : (ws.once('open', () => resolve()), ws.once('close', () => reject(new Error('closed')))),
+      ),
     send: (m: object) => ws.send(JSON.stringify(m)),
   };
 }
@@ -227,7 +242,10 @@ describe('slow clients', () => {
     }
     await fast.until(() => fast.of('market_data_update').length === count, `${count} ticks at the fast client`, 15_000);
 
-    const stats = (await (await fetch(`http://127.0.0.1:${gw.port}/ws/stats`)).json()) as { limits: { slow_disconnects: number }; channels: Record<string, number> };
+    const stats = (await (await fetch(`http://127.0.0.1:${gw.port}/ws/stats`)).json()) as {
+      limits: { slow_disconnects: number };
+      channels: Record<string, number>;
+    };
     expect(stats.limits.slow_disconnects).toBe(1);
     expect(stats.channels['market-data:AAPL']).toBe(1);
 

@@ -5,10 +5,24 @@ import type { Publication } from './history';
 import { Hub, type ChannelEncoder, type PublicationInput } from './hub';
 
 function event(id: string, subject = 'AAPL', owner = ''): PublicationInput {
-  return { id, type: 'market_data_update', source: 'test', subject, owner, time: '2024-01-01T00:00:00Z', traceId: '', data: { price: Number(id.slice(1)) } };
+  return {
+    id,
+    type: 'market_data_update',
+    source: 'test',
+    subject,
+    owner,
+    time: '2024-01-01T00:00:00Z',
+    traceId: '',
+    data: { price: Number(id.slice(1)) },
+  };
 }
 
-const user = (userId: string, channels = ['*'], scopes: Principal['scopes'] = ['read']): Principal => ({ userId, scopes, channels, method: 'jwt' });
+const user = (userId: string, channels = ['*'], scopes: Principal['scopes'] = ['read']): Principal => ({
+  userId,
+  scopes,
+  channels,
+  method: 'jwt',
+});
 
 function countingEncoder(key = 'k'): ChannelEncoder & { calls: number } {
   const enc = {
@@ -98,7 +112,7 @@ describe('Hub', () => {
     expect(other.recover(['a', 'b'], 'a1', ANONYMOUS)).toEqual({ recovered: false });
   });
 
-  it("delivers an owned event to its owner and operators only, and a system event to every reader of the channel", () => {
+  it('delivers an owned event to its owner and operators only, and a system event to every reader of the channel', () => {
     const hub = new Hub(10);
     const enc = countingEncoder();
     const alice = sink(user('alice'));
@@ -110,7 +124,13 @@ describe('Hub', () => {
     hub.publish(['alerts', 'events'], event('private', 'AAPL', 'alice'));
     hub.publish(['alerts', 'events'], event('system'));
     expect(enc.calls).toBe(2);
-    expect([alice, bob, ops, anonymous, narrow].map((s) => s.ids())).toEqual([['private', 'system'], ['system'], ['private', 'system'], ['system'], []]);
+    expect([alice, bob, ops, anonymous, narrow].map((s) => s.ids())).toEqual([
+      ['private', 'system'],
+      ['system'],
+      ['private', 'system'],
+      ['system'],
+      [],
+    ]);
     // Resume and history replay follow the same rule.
     hub.publish(['alerts', 'events'], event('later', 'AAPL', 'alice'));
     const replay = (p: Principal) => {

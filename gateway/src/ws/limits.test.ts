@@ -38,6 +38,13 @@ describe('takeMessage', () => {
   });
 
   it('refills continuously: one message per interval after a burst', () => {
-    expect(verdicts(60, [...Array(60).fill(0), 0, 1000, 1000, 1500, 2000])).toEqual([...Array(60).fill('ok'), 'over', 'ok', 'over', 'over', 'ok']);
+    expect(verdicts(60, [...Array(60).fill(0), 0, 1000, 1000, 1500, 2000])).toEqual([
+      ...Array(60).fill('ok'),
+      'over',
+      'ok',
+      'over',
+      'over',
+      'ok',
+    ]);
   });
 });

@@ -21,27 +21,63 @@ afterEach(async () => {
 });
 
 async function gateway(env: Record<string, string> = {}): Promise<GatewayHandle> {
-  const config = loadGatewayConfig({ BUS: 'memory', GATEWAY_PORT: '0', LOG_LEVEL: 'silent', JWT_SECRET: SECRET, WS_AUTH_REQUIRED: 'true', KAFKA_TOPIC_PREFIX: `tenancy.${Math.random()}.`, ...env });
+  const config = loadGatewayConfig({
+    BUS: 'memory',
+    GATEWAY_PORT: '0',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: SECRET,
+    WS_AUTH_REQUIRED: 'true',
+    KAFKA_TOPIC_PREFIX: `tenancy.${Math.random()}.`,
+    ...env,
+  });
   const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')), api: false });
   gateways.push(gw);
   return gw;
 }
 
 const token = (subject: string, options: { channels?: string[]; scopes?: string[]; ttlSeconds?: number } = {}) =>
-  mintToken({ secret: SECRET, subject, ttlSeconds: options.ttlSeconds ?? 600, ...(options.channels ? { channels: options.channels } : {}), ...(options.scopes ? { scopes: options.scopes } : {}) });
+  mintToken({
+    secret: SECRET,
+    subject,
+    ttlSeconds: options.ttlSeconds ?? 600,
+    ...(options.channels ? { channels: options.channels } : {}),
+    ...(options.scopes ? { scopes: options.scopes } : {}),
+  });
 
 let seq = 0;
 function alert(gw: GatewayHandle, owner: string): string {
   const id = `alert-${owner || 'system'}-${++seq}`;
   gw.hub.publish(['alerts', 'events'], {
-    id, type: 'alert_triggered', source: 'alerting', subject: 'AAPL', owner, time: new Date().toISOString(), traceId: '',
-    data: { alert_id: id, user_id: owner, alert_type: 'price_alert', symbol: 'AAPL', message: `alert for ${owner || 'everyone'}`, severity: 'warning' },
+    id,
+    type: 'alert_triggered',
+    source: 'alerting',
+    subject: 'AAPL',
+    owner,
+    time: new Date().toISOString(),
+    traceId: '',
+    data: {
+      alert_id: id,
+      user_id: owner,
+      alert_type: 'price_alert',
+      symbol: 'AAPL',
+      message: `alert for ${owner || 'everyone'}`,
+      severity: 'warning',
+    },
   });
   return id;
 }
 function tick(gw: GatewayHandle): string {
   const id = `tick-${++seq}`;
-  gw.hub.publish(['market-data:AAPL', 'events'], { id, type: 'market_data_update', source: 'market-data', subject: 'AAPL', owner: '', time: new Date().toISOString(), traceId: '', data: { symbol: 'AAPL', price: seq } });
+  gw.hub.publish(['market-data:AAPL', 'events'], {
+    id,
+    type: 'market_data_update',
+    source: 'market-data',
+    subject: 'AAPL',
+    owner: '',
+    time: new Date().toISOString(),
+    traceId: '',
+    data: { symbol: 'AAPL', price: seq },
+  });
   return id;
 }
 
@@ -58,13 +94,21 @@ function connect(url: string) {
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last message ${JSON.stringify(messages.at(-1))}`);
     }
   };
-  return { ws, messages, closed, until, of: (t: string) => messages.filter((m) => m.type === t), send: (m: object) => (ws.readyState === WebSocket.CONNECTING ? ws.once('open', () => ws.send(JSON.stringify(m))) : ws.send(JSON.stringify(m))) };
+  return {
+    ws,
+    messages,
+    closed,
+    until,
+    of: (t: string) => messages.filter((m) => m.type === t),
+    send: (m: object) =>
+      ws.readyState === WebSocket.CONNECTING ? ws.once('open', () => ws.send(JSON.stringify(m))) : ws.send(JSON.stringify(m)),
+  };
 }
 const wsUrl = (gw: GatewayHandle, path: string) => `ws://127.0.0.1:${gw.port}${path}`;
 /** Ids of the events a client received, in order (every door's event messages carry `id`). */
 const eventIds = (c: ReturnType<typeof connect>, type: string) => c.of(type).map((m) => m.id as string);
 
-describe("owned events reach their owner only; system events every reader", () => {
+describe('owned events reach their owner only; system events every reader', () => {
   it('on /ws/alerts, live and on resume', async () => {
     const gw = await gateway();
     const alice = connect(wsUrl(gw, `/ws/alerts?token=${await token('alice')}`));
@@ -199,7 +243,9 @@ describe('/info and /ws/stats follow the authentication setting', () => {
     const reader = await token('bob');
     const operator = await token('ops', { scopes: ['ops:read'] });
     for (const path of ['/info', '/ws/stats']) {
-      expect([await get(path), await get(path, reader), await get(path, operator), await get(path, 'mpk_random')]).toEqual([401, 403, 200, 401]);
+      expect([await get(path), await get(path, reader), await get(path, operator), await get(path, 'mpk_random')]).toEqual([
+        401, 403, 200, 401,
+      ]);
     }
     const open = await gateway({ WS_AUTH_REQUIRED: 'false' });
     expect((await fetch(`http://127.0.0.1:${open.port}/info`)).status).toBe(200);

@@ -17,7 +17,12 @@ afterEach(async () => {
 });
 
 async function gateway(listSymbols: () => Promise<readonly string[]>): Promise<GatewayHandle> {
-  const config = loadGatewayConfig({ BUS: 'memory', GATEWAY_PORT: '0', LOG_LEVEL: 'silent', KAFKA_TOPIC_PREFIX: `unknown-symbol.${Math.random()}.` });
+  const config = loadGatewayConfig({
+    BUS: 'memory',
+    GATEWAY_PORT: '0',
+    LOG_LEVEL: 'silent',
+    KAFKA_TOPIC_PREFIX: `unknown-symbol.${Math.random()}.`,
+  });
   const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')), api: false, listSymbols });
   gateways.push(gw);
   return gw;
@@ -50,7 +55,9 @@ describe('doors a browser can act on', () => {
     const gw = await gateway(async () => ['AAPL']);
     const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/ws/market-data/aapl`);
     sockets.push(ws);
-    const first = await new Promise<Record<string, unknown>>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)) as Record<string, unknown>)));
+    const first = await new Promise<Record<string, unknown>>((resolve) =>
+      ws.once('message', (d) => resolve(JSON.parse(String(d)) as Record<string, unknown>)),
+    );
     expect(first).toMatchObject({ type: 'connected', symbol: 'AAPL' });
     // Still open once the catalog answered: a ping round trip proves it.
     ws.send(JSON.stringify({ type: 'pong' }));

@@ -115,9 +115,14 @@ export class WsGateway {
       perMessageDeflate: options.deflate ? { threshold: 256 } : false,
       WebSocket: ClientSocket,
     });
-    this.heartbeat = new Heartbeat(() => this.connections, options.pingIntervalMs, options.pongTimeoutMs, () => {
-      this.counters.heartbeat_timeouts++;
-    });
+    this.heartbeat = new Heartbeat(
+      () => this.connections,
+      options.pingIntervalMs,
+      options.pongTimeoutMs,
+      () => {
+        this.counters.heartbeat_timeouts++;
+      },
+    );
     this.heartbeat.start();
     this.keySessions = new KeySessions(options.authenticator.revocations, options.logger);
     this.addressSlots = new AddressSlots(options.maxConnectionsPerAddress);
@@ -150,13 +155,26 @@ export class WsGateway {
       verify: (conn, credential) => {
         if (options.authenticator.needsLookup(credential)) {
           const decision = lookups.take(`addr:${addressSlots.addressOf(conn) ?? ''}`);
-          if (!decision.allowed) return Promise.reject(new AuthError(`too many unverified credentials from this address; try again in ${decision.retryAfterSeconds} s`));
+          if (!decision.allowed)
+            return Promise.reject(
+              new AuthError(`too many unverified credentials from this address; try again in ${decision.retryAfterSeconds} s`),
+            );
         }
         return options.authenticator.verify(credential);
       },
       onRefused: (conn, name, detail) => {
         // The reason, never the credential: `detail` comes from the authenticator's message.
-        options.logger.warn({ event: 'websocket.refused', door: conn.door.name, client_id: conn.id, 'enduser.id': conn.principal?.userId, code: name, reason: detail }, 'websocket request refused');
+        options.logger.warn(
+          {
+            event: 'websocket.refused',
+            door: conn.door.name,
+            client_id: conn.id,
+            'enduser.id': conn.principal?.userId,
+            code: name,
+            reason: detail,
+          },
+          'websocket request refused',
+        );
       },
       onDoorError: (conn, err) => {
         // The client's message failed, not its connection: it gets an error naming the log line and stays.
@@ -219,7 +237,14 @@ export class WsGateway {
       return refuse(ws, CLOSE.UNKNOWN_SYMBOL);
     }
     const doors = '/ws/market-data/{symbol}, /ws/predictions/{symbol}, /ws/alerts, /ws, /ws/live, /ws/stream';
-    ws.send(JSON.stringify({ type: 'error', code: 'UNKNOWN_ENDPOINT', message: `${ERROR.UNKNOWN_ENDPOINT.message}: no WebSocket endpoint at ${describePath(pathname)}; the doors are ${doors}`, timestamp: new Date().toISOString() }));
+    ws.send(
+      JSON.stringify({
+        type: 'error',
+        code: 'UNKNOWN_ENDPOINT',
+        message: `${ERROR.UNKNOWN_ENDPOINT.message}: no WebSocket endpoint at ${describePath(pathname)}; the doors are ${doors}`,
+        timestamp: new Date().toISOString(),
+      }),
+    );
     refuse(ws, CLOSE.UNKNOWN_ENDPOINT);
   }
 
@@ -252,7 +277,14 @@ export class WsGateway {
     this.wss.close();
   }
 
-  private accept(ws: ClientSocket, socket: Duplex, origin: string | undefined, query: URLSearchParams, door: Door, params: DoorParams): void {
+  private accept(
+    ws: ClientSocket,
+    socket: Duplex,
+    origin: string | undefined,
+    query: URLSearchParams,
+    door: Door,
+    params: DoorParams,
+  ): void {
     ws.on('error', this.onProtocolError);
     this.sockets.add(ws);
     ws.on('close', this.onSocketClosed);

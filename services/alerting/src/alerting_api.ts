@@ -42,7 +42,14 @@ export class AlertingApi {
   async createRule(draft: RuleDraft, userId: string): Promise<Rule> {
     const valid = await validateRule(draft, { knownSymbol: (s) => this.symbols.has(s), userId });
     const now = new Date().toISOString();
-    const rule: Rule = { ...valid, id: newId(), user_id: valid.system ? '' : userId, created_at: now, updated_at: now, last_triggered_at: undefined };
+    const rule: Rule = {
+      ...valid,
+      id: newId(),
+      user_id: valid.system ? '' : userId,
+      created_at: now,
+      updated_at: now,
+      last_triggered_at: undefined,
+    };
     await this.rules.insert(rule);
     this.engine.ruleChanged(rule, rule.id);
     return rule;
@@ -64,7 +71,10 @@ export class AlertingApi {
     const paths = mask.length ? mask : [...WRITABLE_FIELDS];
     for (const p of paths) {
       if (!(WRITABLE_FIELDS as readonly string[]).includes(p)) {
-        throw invalid(`unknown or read-only field ${quote(p)} in update_mask; writable fields: ${WRITABLE_FIELDS.join(', ')}`, 'update_mask');
+        throw invalid(
+          `unknown or read-only field ${quote(p)} in update_mask; writable fields: ${WRITABLE_FIELDS.join(', ')}`,
+          'update_mask',
+        );
       }
     }
     const current = await this.getRule(id, userId);
@@ -93,7 +103,8 @@ export class AlertingApi {
   }
 
   listAlerts(q: AlertQuery): Promise<AlertRecord[]> {
-    if (q.hours < 0 || q.hours > MAX_HOURS) throw invalid(`hours must be from 0 (= ${DEFAULT_HOURS}) to ${MAX_HOURS}, got ${q.hours}`, 'hours');
+    if (q.hours < 0 || q.hours > MAX_HOURS)
+      throw invalid(`hours must be from 0 (= ${DEFAULT_HOURS}) to ${MAX_HOURS}, got ${q.hours}`, 'hours');
     if (q.limit < 0) throw invalid(`limit must be zero (= ${DEFAULT_LIMIT}) or positive, got ${q.limit}`, 'limit');
     if (q.severity && !(SEVERITIES as readonly string[]).includes(q.severity)) {
       throw invalid(`unknown severity ${quote(q.severity)}; expected one of: ${SEVERITIES.join(', ')}`, 'severity');

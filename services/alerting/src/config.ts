@@ -1,9 +1,7 @@
 import { DEFAULT_METRICS_PORTS, loadConfig, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).transform((v) => v === 'true' || v === '1');
 
 export const alertingConfigSchema = serviceConfigSchema('alerting', {
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50053).describe('Port of the AlertingService gRPC server.'),
@@ -28,7 +26,7 @@ export const alertingConfigSchema = serviceConfigSchema('alerting', {
     .min(1)
     .optional()
     .describe(
-      'Kafka consumer group in which this instance reads every instance\'s alert_triggered events for StreamAlerts; must differ per instance. Defaults to SERVICE_NAME-stream-host-pid-random.',
+      "Kafka consumer group in which this instance reads every instance's alert_triggered events for StreamAlerts; must differ per instance. Defaults to SERVICE_NAME-stream-host-pid-random.",
     ),
   ALERT_CONSUME_FROM_BEGINNING: bool
     .default(false)
@@ -36,8 +34,18 @@ export const alertingConfigSchema = serviceConfigSchema('alerting', {
   ALERT_SYSTEM_RULES: bool
     .default(true)
     .describe('Create the built-in system rules (rate limit >= 80 %, provider status change, data quality, system error) when none exist.'),
-  ALERT_RULE_REFRESH_MS: z.coerce.number().int().positive().default(5000).describe('How often rules are re-read from the database (changes made through other instances).'),
-  ALERT_OUTBOX_RETRY_MS: z.coerce.number().int().positive().default(2000).describe('How often unpublished alert events are retried while the bus is away.'),
+  ALERT_RULE_REFRESH_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5000)
+    .describe('How often rules are re-read from the database (changes made through other instances).'),
+  ALERT_OUTBOX_RETRY_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2000)
+    .describe('How often unpublished alert events are retried while the bus is away.'),
 });
 
 export type AlertingConfig = z.output<typeof alertingConfigSchema>;

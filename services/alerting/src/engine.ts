@@ -70,7 +70,12 @@ export class AlertEngine {
       handler: (d) => this.handle(d),
       healthy: this.o.storeHealthy,
     });
-    this.timers.push(setInterval(() => void this.reloadRules().catch((err) => this.o.logger.warn({ err: String(err) }, 'rule refresh failed')), this.o.ruleRefreshMs));
+    this.timers.push(
+      setInterval(
+        () => void this.reloadRules().catch((err) => this.o.logger.warn({ err: String(err) }, 'rule refresh failed')),
+        this.o.ruleRefreshMs,
+      ),
+    );
     this.timers.push(setInterval(() => void this.flushOutbox(), this.o.outboxRetryMs));
     for (const t of this.timers) t.unref();
     void this.flushOutbox();
@@ -117,7 +122,10 @@ export class AlertEngine {
     ];
     const fresh = await this.recordUntilStored(records, outbox);
     for (const a of fresh) {
-      this.o.logger.info({ event: 'alert.triggered', alert_id: a.id, rule_id: a.rule_id, severity: a.severity, symbol: a.symbol, provider: a.provider }, `alert: ${a.message}`);
+      this.o.logger.info(
+        { event: 'alert.triggered', alert_id: a.id, rule_id: a.rule_id, severity: a.severity, symbol: a.symbol, provider: a.provider },
+        `alert: ${a.message}`,
+      );
       this.metrics.triggered(a.severity, a.condition);
       const rule = this.rules.find((r) => r.id === a.rule_id);
       if (rule) rule.last_triggered_at = a.timestamp;
@@ -139,9 +147,14 @@ export class AlertEngine {
         return await this.o.alerts.record(records, outbox);
       } catch (err) {
         const kind = classifyFailure(err);
-        const storeUp = kind === 'unknown' && attempt >= UNKNOWN_FAILURE_ATTEMPTS && (await this.o.storeHealthy?.().catch(() => false)) !== false;
+        const storeUp =
+          kind === 'unknown' && attempt >= UNKNOWN_FAILURE_ATTEMPTS && (await this.o.storeHealthy?.().catch(() => false)) !== false;
         if (kind === 'poison' || storeUp) {
-          throw unprocessableRecord('ALERT_NOT_STORABLE', 'the alerts this event raised could not be stored (a value the alert store refuses, e.g. a control character)', err);
+          throw unprocessableRecord(
+            'ALERT_NOT_STORABLE',
+            'the alerts this event raised could not be stored (a value the alert store refuses, e.g. a control character)',
+            err,
+          );
         }
         if (this.stopped) throw err;
         this.o.logger.warn({ err: String(err), attempt, alerts: records.length }, 'storing alerts failed; retrying');
@@ -183,4 +196,3 @@ export class AlertEngine {
 function toOutbox(e: ev.Event): OutboxEntry {
   return { id: e.id, event: Buffer.from(ev.Event.encode(e).finish()).toString('base64'), traceparent: activeTraceparent() };
 }
-

@@ -34,7 +34,7 @@ const flakyBus = (inner: Bus): Bus => ({
 });
 
 const until = async (ok: () => boolean, ms = 3000) => {
-  for (const end = Date.now() + ms; !ok(); ) {
+  for (const end = Date.now() + ms; !ok();) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -47,7 +47,13 @@ beforeAll(async () => {
   db = await openDatabase({ service: 'alerting', dataDir: dir });
   bus = new MemoryBus({ broker: new MemoryBroker(), topicPrefix: 't.' });
   await bus.subscribe({ groupId: 'observer', types: ['alert_triggered'], handler: async (d) => void alerts.push(d) });
-  const config = loadAlertingConfig({ GRPC_PORT: '0', MARKET_DATA_GRPC_ADDR: '', ALERT_KNOWN_SYMBOLS: 'AAPL', ALERT_SYSTEM_RULES: 'false', ALERT_OUTBOX_RETRY_MS: '100' });
+  const config = loadAlertingConfig({
+    GRPC_PORT: '0',
+    MARKET_DATA_GRPC_ADDR: '',
+    ALERT_KNOWN_SYMBOLS: 'AAPL',
+    ALERT_SYSTEM_RULES: 'false',
+    ALERT_OUTBOX_RETRY_MS: '100',
+  });
   handle = await startAlerting(config, { bus: flakyBus(bus), db, logger: createLogger('alerting-test', {}, { level: 'silent' }) });
 });
 
@@ -63,7 +69,16 @@ afterAll(async () => {
 describe('alert outbox', () => {
   it('publishes an alert held back while the bus was away in the trace of the tick that raised it', async () => {
     await handle.api.createRule(
-      { name: 'AAPL > 100', description: '', symbol: 'AAPL', severity: 'warning', enabled: true, system: false, condition: { type: 'price_above', price: 100 }, cooldown_seconds: 60 },
+      {
+        name: 'AAPL > 100',
+        description: '',
+        symbol: 'AAPL',
+        severity: 'warning',
+        enabled: true,
+        system: false,
+        condition: { type: 'price_above', price: 100 },
+        cooldown_seconds: 60,
+      },
       'u',
     );
     const tick = (id: string, price: number) =>

@@ -51,7 +51,9 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
           )
       : undefined;
     const symbols = new KnownSymbols(
-      config.ALERT_KNOWN_SYMBOLS.split(',').map((s) => s.trim()).filter(Boolean),
+      config.ALERT_KNOWN_SYMBOLS.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       lookup,
     );
 
@@ -76,7 +78,9 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
     const live = new LiveAlerts({
       bus,
       local: engine.feed,
-      groupId: config.ALERT_STREAM_CONSUMER_GROUP ?? `${config.SERVICE_NAME}-stream-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      groupId:
+        config.ALERT_STREAM_CONSUMER_GROUP ??
+        `${config.SERVICE_NAME}-stream-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
       logger,
     });
     const api = new AlertingApi(rules, alerts, engine, symbols, live);

@@ -41,7 +41,17 @@ export async function ensureSystemRules(store: RuleStore): Promise<number> {
   const now = new Date().toISOString();
   let created = 0;
   for (const b of BUILT_IN) {
-    const rule: Rule = { ...b, id: stableId('system-rule', b.condition.type), user_id: '', symbol: '', enabled: true, system: true, created_at: now, updated_at: now, last_triggered_at: undefined };
+    const rule: Rule = {
+      ...b,
+      id: stableId('system-rule', b.condition.type),
+      user_id: '',
+      symbol: '',
+      enabled: true,
+      system: true,
+      created_at: now,
+      updated_at: now,
+      last_triggered_at: undefined,
+    };
     if (await store.insertIfAbsent(rule)) created++;
   }
   return created;

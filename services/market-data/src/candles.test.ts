@@ -4,7 +4,13 @@ import type { Tick } from './tick';
 
 const T0 = Date.UTC(2024, 0, 2, 10, 0, 0);
 const tick = (offsetMs: number, price: number, volume: number, symbol = 'AAPL'): Tick => ({
-  symbol, price, bid: price - 0.01, ask: price + 0.01, volume, timeMs: T0 + offsetMs, provider: 'test',
+  symbol,
+  price,
+  bid: price - 0.01,
+  ask: price + 0.01,
+  volume,
+  timeMs: T0 + offsetMs,
+  provider: 'test',
 });
 
 describe('CandleAggregator', () => {
@@ -19,7 +25,18 @@ describe('CandleAggregator', () => {
     agg.add(tick(1000, 20, 1));
     const second = closed.filter((c) => c.interval === '1s');
     expect(second).toHaveLength(1);
-    expect(second[0]).toMatchObject({ symbol: 'AAPL', startMs: T0, endMs: T0 + 1000, open: 10, high: 12, low: 9, close: 11, volume: 10, trades: 4, closed: true });
+    expect(second[0]).toMatchObject({
+      symbol: 'AAPL',
+      startMs: T0,
+      endMs: T0 + 1000,
+      open: 10,
+      high: 12,
+      low: 9,
+      close: 11,
+      volume: 10,
+      trades: 4,
+      closed: true,
+    });
     expect(vwap(second[0])).toBeCloseTo((10 * 1 + 12 * 2 + 9 * 3 + 11 * 4) / 10, 10);
     // The minute and hour windows are still open and hold all five ticks.
     expect(agg.current('AAPL', '1m')).toMatchObject({ open: 10, high: 20, low: 9, close: 20, volume: 11, trades: 5 });

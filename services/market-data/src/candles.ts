@@ -63,9 +63,18 @@ export class CandleAggregator {
           continue;
         }
         candle = {
-          symbol: tick.symbol, interval, startMs, endMs: startMs + length,
-          open: tick.price, high: tick.price, low: tick.price, close: tick.price,
-          volume: 0, notional: 0, trades: 0, closed: false,
+          symbol: tick.symbol,
+          interval,
+          startMs,
+          endMs: startMs + length,
+          open: tick.price,
+          high: tick.price,
+          low: tick.price,
+          close: tick.price,
+          volume: 0,
+          notional: 0,
+          trades: 0,
+          closed: false,
         };
         slots[i] = candle;
       } else if (startMs < candle.startMs) {

@@ -138,7 +138,10 @@ export class MarketDataEngine {
     } catch (error) {
       // Everything not saved waits for the next round.
       this.quotes.markDirty(quotes.map((q) => q.symbol));
-      this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'saving market data failed; retrying next round');
+      this.options.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'saving market data failed; retrying next round',
+      );
       throw error;
     }
   }

@@ -20,8 +20,9 @@ export async function openEventPublisher(
   config: MarketDataConfig,
   deps: { bus: Bus; logger: Logger; durable: boolean },
 ): Promise<EventPublisher> {
-  const spool = deps.durable && config.BUS === 'kafka'
-    ? { file: await SpoolFile.open(spoolFilePath(config), deps.logger), flushMs: config.MARKET_SPOOL_FLUSH_MS }
-    : undefined;
+  const spool =
+    deps.durable && config.BUS === 'kafka'
+      ? { file: await SpoolFile.open(spoolFilePath(config), deps.logger), flushMs: config.MARKET_SPOOL_FLUSH_MS }
+      : undefined;
   return new EventPublisher({ bus: deps.bus, logger: deps.logger, batchSize: config.MARKET_PUBLISH_BATCH, spool });
 }

@@ -7,7 +7,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventPublisher } from './publisher';
 import { SpoolFile } from './spool_file';
 
-const event = (i: number | string): events.Event => ({ id: `e${i}`, type: 'market_data_update', source: 'test', subject: 'AAPL', time: undefined, payload: undefined });
+const event = (i: number | string): events.Event => ({
+  id: `e${i}`,
+  type: 'market_data_update',
+  source: 'test',
+  subject: 'AAPL',
+  time: undefined,
+  payload: undefined,
+});
 const logger = createLogger('test', {}, { level: 'silent' });
 
 /** A bus that refuses while `down` is true (or for the first `failFirst` calls). */
@@ -108,7 +115,12 @@ describe('EventPublisher with a spool', () => {
   it('after a crash publishes the recovered events before anything newer, with the same ids', async () => {
     const down = flakyBus();
     down.state.down = true;
-    const crashing = new EventPublisher({ bus: down.bus, logger, batchSize: 10, spool: { file: await SpoolFile.open(path, logger), flushMs: 5 } });
+    const crashing = new EventPublisher({
+      bus: down.bus,
+      logger,
+      batchSize: 10,
+      spool: { file: await SpoolFile.open(path, logger), flushMs: 5 },
+    });
     for (let i = 0; i < 40; i++) crashing.enqueue(event(`old${i}`));
     await until(() => crashing.spooled === 40, 'the backlog in the spool');
 
@@ -116,10 +128,7 @@ describe('EventPublisher with a spool', () => {
     const restarted = new EventPublisher({ bus, logger, batchSize: 7, spool: { file: await spoolAfterCrash(), flushMs: 5 } });
     for (let i = 0; i < 5; i++) restarted.enqueue(event(`new${i}`));
     await restarted.drain();
-    expect(accepted).toEqual([
-      ...Array.from({ length: 40 }, (_, i) => `eold${i}`),
-      ...Array.from({ length: 5 }, (_, i) => `enew${i}`),
-    ]);
+    expect(accepted).toEqual([...Array.from({ length: 40 }, (_, i) => `eold${i}`), ...Array.from({ length: 5 }, (_, i) => `enew${i}`)]);
     await until(() => statSync(join(dir, 'after-crash', 'events.spool')).size === 0, 'the recovered spool emptied');
     expect(await restarted.close(1000)).toBe(0);
     expect(await crashing.close(50)).toBe(0);
@@ -128,7 +137,12 @@ describe('EventPublisher with a spool', () => {
   it('keeps what the bus did not take at shutdown in the spool instead of losing it', async () => {
     const { bus, state } = flakyBus();
     state.down = true;
-    const publisher = new EventPublisher({ bus, logger, batchSize: 10, spool: { file: await SpoolFile.open(path, logger), flushMs: 10_000 } });
+    const publisher = new EventPublisher({
+      bus,
+      logger,
+      batchSize: 10,
+      spool: { file: await SpoolFile.open(path, logger), flushMs: 10_000 },
+    });
     for (let i = 0; i < 25; i++) publisher.enqueue(event(i));
     expect(await publisher.close(300)).toBe(0);
     const next = await SpoolFile.open(path, logger);

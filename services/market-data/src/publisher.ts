@@ -119,7 +119,10 @@ export class EventPublisher {
     this.spoolClosed = true;
     await spool.file.close().catch((error: unknown) => this.options.logger.error({ err: errorText(error) }, 'closing the spool failed'));
     if (this.backlog() > 0 && lost === 0) {
-      this.options.logger.warn({ file: spool.file.path, events: this.backlog() }, 'the bus did not take every event before shutdown; they wait in the spool for the next start');
+      this.options.logger.warn(
+        { file: spool.file.path, events: this.backlog() },
+        'the bus did not take every event before shutdown; they wait in the spool for the next start',
+      );
     }
     return lost;
   }
@@ -150,10 +153,15 @@ export class EventPublisher {
         await bus.publish(batch);
       } catch (error) {
         this.failures++;
-        logger.warn({ err: errorText(error), backlog: this.backlog(), retryInMs: this.retryDelayMs },
-          'publishing market data failed; retrying the same events');
+        logger.warn(
+          { err: errorText(error), backlog: this.backlog(), retryInMs: this.retryDelayMs },
+          'publishing market data failed; retrying the same events',
+        );
         if (!this.failing && this.options.spool) {
-          logger.warn({ file: this.options.spool.file.path, backlog: this.backlog() }, 'the bus refuses events; keeping them in the spool on disk until it accepts again');
+          logger.warn(
+            { file: this.options.spool.file.path, backlog: this.backlog() },
+            'the bus refuses events; keeping them in the spool on disk until it accepts again',
+          );
         }
         this.failing = true;
         this.spoolNow();
@@ -161,7 +169,8 @@ export class EventPublisher {
         this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
         continue;
       }
-      if (this.failing && this.options.spool) logger.info({ backlog: this.backlog() - batch.length }, 'the bus accepts events again; publishing the spooled backlog first');
+      if (this.failing && this.options.spool)
+        logger.info({ backlog: this.backlog() - batch.length }, 'the bus accepts events again; publishing the spooled backlog first');
       this.failing = false;
       this.retryDelayMs = RETRY_MIN_MS;
       this.published += batch.length;
@@ -239,8 +248,10 @@ export class EventPublisher {
         }
       } catch (error) {
         this.spoolBroken = true;
-        this.options.logger.error({ err: errorText(error), backlog: this.backlog() },
-          'the spool cannot be written; the backlog is only in memory and a crash now would lose it');
+        this.options.logger.error(
+          { err: errorText(error), backlog: this.backlog() },
+          'the spool cannot be written; the backlog is only in memory and a crash now would lose it',
+        );
         if (!this.closed) {
           setTimeout(() => {
             this.spoolBroken = false;

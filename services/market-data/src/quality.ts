@@ -61,7 +61,10 @@ export class DataQualityMonitor {
   private readonly lastReported = new Map<string, number>();
   private readonly alpha: number;
 
-  constructor(private readonly rules: QualityRules, private readonly onIssue: (issue: QualityIssue) => void) {
+  constructor(
+    private readonly rules: QualityRules,
+    private readonly onIssue: (issue: QualityIssue) => void,
+  ) {
     this.alpha = 2 / (rules.outlierWindow + 1);
   }
 
@@ -70,8 +73,14 @@ export class DataQualityMonitor {
     for (const symbol of symbols) {
       if (!this.state.has(symbol)) {
         this.state.set(symbol, {
-          provider, lastTimeMs: NaN, lastPrice: NaN, lastReceivedMs: nowMs,
-          returns: 0, mean: 0, variance: 0, staleReported: false,
+          provider,
+          lastTimeMs: NaN,
+          lastPrice: NaN,
+          lastReceivedMs: nowMs,
+          returns: 0,
+          mean: 0,
+          variance: 0,
+          staleReported: false,
         });
       }
     }
@@ -79,12 +88,29 @@ export class DataQualityMonitor {
 
   check(tick: Tick, receivedMs: number, liveClock: boolean): boolean {
     if (!(tick.price > 0) || !(tick.volume >= 0) || !Number.isFinite(tick.timeMs)) {
-      this.report(tick, 'invalid_value', 'critical', `price ${tick.price}, volume ${tick.volume} or time ${tick.timeMs} is not valid; tick ignored`, tick.price, 0, receivedMs);
+      this.report(
+        tick,
+        'invalid_value',
+        'critical',
+        `price ${tick.price}, volume ${tick.volume} or time ${tick.timeMs} is not valid; tick ignored`,
+        tick.price,
+        0,
+        receivedMs,
+      );
       return false;
     }
     let s = this.state.get(tick.symbol);
     if (!s) {
-      s = { provider: tick.provider, lastTimeMs: NaN, lastPrice: NaN, lastReceivedMs: receivedMs, returns: 0, mean: 0, variance: 0, staleReported: false };
+      s = {
+        provider: tick.provider,
+        lastTimeMs: NaN,
+        lastPrice: NaN,
+        lastReceivedMs: receivedMs,
+        returns: 0,
+        mean: 0,
+        variance: 0,
+        staleReported: false,
+      };
       this.state.set(tick.symbol, s);
     }
     s.provider = tick.provider;
@@ -95,8 +121,17 @@ export class DataQualityMonitor {
       this.report(tick, 'crossed_quote', 'high', `bid ${tick.bid} is above ask ${tick.ask}`, tick.bid, tick.ask, receivedMs);
     }
     if (liveClock && receivedMs - tick.timeMs > this.rules.staleMs) {
-      this.report(tick, 'stale_feed', 'warning', `tick is ${SECONDS(receivedMs - tick.timeMs)} old on arrival (threshold ${SECONDS(this.rules.staleMs)})`,
-        receivedMs - tick.timeMs, this.rules.staleMs, receivedMs, tick.timeMs, receivedMs);
+      this.report(
+        tick,
+        'stale_feed',
+        'warning',
+        `tick is ${SECONDS(receivedMs - tick.timeMs)} old on arrival (threshold ${SECONDS(this.rules.staleMs)})`,
+        receivedMs - tick.timeMs,
+        this.rules.staleMs,
+        receivedMs,
+        tick.timeMs,
+        receivedMs,
+      );
     }
     if (Number.isNaN(s.lastTimeMs)) {
       s.lastTimeMs = tick.timeMs;
@@ -104,23 +139,44 @@ export class DataQualityMonitor {
       return true;
     }
     if (tick.timeMs < s.lastTimeMs) {
-      this.report(tick, 'out_of_order', 'warning',
+      this.report(
+        tick,
+        'out_of_order',
+        'warning',
         `tick at ${new Date(tick.timeMs).toISOString()} arrived after one at ${new Date(s.lastTimeMs).toISOString()}; left out of quotes and candles`,
-        tick.timeMs, s.lastTimeMs, receivedMs);
+        tick.timeMs,
+        s.lastTimeMs,
+        receivedMs,
+      );
       return false;
     }
     const gap = tick.timeMs - s.lastTimeMs;
     if (gap > this.rules.gapMs) {
-      this.report(tick, 'gap', 'warning', `no tick for ${SECONDS(gap)} (threshold ${SECONDS(this.rules.gapMs)})`,
-        gap, this.rules.gapMs, receivedMs, s.lastTimeMs, tick.timeMs);
+      this.report(
+        tick,
+        'gap',
+        'warning',
+        `no tick for ${SECONDS(gap)} (threshold ${SECONDS(this.rules.gapMs)})`,
+        gap,
+        this.rules.gapMs,
+        receivedMs,
+        s.lastTimeMs,
+        tick.timeMs,
+      );
     }
     const r = Math.log(tick.price / s.lastPrice);
     const std = Math.max(Math.sqrt(s.variance), MIN_RETURN_STD);
     const deviation = Math.abs(r - s.mean) / std;
     if (s.returns >= this.rules.outlierWarmup && deviation > this.rules.outlierSigma) {
-      this.report(tick, 'outlier', 'high',
+      this.report(
+        tick,
+        'outlier',
+        'high',
         `price ${tick.price} moved ${(r * 100).toFixed(3)}% from ${s.lastPrice}, ${deviation.toFixed(1)} standard deviations (threshold ${this.rules.outlierSigma})`,
-        tick.price, s.lastPrice, receivedMs);
+        tick.price,
+        s.lastPrice,
+        receivedMs,
+      );
     } else {
       // Outliers stay out of the statistics, so one bad print does not widen the band for the next.
       const delta = r - s.mean;
@@ -140,26 +196,49 @@ export class DataQualityMonitor {
       if (!s.staleReported && quietMs > this.rules.staleMs) {
         s.staleReported = true;
         this.emit({
-          id: randomUUID(), kind: 'stale_feed', symbol, provider: s.provider, severity: 'warning',
+          id: randomUUID(),
+          kind: 'stale_feed',
+          symbol,
+          provider: s.provider,
+          severity: 'warning',
           detail: `no tick for ${SECONDS(quietMs)} (threshold ${SECONDS(this.rules.staleMs)})`,
-          detectedAtMs: nowMs, observedValue: quietMs, expectedValue: this.rules.staleMs,
-          windowStartMs: s.lastReceivedMs, windowEndMs: nowMs,
+          detectedAtMs: nowMs,
+          observedValue: quietMs,
+          expectedValue: this.rules.staleMs,
+          windowStartMs: s.lastReceivedMs,
+          windowEndMs: nowMs,
         });
       }
     }
   }
 
   private report(
-    tick: Tick, kind: QualityIssueKind, severity: QualitySeverity, detail: string,
-    observedValue: number, expectedValue: number, nowMs: number, windowStartMs?: number, windowEndMs?: number,
+    tick: Tick,
+    kind: QualityIssueKind,
+    severity: QualitySeverity,
+    detail: string,
+    observedValue: number,
+    expectedValue: number,
+    nowMs: number,
+    windowStartMs?: number,
+    windowEndMs?: number,
   ): void {
     const key = tick.symbol + '|' + kind;
     const last = this.lastReported.get(key);
     if (last !== undefined && nowMs - last < this.rules.cooldownMs) return;
     this.lastReported.set(key, nowMs);
     this.emit({
-      id: randomUUID(), kind, symbol: tick.symbol, provider: tick.provider, severity, detail,
-      detectedAtMs: nowMs, observedValue, expectedValue, windowStartMs, windowEndMs,
+      id: randomUUID(),
+      kind,
+      symbol: tick.symbol,
+      provider: tick.provider,
+      severity,
+      detail,
+      detectedAtMs: nowMs,
+      observedValue,
+      expectedValue,
+      windowStartMs,
+      windowEndMs,
     });
   }
 

@@ -38,9 +38,19 @@ export class QuoteBook {
     const quote = this.quotes.get(tick.symbol);
     if (!quote) {
       this.quotes.set(tick.symbol, {
-        symbol: tick.symbol, price: tick.price, bid: tick.bid, ask: tick.ask,
-        open: tick.price, high: tick.price, low: tick.price, previousClose: tick.price,
-        dayVolume: tick.volume, dayStartMs, timeMs: tick.timeMs, provider: tick.provider, sequence,
+        symbol: tick.symbol,
+        price: tick.price,
+        bid: tick.bid,
+        ask: tick.ask,
+        open: tick.price,
+        high: tick.price,
+        low: tick.price,
+        previousClose: tick.price,
+        dayVolume: tick.volume,
+        dayStartMs,
+        timeMs: tick.timeMs,
+        provider: tick.provider,
+        sequence,
       });
     } else {
       if (dayStartMs > quote.dayStartMs) {

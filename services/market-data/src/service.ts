@@ -60,10 +60,12 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
       candleRetentionMs: config.MARKET_CANDLE_RETENTION_HOURS * 3_600_000,
     });
     await engine.restore();
-    const provider = deps.provider ?? createProvider(config, {
-      initialPrices: Object.fromEntries(engine.quotes.all().map((q) => [q.symbol, q.price])),
-      onReplayEnd: () => logger.info({ file: config.MARKET_REPLAY_FILE }, 'replay file played to its end'),
-    });
+    const provider =
+      deps.provider ??
+      createProvider(config, {
+        initialPrices: Object.fromEntries(engine.quotes.all().map((q) => [q.symbol, q.price])),
+        onReplayEnd: () => logger.info({ file: config.MARKET_REPLAY_FILE }, 'replay file played to its end'),
+      });
 
     const grpc = await scope.serveGrpc([marketDataService({ engine, store, symbols: config.MARKET_SYMBOLS, logger })]);
     scope.onClose(() => engine.stop());

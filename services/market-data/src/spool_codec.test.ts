@@ -4,13 +4,31 @@ import { decodeRecords, encodeRecords } from './spool_codec';
 
 const factory = new EventFactory('market-data');
 const ticks = (n: number) =>
-  Array.from({ length: n }, (_, i) => factory.tick({ symbol: 'AAPL', price: 100 + i, volume: 1, bid: 99 + i, ask: 101 + i, timeMs: 1_700_000_000_000 + i, provider: 'simulated' }, i + 1));
+  Array.from({ length: n }, (_, i) =>
+    factory.tick(
+      { symbol: 'AAPL', price: 100 + i, volume: 1, bid: 99 + i, ask: 101 + i, timeMs: 1_700_000_000_000 + i, provider: 'simulated' },
+      i + 1,
+    ),
+  );
 
 describe('spool records', () => {
   it('round-trips events of every market-data kind with their ids and payloads', () => {
     const list = [
       ...ticks(3),
-      factory.aggregation({ symbol: 'AAPL', interval: '1s', startMs: 1_700_000_000_000, endMs: 1_700_000_001_000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, notional: 15, trades: 4, closed: true }),
+      factory.aggregation({
+        symbol: 'AAPL',
+        interval: '1s',
+        startMs: 1_700_000_000_000,
+        endMs: 1_700_000_001_000,
+        open: 1,
+        high: 2,
+        low: 0.5,
+        close: 1.5,
+        volume: 10,
+        notional: 15,
+        trades: 4,
+        closed: true,
+      }),
     ];
     const decoded = decodeRecords(encodeRecords(list));
     expect(decoded.events).toEqual(list);

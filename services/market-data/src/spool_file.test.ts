@@ -8,7 +8,14 @@ import { encodeRecords } from './spool_codec';
 import { SpoolFile } from './spool_file';
 
 const logger = createLogger('test', {}, { level: 'silent' });
-const event = (i: number): events.Event => ({ id: `e${i}`, type: 'market_data_update', source: 'test', subject: 'AAPL', time: undefined, payload: undefined });
+const event = (i: number): events.Event => ({
+  id: `e${i}`,
+  type: 'market_data_update',
+  source: 'test',
+  subject: 'AAPL',
+  time: undefined,
+  payload: undefined,
+});
 
 describe('SpoolFile', () => {
   let dir: string;

@@ -7,7 +7,10 @@ import { SpoolError } from './spool_error';
 import { acquireSpoolLock } from './spool_lock';
 
 const ioError = (what: string, path: string, error: unknown) =>
-  new SpoolError('SPOOL_IO', `${what} spool ${path} failed: ${error instanceof Error ? error.message : String(error)}; check free space and permissions of the folder`);
+  new SpoolError(
+    'SPOOL_IO',
+    `${what} spool ${path} failed: ${error instanceof Error ? error.message : String(error)}; check free space and permissions of the folder`,
+  );
 
 /**
  * An append-only file of events (see spool_codec for the record format), owned by one process at a
@@ -48,7 +51,10 @@ export class SpoolFile {
       }
       await syncDirectory(dir);
       if (recovered.length > 0) {
-        logger.info({ file: path, recovered: recovered.length }, `recovered ${recovered.length} events from the spool of a previous run; publishing them before new events`);
+        logger.info(
+          { file: path, recovered: recovered.length },
+          `recovered ${recovered.length} events from the spool of a previous run; publishing them before new events`,
+        );
       }
       return new SpoolFile(path, handle, release, recovered, validBytes);
     } catch (error) {

@@ -34,7 +34,10 @@ async function owner(lockPath: string): Promise<Owner | undefined> {
  */
 export async function acquireSpoolLock(lockPath: string): Promise<() => Promise<void>> {
   if (heldHere.has(lockPath)) {
-    throw new SpoolError('SPOOL_LOCKED', `spool lock ${lockPath} is already held by this process; give each publisher its own MARKET_SPOOL_DIR or KAFKA_TOPIC_PREFIX`);
+    throw new SpoolError(
+      'SPOOL_LOCKED',
+      `spool lock ${lockPath} is already held by this process; give each publisher its own MARKET_SPOOL_DIR or KAFKA_TOPIC_PREFIX`,
+    );
   }
   const me: Owner = { pid: process.pid, host: hostname() };
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -53,15 +56,20 @@ export async function acquireSpoolLock(lockPath: string): Promise<() => Promise<
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new SpoolError('SPOOL_IO', `cannot create spool lock ${lockPath}: ${(error as Error).message}; check that the folder is writable`);
+        throw new SpoolError(
+          'SPOOL_IO',
+          `cannot create spool lock ${lockPath}: ${(error as Error).message}; check that the folder is writable`,
+        );
       }
     }
     const held = await owner(lockPath);
     // A restarted process in a container often gets its predecessor's pid: our own pid is stale too.
     const stale = held === undefined || (held.host === me.host && (held.pid === me.pid || !alive(held.pid)));
     if (!stale) {
-      throw new SpoolError('SPOOL_LOCKED',
-        `spool ${lockPath} is in use by pid ${held.pid} on ${held.host}; give each market-data process its own MARKET_SPOOL_DIR (or stop the other one)`);
+      throw new SpoolError(
+        'SPOOL_LOCKED',
+        `spool ${lockPath} is in use by pid ${held.pid} on ${held.host}; give each market-data process its own MARKET_SPOOL_DIR (or stop the other one)`,
+      );
     }
     await rm(lockPath, { force: true });
   }

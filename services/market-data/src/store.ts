@@ -68,7 +68,13 @@ function placeholders(rows: number, columns: number): string {
   return out.join(',');
 }
 
-async function insertChunked<T>(db: Pick<Database, 'query'>, rows: T[], columns: number, toParams: (row: T) => unknown[], sql: (values: string) => string) {
+async function insertChunked<T>(
+  db: Pick<Database, 'query'>,
+  rows: T[],
+  columns: number,
+  toParams: (row: T) => unknown[],
+  sql: (values: string) => string,
+) {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     await db.query(sql(placeholders(chunk.length, columns)), chunk.flatMap(toParams));
@@ -76,23 +82,63 @@ async function insertChunked<T>(db: Pick<Database, 'query'>, rows: T[], columns:
 }
 
 interface CandleRow {
-  symbol: string; interval: string; start_ms: string; end_ms: string; open: number; high: number; low: number;
-  close: number; volume: number; notional: number; trades: number; closed: boolean;
+  symbol: string;
+  interval: string;
+  start_ms: string;
+  end_ms: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  notional: number;
+  trades: number;
+  closed: boolean;
 }
 
 interface QuoteRow {
-  symbol: string; price: number; bid: number; ask: number; open: number; high: number; low: number;
-  previous_close: number; day_volume: number; day_start_ms: string; time_ms: string; provider: string; sequence: string;
+  symbol: string;
+  price: number;
+  bid: number;
+  ask: number;
+  open: number;
+  high: number;
+  low: number;
+  previous_close: number;
+  day_volume: number;
+  day_start_ms: string;
+  time_ms: string;
+  provider: string;
+  sequence: string;
 }
 
 interface IssueRow {
-  id: string; kind: string; symbol: string; provider: string; severity: string; detail: string; detected_at_ms: string;
-  observed_value: number; expected_value: number; window_start_ms: string | null; window_end_ms: string | null;
+  id: string;
+  kind: string;
+  symbol: string;
+  provider: string;
+  severity: string;
+  detail: string;
+  detected_at_ms: string;
+  observed_value: number;
+  expected_value: number;
+  window_start_ms: string | null;
+  window_end_ms: string | null;
 }
 
 const candleFromRow = (r: CandleRow): Candle => ({
-  symbol: r.symbol, interval: r.interval as CandleInterval, startMs: Number(r.start_ms), endMs: Number(r.end_ms),
-  open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume, notional: r.notional, trades: r.trades, closed: r.closed,
+  symbol: r.symbol,
+  interval: r.interval as CandleInterval,
+  startMs: Number(r.start_ms),
+  endMs: Number(r.end_ms),
+  open: r.open,
+  high: r.high,
+  low: r.low,
+  close: r.close,
+  volume: r.volume,
+  notional: r.notional,
+  trades: r.trades,
+  closed: r.closed,
 });
 
 export interface IssueFilter {
@@ -114,41 +160,94 @@ export class MarketDataStore {
   async save(candles: Candle[], quotes: QuoteState[], issues: QualityIssue[]): Promise<void> {
     if (candles.length + quotes.length + issues.length === 0) return;
     await this.db.transaction(async (tx) => {
-      await insertChunked(tx, candles, 12,
+      await insertChunked(
+        tx,
+        candles,
+        12,
         (c) => [c.symbol, c.interval, c.startMs, c.endMs, c.open, c.high, c.low, c.close, c.volume, c.notional, c.trades, c.closed],
         (values) => `INSERT INTO candles (symbol, interval, start_ms, end_ms, open, high, low, close, volume, notional, trades, closed)
           VALUES ${values}
           ON CONFLICT (symbol, interval, start_ms) DO UPDATE SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
             close = EXCLUDED.close, volume = EXCLUDED.volume, notional = EXCLUDED.notional, trades = EXCLUDED.trades,
-            closed = candles.closed OR EXCLUDED.closed`);
-      await insertChunked(tx, quotes, 13,
-        (q) => [q.symbol, q.price, q.bid, q.ask, q.open, q.high, q.low, q.previousClose, q.dayVolume, q.dayStartMs, q.timeMs, q.provider, q.sequence],
-        (values) => `INSERT INTO quotes (symbol, price, bid, ask, open, high, low, previous_close, day_volume, day_start_ms, time_ms, provider, sequence)
+            closed = candles.closed OR EXCLUDED.closed`,
+      );
+      await insertChunked(
+        tx,
+        quotes,
+        13,
+        (q) => [
+          q.symbol,
+          q.price,
+          q.bid,
+          q.ask,
+          q.open,
+          q.high,
+          q.low,
+          q.previousClose,
+          q.dayVolume,
+          q.dayStartMs,
+          q.timeMs,
+          q.provider,
+          q.sequence,
+        ],
+        (
+          values,
+        ) => `INSERT INTO quotes (symbol, price, bid, ask, open, high, low, previous_close, day_volume, day_start_ms, time_ms, provider, sequence)
           VALUES ${values}
           ON CONFLICT (symbol) DO UPDATE SET price = EXCLUDED.price, bid = EXCLUDED.bid, ask = EXCLUDED.ask, open = EXCLUDED.open,
             high = EXCLUDED.high, low = EXCLUDED.low, previous_close = EXCLUDED.previous_close, day_volume = EXCLUDED.day_volume,
             day_start_ms = EXCLUDED.day_start_ms, time_ms = EXCLUDED.time_ms, provider = EXCLUDED.provider,
-            sequence = GREATEST(quotes.sequence, EXCLUDED.sequence)`);
-      await insertChunked(tx, issues, 11,
-        (i) => [i.id, i.kind, i.symbol, i.provider, i.severity, i.detail, i.detectedAtMs, i.observedValue, i.expectedValue, i.windowStartMs ?? null, i.windowEndMs ?? null],
-        (values) => `INSERT INTO quality_issues (id, kind, symbol, provider, severity, detail, detected_at_ms, observed_value, expected_value, window_start_ms, window_end_ms)
-          VALUES ${values} ON CONFLICT (id) DO NOTHING`);
+            sequence = GREATEST(quotes.sequence, EXCLUDED.sequence)`,
+      );
+      await insertChunked(
+        tx,
+        issues,
+        11,
+        (i) => [
+          i.id,
+          i.kind,
+          i.symbol,
+          i.provider,
+          i.severity,
+          i.detail,
+          i.detectedAtMs,
+          i.observedValue,
+          i.expectedValue,
+          i.windowStartMs ?? null,
+          i.windowEndMs ?? null,
+        ],
+        (
+          values,
+        ) => `INSERT INTO quality_issues (id, kind, symbol, provider, severity, detail, detected_at_ms, observed_value, expected_value, window_start_ms, window_end_ms)
+          VALUES ${values} ON CONFLICT (id) DO NOTHING`,
+      );
     });
   }
 
   async quotes(): Promise<QuoteState[]> {
     const { rows } = await this.db.query<QuoteRow>('SELECT * FROM quotes');
     return rows.map((r) => ({
-      symbol: r.symbol, price: r.price, bid: r.bid, ask: r.ask, open: r.open, high: r.high, low: r.low,
-      previousClose: r.previous_close, dayVolume: r.day_volume, dayStartMs: Number(r.day_start_ms), timeMs: Number(r.time_ms),
-      provider: r.provider, sequence: Number(r.sequence),
+      symbol: r.symbol,
+      price: r.price,
+      bid: r.bid,
+      ask: r.ask,
+      open: r.open,
+      high: r.high,
+      low: r.low,
+      previousClose: r.previous_close,
+      dayVolume: r.day_volume,
+      dayStartMs: Number(r.day_start_ms),
+      timeMs: Number(r.time_ms),
+      provider: r.provider,
+      sequence: Number(r.sequence),
     }));
   }
 
   /** The newest candle of every symbol and interval. */
   async latestCandles(): Promise<Candle[]> {
     const { rows } = await this.db.query<CandleRow>(
-      'SELECT DISTINCT ON (symbol, interval) * FROM candles ORDER BY symbol, interval, start_ms DESC');
+      'SELECT DISTINCT ON (symbol, interval) * FROM candles ORDER BY symbol, interval, start_ms DESC',
+    );
     return rows.map(candleFromRow);
   }
 
@@ -156,7 +255,9 @@ export class MarketDataStore {
   async candles(symbol: string, interval: CandleInterval, fromMs: number, toMs: number, limit: number): Promise<Candle[]> {
     const { rows } = await this.db.query<CandleRow>(
       `SELECT * FROM candles WHERE symbol = $1 AND interval = $2 AND start_ms >= $3 AND start_ms < $4
-       ORDER BY start_ms DESC LIMIT $5`, [symbol, interval, fromMs, toMs, limit]);
+       ORDER BY start_ms DESC LIMIT $5`,
+      [symbol, interval, fromMs, toMs, limit],
+    );
     return rows.map(candleFromRow).reverse();
   }
 
@@ -172,10 +273,19 @@ export class MarketDataStore {
     if (filter.symbol) where += ` AND symbol = $${params.push(filter.symbol)}`;
     if (filter.kind) where += ` AND kind = $${params.push(filter.kind)}`;
     const { rows } = await this.db.query<IssueRow>(
-      `SELECT * FROM quality_issues WHERE ${where} ORDER BY detected_at_ms DESC LIMIT $2`, params);
+      `SELECT * FROM quality_issues WHERE ${where} ORDER BY detected_at_ms DESC LIMIT $2`,
+      params,
+    );
     return rows.map((r) => ({
-      id: r.id, kind: r.kind as QualityIssueKind, symbol: r.symbol, provider: r.provider, severity: r.severity as QualitySeverity,
-      detail: r.detail, detectedAtMs: Number(r.detected_at_ms), observedValue: r.observed_value, expectedValue: r.expected_value,
+      id: r.id,
+      kind: r.kind as QualityIssueKind,
+      symbol: r.symbol,
+      provider: r.provider,
+      severity: r.severity as QualitySeverity,
+      detail: r.detail,
+      detectedAtMs: Number(r.detected_at_ms),
+      observedValue: r.observed_value,
+      expectedValue: r.expected_value,
       windowStartMs: r.window_start_ms === null ? undefined : Number(r.window_start_ms),
       windowEndMs: r.window_end_ms === null ? undefined : Number(r.window_end_ms),
     }));

@@ -1,8 +1,13 @@
 import type { market } from '@marketpulse/proto';
 
 const NAMES: Record<string, string> = {
-  AAPL: 'Apple Inc.', MSFT: 'Microsoft Corporation', GOOGL: 'Alphabet Inc. Class A', AMZN: 'Amazon.com, Inc.',
-  TSLA: 'Tesla, Inc.', 'BTC-USD': 'Bitcoin / US Dollar', 'ETH-USD': 'Ether / US Dollar',
+  AAPL: 'Apple Inc.',
+  MSFT: 'Microsoft Corporation',
+  GOOGL: 'Alphabet Inc. Class A',
+  AMZN: 'Amazon.com, Inc.',
+  TSLA: 'Tesla, Inc.',
+  'BTC-USD': 'Bitcoin / US Dollar',
+  'ETH-USD': 'Ether / US Dollar',
 };
 
 /** Describes a symbol: BASE-QUOTE pairs are crypto priced in QUOTE, anything else a US-listed equity. */

@@ -1,9 +1,18 @@
-import { DEFAULT_METRICS_PORTS, loadConfig as loadFromEnv, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import {
+  DEFAULT_METRICS_PORTS,
+  loadConfig as loadFromEnv,
+  metricsConfigShape,
+  serviceConfigSchema,
+  type EnvSource,
+} from '@marketpulse/runtime';
 import { z } from 'zod';
 import { INTERVAL_Z } from './model/forecast';
 
 const positiveInt = (what: string) =>
-  z.coerce.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+  z.coerce
+    .number({ error: `expected ${what}` })
+    .int({ error: `expected ${what}` })
+    .positive({ error: `expected ${what}` });
 
 export const predictionConfigSchema = serviceConfigSchema('prediction', {
   GRPC_PORT: z.coerce
@@ -16,7 +25,9 @@ export const predictionConfigSchema = serviceConfigSchema('prediction', {
   ...metricsConfigShape(DEFAULT_METRICS_PORTS.prediction),
   PREDICTION_INTERVAL_MS: positiveInt('a positive number of milliseconds')
     .default(5000)
-    .describe('Cadence of published `prediction_complete` events: each symbol that received ticks since the last round gets one forecast per round.'),
+    .describe(
+      'Cadence of published `prediction_complete` events: each symbol that received ticks since the last round gets one forecast per round.',
+    ),
   PREDICTION_HORIZON_S: positiveInt('a positive number of seconds')
     .default(60)
     .describe('Horizon of published forecasts, and of requests that leave horizon_seconds at 0.'),
@@ -29,10 +40,14 @@ export const predictionConfigSchema = serviceConfigSchema('prediction', {
     .describe('Probability of the prediction interval.'),
   PREDICTION_HISTORY_MAX_TICKS: positiveInt('a positive number of ticks')
     .default(20000)
-    .describe('Ticks kept per symbol in the database for training, backtests and rebuilding models after a restart; older ones are pruned.'),
+    .describe(
+      'Ticks kept per symbol in the database for training, backtests and rebuilding models after a restart; older ones are pruned.',
+    ),
   PREDICTION_OUTBOX_RETRY_MS: positiveInt('a positive number of milliseconds')
     .default(2000)
-    .describe('How often model_trained / model_deployed / backtest_complete events still in the outbox (bus away, or a restart before they went out) are published again.'),
+    .describe(
+      'How often model_trained / model_deployed / backtest_complete events still in the outbox (bus away, or a restart before they went out) are published again.',
+    ),
   PREDICTION_BACKTEST_LEASE_MS: positiveInt('a positive number of milliseconds')
     .default(30000)
     .describe(

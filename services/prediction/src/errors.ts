@@ -25,11 +25,20 @@ export const predictionErrors = errorDomain('marketpulse.prediction', {
 export type PredictionReason = keyof typeof predictionErrors.reasons;
 
 /** A prediction error with the facts behind it (ErrorInfo.metadata) and, when one field is at fault, its violation. */
-export function predictionError(reason: PredictionReason, message: string, facts: Record<string, string | number> = {}, violations: FieldViolation[] = []) {
-  return predictionErrors(reason, message, { metadata: Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, String(v)])), violations });
+export function predictionError(
+  reason: PredictionReason,
+  message: string,
+  facts: Record<string, string | number> = {},
+  violations: FieldViolation[] = [],
+) {
+  return predictionErrors(reason, message, {
+    metadata: Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, String(v)])),
+    violations,
+  });
 }
 
 export const unknownSymbol = (symbol: string) =>
   predictionError('UNKNOWN_SYMBOL', `no ticks or models for symbol '${symbol}': it has never been seen on market_data_update`, { symbol });
 
-export const missingField = (field: string) => predictionError('MISSING_FIELD', `${field} is required`, { field }, [{ field, description: 'is required' }]);
+export const missingField = (field: string) =>
+  predictionError('MISSING_FIELD', `${field} is required`, { field }, [{ field, description: 'is required' }]);

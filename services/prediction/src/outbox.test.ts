@@ -18,7 +18,15 @@ import { startPrediction, type PredictionHandle } from './service';
 const SYMBOL = 'OUTBOX';
 const TRAIN_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const logger = createLogger('prediction-test', {}, { level: 'silent' });
-const ticks = syntheticSeries({ start: 100, slopePerS: 0.2, noise: 0.05, count: 40, stepMs: 1000, startTimeMs: Date.parse('2025-01-02T10:00:00Z'), seed: 7 });
+const ticks = syntheticSeries({
+  start: 100,
+  slopePerS: 0.2,
+  noise: 0.05,
+  count: 40,
+  stepMs: 1000,
+  startTimeMs: Date.parse('2025-01-02T10:00:00Z'),
+  seed: 7,
+});
 
 let dir: string;
 let bus: MemoryBus;
@@ -40,14 +48,20 @@ const flakyBus = (inner: Bus): Bus => ({
 });
 
 const start = async (retryMs: number) => {
-  const config = loadConfig({ GRPC_PORT: '0', PGLITE_DIR: dir, PREDICTION_OUTBOX_RETRY_MS: String(retryMs), KAFKA_TOPIC_PREFIX: 't.', LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    GRPC_PORT: '0',
+    PGLITE_DIR: dir,
+    PREDICTION_OUTBOX_RETRY_MS: String(retryMs),
+    KAFKA_TOPIC_PREFIX: 't.',
+    LOG_LEVEL: 'silent',
+  });
   service = await startPrediction(config, { bus: flakyBus(bus), logger });
   client?.close();
   client = predictionClient(`127.0.0.1:${service.grpcPort}`);
 };
 
 const until = async (what: string, ok: () => boolean, ms = 5000) => {
-  for (const end = Date.now() + ms; !ok(); ) {
+  for (const end = Date.now() + ms; !ok();) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -63,7 +77,19 @@ function tickEvent(i: number, t: { price: number; timeMs: number }): events.Even
     source: 'test',
     subject: SYMBOL,
     time: timestamp,
-    payload: { $case: 'market_data_update', market_data_update: { symbol: SYMBOL, price: t.price, volume: 1, bid: t.price, ask: t.price, timestamp, provider: 'test', sequence: String(i) } },
+    payload: {
+      $case: 'market_data_update',
+      market_data_update: {
+        symbol: SYMBOL,
+        price: t.price,
+        volume: 1,
+        bid: t.price,
+        ask: t.price,
+        timestamp,
+        provider: 'test',
+        sequence: String(i),
+      },
+    },
   };
 }
 
@@ -80,7 +106,10 @@ beforeAll(async () => {
   });
   await start(100);
   await bus.publish(ticks.map((t, i) => tickEvent(i, t)));
-  await until('every tick to be absorbed', () => service.predictor.has(SYMBOL) && service.predictor.predict(SYMBOL, 60).currentPrice === ticks.at(-1)!.price);
+  await until(
+    'every tick to be absorbed',
+    () => service.predictor.has(SYMBOL) && service.predictor.predict(SYMBOL, 60).currentPrice === ticks.at(-1)!.price,
+  );
 });
 
 afterAll(async () => {
@@ -124,8 +153,13 @@ describe('lifecycle event outbox', () => {
     // A retry interval far beyond the test: only the start-up round can deliver them.
     await start(600_000);
     await until('both model_deployed events', () => ofType('model_deployed').length === 2);
-    const announced = ofType('model_deployed').map((d) => (d.event.payload?.$case === 'model_deployed' ? d.event.payload.model_deployed : undefined));
-    expect(announced.map((d) => `${d?.model?.version} rollback=${d?.rollback}`)).toEqual([`${SYMBOL}-v2 rollback=false`, `${SYMBOL}-v1 rollback=true`]);
+    const announced = ofType('model_deployed').map((d) =>
+      d.event.payload?.$case === 'model_deployed' ? d.event.payload.model_deployed : undefined,
+    );
+    expect(announced.map((d) => `${d?.model?.version} rollback=${d?.rollback}`)).toEqual([
+      `${SYMBOL}-v2 rollback=false`,
+      `${SYMBOL}-v1 rollback=true`,
+    ]);
     expect(ofType('model_trained')).toHaveLength(1);
   });
 });

@@ -66,10 +66,12 @@ export class EventOutbox {
         }
         if (pending.length === BATCH) this.again = true;
       } catch (err) {
-        this.deps.logger.warn({ err, retry_ms: this.deps.retryMs }, 'lifecycle events not published; they stay in the outbox and are retried');
+        this.deps.logger.warn(
+          { err, retry_ms: this.deps.retryMs },
+          'lifecycle events not published; they stay in the outbox and are retried',
+        );
         return;
       }
     } while (this.again && !this.stopped);
   }
 }
-

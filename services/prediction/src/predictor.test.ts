@@ -43,6 +43,8 @@ describe('Predictor', () => {
 
   it('says NOT_FOUND for a symbol it has never loaded', () => {
     expect(() => new Predictor(options).predict('X', 10)).toThrow(AppError);
-    expect(() => new Predictor(options).predict('X', 10)).toThrow(expect.objectContaining({ status: grpc.status.NOT_FOUND, reason: 'UNKNOWN_SYMBOL' }));
+    expect(() => new Predictor(options).predict('X', 10)).toThrow(
+      expect.objectContaining({ status: grpc.status.NOT_FOUND, reason: 'UNKNOWN_SYMBOL' }),
+    );
   });
 });

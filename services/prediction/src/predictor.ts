@@ -92,7 +92,9 @@ export class Predictor {
   horizon(requestedS: number): number {
     if (requestedS === 0) return this.options.defaultHorizonS;
     if (!Number.isInteger(requestedS) || requestedS < 0 || requestedS > this.options.maxHorizonS) {
-      throw predictionError('HORIZON_OUT_OF_RANGE', `horizon_seconds must be between 1 and ${this.options.maxHorizonS} (0 for the default ${this.options.defaultHorizonS}), got ${requestedS}`,
+      throw predictionError(
+        'HORIZON_OUT_OF_RANGE',
+        `horizon_seconds must be between 1 and ${this.options.maxHorizonS} (0 for the default ${this.options.defaultHorizonS}), got ${requestedS}`,
         { horizon_seconds: requestedS, max: this.options.maxHorizonS },
       );
     }
@@ -124,7 +126,9 @@ export class Predictor {
 
   private absorb(model: LiveModel, tick: Tick): boolean {
     if (model.state && tick.timeMs <= model.state.lastTimeMs) return false;
-    model.state = model.state ? update(model.version.params, model.state, tick.price, tick.timeMs).state : initialState(tick.price, tick.timeMs);
+    model.state = model.state
+      ? update(model.version.params, model.state, tick.price, tick.timeMs).state
+      : initialState(tick.price, tick.timeMs);
     model.lastPrice = tick.price;
     model.recent.push(tick);
     // Trim in chunks: splicing on every tick would make each tick cost O(history).

@@ -52,15 +52,23 @@ export class PredictionPublisher {
     const items = symbols.map((symbol) => {
       const p = this.deps.predictor.predict(symbol, this.deps.horizonS);
       this.deps.feed.emit(p);
-      return { symbol, event: envelope(this.deps.source, symbol, { $case: 'prediction_complete', prediction_complete: toProtoPrediction(p) }, p.id) };
+      return {
+        symbol,
+        event: envelope(this.deps.source, symbol, { $case: 'prediction_complete', prediction_complete: toProtoPrediction(p) }, p.id),
+      };
     });
     // One publish per symbol, each inside the context of the tick that led to it: one batch could
     // carry only one trace.
-    const results = await Promise.allSettled(items.map(({ symbol, event }) => this.deps.carry.runIn(symbol, () => this.deps.publish([event]))));
+    const results = await Promise.allSettled(
+      items.map(({ symbol, event }) => this.deps.carry.runIn(symbol, () => this.deps.publish([event]))),
+    );
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {
       // Forecasts go stale within one interval: the next round replaces them, no retry.
-      this.deps.logger.warn({ err: failed[0].reason, symbols: failed.length }, 'could not publish prediction_complete events; the next round will');
+      this.deps.logger.warn(
+        { err: failed[0].reason, symbols: failed.length },
+        'could not publish prediction_complete events; the next round will',
+      );
     }
     return items.length - failed.length;
   }

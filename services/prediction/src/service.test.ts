@@ -12,7 +12,15 @@ import { startPrediction, type PredictionHandle } from './service';
 
 const logger = createLogger('prediction-test', {}, { level: 'silent' });
 const prefix = 'unit.';
-const series = { start: 100, slopePerS: 0.5, noise: 0.05, count: 120, stepMs: 1000, startTimeMs: Date.parse('2025-01-02T10:00:00Z'), seed: 42 };
+const series = {
+  start: 100,
+  slopePerS: 0.5,
+  noise: 0.05,
+  count: 120,
+  stepMs: 1000,
+  startTimeMs: Date.parse('2025-01-02T10:00:00Z'),
+  seed: 42,
+};
 
 function tickEvent(symbol: string, i: number, t: { price: number; timeMs: number }): events.Event {
   return {
@@ -23,7 +31,16 @@ function tickEvent(symbol: string, i: number, t: { price: number; timeMs: number
     time: new Date(t.timeMs).toISOString(),
     payload: {
       $case: 'market_data_update',
-      market_data_update: { symbol, price: t.price, volume: 1, bid: t.price, ask: t.price, timestamp: new Date(t.timeMs).toISOString(), provider: 'test', sequence: String(i) },
+      market_data_update: {
+        symbol,
+        price: t.price,
+        volume: 1,
+        bid: t.price,
+        ask: t.price,
+        timestamp: new Date(t.timeMs).toISOString(),
+        provider: 'test',
+        sequence: String(i),
+      },
     },
   };
 }
@@ -45,7 +62,8 @@ describe('prediction service (PGlite, in-memory bus, real gRPC)', () => {
   let bus: MemoryBus;
   let service: PredictionHandle;
   let client: PredictionApi;
-  const config = () => loadConfig({ GRPC_PORT: '0', PGLITE_DIR: dir, PREDICTION_INTERVAL_MS: '50', KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'silent' });
+  const config = () =>
+    loadConfig({ GRPC_PORT: '0', PGLITE_DIR: dir, PREDICTION_INTERVAL_MS: '50', KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'silent' });
   const start = async () => {
     service = await startPrediction(config(), { bus, logger });
     client?.close();
@@ -53,11 +71,14 @@ describe('prediction service (PGlite, in-memory bus, real gRPC)', () => {
   };
   const rpc = {
     get: (r: Partial<prediction.GetPredictionRequest>) => client.getPrediction({ symbol: '', horizon_seconds: 0, ...r }),
-    train: (r: Partial<prediction.TrainModelRequest>) => client.trainModel({ symbol: '', algorithm: '', parameters: {}, description: '', ...r }),
+    train: (r: Partial<prediction.TrainModelRequest>) =>
+      client.trainModel({ symbol: '', algorithm: '', parameters: {}, description: '', ...r }),
     deploy: (r: Partial<prediction.DeployModelRequest>) => client.deployModel({ symbol: '', version: '', requested_by: 'test', ...r }),
-    rollback: (r: Partial<prediction.RollbackModelRequest>) => client.rollbackModel({ symbol: '', version: '', requested_by: 'test', ...r }),
+    rollback: (r: Partial<prediction.RollbackModelRequest>) =>
+      client.rollbackModel({ symbol: '', version: '', requested_by: 'test', ...r }),
     list: (symbol: string) => client.listModelVersions({ symbol, limit: 0 }),
-    backtest: (r: Partial<prediction.RunBacktestRequest>) => client.runBacktest({ symbol: '', model_version: '', horizon_seconds: 0, ...r }),
+    backtest: (r: Partial<prediction.RunBacktestRequest>) =>
+      client.runBacktest({ symbol: '', model_version: '', horizon_seconds: 0, ...r }),
     getBacktest: (id: string) => client.getBacktest({ id }),
   };
   const failure = (p: Promise<unknown>) => p.then(() => expect.fail('expected the call to fail'), readGrpcError);
@@ -120,12 +141,16 @@ describe('prediction service (PGlite, in-memory bus, real gRPC)', () => {
     expect(trained.version).toBe('TREND-v2');
     expect(trained.status).toBe('trained');
     expect(Number(trained.metrics!.samples)).toBeGreaterThan(100);
-    await waitFor('model_trained', () => seen.find((e) => e.payload?.$case === 'model_trained' && e.payload.model_trained.version === 'TREND-v2'));
+    await waitFor('model_trained', () =>
+      seen.find((e) => e.payload?.$case === 'model_trained' && e.payload.model_trained.version === 'TREND-v2'),
+    );
 
     const deployed = (await rpc.deploy({ symbol: 'TREND', version: 'TREND-v2' })).deployment!;
     expect(deployed.previous_version).toBe('TREND-v1');
     expect(deployed.model!.status).toBe('deployed');
-    await waitFor('model_deployed', () => seen.find((e) => e.payload?.$case === 'model_deployed' && e.payload.model_deployed.model?.version === 'TREND-v2'));
+    await waitFor('model_deployed', () =>
+      seen.find((e) => e.payload?.$case === 'model_deployed' && e.payload.model_deployed.model?.version === 'TREND-v2'),
+    );
     expect((await rpc.get({ symbol: 'TREND' })).prediction!.model_version).toBe('TREND-v2');
 
     const back = (await rpc.rollback({ symbol: 'TREND', requested_by: 'ops' })).deployment!;

@@ -103,4 +103,3 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
     return { grpcPort: grpcServer.port, predictor, lifecycle, outbox, publisher, health, close: scope.close };
   });
 }
-

@@ -1,7 +1,11 @@
 import { DEFAULT_METRICS_PORTS, loadConfig, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
 import { z } from 'zod';
 
-const ms = (what: string) => z.coerce.number().int().positive({ error: `expected a positive number of milliseconds (${what})` });
+const ms = (what: string) =>
+  z.coerce
+    .number()
+    .int()
+    .positive({ error: `expected a positive number of milliseconds (${what})` });
 
 export const providerMonitorConfigSchema = serviceConfigSchema('provider-monitor', {
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50055).describe('Port of the ProviderMonitorService gRPC server.'),
@@ -15,21 +19,47 @@ export const providerMonitorConfigSchema = serviceConfigSchema('provider-monitor
   MARKET_DATA_GRPC_ADDR: z
     .string()
     .default('127.0.0.1:50051')
-    .describe("market-data gRPC address; its feeds are monitored through GetProviderStats. Empty to monitor configured providers only."),
+    .describe('market-data gRPC address; its feeds are monitored through GetProviderStats. Empty to monitor configured providers only.'),
   ALERTING_GRPC_ADDR: z
     .string()
     .default('127.0.0.1:50053')
     .describe('alerting gRPC address, asked for the unacknowledged-alert count of status updates. Empty to report 0.'),
-  MONITOR_CHECK_INTERVAL_SECONDS: z.coerce.number().positive().default(30).describe('Default seconds between health checks of one provider.'),
-  MONITOR_CHECK_TIMEOUT_MS: ms('check timeout').default(5000).describe('Default health-check timeout; a slower answer is a failure (timeout).'),
+  MONITOR_CHECK_INTERVAL_SECONDS: z.coerce
+    .number()
+    .positive()
+    .default(30)
+    .describe('Default seconds between health checks of one provider.'),
+  MONITOR_CHECK_TIMEOUT_MS: ms('check timeout')
+    .default(5000)
+    .describe('Default health-check timeout; a slower answer is a failure (timeout).'),
   MONITOR_DEGRADED_LATENCY_MS: ms('degraded latency').default(1000).describe('Default response time above which a provider is degraded.'),
-  MONITOR_FAILURES_BEFORE_OFFLINE: z.coerce.number().int().positive().default(2).describe('Consecutive failed checks after which a provider is offline (fewer: degraded).'),
-  MONITOR_STATUS_INTERVAL_MS: ms('status interval').default(10_000).describe('Interval of the status snapshot: status_update events and the metrics history.'),
-  MONITOR_RATE_LIMIT_INTERVAL_MS: ms('rate-limit snapshot interval').default(60_000).describe('Interval of the rate-limit snapshot (usage logs and alarms).'),
+  MONITOR_FAILURES_BEFORE_OFFLINE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2)
+    .describe('Consecutive failed checks after which a provider is offline (fewer: degraded).'),
+  MONITOR_STATUS_INTERVAL_MS: ms('status interval')
+    .default(10_000)
+    .describe('Interval of the status snapshot: status_update events and the metrics history.'),
+  MONITOR_RATE_LIMIT_INTERVAL_MS: ms('rate-limit snapshot interval')
+    .default(60_000)
+    .describe('Interval of the rate-limit snapshot (usage logs and alarms).'),
   MONITOR_CLEANUP_INTERVAL_MS: ms('cleanup interval').default(3_600_000).describe('Interval of the data cleanup job.'),
-  MONITOR_RETENTION_HOURS: z.coerce.number().positive().default(168).describe('Logs, status changes and metrics older than this are deleted by the cleanup job.'),
-  MONITOR_RATE_LIMIT_ALERT_PERCENTAGE: z.coerce.number().positive().max(100).default(80).describe('Usage percentage at which rate_limit_alert is raised.'),
-  MONITOR_TRIGGER_WAIT_MS: ms('trigger wait').default(3000).describe('How long TriggerJob waits for the job to finish before answering "still running".'),
+  MONITOR_RETENTION_HOURS: z.coerce
+    .number()
+    .positive()
+    .default(168)
+    .describe('Logs, status changes and metrics older than this are deleted by the cleanup job.'),
+  MONITOR_RATE_LIMIT_ALERT_PERCENTAGE: z.coerce
+    .number()
+    .positive()
+    .max(100)
+    .default(80)
+    .describe('Usage percentage at which rate_limit_alert is raised.'),
+  MONITOR_TRIGGER_WAIT_MS: ms('trigger wait')
+    .default(3000)
+    .describe('How long TriggerJob waits for the job to finish before answering "still running".'),
 });
 
 export type ProviderMonitorConfig = z.output<typeof providerMonitorConfigSchema>;

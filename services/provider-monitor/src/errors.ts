@@ -9,5 +9,6 @@ export const monitorError = errorDomain('marketpulse.providers', {
   NOT_FOUND: grpc.status.NOT_FOUND,
 });
 
-export const invalid = (message: string, field: string) => monitorError('INVALID_ARGUMENT', message, { violations: [{ field, description: message }] });
+export const invalid = (message: string, field: string) =>
+  monitorError('INVALID_ARGUMENT', message, { violations: [{ field, description: message }] });
 export const notFound = (message: string) => monitorError('NOT_FOUND', message);

@@ -70,7 +70,9 @@ export function monitorJobs(d: JobDeps): JobDefinition[] {
       run: async () => {
         const removed = (await d.logs.deleteOlderThan(d.retentionHours)) + (await d.history.deleteOlderThan(d.retentionHours));
         if (removed) {
-          await d.publisher.publish([d.publisher.systemLog('INFO', 'DataCleanup', `Removed ${removed} records older than ${d.retentionHours} h`)]);
+          await d.publisher.publish([
+            d.publisher.systemLog('INFO', 'DataCleanup', `Removed ${removed} records older than ${d.retentionHours} h`),
+          ]);
         }
       },
     },

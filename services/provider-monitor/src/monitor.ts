@@ -83,7 +83,8 @@ export class ProviderMonitor {
     const due = this.all().filter((s) => force || s.lastCheckAt === undefined || now - s.lastCheckAt >= s.def.interval_seconds * 1000 - 50);
     const results = await Promise.allSettled(due.map((s) => this.check(s)));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length) throw new Error(`${failed.length} of ${due.length} health checks could not be recorded: ${String(failed[0].reason)}`);
+    if (failed.length)
+      throw new Error(`${failed.length} of ${due.length} health checks could not be recorded: ${String(failed[0].reason)}`);
   }
 
   /** One check of one provider; a check already running for it is joined, not duplicated. */
@@ -162,7 +163,13 @@ export class ProviderMonitor {
       this.o.publisher.statusChange({ provider: s.def.name, old_status: from, new_status: to, details }),
       this.o.publisher.systemLog(level, 'HealthChecker', `Provider ${s.def.name} is ${to} (was ${from}): ${why}`),
     ]);
-    await this.o.history.addStatusChange({ timestamp: new Date().toISOString(), provider: s.def.name, old_status: from, new_status: to, details });
+    await this.o.history.addStatusChange({
+      timestamp: new Date().toISOString(),
+      provider: s.def.name,
+      old_status: from,
+      new_status: to,
+      details,
+    });
   }
 
   /** Raises rate_limit_alert when a provider reaches the alert percentage (once per episode). */

@@ -91,7 +91,12 @@ export class MonitorApi {
     return {
       providers: this.d.monitor
         .all()
-        .filter((s) => (!req.category || s.def.category === req.category) && (!req.status || s.status.status === req.status) && (!search || s.def.name.toLowerCase().includes(search)))
+        .filter(
+          (s) =>
+            (!req.category || s.def.category === req.category) &&
+            (!req.status || s.status.status === req.status) &&
+            (!search || s.def.name.toLowerCase().includes(search)),
+        )
         .map((s) => this.providerOf(s)),
     };
   }
@@ -183,7 +188,12 @@ export class MonitorApi {
       throw invalid(`unknown log_type ${quote(req.log_type)}; expected one of: ${LOG_TYPES.join(', ')}`, 'log_type');
     }
     if (req.limit < 0) throw invalid(`limit must be zero (= ${DEFAULT_LIMIT}) or positive, got ${req.limit}`, 'limit');
-    const logs = await this.d.logs.list(req.log_type as LogType, hoursOf(req.hours), Math.min(req.limit || DEFAULT_LIMIT, MAX_LIMIT), req.provider || undefined);
+    const logs = await this.d.logs.list(
+      req.log_type as LogType,
+      hoursOf(req.hours),
+      Math.min(req.limit || DEFAULT_LIMIT, MAX_LIMIT),
+      req.provider || undefined,
+    );
     return { log_type: req.log_type, logs, count: logs.length };
   }
 
@@ -237,12 +247,26 @@ export class MonitorApi {
     const checked_at = new Date().toISOString();
     try {
       const { rows } = await this.d.db.query<{ version: string }>('SELECT version() AS version');
-      return { status: 'healthy', latency_ms: round(performance.now() - started), engine: this.d.db.kind, version: rows[0]?.version ?? '', error: '', checked_at };
+      return {
+        status: 'healthy',
+        latency_ms: round(performance.now() - started),
+        engine: this.d.db.kind,
+        version: rows[0]?.version ?? '',
+        error: '',
+        checked_at,
+      };
     } catch (err) {
       // The driver's text names hosts and SQL: the caller gets its code only.
       const code = (err as { code?: unknown }).code;
       const error = `database query failed${typeof code === 'string' && /^[A-Z0-9_]{1,32}$/.test(code) ? ` (${code})` : ''}`;
-      return { status: 'unhealthy', latency_ms: round(performance.now() - started), engine: this.d.db.kind, version: '', error, checked_at };
+      return {
+        status: 'unhealthy',
+        latency_ms: round(performance.now() - started),
+        engine: this.d.db.kind,
+        version: '',
+        error,
+        checked_at,
+      };
     }
   }
 
@@ -290,14 +314,23 @@ export class MonitorApi {
 
 const ADVICE: Record<string, { issue: string; suggestion: string }> = {
   timeout: { issue: 'Requests time out', suggestion: 'Raise the provider timeout or check network latency to the provider.' },
-  connection_error: { issue: 'Provider unreachable', suggestion: 'Check the endpoint URL, DNS and firewall rules; the provider may be down.' },
-  http_error: { issue: 'Provider answers with errors', suggestion: 'Check the provider status page and the health-check URL; server errors usually clear on their own.' },
+  connection_error: {
+    issue: 'Provider unreachable',
+    suggestion: 'Check the endpoint URL, DNS and firewall rules; the provider may be down.',
+  },
+  http_error: {
+    issue: 'Provider answers with errors',
+    suggestion: 'Check the provider status page and the health-check URL; server errors usually clear on their own.',
+  },
   rate_limit: { issue: 'Rate limit hit', suggestion: 'Lower the check frequency or upgrade the provider plan.' },
   auth_error: { issue: 'Authentication rejected', suggestion: 'Check or rotate the API key in the provider configuration.' },
   parse_error: { issue: 'Unexpected response format', suggestion: 'The provider API may have changed; review the integration.' },
 };
 
-function suggestions(types: { error_type: string; count: number }[], top: providers.ProviderFailureCount[]): providers.RemediationSuggestion[] {
+function suggestions(
+  types: { error_type: string; count: number }[],
+  top: providers.ProviderFailureCount[],
+): providers.RemediationSuggestion[] {
   const out: providers.RemediationSuggestion[] = [];
   for (const t of types.slice(0, 3)) {
     const a = ADVICE[t.error_type];

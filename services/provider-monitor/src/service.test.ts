@@ -32,7 +32,11 @@ const waitFor = async <T>(fn: () => T | undefined | false, ms = 8000): Promise<T
   }
 };
 const changes = (provider: string) =>
-  seen.flatMap((e) => (e.payload?.$case === 'provider_status_change' && e.payload.provider_status_change.provider === provider ? [e.payload.provider_status_change] : []));
+  seen.flatMap((e) =>
+    e.payload?.$case === 'provider_status_change' && e.payload.provider_status_change.provider === provider
+      ? [e.payload.provider_status_change]
+      : [],
+  );
 
 beforeAll(async () => {
   http = createServer((req, res) => {
@@ -61,7 +65,14 @@ beforeAll(async () => {
     ALERTING_GRPC_ADDR: '',
     MONITOR_STATUS_INTERVAL_MS: '300',
     MONITOR_PROVIDERS: JSON.stringify([
-      { name: 'flaky', url: `${base}/health`, interval_seconds: 0.1, degraded_latency_ms: 1000, timeout_ms: 5000, failures_before_offline: 2 },
+      {
+        name: 'flaky',
+        url: `${base}/health`,
+        interval_seconds: 0.1,
+        degraded_latency_ms: 1000,
+        timeout_ms: 5000,
+        failures_before_offline: 2,
+      },
       { name: 'limited', url: `${base}/limited`, interval_seconds: 3600, rate_limit: { limit: 5, per: 'hour' }, category: 'market_data' },
     ]),
   });
@@ -88,18 +99,34 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
     mode = 'fast';
     await waitFor(() => changes('flaky').length >= 3);
     await new Promise((r) => setTimeout(r, 400));
-    expect(changes('flaky').map((c) => `${c.old_status}->${c.new_status}`)).toEqual(['online->degraded', 'degraded->offline', 'offline->online']);
+    expect(changes('flaky').map((c) => `${c.old_status}->${c.new_status}`)).toEqual([
+      'online->degraded',
+      'degraded->offline',
+      'offline->online',
+    ]);
 
     const { provider } = await call<providers.GetProviderRequest, providers.GetProviderResponse>(client.getProvider, { name: 'FLAKY' });
     expect(provider).toMatchObject({ name: 'flaky', status: 'online', last_error: '' });
-    const { stats } = await call<providers.GetProviderStatsRequest, providers.GetProviderStatsResponse>(client.getProviderStats, { name: 'flaky', hours: 1 });
+    const { stats } = await call<providers.GetProviderStatsRequest, providers.GetProviderStatsResponse>(client.getProviderStats, {
+      name: 'flaky',
+      hours: 1,
+    });
     expect(stats!.failed_requests).toBeGreaterThanOrEqual(2);
     expect(stats!.successful_requests).toBeGreaterThan(0);
-    const failures = await call<providers.ListLogsRequest, providers.ListLogsResponse>(client.listLogs, { log_type: 'failure', hours: 1, limit: 5, provider: 'flaky' });
+    const failures = await call<providers.ListLogsRequest, providers.ListLogsResponse>(client.listLogs, {
+      log_type: 'failure',
+      hours: 1,
+      limit: 5,
+      provider: 'flaky',
+    });
     expect(failures.logs[0]).toMatchObject({ provider: 'flaky', error_type: 'http_error', http_status_code: 503 });
-    const analytics = await call<providers.GetFailureAnalyticsRequest, providers.GetFailureAnalyticsResponse>(client.getFailureAnalytics, { hours: 1 });
+    const analytics = await call<providers.GetFailureAnalyticsRequest, providers.GetFailureAnalyticsResponse>(client.getFailureAnalytics, {
+      hours: 1,
+    });
     expect(analytics.top_failing_providers[0]).toMatchObject({ provider: 'flaky' });
-    const [offline, online] = changes('flaky').slice(1).map((c) => seen.find((e) => e.payload?.$case === 'provider_status_change' && e.payload.provider_status_change === c)!);
+    const [offline, online] = changes('flaky')
+      .slice(1)
+      .map((c) => seen.find((e) => e.payload?.$case === 'provider_status_change' && e.payload.provider_status_change === c)!);
     expect(analytics.recent_outages).toHaveLength(1);
     const [outage] = analytics.recent_outages;
     expect(outage).toMatchObject({ provider: 'flaky', previous_status: 'degraded' });
@@ -114,9 +141,18 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
     const alerts = () => seen.filter((e) => e.payload?.$case === 'rate_limit_alert');
     for (let i = 0; i < 6; i++) await call(client.triggerJob, { job_id: 'health_checks' });
     const [alert] = await waitFor(() => alerts().length && alerts());
-    expect(alert.payload?.$case === 'rate_limit_alert' && alert.payload.rate_limit_alert).toMatchObject({ provider: 'limited', used: 4, limit: 5, percentage: 80, severity: 'warning', limit_type: 'per_hour' });
+    expect(alert.payload?.$case === 'rate_limit_alert' && alert.payload.rate_limit_alert).toMatchObject({
+      provider: 'limited',
+      used: 4,
+      limit: 5,
+      percentage: 80,
+      severity: 'warning',
+      limit_type: 'per_hour',
+    });
     expect(alerts()).toHaveLength(1);
-    const { rate_limit } = await call<providers.GetRateLimitRequest, providers.GetRateLimitResponse>(client.getRateLimit, { provider: 'limited' });
+    const { rate_limit } = await call<providers.GetRateLimitRequest, providers.GetRateLimitResponse>(client.getRateLimit, {
+      provider: 'limited',
+    });
     expect(rate_limit).toMatchObject({ limit_value: 5, status: 'exceeded' });
   });
 
@@ -138,8 +174,13 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
       process: { pid: process.pid, rss_bytes: expect.stringMatching(/^[1-9]\d*$/) },
       host: { cpus: expect.any(Number), memory_total_bytes: expect.stringMatching(/^[1-9]\d*$/) },
     };
-    expect(u.payload?.$case === 'status_update' && u.payload.status_update.system_metrics).toMatchObject({ total_providers: 2, ...processHost });
-    const history = await call<providers.GetMetricsHistoryRequest, providers.GetMetricsHistoryResponse>(client.getMetricsHistory, { hours: 1 });
+    expect(u.payload?.$case === 'status_update' && u.payload.status_update.system_metrics).toMatchObject({
+      total_providers: 2,
+      ...processHost,
+    });
+    const history = await call<providers.GetMetricsHistoryRequest, providers.GetMetricsHistoryResponse>(client.getMetricsHistory, {
+      hours: 1,
+    });
     expect(history.metrics.length).toBeGreaterThanOrEqual(2);
     expect(history.metrics.at(-1)).toMatchObject(processHost);
     expect(history.metrics.at(-1)!.host!.cpus).toBeGreaterThan(0);
@@ -149,7 +190,9 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
     expect(dbHealth).toMatchObject({ status: 'healthy', engine: 'pglite' });
     const cfg = await call<providers.GetConfigStatsRequest, providers.GetConfigStatsResponse>(client.getConfigStats, {});
     expect(cfg).toMatchObject({ total_providers: 2, providers_with_rate_limit: 1, scheduler_jobs: 4 });
-    await expect(call(client.listLogs, { log_type: 'debug', hours: 0, limit: 0, provider: '' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(call(client.listLogs, { log_type: 'debug', hours: 0, limit: 0, provider: '' })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+    });
     expect(seen.some((e) => e.type === 'system_log')).toBe(true);
   });
 

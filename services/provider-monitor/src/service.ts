@@ -1,5 +1,13 @@
 import { alerting, market } from '@marketpulse/proto';
-import { createClient, registerProviderMetrics, startInServiceScope, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
+import {
+  createClient,
+  registerProviderMetrics,
+  startInServiceScope,
+  type Bus,
+  type Database,
+  type HealthMonitor,
+  type Logger,
+} from '@marketpulse/runtime';
 import type { ProviderMonitorConfig } from './config';
 import { providerMonitorService } from './grpc/monitor_server';
 import { monitorJobs } from './jobs';
@@ -97,7 +105,9 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
       scope.onClose(() => al.close());
       alertCount = async () => {
         try {
-          const res = await unary<alerting.ListAlertsResponse>((cb) => al.listAlerts(alerting.ListAlertsRequest.fromPartial({ acknowledged: false, hours: 1, limit: 1000 }), cb));
+          const res = await unary<alerting.ListAlertsResponse>((cb) =>
+            al.listAlerts(alerting.ListAlertsRequest.fromPartial({ acknowledged: false, hours: 1, limit: 1000 }), cb),
+          );
           return res.alerts.length;
         } catch {
           return 0;
@@ -106,7 +116,9 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
     }
 
     const scheduler = new Scheduler((jobId, err) => {
-      void publisher.publish([publisher.systemLog('ERROR', 'Scheduler', `Job ${jobId} failed: ${err instanceof Error ? err.message : String(err)}`)]);
+      void publisher.publish([
+        publisher.systemLog('ERROR', 'Scheduler', `Job ${jobId} failed: ${err instanceof Error ? err.message : String(err)}`),
+      ]);
     });
     const sampler = new ProcessHostSampler();
     scope.onClose(() => sampler.stop());

@@ -14,7 +14,7 @@ const dataDir = () => {
   return d;
 };
 
-describe('the first command\'s development profile', () => {
+describe("the first command's development profile", () => {
   it('is off under GATEWAY_ENV=production: nothing is opened, written or started', async () => {
     const dir = dataDir();
     expect(await developmentProfile({ GATEWAY_ENV: 'production', PGLITE_DIR: dir }, { checkOnly: false })).toBeUndefined();
@@ -33,7 +33,10 @@ describe('the first command\'s development profile', () => {
 
   it('leaves what the environment sets, and --check-config writes nothing', async () => {
     const dir = dataDir();
-    const given = (await developmentProfile({ PGLITE_DIR: dir, JWT_SECRET: 'a-secret-of-my-own-choosing', MONITOR_PROVIDERS: '[]', WEBHOOK_ALLOW_LOOPBACK: 'false' }, { checkOnly: false }))!;
+    const given = (await developmentProfile(
+      { PGLITE_DIR: dir, JWT_SECRET: 'a-secret-of-my-own-choosing', MONITOR_PROVIDERS: '[]', WEBHOOK_ALLOW_LOOPBACK: 'false' },
+      { checkOnly: false },
+    ))!;
     expect(given.env).toEqual({ GATEWAY_ENV: 'development' });
     await developmentProfile({ PGLITE_DIR: dir }, { checkOnly: true });
     expect(existsSync(path.join(dir, 'dev-jwt-secret'))).toBe(false);

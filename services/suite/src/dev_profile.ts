@@ -3,11 +3,19 @@ import type { EnvSource } from '@marketpulse/runtime';
 import { startDevProvider, type DevProvider } from './dev_provider';
 
 /** Scopes of the printed development credential: everything a developer does, short of admin. */
-export const DEV_CREDENTIAL_SCOPES = ['read', 'webhooks:write', 'rules:write', 'keys:write', 'scheduler:trigger', 'models:write', 'publish', 'ops:read'];
+export const DEV_CREDENTIAL_SCOPES = [
+  'read',
+  'webhooks:write',
+  'rules:write',
+  'keys:write',
+  'scheduler:trigger',
+  'models:write',
+  'publish',
+  'ops:read',
+];
 
 /** Lifetime of the printed credential: the gateway's longest accepted (JWT_MAX_LIFETIME_SECONDS' default). */
 const DEV_CREDENTIAL_TTL_SECONDS = 86_400;
-
 
 export interface DevelopmentProfile {
   /** Variables the profile sets where the environment leaves them unset. */
@@ -45,7 +53,13 @@ export async function developmentProfile(env: EnvSource, options: { checkOnly: b
     provider = await startDevProvider({ limitPerMinute: 30 });
     const gatewayPort = env.GATEWAY_PORT ?? '8000';
     out.MONITOR_PROVIDERS = JSON.stringify([
-      { name: 'Simulated Exchange API', category: 'market_data', url: provider.url, interval_seconds: 5, rate_limit: { limit: 30, per: 'minute' } },
+      {
+        name: 'Simulated Exchange API',
+        category: 'market_data',
+        url: provider.url,
+        interval_seconds: 5,
+        rate_limit: { limit: 30, per: 'minute' },
+      },
       { name: 'Marketpulse Gateway', category: 'internal', url: `http://127.0.0.1:${gatewayPort}/livez`, interval_seconds: 10 },
     ]);
   }
@@ -54,7 +68,13 @@ export async function developmentProfile(env: EnvSource, options: { checkOnly: b
     env: out,
     secretFile,
     provider,
-    credential: () => mintToken({ secret: signing, subject: 'dev', scopes: DEV_CREDENTIAL_SCOPES, ttlSeconds: Math.min(DEV_CREDENTIAL_TTL_SECONDS, Number(env.JWT_MAX_LIFETIME_SECONDS) || DEV_CREDENTIAL_TTL_SECONDS) }),
+    credential: () =>
+      mintToken({
+        secret: signing,
+        subject: 'dev',
+        scopes: DEV_CREDENTIAL_SCOPES,
+        ttlSeconds: Math.min(DEV_CREDENTIAL_TTL_SECONDS, Number(env.JWT_MAX_LIFETIME_SECONDS) || DEV_CREDENTIAL_TTL_SECONDS),
+      }),
     close: async () => provider?.close(),
   };
 }

@@ -34,7 +34,12 @@ export async function startDevProvider(options: { limitPerMinute: number }): Pro
       res.writeHead(429, headers).end(JSON.stringify({ error: 'rate limit exceeded' }));
       return;
     }
-    res.writeHead(200, headers).end(JSON.stringify([{ symbol: 'AAPL', status: 'trading' }, { symbol: 'BTC-USD', status: 'trading' }]));
+    res.writeHead(200, headers).end(
+      JSON.stringify([
+        { symbol: 'AAPL', status: 'trading' },
+        { symbol: 'BTC-USD', status: 'trading' },
+      ]),
+    );
     void req;
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

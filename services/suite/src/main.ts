@@ -24,7 +24,9 @@ import { startGateway, loadGatewayConfig, type GatewayHandle } from '@marketpuls
 import { DEV_CREDENTIAL_SCOPES, developmentProfile, type DevelopmentProfile } from './dev_profile';
 import { serviceEnvs, suitePortsSchema } from './ports';
 
-interface Closable { close(): Promise<void> }
+interface Closable {
+  close(): Promise<void>;
+}
 
 /**
  * Every setting of every part, validated before anything starts: all problems at once (each
@@ -135,13 +137,24 @@ async function main(): Promise<void> {
         {
           name: 'gateway',
           check: async () => {
-            const failing = gw.health.snapshot().components.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+            const failing = gw.health
+              .snapshot()
+              .components.filter((c) => !c.ok)
+              .map((c) => `${c.name}: ${c.detail}`);
             return failing.length === 0 ? { ok: true, detail: 'ready' } : { ok: false, detail: failing.join('; ') };
           },
         },
       ],
     });
-    started.push(['suite health', { close: async () => { monitor.stop(); for (const p of probes) p.close(); } }]);
+    started.push([
+      'suite health',
+      {
+        close: async () => {
+          monitor.stop();
+          for (const p of probes) p.close();
+        },
+      },
+    ]);
     void monitor.start();
     metrics.setHealth({ monitor, service: 'suite' });
     // The URLs are printed once they work: until its consumer is positioned the gateway refuses

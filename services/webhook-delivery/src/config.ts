@@ -1,38 +1,91 @@
-import { DEFAULT_METRICS_PORTS, loadConfig as loadEnv, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import {
+  DEFAULT_METRICS_PORTS,
+  loadConfig as loadEnv,
+  metricsConfigShape,
+  serviceConfigSchema,
+  type EnvSource,
+} from '@marketpulse/runtime';
 import { z } from 'zod';
 import { parseSchedule } from './retry_schedule/retry_schedule';
 
-const ms = (what: string) => z.coerce.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+const ms = (what: string) =>
+  z.coerce
+    .number({ error: `expected ${what}` })
+    .int({ error: `expected ${what}` })
+    .positive({ error: `expected ${what}` });
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const webhookConfigSchema = serviceConfigSchema('webhook-delivery', {
-  GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50054).describe('Port of the WebhookService gRPC server (0 picks a free one).'),
+  GRPC_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(50054)
+    .describe('Port of the WebhookService gRPC server (0 picks a free one).'),
   ...metricsConfigShape(DEFAULT_METRICS_PORTS['webhook-delivery']),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
     .default('5s,30s,5m')
-    .refine((v) => { try { parseSchedule(v); return true; } catch { return false; } }, { error: 'expected comma-separated durations such as 5s,30s,5m or 200ms,500ms' })
-    .describe('Waits between attempts (ms, s, m, h, d; a bare number is ms). One attempt at once, then one retry per wait, then the delivery fails. Longer schedules such as 5s,5m,30m,2h,5h,10h,10h work too.'),
-  WEBHOOK_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.1).describe('Each retry wait moves randomly by up to this fraction either way (0 disables jitter).'),
-  WEBHOOK_RETRY_AFTER_MAX_MS: ms('milliseconds').default(3_600_000).describe("Longest wait a receiver's Retry-After header can ask for; longer requests are cut to this."),
+    .refine(
+      (v) => {
+        try {
+          parseSchedule(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'expected comma-separated durations such as 5s,30s,5m or 200ms,500ms' },
+    )
+    .describe(
+      'Waits between attempts (ms, s, m, h, d; a bare number is ms). One attempt at once, then one retry per wait, then the delivery fails. Longer schedules such as 5s,5m,30m,2h,5h,10h,10h work too.',
+    ),
+  WEBHOOK_RETRY_JITTER: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.1)
+    .describe('Each retry wait moves randomly by up to this fraction either way (0 disables jitter).'),
+  WEBHOOK_RETRY_AFTER_MAX_MS: ms('milliseconds')
+    .default(3_600_000)
+    .describe("Longest wait a receiver's Retry-After header can ask for; longer requests are cut to this."),
   WEBHOOK_TIMEOUT_MS: ms('milliseconds').default(15_000).describe('An attempt succeeds only with a 2xx response within this time.'),
   WEBHOOK_WORKERS: ms('a positive integer').default(32).describe('Deliveries this process sends at once.'),
   WEBHOOK_POLL_MS: ms('milliseconds').default(250).describe('How often an idle worker looks for due deliveries.'),
-  WEBHOOK_LEASE_MS: ms('milliseconds').default(60_000).describe("How long a claimed delivery stays with its worker; after that (the worker died) another claims it. Keep it above WEBHOOK_TIMEOUT_MS."),
-  WEBHOOK_DISABLE_AFTER_MS: ms('milliseconds').default(5 * 24 * 3_600_000).describe('An endpoint whose every attempt has failed for this long is disabled, and a system_error event says so.'),
-  WEBHOOK_MAX_PAYLOAD_BYTES: ms('bytes').default(256 * 1024).describe('Largest JSON body sent; a larger event is recorded as a failed delivery instead.'),
-  WEBHOOK_MAX_RESPONSE_BYTES: ms('bytes').default(1024).describe('Bytes of a response body read and kept as the attempt excerpt; the rest is never downloaded.'),
-  WEBHOOK_ALLOW_LOOPBACK: flag.default(false).describe('Allow endpoint URLs on loopback addresses (127.0.0.0/8, ::1), e.g. for local tests.'),
+  WEBHOOK_LEASE_MS: ms('milliseconds')
+    .default(60_000)
+    .describe(
+      'How long a claimed delivery stays with its worker; after that (the worker died) another claims it. Keep it above WEBHOOK_TIMEOUT_MS.',
+    ),
+  WEBHOOK_DISABLE_AFTER_MS: ms('milliseconds')
+    .default(5 * 24 * 3_600_000)
+    .describe('An endpoint whose every attempt has failed for this long is disabled, and a system_error event says so.'),
+  WEBHOOK_MAX_PAYLOAD_BYTES: ms('bytes')
+    .default(256 * 1024)
+    .describe('Largest JSON body sent; a larger event is recorded as a failed delivery instead.'),
+  WEBHOOK_MAX_RESPONSE_BYTES: ms('bytes')
+    .default(1024)
+    .describe('Bytes of a response body read and kept as the attempt excerpt; the rest is never downloaded.'),
+  WEBHOOK_ALLOW_LOOPBACK: flag
+    .default(false)
+    .describe('Allow endpoint URLs on loopback addresses (127.0.0.0/8, ::1), e.g. for local tests.'),
   WEBHOOK_ALLOW_PRIVATE: flag.default(false).describe('Allow endpoint URLs on private, carrier-grade NAT and link-local addresses.'),
   WEBHOOK_SECRET_OVERLAP_S: ms('seconds').default(86_400).describe('Default time a rotated-out secret keeps signing next to the new one.'),
-  WEBHOOK_INTAKE_CONSUMERS: ms('a positive integer').default(1).describe('Kafka consumer-group members intake runs in this process. One member already consumes up to 16 partitions side by side; more help only when more partitions than that are busy at once.'),
+  WEBHOOK_INTAKE_CONSUMERS: ms('a positive integer')
+    .default(1)
+    .describe(
+      'Kafka consumer-group members intake runs in this process. One member already consumes up to 16 partitions side by side; more help only when more partitions than that are busy at once.',
+    ),
   WEBHOOK_CONSUMER_GROUP: z
     .string()
     .min(1)
     .optional()
-    .describe('Kafka consumer group of intake, shared by every replica; defaults to SERVICE_NAME (the bus prefixes it with KAFKA_TOPIC_PREFIX, so deployments with different topic prefixes on one cluster never share a group).'),
+    .describe(
+      'Kafka consumer group of intake, shared by every replica; defaults to SERVICE_NAME (the bus prefixes it with KAFKA_TOPIC_PREFIX, so deployments with different topic prefixes on one cluster never share a group).',
+    ),
 });
 
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;

@@ -32,15 +32,39 @@ it('delivers an event published on the in-memory bus, and announces its own outc
   const config = loadWebhookConfig({ PGLITE_DIR: dir, GRPC_PORT: '0', WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_POLL_MS: '50' });
   const handle = await startWebhookDelivery(config, { bus, logger });
   try {
-    const ep = await handle.api.createEndpoint('u1', {
-      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`, events: ['alert_triggered'], subjects: [], active: true, description: '', headers: {}, rate_limit_per_second: 0,
-    }, '');
-    await bus.publish(events.Event.fromPartial({ id: 'evt_mem_1', type: 'alert_triggered', source: 'alerting', subject: 'AAPL', time: new Date().toISOString(), payload: { $case: 'alert_triggered', alert_triggered: {} } }));
+    const ep = await handle.api.createEndpoint(
+      'u1',
+      {
+        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`,
+        events: ['alert_triggered'],
+        subjects: [],
+        active: true,
+        description: '',
+        headers: {},
+        rate_limit_per_second: 0,
+      },
+      '',
+    );
+    await bus.publish(
+      events.Event.fromPartial({
+        id: 'evt_mem_1',
+        type: 'alert_triggered',
+        source: 'alerting',
+        subject: 'AAPL',
+        time: new Date().toISOString(),
+        payload: { $case: 'alert_triggered', alert_triggered: {} },
+      }),
+    );
     for (let i = 0; i < 100 && bodies.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(JSON.parse(bodies[0])).toMatchObject({ id: 'evt_mem_1', type: 'alert_triggered' });
     for (let i = 0; i < 40 && outcomes.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     const outcome = outcomes[0]?.payload;
-    expect(outcome?.$case === 'webhook_delivery' && outcome.webhook_delivery).toMatchObject({ endpoint_id: ep.id, user_id: 'u1', event_id: 'evt_mem_1', status: 'delivered' });
+    expect(outcome?.$case === 'webhook_delivery' && outcome.webhook_delivery).toMatchObject({
+      endpoint_id: ep.id,
+      user_id: 'u1',
+      event_id: 'evt_mem_1',
+      status: 'delivered',
+    });
   } finally {
     await handle.close();
     await bus.close();

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { registerWebhookQueueMetrics, startInServiceScope, webhookDeliveryMetrics, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
+import {
+  registerWebhookQueueMetrics,
+  startInServiceScope,
+  webhookDeliveryMetrics,
+  type Bus,
+  type Database,
+  type HealthMonitor,
+  type Logger,
+} from '@marketpulse/runtime';
 import { AddressGuard } from './address_guard/address_guard';
 import type { WebhookConfig } from './config';
 import { WebhookApi } from './endpoint_api/webhook_api';
@@ -35,7 +43,10 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
   return startInServiceScope('webhook-delivery', config, deps, async (scope) => {
     const { logger, bus, db } = scope;
     if (config.WEBHOOK_LEASE_MS <= config.WEBHOOK_TIMEOUT_MS) {
-      logger.warn({ lease_ms: config.WEBHOOK_LEASE_MS, timeout_ms: config.WEBHOOK_TIMEOUT_MS }, 'WEBHOOK_LEASE_MS is not above WEBHOOK_TIMEOUT_MS: a slow attempt may be claimed and sent again by another worker');
+      logger.warn(
+        { lease_ms: config.WEBHOOK_LEASE_MS, timeout_ms: config.WEBHOOK_TIMEOUT_MS },
+        'WEBHOOK_LEASE_MS is not above WEBHOOK_TIMEOUT_MS: a slow attempt may be claimed and sent again by another worker',
+      );
     }
     await db.migrate(migrations);
     const endpoints = new EndpointStore(db);
@@ -54,16 +65,42 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
       endpoints,
       guard,
       sender,
-      policy: { scheduleMs: parseSchedule(config.WEBHOOK_RETRY_SCHEDULE), jitter: config.WEBHOOK_RETRY_JITTER, maxRetryAfterMs: config.WEBHOOK_RETRY_AFTER_MAX_MS },
-      settings: { workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, timeoutMs: config.WEBHOOK_TIMEOUT_MS, maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES, disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS },
+      policy: {
+        scheduleMs: parseSchedule(config.WEBHOOK_RETRY_SCHEDULE),
+        jitter: config.WEBHOOK_RETRY_JITTER,
+        maxRetryAfterMs: config.WEBHOOK_RETRY_AFTER_MAX_MS,
+      },
+      settings: {
+        workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES,
+        disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS,
+      },
       logger,
       hooks: {
         onAttempt: (report) => {
           const { claim, attempt, outcome } = report;
-          webhookMetrics.attempt({ eventType: claim.event_type, outcome: outcome.status, statusCode: attempt.status_code, seconds: attempt.duration_ms / 1000, endpointState: claim.endpoint_active ? 'active' : 'disabled' });
-          const line = { event: 'webhook.attempt', delivery_id: claim.id, endpoint_id: claim.endpoint_id, event_id: claim.event_id, event_type: claim.event_type, attempt: attempt.attempt, outcome: outcome.status, 'http.response.status_code': attempt.status_code, duration_ms: attempt.duration_ms };
+          webhookMetrics.attempt({
+            eventType: claim.event_type,
+            outcome: outcome.status,
+            statusCode: attempt.status_code,
+            seconds: attempt.duration_ms / 1000,
+            endpointState: claim.endpoint_active ? 'active' : 'disabled',
+          });
+          const line = {
+            event: 'webhook.attempt',
+            delivery_id: claim.id,
+            endpoint_id: claim.endpoint_id,
+            event_id: claim.event_id,
+            event_type: claim.event_type,
+            attempt: attempt.attempt,
+            outcome: outcome.status,
+            'http.response.status_code': attempt.status_code,
+            duration_ms: attempt.duration_ms,
+          };
           if (outcome.status === 'delivered') logger.info(line, 'webhook delivered');
-          else logger.warn(line, outcome.status === 'failed' ? 'webhook delivery failed for good' : 'webhook attempt failed; retry scheduled');
+          else
+            logger.warn(line, outcome.status === 'failed' ? 'webhook delivery failed for good' : 'webhook attempt failed; retry scheduled');
           outcomes.publish(deliveryOutcomeEvent(report));
         },
         onEndpointDisabled: (endpointId, reason, ownerId) => {
@@ -72,15 +109,39 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
         },
       },
     });
-    const worker = new DeliveryWorker(deliveries, runner, { concurrency: config.WEBHOOK_WORKERS, leaseMs: config.WEBHOOK_LEASE_MS, pollMs: config.WEBHOOK_POLL_MS }, logger);
+    const worker = new DeliveryWorker(
+      deliveries,
+      runner,
+      { concurrency: config.WEBHOOK_WORKERS, leaseMs: config.WEBHOOK_LEASE_MS, pollMs: config.WEBHOOK_POLL_MS },
+      logger,
+    );
     const wake = () => worker.wake();
-    const api = new WebhookApi({ endpoints, deliveries, guard, runner, leaseMs: config.WEBHOOK_LEASE_MS, defaultSecretOverlapS: config.WEBHOOK_SECRET_OVERLAP_S, onNewDeliveries: wake });
+    const api = new WebhookApi({
+      endpoints,
+      deliveries,
+      guard,
+      runner,
+      leaseMs: config.WEBHOOK_LEASE_MS,
+      defaultSecretOverlapS: config.WEBHOOK_SECRET_OVERLAP_S,
+      onNewDeliveries: wake,
+    });
 
     const server = await scope.serveGrpc([webhookServiceRegistration(api, logger)]);
 
     worker.start();
     scope.onClose(() => worker.close());
-    const intake = new EventIntake(bus, deliveries, { groupId: config.WEBHOOK_CONSUMER_GROUP ?? config.SERVICE_NAME, consumers: config.WEBHOOK_INTAKE_CONSUMERS, maxPayloadBytes: config.WEBHOOK_MAX_PAYLOAD_BYTES, onNewDeliveries: wake, storeHealthy: async () => (await db.health()).ok }, logger);
+    const intake = new EventIntake(
+      bus,
+      deliveries,
+      {
+        groupId: config.WEBHOOK_CONSUMER_GROUP ?? config.SERVICE_NAME,
+        consumers: config.WEBHOOK_INTAKE_CONSUMERS,
+        maxPayloadBytes: config.WEBHOOK_MAX_PAYLOAD_BYTES,
+        onNewDeliveries: wake,
+        storeHealthy: async () => (await db.health()).ok,
+      },
+      logger,
+    );
     await intake.start();
     scope.onClose(() => intake.close());
     const health = await scope.startHealth(server);

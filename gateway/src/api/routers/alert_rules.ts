@@ -13,7 +13,10 @@ const id = idSchema('Rule id.');
 /** A user's alert rules, under /api/v1/alerts/rules, over the alerting service. */
 export const alertRulesRouter = router({
   create: scopedProcedure('rules:write')
-    .meta({ openapi: { method: 'POST', path: '/api/v1/alerts/rules', tags: TAGS, summary: 'Create alert rule', protect: true }, successStatus: 201 })
+    .meta({
+      openapi: { method: 'POST', path: '/api/v1/alerts/rules', tags: TAGS, summary: 'Create alert rule', protect: true },
+      successStatus: 201,
+    })
     .input(RuleCreate)
     .output(Rule)
     .mutation(async ({ ctx, input }) => {
@@ -39,7 +42,9 @@ export const alertRulesRouter = router({
     .meta({ openapi: { method: 'GET', path: '/api/v1/alerts/rules/{id}', tags: TAGS, summary: 'Get alert rule', protect: true } })
     .input(z.object({ id }))
     .output(Rule)
-    .query(async ({ ctx, input }) => ruleOut((await call(ctx.services.alerting, (c) => c.getRule, { id: input.id, user_id: ownerFilter(ctx.principal) })).rule)),
+    .query(async ({ ctx, input }) =>
+      ruleOut((await call(ctx.services.alerting, (c) => c.getRule, { id: input.id, user_id: ownerFilter(ctx.principal) })).rule),
+    ),
 
   update: scopedProcedure('rules:write')
     .meta({ openapi: { method: 'PATCH', path: '/api/v1/alerts/rules/{id}', tags: TAGS, summary: 'Update alert rule', protect: true } })
@@ -58,7 +63,10 @@ export const alertRulesRouter = router({
     }),
 
   delete: scopedProcedure('rules:write')
-    .meta({ openapi: { method: 'DELETE', path: '/api/v1/alerts/rules/{id}', tags: TAGS, summary: 'Delete alert rule', protect: true }, successStatus: 204 })
+    .meta({
+      openapi: { method: 'DELETE', path: '/api/v1/alerts/rules/{id}', tags: TAGS, summary: 'Delete alert rule', protect: true },
+      successStatus: 204,
+    })
     .input(z.object({ id }))
     .output(z.void())
     .mutation(async ({ ctx, input }) => {

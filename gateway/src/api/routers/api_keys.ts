@@ -37,13 +37,22 @@ const ApiKey = z
 /** The caller's own API keys, under /api/v1/api-keys; a key is shown once, at creation. */
 export const apiKeysRouter = router({
   create: scopedProcedure('keys:write')
-    .meta({ openapi: { method: 'POST', path: '/api/v1/api-keys', tags: TAGS, summary: 'Create an API key (shown once)', protect: true }, successStatus: 201 })
+    .meta({
+      openapi: { method: 'POST', path: '/api/v1/api-keys', tags: TAGS, summary: 'Create an API key (shown once)', protect: true },
+      successStatus: 201,
+    })
     .input(
       z.object({
         name: text(100, { min: 1 }),
         scopes: z.array(ScopeName).min(1).describe('At most the scopes of the credential creating it.'),
         channels: z
-          .array(z.string().min(1).max(128).regex(/^[A-Za-z0-9._:/-]*\*?$/, { error: 'expected a channel name or a prefix ending in *, e.g. market-data:*' }))
+          .array(
+            z
+              .string()
+              .min(1)
+              .max(128)
+              .regex(/^[A-Za-z0-9._:/-]*\*?$/, { error: 'expected a channel name or a prefix ending in *, e.g. market-data:*' }),
+          )
           .min(1)
           .max(50)
           .optional()
@@ -53,13 +62,24 @@ export const apiKeysRouter = router({
     )
     .output(ApiKey.extend({ key: z.string().describe('The key itself; it cannot be shown again.') }))
     .mutation(async ({ ctx, input }) => {
-      const granted = delegate(ctx.principal, { scopes: input.scopes, channels: input.channels, expiresAt: input.expires_at ? new Date(input.expires_at) : undefined });
+      const granted = delegate(ctx.principal, {
+        scopes: input.scopes,
+        channels: input.channels,
+        expiresAt: input.expires_at ? new Date(input.expires_at) : undefined,
+      });
       if (!granted.ok) {
         const fields = [
           ...(granted.scopes.length > 0 ? [{ field: 'scopes', message: `not held by this credential: ${granted.scopes.join(', ')}` }] : []),
-          ...(granted.channels.length > 0 ? [{ field: 'channels', message: `not readable by this credential: ${granted.channels.join(', ')}` }] : []),
+          ...(granted.channels.length > 0
+            ? [{ field: 'channels', message: `not readable by this credential: ${granted.channels.join(', ')}` }]
+            : []),
         ];
-        throw new ApiError(GrpcStatus.PERMISSION_DENIED, 'SCOPE_ESCALATION', `a key cannot exceed the credential creating it: ${fields.map((f) => f.message).join('; ')}`, { fields });
+        throw new ApiError(
+          GrpcStatus.PERMISSION_DENIED,
+          'SCOPE_ESCALATION',
+          `a key cannot exceed the credential creating it: ${fields.map((f) => f.message).join('; ')}`,
+          { fields },
+        );
       }
       const { record, key } = await ctx.apiKeys.create({
         userId: ctx.principal.userId,

@@ -16,7 +16,9 @@ export const marketRouter = router({
     .query(({ ctx, input }) => call(ctx.services.marketData, (c) => c.listSymbols, { asset_class: input.asset_class ?? '' })),
 
   quote: read
-    .meta({ openapi: { method: 'GET', path: '/api/v1/market/quotes/{symbol}', tags: TAGS, summary: 'Latest quote of a symbol', protect: true } })
+    .meta({
+      openapi: { method: 'GET', path: '/api/v1/market/quotes/{symbol}', tags: TAGS, summary: 'Latest quote of a symbol', protect: true },
+    })
     .input(z.object({ symbol }))
     .output(Quote)
     .query(async ({ ctx, input }) => {
@@ -26,8 +28,18 @@ export const marketRouter = router({
     }),
 
   candles: read
-    .meta({ openapi: { method: 'GET', path: '/api/v1/market/candles/{symbol}', tags: TAGS, summary: 'OHLCV candles of a symbol', protect: true } })
-    .input(z.object({ symbol, interval: z.enum(['1s', '1m', '1h']).default('1m'), start_time: time.optional(), end_time: time.optional(), limit: limitQuery(5000) }))
+    .meta({
+      openapi: { method: 'GET', path: '/api/v1/market/candles/{symbol}', tags: TAGS, summary: 'OHLCV candles of a symbol', protect: true },
+    })
+    .input(
+      z.object({
+        symbol,
+        interval: z.enum(['1s', '1m', '1h']).default('1m'),
+        start_time: time.optional(),
+        end_time: time.optional(),
+        limit: limitQuery(5000),
+      }),
+    )
     .output(z.object({ candles: z.array(Candle) }))
     .query(({ ctx, input }) =>
       call(ctx.services.marketData, (c) => c.getCandles, {

@@ -35,7 +35,13 @@ function required<T>(value: T | undefined, what: string): T {
 export const monitoringRouter = router({
   providers: read
     .meta({ openapi: { method: 'GET', path: '/api/providers', tags: ['providers'], summary: 'List all providers', protect: true } })
-    .input(z.object({ category: text(64).optional(), status: z.enum(['online', 'degraded', 'offline', 'unknown']).optional(), search: text(100).optional() }))
+    .input(
+      z.object({
+        category: text(64).optional(),
+        status: z.enum(['online', 'degraded', 'offline', 'unknown']).optional(),
+        search: text(100).optional(),
+      }),
+    )
     .output(ProviderList)
     .query(async ({ ctx, input }) => {
       const res = await call(ctx.services.providerMonitor, (c) => c.listProviders, {
@@ -47,17 +53,32 @@ export const monitoringRouter = router({
     }),
 
   provider: read
-    .meta({ openapi: { method: 'GET', path: '/api/providers/{name}', tags: ['providers'], summary: 'Get specific provider', protect: true } })
+    .meta({
+      openapi: { method: 'GET', path: '/api/providers/{name}', tags: ['providers'], summary: 'Get specific provider', protect: true },
+    })
     .input(z.object({ name }))
     .output(Provider)
-    .query(async ({ ctx, input }) => required((await call(ctx.services.providerMonitor, (c) => c.getProvider, { name: input.name })).provider, 'a provider')),
+    .query(async ({ ctx, input }) =>
+      required((await call(ctx.services.providerMonitor, (c) => c.getProvider, { name: input.name })).provider, 'a provider'),
+    ),
 
   providerStats: read
-    .meta({ openapi: { method: 'GET', path: '/api/providers/{name}/stats', tags: ['providers'], summary: 'Get provider statistics', protect: true } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/api/providers/{name}/stats',
+        tags: ['providers'],
+        summary: 'Get provider statistics',
+        protect: true,
+      },
+    })
     .input(z.object({ name, hours: hoursQuery }))
     .output(ProviderStats)
     .query(async ({ ctx, input }) =>
-      required((await call(ctx.services.providerMonitor, (c) => c.getProviderStats, { name: input.name, hours: input.hours ?? 0 })).stats, 'stats'),
+      required(
+        (await call(ctx.services.providerMonitor, (c) => c.getProviderStats, { name: input.name, hours: input.hours ?? 0 })).stats,
+        'stats',
+      ),
     ),
 
   status: read
@@ -76,7 +97,9 @@ export const monitoringRouter = router({
     }),
 
   rateLimits: read
-    .meta({ openapi: { method: 'GET', path: '/api/rate-limits', tags: ['rate-limits'], summary: 'All provider rate limits', protect: true } })
+    .meta({
+      openapi: { method: 'GET', path: '/api/rate-limits', tags: ['rate-limits'], summary: 'All provider rate limits', protect: true },
+    })
     .input(none)
     .output(RateLimitList)
     .query(async ({ ctx }) => {
@@ -85,7 +108,15 @@ export const monitoringRouter = router({
     }),
 
   rateLimit: read
-    .meta({ openapi: { method: 'GET', path: '/api/rate-limits/{name}', tags: ['rate-limits'], summary: 'Specific provider rate limit', protect: true } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/api/rate-limits/{name}',
+        tags: ['rate-limits'],
+        summary: 'Specific provider rate limit',
+        protect: true,
+      },
+    })
     .input(z.object({ name }))
     .output(RateLimitStatus)
     .query(async ({ ctx, input }) =>
@@ -130,7 +161,9 @@ export const monitoringRouter = router({
     }),
 
   acknowledgeAlert: scopedProcedure('rules:write')
-    .meta({ openapi: { method: 'POST', path: '/api/alerts/{id}/acknowledge', tags: ['alerts'], summary: 'Acknowledge alert', protect: true } })
+    .meta({
+      openapi: { method: 'POST', path: '/api/alerts/{id}/acknowledge', tags: ['alerts'], summary: 'Acknowledge alert', protect: true },
+    })
     .input(z.object({ id: id('Alert id.') }))
     .output(Alert)
     .mutation(async ({ ctx, input }) => {
@@ -150,7 +183,15 @@ export const monitoringRouter = router({
     .query(({ ctx }) => call(ctx.services.providerMonitor, (c) => c.getSchedulerStatus, {})),
 
   triggerJob: scopedProcedure('scheduler:trigger')
-    .meta({ openapi: { method: 'POST', path: '/api/scheduler/trigger/{job_id}', tags: ['scheduler'], summary: 'Trigger job immediately', protect: true } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/api/scheduler/trigger/{job_id}',
+        tags: ['scheduler'],
+        summary: 'Trigger job immediately',
+        protect: true,
+      },
+    })
     .input(z.object({ job_id: id('Scheduler job id, e.g. health_checks.') }))
     .output(JobTriggered)
     .mutation(({ ctx, input }) => call(ctx.services.providerMonitor, (c) => c.triggerJob, { job_id: input.job_id })),

@@ -17,7 +17,10 @@ const published = (e: events.Event) => ({ id: e.id, type: e.type, source: e.sour
  */
 export const publishRouter = router({
   one: scopedProcedure('publish')
-    .meta({ openapi: { method: 'POST', path: '/api/v1/publish', tags: TAGS, summary: 'Publish one event', protect: true }, successStatus: 202 })
+    .meta({
+      openapi: { method: 'POST', path: '/api/v1/publish', tags: TAGS, summary: 'Publish one event', protect: true },
+      successStatus: 202,
+    })
     .input(PublishEventBody)
     .output(Published)
     .mutation(async ({ ctx, input }) => {
@@ -26,7 +29,10 @@ export const publishRouter = router({
     }),
 
   batch: scopedProcedure('publish')
-    .meta({ openapi: { method: 'POST', path: '/api/v1/publish/batch', tags: TAGS, summary: 'Publish events, all or nothing', protect: true }, successStatus: 202 })
+    .meta({
+      openapi: { method: 'POST', path: '/api/v1/publish/batch', tags: TAGS, summary: 'Publish events, all or nothing', protect: true },
+      successStatus: 202,
+    })
     .input(z.object({ events: z.array(PublishEventBody).min(1).max(500) }))
     .output(z.object({ events: z.array(Published) }))
     .mutation(async ({ ctx, input }) => ({ events: (await ctx.publisher.publish(input.events, ctx.principal.userId)).map(published) })),

@@ -32,7 +32,17 @@ const ENCODER: ChannelEncoder = {
   encode: (pub: Publication) =>
     new Frame(
       Buffer.from(
-        JSON.stringify({ seq: pub.seq, id: pub.id, type: pub.type, source: pub.source, subject: pub.subject, time: pub.time, trace_id: pub.traceId, channels: pub.channels, data: pub.data }),
+        JSON.stringify({
+          seq: pub.seq,
+          id: pub.id,
+          type: pub.type,
+          source: pub.source,
+          subject: pub.subject,
+          time: pub.time,
+          trace_id: pub.traceId,
+          channels: pub.channels,
+          data: pub.data,
+        }),
       ),
     ),
 };
@@ -55,7 +65,13 @@ const QUEUE_CAPACITY = 10_000;
  * The events a Kafka read-back replays (KafkaResume, the doors' mechanism), as they come; ends when
  * the read-back does. Call it after subscribing to the live feed: the read-back stops where that starts.
  */
-async function* readBack(resume: KafkaResume, channels: readonly string[], since: string, principal: Principal, signal: AbortSignal | undefined): AsyncGenerator<StreamEvent> {
+async function* readBack(
+  resume: KafkaResume,
+  channels: readonly string[],
+  since: string,
+  principal: Principal,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<StreamEvent> {
   const replayed: { event: Delivered; bytes: number }[] = [];
   let bytes = 0;
   let done = false;
@@ -109,7 +125,12 @@ export const streamsRouter = router({
   events: scopedProcedure('read')
     .input(
       z.object({
-        channels: z.array(text(200, { min: 1 })).min(1).max(50).default(['events']).describe('Hub channels, e.g. market-data:AAPL, predictions:AAPL, alerts, portfolio, system; `events` is every event.'),
+        channels: z
+          .array(text(200, { min: 1 }))
+          .min(1)
+          .max(50)
+          .default(['events'])
+          .describe('Hub channels, e.g. market-data:AAPL, predictions:AAPL, alerts, portfolio, system; `events` is every event.'),
         types: z.array(text(64)).max(64).optional().describe('Only these event types.'),
         lastEventId: text(200).nullish(),
       }),
@@ -117,13 +138,21 @@ export const streamsRouter = router({
     .subscription(async function* ({ ctx, input, signal }) {
       const forbidden = input.channels.filter((c) => c !== EVENTS_CHANNEL && !canRead(ctx.principal, c));
       if (forbidden.length > 0) {
-        throw new ApiError(GrpcStatus.PERMISSION_DENIED, 'CHANNEL_FORBIDDEN', `this credential may not read ${forbidden.join(', ')}; its token's channels claim decides`, {
-          channels: forbidden,
-        });
+        throw new ApiError(
+          GrpcStatus.PERMISSION_DENIED,
+          'CHANNEL_FORBIDDEN',
+          `this credential may not read ${forbidden.join(', ')}; its token's channels claim decides`,
+          {
+            channels: forbidden,
+          },
+        );
       }
       const queue = new EventQueue<Delivered>(QUEUE_CAPACITY);
       // What this principal may see (channels, owner) the hub decides for every subscriber alike (visibility.ts).
-      const subscriber: Subscriber = { principal: ctx.principal, deliver: (frame) => queue.push(JSON.parse(frame.payload.toString('utf8')) as Delivered) };
+      const subscriber: Subscriber = {
+        principal: ctx.principal,
+        deliver: (frame) => queue.push(JSON.parse(frame.payload.toString('utf8')) as Delivered),
+      };
       const wanted = (e: StreamEvent) => !input.types || input.types.includes(e.type);
       // Subscribe before reading history so nothing published in between is lost; seq drops doubles.
       for (const channel of input.channels) ctx.feed.subscribe(channel, ENCODER, subscriber);
@@ -143,7 +172,10 @@ export const streamsRouter = router({
               if (wanted(event)) yield tracked(event.id, event);
             }
           } else {
-            ctx.logger.info({ last_event_id: input.lastEventId, channels: input.channels }, 'subscription resumed without history: id unknown or evicted');
+            ctx.logger.info(
+              { last_event_id: input.lastEventId, channels: input.channels },
+              'subscription resumed without history: id unknown or evicted',
+            );
           }
         }
         for (;;) {

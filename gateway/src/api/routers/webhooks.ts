@@ -13,7 +13,10 @@ const id = idSchema('Webhook id, e.g. wh_123.');
 /** Seed 000's webhook REST paths under /api/v1/webhooks, over the webhook-delivery service. */
 export const webhooksRouter = router({
   create: scopedProcedure('webhooks:write')
-    .meta({ openapi: { method: 'POST', path: '/api/v1/webhooks', tags: TAGS, summary: 'Create webhook', protect: true }, successStatus: 201 })
+    .meta({
+      openapi: { method: 'POST', path: '/api/v1/webhooks', tags: TAGS, summary: 'Create webhook', protect: true },
+      successStatus: 201,
+    })
     .input(WebhookCreate)
     .output(Webhook)
     .mutation(async ({ ctx, input }) => {
@@ -55,7 +58,10 @@ export const webhooksRouter = router({
     }),
 
   delete: scopedProcedure('webhooks:write')
-    .meta({ openapi: { method: 'DELETE', path: '/api/v1/webhooks/{id}', tags: TAGS, summary: 'Delete webhook', protect: true }, successStatus: 204 })
+    .meta({
+      openapi: { method: 'DELETE', path: '/api/v1/webhooks/{id}', tags: TAGS, summary: 'Delete webhook', protect: true },
+      successStatus: 204,
+    })
     .input(z.object({ id }))
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
@@ -104,17 +110,42 @@ export const webhooksRouter = router({
     }),
 
   replay: scopedProcedure('webhooks:write')
-    .meta({ openapi: { method: 'POST', path: '/api/v1/webhooks/deliveries/{id}/replay', tags: TAGS, summary: 'Replay one delivery (a new manual attempt now)', protect: true } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/api/v1/webhooks/deliveries/{id}/replay',
+        tags: TAGS,
+        summary: 'Replay one delivery (a new manual attempt now)',
+        protect: true,
+      },
+    })
     .input(z.object({ id: idSchema('Delivery id, e.g. dlv_123.') }))
     .output(Delivery)
     .mutation(async ({ ctx, input }) => {
-      const res = await call(ctx.services.webhooks, (c) => c.replayDelivery, { delivery_id: input.id, user_id: ownerFilter(ctx.principal) });
+      const res = await call(ctx.services.webhooks, (c) => c.replayDelivery, {
+        delivery_id: input.id,
+        user_id: ownerFilter(ctx.principal),
+      });
       return res.delivery!;
     }),
 
   replayFailed: scopedProcedure('webhooks:write')
-    .meta({ openapi: { method: 'POST', path: '/api/v1/webhooks/{id}/replay', tags: TAGS, summary: 'Replay every failed delivery of an endpoint since a time', protect: true } })
-    .input(z.object({ id, since: isoTime.describe('Failed deliveries created at or after this time.'), until: isoTime.optional().describe('…and before this time (default now).') }))
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/api/v1/webhooks/{id}/replay',
+        tags: TAGS,
+        summary: 'Replay every failed delivery of an endpoint since a time',
+        protect: true,
+      },
+    })
+    .input(
+      z.object({
+        id,
+        since: isoTime.describe('Failed deliveries created at or after this time.'),
+        until: isoTime.optional().describe('…and before this time (default now).'),
+      }),
+    )
     .output(ReplayFailedResult)
     .mutation(async ({ ctx, input }) => {
       const res = await call(ctx.services.webhooks, (c) => c.replayFailed, {
@@ -127,11 +158,17 @@ export const webhooksRouter = router({
     }),
 
   stats: scopedProcedure('read')
-    .meta({ openapi: { method: 'GET', path: '/api/v1/webhooks/{id}/stats', tags: TAGS, summary: 'Endpoint delivery statistics', protect: true } })
+    .meta({
+      openapi: { method: 'GET', path: '/api/v1/webhooks/{id}/stats', tags: TAGS, summary: 'Endpoint delivery statistics', protect: true },
+    })
     .input(z.object({ id, hours: hoursQuery }))
     .output(EndpointStats)
     .query(async ({ ctx, input }) => {
-      const res = await call(ctx.services.webhooks, (c) => c.getEndpointStats, { endpoint_id: input.id, user_id: ownerFilter(ctx.principal), hours: input.hours ?? 0 });
+      const res = await call(ctx.services.webhooks, (c) => c.getEndpointStats, {
+        endpoint_id: input.id,
+        user_id: ownerFilter(ctx.principal),
+        hours: input.hours ?? 0,
+      });
       return res.stats!;
     }),
 });

@@ -49,7 +49,8 @@ export const RuleCondition = z
     risk_status: z.object({ statuses: z.array(z.enum(['soft_pause', 'hard_stop'])).min(1) }).optional(),
   })
   .refine((c) => Object.values(c).filter((v) => v !== undefined).length === 1, {
-    error: 'name exactly one condition kind (price_above, price_below, percent_move, prediction_crossing, prediction_interval_exit, risk_threshold, risk_status)',
+    error:
+      'name exactly one condition kind (price_above, price_below, percent_move, prediction_crossing, prediction_interval_exit, risk_threshold, risk_status)',
   })
   .meta({ id: 'RuleCondition' });
 
@@ -89,7 +90,9 @@ export const Rule = z
     severity: z.string(),
     enabled: z.boolean(),
     system: z.boolean(),
-    condition: z.record(z.string(), z.record(z.string(), z.unknown())).describe('One key: the rule kind, e.g. {"price_above": {"price": 150}}.'),
+    condition: z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .describe('One key: the rule kind, e.g. {"price_above": {"price": 150}}.'),
     cooldown_seconds: z.number().int(),
     created_at: timestamp,
     updated_at: timestamp,

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { EVENT_TYPES, hasLoneSurrogate, ID_HINT, ID_PATTERN, INT32_MAX, INT32_MIN, TIMESTAMP_MAX, TIMESTAMP_MIN } from '@marketpulse/runtime';
+import {
+  EVENT_TYPES,
+  hasLoneSurrogate,
+  ID_HINT,
+  ID_PATTERN,
+  INT32_MAX,
+  INT32_MIN,
+  TIMESTAMP_MAX,
+  TIMESTAMP_MIN,
+} from '@marketpulse/runtime';
 
 /** An ISO-8601 time, null when the service has none (proto Timestamp unset). */
 export const timestamp = z.string().nullable().default(null).meta({ format: 'date-time' });
@@ -9,7 +18,13 @@ export const int64 = z.coerce.number().int();
 export const EventType = z.enum(EVENT_TYPES).meta({ id: 'EventType' });
 
 /** Query-string hours window (seed 004 `?hours=`); 0 lets the service default apply. */
-export const hoursQuery = z.coerce.number().int().min(1).max(24 * 90).optional().describe('Window in hours (default 24).');
+export const hoursQuery = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 90)
+  .optional()
+  .describe('Window in hours (default 24).');
 export const limitQuery = (max: number) => z.coerce.number().int().min(1).max(max).optional();
 
 export const Message = z.object({ message: z.string() }).meta({ id: 'Message' });
@@ -73,7 +88,10 @@ export const symbol = z
 export const isoTime = z.iso
   .datetime({ offset: true })
   // A text that is no datetime at all already failed the format check: one message per problem.
-  .refine((s) => {
-    const t = Date.parse(s);
-    return !Number.isFinite(t) || (t >= TIMESTAMP_MIN && t <= TIMESTAMP_MAX);
-  }, { error: 'must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z' });
+  .refine(
+    (s) => {
+      const t = Date.parse(s);
+      return !Number.isFinite(t) || (t >= TIMESTAMP_MIN && t <= TIMESTAMP_MAX);
+    },
+    { error: 'must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z' },
+  );

@@ -196,11 +196,15 @@ export const FailureAnalytics = z
     error_type_distribution: z.array(z.object({ error_type: z.string(), count: z.number().int(), percentage: z.number() })),
     top_failing_providers: z.array(z.object({ provider: z.string(), failure_count: z.number().int(), failure_rate: z.number() })),
     recent_failures: z.array(LogEntry),
-    remediation_suggestions: z.array(
-      z.object({ issue: z.string(), suggestion: z.string(), priority: z.string(), provider: z.string() }),
-    ),
+    remediation_suggestions: z.array(z.object({ issue: z.string(), suggestion: z.string(), priority: z.string(), provider: z.string() })),
     recent_outages: z.array(
-      z.object({ provider: z.string(), started_at: timestamp, ended_at: timestamp, duration_seconds: z.number(), previous_status: z.string() }),
+      z.object({
+        provider: z.string(),
+        started_at: timestamp,
+        ended_at: timestamp,
+        duration_seconds: z.number(),
+        previous_status: z.string(),
+      }),
     ),
   })
   .meta({ id: 'FailureAnalytics' });

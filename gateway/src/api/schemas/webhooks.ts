@@ -3,19 +3,38 @@ import { z } from 'zod';
 import { int32, int64, text, timestamp } from './common';
 
 /** An HTTP header name (RFC 9110 token). */
-const HeaderName = z.string().min(1).max(256).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' });
+const HeaderName = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: "must be an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)" });
 /** An HTTP header value that every HTTP stack can send: tab, visible Latin-1 and spaces, no other control characters. */
-const HeaderValue = z.string().max(4096).regex(/^[\t\u0020-\u007e\u00a0-\u00ff]*$/, { error: 'must be visible Latin-1 text (no control characters or characters beyond U+00FF)' });
+const HeaderValue = z
+  .string()
+  .max(4096)
+  .regex(/^[\t\u0020-\u007e\u00a0-\u00ff]*$/, {
+    error: 'must be visible Latin-1 text (no control characters or characters beyond U+00FF)',
+  });
 
-const subscribedEvents = z.array(z.enum([...EVENT_TYPES, '*'])).min(1, { error: 'subscribe to at least one event type' }).max(64);
+const subscribedEvents = z
+  .array(z.enum([...EVENT_TYPES, '*']))
+  .min(1, { error: 'subscribe to at least one event type' })
+  .max(64);
 
 export const WebhookCreate = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2048),
     events: subscribedEvents,
-    secret: text(256).min(16, { error: 'expected at least 16 characters' }).optional().describe('Signing secret; generated when omitted. Shown only in this answer.'),
+    secret: text(256)
+      .min(16, { error: 'expected at least 16 characters' })
+      .optional()
+      .describe('Signing secret; generated when omitted. Shown only in this answer.'),
     description: text(1000, { multiline: true }).optional(),
-    subjects: z.array(text(256, { min: 1 })).max(1000).optional().describe('Only events about these subjects (symbols); all when omitted.'),
+    subjects: z
+      .array(text(256, { min: 1 }))
+      .max(1000)
+      .optional()
+      .describe('Only events about these subjects (symbols); all when omitted.'),
     headers: z
       .record(HeaderName, HeaderValue)
       .refine((h) => Object.keys(h).length <= 20, { error: 'at most 20 headers' })
@@ -26,9 +45,7 @@ export const WebhookCreate = z
   })
   .meta({ id: 'WebhookCreate' });
 
-export const WebhookUpdate = WebhookCreate.omit({ secret: true })
-  .partial()
-  .meta({ id: 'WebhookUpdate' });
+export const WebhookUpdate = WebhookCreate.omit({ secret: true }).partial().meta({ id: 'WebhookUpdate' });
 
 export const Webhook = z
   .object({

@@ -21,7 +21,13 @@ export const alertsDoor: Door = {
   appPing: true,
   match: (pathname) => (pathname === '/ws/alerts' ? {} : null),
   open(conn, _params, { since }) {
-    const welcome = { type: 'connected', client_id: conn.id, channel: ALERTS_CHANNEL, message: 'Connected to alerts stream', timestamp: nowIso() };
+    const welcome = {
+      type: 'connected',
+      client_id: conn.id,
+      channel: ALERTS_CHANNEL,
+      message: 'Connected to alerts stream',
+      timestamp: nowIso(),
+    };
     openChannels(conn, [ALERTS_CHANNEL], welcome, encoder, since);
   },
   message: rejectMessage,

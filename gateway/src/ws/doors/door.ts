@@ -43,7 +43,12 @@ export interface Door {
 
 /** The error shape of the seed 001/003/004 doors: `message.message` is what their clients read. */
 export function flatError(name: ErrorName, detail?: string): object {
-  return { type: 'error', code: name, message: detail ? `${ERROR[name].message}: ${detail}` : ERROR[name].message, timestamp: new Date().toISOString() };
+  return {
+    type: 'error',
+    code: name,
+    message: detail ? `${ERROR[name].message}: ${detail}` : ERROR[name].message,
+    timestamp: new Date().toISOString(),
+  };
 }
 
 /** For doors whose clients send nothing but auth, ping and pong. */
@@ -56,7 +61,13 @@ export function rejectMessage(conn: Connection, msg: ClientMessage): void {
  * read (closing it with CHANNEL_FORBIDDEN when none), after the welcome message carrying the
  * newest id there and the replay of what it missed since `since`.
  */
-export function openChannels(conn: Connection, channels: readonly string[], welcome: object, encoder: ChannelEncoder, since: string | undefined): void {
+export function openChannels(
+  conn: Connection,
+  channels: readonly string[],
+  welcome: object,
+  encoder: ChannelEncoder,
+  since: string | undefined,
+): void {
   const readable = channels.filter((c) => canRead(conn.principal!, c));
   if (readable.length === 0) {
     conn.sendError('CHANNEL_FORBIDDEN', channels.join(', '));

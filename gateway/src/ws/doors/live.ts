@@ -40,7 +40,12 @@ export function createLiveDoor(activeClients: () => number): Door {
     appPing: true,
     match: (pathname) => (pathname === '/ws/live' ? {} : null),
     open(conn, _params, { since }) {
-      const welcome = { type: 'connection_established', client_id: conn.id, timestamp: nowIso(), message: 'Connected to Marketpulse live monitoring' };
+      const welcome = {
+        type: 'connection_established',
+        client_id: conn.id,
+        timestamp: nowIso(),
+        message: 'Connected to Marketpulse live monitoring',
+      };
       openChannels(conn, CHANNELS, welcome, encoder, since);
     },
     message: rejectMessage,

@@ -24,7 +24,14 @@ export const marketDataDoor: Door = {
   open(conn, params, { since }) {
     const symbol = params.symbol!;
     const channel = marketDataChannel(symbol);
-    const welcome = { type: 'connected', client_id: conn.id, symbol, channel, message: `Connected to market data stream for ${symbol}`, timestamp: nowIso() };
+    const welcome = {
+      type: 'connected',
+      client_id: conn.id,
+      symbol,
+      channel,
+      message: `Connected to market data stream for ${symbol}`,
+      timestamp: nowIso(),
+    };
     openChannels(conn, [channel], welcome, encoder, since);
   },
   message: rejectMessage,

@@ -102,7 +102,10 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
         if (!canRead(conn.principal!, predictionsChannel(symbol))) return conn.sendError('CHANNEL_FORBIDDEN', predictionsChannel(symbol));
         const horizon = msg.horizon_seconds ?? msg.horizon ?? 0;
         if (!Number.isInteger(horizon) || (horizon as number) < 0 || (horizon as number) > MAX_HORIZON_SECONDS) {
-          return conn.sendError('INVALID_MESSAGE', `horizon_seconds must be an integer from 1 to ${MAX_HORIZON_SECONDS} (got ${describeValue(horizon)})`);
+          return conn.sendError(
+            'INVALID_MESSAGE',
+            `horizon_seconds must be an integer from 1 to ${MAX_HORIZON_SECONDS} (got ${describeValue(horizon)})`,
+          );
         }
         return requestPrediction(conn, symbol, horizon as number);
       }

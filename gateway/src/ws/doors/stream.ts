@@ -31,7 +31,11 @@ const SUBSCRIPTION_TYPES: Readonly<Record<string, SubscriptionType>> = {
   alerts: { eventTypes: new Set(['alert_triggered', 'rate_limit_alert']), channels: ['alerts', 'providers'], field: 'alert' },
   predictions: { eventTypes: new Set(['prediction_complete']), channels: ['predictions:*'], field: 'prediction' },
   aggregations: { eventTypes: new Set(['aggregation']), channels: ['aggregations:*'], field: 'aggregation' },
-  system_status: { eventTypes: new Set(['provider_status_change', 'system_error', 'data_quality_issue']), channels: ['providers', 'system', 'data-quality:*'], field: 'status' },
+  system_status: {
+    eventTypes: new Set(['provider_status_change', 'system_error', 'data_quality_issue']),
+    channels: ['providers', 'system', 'data-quality:*'],
+    field: 'status',
+  },
 };
 
 type Filters = Readonly<Record<string, unknown>>;
@@ -68,7 +72,10 @@ export function matchesFilters(item: unknown, filters: Filters): boolean {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -78,7 +85,10 @@ function canonical(value: unknown): string {
  * subscription receives the very same bytes (the id is inside them).
  */
 export function subscriptionId(type: string, filters: Filters): string {
-  return `sub_${createHash('sha256').update(`${type}\n${canonical(filters)}`).digest('hex').slice(0, 20)}`;
+  return `sub_${createHash('sha256')
+    .update(`${type}\n${canonical(filters)}`)
+    .digest('hex')
+    .slice(0, 20)}`;
 }
 
 /**
@@ -152,7 +162,8 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
   function subscribe(conn: Connection, msg: ClientMessage): void {
     const data = (msg.data ?? {}) as { type?: unknown; filters?: unknown; since?: unknown };
     const type = typeof data.type === 'string' ? data.type : '';
-    if (!Object.hasOwn(SUBSCRIPTION_TYPES, type)) return conn.sendError('UNKNOWN_SUBSCRIPTION_TYPE', type ? describeValue(type) : '(missing)');
+    if (!Object.hasOwn(SUBSCRIPTION_TYPES, type))
+      return conn.sendError('UNKNOWN_SUBSCRIPTION_TYPE', type ? describeValue(type) : '(missing)');
     const filters = data.filters ?? {};
     const wrong = checkFilters(filters);
     if (wrong) return conn.sendError('INVALID_FILTERS', wrong);
@@ -161,11 +172,19 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
     const id = subscriptionId(type, filters as Filters);
     // `id`: the newest event before this subscription's first; a client that sees nothing on it before
     // a disconnect resumes from there (`since`), so a quiet subscription misses nothing either.
-    const ack = { type: 'subscribed', data: { subscription_id: id, type, filters }, subscription_id: id, id: conn.newestId([EVENTS_CHANNEL]) ?? null, timestamp: nowIso() };
-    if (!mayReadType(conn.principal!, type)) return conn.sendError('CHANNEL_FORBIDDEN', `${type}: this credential reads none of its channels`);
+    const ack = {
+      type: 'subscribed',
+      data: { subscription_id: id, type, filters },
+      subscription_id: id,
+      id: conn.newestId([EVENTS_CHANNEL]) ?? null,
+      timestamp: nowIso(),
+    };
+    if (!mayReadType(conn.principal!, type))
+      return conn.sendError('CHANNEL_FORBIDDEN', `${type}: this credential reads none of its channels`);
     // An identical subscription is the one already held: acknowledged again, never a second pass.
     if (held.has(id)) return conn.send(ack);
-    if (held.size >= maxSubscriptions) return conn.sendError('TOO_MANY_SUBSCRIPTIONS', `at most ${maxSubscriptions} per connection (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION)`);
+    if (held.size >= maxSubscriptions)
+      return conn.sendError('TOO_MANY_SUBSCRIPTIONS', `at most ${maxSubscriptions} per connection (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION)`);
     const encoder = streamEncoder(id, type, filters as Filters);
     typeOf.set(encoder, type);
     held.set(id, encoder);
@@ -197,7 +216,12 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
         if (type === undefined || mayReadType(conn.principal!, type)) continue;
         held.delete(id);
         for (const channel of hubChannels(type)) conn.unsubscribe(channel, encoder.key);
-        conn.send({ type: 'unsubscribed', data: { subscription_id: id, reason: 'CHANNEL_FORBIDDEN' }, subscription_id: id, timestamp: nowIso() });
+        conn.send({
+          type: 'unsubscribed',
+          data: { subscription_id: id, reason: 'CHANNEL_FORBIDDEN' },
+          subscription_id: id,
+          timestamp: nowIso(),
+        });
       }
     },
     message(conn, msg) {
@@ -207,6 +231,8 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
     },
     error: streamError,
     authReply: (conn, ok, detail) =>
-      ok ? { type: 'auth_success', data: { client_id: conn.id } } : { type: 'auth_failed', data: { error: detail ?? ERROR.AUTH_FAILED.message } },
+      ok
+        ? { type: 'auth_success', data: { client_id: conn.id } }
+        : { type: 'auth_failed', data: { error: detail ?? ERROR.AUTH_FAILED.message } },
   };
 }

@@ -25,7 +25,14 @@ describe('/ws/stream data frames (issue 19: no repeated fields)', () => {
     expect(message).toEqual({
       type: 'data',
       data: {
-        event: { event_id: equity.id, event_type: 'equity_update', source: 'bench', subject: 'BENCH0', timestamp: equity.time, payload: equity.data },
+        event: {
+          event_id: equity.id,
+          event_type: 'equity_update',
+          source: 'bench',
+          subject: 'BENCH0',
+          timestamp: equity.time,
+          payload: equity.data,
+        },
         subscription_type: 'events',
       },
       subscription_id: 'sub_x',
@@ -35,7 +42,17 @@ describe('/ws/stream data frames (issue 19: no repeated fields)', () => {
     // The frame as it was sent before this change.
     const before = JSON.stringify({
       type: 'data',
-      data: { event: { event_id: equity.id, event_type: equity.type, source: equity.source, subject: equity.subject, timestamp: equity.time, payload: equity.data }, subscription_type: 'events' },
+      data: {
+        event: {
+          event_id: equity.id,
+          event_type: equity.type,
+          source: equity.source,
+          subject: equity.subject,
+          timestamp: equity.time,
+          payload: equity.data,
+        },
+        subscription_type: 'events',
+      },
       subscription_id: 'sub_x',
       timestamp: equity.time,
       id: equity.id,
@@ -46,10 +63,19 @@ describe('/ws/stream data frames (issue 19: no repeated fields)', () => {
   });
 
   it('keeps the time and a set trace id on a payload item, and the payload whole', () => {
-    const risk: Publication = { ...equity, type: 'risk_status_update', channels: ['risk', 'events'], traceId: '0af7651916cd43dd8448eb211c80319c', data: { status: 'normal', message: '', drawdown_pct: '0', daily_loss_pct: '' } };
+    const risk: Publication = {
+      ...equity,
+      type: 'risk_status_update',
+      channels: ['risk', 'events'],
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      data: { status: 'normal', message: '', drawdown_pct: '0', daily_loss_pct: '' },
+    };
     expect(dataMessage('sub_r', 'system_status', 'status', risk)).toEqual({
       type: 'data',
-      data: { status: { event_type: 'risk_status_update', status: 'normal', message: '', drawdown_pct: '0', daily_loss_pct: '' }, subscription_type: 'system_status' },
+      data: {
+        status: { event_type: 'risk_status_update', status: 'normal', message: '', drawdown_pct: '0', daily_loss_pct: '' },
+        subscription_type: 'system_status',
+      },
       subscription_id: 'sub_r',
       timestamp: equity.time,
       id: equity.id,

@@ -33,7 +33,12 @@ export const tradingDoor: Door = {
   appPing: true,
   match: (pathname) => (pathname === '/ws' || pathname === '/ws/' ? {} : null),
   open(conn, _params, { since }) {
-    const welcome = { type: 'connection_established', timestamp: nowIso(), message: 'Connected to Marketpulse WebSocket server', client_id: conn.id };
+    const welcome = {
+      type: 'connection_established',
+      timestamp: nowIso(),
+      message: 'Connected to Marketpulse WebSocket server',
+      client_id: conn.id,
+    };
     openChannels(conn, [PORTFOLIO_CHANNEL, SYSTEM_CHANNEL], welcome, encoder, since);
   },
   message: rejectMessage,

@@ -53,7 +53,14 @@ describe('PositionIndex', () => {
 
   it("maps an id to the frontier right after it: every partition's next offset as handled then", () => {
     const index = new PositionIndex({ capacity: 100, maxAgeMs: 60_000 });
-    index.seed(new Map([['t.a/0', 10], ['t.a/1', 5], ['t.b/0', 0], ['other/0', 7]]));
+    index.seed(
+      new Map([
+        ['t.a/0', 10],
+        ['t.a/1', 5],
+        ['t.b/0', 0],
+        ['other/0', 7],
+      ]),
+    );
     index.record('x1', 't.a/0', 10);
     index.record('x2', 't.b/0', 0);
     index.record('x3', 't.a/1', 5);

@@ -50,7 +50,13 @@ export class PastRetentionError extends Error {
 interface FetchedPartition {
   partition: number;
   errorCode: number;
-  messages: { offset: string; timestamp: string; value: Buffer | null; headers?: Record<string, Buffer | string | (Buffer | string)[]>; isControlRecord?: boolean }[];
+  messages: {
+    offset: string;
+    timestamp: string;
+    value: Buffer | null;
+    headers?: Record<string, Buffer | string | (Buffer | string)[]>;
+    isControlRecord?: boolean;
+  }[];
 }
 
 interface Broker {
@@ -95,7 +101,8 @@ export class KafkaLog {
     const out = new Map<PartitionKey, PartitionBounds>();
     for (const topic of topics) {
       if (!existing.has(topic)) continue;
-      for (const p of await admin.fetchTopicOffsets(topic)) out.set(partitionKey(topic, p.partition), { low: Number(p.low), high: Number(p.high) });
+      for (const p of await admin.fetchTopicOffsets(topic))
+        out.set(partitionKey(topic, p.partition), { low: Number(p.low), high: Number(p.high) });
     }
     return out;
   }
@@ -107,7 +114,8 @@ export class KafkaLog {
     const out = new Map<PartitionKey, number>();
     for (const topic of topics) {
       if (!existing.has(topic)) continue;
-      for (const p of await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)) out.set(partitionKey(topic, p.partition), Number(p.offset));
+      for (const p of await admin.fetchTopicOffsetsByTimestamp(topic, timestamp))
+        out.set(partitionKey(topic, p.partition), Number(p.offset));
     }
     return out;
   }
@@ -142,7 +150,11 @@ export class KafkaLog {
           maxBytes: [...topicsOf.values()].flat().reduce((n, r) => n + (r.maxBytes ?? PARTITION_FETCH_BYTES), 0),
           topics: [...topicsOf].map(([topic, list]) => ({
             topic,
-            partitions: list.map((r) => ({ partition: splitPartitionKey(r.key).partition, fetchOffset: String(r.from), maxBytes: r.maxBytes ?? PARTITION_FETCH_BYTES })),
+            partitions: list.map((r) => ({
+              partition: splitPartitionKey(r.key).partition,
+              fetchOffset: String(r.from),
+              maxBytes: r.maxBytes ?? PARTITION_FETCH_BYTES,
+            })),
           })),
         });
         for (const { topicName, partitions } of response.responses) {
@@ -160,7 +172,14 @@ export class KafkaLog {
               if (offset < range.from || offset >= range.to) continue;
               next = offset + 1;
               if (m.isControlRecord) continue;
-              records.push({ topic: topicName, partition: part.partition, offset, timestamp: Number(m.timestamp), value: m.value, headers: m.headers ?? {} });
+              records.push({
+                topic: topicName,
+                partition: part.partition,
+                offset,
+                timestamp: Number(m.timestamp),
+                value: m.value,
+                headers: m.headers ?? {},
+              });
             }
             if (next > range.from) {
               range.from = next;
@@ -169,7 +188,8 @@ export class KafkaLog {
               // Nothing at or past `from` came back: the batch holding it is larger than what was
               // asked (the broker sends a whole batch only to the first partition of a response).
               const grown = (range.maxBytes ?? PARTITION_FETCH_BYTES) * 2;
-              if (grown > MAX_PARTITION_FETCH_BYTES) throw new Error(`a record batch of ${key} at offset ${range.from} is larger than ${MAX_PARTITION_FETCH_BYTES} bytes`);
+              if (grown > MAX_PARTITION_FETCH_BYTES)
+                throw new Error(`a record batch of ${key} at offset ${range.from} is larger than ${MAX_PARTITION_FETCH_BYTES} bytes`);
               range.maxBytes = grown;
             }
             out.set(key, records);

@@ -23,8 +23,23 @@ class FakeLog {
     const key = partitionKey(TOPIC, partition);
     const log = this.partitions.get(key) ?? [];
     this.partitions.set(key, log);
-    const event = events.Event.fromPartial({ id, type: 'market_data_update', source: 't', subject: symbol, owner, time: '2024-01-01T00:00:00Z', payload: { $case: 'market_data_update', market_data_update: { symbol, price: 1 } } });
-    log.push({ topic: TOPIC, partition, offset: log.length, timestamp, value: Buffer.from(events.Event.encode(event).finish()), headers: {} });
+    const event = events.Event.fromPartial({
+      id,
+      type: 'market_data_update',
+      source: 't',
+      subject: symbol,
+      owner,
+      time: '2024-01-01T00:00:00Z',
+      payload: { $case: 'market_data_update', market_data_update: { symbol, price: 1 } },
+    });
+    log.push({
+      topic: TOPIC,
+      partition,
+      offset: log.length,
+      timestamp,
+      value: Buffer.from(events.Event.encode(event).finish()),
+      headers: {},
+    });
   }
 
   async fetch(ranges: readonly ReadRange[]): Promise<Map<string, LogRecord[]>> {
@@ -33,7 +48,9 @@ class FakeLog {
     const out = new Map<string, LogRecord[]>();
     for (const range of ranges) {
       if (range.from < this.low) throw new PastRetentionError(range.key);
-      const records = (this.partitions.get(range.key) ?? []).filter((r) => r.offset >= range.from && r.offset < range.to).slice(0, this.perFetch);
+      const records = (this.partitions.get(range.key) ?? [])
+        .filter((r) => r.offset >= range.from && r.offset < range.to)
+        .slice(0, this.perFetch);
       if (records.length > 0) range.from = records.at(-1)!.offset + 1;
       out.set(range.key, records);
     }
@@ -80,7 +97,12 @@ class Target implements ResumeTarget {
 function setup(perFetch = 3) {
   const log = new FakeLog(perFetch);
   const index = new PositionIndex({ capacity: 1000, maxAgeMs: 3_600_000 });
-  index.seed(new Map([[partitionKey(TOPIC, 0), 0], [partitionKey(TOPIC, 1), 0]]));
+  index.seed(
+    new Map([
+      [partitionKey(TOPIC, 0), 0],
+      [partitionKey(TOPIC, 1), 0],
+    ]),
+  );
   const handle = (partition: number, id: string, symbol: string, timestamp: number, owner = '') => {
     log.append(partition, id, symbol, timestamp, owner);
     index.record(id, partitionKey(TOPIC, partition), log.partitions.get(partitionKey(TOPIC, partition))!.length - 1);

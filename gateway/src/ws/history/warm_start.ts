@@ -41,7 +41,10 @@ export async function warmFromKafka(options: WarmStartOptions): Promise<Map<Part
   while (ranges.some((r) => r.from < r.to)) {
     for (const records of (await log.fetch(ranges)).values()) pending.push(...records);
   }
-  pending.sort((a, b) => a.timestamp - b.timestamp || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset));
+  pending.sort(
+    (a, b) =>
+      a.timestamp - b.timestamp || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset),
+  );
   for (const record of pending) {
     options.handle(record);
     read++;

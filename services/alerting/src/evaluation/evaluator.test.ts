@@ -137,9 +137,18 @@ describe('RuleEvaluator: predictions', () => {
 });
 
 describe('RuleEvaluator: risk', () => {
-  const eq = (current: number, dt: number, peak = 10_000) => ({ type: 'equity' as const, subject: 'acct-1', peak_equity: peak, current_equity: current, at: T0 + dt });
+  const eq = (current: number, dt: number, peak = 10_000) => ({
+    type: 'equity' as const,
+    subject: 'acct-1',
+    peak_equity: peak,
+    current_equity: current,
+    at: T0 + dt,
+  });
   const threshold = (c: Partial<Extract<Condition, { type: 'risk_threshold' }>>) =>
-    rule({ type: 'risk_threshold', drawdown_soft_pause: 0, drawdown_hard_stop: 0, daily_loss_soft_pause: 0, daily_loss_hard_stop: 0, ...c }, { symbol: '' });
+    rule(
+      { type: 'risk_threshold', drawdown_soft_pause: 0, drawdown_hard_stop: 0, daily_loss_soft_pause: 0, daily_loss_hard_stop: 0, ...c },
+      { symbol: '' },
+    );
 
   it('moves through soft pause and hard stop, alerting on each escalation', () => {
     const ev = evaluator();
@@ -170,7 +179,15 @@ describe('RuleEvaluator: risk', () => {
     const ev = evaluator();
     const r = threshold({ drawdown_hard_stop: 0.1 });
     const st = rule({ type: 'risk_status', statuses: ['hard_stop'] }, { symbol: '' });
-    const risk = (status: string, dd: number) => ({ type: 'risk_status' as const, subject: 'engine', status, message: 'm', drawdown_pct: dd, daily_loss_pct: 0, at: T0 });
+    const risk = (status: string, dd: number) => ({
+      type: 'risk_status' as const,
+      subject: 'engine',
+      status,
+      message: 'm',
+      drawdown_pct: dd,
+      daily_loss_pct: 0,
+      at: T0,
+    });
     expect(ev.evaluate(risk('soft_pause', 0.05), [r, st]).firings).toHaveLength(0);
     const f = ev.evaluate(risk('hard_stop', 0.12), [r, st]).firings;
     expect(f.map((x) => x.rule.id).sort()).toEqual([r.id, st.id].sort());
@@ -203,7 +220,13 @@ describe('RuleEvaluator: system rules', () => {
   it('keeps cooldowns per provider for rules that watch every provider', () => {
     const ev = evaluator();
     const st = rule({ type: 'provider_status_change', provider: '', new_statuses: [] }, { symbol: '', cooldown_seconds: 300 });
-    const change = (provider: string) => ({ type: 'provider_status' as const, provider, old_status: 'online', new_status: 'degraded', at: T0 });
+    const change = (provider: string) => ({
+      type: 'provider_status' as const,
+      provider,
+      old_status: 'online',
+      new_status: 'degraded',
+      at: T0,
+    });
     expect(ev.evaluate(change('a'), [st]).firings).toHaveLength(1);
     expect(ev.evaluate(change('b'), [st]).firings).toHaveLength(1);
     expect(ev.evaluate(change('a'), [st]).firings).toHaveLength(0);

@@ -133,9 +133,17 @@ export class RuleEvaluator {
       const c = rule.condition;
       const base = { rule, subject: s.symbol, symbol: s.symbol, provider: '', severity: rule.severity, at: s.at };
       if (c.type === 'price_above' && prev !== undefined && prev <= c.price && s.price > c.price) {
-        this.fire(out, { ...base, message: `${s.symbol} rose above ${c.price} (now ${s.price})`, values: { price: s.price, threshold: c.price, previous_price: prev } });
+        this.fire(out, {
+          ...base,
+          message: `${s.symbol} rose above ${c.price} (now ${s.price})`,
+          values: { price: s.price, threshold: c.price, previous_price: prev },
+        });
       } else if (c.type === 'price_below' && prev !== undefined && prev >= c.price && s.price < c.price) {
-        this.fire(out, { ...base, message: `${s.symbol} fell below ${c.price} (now ${s.price})`, values: { price: s.price, threshold: c.price, previous_price: prev } });
+        this.fire(out, {
+          ...base,
+          message: `${s.symbol} fell below ${c.price} (now ${s.price})`,
+          values: { price: s.price, threshold: c.price, previous_price: prev },
+        });
       } else if (c.type === 'percent_move' && window) {
         this.percentMove(rule, c, window, s, base, out);
       } else if (c.type === 'prediction_interval_exit') {
@@ -293,13 +301,21 @@ export class RuleEvaluator {
         ...base,
         severity: status === 'hard_stop' ? 'critical' : 'warning',
         message: `${status === 'hard_stop' ? 'Hard stop' : 'Soft pause'}${s.subject ? ` (${s.subject})` : ''}: drawdown ${(drawdown * 100).toFixed(2)}%, daily loss ${(dailyLoss * 100).toFixed(2)}%. ${change.message}`,
-        values: { drawdown_pct: change.drawdown_pct, daily_loss_pct: change.daily_loss_pct, ...(s.type === 'equity' ? { current_equity: s.current_equity } : {}) },
+        values: {
+          drawdown_pct: change.drawdown_pct,
+          daily_loss_pct: change.daily_loss_pct,
+          ...(s.type === 'equity' ? { current_equity: s.current_equity } : {}),
+        },
         risk: change,
       });
     }
   }
 
-  private onSystem(s: Extract<Signal, { type: 'rate_limit' | 'provider_status' | 'data_quality' | 'system_error' }>, rules: Rule[], out: Evaluation): void {
+  private onSystem(
+    s: Extract<Signal, { type: 'rate_limit' | 'provider_status' | 'data_quality' | 'system_error' }>,
+    rules: Rule[],
+    out: Evaluation,
+  ): void {
     for (const rule of rules) {
       const c = rule.condition;
       const base = { rule, severity: rule.severity, at: s.at };

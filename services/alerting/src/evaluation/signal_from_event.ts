@@ -58,7 +58,15 @@ export function signalFromEvent(e: events.Event, self: string, now = Date.now())
     case 'risk_status_update': {
       if (e.source === self) return undefined;
       const x = p.risk_status_update;
-      return { type: 'risk_status', subject: e.subject, status: x.status, message: x.message, drawdown_pct: num(x.drawdown_pct), daily_loss_pct: num(x.daily_loss_pct), at };
+      return {
+        type: 'risk_status',
+        subject: e.subject,
+        status: x.status,
+        message: x.message,
+        drawdown_pct: num(x.drawdown_pct),
+        daily_loss_pct: num(x.daily_loss_pct),
+        at,
+      };
     }
     case 'rate_limit_alert': {
       const x = p.rate_limit_alert;
@@ -70,7 +78,14 @@ export function signalFromEvent(e: events.Event, self: string, now = Date.now())
     }
     case 'data_quality_issue': {
       const x = p.data_quality_issue;
-      return { type: 'data_quality', symbol: (x.symbol || e.subject).toUpperCase(), provider: x.provider, kind: x.kind, detail: x.detail, at };
+      return {
+        type: 'data_quality',
+        symbol: (x.symbol || e.subject).toUpperCase(),
+        provider: x.provider,
+        kind: x.kind,
+        detail: x.detail,
+        at,
+      };
     }
     case 'system_error': {
       const x = p.system_error;

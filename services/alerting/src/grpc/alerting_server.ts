@@ -56,7 +56,12 @@ export function alertingService(api: AlertingApi, logger: Logger): GrpcServiceRe
     updateRule: async (req) => {
       if (!req.rule) throw invalid('rule is required', 'rule');
       const mask = req.update_mask ?? [];
-      valid(ruleChecks(req.rule), idCheck(req.rule.id, 'rule.id'), userCheck(req.user_id), checkCount(mask, { field: 'update_mask', max: MAX_MASK_PATHS }));
+      valid(
+        ruleChecks(req.rule),
+        idCheck(req.rule.id, 'rule.id'),
+        userCheck(req.user_id),
+        checkCount(mask, { field: 'update_mask', max: MAX_MASK_PATHS }),
+      );
       return { rule: ruleToProto(await api.updateRule(req.rule.id, draftFromProto(req.rule), mask, req.user_id)) };
     },
     deleteRule: async (req) => {
@@ -87,7 +92,11 @@ export function alertingService(api: AlertingApi, logger: Logger): GrpcServiceRe
       return { alert: alertToProto(await api.acknowledge(req.id, req.acknowledged_by, req.user_id)) };
     },
     streamAlerts: (req, call) => {
-      valid(userCheck(req.user_id), checkCount(req.symbols, { field: 'symbols', max: MAX_SYMBOLS }), ...req.symbols.slice(0, MAX_SYMBOLS).map((s, i) => symbolFilter(s, `symbols[${i}]`)));
+      valid(
+        userCheck(req.user_id),
+        checkCount(req.symbols, { field: 'symbols', max: MAX_SYMBOLS }),
+        ...req.symbols.slice(0, MAX_SYMBOLS).map((s, i) => symbolFilter(s, `symbols[${i}]`)),
+      );
       const unsubscribe = api.subscribe(req.user_id, req.symbols, req.include_system, (a) => {
         call.write({ alert: alertToProto(a) });
       });

@@ -30,7 +30,11 @@ export function conditionFromProto(c: alerting.RuleCondition | undefined): Condi
     case 'rate_limit':
       return { type: 'rate_limit', percentage: k.rate_limit.percentage, provider: k.rate_limit.provider };
     case 'provider_status_change':
-      return { type: 'provider_status_change', provider: k.provider_status_change.provider, new_statuses: [...k.provider_status_change.new_statuses] };
+      return {
+        type: 'provider_status_change',
+        provider: k.provider_status_change.provider,
+        new_statuses: [...k.provider_status_change.new_statuses],
+      };
     case 'data_quality_issue':
       return { type: 'data_quality_issue', kind: k.data_quality_issue.kind };
     case 'system_error':
@@ -97,5 +101,11 @@ export function alertToProto(a: AlertRecord): alerting.Alert {
 
 /** The inverse of alertToProto, for alerts that arrive as alert_triggered events. */
 export function alertFromProto(a: alerting.Alert): AlertRecord {
-  return { ...a, severity: a.severity as Severity, values: { ...a.values }, timestamp: a.timestamp ?? '', acknowledged_at: a.acknowledged_at };
+  return {
+    ...a,
+    severity: a.severity as Severity,
+    values: { ...a.values },
+    timestamp: a.timestamp ?? '',
+    acknowledged_at: a.acknowledged_at,
+  };
 }

@@ -26,23 +26,41 @@ const risk = (c: Partial<Extract<Condition, { type: 'risk_threshold' }>>): Condi
 
 describe('validateRule', () => {
   it('normalises a valid rule', async () => {
-    expect(await check({ symbol: ' aapl ' })).toMatchObject({ symbol: 'AAPL', severity: 'warning', system: false, condition: { type: 'price_above', price: 100 } });
-    expect((await check({ condition: { type: 'percent_move', percent: 2, window_seconds: 60, direction: '' as 'up' } })).condition).toMatchObject({ direction: 'either' });
-    expect((await check({ symbol: '', condition: { type: 'rate_limit', percentage: 0, provider: '' } }, '')).condition).toMatchObject({ percentage: 80 });
+    expect(await check({ symbol: ' aapl ' })).toMatchObject({
+      symbol: 'AAPL',
+      severity: 'warning',
+      system: false,
+      condition: { type: 'price_above', price: 100 },
+    });
+    expect(
+      (await check({ condition: { type: 'percent_move', percent: 2, window_seconds: 60, direction: '' as 'up' } })).condition,
+    ).toMatchObject({ direction: 'either' });
+    expect((await check({ symbol: '', condition: { type: 'rate_limit', percentage: 0, provider: '' } }, '')).condition).toMatchObject({
+      percentage: 80,
+    });
   });
 
   it.each<[Partial<RuleDraft>, string]>([
     [{ symbol: 'NOPE' }, "unknown symbol 'NOPE'"],
     [{ condition: undefined }, 'rule.condition is required'],
     [{ condition: { type: 'price_above', price: -1 } }, 'condition.price_above.price must be greater than zero'],
-    [{ condition: { type: 'percent_move', percent: 5, window_seconds: -60, direction: 'up' } }, 'window_seconds must be a positive whole number of seconds, got -60'],
-    [{ condition: { type: 'percent_move', percent: 5, window_seconds: 60, direction: 'sideways' as 'up' } }, "direction 'sideways' is not one of"],
+    [
+      { condition: { type: 'percent_move', percent: 5, window_seconds: -60, direction: 'up' } },
+      'window_seconds must be a positive whole number of seconds, got -60',
+    ],
+    [
+      { condition: { type: 'percent_move', percent: 5, window_seconds: 60, direction: 'sideways' as 'up' } },
+      "direction 'sideways' is not one of",
+    ],
     [{ cooldown_seconds: -1 }, 'cooldown_seconds must be a whole number'],
     [{ severity: 'loud' }, "unknown rule.severity 'loud'"],
     [{ name: '  ' }, 'rule.name is required'],
     [{ symbol: '' }, 'rule.symbol is required for price_above rules'],
     [{ symbol: '', condition: risk({}) }, 'needs at least one of'],
-    [{ symbol: '', condition: risk({ drawdown_soft_pause: 0.1, drawdown_hard_stop: 0.05 }) }, 'drawdown_soft_pause must be below drawdown_hard_stop'],
+    [
+      { symbol: '', condition: risk({ drawdown_soft_pause: 0.1, drawdown_hard_stop: 0.05 }) },
+      'drawdown_soft_pause must be below drawdown_hard_stop',
+    ],
     [{ symbol: '', condition: risk({ drawdown_soft_pause: 4 }) }, 'must be a fraction'],
     [{ symbol: '', condition: { type: 'risk_status', statuses: ['panic'] } }, "statuses 'panic' is not one of"],
   ])('refuses %j', async (d, message) => {

@@ -54,7 +54,10 @@ export async function validateRule(draft: RuleDraft, ctx: ValidationContext): Pr
 
   const system = draft.system || isSystemCondition(c.type);
   if (system && ctx.userId) {
-    throw invalid(`${c.type} rules are system rules, which only operators create; users may create ${USER_CONDITIONS.join(', ')}`, 'rule.condition');
+    throw invalid(
+      `${c.type} rules are system rules, which only operators create; users may create ${USER_CONDITIONS.join(', ')}`,
+      'rule.condition',
+    );
   }
 
   const symbol = (draft.symbol ?? '').trim().toUpperCase();
@@ -75,7 +78,11 @@ export async function validateRule(draft: RuleDraft, ctx: ValidationContext): Pr
   }
 
   const cooldown = draft.cooldown_seconds ?? 0;
-  if (!Number.isInteger(cooldown) || cooldown < 0 || cooldown > INT32_MAX) throw invalid(`rule.cooldown_seconds must be a whole number of seconds from 0 (= the default) to ${INT32_MAX}`, 'rule.cooldown_seconds');
+  if (!Number.isInteger(cooldown) || cooldown < 0 || cooldown > INT32_MAX)
+    throw invalid(
+      `rule.cooldown_seconds must be a whole number of seconds from 0 (= the default) to ${INT32_MAX}`,
+      'rule.cooldown_seconds',
+    );
 
   return {
     name,
@@ -91,13 +98,19 @@ export async function validateRule(draft: RuleDraft, ctx: ValidationContext): Pr
 
 function validateCondition(c: Condition): Condition {
   const positive = (field: string, v: number) => {
-    if (!Number.isFinite(v) || v <= 0) throw invalid(`condition.${c.type}.${field} must be greater than zero`, `rule.condition.${c.type}.${field}`);
+    if (!Number.isFinite(v) || v <= 0)
+      throw invalid(`condition.${c.type}.${field} must be greater than zero`, `rule.condition.${c.type}.${field}`);
   };
   const fraction = (field: string, v: number) => {
-    if (!Number.isFinite(v) || v < 0 || v >= 1) throw invalid(`condition.${c.type}.${field} must be a fraction between 0 and 1 (0.04 = 4 %), or 0 for unset`, `rule.condition.${c.type}.${field}`);
+    if (!Number.isFinite(v) || v < 0 || v >= 1)
+      throw invalid(
+        `condition.${c.type}.${field} must be a fraction between 0 and 1 (0.04 = 4 %), or 0 for unset`,
+        `rule.condition.${c.type}.${field}`,
+      );
   };
   const oneOf = (field: string, v: string, allowed: string[]) => {
-    if (!allowed.includes(v)) throw invalid(`condition.${c.type}.${field} '${v}' is not one of: ${allowed.join(', ')}`, `rule.condition.${c.type}.${field}`);
+    if (!allowed.includes(v))
+      throw invalid(`condition.${c.type}.${field} '${v}' is not one of: ${allowed.join(', ')}`, `rule.condition.${c.type}.${field}`);
   };
   switch (c.type) {
     case 'price_above':
@@ -107,7 +120,10 @@ function validateCondition(c: Condition): Condition {
     case 'percent_move': {
       positive('percent', c.percent);
       if (!Number.isInteger(c.window_seconds) || c.window_seconds <= 0) {
-        throw invalid(`condition.percent_move.window_seconds must be a positive whole number of seconds, got ${c.window_seconds}`, 'rule.condition.percent_move.window_seconds');
+        throw invalid(
+          `condition.percent_move.window_seconds must be a positive whole number of seconds, got ${c.window_seconds}`,
+          'rule.condition.percent_move.window_seconds',
+        );
       }
       const direction = c.direction || 'either';
       oneOf('direction', direction, ['up', 'down', 'either']);
@@ -117,11 +133,19 @@ function validateCondition(c: Condition): Condition {
       positive('level', c.level);
       const direction = c.direction || 'either';
       oneOf('direction', direction, ['above', 'below', 'either']);
-      if (c.horizon_seconds < 0) throw invalid('condition.prediction_crossing.horizon_seconds must not be negative', 'rule.condition.prediction_crossing.horizon_seconds');
+      if (c.horizon_seconds < 0)
+        throw invalid(
+          'condition.prediction_crossing.horizon_seconds must not be negative',
+          'rule.condition.prediction_crossing.horizon_seconds',
+        );
       return { ...c, direction };
     }
     case 'prediction_interval_exit':
-      if (c.horizon_seconds < 0) throw invalid('condition.prediction_interval_exit.horizon_seconds must not be negative', 'rule.condition.prediction_interval_exit.horizon_seconds');
+      if (c.horizon_seconds < 0)
+        throw invalid(
+          'condition.prediction_interval_exit.horizon_seconds must not be negative',
+          'rule.condition.prediction_interval_exit.horizon_seconds',
+        );
       return { ...c };
     case 'risk_threshold': {
       fraction('drawdown_soft_pause', c.drawdown_soft_pause);
@@ -129,13 +153,22 @@ function validateCondition(c: Condition): Condition {
       fraction('daily_loss_soft_pause', c.daily_loss_soft_pause);
       fraction('daily_loss_hard_stop', c.daily_loss_hard_stop);
       if (!c.drawdown_soft_pause && !c.drawdown_hard_stop && !c.daily_loss_soft_pause && !c.daily_loss_hard_stop) {
-        throw invalid('condition.risk_threshold needs at least one of drawdown_soft_pause, drawdown_hard_stop, daily_loss_soft_pause, daily_loss_hard_stop', 'rule.condition.risk_threshold');
+        throw invalid(
+          'condition.risk_threshold needs at least one of drawdown_soft_pause, drawdown_hard_stop, daily_loss_soft_pause, daily_loss_hard_stop',
+          'rule.condition.risk_threshold',
+        );
       }
       if (c.drawdown_soft_pause && c.drawdown_hard_stop && c.drawdown_soft_pause >= c.drawdown_hard_stop) {
-        throw invalid('condition.risk_threshold.drawdown_soft_pause must be below drawdown_hard_stop', 'rule.condition.risk_threshold.drawdown_soft_pause');
+        throw invalid(
+          'condition.risk_threshold.drawdown_soft_pause must be below drawdown_hard_stop',
+          'rule.condition.risk_threshold.drawdown_soft_pause',
+        );
       }
       if (c.daily_loss_soft_pause && c.daily_loss_hard_stop && c.daily_loss_soft_pause >= c.daily_loss_hard_stop) {
-        throw invalid('condition.risk_threshold.daily_loss_soft_pause must be below daily_loss_hard_stop', 'rule.condition.risk_threshold.daily_loss_soft_pause');
+        throw invalid(
+          'condition.risk_threshold.daily_loss_soft_pause must be below daily_loss_hard_stop',
+          'rule.condition.risk_threshold.daily_loss_soft_pause',
+        );
       }
       return { ...c };
     }
@@ -144,7 +177,8 @@ function validateCondition(c: Condition): Condition {
       return { ...c, statuses: [...c.statuses] };
     case 'rate_limit': {
       const percentage = c.percentage || 80;
-      if (!(percentage > 0 && percentage <= 100)) throw invalid('condition.rate_limit.percentage must be between 0 and 100', 'rule.condition.rate_limit.percentage');
+      if (!(percentage > 0 && percentage <= 100))
+        throw invalid('condition.rate_limit.percentage must be between 0 and 100', 'rule.condition.rate_limit.percentage');
       return { ...c, percentage };
     }
     case 'provider_status_change':

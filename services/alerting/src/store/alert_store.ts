@@ -83,14 +83,28 @@ export class AlertStore {
                                alert_values, triggered_at, source_event_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)
            ON CONFLICT (id) DO NOTHING RETURNING id`,
-          [a.id, a.rule_id, a.rule_name, a.user_id, a.alert_type, a.condition, a.severity, a.symbol, a.provider, a.message, JSON.stringify(a.values), a.timestamp, a.source_event_id],
+          [
+            a.id,
+            a.rule_id,
+            a.rule_name,
+            a.user_id,
+            a.alert_type,
+            a.condition,
+            a.severity,
+            a.symbol,
+            a.provider,
+            a.message,
+            JSON.stringify(a.values),
+            a.timestamp,
+            a.source_event_id,
+          ],
         );
         if (!rows.length) continue;
         fresh.push(a);
-        await tx.query(
-          'UPDATE rules SET last_triggered_at = GREATEST(COALESCE(last_triggered_at, $2), $2) WHERE id = $1',
-          [a.rule_id, a.timestamp],
-        );
+        await tx.query('UPDATE rules SET last_triggered_at = GREATEST(COALESCE(last_triggered_at, $2), $2) WHERE id = $1', [
+          a.rule_id,
+          a.timestamp,
+        ]);
       }
       await this.addToOutbox(tx, outbox);
       return fresh;
@@ -99,12 +113,18 @@ export class AlertStore {
 
   private async addToOutbox(tx: Queryable, entries: OutboxEntry[]): Promise<void> {
     for (const e of entries) {
-      await tx.query('INSERT INTO outbox (id, event, traceparent) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [e.id, e.event, e.traceparent]);
+      await tx.query('INSERT INTO outbox (id, event, traceparent) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [
+        e.id,
+        e.event,
+        e.traceparent,
+      ]);
     }
   }
 
   async pendingOutbox(limit: number): Promise<OutboxEntry[]> {
-    const { rows } = await this.db.query<OutboxEntry>('SELECT id, event, traceparent FROM outbox ORDER BY created_at, id LIMIT $1', [limit]);
+    const { rows } = await this.db.query<OutboxEntry>('SELECT id, event, traceparent FROM outbox ORDER BY created_at, id LIMIT $1', [
+      limit,
+    ]);
     return rows;
   }
 

@@ -52,7 +52,20 @@ export class RuleStore {
     await this.db.query(
       `INSERT INTO rules (id, user_id, name, description, symbol, severity, enabled, system, condition, cooldown_seconds, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)`,
-      [rule.id, rule.user_id, rule.name, rule.description, rule.symbol, rule.severity, rule.enabled, rule.system, JSON.stringify(rule.condition), rule.cooldown_seconds, rule.created_at, rule.updated_at],
+      [
+        rule.id,
+        rule.user_id,
+        rule.name,
+        rule.description,
+        rule.symbol,
+        rule.severity,
+        rule.enabled,
+        rule.system,
+        JSON.stringify(rule.condition),
+        rule.cooldown_seconds,
+        rule.created_at,
+        rule.updated_at,
+      ],
     );
   }
 
@@ -61,7 +74,20 @@ export class RuleStore {
     const { rows } = await this.db.query<{ id: string }>(
       `INSERT INTO rules (id, user_id, name, description, symbol, severity, enabled, system, condition, cooldown_seconds, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [rule.id, rule.user_id, rule.name, rule.description, rule.symbol, rule.severity, rule.enabled, rule.system, JSON.stringify(rule.condition), rule.cooldown_seconds, rule.created_at, rule.updated_at],
+      [
+        rule.id,
+        rule.user_id,
+        rule.name,
+        rule.description,
+        rule.symbol,
+        rule.severity,
+        rule.enabled,
+        rule.system,
+        JSON.stringify(rule.condition),
+        rule.cooldown_seconds,
+        rule.created_at,
+        rule.updated_at,
+      ],
     );
     return rows.length > 0;
   }
@@ -71,7 +97,17 @@ export class RuleStore {
       `UPDATE rules SET name = $2, description = $3, symbol = $4, severity = $5, enabled = $6, condition = $7::jsonb,
               cooldown_seconds = $8, updated_at = $9
         WHERE id = $1`,
-      [rule.id, rule.name, rule.description, rule.symbol, rule.severity, rule.enabled, JSON.stringify(rule.condition), rule.cooldown_seconds, rule.updated_at],
+      [
+        rule.id,
+        rule.name,
+        rule.description,
+        rule.symbol,
+        rule.severity,
+        rule.enabled,
+        JSON.stringify(rule.condition),
+        rule.cooldown_seconds,
+        rule.updated_at,
+      ],
     );
   }
 

@@ -15,7 +15,10 @@ describe('Binance adapter', () => {
   const start = async (messages: string[]) => {
     server = await startExchangeTestServer(messages);
     provider = new WebSocketFeedProvider(new BinanceProtocol(['AAPL', 'BTC-USD', 'ETH-USD']), {
-      baseUrl: server.url, reconnectMinMs: 20, reconnectMaxMs: 100, idleTimeoutMs: 10_000,
+      baseUrl: server.url,
+      reconnectMinMs: 20,
+      reconnectMaxMs: 100,
+      idleTimeoutMs: 10_000,
     });
     const ticks: Tick[] = [];
     await provider.start((t) => ticks.push(t));
@@ -28,9 +31,21 @@ describe('Binance adapter', () => {
     expect(server!.paths[0]).toBe('/stream?streams=btcusdt@trade/btcusdt@bookTicker/ethusdt@trade/ethusdt@bookTicker');
     expect(provider!.symbols()).toEqual(['BTC-USD', 'ETH-USD']);
     expect(ticks.map((t) => [t.symbol, t.price])).toEqual([
-      ['BTC-USD', 67010.15], ['ETH-USD', 3781.44], ['BTC-USD', 67010.2], ['ETH-USD', 3781.45], ['BTC-USD', 67011.1],
+      ['BTC-USD', 67010.15],
+      ['ETH-USD', 3781.44],
+      ['BTC-USD', 67010.2],
+      ['ETH-USD', 3781.45],
+      ['BTC-USD', 67011.1],
     ]);
-    expect(ticks[0]).toEqual({ symbol: 'BTC-USD', price: 67010.15, bid: 67010.1, ask: 67010.2, volume: 0.0125, timeMs: 1717000000121, provider: 'binance' });
+    expect(ticks[0]).toEqual({
+      symbol: 'BTC-USD',
+      price: 67010.15,
+      bid: 67010.1,
+      ask: 67010.2,
+      volume: 0.0125,
+      timeMs: 1717000000121,
+      provider: 'binance',
+    });
     // No book ticker seen yet for ETH: quoted at the trade price; then from the book.
     expect(ticks[1]).toMatchObject({ bid: 3781.44, ask: 3781.44 });
     expect(ticks[3]).toMatchObject({ bid: 3781.43, ask: 3781.45 });

@@ -14,7 +14,10 @@ export class BinanceProtocol implements ExchangeProtocol {
   private readonly book = new Map<string, { bid: number; ask: number }>();
 
   /** usdQuote: the quote asset standing in for USD (Binance lists BTCUSDT, not BTCUSD). */
-  constructor(symbols: string[], private readonly usdQuote = 'USDT') {
+  constructor(
+    symbols: string[],
+    private readonly usdQuote = 'USDT',
+  ) {
     for (const symbol of symbols) {
       const exchangeSymbol = this.exchangeSymbol(symbol);
       if (exchangeSymbol) this.ours.set(exchangeSymbol, symbol);

@@ -5,7 +5,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 
 /** Lines of a recorded-message fixture beside this file. */
 export function fixtureMessages(name: string): string[] {
-  return readFileSync(join(__dirname, 'fixtures', name), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return readFileSync(join(__dirname, 'fixtures', name), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }
 
 export interface ExchangeTestServer {
@@ -22,7 +24,10 @@ export interface ExchangeTestServer {
  * A WebSocket server on 127.0.0.1 standing in for an exchange: on each connection (after the
  * client's first message when `afterSubscribe` is set) it sends `messages` in order.
  */
-export async function startExchangeTestServer(messages: string[], options: { afterSubscribe?: (first: string) => string[] } = {}): Promise<ExchangeTestServer> {
+export async function startExchangeTestServer(
+  messages: string[],
+  options: { afterSubscribe?: (first: string) => string[] } = {},
+): Promise<ExchangeTestServer> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const server: ExchangeTestServer = {

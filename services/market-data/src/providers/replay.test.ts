@@ -14,7 +14,9 @@ function file(name: string, text: string): string {
   return path;
 }
 
-async function play(options: Partial<ReplayFeedOptions> & { path: string }): Promise<{ ticks: Tick[]; provider: ReplayProvider; elapsedMs: number }> {
+async function play(
+  options: Partial<ReplayFeedOptions> & { path: string },
+): Promise<{ ticks: Tick[]; provider: ReplayProvider; elapsedMs: number }> {
   const ticks: Tick[] = [];
   let ended!: () => void;
   const done = new Promise<void>((r) => (ended = r));
@@ -27,7 +29,10 @@ async function play(options: Partial<ReplayFeedOptions> & { path: string }): Pro
 
 describe('ReplayProvider', () => {
   it('plays a CSV file with its header in any column order, keeping recorded times', async () => {
-    const path = file('a.csv', `time,symbol,price,bid,ask,volume\n${T0},AAPL,190.5,190.4,190.6,100\n${new Date(T0 + 500).toISOString()},MSFT,420,419.9,420.1,5\n`);
+    const path = file(
+      'a.csv',
+      `time,symbol,price,bid,ask,volume\n${T0},AAPL,190.5,190.4,190.6,100\n${new Date(T0 + 500).toISOString()},MSFT,420,419.9,420.1,5\n`,
+    );
     const { ticks } = await play({ path });
     expect(ticks).toEqual([
       { symbol: 'AAPL', price: 190.5, bid: 190.4, ask: 190.6, volume: 100, timeMs: T0, provider: 'replay' },
@@ -36,14 +41,20 @@ describe('ReplayProvider', () => {
   });
 
   it('plays NDJSON, skips symbols not asked for and counts bad lines as failures', async () => {
-    const path = file('b.ndjson', [
-      JSON.stringify({ symbol: 'AAPL', price: 1, time: T0 }),
-      'garbage',
-      JSON.stringify({ symbol: 'TSLA', price: 2, time: T0 + 1 }),
-      JSON.stringify({ symbol: 'AAPL', price: 3, volume: 7, time: new Date(T0 + 2).toISOString() }),
-    ].join('\n'));
+    const path = file(
+      'b.ndjson',
+      [
+        JSON.stringify({ symbol: 'AAPL', price: 1, time: T0 }),
+        'garbage',
+        JSON.stringify({ symbol: 'TSLA', price: 2, time: T0 + 1 }),
+        JSON.stringify({ symbol: 'AAPL', price: 3, volume: 7, time: new Date(T0 + 2).toISOString() }),
+      ].join('\n'),
+    );
     const { ticks, provider } = await play({ path, symbols: ['AAPL'] });
-    expect(ticks.map((t) => [t.price, t.bid, t.ask, t.volume])).toEqual([[1, 1, 1, 0], [3, 3, 3, 7]]);
+    expect(ticks.map((t) => [t.price, t.bid, t.ask, t.volume])).toEqual([
+      [1, 1, 1, 0],
+      [3, 3, 3, 7],
+    ]);
     expect(provider.stats()).toMatchObject({ failures: 1, ticks: 2 });
   });
 

@@ -44,9 +44,12 @@ export class ReplayProvider implements MarketDataProvider {
     try {
       await access(this.options.path);
     } catch {
-      throw Object.assign(new Error(`replay file ${this.options.path} cannot be read; set MARKET_REPLAY_FILE to an existing CSV or NDJSON file`), {
-        code: 'MARKET_REPLAY_FILE_MISSING',
-      });
+      throw Object.assign(
+        new Error(`replay file ${this.options.path} cannot be read; set MARKET_REPLAY_FILE to an existing CSV or NDJSON file`),
+        {
+          code: 'MARKET_REPLAY_FILE_MISSING',
+        },
+      );
     }
     this.recorder.setConnected(true);
     this.running = this.play(sink)

@@ -53,7 +53,10 @@ export function tickFromRecord(record: Record<string, unknown>, provider: string
 export class ReplayLineParser {
   private columns: string[] | undefined;
 
-  constructor(private readonly format: ReplayFormat, private readonly provider: string) {}
+  constructor(
+    private readonly format: ReplayFormat,
+    private readonly provider: string,
+  ) {}
 
   parse(line: string): Tick | undefined {
     const text = line.trim();

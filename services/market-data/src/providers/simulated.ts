@@ -28,7 +28,13 @@ interface SymbolProfile {
 }
 
 const KNOWN_PRICES: Record<string, number> = {
-  AAPL: 190, MSFT: 420, GOOGL: 170, AMZN: 185, TSLA: 250, 'BTC-USD': 65000, 'ETH-USD': 3400,
+  AAPL: 190,
+  MSFT: 420,
+  GOOGL: 170,
+  AMZN: 185,
+  TSLA: 250,
+  'BTC-USD': 65000,
+  'ETH-USD': 3400,
 };
 
 /** Markets are simulated as trading around the clock, so a year is 365 days of seconds. */

@@ -43,7 +43,10 @@ export class WebSocketFeedProvider implements MarketDataProvider {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly protocol: ExchangeProtocol, private readonly options: WebSocketFeedOptions) {
+  constructor(
+    private readonly protocol: ExchangeProtocol,
+    private readonly options: WebSocketFeedOptions,
+  ) {
     this.name = protocol.name;
     this.recorder = new ProviderStatsRecorder(protocol.name);
     this.reconnectDelayMs = options.reconnectMinMs;

@@ -27,10 +27,14 @@ export function predictionClient(address: string, options: CreateClientOptions =
   const raw = createClient(prediction.PredictionServiceClient, address, options);
   return {
     raw,
-    getPrediction: promised((r: prediction.GetPredictionRequest, cb: Callback<prediction.GetPredictionResponse>) => raw.getPrediction(r, cb)),
+    getPrediction: promised((r: prediction.GetPredictionRequest, cb: Callback<prediction.GetPredictionResponse>) =>
+      raw.getPrediction(r, cb),
+    ),
     trainModel: promised((r: prediction.TrainModelRequest, cb: Callback<prediction.TrainModelResponse>) => raw.trainModel(r, cb)),
     deployModel: promised((r: prediction.DeployModelRequest, cb: Callback<prediction.DeployModelResponse>) => raw.deployModel(r, cb)),
-    rollbackModel: promised((r: prediction.RollbackModelRequest, cb: Callback<prediction.RollbackModelResponse>) => raw.rollbackModel(r, cb)),
+    rollbackModel: promised((r: prediction.RollbackModelRequest, cb: Callback<prediction.RollbackModelResponse>) =>
+      raw.rollbackModel(r, cb),
+    ),
     listModelVersions: promised((r: prediction.ListModelVersionsRequest, cb: Callback<prediction.ListModelVersionsResponse>) =>
       raw.listModelVersions(r, cb),
     ),

@@ -41,10 +41,12 @@ function parameterChecks(parameters: Record<string, string>): FieldViolation[] {
   const entries = Object.entries(parameters);
   return [
     ...checkCount(entries, { field: 'parameters', max: MAX_PARAMETERS }),
-    ...entries.slice(0, MAX_PARAMETERS).flatMap(([k, v]) => [
-      ...checkText(k, { field: 'parameters (key)', max: 32 }),
-      ...checkText(v, { field: `parameters.${k.slice(0, 32)}`, max: 64 }),
-    ]),
+    ...entries
+      .slice(0, MAX_PARAMETERS)
+      .flatMap(([k, v]) => [
+        ...checkText(k, { field: 'parameters (key)', max: 32 }),
+        ...checkText(v, { field: `parameters.${k.slice(0, 32)}`, max: 64 }),
+      ]),
   ];
 }
 
@@ -60,7 +62,10 @@ export function predictionService(deps: PredictionServiceDeps): GrpcServiceRegis
     },
 
     streamPredictions: (request, call) => {
-      valid(checkCount(request.symbols, { field: 'symbols', max: MAX_STREAM_SYMBOLS }), ...request.symbols.slice(0, MAX_STREAM_SYMBOLS).map((s, i) => symbolCheck(s, `symbols[${i}]`)));
+      valid(
+        checkCount(request.symbols, { field: 'symbols', max: MAX_STREAM_SYMBOLS }),
+        ...request.symbols.slice(0, MAX_STREAM_SYMBOLS).map((s, i) => symbolCheck(s, `symbols[${i}]`)),
+      );
       let queued = 0;
       let dropped = 0;
       const unsubscribe = feed.subscribe(call.request.symbols, (p) => {
@@ -75,7 +80,8 @@ export function predictionService(deps: PredictionServiceDeps): GrpcServiceRegis
       });
       const end = () => {
         unsubscribe();
-        if (dropped > 0) deps.logger.warn({ dropped, symbols: call.request.symbols }, 'StreamPredictions client too slow: forecasts dropped');
+        if (dropped > 0)
+          deps.logger.warn({ dropped, symbols: call.request.symbols }, 'StreamPredictions client too slow: forecasts dropped');
       };
       call.on('cancelled', end);
       call.on('close', end);
@@ -92,15 +98,15 @@ export function predictionService(deps: PredictionServiceDeps): GrpcServiceRegis
         checkText(req.description, { field: 'description', max: 1000, multiline: true }),
       );
       return {
-      model: toProtoModelVersion(
-        await lifecycle.train({
-          symbol: req.symbol,
-          algorithm: req.algorithm,
-          parameters: req.parameters,
-          range: timeRange(req.training_start, req.training_end),
-          description: req.description,
-        }),
-      ),
+        model: toProtoModelVersion(
+          await lifecycle.train({
+            symbol: req.symbol,
+            algorithm: req.algorithm,
+            parameters: req.parameters,
+            range: timeRange(req.training_start, req.training_end),
+            description: req.description,
+          }),
+        ),
       };
     },
 
@@ -127,14 +133,14 @@ export function predictionService(deps: PredictionServiceDeps): GrpcServiceRegis
         checkTimestamp(req.end_time, { field: 'end_time' }),
       );
       return {
-      backtest: toProtoBacktest(
-        await lifecycle.startBacktest({
-          symbol: req.symbol,
-          version: req.model_version,
-          range: timeRange(req.start_time, req.end_time),
-          horizonS: predictor.horizon(req.horizon_seconds),
-        }),
-      ),
+        backtest: toProtoBacktest(
+          await lifecycle.startBacktest({
+            symbol: req.symbol,
+            version: req.model_version,
+            range: timeRange(req.start_time, req.end_time),
+            horizonS: predictor.horizon(req.horizon_seconds),
+          }),
+        ),
       };
     },
 

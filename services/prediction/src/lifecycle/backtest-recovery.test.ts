@@ -17,7 +17,15 @@ import { INTERRUPTED_BACKTEST_ERROR, ModelLifecycle } from './lifecycle';
 const SYMBOL = 'BT';
 const LEASE_MS = 300;
 const z = INTERVAL_Z['0.95'];
-const ticks = syntheticSeries({ start: 100, slopePerS: 0.1, noise: 0.05, count: 80, stepMs: 1000, startTimeMs: Date.parse('2025-01-02T10:00:00Z'), seed: 3 });
+const ticks = syntheticSeries({
+  start: 100,
+  slopePerS: 0.1,
+  noise: 0.05,
+  count: 80,
+  stepMs: 1000,
+  startTimeMs: Date.parse('2025-01-02T10:00:00Z'),
+  seed: 3,
+});
 
 /** The database as one instance sees it: its backtest outcomes are refused while `away` or for the first `refusals` attempts. */
 class FlakyStore extends SqlPredictionStore {
@@ -38,9 +46,22 @@ const lifecycles: ModelLifecycle[] = [];
 const logLines: Record<string, unknown>[] = [];
 
 function instance(runner: string, store = new FlakyStore(db)): { lifecycle: ModelLifecycle; store: FlakyStore } {
-  const logger = createLogger('prediction-test', { runner }, { level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line)) } });
+  const logger = createLogger(
+    'prediction-test',
+    { runner },
+    { level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line)) } },
+  );
   const predictor = new Predictor({ level: 0.95, z, defaultHorizonS: 60, maxHorizonS: 86_400, historyTicks: 1000 });
-  const lifecycle = new ModelLifecycle({ store, predictor, flushOutbox: async () => undefined, logger, source: 'prediction', z, runner, backtestLeaseMs: LEASE_MS });
+  const lifecycle = new ModelLifecycle({
+    store,
+    predictor,
+    flushOutbox: async () => undefined,
+    logger,
+    source: 'prediction',
+    z,
+    runner,
+    backtestLeaseMs: LEASE_MS,
+  });
   lifecycles.push(lifecycle);
   return { lifecycle, store };
 }
@@ -48,7 +69,7 @@ function instance(runner: string, store = new FlakyStore(db)): { lifecycle: Mode
 const backtestOf = (lifecycle: ModelLifecycle) => lifecycle.startBacktest({ symbol: SYMBOL, version: '', range: {}, horizonS: 10 });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  for (const end = Date.now() + ms; ; ) {
+  for (const end = Date.now() + ms; ;) {
     const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -65,7 +86,11 @@ const settled = (lifecycle: ModelLifecycle, id: string) =>
 /** backtest_complete events waiting in the outbox, by backtest id. */
 async function announced(id: string) {
   const pending = await new SqlPredictionStore(db).pendingEvents(1000);
-  return pending.flatMap((p) => (p.event.payload?.$case === 'backtest_complete' && p.event.payload.backtest_complete.id === id ? [p.event.payload.backtest_complete] : []));
+  return pending.flatMap((p) =>
+    p.event.payload?.$case === 'backtest_complete' && p.event.payload.backtest_complete.id === id
+      ? [p.event.payload.backtest_complete]
+      : [],
+  );
 }
 
 beforeAll(async () => {
@@ -114,7 +139,7 @@ describe('backtest completion and recovery', () => {
     const live = instance('live-instance');
     live.store.away = true;
     const kept = await backtestOf(live.lifecycle);
-    for (const end = Date.now() + LEASE_MS * 2; Date.now() < end; ) {
+    for (const end = Date.now() + LEASE_MS * 2; Date.now() < end;) {
       await live.store.renewBacktestClaims('live-instance');
       await new Promise((r) => setTimeout(r, LEASE_MS / 3));
     }
@@ -127,7 +152,9 @@ describe('backtest completion and recovery', () => {
     expect(failed.error).toBe(INTERRUPTED_BACKTEST_ERROR);
     expect(failed.error).toMatch(/^interrupted: .*run the backtest again$/);
     expect((await announced(orphan.id)).map((e) => [e.status, e.error])).toEqual([['failed', INTERRUPTED_BACKTEST_ERROR]]);
-    const startLine = logLines.slice(linesBefore).find((l) => l.runner === 'restarted' && l.msg === 'backtests left running by a stopped instance marked failed');
+    const startLine = logLines
+      .slice(linesBefore)
+      .find((l) => l.runner === 'restarted' && l.msg === 'backtests left running by a stopped instance marked failed');
     expect(startLine?.interrupted).toBe(1);
 
     expect((await restarted.lifecycle.getBacktest(kept.id)).status).toBe('running');

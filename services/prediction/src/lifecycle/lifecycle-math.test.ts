@@ -8,9 +8,22 @@ const z95 = INTERVAL_Z['0.95'];
 
 describe('training (grid search)', () => {
   it('finds parameters at least as good as any default on the same data', () => {
-    const ticks = syntheticSeries({ start: 100, slopePerS: 0.05, noise: 0.2, walk: 0.05, count: 500, stepMs: 1000, startTimeMs: 0, seed: 11 });
+    const ticks = syntheticSeries({
+      start: 100,
+      slopePerS: 0.05,
+      noise: 0.2,
+      walk: 0.05,
+      count: 500,
+      stepMs: 1000,
+      startTimeMs: 0,
+      seed: 11,
+    });
     const trained = train(ticks, z95);
-    for (const p of [{ alpha: 0.5, beta: 0.1 }, { alpha: 0.9, beta: 0.5 }, { alpha: 0.05, beta: 0.01 }]) {
+    for (const p of [
+      { alpha: 0.5, beta: 0.1 },
+      { alpha: 0.9, beta: 0.5 },
+      { alpha: 0.05, beta: 0.01 },
+    ]) {
       expect(trained.metrics.rmse).toBeLessThanOrEqual(oneStepRmse(p, ticks) + 1e-9);
     }
     expect(trained.metrics.predictions).toBe(497);
@@ -19,7 +32,10 @@ describe('training (grid search)', () => {
 
   it('prefers heavy smoothing on a noisy flat series and fast tracking on a random walk', () => {
     const flat = train(syntheticSeries({ start: 100, slopePerS: 0, noise: 1, count: 400, stepMs: 1000, startTimeMs: 0, seed: 2 }), z95);
-    const walk = train(syntheticSeries({ start: 100, slopePerS: 0, noise: 0, walk: 1, count: 400, stepMs: 1000, startTimeMs: 0, seed: 2 }), z95);
+    const walk = train(
+      syntheticSeries({ start: 100, slopePerS: 0, noise: 0, walk: 1, count: 400, stepMs: 1000, startTimeMs: 0, seed: 2 }),
+      z95,
+    );
     expect(flat.params.alpha).toBeLessThan(walk.params.alpha);
   });
 

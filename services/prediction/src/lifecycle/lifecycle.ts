@@ -77,7 +77,10 @@ export class ModelLifecycle {
    */
   async start(): Promise<void> {
     const failed = await this.failInterruptedBacktests();
-    this.deps.logger.info({ interrupted: failed, lease_ms: this.deps.backtestLeaseMs }, 'backtests left running by a stopped instance marked failed');
+    this.deps.logger.info(
+      { interrupted: failed, lease_ms: this.deps.backtestLeaseMs },
+      'backtests left running by a stopped instance marked failed',
+    );
     this.claimsTimer = setInterval(() => void this.keepClaims(), Math.max(1, Math.floor(this.deps.backtestLeaseMs / 3)));
     this.claimsTimer.unref();
   }
@@ -85,16 +88,22 @@ export class ModelLifecycle {
   async train(req: TrainRequest): Promise<ModelVersionRecord> {
     await this.requireSymbol(req.symbol);
     if (req.algorithm !== '' && req.algorithm !== ALGORITHM) {
-      throw predictionError('UNSUPPORTED_ALGORITHM', `algorithm '${req.algorithm}' is not supported; use '${ALGORITHM}' (or leave it empty)`, {
-        algorithm: req.algorithm,
-      });
+      throw predictionError(
+        'UNSUPPORTED_ALGORITHM',
+        `algorithm '${req.algorithm}' is not supported; use '${ALGORITHM}' (or leave it empty)`,
+        {
+          algorithm: req.algorithm,
+        },
+      );
     }
     const fixed = parseParameters(req.parameters);
     checkRange(req.range);
     const ticks = await this.deps.store.ticks(req.symbol, req.range);
     if (ticks.length === 0) throw emptyData(req.symbol, req.range);
     if (ticks.length < MIN_TRAINING_TICKS) {
-      throw predictionError('NOT_ENOUGH_DATA', `training needs at least ${MIN_TRAINING_TICKS} ticks of '${req.symbol}', the range holds ${ticks.length}; widen the range or wait for more ticks`,
+      throw predictionError(
+        'NOT_ENOUGH_DATA',
+        `training needs at least ${MIN_TRAINING_TICKS} ticks of '${req.symbol}', the range holds ${ticks.length}; widen the range or wait for more ticks`,
         { symbol: req.symbol, ticks: ticks.length, needed: MIN_TRAINING_TICKS },
       );
     }
@@ -127,7 +136,14 @@ export class ModelLifecycle {
     if (target.status === 'failed') {
       throw predictionError('MODEL_NOT_DEPLOYABLE', `version ${version} failed to train and cannot be deployed`, { version });
     }
-    const deployment = await this.deps.store.deploy(symbol, target.number, requestedBy || 'unknown', Date.now(), false, this.announceDeployment);
+    const deployment = await this.deps.store.deploy(
+      symbol,
+      target.number,
+      requestedBy || 'unknown',
+      Date.now(),
+      false,
+      this.announceDeployment,
+    );
     if (!deployment) return this.unchanged(target);
     return this.goLive(deployment);
   }
@@ -145,7 +161,9 @@ export class ModelLifecycle {
     }
     const deployment = await this.deps.store.rollback(symbol, by, Date.now(), this.announceDeployment);
     if (!deployment) {
-      throw predictionError('NO_EARLIER_DEPLOYMENT', `'${symbol}' has no earlier deployment to roll back to; deploy another version first or name one`,
+      throw predictionError(
+        'NO_EARLIER_DEPLOYMENT',
+        `'${symbol}' has no earlier deployment to roll back to; deploy another version first or name one`,
         { symbol },
       );
     }
@@ -209,18 +227,30 @@ export class ModelLifecycle {
       ...COMPLETION_RETRY,
       signal: this.stopping.signal,
       onFailure: (err, retryInMs) =>
-        this.deps.logger.warn({ err, backtest: record.id, retry_ms: retryInMs }, 'backtest outcome not stored; retrying (GetBacktest says running meanwhile)'),
+        this.deps.logger.warn(
+          { err, backtest: record.id, retry_ms: retryInMs },
+          'backtest outcome not stored; retrying (GetBacktest says running meanwhile)',
+        ),
     });
     if (!stored) {
-      this.deps.logger.warn({ backtest: record.id }, 'backtest outcome abandoned on shutdown; a later start marks it failed as interrupted');
+      this.deps.logger.warn(
+        { backtest: record.id },
+        'backtest outcome abandoned on shutdown; a later start marks it failed as interrupted',
+      );
       return;
     }
     if (!stored.value) {
-      this.deps.logger.info({ backtest: record.id, status: finished.status }, 'backtest already had an outcome (stored by an earlier attempt, or failed as interrupted); kept it');
+      this.deps.logger.info(
+        { backtest: record.id, status: finished.status },
+        'backtest already had an outcome (stored by an earlier attempt, or failed as interrupted); kept it',
+      );
       return;
     }
     this.committed();
-    this.deps.logger.info({ backtest: record.id, symbol: record.symbol, status: finished.status, metrics: finished.metrics }, 'backtest finished');
+    this.deps.logger.info(
+      { backtest: record.id, symbol: record.symbol, status: finished.status, metrics: finished.metrics },
+      'backtest finished',
+    );
   }
 
   /** The outcome to store; a replay that throws fails the backtest rather than leaving it running. */
@@ -230,7 +260,11 @@ export class ModelLifecycle {
     } catch (err) {
       this.deps.logger.error({ err, backtest: record.id }, 'backtest could not be computed');
       const reason = err instanceof Error ? err.message : String(err);
-      return { status: 'failed', completedAtMs: Date.now(), error: `the backtest could not be computed (${reason}); report it with backtest id ${record.id}` };
+      return {
+        status: 'failed',
+        completedAtMs: Date.now(),
+        error: `the backtest could not be computed (${reason}); report it with backtest id ${record.id}`,
+      };
     }
   }
 
@@ -247,7 +281,12 @@ export class ModelLifecycle {
 
   /** Fails, each with its backtest_complete event, the running backtests whose instance went away; returns how many. */
   private async failInterruptedBacktests(): Promise<number> {
-    const failed = await this.deps.store.failAbandonedBacktests(this.deps.runner, this.deps.backtestLeaseMs, INTERRUPTED_BACKTEST_ERROR, this.announceBacktest);
+    const failed = await this.deps.store.failAbandonedBacktests(
+      this.deps.runner,
+      this.deps.backtestLeaseMs,
+      INTERRUPTED_BACKTEST_ERROR,
+      this.announceBacktest,
+    );
     if (failed.length > 0) this.committed();
     return failed.length;
   }
@@ -290,7 +329,10 @@ export class ModelLifecycle {
   private goLive(d: DeploymentRecord): DeploymentRecord {
     this.committed();
     this.deps.predictor.deploy(d.model.symbol, { number: d.model.number, params: d.model.params });
-    this.deps.logger.info({ symbol: d.model.symbol, version: d.model.number, previous: d.previousNumber, rollback: d.rollback }, 'model deployed');
+    this.deps.logger.info(
+      { symbol: d.model.symbol, version: d.model.number, previous: d.previousNumber, rollback: d.rollback },
+      'model deployed',
+    );
     return d;
   }
 
@@ -305,10 +347,14 @@ export class ModelLifecycle {
     const number = parseVersion(symbol, version);
     const found = await this.deps.store.version(symbol, number);
     if (!found) {
-      throw predictionError('UNKNOWN_MODEL_VERSION', `'${symbol}' has no model version '${version}'; ListModelVersions shows the ones it has`, {
-        symbol,
-        version,
-      });
+      throw predictionError(
+        'UNKNOWN_MODEL_VERSION',
+        `'${symbol}' has no model version '${version}'; ListModelVersions shows the ones it has`,
+        {
+          symbol,
+          version,
+        },
+      );
     }
     return found;
   }
@@ -334,7 +380,9 @@ function parseParameters(parameters: Record<string, string>): Partial<HoltParams
 
 function checkRange(range: TimeRange): void {
   if (range.fromMs !== undefined && range.toMs !== undefined && range.fromMs >= range.toMs) {
-    throw predictionError('EMPTY_RANGE', `empty time range: start ${new Date(range.fromMs).toISOString()} is not before end ${new Date(range.toMs).toISOString()}`,
+    throw predictionError(
+      'EMPTY_RANGE',
+      `empty time range: start ${new Date(range.fromMs).toISOString()} is not before end ${new Date(range.toMs).toISOString()}`,
       { start: new Date(range.fromMs).toISOString(), end: new Date(range.toMs).toISOString() },
     );
   }
@@ -343,5 +391,9 @@ function checkRange(range: TimeRange): void {
 function emptyData(symbol: string, range: TimeRange): AppError {
   const from = range.fromMs === undefined ? 'the beginning' : new Date(range.fromMs).toISOString();
   const to = range.toMs === undefined ? 'now' : new Date(range.toMs).toISOString();
-  return predictionError('EMPTY_RANGE', `empty range: no ticks of '${symbol}' kept between ${from} and ${to}`, { symbol, start: from, end: to });
+  return predictionError('EMPTY_RANGE', `empty range: no ticks of '${symbol}' kept between ${from} and ${to}`, {
+    symbol,
+    start: from,
+    end: to,
+  });
 }

@@ -3,7 +3,9 @@ import { initialState, update, type HoltParams } from '../model/holt';
 import type { Tick } from '../model/tick';
 import type { BacktestMetrics } from './backtest';
 
-export const ALPHA_GRID: readonly number[] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
+export const ALPHA_GRID: readonly number[] = [
+  0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95,
+];
 export const BETA_GRID: readonly number[] = [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5];
 
 /** Parameters of a symbol's first (baseline) version, before anything has been fitted. */

@@ -17,6 +17,7 @@ export function parseVersion(symbol: string, version: string): number {
   }
   const number = Number(match[2]);
   // Versions are int4 in the store: a larger one names no version and must not reach SQL.
-  if (number > INT32_MAX) throw predictionError('INVALID_VERSION', `'${version}' is not a model version: its number exceeds ${INT32_MAX}`, { version });
+  if (number > INT32_MAX)
+    throw predictionError('INVALID_VERSION', `'${version}' is not a model version: its number exceeds ${INT32_MAX}`, { version });
   return number;
 }

@@ -147,7 +147,12 @@ export interface PredictionStore {
    * Marks failed, with `error`, every running backtest of another runner whose claim is older than
    * `leaseMs` (its instance stopped or crashed), each with its event; returns them as stored.
    */
-  failAbandonedBacktests(exceptRunner: string, leaseMs: number, error: string, announce: Announce<BacktestRecord>): Promise<BacktestRecord[]>;
+  failAbandonedBacktests(
+    exceptRunner: string,
+    leaseMs: number,
+    error: string,
+    announce: Announce<BacktestRecord>,
+  ): Promise<BacktestRecord[]>;
   backtest(id: string): Promise<BacktestRecord | undefined>;
 
   /** The oldest unpublished events, in publishing order. */

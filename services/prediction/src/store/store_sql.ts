@@ -19,7 +19,6 @@ import type {
   TimeRange,
 } from './store';
 
-
 interface VersionRow {
   symbol: string;
   number: number;
@@ -231,20 +230,37 @@ export class SqlPredictionStore implements PredictionStore {
         [symbol, number, live?.number ?? null, rollback, deployedBy, nowMs],
       );
       await swapStatus(tx, symbol, live?.number, number);
-      const deployment = { model: (await version(tx, symbol, number))!, previousNumber: live?.number, rollback, deployedBy, deployedAtMs: nowMs };
+      const deployment = {
+        model: (await version(tx, symbol, number))!,
+        previousNumber: live?.number,
+        rollback,
+        deployedBy,
+        deployedAtMs: nowMs,
+      };
       await addToOutbox(tx, announce(deployment));
       return deployment;
     });
   }
 
-  async rollback(symbol: string, deployedBy: string, nowMs: number, announce: Announce<DeploymentRecord>): Promise<DeploymentRecord | undefined> {
+  async rollback(
+    symbol: string,
+    deployedBy: string,
+    nowMs: number,
+    announce: Announce<DeploymentRecord>,
+  ): Promise<DeploymentRecord | undefined> {
     return this.db.transaction(async (tx) => {
       const [live, before] = await stack(tx, symbol, 2);
       if (!live || !before) return undefined;
       await tx.query(`UPDATE deployments SET rolled_back_at_ms = $2 WHERE id = $1`, [live.id, nowMs]);
       await tx.query(`UPDATE deployments SET activated_at_ms = $2 WHERE id = $1`, [before.id, nowMs]);
       await swapStatus(tx, symbol, live.number, before.number);
-      const deployment = { model: (await version(tx, symbol, before.number))!, previousNumber: live.number, rollback: true, deployedBy, deployedAtMs: nowMs };
+      const deployment = {
+        model: (await version(tx, symbol, before.number))!,
+        previousNumber: live.number,
+        rollback: true,
+        deployedBy,
+        deployedAtMs: nowMs,
+      };
       await addToOutbox(tx, announce(deployment));
       return deployment;
     });
@@ -287,7 +303,12 @@ export class SqlPredictionStore implements PredictionStore {
     await this.db.query(`UPDATE backtests SET claimed_at_ms = ${DB_NOW_MS} WHERE runner = $1 AND status = 'running'`, [runner]);
   }
 
-  async failAbandonedBacktests(exceptRunner: string, leaseMs: number, error: string, announce: Announce<BacktestRecord>): Promise<BacktestRecord[]> {
+  async failAbandonedBacktests(
+    exceptRunner: string,
+    leaseMs: number,
+    error: string,
+    announce: Announce<BacktestRecord>,
+  ): Promise<BacktestRecord[]> {
     return this.db.transaction(async (tx) => {
       // Concurrent sweeps by several instances: the second one's UPDATE re-checks status after the
       // first commits, so each backtest is failed, and announced, once.
@@ -313,7 +334,11 @@ export class SqlPredictionStore implements PredictionStore {
       `SELECT seq, event, traceparent FROM outbox ORDER BY seq LIMIT $1`,
       [limit],
     );
-    return rows.map((r) => ({ seq: Number(r.seq), event: events.Event.decode(Buffer.from(r.event, 'base64')), traceparent: r.traceparent }));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      event: events.Event.decode(Buffer.from(r.event, 'base64')),
+      traceparent: r.traceparent,
+    }));
   }
 
   async removeEvents(seqs: number[]): Promise<void> {

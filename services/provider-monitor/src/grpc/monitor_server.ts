@@ -1,5 +1,13 @@
 import { providers } from '@marketpulse/proto';
-import { assertValid, checkInt32, checkText, serveGrpc, type FieldViolation, type GrpcServiceRegistration, type Logger } from '@marketpulse/runtime';
+import {
+  assertValid,
+  checkInt32,
+  checkText,
+  serveGrpc,
+  type FieldViolation,
+  type GrpcServiceRegistration,
+  type Logger,
+} from '@marketpulse/runtime';
 import { monitorError } from '../errors';
 import type { MonitorApi } from '../monitor_api';
 
@@ -36,7 +44,12 @@ export function providerMonitorService(api: MonitorApi, logger: Logger): GrpcSer
         return api.getRateLimit(req.provider);
       },
       listLogs: (req) => {
-        valid(nameCheck(req.log_type, 'log_type'), hoursCheck(req.hours), checkInt32(req.limit, { field: 'limit', min: 0 }), nameCheck(req.provider, 'provider'));
+        valid(
+          nameCheck(req.log_type, 'log_type'),
+          hoursCheck(req.hours),
+          checkInt32(req.limit, { field: 'limit', min: 0 }),
+          nameCheck(req.provider, 'provider'),
+        );
         return api.listLogs(req);
       },
       getSchedulerStatus: () => api.getSchedulerStatus(),

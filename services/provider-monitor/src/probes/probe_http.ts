@@ -14,7 +14,12 @@ export class HttpProbe implements Probe {
     let res: Response;
     let body: string;
     try {
-      res = await fetch(this.def.endpoint, { method: this.def.method, headers, signal: AbortSignal.timeout(this.def.timeout_ms), redirect: 'follow' });
+      res = await fetch(this.def.endpoint, {
+        method: this.def.method,
+        headers,
+        signal: AbortSignal.timeout(this.def.timeout_ms),
+        redirect: 'follow',
+      });
       body = await res.text();
     } catch (err) {
       const e = err as Error;
@@ -29,7 +34,10 @@ export class HttpProbe implements Probe {
     const healthy = this.def.expect_status.length ? this.def.expect_status.includes(res.status) : res.status >= 200 && res.status < 400;
     if (!healthy) {
       const type = res.status === 429 ? 'rate_limit' : res.status === 401 || res.status === 403 ? 'auth_error' : 'http_error';
-      return failure(latency, type, `HTTP ${res.status} ${res.statusText} from ${this.def.endpoint}`.trim(), { http_status_code: res.status, upstream_used: upstreamUsed });
+      return failure(latency, type, `HTTP ${res.status} ${res.statusText} from ${this.def.endpoint}`.trim(), {
+        http_status_code: res.status,
+        upstream_used: upstreamUsed,
+      });
     }
     return {
       ok: true,
@@ -49,7 +57,8 @@ export class HttpProbe implements Probe {
 function usedFromHeaders(h: Headers): number | undefined {
   const limit = Number(h.get('x-ratelimit-limit'));
   const remaining = Number(h.get('x-ratelimit-remaining'));
-  if (!h.has('x-ratelimit-limit') || !h.has('x-ratelimit-remaining') || !Number.isFinite(limit) || !Number.isFinite(remaining)) return undefined;
+  if (!h.has('x-ratelimit-limit') || !h.has('x-ratelimit-remaining') || !Number.isFinite(limit) || !Number.isFinite(remaining))
+    return undefined;
   return Math.max(0, limit - remaining);
 }
 

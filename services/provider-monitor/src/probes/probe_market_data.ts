@@ -23,7 +23,12 @@ export class MarketDataFeedProbe implements Probe {
     try {
       s = await this.stats(this.provider);
     } catch (err) {
-      return failure(performance.now() - started, 'connection_error', `market-data did not answer for feed ${this.provider}: ${(err as Error).message}`, { calls: 0 });
+      return failure(
+        performance.now() - started,
+        'connection_error',
+        `market-data did not answer for feed ${this.provider}: ${(err as Error).message}`,
+        { calls: 0 },
+      );
     }
     if (!s) return failure(performance.now() - started, 'http_error', `market-data no longer reports feed ${this.provider}`, { calls: 0 });
     const calls = Number(s.calls);

@@ -106,7 +106,8 @@ export function parseProviders(json: string, d: ProviderDefaults): ProviderDefin
       const issue = parsed.error.issues[0];
       throw new Error(`MONITOR_PROVIDERS[${i}]${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
     }
-    if (seen.has(parsed.data.name.toLowerCase())) throw new Error(`MONITOR_PROVIDERS[${i}]: provider '${parsed.data.name}' is listed twice`);
+    if (seen.has(parsed.data.name.toLowerCase()))
+      throw new Error(`MONITOR_PROVIDERS[${i}]: provider '${parsed.data.name}' is listed twice`);
     seen.add(parsed.data.name.toLowerCase());
     return definitionFromEntry(parsed.data, d);
   });

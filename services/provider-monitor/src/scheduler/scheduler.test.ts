@@ -67,7 +67,7 @@ describe('Scheduler', () => {
       },
     });
     scheduler.start();
-    for (const deadline = Date.now() + 3000; runs.length === 0 && Date.now() < deadline; ) await sleep(5);
+    for (const deadline = Date.now() + 3000; runs.length === 0 && Date.now() < deadline;) await sleep(5);
     expect(runs).toEqual([false]);
     // Two triggers while the scheduled run holds: one triggered run after it, shared by both.
     const both = Promise.all([scheduler.trigger('checks'), scheduler.trigger('checks')]);

@@ -56,7 +56,8 @@ interface JobState {
  */
 function publicJobError(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' || typeof code === 'number') return `the job failed (${String(code).slice(0, 32)}); the provider-monitor log has the details`;
+  if (typeof code === 'string' || typeof code === 'number')
+    return `the job failed (${String(code).slice(0, 32)}); the provider-monitor log has the details`;
   return err instanceof Error ? err.message : String(err);
 }
 

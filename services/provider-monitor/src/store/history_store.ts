@@ -24,10 +24,15 @@ export class HistoryStore {
   }
 
   async statusChanges(hours: number): Promise<StatusChangeRow[]> {
-    const { rows } = await this.db.query<{ ts: string | Date; provider: string; old_status: string; new_status: string; details: Record<string, string> | string }>(
-      'SELECT ts, provider, old_status, new_status, details FROM status_changes WHERE ts >= $1 ORDER BY ts DESC, id DESC',
-      [new Date(Date.now() - hours * 3600_000).toISOString()],
-    );
+    const { rows } = await this.db.query<{
+      ts: string | Date;
+      provider: string;
+      old_status: string;
+      new_status: string;
+      details: Record<string, string> | string;
+    }>('SELECT ts, provider, old_status, new_status, details FROM status_changes WHERE ts >= $1 ORDER BY ts DESC, id DESC', [
+      new Date(Date.now() - hours * 3600_000).toISOString(),
+    ]);
     return rows.map((r) => ({
       timestamp: new Date(r.ts).toISOString(),
       provider: r.provider,
@@ -38,7 +43,10 @@ export class HistoryStore {
   }
 
   async addMetrics<T extends { timestamp?: string }>(m: T): Promise<void> {
-    await this.db.query('INSERT INTO metrics_snapshots (ts, metrics) VALUES ($1, $2::jsonb)', [m.timestamp ?? new Date().toISOString(), JSON.stringify(m)]);
+    await this.db.query('INSERT INTO metrics_snapshots (ts, metrics) VALUES ($1, $2::jsonb)', [
+      m.timestamp ?? new Date().toISOString(),
+      JSON.stringify(m),
+    ]);
   }
 
   /** Oldest first. */
@@ -54,14 +62,21 @@ export class HistoryStore {
     const cutoff = new Date(Date.now() - hours * 3600_000).toISOString();
     let n = 0;
     for (const table of ['status_changes', 'metrics_snapshots']) {
-      const { rows } = await this.db.query<{ n: string | number }>(`WITH gone AS (DELETE FROM ${table} WHERE ts < $1 RETURNING 1) SELECT count(*) AS n FROM gone`, [cutoff]);
+      const { rows } = await this.db.query<{ n: string | number }>(
+        `WITH gone AS (DELETE FROM ${table} WHERE ts < $1 RETURNING 1) SELECT count(*) AS n FROM gone`,
+        [cutoff],
+      );
       n += Number(rows[0]?.n ?? 0);
     }
     return n;
   }
 
   /** Row counts and sizes of this service's tables, and the time span of its records. */
-  async tableStats(): Promise<{ tables: { name: string; row_count: number; size_bytes: number }[]; oldest: string | undefined; newest: string | undefined }> {
+  async tableStats(): Promise<{
+    tables: { name: string; row_count: number; size_bytes: number }[];
+    oldest: string | undefined;
+    newest: string | undefined;
+  }> {
     const tables = [];
     for (const name of TABLES) {
       const { rows } = await this.db.query<{ n: string | number; size: string | number }>(

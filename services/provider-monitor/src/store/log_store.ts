@@ -89,7 +89,16 @@ export class LogStore {
       const { rows } = await this.db.query<{ id: string | number }>(
         `INSERT INTO logs (log_type, ts, provider, status, response_time_ms, error_type, provider_status, entry)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING id`,
-        [e.log_type, e.timestamp, e.provider, e.status, e.log_type === 'connection' ? e.response_time_ms : null, e.error_type, providerStatus, JSON.stringify(rest)],
+        [
+          e.log_type,
+          e.timestamp,
+          e.provider,
+          e.status,
+          e.log_type === 'connection' ? e.response_time_ms : null,
+          e.error_type,
+          providerStatus,
+          JSON.stringify(rest),
+        ],
       );
       out.push({ ...e, id: String(rows[0].id) });
     }

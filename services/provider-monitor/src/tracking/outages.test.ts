@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { outagesFrom, type StatusTransition } from './outages';
 
 const at = (s: number) => new Date(Date.UTC(2025, 0, 1, 12, 0, s)).toISOString();
-const t = (s: number, provider: string, old_status: string, new_status: string): StatusTransition => ({ timestamp: at(s), provider, old_status, new_status });
+const t = (s: number, provider: string, old_status: string, new_status: string): StatusTransition => ({
+  timestamp: at(s),
+  provider,
+  old_status,
+  new_status,
+});
 
 describe('outagesFrom', () => {
   it('pairs each transition to offline with the next transition away from it, newest first', () => {
@@ -20,8 +25,15 @@ describe('outagesFrom', () => {
   });
 
   it('keeps one outage open across a repeated transition to offline and leaves out outages that began before the history', () => {
-    const history = [t(25, 'A', 'offline', 'online'), t(15, 'A', 'degraded', 'offline'), t(10, 'A', 'online', 'offline'), t(0, 'A', 'offline', 'online')];
-    expect(outagesFrom(history)).toEqual([{ provider: 'A', started_at: at(10), ended_at: at(25), duration_seconds: 15, previous_status: 'online' }]);
+    const history = [
+      t(25, 'A', 'offline', 'online'),
+      t(15, 'A', 'degraded', 'offline'),
+      t(10, 'A', 'online', 'offline'),
+      t(0, 'A', 'offline', 'online'),
+    ];
+    expect(outagesFrom(history)).toEqual([
+      { provider: 'A', started_at: at(10), ended_at: at(25), duration_seconds: 15, previous_status: 'online' },
+    ]);
   });
 
   it('has no outages without a transition to offline', () => {

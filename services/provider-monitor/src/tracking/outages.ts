@@ -23,7 +23,13 @@ export function outagesFrom(newestFirst: StatusTransition[], now = Date.now()): 
     if (t.new_status === 'offline') {
       // Still the same outage: after a restart the provider is seen degraded first, then offline again.
       if (current) continue;
-      const outage: providers.Outage = { provider: t.provider, started_at: t.timestamp, ended_at: undefined, duration_seconds: 0, previous_status: t.old_status };
+      const outage: providers.Outage = {
+        provider: t.provider,
+        started_at: t.timestamp,
+        ended_at: undefined,
+        duration_seconds: 0,
+        previous_status: t.old_status,
+      };
       open.set(t.provider, outage);
       outages.push(outage);
     } else if (current) {

@@ -25,7 +25,9 @@ describe('StatusTracker', () => {
       { ok: false, latency_ms: 5 },
       { ok: true, latency_ms: 40 },
       { ok: true, latency_ms: 40 },
-    ].map((o) => t.observe(o)).filter(Boolean);
+    ]
+      .map((o) => t.observe(o))
+      .filter(Boolean);
     expect(changes).toEqual([
       { old_status: 'online', new_status: 'degraded' },
       { old_status: 'degraded', new_status: 'offline' },

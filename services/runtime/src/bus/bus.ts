@@ -63,9 +63,13 @@ export class BusError extends Error {
 
 export function assertPublishable(event: events.Event): void {
   if (!event.type) throw new BusError('BUS_INVALID_EVENT', `event ${event.id || '(no id)'} has no type; set Event.type`);
-  if (!event.id) throw new BusError('BUS_INVALID_EVENT', `event of type ${event.type} has no id; set Event.id (unique, stable across retries)`);
+  if (!event.id)
+    throw new BusError('BUS_INVALID_EVENT', `event of type ${event.type} has no id; set Event.id (unique, stable across retries)`);
   if (event.owner !== undefined && typeof event.owner !== 'string') {
-    throw new BusError('BUS_INVALID_EVENT', `event ${event.id} has a non-text owner; set Event.owner to a user id, or '' for a system event`);
+    throw new BusError(
+      'BUS_INVALID_EVENT',
+      `event ${event.id} has a non-text owner; set Event.owner to a user id, or '' for a system event`,
+    );
   }
 }
 

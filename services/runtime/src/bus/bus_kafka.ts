@@ -299,7 +299,10 @@ export class KafkaBus implements Bus {
       const check = this.createMissing(missing);
       for (const t of missing) this.topicChecks.set(t, check);
       void check
-        .then(() => missing.forEach((t) => this.knownTopics.add(t)), () => undefined)
+        .then(
+          () => missing.forEach((t) => this.knownTopics.add(t)),
+          () => undefined,
+        )
         .finally(() => missing.forEach((t) => this.topicChecks.delete(t)));
     }
     await Promise.all(topics.filter((t) => !this.knownTopics.has(t)).map((t) => this.topicChecks.get(t)));
@@ -382,11 +385,14 @@ class KafkaSubscription implements Subscription {
       heartbeatInterval: 3000,
       retry: { ...CLIENT_RETRY, restartOnFailure: async () => !this.stopping.signal.aborted },
     });
-    const committer = new OffsetCommitter((offsets) => consumer.commitOffsets(offsets), COMMIT_CADENCE, (err, offsets) =>
-      this.logger.warn(
-        { groupId: this.groupId, offsets, err: errorText(err) },
-        'could not commit consumed offsets; a later commit covers them, or their events are delivered again',
-      ),
+    const committer = new OffsetCommitter(
+      (offsets) => consumer.commitOffsets(offsets),
+      COMMIT_CADENCE,
+      (err, offsets) =>
+        this.logger.warn(
+          { groupId: this.groupId, offsets, err: errorText(err) },
+          'could not commit consumed offsets; a later commit covers them, or their events are delivered again',
+        ),
     );
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart || this.stopping.signal.aborted) return;
@@ -426,9 +432,11 @@ class KafkaSubscription implements Subscription {
     if (starts.length === 0) return;
     for (const start of starts) consumer.seek(start);
     // Committed so that a restart before the first event still starts here, not at a later "latest".
-    await consumer.commitOffsets(starts).catch((err: unknown) =>
-      this.logger.warn({ groupId: this.groupId, err: errorText(err) }, 'could not commit the start position of a new group'),
-    );
+    await consumer
+      .commitOffsets(starts)
+      .catch((err: unknown) =>
+        this.logger.warn({ groupId: this.groupId, err: errorText(err) }, 'could not commit the start position of a new group'),
+      );
   }
 
   async close(): Promise<void> {

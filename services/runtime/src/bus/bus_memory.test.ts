@@ -144,7 +144,12 @@ describe('MemoryBus', () => {
     await bus.publish([...Array(8).keys()].map((i) => tick('AAPL', i)));
     const replayed: number[] = [];
     const latest: number[] = [];
-    await bus.subscribe({ groupId: 'replay', types: ['market_data_update'], fromBeginning: true, handler: async (d) => void replayed.push(priceOf(d)!) });
+    await bus.subscribe({
+      groupId: 'replay',
+      types: ['market_data_update'],
+      fromBeginning: true,
+      handler: async (d) => void replayed.push(priceOf(d)!),
+    });
     await bus.subscribe({ groupId: 'live', types: ['market_data_update'], handler: async (d) => void latest.push(priceOf(d)!) });
     await bus.publish(tick('AAPL', 8));
     await until(() => replayed.length === 6 && latest.length === 1);

@@ -102,7 +102,13 @@ export class MemoryBroker {
       group = { id: groupId, members: [], positions: new Map(), pumping: new Set() };
       this.groups.set(groupId, group);
     }
-    const member: Member = { ...consumer, id: this.nextMemberId++, topics: new Set(topics), abort: new AbortController(), inFlight: new Set() };
+    const member: Member = {
+      ...consumer,
+      id: this.nextMemberId++,
+      topics: new Set(topics),
+      abort: new AbortController(),
+      inFlight: new Set(),
+    };
     group.members.push(member);
     for (const topic of topics) {
       this.logs(topic).forEach((log, partition) => {
@@ -181,27 +187,39 @@ export class MemoryBroker {
     for (;;) {
       let position = group.positions.get(key) ?? log.next;
       if (position < log.first) {
-        this.options.logger?.warn({ topic, partition, skipped: log.first - position }, 'memory bus: consumer group fell behind retention; skipping dropped events');
+        this.options.logger?.warn(
+          { topic, partition, skipped: log.first - position },
+          'memory bus: consumer group fell behind retention; skipping dropped events',
+        );
         position = log.first;
         group.positions.set(key, position);
       }
       const record = log.at(position);
       const member = this.owner(group, topic, partition);
       if (!record || !member) return;
-      const consume = () => consumeRecord(
-        { topic, partition, offset: String(record.offset), key: Buffer.from(record.key), value: Buffer.from(record.event), headers: record.headers },
-        {
-          group: groupId,
-          handler: member.handler,
-          healthy: member.healthy,
-          policy: member.policy,
-          writeDeadLetter: async (letter) => this.append(member.deadLetterTopic, record.key, letter.value ?? new Uint8Array(), letter.headers),
-          logger: this.logger,
-          metrics: this.deadLetters,
-          observed: () => undefined,
-          signal: member.abort.signal,
-        },
-      );
+      const consume = () =>
+        consumeRecord(
+          {
+            topic,
+            partition,
+            offset: String(record.offset),
+            key: Buffer.from(record.key),
+            value: Buffer.from(record.event),
+            headers: record.headers,
+          },
+          {
+            group: groupId,
+            handler: member.handler,
+            healthy: member.healthy,
+            policy: member.policy,
+            writeDeadLetter: async (letter) =>
+              this.append(member.deadLetterTopic, record.key, letter.value ?? new Uint8Array(), letter.headers),
+            logger: this.logger,
+            metrics: this.deadLetters,
+            observed: () => undefined,
+            signal: member.abort.signal,
+          },
+        );
       const run = member.runAs ? member.runAs(consume) : consume();
       member.inFlight.add(run);
       try {

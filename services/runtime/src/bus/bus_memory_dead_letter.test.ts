@@ -11,7 +11,13 @@ import { unprocessableRecord } from './record_failure';
 const logger = createLogger('test', {}, { level: 'silent' });
 
 function tick(id: string, symbol = 'AAPL'): events.Event {
-  return events.Event.fromPartial({ id, type: 'market_data_update', source: 'test', subject: symbol, payload: { $case: 'market_data_update', market_data_update: { symbol, price: 1 } } });
+  return events.Event.fromPartial({
+    id,
+    type: 'market_data_update',
+    source: 'test',
+    subject: symbol,
+    payload: { $case: 'market_data_update', market_data_update: { symbol, price: 1 } },
+  });
 }
 
 async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -89,7 +95,17 @@ describe('MemoryBus dead letters', () => {
     const broker = new MemoryBroker({ logger, partitions: 1 });
     const bus = new MemoryBus({ broker, topicPrefix: 'dl3.', handlerRetry: { maxAttempts: 1000, backoffBaseMs: 1, backoffMaxMs: 5 } });
     let failing = 0;
-    const sub = await bus.subscribe({ groupId: 'g', types: ['market_data_update'], handler: async () => void (failing += 1, (() => { throw refused(); })()) });
+    const sub = await bus.subscribe({
+      groupId: 'g',
+      types: ['market_data_update'],
+      handler: async () =>
+        void (
+          (failing += 1),
+          (() => {
+            throw refused();
+          })()
+        ),
+    });
     await bus.publish(tick('stuck'));
     await until(() => failing >= 3);
     await sub.close();

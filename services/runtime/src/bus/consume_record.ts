@@ -48,7 +48,13 @@ export async function consumeRecord(record: SourceRecord, c: RecordConsumer): Pr
     c.observed('dead_letter', 0);
     return deadLetter(record, c, UNDECODABLE, 0, undefined, err);
   }
-  const delivered: DeliveredEvent = { event, topic: record.topic, partition: record.partition, offset: record.offset, traceparent: headers.traceparent };
+  const delivered: DeliveredEvent = {
+    event,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    traceparent: headers.traceparent,
+  };
   for (let attempts = 1; ; attempts++) {
     if (c.signal.aborted) return 'abandoned';
     const started = performance.now();
@@ -71,8 +77,18 @@ export async function consumeRecord(record: SourceRecord, c: RecordConsumer): Pr
       }
       c.observed('retry', seconds);
       c.logger.warn(
-        { topic: record.topic, partition: record.partition, offset: record.offset, event_id: event.id, attempt: attempts, failure: kind, err: errorText(err) },
-        kind === 'outage' ? 'event handler failed: a dependency is unavailable; the event waits for it' : 'event handler failed; the event will be delivered again',
+        {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          event_id: event.id,
+          attempt: attempts,
+          failure: kind,
+          err: errorText(err),
+        },
+        kind === 'outage'
+          ? 'event handler failed: a dependency is unavailable; the event waits for it'
+          : 'event handler failed; the event will be delivered again',
       );
       await sleep(step.delayMs, c.signal);
       if (c.signal.aborted) return 'abandoned';
@@ -106,7 +122,10 @@ async function deadLetter(
       await c.writeDeadLetter(deadLetterRecord(letter));
       break;
     } catch (writeErr) {
-      c.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, err: errorText(writeErr) }, 'could not write a dead letter; retrying');
+      c.logger.warn(
+        { topic: record.topic, partition: record.partition, offset: record.offset, err: errorText(writeErr) },
+        'could not write a dead letter; retrying',
+      );
       await sleep(retryDelayMs(attempt, c.policy.backoffBaseMs, c.policy.backoffMaxMs), c.signal);
       if (c.signal.aborted) return 'abandoned';
       await c.betweenAttempts?.();

@@ -14,7 +14,9 @@ export type BusConfig = Pick<
 function handlerRetry(config: BusConfig): Partial<HandlerRetryPolicy> {
   return {
     ...(config.BUS_HANDLER_MAX_ATTEMPTS === undefined ? {} : { maxAttempts: config.BUS_HANDLER_MAX_ATTEMPTS }),
-    ...(config.BUS_RETRY_BACKOFF_MAX_MS === undefined ? {} : { backoffMaxMs: config.BUS_RETRY_BACKOFF_MAX_MS, backoffBaseMs: Math.min(200, config.BUS_RETRY_BACKOFF_MAX_MS) }),
+    ...(config.BUS_RETRY_BACKOFF_MAX_MS === undefined
+      ? {}
+      : { backoffMaxMs: config.BUS_RETRY_BACKOFF_MAX_MS, backoffBaseMs: Math.min(200, config.BUS_RETRY_BACKOFF_MAX_MS) }),
   };
 }
 

@@ -49,7 +49,8 @@ export interface DeadLetter {
 /** Header text: well-formed, no control characters, bounded (a dead letter must not poison its own readers). */
 function headerText(text: string, max = 500): string {
   let clean = wellFormed(text);
-  if (hasControl(clean)) clean = clean.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (hasControl(clean))
+    clean = clean.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
@@ -83,7 +84,11 @@ export function originalHeaders(headers: Record<string, HeaderValue>): Record<st
 }
 
 /** Reads a dead letter back from a record of the dead-letter topic; undefined when it is not one. */
-export function parseDeadLetter(record: { key: Buffer | null; value: Buffer | null; headers: Record<string, HeaderValue> }): DeadLetter | undefined {
+export function parseDeadLetter(record: {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, HeaderValue>;
+}): DeadLetter | undefined {
   const text = (name: string) => {
     const v = record.headers[name];
     return v === undefined ? undefined : v.toString();

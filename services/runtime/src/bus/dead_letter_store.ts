@@ -50,7 +50,13 @@ function identity(value: Buffer | null): DeadLetterEntry['event'] {
 }
 
 function kafkaOf(o: DeadLetterStoreOptions): Kafka {
-  return new Kafka({ clientId: 'marketpulse-dead-letters', brokers: o.brokers, logLevel: KafkaLogLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 3 } });
+  return new Kafka({
+    clientId: 'marketpulse-dead-letters',
+    brokers: o.brokers,
+    logLevel: KafkaLogLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 3 },
+  });
 }
 
 function matches(entry: DeadLetterEntry, filter: DeadLetterFilter, topicPrefix: string): boolean {
@@ -98,7 +104,10 @@ export async function readDeadLetters(o: DeadLetterStoreOptions, filter: DeadLet
       });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`reading ${topic} took over ${o.timeoutMs ?? 60_000} ms; is Kafka at ${o.brokers.join(',')} answering?`)), o.timeoutMs ?? 60_000);
+        timer = setTimeout(
+          () => reject(new Error(`reading ${topic} took over ${o.timeoutMs ?? 60_000} ms; is Kafka at ${o.brokers.join(',')} answering?`)),
+          o.timeoutMs ?? 60_000,
+        );
       });
       try {
         await Promise.race([done, timedOut]);
@@ -127,8 +136,15 @@ export async function republishDeadLetters(o: DeadLetterStoreOptions, letters: D
   await producer.connect();
   try {
     for (const l of letters) {
-      await producer.send({ topic: l.source.topic, acks: -1, messages: [{ key: l.source.key, value: l.source.value, headers: l.source.headers }] });
-      o.logger.info({ topic: l.source.topic, partition: l.source.partition, offset: l.source.offset, reason: l.failure.reason }, 'dead letter re-published to its source topic');
+      await producer.send({
+        topic: l.source.topic,
+        acks: -1,
+        messages: [{ key: l.source.key, value: l.source.value, headers: l.source.headers }],
+      });
+      o.logger.info(
+        { topic: l.source.topic, partition: l.source.partition, offset: l.source.offset, reason: l.failure.reason },
+        'dead letter re-published to its source topic',
+      );
     }
     return letters.length;
   } finally {

@@ -39,8 +39,18 @@ describe('nextStep', () => {
       for (let maxAttempts = 1; maxAttempts <= 30; maxAttempts++)
         for (let attempts = 1; attempts <= 30; attempts++) {
           const { action } = nextStep(kind, attempts, { ...policy, maxAttempts });
-          const expected = kind === 'outage' ? 'retry' : kind === 'unprocessable' ? 'dead-letter' : attempts < maxAttempts ? 'retry' : kind === 'poison' ? 'dead-letter' : 'dead-letter-if-healthy';
-          if (action !== expected) expect({ kind, attempts, maxAttempts, action }).toEqual({ kind, attempts, maxAttempts, action: expected });
+          const expected =
+            kind === 'outage'
+              ? 'retry'
+              : kind === 'unprocessable'
+                ? 'dead-letter'
+                : attempts < maxAttempts
+                  ? 'retry'
+                  : kind === 'poison'
+                    ? 'dead-letter'
+                    : 'dead-letter-if-healthy';
+          if (action !== expected)
+            expect({ kind, attempts, maxAttempts, action }).toEqual({ kind, attempts, maxAttempts, action: expected });
         }
   });
 });

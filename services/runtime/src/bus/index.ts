@@ -4,7 +4,20 @@ export { KafkaBus, type KafkaBusOptions } from './bus_kafka';
 export { MemoryBroker, MemoryBus, sharedMemoryBroker, type MemoryBrokerOptions, type MemoryBusOptions } from './bus_memory';
 export { createBus, type BusConfig } from './create_bus';
 export { inConsumerSpan, traceHeaders } from './trace_context';
-export { classifyFailure, summarizeFailure, unprocessableRecord, UnprocessableRecordError, type FailureKind, type FailureSummary } from './record_failure';
+export {
+  classifyFailure,
+  summarizeFailure,
+  unprocessableRecord,
+  UnprocessableRecordError,
+  type FailureKind,
+  type FailureSummary,
+} from './record_failure';
 export { DEFAULT_HANDLER_RETRY, nextStep, type HandlerRetryPolicy, type NextStep } from './handler_retry_policy';
 export { DEAD_LETTER_HEADER, DEAD_LETTER_TOPIC, deadLetterTopic, parseDeadLetter, type DeadLetter } from './dead_letter';
-export { readDeadLetters, republishDeadLetters, type DeadLetterEntry, type DeadLetterFilter, type DeadLetterStoreOptions } from './dead_letter_store';
+export {
+  readDeadLetters,
+  republishDeadLetters,
+  type DeadLetterEntry,
+  type DeadLetterFilter,
+  type DeadLetterStoreOptions,
+} from './dead_letter_store';

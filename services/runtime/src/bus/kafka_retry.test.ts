@@ -3,11 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { isRetriableKafkaError, whileRetriable } from './kafka_retry';
 
 // The error a broker answers right after a topic was created, before its leader serves it.
-const notLeader = () => new KafkaJSProtocolError({ type: 'NOT_LEADER_FOR_PARTITION', code: 6, retriable: true, message: 'This server is not the leader for that topic-partition' } as never);
+const notLeader = () =>
+  new KafkaJSProtocolError({
+    type: 'NOT_LEADER_FOR_PARTITION',
+    code: 6,
+    retriable: true,
+    message: 'This server is not the leader for that topic-partition',
+  } as never);
 // As kafkajs' retrier wraps errors: the broker's error is the `cause` (missing from its typings).
 type Wrapper = new (e: Error, options: Record<string, unknown>) => Error;
 const nonRetriable = (e: Error) => new (KafkaJSNonRetriableError as unknown as Wrapper)(e, { cause: e });
-const retriesExceeded = (e: Error) => new (KafkaJSNumberOfRetriesExceeded as unknown as Wrapper)(e, { retryCount: 6, retryTime: 5000, cause: e });
+const retriesExceeded = (e: Error) =>
+  new (KafkaJSNumberOfRetriesExceeded as unknown as Wrapper)(e, { retryCount: 6, retryTime: 5000, cause: e });
 
 describe('isRetriableKafkaError', () => {
   it('sees a retriable broker error through the wrappers kafkajs puts around it', () => {

@@ -7,7 +7,12 @@ describe('kafkajs request queue timer', () => {
   afterEach(() => vi.restoreAllMocks());
 
   function queue(pending: unknown[], throttledUntil: number) {
-    return Object.assign(Object.create(RequestQueue.prototype), { pending, throttledUntil, throttleCheckTimeoutId: null, checkPendingRequests: () => undefined });
+    return Object.assign(Object.create(RequestQueue.prototype), {
+      pending,
+      throttledUntil,
+      throttleCheckTimeoutId: null,
+      checkPendingRequests: () => undefined,
+    });
   }
 
   it('never arms a timer with a negative delay (Node 24 warns about every one)', () => {

@@ -19,14 +19,19 @@ const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
 // Deep paths, not the package API: the method to replace is internal.
 const { version } = require('kafkajs/package.json') as { version: string };
 if (version === '2.2.4') {
-  const RequestQueue = require('kafkajs/src/network/requestQueue') as { prototype: RequestQueueInternals & { scheduleCheckPendingRequests(): void } };
+  const RequestQueue = require('kafkajs/src/network/requestQueue') as {
+    prototype: RequestQueueInternals & { scheduleCheckPendingRequests(): void };
+  };
   RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueInternals) {
     let scheduleAt = this.throttledUntil - Date.now();
     if (this.throttleCheckTimeoutId) return;
     if (this.pending.length > 0) scheduleAt = scheduleAt > 0 ? scheduleAt : CHECK_PENDING_REQUESTS_INTERVAL_MS;
-    this.throttleCheckTimeoutId = setTimeout(() => {
-      this.throttleCheckTimeoutId = null;
-      this.checkPendingRequests();
-    }, Math.max(1, scheduleAt));
+    this.throttleCheckTimeoutId = setTimeout(
+      () => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      },
+      Math.max(1, scheduleAt),
+    );
   };
 }

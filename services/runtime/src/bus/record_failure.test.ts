@@ -8,11 +8,13 @@ const pg = (code: string, message = 'refused') => Object.assign(new Error(messag
 
 describe('classifyFailure', () => {
   it('calls a value PostgreSQL refuses poison: NUL in text, untranslatable characters, too long, constraints', () => {
-    for (const code of ['22021', '22P05', '22001', '22003', '22007', '22008', '22P02', '23502', '23514', '54000']) expect(classifyFailure(pg(code)), code).toBe('poison');
+    for (const code of ['22021', '22P05', '22001', '22003', '22007', '22008', '22P02', '23502', '23514', '54000'])
+      expect(classifyFailure(pg(code)), code).toBe('poison');
   });
 
   it('calls a database or broker that is away an outage, so the record waits instead of being set aside', () => {
-    for (const code of ['57P01', '57P03', '08006', '08001', '53300', '40001', '40P01', '55P03', '25006', '58030']) expect(classifyFailure(pg(code)), code).toBe('outage');
+    for (const code of ['57P01', '57P03', '08006', '08001', '53300', '40001', '40P01', '55P03', '25006', '58030'])
+      expect(classifyFailure(pg(code)), code).toBe('outage');
     for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']) {
       expect(classifyFailure(Object.assign(new Error(`connect ${code}`), { code })), code).toBe('outage');
     }
@@ -22,7 +24,9 @@ describe('classifyFailure', () => {
     expect(classifyFailure(Object.assign(new Error('not the leader'), { retriable: true }))).toBe('outage');
     expect(classifyFailure(new BusError('BUS_PUBLISH_FAILED', 'kafka away'))).toBe('outage');
     expect(classifyFailure(unavailable('STORE_UNAVAILABLE', 'down'))).toBe('outage');
-    expect(classifyFailure(Object.assign(new Error('14 UNAVAILABLE'), { code: grpc.status.UNAVAILABLE, metadata: new grpc.Metadata() }))).toBe('outage');
+    expect(
+      classifyFailure(Object.assign(new Error('14 UNAVAILABLE'), { code: grpc.status.UNAVAILABLE, metadata: new grpc.Metadata() })),
+    ).toBe('outage');
   });
 
   it('lets an outage anywhere in the causes win over a poison-looking wrapper', () => {
@@ -34,7 +38,9 @@ describe('classifyFailure', () => {
 
   it('takes a handler at its word that a record is unprocessable', () => {
     expect(classifyFailure(unprocessableRecord('TICK_MALFORMED', 'no price'))).toBe('unprocessable');
-    expect(classifyFailure(unprocessableRecord('ALERT_NOT_STORABLE', 'x', Object.assign(new Error('down'), { code: 'ECONNREFUSED' })))).toBe('unprocessable');
+    expect(
+      classifyFailure(unprocessableRecord('ALERT_NOT_STORABLE', 'x', Object.assign(new Error('down'), { code: 'ECONNREFUSED' }))),
+    ).toBe('unprocessable');
   });
 
   it('reads invalid-argument statuses as poison and anything else as unknown', () => {
@@ -49,7 +55,10 @@ describe('classifyFailure', () => {
 
 describe('summarizeFailure', () => {
   it("uses an AppError's reason and message", () => {
-    expect(summarizeFailure(unprocessableRecord('TICK_MALFORMED', 'a tick needs a price'))).toEqual({ reason: 'TICK_MALFORMED', message: 'a tick needs a price' });
+    expect(summarizeFailure(unprocessableRecord('TICK_MALFORMED', 'a tick needs a price'))).toEqual({
+      reason: 'TICK_MALFORMED',
+      message: 'a tick needs a price',
+    });
   });
 
   it('names the SQLSTATE of a refused value, never the SQL or the value', () => {

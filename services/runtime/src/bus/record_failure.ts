@@ -26,18 +26,46 @@ export class UnprocessableRecordError extends AppError {
   }
 }
 
-export const unprocessableRecord = (reason: string, message: string, cause?: unknown) => new UnprocessableRecordError(reason, message, cause);
+export const unprocessableRecord = (reason: string, message: string, cause?: unknown) =>
+  new UnprocessableRecordError(reason, message, cause);
 
 /** PostgreSQL SQLSTATE classes (first two characters) that name a fault of the statement's data. */
-const PG_POISON_CLASSES = new Set(['22' /* data exception */, '23' /* integrity constraint */, '54' /* program limit, e.g. a row too big */]);
+const PG_POISON_CLASSES = new Set([
+  '22' /* data exception */,
+  '23' /* integrity constraint */,
+  '54' /* program limit, e.g. a row too big */,
+]);
 /** Classes that name the server's or the connection's state, not the data. */
-const PG_OUTAGE_CLASSES = new Set(['08' /* connection */, '40' /* rollback: serialization, deadlock */, '53' /* resources */, '57' /* operator: shutdown, starting up */, '58' /* system */]);
+const PG_OUTAGE_CLASSES = new Set([
+  '08' /* connection */,
+  '40' /* rollback: serialization, deadlock */,
+  '53' /* resources */,
+  '57' /* operator: shutdown, starting up */,
+  '58' /* system */,
+]);
 const PG_OUTAGE_CODES = new Set(['55P03' /* lock not available */, '25006' /* read-only transaction: a failover */]);
-const NODE_OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NODE_OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** node-postgres reports a lost or refused connection in errors without a code. */
-const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|cannot use a pool after calling end|terminating connection|connect ECONNREFUSED/i;
+const CONNECTION_MESSAGES =
+  /connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|cannot use a pool after calling end|terminating connection|connect ECONNREFUSED/i;
 
-const GRPC_OUTAGE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.ABORTED, grpc.status.CANCELLED]);
+const GRPC_OUTAGE = new Set([
+  grpc.status.UNAVAILABLE,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.ABORTED,
+  grpc.status.CANCELLED,
+]);
 const GRPC_POISON = new Set([
   grpc.status.INVALID_ARGUMENT,
   grpc.status.OUT_OF_RANGE,

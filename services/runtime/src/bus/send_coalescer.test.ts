@@ -34,7 +34,12 @@ describe('SendCoalescer', () => {
 
   it('never lets publishes of different traces share a send, and keeps their order', async () => {
     const { c, sends } = coalescer();
-    await Promise.all([c.submit([record('a')], 'trace-1'), c.submit([record('b')], 'trace-1'), c.submit([record('c')], 'trace-2'), c.submit([record('d')], 'trace-1')]);
+    await Promise.all([
+      c.submit([record('a')], 'trace-1'),
+      c.submit([record('b')], 'trace-1'),
+      c.submit([record('c')], 'trace-2'),
+      c.submit([record('d')], 'trace-1'),
+    ]);
     expect(sends).toEqual([['a', 'b'], ['c'], ['d']]);
   });
 

@@ -79,7 +79,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const [command, ...extra] = positionals;
   if ((command !== 'list' && command !== 'republish') || extra.length > 0) throw new UsageError(USAGE);
-  const config = loadConfig(z.object({ KAFKA_BROKERS: commonConfigSchema.shape.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: commonConfigSchema.shape.KAFKA_TOPIC_PREFIX }));
+  const config = loadConfig(
+    z.object({ KAFKA_BROKERS: commonConfigSchema.shape.KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: commonConfigSchema.shape.KAFKA_TOPIC_PREFIX }),
+  );
   const logger = createLogger('dead-letters', {}, { level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
   const store = { brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()), topicPrefix: config.KAFKA_TOPIC_PREFIX, logger };
   const letters = await readDeadLetters(store, filterOf(values));
@@ -97,7 +99,11 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      if (err instanceof UsageError || err instanceof ConfigError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      if (
+        err instanceof UsageError ||
+        err instanceof ConfigError ||
+        (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+      ) {
         console.error(err.message);
         process.exit(2);
       }

@@ -3,7 +3,10 @@ import { z } from 'zod';
 const hostPortList = /^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/;
 
 const positiveInt = (what: string) =>
-  z.coerce.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
+  z.coerce
+    .number({ error: `expected ${what}` })
+    .int({ error: `expected ${what}` })
+    .positive({ error: `expected ${what}` });
 
 /** Variables every Marketpulse process reads; services extend this with their own (see serviceConfigSchema). */
 export const commonConfigSchema = z.object({
@@ -30,24 +33,28 @@ export const commonConfigSchema = z.object({
   KAFKA_TOPIC_PREFIX: z
     .string()
     .default('marketpulse.')
-    .describe('Prefix of every topic name and consumer group id: a topic is `${KAFKA_TOPIC_PREFIX}${event type}`, a group `${KAFKA_TOPIC_PREFIX}${group}`.'),
+    .describe(
+      'Prefix of every topic name and consumer group id: a topic is `${KAFKA_TOPIC_PREFIX}${event type}`, a group `${KAFKA_TOPIC_PREFIX}${group}`.',
+    ),
   KAFKA_CLIENT_ID: z
     .string()
     .min(1, { error: 'expected a non-empty client id' })
     .optional()
     .describe('Kafka client id; defaults to SERVICE_NAME.'),
-  KAFKA_PARTITIONS: positiveInt('a positive integer')
-    .default(3)
-    .describe('Partition count of topics the bus creates on demand.'),
+  KAFKA_PARTITIONS: positiveInt('a positive integer').default(3).describe('Partition count of topics the bus creates on demand.'),
   BUS_HANDLER_MAX_ATTEMPTS: positiveInt('a positive integer')
     .max(1000, { error: 'expected at most 1000 attempts' })
     .default(5)
-    .describe('Times a consumer runs its handler on a record that keeps failing for a reason of its own (a value the database refuses, a bug it hits) before the record goes to the dead-letter topic `${KAFKA_TOPIC_PREFIX}dead_letter` and the consumer moves on. Failures from an outage (database or broker away) are retried for as long as it lasts and never dead-letter a record. See services/runtime/DEAD_LETTERS.md.'),
+    .describe(
+      'Times a consumer runs its handler on a record that keeps failing for a reason of its own (a value the database refuses, a bug it hits) before the record goes to the dead-letter topic `${KAFKA_TOPIC_PREFIX}dead_letter` and the consumer moves on. Failures from an outage (database or broker away) are retried for as long as it lasts and never dead-letter a record. See services/runtime/DEAD_LETTERS.md.',
+    ),
   BUS_RETRY_BACKOFF_MAX_MS: positiveInt('a positive number of milliseconds')
     .min(10, { error: 'expected at least 10 ms' })
     .max(60_000, { error: 'expected at most 60000 ms' })
     .default(5000)
-    .describe('Longest wait between two handler runs on a failing record (exponential backoff from 200 ms, with jitter). Kept well below the Kafka session timeout (15 s), since the consumer heartbeats between attempts.'),
+    .describe(
+      'Longest wait between two handler runs on a failing record (exponential backoff from 200 ms, with jitter). Kept well below the Kafka session timeout (15 s), since the consumer heartbeats between attempts.',
+    ),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
@@ -56,7 +63,9 @@ export const commonConfigSchema = z.object({
   DATABASE_POOL_SIZE: positiveInt('a positive integer')
     .max(1000, { error: 'expected at most 1000 connections' })
     .default(10)
-    .describe('Most connections the process keeps open to PostgreSQL (with DATABASE_URL); a query waits for a free one. Every instance of every service has its own pool, so the server\'s max_connections must cover their sum.'),
+    .describe(
+      "Most connections the process keeps open to PostgreSQL (with DATABASE_URL); a query waits for a free one. Every instance of every service has its own pool, so the server's max_connections must cover their sum.",
+    ),
   PGLITE_DIR: z
     .string()
     .min(1, { error: 'expected a directory path' })

@@ -33,7 +33,10 @@ describe('loadAllConfigs', () => {
     const env = { LOG_LEVEL: 'verbose', BUS: 'rabbit' };
     let error: unknown;
     try {
-      loadAllConfigs({ a: () => loadConfig(commonConfigSchema, env), b: () => loadConfig(commonConfigSchema, { ...env, KAFKA_PARTITIONS: 'many' }) });
+      loadAllConfigs({
+        a: () => loadConfig(commonConfigSchema, env),
+        b: () => loadConfig(commonConfigSchema, { ...env, KAFKA_PARTITIONS: 'many' }),
+      });
     } catch (err) {
       error = err;
     }

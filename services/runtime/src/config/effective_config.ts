@@ -63,9 +63,13 @@ export function loadAllConfigs<T extends Record<string, () => unknown>>(loaders:
 export function reportConfigCheck(service: string, outcome: { config: Record<string, unknown> } | { error: ConfigError }): never {
   const time = new Date().toISOString();
   if ('error' in outcome) {
-    process.stderr.write(`${JSON.stringify({ time, level: 'fatal', severity_text: 'FATAL', 'service.name': service, code: outcome.error.code, problems: outcome.error.problems, msg: outcome.error.message })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time, level: 'fatal', severity_text: 'FATAL', 'service.name': service, code: outcome.error.code, problems: outcome.error.problems, msg: outcome.error.message })}\n`,
+    );
     process.exit(2);
   }
-  process.stdout.write(`${JSON.stringify({ time, level: 'info', severity_text: 'INFO', 'service.name': service, msg: 'configuration valid', config: redactConfig(outcome.config) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ time, level: 'info', severity_text: 'INFO', 'service.name': service, msg: 'configuration valid', config: redactConfig(outcome.config) })}\n`,
+  );
   process.exit(0);
 }

@@ -40,8 +40,12 @@ describe('loadConfig', () => {
   });
 
   it('refuses a database pool of no connections or of more than the server could take', () => {
-    expect(() => loadConfig(commonConfigSchema, { DATABASE_POOL_SIZE: '0' })).toThrow("DATABASE_POOL_SIZE: expected a positive integer, got '0'");
-    expect(() => loadConfig(commonConfigSchema, { DATABASE_POOL_SIZE: '5000' })).toThrow("DATABASE_POOL_SIZE: expected at most 1000 connections, got '5000'");
+    expect(() => loadConfig(commonConfigSchema, { DATABASE_POOL_SIZE: '0' })).toThrow(
+      "DATABASE_POOL_SIZE: expected a positive integer, got '0'",
+    );
+    expect(() => loadConfig(commonConfigSchema, { DATABASE_POOL_SIZE: '5000' })).toThrow(
+      "DATABASE_POOL_SIZE: expected at most 1000 connections, got '5000'",
+    );
     expect(loadConfig(commonConfigSchema, { DATABASE_POOL_SIZE: '4' }).DATABASE_POOL_SIZE).toBe(4);
   });
 
@@ -54,10 +58,14 @@ describe('loadConfig', () => {
 
 describe('renderEnvDocs', () => {
   it('renders one Markdown row per variable with its default and description', () => {
-    const table = renderEnvDocs(serviceConfigSchema('alerting', { RULES_LIMIT: z.coerce.number().default(100).describe('Max rules per user.') }));
+    const table = renderEnvDocs(
+      serviceConfigSchema('alerting', { RULES_LIMIT: z.coerce.number().default(100).describe('Max rules per user.') }),
+    );
     const lines = table.trim().split('\n');
     expect(lines[0]).toBe('| Variable | Default | Description |');
-    expect(lines).toContain('| `SERVICE_NAME` | `alerting` | Name of this process in logs, traces, Kafka client ids and its database schema. |');
+    expect(lines).toContain(
+      '| `SERVICE_NAME` | `alerting` | Name of this process in logs, traces, Kafka client ids and its database schema. |',
+    );
     expect(lines).toContain('| `RULES_LIMIT` | `100` | Max rules per user. |');
     expect(table).toContain('| `DATABASE_URL` | (unset) |');
   });

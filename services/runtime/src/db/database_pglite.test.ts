@@ -6,7 +6,10 @@ import type { Database } from './database';
 import { openDatabase } from './open_database';
 
 const migrations = [
-  { id: '001_rules', sql: 'CREATE TABLE rules (id text PRIMARY KEY, threshold numeric NOT NULL, hits bigint NOT NULL DEFAULT 0); CREATE INDEX rules_threshold ON rules (threshold);' },
+  {
+    id: '001_rules',
+    sql: 'CREATE TABLE rules (id text PRIMARY KEY, threshold numeric NOT NULL, hits bigint NOT NULL DEFAULT 0); CREATE INDEX rules_threshold ON rules (threshold);',
+  },
   { id: '002_rules_owner', sql: "ALTER TABLE rules ADD COLUMN owner text NOT NULL DEFAULT 'nobody';" },
 ];
 
@@ -37,7 +40,9 @@ describe('PGlite database', () => {
 
   it('queries with parameters and returns bigint and numeric as strings, like node-pg', async () => {
     await db.query('INSERT INTO rules (id, threshold, hits) VALUES ($1, $2, $3)', ['r1', '101.25', '9007199254740993']);
-    const { rows } = await db.query<{ id: string; threshold: string; hits: string; owner: string }>('SELECT * FROM rules WHERE id = $1', ['r1']);
+    const { rows } = await db.query<{ id: string; threshold: string; hits: string; owner: string }>('SELECT * FROM rules WHERE id = $1', [
+      'r1',
+    ]);
     expect(rows).toEqual([{ id: 'r1', threshold: '101.25', hits: '9007199254740993', owner: 'nobody' }]);
   });
 

@@ -71,7 +71,7 @@ describe('PGlite spans and timings', () => {
         await tx.query('UPDATE things SET n = n + 1 WHERE id = $1', ['b']);
       }),
     );
-    const spans = (await finished());
+    const spans = await finished();
     const txSpan = spans.find((s) => s.name === 'transaction trace_test')!;
     const children = spans.filter((s) => s.parentSpanContext?.spanId === txSpan.spanContext().spanId).map((s) => s.name);
     expect(children).toEqual(['INSERT trace_test', 'UPDATE trace_test']);
@@ -86,12 +86,16 @@ describe('PGlite spans and timings', () => {
   it('starts no trace for statements outside any span (pollers), but still times them', async () => {
     const count = async () => {
       const text = await metricsRegistry().metrics();
-      const line = text.split('\n').find((l) => l.startsWith('marketpulse_db_query_duration_seconds_count{system="pglite",schema="trace_test",operation="SELECT",outcome="ok"}'));
+      const line = text
+        .split('\n')
+        .find((l) =>
+          l.startsWith('marketpulse_db_query_duration_seconds_count{system="pglite",schema="trace_test",operation="SELECT",outcome="ok"}'),
+        );
       return Number(line?.split(' ').pop() ?? 0);
     };
     const before = await count();
     await db.query('SELECT count(*) FROM things');
-    expect((await finished())).toEqual([]);
+    expect(await finished()).toEqual([]);
     expect(await count()).toBe(before + 1);
   });
 });

@@ -32,7 +32,9 @@ export async function runMigrations(
       try {
         await tx.exec(m.sql);
       } catch (err) {
-        throw new DatabaseError('DB_MIGRATION_FAILED', `migration ${m.id} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new DatabaseError('DB_MIGRATION_FAILED', `migration ${m.id} failed: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
       }
       await tx.query('INSERT INTO schema_migrations (id) VALUES ($1)', [m.id]);
     });

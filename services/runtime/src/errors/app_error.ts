@@ -58,10 +58,18 @@ const ofStatus =
     new AppError(status, reason, message, options);
 
 /** INVALID_ARGUMENT listing the fields at fault. */
-export const invalidArgument = (reason: string, message: string, violations: FieldViolation[] = [], options: Omit<AppErrorOptions, 'violations'> = {}) =>
-  new AppError(grpc.status.INVALID_ARGUMENT, reason, message, { ...options, violations });
-export const outOfRange = (reason: string, message: string, violations: FieldViolation[] = [], options: Omit<AppErrorOptions, 'violations'> = {}) =>
-  new AppError(grpc.status.OUT_OF_RANGE, reason, message, { ...options, violations });
+export const invalidArgument = (
+  reason: string,
+  message: string,
+  violations: FieldViolation[] = [],
+  options: Omit<AppErrorOptions, 'violations'> = {},
+) => new AppError(grpc.status.INVALID_ARGUMENT, reason, message, { ...options, violations });
+export const outOfRange = (
+  reason: string,
+  message: string,
+  violations: FieldViolation[] = [],
+  options: Omit<AppErrorOptions, 'violations'> = {},
+) => new AppError(grpc.status.OUT_OF_RANGE, reason, message, { ...options, violations });
 export const notFound = ofStatus(grpc.status.NOT_FOUND);
 export const alreadyExists = ofStatus(grpc.status.ALREADY_EXISTS);
 export const failedPrecondition = ofStatus(grpc.status.FAILED_PRECONDITION);

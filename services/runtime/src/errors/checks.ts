@@ -49,9 +49,11 @@ export function checkText(value: string | null | undefined, rule: TextRule): Fie
   const min = rule.min ?? (rule.required ? 1 : 0);
   if (length > rule.max) return one(rule.field, `must be at most ${rule.max} characters (got ${length})`);
   if (length < min) return one(rule.field, `must be at least ${min} characters (got ${length})`);
-  if (hasControl(rule.multiline ? value.replace(MULTILINE_OK, '') : value)) return one(rule.field, 'must not contain control characters (NUL included)');
+  if (hasControl(rule.multiline ? value.replace(MULTILINE_OK, '') : value))
+    return one(rule.field, 'must not contain control characters (NUL included)');
   if (hasLoneSurrogate(value)) return one(rule.field, 'must be valid Unicode text (no lone surrogates)');
-  if (rule.pattern && !rule.pattern.test(value)) return one(rule.field, `must use ${rule.patternHint ?? `the pattern ${rule.pattern}`} (got ${quote(value)})`);
+  if (rule.pattern && !rule.pattern.test(value))
+    return one(rule.field, `must use ${rule.patternHint ?? `the pattern ${rule.pattern}`} (got ${quote(value)})`);
   return [];
 }
 
@@ -140,13 +142,17 @@ export interface OneOfRule {
 
 /** One of a fixed list; the description lists every allowed value. */
 export function checkOneOf(value: string | null | undefined, allowed: readonly string[], rule: OneOfRule): FieldViolation[] {
-  if (value === undefined || value === null || value === '') return rule.required ? one(rule.field, `is required; one of: ${allowed.join(', ')}`) : [];
+  if (value === undefined || value === null || value === '')
+    return rule.required ? one(rule.field, `is required; one of: ${allowed.join(', ')}`) : [];
   if (!allowed.includes(value)) return one(rule.field, `must be one of: ${allowed.join(', ')} (got ${quote(value)})`);
   return [];
 }
 
 /** A repeated field: how many items. */
-export function checkCount(items: readonly unknown[] | null | undefined, rule: { field: string; min?: number; max: number }): FieldViolation[] {
+export function checkCount(
+  items: readonly unknown[] | null | undefined,
+  rule: { field: string; min?: number; max: number },
+): FieldViolation[] {
   const n = items?.length ?? 0;
   if (n > rule.max) return one(rule.field, `must have at most ${rule.max} items (got ${n})`);
   if (n < (rule.min ?? 0)) return one(rule.field, `must have at least ${rule.min} item${rule.min === 1 ? '' : 's'}`);

@@ -40,8 +40,10 @@ function logSink() {
 
 /** A handler that does what its request says; the old wrappers let each of these escape or leak. */
 function behave(req: string): string {
-  if (req.startsWith('missing:')) throw testError('THING_NOT_FOUND', `no thing ${JSON.stringify(req.slice(8))}`, { metadata: { thing: req.slice(8) } });
-  if (req === 'sql') throw Object.assign(new Error('duplicate key value violates unique constraint "rules_pkey" at 10.0.0.7:5432'), { code: '23505' });
+  if (req.startsWith('missing:'))
+    throw testError('THING_NOT_FOUND', `no thing ${JSON.stringify(req.slice(8))}`, { metadata: { thing: req.slice(8) } });
+  if (req === 'sql')
+    throw Object.assign(new Error('duplicate key value violates unique constraint "rules_pkey" at 10.0.0.7:5432'), { code: '23505' });
   if (req === 'db-down') throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), { code: 'ECONNREFUSED' });
   if (req.startsWith('field:')) assertValid([checkText(req.slice(6), { field: 'name', max: 5 })]);
   return `ok ${req}`;
@@ -151,7 +153,12 @@ describe('google.rpc.Status codec', () => {
       errorInfo: { reason: 'R', domain: 'd', metadata: { k: 'v' } },
       violations: [{ field: 'a.b', description: 'is required' }],
     });
-    expect(decodeStatus(bytes)).toEqual({ code: 3, message: 'bad', errorInfo: { reason: 'R', domain: 'd', metadata: { k: 'v' } }, violations: [{ field: 'a.b', description: 'is required' }] });
+    expect(decodeStatus(bytes)).toEqual({
+      code: 3,
+      message: 'bad',
+      errorInfo: { reason: 'R', domain: 'd', metadata: { k: 'v' } },
+      violations: [{ field: 'a.b', description: 'is required' }],
+    });
     // type URLs are the standard ones every status-details library looks for
     expect(Buffer.from(bytes).toString('latin1')).toContain('type.googleapis.com/google.rpc.ErrorInfo');
     expect(Buffer.from(bytes).toString('latin1')).toContain('type.googleapis.com/google.rpc.BadRequest');

@@ -37,15 +37,26 @@ interface Bounded {
 function bounded(err: AppError): Bounded {
   return {
     message: cut(err.message, MAX_MESSAGE),
-    violations: err.violations.slice(0, MAX_VIOLATIONS).map((v) => ({ field: cut(v.field, MAX_FIELD), description: cut(v.description, MAX_DESCRIPTION) })),
-    metadata: Object.fromEntries(Object.entries(err.metadata).slice(0, MAX_METADATA).map(([k, v]) => [k, cut(v, MAX_METADATA_VALUE)])),
+    violations: err.violations
+      .slice(0, MAX_VIOLATIONS)
+      .map((v) => ({ field: cut(v.field, MAX_FIELD), description: cut(v.description, MAX_DESCRIPTION) })),
+    metadata: Object.fromEntries(
+      Object.entries(err.metadata)
+        .slice(0, MAX_METADATA)
+        .map(([k, v]) => [k, cut(v, MAX_METADATA_VALUE)]),
+    ),
   };
 }
 
 function statusBytes(err: AppError, b: Bounded): Buffer {
   let violations = b.violations;
   for (;;) {
-    const bytes = encodeStatus({ code: err.status, message: b.message, errorInfo: { reason: err.reason, domain: err.domain, metadata: b.metadata }, violations });
+    const bytes = encodeStatus({
+      code: err.status,
+      message: b.message,
+      errorInfo: { reason: err.reason, domain: err.domain, metadata: b.metadata },
+      violations,
+    });
     if (bytes.length <= MAX_STATUS_BYTES || violations.length === 0) return bytes;
     violations = violations.slice(0, Math.floor(violations.length / 2));
   }

@@ -64,13 +64,20 @@ export function toAppError(err: unknown, ctx: UnexpectedContext): AppError {
 
 /** A ServiceError received from another service: its own AppError if it sent details, else a generic one for its status. */
 function peerError(err: unknown): AppError | undefined {
-  if (!(err instanceof Error) || typeof (err as Partial<grpc.ServiceError>).code !== 'number' || !isMetadata((err as grpc.ServiceError).metadata)) {
+  if (
+    !(err instanceof Error) ||
+    typeof (err as Partial<grpc.ServiceError>).code !== 'number' ||
+    !isMetadata((err as grpc.ServiceError).metadata)
+  ) {
     return undefined;
   }
   const e = readGrpcError(err);
-  if (e.domain !== '') return new AppError(e.code, e.reason, e.message, { domain: e.domain, violations: e.violations, metadata: e.metadata });
+  if (e.domain !== '')
+    return new AppError(e.code, e.reason, e.message, { domain: e.domain, violations: e.violations, metadata: e.metadata });
   // No details: a transport failure whose text names addresses; say only what kind it was.
-  if (e.code === grpc.status.DEADLINE_EXCEEDED) return commonError('DEPENDENCY_TIMEOUT', 'a service this one depends on did not answer in time; retry shortly');
-  if (e.code === grpc.status.UNAVAILABLE) return commonError('DEPENDENCY_UNAVAILABLE', 'a service this one depends on is unavailable; retry shortly');
+  if (e.code === grpc.status.DEADLINE_EXCEEDED)
+    return commonError('DEPENDENCY_TIMEOUT', 'a service this one depends on did not answer in time; retry shortly');
+  if (e.code === grpc.status.UNAVAILABLE)
+    return commonError('DEPENDENCY_UNAVAILABLE', 'a service this one depends on is unavailable; retry shortly');
   return undefined;
 }

@@ -25,7 +25,8 @@ function detailsOf(metadata: grpc.Metadata | undefined): Omit<ReadGrpcError, 'co
   if (bin instanceof Uint8Array) {
     try {
       const s = decodeStatus(bin);
-      if (s.errorInfo) return { reason: s.errorInfo.reason, domain: s.errorInfo.domain, metadata: s.errorInfo.metadata, violations: s.violations };
+      if (s.errorInfo)
+        return { reason: s.errorInfo.reason, domain: s.errorInfo.domain, metadata: s.errorInfo.metadata, violations: s.violations };
     } catch {
       // Not a google.rpc.Status (a foreign server): fall through to the text trailers.
     }

@@ -52,14 +52,20 @@ describe('gRPC server reflection', () => {
   let handle: GrpcServerHandle;
   let address: string;
   beforeAll(async () => {
-    handle = await startGrpcServer({ port: 0, services: [{ definition: market.MarketDataServiceService, implementation: {} as grpc.UntypedServiceImplementation }] });
+    handle = await startGrpcServer({
+      port: 0,
+      services: [{ definition: market.MarketDataServiceService, implementation: {} as grpc.UntypedServiceImplementation }],
+    });
     address = `127.0.0.1:${handle.port}`;
   });
   afterAll(() => handle.close(100));
 
   it('lists the services this server hosts and health', async () => {
     const answer = await ask('v1', address, { list_services: '' });
-    expect(answer.list_services_response?.service.map((s) => s.name).sort()).toEqual(['grpc.health.v1.Health', 'marketpulse.market.v1.MarketDataService']);
+    expect(answer.list_services_response?.service.map((s) => s.name).sort()).toEqual([
+      'grpc.health.v1.Health',
+      'marketpulse.market.v1.MarketDataService',
+    ]);
   });
 
   it.each(['v1', 'v1alpha'] as const)('%s: a service symbol comes in its real file, with every file it imports', async (version) => {
@@ -67,22 +73,36 @@ describe('gRPC server reflection', () => {
     expect(files[0]?.name).toBe('marketpulse/market/v1/market_service.proto');
     expect(files[0]?.dependency).toEqual(['google/protobuf/timestamp.proto', 'marketpulse/market/v1/market.proto']);
     const names = files.map((f) => f.name);
-    expect(names.sort()).toEqual(['google/protobuf/timestamp.proto', 'marketpulse/market/v1/market.proto', 'marketpulse/market/v1/market_service.proto']);
+    expect(names.sort()).toEqual([
+      'google/protobuf/timestamp.proto',
+      'marketpulse/market/v1/market.proto',
+      'marketpulse/market/v1/market_service.proto',
+    ]);
     // Closed over imports: every dependency of every file sent is itself sent.
     for (const file of files) for (const dep of file.dependency) expect(names).toContain(dep);
     // The language options travel too (generated clients in other languages read them).
-    expect(files.find((f) => f.name.endsWith('market_service.proto'))?.options?.goPackage).toBe('marketpulse.dev/clients/go/marketpulse/market/v1;marketv1');
+    expect(files.find((f) => f.name.endsWith('market_service.proto'))?.options?.goPackage).toBe(
+      'marketpulse.dev/clients/go/marketpulse/market/v1;marketv1',
+    );
   });
 
   it('finds files by name, message and method symbols, and the well-known types', async () => {
-    expect(decode(await ask('v1', address, { file_by_filename: 'google/protobuf/timestamp.proto' })).map((f) => f.name)).toEqual(['google/protobuf/timestamp.proto']);
-    expect(decode(await ask('v1', address, { file_containing_symbol: 'marketpulse.market.v1.Quote' }))[0]?.name).toBe('marketpulse/market/v1/market.proto');
-    expect(decode(await ask('v1', address, { file_containing_symbol: 'marketpulse.market.v1.MarketDataService.GetQuote' }))[0]?.name).toBe('marketpulse/market/v1/market_service.proto');
+    expect(decode(await ask('v1', address, { file_by_filename: 'google/protobuf/timestamp.proto' })).map((f) => f.name)).toEqual([
+      'google/protobuf/timestamp.proto',
+    ]);
+    expect(decode(await ask('v1', address, { file_containing_symbol: 'marketpulse.market.v1.Quote' }))[0]?.name).toBe(
+      'marketpulse/market/v1/market.proto',
+    );
+    expect(decode(await ask('v1', address, { file_containing_symbol: 'marketpulse.market.v1.MarketDataService.GetQuote' }))[0]?.name).toBe(
+      'marketpulse/market/v1/market_service.proto',
+    );
     // A type of another service of the suite resolves too (an Event payload names them all).
     const event = decode(await ask('v1', address, { file_containing_symbol: 'marketpulse.events.v1.Event' }));
     expect(event[0]?.name).toBe('marketpulse/events/v1/event.proto');
     expect(event.map((f) => f.name)).toContain('marketpulse/alerting/v1/alerting.proto');
-    expect(decode(await ask('v1', address, { file_containing_symbol: 'grpc.health.v1.Health' }))[0]?.name).toBe('grpc/health/v1/health.proto');
+    expect(decode(await ask('v1', address, { file_containing_symbol: 'grpc.health.v1.Health' }))[0]?.name).toBe(
+      'grpc/health/v1/health.proto',
+    );
     // The error details every service sends, so reflection clients can decode them too.
     const details = decode(await ask('v1', address, { file_containing_symbol: 'google.rpc.BadRequest' }));
     expect(details.map((f) => f.name)).toEqual(['google/rpc/error_details.proto', 'google/protobuf/duration.proto']);

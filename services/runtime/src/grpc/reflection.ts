@@ -2,12 +2,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import {
-  FileDescriptorProtoSchema,
-  FileDescriptorSetSchema,
-  type DescriptorProto,
-  type FileDescriptorProto,
-} from '@bufbuild/protobuf/wkt';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type DescriptorProto, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 import { FILE_DESCRIPTOR_SET_BASE64 } from '@marketpulse/proto';
 
 // gRPC server reflection (grpc.reflection.v1 and v1alpha) that answers with the real file
@@ -110,7 +105,8 @@ export function suiteDescriptorIndex(): DescriptorIndex {
 // The request and response as @grpc/proto-loader decodes them (keepCase, oneofs).
 interface ReflectionRequest {
   host?: string;
-  message_request?: 'file_by_filename' | 'file_containing_symbol' | 'file_containing_extension' | 'all_extension_numbers_of_type' | 'list_services';
+  message_request?:
+    'file_by_filename' | 'file_containing_symbol' | 'file_containing_extension' | 'all_extension_numbers_of_type' | 'list_services';
   file_by_filename?: string;
   file_containing_symbol?: string;
   file_containing_extension?: { containing_type?: string; extension_number?: number };
@@ -128,15 +124,21 @@ export function answerReflection(index: DescriptorIndex, services: string[], req
       return { ...response, list_services_response: { service: services.map((name) => ({ name })) } };
     case 'file_by_filename': {
       const found = files(request.file_by_filename);
-      return found ? { ...response, file_descriptor_response: { file_descriptor_proto: found } } : notFound(`file ${request.file_by_filename} not found`);
+      return found
+        ? { ...response, file_descriptor_response: { file_descriptor_proto: found } }
+        : notFound(`file ${request.file_by_filename} not found`);
     }
     case 'file_containing_symbol': {
       const found = files(index.fileNameOfSymbol(request.file_containing_symbol ?? ''));
-      return found ? { ...response, file_descriptor_response: { file_descriptor_proto: found } } : notFound(`symbol ${request.file_containing_symbol} not found`);
+      return found
+        ? { ...response, file_descriptor_response: { file_descriptor_proto: found } }
+        : notFound(`symbol ${request.file_containing_symbol} not found`);
     }
     case 'file_containing_extension':
       // The contracts declare no extensions.
-      return notFound(`no extension ${request.file_containing_extension?.extension_number} of ${request.file_containing_extension?.containing_type}`);
+      return notFound(
+        `no extension ${request.file_containing_extension?.extension_number} of ${request.file_containing_extension?.containing_type}`,
+      );
     case 'all_extension_numbers_of_type': {
       const type = request.all_extension_numbers_of_type ?? '';
       return index.isMessageType(type)
@@ -155,7 +157,9 @@ const REFLECTION_PROTOS = ['v1', 'v1alpha'].map((version) =>
 /** Adds grpc.reflection.v1 and v1alpha, listing `services` and answering from `index`. */
 export function addReflection(server: grpc.Server, services: string[], index: DescriptorIndex = suiteDescriptorIndex()): void {
   for (const [i, version] of (['v1', 'v1alpha'] as const).entries()) {
-    const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(REFLECTION_PROTOS[i]!, { keepCase: true, oneofs: true, longs: String })) as any;
+    const pkg = grpc.loadPackageDefinition(
+      protoLoader.loadSync(REFLECTION_PROTOS[i]!, { keepCase: true, oneofs: true, longs: String }),
+    ) as any;
     server.addService(pkg.grpc.reflection[version].ServerReflection.service, {
       ServerReflectionInfo: (stream: grpc.ServerDuplexStream<ReflectionRequest, unknown>) => {
         stream.on('data', (request: ReflectionRequest) => stream.write(answerReflection(index, services, request)));

@@ -40,7 +40,11 @@ const bareInternal = (): grpc.ServiceError =>
  * (toAppError: unexpected ones become INTERNAL with an error id), and never lets an exception
  * escape to grpc-js, where it would take the process down.
  */
-export function serveGrpc<S>(definition: grpc.ServiceDefinition, handlers: GrpcHandlers<S>, options: ServeGrpcOptions): GrpcServiceRegistration {
+export function serveGrpc<S>(
+  definition: grpc.ServiceDefinition,
+  handlers: GrpcHandlers<S>,
+  options: ServeGrpcOptions,
+): GrpcServiceRegistration {
   const implementation: grpc.UntypedServiceImplementation = {};
   const decoding: Record<string, AnyMethod> = {};
   for (const [name, method] of Object.entries(definition) as [string, AnyMethod][]) {
@@ -73,7 +77,10 @@ const tolerantDecoder =
 
 function undecodable(request: unknown): AppError | undefined {
   if (!(request instanceof Undecodable)) return undefined;
-  const reason = request.error instanceof RangeError ? 'a value is out of range (e.g. a timestamp no date can hold)' : 'it is not valid protobuf for this method';
+  const reason =
+    request.error instanceof RangeError
+      ? 'a value is out of range (e.g. a timestamp no date can hold)'
+      : 'it is not valid protobuf for this method';
   return commonError('INVALID_ARGUMENT', `the request could not be decoded: ${reason}`);
 }
 
@@ -123,7 +130,11 @@ function wrapUnary(path: string, handler: UnaryHandler<unknown, unknown>, logger
   };
 }
 
-function wrapStream(path: string, handler: StreamHandler<unknown, unknown>, logger: Logger): grpc.handleServerStreamingCall<unknown, unknown> {
+function wrapStream(
+  path: string,
+  handler: StreamHandler<unknown, unknown>,
+  logger: Logger,
+): grpc.handleServerStreamingCall<unknown, unknown> {
   return (call) => {
     const traceId = trace.getActiveSpan()?.spanContext().traceId;
     const fail = (err: unknown) => {
@@ -141,4 +152,3 @@ function wrapStream(path: string, handler: StreamHandler<unknown, unknown>, logg
     }
   };
 }
-

@@ -12,14 +12,27 @@ import { startGrpcServer, type GrpcServerHandle } from './server';
 // A trivial service with raw-bytes messages, so the test does not depend on generated code.
 const identity = (b: Buffer) => b;
 const echoDefinition: grpc.ServiceDefinition = {
-  Echo: { path: '/test.v1.EchoService/Echo', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
+  Echo: {
+    path: '/test.v1.EchoService/Echo',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
 };
 const EchoClient = grpc.makeGenericClientConstructor(echoDefinition, 'EchoService');
 
 const echoImplementation: grpc.UntypedServiceImplementation = {
   Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
     const text = call.request.toString();
-    if (text === 'missing') return callback(toServiceError(new AppError(grpc.status.NOT_FOUND, 'RULE_NOT_FOUND', 'rule r9 does not exist', { domain: 'test', metadata: { rule_id: 'r9' } })));
+    if (text === 'missing')
+      return callback(
+        toServiceError(
+          new AppError(grpc.status.NOT_FOUND, 'RULE_NOT_FOUND', 'rule r9 does not exist', { domain: 'test', metadata: { rule_id: 'r9' } }),
+        ),
+      );
     if (text === 'slow') return void setTimeout(() => callback(null, Buffer.from('late')), 500);
     callback(null, call.request);
   },
@@ -32,8 +45,9 @@ const reflectionPkg = grpc.loadPackageDefinition(protoLoader.loadSync(reflection
 
 function unary<Res>(client: grpc.Client, method: string, request: unknown): Promise<Res> {
   return new Promise((resolve, reject) =>
-    (client as unknown as Record<string, (req: unknown, cb: (err: grpc.ServiceError | null, res: Res) => void) => void>)[method](request, (err, res) =>
-      err ? reject(err) : resolve(res),
+    (client as unknown as Record<string, (req: unknown, cb: (err: grpc.ServiceError | null, res: Res) => void) => void>)[method](
+      request,
+      (err, res) => (err ? reject(err) : resolve(res)),
     ),
   );
 }
@@ -64,7 +78,11 @@ describe('startGrpcServer', () => {
   });
 
   it('sends errors with a stable application code the client can read', async () => {
-    handle = await startGrpcServer({ port: 0, services: [{ definition: echoDefinition, implementation: echoImplementation }], reflection: false });
+    handle = await startGrpcServer({
+      port: 0,
+      services: [{ definition: echoDefinition, implementation: echoImplementation }],
+      reflection: false,
+    });
     const echo = createClient(EchoClient, `127.0.0.1:${handle.port}`);
     const err = await unary(echo, 'Echo', Buffer.from('missing')).catch((e: unknown) => e);
     expect(readGrpcError(err)).toEqual({
@@ -81,7 +99,11 @@ describe('startGrpcServer', () => {
   });
 
   it('gives unary calls a default deadline', async () => {
-    handle = await startGrpcServer({ port: 0, services: [{ definition: echoDefinition, implementation: echoImplementation }], reflection: false });
+    handle = await startGrpcServer({
+      port: 0,
+      services: [{ definition: echoDefinition, implementation: echoImplementation }],
+      reflection: false,
+    });
     const echo = createClient(EchoClient, `127.0.0.1:${handle.port}`, { deadlineMs: 100 });
     await expect(unary(echo, 'Echo', Buffer.from('slow'))).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
     echo.close();
@@ -91,7 +113,10 @@ describe('startGrpcServer', () => {
     const marketDefinition: grpc.ServiceDefinition = {
       GetQuote: { ...echoDefinition.Echo, path: '/marketpulse.market.v1.MarketDataService/GetQuote' },
     };
-    handle = await startGrpcServer({ port: 0, services: [{ definition: marketDefinition, implementation: { GetQuote: echoImplementation.Echo } }] });
+    handle = await startGrpcServer({
+      port: 0,
+      services: [{ definition: marketDefinition, implementation: { GetQuote: echoImplementation.Echo } }],
+    });
     const client = new reflectionPkg.grpc.reflection.v1.ServerReflection(`127.0.0.1:${handle.port}`, grpc.credentials.createInsecure());
     const call = client.ServerReflectionInfo();
     const response = new Promise<{ list_services_response: { service: { name: string }[] } }>((resolve, reject) => {

@@ -49,8 +49,7 @@ export function serviceNameOf(definition: grpc.ServiceDefinition): string | unde
 
 export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<GrpcServerHandle> {
   const host = opts.host ?? process.env.GRPC_HOST ?? '127.0.0.1';
-  const names =
-    opts.serviceNames ?? opts.services.map((s) => serviceNameOf(s.definition)).filter((n): n is string => n !== undefined);
+  const names = opts.serviceNames ?? opts.services.map((s) => serviceNameOf(s.definition)).filter((n): n is string => n !== undefined);
   const initial = opts.initialStatus ?? 'SERVING';
   noteGrpcServiceOwner(names);
   const healthImpl = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, initial])));

@@ -35,7 +35,11 @@ export function grpcHealthProbe(name: string, address: string, timeoutMs = 1000)
           (err, res) => {
             if (err) return resolve({ ok: false, detail: `${name} at ${address} unreachable: ${err.details || err.message}` });
             const status = decodeStatus(res ?? Buffer.alloc(0));
-            resolve(status === 1 ? { ok: true, detail: `${name} at ${address} SERVING` } : { ok: false, detail: `${name} at ${address} reports ${STATUS_NAMES[status] ?? status}` });
+            resolve(
+              status === 1
+                ? { ok: true, detail: `${name} at ${address} SERVING` }
+                : { ok: false, detail: `${name} at ${address} reports ${STATUS_NAMES[status] ?? status}` },
+            );
           },
         );
       }),

@@ -6,14 +6,18 @@ import { HealthMonitor } from './health_monitor';
 
 function setup() {
   const logs: { level: string; msg: string; component?: string }[] = [];
-  const logger = createLogger('test', {}, {
-    destination: new Writable({
-      write(chunk, _e, done) {
-        logs.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  });
+  const logger = createLogger(
+    'test',
+    {},
+    {
+      destination: new Writable({
+        write(chunk, _e, done) {
+          logs.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    },
+  );
   let db: ComponentHealth = { ok: true, detail: 'db up' };
   const grpcStatuses: string[] = [];
   const monitor = new HealthMonitor({

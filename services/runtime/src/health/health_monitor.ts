@@ -51,7 +51,14 @@ export class HealthMonitor {
   constructor(private readonly options: HealthMonitorOptions) {
     const now = new Date().toISOString();
     for (const c of options.components) {
-      this.statuses.set(c.name, { name: c.name, ok: false, detail: 'pending first check', checked_at: now, since: now, ...(c.optional ? { optional: true } : {}) });
+      this.statuses.set(c.name, {
+        name: c.name,
+        ok: false,
+        detail: 'pending first check',
+        checked_at: now,
+        since: now,
+        ...(c.optional ? { optional: true } : {}),
+      });
     }
   }
 
@@ -88,9 +95,7 @@ export class HealthMonitor {
 
   private async runRound(): Promise<void> {
     const timeoutMs = this.options.checkTimeoutMs ?? Math.min(this.options.intervalMs, 5000);
-    await Promise.all(
-      this.options.components.map(async (c) => this.record(c.name, await checkWithTimeout(() => c.check(), timeoutMs))),
-    );
+    await Promise.all(this.options.components.map(async (c) => this.record(c.name, await checkWithTimeout(() => c.check(), timeoutMs))));
     const overall = this.snapshot().status;
     if (overall !== this.lastOverall) {
       this.options.grpcHealth?.setAll(overall === 'ok' ? 'SERVING' : 'NOT_SERVING');

@@ -17,7 +17,11 @@ describe('serveHealth', () => {
     components: [
       { name: 'bus', check: async () => ({ ok: true, detail: 'in-process bus' }) },
       { name: 'database', check: async () => (databaseUp ? { ok: true, detail: 'up' } : { ok: false, detail: 'connection refused' }) },
-      { name: 'market-data', optional: true, check: async () => (calleeUp ? { ok: true, detail: 'SERVING' } : { ok: false, detail: 'unreachable' }) },
+      {
+        name: 'market-data',
+        optional: true,
+        check: async () => (calleeUp ? { ok: true, detail: 'SERVING' } : { ok: false, detail: 'unreachable' }),
+      },
     ],
   });
   beforeAll(async () => {
@@ -57,7 +61,10 @@ describe('serveHealth', () => {
     expect(ready.body.checks).toHaveLength(3);
     const health = await get('/health');
     expect(health.status).toBe(503);
-    expect(health.body).toMatchObject({ status: 'unhealthy', components: { database: { status: 'unhealthy', detail: 'connection refused' } } });
+    expect(health.body).toMatchObject({
+      status: 'unhealthy',
+      components: { database: { status: 'unhealthy', detail: 'connection refused' } },
+    });
     const text = await metricsRegistry().metrics();
     expect(text).toMatch(/^marketpulse_ready\{service="health-test"\} 0$/m);
     expect(text).toMatch(/^marketpulse_health_check_ok\{service="health-test",component="database"\} 0$/m);

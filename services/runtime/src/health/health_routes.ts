@@ -14,7 +14,11 @@ export interface HealthRoutesOptions {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -43,7 +47,16 @@ export function serveHealth(req: IncomingMessage, res: ServerResponse, options: 
       status: ready ? 'ready' : 'not_ready',
       service: options.service,
       ...(ready ? {} : { failing: failing.map((c) => ({ name: c.name, detail: c.detail })) }),
-      ...(verbose ? { checks: snapshot.components.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail, ...(c.optional ? { optional: true } : {}) })) } : {}),
+      ...(verbose
+        ? {
+            checks: snapshot.components.map((c) => ({
+              name: c.name,
+              ok: c.ok,
+              detail: c.detail,
+              ...(c.optional ? { optional: true } : {}),
+            })),
+          }
+        : {}),
     });
     return true;
   }

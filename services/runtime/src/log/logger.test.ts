@@ -25,7 +25,15 @@ describe('createLogger', () => {
   it('writes JSON lines with a level label, ISO time, service and bindings', () => {
     const { lines, destination } = capture();
     createLogger('alerting', { module: 'rules' }, { destination }).info({ rule: 'r1' }, 'rule saved');
-    expect(lines[0]).toMatchObject({ level: 'info', severity_text: 'INFO', severity_number: 9, 'service.name': 'alerting', module: 'rules', rule: 'r1', msg: 'rule saved' });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      severity_text: 'INFO',
+      severity_number: 9,
+      'service.name': 'alerting',
+      module: 'rules',
+      rule: 'r1',
+      msg: 'rule saved',
+    });
     expect(lines[0]).not.toHaveProperty('service');
     expect(new Date(String(lines[0].time)).toISOString()).toBe(lines[0].time);
     expect(lines[0]).not.toHaveProperty('trace_id');
@@ -34,7 +42,11 @@ describe('createLogger', () => {
   it('adds trace_id and span_id to lines written inside an active span', async () => {
     const { lines, destination } = capture();
     const log = createLogger('alerting', {}, { destination });
-    const span = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
+    const span = trace.wrapSpanContext({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+    });
     await context.with(trace.setSpan(context.active(), span), async () => {
       await Promise.resolve();
       log.warn('inside');

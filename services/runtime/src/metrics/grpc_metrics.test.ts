@@ -8,13 +8,23 @@ import { metricsRegistry } from './registry';
 
 const identity = (b: Buffer) => b;
 const definition: grpc.ServiceDefinition = {
-  Get: { path: '/test.metrics.v1.ThingService/Get', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
+  Get: {
+    path: '/test.metrics.v1.ThingService/Get',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
 };
 const ThingClient = grpc.makeGenericClientConstructor(definition, 'ThingService');
 
 function call(client: grpc.Client, text: string): Promise<unknown> {
   return new Promise((resolve) =>
-    (client as unknown as { Get: (r: Buffer, cb: (e: unknown, r: unknown) => void) => void }).Get(Buffer.from(text), (err, res) => resolve(err ?? res)),
+    (client as unknown as { Get: (r: Buffer, cb: (e: unknown, r: unknown) => void) => void }).Get(Buffer.from(text), (err, res) =>
+      resolve(err ?? res),
+    ),
   );
 }
 
@@ -38,7 +48,9 @@ describe('gRPC metrics', () => {
           definition,
           implementation: {
             Get: (c: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) =>
-              c.request.toString() === 'missing' ? cb(toServiceError(new AppError(grpc.status.NOT_FOUND, 'NOT_FOUND', 'no such thing'))) : cb(null, c.request),
+              c.request.toString() === 'missing'
+                ? cb(toServiceError(new AppError(grpc.status.NOT_FOUND, 'NOT_FOUND', 'no such thing')))
+                : cb(null, c.request),
           },
         },
       ],

@@ -12,7 +12,11 @@ function rpcLabels(path: string, requestStream: boolean, responseStream: boolean
 
 function serverMetrics() {
   return {
-    started: counter<Labels>({ name: 'grpc_server_started_total', help: 'RPCs started on the server.', labelNames: ['grpc_type', 'grpc_service', 'grpc_method'] }),
+    started: counter<Labels>({
+      name: 'grpc_server_started_total',
+      help: 'RPCs started on the server.',
+      labelNames: ['grpc_type', 'grpc_service', 'grpc_method'],
+    }),
     handled: counter<Labels | 'grpc_code'>({
       name: 'grpc_server_handled_total',
       help: 'RPCs completed on the server, by status code (OK, NOT_FOUND, UNAVAILABLE, ...).',

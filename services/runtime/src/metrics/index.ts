@@ -5,7 +5,13 @@ export { grpcServerMetricsInterceptor, grpcClientMetricsInterceptor } from './gr
 export { busMetrics, type BusMetrics, type ConsumeOutcome } from './bus_metrics';
 export { deadLetterMetrics, type DeadLetterMetrics } from './dead_letter_metrics';
 export { dbQueryMetrics, type QueryObserver } from './db_metrics';
-export { webhookDeliveryMetrics, registerWebhookQueueMetrics, type WebhookAttemptFigures, type WebhookDeliveryMetrics, type WebhookQueueFigures } from './webhook_metrics';
+export {
+  webhookDeliveryMetrics,
+  registerWebhookQueueMetrics,
+  type WebhookAttemptFigures,
+  type WebhookDeliveryMetrics,
+  type WebhookQueueFigures,
+} from './webhook_metrics';
 export { registerProviderMetrics, PROVIDER_STATUSES, type ProviderFigures } from './provider_metrics';
 export { registerWebSocketMetrics, type WebSocketFigures } from './websocket_metrics';
 export { eventAgeMetrics } from './event_age_metrics';

@@ -58,7 +58,13 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     );
   });
   const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`metrics server cannot listen on ${host}:${options.port}: ${err.message}; set METRICS_PORT to a free port or 0 to turn it off`)));
+    server.once('error', (err) =>
+      reject(
+        new Error(
+          `metrics server cannot listen on ${host}:${options.port}: ${err.message}; set METRICS_PORT to a free port or 0 to turn it off`,
+        ),
+      ),
+    );
     server.listen(options.port, host, () => {
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : options.port);

@@ -46,6 +46,11 @@ export function gauge<L extends string = string>(spec: CollectedSpec<L, Gauge<L>
 export function histogram<L extends string = string>(spec: MetricSpec<L> & { buckets?: number[] }): Histogram<L> {
   return (
     existing<Histogram<L>>(spec.name) ??
-    new Histogram<L>({ ...spec, labelNames: spec.labelNames ?? [], buckets: spec.buckets ?? LATENCY_BUCKETS, registers: [metricsRegistry()] })
+    new Histogram<L>({
+      ...spec,
+      labelNames: spec.labelNames ?? [],
+      buckets: spec.buckets ?? LATENCY_BUCKETS,
+      registers: [metricsRegistry()],
+    })
   );
 }

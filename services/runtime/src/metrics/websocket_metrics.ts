@@ -23,7 +23,10 @@ const PLAIN: Record<string, { name: string; help: string }> = {
   bytes_sent: { name: 'marketpulse_ws_sent_bytes_total', help: 'Payload bytes queued for WebSocket clients.' },
   bytes_received: { name: 'marketpulse_ws_received_bytes_total', help: 'Payload bytes received from WebSocket clients.' },
   total_connections: { name: 'marketpulse_ws_connections_opened_total', help: 'WebSocket connections accepted.' },
-  slow_disconnects: { name: 'marketpulse_ws_slow_client_closes_total', help: 'WebSocket clients closed (4002) because their send queue exceeded WS_SEND_QUEUE_BYTES.' },
+  slow_disconnects: {
+    name: 'marketpulse_ws_slow_client_closes_total',
+    help: 'WebSocket clients closed (4002) because their send queue exceeded WS_SEND_QUEUE_BYTES.',
+  },
 };
 
 /** Refusals: source counter → `reason` label of marketpulse_ws_refusals_total. */
@@ -105,7 +108,8 @@ export function registerWebSocketMetrics(source: () => WebSocketFigures): void {
     help: 'WebSocket connections ended, by close code (1000 normal, 1001 going away, 1006 abnormal, 1008 policy, 1009 too big, 1013 capacity, 4001 heartbeat, 4002 slow client, 4003 rate limit, ...).',
     labelNames: ['code'],
     collect() {
-      for (const [code, n] of Object.entries(figures()?.closes_by_code ?? {})) follow(this as Counter<string>, `close:${code}`, { code }, n);
+      for (const [code, n] of Object.entries(figures()?.closes_by_code ?? {}))
+        follow(this as Counter<string>, `close:${code}`, { code }, n);
     },
   });
   counter<'outcome'>({
@@ -113,7 +117,8 @@ export function registerWebSocketMetrics(source: () => WebSocketFigures): void {
     help: 'Resume requests (?since= or subscribe since) read from the channel history: recovered, or cannot_recover (the id is no longer kept).',
     labelNames: ['outcome'],
     collect() {
-      for (const [key, outcome] of Object.entries(RESUMES)) follow(this as Counter<string>, key, { outcome }, figures()?.counters[key] ?? 0);
+      for (const [key, outcome] of Object.entries(RESUMES))
+        follow(this as Counter<string>, key, { outcome }, figures()?.counters[key] ?? 0);
     },
   });
 }

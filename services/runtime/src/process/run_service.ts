@@ -27,9 +27,13 @@ export interface RunServiceOptions<C extends RunnableConfig, H extends { close()
  * The metrics server starts here, not in the service's start function, because the one-process
  * suite runs every service and serves a single /metrics.
  */
-export function runService<C extends RunnableConfig, H extends { close(): Promise<void>; health?: HealthMonitor }>(options: RunServiceOptions<C, H>): void {
+export function runService<C extends RunnableConfig, H extends { close(): Promise<void>; health?: HealthMonitor }>(
+  options: RunServiceOptions<C, H>,
+): void {
   const fatal = (fields: Record<string, unknown>, exitCode: number): never => {
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'fatal', severity_text: 'FATAL', severity_number: 21, 'service.name': options.service, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: 'fatal', severity_text: 'FATAL', severity_number: 21, 'service.name': options.service, ...fields })}\n`,
+    );
     process.exit(exitCode);
   };
   const main = async () => {
@@ -44,7 +48,10 @@ export function runService<C extends RunnableConfig, H extends { close(): Promis
     }
     if (checkOnly) reportConfigCheck(options.service, { config: config as unknown as Record<string, unknown> });
     const logger = createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
-    logger.info({ event: 'config.effective', config: redactConfig(config as unknown as Record<string, unknown>) }, 'starting with this configuration');
+    logger.info(
+      { event: 'config.effective', config: redactConfig(config as unknown as Record<string, unknown>) },
+      'starting with this configuration',
+    );
     const metrics = await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST, logger });
     const handle = await options.start(config, logger);
     if (handle.health) metrics.setHealth({ monitor: handle.health, service: config.SERVICE_NAME });

@@ -13,15 +13,19 @@ import { ServiceScope, startInServiceScope, type ServiceScopeConfig } from './se
 
 function captureLogs() {
   const lines: { level: string; msg: string; err?: string }[] = [];
-  const logger = createLogger('scope-test', {}, {
-    level: 'debug',
-    destination: new Writable({
-      write(chunk, _e, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  });
+  const logger = createLogger(
+    'scope-test',
+    {},
+    {
+      level: 'debug',
+      destination: new Writable({
+        write(chunk, _e, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    },
+  );
   return { logger, lines };
 }
 
@@ -111,7 +115,11 @@ describe('ServiceScope', () => {
     let feed: ComponentHealth = { ok: false, detail: 'feed silent' };
 
     const health = await scope.startHealth({ health: { setAll: (s) => statuses.push(s) } }, [{ name: 'feed', check: async () => feed }]);
-    expect(health.snapshot().components.map((c) => [c.name, c.ok])).toEqual([['bus', true], ['database', true], ['feed', false]]);
+    expect(health.snapshot().components.map((c) => [c.name, c.ok])).toEqual([
+      ['bus', true],
+      ['database', true],
+      ['feed', false],
+    ]);
     expect(statuses).toEqual(['NOT_SERVING']);
 
     feed = { ok: true, detail: 'feed flowing' };

@@ -48,7 +48,15 @@ export class ServiceScope {
    */
   static async open(name: string, config: ServiceScopeConfig, deps: ServiceScopeDeps = {}): Promise<ServiceScope> {
     const logger = deps.logger ?? createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
-    const db = deps.db ?? (await openDatabase({ service: config.SERVICE_NAME, url: config.DATABASE_URL, dataDir: config.PGLITE_DIR, poolSize: config.DATABASE_POOL_SIZE, logger }));
+    const db =
+      deps.db ??
+      (await openDatabase({
+        service: config.SERVICE_NAME,
+        url: config.DATABASE_URL,
+        dataDir: config.PGLITE_DIR,
+        poolSize: config.DATABASE_POOL_SIZE,
+        logger,
+      }));
     const bus = deps.bus ?? createBus(config, logger);
     const scope = new ServiceScope(name, config, logger, db, bus);
     if (!deps.db) scope.onClose(() => db.close());
@@ -93,11 +101,7 @@ export class ServiceScope {
    */
   async startHealth(server: { health: ServingStatusSink }, extra: HealthComponent[] = []): Promise<HealthMonitor> {
     const health = new HealthMonitor({
-      components: [
-        { name: 'bus', check: () => this.bus.health() },
-        { name: 'database', check: () => this.db.health() },
-        ...extra,
-      ],
+      components: [{ name: 'bus', check: () => this.bus.health() }, { name: 'database', check: () => this.db.health() }, ...extra],
       intervalMs: this.config.HEALTH_CHECK_INTERVAL_MS,
       logger: this.logger,
       grpcHealth: server.health,

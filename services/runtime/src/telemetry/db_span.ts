@@ -59,18 +59,27 @@ async function inSpan<T>(name: string, kind: SpanKind, attributes: Record<string
 export function inDbSpan<T>(target: DbSpanTarget, sql: string, fn: () => Promise<T>): Promise<T> {
   if (!hasParent()) return fn();
   const operation = sqlOperation(sql);
-  return inSpan(`${operation} ${target.namespace}`, SpanKind.CLIENT, {
-    'db.system.name': 'postgresql',
-    'db.system': 'postgresql',
-    'db.namespace': target.namespace,
-    'db.operation.name': operation,
-    'db.query.text': sql.length > MAX_QUERY_TEXT ? sql.slice(0, MAX_QUERY_TEXT) : sql,
-  }, fn);
+  return inSpan(
+    `${operation} ${target.namespace}`,
+    SpanKind.CLIENT,
+    {
+      'db.system.name': 'postgresql',
+      'db.system': 'postgresql',
+      'db.namespace': target.namespace,
+      'db.operation.name': operation,
+      'db.query.text': sql.length > MAX_QUERY_TEXT ? sql.slice(0, MAX_QUERY_TEXT) : sql,
+    },
+    fn,
+  );
 }
 
 /** Groups the statements of one transaction under a span, as a PostgreSQL client's BEGIN..COMMIT would. */
 export function inTransactionSpan<T>(target: DbSpanTarget, fn: () => Promise<T>): Promise<T> {
   if (!hasParent()) return fn();
-  return inSpan(`transaction ${target.namespace}`, SpanKind.INTERNAL, { 'db.system.name': 'postgresql', 'db.namespace': target.namespace }, fn);
+  return inSpan(
+    `transaction ${target.namespace}`,
+    SpanKind.INTERNAL,
+    { 'db.system.name': 'postgresql', 'db.namespace': target.namespace },
+    fn,
+  );
 }
-

@@ -7,7 +7,7 @@ describe('event visibility by owner', () => {
   const operator = { userId: 'ops', operator: true };
   const anonymous = { userId: undefined, operator: false };
 
-  it("shows an owned event to its owner and operators, never to another user or an anonymous client", () => {
+  it('shows an owned event to its owner and operators, never to another user or an anonymous client', () => {
     expect([alice, bob, operator, anonymous].map((v) => ownerAllows('alice', v))).toEqual([true, false, true, false]);
   });
 

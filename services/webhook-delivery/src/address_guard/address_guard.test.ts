@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AddressGuard, type Resolver } from './address_guard';
 
-const resolver = (table: Record<string, string[]>): Resolver => async (host) => {
-  const found = table[host];
-  if (!found) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
-  return found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+const resolver =
+  (table: Record<string, string[]>): Resolver =>
+  async (host) => {
+    const found = table[host];
+    if (!found) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+    return found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
 
 const dns = resolver({
   'hooks.example.com': ['93.184.216.34'],
@@ -28,8 +30,14 @@ describe('AddressGuard', () => {
   });
 
   it('refuses private, loopback, link-local and mapped addresses after resolution', async () => {
-    await expect(strict.vet('http://internal.example.com/')).rejects.toMatchObject({ reason: 'URL_FORBIDDEN', message: expect.stringContaining('private address internal.example.com (10.1.2.3)') });
-    await expect(strict.vet('http://127.0.0.1:8080/')).rejects.toMatchObject({ reason: 'URL_FORBIDDEN', message: expect.stringContaining('WEBHOOK_ALLOW_LOOPBACK') });
+    await expect(strict.vet('http://internal.example.com/')).rejects.toMatchObject({
+      reason: 'URL_FORBIDDEN',
+      message: expect.stringContaining('private address internal.example.com (10.1.2.3)'),
+    });
+    await expect(strict.vet('http://127.0.0.1:8080/')).rejects.toMatchObject({
+      reason: 'URL_FORBIDDEN',
+      message: expect.stringContaining('WEBHOOK_ALLOW_LOOPBACK'),
+    });
     await expect(strict.vet('http://metadata.example.com/')).rejects.toMatchObject({ reason: 'URL_FORBIDDEN' });
     await expect(strict.vet('http://[::ffff:127.0.0.1]/')).rejects.toMatchObject({ reason: 'URL_FORBIDDEN' });
     await expect(strict.vet('http://0.0.0.0/')).rejects.toMatchObject({ reason: 'URL_FORBIDDEN' });
@@ -41,7 +49,12 @@ describe('AddressGuard', () => {
       await expect(strict.vet(url), url).rejects.toMatchObject({ reason: 'URL_FORBIDDEN', message: expect.stringContaining('loopback') });
     }
     // 10.0.0.1 through NAT64 (/96 and the local-use /48), and Teredo's client 192.168.1.1 (stored inverted).
-    for (const url of ['http://[64:ff9b::10.0.0.1]/', 'http://[64:ff9b:1::a00:1]/', 'http://[2001:0:5db8:d7a1:0:0:3f57:fefe]/', 'http://[2002:a9fe:a9fe::]/']) {
+    for (const url of [
+      'http://[64:ff9b::10.0.0.1]/',
+      'http://[64:ff9b:1::a00:1]/',
+      'http://[2001:0:5db8:d7a1:0:0:3f57:fefe]/',
+      'http://[2002:a9fe:a9fe::]/',
+    ]) {
       await expect(strict.vet(url), url).rejects.toMatchObject({ reason: 'URL_FORBIDDEN' });
     }
     const loopbackAllowed = new AddressGuard({ allowLoopback: true, allowPrivate: false }, dns);
@@ -57,6 +70,9 @@ describe('AddressGuard', () => {
   });
 
   it('reports a host that does not resolve', async () => {
-    await expect(strict.vet('https://nowhere.example.com/')).rejects.toMatchObject({ reason: 'INVALID_URL', message: expect.stringContaining('ENOTFOUND') });
+    await expect(strict.vet('https://nowhere.example.com/')).rejects.toMatchObject({
+      reason: 'INVALID_URL',
+      message: expect.stringContaining('ENOTFOUND'),
+    });
   });
 });

@@ -44,7 +44,10 @@ export function parseEndpointUrl(raw: string): URL {
  * to is loopback, private, link-local or reserved and configuration does not allow that class.
  */
 export class AddressGuard {
-  constructor(private readonly options: AddressGuardOptions, private readonly resolve: Resolver = systemResolver) {}
+  constructor(
+    private readonly options: AddressGuardOptions,
+    private readonly resolve: Resolver = systemResolver,
+  ) {}
 
   async vet(raw: string): Promise<ResolvedTarget> {
     const url = parseEndpointUrl(raw);
@@ -61,9 +64,17 @@ export class AddressGuard {
     if (kind === null) return;
     if (kind === 'loopback' && this.options.allowLoopback) return;
     if ((kind === 'private' || kind === 'link-local') && this.options.allowPrivate) return;
-    const setting = kind === 'loopback' ? ' (set WEBHOOK_ALLOW_LOOPBACK=true to allow it)' : kind === 'reserved' ? '' : ' (set WEBHOOK_ALLOW_PRIVATE=true to allow it)';
+    const setting =
+      kind === 'loopback'
+        ? ' (set WEBHOOK_ALLOW_LOOPBACK=true to allow it)'
+        : kind === 'reserved'
+          ? ''
+          : ' (set WEBHOOK_ALLOW_PRIVATE=true to allow it)';
     const shown = host === address ? address : `${host} (${address})`;
-    throw webhookError('URL_FORBIDDEN', `webhook URL points to the ${kind} address ${shown}, which is refused to protect internal services${setting}`);
+    throw webhookError(
+      'URL_FORBIDDEN',
+      `webhook URL points to the ${kind} address ${shown}, which is refused to protect internal services${setting}`,
+    );
   }
 
   private async lookup(host: string): Promise<{ address: string; family: number }[]> {

@@ -10,7 +10,10 @@ function list(entries: [string, number, 'ipv4' | 'ipv6'][]): BlockList {
   return b;
 }
 
-const LOOPBACK = list([['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']]);
+const LOOPBACK = list([
+  ['127.0.0.0', 8, 'ipv4'],
+  ['::1', 128, 'ipv6'],
+]);
 const PRIVATE = list([
   ['10.0.0.0', 8, 'ipv4'],
   ['172.16.0.0', 12, 'ipv4'],
@@ -20,7 +23,10 @@ const PRIVATE = list([
   ['fc00::', 7, 'ipv6'], // unique local
 ]);
 // Link-local holds cloud metadata services (169.254.169.254), the classic SSRF target.
-const LINK_LOCAL = list([['169.254.0.0', 16, 'ipv4'], ['fe80::', 10, 'ipv6']]);
+const LINK_LOCAL = list([
+  ['169.254.0.0', 16, 'ipv4'],
+  ['fe80::', 10, 'ipv6'],
+]);
 const RESERVED = list([
   ['0.0.0.0', 8, 'ipv4'],
   ['192.0.0.0', 24, 'ipv4'],

@@ -11,7 +11,15 @@ import type { EndpointPatch, EndpointStore } from '../store/endpoint_store';
 import { newId } from '../store/ids';
 import type { Attempt, Delivery, DeliveryStatus, Endpoint, EndpointStats, EndpointTotals } from '../store/records';
 import type { AttemptRunner } from '../worker/attempt_runner';
-import { checkDescription, checkEventTypes, checkHeaders, checkRateLimit, checkSubjects, checkUrl, type EndpointFields } from './endpoint_input';
+import {
+  checkDescription,
+  checkEventTypes,
+  checkHeaders,
+  checkRateLimit,
+  checkSubjects,
+  checkUrl,
+  type EndpointFields,
+} from './endpoint_input';
 
 export interface EndpointView extends Endpoint {
   totals: EndpointTotals;
@@ -93,7 +101,11 @@ export class WebhookApi {
     if (!(await this.deps.endpoints.delete(owner, id))) throw notFound(id);
   }
 
-  async listDeliveries(owner: string | null, endpointId: string, q: { status?: string; since?: Date; limit?: number }): Promise<DeliveryView[]> {
+  async listDeliveries(
+    owner: string | null,
+    endpointId: string,
+    q: { status?: string; since?: Date; limit?: number },
+  ): Promise<DeliveryView[]> {
     await this.owned(owner, endpointId);
     const status = q.status ? checkStatus(q.status) : undefined;
     const limit = Math.min(q.limit || DEFAULT_DELIVERY_LIMIT, MAX_DELIVERY_LIMIT);
@@ -104,11 +116,23 @@ export class WebhookApi {
   /** Sends a sample event of `eventType` (or the endpoint's first type) now; no retries follow a failure. */
   async sendTestEvent(owner: string | null, endpointId: string, eventType: string): Promise<DeliveryView> {
     const endpoint = await this.owned(owner, endpointId);
-    if (!endpoint.active) throw webhookError('ENDPOINT_DISABLED', `endpoint ${endpointId} is disabled (${endpoint.disabled_reason ?? 'no reason recorded'}); set active to true first`);
+    if (!endpoint.active)
+      throw webhookError(
+        'ENDPOINT_DISABLED',
+        `endpoint ${endpointId} is disabled (${endpoint.disabled_reason ?? 'no reason recorded'}); set active to true first`,
+      );
     const type = eventType || endpoint.event_types[0] || DEFAULT_TEST_EVENT_TYPE;
-    if (!DELIVERABLE_EVENT_TYPES.includes(type)) throw webhookError('INVALID_EVENT_TYPE', `unknown event type ${type}; use one of: ${DELIVERABLE_EVENT_TYPES.join(', ')}`);
+    if (!DELIVERABLE_EVENT_TYPES.includes(type))
+      throw webhookError('INVALID_EVENT_TYPE', `unknown event type ${type}; use one of: ${DELIVERABLE_EVENT_TYPES.join(', ')}`);
     // A sample in the type's exact shape, every field at its zero value.
-    const event = events.Event.fromJSON({ id: newId('msg'), type, source: 'webhook-delivery', subject: 'TEST', time: new Date().toISOString(), [type]: {} });
+    const event = events.Event.fromJSON({
+      id: newId('msg'),
+      type,
+      source: 'webhook-delivery',
+      subject: 'TEST',
+      time: new Date().toISOString(),
+      [type]: {},
+    });
     const claim = await this.deps.deliveries.insertClaimed(
       endpointId,
       { id: event.id, type, subject: event.subject, owner: '', body: serializeBody(event) },
@@ -125,8 +149,12 @@ export class WebhookApi {
     if (!claim) {
       const existing = await this.deps.deliveries.getOwned(deliveryId, owner);
       if (!existing) throw webhookError('NOT_FOUND', `no delivery ${deliveryId} among your endpoints' deliveries`);
-      if (existing.status === 'sending') throw webhookError('DELIVERY_IN_FLIGHT', `delivery ${deliveryId} is being sent right now; look at its attempts in a moment`);
-      throw webhookError('PAYLOAD_TOO_LARGE', `delivery ${deliveryId} has no body to send: ${existing.last_error ?? 'its event was over the size cap'}`);
+      if (existing.status === 'sending')
+        throw webhookError('DELIVERY_IN_FLIGHT', `delivery ${deliveryId} is being sent right now; look at its attempts in a moment`);
+      throw webhookError(
+        'PAYLOAD_TOO_LARGE',
+        `delivery ${deliveryId} has no body to send: ${existing.last_error ?? 'its event was over the size cap'}`,
+      );
     }
     if (!claim.endpoint_active) {
       await this.deps.deliveries.cancel(claim, 'the endpoint is disabled; re-enable it and replay the delivery');
@@ -149,7 +177,12 @@ export class WebhookApi {
   async rotateSecret(owner: string | null, endpointId: string, overlapS: number, newSecret: string): Promise<EndpointView> {
     if (newSecret) validateSuppliedSecret(newSecret);
     if (overlapS < 0) throw webhookError('INVALID_ARGUMENT', 'overlap_seconds cannot be negative');
-    const rotated = await this.deps.endpoints.rotateSecret(owner, endpointId, newSecret || generateSecret(), (overlapS || this.deps.defaultSecretOverlapS) * 1000);
+    const rotated = await this.deps.endpoints.rotateSecret(
+      owner,
+      endpointId,
+      newSecret || generateSecret(),
+      (overlapS || this.deps.defaultSecretOverlapS) * 1000,
+    );
     if (!rotated) throw notFound(endpointId);
     const totals = await this.deps.deliveries.totals([endpointId]);
     return { ...rotated, totals: totals.get(endpointId) ?? NO_TOTALS };

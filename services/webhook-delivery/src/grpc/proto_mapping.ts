@@ -27,7 +27,9 @@ export function endpointToProto(e: EndpointView, options: { withSecret: boolean 
   };
 }
 
-export function attemptToProto(a: Pick<Attempt, 'attempt' | 'attempted_at' | 'status_code' | 'duration_ms' | 'response_excerpt' | 'error' | 'trigger'>): webhooks.Attempt {
+export function attemptToProto(
+  a: Pick<Attempt, 'attempt' | 'attempted_at' | 'status_code' | 'duration_ms' | 'response_excerpt' | 'error' | 'trigger'>,
+): webhooks.Attempt {
   return {
     attempt_number: a.attempt,
     time: iso(a.attempted_at),

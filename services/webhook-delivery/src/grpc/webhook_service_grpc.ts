@@ -38,9 +38,14 @@ function patchOf(e: webhooks.Endpoint | undefined, mask: string[]): Partial<Endp
   const named = mask.length === 0 ? [...WRITABLE_FIELDS] : mask;
   const patch: Partial<EndpointFields> = {};
   for (const name of named) {
-    if (name === 'secret') throw webhookError('INVALID_ARGUMENT', 'the secret cannot be changed by an update; call RotateSecret', 'update_mask');
+    if (name === 'secret')
+      throw webhookError('INVALID_ARGUMENT', 'the secret cannot be changed by an update; call RotateSecret', 'update_mask');
     if (!(WRITABLE_FIELDS as readonly string[]).includes(name)) {
-      throw webhookError('INVALID_ARGUMENT', `update_mask names ${quote(name)}, which is not writable; use any of ${WRITABLE_FIELDS.join(', ')}`, 'update_mask');
+      throw webhookError(
+        'INVALID_ARGUMENT',
+        `update_mask names ${quote(name)}, which is not writable; use any of ${WRITABLE_FIELDS.join(', ')}`,
+        'update_mask',
+      );
     }
     (patch as Record<WritableField, unknown>)[name as WritableField] = all[name as WritableField];
   }
@@ -78,7 +83,16 @@ export function webhookServiceRegistration(api: WebhookApi, logger: Logger): Grp
       const owner = required(req.endpoint?.user_id ?? '', 'endpoint.user_id');
       const created = await api.createEndpoint(owner, fieldsOf(req.endpoint), req.endpoint?.secret ?? '');
       // The receiver's host only: a URL's path or query may carry a token, and the secret never leaves the store.
-      logger.info({ event: 'webhook.endpoint_created', endpoint_id: created.id, 'enduser.id': owner, 'server.address': URL.parse(created.url)?.host, event_types: created.event_types }, 'webhook endpoint created');
+      logger.info(
+        {
+          event: 'webhook.endpoint_created',
+          endpoint_id: created.id,
+          'enduser.id': owner,
+          'server.address': URL.parse(created.url)?.host,
+          event_types: created.event_types,
+        },
+        'webhook endpoint created',
+      );
       return { endpoint: endpointToProto(created, { withSecret: true }) };
     },
     listEndpoints: async (req) => {
@@ -90,7 +104,11 @@ export function webhookServiceRegistration(api: WebhookApi, logger: Logger): Grp
       return { endpoint: endpointToProto(await api.getEndpoint(ownerOf(req.user_id), required(req.id, 'id'))) };
     },
     updateEndpoint: async (req) => {
-      valid(endpointChecks(req.endpoint), userCheck(req.user_id), checkCount(req.update_mask, { field: 'update_mask', max: MAX_MASK_PATHS }));
+      valid(
+        endpointChecks(req.endpoint),
+        userCheck(req.user_id),
+        checkCount(req.update_mask, { field: 'update_mask', max: MAX_MASK_PATHS }),
+      );
       const id = required(req.endpoint?.id ?? '', 'endpoint.id');
       const patch = patchOf(req.endpoint, req.update_mask ?? []);
       return { endpoint: endpointToProto(await api.updateEndpoint(ownerOf(req.user_id), id, patch)) };
@@ -117,7 +135,9 @@ export function webhookServiceRegistration(api: WebhookApi, logger: Logger): Grp
     },
     sendTestEvent: async (req) => {
       valid(idCheck(req.endpoint_id, 'endpoint_id'), userCheck(req.user_id), checkText(req.event_type, { field: 'event_type', max: 64 }));
-      return { delivery: deliveryToProto(await api.sendTestEvent(ownerOf(req.user_id), required(req.endpoint_id, 'endpoint_id'), req.event_type)) };
+      return {
+        delivery: deliveryToProto(await api.sendTestEvent(ownerOf(req.user_id), required(req.endpoint_id, 'endpoint_id'), req.event_type)),
+      };
     },
     replayDelivery: async (req) => {
       valid(idCheck(req.delivery_id, 'delivery_id'), userCheck(req.user_id));
@@ -142,14 +162,23 @@ export function webhookServiceRegistration(api: WebhookApi, logger: Logger): Grp
         checkInt32(req.overlap_seconds, { field: 'overlap_seconds', min: 0 }),
         checkText(req.new_secret, { field: 'new_secret', max: 512 }),
       );
-      const rotated = await api.rotateSecret(ownerOf(req.user_id), required(req.endpoint_id, 'endpoint_id'), req.overlap_seconds, req.new_secret);
+      const rotated = await api.rotateSecret(
+        ownerOf(req.user_id),
+        required(req.endpoint_id, 'endpoint_id'),
+        req.overlap_seconds,
+        req.new_secret,
+      );
       return {
         endpoint: endpointToProto(rotated, { withSecret: true }),
         previous_secret_expires_at: rotated.previous_secret_expires_at?.toISOString(),
       };
     },
     getEndpointStats: async (req) => {
-      valid(idCheck(req.endpoint_id, 'endpoint_id'), userCheck(req.user_id), checkInt32(req.hours, { field: 'hours', min: 0, max: MAX_HOURS }));
+      valid(
+        idCheck(req.endpoint_id, 'endpoint_id'),
+        userCheck(req.user_id),
+        checkInt32(req.hours, { field: 'hours', min: 0, max: MAX_HOURS }),
+      );
       const hours = req.hours || 24;
       const id = required(req.endpoint_id, 'endpoint_id');
       return { stats: statsToProto(id, hours, await api.stats(ownerOf(req.user_id), id, hours)) };

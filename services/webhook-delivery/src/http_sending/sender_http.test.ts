@@ -35,13 +35,25 @@ describe('HttpSender', () => {
   it('reports a header value Node cannot send (outside Latin-1) as a failed attempt instead of throwing', async () => {
     // Issue 13: such a header (stored before endpoints were checked) made the send throw, so the
     // test call answered 500 and the endpoint's deliveries never finished.
-    const r = await sender.send({ target: target('/ok'), headers: { 'x-name': '日本' }, body: '{}', timeoutMs: 1000, maxResponseBytes: 100 });
+    const r = await sender.send({
+      target: target('/ok'),
+      headers: { 'x-name': '日本' },
+      body: '{}',
+      timeoutMs: 1000,
+      maxResponseBytes: 100,
+    });
     expect(r.statusCode).toBeUndefined();
     expect(r.error).toMatch(/ERR_INVALID_CHAR|Invalid character/);
   });
 
   it('posts the body and headers to the vetted address, whatever the host name resolves to', async () => {
-    const r = await sender.send({ target: target('/ok'), headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' }, body: '{"a":1}', timeoutMs: 1000, maxResponseBytes: 100 });
+    const r = await sender.send({
+      target: target('/ok'),
+      headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1' },
+      body: '{"a":1}',
+      timeoutMs: 1000,
+      maxResponseBytes: 100,
+    });
     expect(r.statusCode).toBe(204);
     const last = seen[seen.length - 1];
     expect(last.body).toBe('{"a":1}');
@@ -68,7 +80,13 @@ describe('HttpSender', () => {
   });
 
   it('reports a refused connection', async () => {
-    const r = await sender.send({ target: { url: new URL('http://127.0.0.1:1/'), address: '127.0.0.1', family: 4 }, headers: {}, body: '{}', timeoutMs: 1000, maxResponseBytes: 100 });
+    const r = await sender.send({
+      target: { url: new URL('http://127.0.0.1:1/'), address: '127.0.0.1', family: 4 },
+      headers: {},
+      body: '{}',
+      timeoutMs: 1000,
+      maxResponseBytes: 100,
+    });
     expect(r.error).toMatch(/ECONNREFUSED/);
   });
 });

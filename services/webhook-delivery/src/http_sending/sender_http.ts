@@ -17,7 +17,10 @@ export class HttpSender implements WebhookSender {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const pinned: LookupFunction = (_host, options, callback) => {
-      if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: target.address, family: target.family }]);
+      if ((options as { all?: boolean }).all)
+        (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
+          { address: target.address, family: target.family },
+        ]);
       else callback(null, target.address, target.family);
     };
     const isHttps = target.url.protocol === 'https:';
@@ -34,42 +37,42 @@ export class HttpSender implements WebhookSender {
       let req: http.ClientRequest;
       try {
         req = (isHttps ? https : http).request(
-        {
-          protocol: target.url.protocol,
-          hostname: target.url.hostname.replace(/^\[|\]$/g, ''),
-          port: target.url.port || (isHttps ? 443 : 80),
-          path: target.url.pathname + target.url.search,
-          method: 'POST',
-          agent: isHttps ? this.httpsAgent : this.httpAgent,
-          lookup: pinned,
-          headers: { ...request.headers, 'content-length': String(body.length) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let kept = 0;
-          const done = () => {
-            const retryAfter = res.headers['retry-after'];
-            finish({
-              statusCode: res.statusCode,
-              responseExcerpt: Buffer.concat(chunks).toString('utf8'),
-              retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+          {
+            protocol: target.url.protocol,
+            hostname: target.url.hostname.replace(/^\[|\]$/g, ''),
+            port: target.url.port || (isHttps ? 443 : 80),
+            path: target.url.pathname + target.url.search,
+            method: 'POST',
+            agent: isHttps ? this.httpsAgent : this.httpAgent,
+            lookup: pinned,
+            headers: { ...request.headers, 'content-length': String(body.length) },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            let kept = 0;
+            const done = () => {
+              const retryAfter = res.headers['retry-after'];
+              finish({
+                statusCode: res.statusCode,
+                responseExcerpt: Buffer.concat(chunks).toString('utf8'),
+                retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+              });
+            };
+            res.on('data', (chunk: Buffer) => {
+              if (kept >= maxResponseBytes) return;
+              const take = chunk.subarray(0, maxResponseBytes - kept);
+              chunks.push(take);
+              kept += take.length;
+              // Enough read: drop the rest with the socket instead of downloading whatever the receiver sends.
+              if (kept >= maxResponseBytes) {
+                done();
+                res.destroy();
+              }
             });
-          };
-          res.on('data', (chunk: Buffer) => {
-            if (kept >= maxResponseBytes) return;
-            const take = chunk.subarray(0, maxResponseBytes - kept);
-            chunks.push(take);
-            kept += take.length;
-            // Enough read: drop the rest with the socket instead of downloading whatever the receiver sends.
-            if (kept >= maxResponseBytes) {
-              done();
-              res.destroy();
-            }
-          });
-          res.on('end', done);
-          res.on('error', done);
-          res.on('close', done);
-        },
+            res.on('end', done);
+            res.on('error', done);
+            res.on('close', done);
+          },
         );
       } catch (err) {
         // Node refuses the request before sending (a header value it cannot encode, e.g. outside

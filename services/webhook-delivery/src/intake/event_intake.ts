@@ -33,11 +33,15 @@ export class EventIntake {
     private readonly options: EventIntakeOptions,
     private readonly logger: Logger,
   ) {
-    this.writer = new WriteBatcher(async (batch) => {
-      const created = await deliveries.insertForEvents(batch, options.maxPayloadBytes);
-      return batch.map((e) => created.get(e.id) ?? 0);
-      // One event the database refuses (e.g. NUL in its id) must not fail the events batched with it.
-    }, MAX_BATCH, (err) => classifyFailure(err) === 'poison');
+    this.writer = new WriteBatcher(
+      async (batch) => {
+        const created = await deliveries.insertForEvents(batch, options.maxPayloadBytes);
+        return batch.map((e) => created.get(e.id) ?? 0);
+        // One event the database refuses (e.g. NUL in its id) must not fail the events batched with it.
+      },
+      MAX_BATCH,
+      (err) => classifyFailure(err) === 'poison',
+    );
   }
 
   /**
@@ -62,7 +66,10 @@ export class EventIntake {
         return;
       } catch (err) {
         const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-        this.logger.warn({ err: err instanceof Error ? err.message : String(err), attempt, retry_in_ms: waitMs }, 'subscribing to the event topics failed; retrying');
+        this.logger.warn(
+          { err: err instanceof Error ? err.message : String(err), attempt, retry_in_ms: waitMs },
+          'subscribing to the event topics failed; retrying',
+        );
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }

@@ -16,7 +16,10 @@ export class OutcomePublisher {
   private flushing: Promise<void> | undefined;
   private dropped = 0;
 
-  constructor(private readonly bus: Bus, private readonly logger: Logger) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly logger: Logger,
+  ) {}
 
   publish(event: events.Event): void {
     this.buffer.push(event);

@@ -17,11 +17,15 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 /** Parses `200ms,500ms` or `5s, 30s, 5m, 2h` (a bare number is milliseconds). */
 export function parseSchedule(text: string): number[] {
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (items.length === 0) throw webhookError('INVALID_ARGUMENT', 'WEBHOOK_RETRY_SCHEDULE is empty; give waits such as "5s,30s,5m"');
   return items.map((item) => {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(item);
-    if (!m) throw webhookError('INVALID_ARGUMENT', `WEBHOOK_RETRY_SCHEDULE item "${item}" is not a duration such as 500ms, 5s, 5m, 2h or 1d`);
+    if (!m)
+      throw webhookError('INVALID_ARGUMENT', `WEBHOOK_RETRY_SCHEDULE item "${item}" is not a duration such as 500ms, 5s, 5m, 2h or 1d`);
     return Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 'ms']);
   });
 }
@@ -35,7 +39,12 @@ export function maxAttempts(policy: RetryPolicy): number {
  * is exhausted. A Retry-After the receiver sent is honoured when it asks for more patience than the
  * schedule, up to maxRetryAfterMs.
  */
-export function nextRetryDelay(policy: RetryPolicy, attemptsMade: number, retryAfterMs?: number, random: () => number = Math.random): number | null {
+export function nextRetryDelay(
+  policy: RetryPolicy,
+  attemptsMade: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number | null {
   const base = policy.scheduleMs[attemptsMade - 1];
   if (base === undefined) return null;
   const jittered = Math.max(0, Math.round(base * (1 + policy.jitter * (random() * 2 - 1))));

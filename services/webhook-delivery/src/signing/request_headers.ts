@@ -4,8 +4,17 @@ export const USER_AGENT = 'Marketpulse-Webhooks/1.0';
 
 /** Headers the service sets itself; an endpoint's custom headers may not replace them. */
 export const RESERVED_HEADERS = new Set([
-  'content-type', 'content-length', 'host', 'user-agent', 'connection', 'transfer-encoding',
-  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'traceparent', 'tracestate',
+  'content-type',
+  'content-length',
+  'host',
+  'user-agent',
+  'connection',
+  'transfer-encoding',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'traceparent',
+  'tracestate',
 ]);
 
 export interface SigningSecrets {

@@ -18,7 +18,10 @@ export function generateSecret(): string {
  */
 export function validateSuppliedSecret(secret: string): void {
   if (secret.length < MIN_SUPPLIED_SECRET_LENGTH) {
-    throw webhookError('INVALID_SECRET', `the secret must be at least ${MIN_SUPPLIED_SECRET_LENGTH} characters long; omit it to have a whsec_ secret generated`);
+    throw webhookError(
+      'INVALID_SECRET',
+      `the secret must be at least ${MIN_SUPPLIED_SECRET_LENGTH} characters long; omit it to have a whsec_ secret generated`,
+    );
   }
   if (secret.startsWith(SECRET_PREFIX)) {
     const encoded = secret.slice(SECRET_PREFIX.length);
@@ -37,7 +40,5 @@ export function validateSuppliedSecret(secret: string): void {
 
 /** The HMAC key a secret stands for. */
 export function secretKey(secret: string): Buffer {
-  return secret.startsWith(SECRET_PREFIX)
-    ? Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64')
-    : Buffer.from(secret, 'latin1');
+  return secret.startsWith(SECRET_PREFIX) ? Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64') : Buffer.from(secret, 'latin1');
 }

@@ -95,8 +95,15 @@ export class DeliveryStore {
          AND (cardinality(e.subjects) = 0 OR i.subject = ANY (e.subjects))
        ON CONFLICT ON CONSTRAINT deliveries_one_per_event_endpoint DO NOTHING
        RETURNING event_id`,
-      [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.subject),
-        events.map((e, n) => (tooLarge[n] === null ? e.body : '')), events.map((e) => e.traceparent ?? null), tooLarge, events.map((e) => e.owner)],
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => e.subject),
+        events.map((e, n) => (tooLarge[n] === null ? e.body : '')),
+        events.map((e) => e.traceparent ?? null),
+        tooLarge,
+        events.map((e) => e.owner),
+      ],
     );
     const created = new Map<string, number>();
     for (const { event_id } of rows) created.set(event_id, (created.get(event_id) ?? 0) + 1);
@@ -179,11 +186,20 @@ export class DeliveryStore {
        )
        SELECT id FROM moved`,
       [
-        column((a) => a.claim.id), column((a) => a.claim.claim_token), column((a) => a.claim.endpoint_id),
-        column((a) => a.claim.attempts + 1), column((a) => a.claim.next_trigger), column((a) => a.attempt.attempted_at.toISOString()),
-        column((a) => a.attempt.status_code), column((a) => a.attempt.duration_ms), column((a) => a.attempt.response_excerpt),
-        column((a) => a.attempt.error), column((a) => a.attempt.succeeded), column((a) => a.attempt.worker_id),
-        column((a) => a.outcome.status), column((a) => (a.outcome.status === 'pending' ? a.outcome.retryInMs : null)),
+        column((a) => a.claim.id),
+        column((a) => a.claim.claim_token),
+        column((a) => a.claim.endpoint_id),
+        column((a) => a.claim.attempts + 1),
+        column((a) => a.claim.next_trigger),
+        column((a) => a.attempt.attempted_at.toISOString()),
+        column((a) => a.attempt.status_code),
+        column((a) => a.attempt.duration_ms),
+        column((a) => a.attempt.response_excerpt),
+        column((a) => a.attempt.error),
+        column((a) => a.attempt.succeeded),
+        column((a) => a.attempt.worker_id),
+        column((a) => a.outcome.status),
+        column((a) => (a.outcome.status === 'pending' ? a.outcome.retryInMs : null)),
       ],
     );
     return new Set(rows.map((r) => r.id));
@@ -275,7 +291,13 @@ export class DeliveryStore {
   }
 
   async totals(endpointIds: string[]): Promise<Map<string, EndpointTotals>> {
-    const { rows } = await this.db.query<{ endpoint_id: string; total: string; delivered: string; failed: string; last_delivery_at: Date | null }>(
+    const { rows } = await this.db.query<{
+      endpoint_id: string;
+      total: string;
+      delivered: string;
+      failed: string;
+      last_delivery_at: Date | null;
+    }>(
       `SELECT endpoint_id, count(*) AS total,
          count(*) FILTER (WHERE status = 'delivered') AS delivered,
          count(*) FILTER (WHERE status IN ('failed', 'cancelled')) AS failed,
@@ -283,7 +305,12 @@ export class DeliveryStore {
        FROM deliveries WHERE endpoint_id = ANY ($1::text[]) GROUP BY endpoint_id`,
       [endpointIds],
     );
-    return new Map(rows.map((r) => [r.endpoint_id, { total: Number(r.total), delivered: Number(r.delivered), failed: Number(r.failed), last_delivery_at: r.last_delivery_at }]));
+    return new Map(
+      rows.map((r) => [
+        r.endpoint_id,
+        { total: Number(r.total), delivered: Number(r.delivered), failed: Number(r.failed), last_delivery_at: r.last_delivery_at },
+      ]),
+    );
   }
 
   /** Deliveries created in the last `windowMs` by outcome (pending: all now waiting), and attempt latency in the window. */
@@ -318,7 +345,10 @@ export class DeliveryStore {
   }
 }
 
-const qualified = (alias: string) => DELIVERY_COLUMNS.split(',').map((c) => `${alias}.${c.trim()}`).join(', ');
+const qualified = (alias: string) =>
+  DELIVERY_COLUMNS.split(',')
+    .map((c) => `${alias}.${c.trim()}`)
+    .join(', ');
 
 const CLAIM_COLUMNS = `d.id, d.endpoint_id, d.event_id, d.event_type, d.body, d.traceparent, d.attempts, d.round_start_attempts,
   d.next_trigger, d.claim_token, e.owner_id, e.url, e.active AS endpoint_active, e.headers, e.secret, e.previous_secret,

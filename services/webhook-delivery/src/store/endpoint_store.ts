@@ -34,7 +34,18 @@ export class EndpointStore {
     const { rows } = await this.db.query<Endpoint>(
       `INSERT INTO endpoints (id, owner_id, url, description, event_types, subjects, active, headers, secret, rate_limit_per_second)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10) RETURNING ${COLUMNS}`,
-      [newId('wh'), e.owner_id, e.url, e.description, e.event_types, e.subjects, e.active, JSON.stringify(e.headers), e.secret, e.rate_limit_per_second],
+      [
+        newId('wh'),
+        e.owner_id,
+        e.url,
+        e.description,
+        e.event_types,
+        e.subjects,
+        e.active,
+        JSON.stringify(e.headers),
+        e.secret,
+        e.rate_limit_per_second,
+      ],
     );
     return rows[0];
   }

@@ -3,7 +3,13 @@ import type { Queryable } from './queryable';
 
 /** The backlog and the endpoints' states, for the metrics read at scrape time (one round trip). */
 export async function readQueueFigures(db: Queryable): Promise<WebhookQueueFigures> {
-  const { rows } = await db.query<{ depth: string | number; oldest_age: string | number | null; active: string | number; failing: string | number; disabled: string | number }>(
+  const { rows } = await db.query<{
+    depth: string | number;
+    oldest_age: string | number | null;
+    active: string | number;
+    failing: string | number;
+    disabled: string | number;
+  }>(
     `SELECT
        (SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')) AS depth,
        (SELECT extract(epoch FROM now() - min(created_at)) FROM deliveries WHERE status IN ('pending', 'sending')) AS oldest_age,

@@ -13,7 +13,10 @@ describe('WriteBatcher', () => {
     await new Promise((r) => setTimeout(r, 2));
     const second = [4, 5].map((n) => batcher.write(n));
     expect(await Promise.all([...first, ...second])).toEqual([2, 4, 6, 8, 10]);
-    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
   });
 
   it('rejects every item of a failed batch and keeps writing later ones', async () => {
@@ -26,7 +29,7 @@ describe('WriteBatcher', () => {
     expect(await batcher.write('d')).toBe('d');
   });
 
-  it('writes a batch that failed on one item\'s data item by item, so only that item fails', async () => {
+  it("writes a batch that failed on one item's data item by item, so only that item fails", async () => {
     const batches: string[][] = [];
     const refused = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
     const batcher = new WriteBatcher(

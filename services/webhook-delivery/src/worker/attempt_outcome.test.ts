@@ -6,7 +6,10 @@ const policy = { scheduleMs: [200, 500], jitter: 0, maxRetryAfterMs: 10_000 };
 describe('decideOutcome', () => {
   it('counts only a 2xx as delivered', () => {
     expect(decideOutcome({ statusCode: 204, durationMs: 5, responseExcerpt: '' }, 1, policy).outcome).toEqual({ status: 'delivered' });
-    expect(decideOutcome({ statusCode: 302, durationMs: 5, responseExcerpt: '' }, 1, policy).outcome).toEqual({ status: 'pending', retryInMs: 200 });
+    expect(decideOutcome({ statusCode: 302, durationMs: 5, responseExcerpt: '' }, 1, policy).outcome).toEqual({
+      status: 'pending',
+      retryInMs: 200,
+    });
   });
 
   it('follows the schedule, then fails', () => {
@@ -17,8 +20,14 @@ describe('decideOutcome', () => {
   });
 
   it('retries a timeout and waits as long as Retry-After asks, within bounds', () => {
-    expect(decideOutcome({ durationMs: 15000, responseExcerpt: '', error: 'timeout' }, 1, policy).outcome).toEqual({ status: 'pending', retryInMs: 200 });
-    expect(decideOutcome({ statusCode: 429, retryAfter: '3', durationMs: 5, responseExcerpt: '' }, 1, policy).outcome).toEqual({ status: 'pending', retryInMs: 3000 });
+    expect(decideOutcome({ durationMs: 15000, responseExcerpt: '', error: 'timeout' }, 1, policy).outcome).toEqual({
+      status: 'pending',
+      retryInMs: 200,
+    });
+    expect(decideOutcome({ statusCode: 429, retryAfter: '3', durationMs: 5, responseExcerpt: '' }, 1, policy).outcome).toEqual({
+      status: 'pending',
+      retryInMs: 3000,
+    });
   });
 
   it('stops and disables the endpoint on 410 Gone', () => {

@@ -25,9 +25,7 @@ export interface RecordResult {
 export class AttemptRecorder {
   private readonly batcher: WriteBatcher<FinishedAttempt, RecordResult>;
 
-  constructor(
-    private readonly deps: { db: TransactionalDb; deliveries: DeliveryStore; endpoints: EndpointStore; disableAfterMs: number },
-  ) {
+  constructor(private readonly deps: { db: TransactionalDb; deliveries: DeliveryStore; endpoints: EndpointStore; disableAfterMs: number }) {
     this.batcher = new WriteBatcher((batch) => this.writeBatch(batch), MAX_BATCH);
   }
 

@@ -47,7 +47,12 @@ export class AttemptRunner {
   private readonly recorder: AttemptRecorder;
 
   constructor(private readonly deps: AttemptRunnerDeps) {
-    this.recorder = new AttemptRecorder({ db: deps.db, deliveries: deps.deliveries, endpoints: deps.endpoints, disableAfterMs: deps.settings.disableAfterMs });
+    this.recorder = new AttemptRecorder({
+      db: deps.db,
+      deliveries: deps.deliveries,
+      endpoints: deps.endpoints,
+      disableAfterMs: deps.settings.disableAfterMs,
+    });
   }
 
   /** `retries: false` ends the delivery after this attempt whatever happens (a test send). */
@@ -64,7 +69,12 @@ export class AttemptRunner {
         return null;
       }
     }
-    const attributes = { 'webhook.id': claim.event_id, 'webhook.endpoint_id': claim.endpoint_id, 'webhook.event_type': claim.event_type, 'webhook.attempt': claim.attempts + 1 };
+    const attributes = {
+      'webhook.id': claim.event_id,
+      'webhook.endpoint_id': claim.endpoint_id,
+      'webhook.event_type': claim.event_type,
+      'webhook.attempt': claim.attempts + 1,
+    };
     return withDeliverySpan(claim.traceparent, attributes, async (span) => {
       const attemptedAt = new Date();
       const result = await this.send(claim, attemptedAt);
@@ -109,9 +119,18 @@ export class AttemptRunner {
   }
 
   /** Returns the reason when this attempt disabled the endpoint. */
-  private async record(claim: ClaimedDelivery, attempt: AttemptRecord, outcome: AttemptOutcome, disableReason?: string): Promise<string | undefined> {
+  private async record(
+    claim: ClaimedDelivery,
+    attempt: AttemptRecord,
+    outcome: AttemptOutcome,
+    disableReason?: string,
+  ): Promise<string | undefined> {
     const { current, disabledBy } = await this.recorder.record(claim, attempt, outcome, disableReason);
-    if (!current) this.deps.logger.warn({ delivery_id: claim.id }, 'attempt finished after its lease ran out; another worker owns the delivery now (raise WEBHOOK_LEASE_MS above WEBHOOK_TIMEOUT_MS)');
+    if (!current)
+      this.deps.logger.warn(
+        { delivery_id: claim.id },
+        'attempt finished after its lease ran out; another worker owns the delivery now (raise WEBHOOK_LEASE_MS above WEBHOOK_TIMEOUT_MS)',
+      );
     return disabledBy;
   }
 }

@@ -18,7 +18,12 @@ import { DeliveryWorker } from './delivery_worker';
 
 // The delivery path end to end on embedded PostgreSQL and a real HTTP receiver on 127.0.0.1.
 
-interface Received { id: string; at: number; headers: http.IncomingHttpHeaders; body: string }
+interface Received {
+  id: string;
+  at: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 let dir: string;
 let db: PgliteDatabase;
@@ -39,25 +44,50 @@ function build(disableAfterMs = 3_600_000) {
   deliveries = new DeliveryStore(db);
   const guard = new AddressGuard({ allowLoopback: true, allowPrivate: false });
   runner = new AttemptRunner({
-    db, deliveries, endpoints, guard, sender: new HttpSender(),
+    db,
+    deliveries,
+    endpoints,
+    guard,
+    sender: new HttpSender(),
     policy: { scheduleMs: [200, 500], jitter: 0, maxRetryAfterMs: 5000 },
     settings: { workerId: 'test', timeoutMs: 2000, maxResponseBytes: 1024, disableAfterMs },
     hooks: { onEndpointDisabled: (id) => disabled.push(id) },
     logger,
   });
   worker = new DeliveryWorker(deliveries, runner, { concurrency: 8, leaseMs: 5000, pollMs: 50 }, logger);
-  api = new WebhookApi({ endpoints, deliveries, guard, runner, leaseMs: 5000, defaultSecretOverlapS: 60, onNewDeliveries: () => worker.wake() });
+  api = new WebhookApi({
+    endpoints,
+    deliveries,
+    guard,
+    runner,
+    leaseMs: 5000,
+    defaultSecretOverlapS: 60,
+    onNewDeliveries: () => worker.wake(),
+  });
   worker.start();
 }
 
 const fields = (path: string, extra: Partial<EndpointFields> = {}): EndpointFields => ({
-  url: `${base}${path}`, events: ['prediction_complete'], subjects: [], active: true, description: '', headers: {}, rate_limit_per_second: 0, ...extra,
+  url: `${base}${path}`,
+  events: ['prediction_complete'],
+  subjects: [],
+  active: true,
+  description: '',
+  headers: {},
+  rate_limit_per_second: 0,
+  ...extra,
 });
 
 /** Intake's write for one event: how many deliveries it queued. */
 const insert = async (e: ReturnType<typeof event>) => (await deliveries.insertForEvents([e], 100_000)).get(e.id) ?? 0;
 
-const event = (id: string, type = 'prediction_complete', subject = 'AAPL', owner = '') => ({ id, type, subject, owner, body: JSON.stringify({ id, type, data: {} }) });
+const event = (id: string, type = 'prediction_complete', subject = 'AAPL', owner = '') => ({
+  id,
+  type,
+  subject,
+  owner,
+  body: JSON.stringify({ id, type, data: {} }),
+});
 
 async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -113,7 +143,9 @@ describe('delivery flow', () => {
       return list[0]?.status === 'delivered' ? list : undefined;
     });
     expect(d.attempts_made.map((a) => [a.attempt, a.status_code, a.succeeded, a.trigger])).toEqual([
-      [1, 500, false, 'scheduled'], [2, 503, false, 'scheduled'], [3, 200, true, 'scheduled'],
+      [1, 500, false, 'scheduled'],
+      [2, 503, false, 'scheduled'],
+      [3, 200, true, 'scheduled'],
     ]);
     const times = received.filter((r) => r.id === 'evt_flaky').map((r) => r.at);
     expect(times).toHaveLength(3);
@@ -134,7 +166,13 @@ describe('delivery flow', () => {
     expect(Object.fromEntries(await deliveries.insertForEvents(batch, 100))).toEqual({ evt_new: 1, evt_big: 2 });
     const big = (await api.listDeliveries('bob', msft.id, {})).find((d) => d.event_id === 'evt_big');
     expect(big).toMatchObject({ status: 'failed' });
-    expect((await api.listDeliveries('bob', all.id, {})).map((d) => d.event_id).sort()).toEqual(['evt_big', 'evt_dup', 'evt_msft', 'evt_new', 'evt_tick']);
+    expect((await api.listDeliveries('bob', all.id, {})).map((d) => d.event_id).sort()).toEqual([
+      'evt_big',
+      'evt_dup',
+      'evt_msft',
+      'evt_new',
+      'evt_tick',
+    ]);
     expect((await api.listDeliveries('bob', msft.id, {})).map((d) => d.event_id).sort()).toEqual(['evt_big', 'evt_msft']);
   });
 
@@ -143,7 +181,10 @@ describe('delivery flow', () => {
     const carols = await api.createEndpoint('carol', fields('/carol-alerts', { events: ['alert_triggered'] }), '');
     expect(await insert(event('evt_alice_private', 'alert_triggered', 'AAPL', 'alice'))).toBe(1);
     expect(await insert(event('evt_system_alert', 'alert_triggered', 'AAPL'))).toBeGreaterThanOrEqual(2);
-    expect((await api.listDeliveries('alice', alices.id, {})).map((d) => d.event_id).sort()).toEqual(['evt_alice_private', 'evt_system_alert']);
+    expect((await api.listDeliveries('alice', alices.id, {})).map((d) => d.event_id).sort()).toEqual([
+      'evt_alice_private',
+      'evt_system_alert',
+    ]);
     expect((await api.listDeliveries('carol', carols.id, {})).map((d) => d.event_id)).toEqual(['evt_system_alert']);
   });
 
@@ -193,8 +234,12 @@ describe('delivery flow', () => {
     await expect(api.sendTestEvent('mallory', ep.id, '')).rejects.toMatchObject({ reason: 'NOT_FOUND' });
     await expect(api.deleteEndpoint('mallory', ep.id)).rejects.toMatchObject({ reason: 'NOT_FOUND' });
     expect((await api.listEndpoints('mallory')).map((e) => e.id)).not.toContain(ep.id);
-    await expect(api.createEndpoint('mallory', fields('/x', { url: 'http://10.0.0.5/hook' }), '')).rejects.toMatchObject({ reason: 'URL_FORBIDDEN' });
-    await expect(api.createEndpoint('mallory', fields('/x', { url: 'http://169.254.169.254/latest/meta-data' }), '')).rejects.toMatchObject({ reason: 'URL_FORBIDDEN' });
+    await expect(api.createEndpoint('mallory', fields('/x', { url: 'http://10.0.0.5/hook' }), '')).rejects.toMatchObject({
+      reason: 'URL_FORBIDDEN',
+    });
+    await expect(api.createEndpoint('mallory', fields('/x', { url: 'http://169.254.169.254/latest/meta-data' }), '')).rejects.toMatchObject(
+      { reason: 'URL_FORBIDDEN' },
+    );
   });
 
   it('sends a test event at once and records it as a manual attempt', async () => {
@@ -225,7 +270,15 @@ describe('delivery flow', () => {
     await new Promise((r) => setTimeout(r, 200));
     const second = await deliveries.claimDue(10, 150, 'token-b');
     expect(second.map((c) => c.event_id)).toEqual(['evt_lease']);
-    const attempt = { worker_id: 'test', attempted_at: new Date(), status_code: 200, duration_ms: 1, response_excerpt: '', error: null, succeeded: true };
+    const attempt = {
+      worker_id: 'test',
+      attempted_at: new Date(),
+      status_code: 200,
+      duration_ms: 1,
+      response_excerpt: '',
+      error: null,
+      succeeded: true,
+    };
     const record = (claim: (typeof first)[0]) => deliveries.recordAttempts(db, [{ claim, attempt, outcome: { status: 'delivered' } }]);
     expect(await record(first[0])).toEqual(new Set());
     expect(await record(second[0])).toEqual(new Set([second[0].id]));
@@ -239,7 +292,15 @@ describe('delivery flow', () => {
     for (const id of ['evt_b1', 'evt_b2', 'evt_b3']) await insert(event(id));
     const claims = await deliveries.claimDue(10, 5000, 'token-batch');
     const recorder = new AttemptRecorder({ db, deliveries, endpoints: new EndpointStore(db), disableAfterMs: 3_600_000 });
-    const at = (status_code: number) => ({ worker_id: 'test', attempted_at: new Date(), status_code, duration_ms: 1, response_excerpt: '', error: status_code === 200 ? null : 'no', succeeded: status_code === 200 });
+    const at = (status_code: number) => ({
+      worker_id: 'test',
+      attempted_at: new Date(),
+      status_code,
+      duration_ms: 1,
+      response_excerpt: '',
+      error: status_code === 200 ? null : 'no',
+      succeeded: status_code === 200,
+    });
     const results = await Promise.all([
       recorder.record(claims[0], at(500), { status: 'pending', retryInMs: 60_000 }),
       recorder.record(claims[1], at(410), { status: 'failed' }, 'the receiver answered 410 Gone'),

@@ -77,7 +77,9 @@ export class DeliveryWorker {
   private track(attempt: Promise<unknown>): void {
     this.inFlight += 1;
     const tracked = attempt
-      .catch((err: unknown) => this.logger.error({ err }, 'a delivery attempt could not be recorded; the delivery is retried after its lease'))
+      .catch((err: unknown) =>
+        this.logger.error({ err }, 'a delivery attempt could not be recorded; the delivery is retried after its lease'),
+      )
       .finally(() => {
         this.inFlight -= 1;
         this.attempts.delete(tracked);

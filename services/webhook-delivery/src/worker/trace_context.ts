@@ -6,7 +6,11 @@ const tracer = trace.getTracer('webhook-delivery');
  * Runs one attempt inside a span that continues the event's trace (the traceparent the event
  * arrived with), so a trace runs from the publisher through Kafka to the receiver.
  */
-export function withDeliverySpan<T>(traceparent: string | null, attributes: Record<string, string | number>, fn: (span: Span) => Promise<T>): Promise<T> {
+export function withDeliverySpan<T>(
+  traceparent: string | null,
+  attributes: Record<string, string | number>,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : context.active();
   return tracer.startActiveSpan('webhook deliver', { kind: SpanKind.INTERNAL, attributes }, parent, async (span) => {
     try {

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The house rules, checked: the formatter (Prettier) and the linter (ESLint with its import fences).
+# Both must report nothing; `pnpm run format` rewrites what the formatter would change.
+set -euo pipefail
+source "$(dirname "$0")/toolchain.sh"
+mp_toolchain >/dev/null
+cd "$MP_ROOT"
+pnpm exec prettier --check --log-level warn .
