@@ -42,6 +42,32 @@ stop_pid() {
   done
 }
 
+# The whole of a stop.sh: stops the server whose pid $1/server.pid names (the one start.sh
+# started, nothing else) with signal $3 (default TERM), KILL after $2 seconds.
+stop_server() {
+  local run="$1" limit="$2" signal="${3:-TERM}" pid
+  take_lock "$run"
+  if pid="$(live_pid "$run/server.pid")"; then
+    log "stopping pid $pid"
+    stop_pid "$pid" "$limit" "$signal"
+    log "stopped"
+  else
+    log "not running"
+  fi
+  rm -f "$run/server.pid"
+}
+
+# Waits until the start.sh's `ready` function succeeds; fails the start at once if pid $1 exits
+# ("$3 (pid N) exited during startup") or after $2 seconds ("$4 within Ns"). $5 is the server log.
+await_ready() {
+  local pid="$1" limit="$2" name="$3" unready="$4" logfile="$5" deadline=$((SECONDS + $2))
+  until ready; do
+    pid_alive "$pid" || fail_start "$name (pid $pid) exited during startup" "$logfile"
+    [ "$SECONDS" -lt "$deadline" ] || fail_start "$unready within ${limit}s" "$logfile"
+    sleep 0.5
+  done
+}
+
 # Moves the previous log aside so a readiness grep only sees this start.
 rotate_log() { [ -f "$1" ] && mv -f "$1" "$1.1"; : > "$1"; }
 

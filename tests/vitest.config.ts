@@ -13,7 +13,7 @@ const packageSources: Record<string, string> = {
   alerting: 'services/alerting/src/index.ts',
   'webhook-delivery': 'services/webhook-delivery/src/index.ts',
   'provider-monitor': 'services/provider-monitor/src/index.ts',
-  suite: 'services/suite/src/index.ts',
+  suite: 'suite/src/index.ts',
   gateway: 'gateway/src/index.ts',
   tests: 'tests/harness/index.ts',
   client: 'clients/ts/src/index.ts',
@@ -39,6 +39,7 @@ export default defineConfig({
           include: [
             'services/*/src/**/*.test.ts',
             'gateway/src/**/*.test.ts',
+            'suite/src/**/*.test.ts',
             'clients/ts/src/**/*.test.ts',
             'tests/**/*.test.ts',
             'bench/**/*.test.ts',

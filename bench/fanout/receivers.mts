@@ -77,7 +77,7 @@ if (process.send) {
       );
     });
 
-  process.on('message', async (m: ReceiverCommand) => {
+  const onCommand = async (m: ReceiverCommand): Promise<void> => {
     if (m.cmd === 'connect') {
       const started = performance.now();
       const failed = await openMany(m.clients.length, OPENING_AT_ONCE, (i) => open(m.clients[i]!));
@@ -106,5 +106,7 @@ if (process.send) {
       for (const c of clients) c.close();
       send({ cmd: 'closed' });
     }
-  });
+  };
+  // A command that fails crashes this worker (an unhandled rejection), which the orchestrator sees as its exit.
+  process.on('message', (m: ReceiverCommand) => void onCommand(m));
 }

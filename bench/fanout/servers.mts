@@ -2,10 +2,10 @@
 // where its clients connect and what they send, and how the external publisher reaches it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../ports.mts';
 import type { ServerName } from './stats.mts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,14 +27,6 @@ export interface RunningServer {
   /** Publishes one round (one message per channel) in one HTTP request; resolves when the server accepted it. */
   publish(messages: Message[]): Promise<void>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 async function waitUntil(what: string, child: ChildProcess, ok: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
@@ -70,7 +62,7 @@ function stopper(child: ChildProcess, cleanup = () => {}): () => Promise<void> {
 
 /** The gateway as `scripts/service.sh gateway` runs it, on the in-memory bus and its own PGlite folder; limits raised for one loopback host. */
 async function startGateway(): Promise<RunningServer> {
-  const { mintToken } = (await import(join(ROOT, 'gateway/dist/index.js'))) as { mintToken: (o: object) => Promise<string> };
+  const { mintToken } = await import('@marketpulse/gateway');
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-fanout-gw-'));
   const child = spawn('bash', ['scripts/service.sh', 'gateway'], {

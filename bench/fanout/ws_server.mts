@@ -3,8 +3,8 @@
 // sends it to every client of its channel. Prints `{"port":N}` once listening, on 127.0.0.1 only.
 import { createServer } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
+import { channelsByPath } from '../ws_channels.mts';
 
-const channels = new Map<string, Set<WebSocket>>();
 const http = createServer((req, res) => {
   if (req.method !== 'POST' || req.url !== '/publish') return void res.writeHead(404).end();
   const chunks: Buffer[] = [];
@@ -20,14 +20,8 @@ const http = createServer((req, res) => {
     res.writeHead(204).end();
   });
 });
-const wss = new WebSocketServer({ server: http, perMessageDeflate: false, clientTracking: false });
-wss.on('connection', (ws, req) => {
-  const channel = (req.url ?? '/').slice(1);
-  let members = channels.get(channel);
-  if (!members) channels.set(channel, (members = new Set()));
-  members.add(ws);
-  ws.on('close', () => members.delete(ws));
-});
+// Requests reach the handler above only once the server listens, after this line.
+const channels = channelsByPath(new WebSocketServer({ server: http, perMessageDeflate: false, clientTracking: false }));
 http.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () =>
   console.log(JSON.stringify({ port: (http.address() as { port: number }).port })),
 );

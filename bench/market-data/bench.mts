@@ -25,7 +25,7 @@ import {
   type MarketDataProvider,
   type ProviderStats,
   type TickSink,
-} from '../../services/market-data/dist/index.js';
+} from '@marketpulse/market-data';
 
 const SYMBOLS = (process.env.BENCH_SYMBOLS ?? 'AAPL,MSFT,GOOGL,AMZN,TSLA,BTC-USD,ETH-USD').split(',');
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);

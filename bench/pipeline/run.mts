@@ -18,13 +18,13 @@
 // (Build first: pnpm run build.)
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { deleteBenchTopics } from '../kafka_cleanup.mts';
+import { freePort } from '../ports.mts';
 import type { ClientsCommand, ClientsReply } from './protocol.mts';
 
 const { values } = parseArgs({
@@ -71,17 +71,6 @@ function writeReplayFile(seconds: number): string {
   return path;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 interface Service {
   name: string;
   child: ChildProcess;
@@ -103,6 +92,7 @@ async function admin(sql: string): Promise<void> {
   } catch (err) {
     throw new Error(
       `PostgreSQL at ${pgAdminUrl.replace(/\/\/[^@/]*@/, '//')}: ${err instanceof Error ? err.message : String(err)} (start it with \`bash infra/up.sh\`, set BENCH_PG_ADMIN_URL, or run with --db pglite)`,
+      { cause: err },
     );
   } finally {
     await client.end().catch(() => undefined);

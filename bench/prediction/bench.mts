@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prediction, type events } from '@marketpulse/proto';
 import { createClient, createLogger, MemoryBroker, MemoryBus } from '@marketpulse/runtime';
-import { fit, forecast, INTERVAL_Z, loadConfig, startPrediction, syntheticSeries } from '../../services/prediction/dist/index.js';
+import { fit, forecast, INTERVAL_Z, loadConfig, startPrediction, syntheticSeries } from '@marketpulse/prediction';
 
 const SYMBOLS = Number(process.env.BENCH_SYMBOLS ?? 50);
 const TICKS = Number(process.env.BENCH_TICKS ?? 200);

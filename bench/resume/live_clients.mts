@@ -34,7 +34,7 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-process.on('message', async (m: LiveCommand) => {
+const onCommand = async (m: LiveCommand): Promise<void> => {
   if (m.cmd === 'connect') {
     const failed = await openMany(m.clients, 100, () => open(m.url));
     send({ cmd: 'connected', failed });
@@ -51,7 +51,9 @@ process.on('message', async (m: LiveCommand) => {
     });
     samples = [];
   }
-});
+};
+// A command that fails crashes this worker (an unhandled rejection), which the orchestrator sees as its exit.
+process.on('message', (m: LiveCommand) => void onCommand(m));
 process.on('disconnect', () => {
   for (const ws of sockets) ws.terminate();
   process.exit(0);

@@ -7,7 +7,6 @@
 // its own process (gateway/dist/main.js, BUS=kafka, default settings), the live clients in another.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,6 +14,7 @@ import { events } from '@marketpulse/proto';
 import { commonConfigSchema, createBus, createLogger, loadConfig } from '@marketpulse/runtime';
 import WebSocket from 'ws';
 import { deleteBenchTopics } from '../kafka_cleanup.mts';
+import { freePort } from '../ports.mts';
 import type { CatchUpCommand, CatchUpReply } from './catch_up_client.mts';
 import type { LiveCommand, LiveReply } from './live_clients.mts';
 
@@ -51,15 +51,6 @@ function tick(symbol: string, price: number): events.Event {
     subject: symbol,
     time,
     payload: { $case: 'market_data_update', market_data_update: { symbol, price, volume: 1, timestamp: time } },
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
   });
 }
 

@@ -87,7 +87,7 @@ export function memory(): { rss: number; heapUsed: number } {
 /** A server's side of the orchestrator's commands: its memory, and rounds of `broadcast` on every channel at the asked rate. */
 export function answerServerCommands(broadcast: (symbol: string, n: number, payloadBytes: number, dueNs: bigint) => void): void {
   const send = (m: ServerReply) => process.send!(m);
-  process.on('message', async (m: ServerCommand) => {
+  const onCommand = async (m: ServerCommand): Promise<void> => {
     if (m.cmd === 'memory') send({ cmd: 'memory', ...memory() });
     if (m.cmd === 'publish') {
       const round = (n: number, dueNs: bigint) => {
@@ -95,5 +95,7 @@ export function answerServerCommands(broadcast: (symbol: string, n: number, payl
       };
       send({ cmd: 'published', ...(await publishAtRate(m.rate, m.durationMs, round)) });
     }
-  });
+  };
+  // A command that fails crashes this worker (an unhandled rejection), which the orchestrator sees as its exit.
+  process.on('message', (m: ServerCommand) => void onCommand(m));
 }

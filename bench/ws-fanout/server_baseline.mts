@@ -1,19 +1,12 @@
 // The baseline: the minimal broadcast server people write with `ws` (stringify once per channel,
 // send the string to every client of the channel; the channel is the request path).
 import { WebSocketServer, WebSocket } from 'ws';
+import { channelsByPath } from '../ws_channels.mts';
 import { answerServerCommands, benchTick, type ServerReply } from './protocol.mts';
 
 const send = (m: ServerReply) => process.send!(m);
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-const channels = new Map<string, Set<WebSocket>>();
-
-wss.on('connection', (ws, req) => {
-  const symbol = (req.url ?? '/').slice(1);
-  let members = channels.get(symbol);
-  if (!members) channels.set(symbol, (members = new Set()));
-  members.add(ws);
-  ws.on('close', () => members.delete(ws));
-});
+const channels = channelsByPath(wss);
 
 function broadcast(symbol: string, n: number, payloadBytes: number, dueNs: bigint): void {
   const members = channels.get(symbol);

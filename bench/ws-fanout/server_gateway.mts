@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { answerServerCommands, benchTick, type ServerReply } from './protocol.mts';
 
 const require = createRequire(import.meta.url);
-const { startGateway, loadGatewayConfig } = require('../../gateway/dist/index.js');
-const { createLogger } = require('../../services/runtime/dist/index.js');
+const { startGateway, loadGatewayConfig } = require('@marketpulse/gateway');
+const { createLogger } = require('@marketpulse/runtime');
 
 const send = (m: ServerReply) => process.send!(m);
 const config = loadGatewayConfig({

@@ -24,6 +24,12 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
   return el;
 }
 
+/** A table with one header row; a column given as { num: label } holds figures and is right-aligned. */
+export function table(props: Props, columns: Array<string | { num: string }>, body: HTMLTableSectionElement): HTMLTableElement {
+  const heading = (c: string | { num: string }) => (typeof c === 'string' ? h('th', {}, c) : h('th', { class: 'num' }, c.num));
+  return h('table', props, h('thead', {}, h('tr', {}, ...columns.map(heading))), body);
+}
+
 /** Replaces everything inside `el`. */
 export function fill(el: Element, ...children: Child[]): void {
   el.replaceChildren(

@@ -8,6 +8,8 @@ export interface LiveEvent {
   event_type: string;
   subject: string;
   timestamp: string;
+  // Each view narrows the payload of the event types it shows.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each view narrows it (above)
   payload: Record<string, any>;
 }
 
@@ -34,7 +36,10 @@ export interface LiveHandlers {
   onGap(): void;
 }
 
-/** The native-protocol stream of every event this credential may read, resumed across reconnects. */
+/**
+ * The native-protocol stream of every event this credential may read, resumed across reconnects
+ * from its Kafka position (the client sends it back), on whichever gateway instance answers.
+ */
 export function startLive(handlers: LiveHandlers): { close(): void } {
   const stream = createStreamClient({ url: `${location.origin.replace(/^http/, 'ws')}/ws/stream`, token: () => credential.get() });
   stream.on('state', (state, info) => {
@@ -42,7 +47,8 @@ export function startLive(handlers: LiveHandlers): { close(): void } {
     handlers.onState(state, detail);
   });
   stream.on('error', (err) => {
-    if (err.code === 'CANNOT_RECOVER') handlers.onGap();
+    // Nothing to replay from (past Kafka's retention, or a position the gateway refused): reload from the API.
+    if (err.code === 'CANNOT_RECOVER' || err.code === 'INVALID_POSITION') handlers.onGap();
   });
   stream.subscribe('events', {}, (item) => handlers.onEvent(item as unknown as LiveEvent));
   stream.connect();

@@ -1,17 +1,16 @@
-import { ConfigError, loadConfig, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import {
+  ConfigError,
+  envBoolean,
+  envNonNegativeInt,
+  envPort,
+  envPositiveInt,
+  loadConfig,
+  serviceConfigSchema,
+  type EnvSource,
+} from '@marketpulse/runtime';
 import { z } from 'zod';
 import { apiConfigShape } from './api/config';
 
-const ms = (what: string) =>
-  z.coerce
-    .number({ error: `expected ${what}` })
-    .int({ error: `expected ${what}` })
-    .positive({ error: `expected ${what}` });
-const port = z.coerce
-  .number({ error: 'expected a TCP port' })
-  .int()
-  .min(0, { error: 'expected a TCP port' })
-  .max(65535, { error: 'expected a TCP port' });
 const list = z.string().transform((s) =>
   s
     .split(',')
@@ -22,7 +21,9 @@ const list = z.string().transform((s) =>
 /** The gateway's environment: runtime's common variables, the WebSocket side's, and the API's (auth included). */
 export const gatewayConfigSchema = serviceConfigSchema('gateway', {
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1').describe('Address the HTTP/WebSocket server binds; 0.0.0.0 to accept other hosts.'),
-  GATEWAY_PORT: port.default(8000).describe('Port of the one HTTP server: WebSocket doors, /health, /info, /ws/stats, and the API routes.'),
+  GATEWAY_PORT: envPort()
+    .default(8000)
+    .describe('Port of the one HTTP server: WebSocket doors, /health, /info, /ws/stats, and the API routes.'),
   GATEWAY_INSTANCE_ID: z
     .string()
     .min(1)
@@ -30,22 +31,24 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
     .describe(
       'Name of this instance in /info and in its Kafka consumer group; defaults to host-pid-random, so every instance gets every event.',
     ),
-  WS_PING_INTERVAL_MS: ms('milliseconds')
+  WS_PING_INTERVAL_MS: envPositiveInt('milliseconds')
     .default(30000)
     .describe('Heartbeat period: a protocol ping frame, and a {"type":"ping"} message on doors whose seed has one.'),
-  WS_PONG_TIMEOUT_MS: ms('milliseconds')
+  WS_PONG_TIMEOUT_MS: envPositiveInt('milliseconds')
     .default(10000)
     .describe(
       'A connection from which nothing (pong, message) arrives this long after a ping is closed with 4001; must be below WS_PING_INTERVAL_MS.',
     ),
-  WS_MAX_CONNECTIONS: ms('a connection count')
+  WS_MAX_CONNECTIONS: envPositiveInt('a connection count')
     .default(10000)
     .describe('Open connections per instance; one more is accepted and closed with 1013 (try again later).'),
-  WS_MAX_MESSAGE_BYTES: ms('bytes').default(1048576).describe('Largest client message; a bigger one closes the connection with 1009.'),
-  WS_SEND_QUEUE_BYTES: ms('bytes')
+  WS_MAX_MESSAGE_BYTES: envPositiveInt('bytes')
+    .default(1048576)
+    .describe('Largest client message; a bigger one closes the connection with 1009.'),
+  WS_SEND_QUEUE_BYTES: envPositiveInt('bytes')
     .default(1048576)
     .describe('Bytes that may wait to be sent to one client; beyond that the client is too slow and is closed with 4002.'),
-  WS_RATE_LIMIT: ms('messages per minute')
+  WS_RATE_LIMIT: envPositiveInt('messages per minute')
     .default(60)
     .describe('Client messages per minute per connection; the first excess one gets a RATE_LIMITED error, the next closes with 4003.'),
   WS_ALLOWED_ORIGINS: list
@@ -53,59 +56,48 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
     .describe(
       'Comma-separated browser origins allowed to connect (`*`, or e.g. https://app.example.com,https://*.example.com); others are closed with 1008.',
     ),
-  WS_AUTH_REQUIRED: z
-    .stringbool()
+  WS_AUTH_REQUIRED: envBoolean
     .default(false)
     .describe('Require a token (?token= or an auth message) on every door; when false, connections without one read every channel.'),
-  WS_AUTH_TIMEOUT_MS: ms('milliseconds')
+  WS_AUTH_TIMEOUT_MS: envPositiveInt('milliseconds')
     .default(30000)
     .describe('With auth required, how long a connection without ?token= has to send its auth message before it is closed with 1008.'),
-  WS_HISTORY_SIZE: z.coerce
-    .number()
-    .int()
-    .min(0)
+  WS_HISTORY_SIZE: envNonNegativeInt('a count (0 or more)')
     .default(1000)
     .describe(
       "Messages kept in memory per channel (a door's channel, `events`, and one per event type) for resume (?since= / subscribe since / lastEventId); what falls out is read back from Kafka. 0 keeps none.",
     ),
-  WS_HISTORY_MAX_AGE_MS: ms('milliseconds')
+  WS_HISTORY_MAX_AGE_MS: envPositiveInt('milliseconds')
     .default(300000)
     .describe("Oldest message kept in a channel's in-memory history; older ones are read back from Kafka on resume."),
-  WS_HISTORY_WARM_COUNT: z.coerce
-    .number()
-    .int()
-    .min(0)
+  WS_HISTORY_WARM_COUNT: envNonNegativeInt('a count (0 or more)')
     .default(5000)
     .describe(
       'At start, records read back per Kafka partition of the event topics into the history and the resume index (with BUS=kafka), before the instance is ready; bounds how far back ids are known after a restart.',
     ),
-  WS_HISTORY_WARM_AGE_MS: ms('milliseconds')
+  WS_HISTORY_WARM_AGE_MS: envPositiveInt('milliseconds')
     .default(600000)
     .describe('At start, records older than this are not read back (see WS_HISTORY_WARM_COUNT).'),
-  WS_RESUME_INDEX_SIZE: z.coerce
-    .number()
-    .int()
-    .min(0)
+  WS_RESUME_INDEX_SIZE: envNonNegativeInt('a count (0 or more)')
     .default(200000)
     .describe(
       "Event ids the instance maps to their Kafka position (about 200 bytes each): a client resumes from Kafka for any id still in this index and in Kafka's retention.",
     ),
-  WS_RESUME_INDEX_MAX_AGE_MS: ms('milliseconds')
+  WS_RESUME_INDEX_MAX_AGE_MS: envPositiveInt('milliseconds')
     .default(3600000)
     .describe('Ids older than this (since the instance handled them) leave the resume index.'),
-  WS_RESUME_READ_RATE: ms('events per second')
+  WS_RESUME_READ_RATE: envPositiveInt('events per second')
     .default(50000)
     .describe('Events per second one resuming client is sent at most while it is read back from Kafka.'),
-  WS_RESUME_READ_CHUNK: ms('an event count')
+  WS_RESUME_READ_CHUNK: envPositiveInt('an event count')
     .default(100)
     .describe(
       'Records a Kafka read-back handles between two yields to the event loop, so live delivery to other clients never waits behind it.',
     ),
-  WS_RESUME_MAX_READS: ms('a read count')
+  WS_RESUME_MAX_READS: envPositiveInt('a read count')
     .default(4)
     .describe('Kafka read-backs running at once per instance; more wait their turn (their clients get live events once theirs is done).'),
-  WS_DEFLATE: z
-    .stringbool()
+  WS_DEFLATE: envBoolean
     .default(false)
     .describe('Offer permessage-deflate; compressed clients cannot share pre-encoded frames, so this costs CPU per client.'),
   ACCESS_LOG_SAMPLE_RATIO: z.coerce
@@ -116,21 +108,20 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
     .describe(
       'Share of ordinary access-log lines written (HTTP answers below 400, WebSocket opens and 1000/1001 closes); errors, refusals and abnormal closes are always written. 0 keeps only those.',
     ),
-  WS_NATIVE_PORT: port
+  WS_NATIVE_PORT: envPort()
     .default(0)
     .describe('Also serve the native protocol (/ws/stream) on this port at any path, as seed 002 does on 8765; 0 disables it.'),
-  WS_MAX_CONNECTIONS_PER_ADDRESS: ms('a connection count')
+  WS_MAX_CONNECTIONS_PER_ADDRESS: envPositiveInt('a connection count')
     .default(1000)
     .describe(
       'Open WebSocket connections per client address per instance (the TCP peer: behind a proxy, the proxy); one more is closed with 1013. Bounds what one host can hold of WS_MAX_CONNECTIONS.',
     ),
-  WS_CLOSE_UNKNOWN_SYMBOLS: z
-    .stringbool()
+  WS_CLOSE_UNKNOWN_SYMBOLS: envBoolean
     .default(true)
     .describe(
       "Close /ws/market-data/{symbol} and /ws/predictions/{symbol} for a symbol market-data's ListSymbols does not carry (an UNKNOWN_SYMBOL error, then 4005) instead of leaving them silent; an unreachable market-data closes nothing. false when other publishers send events for symbols market-data does not list.",
     ),
-  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: ms('a subscription count')
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: envPositiveInt('a subscription count')
     .default(16)
     .describe(
       'Subscriptions one /ws/stream connection may hold (an identical subscribe is acknowledged, not added); one more gets TOO_MANY_SUBSCRIPTIONS. Each is one more filter pass over every event.',

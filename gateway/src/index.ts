@@ -4,6 +4,9 @@ export { HttpRouter, type RouteHandler } from './http/router';
 export { sendJson } from './http/respond';
 export { CLOSE, ERROR, type CloseCodeEntry, type ErrorCodeEntry } from './ws/codes';
 export { Hub, type HubStats } from './ws/hub';
+// The /ws/stream door's subscription keys and frame encoder, and the publish API's publisher, for bench/fanout/{hub,path}_micro.mts.
+export { streamEncoder, subscriptionId } from './ws/doors/stream';
+export { createEventPublisher } from './publish';
 export type { Publication } from './ws/history';
 export {
   canRead,
@@ -19,6 +22,12 @@ export {
   type Principal,
   type Scope,
 } from './auth';
-export { createApiMount, type ApiMount, type ApiHandle } from './api';
 export type { AppRouter } from './api/router';
 export type { StreamEvent } from './api/routers/streams';
+export { startEventConsumer, type EventConsumerOptions } from './events/consumer';
+export { channelsOf } from './events/routes';
+// The API's response schemas, public so the contract tests can hold them to the proto messages.
+export * as alertSchemas from './api/schemas/alerts';
+export * as marketSchemas from './api/schemas/market';
+export * as monitoringSchemas from './api/schemas/monitoring';
+export * as webhookSchemas from './api/schemas/webhooks';

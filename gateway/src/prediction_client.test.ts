@@ -2,7 +2,17 @@ import * as grpc from '@grpc/grpc-js';
 import { prediction } from '@marketpulse/proto';
 import { AppError, invalidArgument, toServiceError } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openServiceClients } from './open_service_clients';
 import { createPredictionClient } from './prediction_client';
+
+/** The door's client over the gateway's service clients, every one at `address`. */
+function predictionClientAt(address: string) {
+  const services = openServiceClients(
+    { marketData: address, prediction: address, alerting: address, webhooks: address, providerMonitor: address },
+    5000,
+  );
+  return { ...createPredictionClient(services.prediction), close: services.close };
+}
 
 // What the predictions door tells a client about a failed request_prediction: the service's
 // reason and message when the request was wrong, nothing of the service's text (addresses) otherwise.
@@ -39,7 +49,7 @@ describe('createPredictionClient failures', () => {
   afterAll(() => server.forceShutdown());
 
   it("keeps a refused request's reason, message and violations", async () => {
-    const client = createPredictionClient(`127.0.0.1:${port}`);
+    const client = predictionClientAt(`127.0.0.1:${port}`);
     const err = (await client.getPrediction('BAD', 60).catch((e: unknown) => e)) as AppError;
     client.close();
     expect(err).toBeInstanceOf(AppError);
@@ -52,13 +62,13 @@ describe('createPredictionClient failures', () => {
   });
 
   it("hides a service failure's text and an unreachable service's address", async () => {
-    const failing = createPredictionClient(`127.0.0.1:${port}`);
+    const failing = predictionClientAt(`127.0.0.1:${port}`);
     const failed = (await failing.getPrediction('AAPL', 60).catch((e: unknown) => e)) as AppError;
     failing.close();
     expect(failed.reason).toBe('PREDICTION_UNAVAILABLE');
     expect(failed.message).not.toMatch(/relation|10\.0\.0\.9/);
 
-    const gone = createPredictionClient('127.0.0.1:1');
+    const gone = predictionClientAt('127.0.0.1:1');
     const down = (await gone.getPrediction('AAPL', 60).catch((e: unknown) => e)) as AppError;
     gone.close();
     expect(down.reason).toBe('PREDICTION_UNAVAILABLE');

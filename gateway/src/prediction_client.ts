@@ -1,12 +1,12 @@
-import { prediction } from '@marketpulse/proto';
+import type { prediction } from '@marketpulse/proto';
 import * as grpc from '@grpc/grpc-js';
-import { AppError, createClient, readGrpcError, type ComponentHealth } from '@marketpulse/runtime';
+import { AppError, readGrpcError, type ComponentHealth } from '@marketpulse/runtime';
+import type { ServiceHandle } from './api/service_clients';
 import type { GetPrediction } from './ws/doors/predictions';
 
 export interface PredictionClient {
   getPrediction: GetPrediction;
   health(): Promise<ComponentHealth>;
-  close(): void;
 }
 
 /** Statuses that say the request was wrong (its message is written for the caller); any other is the service's trouble. */
@@ -30,9 +30,13 @@ function predictionFailure(err: unknown): AppError {
   });
 }
 
-/** The prediction service over gRPC, as the predictions door and /health need it. */
-export function createPredictionClient(address: string): PredictionClient {
-  const client = createClient(prediction.PredictionServiceClient, address);
+/**
+ * The predictions door's view of the gateway's one prediction client (openServiceClients): its
+ * GetPrediction with the door's errors, and its reachability for /health. Closed with the others.
+ */
+export function createPredictionClient(handle: ServiceHandle<prediction.PredictionServiceClient>): PredictionClient {
+  const { client } = handle;
+  const { address } = handle.target;
   return {
     getPrediction: (symbol, horizonSeconds) =>
       new Promise((resolve, reject) => {
@@ -52,6 +56,5 @@ export function createPredictionClient(address: string): PredictionClient {
           ),
         );
       }),
-    close: () => client.close(),
   };
 }

@@ -3,35 +3,40 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
-  createBus,
-  createLogger,
   EVENT_TYPES,
   HealthMonitor,
+  ServiceScope,
   topicFor,
-  registerWebSocketMetrics,
   serveHealth,
   setHttpRouteResolver,
   type Bus,
   type Database,
   type Logger,
-  type Subscription,
 } from '@marketpulse/runtime';
-import { createApiMount, type ApiMount } from './api/mount';
-import type { ApiHandle } from './api/start_api';
-import { authenticatorFromConfig } from './auth';
+import { createApiHandler } from './api/handler';
+import { createApiMetrics } from './api/metrics';
+import { registerWebSocketMetrics } from './observability/websocket_metrics';
+import { authenticatorFromConfig, DbApiKeyStore } from './auth';
 import type { GatewayConfig } from './config';
 import { startEventConsumer } from './events/consumer';
+import { ConsumerLoop } from './events/consumer_loop';
 import { dashboardRoutes } from './http/dashboard';
 import { healthRoute } from './http/health';
 import { infoRoute } from './http/info';
 import { operatorOnly } from './http/operator_only';
+import { sendJson } from './http/respond';
 import { HttpRouter } from './http/router';
 import { AccessLog } from './observability/access_log';
 import { gatewayDependencies } from './observability/dependencies';
 import { gatewayRouteResolver } from './observability/route_names';
 import { startHttpServer, type HttpServerHandle } from './http/server';
 import { wsStatsRoute } from './http/ws_stats';
+import { openServiceClients } from './open_service_clients';
 import { createPredictionClient, type PredictionClient } from './prediction_client';
+import { createEventPublisher } from './publish/publisher';
+import { DbPublishedIds } from './publish/published_ids';
+import { startPublishGrpc } from './publish/grpc_server';
+import { RateLimiter } from './rate_limit';
 import { alertsDoor } from './ws/doors/alerts';
 import { createLiveDoor } from './ws/doors/live';
 import { marketDataDoor } from './ws/doors/market_data';
@@ -44,14 +49,14 @@ import { SymbolCatalog } from './ws/symbol_catalog';
 import { KafkaLog } from './ws/history/kafka_log';
 import { KafkaResume } from './ws/history/kafka_resume';
 import { PositionIndex } from './ws/history/positions';
-import { resumeMetrics } from './ws/history/resume_metrics';
+import { resumeMetrics, type ResumeMetrics } from './ws/history/resume_metrics';
 import { flushLongBurst } from './ws/send_queue';
 import { WsGateway } from './ws/ws_gateway';
 
 export interface GatewayDeps {
   /** Shared bus (the one-process suite); otherwise the gateway creates its own from config. */
   bus?: Bus;
-  /** The gateway's database (API keys); otherwise opened from DATABASE_URL / PGLITE_DIR. */
+  /** The gateway's database (API keys, published ids); otherwise opened from DATABASE_URL / PGLITE_DIR. */
   db?: Database;
   logger?: Logger;
   /** Replaces the gRPC call to the prediction service (tests, the suite). */
@@ -59,33 +64,39 @@ export interface GatewayDeps {
   /** Replaces market-data's ListSymbols behind the symbol doors' unknown-symbol check (none with api false). */
   listSymbols?: () => Promise<readonly string[]>;
   /**
-   * The request side (REST, tRPC, docs, /metrics, publish gRPC): built from config when absent;
-   * a test's own createApiMount (fake services); false for the WebSocket side alone (benchmarks).
+   * false: the WebSocket side alone (benchmarks, door tests): no database, no API key store, no
+   * REST/tRPC/docs/metrics routes, no publish gRPC server; JWTs and configured keys only.
    */
-  api?: ApiMount | false;
+  api?: false;
 }
 
 export interface GatewayHandle {
   port: number;
   /** Port of the native protocol server, when WS_NATIVE_PORT enables it. */
   nativePort: number | undefined;
+  /** Bound port of the gRPC publish API (undefined with deps.api false). */
+  publishPort: number | undefined;
   instanceId: string;
-  /** Mount more HTTP routes here (tRPC, REST, docs); they are live at once. */
+  /** Mount more HTTP routes here; they are live at once. */
   router: HttpRouter;
   hub: Hub;
-  /** The API mounted on the HTTP server (undefined with deps.api false). */
-  api: ApiHandle | undefined;
   /** The bus the gateway consumes from (its own, or the one passed in deps). */
   bus: Bus;
   ws: WsGateway;
   health: HealthMonitor;
   /** Resolves once the bus consumer is subscribed: events published from then on reach clients. */
   consuming: Promise<void>;
+  /** Stops everything started, newest first (the scope's close). */
   close(): Promise<void>;
 }
 
 /** Pause between attempts to subscribe while the broker is unreachable. */
 const CONSUMER_RETRY_MS = 3000;
+
+/** How long the publish gRPC server lets calls in flight finish on close. */
+const PUBLISH_GRPC_GRACE_MS = 2000;
+
+const WEBSOCKET_PATHS = ['/ws/market-data/{symbol}', '/ws/predictions/{symbol}', '/ws/alerts', '/ws', '/ws/live', '/ws/stream'];
 
 function packageVersion(): string {
   try {
@@ -96,69 +107,129 @@ function packageVersion(): string {
 }
 
 /**
- * Starts the edge: one HTTP server (doors, /health, /info, /ws/stats and the API), the hub and its
- * bus consumer, and the publish gRPC server; one authenticator serves the API and the doors.
+ * Starts the edge, the one place the gateway is assembled: on one ServiceScope it opens, in this
+ * order, the database, the API-key store and the authenticator (one for the API, the publish API
+ * and the doors), the bus and its consumer, the service clients (one prediction client, shared by
+ * the API and the predictions door), the publish gRPC server, and one HTTP server carrying the
+ * doors, /health, /info, /ws/stats, the dashboard and the API. close() (or a failed start) undoes
+ * them newest first.
  */
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<GatewayHandle> {
-  const logger = deps.logger ?? createLogger(config.SERVICE_NAME);
-  const bus = deps.bus ?? createBus(config, logger);
-  const ownsBus = deps.bus === undefined;
-  const instanceId = config.GATEWAY_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const predictionClient: PredictionClient | undefined = deps.getPrediction
-    ? undefined
-    : createPredictionClient(config.PREDICTION_GRPC_ADDR);
-  const getPrediction = deps.getPrediction ?? predictionClient!.getPrediction;
-  const symbolSource =
-    deps.listSymbols || deps.api === false || !config.WS_CLOSE_UNKNOWN_SYMBOLS
-      ? undefined
-      : createMarketSymbols(config.MARKET_DATA_GRPC_ADDR);
-  const listSymbols = deps.listSymbols ?? symbolSource?.list;
-  const symbols = listSymbols ? new SymbolCatalog(listSymbols) : undefined;
-
-  const hub = new Hub(config.WS_HISTORY_SIZE, flushLongBurst, config.WS_HISTORY_MAX_AGE_MS);
-  // Resume past the in-memory history: ids mapped to Kafka positions, read back on demand.
-  const positions = new PositionIndex({ capacity: config.WS_RESUME_INDEX_SIZE, maxAgeMs: config.WS_RESUME_INDEX_MAX_AGE_MS });
-  const kafkaLog =
-    config.BUS === 'kafka'
-      ? new KafkaLog(
-          config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
-          `${config.KAFKA_CLIENT_ID ?? config.SERVICE_NAME}-history`,
-        )
-      : undefined;
-  const topicOf = (type: string) => topicFor(config.KAFKA_TOPIC_PREFIX, type);
-  const metricsOfResume = resumeMetrics({ history: () => hub.historySizes(), index: () => positions.size });
-  const kafkaResume = kafkaLog
-    ? new KafkaResume({
-        log: kafkaLog,
-        index: positions,
-        topicOf,
-        eventTypes: EVENT_TYPES,
-        ratePerSecond: config.WS_RESUME_READ_RATE,
-        chunk: config.WS_RESUME_READ_CHUNK,
-        maxConcurrent: config.WS_RESUME_MAX_READS,
-        queueLimitBytes: config.WS_SEND_QUEUE_BYTES,
-        metrics: metricsOfResume,
-        logger,
-      })
-    : undefined;
-  hub.kafkaResume = kafkaResume;
-  /** Set once the consumer is positioned (and, on Kafka, the history warmed): readiness and the doors wait for it. */
-  let positioned = false;
-  const router = new HttpRouter({ maxBodyBytes: config.HTTP_MAX_BODY_BYTES, logger });
-  const apiMount = deps.api === false ? undefined : (deps.api ?? createApiMount(config, { db: deps.db, version: packageVersion() }));
+  // The publish API is the gateway's gRPC server.
+  const scopeConfig = { ...config, GRPC_PORT: config.PUBLISH_GRPC_PORT };
+  const lent = { bus: deps.bus, logger: deps.logger };
+  const scope: ServiceScope<Database | undefined> =
+    deps.api === false
+      ? await ServiceScope.open(config.SERVICE_NAME, scopeConfig, { ...lent, db: null })
+      : await ServiceScope.open(config.SERVICE_NAME, scopeConfig, { ...lent, db: deps.db });
   try {
-    await apiMount?.mount(router, { hub, bus, logger });
+    return await assemble(scope, config, deps);
   } catch (err) {
-    predictionClient?.close();
-    symbolSource?.close();
-    if (ownsBus) await bus.close();
+    await scope.close();
     throw err;
   }
+}
+
+async function assemble(scope: ServiceScope<Database | undefined>, config: GatewayConfig, deps: GatewayDeps): Promise<GatewayHandle> {
+  const { logger, bus, db } = scope;
+  const version = packageVersion();
+  const instanceId = config.GATEWAY_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+
+  // Database (the scope's), then the API-key store and the one authenticator.
+  const apiKeys = db ? await DbApiKeyStore.open(db) : undefined;
+  const authenticator = authenticatorFromConfig(config, apiKeys);
+
+  // The bus's consumer feeds the hub (history and resume past it, from Kafka).
+  const hub = new Hub(config.WS_HISTORY_SIZE, flushLongBurst, config.WS_HISTORY_MAX_AGE_MS);
+  const positions = new PositionIndex({ capacity: config.WS_RESUME_INDEX_SIZE, maxAgeMs: config.WS_RESUME_INDEX_MAX_AGE_MS });
+  const metricsOfResume = resumeMetrics({ history: () => hub.historySizes(), index: () => positions.size });
+  const kafkaLog = openKafkaLog(scope, config);
+  const topicOf = (type: string) => topicFor(config.KAFKA_TOPIC_PREFIX, type);
+  hub.kafkaResume = kafkaLog && kafkaResume(config, { log: kafkaLog, positions, topicOf, metrics: metricsOfResume, logger });
+  const group = `${config.SERVICE_NAME}-${instanceId}`;
+  const consumer = new ConsumerLoop({
+    subscribe: () =>
+      startEventConsumer({
+        bus,
+        hub,
+        groupId: group,
+        logger,
+        history: {
+          index: positions,
+          log: kafkaLog,
+          topicOf,
+          warmCount: config.WS_HISTORY_WARM_COUNT,
+          warmAgeMs: config.WS_HISTORY_WARM_AGE_MS,
+        },
+      }),
+    attempt: kafkaLog ? 'warming the history from Kafka' : 'subscribing',
+    retryMs: CONSUMER_RETRY_MS,
+    logger,
+  });
+  scope.onClose(() => consumer.stop());
+
+  // The service clients: one per service, the prediction client shared by the API and the door.
+  const services = openServiceClients(
+    {
+      marketData: config.MARKET_DATA_GRPC_ADDR,
+      prediction: config.PREDICTION_GRPC_ADDR,
+      alerting: config.ALERTING_GRPC_ADDR,
+      webhooks: config.WEBHOOK_GRPC_ADDR,
+      providerMonitor: config.PROVIDER_MONITOR_GRPC_ADDR,
+    },
+    config.API_DEADLINE_MS,
+  );
+  scope.onClose(() => services.close());
+  const predictionClient: PredictionClient | undefined = deps.getPrediction ? undefined : createPredictionClient(services.prediction);
+  const getPrediction = deps.getPrediction ?? predictionClient!.getPrediction;
+  const symbolSource =
+    deps.listSymbols || !db || !config.WS_CLOSE_UNKNOWN_SYMBOLS ? undefined : createMarketSymbols(config.MARKET_DATA_GRPC_ADDR);
+  if (symbolSource) scope.onClose(() => symbolSource.close());
+  const listSymbols = deps.listSymbols ?? symbolSource?.list;
+
+  // The request side (with a database): the publisher, one rate budget, the publish gRPC server and the API's handler.
+  const router = new HttpRouter({ maxBodyBytes: config.HTTP_MAX_BODY_BYTES, logger });
+  let publishPort: number | undefined;
+  if (db && apiKeys) {
+    const publisher = createEventPublisher(bus, logger, await DbPublishedIds.open(db, config.PUBLISH_ID_RETENTION_HOURS));
+    // One budget for the API and the publish gRPC API: per verified principal, else per address.
+    const limiter = new RateLimiter({ perMinute: config.API_RATE_LIMIT_PER_MINUTE, burst: config.API_RATE_LIMIT_BURST });
+    const publishGrpc = await startPublishGrpc({
+      port: config.PUBLISH_GRPC_PORT,
+      host: config.GRPC_HOST,
+      publisher,
+      authenticator,
+      limiter,
+      logger,
+    });
+    scope.onClose(() => publishGrpc.close(PUBLISH_GRPC_GRACE_MS));
+    publishPort = publishGrpc.port;
+    const api = createApiHandler({
+      services,
+      apiKeys,
+      publisher,
+      feed: hub,
+      logger,
+      authenticator,
+      limiter,
+      cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS, development: config.GATEWAY_ENV === 'development' },
+      anonymousReads: config.GATEWAY_ENV === 'development',
+      metrics: createApiMetrics(),
+      version,
+      maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
+      maxBatchSize: config.TRPC_MAX_BATCH_SIZE,
+    });
+    // Every path the gateway does not route itself; its exact routes (/health, /info, /ws/stats) win.
+    router.mount('', async (req, res) => {
+      if (!(await api(req, res))) sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.url}` } });
+    });
+    setHttpRouteResolver(gatewayRouteResolver(version));
+    logger.info({ publish_grpc_port: publishGrpc.port }, 'API ready: REST /api, tRPC /trpc, docs /docs, publish gRPC');
+  }
+
+  // The doors.
   const streamDoor = createStreamDoor(config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION);
-  // Without the API there is no key store: JWTs and configured keys only.
-  const wsAuthenticator = apiMount?.handle?.authenticator ?? authenticatorFromConfig(config);
   const accessLog = new AccessLog({ logger, sampleRatio: config.ACCESS_LOG_SAMPLE_RATIO });
-  if (apiMount) setHttpRouteResolver(gatewayRouteResolver(packageVersion()));
   let activeClients = () => 0;
   const ws = new WsGateway({
     hub,
@@ -170,7 +241,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       createLiveDoor(() => activeClients()),
       streamDoor,
     ],
-    authenticator: wsAuthenticator,
+    authenticator,
     authRequired: config.WS_AUTH_REQUIRED,
     authTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
     maxConnections: config.WS_MAX_CONNECTIONS,
@@ -186,147 +257,120 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     pongTimeoutMs: config.WS_PONG_TIMEOUT_MS,
     logger,
     accessLog,
-    symbols,
+    symbols: listSymbols ? new SymbolCatalog(listSymbols) : undefined,
     resumeMetrics: metricsOfResume,
-    ready: () => positioned,
+    ready: () => consumer.positioned,
   });
+  scope.onClose(() => ws.close());
   activeClients = () => ws.size;
   registerWebSocketMetrics(() => {
     const stats = ws.stats();
     return { ...stats, counters: stats.counters as unknown as Record<string, number> };
   });
 
-  let subscription: Subscription | undefined;
-  let stopped = false;
-  let consumerError = 'not subscribed yet';
-
-  const dependencies = gatewayDependencies(config, apiMount?.handle);
+  // Readiness: the bus, the consumer, and what the gateway calls.
+  const dependencies = gatewayDependencies(config, db);
+  scope.onClose(() => dependencies.close());
   const health = new HealthMonitor({
     intervalMs: config.HEALTH_CHECK_INTERVAL_MS,
     logger,
     service: config.SERVICE_NAME,
     components: [
       { name: 'bus', check: () => bus.health() },
-      {
-        name: 'event_consumer',
-        check: async () =>
-          subscription && positioned ? { ok: true, detail: 'subscribed to every event topic' } : { ok: false, detail: consumerError },
-      },
+      { name: 'event_consumer', check: async () => consumer.health() },
       ...dependencies.components,
       // Without the API the predictions door still calls prediction (unless a test stands in for it).
-      ...(predictionClient && !apiMount?.handle ? [{ name: 'prediction', check: () => predictionClient.health() }] : []),
+      ...(predictionClient && !db ? [{ name: 'prediction', check: () => predictionClient.health() }] : []),
     ],
   });
+  scope.onClose(() => health.stop());
   void health.start();
+  // The consumer subscribes once readiness can follow it.
+  consumer.start(() => {
+    logger.info({ group }, 'consuming events');
+    // A round already in flight saw no subscription yet; follow it with a fresh one.
+    void health.checkNow().then(() => health.checkNow());
+  });
 
-  const consuming = (async () => {
-    while (!stopped) {
-      try {
-        consumerError = kafkaLog ? 'warming the history from Kafka' : 'subscribing';
-        subscription = await startEventConsumer({
-          bus,
-          hub,
-          groupId: `${config.SERVICE_NAME}-${instanceId}`,
-          logger,
-          history: {
-            index: positions,
-            log: kafkaLog,
-            topicOf,
-            warmCount: config.WS_HISTORY_WARM_COUNT,
-            warmAgeMs: config.WS_HISTORY_WARM_AGE_MS,
-          },
-        });
-        if (stopped) await subscription.close();
-        else {
-          positioned = true;
-          logger.info({ group: `${config.SERVICE_NAME}-${instanceId}` }, 'consuming events');
-          // A round already in flight saw no subscription yet; follow it with a fresh one.
-          void health.checkNow().then(() => health.checkNow());
-        }
-        return;
-      } catch (err) {
-        consumerError = err instanceof Error ? err.message : String(err);
-        logger.warn({ err: consumerError, retry_ms: CONSUMER_RETRY_MS }, 'cannot subscribe to the event topics yet; retrying');
-        await new Promise((r) => setTimeout(r, CONSUMER_RETRY_MS));
-      }
-    }
-  })();
-
+  // The HTTP server (and the native protocol's, when enabled).
   let native: HttpServerHandle | undefined;
-  const startedAt = new Date();
-  const operator = operatorOnly({ required: config.WS_AUTH_REQUIRED, authenticator: wsAuthenticator });
-  let http: HttpServerHandle;
-  try {
-    router
-      .route('GET', '/health', healthRoute(health, ws))
-      .route('GET', '/livez', (req, res) => void serveHealth(req, res, { monitor: health, service: config.SERVICE_NAME }))
-      .route('GET', '/readyz', (req, res) => void serveHealth(req, res, { monitor: health, service: config.SERVICE_NAME }))
-      .route(
-        'GET',
-        '/info',
-        operator(
-          infoRoute(config, {
-            instanceId,
-            version: packageVersion(),
-            startedAt,
-            websocketPaths: ['/ws/market-data/{symbol}', '/ws/predictions/{symbol}', '/ws/alerts', '/ws', '/ws/live', '/ws/stream'],
-            nativePort: () => native?.port,
-          }),
-        ),
-      )
-      .route('GET', '/ws/stats', operator(wsStatsRoute(config, ws, hub)));
-    // The dashboard: the page at / for browsers (JSON clients still get the root listing), its files under /dashboard/.
-    const dashboard = dashboardRoutes();
-    router.route('GET', '/', dashboard.root).mount('/dashboard', dashboard.files);
-    http = await startHttpServer({
+  const operator = operatorOnly({ required: config.WS_AUTH_REQUIRED, authenticator });
+  const serveProbe = (req: Parameters<typeof serveHealth>[0], res: Parameters<typeof serveHealth>[1]) =>
+    void serveHealth(req, res, { monitor: health, service: config.SERVICE_NAME });
+  router
+    .route('GET', '/health', healthRoute(health, ws))
+    .route('GET', '/livez', serveProbe)
+    .route('GET', '/readyz', serveProbe)
+    .route(
+      'GET',
+      '/info',
+      operator(
+        infoRoute(config, { instanceId, version, startedAt: new Date(), websocketPaths: WEBSOCKET_PATHS, nativePort: () => native?.port }),
+      ),
+    )
+    .route('GET', '/ws/stats', operator(wsStatsRoute(config, ws, hub)));
+  // The dashboard: the page at / for browsers (JSON clients still get the root listing), its files under /dashboard/.
+  const dashboard = dashboardRoutes();
+  router.route('GET', '/', dashboard.root).mount('/dashboard', dashboard.files);
+  const http = await startHttpServer({
+    host: config.GATEWAY_HOST,
+    port: config.GATEWAY_PORT,
+    router,
+    upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
+    accessLog,
+  });
+  scope.onClose(() => http.close());
+  if (config.WS_NATIVE_PORT > 0) {
+    const server = await startHttpServer({
       host: config.GATEWAY_HOST,
-      port: config.GATEWAY_PORT,
-      router,
-      upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
-      accessLog,
+      port: config.WS_NATIVE_PORT,
+      upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head, streamDoor),
     });
-    if (config.WS_NATIVE_PORT > 0) {
-      native = await startHttpServer({
-        host: config.GATEWAY_HOST,
-        port: config.WS_NATIVE_PORT,
-        upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head, streamDoor),
-      });
-    }
-  } catch (err) {
-    stopped = true;
-    health.stop();
-    dependencies.close();
-    await ws.close();
-    await apiMount?.close();
-    predictionClient?.close();
-    symbolSource?.close();
-    if (ownsBus) await bus.close();
-    throw err;
+    scope.onClose(() => server.close());
+    native = server;
   }
 
   return {
     port: http.port,
     nativePort: native?.port,
+    publishPort,
     instanceId,
     router,
     hub,
-    api: apiMount?.handle,
     bus,
     ws,
     health,
-    consuming,
-    async close() {
-      stopped = true;
-      health.stop();
-      dependencies.close();
-      await ws.close();
-      await Promise.all([http.close(), native?.close()]);
-      await subscription?.close();
-      await kafkaLog?.close();
-      await apiMount?.close();
-      predictionClient?.close();
-      symbolSource?.close();
-      if (ownsBus) await bus.close();
-    },
+    consuming: consumer.consuming,
+    close: scope.close,
   };
+}
+
+/** With BUS=kafka, the reader of past records behind resume and the history's warm-up. */
+function openKafkaLog(scope: ServiceScope<Database | undefined>, config: GatewayConfig): KafkaLog | undefined {
+  if (config.BUS !== 'kafka') return undefined;
+  const log = new KafkaLog(
+    config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    `${config.KAFKA_CLIENT_ID ?? config.SERVICE_NAME}-history`,
+  );
+  scope.onClose(() => log.close());
+  return log;
+}
+
+/** Resume past the in-memory history: ids mapped to Kafka positions, read back on demand. */
+function kafkaResume(
+  config: GatewayConfig,
+  parts: { log: KafkaLog; positions: PositionIndex; topicOf: (type: string) => string; metrics: ResumeMetrics; logger: Logger },
+): KafkaResume {
+  return new KafkaResume({
+    log: parts.log,
+    index: parts.positions,
+    topicOf: parts.topicOf,
+    eventTypes: EVENT_TYPES,
+    ratePerSecond: config.WS_RESUME_READ_RATE,
+    chunk: config.WS_RESUME_READ_CHUNK,
+    maxConcurrent: config.WS_RESUME_MAX_READS,
+    queueLimitBytes: config.WS_SEND_QUEUE_BYTES,
+    metrics: parts.metrics,
+    logger: parts.logger,
+  });
 }

@@ -1,8 +1,8 @@
-import { ownerAllows } from '@marketpulse/runtime';
+import { CHANNELS, ownerAllows } from '@marketpulse/runtime';
 import { canRead, hasScope, type Principal } from './auth';
 
 /** Every event goes to this channel too; native subscriptions and tRPC read it through filters. */
-export const EVENTS_CHANNEL = 'events';
+export const EVENTS_CHANNEL = CHANNELS.events;
 
 /** A publication as visibility sees it: where it was published and whose it is. */
 export interface Visible {

@@ -80,10 +80,5 @@ PROPS
   echo "$pid" > "$PIDFILE"
 fi
 
-deadline=$((SECONDS + TIMEOUT))
-until ready; do
-  pid_alive "$pid" || fail_start "the broker (pid $pid) exited during startup" "$LOGFILE"
-  [ "$SECONDS" -lt "$deadline" ] || fail_start "Kafka at 127.0.0.1:$KAFKA_PORT did not become ready within ${TIMEOUT}s" "$LOGFILE"
-  sleep 0.5
-done
+await_ready "$pid" "$TIMEOUT" "the broker" "Kafka at 127.0.0.1:$KAFKA_PORT did not become ready" "$LOGFILE"
 log "ready on 127.0.0.1:$KAFKA_PORT (pid $pid)"

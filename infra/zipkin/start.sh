@@ -39,10 +39,5 @@ else
   echo "$pid" > "$PIDFILE"
 fi
 
-deadline=$((SECONDS + TIMEOUT))
-until ready; do
-  pid_alive "$pid" || fail_start "Zipkin (pid $pid) exited during startup" "$LOGFILE"
-  [ "$SECONDS" -lt "$deadline" ] || fail_start "Zipkin at 127.0.0.1:$ZIPKIN_PORT did not answer GET /health within ${TIMEOUT}s" "$LOGFILE"
-  sleep 0.5
-done
+await_ready "$pid" "$TIMEOUT" "Zipkin" "Zipkin at 127.0.0.1:$ZIPKIN_PORT did not answer GET /health" "$LOGFILE"
 log "ready on http://127.0.0.1:$ZIPKIN_PORT (pid $pid)"

@@ -1,19 +1,11 @@
 import { alerting, market, prediction, providers, webhooks } from '@marketpulse/proto';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { Alert, Rule } from '../../gateway/src/api/schemas/alerts';
-import {
-  Backtest,
-  Candle,
-  DataQualityIssue,
-  ModelDeployment,
-  ModelVersion,
-  Prediction,
-  Quote,
-  SymbolInfo,
-} from '../../gateway/src/api/schemas/market';
-import * as monitoring from '../../gateway/src/api/schemas/monitoring';
-import { Delivery, Webhook } from '../../gateway/src/api/schemas/webhooks';
+import { alertSchemas, marketSchemas, monitoringSchemas as monitoring, webhookSchemas } from '@marketpulse/gateway';
+
+const { Alert, Rule } = alertSchemas;
+const { Backtest, Candle, DataQualityIssue, ModelDeployment, ModelVersion, Prediction, Quote, SymbolInfo } = marketSchemas;
+const { Delivery, Webhook } = webhookSchemas;
 
 // The API's response schemas against the proto messages they present: a field added to a proto
 // (and so sent by the service) must appear in the REST/tRPC answer and the OpenAPI document.

@@ -5,10 +5,10 @@ import { gatewayConfigSchema } from '@marketpulse/gateway';
 import { marketDataConfigSchema } from '@marketpulse/market-data';
 import { predictionConfigSchema } from '@marketpulse/prediction';
 import { providerMonitorConfigSchema } from '@marketpulse/provider-monitor';
+import { suitePortsSchema } from '@marketpulse/suite';
 import { commonConfigSchema, describeEnv, type EnvVarDoc } from '@marketpulse/runtime';
-import { webhookConfigSchema } from '@marketpulse/webhook-delivery';
+import { webhookDeliveryConfigSchema } from '@marketpulse/webhook-delivery';
 import { describe, expect, it } from 'vitest';
-import { suitePortsSchema } from '../../services/suite/src/ports';
 import { REPO_ROOT } from '../harness';
 
 // ENVIRONMENT.md is generated from the config schemas, so it cannot drift from what the
@@ -32,7 +32,7 @@ function render(): string {
     ['market-data', describeEnv(marketDataConfigSchema).filter((v) => !common.has(v.name))],
     ['prediction', describeEnv(predictionConfigSchema).filter((v) => !common.has(v.name))],
     ['alerting', describeEnv(alertingConfigSchema).filter((v) => !common.has(v.name))],
-    ['webhook-delivery', describeEnv(webhookConfigSchema).filter((v) => !common.has(v.name))],
+    ['webhook-delivery', describeEnv(webhookDeliveryConfigSchema).filter((v) => !common.has(v.name))],
     ['provider-monitor', describeEnv(providerMonitorConfigSchema).filter((v) => !common.has(v.name))],
     ['gateway', describeEnv(gatewayConfigSchema).filter((v) => !common.has(v.name))],
     ['one-process suite (scripts/start.sh)', describeEnv(suitePortsSchema)],
@@ -42,6 +42,7 @@ function render(): string {
     '',
     'Generated from the configuration schemas by `tests/contract/environment-docs.test.ts`; do not edit by hand.',
     'Every process validates its variables at start-up and stops with `CONFIG_INVALID`, naming each bad one.',
+    'Every process reads them the same way (`services/runtime/src/config/env_values.ts`): a yes/no variable takes `true`/`false`, `1`/`0` or `yes`/`no` in any case, and nothing else; ports are whole numbers 0..65535.',
     'OpenTelemetry reads the standard `OTEL_*` variables (see the README).',
     '',
     ...sections.flatMap(([title, vars]) => [`## ${title}`, '', table(vars), '']),

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { commonError, declaredErrorDomains } from '@marketpulse/runtime';
 import { REPO_ROOT } from '@marketpulse/tests';
 import { describe, expect, it } from 'vitest';
-import { alertingError } from '../../services/alerting/src/errors';
-import { marketError } from '../../services/market-data/src/errors';
-import { predictionErrors } from '../../services/prediction/src/errors';
-import { monitorError } from '../../services/provider-monitor/src/errors';
-import { webhookErrors } from '../../services/webhook-delivery/src/errors';
+import { alertingErrors } from '@marketpulse/alerting';
+import { marketDataErrors } from '@marketpulse/market-data';
+import { predictionErrors } from '@marketpulse/prediction';
+import { providerMonitorErrors } from '@marketpulse/provider-monitor';
+import { webhookDeliveryErrors } from '@marketpulse/webhook-delivery';
 
 // ERRORS.md documents every reason of every domain: a reason added to a table without a line in
 // the page fails here.
@@ -15,7 +15,7 @@ import { webhookErrors } from '../../services/webhook-delivery/src/errors';
 describe('ERRORS.md', () => {
   it('names every domain and every reason of the services reason tables', () => {
     const page = fs.readFileSync(path.join(REPO_ROOT, 'ERRORS.md'), 'utf8');
-    const domains = [commonError, marketError, predictionErrors, alertingError, webhookErrors, monitorError];
+    const domains = [commonError, marketDataErrors, predictionErrors, alertingErrors, webhookDeliveryErrors, providerMonitorErrors];
     expect(new Set(domains.map((d) => d.domain))).toEqual(new Set([...declaredErrorDomains().keys()]));
     const missing: string[] = [];
     for (const d of domains) {

@@ -1,29 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { alerting, events, market, prediction, providers, webhooks } from '@marketpulse/proto';
+import { EVENT_TYPES, type EventType, type PayloadOf } from '@marketpulse/runtime';
+import { SEED_003_POSITION } from './seed_fixtures';
 
 type Payload = NonNullable<events.Event['payload']>;
-type EventType = Payload['$case'];
-
-// DESIGN.md's event table. The oneof must carry exactly these cases, named as the type strings.
-const DESIGN_EVENT_TYPES: EventType[] = [
-  'market_data_update',
-  'aggregation',
-  'data_quality_issue',
-  'prediction_complete',
-  'model_trained',
-  'model_deployed',
-  'backtest_complete',
-  'alert_triggered',
-  'provider_status_change',
-  'rate_limit_alert',
-  'status_update',
-  'system_log',
-  'system_error',
-  'position_update',
-  'equity_update',
-  'risk_status_update',
-  'webhook_delivery',
-];
 
 const T0 = '2024-01-15T10:30:00.000Z';
 const T1 = '2024-01-15T10:31:00.000Z';
@@ -50,7 +30,6 @@ const attempt = webhooks.Attempt.fromPartial({
 });
 
 // One sample per case; the mapped type makes this fail to compile when a case is added or removed.
-type PayloadOf<K extends EventType> = Extract<Payload, { $case: K }> extends { [P in K]: infer V } ? V : never;
 const samples: { [K in EventType]: PayloadOf<K> } = {
   market_data_update: market.Tick.fromPartial({
     symbol: 'AAPL',
@@ -149,17 +128,7 @@ const samples: { [K in EventType]: PayloadOf<K> } = {
     message: 'not enough ticks to train AAPL',
     timestamp: T0,
   }),
-  position_update: events.PositionUpdate.fromPartial({
-    position_id: 'pos-1',
-    symbol: 'BTC/USDT',
-    status: 'open',
-    spot_entry_price: '45000.00',
-    perp_entry_price: '45010.00',
-    spot_quantity: '0.1',
-    perp_quantity: '0.1',
-    unrealized_pnl: '50.25',
-    funding_collected: '12.50',
-  }),
+  position_update: events.PositionUpdate.fromPartial(SEED_003_POSITION),
   equity_update: events.EquityUpdate.fromPartial({
     total_equity: '10000.00',
     peak_equity: '10500.00',
@@ -195,18 +164,18 @@ function keysOf(value: unknown, path = ''): string[] {
 }
 
 describe('events.Event envelope', () => {
-  it('has one payload case per event type of DESIGN.md, named as the type', () => {
-    expect(Object.keys(samples).sort()).toEqual([...DESIGN_EVENT_TYPES].sort());
+  it('has a sample for every event type of the catalog', () => {
+    expect(Object.keys(samples).sort()).toEqual([...EVENT_TYPES].sort());
   });
 
-  it.each(DESIGN_EVENT_TYPES)('%s survives protobuf binary encode/decode unchanged', (type) => {
+  it.each(EVENT_TYPES)('%s survives protobuf binary encode/decode unchanged', (type) => {
     const event = envelope(type);
     const decoded = events.Event.decode(events.Event.encode(event).finish());
     expect(decoded).toEqual(event);
     expect(decoded.payload?.$case).toBe(type);
   });
 
-  it.each(DESIGN_EVENT_TYPES)('%s JSON has snake_case keys, the payload under its type, and round-trips', (type) => {
+  it.each(EVENT_TYPES)('%s JSON has snake_case keys, the payload under its type, and round-trips', (type) => {
     const event = envelope(type);
     const json = events.Event.toJSON(event) as Record<string, unknown>;
     expect(json.type).toBe(type);
@@ -226,16 +195,6 @@ describe('events.Event envelope', () => {
 
   it('writes seed-shaped JSON for a cash & carry position update (seed 003)', () => {
     const json = events.Event.toJSON(envelope('position_update')) as { position_update: unknown };
-    expect(json.position_update).toEqual({
-      position_id: 'pos-1',
-      symbol: 'BTC/USDT',
-      status: 'open',
-      spot_entry_price: '45000.00',
-      perp_entry_price: '45010.00',
-      spot_quantity: '0.1',
-      perp_quantity: '0.1',
-      unrealized_pnl: '50.25',
-      funding_collected: '12.50',
-    });
+    expect(json.position_update).toEqual(SEED_003_POSITION);
   });
 });

@@ -4,18 +4,16 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import {
   createTestDatabase,
-  freePort,
   kafkaBrokers,
   REPO_ROOT,
-  startProcess,
+  startSuiteProcess,
   uniqueTopicPrefix,
-  waitFor,
   type ManagedProcess,
   type TestDatabase,
 } from '@marketpulse/tests';
 
 // The running suite for clients in other languages (grpcurl, Go, Python): every service and the
-// gateway in one process (services/suite, as built by `tsc -b`) on the run's Kafka and PostgreSQL,
+// gateway in one process (suite/, as built by `tsc -b`) on the run's Kafka and PostgreSQL,
 // each gRPC service on a free port, plus a loopback HTTP server that is both the provider
 // provider-monitor checks and the receiver of webhook deliveries.
 
@@ -55,55 +53,26 @@ export async function startSuite(label: string): Promise<RunningSuite> {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
 
-  const ports: Record<string, string> = {};
-  for (const name of [
-    'GATEWAY_PORT',
-    'PUBLISH_GRPC_PORT',
-    'MARKET_DATA_GRPC_PORT',
-    'PREDICTION_GRPC_PORT',
-    'ALERTING_GRPC_PORT',
-    'WEBHOOK_GRPC_PORT',
-    'PROVIDER_MONITOR_GRPC_PORT',
-  ]) {
-    ports[name] = String(await freePort());
-  }
-  const suite = startProcess(
-    process.execPath,
-    [path.join(REPO_ROOT, 'services/suite/dist/main.js')],
-    {
-      ...ports,
-      BUS: 'kafka',
-      KAFKA_BROKERS: kafkaBrokers(),
-      KAFKA_TOPIC_PREFIX: prefix,
+  const suite = await startSuiteProcess({
+    label: `${label}-suite`,
+    kafkaTopicPrefix: prefix,
+    databaseUrl: db.url,
+    env: {
       KAFKA_PARTITIONS: '1',
-      DATABASE_URL: db.url,
       JWT_SECRET,
       WEBHOOK_ALLOW_LOOPBACK: 'true',
       MONITOR_PROVIDERS: JSON.stringify([
         { name: 'Upstream', url: `${base}/ping`, category: 'market_data', rate_limit: { limit: 600, per: 'minute' } },
       ]),
-      OTEL_TRACES_EXPORTER: 'none',
-      LOG_LEVEL: 'warn',
     },
-    { label: `${label}-suite` },
-  );
-  await Promise.race([
-    waitFor(() => suite.output().includes('Marketpulse is running'), {
-      timeoutMs: 120_000,
-      what: `the suite to start (log: ${suite.logFile})`,
-    }),
-    suite.exited.then((e) => {
-      throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${suite.logFile}`);
-    }),
-  ]);
-  const at = (name: string) => `127.0.0.1:${ports[name]}`;
+  });
   const addresses = {
-    MP_MARKET_DATA_ADDR: at('MARKET_DATA_GRPC_PORT'),
-    MP_PREDICTION_ADDR: at('PREDICTION_GRPC_PORT'),
-    MP_ALERTING_ADDR: at('ALERTING_GRPC_PORT'),
-    MP_WEBHOOK_ADDR: at('WEBHOOK_GRPC_PORT'),
-    MP_PROVIDER_MONITOR_ADDR: at('PROVIDER_MONITOR_GRPC_PORT'),
-    MP_PUBLISH_ADDR: at('PUBLISH_GRPC_PORT'),
+    MP_MARKET_DATA_ADDR: suite.address('MARKET_DATA_GRPC_PORT'),
+    MP_PREDICTION_ADDR: suite.address('PREDICTION_GRPC_PORT'),
+    MP_ALERTING_ADDR: suite.address('ALERTING_GRPC_PORT'),
+    MP_WEBHOOK_ADDR: suite.address('WEBHOOK_GRPC_PORT'),
+    MP_PROVIDER_MONITOR_ADDR: suite.address('PROVIDER_MONITOR_GRPC_PORT'),
+    MP_PUBLISH_ADDR: suite.address('PUBLISH_GRPC_PORT'),
   };
   return {
     addresses,
@@ -115,7 +84,7 @@ export async function startSuite(label: string): Promise<RunningSuite> {
       MP_WEBHOOK_URL: `${base}/webhook`,
       MP_PROVIDER: 'Upstream',
     },
-    process: suite,
+    process: suite.process,
     async stop() {
       await suite.stop();
       await new Promise<void>((resolve) => upstream.close(() => resolve()));

@@ -57,7 +57,7 @@ describe('proto/check.sh', () => {
     const r = check();
     expect(r.out).toContain('all checks passed');
     expect(r.status).toBe(0);
-  }, 60_000);
+  }, 240_000);
 
   it('fails when generated code is stale', () => {
     edit(market, '  double price = 2;', '  double price = 2;\n  string venue = 90;');
@@ -65,7 +65,7 @@ describe('proto/check.sh', () => {
     expect(r.status).toBe(1);
     expect(r.out).toContain('FAIL stale');
     git('checkout', '-q', '--', '.');
-  }, 60_000);
+  }, 240_000);
 
   it('fails when a field changes its number, even with the code regenerated', () => {
     edit(market, '  double price = 2;', '  double price = 20;');
@@ -89,7 +89,7 @@ describe('proto/check.sh', () => {
     expect(r.out).toContain('FAIL stale: clients/python/marketpulse does not match');
     expect(r.out).toContain('ok: proto/gen/src matches');
     git('checkout', '-q', '--', '.');
-  }, 60_000);
+  }, 240_000);
 
   it('fails when a language option is missing or differs from its package, even though buf breaking lets options change', () => {
     edit(
@@ -120,5 +120,5 @@ describe('proto/check.sh', () => {
     expect(r.status).toBe(1);
     expect(r.out).toContain('FAIL lint');
     git('checkout', '-q', '--', '.');
-  }, 60_000);
+  }, 240_000);
 });

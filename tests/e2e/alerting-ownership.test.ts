@@ -2,31 +2,15 @@
 // over the real Kafka and PostgreSQL.
 import * as grpc from '@grpc/grpc-js';
 import { alerting } from '@marketpulse/proto';
-import type { AlertingHandle } from '@marketpulse/alerting';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../harness';
-import { alertingClient, alertsOf, ev, newAlertingSlice, rule, startAlertingOn, unary, type AlertingSlice } from './alerting.kit';
+import { alertingClient, alertsOf, ev, rule, startAlertingOn, unary, useAlertingRig } from './alerting.kit';
 
-let slice: AlertingSlice;
-let service: AlertingHandle;
-let client: alerting.AlertingServiceClient;
+const rig = useAlertingRig('alerting-owner', { ALERT_SYSTEM_RULES: 'false' });
 
-beforeAll(async () => {
-  slice = await newAlertingSlice('alerting-owner');
-  service = await startAlertingOn(slice, { ALERT_SYSTEM_RULES: 'false' });
-  client = alertingClient(service.port);
-});
-
-afterAll(async () => {
-  client?.close();
-  await service?.close();
-  await slice?.bus.close();
-  await slice?.db.drop();
-});
-
-const create = async (r: alerting.Rule) => (await unary<alerting.CreateRuleResponse>((cb) => client.createRule({ rule: r }, cb))).rule!;
+const create = async (r: alerting.Rule) => (await unary<alerting.CreateRuleResponse>((cb) => rig.client.createRule({ rule: r }, cb))).rule!;
 const list = (req: Partial<alerting.ListAlertsRequest>) =>
-  unary<alerting.ListAlertsResponse>((cb) => client.listAlerts(alerting.ListAlertsRequest.fromPartial(req), cb));
+  unary<alerting.ListAlertsResponse>((cb) => rig.client.listAlerts(alerting.ListAlertsRequest.fromPartial(req), cb));
 
 describe('alerting ownership, acknowledge and input checks', () => {
   it('keeps each user to their own rules and alerts, and acknowledge persists across a restart', async () => {
@@ -36,36 +20,36 @@ describe('alerting ownership, acknowledge and input checks', () => {
     );
 
     const streamed: alerting.Alert[] = [];
-    const stream = client.streamAlerts({ user_id: 'bob', symbols: [], include_system: false });
+    const stream = rig.client.streamAlerts({ user_id: 'bob', symbols: [], include_system: false });
     stream.on('data', (m: alerting.StreamAlertsResponse) => streamed.push(m.alert!));
     stream.on('error', () => undefined);
 
-    await slice.bus.publish([ev.tick('AAPL', 199), ev.tick('AAPL', 201)]);
-    await waitFor(() => alertsOf(slice, aliceRule.id).length && alertsOf(slice, bobRule.id).length, {
+    await rig.slice.bus.publish([ev.tick('AAPL', 199), ev.tick('AAPL', 201)]);
+    await waitFor(() => alertsOf(rig.slice, aliceRule.id).length && alertsOf(rig.slice, bobRule.id).length, {
       timeoutMs: 20_000,
       what: 'both users alerts',
     });
-    await waitFor(() => streamed.length, { timeoutMs: 5000, what: 'bob streamed alert' });
+    await waitFor(() => streamed.length, { timeoutMs: 20_000, what: 'bob streamed alert' });
     expect(streamed.map((a) => a.user_id)).toEqual(['bob']);
     stream.cancel();
 
     // Rules: each sees only their own; another user's id answers NOT_FOUND.
     const aliceRules = await unary<alerting.ListRulesResponse>((cb) =>
-      client.listRules({ user_id: 'alice', symbol: '', include_system: true }, cb),
+      rig.client.listRules({ user_id: 'alice', symbol: '', include_system: true }, cb),
     );
     expect(aliceRules.rules.map((r) => r.id)).toEqual([aliceRule.id]);
-    await expect(unary((cb) => client.getRule({ id: bobRule.id, user_id: 'alice' }, cb))).rejects.toMatchObject({
+    await expect(unary((cb) => rig.client.getRule({ id: bobRule.id, user_id: 'alice' }, cb))).rejects.toMatchObject({
       code: grpc.status.NOT_FOUND,
     });
     await expect(
       unary((cb) =>
-        client.updateRule(
+        rig.client.updateRule(
           { rule: alerting.Rule.fromPartial({ id: bobRule.id, enabled: false }), update_mask: ['enabled'], user_id: 'alice' },
           cb,
         ),
       ),
     ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    await expect(unary((cb) => client.deleteRule({ id: bobRule.id, user_id: 'alice' }, cb))).rejects.toMatchObject({
+    await expect(unary((cb) => rig.client.deleteRule({ id: bobRule.id, user_id: 'alice' }, cb))).rejects.toMatchObject({
       code: grpc.status.NOT_FOUND,
     });
 
@@ -79,18 +63,18 @@ describe('alerting ownership, acknowledge and input checks', () => {
 
     const bobAlert = (await list({ user_id: 'bob' })).alerts[0];
     await expect(
-      unary((cb) => client.acknowledgeAlert({ id: bobAlert.id, acknowledged_by: 'alice', user_id: 'alice' }, cb)),
+      unary((cb) => rig.client.acknowledgeAlert({ id: bobAlert.id, acknowledged_by: 'alice', user_id: 'alice' }, cb)),
     ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
     const acked = await unary<alerting.AcknowledgeAlertResponse>((cb) =>
-      client.acknowledgeAlert({ id: aliceAlerts[0].id, acknowledged_by: 'alice@example.com', user_id: 'alice' }, cb),
+      rig.client.acknowledgeAlert({ id: aliceAlerts[0].id, acknowledged_by: 'alice@example.com', user_id: 'alice' }, cb),
     );
     expect(acked.alert).toMatchObject({ acknowledged: true, acknowledged_by: 'alice@example.com' });
 
     // Restart on the same database: the acknowledgement is still there.
-    client.close();
-    await service.close();
-    service = await startAlertingOn(slice, { ALERT_SYSTEM_RULES: 'false' });
-    client = alertingClient(service.port);
+    rig.client.close();
+    await rig.service.close();
+    rig.service = await startAlertingOn(rig.slice, { ALERT_SYSTEM_RULES: 'false' });
+    rig.client = alertingClient(rig.service.grpcPort);
     const [after] = (await list({ user_id: 'alice', hours: 1 })).alerts;
     expect(after).toMatchObject({ id: aliceAlerts[0].id, acknowledged: true, acknowledged_by: 'alice@example.com' });
     expect(Date.parse(after.acknowledged_at!)).toBeGreaterThan(Date.parse(after.timestamp!) - 1);
@@ -99,7 +83,7 @@ describe('alerting ownership, acknowledge and input checks', () => {
   });
 
   it('answers bad input with INVALID_ARGUMENT and a message naming the problem', async () => {
-    const bad = (r: alerting.Rule) => unary((cb) => client.createRule({ rule: r }, cb));
+    const bad = (r: alerting.Rule) => unary((cb) => rig.client.createRule({ rule: r }, cb));
     const cases: [alerting.Rule, string][] = [
       [rule('alice', 'typo', 'APPL', { $case: 'price_above', price_above: { price: 1 } }), "unknown symbol 'APPL'"],
       [
@@ -118,7 +102,9 @@ describe('alerting ownership, acknowledge and input checks', () => {
     }
     const ok = await create(rule('alice', 'fine', 'MSFT', { $case: 'price_below', price_below: { price: 10 } }));
     await expect(
-      unary((cb) => client.updateRule({ rule: alerting.Rule.fromPartial({ id: ok.id }), update_mask: ['colour'], user_id: 'alice' }, cb)),
+      unary((cb) =>
+        rig.client.updateRule({ rule: alerting.Rule.fromPartial({ id: ok.id }), update_mask: ['colour'], user_id: 'alice' }, cb),
+      ),
     ).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringContaining('unknown or read-only field "colour" in update_mask; writable fields:'),

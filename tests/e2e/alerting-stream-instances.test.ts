@@ -21,8 +21,8 @@ beforeAll(async () => {
   // leave which instance raises an alert to partition assignment.)
   a = await startAlertingOn(slice, { ALERT_SYSTEM_RULES: 'false', ALERT_CONSUMER_GROUP: 'alerting-a', ALERT_RULE_REFRESH_MS: '3600000' });
   b = await startAlertingOn(slice, { ALERT_SYSTEM_RULES: 'false' });
-  clientA = alertingClient(a.port);
-  clientB = alertingClient(b.port);
+  clientA = alertingClient(a.grpcPort);
+  clientB = alertingClient(b.grpcPort);
 });
 
 afterAll(async () => {

@@ -2,60 +2,62 @@
 // PostgreSQL, a bus client that publishes the events rules watch, and one that reads what it emits.
 import * as grpc from '@grpc/grpc-js';
 import { alerting, events } from '@marketpulse/proto';
-import { createBus, createLogger, type Bus } from '@marketpulse/runtime';
-import { loadAlertingConfig, startAlerting, type AlertingHandle } from '@marketpulse/alerting';
-import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '../harness';
+import { createLogger } from '@marketpulse/runtime';
+import { afterAll, beforeAll } from 'vitest';
+import { loadConfig as loadAlertingConfig, startAlerting, type AlertingHandle } from '@marketpulse/alerting';
+import { sliceServiceEnv } from '../harness';
+import { newEventSlice, type EventSlice } from './event_slice.kit';
 
-export interface AlertingSlice {
-  prefix: string;
-  db: TestDatabase;
-  /** Publishes test events and reads the service's alert_triggered / risk_status_update. */
-  bus: Bus;
-  emitted: events.Event[];
-}
+export type AlertingSlice = EventSlice;
 
-export async function newAlertingSlice(label: string): Promise<AlertingSlice> {
-  const prefix = uniqueTopicPrefix(label);
-  const db = await createTestDatabase(label);
-  const bus = createBus(
-    { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: 3, SERVICE_NAME: `${label}-test` },
-    createLogger(`${label}-test`, {}, { level: 'warn' }),
-  );
-  const emitted: events.Event[] = [];
-  await bus.subscribe({
-    groupId: `${prefix}observer`,
-    types: ['alert_triggered', 'risk_status_update'],
-    handler: async (d) => void emitted.push(d.event),
-  });
-  return { prefix, db, bus, emitted };
+/** Publishes test events and reads the service's alert_triggered / risk_status_update. */
+export function newAlertingSlice(label: string): Promise<AlertingSlice> {
+  return newEventSlice(label, ['alert_triggered', 'risk_status_update']);
 }
 
 export function startAlertingOn(slice: AlertingSlice, env: Record<string, string> = {}): Promise<AlertingHandle> {
-  const config = loadAlertingConfig({
-    BUS: 'kafka',
-    KAFKA_BROKERS: kafkaBrokers(),
-    KAFKA_TOPIC_PREFIX: slice.prefix,
-    DATABASE_URL: slice.db.url,
-    GRPC_PORT: '0',
-    LOG_LEVEL: 'warn',
-    MARKET_DATA_GRPC_ADDR: '',
-    ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT,TSLA,NVDA,AMZN',
-    ...env,
-  });
+  const config = loadAlertingConfig(
+    sliceServiceEnv(slice, { MARKET_DATA_GRPC_ADDR: '', ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT,TSLA,NVDA,AMZN', ...env }),
+  );
   return startAlerting(config, { logger: createLogger('alerting-e2e', {}, { level: 'warn' }) });
+}
+
+export interface AlertingRig {
+  slice: AlertingSlice;
+  service: AlertingHandle;
+  client: alerting.AlertingServiceClient;
+}
+
+/**
+ * The service on a slice of its own with a gRPC client to it, started in a beforeAll and stopped in
+ * an afterAll that this registers. A test may replace `service` and `client` (a restart); the
+ * afterAll closes whichever are current.
+ */
+export function useAlertingRig(label: string, env: Record<string, string> = {}): AlertingRig {
+  const rig = {} as Partial<AlertingRig>;
+  beforeAll(async () => {
+    rig.slice = await newAlertingSlice(label);
+    rig.service = await startAlertingOn(rig.slice, env);
+    rig.client = alertingClient(rig.service.grpcPort);
+  });
+  afterAll(async () => {
+    rig.client?.close();
+    await rig.service?.close();
+    await rig.slice?.bus.close();
+    await rig.slice?.db.drop();
+  });
+  return rig as AlertingRig;
 }
 
 export function alertingClient(port: number): alerting.AlertingServiceClient {
   return new alerting.AlertingServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }
 
-export function unary<Res>(start: (callback: (err: grpc.ServiceError | null, res: Res) => void) => unknown): Promise<Res> {
-  return new Promise((resolve, reject) => start((err, res) => (err ? reject(err) : resolve(res))));
-}
+export { unary } from '../harness';
 
 /** Alerts the service published, optionally of one rule. */
 export function alertsOf(slice: AlertingSlice, ruleId?: string): alerting.Alert[] {
-  return slice.emitted.flatMap((e) =>
+  return slice.emitted.flatMap(({ event: e }) =>
     e.payload?.$case === 'alert_triggered' && (!ruleId || e.payload.alert_triggered.rule_id === ruleId) ? [e.payload.alert_triggered] : [],
   );
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGatewayConfig } from '../../gateway/src/config';
+import { loadGatewayConfig } from '@marketpulse/gateway';
 import { addressesOf, startApiUnderTest, startFakeServices, tokenFor, type ApiUnderTest, type FakeServices } from './api.kit';
 
 // Issue 16: the two profiles of the API. development (the first command's) reads without a

@@ -1,16 +1,16 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { loadGatewayConfig, startGateway, type GatewayHandle } from '@marketpulse/gateway';
 import { events, realtime } from '@marketpulse/proto';
 import { createBus, createLogger, type Bus } from '@marketpulse/runtime';
 import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, waitFor, type TestDatabase } from '@marketpulse/tests';
-import { loadWebhookConfig, startWebhookDelivery, type WebhookDeliveryHandle } from '@marketpulse/webhook-delivery';
+import type { WebhookDeliveryHandle } from '@marketpulse/webhook-delivery';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiConfigSchema, type ApiHandle } from '../../gateway/src/api';
 import { SECRET, tokenFor } from './api.kit';
+import { startWebhookDeliveryHere } from './webhooks-support';
 import { connectClient } from './gateway_ws_client';
+import { SEED_003_POSITION } from '../contract/seed_fixtures';
 
 // The publish API end to end over real Kafka: an outside service (seed 003's trading engine)
 // publishes a position over gRPC realtime.PublishService; it reaches a `/ws` client as the seed's
@@ -21,7 +21,6 @@ const prefix = uniqueTopicPrefix('api-publish');
 
 let bus: Bus;
 let gateway: GatewayHandle;
-let api: ApiHandle;
 let webhooksService: WebhookDeliveryHandle;
 let whDb: TestDatabase;
 let gwDb: TestDatabase;
@@ -31,7 +30,7 @@ const received: { headers: IncomingHttpHeaders; body: string }[] = [];
 let base: string;
 
 function publishClient(): realtime.PublishServiceClient {
-  return new realtime.PublishServiceClient(`127.0.0.1:${api.publishPort}`, grpc.credentials.createInsecure());
+  return new realtime.PublishServiceClient(`127.0.0.1:${gateway.publishPort}`, grpc.credentials.createInsecure());
 }
 
 function publishOverGrpc(
@@ -50,7 +49,7 @@ function publishOverGrpc(
 
 beforeAll(async () => {
   const common = { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1', LOG_LEVEL: 'warn' };
-  bus = createBus(apiConfigSchema.parse(common), logger);
+  bus = createBus(loadGatewayConfig(common), logger);
   [whDb, gwDb] = await Promise.all([createTestDatabase('api-publish-wh'), createTestDatabase('api-publish-gw')]);
 
   receiver = createServer((req, res) => {
@@ -64,17 +63,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
 
-  webhooksService = await startWebhookDelivery(
-    loadWebhookConfig({
-      ...common,
-      GRPC_PORT: '0',
-      DATABASE_URL: whDb.url,
-      WEBHOOK_ALLOW_LOOPBACK: 'true',
-      WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}`,
-      WEBHOOK_POLL_MS: '50',
-    }),
-    { bus, logger },
-  );
+  webhooksService = await startWebhookDeliveryHere({ ...common, DATABASE_URL: whDb.url, WEBHOOK_POLL_MS: '50' }, { bus, logger });
   // The gateway starts its API from config, as in production.
   gateway = await startGateway(
     loadGatewayConfig({
@@ -83,11 +72,10 @@ beforeAll(async () => {
       JWT_SECRET: SECRET,
       PUBLISH_GRPC_PORT: '0',
       DATABASE_URL: gwDb.url,
-      WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooksService.port}`,
+      WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooksService.grpcPort}`,
     }),
     { bus, logger },
   );
-  api = gateway.api!;
   base = `127.0.0.1:${gateway.port}`;
   await gateway.consuming;
 }, 120_000);
@@ -115,17 +103,7 @@ describe('publish API', () => {
     const ws = connectClient(`ws://${base}/ws`);
     await ws.next('connection_established');
 
-    const position = {
-      position_id: 'pos-1',
-      symbol: 'BTC/USDT',
-      status: 'open',
-      spot_entry_price: '45000.00',
-      perp_entry_price: '45010.00',
-      spot_quantity: '0.1',
-      perp_quantity: '0.1',
-      unrealized_pnl: '50.25',
-      funding_collected: '12.50',
-    };
+    const position = SEED_003_POSITION;
     const client = publishClient();
     try {
       const res = await publishOverGrpc(

@@ -1,14 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { loadAlertingConfig, startAlerting, type AlertingHandle } from '@marketpulse/alerting';
-import { loadProviderMonitorConfig, startProviderMonitor, type ProviderMonitorHandle } from '@marketpulse/provider-monitor';
+import { loadConfig as loadAlertingConfig, startAlerting, type AlertingHandle } from '@marketpulse/alerting';
+import { loadConfig as loadProviderMonitorConfig, startProviderMonitor, type ProviderMonitorHandle } from '@marketpulse/provider-monitor';
 import { createBus, createLogger, type Bus } from '@marketpulse/runtime';
 import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@marketpulse/tests';
-import { loadWebhookConfig, startWebhookDelivery, type WebhookDeliveryHandle } from '@marketpulse/webhook-delivery';
+import type { WebhookDeliveryHandle } from '@marketpulse/webhook-delivery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiConfigSchema, startApi, type ApiHandle } from '../../gateway/src/api';
-import { Hub } from '../../gateway/src/ws/hub';
+import { loadGatewayConfig, startGateway, type GatewayHandle } from '@marketpulse/gateway';
 import { SECRET, tokenFor } from './api.kit';
+import { startWebhookDeliveryHere } from './webhooks-support';
 
 // The seeds' REST paths through the gateway's API against the real services (webhook-delivery,
 // provider-monitor, alerting) on real Kafka and PostgreSQL: status codes, seed fields, ownership.
@@ -23,8 +23,7 @@ let hookUrl: string;
 let webhooksService: WebhookDeliveryHandle;
 let alertingService: AlertingHandle;
 let monitor: ProviderMonitorHandle;
-let api: ApiHandle;
-let http: Server;
+let gateway: GatewayHandle;
 let base: string;
 const alice = tokenFor('alice');
 const bob = tokenFor('bob');
@@ -42,7 +41,7 @@ async function call(method: string, path: string, token: string | null = alice, 
 
 beforeAll(async () => {
   const common = { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1', LOG_LEVEL: 'warn' };
-  bus = createBus(apiConfigSchema.parse(common), logger);
+  bus = createBus(loadGatewayConfig(common), logger);
   dbs = await Promise.all(['wh', 'al', 'pm', 'gw'].map((l) => createTestDatabase(`api-svc-${l}`)));
   const [whDb, alDb, pmDb, gwDb] = dbs as [TestDatabase, TestDatabase, TestDatabase, TestDatabase];
 
@@ -53,16 +52,7 @@ beforeAll(async () => {
   const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}/ping`;
   hookUrl = upstreamUrl.replace('/ping', '/webhook');
 
-  webhooksService = await startWebhookDelivery(
-    loadWebhookConfig({
-      ...common,
-      GRPC_PORT: '0',
-      DATABASE_URL: whDb.url,
-      WEBHOOK_ALLOW_LOOPBACK: 'true',
-      WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}`,
-    }),
-    { bus, logger },
-  );
+  webhooksService = await startWebhookDeliveryHere({ ...common, DATABASE_URL: whDb.url }, { bus, logger });
   alertingService = await startAlerting(
     loadAlertingConfig({
       ...common,
@@ -80,34 +70,31 @@ beforeAll(async () => {
       GRPC_PORT: '0',
       DATABASE_URL: pmDb.url,
       MARKET_DATA_GRPC_ADDR: '',
-      ALERTING_GRPC_ADDR: `127.0.0.1:${alertingService.port}`,
+      ALERTING_GRPC_ADDR: `127.0.0.1:${alertingService.grpcPort}`,
       MONITOR_PROVIDERS: JSON.stringify([
         { name: 'CoinGecko', url: upstreamUrl, category: 'market_data', rate_limit: { limit: 50, per: 'minute' } },
       ]),
     }),
     { bus, logger },
   );
-  api = await startApi(
-    apiConfigSchema.parse({
+  gateway = await startGateway(
+    loadGatewayConfig({
       ...common,
       JWT_SECRET: SECRET,
+      GATEWAY_PORT: '0',
       PUBLISH_GRPC_PORT: '0',
       DATABASE_URL: gwDb.url,
-      WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooksService.port}`,
-      ALERTING_GRPC_ADDR: `127.0.0.1:${alertingService.port}`,
-      PROVIDER_MONITOR_GRPC_ADDR: `127.0.0.1:${monitor.port}`,
+      WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooksService.grpcPort}`,
+      ALERTING_GRPC_ADDR: `127.0.0.1:${alertingService.grpcPort}`,
+      PROVIDER_MONITOR_GRPC_ADDR: `127.0.0.1:${monitor.grpcPort}`,
     }),
-    { bus, feed: new Hub(10), logger },
+    { bus, logger },
   );
-  http = createServer((req, res) => void api.handler(req, res).then((handled) => handled || res.writeHead(404).end()));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+  base = `http://127.0.0.1:${gateway.port}`;
 }, 120_000);
 
 afterAll(async () => {
-  http?.closeAllConnections();
-  await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
-  await api?.close();
+  await gateway?.close();
   await monitor?.close();
   await alertingService?.close();
   await webhooksService?.close();

@@ -1,28 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '@marketpulse/tests';
-import { createMarketpulseClient, type StreamEvent } from '../../clients/ts/src';
-import { addressesOf, startApiUnderTest, startFakeServices, tokenFor, type ApiUnderTest, type FakeServices } from './api.kit';
+import { createMarketpulseClient, type StreamEvent } from '@marketpulse/client';
+import { tokenFor, useApiOnFakes } from './api.kit';
 
 // The typed client of clients/ts against the gateway's /trpc: a query, a mutation, errors that keep
 // their code, and an event subscription that resumes after its connection drops.
 
-let fakes: FakeServices;
-let api: ApiUnderTest;
-
-beforeAll(async () => {
-  fakes = await startFakeServices();
-  api = await startApiUnderTest(addressesOf(fakes));
-});
-
-afterAll(async () => {
-  await api?.close();
-  await fakes?.stopAll();
-});
+const rig = useApiOnFakes();
 
 function publishToHub(type: string, data: Record<string, unknown>) {
   const id = randomUUID();
-  api.hub.publish(['portfolio', 'events'], {
+  rig.api.hub.publish(['portfolio', 'events'], {
     id,
     type,
     source: 'test',
@@ -36,7 +25,7 @@ function publishToHub(type: string, data: Record<string, unknown>) {
 
 describe('typed tRPC client', () => {
   it('runs a query and a mutation with full types', async () => {
-    const client = createMarketpulseClient({ url: api.base, token: tokenFor('carol') });
+    const client = createMarketpulseClient({ url: rig.api.base, token: tokenFor('carol') });
     const created = await client.webhooks.create.mutate({ url: 'https://example.com/hook', events: ['alert_triggered'] });
     expect(created.id).toMatch(/^wh_/);
     expect(created.total_deliveries).toBe(0);
@@ -47,17 +36,17 @@ describe('typed tRPC client', () => {
   });
 
   it('surfaces the error table: code, HTTP status and the field of a validation error', async () => {
-    const client = createMarketpulseClient({ url: api.base, token: tokenFor('carol') });
+    const client = createMarketpulseClient({ url: rig.api.base, token: tokenFor('carol') });
     const err = await client.webhooks.create.mutate({ url: 'nope', events: ['alert_triggered'] }).catch((e: unknown) => e as any);
     expect(err.data).toMatchObject({ code: 'INVALID_ARGUMENT', httpStatus: 400, details: { fields: [{ field: 'url' }] } });
-    const anonymous = createMarketpulseClient({ url: api.base });
+    const anonymous = createMarketpulseClient({ url: rig.api.base });
     const denied = await anonymous.monitoring.status.query({}).catch((e: unknown) => e as any);
     expect(denied.data).toMatchObject({ code: 'UNAUTHENTICATED', httpStatus: 401 });
     expect(JSON.stringify(denied)).not.toMatch(/\.ts:\d+/);
   });
 
   it('resumes a subscription from its last event id after the connection drops', async () => {
-    const client = createMarketpulseClient({ url: api.base, token: tokenFor('dave') });
+    const client = createMarketpulseClient({ url: rig.api.base, token: tokenFor('dave') });
     const received: StreamEvent[] = [];
     let started = 0;
     const sub = client.streams.events.subscribe(
@@ -69,7 +58,7 @@ describe('typed tRPC client', () => {
       const first = publishToHub('position_update', { position_id: 'p1', symbol: 'BTC/USDT', status: 'open' });
       await waitFor(() => received.find((e) => e.id === first), { what: 'the first event', timeoutMs: 10_000 });
 
-      api.dropConnections();
+      rig.api.dropConnections();
       // Published while the client is away: only the hub's history can give them back.
       const missed = [
         publishToHub('equity_update', { total_equity: '10000.00' }),
@@ -91,7 +80,7 @@ describe('typed tRPC client', () => {
   it('replays what followed a given lastEventId to a new subscription', async () => {
     const before = publishToHub('equity_update', { total_equity: '1.00' });
     const later = [publishToHub('equity_update', { total_equity: '2.00' }), publishToHub('equity_update', { total_equity: '3.00' })];
-    const client = createMarketpulseClient({ url: api.base, token: tokenFor('erin') });
+    const client = createMarketpulseClient({ url: rig.api.base, token: tokenFor('erin') });
     const received: string[] = [];
     const sub = client.streams.events.subscribe(
       { channels: ['portfolio'], types: ['equity_update'], lastEventId: before },

@@ -4,8 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import { alerting, market, prediction, providers, webhooks } from '@marketpulse/proto';
 import { AppError, createBus, createLogger, openDatabase, toServiceError, type Bus } from '@marketpulse/runtime';
 import { createTestDatabase } from '@marketpulse/tests';
-import { apiConfigSchema, startApi, type ApiConfig, type ApiHandle } from '../../gateway/src/api';
-import { Hub } from '../../gateway/src/ws/hub';
+import { afterAll, beforeAll } from 'vitest';
+import { loadGatewayConfig, startGateway, type GatewayHandle, type Hub } from '@marketpulse/gateway';
 
 // Fakes of the five services (real grpc-js servers on 127.0.0.1, in-memory implementations with
 // the proto's ownership rules) and an HTTP server mounting the API, for the api-* suites.
@@ -411,7 +411,7 @@ export async function startFakeServices(): Promise<FakeServices> {
 
 export interface ApiUnderTest {
   base: string;
-  api: ApiHandle;
+  gateway: GatewayHandle;
   hub: Hub;
   bus: Bus;
   /** Cuts every open HTTP connection (SSE streams included); the server keeps listening. */
@@ -419,7 +419,7 @@ export interface ApiUnderTest {
   close(): Promise<void>;
 }
 
-/** The API on its own HTTP server (as the gateway mounts it), a memory bus, API keys in a PostgreSQL test database. */
+/** The gateway's routes (the API among them) on an HTTP server of the test's, a memory bus, API keys in a PostgreSQL test database. */
 export async function startApiUnderTest(
   addresses: Partial<
     Record<
@@ -431,8 +431,9 @@ export async function startApiUnderTest(
   logger = createLogger('api-e2e', {}, { level: 'silent' }),
 ): Promise<ApiUnderTest> {
   const testDb = await createTestDatabase('api-keys');
-  const config: ApiConfig = apiConfigSchema.parse({
+  const config = loadGatewayConfig({
     JWT_SECRET: SECRET,
+    GATEWAY_PORT: '0',
     PUBLISH_GRPC_PORT: '0',
     KAFKA_TOPIC_PREFIX: `api-e2e-${randomBytes(3).toString('hex')}.`,
     API_DEADLINE_MS: '1000',
@@ -440,32 +441,47 @@ export async function startApiUnderTest(
     ...env,
   });
   const bus = createBus(config, logger);
-  const hub = new Hub(100);
   const db = await openDatabase({ service: 'gateway', url: testDb.url });
-  const api = await startApi(config, { bus, feed: hub, logger, db });
-  const server: Server = createServer((req, res) => {
-    api.handler(req, res).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
+  const gateway = await startGateway(config, { bus, db, logger });
+  // The test's own server over the gateway's router, so a test can cut its connections.
+  const server: Server = createServer((req, res) => gateway.router.handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     base: `http://127.0.0.1:${port}`,
-    api,
-    hub,
+    gateway,
+    hub: gateway.hub,
     bus,
     dropConnections: () => server.closeAllConnections(),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await api.close();
+      await gateway.close();
       await db.close();
       await bus.close();
       await testDb.drop();
     },
   };
+}
+
+export interface ApiRig {
+  fakes: FakeServices;
+  api: ApiUnderTest;
+}
+
+/** The API on fakes of every service, started in a beforeAll and stopped in an afterAll that this registers. */
+export function useApiOnFakes(): ApiRig {
+  const rig = {} as Partial<ApiRig>;
+  beforeAll(async () => {
+    rig.fakes = await startFakeServices();
+    rig.api = await startApiUnderTest(addressesOf(rig.fakes));
+  });
+  afterAll(async () => {
+    await rig.api?.close();
+    await rig.fakes?.stopAll();
+  });
+  return rig as ApiRig;
 }
 
 export function addressesOf(fakes: FakeServices) {

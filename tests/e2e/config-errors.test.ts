@@ -44,7 +44,7 @@ describe('every setting of every process, checked before anything starts', () =>
   const bad = { GATEWAY_PORT: 'abc', LOG_LEVEL: 'verbose', BUS: 'rabbit', WS_RATE_LIMIT: 'lots', MARKET_DATA_GRPC_PORT: '70000' };
 
   it('the one-process suite reports every bad variable of every part at once, each once, starts nothing and prints no stack', () => {
-    const r = run('services/suite/dist/main.js', bad);
+    const r = run('suite/dist/main.js', bad);
     expect(r.status).toBe(2);
     const lines = jsonLines(r);
     expect(lines.filter((l) => l.msg === 'starting' || l.msg === 'metrics server listening')).toEqual([]);
@@ -75,7 +75,7 @@ describe('every setting of every process, checked before anything starts', () =>
   });
 
   it.each([
-    ['suite', 'services/suite/dist/main.js'],
+    ['suite', 'suite/dist/main.js'],
     ['gateway', 'gateway/dist/main.js'],
     ['webhook-delivery', 'services/webhook-delivery/dist/main.js'],
   ])('%s --check-config validates without starting: exit 0 with the effective configuration, secrets redacted', (service, entry) => {
@@ -109,7 +109,7 @@ describe('every setting of every process, checked before anything starts', () =>
   });
 
   it('--check-config exits 2 with every problem', () => {
-    const r = run('services/suite/dist/main.js', bad, ['--check-config']);
+    const r = run('suite/dist/main.js', bad, ['--check-config']);
     expect(r.status).toBe(2);
     expect(jsonLines(r)).toHaveLength(1);
     expect(jsonLines(r)[0].problems).toHaveLength(5);

@@ -5,7 +5,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, kafkaBrokers, REPO_ROOT, startProcess, uniqueTopicPrefix, waitFor, type ManagedProcess } from '@marketpulse/tests';
+import {
+  freePort,
+  kafkaBrokers,
+  REPO_ROOT,
+  startProcess,
+  startSuiteProcess,
+  uniqueTopicPrefix,
+  waitFor,
+  waitForProcessOutput,
+  type ManagedProcess,
+  type SuiteProcess,
+} from '@marketpulse/tests';
 import { launchLoopbackBrowser, type LoopbackBrowser } from '../harness/browser';
 import { TEST_LOG_DIR } from '../harness/paths';
 
@@ -49,7 +60,7 @@ describe('the dashboard in a browser', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mp-dashboard-e2e-'));
   const prefix = uniqueTopicPrefix('dashboard');
   const jwt = token();
-  let suite: ManagedProcess;
+  let suite: SuiteProcess;
   let gateway: ManagedProcess;
   let gatewayPort: number;
   let gatewayEnv: Record<string, string | undefined>;
@@ -72,12 +83,7 @@ describe('the dashboard in a browser', () => {
 
   async function startGatewayProcess(label: string): Promise<ManagedProcess> {
     const proc = startProcess(process.execPath, ['gateway/dist/main.js'], gatewayEnv, { label });
-    await Promise.race([
-      waitFor(() => proc.output().includes('"msg":"ready"'), { timeoutMs: 60_000, what: `the gateway to be ready (log: ${proc.logFile})` }),
-      proc.exited.then((e) => {
-        throw new Error(`the gateway exited (code ${e.code}) before it was ready: see ${proc.logFile}`);
-      }),
-    ]);
+    await waitForProcessOutput(proc, (output) => output.includes('"msg":"ready"'), { timeoutMs: 60_000, what: 'the gateway to be ready' });
     await waitFor(
       async () => {
         const health = (await (await fetch(`${base()}/health`)).json()) as { components: Record<string, { status: string }> };
@@ -92,57 +98,25 @@ describe('the dashboard in a browser', () => {
   const body = async () => page.evaluate(() => ({ ...document.body.dataset }));
 
   beforeAll(async () => {
-    const ports: Record<string, string> = {};
-    for (const name of [
-      'GATEWAY_PORT',
-      'PUBLISH_GRPC_PORT',
-      'MARKET_DATA_GRPC_PORT',
-      'PREDICTION_GRPC_PORT',
-      'ALERTING_GRPC_PORT',
-      'WEBHOOK_GRPC_PORT',
-      'PROVIDER_MONITOR_GRPC_PORT',
-      'METRICS_PORT',
-    ]) {
-      ports[name] = String(await freePort());
-    }
     const shared = {
-      BUS: 'kafka',
-      KAFKA_BROKERS: kafkaBrokers(),
-      KAFKA_TOPIC_PREFIX: prefix,
       DATABASE_URL: undefined,
       OTEL_TRACES_EXPORTER: 'none',
       JWT_SECRET: SECRET,
       HEALTH_CHECK_INTERVAL_MS: '1000',
     };
-    suite = startProcess(
-      process.execPath,
-      [path.join(REPO_ROOT, 'services/suite/dist/main.js')],
-      {
-        ...ports,
-        ...shared,
-        PGLITE_DIR: path.join(dataDir, 'suite'),
-        LOG_LEVEL: 'warn',
-        WEBHOOK_ALLOW_LOOPBACK: 'true',
-        WEBHOOK_RETRY_SCHEDULE: '1s,1s,1s',
-        WEBHOOK_RETRY_JITTER: '0',
-      },
-      { label: 'dashboard-suite' },
-    );
     receiver = await startReceiver();
-    await Promise.race([
-      // On a shared broker each part's consumer groups take a while to settle: minutes, not seconds.
-      waitFor(() => suite.output().includes('Marketpulse is running'), {
-        timeoutMs: 280_000,
-        what: `the suite to print its URLs (log: ${suite.logFile})`,
-      }),
-      suite.exited.then((e) => {
-        throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${suite.logFile}`);
-      }),
-    ]);
+    suite = await startSuiteProcess({
+      label: 'dashboard-suite',
+      kafkaTopicPrefix: prefix,
+      env: { ...shared, WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_RETRY_SCHEDULE: '1s,1s,1s', WEBHOOK_RETRY_JITTER: '0' },
+    });
     gatewayPort = await freePort();
-    const addr = (name: string) => `127.0.0.1:${ports[name]}`;
+    const addr = suite.address;
     gatewayEnv = {
       ...shared,
+      BUS: 'kafka',
+      KAFKA_BROKERS: kafkaBrokers(),
+      KAFKA_TOPIC_PREFIX: prefix,
       PGLITE_DIR: path.join(dataDir, 'gateway'),
       GATEWAY_PORT: String(gatewayPort),
       PUBLISH_GRPC_PORT: '0',

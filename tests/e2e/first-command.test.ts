@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { freePort, REPO_ROOT, startProcess, waitFor, type ManagedProcess } from '@marketpulse/tests';
+import { REPO_ROOT, startSuiteProcess, SUITE_HOOK_TIMEOUT_MS, waitFor, type ManagedProcess, type SuiteProcess } from '@marketpulse/tests';
 
 // Issue 16, as a web developer meets it: `bash scripts/start.sh` (the one-process suite, from dist
 // as `pnpm start` runs it) with nothing configured is the development profile. The seeds' curl
@@ -17,6 +17,7 @@ import { freePort, REPO_ROOT, startProcess, waitFor, type ManagedProcess } from 
 
 const run = promisify(execFile);
 
+let running: SuiteProcess;
 let suite: ManagedProcess;
 let base: string;
 let dataDir: string;
@@ -25,7 +26,6 @@ let receiver: Server;
 let receiverUrl: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'mp-first-command-'));
   // A receiver that always fails: deliveries to it end failed (for replay and statistics).
   receiver = createServer((req, res) => {
     req.resume();
@@ -33,56 +33,28 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  const ports: Record<string, string> = {};
-  for (const name of [
-    'GATEWAY_PORT',
-    'PUBLISH_GRPC_PORT',
-    'MARKET_DATA_GRPC_PORT',
-    'PREDICTION_GRPC_PORT',
-    'ALERTING_GRPC_PORT',
-    'WEBHOOK_GRPC_PORT',
-    'PROVIDER_MONITOR_GRPC_PORT',
-    'METRICS_PORT',
-  ]) {
-    ports[name] = String(await freePort());
-  }
-  base = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
-  suite = startProcess(
-    process.execPath,
-    ['--require', path.join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js'), path.join(REPO_ROOT, 'services/suite/dist/main.js')],
-    {
-      ...ports,
-      PGLITE_DIR: dataDir,
-      BUS: 'memory',
+  running = await startSuiteProcess({
+    label: 'first-command-suite',
+    env: {
       // Nothing of the profile is configured: the first command's defaults decide.
-      DATABASE_URL: undefined,
       GATEWAY_ENV: undefined,
       JWT_SECRET: undefined,
       MONITOR_PROVIDERS: undefined,
       CORS_ALLOWED_ORIGINS: undefined,
       WEBHOOK_RETRY_SCHEDULE: '100ms',
-      OTEL_TRACES_EXPORTER: 'none',
-      LOG_LEVEL: 'warn',
     },
-    { label: 'first-command-suite' },
-  );
-  await Promise.race([
-    waitFor(() => suite.output().includes('Marketpulse is running') && suite.output().includes('CORS'), {
-      timeoutMs: 120_000,
-      what: `the suite to print its URLs (log: ${suite.logFile})`,
-    }),
-    suite.exited.then((e) => {
-      throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${suite.logFile}`);
-    }),
-  ]);
+    ready: (output) => output.includes('Marketpulse is running') && output.includes('CORS'),
+  });
+  suite = running.process;
+  base = running.base;
+  dataDir = running.dataDir!;
   devToken = /dev token\s+(\S+)/.exec(suite.output())![1]!;
-}, 180_000);
+}, SUITE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
-  await suite?.stop();
+  await running?.stop();
   receiver?.closeAllConnections();
   await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const json = async (res: Response) => ({ status: res.status, body: (await res.json().catch(() => null)) as any });

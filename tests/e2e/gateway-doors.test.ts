@@ -123,7 +123,7 @@ describe('/ws/predictions/{symbol} (seed 001 ARAWebSocketClient)', () => {
       data: { predicted_price: 123.45, symbol: 'NVDA' },
     });
 
-    await client.next('ping', 5000);
+    await client.next('ping', 20_000);
     expect(client.all('prediction_update').map((m) => m.symbol)).toEqual(['AAPL', 'MSFT', 'NVDA']);
     client.close();
   });
@@ -213,7 +213,7 @@ describe('/ws/live (seed 004 monitoring dashboard)', () => {
       new_status: 'degraded',
     });
     expect(await client.next('new_log_entry', 20_000)).toMatchObject({ data: { level: 'WARNING', message: 'health check slow' } });
-    await client.next('ping', 5000);
+    await client.next('ping', 20_000);
     client.close();
   });
 });

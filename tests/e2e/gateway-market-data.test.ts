@@ -127,6 +127,6 @@ describe('gateway /ws/market-data/{symbol} over Kafka', () => {
     expect(unauthenticated.status).toBe(401);
     expect((await (await fetch(`${base}/docs`)).text()).toLowerCase()).toContain('swagger');
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('# TYPE');
-    expect(gateway.api?.publishPort).toBeGreaterThan(0);
+    expect(gateway.publishPort).toBeGreaterThan(0);
   });
 });

@@ -48,7 +48,7 @@ describe('google.rpc.Status from Python', () => {
       python,
       [
         path.join(REPO_ROOT, 'tests/python/read_grpc_status.py'),
-        `127.0.0.1:${service.port}`,
+        `127.0.0.1:${service.grpcPort}`,
         '/marketpulse.alerting.v1.AlertingService/CreateRule',
         Buffer.from(request).toString('hex'),
       ],

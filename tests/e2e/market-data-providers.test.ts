@@ -6,11 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MarketDataHandle } from '@marketpulse/market-data';
 import { waitFor } from '../harness';
-import {
-  fixtureMessages,
-  startExchangeTestServer,
-  type ExchangeTestServer,
-} from '../../services/market-data/src/providers/exchange_server.testkit';
+import { fixtureMessages, startExchangeTestServer, type ExchangeTestServer } from '@marketpulse/market-data/testkit';
 import { bySymbol, newSlice, readEvents, startService, type Received } from './market-data.kit';
 
 function expectInOrderPerSymbol(received: Received) {

@@ -122,7 +122,7 @@ describe('market-data data quality', () => {
     reader = await readEvents(slice);
     service = await startService(slice, { ...RULES, MARKET_PROVIDER: 'simulated', MARKET_TICK_RATE: '20', MARKET_SEED: '9' });
     await waitFor(() => reader!.ticks.length >= 7 * 20 * 4, { timeoutMs: 20_000, what: 'four seconds of clean ticks on Kafka' });
-    await waitFor(() => reader!.candles.length > 7, { timeoutMs: 5000, what: 'candles closing (the pipeline is flowing)' });
+    await waitFor(() => reader!.candles.length > 7, { timeoutMs: 20_000, what: 'candles closing (the pipeline is flowing)' });
     expect(reader.issues).toEqual([]);
   });
 });

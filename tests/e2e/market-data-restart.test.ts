@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { market } from '@marketpulse/proto';
 import { freePort, REPO_ROOT, startProcess, waitFor, type ManagedProcess } from '../harness';
-import { bySymbol, marketClient, newSlice, readEvents, serviceEnv, unary, type Received, type Slice } from './market-data.kit';
+import {
+  bySymbol,
+  marketClient,
+  newSlice,
+  readEvents,
+  serviceEnv,
+  ticksOnKafka,
+  unary,
+  type Received,
+  type Slice,
+} from './market-data.kit';
 
 const MAIN = join(REPO_ROOT, 'services/market-data/dist/main.js');
 const REGISTER = join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js');
@@ -67,14 +77,20 @@ describe('market-data restart', () => {
   it('resumes sequences, prices, quotes and candles after SIGTERM and a new start', async () => {
     const firstPort = await freePort();
     const first = await startMarketDataProcess(slice, firstPort);
-    await new Promise((r) => setTimeout(r, 3000));
-    const closedBefore = (await candles(firstPort, 'AAPL')).slice(0, -1); // the newest may still be open
-    expect(closedBefore.length).toBeGreaterThanOrEqual(2);
+    // Two closed candles, waited for rather than slept for (the newest may still be open).
+    const closedBefore = await waitFor(
+      async () => {
+        const closed = (await candles(firstPort, 'AAPL')).slice(0, -1);
+        return closed.length >= 2 ? closed : undefined;
+      },
+      { timeoutMs: 60_000, what: 'two closed AAPL candles of the first run' },
+    );
     const exit = await first.stop();
     expect(exit.code, `clean exit (log ${first.logFile})`).toBe(0);
 
-    // Everything the first process published is on Kafka: its last quote's sequence per symbol.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Everything the first process published is on Kafka: read all of it before taking stock.
+    const published = await ticksOnKafka(slice);
+    await waitFor(() => reader.ticks.length >= published, { timeoutMs: 60_000, what: `the ${published} ticks of the first run` });
     const before = bySymbol(reader.ticks);
     const lastBefore = new Map(SYMBOLS.map((s) => [s, before.get(s)!.at(-1)!]));
 

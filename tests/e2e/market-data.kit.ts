@@ -5,7 +5,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { events, market } from '@marketpulse/proto';
 import { createLogger } from '@marketpulse/runtime';
 import { loadConfig, startMarketData, type MarketDataDeps, type MarketDataHandle } from '@marketpulse/market-data';
-import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, waitFor, type TestDatabase } from '../harness';
+import { createTestDatabase, kafkaBrokers, sliceServiceEnv, uniqueTopicPrefix, waitFor, type TestDatabase } from '../harness';
 
 export const EVENT_TYPES = ['market_data_update', 'aggregation', 'data_quality_issue'] as const;
 
@@ -39,16 +39,7 @@ export async function newSlice(label: string, partitions = 3): Promise<Slice> {
 
 /** Environment of a market-data process on the slice (Kafka bus, the slice's database). */
 export function serviceEnv(slice: Slice, env: Record<string, string> = {}): Record<string, string> {
-  return {
-    BUS: 'kafka',
-    KAFKA_BROKERS: kafkaBrokers(),
-    KAFKA_TOPIC_PREFIX: slice.prefix,
-    KAFKA_PARTITIONS: '3',
-    DATABASE_URL: slice.db.url,
-    GRPC_PORT: '0',
-    LOG_LEVEL: 'warn',
-    ...env,
-  };
+  return sliceServiceEnv(slice, { KAFKA_PARTITIONS: '3', ...env });
 }
 
 export function startService(slice: Slice, env: Record<string, string> = {}, deps: MarketDataDeps = {}): Promise<MarketDataHandle> {
@@ -88,11 +79,27 @@ export async function readEvents(slice: Slice): Promise<Received> {
         case 'data_quality_issue':
           received.issues.push(event.payload.data_quality_issue);
           break;
+        default:
+          // Another service's event types: not what this kit reads.
+          break;
       }
     },
   });
   await waitFor(() => joined, { timeoutMs: 30_000, what: 'the test consumer joining its group' });
   return received;
+}
+
+/** How many ticks the slice's tick topic holds now (the sum of its partitions' end offsets). */
+export async function ticksOnKafka(slice: Slice): Promise<number> {
+  const kafka = new Kafka({ clientId: 'market-data-e2e-offsets', brokers: kafkaBrokers().split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(`${slice.prefix}market_data_update`);
+    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Ticks grouped by symbol, in the order they were read. */
@@ -112,7 +119,4 @@ export function marketClient(port: number): MarketClient {
   return new market.MarketDataServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }
 
-/** A unary call as a promise: `await unary<market.GetQuoteResponse>((cb) => client.getQuote(req, cb))`. */
-export function unary<Res>(start: (callback: (err: grpc.ServiceError | null, res: Res) => void) => unknown): Promise<Res> {
-  return new Promise((resolve, reject) => start((err, res) => (err ? reject(err) : resolve(res))));
-}
+export { unary } from '../harness';

@@ -1,50 +1,26 @@
 import * as grpc from '@grpc/grpc-js';
 import type { prediction } from '@marketpulse/proto';
 import { syntheticSeries, trendAt } from '@marketpulse/prediction';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../harness';
-import {
-  failureOf,
-  newSlice,
-  readOutput,
-  startService,
-  tickFeed,
-  type Received,
-  type RunningService,
-  type Slice,
-  type TickFeed,
-} from './prediction.kit';
+import { failureOf, usePredictionRig } from './prediction.kit';
 
 const trend = { start: 100, slopePerS: 0.5, noise: 0.05, count: 150, stepMs: 1000, startTimeMs: Date.now() - 200_000, seed: 17 };
 const ticks = syntheticSeries(trend);
 const last = ticks[ticks.length - 1];
 
 describe('prediction over Kafka and PostgreSQL: forecasts', () => {
-  let slice: Slice;
-  let output: Received;
-  let service: RunningService;
-  let feed: TickFeed;
-  const get = (symbol: string, horizon_seconds = 0) => service.api.getPrediction({ symbol, horizon_seconds });
+  const rig = usePredictionRig('prediction_forecast');
+  const get = (symbol: string, horizon_seconds = 0) => rig.service.api.getPrediction({ symbol, horizon_seconds });
 
   beforeAll(async () => {
-    slice = await newSlice('prediction_forecast');
-    output = await readOutput(slice);
-    service = await startService(slice);
-    feed = await tickFeed(slice);
-    await feed.send('TREND', ticks);
-  });
-
-  afterAll(async () => {
-    await feed?.close();
-    await output?.close();
-    await service?.stop();
-    await slice?.db.drop();
+    await rig.feed.send('TREND', ticks);
   });
 
   it('publishes prediction_complete for the ticks it consumed', async () => {
     const published = await waitFor(
       () =>
-        output.all.find(
+        rig.output.all.find(
           (e) =>
             e.payload?.$case === 'prediction_complete' &&
             e.subject === 'TREND' &&
@@ -74,7 +50,7 @@ describe('prediction over Kafka and PostgreSQL: forecasts', () => {
   });
 
   it('streams forecasts of the requested symbols as new ticks arrive', async () => {
-    const stream = service.api.raw.streamPredictions({ symbols: ['TREND'] });
+    const stream = rig.service.api.raw.streamPredictions({ symbols: ['TREND'] });
     const seen: prediction.Prediction[] = [];
     stream.on('data', (r: prediction.StreamPredictionsResponse) => seen.push(r.prediction!));
     stream.on('error', () => undefined);
@@ -84,7 +60,7 @@ describe('prediction over Kafka and PostgreSQL: forecasts', () => {
       await waitFor(
         async () => {
           const t = { timeMs: last.timeMs + 1000 * ++i, price: trendAt(trend, last.timeMs + 1000 * i) };
-          await feed.send('TREND', [t], 1000 + i);
+          await rig.feed.send('TREND', [t], 1000 + i);
           return seen.some((p) => p.current_price === t.price) || seen.length >= 3;
         },
         { what: 'StreamPredictions to deliver forecasts of TREND', timeoutMs: 20_000, intervalMs: 300 },
@@ -111,7 +87,7 @@ describe('prediction over Kafka and PostgreSQL: forecasts', () => {
   it('rejects an empty backtest range with INVALID_ARGUMENT', async () => {
     const at = new Date(last.timeMs).toISOString();
     const err = await failureOf(
-      service.api.runBacktest({ symbol: 'TREND', model_version: '', start_time: at, end_time: at, horizon_seconds: 10 }),
+      rig.service.api.runBacktest({ symbol: 'TREND', model_version: '', start_time: at, end_time: at, horizon_seconds: 10 }),
     );
     expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err.details).toMatch(/empty time range: start .* is not before end/);

@@ -1,50 +1,26 @@
 import * as grpc from '@grpc/grpc-js';
 import type { events } from '@marketpulse/proto';
 import { syntheticSeries } from '@marketpulse/prediction';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../harness';
-import {
-  failureOf,
-  newSlice,
-  readOutput,
-  startService,
-  tickFeed,
-  type Received,
-  type RunningService,
-  type Slice,
-  type TickFeed,
-} from './prediction.kit';
+import { failureOf, usePredictionRig } from './prediction.kit';
 
 const series = { start: 50, slopePerS: 0.05, noise: 0.1, walk: 0.05, count: 240, stepMs: 1000, startTimeMs: Date.now() - 300_000, seed: 5 };
 const ticks = syntheticSeries(series);
 const last = ticks[ticks.length - 1];
 
 describe('prediction over Kafka and PostgreSQL: model lifecycle', () => {
-  let slice: Slice;
-  let output: Received;
-  let service: RunningService;
-  let feed: TickFeed;
-  const c = () => service.api;
+  const rig = usePredictionRig('prediction_lifecycle');
+  const c = () => rig.service.api;
   const eventOf = <K extends NonNullable<events.Event['payload']>['$case']>(type: K, match: (e: events.Event) => boolean, what: string) =>
-    waitFor(() => output.all.find((e) => e.type === type && e.payload?.$case === type && match(e)), { what, timeoutMs: 15_000 });
+    waitFor(() => rig.output.all.find((e) => e.type === type && e.payload?.$case === type && match(e)), { what, timeoutMs: 15_000 });
 
   beforeAll(async () => {
-    slice = await newSlice('prediction_lifecycle');
-    output = await readOutput(slice);
-    service = await startService(slice);
-    feed = await tickFeed(slice);
-    await feed.send('LIFE', ticks);
+    await rig.feed.send('LIFE', ticks);
     await waitFor(async () => (await c().getPrediction({ symbol: 'LIFE', horizon_seconds: 0 })).prediction?.current_price === last.price, {
       what: 'every LIFE tick to be absorbed',
       timeoutMs: 20_000,
     });
-  });
-
-  afterAll(async () => {
-    await feed?.close();
-    await output?.close();
-    await service?.stop();
-    await slice?.db.drop();
   });
 
   it('trains a new version on the kept history and emits model_trained', async () => {

@@ -5,11 +5,13 @@ import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { events } from '@marketpulse/proto';
+import { afterAll, beforeAll } from 'vitest';
 import { predictionClient, type PredictionApi } from '@marketpulse/prediction';
 import {
   createTestDatabase,
   kafkaBrokers,
   REPO_ROOT,
+  sliceServiceEnv,
   startProcess,
   uniqueTopicPrefix,
   waitFor,
@@ -55,18 +57,13 @@ export async function startService(slice: Slice, env: Record<string, string> = {
   const proc = startProcess(
     process.execPath,
     ['--require', TELEMETRY, MAIN],
-    {
-      BUS: 'kafka',
-      KAFKA_BROKERS: kafkaBrokers(),
-      KAFKA_TOPIC_PREFIX: slice.prefix,
-      DATABASE_URL: slice.db.url,
-      GRPC_PORT: '0',
+    sliceServiceEnv(slice, {
       PREDICTION_INTERVAL_MS: '200',
       HEALTH_CHECK_INTERVAL_MS: '1000',
       LOG_LEVEL: 'info',
       OTEL_TRACES_EXPORTER: 'none',
       ...env,
-    },
+    }),
     { label: 'prediction' },
   );
   const ready = await waitFor(
@@ -149,6 +146,35 @@ export async function readOutput(slice: Slice): Promise<Received> {
   await consumer.run({ eachMessage: async ({ message }) => void received.all.push(events.Event.decode(message.value!)) });
   await waitFor(() => joined, { what: 'the output reader to join its group', timeoutMs: 20_000 });
   return received;
+}
+
+export interface PredictionRig {
+  slice: Slice;
+  output: Received;
+  service: RunningService;
+  feed: TickFeed;
+}
+
+/**
+ * What a suite of the service's behaviour runs against: its own slice, a reader of the output
+ * topics, the service and a tick feed, started in a beforeAll and stopped in an afterAll that this
+ * registers. The fields are set once the beforeAll has run.
+ */
+export function usePredictionRig(label: string): PredictionRig {
+  const rig = {} as Partial<PredictionRig>;
+  beforeAll(async () => {
+    rig.slice = await newSlice(label);
+    rig.output = await readOutput(rig.slice);
+    rig.service = await startService(rig.slice);
+    rig.feed = await tickFeed(rig.slice);
+  });
+  afterAll(async () => {
+    await rig.feed?.close();
+    await rig.output?.close();
+    await rig.service?.stop();
+    await rig.slice?.db.drop();
+  });
+  return rig as PredictionRig;
 }
 
 /** The error of a call expected to fail. */

@@ -1,9 +1,16 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { freePort, kafkaBrokers, REPO_ROOT, startProcess, uniqueTopicPrefix, waitFor, type ManagedProcess } from '@marketpulse/tests';
+import {
+  REPO_ROOT,
+  startSuiteProcess,
+  SUITE_HOOK_TIMEOUT_MS,
+  uniqueTopicPrefix,
+  waitFor,
+  type ManagedProcess,
+  type SuiteProcess,
+} from '@marketpulse/tests';
 
 // What an SRE sees of the one-process suite on Kafka: the metrics every document names exist on a
 // live /metrics and move under traffic, the logs explain what happened, and health lists every part.
@@ -40,10 +47,10 @@ function declared(page: string, name: string): boolean {
 }
 
 describe('the one-process suite, as an SRE sees it', () => {
+  let running: SuiteProcess;
   let suite: ManagedProcess;
   let gatewayPort: number;
   let metricsPort: number;
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'mp-sre-suite-'));
   const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const logLines = () =>
     suite
@@ -53,57 +60,18 @@ describe('the one-process suite, as an SRE sees it', () => {
       .map((l) => JSON.parse(l) as Record<string, any>);
 
   beforeAll(async () => {
-    const ports: Record<string, string> = {};
-    for (const name of [
-      'GATEWAY_PORT',
-      'PUBLISH_GRPC_PORT',
-      'MARKET_DATA_GRPC_PORT',
-      'PREDICTION_GRPC_PORT',
-      'ALERTING_GRPC_PORT',
-      'WEBHOOK_GRPC_PORT',
-      'PROVIDER_MONITOR_GRPC_PORT',
-      'METRICS_PORT',
-    ]) {
-      ports[name] = String(await freePort());
-    }
-    gatewayPort = Number(ports.GATEWAY_PORT);
-    metricsPort = Number(ports.METRICS_PORT);
-    suite = startProcess(
-      process.execPath,
-      [
-        '--require',
-        path.join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js'),
-        path.join(REPO_ROOT, 'services/suite/dist/main.js'),
-      ],
-      {
-        ...ports,
-        PGLITE_DIR: dataDir,
-        BUS: 'kafka',
-        KAFKA_BROKERS: kafkaBrokers(),
-        KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('sre-suite'),
-        DATABASE_URL: undefined,
-        OTEL_TRACES_EXPORTER: 'none',
-        LOG_LEVEL: 'info',
-        JWT_SECRET: SECRET,
-        HEALTH_CHECK_INTERVAL_MS: '1000',
-      },
-      { label: 'sre-suite' },
-    );
-    await Promise.race([
-      // On a shared broker each part's consumer groups take a while to settle: minutes, not seconds.
-      waitFor(() => suite.output().includes('Marketpulse is running'), {
-        timeoutMs: 280_000,
-        what: `the suite to print its URLs (log: ${suite.logFile})`,
-      }),
-      suite.exited.then((e) => {
-        throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${suite.logFile}`);
-      }),
-    ]);
-  }, 300_000);
+    running = await startSuiteProcess({
+      label: 'sre-suite',
+      kafkaTopicPrefix: uniqueTopicPrefix('sre-suite'),
+      env: { LOG_LEVEL: 'info', JWT_SECRET: SECRET, HEALTH_CHECK_INTERVAL_MS: '1000' },
+    });
+    suite = running.process;
+    gatewayPort = running.ports.GATEWAY_PORT;
+    metricsPort = running.ports.METRICS_PORT;
+  }, SUITE_HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
-    await suite?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await running?.stop();
   });
 
   it('logs one JSON shape with OpenTelemetry names, and its effective configuration once, secrets redacted', () => {
@@ -231,7 +199,7 @@ describe('the one-process suite, as an SRE sees it', () => {
     });
     expect(res.status).toBe(401);
     await waitFor(() => logLines().some((l) => l.event === 'http.request' && l['url.path'] === '/api/v1/webhooks'), {
-      timeoutMs: 5_000,
+      timeoutMs: 20_000,
       what: 'the access line',
     });
     const lines = logLines();

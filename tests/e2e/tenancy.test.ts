@@ -5,7 +5,7 @@ import { createClient, createLogger, KafkaBus } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestDatabase, freePort, kafkaBrokers, uniqueTopicPrefix, waitFor, type ManagedProcess, type TestDatabase } from '../harness';
-import { createMarketpulseClient, type StreamEvent } from '../../clients/ts/src';
+import { createMarketpulseClient, type StreamEvent } from '@marketpulse/client';
 import { HookReceiver, startTracedProcess } from './trace-support';
 
 // Issue 14 end to end: gateway, alerting and webhook-delivery each as its own process on Kafka and
@@ -219,7 +219,8 @@ describe('tenancy across processes: three users, one suite', () => {
     const resumedTrpc: string[] = [];
     const again = createMarketpulseClient({ url: http, token: bob }).streams.events.subscribe(
       { channels: ['alerts'], lastEventId: first.id },
-      { onData: (e) => void resumedTrpc.push(e.id) },
+      // e.id is the subscription's position on Kafka (what a reconnect sends back); the event's id is e.data.id.
+      { onData: (e) => void resumedTrpc.push(e.data.id) },
     );
     await waitFor(() => resumedTrpc.length === 1, { what: 'the replayed system alert over tRPC' });
     again.unsubscribe();

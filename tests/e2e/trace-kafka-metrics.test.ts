@@ -1,19 +1,12 @@
-import { events } from '@marketpulse/proto';
-import { createLogger, KafkaBus, metricsRegistry, type DeliveredEvent } from '@marketpulse/runtime';
+import { metricsRegistry, type DeliveredEvent } from '@marketpulse/runtime';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kafkaBrokers, uniqueTopicPrefix, waitFor } from '../harness';
+import { testKafkaBus, tickEvent, uniqueTopicPrefix, waitFor } from '../harness';
 
 // The Kafka figures an SRE watches, from the runtime's bus over the run's real broker: produce and
 // consume rates by topic, handler retries, and the consumer lag of a group that caught up.
 
 const prefix = uniqueTopicPrefix('kafka-metrics');
-const bus = new KafkaBus({
-  brokers: kafkaBrokers().split(','),
-  clientId: 'kafka-metrics-test',
-  topicPrefix: prefix,
-  partitions: 1,
-  logger: createLogger('kafka-metrics-test', {}, { level: 'silent' }),
-});
+const bus = testKafkaBus(prefix, { clientId: 'kafka-metrics-test', partitions: 1 });
 
 afterAll(() => bus.close());
 
@@ -24,16 +17,7 @@ async function sample(name: string, labels: Record<string, string>): Promise<num
   return line === undefined ? undefined : Number(line.split(' ').pop());
 }
 
-function tick(n: number): events.Event {
-  return events.Event.fromPartial({
-    id: `metrics-${n}`,
-    type: 'market_data_update',
-    source: 'test',
-    subject: 'AAPL',
-    time: new Date().toISOString(),
-    payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price: 100 + n } },
-  });
-}
+const tick = (n: number) => tickEvent({ id: `metrics-${n}`, price: 100 + n });
 
 describe('Kafka metrics', () => {
   it('counts records produced and consumed by topic, retries by group, and reports the lag of a group that caught up', async () => {

@@ -16,10 +16,10 @@ import {
   HookReceiver,
   jwtFor,
   parentIdOf,
-  readTrace,
-  startTracedProcess,
+  readTraceWith,
+  startTracedGateway,
+  startTracedService,
   traceIdOf,
-  tracingEnv,
   WsListener,
   type Trace,
   type ZipkinSpan,
@@ -55,9 +55,8 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
     const common = { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, METRICS_PORT: '0' };
 
     procs.push(
-      await startTracedProcess('services/webhook-delivery', {
+      await startTracedService(zipkin, 'services/webhook-delivery', {
         ...common,
-        ...tracingEnv(zipkin, 'webhook-delivery'),
         DATABASE_URL: whDb.url,
         GRPC_PORT: String(webhookPort),
         WEBHOOK_ALLOW_LOOPBACK: 'true',
@@ -65,20 +64,15 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
       }),
     );
     procs.push(
-      await startTracedProcess(
-        'gateway',
-        {
-          ...common,
-          ...tracingEnv(zipkin, 'gateway'),
-          DATABASE_URL: gwDb.url,
-          GATEWAY_PORT: String(gatewayPort),
-          PUBLISH_GRPC_PORT: String(publishPort),
-          JWT_SECRET: SECRET,
-        },
-        /"msg":"consuming events"/,
-      ),
+      await startTracedGateway(zipkin, {
+        ...common,
+        DATABASE_URL: gwDb.url,
+        GATEWAY_PORT: String(gatewayPort),
+        PUBLISH_GRPC_PORT: String(publishPort),
+        JWT_SECRET: SECRET,
+      }),
     );
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     ws?.close();
@@ -132,16 +126,10 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
       const gatewayConsume = t.one('gateway', 'Kafka consume', (s) => s.kind === 'CONSUMER' && s.name === `process ${topic}`);
       return { rpc, produce, consume, deliver, request, gatewayConsume };
     };
-    const trace = await readTrace(zipkin, traceId, (t) => {
-      try {
-        spansOf(t);
-      } catch {
-        return false;
-      }
-      return t.danglingParents().length === 0;
-    });
-
-    const { rpc, produce, consume, deliver, request, gatewayConsume } = spansOf(trace);
+    const {
+      trace,
+      spans: { rpc, produce, consume, deliver, request, gatewayConsume },
+    } = await readTraceWith(zipkin, traceId, spansOf);
     // One root: the gateway's gRPC server span; everything else hangs below it.
     expect(trace.roots().map((s) => s.id)).toEqual([rpc.id]);
     expect(trace.isBelow(produce, rpc)).toBe(true);

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureZipkin, freePort, REPO_ROOT, startProcess, waitFor, type ManagedProcess } from '../harness';
+import { ensureZipkin, startSuiteProcess, SUITE_HOOK_TIMEOUT_MS, waitFor, type SuiteProcess } from '../harness';
 import { HookReceiver, jwtFor, readTrace, traceIdOf, tracingEnv, type Trace } from './trace-support';
 
 // The quick start as an SRE reads it in Zipkin: one process, yet each part is its own service, the
@@ -12,63 +9,28 @@ const SECRET = 'trace-suite-secret-0123456789abcdef';
 
 describe('the one-process suite in Zipkin', () => {
   let zipkin: string;
-  let suite: ManagedProcess;
+  let running: SuiteProcess;
   let receiver: HookReceiver;
   let base: string;
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'mp-trace-suite-'));
 
   beforeAll(async () => {
     zipkin = await ensureZipkin();
     receiver = await HookReceiver.start();
-    const ports: Record<string, string> = {};
-    for (const name of [
-      'GATEWAY_PORT',
-      'PUBLISH_GRPC_PORT',
-      'MARKET_DATA_GRPC_PORT',
-      'PREDICTION_GRPC_PORT',
-      'ALERTING_GRPC_PORT',
-      'WEBHOOK_GRPC_PORT',
-      'PROVIDER_MONITOR_GRPC_PORT',
-      'METRICS_PORT',
-    ]) {
-      ports[name] = String(await freePort());
-    }
-    base = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
-    suite = startProcess(
-      process.execPath,
-      [
-        '--require',
-        path.join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js'),
-        path.join(REPO_ROOT, 'services/suite/dist/main.js'),
-      ],
-      {
-        ...ports,
+    running = await startSuiteProcess({
+      label: 'trace-suite',
+      env: {
         ...tracingEnv(zipkin, 'suite'),
-        PGLITE_DIR: dataDir,
-        BUS: 'memory',
-        DATABASE_URL: undefined,
-        LOG_LEVEL: 'warn',
         JWT_SECRET: SECRET,
         WEBHOOK_ALLOW_LOOPBACK: 'true',
         WEBHOOK_POLL_MS: '100',
       },
-      { label: 'trace-suite' },
-    );
-    await Promise.race([
-      waitFor(() => suite.output().includes('Marketpulse is running'), {
-        timeoutMs: 120_000,
-        what: `the suite to print its URLs (log: ${suite.logFile})`,
-      }),
-      suite.exited.then((e) => {
-        throw new Error(`the suite exited (code ${e.code}) before it was ready: see ${suite.logFile}`);
-      }),
-    ]);
-  }, 150_000);
+    });
+    base = running.base;
+  }, SUITE_HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
-    await suite?.stop(10_000);
+    await running?.stop(10_000);
     await receiver?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('shows POST /api/v1/publish in the gateway, then webhook-delivery, as separate services linked in the dependency view', async () => {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { REPO_ROOT, startProcess, waitFor, type ManagedProcess } from '../harness';
+import { REPO_ROOT, startProcess, waitFor, waitForProcessOutput, type ManagedProcess } from '../harness';
 
 // Shared by the trace suites (tests/e2e/trace-*.test.ts): services as their own processes from
 // dist with the OpenTelemetry bootstrap exporting to the run's Zipkin, and a reader of what Zipkin
@@ -32,20 +32,27 @@ export async function startTracedProcess(dir: string, env: Record<string, string
   }
   const label = `trace-${path.basename(dir)}`;
   const proc = startProcess(process.execPath, ['--require', TELEMETRY, main], { LOG_LEVEL: 'info', ...env }, { label });
-  let exited = false;
-  void proc.exited.then(() => (exited = true));
   const ready = (text: string) => /"msg":"ready"/.test(text) && (!extraReady || extraReady.test(text));
-  await waitFor(
-    () => {
-      if (exited) throw new Error(`${dir} exited before it was ready; see ${proc.logFile}`);
-      return ready(proc.output());
-    },
-    { timeoutMs: 60_000, what: `${dir} to be ready (log: ${proc.logFile})` },
-  ).catch(async (err: unknown) => {
+  await waitForProcessOutput(proc, ready, { timeoutMs: 120_000, what: `${dir} to be ready` }).catch(async (err: unknown) => {
     await proc.stop();
     throw err;
   });
   return proc;
+}
+
+/** startTracedProcess with every span exported to Zipkin under the folder's name (gateway, alerting...). */
+export function startTracedService(
+  zipkinUrl: string,
+  dir: string,
+  env: Record<string, string>,
+  extraReady?: RegExp,
+): Promise<ManagedProcess> {
+  return startTracedProcess(dir, { ...tracingEnv(zipkinUrl, path.basename(dir)), ...env }, extraReady);
+}
+
+/** The gateway, traced, once it consumes events (so none published after this is missed). */
+export function startTracedGateway(zipkinUrl: string, env: Record<string, string>): Promise<ManagedProcess> {
+  return startTracedService(zipkinUrl, 'gateway', env, /"msg":"consuming events"/);
 }
 
 /** A span as Zipkin's v2 API returns it (names are lower-cased by Zipkin). */
@@ -123,8 +130,24 @@ export async function readTrace(zipkinUrl: string, traceId: string, complete: (t
       { timeoutMs, intervalMs: 500, what: `trace ${traceId} in Zipkin` },
     );
   } catch (err) {
-    throw new Error(`${(err as Error).message}; it has ${last.spans.length} span(s):\n${last.describe()}`);
+    throw new Error(`${(err as Error).message}; it has ${last.spans.length} span(s):\n${last.describe()}`, { cause: err });
   }
+}
+
+/**
+ * Reads a trace once every span `pick` looks for is in it (pick throws while one is missing) and no
+ * span's parent is missing; returns the trace and what pick found in it.
+ */
+export async function readTraceWith<S>(zipkinUrl: string, traceId: string, pick: (t: Trace) => S): Promise<{ trace: Trace; spans: S }> {
+  const trace = await readTrace(zipkinUrl, traceId, (t) => {
+    try {
+      pick(t);
+    } catch {
+      return false;
+    }
+    return t.danglingParents().length === 0;
+  });
+  return { trace, spans: pick(trace) };
 }
 
 /** An HS256 JWT the gateway accepts with JWT_SECRET = `secret`. */
@@ -141,17 +164,17 @@ export class HookReceiver {
   private constructor(private readonly server: http.Server) {}
 
   static async start(): Promise<HookReceiver> {
-    let receiver: HookReceiver | undefined;
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        receiver!.requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        receiver.requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
         res.writeHead(200).end('ok');
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    receiver = new HookReceiver(server);
+    // Requests arrive only once the server listens, so after `receiver` is set.
+    const receiver = new HookReceiver(server);
     return receiver;
   }
 

@@ -15,7 +15,7 @@ import {
   type TestDatabase,
 } from '../harness';
 import { SECRET, tokenFor } from './api.kit';
-import { readTrace, startTracedProcess, tracingEnv, WsListener, type Trace } from './trace-support';
+import { readTraceWith, startTracedGateway, startTracedService, WsListener, type Trace } from './trace-support';
 
 // A tick's journey in one trace: market-data publishes it, prediction folds it into a forecast,
 // alerting sees the forecast cross a rule's level and raises an alert, and the gateway pushes the
@@ -56,30 +56,23 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
 
     // Consumers first (each new group starts at the end of its topics), the tick source last.
     procs.push(
-      await startTracedProcess(
-        'gateway',
-        {
-          ...common,
-          ...tracingEnv(zipkin, 'gateway'),
-          DATABASE_URL: gwDb.url,
-          GATEWAY_PORT: String(gatewayPort),
-          PUBLISH_GRPC_PORT: '0',
-          JWT_SECRET: SECRET,
-        },
-        /"msg":"consuming events"/,
-      ),
-      await startTracedProcess('services/alerting', {
+      await startTracedGateway(zipkin, {
         ...common,
-        ...tracingEnv(zipkin, 'alerting'),
+        DATABASE_URL: gwDb.url,
+        GATEWAY_PORT: String(gatewayPort),
+        PUBLISH_GRPC_PORT: '0',
+        JWT_SECRET: SECRET,
+      }),
+      await startTracedService(zipkin, 'services/alerting', {
+        ...common,
         DATABASE_URL: alDb.url,
         GRPC_PORT: String(alertingPort),
         MARKET_DATA_ADDR: '',
         ALERT_KNOWN_SYMBOLS: SYMBOL,
         ALERT_SYSTEM_RULES: 'false',
       }),
-      await startTracedProcess('services/prediction', {
+      await startTracedService(zipkin, 'services/prediction', {
         ...common,
-        ...tracingEnv(zipkin, 'prediction'),
         DATABASE_URL: predDb.url,
         GRPC_PORT: String(predictionPort),
         PREDICTION_INTERVAL_MS: '300',
@@ -111,9 +104,8 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
     await waitFor(() => ws!.ofType('connected').length > 0, { what: 'the /ws/alerts welcome' });
 
     procs.push(
-      await startTracedProcess('services/market-data', {
+      await startTracedService(zipkin, 'services/market-data', {
         ...common,
-        ...tracingEnv(zipkin, 'market-data'),
         DATABASE_URL: mdDb.url,
         GRPC_PORT: String(marketPort),
         MARKET_PROVIDER: 'replay',
@@ -123,7 +115,7 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
         MARKET_SYMBOLS: SYMBOL,
       }),
     );
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
     ws?.close();
@@ -159,16 +151,10 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
       const push = t.one('gateway', 'alert consume', (s) => s.kind === 'CONSUMER' && s.name === `process ${topic('alert_triggered')}`);
       return { tick, ingest, forecast, evaluate, raise, push };
     };
-    const trace = await readTrace(zipkin, traceId, (t) => {
-      try {
-        spansOf(t);
-      } catch {
-        return false;
-      }
-      return t.danglingParents().length === 0;
-    });
-
-    const { tick, ingest, forecast, evaluate, raise, push } = spansOf(trace);
+    const {
+      trace,
+      spans: { tick, ingest, forecast, evaluate, raise, push },
+    } = await readTraceWith(zipkin, traceId, spansOf);
     expect(trace.roots().map((s) => s.id)).toEqual([tick.id]);
     expect(ingest.parentId).toBe(tick.id);
     expect(trace.isBelow(forecast, ingest)).toBe(true);

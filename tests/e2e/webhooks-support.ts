@@ -6,7 +6,14 @@ import type * as grpc from '@grpc/grpc-js';
 import { events, webhooks } from '@marketpulse/proto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createClient, createLogger, KafkaBus, readGrpcError } from '@marketpulse/runtime';
-import { freePort, kafkaBrokers, REPO_ROOT, startProcess, waitFor, type ManagedProcess } from '../harness';
+import {
+  startWebhookDelivery,
+  loadConfig as loadWebhookConfig,
+  type WebhookDeliveryDeps,
+  type WebhookDeliveryHandle,
+} from '@marketpulse/webhook-delivery';
+import { randomUUID } from 'node:crypto';
+import { freePort, kafkaBrokers, REPO_ROOT, sliceServiceEnv, startProcess, waitFor, type ManagedProcess } from '../harness';
 
 // Shared by the webhook suites (tests/e2e/webhooks-*.test.ts, tests/reliability/webhooks-*.test.ts):
 // a real HTTP receiver on 127.0.0.1, the service as its own process from dist, a Kafka publisher.
@@ -33,7 +40,6 @@ export class Receiver {
   /** `answer` gets each request and how many times its webhook-id has been seen (1 for the first). */
   static async start(answer: (req: ReceivedRequest, nth: number) => Answer = () => 200): Promise<Receiver> {
     const seen = new Map<string, number>();
-    let receiver: Receiver | undefined;
     const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -46,7 +52,7 @@ export class Receiver {
           body: Buffer.concat(chunks).toString('utf8'),
           at: Date.now(),
         };
-        receiver!.requests.push(r);
+        receiver.requests.push(r);
         const nth = (seen.get(r.id) ?? 0) + 1;
         seen.set(r.id, nth);
         const a = answer(r, nth);
@@ -57,7 +63,8 @@ export class Receiver {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    receiver = new Receiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    // Requests arrive only once the server listens, so after `receiver` is set.
+    const receiver = new Receiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return receiver;
   }
 
@@ -138,6 +145,17 @@ export interface RunningService {
 const MAIN = path.join(REPO_ROOT, 'services/webhook-delivery/dist/main.js');
 const TELEMETRY = path.join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js');
 
+/**
+ * webhook-delivery in this process on `env` (bus, topics, DATABASE_URL), with a free gRPC port,
+ * loopback receivers allowed and a consumer group of its own.
+ */
+export function startWebhookDeliveryHere(env: Record<string, string>, deps: WebhookDeliveryDeps): Promise<WebhookDeliveryHandle> {
+  return startWebhookDelivery(
+    loadWebhookConfig({ GRPC_PORT: '0', WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_CONSUMER_GROUP: `wh-${randomUUID()}`, ...env }),
+    deps,
+  );
+}
+
 /** Starts services/webhook-delivery/dist/main.js and waits for its "ready" line. */
 export async function startWebhookService(opts: ServiceOptions): Promise<RunningService> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`pnpm run build\` from the repository root first`);
@@ -145,19 +163,18 @@ export async function startWebhookService(opts: ServiceOptions): Promise<Running
   const proc = startProcess(
     process.execPath,
     ['--require', TELEMETRY, MAIN],
-    {
-      BUS: 'kafka',
-      KAFKA_BROKERS: kafkaBrokers(),
-      KAFKA_TOPIC_PREFIX: opts.topicPrefix,
-      DATABASE_URL: opts.databaseUrl,
-      GRPC_PORT: String(port),
-      LOG_LEVEL: 'info',
-      WEBHOOK_ALLOW_LOOPBACK: 'true',
-      WEBHOOK_RETRY_SCHEDULE: '200ms,500ms',
-      WEBHOOK_RETRY_JITTER: '0',
-      WEBHOOK_POLL_MS: '100',
-      ...opts.env,
-    },
+    sliceServiceEnv(
+      { prefix: opts.topicPrefix, db: { url: opts.databaseUrl } },
+      {
+        GRPC_PORT: String(port),
+        LOG_LEVEL: 'info',
+        WEBHOOK_ALLOW_LOOPBACK: 'true',
+        WEBHOOK_RETRY_SCHEDULE: '200ms,500ms',
+        WEBHOOK_RETRY_JITTER: '0',
+        WEBHOOK_POLL_MS: '100',
+        ...opts.env,
+      },
+    ),
     { label: opts.label ?? 'webhook-delivery' },
   );
   let exited = false;

@@ -145,7 +145,7 @@ function valueOf(field: protobuf.Field, depth: number): fc.Arbitrary<unknown> {
 const shortText = fc.constantFrom('AAPL', 'Ä', 'a\u0000b', '\uD800', '日本語', '');
 
 /** An item of a long repeated field: at most a few bytes, or an empty message. */
-function short(field: protobuf.Field, depth: number): fc.Arbitrary<unknown> {
+function short(field: protobuf.Field): fc.Arbitrary<unknown> {
   if (field.resolvedType instanceof protobuf.Type) return fc.constant({});
   return field.type === 'string' ? shortText : scalar(field);
 }
@@ -163,7 +163,7 @@ function fieldArbitrary(field: protobuf.Field, depth: number): fc.Arbitrary<unkn
       // request stays under the 4 MiB a gRPC server takes.
       {
         weight: 1,
-        arbitrary: fc.constantFrom(1_001, 2_000).chain((n) => short(field, depth).map((v) => Array.from({ length: n }, () => v))),
+        arbitrary: fc.constantFrom(1_001, 2_000).chain((n) => short(field).map((v) => Array.from({ length: n }, () => v))),
       },
     );
   }

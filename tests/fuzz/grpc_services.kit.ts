@@ -4,14 +4,14 @@
 // would reach this test process: vitest reports them and the run fails.
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { loadAlertingConfig, startAlerting, type AlertingHandle } from '@marketpulse/alerting';
+import { loadConfig as loadAlertingConfig, startAlerting, type AlertingHandle } from '@marketpulse/alerting';
 import { loadGatewayConfig, mintToken, startGateway, type GatewayHandle } from '@marketpulse/gateway';
 import { loadConfig as loadMarketDataConfig, startMarketData, type MarketDataHandle } from '@marketpulse/market-data';
 import { loadConfig as loadPredictionConfig, startPrediction, type PredictionHandle } from '@marketpulse/prediction';
-import { loadProviderMonitorConfig, startProviderMonitor, type ProviderMonitorHandle } from '@marketpulse/provider-monitor';
+import { loadConfig as loadProviderMonitorConfig, startProviderMonitor, type ProviderMonitorHandle } from '@marketpulse/provider-monitor';
 import { createBus, createLogger, type Bus } from '@marketpulse/runtime';
 import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@marketpulse/tests';
-import { loadWebhookConfig, startWebhookDelivery, type WebhookDeliveryHandle } from '@marketpulse/webhook-delivery';
+import { loadConfig as loadWebhookConfig, startWebhookDelivery, type WebhookDeliveryHandle } from '@marketpulse/webhook-delivery';
 
 export const GRPC_FUZZ_SECRET = 'grpc-fuzz-secret-0123456789abcdef';
 
@@ -96,7 +96,7 @@ export async function startGrpcServices(label: string): Promise<GrpcServices> {
         PUBLISH_GRPC_PORT: '0',
         JWT_SECRET: GRPC_FUZZ_SECRET,
         DATABASE_URL: gwDb.url,
-        WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooks.port}`,
+        WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooks.grpcPort}`,
       }),
       { bus, logger },
     );
@@ -106,10 +106,10 @@ export async function startGrpcServices(label: string): Promise<GrpcServices> {
       addresses: {
         'market-data': at(marketData.grpcPort),
         prediction: at(prediction.grpcPort),
-        alerting: at(alerting.port),
-        'webhook-delivery': at(webhooks.port),
-        'provider-monitor': at(monitor.port),
-        'gateway-publish': at(gateway.api!.publishPort),
+        alerting: at(alerting.grpcPort),
+        'webhook-delivery': at(webhooks.grpcPort),
+        'provider-monitor': at(monitor.grpcPort),
+        'gateway-publish': at(gateway.publishPort!),
       },
       token: await mintToken({ secret: GRPC_FUZZ_SECRET, subject: 'grpc-fuzzer', ttlSeconds: 3600, scopes: ['read', 'publish', 'admin'] }),
       async close() {

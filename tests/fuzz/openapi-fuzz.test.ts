@@ -2,6 +2,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_TEXT, hostileNumber, hostileString, rawBody, resolveRef, valueFor, wrongType } from './openapi_arbitraries';
+import { SUITE_HOOK_TIMEOUT_MS } from '@marketpulse/tests';
 import { fuzzSeed, startSuiteUnderFuzz, type SuiteUnderFuzz } from './suite.kit';
 
 // Issue 13: every operation of /openapi.json, read from the running gateway (so a new route is
@@ -39,7 +40,7 @@ beforeAll(async () => {
   operations = Object.entries(doc.paths as Record<string, Schema>).flatMap(([path, item]) =>
     METHODS.filter((m) => item[m]).map((m) => ({ method: m.toUpperCase(), path, op: item[m] as Schema })),
   );
-}, 180_000);
+}, SUITE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await suite?.close();
@@ -147,7 +148,7 @@ async function perform(operation: Operation, req: FuzzRequest): Promise<void> {
   } catch (err) {
     // fetch refuses some URLs itself (it never sent them); anything else is the gateway's failure.
     if (err instanceof TypeError && /invalid url|Failed to parse URL/i.test(`${err.message} ${String(err.cause)}`)) return;
-    throw new Error(`no answer to ${what}: ${(err as Error).message}`);
+    throw new Error(`no answer to ${what}: ${(err as Error).message}`, { cause: err });
   }
   const text = await res.text();
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
@@ -192,7 +193,6 @@ describe('OpenAPI fuzz: every operation of /openapi.json', () => {
         break;
       }
     }
-    // eslint-disable-next-line no-console
     const byStatus = [...statuses.entries()]
       .sort(([a], [b]) => a - b)
       .map(([status, n]) => `${status}: ${n}`)

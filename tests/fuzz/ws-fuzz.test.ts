@@ -3,6 +3,7 @@ import { CLOSE, ERROR } from '@marketpulse/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hostileNumber, hostileString, wrongType } from './openapi_arbitraries';
+import { SUITE_HOOK_TIMEOUT_MS } from '@marketpulse/tests';
 import { fuzzSeed, startSuiteUnderFuzz, type SuiteUnderFuzz } from './suite.kit';
 
 // Issue 13: client messages on every WebSocket door, however malformed, deep or large, get an
@@ -23,7 +24,7 @@ const closes = new Map<number, number>();
 
 beforeAll(async () => {
   suite = await startSuiteUnderFuzz('ws-fuzz');
-}, 180_000);
+}, SUITE_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await suite?.close();
@@ -176,7 +177,6 @@ describe('WebSocket fuzz: client messages on every door', () => {
         failures.push(`${door}: ${String((result.errorInstance as Error | undefined)?.message ?? result.failures)} (seed ${seed + i})`);
     }
     const byCode = [...closes.entries()].map(([code, n]) => `${code}: ${n}`).join(', ') || 'none';
-    // eslint-disable-next-line no-console
     console.log(
       `ws fuzz: ${tried} cases over ${DOORS.length} doors (seed ${seed}, ${RUNS} runs each), ${failures.length} failing doors; closes ${byCode}`,
     );

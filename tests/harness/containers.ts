@@ -58,7 +58,7 @@ export async function startPostgresContainer(): Promise<StartedServer<string>> {
   const container = await new GenericContainer('postgres:17')
     .withExposedPorts(5432)
     .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
-    .withCommand(['postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=300'])
+    .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=300'])
     // The image restarts the server once after initialisation; the second message is the real one.
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
     .withStartupTimeout(120_000)

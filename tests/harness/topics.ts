@@ -1,7 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 // The vitest main process (global setup) talks to Kafka too, and vitest's execArgv that silences
-// kafkajs' TimeoutNegativeWarning reaches only the workers: patch the timer instead.
-import '../../services/runtime/src/bus/kafkajs_timeout_fix';
+// kafkajs' TimeoutNegativeWarning reaches only the workers: patch the timer instead (loading the
+// runtime applies its kafkajs timer fix).
+import '@marketpulse/runtime';
 import { runId } from './context';
 import { ownerPid, processAlive, randomSuffix, sanitizeLabel, TEST_NAME_PREFIX } from './names';
 

@@ -1,105 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import { events } from '@marketpulse/proto';
-import { createBus, createLogger, loadConfig, commonConfigSchema, topicFor, type Bus } from '@marketpulse/runtime';
+import { topicFor } from '@marketpulse/runtime';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  freePort,
-  kafkaBrokers,
-  startProcess,
-  uniqueTopicPrefix,
-  waitFor,
-  type ManagedProcess,
-  type TestDatabase,
-} from '../harness';
+import { kafkaBrokers, uniqueTopicPrefix, waitFor } from '../harness';
 import { SECRET, tokenFor } from '../e2e/api.kit';
 import { connectClient, type RecordingClient, type WsMessage } from '../e2e/gateway_ws_client';
+import { firstBreak, publishRange, range, ResumeRig, SYMBOL, TYPE } from './gateway-resume.kit';
 
 // Issue 15: the recovery window is Kafka's retention, on any instance, after any restart. Gateway
 // processes (gateway/dist/main.js, build first) on the real broker; a numbered sequence of ticks
 // (price = its number) on one symbol; clients resume with the last id they saw and must end with
 // every number exactly once, in order. The 30,000-event absence publishes as fast as the bus
 // takes it rather than at 100 events/s for 5 minutes: the property (far beyond the in-memory
-// history, resumed exactly) is the same. RESUME_TEST_GATEWAY_MAIN runs another build of the
-// gateway (how the tests were checked to fail on the code before issue 15).
+// history, resumed exactly) is the same. Resuming by position token: gateway-resume-positions.test.ts.
 
-const logger = createLogger('gateway-resume', {}, { level: 'warn' });
-const SYMBOL = 'RSM';
-const TYPE = 'market_data_update';
-
-interface Gateway {
-  port: number;
-  process: ManagedProcess;
-}
-
-let db: TestDatabase;
-const buses: Bus[] = [];
-const gateways: Gateway[] = [];
+const rig = new ResumeRig();
 const clients: RecordingClient[] = [];
-
-async function startGateway(prefix: string, name: string, env: Record<string, string> = {}, port?: number): Promise<Gateway> {
-  const p = port ?? (await freePort());
-  const proc = startProcess(
-    process.execPath,
-    [process.env.RESUME_TEST_GATEWAY_MAIN ?? 'gateway/dist/main.js'],
-    {
-      BUS: 'kafka',
-      KAFKA_BROKERS: kafkaBrokers(),
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_PARTITIONS: '3',
-      DATABASE_URL: db.url,
-      GATEWAY_PORT: String(p),
-      GATEWAY_INSTANCE_ID: name,
-      PUBLISH_GRPC_PORT: '0',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    { label: `gateway-resume-${name}` },
-  );
-  const gateway = { port: p, process: proc };
-  gateways.push(gateway);
-  // Its readiness (/readyz) also wants the services it calls, absent here: the event consumer's
-  // component is the part this issue gates (healthy once the history is warm and the consumer positioned).
-  await waitFor(
-    async () => {
-      const res = await fetch(`http://127.0.0.1:${p}/health`).catch(() => undefined);
-      const health = (await res?.json().catch(() => undefined)) as { components?: Record<string, { status: string }> } | undefined;
-      return health?.components?.event_consumer?.status === 'healthy' || undefined;
-    },
-    { timeoutMs: 60_000, what: `gateway ${name} to consume (log: ${proc.logFile})` },
-  );
-  return gateway;
-}
-
-function publisherFor(prefix: string): Bus {
-  const bus = createBus(
-    loadConfig(commonConfigSchema, { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' }),
-    logger,
-  );
-  buses.push(bus);
-  return bus;
-}
-
-function tick(n: number, symbol = SYMBOL): events.Event {
-  const time = new Date().toISOString();
-  return events.Event.fromPartial({
-    id: randomUUID(),
-    type: TYPE,
-    source: 'resume-test',
-    subject: symbol,
-    time,
-    payload: { $case: TYPE, market_data_update: { symbol, price: n, volume: 1, timestamp: time } },
-  });
-}
-
-/** Publishes ticks numbered from..to-1, in batches of at most 1,000 (with `others`, each batch also carries as many ticks of each other symbol). */
-async function publishRange(bus: Bus, from: number, to: number, others: readonly string[] = []): Promise<void> {
-  for (let n = from; n < to; n += 1000) {
-    const batch = Array.from({ length: Math.min(1000, to - n) }, (_, i) => tick(n + i));
-    await bus.publish([...batch, ...others.flatMap((symbol) => batch.map((_, i) => tick(n + i, symbol)))]);
-  }
-}
+const startGateway = rig.startGateway.bind(rig);
+const publisherFor = rig.publisherFor.bind(rig);
 
 /** One client across its connections: every tick number it was sent, whichever door. */
 class SequenceClient {
@@ -210,25 +127,13 @@ function trpcPrices(port: number, lastEventId: string): { prices: number[]; stop
   return { prices, stop: () => abort.abort() };
 }
 
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
-
-/** Shows where a sequence breaks instead of printing 30,000 numbers. */
-function firstBreak(numbers: readonly number[], expected: readonly number[]): string {
-  const i = expected.findIndex((n, k) => numbers[k] !== n);
-  if (i < 0 && numbers.length === expected.length) return 'none';
-  const at = i < 0 ? expected.length : i;
-  return `at index ${at}: expected ${expected[at]}, got ${numbers[at]} (received ${numbers.length}, expected ${expected.length})`;
-}
-
 beforeAll(async () => {
-  db = await createTestDatabase('gateway-resume');
+  await rig.init('gateway-resume');
 }, 60_000);
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await Promise.all(gateways.map((g) => g.process.stop()));
-  await Promise.all(buses.map((b) => b.close()));
-  await db?.drop();
+  await rig.stop();
 });
 
 describe('resume from Kafka (issue 15)', () => {

@@ -1,9 +1,7 @@
-import { events } from '@marketpulse/proto';
-import { createLogger, KafkaBus } from '@marketpulse/runtime';
-import { startEventConsumer } from '../../gateway/src/events/consumer';
-import { Hub } from '../../gateway/src/ws/hub';
+import { createLogger } from '@marketpulse/runtime';
+import { Hub, startEventConsumer } from '@marketpulse/gateway';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kafkaBrokers, uniqueTopicPrefix, waitFor } from '../harness';
+import { testKafkaBus, tickEvent, uniqueTopicPrefix, waitFor } from '../harness';
 import { awaitDeadLetters, encoded, produceRaw, undecodable } from './poison.kit';
 
 // The gateway's event consumer (Kafka -> WebSocket hub) on the real broker: undecodable bytes, and
@@ -12,11 +10,8 @@ import { awaitDeadLetters, encoded, produceRaw, undecodable } from './poison.kit
 
 const logger = createLogger('poison-gateway', {}, { level: 'warn' });
 const prefix = uniqueTopicPrefix('poison-gateway');
-const bus = new KafkaBus({
-  brokers: kafkaBrokers().split(','),
+const bus = testKafkaBus(prefix, {
   clientId: 'poison-gateway',
-  topicPrefix: prefix,
-  partitions: 3,
   logger,
   handlerRetry: { maxAttempts: 3, backoffBaseMs: 50, backoffMaxMs: 200 },
 });
@@ -25,16 +20,7 @@ afterAll(async () => {
   await bus.close();
 });
 
-function tick(id: string, price: number): events.Event {
-  return events.Event.fromPartial({
-    id,
-    type: 'market_data_update',
-    source: 'market-data',
-    subject: 'AAPL',
-    time: new Date().toISOString(),
-    payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price } },
-  });
-}
+const tick = (id: string, price: number) => tickEvent({ id, price, source: 'market-data' });
 
 describe('gateway event consumer and poison records', () => {
   it('passes on the events after undecodable bytes and after an event the hub throws on', async () => {

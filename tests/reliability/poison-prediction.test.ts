@@ -1,9 +1,8 @@
-import { events } from '@marketpulse/proto';
 import { createLogger } from '@marketpulse/runtime';
 import { loadConfig, startPrediction, type PredictionHandle } from '@marketpulse/prediction';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, kafkaBrokers, uniqueTopicPrefix, waitFor, type TestDatabase } from '../harness';
+import { createTestDatabase, kafkaBrokers, tickEvent, uniqueTopicPrefix, waitFor, type TestDatabase } from '../harness';
 import { awaitDeadLetters, encoded, produceRaw, undecodable } from './poison.kit';
 
 // The prediction service's tick consumer on the real Kafka and PostgreSQL: a tick the database
@@ -36,20 +35,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function tick(id: string, symbol: string, price: number): events.Event {
-  const timestamp = new Date().toISOString();
-  return events.Event.fromPartial({
-    id,
-    type: 'market_data_update',
-    source: 'market-data',
-    subject: symbol,
-    time: timestamp,
-    payload: {
-      $case: 'market_data_update',
-      market_data_update: { symbol, price, volume: 1, bid: price, ask: price, timestamp, provider: 'e2e', sequence: '1' },
-    },
-  });
-}
+const tick = (id: string, symbol: string, price: number) =>
+  tickEvent({ id, symbol, price, source: 'market-data', quote: { volume: 1, bid: price, ask: price, provider: 'e2e', sequence: '1' } });
 
 async function storedTickIds(): Promise<string[]> {
   const c = new Client({ connectionString: db.url });

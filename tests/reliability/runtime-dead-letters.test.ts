@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { events } from '@marketpulse/proto';
 import { createLogger, KafkaBus, type DeliveredEvent } from '@marketpulse/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kafkaBrokers, REPO_ROOT, uniqueTopicPrefix, waitFor } from '../harness';
+import { kafkaBrokers, REPO_ROOT, testKafkaBus, tickEvent, uniqueTopicPrefix, waitFor } from '../harness';
 import { deadLetters, encoded, produceRaw } from './poison.kit';
 
 // The runtime's consumer loop on the real broker: what is and is not dead-lettered, and the
@@ -17,11 +16,8 @@ const CLI = path.join(REPO_ROOT, 'services/runtime/dist/cli/dead-letters.js');
 
 const opened: KafkaBus[] = [];
 function openBus(prefix: string): KafkaBus {
-  const bus = new KafkaBus({
-    brokers: kafkaBrokers().split(','),
+  const bus = testKafkaBus(prefix, {
     clientId: 'runtime-dead-letters',
-    topicPrefix: prefix,
-    partitions: 3,
     logger,
     handlerRetry: { maxAttempts: 3, backoffBaseMs: 20, backoffMaxMs: 100 },
   });
@@ -32,16 +28,7 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((b) => b.close()));
 });
 
-function tick(id: string): events.Event {
-  return events.Event.fromPartial({
-    id,
-    type: 'market_data_update',
-    source: 'test',
-    subject: 'AAPL',
-    time: new Date().toISOString(),
-    payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price: 1 } },
-  });
-}
+const tick = (id: string) => tickEvent({ id, price: 1 });
 
 const connectionRefused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 

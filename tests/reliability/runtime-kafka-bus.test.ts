@@ -2,7 +2,7 @@ import { events } from '@marketpulse/proto';
 import { createLogger, KafkaBus, type Bus, type DeliveredEvent, type Subscription } from '@marketpulse/runtime';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kafkaBrokers, uniqueTopicPrefix, waitFor } from '../harness';
+import { kafkaBrokers, testKafkaBus, uniqueTopicPrefix, waitFor } from '../harness';
 
 // The Kafka implementation of the runtime Bus against the run's real broker.
 const logger = createLogger('runtime-kafka-bus-test', {}, { level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -25,13 +25,7 @@ const priceOf = (d: DeliveredEvent) => (d.event.payload?.$case === 'market_data_
 describe('KafkaBus (real broker)', () => {
   const opened: Bus[] = [];
   function openBus(prefix: string): KafkaBus {
-    const bus = new KafkaBus({
-      brokers: kafkaBrokers().split(','),
-      clientId: 'runtime-reliability',
-      topicPrefix: prefix,
-      partitions: 3,
-      logger,
-    });
+    const bus = testKafkaBus(prefix, { clientId: 'runtime-reliability', logger });
     opened.push(bus);
     return bus;
   }

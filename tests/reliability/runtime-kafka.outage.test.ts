@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
-import { events } from '@marketpulse/proto';
 import { createLogger, KafkaBus, type DeliveredEvent } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, portAnswers, uniqueTopicPrefix, waitFor } from '../harness';
+import { freePort, portAnswers, tickEvent, uniqueTopicPrefix, waitFor } from '../harness';
 import { runDirFor } from '../harness/config';
 import { runInfraScript } from '../harness/local_servers';
 
@@ -16,16 +15,7 @@ async function portPair(): Promise<number> {
   }
 }
 
-function tick(id: string, price: number): events.Event {
-  return events.Event.fromPartial({
-    id,
-    type: 'market_data_update',
-    source: 'reliability-test',
-    subject: 'AAPL',
-    time: new Date().toISOString(),
-    payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price } },
-  });
-}
+const tick = (id: string, price: number) => tickEvent({ id, price, source: 'reliability-test' });
 
 // With MP_RUN_DIR set, every port shares one run folder, so this test's stop.sh could hit the
 // shared broker: it only runs when each port gets its own folder.

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AddressGuard } from '../../services/webhook-delivery/src/address_guard/address_guard';
-import { classifyAddress } from '../../services/webhook-delivery/src/address_guard/address_ranges';
+import { AddressGuard, classifyAddress } from '@marketpulse/webhook-delivery';
 
 // The SSRF guard judges an IPv6 address that carries an IPv4 one as that IPv4 address, whichever
 // transition form carries it (issue 14: http://[::127.0.0.1], http://[::ffff:0:127.0.0.1] and

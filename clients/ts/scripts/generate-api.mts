@@ -227,7 +227,9 @@ if (check) {
   let current = '';
   try {
     current = readFileSync(out, 'utf8');
-  } catch {}
+  } catch {
+    // No file yet: it is out of date like any other difference.
+  }
   if (current !== text) {
     process.stderr.write('clients/ts/src/generated/api.ts is out of date: run node clients/ts/scripts/generate-api.mts\n');
     process.exit(1);

@@ -32,8 +32,9 @@ export type MarketpulseClient = TRPCClient<AppRouter>;
 /**
  * A typed client of every procedure: `client.webhooks.list.query({})`,
  * `client.webhooks.create.mutate({...})`, and
- * `client.streams.events.subscribe({ channels: ['portfolio'] }, { onData })`, whose events carry
- * their id so a dropped connection resumes where it stopped (tRPC tracked events over SSE).
+ * `client.streams.events.subscribe({ channels: ['portfolio'] }, { onData })`, whose events are
+ * tracked with the subscription's position (`e.id`; the event's own id is `e.data.id`) so a dropped
+ * connection resumes where it stopped, on any gateway instance (tRPC tracked events over SSE).
  */
 export function createMarketpulseClient(options: MarketpulseClientOptions): MarketpulseClient {
   const base = options.url.replace(/\/+$/, '');

@@ -18,7 +18,9 @@ import type { StreamEvent } from './events';
  */
 class FakeGateway {
   readonly wss: WebSocketServer;
-  readonly history: Array<{ id: string; type: string; subject: string }> = [];
+  readonly history: Array<{ id: string; type: string; subject: string; pos?: string }> = [];
+  /** The position an acknowledgement carries (the gateway on Kafka); none when undefined. */
+  ackPosition: string | undefined;
   readonly sockets = new Set<WebSocket>();
   readonly received: Array<Record<string, unknown>> = [];
   connections = 0;
@@ -53,7 +55,7 @@ class FakeGateway {
     return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}/ws/stream`;
   }
 
-  private frame(ev: { id: string; type: string; subject: string }) {
+  private frame(ev: { id: string; type: string; subject: string; pos?: string }) {
     return JSON.stringify({
       type: 'data',
       data: {
@@ -70,8 +72,15 @@ class FakeGateway {
       subscription_id: 'sub_events',
       // The gateway's compact `events` frame (issue 19): the time only inside the event, no empty trace id.
       id: ev.id,
+      ...(ev.pos !== undefined ? { pos: ev.pos } : {}),
       metadata: { channel: 'events' },
     });
+  }
+
+  /** An error the gateway sends about a subscription's resume. */
+  resumeError(code: string, position: string): void {
+    for (const ws of this.sockets)
+      ws.send(JSON.stringify({ type: 'error', data: { error: code, code, subscription_id: 'sub_events', position } }));
   }
 
   private message(ws: WebSocket, msg: Record<string, unknown>): void {
@@ -95,6 +104,7 @@ class FakeGateway {
           data: { subscription_id: 'sub_events', type: data.type, filters: data.filters ?? {} },
           subscription_id: 'sub_events',
           id: this.history.at(-1)?.id ?? null,
+          ...(this.ackPosition !== undefined ? { position: typeof data.position === 'string' ? data.position : this.ackPosition } : {}),
         }),
       );
       if (typeof data.since === 'string') {
@@ -108,8 +118,8 @@ class FakeGateway {
     }
   }
 
-  publish(id: string, subject = 'AAPL'): void {
-    const ev = { id, type: 'market_data_update', subject };
+  publish(id: string, subject = 'AAPL', pos?: string): void {
+    const ev = { id, type: 'market_data_update', subject, ...(pos !== undefined ? { pos } : {}) };
     this.history.push(ev);
     for (const [ws, subs] of this.subs) if (ws.readyState === WebSocket.OPEN && subs.size > 0) ws.send(this.frame(ev));
   }
@@ -215,6 +225,30 @@ describe('StreamClient against a real WebSocket server', () => {
     expect(tokens.length).toBe(2); // the token getter is asked again on reconnect
     const disconnected = seen.find(([s]) => s === 'disconnected');
     expect(disconnected?.[1]).toBe(1006);
+  });
+
+  it("sends back its position: the acknowledgement's token with each partition's entry replaced by the last pos of its own events", async () => {
+    server = await FakeGateway.start();
+    server.ackPosition = 'HDR.p0__0.p1__0.p2__0';
+    client = createStreamClient({ url: server.url, WebSocket: WS, minReconnectDelayMs: 20, maxReconnectDelayMs: 40 });
+    const ids: string[] = [];
+    const sub = client.subscribe('events', {}, (_e, meta) => ids.push(meta.id));
+    client.connect();
+    await until(() => sub.state === 'active', 'subscribed');
+    expect(sub.position).toBe('HDR.p0__0.p1__0.p2__0');
+    server.publish('e1', 'AAPL', 'p1__7');
+    server.publish('e2', 'AAPL', 'p0__3');
+    server.publish('e3', 'AAPL', 'p1__9');
+    await until(() => ids.length === 3, 'three events');
+    expect(sub.position).toBe('HDR.p0__3.p1__9.p2__0');
+    // An unrecoverable resume names where the live stream continues from.
+    server.resumeError('CANNOT_RECOVER', 'HDR.p0__5.p1__9.p2__8');
+    await until(() => sub.position === 'HDR.p0__5.p1__9.p2__8', 'the position reset');
+    server.kill();
+    await until(() => server!.received.filter((m) => m.type === 'subscribe').length === 2, 'the resubscribe');
+    expect(server.received.filter((m) => m.type === 'subscribe')[1]).toMatchObject({
+      data: { since: 'e3', position: 'HDR.p0__5.p1__9.p2__8' },
+    });
   });
 
   it('resumes a subscription that saw no event yet from the newest id the gateway named when it subscribed', async () => {

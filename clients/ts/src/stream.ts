@@ -54,7 +54,7 @@ export interface StateInfo {
 export interface StreamError {
   code: string;
   message: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the failing subscription may be of any type
   subscription?: Subscription<any>;
 }
 
@@ -125,6 +125,10 @@ export class Subscription<T extends SubscriptionType> {
   serverId: string | undefined;
   /** Where a resume starts: the newest event id seen on this connection while this subscription was live. */
   resumeId: string | undefined;
+  /** The position token's header (its version and Kafka epoch), from the acknowledgement; undefined on the in-memory bus. */
+  private positionHeader: string | undefined;
+  /** The last position entry per Kafka partition (an entry's first four characters name its partition). */
+  private readonly entries = new Map<string, string>();
   state: 'pending' | 'active' | 'failed' | 'unsubscribed' = 'pending';
   private readonly recent: string[] = [];
   private readonly recentSet = new Set<string>();
@@ -145,6 +149,28 @@ export class Subscription<T extends SubscriptionType> {
     this.client.remove(this as AnySubscription);
   }
 
+  /**
+   * Where this subscription stands in Kafka: what a resume sends, on any gateway instance. The
+   * gateway's acknowledgement gives a whole token; each event's `pos` then replaces its
+   * partition's entry. Opaque beyond that: undefined until the gateway sent one.
+   */
+  get position(): string | undefined {
+    return this.positionHeader === undefined ? undefined : [this.positionHeader, ...this.entries.values()].join('.');
+  }
+
+  /** @internal A whole token from the gateway (an acknowledgement, or the position an unrecoverable resume continues from). */
+  resetPosition(token: string): void {
+    const [header, ...entries] = token.split('.');
+    this.positionHeader = header;
+    this.entries.clear();
+    for (const entry of entries) this.entries.set(entry.slice(0, 4), entry);
+  }
+
+  /** @internal One event's position entry. */
+  advance(pos: string): void {
+    if (this.positionHeader !== undefined) this.entries.set(pos.slice(0, 4), pos);
+  }
+
   /** Delivers unless this id was delivered already (a replay overlapping what arrived live, a redelivery). */
   deliver(item: SubscriptionItems[T], meta: DataMeta): void {
     if (this.recentSet.has(meta.id)) return;
@@ -158,14 +184,16 @@ export class Subscription<T extends SubscriptionType> {
 const noToken = () => undefined;
 
 // Subscriptions of every type in one set: their callbacks differ by type, so the set holds any.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- callbacks of every type in one set (above)
 type AnySubscription = Subscription<any>;
 
 /**
  * A client of the native multiplexed protocol (`/ws/stream`, seed 002), in the spirit of
  * centrifuge-js: one connection, many subscriptions, automatic reconnect with backoff and jitter,
- * resume with `since` (no gap, no duplicate while the gateway's history holds the missed events),
- * heartbeat, token refresh, and every close code handled as gateway/src/ws/codes.ts documents.
+ * resume from each subscription's Kafka position on any gateway instance, after any restart (no
+ * gap, no duplicate for as long as Kafka retains the missed events; `since`, the last id, goes
+ * along for the instance's in-memory history), heartbeat, token refresh, and every close code
+ * handled as gateway/src/ws/codes.ts documents.
  */
 export class StreamClient {
   state: StreamState = 'disconnected';
@@ -312,7 +340,16 @@ export class StreamClient {
 
   private sendSubscribe(sub: AnySubscription): void {
     this.pending.push(sub);
-    this.send({ type: 'subscribe', data: { type: sub.type, filters: sub.filters, ...(sub.resumeId ? { since: sub.resumeId } : {}) } });
+    const position = sub.position;
+    this.send({
+      type: 'subscribe',
+      data: {
+        type: sub.type,
+        filters: sub.filters,
+        ...(sub.resumeId ? { since: sub.resumeId } : {}),
+        ...(position !== undefined ? { position } : {}),
+      },
+    });
   }
 
   private receive(text: string): void {
@@ -321,6 +358,8 @@ export class StreamClient {
       data?: Record<string, unknown>;
       subscription_id?: unknown;
       id?: unknown;
+      pos?: unknown;
+      position?: unknown;
       timestamp?: unknown;
       trace_id?: unknown;
       metadata?: { channel?: unknown };
@@ -346,6 +385,8 @@ export class StreamClient {
           sub.state = 'active';
           // The gateway's newest event before this subscription: a resume point before any event arrives.
           if (sub.resumeId === undefined && typeof msg.id === 'string') sub.resumeId = msg.id;
+          // Where it stands: from this subscription's start, or the position it resumes from.
+          if (typeof msg.position === 'string') sub.resetPosition(msg.position);
         }
         return;
       }
@@ -367,6 +408,9 @@ export class StreamClient {
         return;
       case 'error': {
         const code = String(data.code ?? 'UNKNOWN');
+        // A resume that could not be (CANNOT_RECOVER, INVALID_POSITION) names where the live stream continues from.
+        if (typeof data.position === 'string' && typeof data.subscription_id === 'string')
+          for (const sub of this.subs) if (sub.serverId === data.subscription_id) sub.resetPosition(data.position);
         const message = String(data.detail ? `${String(data.error)}: ${String(data.detail)}` : (data.error ?? code));
         let subscription: AnySubscription | undefined;
         if (SUBSCRIBE_ERRORS.has(code) && this.pending.length > 0) {
@@ -382,7 +426,7 @@ export class StreamClient {
   private data(
     serverId: unknown,
     data: Record<string, unknown>,
-    msg: { id?: unknown; timestamp?: unknown; trace_id?: unknown; metadata?: { channel?: unknown } },
+    msg: { id?: unknown; pos?: unknown; timestamp?: unknown; trace_id?: unknown; metadata?: { channel?: unknown } },
   ): void {
     const id = typeof msg.id === 'string' ? msg.id : undefined;
     if (id === undefined) return;
@@ -394,8 +438,12 @@ export class StreamClient {
       ...(typeof msg.metadata?.channel === 'string' ? { channel: msg.metadata.channel } : {}),
       ...(typeof msg.trace_id === 'string' ? { traceId: msg.trace_id } : {}),
     };
+    const pos = typeof msg.pos === 'string' ? msg.pos : undefined;
     for (const sub of this.subs) {
-      if (sub.serverId === serverId) sub.deliver(data[ITEM_FIELD[sub.type as SubscriptionType]] as never, meta);
+      if (sub.serverId !== serverId) continue;
+      sub.deliver(data[ITEM_FIELD[sub.type as SubscriptionType]] as never, meta);
+      // Its own events only: another subscription's replayed events carry positions this one is already past.
+      if (pos !== undefined) sub.advance(pos);
     }
     // Every live subscription saw everything up to this event that concerned it: it resumes after it.
     for (const sub of this.subs) if (sub.state === 'active') sub.resumeId = id;
@@ -454,18 +502,21 @@ export class StreamClient {
     const exp = jwtExpiry(token);
     if (exp === undefined) return;
     const due = Math.max(1000, exp * 1000 - Date.now() - this.opts.refreshBeforeExpiryMs);
-    this.refreshTimer = setTimeout(async () => {
-      let fresh: string | undefined;
-      try {
-        fresh = await this.tokenOf();
-      } catch {
-        fresh = undefined;
-      }
-      // No fresh token: the gateway closes with 1008 "token expired" at exp, and the reconnect asks again.
-      if (!fresh || fresh === token || this.state !== 'connected') return;
-      this.send({ type: 'auth', data: { token: fresh } });
-      this.scheduleRefresh(fresh);
-    }, due);
+    this.refreshTimer = setTimeout(() => void this.refresh(token), due);
+  }
+
+  /** Sends `auth` with a fresh token when the token source has one. */
+  private async refresh(token: string): Promise<void> {
+    let fresh: string | undefined;
+    try {
+      fresh = await this.tokenOf();
+    } catch {
+      fresh = undefined;
+    }
+    // No fresh token: the gateway closes with 1008 "token expired" at exp, and the reconnect asks again.
+    if (!fresh || fresh === token || this.state !== 'connected') return;
+    this.send({ type: 'auth', data: { token: fresh } });
+    this.scheduleRefresh(fresh);
   }
 
   private dropSocket(code: number, reason: string): void {

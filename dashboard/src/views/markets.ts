@@ -1,5 +1,5 @@
 import { drawChart, type Bar, type Forecast } from '../chart';
-import { clock, fill, h, panelTitle, percent, price } from '../dom';
+import { clock, fill, h, panelTitle, percent, price, table } from '../dom';
 import type { LiveEvent } from '../session';
 import type { Context, View } from './view';
 
@@ -53,23 +53,9 @@ export function marketsView(ctx: Context, root: HTMLElement, predictionsRoot: HT
     h(
       'div',
       { class: 'markets' },
-      h(
-        'table',
+      table(
         { class: 'quotes', testid: 'quotes' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', {}, 'symbol'),
-            h('th', { class: 'num' }, 'price'),
-            h('th', { class: 'num' }, 'change'),
-            h('th', { class: 'num' }, 'bid / ask'),
-            h('th', { class: 'num' }, 'ticks'),
-            h('th', {}, 'time'),
-          ),
-        ),
+        ['symbol', { num: 'price' }, { num: 'change' }, { num: 'bid / ask' }, { num: 'ticks' }, 'time'],
         tbody,
       ),
       h(
@@ -87,24 +73,7 @@ export function marketsView(ctx: Context, root: HTMLElement, predictionsRoot: HT
   fill(
     predictionsRoot,
     panelTitle('Predictions'),
-    h(
-      'table',
-      { testid: 'predictions' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', {}, 'symbol'),
-          h('th', { class: 'num' }, 'forecast'),
-          h('th', { class: 'num' }, 'interval'),
-          h('th', { class: 'num' }, 'conf.'),
-          h('th', {}, 'in'),
-        ),
-      ),
-      predictionsBody,
-    ),
+    table({ testid: 'predictions' }, ['symbol', { num: 'forecast' }, { num: 'interval' }, { num: 'conf.' }, 'in'], predictionsBody),
   );
 
   let frame = 0;

@@ -1,6 +1,5 @@
-import { clock, fill, h, panelTitle } from '../dom';
-import type { LiveEvent } from '../session';
-import { badge, debounce, type Context, type View } from './view';
+import { clock, fill, h, panelTitle, table } from '../dom';
+import { badge, refreshingView, type Context, type View } from './view';
 
 const REFRESH_MS = 10_000;
 
@@ -18,24 +17,7 @@ export function providersView(ctx: Context, root: HTMLElement): View {
   fill(
     root,
     panelTitle('Providers'),
-    h(
-      'table',
-      { testid: 'providers' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', {}, 'provider'),
-          h('th', {}, 'status'),
-          h('th', { class: 'num' }, 'latency'),
-          h('th', {}, 'rate limit'),
-          h('th', {}, 'last error'),
-        ),
-      ),
-      tbody,
-    ),
+    table({ testid: 'providers' }, ['provider', 'status', { num: 'latency' }, 'rate limit', 'last error'], tbody),
     h('h3', {}, 'Recent failures'),
     failures,
   );
@@ -94,12 +76,5 @@ export function providersView(ctx: Context, root: HTMLElement): View {
     }
   }
 
-  const soon = debounce(() => void load(), 1000);
-  setInterval(() => void load(), REFRESH_MS);
-  return {
-    load,
-    onEvent(ev: LiveEvent) {
-      if (ev.event_type === 'provider_status_change' || ev.event_type === 'rate_limit_alert') soon();
-    },
-  };
+  return refreshingView(load, { everyMs: REFRESH_MS, debounceMs: 1000, types: ['provider_status_change', 'rate_limit_alert'] });
 }

@@ -24,6 +24,25 @@ export function debounce(fn: () => void, ms: number): () => void {
   };
 }
 
+/**
+ * A panel that reloads every `everyMs`, and soon after a live event of one of `types` or a call of
+ * `soon` (many events, one reload).
+ */
+export function refreshingView(
+  load: () => Promise<void>,
+  o: { everyMs: number; debounceMs: number; types: string[] },
+): View & { soon(): void } {
+  const soon = debounce(() => void load(), o.debounceMs);
+  setInterval(() => void load(), o.everyMs);
+  return {
+    load,
+    soon,
+    onEvent(ev: LiveEvent) {
+      if (o.types.includes(ev.event_type)) soon();
+    },
+  };
+}
+
 export function badge(text: string, kind = text): HTMLSpanElement {
   const el = document.createElement('span');
   el.className = `badge badge-${kind.replace(/[^a-z_-]/gi, '')}`;

@@ -1,6 +1,5 @@
 import { clock, fill, h, panelTitle } from '../dom';
-import type { LiveEvent } from '../session';
-import { badge, debounce, type Context, type View } from './view';
+import { badge, refreshingView, type Context, type View } from './view';
 
 const REFRESH_MS = 10_000;
 const DELIVERIES_SHOWN = 20;
@@ -40,7 +39,7 @@ export function webhooksView(ctx: Context, root: HTMLElement): View {
     try {
       await ctx.api.webhooks.replay.mutate({ id });
       button.textContent = 'Replay queued';
-      soon();
+      view.soon();
     } catch (err) {
       button.disabled = false;
       ctx.report('replay', err);
@@ -115,12 +114,6 @@ export function webhooksView(ctx: Context, root: HTMLElement): View {
     }
   }
 
-  const soon = debounce(() => void load(), 500);
-  setInterval(() => void load(), REFRESH_MS);
-  return {
-    load,
-    onEvent(ev: LiveEvent) {
-      if (ev.event_type === 'webhook_delivery') soon();
-    },
-  };
+  const view = refreshingView(load, { everyMs: REFRESH_MS, debounceMs: 500, types: ['webhook_delivery'] });
+  return view;
 }

@@ -1,4 +1,4 @@
-import { commonConfigSchema } from '@marketpulse/runtime';
+import { commonConfigSchema, envInt, envPort, envPositiveInt } from '@marketpulse/runtime';
 import { z } from 'zod';
 import { authConfigShape } from '../auth';
 
@@ -16,22 +16,15 @@ const address = (port: number, service: string) =>
  */
 export const apiConfigShape = {
   ...authConfigShape,
-  API_DEADLINE_MS: z.coerce
-    .number()
-    .int()
-    .positive()
+  API_DEADLINE_MS: envPositiveInt('a positive number of milliseconds')
     .default(3000)
-    .describe('Deadline of every gRPC call the API makes; a service slower than this answers 504, a stopped one 503.'),
-  API_RATE_LIMIT_PER_MINUTE: z.coerce
-    .number()
-    .int()
-    .positive()
+    .describe(
+      "Deadline of every gRPC call the gateway makes (the API's procedures and the predictions door's request_prediction); a service slower than this answers 504, a stopped one 503.",
+    ),
+  API_RATE_LIMIT_PER_MINUTE: envPositiveInt('a positive number of requests')
     .default(600)
     .describe('Sustained API requests per minute per client (credential, else address); beyond it 429 with Retry-After.'),
-  API_RATE_LIMIT_BURST: z.coerce
-    .number()
-    .int()
-    .positive()
+  API_RATE_LIMIT_BURST: envPositiveInt('a positive number of requests')
     .default(100)
     .describe('Requests a client may send at once before the per-minute rate applies.'),
   CORS_ALLOWED_ORIGINS: z
@@ -46,18 +39,14 @@ export const apiConfigShape = {
     .describe(
       'Comma-separated browser origins allowed to call the API (exact, or https://*.example.com). Empty: none, or loopback origins (http://127.0.0.1:*, http://localhost:*) when GATEWAY_ENV=development.',
     ),
-  HTTP_MAX_BODY_BYTES: z.coerce
-    .number({ error: 'expected a byte count' })
-    .int({ error: 'expected a byte count' })
+  HTTP_MAX_BODY_BYTES: envInt('a byte count')
     .min(1024, { error: 'expected at least 1024 bytes' })
     .max(256 * 1024 * 1024, { error: 'expected at most 268435456 bytes' })
     .default(1024 * 1024)
     .describe(
       'Largest HTTP request body on any route (REST, /trpc, everything else); a larger one is refused with 413 BODY_TOO_LARGE before it is read.',
     ),
-  TRPC_MAX_BATCH_SIZE: z.coerce
-    .number({ error: 'expected a call count' })
-    .int({ error: 'expected a call count' })
+  TRPC_MAX_BATCH_SIZE: envInt('a call count')
     .min(1, { error: 'expected at least 1' })
     .max(1000, { error: 'expected at most 1000' })
     .default(20)
@@ -70,17 +59,8 @@ export const apiConfigShape = {
     .describe(
       "development (the one-process suite's default, loopback only): API reads without a credential act as the anonymous reader (scope read, as the WebSocket doors without WS_AUTH_REQUIRED), and loopback origins pass CORS when CORS_ALLOWED_ORIGINS is empty. production: every API call needs a credential.",
     ),
-  PUBLISH_GRPC_PORT: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(65535)
-    .default(50050)
-    .describe('Port of the gRPC publish API (realtime.PublishService); 0 picks a free port.'),
-  PUBLISH_ID_RETENTION_HOURS: z.coerce
-    .number({ error: 'expected hours' })
-    .int({ error: 'expected whole hours' })
-    .positive({ error: 'expected hours above 0' })
+  PUBLISH_GRPC_PORT: envPort().default(50050).describe('Port of the gRPC publish API (realtime.PublishService); 0 picks a free port.'),
+  PUBLISH_ID_RETENTION_HOURS: envPositiveInt('whole hours above 0')
     .default(168)
     .describe(
       'How long the publish API remembers an accepted event id: publishing it again within this time is answered 409 DUPLICATE_EVENT (gRPC ALREADY_EXISTS).',

@@ -1,6 +1,6 @@
 import type { Logger } from '@marketpulse/runtime';
 import type { ApiKeyStore, Principal } from '../auth';
-import type { EventPublisher } from '../publish/publisher';
+import type { EventPublisher } from '../events/publish_contracts';
 import type { EventFeed } from './event_feed';
 import type { ServiceClients } from './service_clients';
 

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { readGrpcError } from '@marketpulse/runtime';
-import { ApiError, errorIdOf } from './errors';
+import { ApiError, errorIdOf } from '../errors';
 
 /** A generated grpc-js client method in its (request, metadata, options, callback) form. */
 export type UnaryMethod<Req, Res> = (

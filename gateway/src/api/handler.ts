@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ANONYMOUS, AuthError, type Authenticator } from '../auth';
-import { admit, applyCors, credentialOf, type Admission, type CorsOptions, type RateLimiter } from '../auth_http';
+import { admit, credentialOf, type Admission } from '../auth_http';
+import { applyCors, type CorsOptions } from '../http/cors';
+import type { RateLimiter } from '../rate_limit';
 import type { ApiContext, ApiDeps } from './context';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { ApiError, methodNotAllowed, rateLimited } from './errors';
+import { ApiError, methodNotAllowed, rateLimited } from '../errors';
 import type { ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { createRestHandler, sendError } from './rest_handler';

@@ -1,10 +1,8 @@
-export { startApi, type ApiHandle, type ApiStartDeps } from './start_api';
+// The request side as handlers built from injected dependencies; the gateway (service.ts) opens what they use.
 export { createApiHandler, type ApiHandler, type ApiHandlerOptions } from './handler';
 export { apiConfigShape, apiConfigSchema, type ApiConfig } from './config';
 export { appRouter, type AppRouter } from './router';
 export { buildOpenApiDocument } from './openapi';
-export { ApiError, STATUS_TABLE, toApiError, type ErrorBody, type ErrorDetails } from './errors';
-export { createServiceClients, type ServiceClients, type ServiceAddresses } from './service_clients';
+export type { ServiceClients, ServiceHandle } from './service_clients';
 export type { EventFeed } from './event_feed';
 export type { StreamEvent } from './routers/streams';
-export { createApiMount, type ApiMount } from './mount';

@@ -1,5 +1,5 @@
 import type { alerting, webhooks } from '@marketpulse/proto';
-import { validationError } from './errors';
+import { validationError } from '../errors';
 
 /** The seed's webhook shape: the secret appears only when the service returned one (creation). */
 export function webhookOut(e: webhooks.Endpoint | undefined) {

@@ -1,6 +1,6 @@
 import { forEachOpenApiProcedure, generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { SCOPES } from '../auth';
-import { PAYLOAD_SCHEMAS } from '../publish/event_contracts';
+import { PAYLOAD_SCHEMAS } from '../events/publish_contracts';
 import { appRouter } from './router';
 import type { ApiMeta } from './trpc';
 

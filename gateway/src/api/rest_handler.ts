@@ -4,7 +4,7 @@ import type { Logger } from '@marketpulse/runtime';
 import { createProcedureCache, getInputOutputParsers, normalizePath, type OpenApiMethod } from 'trpc-to-openapi';
 import type { ApiContext } from './context';
 import { coerceStrings } from './coerce_input';
-import { ApiError, bodyTooLarge, methodNotAllowed, toApiError, unauthenticated, validationError } from './errors';
+import { ApiError, bodyTooLarge, methodNotAllowed, toApiError, unauthenticated, validationError } from '../errors';
 import { appRouter } from './router';
 import { logRefusal } from '../observability/refusal_log';
 import type { ApiMeta } from './trpc';

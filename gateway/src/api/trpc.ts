@@ -2,7 +2,7 @@ import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { hasScope, type Principal, type Scope } from '../auth';
 import type { ApiContext } from './context';
-import { forbidden, toApiError, unauthenticated } from './errors';
+import { forbidden, toApiError, unauthenticated } from '../errors';
 import { logRefusal } from '../observability/refusal_log';
 
 /** Per-procedure metadata: the REST mapping, plus the status of a successful REST answer. */

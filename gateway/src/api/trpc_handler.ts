@@ -3,7 +3,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from '@marketpulse/runtime';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { ApiContext } from './context';
-import { errorIdOf, toApiError } from './errors';
+import { errorIdOf, toApiError } from '../errors';
 import { appRouter } from './router';
 
 export const TRPC_PREFIX = '/trpc';

@@ -1,3 +1,4 @@
+import { envNonNegativeInt, envPositiveInt } from '@marketpulse/runtime';
 import { z } from 'zod';
 import type { ApiKeyStore } from './api_key_store';
 import {
@@ -33,26 +34,17 @@ export const authConfigShape = {
     .describe(
       'API keys from configuration, accepted like keys created through /api/v1/api-keys (with the read scope): comma-separated `key` or `key=channel-pattern channel-pattern` (e.g. `mpk_dev,mpk_md=market-data:* alerts`).',
     ),
-  WS_API_KEY_RECHECK_SECONDS: z.coerce
-    .number({ error: 'expected seconds' })
-    .int({ error: 'expected whole seconds' })
-    .min(0, { error: 'expected seconds (0 disables)' })
+  WS_API_KEY_RECHECK_SECONDS: envNonNegativeInt('whole seconds (0 disables)')
     .default(DEFAULT_API_KEY_RECHECK_SECONDS)
     .describe(
       'How often each instance asks the database which API keys behind its open WebSocket connections were revoked (or expired) elsewhere, closing those with 1008; keys revoked through the instance itself close at once. 0 disables the re-check.',
     ),
-  JWT_MAX_LIFETIME_SECONDS: z.coerce
-    .number({ error: 'expected seconds' })
-    .int({ error: 'expected whole seconds' })
-    .positive({ error: 'expected seconds above 0' })
+  JWT_MAX_LIFETIME_SECONDS: envPositiveInt('whole seconds above 0')
     .default(DEFAULT_JWT_MAX_LIFETIME_SECONDS)
     .describe(
       'Longest JWT lifetime accepted: a token whose exp is further than this from its iat (or from now) is refused, as is a token without exp.',
     ),
-  API_KEY_UNKNOWN_CACHE_SECONDS: z.coerce
-    .number({ error: 'expected seconds' })
-    .int({ error: 'expected whole seconds' })
-    .min(0, { error: 'expected seconds (0 disables)' })
+  API_KEY_UNKNOWN_CACHE_SECONDS: envNonNegativeInt('whole seconds (0 disables)')
     .default(DEFAULT_API_KEY_UNKNOWN_CACHE_SECONDS)
     .describe(
       'How long an API key found unknown (or revoked, or expired) is refused again without a database look-up, so repeating a bad key costs nothing. 0 disables.',

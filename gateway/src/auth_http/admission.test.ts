@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticator, mintToken, type ApiKeyRecord, type ApiKeyStore } from '../auth';
 import { admit } from './admission';
-import { RateLimiter } from './rate_limiter';
+import { RateLimiter } from '../rate_limit';
 
 const SECRET = 'unit-test-secret-0123456789';
 const LIVE_KEY = 'mpk_0123456789abcdefghijklmnopqrstuv';

@@ -1,5 +1,5 @@
 import { AuthError, type Authenticator, type Principal } from '../auth';
-import type { RateDecision, RateLimiter } from './rate_limiter';
+import type { RateDecision, RateLimiter } from '../rate_limit';
 
 /** Who a request is, and whether its budget allows it. */
 export interface Admission {

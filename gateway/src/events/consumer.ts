@@ -1,5 +1,6 @@
 import type { events } from '@marketpulse/proto';
-import { EVENT_TYPES, eventAgeMetrics, type Bus, type DeliveredEvent, type Logger, type Subscription } from '@marketpulse/runtime';
+import { EVENT_TYPES, type Bus, type DeliveredEvent, type Logger, type Subscription } from '@marketpulse/runtime';
+import { eventAgeMetrics } from '../observability/event_age_metrics';
 import type { Hub } from '../ws/hub';
 import { partitionKey, type KafkaLog } from '../ws/history/kafka_log';
 import { publicationOfRecord } from '../ws/history/kafka_resume';
@@ -36,21 +37,26 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
   const { hub, logger, history } = options;
   const observeAge = eventAgeMetrics();
 
-  const publish = (event: events.Event, traceparent: string | undefined, key: string | undefined, offset: number) => {
+  const publish = (event: events.Event, traceparent: string | undefined, d: DeliveredEvent) => {
     if (!event.id) {
       logger.warn({ type: event.type, subject: event.subject }, 'event without id skipped: it could not be resumed from');
       return;
     }
-    if (history && key !== undefined) {
+    let pos: string | undefined;
+    if (history) {
+      const key = partitionKey(d.topic, d.partition);
+      const offset = Number(d.offset);
       // Delivered again (a restarted consumer, a rebalance): already handled.
       if (offset < (history.index.next(key) ?? 0)) return;
       history.index.record(event.id, key, offset);
+      pos = history.index.entryAfter(d.topic, d.partition, offset);
     }
     observeAge(event.type, event.time);
     const data = payloadOf(event);
-    hub.publish(channelsOf(event, data), publicationOf(event, traceparent, data));
+    const pub = publicationOf(event, traceparent, data);
+    hub.publish(channelsOf(event, data), pos === undefined ? pub : { ...pub, pos });
   };
-  const live = (d: DeliveredEvent) => publish(d.event, d.traceparent, partitionKey(d.topic, d.partition), Number(d.offset));
+  const live = (d: DeliveredEvent) => publish(d.event, d.traceparent, d);
 
   let held: DeliveredEvent[] | undefined = history?.log ? [] : undefined;
   const subscription = await options.bus.subscribe({
@@ -72,7 +78,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
       ageMs: history.warmAgeMs,
       logger,
       handle: (record) => {
-        const pub = publicationOfRecord(record);
+        const pub = publicationOfRecord(record, history.index);
         if (!pub) return;
         history.index.record(pub.id, partitionKey(record.topic, record.partition), record.offset);
         hub.publish(pub.channels, pub);

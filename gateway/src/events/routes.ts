@@ -1,50 +1,21 @@
 import type { events } from '@marketpulse/proto';
+import { channelFor, channelMatches, EVENT_CATALOG, EVENT_TYPES, isEventType, isSymbolFamily } from '@marketpulse/runtime';
 import type { PublicationInput } from '../ws/hub';
 import { normalizeSymbol } from '../ws/doors/door';
-import { ALERTS_CHANNEL } from '../ws/doors/alerts';
-import { PROVIDERS_CHANNEL, STATUS_CHANNEL } from '../ws/doors/live';
-import { marketDataChannel } from '../ws/doors/market_data';
-import { predictionsChannel } from '../ws/doors/predictions';
 import { EVENTS_CHANNEL } from '../visibility';
 import { TYPE_CHANNEL_PREFIX } from '../ws/history/type_channel';
-import { PORTFOLIO_CHANNEL, SYSTEM_CHANNEL } from '../ws/doors/trading';
-
-/** Channels of symbol-less event families; symbol families are `<family>:<SYMBOL>`. */
-const FIXED_CHANNEL: Readonly<Record<string, string>> = {
-  model_trained: 'models',
-  model_deployed: 'models',
-  backtest_complete: 'models',
-  alert_triggered: ALERTS_CHANNEL,
-  provider_status_change: PROVIDERS_CHANNEL,
-  rate_limit_alert: PROVIDERS_CHANNEL,
-  status_update: STATUS_CHANNEL,
-  system_log: SYSTEM_CHANNEL,
-  system_error: SYSTEM_CHANNEL,
-  position_update: PORTFOLIO_CHANNEL,
-  equity_update: PORTFOLIO_CHANNEL,
-  risk_status_update: PORTFOLIO_CHANNEL,
-  webhook_delivery: 'webhooks',
-};
-
-const SYMBOL_FAMILY: Readonly<Record<string, (symbol: string) => string>> = {
-  market_data_update: marketDataChannel,
-  prediction_complete: predictionsChannel,
-  aggregation: (s) => `aggregations:${s}`,
-  data_quality_issue: (s) => `data-quality:${s}`,
-};
 
 /**
- * The channels an event is published to: its family channel (e.g. `market-data:AAPL`, `alerts`,
- * `portfolio`) and always `events`, the firehose the native door's subscriptions filter.
+ * The channels an event is published to: its catalog channel (e.g. `market-data:AAPL`, `alerts`,
+ * `portfolio`) and always `events`, the firehose the native door's subscriptions filter. A symbol
+ * family's event without a valid symbol, and a type the catalog does not know, go to `events` only.
  */
 export function channelsOf(event: events.Event, data: Readonly<Record<string, unknown>>): string[] {
-  const family = SYMBOL_FAMILY[event.type];
-  if (family) {
-    const symbol = normalizeSymbol(event.subject || data.symbol);
-    return symbol === null ? [EVENTS_CHANNEL] : [family(symbol), EVENTS_CHANNEL];
-  }
-  const fixed = FIXED_CHANNEL[event.type];
-  return fixed ? [fixed, EVENTS_CHANNEL] : [EVENTS_CHANNEL];
+  if (!isEventType(event.type)) return [EVENTS_CHANNEL];
+  const pattern = EVENT_CATALOG[event.type].channel;
+  if (!isSymbolFamily(pattern)) return [pattern, EVENTS_CHANNEL];
+  const symbol = normalizeSymbol(event.subject || data.symbol);
+  return symbol === null ? [EVENTS_CHANNEL] : [channelFor(pattern, symbol), EVENTS_CHANNEL];
 }
 
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
@@ -81,13 +52,5 @@ export function publicationOf(
 export function typesOfChannel(channel: string, allTypes: readonly string[]): string[] {
   if (channel === EVENTS_CHANNEL) return [...allTypes];
   if (channel.startsWith(TYPE_CHANNEL_PREFIX)) return [channel.slice(TYPE_CHANNEL_PREFIX.length)];
-  const fixed = Object.keys(FIXED_CHANNEL).filter((type) => FIXED_CHANNEL[type] === channel);
-  const family = Object.keys(SYMBOL_FAMILY).filter((type) => channel.startsWith(SYMBOL_FAMILY[type]!('')));
-  return [...fixed, ...family];
-}
-
-/** The channel an event type is published to, `{symbol}` standing for the subject (the event catalog's). */
-export function channelPatternOf(type: string): string {
-  if (SYMBOL_FAMILY[type]) return SYMBOL_FAMILY[type]('{symbol}');
-  return FIXED_CHANNEL[type] ?? EVENTS_CHANNEL;
+  return EVENT_TYPES.filter((type) => channelMatches(EVENT_CATALOG[type].channel, channel));
 }

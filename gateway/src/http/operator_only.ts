@@ -1,5 +1,6 @@
 import { hasScope, type Authenticator } from '../auth';
-import { admit, credentialOf, RateLimiter } from '../auth_http';
+import { admit, credentialOf } from '../auth_http';
+import { RateLimiter } from '../rate_limit';
 import { sendJson } from './respond';
 import type { RouteHandler } from './router';
 

@@ -22,6 +22,13 @@ function capture() {
   return { logger, lines };
 }
 
+/** The line is written when the server side of the exchange ends, which may be after the client read the body. */
+async function logged(lines: unknown[], n: number): Promise<void> {
+  for (const deadline = Date.now() + 10_000; lines.length < n; await new Promise((r) => setTimeout(r, 5))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} access line(s)`);
+  }
+}
+
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
@@ -39,7 +46,7 @@ describe('AccessLog', () => {
     const { logger, lines } = capture();
     const port = await serve(new AccessLog({ logger, sampleRatio: 1 }), 201);
     await (await fetch(`http://127.0.0.1:${port}/api/v1/things?token=secret-token`, { method: 'POST' })).text();
-    await new Promise((r) => setTimeout(r, 20));
+    await logged(lines, 1);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       event: 'http.request',
@@ -60,7 +67,7 @@ describe('AccessLog', () => {
     await new Promise<void>((r) => server!.close(() => r()));
     const failing = await serve(new AccessLog({ logger, sampleRatio: 0 }), 503);
     await (await fetch(`http://127.0.0.1:${failing}/b`)).text();
-    await new Promise((r) => setTimeout(r, 20));
+    await logged(lines, 1);
     expect(lines.map((l) => [l['url.path'], l.level])).toEqual([['/b', 'error']]);
   });
 

@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { events, realtime } from '@marketpulse/proto';
 import { AppError, serveGrpc, startGrpcServer, type GrpcServerHandle, type Logger } from '@marketpulse/runtime';
-import { ApiError, forbidden, rateLimited, unauthenticated, validationError } from '../api/errors';
-import type { RateLimiter } from '../auth_http/rate_limiter';
+import { ApiError, forbidden, rateLimited, unauthenticated, validationError } from '../errors';
+import type { RateLimiter } from '../rate_limit';
 import { AuthError, hasScope, type Authenticator, type Principal } from '../auth';
-import type { EventPublisher } from './publisher';
+import type { EventPublisher } from '../events/publish_contracts';
 import { fromEvent } from './to_event';
 import { logRefusal } from '../observability/refusal_log';
 

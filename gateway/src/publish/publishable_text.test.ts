@@ -2,7 +2,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { events } from '@marketpulse/proto';
 import { createLogger, type Bus } from '@marketpulse/runtime';
 import { describe, expect, it } from 'vitest';
-import type { ApiError } from '../api/errors';
+import type { ApiError } from '../errors';
 import type { PublishedIds } from './published_ids';
 import { createEventPublisher } from './publisher';
 

@@ -1,6 +1,6 @@
 import type { events } from '@marketpulse/proto';
 import { checkText, ID_HINT, ID_PATTERN, type FieldViolation } from '@marketpulse/runtime';
-import type { PublishEventInput } from './event_contracts';
+import type { PublishEventInput } from '../events/publish_contracts';
 
 /**
  * What the publish API can carry safely to every consumer (PostgreSQL text refuses NUL; Kafka keys,

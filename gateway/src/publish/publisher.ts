@@ -1,17 +1,10 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { events } from '@marketpulse/proto';
 import type { Bus, Logger } from '@marketpulse/runtime';
-import { ApiError, validationError } from '../api/errors';
-import { PublishEvent } from './event_contracts';
+import { ApiError, validationError } from '../errors';
+import { PublishEvent, type EventPublisher } from '../events/publish_contracts';
 import type { PublishedIds } from './published_ids';
 import { unsafeTextViolations } from './publishable_text';
 import { toEvent } from './to_event';
-
-/** Validates events against the contracts and puts them on the bus, all or nothing. */
-export interface EventPublisher {
-  /** `raw` items are PublishEvent JSON; resolves with the events as accepted. */
-  publish(raw: unknown[], callerIdentity: string): Promise<events.Event[]>;
-}
 
 function duplicateEvents(ids: readonly string[]): ApiError {
   return new ApiError(

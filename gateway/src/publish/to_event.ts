@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { events } from '@marketpulse/proto';
-import { validationError } from '../api/errors';
-import type { PublishEventInput } from './event_contracts';
+import { buildEvent, type PayloadOf } from '@marketpulse/runtime';
+import { validationError } from '../errors';
+import type { PublishEventInput } from '../events/publish_contracts';
 
 /**
  * The id an event published by `publisher` carries on the bus: `<publisher>/<id>`, the publisher's
@@ -12,19 +13,22 @@ export function scopedEventId(publisher: string, id: string): string {
   return `${encodeURIComponent(publisher)}/${id}`;
 }
 
-/** The bus envelope of a validated event, with id (scoped to the caller), time, source and subject filled in. */
+/**
+ * The bus envelope of a validated event, with id (scoped to the caller), time, source and subject
+ * filled in; a system event (no owner), the payload in its proto shape (fromPartial).
+ */
 export function toEvent(input: PublishEventInput, callerIdentity: string, now = new Date()): events.Event {
   const source = input.source ?? callerIdentity;
   const data = input.data as Record<string, unknown>;
   const symbol = typeof data.symbol === 'string' ? data.symbol : undefined;
-  return events.Event.fromPartial({
+  const event = buildEvent(input.type, {
     id: scopedEventId(callerIdentity, input.id ?? randomUUID()),
-    type: input.type,
     source,
     subject: input.subject ?? symbol ?? source,
-    time: input.time ?? now.toISOString(),
-    payload: { $case: input.type, [input.type]: data } as unknown as events.Event['payload'],
+    time: input.time ?? now,
+    payload: input.data as PayloadOf<PublishEventInput['type']>,
   });
+  return events.Event.fromPartial(event);
 }
 
 /**

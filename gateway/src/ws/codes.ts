@@ -66,7 +66,7 @@ export const CLOSE = {
   NOT_READY: {
     code: 1013,
     reason: 'server starting',
-    when: 'the instance is still reading its history back from Kafka and positioning its consumer (its /readyz answers 503); reconnect shortly, with ?since= to resume',
+    when: 'the instance is still reading its history back from Kafka and positioning its consumer (its /readyz answers 503); reconnect shortly, with the position (or ?since=) to resume',
     reconnect: true,
   },
   HEARTBEAT_TIMEOUT: {
@@ -78,7 +78,7 @@ export const CLOSE = {
   SLOW_CLIENT: {
     code: 4002,
     reason: 'slow client',
-    when: 'more than WS_SEND_QUEUE_BYTES waited to be sent to the client; resume with the last id seen',
+    when: 'more than WS_SEND_QUEUE_BYTES waited to be sent to the client; resume with the position (or the last id) seen',
     reconnect: true,
   },
   RATE_LIMITED: {
@@ -144,7 +144,11 @@ export const ERROR = {
   },
   CANNOT_RECOVER: {
     message: 'missed messages cannot be recovered',
-    when: "a `since` id is in neither the channel history nor the resume index, or what followed it is past Kafka's retention; the client continues with live messages",
+    when: "what followed a `position` (or a `since` id) is past Kafka's retention, the position is from another Kafka cluster or topic set or does not cover the subscription's partitions, or a `since` id without a position is in neither the history nor the resume index; the error carries the `position` the client continues from with live messages",
+  },
+  INVALID_POSITION: {
+    message: 'invalid position',
+    when: "a `position` is not a position token of this gateway (malformed, altered or not a string), or is ahead of this instance's stream for longer than it waits; the client continues with live messages",
   },
   RATE_LIMITED: {
     message: 'Rate limit exceeded',

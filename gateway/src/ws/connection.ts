@@ -6,7 +6,7 @@ import { CLOSE, type CloseCodeEntry, type ErrorName } from './codes';
 import type { WsCounters } from './counters';
 import type { Door } from './doors/door';
 import { jsonFrame, type Frame } from './encode';
-import type { ResumeTarget } from './history/kafka_resume';
+import type { KafkaResume, ResumeStart, ResumeTarget } from './history/kafka_resume';
 import type { ResumeMetrics } from './history/resume_metrics';
 import { isTypeChannel } from './history/type_channel';
 import type { ChannelEncoder, Hub, Membership, Subscriber } from './hub';
@@ -34,6 +34,14 @@ interface Hold {
   onDrop: { run: () => void; channels: readonly string[] }[];
 }
 
+/** Where a client asks to resume: the last event id it saw, its position token, or both. */
+export interface ResumeFrom {
+  readonly since?: string;
+  readonly position?: string;
+  /** The stream door's subscription being resumed: errors about it name it. */
+  readonly subscriptionId?: string;
+}
+
 /** Characters of an error's detail sent to the client. */
 const MAX_DETAIL = 200;
 
@@ -56,6 +64,8 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   private closing = false;
   /** While Kafka read-backs catch the client up (subscribeFrom): the live frames held meanwhile. */
   private hold: Hold | undefined = undefined;
+  /** Encoder keys of subscriptions waiting for this instance's stream to reach their position. */
+  private waiting: Set<string> | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -109,10 +119,12 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     this.deliver(jsonFrame(message));
   }
 
-  sendError(name: ErrorName, detail?: string): void {
+  sendError(name: ErrorName, detail?: string, fields?: Readonly<Record<string, unknown>>): void {
     if (REFUSALS.has(name)) this.shared.onRefused?.(this, name, detail);
     // A detail may quote the client (its message type, a symbol): never echo more than a line of it.
-    this.send(this.door.error(name, detail !== undefined && detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail));
+    this.send(
+      this.door.error(name, detail !== undefined && detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail, fields),
+    );
   }
 
   protocolPing(): void {
@@ -130,6 +142,7 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   }
 
   unsubscribe(channel: string, encoderKey: string): void {
+    this.waiting?.delete(encoderKey);
     const held = this.memberships;
     const matches = (m: Membership) => m.channel === channel && m.encoder.key === encoderKey;
     if (held === undefined) return;
@@ -167,23 +180,44 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   }
 
   /**
-   * Subscribes to `channels` and, when `since` is given, first replays what was missed after it:
-   * from the history when it still holds it (in this tick, so nothing published meanwhile is lost
-   * or doubled), otherwise from Kafka with the live frames held until the read-back is done (see
-   * history/kafka_resume.ts); CANNOT_RECOVER when neither can.
+   * Subscribes to `channels`, first replaying what the client missed when it resumes (`from`):
+   * from the history when it still holds the `since` id (in this tick, so nothing published
+   * meanwhile is lost or doubled); otherwise from Kafka, from its position token or, without one,
+   * from the id's position in this instance's index, with the live frames held until the
+   * read-back is done (history/kafka_resume.ts); CANNOT_RECOVER or INVALID_POSITION when neither
+   * can, and the live stream. `announce` sends the door's acknowledgement first, with the
+   * position the client stands at (undefined on the in-memory bus).
    */
-  subscribeFrom(channels: readonly string[], encoder: ChannelEncoder, since: string | undefined): void {
-    if (since !== undefined) {
-      const recovery = this.shared.hub.recover(channels, since, this.principal);
-      const kafka = this.shared.hub.kafkaResume;
-      if (!recovery.recovered && kafka?.canResume(since)) {
-        this.shared.counters.resume_recovered++;
-        kafka.start(this, channels, encoder, since);
-        for (const channel of channels) this.subscribe(channel, encoder);
-        return;
-      }
+  subscribeFrom(
+    channels: readonly string[],
+    encoder: ChannelEncoder,
+    from: ResumeFrom,
+    announce: (position: string | undefined) => void,
+  ): void {
+    const { hub, counters, resumeMetrics } = this.shared;
+    const kafka = hub.kafkaResume;
+    const live = () => {
+      for (const channel of channels) this.subscribe(channel, encoder);
+    };
+    if (from.since === undefined && from.position === undefined) {
+      announce(kafka?.positionNow(channels));
+      return live();
+    }
+    let start: ResumeStart | undefined;
+    let refused: { code: ErrorName; detail: string } | undefined;
+    if (from.position !== undefined) {
+      const decoded = kafka
+        ? kafka.fromPosition(from.position, channels)
+        : { ok: false as const, code: 'CANNOT_RECOVER' as const, detail: 'positions need the Kafka bus; continuing with live messages' };
+      if (decoded.ok) start = { frontier: decoded.frontier, label: 'position', subscriptionId: from.subscriptionId };
+      else refused = decoded;
+    }
+    if (from.since !== undefined) {
+      const recovery = hub.recover(channels, from.since, this.principal);
       if (recovery.recovered) {
-        this.shared.counters.resume_recovered++;
+        counters.resume_recovered++;
+        const frontier = start?.frontier ?? kafka?.fromId(from.since, channels);
+        announce(frontier && kafka?.positionOf(frontier));
         let replayed = 0;
         for (const pub of recovery.publications) {
           const frame = encoder.encode(pub);
@@ -191,14 +225,56 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
           this.replay(frame);
           replayed++;
         }
-        this.shared.resumeMetrics?.read('memory', 'recovered', replayed, 0);
-      } else {
-        this.shared.counters.resume_unrecoverable++;
-        this.shared.resumeMetrics?.read('memory', 'past_retention', 0, 0);
-        this.sendError('CANNOT_RECOVER', `since=${since}; continuing with live messages`);
+        resumeMetrics?.read('memory', 'recovered', replayed, 0);
+        return live();
+      }
+      if (!start && kafka) {
+        const frontier = kafka.fromId(from.since, channels);
+        if (frontier) start = { frontier, label: `since=${from.since}`, subscriptionId: from.subscriptionId };
       }
     }
+    if (!start || !kafka) {
+      counters.resume_unrecoverable++;
+      const position = kafka?.positionNow(channels);
+      announce(position);
+      const { code, detail } = refused ?? { code: 'CANNOT_RECOVER' as const, detail: `since=${from.since}; continuing with live messages` };
+      resumeMetrics?.read('memory', code === 'CANNOT_RECOVER' ? 'past_retention' : 'failed', 0, 0);
+      this.sendError(code, detail, this.positionFields(from, position));
+      return live();
+    }
+    counters.resume_recovered++;
+    announce(kafka.positionOf(start.frontier));
+    if (!kafka.aheadOf(start.frontier)) return this.readBack(kafka, channels, encoder, start);
+    // Further on than this instance's stream (the instance the client left was ahead): wait for it.
+    const key = encoder.key;
+    (this.waiting ??= new Set()).add(key);
+    const resumed = start;
+    void kafka
+      .reach(resumed.frontier, () => this.isOpen && this.waiting?.has(key) === true)
+      .then((reached) => {
+        if (!this.waiting?.delete(key) || !this.isOpen) return;
+        if (reached) return this.readBack(kafka, channels, encoder, resumed);
+        const position = kafka.positionNow(channels);
+        this.sendError(
+          'INVALID_POSITION',
+          "the position is ahead of this gateway's stream; continuing with live messages",
+          this.positionFields(from, position),
+        );
+        live();
+      });
+  }
+
+  private readBack(kafka: KafkaResume, channels: readonly string[], encoder: ChannelEncoder, start: ResumeStart): void {
+    kafka.start(this, channels, encoder, start);
     for (const channel of channels) this.subscribe(channel, encoder);
+  }
+
+  /** What an error about a resume carries: the subscription, and the position the client continues from. */
+  private positionFields(from: ResumeFrom, position: string | undefined): Record<string, unknown> {
+    return {
+      ...(from.subscriptionId !== undefined ? { subscription_id: from.subscriptionId } : {}),
+      ...(position !== undefined ? { position } : {}),
+    };
   }
 
   /** A read-back starts: live frames are held until it is over; `onDrop` runs if they are dropped for size. */

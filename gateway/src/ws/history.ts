@@ -18,6 +18,11 @@ export interface Publication {
   readonly traceId: string;
   /** The event payload as JSON-ready data (snake_case fields, as in the proto). */
   readonly data: Readonly<Record<string, unknown>>;
+  /**
+   * Its Kafka partition and the offset after it, as one position-token entry (history/position_token.ts):
+   * what a client resumes from on any instance. Absent on the in-memory bus.
+   */
+  readonly pos?: string;
 }
 
 /**

@@ -21,6 +21,30 @@ export interface Subscriber {
 export interface ChannelEncoder {
   readonly key: string;
   encode(pub: Publication): Frame | null;
+  /** When set, encode returns null for any publication whose routed value is not among the route's values. */
+  readonly route?: Route;
+}
+
+/**
+ * What lets a publication find the groups that may want it by a lookup instead of offering itself
+ * to every group of the channel (issue 19): `values` must include every value of `router.read(pub)`
+ * for which `encode(pub)` is not null (compared as Map keys compare). The encoder still decides.
+ */
+export interface Route {
+  readonly router: Router;
+  readonly values: readonly unknown[];
+}
+
+/** Reads one value of a publication (e.g. its subject). Routers with the same key must read the same value: the hub indexes by key. */
+export interface Router {
+  readonly key: string;
+  read(pub: Publication): unknown;
+}
+
+/** A channel's groups routed by one router key, by each value of their routes. */
+interface RouteIndex {
+  readonly router: Router;
+  readonly byValue: Map<unknown, Set<Group>>;
 }
 
 /**
@@ -39,6 +63,10 @@ interface Group extends Membership {
 interface Channel {
   readonly history: ChannelHistory;
   readonly groups: Map<string, Group>;
+  /** Groups whose encoder has no route: offered every publication. */
+  readonly unrouted: Set<Group>;
+  /** Groups with a route, by router, then by each of the route's values. */
+  readonly routed: Map<string, RouteIndex>;
   subscribers: number;
 }
 
@@ -58,7 +86,8 @@ export type PublicationInput = Omit<Publication, 'seq' | 'channels'>;
 
 /**
  * Channels, their subscribers and their bounded history. A publish encodes once per
- * (channel, encoder key) group and hands the same Frame to each subscriber; it never waits.
+ * (channel, encoder key) group and hands the same Frame to each subscriber; it never waits. Its
+ * cost grows with the groups its routes lead to, not with the groups a channel holds.
  */
 export class Hub {
   /**
@@ -97,18 +126,25 @@ export class Hub {
     this.publications++;
     for (const state of states) {
       state.history.append(pub);
-      for (const group of state.groups.values()) {
-        const frame = group.encoder.encode(pub);
-        if (frame === null) continue;
-        for (const sub of group.subscribers) {
-          if (!mayReceive(sub.principal, pub)) continue;
-          sub.deliver(frame);
-          this.deliveries++;
-        }
+      for (const group of state.unrouted) this.offer(group, pub);
+      for (const { router, byValue } of state.routed.values()) {
+        const groups = byValue.get(router.read(pub));
+        if (groups) for (const group of groups) this.offer(group, pub);
       }
     }
     this.afterPublish();
     return pub;
+  }
+
+  /** Encodes once for the group and hands the frame to each of its subscribers that may receive it. */
+  private offer(group: Group, pub: Publication): void {
+    const frame = group.encoder.encode(pub);
+    if (frame === null) return;
+    for (const sub of group.subscribers) {
+      if (!mayReceive(sub.principal, pub)) continue;
+      sub.deliver(frame);
+      this.deliveries++;
+    }
   }
 
   subscribe(channel: string, encoder: ChannelEncoder, sub: Subscriber): Membership {
@@ -117,6 +153,7 @@ export class Hub {
     if (!group) {
       group = { channel, encoder, subscribers: new Set() };
       state.groups.set(encoder.key, group);
+      index(state, group);
     }
     if (!group.subscribers.has(sub)) {
       group.subscribers.add(sub);
@@ -130,7 +167,10 @@ export class Hub {
     const group = state?.groups.get(encoderKey);
     if (!state || !group || !group.subscribers.delete(sub)) return;
     state.subscribers--;
-    if (group.subscribers.size === 0) state.groups.delete(encoderKey);
+    if (group.subscribers.size === 0) {
+      state.groups.delete(encoderKey);
+      unindex(state, group);
+    }
     if (state.subscribers === 0 && state.history.length === 0) this.channels.delete(channel);
   }
 
@@ -196,11 +236,43 @@ export class Hub {
   private channel(name: string): Channel {
     let state = this.channels.get(name);
     if (!state) {
-      state = { history: new ChannelHistory(this.historySize, this.historyMaxAgeMs), groups: new Map(), subscribers: 0 };
+      state = {
+        history: new ChannelHistory(this.historySize, this.historyMaxAgeMs),
+        groups: new Map(),
+        unrouted: new Set(),
+        routed: new Map(),
+        subscribers: 0,
+      };
       this.channels.set(name, state);
     }
     return state;
   }
+}
+
+function index(state: Channel, group: Group): void {
+  const route = group.encoder.route;
+  if (!route) return void state.unrouted.add(group);
+  let routed = state.routed.get(route.router.key);
+  if (!routed) state.routed.set(route.router.key, (routed = { router: route.router, byValue: new Map() }));
+  const { byValue } = routed;
+  for (const value of route.values) {
+    let groups = byValue.get(value);
+    if (!groups) byValue.set(value, (groups = new Set()));
+    groups.add(group);
+  }
+}
+
+function unindex(state: Channel, group: Group): void {
+  const route = group.encoder.route;
+  if (!route) return void state.unrouted.delete(group);
+  const byValue = state.routed.get(route.router.key)?.byValue;
+  if (!byValue) return;
+  for (const value of route.values) {
+    const groups = byValue.get(value);
+    if (!groups?.delete(group) || groups.size > 0) continue;
+    byValue.delete(value);
+  }
+  if (byValue.size === 0) state.routed.delete(route.router.key);
 }
 
 /** A publication sent to several of the requested channels appears once. */

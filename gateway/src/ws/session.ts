@@ -1,7 +1,7 @@
 import type { RawData } from 'ws';
 import { ANONYMOUS, AuthError, type Authenticator, type Principal } from '../auth';
 import { CLOSE } from './codes';
-import { Connection, type ConnectionShared } from './connection';
+import { Connection, type ConnectionShared, type ResumeFrom } from './connection';
 import type { Deadlines, Timed } from './deadlines';
 import type { ClientMessage, DoorParams } from './doors/door';
 import type { KeyHolder, KeySessions } from './key_sessions';
@@ -30,7 +30,7 @@ export interface SessionShared extends ConnectionShared {
 /** What a connection needs only until it is admitted: where its door opens it. */
 interface PendingOpen {
   readonly params: DoorParams;
-  readonly since: string | undefined;
+  readonly resume: ResumeFrom;
   /** Messages that arrived while a `?token=` was being verified, handled once it is. */
   held: ClientMessage[] | undefined;
 }
@@ -50,18 +50,18 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
   private rateWarned = false;
   private pending: PendingOpen | undefined = undefined;
 
-  start(params: DoorParams, since: string | undefined, token: string | null): void {
+  start(params: DoorParams, resume: ResumeFrom, token: string | null): void {
     const { shared } = this;
     if (token) {
-      this.pending = { params, since, held: [] };
+      this.pending = { params, resume, held: [] };
       shared.verify(this, token).then(
         (principal) => this.onTokenVerified(principal),
         (err: unknown) => this.onRejected(err),
       );
     } else if (!shared.authRequired) {
-      this.admit(ANONYMOUS, false, params, since);
+      this.admit(ANONYMOUS, false, params, resume);
     } else {
-      this.pending = { params, since, held: undefined };
+      this.pending = { params, resume, held: undefined };
       shared.deadlines.set(this, Date.now() + shared.authTimeoutMs);
     }
   }
@@ -98,7 +98,7 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
     if (!this.isOpen) return;
     this.shared.counters.auth_failures++;
     if (this.principal === undefined) return this.close(CLOSE.AUTH_TIMEOUT);
-    this.sendError('AUTH_FAILED', 'token expired; reconnect with a fresh token and ?since=<last id>');
+    this.sendError('AUTH_FAILED', 'token expired; reconnect with a fresh token and ?position=<last position>');
     this.close(CLOSE.TOKEN_EXPIRED);
   }
 
@@ -121,7 +121,7 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
   private onTokenVerified(principal: Principal): void {
     const pending = this.pending;
     if (!this.isOpen || !pending) return;
-    this.admit(principal, true, pending.params, pending.since);
+    this.admit(principal, true, pending.params, pending.resume);
     for (const msg of pending.held ?? []) this.dispatch(msg);
   }
 
@@ -134,10 +134,10 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
     this.close(CLOSE.AUTH_FAILED);
   }
 
-  private admit(principal: Principal, authenticated: boolean, params: DoorParams, since: string | undefined): void {
+  private admit(principal: Principal, authenticated: boolean, params: DoorParams, resume: ResumeFrom): void {
     this.pending = undefined;
     this.authenticated(principal);
-    this.door.open(this, params, { since, authenticated });
+    this.door.open(this, params, { ...resume, authenticated });
   }
 
   /**
@@ -163,7 +163,7 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
     }
     if (!this.isOpen) return;
     const pending = this.pending;
-    if (this.principal === undefined && pending) return this.admit(principal, true, pending.params, pending.since);
+    if (this.principal === undefined && pending) return this.admit(principal, true, pending.params, pending.resume);
     // Re-authentication replaces the principal and its expiry, and narrows what the connection
     // holds to what the new one may read (the hub checks the principal at every delivery too).
     this.authenticated(principal);

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@marketpulse/runtime';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AuthError, type Authenticator } from '../auth';
-import { RateLimiter } from '../auth_http/rate_limiter';
+import { RateLimiter } from '../rate_limit';
 import type { AccessLog, WsAccess } from '../observability/access_log';
 import { CLOSE, ERROR, type CloseCodeEntry } from './codes';
 import type { Connection } from './connection';
@@ -313,7 +313,7 @@ export class WsGateway {
     ws.on('pong', onClientPong);
     this.connections.add(session);
     this.counters.total_connections++;
-    session.start(params, query.get('since') ?? undefined, query.get('token'));
+    session.start(params, { since: query.get('since') ?? undefined, position: query.get('position') ?? undefined }, query.get('token'));
     if (params.symbol !== undefined && this.options.symbols) void this.closeIfUnknown(session, params.symbol, this.options.symbols);
   }
 

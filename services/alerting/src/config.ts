@@ -1,15 +1,18 @@
-import { DEFAULT_METRICS_PORTS, loadConfig, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import {
+  envBoolean,
+  envPort,
+  envPositiveInt,
+  loadConfig as loadEnv,
+  metricsConfigShape,
+  serviceConfigSchema,
+  type EnvSource,
+} from '@marketpulse/runtime';
 import { z } from 'zod';
 
-const bool = z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).transform((v) => v === 'true' || v === '1');
-
 export const alertingConfigSchema = serviceConfigSchema('alerting', {
-  GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50053).describe('Port of the AlertingService gRPC server.'),
-  ...metricsConfigShape(DEFAULT_METRICS_PORTS.alerting),
-  ALERT_DEFAULT_COOLDOWN_SECONDS: z.coerce
-    .number()
-    .int()
-    .positive({ error: 'expected a positive number of seconds' })
+  GRPC_PORT: envPort().default(50053).describe('Port of the AlertingService gRPC server.'),
+  ...metricsConfigShape(9467),
+  ALERT_DEFAULT_COOLDOWN_SECONDS: envPositiveInt('a positive number of seconds')
     .default(300)
     .describe('Cooldown of rules whose cooldown_seconds is 0: the least time between two alerts of one rule and subject.'),
   MARKET_DATA_GRPC_ADDR: z
@@ -28,28 +31,22 @@ export const alertingConfigSchema = serviceConfigSchema('alerting', {
     .describe(
       "Kafka consumer group in which this instance reads every instance's alert_triggered events for StreamAlerts; must differ per instance. Defaults to SERVICE_NAME-stream-host-pid-random.",
     ),
-  ALERT_CONSUME_FROM_BEGINNING: bool
+  ALERT_CONSUME_FROM_BEGINNING: envBoolean
     .default(false)
     .describe('When the consumer group is new, evaluate the retained events instead of starting at the end.'),
-  ALERT_SYSTEM_RULES: bool
+  ALERT_SYSTEM_RULES: envBoolean
     .default(true)
     .describe('Create the built-in system rules (rate limit >= 80 %, provider status change, data quality, system error) when none exist.'),
-  ALERT_RULE_REFRESH_MS: z.coerce
-    .number()
-    .int()
-    .positive()
+  ALERT_RULE_REFRESH_MS: envPositiveInt('a positive number of milliseconds')
     .default(5000)
     .describe('How often rules are re-read from the database (changes made through other instances).'),
-  ALERT_OUTBOX_RETRY_MS: z.coerce
-    .number()
-    .int()
-    .positive()
+  ALERT_OUTBOX_RETRY_MS: envPositiveInt('a positive number of milliseconds')
     .default(2000)
     .describe('How often unpublished alert events are retried while the bus is away.'),
 });
 
 export type AlertingConfig = z.output<typeof alertingConfigSchema>;
 
-export function loadAlertingConfig(env: EnvSource = process.env): AlertingConfig {
-  return loadConfig(alertingConfigSchema, env);
+export function loadConfig(env: EnvSource = process.env): AlertingConfig {
+  return loadEnv(alertingConfigSchema, env);
 }

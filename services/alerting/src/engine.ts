@@ -7,9 +7,10 @@ import { WATCHED_EVENT_TYPES, signalFromEvent } from './evaluation/signal_from_e
 import { alertTriggeredEvent, riskStatusEvent } from './published_events';
 import { needsSymbol, type Rule } from './rules/rule';
 import type { AlertRecord, AlertStore, OutboxEntry } from './store/alert_store';
+import { alertMetrics } from './metrics/alert_metrics';
 import type { RuleStore } from './store/rule_store';
 import type { KnownSymbols } from './symbols';
-import { activeTraceparent, alertMetrics, classifyFailure, inTraceOf, runsByTrace, unprocessableRecord } from '@marketpulse/runtime';
+import { activeTraceparent, classifyFailure, inTraceOf, runsByTrace, unprocessableRecord } from '@marketpulse/runtime';
 
 /** Store failures of no known kind retried (while the store reports healthy) before the event is set aside. */
 const UNKNOWN_FAILURE_ATTEMPTS = 5;

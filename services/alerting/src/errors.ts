@@ -2,14 +2,16 @@ import * as grpc from '@grpc/grpc-js';
 import { errorDomain } from '@marketpulse/runtime';
 
 /** alerting's one table of reasons (domain `marketpulse.alerting`); clients switch on these. */
-export const alertingError = errorDomain('marketpulse.alerting', {
+export const alertingErrors = errorDomain('marketpulse.alerting', {
   /** A rule, query or acknowledgement field is invalid; BadRequest names it. */
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   /** The rule or alert does not exist or is not the caller's. */
   NOT_FOUND: grpc.status.NOT_FOUND,
 });
 
+export type AlertingReason = keyof typeof alertingErrors.reasons;
+
 /** INVALID_ARGUMENT; `field` (a dotted request path) becomes the BadRequest violation. */
 export const invalid = (message: string, field?: string) =>
-  alertingError('INVALID_ARGUMENT', message, field ? { violations: [{ field, description: message }] } : {});
-export const notFound = (message: string) => alertingError('NOT_FOUND', message);
+  alertingErrors('INVALID_ARGUMENT', message, field ? { violations: [{ field, description: message }] } : {});
+export const notFound = (message: string) => alertingErrors('NOT_FOUND', message);

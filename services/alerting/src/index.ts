@@ -1,4 +1,5 @@
 export { startAlerting, type AlertingDeps, type AlertingHandle } from './service';
-export { alertingConfigSchema, loadAlertingConfig, type AlertingConfig } from './config';
+export { alertingConfigSchema, loadConfig, type AlertingConfig } from './config';
 export { AlertingApi, type AlertQuery } from './alerting_api';
 export { RuleEvaluator, type Evaluation, type Firing, type RiskStatusChange } from './evaluation/evaluator';
+export { alertingErrors, type AlertingReason } from './errors';

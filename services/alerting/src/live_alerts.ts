@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Bus, DeliveredEvent, Logger, Subscription } from '@marketpulse/runtime';
-import { alertFromProto } from './grpc/mapping';
+import { alertFromProto } from './proto_mapping';
 import { RecentIds } from './recent_ids';
 import type { AlertRecord } from './store/alert_store';
 

@@ -1,11 +1,11 @@
 import { runService } from '@marketpulse/runtime';
-import { loadAlertingConfig } from './config';
+import { loadConfig } from './config';
 import { startAlerting } from './service';
 
 // Standalone process: node --require @marketpulse/runtime/dist/telemetry/register.js services/alerting/dist/main.js
 runService({
   service: 'alerting',
-  loadConfig: () => loadAlertingConfig(),
+  loadConfig: () => loadConfig(),
   start: (config, logger) => startAlerting(config, { logger }),
-  ready: (handle) => ({ grpc_port: handle.port }),
+  ready: (handle) => ({ grpc_port: handle.grpcPort }),
 });

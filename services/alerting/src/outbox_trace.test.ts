@@ -2,12 +2,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { events } from '@marketpulse/proto';
-import { MemoryBroker, MemoryBus, createLogger, openDatabase, type Bus, type Database, type DeliveredEvent } from '@marketpulse/runtime';
+import {
+  MemoryBroker,
+  MemoryBus,
+  createLogger,
+  openDatabase,
+  type Database,
+  type DeliveredEvent,
+  switchableBus,
+  type SwitchableBus,
+} from '@marketpulse/runtime';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAlertingConfig } from './config';
+import { loadConfig } from './config';
 import { startAlerting, type AlertingHandle } from './service';
 
 // An alert stored while the bus was away is published later by the outbox retry round, on a timer
@@ -19,19 +28,9 @@ let dir: string;
 let db: Database;
 let bus: MemoryBus;
 let handle: AlertingHandle;
-let away = false;
+/** The service's bus: `away` makes its publishes fail, as with the broker away. */
+let publishing: SwitchableBus;
 const alerts: DeliveredEvent[] = [];
-
-/** The memory bus, refusing to publish while `away`. */
-const flakyBus = (inner: Bus): Bus => ({
-  publish: async (e) => {
-    if (away) throw new Error('broker away');
-    return inner.publish(e);
-  },
-  subscribe: (o) => inner.subscribe(o),
-  health: () => inner.health(),
-  close: async () => undefined,
-});
 
 const until = async (ok: () => boolean, ms = 3000) => {
   for (const end = Date.now() + ms; !ok();) {
@@ -47,14 +46,18 @@ beforeAll(async () => {
   db = await openDatabase({ service: 'alerting', dataDir: dir });
   bus = new MemoryBus({ broker: new MemoryBroker(), topicPrefix: 't.' });
   await bus.subscribe({ groupId: 'observer', types: ['alert_triggered'], handler: async (d) => void alerts.push(d) });
-  const config = loadAlertingConfig({
+  const config = loadConfig({
     GRPC_PORT: '0',
     MARKET_DATA_GRPC_ADDR: '',
     ALERT_KNOWN_SYMBOLS: 'AAPL',
     ALERT_SYSTEM_RULES: 'false',
     ALERT_OUTBOX_RETRY_MS: '100',
   });
-  handle = await startAlerting(config, { bus: flakyBus(bus), db, logger: createLogger('alerting-test', {}, { level: 'silent' }) });
+  handle = await startAlerting(config, {
+    bus: (publishing = switchableBus(bus)),
+    db,
+    logger: createLogger('alerting-test', {}, { level: 'silent' }),
+  });
 });
 
 afterAll(async () => {
@@ -92,7 +95,7 @@ describe('alert outbox', () => {
       });
     // The rule fires on the crossing: one tick below its level, then the traced one above.
     await bus.publish(tick('tick-below', 99));
-    away = true;
+    publishing.away = true;
     let stored = false;
     handle.engine.feed.once('alert', () => (stored = true));
     const producer = trace.wrapSpanContext({ traceId: TICK_TRACE, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
@@ -102,7 +105,7 @@ describe('alert outbox', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(alerts).toHaveLength(0);
 
-    away = false;
+    publishing.away = false;
     await until(() => alerts.length === 1);
     expect(alerts[0].traceparent).toMatch(new RegExp(`^00-${TICK_TRACE}-[0-9a-f]{16}-01$`));
   });

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { alerting, events } from '@marketpulse/proto';
 import { MemoryBroker, MemoryBus, createLogger, openDatabase, type Database } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAlertingConfig } from './config';
+import { loadConfig } from './config';
 import { startAlerting, type AlertingHandle } from './service';
 
 let dir: string;
@@ -60,14 +60,14 @@ beforeAll(async () => {
     types: ['alert_triggered', 'risk_status_update'],
     handler: async (d) => void seen.push(d.event),
   });
-  const config = loadAlertingConfig({
+  const config = loadConfig({
     GRPC_PORT: '0',
     MARKET_DATA_GRPC_ADDR: '',
     ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT',
     ALERT_SYSTEM_RULES: 'false',
   });
   handle = await startAlerting(config, { bus, db, logger });
-  client = new alerting.AlertingServiceClient(`127.0.0.1:${handle.port}`, grpc.credentials.createInsecure());
+  client = new alerting.AlertingServiceClient(`127.0.0.1:${handle.grpcPort}`, grpc.credentials.createInsecure());
 });
 
 afterAll(async () => {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { market } from '@marketpulse/proto';
-import { createClient, startInServiceScope, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
+import { createClient, startInServiceScope, type Database, type HealthMonitor, type ServiceScopeDeps } from '@marketpulse/runtime';
 import { AlertingApi } from './alerting_api';
 import type { AlertingConfig } from './config';
 import { AlertEngine } from './engine';
-import { alertingService } from './grpc/alerting_server';
+import { alertingService } from './grpc/server';
 import { LiveAlerts } from './live_alerts';
 import { AlertStore } from './store/alert_store';
 import { migrations } from './store/migrations';
@@ -13,15 +13,14 @@ import { RuleStore } from './store/rule_store';
 import { KnownSymbols } from './symbols';
 import { ensureSystemRules } from './system_rules';
 
-export interface AlertingDeps {
-  bus?: Bus;
+/** What a caller may lend the service (the one-process suite, tests); lent resources are left open on close. */
+export interface AlertingDeps extends ServiceScopeDeps {
   db?: Database;
-  logger?: Logger;
 }
 
 export interface AlertingHandle {
   /** The bound gRPC port (useful with GRPC_PORT=0). */
-  port: number;
+  grpcPort: number;
   api: AlertingApi;
   engine: AlertEngine;
   health: HealthMonitor;
@@ -96,6 +95,6 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
     const callees = config.MARKET_DATA_GRPC_ADDR ? [scope.optionalCallee('market-data', config.MARKET_DATA_GRPC_ADDR)] : [];
     const health = await scope.startHealth(server, callees);
 
-    return { port: server.port, api, engine, health, close: scope.close };
+    return { grpcPort: server.port, api, engine, health, close: scope.close };
   });
 }

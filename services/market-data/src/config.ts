@@ -1,5 +1,9 @@
 import {
-  DEFAULT_METRICS_PORTS,
+  envBoolean,
+  envInt,
+  envNonNegativeInt,
+  envPort,
+  envPositiveInt,
   loadConfig as loadEnv,
   metricsConfigShape,
   serviceConfigSchema,
@@ -8,21 +12,13 @@ import {
 import { z } from 'zod';
 
 const positive = (what: string) => z.coerce.number({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
-const positiveInt = (what: string) => positive(what).int({ error: `expected ${what}` });
-const flag = z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).transform((v) => v === 'true' || v === '1');
 
 export const PROVIDERS = ['simulated', 'replay', 'binance', 'coinbase'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 export const marketDataConfigSchema = serviceConfigSchema('market-data', {
-  GRPC_PORT: z.coerce
-    .number({ error: 'expected a port number' })
-    .int()
-    .min(0)
-    .max(65535)
-    .default(50051)
-    .describe('Port of the MarketDataService gRPC server (0 picks a free port).'),
-  ...metricsConfigShape(DEFAULT_METRICS_PORTS['market-data']),
+  GRPC_PORT: envPort().default(50051).describe('Port of the MarketDataService gRPC server (0 picks a free port).'),
+  ...metricsConfigShape(9465),
   MARKET_PROVIDER: z
     .enum(PROVIDERS, { error: `expected one of ${PROVIDERS.join('|')}` })
     .default('simulated')
@@ -43,11 +39,7 @@ export const marketDataConfigSchema = serviceConfigSchema('market-data', {
     .default(['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'TSLA', 'BTC-USD', 'ETH-USD'])
     .describe('Comma-separated symbols; crypto pairs as BASE-QUOTE (BTC-USD). Exchange feeds price only the pairs they list.'),
   MARKET_TICK_RATE: positive('ticks per second > 0').default(2).describe('Simulated feed: ticks per second for each symbol.'),
-  MARKET_SEED: z.coerce
-    .number({ error: 'expected an integer seed' })
-    .int()
-    .default(42)
-    .describe('Simulated feed: random seed; the same seed gives the same ticks.'),
+  MARKET_SEED: envInt('an integer seed').default(42).describe('Simulated feed: random seed; the same seed gives the same ticks.'),
   MARKET_REPLAY_FILE: z
     .string()
     .default('')
@@ -57,10 +49,10 @@ export const marketDataConfigSchema = serviceConfigSchema('market-data', {
     .min(0)
     .default(1)
     .describe('Replay feed: 1 plays at the recorded pace, 10 ten times faster, 0 as fast as possible.'),
-  MARKET_REPLAY_REBASE: flag
+  MARKET_REPLAY_REBASE: envBoolean
     .default(false)
     .describe('Replay feed: shift tick times so the first record happens now (otherwise recorded times are kept).'),
-  MARKET_REPLAY_LOOP: flag.default(false).describe('Replay feed: start again at the end of the file, continuing the timeline.'),
+  MARKET_REPLAY_LOOP: envBoolean.default(false).describe('Replay feed: start again at the end of the file, continuing the timeline.'),
   MARKET_BINANCE_URL: z
     .url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL' })
     .default('wss://stream.binance.com:9443')
@@ -74,54 +66,48 @@ export const marketDataConfigSchema = serviceConfigSchema('market-data', {
     .url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL' })
     .default('wss://ws-feed.exchange.coinbase.com')
     .describe('Coinbase feed: URL of the Exchange WebSocket feed (ticker channel).'),
-  MARKET_WS_RECONNECT_MIN_MS: positiveInt('milliseconds')
+  MARKET_WS_RECONNECT_MIN_MS: envPositiveInt('milliseconds')
     .default(500)
     .describe('Exchange feeds: first reconnect delay; doubles on each failure up to MARKET_WS_RECONNECT_MAX_MS.'),
-  MARKET_WS_RECONNECT_MAX_MS: positiveInt('milliseconds').default(30_000).describe('Exchange feeds: longest reconnect delay.'),
-  MARKET_WS_IDLE_TIMEOUT_MS: positiveInt('milliseconds')
+  MARKET_WS_RECONNECT_MAX_MS: envPositiveInt('milliseconds').default(30_000).describe('Exchange feeds: longest reconnect delay.'),
+  MARKET_WS_IDLE_TIMEOUT_MS: envPositiveInt('milliseconds')
     .default(60_000)
     .describe('Exchange feeds: reconnect when no message arrived for this long.'),
-  MARKET_GAP_MS: positiveInt('milliseconds')
+  MARKET_GAP_MS: envPositiveInt('milliseconds')
     .default(5000)
     .describe('Data quality: two ticks of a symbol further apart than this (event time) are a gap.'),
-  MARKET_STALE_MS: positiveInt('milliseconds')
+  MARKET_STALE_MS: envPositiveInt('milliseconds')
     .default(10_000)
     .describe('Data quality: a symbol with no tick for this long, or a tick this old on arrival, is a stale feed.'),
   MARKET_OUTLIER_SIGMA: positive('a number of standard deviations')
     .default(6)
     .describe('Data quality: a return further than this many standard deviations from the recent mean is an outlier.'),
-  MARKET_OUTLIER_WARMUP: positiveInt('a tick count')
+  MARKET_OUTLIER_WARMUP: envPositiveInt('a tick count')
     .default(30)
     .describe('Data quality: returns observed per symbol before outliers are judged.'),
-  MARKET_OUTLIER_WINDOW: positiveInt('a tick count')
+  MARKET_OUTLIER_WINDOW: envPositiveInt('a tick count')
     .default(100)
     .describe('Data quality: span in ticks of the moving mean and deviation of returns.'),
-  MARKET_QUALITY_COOLDOWN_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
+  MARKET_QUALITY_COOLDOWN_MS: envNonNegativeInt('milliseconds (0 or more)')
     .default(1000)
     .describe('Data quality: the same kind of issue for one symbol is reported at most once per this period.'),
-  MARKET_CANDLE_GRACE_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
+  MARKET_CANDLE_GRACE_MS: envNonNegativeInt('milliseconds (0 or more)')
     .default(250)
     .describe('Candles: how long after its end a window of a quiet symbol waits for late ticks before closing.'),
   MARKET_CANDLE_RETENTION_HOURS: positive('hours')
     .default(24)
     .describe('Candles: 1 s candles older than this are deleted (1 min and 1 h candles are kept).'),
-  MARKET_PERSIST_INTERVAL_MS: positiveInt('milliseconds')
+  MARKET_PERSIST_INTERVAL_MS: envPositiveInt('milliseconds')
     .default(1000)
     .describe('How often quotes, candles and issues are written to the database.'),
-  MARKET_PUBLISH_BATCH: positiveInt('an event count').default(1000).describe('Most events handed to the bus in one publish call.'),
+  MARKET_PUBLISH_BATCH: envPositiveInt('an event count').default(1000).describe('Most events handed to the bus in one publish call.'),
   MARKET_SPOOL_DIR: z
     .string()
     .default('')
     .describe(
       'Folder of the outage spool: while Kafka refuses events they are also appended to a file here, so a crash loses none, and the next start publishes them first. One file per KAFKA_TOPIC_PREFIX, locked by one process at a time. Empty: <PGLITE_DIR>/<SERVICE_NAME>-spool. Used with BUS=kafka only.',
     ),
-  MARKET_SPOOL_FLUSH_MS: positiveInt('milliseconds')
+  MARKET_SPOOL_FLUSH_MS: envPositiveInt('milliseconds')
     .default(50)
     .describe(
       'While Kafka refuses events: longest time an event waits before the spool writes and fsyncs it (one fsync per round, not per event).',

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { errorDomain } from '@marketpulse/runtime';
 
 /** market-data's one table of reasons (domain `marketpulse.market`); clients switch on these. */
-export const marketError = errorDomain('marketpulse.market', {
+export const marketDataErrors = errorDomain('marketpulse.market', {
   MARKET_SYMBOL_REQUIRED: grpc.status.INVALID_ARGUMENT,
   MARKET_INVALID_SYMBOL: grpc.status.INVALID_ARGUMENT,
   MARKET_SYMBOL_NOT_FOUND: grpc.status.NOT_FOUND,
@@ -16,3 +16,5 @@ export const marketError = errorDomain('marketpulse.market', {
   MARKET_INVALID_ISSUE_KIND: grpc.status.INVALID_ARGUMENT,
   MARKET_INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
 });
+
+export type MarketDataReason = keyof typeof marketDataErrors.reasons;

@@ -11,3 +11,4 @@ export { createProvider } from './providers/create_provider';
 export type { MarketDataProvider, TickSink } from './providers/provider';
 export type { ProviderStats } from './providers/provider_stats';
 export type { Tick } from './tick';
+export { marketDataErrors, type MarketDataReason } from './errors';

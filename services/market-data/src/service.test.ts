@@ -34,5 +34,6 @@ describe('startMarketData', () => {
     const handle = await startMarketData(loadConfig({ ...env, GRPC_PORT: '0' }), { logger });
     cleanups.push(() => handle.close());
     expect(handle.grpcPort).toBeGreaterThan(0);
-  });
+    // Two starts, each opening an embedded PostgreSQL and migrating it: tens of seconds on a busy machine.
+  }, 180_000);
 });

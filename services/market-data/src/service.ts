@@ -1,17 +1,16 @@
-import { startInServiceScope, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
+import { startInServiceScope, type Database, type HealthMonitor, type ServiceScopeDeps } from '@marketpulse/runtime';
 import type { MarketDataConfig } from './config';
 import { MarketDataEngine } from './engine';
-import { marketDataService } from './grpc_service';
+import { marketDataService } from './grpc/server';
 import { createProvider } from './providers/create_provider';
 import type { MarketDataProvider } from './providers/provider';
 import { openEventPublisher } from './open_publisher';
 import type { EventPublisher } from './publisher';
 import { MarketDataStore } from './store';
 
-export interface MarketDataDeps {
-  bus?: Bus;
+/** What a caller may lend the service (the one-process suite, tests); lent resources are left open on close. */
+export interface MarketDataDeps extends ServiceScopeDeps {
   db?: Database;
-  logger?: Logger;
   /** A provider built by the caller (tests, benchmarks); otherwise MARKET_PROVIDER decides. */
   provider?: MarketDataProvider;
 }

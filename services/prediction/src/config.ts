@@ -1,5 +1,6 @@
 import {
-  DEFAULT_METRICS_PORTS,
+  envPort,
+  envPositiveInt,
   loadConfig as loadFromEnv,
   metricsConfigShape,
   serviceConfigSchema,
@@ -8,47 +9,35 @@ import {
 import { z } from 'zod';
 import { INTERVAL_Z } from './model/forecast';
 
-const positiveInt = (what: string) =>
-  z.coerce
-    .number({ error: `expected ${what}` })
-    .int({ error: `expected ${what}` })
-    .positive({ error: `expected ${what}` });
-
 export const predictionConfigSchema = serviceConfigSchema('prediction', {
-  GRPC_PORT: z.coerce
-    .number({ error: 'expected a port number' })
-    .int({ error: 'expected a port number' })
-    .min(0, { error: 'expected a port number 0..65535' })
-    .max(65535, { error: 'expected a port number 0..65535' })
-    .default(50052)
-    .describe('Port of the PredictionService gRPC server (0 picks a free one).'),
-  ...metricsConfigShape(DEFAULT_METRICS_PORTS.prediction),
-  PREDICTION_INTERVAL_MS: positiveInt('a positive number of milliseconds')
+  GRPC_PORT: envPort().default(50052).describe('Port of the PredictionService gRPC server (0 picks a free one).'),
+  ...metricsConfigShape(9466),
+  PREDICTION_INTERVAL_MS: envPositiveInt('a positive number of milliseconds')
     .default(5000)
     .describe(
       'Cadence of published `prediction_complete` events: each symbol that received ticks since the last round gets one forecast per round.',
     ),
-  PREDICTION_HORIZON_S: positiveInt('a positive number of seconds')
+  PREDICTION_HORIZON_S: envPositiveInt('a positive number of seconds')
     .default(60)
     .describe('Horizon of published forecasts, and of requests that leave horizon_seconds at 0.'),
-  PREDICTION_MAX_HORIZON_S: positiveInt('a positive number of seconds')
+  PREDICTION_MAX_HORIZON_S: envPositiveInt('a positive number of seconds')
     .default(86400)
     .describe('Largest horizon a request may ask for; beyond it the answer is OUT_OF_RANGE.'),
   PREDICTION_INTERVAL_LEVEL: z
     .enum(Object.keys(INTERVAL_Z) as [string, ...string[]], { error: `expected one of ${Object.keys(INTERVAL_Z).join('|')}` })
     .default('0.95')
     .describe('Probability of the prediction interval.'),
-  PREDICTION_HISTORY_MAX_TICKS: positiveInt('a positive number of ticks')
+  PREDICTION_HISTORY_MAX_TICKS: envPositiveInt('a positive number of ticks')
     .default(20000)
     .describe(
       'Ticks kept per symbol in the database for training, backtests and rebuilding models after a restart; older ones are pruned.',
     ),
-  PREDICTION_OUTBOX_RETRY_MS: positiveInt('a positive number of milliseconds')
+  PREDICTION_OUTBOX_RETRY_MS: envPositiveInt('a positive number of milliseconds')
     .default(2000)
     .describe(
       'How often model_trained / model_deployed / backtest_complete events still in the outbox (bus away, or a restart before they went out) are published again.',
     ),
-  PREDICTION_BACKTEST_LEASE_MS: positiveInt('a positive number of milliseconds')
+  PREDICTION_BACKTEST_LEASE_MS: envPositiveInt('a positive number of milliseconds')
     .default(30000)
     .describe(
       'How long a running backtest stays claimed by the instance computing it without that instance renewing the claim (it renews every third of this). At start-up and on each renewal an instance marks failed, as interrupted, the running backtests of others whose claim is older: their instance stopped or crashed. Keep it well above a database hiccup; GetBacktest shows an interrupted backtest as failed at most about this long after its instance went away.',

@@ -1,6 +1,6 @@
 export { loadConfig, predictionConfigSchema, type PredictionConfig } from './config';
 export { startPrediction, type PredictionDeps, type PredictionHandle } from './service';
-export { predictionErrors } from './errors';
+export { predictionErrors, type PredictionReason } from './errors';
 export { versionName, type PredictionResult } from './predictor';
 export { forecast, INTERVAL_Z, type Forecast } from './model/forecast';
 export { fit, initialState, update, type HoltParams, type HoltState } from './model/holt';

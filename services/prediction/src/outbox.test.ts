@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { events } from '@marketpulse/proto';
-import { createLogger, MemoryBroker, MemoryBus, type Bus, type DeliveredEvent } from '@marketpulse/runtime';
+import { createLogger, MemoryBroker, MemoryBus, type DeliveredEvent, switchableBus, type SwitchableBus } from '@marketpulse/runtime';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -32,20 +32,9 @@ let dir: string;
 let bus: MemoryBus;
 let service: PredictionHandle;
 let client: PredictionApi | undefined;
-/** While true the service's publishes fail, as with the broker away. */
-let away = false;
+/** The service's bus: `away` makes its publishes fail, as with the broker away. */
+let publishing: SwitchableBus;
 const lifecycleEvents: DeliveredEvent[] = [];
-
-/** The memory bus, refusing to publish while `away`. */
-const flakyBus = (inner: Bus): Bus => ({
-  publish: async (e) => {
-    if (away) throw new Error('broker away');
-    return inner.publish(e);
-  },
-  subscribe: (o) => inner.subscribe(o),
-  health: () => inner.health(),
-  close: async () => undefined,
-});
 
 const start = async (retryMs: number) => {
   const config = loadConfig({
@@ -55,7 +44,7 @@ const start = async (retryMs: number) => {
     KAFKA_TOPIC_PREFIX: 't.',
     LOG_LEVEL: 'silent',
   });
-  service = await startPrediction(config, { bus: flakyBus(bus), logger });
+  service = await startPrediction(config, { bus: (publishing = switchableBus(bus)), logger });
   client?.close();
   client = predictionClient(`127.0.0.1:${service.grpcPort}`);
 };
@@ -123,7 +112,7 @@ afterAll(async () => {
 
 describe('lifecycle event outbox', () => {
   it('trains while the bus refuses events, then publishes model_trained in the trace of the request once the bus is back', async () => {
-    away = true;
+    publishing.away = true;
     const request = trace.wrapSpanContext({ traceId: TRAIN_TRACE, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED });
     const model = await context.with(trace.setSpan(context.active(), request), () =>
       service.lifecycle.train({ symbol: SYMBOL, algorithm: '', parameters: {}, range: {}, description: 'while the bus is away' }),
@@ -133,7 +122,7 @@ describe('lifecycle event outbox', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(ofType('model_trained')).toHaveLength(0);
 
-    away = false;
+    publishing.away = false;
     await until('model_trained', () => ofType('model_trained').length > 0);
     const [trained] = ofType('model_trained');
     expect(trained.event.payload?.$case === 'model_trained' && trained.event.payload.model_trained.version).toBe(`${SYMBOL}-v2`);
@@ -141,7 +130,7 @@ describe('lifecycle event outbox', () => {
   });
 
   it('publishes on the next start, in order, deployments committed but never published before a stop', async () => {
-    away = true;
+    publishing.away = true;
     const deployed = (await client!.deployModel({ symbol: SYMBOL, version: `${SYMBOL}-v2`, requested_by: 'test' })).deployment!;
     expect(deployed.model!.version).toBe(`${SYMBOL}-v2`);
     const rolledBack = (await client!.rollbackModel({ symbol: SYMBOL, version: '', requested_by: 'test' })).deployment!;
@@ -149,7 +138,7 @@ describe('lifecycle event outbox', () => {
     await service.close();
     expect(ofType('model_deployed')).toHaveLength(0);
 
-    away = false;
+    publishing.away = false;
     // A retry interval far beyond the test: only the start-up round can deliver them.
     await start(600_000);
     await until('both model_deployed events', () => ofType('model_deployed').length === 2);

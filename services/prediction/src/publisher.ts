@@ -1,7 +1,6 @@
 import type { events } from '@marketpulse/proto';
-import type { Logger, TraceCarryover } from '@marketpulse/runtime';
-import { toProtoPrediction } from './convert';
-import { envelope } from './events';
+import { buildEvent, type Logger, type TraceCarryover } from '@marketpulse/runtime';
+import { toProtoPrediction } from './proto_mapping';
 import type { PredictionFeed } from './feed';
 import type { Predictor } from './predictor';
 
@@ -54,7 +53,7 @@ export class PredictionPublisher {
       this.deps.feed.emit(p);
       return {
         symbol,
-        event: envelope(this.deps.source, symbol, { $case: 'prediction_complete', prediction_complete: toProtoPrediction(p) }, p.id),
+        event: buildEvent('prediction_complete', { id: p.id, source: this.deps.source, subject: symbol, payload: toProtoPrediction(p) }),
       };
     });
     // One publish per symbol, each inside the context of the tick that led to it: one batch could

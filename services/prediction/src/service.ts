@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { startInServiceScope, TraceCarryover, type Bus, type Database, type HealthMonitor, type Logger } from '@marketpulse/runtime';
+import { startInServiceScope, TraceCarryover, type Database, type HealthMonitor, type ServiceScopeDeps } from '@marketpulse/runtime';
 import type { PredictionConfig } from './config';
 import { PredictionFeed } from './feed';
-import { predictionService } from './grpc/prediction_service';
+import { predictionService } from './grpc/server';
 import { TickIngest } from './ingest';
 import { ModelLifecycle } from './lifecycle/lifecycle';
 import { INTERVAL_Z } from './model/forecast';
@@ -12,10 +12,9 @@ import { PredictionPublisher } from './publisher';
 import { Predictor } from './predictor';
 import { SqlPredictionStore } from './store/store_sql';
 
-export interface PredictionDeps {
-  bus?: Bus;
+/** What a caller may lend the service (the one-process suite, tests); lent resources are left open on close. */
+export interface PredictionDeps extends ServiceScopeDeps {
   db?: Database;
-  logger?: Logger;
 }
 
 export interface PredictionHandle {

@@ -1,15 +1,16 @@
-import { DEFAULT_METRICS_PORTS, loadConfig, metricsConfigShape, serviceConfigSchema, type EnvSource } from '@marketpulse/runtime';
+import {
+  envPort,
+  envPositiveInt,
+  loadConfig as loadEnv,
+  metricsConfigShape,
+  serviceConfigSchema,
+  type EnvSource,
+} from '@marketpulse/runtime';
 import { z } from 'zod';
 
-const ms = (what: string) =>
-  z.coerce
-    .number()
-    .int()
-    .positive({ error: `expected a positive number of milliseconds (${what})` });
-
 export const providerMonitorConfigSchema = serviceConfigSchema('provider-monitor', {
-  GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50055).describe('Port of the ProviderMonitorService gRPC server.'),
-  ...metricsConfigShape(DEFAULT_METRICS_PORTS['provider-monitor']),
+  GRPC_PORT: envPort().default(50055).describe('Port of the ProviderMonitorService gRPC server.'),
+  ...metricsConfigShape(9469),
   MONITOR_PROVIDERS: z
     .string()
     .default('')
@@ -29,23 +30,24 @@ export const providerMonitorConfigSchema = serviceConfigSchema('provider-monitor
     .positive()
     .default(30)
     .describe('Default seconds between health checks of one provider.'),
-  MONITOR_CHECK_TIMEOUT_MS: ms('check timeout')
+  MONITOR_CHECK_TIMEOUT_MS: envPositiveInt('a positive number of milliseconds')
     .default(5000)
     .describe('Default health-check timeout; a slower answer is a failure (timeout).'),
-  MONITOR_DEGRADED_LATENCY_MS: ms('degraded latency').default(1000).describe('Default response time above which a provider is degraded.'),
-  MONITOR_FAILURES_BEFORE_OFFLINE: z.coerce
-    .number()
-    .int()
-    .positive()
+  MONITOR_DEGRADED_LATENCY_MS: envPositiveInt('a positive number of milliseconds')
+    .default(1000)
+    .describe('Default response time above which a provider is degraded.'),
+  MONITOR_FAILURES_BEFORE_OFFLINE: envPositiveInt('a positive integer')
     .default(2)
     .describe('Consecutive failed checks after which a provider is offline (fewer: degraded).'),
-  MONITOR_STATUS_INTERVAL_MS: ms('status interval')
+  MONITOR_STATUS_INTERVAL_MS: envPositiveInt('a positive number of milliseconds')
     .default(10_000)
     .describe('Interval of the status snapshot: status_update events and the metrics history.'),
-  MONITOR_RATE_LIMIT_INTERVAL_MS: ms('rate-limit snapshot interval')
+  MONITOR_RATE_LIMIT_INTERVAL_MS: envPositiveInt('a positive number of milliseconds')
     .default(60_000)
     .describe('Interval of the rate-limit snapshot (usage logs and alarms).'),
-  MONITOR_CLEANUP_INTERVAL_MS: ms('cleanup interval').default(3_600_000).describe('Interval of the data cleanup job.'),
+  MONITOR_CLEANUP_INTERVAL_MS: envPositiveInt('a positive number of milliseconds')
+    .default(3_600_000)
+    .describe('Interval of the data cleanup job.'),
   MONITOR_RETENTION_HOURS: z.coerce
     .number()
     .positive()
@@ -57,13 +59,13 @@ export const providerMonitorConfigSchema = serviceConfigSchema('provider-monitor
     .max(100)
     .default(80)
     .describe('Usage percentage at which rate_limit_alert is raised.'),
-  MONITOR_TRIGGER_WAIT_MS: ms('trigger wait')
+  MONITOR_TRIGGER_WAIT_MS: envPositiveInt('a positive number of milliseconds')
     .default(3000)
     .describe('How long TriggerJob waits for the job to finish before answering "still running".'),
 });
 
 export type ProviderMonitorConfig = z.output<typeof providerMonitorConfigSchema>;
 
-export function loadProviderMonitorConfig(env: EnvSource = process.env): ProviderMonitorConfig {
-  return loadConfig(providerMonitorConfigSchema, env);
+export function loadConfig(env: EnvSource = process.env): ProviderMonitorConfig {
+  return loadEnv(providerMonitorConfigSchema, env);
 }

@@ -1,4 +1,4 @@
-import { providerCheckMetrics } from '@marketpulse/runtime';
+import { providerCheckMetrics } from './metrics/check_metrics';
 import type { Probe, ProbeResult } from './probes/probe';
 import type { ProviderDefinition } from './registry/provider_definition';
 import type { Publisher } from './publisher';

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { events, providers } from '@marketpulse/proto';
-import type { Bus, Logger } from '@marketpulse/runtime';
+import { buildEvent, type Bus, type Logger } from '@marketpulse/runtime';
 
 export type LogLevel = 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
@@ -11,10 +10,6 @@ export class Publisher {
     private readonly source: string,
     private readonly logger: Logger,
   ) {}
-
-  private envelope(subject: string, payload: NonNullable<events.Event['payload']>): events.Event {
-    return { id: randomUUID(), type: payload.$case, source: this.source, subject, time: new Date().toISOString(), owner: '', payload };
-  }
 
   async publish(list: events.Event[]): Promise<boolean> {
     try {
@@ -27,15 +22,15 @@ export class Publisher {
   }
 
   statusChange(c: providers.ProviderStatusChange): events.Event {
-    return this.envelope(c.provider, { $case: 'provider_status_change', provider_status_change: c });
+    return buildEvent('provider_status_change', { source: this.source, subject: c.provider, payload: c });
   }
 
   rateLimitAlert(a: providers.RateLimitAlert): events.Event {
-    return this.envelope(a.provider, { $case: 'rate_limit_alert', rate_limit_alert: a });
+    return buildEvent('rate_limit_alert', { source: this.source, subject: a.provider, payload: a });
   }
 
   statusUpdate(u: providers.StatusUpdate): events.Event {
-    return this.envelope('system', { $case: 'status_update', status_update: u });
+    return buildEvent('status_update', { source: this.source, subject: 'system', payload: u });
   }
 
   /** A seed-003 system log line (INFO and above), also written to this process's own log. */
@@ -44,9 +39,10 @@ export class Publisher {
     if (level === 'INFO') this.logger.info(fields, message);
     else if (level === 'WARNING') this.logger.warn(fields, message);
     else this.logger.error(fields, message);
-    return this.envelope(this.source, {
-      $case: 'system_log',
-      system_log: { level, module, message, timestamp: new Date().toISOString(), service: this.source, trace_id: '' },
+    return buildEvent('system_log', {
+      source: this.source,
+      subject: this.source,
+      payload: { level, module, message, timestamp: new Date().toISOString(), service: this.source, trace_id: '' },
     });
   }
 }

@@ -7,11 +7,17 @@ import * as grpc from '@grpc/grpc-js';
 import { events, providers } from '@marketpulse/proto';
 import { MemoryBroker, MemoryBus, createLogger, openDatabase, type Database } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProviderMonitorConfig } from './config';
+import { loadConfig } from './config';
 import { startProviderMonitor, type ProviderMonitorHandle } from './service';
 
 /** A provider whose behaviour the test switches: fast, slow, failing. */
 let mode: 'fast' | 'slow' | 'fail' = 'fast';
+/**
+ * The clock the probes time responses with. Only the provider moves it (a slow answer takes 1500 ms
+ * of it), so measured latencies are exactly 0 or 1500 ms however busy the machine is.
+ */
+let clock = 0;
+const SLOW_MS = 1500;
 let http: Server;
 let dir: string;
 let db: Database;
@@ -22,7 +28,7 @@ const seen: events.Event[] = [];
 
 const call = <Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => void, req: Req) =>
   new Promise<Res>((resolve, reject) => fn.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
-const waitFor = async <T>(fn: () => T | undefined | false, ms = 8000): Promise<T> => {
+const waitFor = async <T>(fn: () => T | undefined | false, ms = 20_000): Promise<T> => {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();
@@ -45,9 +51,8 @@ beforeAll(async () => {
       res.statusCode = 503;
       return void res.end('down');
     }
-    // Slow is far beyond the degraded threshold and fast far below it, so a busy machine cannot
-    // blur the two (the threshold is a latency the test controls, not one it measures).
-    setTimeout(() => res.end('{"ok":true}'), mode === 'slow' ? 1500 : 0);
+    if (mode === 'slow') clock += SLOW_MS;
+    res.end('{"ok":true}');
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -59,7 +64,7 @@ beforeAll(async () => {
     types: ['provider_status_change', 'rate_limit_alert', 'status_update', 'system_log'],
     handler: async (d) => void seen.push(d.event),
   });
-  const config = loadProviderMonitorConfig({
+  const config = loadConfig({
     GRPC_PORT: '0',
     MARKET_DATA_GRPC_ADDR: '',
     ALERTING_GRPC_ADDR: '',
@@ -76,8 +81,13 @@ beforeAll(async () => {
       { name: 'limited', url: `${base}/limited`, interval_seconds: 3600, rate_limit: { limit: 5, per: 'hour' }, category: 'market_data' },
     ]),
   });
-  handle = await startProviderMonitor(config, { bus, db, logger: createLogger('pm-test', {}, { level: 'silent' }) });
-  client = new providers.ProviderMonitorServiceClient(`127.0.0.1:${handle.port}`, grpc.credentials.createInsecure());
+  handle = await startProviderMonitor(config, {
+    bus,
+    db,
+    logger: createLogger('pm-test', {}, { level: 'silent' }),
+    latencyClock: () => clock,
+  });
+  client = new providers.ProviderMonitorServiceClient(`127.0.0.1:${handle.grpcPort}`, grpc.credentials.createInsecure());
 });
 
 afterAll(async () => {
@@ -98,7 +108,9 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
     await waitFor(() => changes('flaky').length >= 2);
     mode = 'fast';
     await waitFor(() => changes('flaky').length >= 3);
-    await new Promise((r) => setTimeout(r, 400));
+    // Three more checks, counted rather than slept for, and none of them changes the status.
+    const checkedAt = new Set<number | undefined>([handle.monitor.get('flaky')!.lastCheckAt]);
+    await waitFor(() => checkedAt.add(handle.monitor.get('flaky')!.lastCheckAt).size > 3);
     expect(changes('flaky').map((c) => `${c.old_status}->${c.new_status}`)).toEqual([
       'online->degraded',
       'degraded->offline',
@@ -135,7 +147,7 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
     expect(Date.parse(outage.ended_at!)).toBeGreaterThanOrEqual(Date.parse(online.time!));
     expect(outage.duration_seconds).toBeCloseTo((Date.parse(outage.ended_at!) - Date.parse(outage.started_at!)) / 1000, 1);
     expect(analytics.remediation_suggestions.some((r) => /offline/.test(r.issue))).toBe(false);
-  });
+  }, 90_000);
 
   it('raises one rate_limit_alert at 80 % of the limit', async () => {
     const alerts = () => seen.filter((e) => e.payload?.$case === 'rate_limit_alert');
@@ -197,6 +209,6 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
   });
 
   it('defaults the status interval to 10 s', () => {
-    expect(loadProviderMonitorConfig({}).MONITOR_STATUS_INTERVAL_MS).toBe(10_000);
+    expect(loadConfig({}).MONITOR_STATUS_INTERVAL_MS).toBe(10_000);
   });
 });

@@ -1,21 +1,14 @@
 import { alerting, market } from '@marketpulse/proto';
-import {
-  createClient,
-  registerProviderMetrics,
-  startInServiceScope,
-  type Bus,
-  type Database,
-  type HealthMonitor,
-  type Logger,
-} from '@marketpulse/runtime';
+import { createClient, startInServiceScope, type Database, type HealthMonitor, type ServiceScopeDeps } from '@marketpulse/runtime';
 import type { ProviderMonitorConfig } from './config';
-import { providerMonitorService } from './grpc/monitor_server';
+import { providerMonitorService } from './grpc/server';
 import { monitorJobs } from './jobs';
 import { ProcessHostSampler } from './metrics/process_host';
 import { providerFigures } from './metrics/provider_figures';
+import { registerProviderMetrics } from './metrics/provider_metrics';
 import { ProviderMonitor } from './monitor';
 import { MonitorApi } from './monitor_api';
-import { HttpProbe } from './probes/probe_http';
+import { HttpProbe, type LatencyClock } from './probes/probe_http';
 import { MarketDataFeedProbe } from './probes/probe_market_data';
 import { Publisher } from './publisher';
 import { parseProviders, type ProviderDefaults } from './registry/provider_definition';
@@ -24,14 +17,15 @@ import { HistoryStore } from './store/history_store';
 import { LogStore } from './store/log_store';
 import { migrations } from './store/migrations';
 
-export interface ProviderMonitorDeps {
-  bus?: Bus;
+/** What a caller may lend the service (the one-process suite, tests); lent resources are left open on close. */
+export interface ProviderMonitorDeps extends ServiceScopeDeps {
   db?: Database;
-  logger?: Logger;
+  /** The clock (ms) HTTP probes time responses with: a test drives it, so its latencies do not depend on the machine's load. */
+  latencyClock?: LatencyClock;
 }
 
 export interface ProviderMonitorHandle {
-  port: number;
+  grpcPort: number;
   api: MonitorApi;
   monitor: ProviderMonitor;
   scheduler: Scheduler;
@@ -59,7 +53,7 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
     const history = new HistoryStore(db);
     const publisher = new Publisher(bus, config.SERVICE_NAME, logger);
     const monitor = new ProviderMonitor({ logs, history, publisher, rateLimitAlertPercentage: config.MONITOR_RATE_LIMIT_ALERT_PERCENTAGE });
-    for (const def of configured) monitor.register(def, new HttpProbe(def));
+    for (const def of configured) monitor.register(def, new HttpProbe(def, deps.latencyClock));
     const unregisterMetrics = registerProviderMetrics(() => providerFigures(monitor));
     scope.onClose(unregisterMetrics);
 
@@ -179,6 +173,6 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
     void scheduler.trigger('health_checks');
     void publisher.publish([publisher.systemLog('INFO', 'ProviderMonitor', `Monitoring ${monitor.all().length} providers`)]);
 
-    return { port: server.port, api, monitor, scheduler, health, close: scope.close };
+    return { grpcPort: server.port, api, monitor, scheduler, health, close: scope.close };
   });
 }

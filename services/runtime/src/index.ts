@@ -4,6 +4,7 @@ export * from './health';
 export * from './grpc';
 export * from './errors';
 export * from './bus';
+export * from './events';
 export * from './db';
 export * from './telemetry';
 export * from './metrics';

@@ -1,5 +1,7 @@
 import {
-  DEFAULT_METRICS_PORTS,
+  envBoolean,
+  envPort,
+  envPositiveInt,
   loadConfig as loadEnv,
   metricsConfigShape,
   serviceConfigSchema,
@@ -8,24 +10,9 @@ import {
 import { z } from 'zod';
 import { parseSchedule } from './retry_schedule/retry_schedule';
 
-const ms = (what: string) =>
-  z.coerce
-    .number({ error: `expected ${what}` })
-    .int({ error: `expected ${what}` })
-    .positive({ error: `expected ${what}` });
-const flag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-export const webhookConfigSchema = serviceConfigSchema('webhook-delivery', {
-  GRPC_PORT: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(65535)
-    .default(50054)
-    .describe('Port of the WebhookService gRPC server (0 picks a free one).'),
-  ...metricsConfigShape(DEFAULT_METRICS_PORTS['webhook-delivery']),
+export const webhookDeliveryConfigSchema = serviceConfigSchema('webhook-delivery', {
+  GRPC_PORT: envPort().default(50054).describe('Port of the WebhookService gRPC server (0 picks a free one).'),
+  ...metricsConfigShape(9468),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
     .default('5s,30s,5m')
@@ -49,32 +36,36 @@ export const webhookConfigSchema = serviceConfigSchema('webhook-delivery', {
     .max(1)
     .default(0.1)
     .describe('Each retry wait moves randomly by up to this fraction either way (0 disables jitter).'),
-  WEBHOOK_RETRY_AFTER_MAX_MS: ms('milliseconds')
+  WEBHOOK_RETRY_AFTER_MAX_MS: envPositiveInt('milliseconds')
     .default(3_600_000)
     .describe("Longest wait a receiver's Retry-After header can ask for; longer requests are cut to this."),
-  WEBHOOK_TIMEOUT_MS: ms('milliseconds').default(15_000).describe('An attempt succeeds only with a 2xx response within this time.'),
-  WEBHOOK_WORKERS: ms('a positive integer').default(32).describe('Deliveries this process sends at once.'),
-  WEBHOOK_POLL_MS: ms('milliseconds').default(250).describe('How often an idle worker looks for due deliveries.'),
-  WEBHOOK_LEASE_MS: ms('milliseconds')
+  WEBHOOK_TIMEOUT_MS: envPositiveInt('milliseconds')
+    .default(15_000)
+    .describe('An attempt succeeds only with a 2xx response within this time.'),
+  WEBHOOK_WORKERS: envPositiveInt('a positive integer').default(32).describe('Deliveries this process sends at once.'),
+  WEBHOOK_POLL_MS: envPositiveInt('milliseconds').default(250).describe('How often an idle worker looks for due deliveries.'),
+  WEBHOOK_LEASE_MS: envPositiveInt('milliseconds')
     .default(60_000)
     .describe(
       'How long a claimed delivery stays with its worker; after that (the worker died) another claims it. Keep it above WEBHOOK_TIMEOUT_MS.',
     ),
-  WEBHOOK_DISABLE_AFTER_MS: ms('milliseconds')
+  WEBHOOK_DISABLE_AFTER_MS: envPositiveInt('milliseconds')
     .default(5 * 24 * 3_600_000)
     .describe('An endpoint whose every attempt has failed for this long is disabled, and a system_error event says so.'),
-  WEBHOOK_MAX_PAYLOAD_BYTES: ms('bytes')
+  WEBHOOK_MAX_PAYLOAD_BYTES: envPositiveInt('bytes')
     .default(256 * 1024)
     .describe('Largest JSON body sent; a larger event is recorded as a failed delivery instead.'),
-  WEBHOOK_MAX_RESPONSE_BYTES: ms('bytes')
+  WEBHOOK_MAX_RESPONSE_BYTES: envPositiveInt('bytes')
     .default(1024)
     .describe('Bytes of a response body read and kept as the attempt excerpt; the rest is never downloaded.'),
-  WEBHOOK_ALLOW_LOOPBACK: flag
+  WEBHOOK_ALLOW_LOOPBACK: envBoolean
     .default(false)
     .describe('Allow endpoint URLs on loopback addresses (127.0.0.0/8, ::1), e.g. for local tests.'),
-  WEBHOOK_ALLOW_PRIVATE: flag.default(false).describe('Allow endpoint URLs on private, carrier-grade NAT and link-local addresses.'),
-  WEBHOOK_SECRET_OVERLAP_S: ms('seconds').default(86_400).describe('Default time a rotated-out secret keeps signing next to the new one.'),
-  WEBHOOK_INTAKE_CONSUMERS: ms('a positive integer')
+  WEBHOOK_ALLOW_PRIVATE: envBoolean.default(false).describe('Allow endpoint URLs on private, carrier-grade NAT and link-local addresses.'),
+  WEBHOOK_SECRET_OVERLAP_S: envPositiveInt('seconds')
+    .default(86_400)
+    .describe('Default time a rotated-out secret keeps signing next to the new one.'),
+  WEBHOOK_INTAKE_CONSUMERS: envPositiveInt('a positive integer')
     .default(1)
     .describe(
       'Kafka consumer-group members intake runs in this process. One member already consumes up to 16 partitions side by side; more help only when more partitions than that are busy at once.',
@@ -88,8 +79,8 @@ export const webhookConfigSchema = serviceConfigSchema('webhook-delivery', {
     ),
 });
 
-export type WebhookConfig = z.output<typeof webhookConfigSchema>;
+export type WebhookDeliveryConfig = z.output<typeof webhookDeliveryConfigSchema>;
 
-export function loadWebhookConfig(env: EnvSource = process.env): WebhookConfig {
-  return loadEnv(webhookConfigSchema, env);
+export function loadConfig(env: EnvSource = process.env): WebhookDeliveryConfig {
+  return loadEnv(webhookDeliveryConfigSchema, env);
 }

@@ -5,7 +5,7 @@ import { errorDomain } from '@marketpulse/runtime';
  * webhook-delivery's one table of reasons (domain `marketpulse.webhooks`): each reason is stable
  * (clients switch on it) and always travels with the status named here.
  */
-export const webhookErrors = errorDomain('marketpulse.webhooks', {
+export const webhookDeliveryErrors = errorDomain('marketpulse.webhooks', {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   INVALID_URL: grpc.status.INVALID_ARGUMENT,
   URL_FORBIDDEN: grpc.status.INVALID_ARGUMENT,
@@ -18,8 +18,8 @@ export const webhookErrors = errorDomain('marketpulse.webhooks', {
   DELIVERY_IN_FLIGHT: grpc.status.FAILED_PRECONDITION,
 });
 
-export type WebhookErrorCode = keyof typeof webhookErrors.reasons;
+export type WebhookDeliveryReason = keyof typeof webhookDeliveryErrors.reasons;
 
 /** A webhook error; `field` (a dotted request path) becomes its BadRequest violation. */
-export const webhookError = (reason: WebhookErrorCode, message: string, field?: string) =>
-  webhookErrors(reason, message, field ? { violations: [{ field, description: message }] } : {});
+export const webhookError = (reason: WebhookDeliveryReason, message: string, field?: string) =>
+  webhookDeliveryErrors(reason, message, field ? { violations: [{ field, description: message }] } : {});

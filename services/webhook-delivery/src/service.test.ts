@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { events } from '@marketpulse/proto';
 import { createLogger, MemoryBroker, MemoryBus } from '@marketpulse/runtime';
 import { afterAll, expect, it } from 'vitest';
-import { loadWebhookConfig } from './config';
+import { loadConfig } from './config';
 import { startWebhookDelivery } from './service';
 
 // The one-process quick start: in-memory bus, embedded PGlite, everything in this process.
@@ -29,7 +29,7 @@ it('delivers an event published on the in-memory bus, and announces its own outc
   const bus = new MemoryBus({ broker: new MemoryBroker({ logger }), topicPrefix: 'mp.' });
   const outcomes: events.Event[] = [];
   await bus.subscribe({ groupId: 'dashboard', types: ['webhook_delivery'], handler: async (d) => void outcomes.push(d.event) });
-  const config = loadWebhookConfig({ PGLITE_DIR: dir, GRPC_PORT: '0', WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_POLL_MS: '50' });
+  const config = loadConfig({ PGLITE_DIR: dir, GRPC_PORT: '0', WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_POLL_MS: '50' });
   const handle = await startWebhookDelivery(config, { bus, logger });
   try {
     const ep = await handle.api.createEndpoint(

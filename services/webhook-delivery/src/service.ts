@@ -1,18 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  registerWebhookQueueMetrics,
-  startInServiceScope,
-  webhookDeliveryMetrics,
-  type Bus,
-  type Database,
-  type HealthMonitor,
-  type Logger,
-} from '@marketpulse/runtime';
+import { startInServiceScope, type Database, type HealthMonitor, type ServiceScopeDeps } from '@marketpulse/runtime';
 import { AddressGuard } from './address_guard/address_guard';
-import type { WebhookConfig } from './config';
+import type { WebhookDeliveryConfig } from './config';
 import { WebhookApi } from './endpoint_api/webhook_api';
-import { webhookServiceRegistration } from './grpc/webhook_service_grpc';
+import { registerWebhookQueueMetrics, webhookDeliveryMetrics } from './metrics/webhook_metrics';
+import { webhookService } from './grpc/server';
 import { HttpSender } from './http_sending/sender_http';
 import { EventIntake } from './intake/event_intake';
 import { deliveryOutcomeEvent, endpointDisabledEvent } from './outcome_events/outcome_events';
@@ -25,21 +18,20 @@ import { readQueueFigures } from './store/queue_figures';
 import { AttemptRunner } from './worker/attempt_runner';
 import { DeliveryWorker } from './worker/delivery_worker';
 
-export interface WebhookDeliveryDeps {
-  bus?: Bus;
+/** What a caller may lend the service (the one-process suite, tests); lent resources are left open on close. */
+export interface WebhookDeliveryDeps extends ServiceScopeDeps {
   db?: Database;
-  logger?: Logger;
 }
 
 export interface WebhookDeliveryHandle {
   /** The bound gRPC port (useful with GRPC_PORT=0). */
-  port: number;
+  grpcPort: number;
   api: WebhookApi;
   health: HealthMonitor;
   close(): Promise<void>;
 }
 
-export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookDeliveryDeps = {}): Promise<WebhookDeliveryHandle> {
+export async function startWebhookDelivery(config: WebhookDeliveryConfig, deps: WebhookDeliveryDeps = {}): Promise<WebhookDeliveryHandle> {
   return startInServiceScope('webhook-delivery', config, deps, async (scope) => {
     const { logger, bus, db } = scope;
     if (config.WEBHOOK_LEASE_MS <= config.WEBHOOK_TIMEOUT_MS) {
@@ -126,7 +118,7 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
       onNewDeliveries: wake,
     });
 
-    const server = await scope.serveGrpc([webhookServiceRegistration(api, logger)]);
+    const server = await scope.serveGrpc([webhookService(api, logger)]);
 
     worker.start();
     scope.onClose(() => worker.close());
@@ -146,6 +138,6 @@ export async function startWebhookDelivery(config: WebhookConfig, deps: WebhookD
     scope.onClose(() => intake.close());
     const health = await scope.startHealth(server);
 
-    return { port: server.port, api, health, close: scope.close };
+    return { grpcPort: server.port, api, health, close: scope.close };
   });
 }

@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { z } from 'zod';
 import { ALL_SCOPES, delegate, type Scope } from '../../auth';
-import { ApiError, notFound } from '../errors';
+import { ApiError, notFound } from '../../errors';
 import { id, isoTime, text } from '../schemas/common';
 import { router, scopedProcedure } from '../trpc';
 

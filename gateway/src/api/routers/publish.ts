@@ -1,6 +1,6 @@
 import type { events } from '@marketpulse/proto';
 import { z } from 'zod';
-import { PublishEventBody } from '../../publish/event_contracts';
+import { PublishEventBody } from '../../events/publish_contracts';
 import { router, scopedProcedure } from '../trpc';
 
 const TAGS = ['publish'];

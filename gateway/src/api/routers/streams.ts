@@ -5,9 +5,10 @@ import { canRead, type Principal } from '../../auth';
 import { EVENTS_CHANNEL } from '../../visibility';
 import { Frame } from '../../ws/encode';
 import type { Publication } from '../../ws/history';
-import type { KafkaResume, ResumeTarget } from '../../ws/history/kafka_resume';
+import type { KafkaResume, ResumeStart, ResumeTarget } from '../../ws/history/kafka_resume';
+import { MAX_POSITION_CHARS, PositionTracker } from '../../ws/history/position_token';
 import type { ChannelEncoder, Subscriber } from '../../ws/hub';
-import { ApiError } from '../errors';
+import { ApiError } from '../../errors';
 import { EventQueue } from '../event_queue';
 import { text } from '../schemas/common';
 import { router, scopedProcedure } from '../trpc';
@@ -24,7 +25,8 @@ export interface StreamEvent {
   data: Readonly<Record<string, unknown>>;
 }
 
-type Delivered = StreamEvent & { seq: number };
+/** As the hub hands it over: with its arrival order and its Kafka position entry (history/position_token.ts). */
+type Delivered = StreamEvent & { seq: number; pos?: string };
 
 /** Every tRPC subscriber shares this encoding: a publication's JSON, made once per publication. */
 const ENCODER: ChannelEncoder = {
@@ -42,6 +44,7 @@ const ENCODER: ChannelEncoder = {
           trace_id: pub.traceId,
           channels: pub.channels,
           data: pub.data,
+          pos: pub.pos,
         }),
       ),
     ),
@@ -57,6 +60,7 @@ const toDelivered = (pub: Publication): Delivered => ({
   trace_id: pub.traceId,
   channels: pub.channels,
   data: pub.data,
+  ...(pub.pos !== undefined ? { pos: pub.pos } : {}),
 });
 
 const QUEUE_CAPACITY = 10_000;
@@ -68,10 +72,11 @@ const QUEUE_CAPACITY = 10_000;
 async function* readBack(
   resume: KafkaResume,
   channels: readonly string[],
-  since: string,
+  from: ResumeStart,
   principal: Principal,
   signal: AbortSignal | undefined,
-): AsyncGenerator<StreamEvent> {
+  onUnrecoverable: (position: string | undefined) => void,
+): AsyncGenerator<Delivered> {
   const replayed: { event: Delivered; bytes: number }[] = [];
   let bytes = 0;
   let done = false;
@@ -95,17 +100,17 @@ async function* readBack(
       done = true;
       wake?.();
     },
-    sendError() {
-      // Past retention: the subscription continues live, as a door does after CANNOT_RECOVER.
+    sendError(_name, _detail, fields) {
+      // Past retention: the subscription continues live from `position`, as a door does after CANNOT_RECOVER.
+      onUnrecoverable(typeof fields?.position === 'string' ? fields.position : undefined);
     },
   };
-  resume.start(target, channels, ENCODER, since);
+  resume.start(target, channels, ENCODER, from);
   for (;;) {
     const next = replayed.shift();
     if (next) {
       bytes -= next.bytes;
-      const { seq: _seq, ...event } = next.event;
-      yield event;
+      yield next.event;
       continue;
     }
     if (done || signal?.aborted) return;
@@ -118,8 +123,10 @@ async function* readBack(
 }
 
 /**
- * Event streams over tRPC SSE subscriptions. Each event is `tracked()` with its id, so a typed
- * client that reconnects sends `lastEventId` and gets what it missed from the hub's history.
+ * Event streams over tRPC SSE subscriptions. Each event is `tracked()` with the subscription's
+ * position token (on Kafka; its event id on the in-memory bus), so a typed client that reconnects
+ * sends it back as `lastEventId` and gets what it missed, on any instance (the doors' mechanism:
+ * gateway/RESUME.md). An event id as `lastEventId` still resumes from memory or the resume index.
  */
 export const streamsRouter = router({
   events: scopedProcedure('read')
@@ -132,7 +139,9 @@ export const streamsRouter = router({
           .default(['events'])
           .describe('Hub channels, e.g. market-data:AAPL, predictions:AAPL, alerts, portfolio, system; `events` is every event.'),
         types: z.array(text(64)).max(64).optional().describe('Only these event types.'),
-        lastEventId: text(200).nullish(),
+        lastEventId: text(MAX_POSITION_CHARS)
+          .nullish()
+          .describe('The id of the last event received (its position token on Kafka, as `tracked` sent it), to resume after it.'),
       }),
     )
     .subscription(async function* ({ ctx, input, signal }) {
@@ -154,37 +163,58 @@ export const streamsRouter = router({
         deliver: (frame) => queue.push(JSON.parse(frame.payload.toString('utf8')) as Delivered),
       };
       const wanted = (e: StreamEvent) => !input.types || input.types.includes(e.type);
-      // Subscribe before reading history so nothing published in between is lost; seq drops doubles.
+      const kafka = ctx.feed.kafkaResume;
+      const last = input.lastEventId ?? undefined;
+      // A position token first (any instance); an event id falls back to memory and the resume index.
+      let byPosition = last !== undefined && kafka ? kafka.fromPosition(last, input.channels) : undefined;
+      if (byPosition?.ok && kafka!.aheadOf(byPosition.frontier) && !(await kafka!.reach(byPosition.frontier, () => !signal?.aborted))) {
+        ctx.logger.info({ channels: input.channels }, "subscription resumed without history: position ahead of this instance's stream");
+        byPosition = undefined;
+      }
+      // From here to the read-back's start, one tick: subscribed before reading history, so nothing
+      // published in between is lost; seq drops doubles (memory), the read-back stops where live starts (Kafka).
       for (const channel of input.channels) ctx.feed.subscribe(channel, ENCODER, subscriber);
+      let tracker: PositionTracker | undefined;
+      const track = (token: string | undefined) => (tracker = token === undefined ? undefined : new PositionTracker(token));
+      const out = (event: Delivered) => {
+        const { seq: _seq, pos, ...rest } = event;
+        if (pos !== undefined) tracker?.advance(pos);
+        return tracked(tracker?.token ?? rest.id, rest as StreamEvent);
+      };
       let lastSeq = 0;
       try {
-        if (input.lastEventId) {
-          const recovery = ctx.feed.recover(input.channels, input.lastEventId, ctx.principal);
+        let replay: AsyncGenerator<Delivered> | Delivered[] = [];
+        track(kafka?.positionNow(input.channels));
+        if (last !== undefined) {
+          const recovery = ctx.feed.recover(input.channels, last, ctx.principal);
+          const fromId = kafka && !byPosition?.ok ? kafka.fromId(last, input.channels) : undefined;
+          const frontier = byPosition?.ok ? byPosition.frontier : fromId;
           if (recovery.recovered) {
-            for (const pub of recovery.publications) {
-              lastSeq = pub.seq;
-              const { seq: _seq, ...event } = toDelivered(pub);
-              if (wanted(event)) yield tracked(event.id, event);
-            }
-          } else if (ctx.feed.kafkaResume?.canResume(input.lastEventId)) {
+            track(frontier && kafka?.positionOf(frontier));
+            replay = recovery.publications.map(toDelivered);
+            lastSeq = recovery.publications.at(-1)?.seq ?? 0;
+          } else if (kafka && frontier) {
             // Past the history: read back from Kafka up to where the live queue starts (no overlap).
-            for await (const event of readBack(ctx.feed.kafkaResume, input.channels, input.lastEventId, ctx.principal, signal)) {
-              if (wanted(event)) yield tracked(event.id, event);
-            }
+            track(kafka.positionOf(frontier));
+            replay = readBack(kafka, input.channels, { frontier, label: 'lastEventId' }, ctx.principal, signal, track);
           } else {
             ctx.logger.info(
-              { last_event_id: input.lastEventId, channels: input.channels },
-              'subscription resumed without history: id unknown or evicted',
+              { channels: input.channels, reason: byPosition && !byPosition.ok ? byPosition.detail : 'id unknown or evicted' },
+              'subscription resumed without history',
             );
           }
+        }
+        for await (const event of replay) {
+          const message = out(event);
+          if (wanted(event)) yield message;
         }
         for (;;) {
           const next = await queue.next(signal);
           if (next === undefined) return;
           if (next.seq <= lastSeq) continue;
           lastSeq = next.seq;
-          const { seq: _seq, ...event } = next;
-          if (wanted(event)) yield tracked(event.id, event as StreamEvent);
+          const message = out(next);
+          if (wanted(next)) yield message;
         }
       } finally {
         for (const channel of input.channels) ctx.feed.unsubscribe(channel, ENCODER.key, subscriber);

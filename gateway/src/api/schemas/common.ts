@@ -51,8 +51,11 @@ export const int32Query = (bounds: { min?: number; max?: number } = {}) =>
 /** A finite number (JSON has no NaN or Infinity, but a query string does). */
 export const finite = () => z.number().finite();
 
-// C0, DEL and C1 control characters, NUL included; a `pattern` OpenAPI readers see.
+// C0, DEL and C1 control characters, NUL included; a `pattern` OpenAPI readers see, so spelled as
+// ranges every regex dialect reads (not \p{Cc}).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NO_CONTROL_MULTILINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
 
 /**

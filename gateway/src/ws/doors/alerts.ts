@@ -1,8 +1,7 @@
+import { CHANNELS } from '@marketpulse/runtime';
 import { jsonFrame } from '../encode';
 import type { ChannelEncoder } from '../hub';
 import { eventFields, flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
-
-export const ALERTS_CHANNEL = 'alerts';
 
 /**
  * `/ws/alerts` (seeds 000/001): connected, ping, alert, error. `data` is the Alert with the seed's
@@ -20,15 +19,15 @@ export const alertsDoor: Door = {
   name: 'alerts',
   appPing: true,
   match: (pathname) => (pathname === '/ws/alerts' ? {} : null),
-  open(conn, _params, { since }) {
+  open(conn, _params, resume) {
     const welcome = {
       type: 'connected',
       client_id: conn.id,
-      channel: ALERTS_CHANNEL,
+      channel: CHANNELS.alerts,
       message: 'Connected to alerts stream',
       timestamp: nowIso(),
     };
-    openChannels(conn, [ALERTS_CHANNEL], welcome, encoder, since);
+    openChannels(conn, [CHANNELS.alerts], welcome, encoder, resume);
   },
   message: rejectMessage,
   error: flatError,

@@ -1,6 +1,6 @@
 import { canRead } from '../../auth';
 import { CLOSE, ERROR, type ErrorName } from '../codes';
-import type { Connection } from '../connection';
+import type { Connection, ResumeFrom } from '../connection';
 import type { ChannelEncoder } from '../hub';
 
 /** A parsed client message: a JSON object with a string `type`. */
@@ -9,9 +9,8 @@ export type ClientMessage = { readonly type: string } & Readonly<Record<string, 
 /** Path parameters a door extracted from the request path (e.g. `{ symbol: 'AAPL' }`). */
 export type DoorParams = Readonly<Record<string, string>>;
 
-export interface OpenOptions {
-  /** The `?since=` id: replay what the client missed after it. */
-  since?: string;
+/** `since`, `position`: the `?since=` id and `?position=` token: replay what the client missed after them. */
+export interface OpenOptions extends ResumeFrom {
   /** True when a token was presented and accepted (the native door acknowledges it). */
   authenticated: boolean;
 }
@@ -33,8 +32,8 @@ export interface Door {
   open(conn: Connection, params: DoorParams, options: OpenOptions): void;
   /** A client message other than auth, ping and pong, from an authenticated connection. */
   message(conn: Connection, msg: ClientMessage): void | Promise<void>;
-  /** The door's `error` message. */
-  error(name: ErrorName, detail?: string): object;
+  /** The door's `error` message; `fields` (a resume's position, its subscription) go beside the code. */
+  error(name: ErrorName, detail?: string, fields?: Readonly<Record<string, unknown>>): object;
   /** Reply to an `auth` message; undefined when the seed has none for success. */
   authReply(conn: Connection, ok: boolean, detail?: string): object | undefined;
   /** After an `auth` message replaced the principal: drop what the new one may not read (fixed channels are left by the session). */
@@ -42,11 +41,12 @@ export interface Door {
 }
 
 /** The error shape of the seed 001/003/004 doors: `message.message` is what their clients read. */
-export function flatError(name: ErrorName, detail?: string): object {
+export function flatError(name: ErrorName, detail?: string, fields?: Readonly<Record<string, unknown>>): object {
   return {
     type: 'error',
     code: name,
     message: detail ? `${ERROR[name].message}: ${detail}` : ERROR[name].message,
+    ...fields,
     timestamp: new Date().toISOString(),
   };
 }
@@ -59,22 +59,23 @@ export function rejectMessage(conn: Connection, msg: ClientMessage): void {
 /**
  * Opens a fixed-channel door: subscribes the connection to those of `channels` its principal may
  * read (closing it with CHANNEL_FORBIDDEN when none), after the welcome message carrying the
- * newest id there and the replay of what it missed since `since`.
+ * newest id there and the client's position, and the replay of what it missed since `from`.
  */
 export function openChannels(
   conn: Connection,
   channels: readonly string[],
   welcome: object,
   encoder: ChannelEncoder,
-  since: string | undefined,
+  from: ResumeFrom,
 ): void {
   const readable = channels.filter((c) => canRead(conn.principal!, c));
   if (readable.length === 0) {
     conn.sendError('CHANNEL_FORBIDDEN', channels.join(', '));
     return conn.close(CLOSE.CHANNEL_FORBIDDEN);
   }
-  conn.send({ ...welcome, id: conn.newestId(readable) ?? null });
-  conn.subscribeFrom(readable, encoder, since);
+  conn.subscribeFrom(readable, encoder, { since: from.since, position: from.position }, (position) =>
+    conn.send({ ...welcome, id: conn.newestId(readable) ?? null, ...(position !== undefined ? { position } : {}) }),
+  );
 }
 
 /** Replies for doors whose seed has no auth messages: failures become an `error`, success is silent. */
@@ -111,7 +112,7 @@ export function nowIso(): string {
   return new Date().toISOString();
 }
 
-/** Fields every message that carries an event has: its resume id and its trace id. */
-export function eventFields(pub: { id: string; traceId: string }): { id: string; trace_id: string } {
-  return { id: pub.id, trace_id: pub.traceId };
+/** Fields every message that carries an event has: its resume id, its position entry (on Kafka) and its trace id. */
+export function eventFields(pub: { id: string; traceId: string; pos?: string }): { id: string; pos?: string; trace_id: string } {
+  return pub.pos === undefined ? { id: pub.id, trace_id: pub.traceId } : { id: pub.id, pos: pub.pos, trace_id: pub.traceId };
 }

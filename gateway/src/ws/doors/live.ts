@@ -1,12 +1,10 @@
+import { CHANNELS } from '@marketpulse/runtime';
 import { jsonFrame } from '../encode';
 import type { ChannelEncoder } from '../hub';
 import type { Publication } from '../history';
 import { eventFields, flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
-import { SYSTEM_CHANNEL } from './trading';
 
-export const STATUS_CHANNEL = 'status';
-export const PROVIDERS_CHANNEL = 'providers';
-const CHANNELS = [STATUS_CHANNEL, PROVIDERS_CHANNEL, SYSTEM_CHANNEL];
+const LIVE_CHANNELS = [CHANNELS.status, CHANNELS.providers, CHANNELS.system];
 
 /**
  * `/ws/live` (seed 004, the API monitoring dashboard): connection_established {client_id},
@@ -39,14 +37,14 @@ export function createLiveDoor(activeClients: () => number): Door {
     name: 'live',
     appPing: true,
     match: (pathname) => (pathname === '/ws/live' ? {} : null),
-    open(conn, _params, { since }) {
+    open(conn, _params, resume) {
       const welcome = {
         type: 'connection_established',
         client_id: conn.id,
         timestamp: nowIso(),
         message: 'Connected to Marketpulse live monitoring',
       };
-      openChannels(conn, CHANNELS, welcome, encoder, since);
+      openChannels(conn, LIVE_CHANNELS, welcome, encoder, resume);
     },
     message: rejectMessage,
     error: flatError,

@@ -1,3 +1,4 @@
+import { channelFor, CHANNELS } from '@marketpulse/runtime';
 import { jsonFrame } from '../encode';
 import type { ChannelEncoder } from '../hub';
 import { eventFields, flatAuthReply, flatError, matchSymbolPath, nowIso, openChannels, rejectMessage, type Door } from './door';
@@ -6,7 +7,7 @@ import { eventFields, flatAuthReply, flatError, matchSymbolPath, nowIso, openCha
  * `/ws/market-data/{symbol}` (seeds 000/001): connected, ping, market_data_update, error.
  * Clients send pong (and may send auth); `data` is the tick: symbol, price, volume, bid, ask, timestamp.
  */
-export const marketDataChannel = (symbol: string) => `market-data:${symbol}`;
+const marketDataChannel = (symbol: string) => channelFor(CHANNELS.marketData, symbol);
 
 const encoder: ChannelEncoder = {
   key: 'market-data',
@@ -21,7 +22,7 @@ export const marketDataDoor: Door = {
   appPing: true,
   match: (pathname) => matchSymbolPath(pathname, '/ws/market-data/'),
   claims: (pathname) => pathname.startsWith('/ws/market-data/'),
-  open(conn, params, { since }) {
+  open(conn, params, resume) {
     const symbol = params.symbol!;
     const channel = marketDataChannel(symbol);
     const welcome = {
@@ -32,7 +33,7 @@ export const marketDataDoor: Door = {
       message: `Connected to market data stream for ${symbol}`,
       timestamp: nowIso(),
     };
-    openChannels(conn, [channel], welcome, encoder, since);
+    openChannels(conn, [channel], welcome, encoder, resume);
   },
   message: rejectMessage,
   error: flatError,

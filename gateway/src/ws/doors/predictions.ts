@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
-import { AppError } from '@marketpulse/runtime';
+import { AppError, channelFor, CHANNELS } from '@marketpulse/runtime';
 import { describeValue } from '../client_values';
 import { canRead } from '../../auth';
 import { CLOSE } from '../codes';
-import type { Connection } from '../connection';
+import type { Connection, ResumeFrom } from '../connection';
 import { jsonFrame } from '../encode';
 import type { ChannelEncoder } from '../hub';
 import { eventFields, flatAuthReply, flatError, matchSymbolPath, normalizeSymbol, nowIso, type Door } from './door';
@@ -12,7 +12,7 @@ import { eventFields, flatAuthReply, flatError, matchSymbolPath, normalizeSymbol
 /** An on-demand forecast from the prediction service, as JSON (the Prediction proto's fields). */
 export type GetPrediction = (symbol: string, horizonSeconds: number) => Promise<{ id: string } & Record<string, unknown>>;
 
-export const predictionsChannel = (symbol: string) => `predictions:${symbol}`;
+const predictionsChannel = (symbol: string) => channelFor(CHANNELS.predictions, symbol);
 
 /** The longest forecast horizon a client may ask for (as GET /api/v1/predictions/{symbol}). */
 const MAX_HORIZON_SECONDS = 86_400;
@@ -27,14 +27,14 @@ const encoder: ChannelEncoder = {
 
 /**
  * `/ws/predictions/{symbol}` (seeds 000/001): connected, ping, prediction_update, error. Clients
- * send pong, `subscribe {symbol, since?}` to change symbol (answered by a new `connected`), and
+ * send pong, `subscribe {symbol, since?, position?}` to change symbol (answered by a new `connected`), and
  * `request_prediction {symbol?, horizon_seconds?}`, answered with a prediction_update for that
  * client only, computed by the prediction service's GetPrediction.
  */
 export function createPredictionsDoor(getPrediction: GetPrediction): Door {
   const symbols = new WeakMap<Connection, string>();
 
-  function follow(conn: Connection, symbol: string, since: string | undefined): boolean {
+  function follow(conn: Connection, symbol: string, from: ResumeFrom): boolean {
     const channel = predictionsChannel(symbol);
     if (!canRead(conn.principal!, channel)) {
       conn.sendError('CHANNEL_FORBIDDEN', channel);
@@ -43,16 +43,18 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
     const previous = symbols.get(conn);
     if (previous !== undefined) conn.unsubscribe(predictionsChannel(previous), encoder.key);
     symbols.set(conn, symbol);
-    conn.send({
-      type: 'connected',
-      client_id: conn.id,
-      symbol,
-      channel,
-      message: `Connected to predictions stream for ${symbol}`,
-      timestamp: nowIso(),
-      id: conn.newestId([channel]) ?? null,
-    });
-    conn.subscribeFrom([channel], encoder, since);
+    conn.subscribeFrom([channel], encoder, from, (position) =>
+      conn.send({
+        type: 'connected',
+        client_id: conn.id,
+        symbol,
+        channel,
+        message: `Connected to predictions stream for ${symbol}`,
+        timestamp: nowIso(),
+        id: conn.newestId([channel]) ?? null,
+        ...(position !== undefined ? { position } : {}),
+      }),
+    );
     return true;
   }
 
@@ -86,14 +88,17 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
     appPing: true,
     match: (pathname) => matchSymbolPath(pathname, '/ws/predictions/'),
     claims: (pathname) => pathname.startsWith('/ws/predictions/'),
-    open(conn, params, { since }) {
-      if (!follow(conn, params.symbol!, since)) conn.close(CLOSE.CHANNEL_FORBIDDEN);
+    open(conn, params, { since, position }) {
+      if (!follow(conn, params.symbol!, { since, position })) conn.close(CLOSE.CHANNEL_FORBIDDEN);
     },
     async message(conn, msg) {
       if (msg.type === 'subscribe') {
         const symbol = normalizeSymbol(msg.symbol);
         if (symbol === null) return conn.sendError('INVALID_SYMBOL', describeValue(msg.symbol));
-        follow(conn, symbol, typeof msg.since === 'string' ? msg.since : undefined);
+        follow(conn, symbol, {
+          since: typeof msg.since === 'string' ? msg.since : undefined,
+          position: typeof msg.position === 'string' ? msg.position : undefined,
+        });
         return;
       }
       if (msg.type === 'request_prediction') {

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { channelFor, EVENT_CATALOG, type EventType } from '@marketpulse/runtime';
 import { ERROR, type ErrorName } from '../codes';
 import type { Connection } from '../connection';
 import { jsonFrame } from '../encode';
 import type { Publication } from '../history';
-import type { ChannelEncoder } from '../hub';
+import type { ChannelEncoder, Route, Router } from '../hub';
 import { nowIso, type ClientMessage, type Door } from './door';
 import { checkFilters, describeValue } from '../client_values';
 
@@ -24,18 +25,20 @@ interface SubscriptionType {
   readonly field: string;
 }
 
+/** A subscription type over some event types, drawing from their catalog channels (any symbol). */
+function overTypes(types: readonly EventType[], field: string): SubscriptionType {
+  const channels = new Set(types.map((type) => channelFor(EVENT_CATALOG[type].channel, '*')));
+  return { eventTypes: new Set(types), channels: [...channels], field };
+}
+
 /** Seed 002's subscription types, mapped onto Marketpulse event types. */
 const SUBSCRIPTION_TYPES: Readonly<Record<string, SubscriptionType>> = {
   events: { field: 'event' },
-  metrics: { eventTypes: new Set(['status_update']), channels: ['status'], field: 'metrics' },
-  alerts: { eventTypes: new Set(['alert_triggered', 'rate_limit_alert']), channels: ['alerts', 'providers'], field: 'alert' },
-  predictions: { eventTypes: new Set(['prediction_complete']), channels: ['predictions:*'], field: 'prediction' },
-  aggregations: { eventTypes: new Set(['aggregation']), channels: ['aggregations:*'], field: 'aggregation' },
-  system_status: {
-    eventTypes: new Set(['provider_status_change', 'system_error', 'data_quality_issue']),
-    channels: ['providers', 'system', 'data-quality:*'],
-    field: 'status',
-  },
+  metrics: overTypes(['status_update'], 'metrics'),
+  alerts: overTypes(['alert_triggered', 'rate_limit_alert'], 'alert'),
+  predictions: overTypes(['prediction_complete'], 'prediction'),
+  aggregations: overTypes(['aggregation'], 'aggregation'),
+  system_status: overTypes(['provider_status_change', 'system_error', 'data_quality_issue'], 'status'),
 };
 
 type Filters = Readonly<Record<string, unknown>>;
@@ -60,11 +63,15 @@ function lookup(value: unknown, path: string): unknown {
   return current;
 }
 
+/** A filter's value: an exact match, or any of an array's values. */
+function admits(expected: unknown, actual: unknown): boolean {
+  return Array.isArray(expected) ? expected.includes(actual) : actual === expected;
+}
+
 /** Seed 002 filters: dot paths, exact matches, an array means any of its values. */
 export function matchesFilters(item: unknown, filters: Filters): boolean {
   for (const [path, expected] of Object.entries(filters)) {
-    const actual = lookup(item, path);
-    if (Array.isArray(expected) ? !expected.includes(actual) : actual !== expected) return false;
+    if (!admits(expected, lookup(item, path))) return false;
   }
   return true;
 }
@@ -91,17 +98,69 @@ export function subscriptionId(type: string, filters: Filters): string {
     .slice(0, 20)}`;
 }
 
+/** The `events` view's own fields, read without building the view. */
+const EVENT_FIELDS: Readonly<Record<string, (pub: Publication) => unknown>> = {
+  event_id: (pub) => pub.id,
+  event_type: (pub) => pub.type,
+  source: (pub) => pub.source,
+  subject: (pub) => pub.subject,
+  timestamp: (pub) => pub.time,
+  payload: (pub) => pub.data,
+};
+
+/** lookup(view(pub, type), path), without a view per publication where the path starts at an `events` field. */
+function pathReader(type: string, path: string): (pub: Publication) => unknown {
+  const [first = '', ...rest] = path.split('.');
+  const field = type === 'events' && Object.hasOwn(EVENT_FIELDS, first) ? EVENT_FIELDS[first] : undefined;
+  if (!field) return (pub) => lookup(view(pub, type), path);
+  if (rest.length === 0) return field;
+  const tail = rest.join('.');
+  return (pub) => lookup(field(pub), tail);
+}
+
+/** matchesFilters(view(pub, type), filters), with each path split once per subscription rather than per publication. */
+function compileFilters(type: string, filters: Filters): (pub: Publication) => boolean {
+  const checks = Object.entries(filters).map(([path, expected]) => ({ read: pathReader(type, path), expected }));
+  return (pub) => {
+    for (const { read, expected } of checks) if (!admits(expected, read(pub))) return false;
+    return true;
+  };
+}
+
+/** Subscriptions routed on the same path of the same type share a router key: the hub indexes them together. */
+function routerFor(type: string, path: string): Router {
+  return { key: `${type}\n${path}`, read: pathReader(type, path) };
+}
+
+/** Paths routed on first when a subscription filters on several: the ones that set bench/fanout's and most clients' subscriptions apart. */
+const PREFERRED_PATHS = ['subject', 'payload.symbol', 'symbol', 'event_type'];
+
+/**
+ * The hub's index entry for these filters: one filtered path and the values it admits (a
+ * subscription matches only publications whose value there is one of them). Undefined without
+ * filters: such a subscription is offered every publication of its channels.
+ */
+export function streamRoute(type: string, filters: Filters): Route | undefined {
+  const paths = Object.keys(filters);
+  if (paths.length === 0) return undefined;
+  const path = PREFERRED_PATHS.find((p) => Object.hasOwn(filters, p)) ?? paths[0]!;
+  const expected = filters[path];
+  return { router: routerFor(type, path), values: Array.isArray(expected) ? [...new Set<unknown>(expected)] : [expected] };
+}
+
 /**
  * Whether a firehose publication reaches a subscriber (its channels, its owner) is the hub's call
  * (visibility.ts), so every client holding the same subscription shares the same bytes.
  */
-function streamEncoder(id: string, type: string, filters: Filters): ChannelEncoder {
+export function streamEncoder(id: string, type: string, filters: Filters): ChannelEncoder {
   const spec = SUBSCRIPTION_TYPES[type]!;
+  const test = compileFilters(type, filters);
   return {
     key: `stream\n${id}`,
+    route: streamRoute(type, filters),
     encode(pub) {
       if (spec.eventTypes && !spec.eventTypes.has(pub.type)) return null;
-      if (!matchesFilters(view(pub, type), filters)) return null;
+      if (!test(pub)) return null;
       return jsonFrame(dataMessage(id, type, spec.field, pub));
     },
   };
@@ -111,7 +170,8 @@ function streamEncoder(id: string, type: string, filters: Filters): ChannelEncod
  * A `data` message with no repeated field (issue 19): an `events` item already carries the
  * event's time, so the message has no `timestamp` of its own, and an empty trace id is left out.
  * Payloads stay whole: the client package's types declare every contract field. `id` stays on
- * every message: it is the resume cursor every door and client reads.
+ * every message (the `since` of clients without positions); on Kafka `pos` (about 8 characters)
+ * is its partition's position entry, what a client resumes from on any instance.
  */
 export function dataMessage(subscriptionId: string, type: string, field: string, pub: Publication): object {
   const payload = pub.data;
@@ -125,6 +185,7 @@ export function dataMessage(subscriptionId: string, type: string, field: string,
     subscription_id: subscriptionId,
     ...(events ? {} : { timestamp: pub.time }),
     id: pub.id,
+    ...(pub.pos !== undefined ? { pos: pub.pos } : {}),
     ...(pub.traceId ? { trace_id: pub.traceId } : {}),
     metadata: { channel: pub.channels[0] },
   };
@@ -146,21 +207,22 @@ function mayReadType(principal: Principal, type: string): boolean {
   return wanted === undefined || wanted.some((w) => principal.channels.some((p) => patternCovers(p, w) || patternCovers(w, p)));
 }
 
-function streamError(name: ErrorName, detail?: string): object {
-  return { type: 'error', data: { error: ERROR[name].message, code: name, ...(detail ? { detail } : {}) }, timestamp: nowIso() };
+function streamError(name: ErrorName, detail?: string, fields?: Readonly<Record<string, unknown>>): object {
+  return { type: 'error', data: { error: ERROR[name].message, code: name, ...(detail ? { detail } : {}), ...fields }, timestamp: nowIso() };
 }
 
 /**
  * `/ws/stream`, and `ws://host:WS_NATIVE_PORT/` (seed 002, the native multiplexed protocol):
- * auth / auth_success / auth_failed, subscribe {type, filters, since} answered by `subscribed
- * {subscription_id}`, unsubscribe {subscription_id}, ping/pong, data {subscription_id}, error.
+ * auth / auth_success / auth_failed, subscribe {type, filters, since, position} answered by
+ * `subscribed {subscription_id, position}`, unsubscribe {subscription_id}, ping/pong, data
+ * {subscription_id, id, pos}, error.
  */
 export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): Door {
   const subscriptions = new WeakMap<Connection, Map<string, ChannelEncoder>>();
   const typeOf = new WeakMap<ChannelEncoder, string>();
 
   function subscribe(conn: Connection, msg: ClientMessage): void {
-    const data = (msg.data ?? {}) as { type?: unknown; filters?: unknown; since?: unknown };
+    const data = (msg.data ?? {}) as { type?: unknown; filters?: unknown; since?: unknown; position?: unknown };
     const type = typeof data.type === 'string' ? data.type : '';
     if (!Object.hasOwn(SUBSCRIPTION_TYPES, type))
       return conn.sendError('UNKNOWN_SUBSCRIPTION_TYPE', type ? describeValue(type) : '(missing)');
@@ -170,8 +232,7 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
     const held = subscriptions.get(conn) ?? new Map<string, ChannelEncoder>();
     subscriptions.set(conn, held);
     const id = subscriptionId(type, filters as Filters);
-    // `id`: the newest event before this subscription's first; a client that sees nothing on it before
-    // a disconnect resumes from there (`since`), so a quiet subscription misses nothing either.
+    // `id`: the newest event before this subscription's first (a `since` for a client without positions).
     const ack = {
       type: 'subscribed',
       data: { subscription_id: id, type, filters },
@@ -188,8 +249,14 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
     const encoder = streamEncoder(id, type, filters as Filters);
     typeOf.set(encoder, type);
     held.set(id, encoder);
-    conn.send(ack);
-    conn.subscribeFrom(hubChannels(type), encoder, typeof data.since === 'string' ? data.since : undefined);
+    // `position`: where the client stands (see history/position_token.ts); a quiet subscription resumes from it too.
+    const from = {
+      since: typeof data.since === 'string' ? data.since : undefined,
+      // Anything but a string is no position: refused as one (INVALID_POSITION), not ignored.
+      position: data.position === undefined || data.position === null ? undefined : typeof data.position === 'string' ? data.position : '',
+      subscriptionId: id,
+    };
+    conn.subscribeFrom(hubChannels(type), encoder, from, (position) => conn.send(position === undefined ? ack : { ...ack, position }));
   }
 
   function unsubscribe(conn: Connection, msg: ClientMessage): void {

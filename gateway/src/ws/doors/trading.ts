@@ -1,9 +1,7 @@
+import { CHANNELS } from '@marketpulse/runtime';
 import { jsonFrame } from '../encode';
 import type { ChannelEncoder } from '../hub';
 import { eventFields, flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
-
-export const PORTFOLIO_CHANNEL = 'portfolio';
-export const SYSTEM_CHANNEL = 'system';
 
 const PORTFOLIO_TYPES = new Set(['position_update', 'equity_update', 'risk_status_update']);
 
@@ -32,14 +30,14 @@ export const tradingDoor: Door = {
   name: 'trading',
   appPing: true,
   match: (pathname) => (pathname === '/ws' || pathname === '/ws/' ? {} : null),
-  open(conn, _params, { since }) {
+  open(conn, _params, resume) {
     const welcome = {
       type: 'connection_established',
       timestamp: nowIso(),
       message: 'Connected to Marketpulse WebSocket server',
       client_id: conn.id,
     };
-    openChannels(conn, [PORTFOLIO_CHANNEL, SYSTEM_CHANNEL], welcome, encoder, since);
+    openChannels(conn, [CHANNELS.portfolio, CHANNELS.system], welcome, encoder, resume);
   },
   message: rejectMessage,
   error: flatError,

@@ -107,6 +107,11 @@ export class KafkaLog {
     return out;
   }
 
+  /** The cluster's id: part of the epoch of position tokens (position_token.ts). */
+  async clusterId(): Promise<string> {
+    return (await (await this.adminClient()).describeCluster()).clusterId;
+  }
+
   /** Per partition of `topics`, the first offset whose timestamp is at or after `timestamp` (the high offset when none). */
   async offsetsAt(topics: readonly string[], timestamp: number): Promise<Map<PartitionKey, number>> {
     const admin = await this.adminClient();

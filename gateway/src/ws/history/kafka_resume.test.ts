@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ANONYMOUS, type Principal } from '../../auth';
 import { jsonFrame, type Frame } from '../encode';
 import type { ChannelEncoder } from '../hub';
-import { KafkaResume, type ResumeTarget } from './kafka_resume';
+import { KafkaResume, type ResumeStart, type ResumeTarget } from './kafka_resume';
 import { partitionKey, PastRetentionError, type KafkaLog, type LogRecord, type ReadRange } from './kafka_log';
+import { PositionCodec, positionEpoch, positionKey } from './position_token';
 import { PositionIndex } from './positions';
 import type { ResumeMetrics } from './resume_metrics';
 
@@ -58,11 +59,19 @@ class FakeLog {
   }
 }
 
-const encoder: ChannelEncoder = { key: 'test', encode: (pub) => jsonFrame({ id: pub.id }) };
+const encoder: ChannelEncoder = { key: 'test', encode: (pub) => jsonFrame({ id: pub.id, pos: pub.pos }) };
+
+/** Where a client that last saw `id` resumes, as the index knows it. */
+function after(resume: KafkaResume, id: string): ResumeStart {
+  return { frontier: resume.fromId(id, ['market-data:AAPL'])!, label: `since=${id}` };
+}
 
 class Target implements ResumeTarget {
   readonly sent: string[] = [];
   readonly errors: string[] = [];
+  readonly errorFields: (Readonly<Record<string, unknown>> | undefined)[] = [];
+  /** The `pos` of each frame sent, in order. */
+  readonly positions: string[] = [];
   held: Frame[] | undefined;
   onDrop: (() => void) | undefined;
   released!: Promise<void>;
@@ -73,7 +82,9 @@ class Target implements ResumeTarget {
   isOpen = true;
   bytesQueued = 0;
   replay(frame: Frame) {
-    this.sent.push(JSON.parse(frame.payload.toString()).id);
+    const { id, pos } = JSON.parse(frame.payload.toString()) as { id: string; pos?: string };
+    this.sent.push(id);
+    if (pos !== undefined) this.positions.push(pos);
   }
   holdLive(onDrop: () => void) {
     this.held = [];
@@ -84,8 +95,9 @@ class Target implements ResumeTarget {
     this.held = undefined;
     this.done();
   }
-  sendError(name: string) {
+  sendError(name: string, _detail?: string, fields?: Readonly<Record<string, unknown>>) {
     this.errors.push(name);
+    this.errorFields.push(fields);
   }
   /** What the hub would do: a live event goes to the hold while a read-back runs. */
   live(id: string) {
@@ -135,7 +147,7 @@ describe('KafkaResume', () => {
     handle(0, 'a4', 'AAPL', 16);
     handle(1, 'a5', 'AAPL', 15);
     const target = new Target();
-    resume.start(target, ['market-data:AAPL'], encoder, 'a0');
+    resume.start(target, ['market-data:AAPL'], encoder, after(resume, 'a0'));
     await target.released;
     expect(target.sent).toEqual(['a1', 'a2', 'a5', 'a4']);
     expect(target.errors).toEqual([]);
@@ -146,7 +158,7 @@ describe('KafkaResume', () => {
     const { handle, resume } = setup();
     for (let i = 0; i < 6; i++) handle(0, `a${i}`, 'AAPL', i);
     const target = new Target();
-    resume.start(target, ['market-data:AAPL'], encoder, 'a1');
+    resume.start(target, ['market-data:AAPL'], encoder, after(resume, 'a1'));
     // Published while it reads: the live stream has them (and the log too).
     handle(0, 'a6', 'AAPL', 6);
     target.live('a6');
@@ -158,7 +170,7 @@ describe('KafkaResume', () => {
     const { handle, resume } = setup(1);
     for (let i = 0; i < 4; i++) handle(0, `a${i}`, 'AAPL', i);
     const target = new Target();
-    resume.start(target, ['market-data:AAPL'], encoder, 'a0');
+    resume.start(target, ['market-data:AAPL'], encoder, after(resume, 'a0'));
     handle(0, 'a4', 'AAPL', 4);
     target.live('a4');
     handle(0, 'a5', 'AAPL', 5);
@@ -176,11 +188,103 @@ describe('KafkaResume', () => {
     for (let i = 0; i < 5; i++) handle(0, `a${i}`, 'AAPL', i);
     log.low = 3;
     const target = new Target();
-    resume.start(target, ['market-data:AAPL'], encoder, 'a0');
+    resume.start(target, ['market-data:AAPL'], encoder, after(resume, 'a0'));
     target.live('a5');
     await target.released;
     expect(target.errors).toEqual(['CANNOT_RECOVER']);
     expect(target.sent).toEqual(['a5']);
     expect(reads).toEqual(['kafka:past_retention:0']);
+  });
+});
+
+describe('KafkaResume by position token', () => {
+  const TOPICS = ['p.market_data_update', 'p.alert_triggered'];
+  const channels = ['market-data:AAPL'];
+
+  /** Two instances on one log: `a` handled everything, `b` started later and holds no id at all. */
+  function instances() {
+    const a = setup();
+    a.index.codec = new PositionCodec(positionEpoch('cluster', TOPICS), TOPICS);
+    const b = setup();
+    b.index.codec = new PositionCodec(positionEpoch('cluster', TOPICS), TOPICS);
+    const handle = (partition: number, id: string, symbol: string, timestamp: number) => {
+      a.handle(partition, id, symbol, timestamp);
+      const offset = a.log.partitions.get(partitionKey(TOPIC, partition))!.length - 1;
+      b.log.append(partition, id, symbol, timestamp);
+      b.index.record(`other-${id}`, partitionKey(TOPIC, partition), offset);
+      return a.index.entryAfter(TOPIC, partition, offset)!;
+    };
+    return { a, b, handle };
+  }
+
+  /** The client's position: the subscription's token with each partition's entry replaced by the last `pos` it got there. */
+  function merge(token: string, ...positions: string[]): string {
+    const [header, ...entries] = token.split('.');
+    const byKey = new Map(entries.map((e) => [positionKey(e), e]));
+    for (const pos of positions) byKey.set(positionKey(pos), pos);
+    return [header, ...byKey.values()].join('.');
+  }
+
+  it('resumes on an instance that never handled the ids, exactly after what the client was sent, every replayed event with its pos', async () => {
+    const { a, b, handle } = instances();
+    const acknowledged = a.resume.positionNow(channels)!;
+    const seen = [handle(0, 'a0', 'AAPL', 10), handle(1, 'a1', 'AAPL', 11)];
+    handle(0, 'm0', 'MSFT', 12); // not the client's: it moves partition 0 on, unseen
+    handle(0, 'a2', 'AAPL', 13);
+    handle(1, 'a3', 'AAPL', 14);
+    const position = merge(acknowledged, ...seen);
+    const decoded = b.resume.fromPosition(position, channels);
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(b.resume.fromId('a1', channels)).toBeUndefined();
+    const target = new Target();
+    b.resume.start(target, channels, encoder, { frontier: decoded.frontier, label: 'position' });
+    await target.released;
+    expect(target.sent).toEqual(['a2', 'a3']);
+    expect(target.positions).toEqual([a.index.entryAfter(TOPIC, 0, 2), a.index.entryAfter(TOPIC, 1, 1)]);
+  });
+
+  it('refuses a malformed token (INVALID_POSITION), a foreign one and one that does not cover the partitions (CANNOT_RECOVER)', () => {
+    const { a, b } = instances();
+    expect(b.resume.fromPosition('not a token', channels)).toMatchObject({ ok: false, code: 'INVALID_POSITION' });
+    const foreign = new PositionCodec(positionEpoch('another', TOPICS), TOPICS).encode(new Map([[partitionKey(TOPIC, 0), 0]]));
+    expect(b.resume.fromPosition(foreign, channels)).toMatchObject({ ok: false, code: 'CANNOT_RECOVER' });
+    const partial = a.index.codec!.encode(new Map([[partitionKey(TOPIC, 0), 0]]));
+    expect(b.resume.fromPosition(partial, channels)).toMatchObject({ ok: false, code: 'CANNOT_RECOVER' });
+  });
+
+  it('a position ahead of the stream is told apart, and reached once the stream gets there', async () => {
+    const { a, b, handle } = instances();
+    const token = a.resume.positionNow(channels)!;
+    const ahead = merge(token, a.index.codec!.entry(TOPIC, 0, 5)!);
+    const decoded = b.resume.fromPosition(ahead, channels);
+    if (!decoded.ok) throw new Error(decoded.detail);
+    expect(b.resume.aheadOf(decoded.frontier)).toBe(true);
+    const reached = b.resume.reach(decoded.frontier, () => true);
+    for (let i = 0; i < 5; i++) handle(0, `a${i}`, 'AAPL', i);
+    await expect(reached).resolves.toBe(true);
+    expect(b.resume.aheadOf(decoded.frontier)).toBe(false);
+  });
+
+  it('past retention: CANNOT_RECOVER carries the subscription and the position the live stream continues from', async () => {
+    const { a, handle } = instances();
+    const token = a.resume.positionNow(channels)!;
+    for (let i = 0; i < 5; i++) handle(0, `a${i}`, 'AAPL', i);
+    a.log.low = 3;
+    const decoded = a.resume.fromPosition(token, channels);
+    if (!decoded.ok) throw new Error(decoded.detail);
+    const target = new Target();
+    a.resume.start(target, channels, encoder, { frontier: decoded.frontier, label: 'position', subscriptionId: 'sub_1' });
+    await target.released;
+    expect(target.errors).toEqual(['CANNOT_RECOVER']);
+    const fields = target.errorFields[0]!;
+    expect(fields.subscription_id).toBe('sub_1');
+    expect(a.resume.fromPosition(fields.position as string, channels)).toEqual({
+      ok: true,
+      frontier: new Map([
+        [partitionKey(TOPIC, 0), 5],
+        [partitionKey(TOPIC, 1), 0],
+      ]),
+    });
   });
 });

@@ -9,7 +9,8 @@ import type { Frame } from '../encode';
 import type { Publication } from '../history';
 import type { ChannelEncoder } from '../hub';
 import { PastRetentionError, type KafkaLog, type LogRecord, type PartitionKey, type ReadRange } from './kafka_log';
-import type { PositionIndex } from './positions';
+import type { DecodedPosition } from './position_token';
+import type { Frontier, PositionIndex } from './positions';
 import type { ResumeMetrics } from './resume_metrics';
 import { typeChannel } from './type_channel';
 
@@ -30,7 +31,18 @@ export interface ResumeTarget {
   holdLive(onDrop: () => void, channels: readonly string[]): void;
   /** The read-back is over: send the live events held meanwhile, then deliver live ones as they come. */
   release(onDrop: () => void): void;
-  sendError(name: ErrorName, detail?: string): void;
+  /** `fields` go into the error message (the position the client continues from, its subscription). */
+  sendError(name: ErrorName, detail?: string, fields?: Readonly<Record<string, unknown>>): void;
+}
+
+/** Where a read-back starts, however the client named it. */
+export interface ResumeStart {
+  /** Per partition, the first offset the client was not sent. */
+  readonly frontier: Frontier;
+  /** How the client named it, quoted in errors: `since=<id>` or `position`. */
+  readonly label: string;
+  /** The stream door's subscription: an error about the read-back names it. */
+  readonly subscriptionId?: string;
 }
 
 export interface KafkaResumeOptions {
@@ -52,12 +64,19 @@ export interface KafkaResumeOptions {
 }
 
 const BACKPRESSURE_POLL_MS = 5;
+/**
+ * How long a position ahead of this instance's stream may wait for it (another instance a client
+ * left was a little further on); past that the position is refused as one this stream never reached.
+ */
+const AHEAD_WAIT_MS = 2000;
+const AHEAD_POLL_MS = 20;
 /** Records buffered ahead of the merge before the next fetch is asked for. */
 const PREFETCH_RECORDS = 2000;
 
 /**
- * Catching a client up from Kafka when the in-memory history no longer holds what it missed: the
- * `since` id's position (PositionIndex) up to where the live stream stood when it subscribed,
+ * Catching a client up from Kafka when the in-memory history no longer holds what it missed: from
+ * its position token (position_token.ts), or the `since` id's position in this instance's
+ * PositionIndex, up to where the live stream stood when it subscribed,
  * partition by partition, merged in Kafka time order, filtered like live delivery (the channels
  * asked for, mayReceive, the subscription's encoder), sent in chunks at a bounded rate with the
  * client's live events held until it is done. No gap: the live stream delivers exactly the
@@ -69,23 +88,81 @@ export class KafkaResume {
 
   constructor(private readonly options: KafkaResumeOptions) {}
 
-  /** Whether `since` has a Kafka position here. */
-  canResume(since: string): boolean {
-    return this.options.index.has(since);
+  /** The topics the events of these channels live on. */
+  private topicsOf(channels: readonly string[]): Set<string> {
+    const { topicOf, eventTypes } = this.options;
+    return new Set(channels.flatMap((c) => typesOfChannel(c, eventTypes)).map(topicOf));
+  }
+
+  /** Where a client that last saw `since` on `channels` resumes; undefined when this instance's index does not hold the id. */
+  fromId(since: string, channels: readonly string[]): Frontier | undefined {
+    return this.options.index.frontierAfter(since, this.topicsOf(channels));
   }
 
   /**
-   * Reads back what followed `since` on `channels`. Call it in the tick that subscribes the target
-   * to the live stream; it holds the target's live events until it is done (target.release).
+   * A position token a client sent, checked: malformed is INVALID_POSITION; another cluster's, or
+   * one that does not cover every partition of the channels' topics, is CANNOT_RECOVER. Returns the
+   * frontier over those topics only.
    */
-  start(target: ResumeTarget, channels: readonly string[], encoder: ChannelEncoder, since: string): void {
-    const { index, topicOf, eventTypes } = this.options;
-    const topics = new Set(channels.flatMap((c) => typesOfChannel(c, eventTypes)).map(topicOf));
-    const from = index.frontierAfter(since, topics) ?? new Map<PartitionKey, number>();
+  fromPosition(token: string, channels: readonly string[]): DecodedPosition {
+    const codec = this.options.index.codec;
+    if (!codec)
+      return { ok: false, code: 'CANNOT_RECOVER', detail: 'this instance has no Kafka position yet; continuing with live messages' };
+    const decoded = codec.decode(token);
+    if (!decoded.ok) return decoded;
+    const topics = this.topicsOf(channels);
+    const frontier: Frontier = new Map();
+    for (const [key, offset] of decoded.frontier) if (topics.has(topicOfKey(key))) frontier.set(key, offset);
+    for (const key of this.options.index.frontierNow(topics).keys()) {
+      if (!frontier.has(key))
+        return { ok: false, code: 'CANNOT_RECOVER', detail: `the position does not cover ${key}; continuing with live messages` };
+    }
+    return { ok: true, frontier };
+  }
+
+  /** A whole token for `frontier`; undefined before the cluster is known. */
+  positionOf(frontier: Frontier): string | undefined {
+    return this.options.index.codec?.encode(frontier);
+  }
+
+  /** Where the live stream of `channels` stands now, as a token: what a new subscription's acknowledgement carries. */
+  positionNow(channels: readonly string[]): string | undefined {
+    return this.positionOf(this.options.index.frontierNow(this.topicsOf(channels)));
+  }
+
+  /** Whether `frontier` is past where this instance's stream stands on some partition (or names one it never handled). */
+  aheadOf(frontier: Frontier): boolean {
+    const { index } = this.options;
+    for (const [key, offset] of frontier) if (offset > (index.next(key) ?? 0)) return true;
+    return false;
+  }
+
+  /** Resolves true once this instance's stream reaches `frontier`, false if it does not within AHEAD_WAIT_MS or `waiting` turns false. */
+  async reach(frontier: Frontier, waiting: () => boolean): Promise<boolean> {
+    const giveUpAt = Date.now() + AHEAD_WAIT_MS;
+    while (this.aheadOf(frontier)) {
+      if (!waiting() || Date.now() >= giveUpAt) return false;
+      await sleep(AHEAD_POLL_MS);
+    }
+    return true;
+  }
+
+  /**
+   * Reads back what the client was not sent on `channels`, from `start.frontier`. Call it in the
+   * tick that subscribes the target to the live stream; it holds the target's live events until
+   * it is done (target.release). The frontier must not be ahead of the live stream (aheadOf).
+   */
+  start(target: ResumeTarget, channels: readonly string[], encoder: ChannelEncoder, start: ResumeStart): void {
+    const { index } = this.options;
+    const topics = this.topicsOf(channels);
+    const from = start.frontier;
     const ranges: ReadRange[] = [];
+    // Where the live stream the client gets once released starts: an error hands it as its new position.
+    let liveFrom: Frontier = new Map();
     // Up to where the live stream stands now (and again whenever the held live events are dropped).
     const readTo = () => {
-      for (const [key, to] of index.frontierNow(topics)) {
+      liveFrom = index.frontierNow(topics);
+      for (const [key, to] of liveFrom) {
         const range = ranges.find((r) => r.key === key);
         if (range) range.to = Math.max(range.to, to);
         else if ((from.get(key) ?? 0) < to) ranges.push({ key, from: from.get(key) ?? 0, to });
@@ -99,17 +176,27 @@ export class KafkaResume {
       this.options.metrics.read('kafka', outcome, replayed, Number(process.hrtime.bigint() - startedAt) / 1e9);
       target.release(readTo);
     };
+    const unrecoverable = (detail: string) => {
+      const position = this.positionOf(liveFrom);
+      target.sendError('CANNOT_RECOVER', `${start.label}: ${detail}; continuing with live messages`, {
+        ...(start.subscriptionId !== undefined ? { subscription_id: start.subscriptionId } : {}),
+        ...(position !== undefined ? { position } : {}),
+      });
+    };
     void this.turn(async () => {
       try {
         replayed = await this.read(target, ranges, new Set(channels), encoder);
         finish('recovered');
       } catch (err) {
         if (err instanceof PastRetentionError) {
-          target.sendError('CANNOT_RECOVER', `since=${since}: the missed events are past Kafka's retention; continuing with live messages`);
+          unrecoverable("the missed events are past Kafka's retention");
           return finish('past_retention');
         }
-        this.options.logger.warn({ err: err instanceof Error ? err.message : String(err), since }, 'resume read-back from Kafka failed');
-        target.sendError('CANNOT_RECOVER', `since=${since}: the missed events could not be read back now; continuing with live messages`);
+        this.options.logger.warn(
+          { err: err instanceof Error ? err.message : String(err), from: start.label },
+          'resume read-back from Kafka failed',
+        );
+        unrecoverable('the missed events could not be read back now');
         finish('failed');
       }
     });
@@ -159,7 +246,7 @@ export class KafkaResume {
     let replayed = 0;
     let sinceYield = 0;
     for (;;) {
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
       if (!target.isOpen) return replayed;
       if (buffered < PREFETCH_RECORDS) void refill();
       let head: { key: PartitionKey; record: LogRecord } | undefined;
@@ -181,7 +268,7 @@ export class KafkaResume {
       if (!head) return replayed;
       buffers.get(head.key)!.next++;
       buffered--;
-      const pub = publicationOfRecord(head.record);
+      const pub = publicationOfRecord(head.record, this.options.index);
       if (pub && !seen.has(pub.id) && reaches(pub, channels) && mayReceive(target.principal, pub)) {
         seen.add(pub.id);
         const frame = encoder.encode(pub);
@@ -217,8 +304,12 @@ function headerText(value: LogRecord['headers'][string]): string | undefined {
   return first === undefined ? undefined : first.toString();
 }
 
-/** The publication a record carried, as live delivery would have built it; null for one it skips. */
-export function publicationOfRecord(record: LogRecord): Publication | null {
+function topicOfKey(key: PartitionKey): string {
+  return key.slice(0, key.lastIndexOf('/'));
+}
+
+/** The publication a record carried, as live delivery would have built it (with its `pos` when `index` has a codec); null for one it skips. */
+export function publicationOfRecord(record: LogRecord, index?: PositionIndex): Publication | null {
   if (!record.value) return null;
   let event: events.Event;
   try {
@@ -228,7 +319,13 @@ export function publicationOfRecord(record: LogRecord): Publication | null {
   }
   if (!event.id) return null;
   const data = payloadOf(event);
-  return { ...publicationOf(event, headerText(record.headers.traceparent), data), seq: 0, channels: channelsOf(event, data) };
+  const pos = index?.entryAfter(record.topic, record.partition, record.offset);
+  return {
+    ...publicationOf(event, headerText(record.headers.traceparent), data),
+    seq: 0,
+    channels: channelsOf(event, data),
+    ...(pos !== undefined ? { pos } : {}),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

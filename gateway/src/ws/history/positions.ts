@@ -1,4 +1,5 @@
 import type { PartitionKey } from './kafka_log';
+import type { PositionCodec } from './position_token';
 
 /** Where a handled record sits in Kafka, and the event id it carried. */
 interface Entry {
@@ -34,6 +35,8 @@ export class PositionIndex {
   private readonly base: Frontier = new Map();
   private readonly current: Frontier = new Map();
   private readonly now: () => number;
+  /** Writes and reads position tokens; set once the Kafka cluster is known (at warm-up), never on the in-memory bus. */
+  codec: PositionCodec | undefined = undefined;
 
   constructor(private readonly options: PositionIndexOptions) {
     this.now = options.now ?? Date.now;
@@ -63,6 +66,11 @@ export class PositionIndex {
     this.entries.push(entry);
     if (!this.byId.has(id)) this.byId.set(id, entry);
     this.evict();
+  }
+
+  /** The `pos` of a record: its partition and the offset after it; undefined without a codec. */
+  entryAfter(topic: string, partition: number, offset: number): string | undefined {
+    return this.codec?.entry(topic, partition, offset + 1);
   }
 
   has(id: string): boolean {

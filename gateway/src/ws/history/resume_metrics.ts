@@ -15,7 +15,7 @@ export interface ResumeMetrics {
 export function resumeMetrics(sizes: { history: () => number; index: () => number }): ResumeMetrics {
   const reads = counter<'source' | 'outcome'>({
     name: 'marketpulse_gateway_resume_reads_total',
-    help: 'WebSocket/tRPC resumes (a since id), by where the missed events came from (memory, kafka) and outcome.',
+    help: 'WebSocket/tRPC resumes (a position or a since id), by where the missed events came from (memory, kafka) and outcome.',
     labelNames: ['source', 'outcome'],
   });
   const events = counter<'source'>({

@@ -1,10 +1,12 @@
 import type { DeliveredEvent, Logger } from '@marketpulse/runtime';
 import { partitionKey, type KafkaLog, type LogRecord, type PartitionKey, type ReadRange } from './kafka_log';
+import { PositionCodec, positionEpoch } from './position_token';
 import type { PositionIndex } from './positions';
 
 export interface WarmStartOptions {
   log: KafkaLog;
   index: PositionIndex;
+  /** Every event topic, in the catalog's order: position tokens number topics by it. */
   topics: readonly string[];
   /** Records read back per partition at most (WS_HISTORY_WARM_COUNT). */
   count: number;
@@ -20,10 +22,13 @@ export interface WarmStartOptions {
  * partition of the event topics, the last `count` records no older than `ageMs`, up to the end
  * offsets read once the live consumer is subscribed. The live consumer starts at or before those
  * ends (a new group starts at the ends it read earlier), so what it delivers below them is
- * dropped as already handled and nothing published during start-up is skipped. Returns the ends.
+ * dropped as already handled and nothing published during start-up is skipped. Sets the index's
+ * position codec first (its epoch names the cluster), so every record handled carries a `pos`.
+ * Returns the ends.
  */
 export async function warmFromKafka(options: WarmStartOptions): Promise<Map<PartitionKey, number>> {
   const { log, index, topics } = options;
+  index.codec = new PositionCodec(positionEpoch(await log.clusterId(), topics), topics);
   const bounds = await log.bounds(topics);
   const byAge = await log.offsetsAt(topics, Date.now() - options.ageMs);
   const starts = new Map<PartitionKey, number>();

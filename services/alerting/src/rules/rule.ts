@@ -1,6 +1,6 @@
 /**
  * The alert rule model used by validation, evaluation and the store. It mirrors
- * marketpulse.alerting.v1.Rule; grpc/mapping.ts converts between the two.
+ * marketpulse.alerting.v1.Rule; proto_mapping.ts converts between the two.
  */
 
 export const SEVERITIES = ['info', 'warning', 'high', 'critical'] as const;

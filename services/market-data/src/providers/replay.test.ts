@@ -1,9 +1,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Tick } from '../tick';
 import { ReplayProvider, type ReplayFeedOptions } from './replay';
+
+// The pace is read from the waits the provider asks for, on a clock that stands still, not from a
+// stopwatch that a busy machine stretches.
+const waits = vi.hoisted(() => [] as number[]);
+vi.mock('node:timers/promises', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('node:timers/promises')>()),
+  setTimeout: async (ms: number) => void waits.push(ms),
+}));
 
 const dir = mkdtempSync(join(tmpdir(), 'md-replay-'));
 const T0 = Date.UTC(2024, 0, 2, 10);
@@ -14,17 +22,14 @@ function file(name: string, text: string): string {
   return path;
 }
 
-async function play(
-  options: Partial<ReplayFeedOptions> & { path: string },
-): Promise<{ ticks: Tick[]; provider: ReplayProvider; elapsedMs: number }> {
+async function play(options: Partial<ReplayFeedOptions> & { path: string }): Promise<{ ticks: Tick[]; provider: ReplayProvider }> {
   const ticks: Tick[] = [];
   let ended!: () => void;
   const done = new Promise<void>((r) => (ended = r));
   const provider = new ReplayProvider({ speed: 0, rebase: false, loop: false, symbols: [], ...options, onEnd: () => ended() });
-  const started = Date.now();
   await provider.start((t) => ticks.push(t));
   await done;
-  return { ticks, provider, elapsedMs: Date.now() - started };
+  return { ticks, provider };
 }
 
 describe('ReplayProvider', () => {
@@ -60,9 +65,15 @@ describe('ReplayProvider', () => {
 
   it('keeps the recorded pace divided by the speed factor', async () => {
     const lines = [0, 200, 400].map((ms, i) => JSON.stringify({ symbol: 'AAPL', price: 10 + i, time: T0 + ms }));
-    const { elapsedMs } = await play({ path: file('c.ndjson', lines.join('\n')), speed: 2 });
-    expect(elapsedMs).toBeGreaterThanOrEqual(190);
-    expect(elapsedMs).toBeLessThan(1000);
+    const now = vi.spyOn(Date, 'now').mockReturnValue(T0);
+    waits.length = 0;
+    try {
+      await play({ path: file('c.ndjson', lines.join('\n')), speed: 2 });
+    } finally {
+      now.mockRestore();
+    }
+    // Records 200 and 400 ms after the first are due 100 and 200 ms after it at speed 2.
+    expect(waits).toEqual([100, 200]);
   });
 
   it('rebases recorded times to now when asked', async () => {

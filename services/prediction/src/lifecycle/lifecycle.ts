@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { events } from '@marketpulse/proto';
 import type { Logger } from '@marketpulse/runtime';
-import { toProtoBacktest, toProtoDeployment, toProtoModelVersion, toQualityMetrics } from '../convert';
+import { toProtoBacktest, toProtoDeployment, toProtoModelVersion, toQualityMetrics } from '../proto_mapping';
 import type { AppError } from '@marketpulse/runtime';
 import { missingField, predictionError, unknownSymbol } from '../errors';
-import { envelope } from '../events';
 import type { HoltParams } from '../model/holt';
 import type { Predictor } from '../predictor';
 import type { BacktestRecord, DeploymentRecord, ModelVersionRecord, PendingEvent, PredictionStore, TimeRange } from '../store/store';
-import { activeTraceparent } from '@marketpulse/runtime';
+import { activeTraceparent, buildEvent, type EventType, type PayloadOf } from '@marketpulse/runtime';
 import { BACKTEST_WARM_UP_TICKS, backtest } from './backtest';
 import { MIN_TRAINING_TICKS, train } from './train';
 import { retryUntilDone } from './retry';
@@ -123,7 +121,7 @@ export class ModelLifecycle {
         trainedAtMs: now,
         error: '',
       },
-      (created) => this.pending(created.symbol, { $case: 'model_trained', model_trained: toProtoModelVersion(created) }),
+      (created) => this.pending('model_trained', created.symbol, toProtoModelVersion(created)),
     );
     this.committed();
     this.deps.logger.info({ symbol: req.symbol, version: model.number, params: result.params, ticks: ticks.length }, 'model trained');
@@ -302,15 +300,14 @@ export class ModelLifecycle {
   }
 
   /** The event announcing a change, captured in the trace of the request that makes it. */
-  private pending(symbol: string, payload: NonNullable<events.Event['payload']>): PendingEvent {
-    return { event: envelope(this.deps.source, symbol, payload), traceparent: activeTraceparent() };
+  private pending<T extends EventType>(type: T, symbol: string, payload: PayloadOf<T>): PendingEvent {
+    return { event: buildEvent(type, { source: this.deps.source, subject: symbol, payload }), traceparent: activeTraceparent() };
   }
 
-  private readonly announceBacktest = (b: BacktestRecord): PendingEvent =>
-    this.pending(b.symbol, { $case: 'backtest_complete', backtest_complete: toProtoBacktest(b) });
+  private readonly announceBacktest = (b: BacktestRecord): PendingEvent => this.pending('backtest_complete', b.symbol, toProtoBacktest(b));
 
   private readonly announceDeployment = (d: DeploymentRecord): PendingEvent =>
-    this.pending(d.model.symbol, { $case: 'model_deployed', model_deployed: toProtoDeployment(d) });
+    this.pending('model_deployed', d.model.symbol, toProtoDeployment(d));
 
   /**
    * The change and its event were just committed in one transaction: from here the event is durably

@@ -1,4 +1,4 @@
-import type { ProviderFigures } from '@marketpulse/runtime';
+import type { ProviderFigures } from './provider_metrics';
 import type { ProviderMonitor } from '../monitor';
 
 /** What the Prometheus gauges show of each provider, read at scrape time. */

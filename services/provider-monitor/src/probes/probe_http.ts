@@ -1,13 +1,19 @@
 import type { ProviderDefinition } from '../registry/provider_definition';
 import { failure, type Probe, type ProbeResult } from './probe';
 
+/** Milliseconds from an arbitrary origin, read before and after a request. */
+export type LatencyClock = () => number;
+
 /** Checks an HTTP API by requesting its health-check URL within the provider's timeout. */
 export class HttpProbe implements Probe {
-  constructor(private readonly def: ProviderDefinition) {}
+  constructor(
+    private readonly def: ProviderDefinition,
+    private readonly clock: LatencyClock = () => performance.now(),
+  ) {}
 
   async check(): Promise<ProbeResult> {
-    const started = performance.now();
-    const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+    const started = this.clock();
+    const elapsed = () => Math.round((this.clock() - started) * 10) / 10;
     const headers: Record<string, string> = { ...this.def.headers };
     const key = this.def.api_key_env ? process.env[this.def.api_key_env] : undefined;
     if (key && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.authorization = `Bearer ${key}`;

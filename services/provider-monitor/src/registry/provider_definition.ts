@@ -96,7 +96,7 @@ export function parseProviders(json: string, d: ProviderDefaults): ProviderDefin
   try {
     raw = JSON.parse(json);
   } catch (err) {
-    throw new Error(`MONITOR_PROVIDERS is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`MONITOR_PROVIDERS is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   if (!Array.isArray(raw)) throw new Error('MONITOR_PROVIDERS must be a JSON array of provider objects');
   const seen = new Set<string>();

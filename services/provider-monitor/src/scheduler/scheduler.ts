@@ -104,7 +104,7 @@ export class Scheduler {
       job.nextRun = undefined;
     }
     // A queued trigger runs after the run in progress: waiting for it waits for both.
-    await Promise.allSettled([...this.jobs.values()].map((j) => j.queuedTrigger ?? j.current));
+    await Promise.allSettled([...this.jobs.values()].flatMap((j) => j.queuedTrigger ?? j.current ?? []));
   }
 
   /** Runs a job now (joining a triggered run in progress, or following a scheduled one) and returns its status after. */

@@ -1,5 +1,6 @@
 import { events } from '@marketpulse/proto';
 import type { ComponentHealth } from '../health/component_health';
+import { EVENT_CATALOG, isEventType } from '../events/catalog';
 
 export interface DeliveredEvent {
   event: events.Event;
@@ -46,8 +47,9 @@ export interface Bus {
   close(): Promise<void>;
 }
 
+/** The Kafka topic of an event type (the catalog's row); any other name is a topic name already. */
 export function topicFor(prefix: string, type: string): string {
-  return `${prefix}${type}`;
+  return `${prefix}${isEventType(type) ? EVENT_CATALOG[type].topic : type}`;
 }
 
 /** Thrown for events the bus refuses to publish; the message says which field is wrong. */

@@ -305,7 +305,7 @@ export class KafkaBus implements Bus {
         )
         .finally(() => missing.forEach((t) => this.topicChecks.delete(t)));
     }
-    await Promise.all(topics.filter((t) => !this.knownTopics.has(t)).map((t) => this.topicChecks.get(t)));
+    await Promise.all(topics.filter((t) => !this.knownTopics.has(t)).flatMap((t) => this.topicChecks.get(t) ?? []));
   }
 
   private async createMissing(topics: string[]): Promise<void> {

@@ -49,8 +49,7 @@ export interface DeadLetter {
 /** Header text: well-formed, no control characters, bounded (a dead letter must not poison its own readers). */
 function headerText(text: string, max = 500): string {
   let clean = wellFormed(text);
-  if (hasControl(clean))
-    clean = clean.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (hasControl(clean)) clean = clean.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 

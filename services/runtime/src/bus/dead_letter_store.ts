@@ -3,6 +3,7 @@ import { events } from '@marketpulse/proto';
 import { Kafka, logLevel as KafkaLogLevel, type IHeaders } from 'kafkajs';
 import type { Logger } from '../log/logger';
 import { deadLetterTopic, parseDeadLetter, type DeadLetter, type HeaderValue } from './dead_letter';
+import { topicFor } from './bus';
 import './kafkajs_timeout_fix';
 
 export interface DeadLetterStoreOptions {
@@ -60,7 +61,7 @@ function kafkaOf(o: DeadLetterStoreOptions): Kafka {
 }
 
 function matches(entry: DeadLetterEntry, filter: DeadLetterFilter, topicPrefix: string): boolean {
-  if (filter.topic && entry.source.topic !== filter.topic && entry.source.topic !== `${topicPrefix}${filter.topic}`) return false;
+  if (filter.topic && entry.source.topic !== filter.topic && entry.source.topic !== topicFor(topicPrefix, filter.topic)) return false;
   if (filter.since && !(Date.parse(entry.at) >= filter.since.getTime())) return false;
   if (filter.positions && !filter.positions.includes(entry.position)) return false;
   return true;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import './kafkajs_timeout_fix';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- kafkajs' internals have no typings to import
 const RequestQueue = require('kafkajs/src/network/requestQueue') as { prototype: { scheduleCheckPendingRequests(): void } };
 
 describe('kafkajs request queue timer', () => {

@@ -17,6 +17,7 @@ interface RequestQueueInternals {
 const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
 
 // Deep paths, not the package API: the method to replace is internal.
+/* eslint-disable @typescript-eslint/no-require-imports -- kafkajs' internals have no typings to import */
 const { version } = require('kafkajs/package.json') as { version: string };
 if (version === '2.2.4') {
   const RequestQueue = require('kafkajs/src/network/requestQueue') as {

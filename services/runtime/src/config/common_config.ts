@@ -1,12 +1,7 @@
 import { z } from 'zod';
+import { envPositiveInt } from './env_values';
 
 const hostPortList = /^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/;
-
-const positiveInt = (what: string) =>
-  z.coerce
-    .number({ error: `expected ${what}` })
-    .int({ error: `expected ${what}` })
-    .positive({ error: `expected ${what}` });
 
 /** Variables every Marketpulse process reads; services extend this with their own (see serviceConfigSchema). */
 export const commonConfigSchema = z.object({
@@ -41,14 +36,14 @@ export const commonConfigSchema = z.object({
     .min(1, { error: 'expected a non-empty client id' })
     .optional()
     .describe('Kafka client id; defaults to SERVICE_NAME.'),
-  KAFKA_PARTITIONS: positiveInt('a positive integer').default(3).describe('Partition count of topics the bus creates on demand.'),
-  BUS_HANDLER_MAX_ATTEMPTS: positiveInt('a positive integer')
+  KAFKA_PARTITIONS: envPositiveInt('a positive integer').default(3).describe('Partition count of topics the bus creates on demand.'),
+  BUS_HANDLER_MAX_ATTEMPTS: envPositiveInt('a positive integer')
     .max(1000, { error: 'expected at most 1000 attempts' })
     .default(5)
     .describe(
       'Times a consumer runs its handler on a record that keeps failing for a reason of its own (a value the database refuses, a bug it hits) before the record goes to the dead-letter topic `${KAFKA_TOPIC_PREFIX}dead_letter` and the consumer moves on. Failures from an outage (database or broker away) are retried for as long as it lasts and never dead-letter a record. See services/runtime/DEAD_LETTERS.md.',
     ),
-  BUS_RETRY_BACKOFF_MAX_MS: positiveInt('a positive number of milliseconds')
+  BUS_RETRY_BACKOFF_MAX_MS: envPositiveInt('a positive number of milliseconds')
     .min(10, { error: 'expected at least 10 ms' })
     .max(60_000, { error: 'expected at most 60000 ms' })
     .default(5000)
@@ -60,7 +55,7 @@ export const commonConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
     .optional()
     .describe('PostgreSQL connection URL; when unset the service uses embedded PGlite in PGLITE_DIR.'),
-  DATABASE_POOL_SIZE: positiveInt('a positive integer')
+  DATABASE_POOL_SIZE: envPositiveInt('a positive integer')
     .max(1000, { error: 'expected at most 1000 connections' })
     .default(10)
     .describe(
@@ -76,7 +71,7 @@ export const commonConfigSchema = z.object({
     .min(1, { error: 'expected a host or IP address' })
     .default('127.0.0.1')
     .describe('Address the gRPC server binds; set 0.0.0.0 to accept connections from other hosts.'),
-  HEALTH_CHECK_INTERVAL_MS: positiveInt('a positive number of milliseconds')
+  HEALTH_CHECK_INTERVAL_MS: envPositiveInt('a positive number of milliseconds')
     .default(5000)
     .describe('How often component health (bus, database, ...) is checked.'),
 });

@@ -154,12 +154,17 @@ const REFLECTION_PROTOS = ['v1', 'v1alpha'].map((version) =>
   join(dirname(require.resolve('@grpc/reflection/package.json')), `build/proto/grpc/reflection/${version}/reflection.proto`),
 );
 
+/** The part of a loaded reflection proto this file uses (loadPackageDefinition's result is untyped). */
+interface ReflectionPackage {
+  grpc: { reflection: Record<'v1' | 'v1alpha', { ServerReflection: { service: grpc.ServiceDefinition } }> };
+}
+
 /** Adds grpc.reflection.v1 and v1alpha, listing `services` and answering from `index`. */
 export function addReflection(server: grpc.Server, services: string[], index: DescriptorIndex = suiteDescriptorIndex()): void {
   for (const [i, version] of (['v1', 'v1alpha'] as const).entries()) {
     const pkg = grpc.loadPackageDefinition(
       protoLoader.loadSync(REFLECTION_PROTOS[i]!, { keepCase: true, oneofs: true, longs: String }),
-    ) as any;
+    ) as unknown as ReflectionPackage;
     server.addService(pkg.grpc.reflection[version].ServerReflection.service, {
       ServerReflectionInfo: (stream: grpc.ServerDuplexStream<ReflectionRequest, unknown>) => {
         stream.on('data', (request: ReflectionRequest) => stream.write(answerReflection(index, services, request)));

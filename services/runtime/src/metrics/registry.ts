@@ -26,7 +26,8 @@ interface MetricSpec<L extends string> {
 
 /** A metric whose value is read at scrape time by `collect` (called with the metric as `this`). */
 interface CollectedSpec<L extends string, M> extends MetricSpec<L> {
-  collect?: (this: M) => void;
+  // prom-client awaits a collect that returns a promise (a gauge read from a store at scrape time).
+  collect?: (this: M) => void | Promise<void>;
 }
 
 // Get-or-create: the one-process suite runs several services (and buses, databases) in one process,

@@ -8,8 +8,9 @@ import { flushTelemetry } from '../telemetry';
 export interface RunnableConfig {
   SERVICE_NAME: string;
   LOG_LEVEL: string;
-  METRICS_PORT: number;
-  METRICS_HOST: string;
+  /** Absent for a process that serves /metrics on its own HTTP port (the gateway): no metrics server is started. */
+  METRICS_PORT?: number;
+  METRICS_HOST?: string;
 }
 
 export interface RunServiceOptions<C extends RunnableConfig, H extends { close(): Promise<void> }> {
@@ -52,10 +53,13 @@ export function runService<C extends RunnableConfig, H extends { close(): Promis
       { event: 'config.effective', config: redactConfig(config as unknown as Record<string, unknown>) },
       'starting with this configuration',
     );
-    const metrics = await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST, logger });
+    const metrics =
+      config.METRICS_PORT === undefined
+        ? undefined
+        : await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST ?? '127.0.0.1', logger });
     const handle = await options.start(config, logger);
-    if (handle.health) metrics.setHealth({ monitor: handle.health, service: config.SERVICE_NAME });
-    logger.info({ ...options.ready(handle, config), metrics_port: metrics.port }, 'ready');
+    if (handle.health) metrics?.setHealth({ monitor: handle.health, service: config.SERVICE_NAME });
+    logger.info({ ...options.ready(handle, config), ...(metrics ? { metrics_port: metrics.port } : {}) }, 'ready');
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -64,7 +68,7 @@ export function runService<C extends RunnableConfig, H extends { close(): Promis
       let code = 0;
       try {
         await handle.close();
-        await metrics.close();
+        await metrics?.close();
       } catch (err: unknown) {
         logger.error({ err }, 'unclean stop');
         code = 1;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +102,19 @@ describe('ServiceScope', () => {
 
     expect((await scope.bus.health()).ok).toBe(false);
     await expect(scope.db.query('select 1')).rejects.toThrow();
+  });
+
+  it('with db null opens no database (nothing written under PGLITE_DIR) and leaves it out of health', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'scope-test-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const { logger } = captureLogs();
+    const scope = await ServiceScope.open('scope-test', config({ PGLITE_DIR: dir }), { logger, db: null });
+    cleanups.push(() => scope.close());
+    expect(scope.db).toBeUndefined();
+    expect(await readdir(dir)).toEqual([]);
+
+    const health = await scope.startHealth({ health: { setAll: () => undefined } });
+    expect(health.snapshot().components.map((c) => c.name)).toEqual(['bus']);
   });
 
   it('drives gRPC health from bus, database and extra components, NOT_SERVING until they answer', async () => {

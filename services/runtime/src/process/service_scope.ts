@@ -18,7 +18,8 @@ export type ServiceScopeConfig = BusConfig &
 /** What a caller may lend a service (the one-process suite, tests); lent resources are never closed. */
 export interface ServiceScopeDeps {
   bus?: Bus;
-  db?: Database;
+  /** null: this service keeps nothing in a database (the gateway's WebSocket side alone); none is opened. */
+  db?: Database | null;
   logger?: Logger;
 }
 
@@ -29,7 +30,7 @@ export type CloseStep = () => void | Promise<void>;
  * from deps), its gRPC server and health monitor, and the steps that undo each part it started.
  * close() runs the steps newest first, so a part stops before anything it depends on.
  */
-export class ServiceScope {
+export class ServiceScope<D extends Database | undefined = Database> {
   private readonly steps: CloseStep[] = [];
   private closing: Promise<void> | undefined;
 
@@ -38,7 +39,7 @@ export class ServiceScope {
     readonly name: string,
     private readonly config: ServiceScopeConfig,
     readonly logger: Logger,
-    readonly db: Database,
+    readonly db: D,
     readonly bus: Bus,
   ) {}
 
@@ -46,20 +47,24 @@ export class ServiceScope {
    * The database opens before the bus is created, so a database that cannot be opened leaves
    * nothing behind, and a created bus closes before a created database.
    */
-  static async open(name: string, config: ServiceScopeConfig, deps: ServiceScopeDeps = {}): Promise<ServiceScope> {
+  static async open(name: string, config: ServiceScopeConfig, deps?: ServiceScopeDeps & { db?: Database }): Promise<ServiceScope>;
+  static async open(name: string, config: ServiceScopeConfig, deps: ServiceScopeDeps & { db: null }): Promise<ServiceScope<undefined>>;
+  static async open(name: string, config: ServiceScopeConfig, deps: ServiceScopeDeps = {}): Promise<ServiceScope<Database | undefined>> {
     const logger = deps.logger ?? createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
     const db =
-      deps.db ??
-      (await openDatabase({
-        service: config.SERVICE_NAME,
-        url: config.DATABASE_URL,
-        dataDir: config.PGLITE_DIR,
-        poolSize: config.DATABASE_POOL_SIZE,
-        logger,
-      }));
+      deps.db === null
+        ? undefined
+        : (deps.db ??
+          (await openDatabase({
+            service: config.SERVICE_NAME,
+            url: config.DATABASE_URL,
+            dataDir: config.PGLITE_DIR,
+            poolSize: config.DATABASE_POOL_SIZE,
+            logger,
+          })));
     const bus = deps.bus ?? createBus(config, logger);
-    const scope = new ServiceScope(name, config, logger, db, bus);
-    if (!deps.db) scope.onClose(() => db.close());
+    const scope = new ServiceScope<Database | undefined>(name, config, logger, db, bus);
+    if (db && !deps.db) scope.onClose(() => db.close());
     if (!deps.bus) scope.onClose(() => bus.close());
     return scope;
   }
@@ -101,7 +106,11 @@ export class ServiceScope {
    */
   async startHealth(server: { health: ServingStatusSink }, extra: HealthComponent[] = []): Promise<HealthMonitor> {
     const health = new HealthMonitor({
-      components: [{ name: 'bus', check: () => this.bus.health() }, { name: 'database', check: () => this.db.health() }, ...extra],
+      components: [
+        { name: 'bus', check: () => this.bus.health() },
+        ...(this.db ? [{ name: 'database', check: () => this.db!.health() }] : []),
+        ...extra,
+      ],
       intervalMs: this.config.HEALTH_CHECK_INTERVAL_MS,
       logger: this.logger,
       grpcHealth: server.health,
@@ -136,7 +145,7 @@ export class ServiceScope {
 export async function startInServiceScope<H>(
   name: string,
   config: ServiceScopeConfig,
-  deps: ServiceScopeDeps,
+  deps: ServiceScopeDeps & { db?: Database },
   start: (scope: ServiceScope) => Promise<H>,
 ): Promise<H> {
   const scope = await ServiceScope.open(name, config, deps);

@@ -16,6 +16,7 @@ function start(): void {
   if (exporter === '' || exporter === 'none' || process.env.OTEL_SDK_DISABLED === 'true') return;
 
   // Required here, not imported above: with tracing off none of the SDK is loaded.
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded lazily, only when tracing is on */
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const { GrpcInstrumentation } = require('@opentelemetry/instrumentation-grpc') as typeof import('@opentelemetry/instrumentation-grpc');
@@ -60,6 +61,7 @@ function start(): void {
   sdk.start();
   stampLogicalServiceOnSpans();
   const { TELEMETRY_FLUSH_KEY } = require('./flush') as typeof import('./flush');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   (globalThis as Record<symbol, unknown>)[TELEMETRY_FLUSH_KEY] = () => sdk.shutdown();
 
   // Flush buffered spans on shutdown. When nothing else handles the signal, exit as Node would have.

@@ -1,6 +1,6 @@
 import type { AddressGuard } from '../address_guard/address_guard';
 import { assertValid, checkText, quote } from '@marketpulse/runtime';
-import { webhookError, webhookErrors } from '../errors';
+import { webhookError, webhookDeliveryErrors } from '../errors';
 import { DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { RESERVED_HEADERS } from '../signing/request_headers';
 
@@ -37,7 +37,7 @@ export async function checkUrl(url: string, guard: AddressGuard): Promise<string
     throw webhookError('INVALID_URL', `the URL is ${url.length} characters long; at most ${MAX_URL_LENGTH} are allowed`, 'endpoint.url');
   assertValid([checkText(url, { field: 'endpoint.url', max: MAX_URL_LENGTH, required: true })], {
     reason: 'INVALID_URL',
-    domain: webhookErrors.domain,
+    domain: webhookDeliveryErrors.domain,
   });
   await guard.vet(url);
   return url;
@@ -64,7 +64,7 @@ export function checkSubjects(subjects: string[]): string[] {
     throw webhookError('INVALID_ARGUMENT', `at most ${MAX_SUBJECTS} subjects may be listed`, 'endpoint.subjects');
   assertValid(
     unique.map((s, i) => checkText(s, { field: `endpoint.subjects[${i}]`, max: MAX_SUBJECT_LENGTH })),
-    { domain: webhookErrors.domain },
+    { domain: webhookDeliveryErrors.domain },
   );
   return unique;
 }
@@ -97,7 +97,7 @@ export function checkDescription(description: string): string {
   if (description.length > MAX_DESCRIPTION_LENGTH)
     throw webhookError('INVALID_ARGUMENT', `the description may be at most ${MAX_DESCRIPTION_LENGTH} characters`, 'endpoint.description');
   assertValid([checkText(description, { field: 'endpoint.description', max: MAX_DESCRIPTION_LENGTH, multiline: true })], {
-    domain: webhookErrors.domain,
+    domain: webhookDeliveryErrors.domain,
   });
   return description;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { events } from '@marketpulse/proto';
 import type { AddressGuard } from '../address_guard/address_guard';
-import type { AppError } from '@marketpulse/runtime';
+import { buildEvent, isEventType, type AppError, type PayloadOf } from '@marketpulse/runtime';
 import { webhookError } from '../errors';
 import { DEFAULT_TEST_EVENT_TYPE, DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { serializeBody } from '../payload/webhook_body';
@@ -122,17 +122,16 @@ export class WebhookApi {
         `endpoint ${endpointId} is disabled (${endpoint.disabled_reason ?? 'no reason recorded'}); set active to true first`,
       );
     const type = eventType || endpoint.event_types[0] || DEFAULT_TEST_EVENT_TYPE;
-    if (!DELIVERABLE_EVENT_TYPES.includes(type))
+    if (!isEventType(type) || !DELIVERABLE_EVENT_TYPES.includes(type))
       throw webhookError('INVALID_EVENT_TYPE', `unknown event type ${type}; use one of: ${DELIVERABLE_EVENT_TYPES.join(', ')}`);
     // A sample in the type's exact shape, every field at its zero value.
-    const event = events.Event.fromJSON({
+    const sample = buildEvent(type, {
       id: newId('msg'),
-      type,
       source: 'webhook-delivery',
       subject: 'TEST',
-      time: new Date().toISOString(),
-      [type]: {},
+      payload: {} as PayloadOf<typeof type>,
     });
+    const event = events.Event.fromPartial(sample);
     const claim = await this.deps.deliveries.insertClaimed(
       endpointId,
       { id: event.id, type, subject: event.subject, owner: '', body: serializeBody(event) },

@@ -1,4 +1,4 @@
-import type { WebhookQueueFigures } from '@marketpulse/runtime';
+import type { WebhookQueueFigures } from '../metrics/webhook_metrics';
 import type { Queryable } from './queryable';
 
 /** The backlog and the endpoints' states, for the metrics read at scrape time (one round trip). */

@@ -255,7 +255,7 @@ describe('delivery flow', () => {
     await api.createEndpoint('hank', fields('/limited', { rate_limit_per_second: 5 }), '');
     for (let i = 0; i < 10; i++) await insert(event(`evt_rl_${i}`));
     worker.wake();
-    await until(() => received.filter((r) => r.id.startsWith('evt_rl_')).length === 10 || undefined, 6000);
+    await until(() => received.filter((r) => r.id.startsWith('evt_rl_')).length === 10 || undefined, 30_000);
     const times = received.filter((r) => r.id.startsWith('evt_rl_')).map((r) => r.at);
     expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(700);
   });
@@ -264,11 +264,12 @@ describe('delivery flow', () => {
     await worker.close();
     await api.createEndpoint('ivy', fields('/lease'), '');
     await insert(event('evt_lease'));
-    const first = await deliveries.claimDue(10, 150, 'token-a');
+    // A lease far longer than two queries take even on a busy machine, then a wait past its end.
+    const first = await deliveries.claimDue(10, 2000, 'token-a');
     expect(first.map((c) => c.event_id)).toEqual(['evt_lease']);
-    expect(await deliveries.claimDue(10, 150, 'token-b')).toEqual([]);
-    await new Promise((r) => setTimeout(r, 200));
-    const second = await deliveries.claimDue(10, 150, 'token-b');
+    expect(await deliveries.claimDue(10, 2000, 'token-b')).toEqual([]);
+    await new Promise((r) => setTimeout(r, 2100));
+    const second = await deliveries.claimDue(10, 2000, 'token-b');
     expect(second.map((c) => c.event_id)).toEqual(['evt_lease']);
     const attempt = {
       worker_id: 'test',

@@ -1,0 +1,1 @@
+export { RateLimiter, type RateDecision, type RateLimiterOptions } from './rate_limiter';
