@@ -31,23 +31,7 @@ type Delivered = StreamEvent & { seq: number; pos?: string };
 /** Every tRPC subscriber shares this encoding: a publication's JSON, made once per publication. */
 const ENCODER: ChannelEncoder = {
   key: 'trpc-sse',
-  encode: (pub: Publication) =>
-    new Frame(
-      Buffer.from(
-        JSON.stringify({
-          seq: pub.seq,
-          id: pub.id,
-          type: pub.type,
-          source: pub.source,
-          subject: pub.subject,
-          time: pub.time,
-          trace_id: pub.traceId,
-          channels: pub.channels,
-          data: pub.data,
-          pos: pub.pos,
-        }),
-      ),
-    ),
+  encode: (pub: Publication) => new Frame(Buffer.from(JSON.stringify(toDelivered(pub)))),
 };
 
 const toDelivered = (pub: Publication): Delivered => ({

@@ -49,46 +49,12 @@ export class RuleStore {
   constructor(private readonly db: Database) {}
 
   async insert(rule: Rule): Promise<void> {
-    await this.db.query(
-      `INSERT INTO rules (id, user_id, name, description, symbol, severity, enabled, system, condition, cooldown_seconds, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)`,
-      [
-        rule.id,
-        rule.user_id,
-        rule.name,
-        rule.description,
-        rule.symbol,
-        rule.severity,
-        rule.enabled,
-        rule.system,
-        JSON.stringify(rule.condition),
-        rule.cooldown_seconds,
-        rule.created_at,
-        rule.updated_at,
-      ],
-    );
+    await this.db.query(INSERT_RULE, insertParams(rule));
   }
 
   /** Inserts unless a rule with the id exists (instances starting together); true when inserted. */
   async insertIfAbsent(rule: Rule): Promise<boolean> {
-    const { rows } = await this.db.query<{ id: string }>(
-      `INSERT INTO rules (id, user_id, name, description, symbol, severity, enabled, system, condition, cooldown_seconds, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [
-        rule.id,
-        rule.user_id,
-        rule.name,
-        rule.description,
-        rule.symbol,
-        rule.severity,
-        rule.enabled,
-        rule.system,
-        JSON.stringify(rule.condition),
-        rule.cooldown_seconds,
-        rule.created_at,
-        rule.updated_at,
-      ],
-    );
+    const { rows } = await this.db.query<{ id: string }>(`${INSERT_RULE} ON CONFLICT (id) DO NOTHING RETURNING id`, insertParams(rule));
     return rows.length > 0;
   }
 
@@ -143,4 +109,25 @@ export class RuleStore {
     const { rows } = await this.db.query<RuleRow>('SELECT * FROM rules ORDER BY created_at, id');
     return rows.map(fromRow);
   }
+}
+
+const INSERT_RULE = `INSERT INTO rules (id, user_id, name, description, symbol, severity, enabled, system, condition, cooldown_seconds, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)`;
+
+/** The values of INSERT_RULE's placeholders, in its column order. */
+function insertParams(rule: Rule): unknown[] {
+  return [
+    rule.id,
+    rule.user_id,
+    rule.name,
+    rule.description,
+    rule.symbol,
+    rule.severity,
+    rule.enabled,
+    rule.system,
+    JSON.stringify(rule.condition),
+    rule.cooldown_seconds,
+    rule.created_at,
+    rule.updated_at,
+  ];
 }
