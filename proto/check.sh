@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI guard of the contracts: buf lint, language options, buf breaking against the previous commit,
-# and generated code up to date (proto/gen/src, clients/go and clients/python). Runs every check,
+# and generated code up to date (proto/gen/src, clients/go, clients/python and clients/ts/src/generated/proto). Runs every check,
 # prints what failed and how to fix it, exits 1 if any failed.
 # Changes nothing in the tree. Run from anywhere (CI runs `bash proto/check.sh` at the root).
 set -uo pipefail
@@ -49,7 +49,7 @@ else
   fi
 fi
 
-say "generated code up to date (TypeScript, Go and Python clients)"
+say "generated code up to date (TypeScript, Go, Python and the TypeScript client's stream decoder)"
 SCRATCH="$(mktemp -d)"
 trap 'rm -rf "$SCRATCH"' EXIT
 REPO_DIR="$(dirname "$PROTO_DIR")"
@@ -57,7 +57,7 @@ if ! bash "$PROTO_DIR/generate.sh" "$SCRATCH" 2>"$SCRATCH/generate.log"; then
   cat "$SCRATCH/generate.log" >&2
   failures+=("generate: proto/generate.sh failed (output above)")
 else
-  for generated in proto/gen/src clients/go/marketpulse clients/python/marketpulse; do
+  for generated in proto/gen/src clients/go/marketpulse clients/python/marketpulse clients/ts/src/generated/proto; do
     if ! diff -r -x __pycache__ "$REPO_DIR/$generated" "$SCRATCH/$generated" >"$SCRATCH/diff.txt" 2>&1; then
       head -n 40 "$SCRATCH/diff.txt"
       failures+=("stale: $generated does not match the .proto files (diff above, '<' committed, '>' expected); run 'bash proto/generate.sh' and commit $generated")

@@ -1,7 +1,8 @@
 // bench/fanout (issue 19): the gateway's fan-out against Centrifugo v6.9.1 (GOMAXPROCS=2) and the
 // minimal `ws` broadcast server, on the issue's rows, in one run:
 //
-//   pnpm run build && node bench/fanout/run.mts [--quick] [--reps 4] [--duration 10] [--servers gateway,centrifugo,ws]
+//   pnpm run build && node bench/fanout/run.mts [--quick] [--reps 4] [--duration 10] [--servers gateway,centrifugo,ws] [--rows 1,4]
+//        [--workers-rows 2,3 | none] [--workers-only]
 //
 // Each server runs in its own process; the receivers (raw-socket WebSocket clients) in another;
 // this process is the one external publisher: one HTTP request per round (one message per channel)
@@ -9,13 +10,16 @@
 // message stamped with the time its round was due. Server CPU and RSS come from /proc. The server
 // order alternates between repetitions; the table has the medians over repetitions and the ratios
 // gateway / Centrifugo. --quick: one repetition of 2 s with a tenth of the connections (a smoke run).
+// Then, with the gateway among the servers, the two-worker row (GATEWAY_WORKERS=2): deliveries/s and
+// CPU per delivery of each worker (reported, not compared: the publisher and receivers share the cores).
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { openBinaryProbe } from './frame_probe.mts';
 import type { ReceiverCommand, ReceiverReply } from './receivers.mts';
-import { startServer, type Message, type RunningServer } from './servers.mts';
+import { startGateway, startServer, type Message, type RunningServer } from './servers.mts';
 import {
   SERVERS,
   cell,
@@ -36,6 +40,9 @@ const { values } = parseArgs({
     reps: { type: 'string' },
     duration: { type: 'string' },
     servers: { type: 'string', default: SERVERS.join(',') },
+    rows: { type: 'string' },
+    'workers-rows': { type: 'string', default: '2,3' },
+    'workers-only': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick;
@@ -59,6 +66,8 @@ const SCENARIOS: Scenario[] = [
   { connections: 1000, channels: 100, rate: 10 },
   { connections: 100, channels: 100, rate: 10 },
 ].map((s) => ({ ...s, connections: Math.max(s.channels, Math.round(s.connections * scale)) }));
+/** --rows 2,4: only those rows (1-based), e.g. to profile one; the table prints – for the others. */
+const onlyRows = values.rows?.split(',').map((r) => SCENARIOS[Number(r) - 1]);
 const label = (s: Scenario) => `${s.connections}x${s.channels}@${s.rate}`;
 /** Rows are told apart by position: in quick mode two rows can scale to the same label. */
 const key = (s: Scenario) => `${SCENARIOS.indexOf(s)}:${label(s)}`;
@@ -76,6 +85,8 @@ interface Measured {
   cpuUsPerEvent: number;
   frameBytes: number;
   frame: string;
+  /** The gateway's frame for the same data on its binary subprotocol (memory row only). */
+  binaryFrameBytes?: number;
   publishErrors: number;
   /** Only on the memory row. */
   rssPerConnection?: number;
@@ -165,13 +176,24 @@ async function publishRounds(
   return { rounds, errors, firstError };
 }
 
+/**
+ * One publish nobody receives, sent after the memory reading and before the first row: the
+ * gateway's embedded database opens on its first statement (a published id's claim), seconds on a
+ * fresh folder, and that start-up belongs to no row's steady state. Every server gets it.
+ */
+async function warmUp(server: RunningServer): Promise<void> {
+  await server.publish([{ channel: 'WARMUP', id: `warmup-${server.pid}`, data: { total_equity: '0', current_equity: '0' } }]);
+}
+
 async function measureServer(name: ServerName, rep: number, centrifugoBinary: string): Promise<Measured[]> {
   const server = await startServer(name, centrifugoBinary);
   running.add(server);
   const out: Measured[] = [];
   try {
     const rssBefore = await settledRss(server.pid);
-    for (const s of SCENARIOS) {
+    await warmUp(server);
+    for (const s of onlyRows ?? SCENARIOS) {
+      if (!s) throw new Error(`--rows: expected row numbers 1-${SCENARIOS.length}`);
       const receivers = fork(fileURLToPath(new URL('receivers.mts', import.meta.url)), [], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
@@ -185,11 +207,14 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
         const rssPerConnection = s.memory ? ((await settledRss(server.pid)) - rssIdle) / Math.max(1, conn.connections) : undefined;
         await sleep(1000);
         await ask(receivers, { cmd: 'reset' }, 'reset');
+        const probeAt = name === 'gateway' && s.memory ? server.client('BENCH0') : undefined;
+        const probe = probeAt ? await openBinaryProbe(probeAt.url, probeAt.hello!) : undefined;
         const cpu0 = cpuTicks(server.pid);
         const pub = await publishRounds(server, s, `r${rep}-s${SCENARIOS.indexOf(s)}`);
         await sleep(1500);
         const cpuMs = ticksToMs(cpuTicks(server.pid) - cpu0);
         const rep_ = await ask(receivers, { cmd: 'report' }, 'report');
+        probe?.close();
         if (pub.errors > 0) process.stderr.write(`  ${name}: ${pub.errors} publish requests failed: ${pub.firstError}\n`);
         const m: Measured = {
           server: name,
@@ -204,6 +229,7 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
           cpuUsPerEvent: cpuPerEventUs(cpuMs, pub.rounds * s.channels),
           frameBytes: rep_.frameBytes,
           frame: rep_.frame,
+          ...(probe ? { binaryFrameBytes: probe.bytes() } : {}),
           publishErrors: pub.errors,
           ...(s.memory ? { rssPerConnection, rssBefore } : {}),
         };
@@ -212,7 +238,7 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
             (s.memory
               ? `, RSS ${cell(rssBefore / 2 ** 20)} MiB before connections, ${cell(rssPerConnection! / 1024)} KiB per idle connection`
               : '') +
-            `, frame ${m.frameBytes} B\n`,
+            `, frame ${m.frameBytes} B${m.binaryFrameBytes !== undefined ? ` (binary ${m.binaryFrameBytes} B)` : ''}\n`,
         );
         out.push(m);
       } finally {
@@ -244,7 +270,7 @@ process.stderr.write(
 );
 
 const all: Measured[] = [];
-for (let rep = 0; rep < reps; rep++) {
+for (let rep = 0; rep < reps && !values['workers-only']; rep++) {
   for (const name of serverOrder(rep, servers)) {
     process.stderr.write(`repetition ${rep + 1}/${reps}: ${name}\n`);
     all.push(...(await measureServer(name, rep, centrifugoBinary)));
@@ -329,17 +355,166 @@ const bytes = (srv: ServerName) =>
     med(srv, memRow, (m) => m.frameBytes || NaN),
     0,
   )}`;
+const binaryBytes = () => med('gateway', memRow, (m) => m.binaryFrameBytes || NaN);
+const gatewayBytes = () => `JSON ${bytes('gateway')}, binary ${cell(binaryBytes(), 0)}`;
+const cfBytes = med('centrifugo', memRow, (m) => m.frameBytes);
 console.log(
-  `| bytes of one frame for the same data | ${col('gateway', bytes)} | ${col('centrifugo', bytes)} | ${col('ws', bytes)} | ${cell(
-    ratio(
-      med('gateway', memRow, (m) => m.frameBytes),
-      med('centrifugo', memRow, (m) => m.frameBytes),
-    ),
-    2,
-  )} |`,
+  `| bytes of one frame for the same data (Centrifugo: JSON) | ${col('gateway', gatewayBytes)} | ${col('centrifugo', bytes)} | ${col('ws', bytes)} | ` +
+    `JSON ${cell(
+      ratio(
+        med('gateway', memRow, (m) => m.frameBytes),
+        cfBytes,
+      ),
+      2,
+    )}, binary ${cell(ratio(binaryBytes(), cfBytes), 2)} |`,
 );
 console.log('\none frame of each server:');
 for (const srv of servers) console.log(`  ${srv}: ${all.find((m) => m.server === srv && m.frame)?.frame ?? '(none received)'}`);
 console.log(
   '\nissue 19 goals: gateway p99 and CPU per 1k deliveries <= Centrifugo on the first three rows (ratios <= 1); <= 25 µs per published event; frame <= 1.5x Centrifugo; gateway RSS before any connection <= 150 MiB; < 10 KiB per idle connection',
 );
+
+// ---- The two-worker row (GATEWAY_WORKERS=2): reported, not compared. ----
+
+const workerRows =
+  !servers.includes('gateway') || values['workers-rows'] === 'none'
+    ? []
+    : values['workers-rows'].split(',').map((r) => {
+        const s = SCENARIOS[Number(r) - 1];
+        if (!s) throw new Error(`--workers-rows: expected row numbers 1-${SCENARIOS.length} or none`);
+        return s;
+      });
+
+interface WorkerMeasured {
+  scenario: string;
+  deliveredShare: number;
+  deliveriesPerSecond: number;
+  p99Ms: number;
+  /** Per worker, in pid order: deliveries/s (the frames its /ws/stats counted) and CPU ms per 1,000 of them. */
+  workers: { deliveriesPerSecond: number; cpuMsPer1k: number }[];
+  /** The primary's CPU (the in-memory bus relay, and the PGlite database it holds: a published-id check per publish) per 1,000 deliveries of the whole gateway. */
+  primaryCpuMsPer1k: number;
+}
+
+/** The processes whose parent is `pid` (a gateway primary's workers), in pid order. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Each worker's frames sent so far, by pid: /ws/stats on fresh connections until every worker has answered. */
+async function sentByWorker(server: RunningServer, pids: number[]): Promise<Map<number, number>> {
+  const sent = new Map<number, number>();
+  for (let i = 0; i < 40 && sent.size < pids.length; i++) {
+    const stats = await server.wsStats!();
+    if (!sent.has(stats.pid)) sent.set(stats.pid, stats.messages_sent);
+  }
+  if (sent.size < pids.length) throw new Error(`only ${sent.size} of ${pids.length} workers answered /ws/stats`);
+  return sent;
+}
+
+async function measureWorkers(rep: number): Promise<WorkerMeasured[]> {
+  const server = await startGateway(2);
+  running.add(server);
+  const out: WorkerMeasured[] = [];
+  try {
+    const pids = childrenOf(server.pid);
+    if (pids.length !== 2) throw new Error(`expected 2 gateway workers under pid ${server.pid}, found ${pids.length}`);
+    await warmUp(server);
+    for (const s of workerRows) {
+      const receivers = fork(fileURLToPath(new URL('receivers.mts', import.meta.url)), [], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const receiversHandle = { stop: () => receivers.kill() };
+      running.add(receiversHandle);
+      try {
+        const clients = Array.from({ length: s.connections }, (_, i) => server.client(`BENCH${i % s.channels}`));
+        const conn = await ask(receivers, { cmd: 'connect', clients }, 'connected');
+        await sleep(1000);
+        await ask(receivers, { cmd: 'reset' }, 'reset');
+        const sent0 = await sentByWorker(server, pids);
+        const cpu0 = [server.pid, ...pids].map(cpuTicks);
+        const pub = await publishRounds(server, s, `w${rep}-s${SCENARIOS.indexOf(s)}`);
+        await sleep(1500);
+        const cpuMs = [server.pid, ...pids].map((pid, i) => ticksToMs(cpuTicks(pid) - cpu0[i]!));
+        const sent1 = await sentByWorker(server, pids);
+        const report = await ask(receivers, { cmd: 'report' }, 'report');
+        const seconds = durationMs / 1000;
+        const m: WorkerMeasured = {
+          scenario: key(s),
+          deliveredShare: report.received / Math.max(1, pub.rounds * conn.connections),
+          deliveriesPerSecond: report.received / seconds,
+          p99Ms: report.p99Ms,
+          workers: pids.map((pid, i) => {
+            const delivered = sent1.get(pid)! - sent0.get(pid)!;
+            return { deliveriesPerSecond: delivered / seconds, cpuMsPer1k: cpuPer1k(cpuMs[i + 1]!, delivered) };
+          }),
+          primaryCpuMsPer1k: cpuPer1k(cpuMs[0]!, report.received),
+        };
+        process.stderr.write(
+          `  rep ${rep + 1} gateway, 2 workers ${m.scenario}: delivered ${cell(m.deliveredShare * 100, 1)} %, ${cell(m.deliveriesPerSecond, 0)} deliveries/s, p99 ${cell(m.p99Ms, 1)} ms; ` +
+            m.workers.map((w, i) => `worker ${i + 1} ${cell(w.deliveriesPerSecond, 0)}/s, ${cell(w.cpuMsPer1k, 2)} ms CPU/1k`).join('; ') +
+            `; primary ${cell(m.primaryCpuMsPer1k, 2)} ms CPU/1k\n`,
+        );
+        out.push(m);
+      } finally {
+        receivers.kill();
+        running.delete(receiversHandle);
+        await sleep(1000);
+      }
+    }
+  } finally {
+    await server.stop();
+    running.delete(server);
+  }
+  return out;
+}
+
+if (workerRows.length > 0) {
+  const measured: WorkerMeasured[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    process.stderr.write(`repetition ${rep + 1}/${reps}: gateway, GATEWAY_WORKERS=2\n`);
+    measured.push(...(await measureWorkers(rep)));
+  }
+  const wmed = (scenario: string, pick: (m: WorkerMeasured) => number) => median(measured.filter((m) => m.scenario === scenario).map(pick));
+  console.log(
+    `\ngateway with GATEWAY_WORKERS=2 (reported, not compared: the publisher and receivers share the two cores), medians of ${reps}; load average ${load()}\n`,
+  );
+  console.log(
+    '| row | deliveries/s (delivered) | p99 ms | worker 1: deliveries/s, CPU ms per 1k | worker 2: deliveries/s, CPU ms per 1k | primary CPU ms per 1k deliveries (bus relay, PGlite) |',
+  );
+  console.log('|---|---|---|---|---|---|');
+  for (const s of workerRows) {
+    const sc = key(s);
+    const w = (i: number) =>
+      `${cell(
+        wmed(sc, (m) => m.workers[i]!.deliveriesPerSecond),
+        0,
+      )}, ${cell(
+        wmed(sc, (m) => m.workers[i]!.cpuMsPer1k),
+        2,
+      )}`;
+    const total = `${cell(
+      wmed(sc, (m) => m.deliveriesPerSecond),
+      0,
+    )} (${cell(wmed(sc, (m) => m.deliveredShare) * 100, 1)} %)`;
+    console.log(
+      `| ${label(s)} | ${total} | ${cell(
+        wmed(sc, (m) => m.p99Ms),
+        1,
+      )} | ${w(0)} | ${w(1)} | ${cell(
+        wmed(sc, (m) => m.primaryCpuMsPer1k),
+        2,
+      )} |`,
+    );
+  }
+}

@@ -2,6 +2,7 @@
 // where its clients connect and what they send, and how the external publisher reaches it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,8 @@ export interface Message {
 export interface RunningServer {
   name: ServerName;
   pid: number;
+  /** The gateway's /ws/stats as one worker answers it, on a connection of its own (the primary hands each to the next worker). */
+  wsStats?(): Promise<{ pid: number; messages_sent: number; active_connections: number }>;
   /** Client i of N: where it connects and the text it sends once open. */
   client(channel: string): { url: string; hello?: string };
   /** Publishes one round (one message per channel) in one HTTP request; resolves when the server accepted it. */
@@ -47,6 +50,24 @@ async function post(url: string, body: unknown, headers: Record<string, string>)
   if (text.includes('"error"')) throw new Error(`${url}: ${text.slice(0, 300)}`);
 }
 
+/** GET on a connection of its own (no keep-alive). */
+function getJsonFresh(port: number, path: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString()));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
 function stopper(child: ChildProcess, cleanup = () => {}): () => Promise<void> {
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -60,8 +81,12 @@ function stopper(child: ChildProcess, cleanup = () => {}): () => Promise<void> {
   };
 }
 
-/** The gateway as `scripts/service.sh gateway` runs it, on the in-memory bus and its own PGlite folder; limits raised for one loopback host. */
-async function startGateway(): Promise<RunningServer> {
+/**
+ * The gateway as `scripts/service.sh gateway` runs it, on the in-memory bus and its own PGlite folder; limits raised for one
+ * loopback host. One process (GATEWAY_WORKERS=1) for the compared rows, whose CPU is read from that pid; `workers` > 1 for
+ * the two-worker row (a primary and its workers, CPU read per process).
+ */
+export async function startGateway(workers = 1): Promise<RunningServer> {
   const { mintToken } = await import('@marketpulse/gateway');
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-fanout-gw-'));
@@ -74,6 +99,7 @@ async function startGateway(): Promise<RunningServer> {
       PGLITE_DIR: dataDir,
       GATEWAY_PORT: String(port),
       PUBLISH_GRPC_PORT: '0',
+      GATEWAY_WORKERS: String(workers),
       LOG_LEVEL: 'warn',
       JWT_SECRET,
       // One host opens every connection and sends every publish request.
@@ -84,10 +110,19 @@ async function startGateway(): Promise<RunningServer> {
     },
   });
   await waitUntil('gateway', child, async () => (await fetch(`http://127.0.0.1:${port}/livez`)).ok);
+  if (workers > 1) {
+    // Every worker answers (one /livez answers as soon as the first worker is up).
+    const seen = new Set<number>();
+    await waitUntil('gateway workers', child, async () => {
+      seen.add(((await getJsonFresh(port, '/ws/stats')) as { pid: number }).pid);
+      return seen.size >= workers;
+    });
+  }
   const token = await mintToken({ secret: JWT_SECRET, subject: 'bench-publisher', scopes: ['publish', 'read'], ttlSeconds: 3600 });
   return {
     name: 'gateway',
     pid: child.pid!,
+    wsStats: () => getJsonFresh(port, '/ws/stats') as Promise<{ pid: number; messages_sent: number; active_connections: number }>,
     client: (channel) => ({
       url: `ws://127.0.0.1:${port}/ws/stream`,
       hello: JSON.stringify({ type: 'subscribe', data: { type: 'events', filters: { subject: channel } } }),

@@ -4,9 +4,11 @@
 //   node bench/resume/run.mts [--missed 30000] [--clients 1000] [--rate 50] [--seconds 10]
 //
 // Needs Kafka on 127.0.0.1:9092 (KAFKA_BROKERS) and a build (pnpm run build). The gateway runs as
-// its own process (gateway/dist/main.js, BUS=kafka, default settings), the live clients in another.
+// its own process (gateway/dist/main.js, BUS=kafka, default settings but GATEWAY_WORKERS=1), the
+// live clients in another.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -98,6 +100,7 @@ function publishLive(): { stop: () => Promise<void> } {
 }
 
 const port = await freePort();
+const pgliteDir = join(root, '.run', `bench-resume-${process.pid}`);
 const gateway = spawn(process.execPath, [join(root, 'gateway/dist/main.js')], {
   env: {
     ...process.env,
@@ -110,7 +113,9 @@ const gateway = spawn(process.execPath, [join(root, 'gateway/dist/main.js')], {
     METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
     WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
-    PGLITE_DIR: join(root, '.run', `bench-resume-${process.pid}`),
+    // One process: the catch-up and every live client share one event loop, the case this measures.
+    GATEWAY_WORKERS: '1',
+    PGLITE_DIR: pgliteDir,
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
@@ -188,4 +193,5 @@ try {
   await exited; // its consumer group is left before it is deleted
   await bus.close();
   await deleteBenchTopics(brokers, prefix);
+  await rm(pgliteDir, { recursive: true, force: true });
 }

@@ -31,6 +31,12 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
     .describe(
       'Name of this instance in /info and in its Kafka consumer group; defaults to host-pid-random, so every instance gets every event.',
     ),
+  GATEWAY_WORKERS: envPositiveInt('a worker count')
+    .max(256, { error: 'expected a worker count from 1 to 256' })
+    .optional()
+    .describe(
+      'Worker processes sharing GATEWAY_PORT, WS_NATIVE_PORT and PUBLISH_GRPC_PORT (node:cluster): each connection is served by one worker, every event reaches every worker once. Unset: one per core (os.availableParallelism()). 1: one process, no primary. The one-process suite runs the gateway in its own process (one). See gateway/README.md "Workers".',
+    ),
   WS_PING_INTERVAL_MS: envPositiveInt('milliseconds')
     .default(30000)
     .describe('Heartbeat period: a protocol ping frame, and a {"type":"ping"} message on doors whose seed has one.'),

@@ -4,9 +4,9 @@ export { HttpRouter, type RouteHandler } from './http/router';
 export { sendJson } from './http/respond';
 export { CLOSE, ERROR, type CloseCodeEntry, type ErrorCodeEntry } from './ws/codes';
 export { Hub, type HubStats } from './ws/hub';
-// The /ws/stream door's subscription keys and frame encoder, and the publish API's publisher, for bench/fanout/{hub,path}_micro.mts.
+// The /ws/stream door's subscription keys and frame encoder, the publish API's publisher and its id store, for bench/fanout/*_micro.mts.
 export { streamEncoder, subscriptionId } from './ws/doors/stream';
-export { createEventPublisher } from './publish';
+export { createEventPublisher, DbPublishedIds } from './publish';
 export type { Publication } from './ws/history';
 export {
   canRead,

@@ -20,7 +20,12 @@ export function openServiceClients(addresses: ServiceAddresses, deadlineMs: numb
     Ctor: new (address: string, credentials: grpc.ChannelCredentials, options?: Partial<grpc.ClientOptions>) => C,
     service: string,
     address: string,
-  ): ServiceHandle<C> => ({ client: createClient(Ctor, address, { deadlineMs }), target: { service, address, deadlineMs } });
+  ): ServiceHandle<C> => ({
+    // Own subchannels: the readiness probes' connections to the same addresses (refused while a
+    // service is still starting, then in reconnect backoff) must not fail the API's calls fast.
+    client: createClient(Ctor, address, { deadlineMs, channelOptions: { 'grpc.use_local_subchannel_pool': 1 } }),
+    target: { service, address, deadlineMs },
+  });
   const clients: ServiceClients = {
     marketData: handle(market.MarketDataServiceClient, 'market-data', addresses.marketData),
     prediction: handle(prediction.PredictionServiceClient, 'prediction', addresses.prediction),

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@marketpulse/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mintToken } from './auth';
 import { loadGatewayConfig } from './config';
 import { startGateway, type GatewayHandle } from './service';
 
@@ -74,4 +76,34 @@ describe('startGateway', () => {
     cleanups.push(() => second.close());
     expect([second.port, second.publishPort]).toEqual([config.GATEWAY_PORT, config.PUBLISH_GRPC_PORT]);
   });
+
+  it('starts without its embedded database, opens it for the first request that stores something, and keeps what it stored across a restart', async () => {
+    const secret = 'service-test-secret-0123456789abcdef';
+    const config = await gatewayConfig({ GATEWAY_PORT: '0', PUBLISH_GRPC_PORT: '0', JWT_SECRET: secret });
+    const pgVersion = join(config.PGLITE_DIR, config.SERVICE_NAME, 'PG_VERSION');
+    const token = await mintToken({ secret, subject: 'service-test', scopes: ['publish'], ttlSeconds: 600 });
+    const publish = (port: number) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/publish/batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          events: [
+            { id: 'first-use-1', type: 'equity_update', source: 'test', subject: 'S', data: { total_equity: '1', current_equity: '1' } },
+          ],
+        }),
+      });
+
+    const first = await startGateway(config, { logger });
+    // Issue 19: PGlite was most of the gateway's memory before any client came.
+    expect(existsSync(pgVersion)).toBe(false);
+    expect((await publish(first.port)).status).toBe(202);
+    expect(existsSync(pgVersion)).toBe(true);
+    await first.close();
+
+    const second = await startGateway(config, { logger });
+    cleanups.push(() => second.close());
+    const again = await publish(second.port);
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: { code: 'DUPLICATE_EVENT' } });
+  }, 120_000);
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   EVENT_TYPES,
   HealthMonitor,
+  pgliteOnFirstUse,
   ServiceScope,
   topicFor,
   serveHealth,
@@ -48,6 +49,7 @@ import { createMarketSymbols } from './ws/market_symbols';
 import { SymbolCatalog } from './ws/symbol_catalog';
 import { KafkaLog } from './ws/history/kafka_log';
 import { KafkaResume } from './ws/history/kafka_resume';
+import { LogReader } from './ws/history/log_reader';
 import { PositionIndex } from './ws/history/positions';
 import { resumeMetrics, type ResumeMetrics } from './ws/history/resume_metrics';
 import { flushLongBurst } from './ws/send_queue';
@@ -56,7 +58,7 @@ import { WsGateway } from './ws/ws_gateway';
 export interface GatewayDeps {
   /** Shared bus (the one-process suite); otherwise the gateway creates its own from config. */
   bus?: Bus;
-  /** The gateway's database (API keys, published ids); otherwise opened from DATABASE_URL / PGLITE_DIR. */
+  /** The gateway's database (API keys, published ids); otherwise DATABASE_URL's, or PGlite in PGLITE_DIR opened on first use. */
   db?: Database;
   logger?: Logger;
   /** Replaces the gRPC call to the prediction service (tests, the suite). */
@@ -118,10 +120,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   // The publish API is the gateway's gRPC server.
   const scopeConfig = { ...config, GRPC_PORT: config.PUBLISH_GRPC_PORT };
   const lent = { bus: deps.bus, logger: deps.logger };
+  // Embedded PGlite starts with the first request that needs it (an API key, a published id): a
+  // gateway serving WebSocket clients alone never pays its ~90 MiB (bench/fanout/README.md).
+  const embedded =
+    deps.api !== false && !deps.db && !config.DATABASE_URL
+      ? pgliteOnFirstUse({ service: config.SERVICE_NAME, dataDir: config.PGLITE_DIR })
+      : undefined;
   const scope: ServiceScope<Database | undefined> =
     deps.api === false
       ? await ServiceScope.open(config.SERVICE_NAME, scopeConfig, { ...lent, db: null })
-      : await ServiceScope.open(config.SERVICE_NAME, scopeConfig, { ...lent, db: deps.db });
+      : await ServiceScope.open(config.SERVICE_NAME, scopeConfig, { ...lent, db: deps.db ?? embedded });
+  if (embedded) scope.onClose(() => embedded.close());
   try {
     return await assemble(scope, config, deps);
   } catch (err) {
@@ -145,7 +154,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   const metricsOfResume = resumeMetrics({ history: () => hub.historySizes(), index: () => positions.size });
   const kafkaLog = openKafkaLog(scope, config);
   const topicOf = (type: string) => topicFor(config.KAFKA_TOPIC_PREFIX, type);
-  hub.kafkaResume = kafkaLog && kafkaResume(config, { log: kafkaLog, positions, topicOf, metrics: metricsOfResume, logger });
+  hub.kafkaResume = kafkaLog && kafkaResume(scope, config, { log: kafkaLog, positions, topicOf, metrics: metricsOfResume, logger });
   const group = `${config.SERVICE_NAME}-${instanceId}`;
   const consumer = new ConsumerLoop({
     subscribe: () =>
@@ -329,6 +338,10 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
     scope.onClose(() => server.close());
     native = server;
   }
+  // Runs first on close: a server's close waits for its connections, and a WebSocket ends only when
+  // told, so every client hears GOING_AWAY (1001) before the servers wait (the step above covers a
+  // start that fails before here; closing twice is harmless).
+  scope.onClose(() => ws.close());
 
   return {
     port: http.port,
@@ -358,11 +371,23 @@ function openKafkaLog(scope: ServiceScope<Database | undefined>, config: Gateway
 
 /** Resume past the in-memory history: ids mapped to Kafka positions, read back on demand. */
 function kafkaResume(
+  scope: ServiceScope<Database | undefined>,
   config: GatewayConfig,
   parts: { log: KafkaLog; positions: PositionIndex; topicOf: (type: string) => string; metrics: ResumeMetrics; logger: Logger },
 ): KafkaResume {
-  return new KafkaResume({
+  // Read-backs fetch and decode on a thread of their own (with its own Kafka client), so a client
+  // catching up does not hold up live delivery to the others.
+  const reader = new LogReader({
     log: parts.log,
+    worker: {
+      brokers: config.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+      clientId: `${config.KAFKA_CLIENT_ID ?? config.SERVICE_NAME}-resume`,
+    },
+    logger: parts.logger,
+  });
+  scope.onClose(() => reader.close());
+  return new KafkaResume({
+    reader,
     index: parts.positions,
     topicOf: parts.topicOf,
     eventTypes: EVENT_TYPES,

@@ -10,7 +10,15 @@ import { REPO_ROOT } from '../harness';
 // linked in, the Go plugins and the venv of the real tree named by MP_GO_BIN / MP_VENV), so each
 // mistake can be committed or left in the tree without touching the real one.
 const market = 'proto/marketpulse/market/v1/market.proto';
-const COPIED = ['proto', 'clients/go', 'clients/python', 'scripts/go_tools.sh', 'scripts/python_env.sh', 'tests/python/requirements.txt'];
+const COPIED = [
+  'proto',
+  'clients/go',
+  'clients/python',
+  'clients/ts/src/generated/proto',
+  'scripts/go_tools.sh',
+  'scripts/python_env.sh',
+  'tests/python/requirements.txt',
+];
 
 describe('proto/check.sh', () => {
   let repo: string;

@@ -104,10 +104,10 @@ describe('channel scopes', () => {
     const msftTick = await sendTick('MSFT');
     const aaplTick = await sendTick('AAPL');
     expect((await aapl.next('market_data_update', 20_000)).id).toBe(aaplTick);
-    expect((await native.next('data', 20_000)).id).toBe(aaplTick);
+    expect((await native.next('data', 20_000)).data.event.event_id).toBe(aaplTick);
     // Both ticks went out together; give a wrongly routed MSFT tick time to show up.
     await new Promise((r) => setTimeout(r, 500));
-    expect(native.all('data').map((m) => m.id)).toEqual([aaplTick]);
+    expect(native.all('data').map((m) => m.data.event.event_id)).toEqual([aaplTick]);
     expect(aapl.all('market_data_update').map((m) => m.id)).not.toContain(msftTick);
   });
 });

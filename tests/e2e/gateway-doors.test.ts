@@ -240,9 +240,9 @@ describe('/ws/stream and the native port (seed 002 StreamingClient)', () => {
     const data = await client.next('data', 20_000);
     const second = await client.next('data', 20_000);
     const [tick, status] = data.subscription_id === subscription_id ? [data, second] : [second, data];
+    // Seed 002's DATA shape: every field it names, whatever the filters fix (the id is the event's event_id).
     expect(tick).toMatchObject({
       subscription_id,
-      id: msft.id,
       data: {
         subscription_type: 'events',
         event: { event_id: msft.id, event_type: 'market_data_update', payload: { symbol: 'MSFT', price: 410 } },
@@ -250,7 +250,7 @@ describe('/ws/stream and the native port (seed 002 StreamingClient)', () => {
     });
     expect(status).toMatchObject({
       subscription_id: metrics.subscription_id,
-      data: { subscription_type: 'metrics', metrics: { system_metrics: { total_providers: 3 } } },
+      data: { subscription_type: 'metrics', metrics: { event_type: 'status_update', system_metrics: { total_providers: 3 } } },
     });
 
     client.send({ type: 'unsubscribe', data: { subscription_id } });

@@ -209,7 +209,8 @@ describe('tenancy across processes: three users, one suite', () => {
     expect(
       bobStream
         .of('data')
-        .map((m) => m.id)
+        // An `events` item's id is its `event_id` (seed 002); an `alerts` data message has `id`.
+        .map((m) => m.id ?? m.data.event.event_id)
         .sort(),
     ).toEqual([...systemIds, ...systemIds].sort());
     await waitFor(() => bobTrpc.length === 2, { what: "both system alerts on bob's tRPC subscription" });

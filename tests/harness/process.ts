@@ -51,8 +51,9 @@ export function startProcess(
     child = spawn(cmd, args, {
       cwd: options.cwd ?? REPO_ROOT,
       // METRICS_PORT=0 unless a test asks for one: two services of one kind started by tests
-      // running side by side would both want their fixed default port.
-      env: { METRICS_PORT: '0', ...process.env, ...env },
+      // running side by side would both want their fixed default port. GATEWAY_WORKERS=1 unless a
+      // test asks for workers: tests signal, time and count one gateway process (its pid, its /metrics).
+      env: { METRICS_PORT: '0', GATEWAY_WORKERS: '1', ...process.env, ...env },
       stdio: ['ignore', fd, fd],
     });
   } finally {

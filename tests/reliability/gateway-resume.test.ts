@@ -91,10 +91,12 @@ class SequenceClient {
     c.ws.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as WsMessage;
       if (m.type === 'error') this.errors.push(m);
-      const price = m.type === 'market_data_update' ? m.data?.price : m.type === 'data' ? m.data?.event?.payload?.price : undefined;
+      // Tick 0's price is 0, the contract default, which `/ws/stream` frames leave out (issue 19).
+      const price = m.type === 'market_data_update' ? m.data?.price : m.type === 'data' ? (m.data?.event?.payload?.price ?? 0) : undefined;
       if (typeof price !== 'number') return;
       this.numbers.push(price);
-      this.lastId = m.id as string;
+      // A door's message carries `id`; a `/ws/stream` event, `event_id` (seed 002).
+      this.lastId = (m.id ?? m.data?.event?.event_id) as string;
     });
     return c;
   }

@@ -14,7 +14,7 @@ import type { StreamEvent } from './events';
 /**
  * A real WebSocket server speaking the native protocol the way gateway/src/ws/doors/stream.ts
  * does: auth / auth_success / auth_failed + 1008, subscribe {type, filters, since} → subscribed
- * then the replay after `since` (or CANNOT_RECOVER), data {subscription_id, id}, ping → pong.
+ * then the replay after `since` (or CANNOT_RECOVER), data {subscription_id, data.event.event_id}, ping → pong.
  */
 class FakeGateway {
   readonly wss: WebSocketServer;
@@ -70,10 +70,9 @@ class FakeGateway {
         subscription_type: 'events',
       },
       subscription_id: 'sub_events',
-      // The gateway's compact `events` frame (issue 19): the time only inside the event, no empty trace id.
-      id: ev.id,
+      // The gateway's `events` frame (seed 002's shape, issue 19): the id and time only inside the
+      // event (no message `id` or `timestamp`), no empty trace id, no payload default.
       ...(ev.pos !== undefined ? { pos: ev.pos } : {}),
-      metadata: { channel: 'events' },
     });
   }
 
@@ -183,8 +182,10 @@ describe('StreamClient against a real WebSocket server', () => {
     const event = got[0]!;
     // The union narrows on event_type to the contract's payload.
     if (event.event_type === 'market_data_update') expect(event.payload.symbol).toBe('AAPL');
-    // The frame's own id and the event's time (the compact frame carries it once, inside the event).
-    expect(metas[0]).toMatchObject({ id: 'e1', subscriptionId: 'sub_events', timestamp: '2026-01-01T00:00:00Z', channel: 'events' });
+    // The event's id and time, read from the event (the frame carries each once, inside the event).
+    expect(metas[0]).toEqual({ id: 'e1', subscriptionId: 'sub_events', timestamp: '2026-01-01T00:00:00Z' });
+    // What the frame left out is back: the payload's contract defaults.
+    expect(event).toMatchObject({ event_id: 'e1', payload: { symbol: 'AAPL', price: 1, volume: 0, provider: '', sequence: '0' } });
     expect(server.received[0]).toEqual({ type: 'auth', data: { token: 'good' } });
     expect(server.received[1]).toEqual({
       type: 'subscribe',

@@ -1,9 +1,12 @@
 import { CLOSE, ERROR } from './generated/api.js';
 import { ITEM_FIELD, type Filters, type SubscriptionItems, type SubscriptionType } from './events.js';
+import { completeItem, decodeBinaryData } from './stream_items.js';
 
 /** What the client needs of a WebSocket: the browser's, Node 22+'s global one, or the `ws` package's. */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** Set to 'arraybuffer' when binary frames are asked for (a browser's default, 'blob', cannot be read at once). */
+  binaryType?: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
@@ -12,7 +15,17 @@ export interface WebSocketLike {
   onerror: ((event: unknown) => void) | null;
 }
 
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/**
+ * How the gateway sends `data` messages: `json` (text, the default) or `protobuf` (binary frames of
+ * `marketpulse.realtime.v1.StreamData`, the subprotocol `marketpulse.v1.proto`: smaller, and no
+ * JSON parse per message). Subscribers get the same items either way.
+ */
+export type StreamFormat = 'json' | 'protobuf';
+
+/** The subprotocol asked for in each format (gateway/README.md, "The native protocol's frames"). */
+export const STREAM_SUBPROTOCOL: Readonly<Record<StreamFormat, string>> = { json: 'marketpulse.v1.json', protobuf: 'marketpulse.v1.proto' };
 
 /** A credential: a JWT or an API key, or a function asked for a fresh one on every (re)connect. */
 export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
@@ -23,6 +36,8 @@ export interface StreamClientOptions {
   token?: TokenSource;
   /** Defaults to globalThis.WebSocket (browsers, Node 22+); on Node 20 pass the `ws` package's. */
   WebSocket?: WebSocketConstructor;
+  /** `json` (default) or `protobuf` (binary data messages); see StreamFormat. */
+  format?: StreamFormat;
   /** First reconnect delay; doubles per failed attempt up to maxReconnectDelayMs, with jitter. */
   minReconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
@@ -63,7 +78,6 @@ export interface DataMeta {
   id: string;
   subscriptionId: string;
   timestamp: string;
-  channel?: string;
   traceId?: string;
 }
 
@@ -225,6 +239,7 @@ export class StreamClient {
       pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
       refreshBeforeExpiryMs: options.refreshBeforeExpiryMs ?? 60_000,
       dedupeWindow: options.dedupeWindow ?? 2_000,
+      format: options.format ?? 'json',
     };
     const token = options.token;
     this.tokenOf = typeof token === 'function' ? token : token === undefined ? noToken : () => token;
@@ -297,7 +312,9 @@ export class StreamClient {
     if (!this.wanted) return;
     let ws: WebSocketLike;
     try {
-      ws = new this.WS(this.opts.url);
+      // JSON asks for no subprotocol, so a gateway older than the subprotocols still answers.
+      ws = this.opts.format === 'json' ? new this.WS(this.opts.url) : new this.WS(this.opts.url, STREAM_SUBPROTOCOL[this.opts.format]);
+      if (this.opts.format === 'protobuf') ws.binaryType = 'arraybuffer';
     } catch (err) {
       this.emit('error', { code: 'CLIENT_URL', message: (err as Error)?.message ?? String(err) });
       return this.terminal({ reason: 'invalid url' });
@@ -312,7 +329,11 @@ export class StreamClient {
     ws.onmessage = (event) => {
       if (this.ws !== ws) return;
       this.armPing();
-      this.receive(String(event.data));
+      const { data } = event;
+      if (typeof data === 'string') return this.receive(data);
+      if (data instanceof ArrayBuffer) return this.receiveBinary(new Uint8Array(data));
+      if (ArrayBuffer.isView(data)) return this.receiveBinary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      this.receive(String(data));
     };
     ws.onclose = (event) => {
       if (this.ws !== ws) return;
@@ -362,7 +383,6 @@ export class StreamClient {
       position?: unknown;
       timestamp?: unknown;
       trace_id?: unknown;
-      metadata?: { channel?: unknown };
     };
     try {
       msg = JSON.parse(text) as typeof msg;
@@ -423,30 +443,55 @@ export class StreamClient {
     }
   }
 
+  /** A JSON `data` message: its item is completed per subscription (stream_items.ts). */
   private data(
     serverId: unknown,
     data: Record<string, unknown>,
-    msg: { id?: unknown; pos?: unknown; timestamp?: unknown; trace_id?: unknown; metadata?: { channel?: unknown } },
+    msg: { id?: unknown; pos?: unknown; timestamp?: unknown; trace_id?: unknown },
   ): void {
-    const id = typeof msg.id === 'string' ? msg.id : undefined;
+    // An `events` item carries the event's id and time (seed 002's event_id, timestamp), so its
+    // message has none of its own (issue 19); a typed item's message does.
+    const event = data.event as { event_id?: unknown; timestamp?: unknown } | undefined;
+    const id = typeof msg.id === 'string' ? msg.id : typeof event?.event_id === 'string' ? event.event_id : undefined;
     if (id === undefined) return;
     const meta: DataMeta = {
       id,
       subscriptionId: String(serverId),
-      // An `events` item carries the event's time itself; the gateway then sends no second one (issue 19).
-      timestamp: String(msg.timestamp ?? (data.event as { timestamp?: unknown } | undefined)?.timestamp ?? ''),
-      ...(typeof msg.metadata?.channel === 'string' ? { channel: msg.metadata.channel } : {}),
+      timestamp: String(msg.timestamp ?? event?.timestamp ?? ''),
       ...(typeof msg.trace_id === 'string' ? { traceId: msg.trace_id } : {}),
     };
-    const pos = typeof msg.pos === 'string' ? msg.pos : undefined;
+    this.dispatchData(meta, typeof msg.pos === 'string' ? msg.pos : undefined, (sub) => data[ITEM_FIELD[sub.type as SubscriptionType]]);
+  }
+
+  /** A binary `data` message (`marketpulse.v1.proto`): one StreamData. */
+  private receiveBinary(bytes: Uint8Array): void {
+    let decoded: ReturnType<typeof decodeBinaryData>;
+    try {
+      decoded = decodeBinaryData(bytes);
+    } catch {
+      return this.emit('error', { code: 'CLIENT_INVALID_FRAME', message: 'the gateway sent a binary message that is not a StreamData' });
+    }
+    if (!decoded.id) return;
+    const meta: DataMeta = {
+      id: decoded.id,
+      subscriptionId: decoded.subscriptionId,
+      timestamp: decoded.timestamp,
+      ...(decoded.traceId !== undefined ? { traceId: decoded.traceId } : {}),
+    };
+    this.dispatchData(meta, decoded.pos, (sub) => decoded.item(sub.type as SubscriptionType));
+  }
+
+  private dispatchData(meta: DataMeta, pos: string | undefined, itemOf: (sub: AnySubscription) => unknown): void {
     for (const sub of this.subs) {
-      if (sub.serverId !== serverId) continue;
-      sub.deliver(data[ITEM_FIELD[sub.type as SubscriptionType]] as never, meta);
+      if (sub.serverId !== meta.subscriptionId) continue;
+      const item = itemOf(sub);
+      if (typeof item !== 'object' || item === null) continue;
+      sub.deliver(completeItem(sub.type as SubscriptionType, sub.filters, item as Record<string, unknown>) as never, meta);
       // Its own events only: another subscription's replayed events carry positions this one is already past.
       if (pos !== undefined) sub.advance(pos);
     }
     // Every live subscription saw everything up to this event that concerned it: it resumes after it.
-    for (const sub of this.subs) if (sub.state === 'active') sub.resumeId = id;
+    for (const sub of this.subs) if (sub.state === 'active') sub.resumeId = meta.id;
   }
 
   private closed(code: number, reason: string): void {

@@ -3,7 +3,7 @@ import { EVENT_TYPES, type Bus, type DeliveredEvent, type Logger, type Subscript
 import { eventAgeMetrics } from '../observability/event_age_metrics';
 import type { Hub } from '../ws/hub';
 import { partitionKey, type KafkaLog } from '../ws/history/kafka_log';
-import { publicationOfRecord } from '../ws/history/kafka_resume';
+import { publicationOfRecord } from '../ws/history/record_publication';
 import type { PositionIndex } from '../ws/history/positions';
 import { warmFromKafka } from '../ws/history/warm_start';
 import { channelsOf, payloadOf, publicationOf } from './routes';

@@ -14,6 +14,8 @@ export function wsStatsRoute(config: GatewayConfig, ws: WsGateway, hub: Hub): Ro
     const h = hub.stats();
     sendJson(res, 200, {
       is_running: true,
+      // With GATEWAY_WORKERS > 1 each answer is one worker's (the one the connection reached): its pid says which.
+      pid: process.pid,
       active_clients: w.active_connections,
       active_connections: w.active_connections,
       connections_by_door: w.connections_by_door,

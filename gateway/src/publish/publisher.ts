@@ -3,6 +3,7 @@ import type { Bus, Logger } from '@marketpulse/runtime';
 import { ApiError, validationError } from '../errors';
 import { PublishEvent, type EventPublisher } from '../events/publish_contracts';
 import type { PublishedIds } from './published_ids';
+import { markIfDecodedForm } from './decoded_form';
 import { unsafeTextViolations } from './publishable_text';
 import { toEvent } from './to_event';
 
@@ -17,6 +18,14 @@ function duplicateEvents(ids: readonly string[]): ApiError {
   );
 }
 
+/** Ids that occur more than once in `ids`, each once (a Set: a 500-event batch is not 125,000 comparisons). */
+function repeatedIds(ids: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const id of ids) (seen.has(id) ? repeated : seen).add(id);
+  return [...repeated];
+}
+
 /**
  * `ids` remembers what was published: an id published again (by the same publisher; another's
  * is another id, see scopedEventId) is answered DUPLICATE_EVENT (409, ALREADY_EXISTS), never
@@ -25,6 +34,8 @@ function duplicateEvents(ids: readonly string[]): ApiError {
 export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds): EventPublisher {
   return {
     async publish(raw, callerIdentity) {
+      // One clock reading per request: the events of a batch published without a time share it.
+      const now = new Date().toISOString();
       const accepted = raw.map((item, index) => {
         const parsed = PublishEvent.safeParse(item);
         if (!parsed.success) {
@@ -33,14 +44,14 @@ export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds
             parsed.error.issues.map((i) => ({ field: prefix + (i.path.map(String).join('.') || '(event)'), message: i.message })),
           );
         }
-        const event = toEvent(parsed.data, callerIdentity);
+        const event = toEvent(parsed.data, callerIdentity, now);
         const unsafe = unsafeTextViolations(parsed.data, event, raw.length > 1 ? `events.${index}.` : '');
         if (unsafe.length > 0) throw validationError(unsafe);
-        return event;
+        return markIfDecodedForm(event);
       });
       const eventIds = accepted.map((e) => e.id);
-      const repeated = eventIds.filter((id, i) => eventIds.indexOf(id) !== i);
-      if (repeated.length > 0) throw duplicateEvents([...new Set(repeated)]);
+      const repeated = repeatedIds(eventIds);
+      if (repeated.length > 0) throw duplicateEvents(repeated);
       const known = await ids.claim(eventIds);
       if (known.length > 0) throw duplicateEvents(known);
       try {
@@ -57,10 +68,9 @@ export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds
           },
         );
       }
-      logger.info(
-        { ids: accepted.map((e) => e.id), types: [...new Set(accepted.map((e) => e.type))], source: callerIdentity },
-        'events published',
-      );
+      if (logger.isLevelEnabled('info')) {
+        logger.info({ ids: eventIds, types: [...new Set(accepted.map((e) => e.type))], source: callerIdentity }, 'events published');
+      }
       return accepted;
     },
   };

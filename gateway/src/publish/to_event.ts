@@ -17,7 +17,7 @@ export function scopedEventId(publisher: string, id: string): string {
  * The bus envelope of a validated event, with id (scoped to the caller), time, source and subject
  * filled in; a system event (no owner), the payload in its proto shape (fromPartial).
  */
-export function toEvent(input: PublishEventInput, callerIdentity: string, now = new Date()): events.Event {
+export function toEvent(input: PublishEventInput, callerIdentity: string, now: Date | string = new Date()): events.Event {
   const source = input.source ?? callerIdentity;
   const data = input.data as Record<string, unknown>;
   const symbol = typeof data.symbol === 'string' ? data.symbol : undefined;

@@ -84,6 +84,11 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     return !this.closing;
   }
 
+  /** The subprotocol chosen at the handshake (Door.subprotocols); '' when none. */
+  get subprotocol(): string {
+    return this.ws.protocol;
+  }
+
   deliver(frame: Frame): void {
     if (this.closing) return;
     const hold = this.hold;

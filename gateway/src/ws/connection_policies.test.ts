@@ -221,7 +221,7 @@ describe('history and resume', () => {
     await c.opened();
     c.send({ type: 'subscribe', data: { type: 'events', filters: { 'payload.symbol': 'AAPL' }, since: ids[0] } });
     await c.until(() => c.of('data').length === 1, 'the missed AAPL tick');
-    expect(c.of('data')[0]).toMatchObject({ id: ids[1], data: { event: { subject: 'AAPL' } } });
+    expect(c.of('data')[0]).toMatchObject({ data: { event: { event_id: ids[1], subject: 'AAPL' } } });
   });
 });
 

@@ -122,7 +122,12 @@ describe('Hub routes: property', () => {
           const held = holders.map(({ sub, who, dropped }, i) => {
             const id = subscriptionId(sub.type, sub.filters);
             const encoder = streamEncoder(id, sub.type, sub.filters);
-            const subscriber = { principal: who, deliver: (frame: Frame) => got.push(`${i}|${JSON.parse(frame.payload.toString()).id}`) };
+            // An `events` data message's id is its event's `event_id` (seed 002); a typed one's is `id`.
+            const idOf = (m: any) => (m.id ?? m.data.event.event_id) as string;
+            const subscriber = {
+              principal: who,
+              deliver: (frame: Frame) => got.push(`${i}|${idOf(JSON.parse(frame.payload.toString()))}`),
+            };
             for (const channel of hubChannels(sub.type)) hub.subscribe(channel, encoder, subscriber);
             if (dropped) for (const channel of hubChannels(sub.type)) hub.unsubscribe(channel, encoder.key, subscriber);
             return { ...sub, who, dropped };

@@ -67,7 +67,7 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
   }
 
   /** A message from the client (the socket's shared `message` listener calls this). */
-  receive(data: RawData): void {
+  receive(data: RawData, isBinary = false): void {
     const now = Date.now();
     const { shared } = this;
     this.lastSeen = now;
@@ -84,6 +84,11 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
     }
     this.rateTat = tat;
     this.rateWarned = false;
+    if (isBinary) {
+      // Clients send JSON text on every door, whatever the subprotocol: a binary frame is never parsed.
+      this.sendError('INVALID_MESSAGE', 'binary frames are not accepted: send JSON text');
+      return this.close(CLOSE.BINARY_NOT_ACCEPTED);
+    }
     const msg = parse(data);
     if (msg === 'json') return this.sendError('INVALID_JSON');
     if (msg === 'shape') return this.sendError('INVALID_MESSAGE', 'expected an object with a string "type"');

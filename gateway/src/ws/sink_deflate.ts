@@ -7,7 +7,7 @@ const HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * Sends through ws for connections that negotiated permessage-deflate: compression state is per
- * connection, so these cannot share pre-built frames, only the JSON payload.
+ * connection, so these cannot share pre-built frames, only the encoded payload.
  */
 export class DeflateSink implements FrameSink {
   private waiter: (() => void) | undefined;
@@ -20,7 +20,7 @@ export class DeflateSink implements FrameSink {
 
   write(frames: readonly Frame[]): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
-    for (const frame of frames) this.ws.send(frame.payload, { binary: false, compress: true }, this.written);
+    for (const frame of frames) this.ws.send(frame.payload, { binary: frame.binary, compress: true }, this.written);
   }
 
   whenUnblocked(cb: () => void): void {

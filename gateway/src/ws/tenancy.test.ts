@@ -105,8 +105,8 @@ function connect(url: string) {
   };
 }
 const wsUrl = (gw: GatewayHandle, path: string) => `ws://127.0.0.1:${gw.port}${path}`;
-/** Ids of the events a client received, in order (every door's event messages carry `id`). */
-const eventIds = (c: ReturnType<typeof connect>, type: string) => c.of(type).map((m) => m.id as string);
+/** Ids of the events a client received, in order (every door's event messages carry `id`; `/ws/stream`'s `events` items, `event_id`). */
+const eventIds = (c: ReturnType<typeof connect>, type: string) => c.of(type).map((m) => (m.id ?? m.data.event.event_id) as string);
 
 describe('owned events reach their owner only; system events every reader', () => {
   it('on /ws/alerts, live and on resume', async () => {
@@ -141,10 +141,10 @@ describe('owned events reach their owner only; system events every reader', () =
     alert(gw, 'alice');
     const system = alert(gw, '');
     await bob.until(() => bob.of('data').length === 4, 'two system alerts on each subscription');
-    expect(bob.of('data').map((m) => m.id)).toEqual([first, first, system, system]);
+    expect(eventIds(bob, 'data')).toEqual([first, first, system, system]);
     bob.send({ type: 'subscribe', data: { type: 'alerts', filters: { severity: 'warning' }, since: first } });
     await bob.until(() => bob.of('data').length === 5, 'the replayed system alert');
-    expect(bob.of('data').at(-1)!.id).toBe(system);
+    expect(eventIds(bob, 'data').at(-1)).toBe(system);
   });
 });
 
@@ -182,7 +182,7 @@ describe('re-authentication', () => {
     alert(gw, 'alice');
     const after = tick(gw);
     await c.until(() => c.of('data').length === 3, 'the tick after');
-    expect(c.of('data').map((m) => m.id)).toEqual([before, before, after]);
+    expect(eventIds(c, 'data')).toEqual([before, before, after]);
   });
 
   it('takes the new expiry: a connection re-authenticated with a short-lived token ends when that token expires', async () => {

@@ -81,8 +81,8 @@ function sessionOf(ws: WebSocket): Session | undefined {
   return (ws as ClientSocket).session;
 }
 
-function onClientMessage(this: WebSocket, data: RawData): void {
-  sessionOf(this)?.receive(data);
+function onClientMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  sessionOf(this)?.receive(data, isBinary);
 }
 
 function onClientPong(this: WebSocket): void {
@@ -105,8 +105,11 @@ export class WsGateway {
   private readonly deadlines = new Deadlines();
   private readonly keySessions: KeySessions;
   private readonly addressSlots: AddressSlots;
+  /** The door of each handshake under way, for the subprotocol choice. */
+  private readonly upgrading = new WeakMap<IncomingMessage, Door>();
 
   constructor(private readonly options: WsGatewayOptions) {
+    const upgrading = this.upgrading;
     this.wss = new WebSocketServer({
       noServer: true,
       // The gateway tracks its connections itself; ws's set would hold each socket a second time.
@@ -114,6 +117,9 @@ export class WsGateway {
       maxPayload: options.maxMessageBytes,
       perMessageDeflate: options.deflate ? { threshold: 256 } : false,
       WebSocket: ClientSocket,
+      // The door's first subprotocol the client offers; none of them (or a door without any): no
+      // subprotocol, the door's default (strict clients such as browsers then fail the handshake themselves).
+      handleProtocols: (offered, req) => upgrading.get(req)?.subprotocols?.find((p) => offered.has(p)) ?? false,
     });
     this.heartbeat = new Heartbeat(
       () => this.connections,
@@ -219,6 +225,7 @@ export class WsGateway {
     const origin = req.headers.origin;
     const { searchParams } = url;
     const remote = req.socket.remoteAddress;
+    this.upgrading.set(req, target.door);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client = ws as ClientSocket;
       if (this.options.accessLog) {

@@ -1636,6 +1636,12 @@ export const CLOSE = {
         when: "the token's claims do not allow the channel the door serves (also after an auth message with a narrower token)",
         reconnect: false,
     },
+    BINARY_NOT_ACCEPTED: {
+        code: 1003,
+        reason: 'binary messages not accepted',
+        when: 'the client sent a binary frame: clients send JSON text on every door (on `marketpulse.v1.proto` only the server sends binary data messages); an INVALID_MESSAGE error comes first',
+        reconnect: false,
+    },
     MESSAGE_TOO_BIG: { code: 1009, reason: 'message too big', when: 'a client message exceeded WS_MAX_MESSAGE_BYTES', reconnect: true },
     INTERNAL_ERROR: {
         code: 1011,

@@ -24,6 +24,8 @@ export interface Door {
   readonly name: string;
   /** Whether the seed's clients expect application-level `ping` messages (answered with `pong`). */
   readonly appPing: boolean;
+  /** Subprotocols it speaks (Sec-WebSocket-Protocol), preferred first; the first a client offers is chosen (Connection.subprotocol). */
+  readonly subprotocols?: readonly string[];
   /** Path parameters when this door serves `pathname`, otherwise null. */
   match(pathname: string): DoorParams | null;
   /** True when `pathname` is this door's but its parameters are invalid (e.g. a bad symbol): closed with 4005, not 4004. */

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { channelFor, EVENT_CATALOG, type EventType } from '@marketpulse/runtime';
 import { ERROR, type ErrorName } from '../codes';
 import type { Connection } from '../connection';
-import { jsonFrame } from '../encode';
 import type { Publication } from '../history';
 import type { ChannelEncoder, Route, Router } from '../hub';
 import { nowIso, type ClientMessage, type Door } from './door';
 import { checkFilters, describeValue } from '../client_values';
+import { dataFrames, pinnedPaths, STREAM_SUBPROTOCOLS, streamFormat, type StreamFormat } from './stream_frames';
 
 import { patternCovers, type Principal } from '../../auth';
 import { EVENTS_CHANNEL } from '../../visibility';
@@ -150,44 +150,21 @@ export function streamRoute(type: string, filters: Filters): Route | undefined {
 
 /**
  * Whether a firehose publication reaches a subscriber (its channels, its owner) is the hub's call
- * (visibility.ts), so every client holding the same subscription shares the same bytes.
+ * (visibility.ts), so every client holding the same subscription in the same format shares the
+ * same bytes: the key names both, and the hub encodes once per publication and format.
  */
-export function streamEncoder(id: string, type: string, filters: Filters): ChannelEncoder {
+export function streamEncoder(id: string, type: string, filters: Filters, format: StreamFormat = 'json'): ChannelEncoder {
   const spec = SUBSCRIPTION_TYPES[type]!;
   const test = compileFilters(type, filters);
+  const frame = dataFrames({ subscriptionId: id, type, field: spec.field, pinned: pinnedPaths(type, filters) }, format);
   return {
-    key: `stream\n${id}`,
+    key: format === 'json' ? `stream\n${id}` : `stream.${format}\n${id}`,
     route: streamRoute(type, filters),
     encode(pub) {
       if (spec.eventTypes && !spec.eventTypes.has(pub.type)) return null;
       if (!test(pub)) return null;
-      return jsonFrame(dataMessage(id, type, spec.field, pub));
+      return frame(pub);
     },
-  };
-}
-
-/**
- * A `data` message with no repeated field (issue 19): an `events` item already carries the
- * event's time, so the message has no `timestamp` of its own, and an empty trace id is left out.
- * Payloads stay whole: the client package's types declare every contract field. `id` stays on
- * every message (the `since` of clients without positions); on Kafka `pos` (about 8 characters)
- * is its partition's position entry, what a client resumes from on any instance.
- */
-export function dataMessage(subscriptionId: string, type: string, field: string, pub: Publication): object {
-  const payload = pub.data;
-  const events = type === 'events';
-  const item = events
-    ? { event_id: pub.id, event_type: pub.type, source: pub.source, subject: pub.subject, timestamp: pub.time, payload }
-    : { event_type: pub.type, ...payload };
-  return {
-    type: 'data',
-    data: { [field]: item, subscription_type: type },
-    subscription_id: subscriptionId,
-    ...(events ? {} : { timestamp: pub.time }),
-    id: pub.id,
-    ...(pub.pos !== undefined ? { pos: pub.pos } : {}),
-    ...(pub.traceId ? { trace_id: pub.traceId } : {}),
-    metadata: { channel: pub.channels[0] },
   };
 }
 
@@ -215,7 +192,7 @@ function streamError(name: ErrorName, detail?: string, fields?: Readonly<Record<
  * `/ws/stream`, and `ws://host:WS_NATIVE_PORT/` (seed 002, the native multiplexed protocol):
  * auth / auth_success / auth_failed, subscribe {type, filters, since, position} answered by
  * `subscribed {subscription_id, position}`, unsubscribe {subscription_id}, ping/pong, data
- * {subscription_id, id, pos}, error.
+ * {subscription_id, id, pos} (binary on `marketpulse.v1.proto`: stream_frames.ts), error.
  */
 export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): Door {
   const subscriptions = new WeakMap<Connection, Map<string, ChannelEncoder>>();
@@ -246,7 +223,7 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
     if (held.has(id)) return conn.send(ack);
     if (held.size >= maxSubscriptions)
       return conn.sendError('TOO_MANY_SUBSCRIPTIONS', `at most ${maxSubscriptions} per connection (WS_MAX_SUBSCRIPTIONS_PER_CONNECTION)`);
-    const encoder = streamEncoder(id, type, filters as Filters);
+    const encoder = streamEncoder(id, type, filters as Filters, streamFormat(conn.subprotocol));
     typeOf.set(encoder, type);
     held.set(id, encoder);
     // `position`: where the client stands (see history/position_token.ts); a quiet subscription resumes from it too.
@@ -271,6 +248,7 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
   return {
     name: 'stream',
     appPing: false,
+    subprotocols: STREAM_SUBPROTOCOLS,
     match: (pathname) => (pathname === '/ws/stream' ? {} : null),
     open(conn, _params, { authenticated }) {
       if (authenticated) conn.send({ type: 'auth_success', data: { client_id: conn.id } });

@@ -1,86 +1,171 @@
+import { events } from '@marketpulse/proto';
 import { describe, expect, it } from 'vitest';
 import type { Publication } from '../history';
-import { dataMessage } from './stream';
+import { streamEncoder, subscriptionId } from './stream';
 
-const equity: Publication = {
-  seq: 1,
-  id: 'bench-publisher/e1',
-  channels: ['portfolio', 'events'],
-  type: 'equity_update',
-  source: 'bench',
-  subject: 'BENCH0',
-  owner: '',
-  time: '2026-12-05T19:23:37.618Z',
-  traceId: '',
-  data: { total_equity: '4481824572449', peak_equity: '', current_equity: '10250.50' },
-};
+/** A publication as the consumer builds it: the payload as the contracts decode it, every field present. */
+function publication(type: string, payload: object, over: Partial<Publication> = {}): Publication {
+  const event = events.Event.fromPartial({ payload: { $case: type, [type]: payload } } as events.Event);
+  return {
+    seq: 1,
+    id: 'bench-publisher/r0-s0-12-0',
+    channels: ['portfolio', 'events'],
+    type,
+    source: 'bench',
+    subject: 'BENCH0',
+    owner: '',
+    time: '2026-12-05T19:23:37.618Z',
+    traceId: '',
+    data: (event.payload as unknown as Record<string, Record<string, unknown>>)[type]!,
+    ...over,
+  };
+}
 
-describe('/ws/stream data frames (issue 19: no repeated fields)', () => {
-  it('sends an `events` item without an empty trace id or a second timestamp, and smaller than before', () => {
-    const message = dataMessage('sub_x', 'events', 'event', equity);
-    const json = JSON.stringify(message);
-    expect(json).not.toContain('trace_id');
-    expect(json.match(/"timestamp"/g)).toHaveLength(1);
-    // What clients read: seed 002's shape, the resume id, the subscription, the channel, every value that was set.
-    expect(message).toEqual({
+/** bench/fanout's event: an equity update whose `peak_equity` is unset. */
+const equity = publication('equity_update', { total_equity: '4481824572449123', current_equity: '10250.50' });
+
+function frameOf(type: string, filters: Record<string, unknown>, pub: Publication): { json: Record<string, any>; bytes: number } {
+  const frame = streamEncoder(subscriptionId(type, filters), type, filters).encode(pub);
+  if (!frame) throw new Error('no frame');
+  return { json: JSON.parse(frame.payload.toString()) as Record<string, any>, bytes: frame.byteLength };
+}
+
+/** Seed 002's DATA example (section "DATA"), verbatim. */
+const SEED_002_DATA = JSON.parse(`{
+    "type": "data",
+    "data": {
+        "event": {
+            "event_id": "evt_123",
+            "event_type": "user_action",
+            "user_id": "user_456",
+            "timestamp": "2024-01-01T00:00:00Z",
+            "payload": {}
+        },
+        "subscription_type": "events"
+    },
+    "subscription_id": "sub_789"
+}`) as Record<string, unknown>;
+
+/** A message's paths: every key of every object, the payload's inside left out (the seed's payload is opaque). */
+function keyPaths(value: unknown, path = ''): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || path === 'data.event.payload.') return [];
+  return Object.entries(value).flatMap(([k, v]) => [path + k, ...keyPaths(v, `${path + k}.`)]);
+}
+
+/** Marketpulse events have no user: `source` and `subject` stand in `user_id`'s place (as before issue 19). */
+const SEED_PATHS = keyPaths(SEED_002_DATA).filter((p) => p !== 'data.event.user_id');
+/** What an `events` frame may carry beyond the seed's paths: our fields, each only when set. */
+const OUR_EVENT_PATHS = ['data.event.source', 'data.event.subject', 'pos', 'trace_id'];
+
+/**
+ * Our additions that are empty (`""`, `[]`, `{}`) or say a value (8 characters or more) a second
+ * time, by path. The seed's own paths (SEED_PATHS: the payload may be `{}`) are the seed's business.
+ */
+function emptyOrRepeated(value: unknown): string[] {
+  const found: string[] = [];
+  const seen = new Map<string, string>();
+  const walk = (v: unknown, path: string) => {
+    const empty = v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+    if (empty) {
+      if (!SEED_PATHS.includes(path)) found.push(`${path} is empty`);
+    } else if (typeof v === 'string' && v.length >= 8) {
+      if (seen.has(v)) found.push(`${path} repeats ${seen.get(v)}`);
+      else seen.set(v, path);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, child] of Object.entries(v)) walk(child, path ? `${path}.${k}` : k);
+    }
+  };
+  walk(value, '');
+  return found;
+}
+
+describe("/ws/stream data frames: seed 002's DATA shape, with nothing of ours empty or repeated (issue 19)", () => {
+  it("carries every field seed 002's DATA example names, whatever the filters fix, and beyond them only our set fields", () => {
+    for (const filters of [{}, { subject: 'BENCH0', event_type: 'equity_update' }, { event_id: equity.id, timestamp: equity.time }]) {
+      const { json } = frameOf('events', filters, equity);
+      const paths = keyPaths(json);
+      expect(SEED_PATHS.filter((p) => !paths.includes(p))).toEqual([]);
+      expect(paths.filter((p) => !SEED_PATHS.includes(p) && !OUR_EVENT_PATHS.includes(p))).toEqual([]);
+      expect(json.data.subscription_type).toBe('events');
+      expect(json.data.event).toMatchObject({ event_id: equity.id, event_type: 'equity_update', timestamp: equity.time });
+    }
+    // An empty payload is still the seed's `payload`; an empty subject of ours is left out.
+    const empty = publication('equity_update', {}, { subject: '' });
+    const { json } = frameOf('events', {}, empty);
+    expect(json.data.event).toEqual({
+      event_id: empty.id,
+      event_type: 'equity_update',
+      source: 'bench',
+      timestamp: empty.time,
+      payload: {},
+    });
+    expect(emptyOrRepeated(json)).toEqual([]);
+  });
+
+  it("sends bench/fanout's event with no empty field, no repeated value and none of our fields its subscription fixes", () => {
+    const filters = { subject: 'BENCH0' };
+    const { json, bytes } = frameOf('events', filters, equity);
+    expect(emptyOrRepeated(json)).toEqual([]);
+    // The subject the subscription fixes, the channel (no data of the event), the unset payload field: left out.
+    const text = JSON.stringify(json);
+    for (const known of ['BENCH0', 'metadata', 'peak_equity']) expect(text).not.toContain(known);
+    expect(json).toEqual({
       type: 'data',
       data: {
         event: {
           event_id: equity.id,
           event_type: 'equity_update',
           source: 'bench',
-          subject: 'BENCH0',
           timestamp: equity.time,
-          payload: equity.data,
+          payload: { total_equity: '4481824572449123', current_equity: '10250.50' },
         },
         subscription_type: 'events',
       },
-      subscription_id: 'sub_x',
-      id: equity.id,
-      metadata: { channel: 'portfolio' },
+      subscription_id: subscriptionId('events', filters),
     });
-    // The frame as it was sent before this change.
-    const before = JSON.stringify({
-      type: 'data',
-      data: {
-        event: {
-          event_id: equity.id,
-          event_type: equity.type,
-          source: equity.source,
-          subject: equity.subject,
-          timestamp: equity.time,
-          payload: equity.data,
-        },
-        subscription_type: 'events',
-      },
-      subscription_id: 'sub_x',
-      timestamp: equity.time,
-      id: equity.id,
-      trace_id: '',
-      metadata: { channel: 'portfolio' },
-    });
-    expect(Buffer.byteLength(json)).toBeLessThan(Buffer.byteLength(before) - 40);
+    // 307 bytes; 412 as it was sent before (every payload field, the id twice, the channel). Centrifugo sends about 108 for this data.
+    expect(bytes).toBeLessThanOrEqual(310);
   });
 
-  it('keeps the time and a set trace id on a payload item, and the payload whole', () => {
-    const risk: Publication = {
-      ...equity,
-      type: 'risk_status_update',
-      channels: ['risk', 'events'],
-      traceId: '0af7651916cd43dd8448eb211c80319c',
-      data: { status: 'normal', message: '', drawdown_pct: '0', daily_loss_pct: '' },
-    };
-    expect(dataMessage('sub_r', 'system_status', 'status', risk)).toEqual({
+  it("keeps a typed item's event_type, subscription_type, id and time, and leaves out its payload defaults and filtered fields", () => {
+    const issue = publication(
+      'data_quality_issue',
+      { id: 'dq-1', kind: 'gap', symbol: 'AAPL', provider: 'simulated', severity: 'warning', detail: 'no tick for 42 s' },
+      { type: 'data_quality_issue', channels: ['system', 'events'], traceId: '0af7651916cd43dd8448eb211c80319c' },
+    );
+    const filters = { symbol: 'AAPL', event_type: 'data_quality_issue' };
+    const { json } = frameOf('system_status', filters, issue);
+    expect(emptyOrRepeated(json)).toEqual([]);
+    expect(json).toEqual({
       type: 'data',
       data: {
-        status: { event_type: 'risk_status_update', status: 'normal', message: '', drawdown_pct: '0', daily_loss_pct: '' },
+        status: {
+          event_type: 'data_quality_issue',
+          id: 'dq-1',
+          kind: 'gap',
+          provider: 'simulated',
+          severity: 'warning',
+          detail: 'no tick for 42 s',
+        },
         subscription_type: 'system_status',
       },
-      subscription_id: 'sub_r',
-      timestamp: equity.time,
-      id: equity.id,
+      subscription_id: subscriptionId('system_status', filters),
+      id: issue.id,
+      timestamp: issue.time,
       trace_id: '0af7651916cd43dd8448eb211c80319c',
-      metadata: { channel: 'risk' },
+    });
+  });
+
+  it('keeps a filtered field that admits several values, and drops a payload field at its default (a zero volume)', () => {
+    const tick = publication('market_data_update', { symbol: 'MSFT', price: 410, volume: 0, sequence: '7' }, { subject: 'MSFT' });
+    const { json } = frameOf('events', { 'payload.symbol': ['AAPL', 'MSFT'], event_type: 'market_data_update' }, tick);
+    expect(json.data.event).toEqual({
+      event_id: tick.id,
+      event_type: 'market_data_update',
+      source: 'bench',
+      subject: 'MSFT',
+      timestamp: tick.time,
+      payload: { symbol: 'MSFT', price: 410, sequence: '7' },
     });
   });
 });

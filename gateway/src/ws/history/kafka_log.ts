@@ -87,8 +87,10 @@ const MAX_PARTITION_FETCH_BYTES = 64 * 1024 * 1024;
 export class KafkaLog {
   private readonly kafka: Kafka;
   private admin: Admin | undefined;
-  private cluster: Cluster | undefined;
-  private readonly topics = new Set<string>();
+  /** Shared by concurrent first reads, so they neither open two clients nor read one's half-loaded metadata. */
+  private cluster: Promise<Cluster> | undefined;
+  /** Per topic, its metadata being (or done being) loaded into the cluster client. */
+  private readonly topics = new Map<string, Promise<void>>();
 
   constructor(brokers: string[], clientId: string) {
     this.kafka = new Kafka({ clientId, brokers, connectionTimeout: 3000, retry: { retries: 3 }, logLevel: KafkaLogLevel.NOTHING });
@@ -206,9 +208,11 @@ export class KafkaLog {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.admin?.disconnect(), this.cluster?.disconnect()]);
+    const { admin, cluster } = this;
     this.admin = undefined;
     this.cluster = undefined;
+    this.topics.clear();
+    await Promise.allSettled([admin?.disconnect(), cluster?.then((c) => c.disconnect())]);
   }
 
   private async adminClient(): Promise<Admin> {
@@ -221,18 +225,33 @@ export class KafkaLog {
   }
 
   private async clusterClient(topics: readonly string[]): Promise<Cluster> {
-    if (!this.cluster) {
-      const create = Object.getOwnPropertySymbols(this.kafka).find((s) => s.description === 'private:Kafka:createCluster');
-      if (!create) throw new Error('this kafkajs version has no cluster client to read partitions with');
-      const cluster = (this.kafka as unknown as Record<symbol, (o: object) => Cluster>)[create]!({ allowAutoTopicCreation: false });
-      await cluster.connect();
-      this.cluster = cluster;
+    const connecting = (this.cluster ??= this.connectCluster());
+    let cluster: Cluster;
+    try {
+      cluster = await connecting;
+    } catch (err) {
+      // The next read tries again.
+      if (this.cluster === connecting) this.cluster = undefined;
+      throw err;
     }
-    const fresh = topics.filter((t) => !this.topics.has(t));
+    const fresh = [...new Set(topics)].filter((t) => !this.topics.has(t));
     if (fresh.length > 0) {
-      await this.cluster.addMultipleTargetTopics([...new Set(fresh)]);
-      fresh.forEach((t) => this.topics.add(t));
+      const adding = cluster.addMultipleTargetTopics(fresh);
+      for (const topic of fresh) this.topics.set(topic, adding);
+      // A topic whose metadata did not load is asked for again by the next read.
+      void adding.catch(() => {
+        for (const topic of fresh) if (this.topics.get(topic) === adding) this.topics.delete(topic);
+      });
     }
-    return this.cluster;
+    await Promise.all(topics.flatMap((t) => this.topics.get(t) ?? []));
+    return cluster;
+  }
+
+  private async connectCluster(): Promise<Cluster> {
+    const create = Object.getOwnPropertySymbols(this.kafka).find((s) => s.description === 'private:Kafka:createCluster');
+    if (!create) throw new Error('this kafkajs version has no cluster client to read partitions with');
+    const cluster = (this.kafka as unknown as Record<symbol, (o: object) => Cluster>)[create]!({ allowAutoTopicCreation: false });
+    await cluster.connect();
+    return cluster;
   }
 }

@@ -5,7 +5,8 @@ import { ANONYMOUS, type Principal } from '../../auth';
 import { jsonFrame, type Frame } from '../encode';
 import type { ChannelEncoder } from '../hub';
 import { KafkaResume, type ResumeStart, type ResumeTarget } from './kafka_resume';
-import { partitionKey, PastRetentionError, type KafkaLog, type LogRecord, type ReadRange } from './kafka_log';
+import { partitionKey, PastRetentionError, type LogRecord, type ReadRange } from './kafka_log';
+import { LogReader } from './log_reader';
 import { PositionCodec, positionEpoch, positionKey } from './position_token';
 import { PositionIndex } from './positions';
 import type { ResumeMetrics } from './resume_metrics';
@@ -121,8 +122,9 @@ function setup(perFetch = 3) {
   };
   const reads: string[] = [];
   const metrics: ResumeMetrics = { read: (source, outcome, n) => void reads.push(`${source}:${outcome}:${n}`) };
+  const logger = createLogger('test', {}, { level: 'silent' });
   const resume = new KafkaResume({
-    log: log as unknown as KafkaLog,
+    reader: new LogReader({ log, worker: undefined, logger }),
     index,
     topicOf: (type) => `p.${type}`,
     eventTypes: ['market_data_update', 'alert_triggered'],
@@ -131,7 +133,7 @@ function setup(perFetch = 3) {
     maxConcurrent: 1,
     queueLimitBytes: 1 << 20,
     metrics,
-    logger: createLogger('test', {}, { level: 'silent' }),
+    logger,
   });
   return { log, index, handle, resume, reads };
 }

@@ -1,16 +1,17 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { events } from '@marketpulse/proto';
 import type { Logger } from '@marketpulse/runtime';
 import type { Principal } from '../../auth';
-import { channelsOf, payloadOf, publicationOf, typesOfChannel } from '../../events/routes';
+import { typesOfChannel } from '../../events/routes';
 import { mayReceive } from '../../visibility';
 import type { ErrorName } from '../codes';
 import type { Frame } from '../encode';
 import type { Publication } from '../history';
 import type { ChannelEncoder } from '../hub';
-import { PastRetentionError, type KafkaLog, type LogRecord, type PartitionKey, type ReadRange } from './kafka_log';
+import { PastRetentionError, type PartitionKey, type ReadRange } from './kafka_log';
+import type { LogReader } from './log_reader';
 import type { DecodedPosition } from './position_token';
 import type { Frontier, PositionIndex } from './positions';
+import { publicationOfEvent } from './record_publication';
 import type { ResumeMetrics } from './resume_metrics';
 import { typeChannel } from './type_channel';
 
@@ -46,7 +47,8 @@ export interface ResumeStart {
 }
 
 export interface KafkaResumeOptions {
-  log: KafkaLog;
+  /** Fetches, decodes and filters by channel off the event loop (log_reader.ts). */
+  reader: LogReader;
   index: PositionIndex;
   /** Topic of an event type. */
   topicOf: (type: string) => string;
@@ -70,8 +72,6 @@ const BACKPRESSURE_POLL_MS = 5;
  */
 const AHEAD_WAIT_MS = 2000;
 const AHEAD_POLL_MS = 20;
-/** Records buffered ahead of the merge before the next fetch is asked for. */
-const PREFETCH_RECORDS = 2000;
 
 /**
  * Catching a client up from Kafka when the in-memory history no longer holds what it missed: from
@@ -79,7 +79,8 @@ const PREFETCH_RECORDS = 2000;
  * PositionIndex, up to where the live stream stood when it subscribed,
  * partition by partition, merged in Kafka time order, filtered like live delivery (the channels
  * asked for, mayReceive, the subscription's encoder), sent in chunks at a bounded rate with the
- * client's live events held until it is done. No gap: the live stream delivers exactly the
+ * client's live events held until it is done. Fetching and decoding happen on the reader's thread
+ * (log_reader.ts), so live delivery on this one only waits for the sending. No gap: the live stream delivers exactly the
  * records at or past that stand; no duplicate: the read stops there. Past retention: CANNOT_RECOVER.
  */
 export class KafkaResume {
@@ -214,118 +215,54 @@ export class KafkaResume {
     }
   }
 
+  /**
+   * The event loop's half of a read-back: the reader's thread hands over decoded events in order;
+   * this keeps those of the channels asked for that the client may see, encodes and sends them, and
+   * paces: a yield every `chunk` records, at most `ratePerSecond`, never more than half the client's queue.
+   */
   private async read(target: ResumeTarget, ranges: ReadRange[], channels: ReadonlySet<string>, encoder: ChannelEncoder): Promise<number> {
-    const { log, chunk, ratePerSecond, queueLimitBytes } = this.options;
-    const buffers = new Map<PartitionKey, { records: LogRecord[]; next: number }>(ranges.map((r) => [r.key, { records: [], next: 0 }]));
-    let buffered = 0;
-    // One fetch in flight ahead of the merge, so the broker's round trip overlaps the replay.
-    let inFlight: Promise<void> | undefined;
-    let failure: unknown;
-    const refill = (): Promise<void> | undefined => {
-      if (inFlight || failure !== undefined) return inFlight;
-      const open = ranges.filter((r) => r.from < r.to);
-      if (open.length === 0) return undefined;
-      inFlight = log.fetch(open).then(
-        (fetched) => {
-          for (const [key, records] of fetched) {
-            const buffer = buffers.get(key)!;
-            buffer.records = buffer.next >= buffer.records.length ? records : buffer.records.slice(buffer.next).concat(records);
-            buffer.next = 0;
-            buffered += records.length;
-          }
-        },
-        (err: unknown) => {
-          failure = err;
-        },
-      );
-      void inFlight.finally(() => (inFlight = undefined));
-      return inFlight;
-    };
+    const { reader, index, chunk, ratePerSecond, queueLimitBytes } = this.options;
+    const read = reader.open(ranges, index.codec?.parts);
     const seen = new Set<string>();
     const began = Date.now();
     let replayed = 0;
     let sinceYield = 0;
-    for (;;) {
-      if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
-      if (!target.isOpen) return replayed;
-      if (buffered < PREFETCH_RECORDS) void refill();
-      let head: { key: PartitionKey; record: LogRecord } | undefined;
-      let blocked = false;
-      for (const range of ranges) {
-        const buffer = buffers.get(range.key)!;
-        const record = buffer.records[buffer.next];
-        if (record === undefined) {
-          if (range.from < range.to) blocked = true;
-          continue;
-        }
-        if (!head || before(record, head.record)) head = { key: range.key, record };
-      }
-      // The merge needs every unfinished range's head: wait for the fetch that brings it.
-      if (blocked) {
-        await (inFlight ?? refill());
-        continue;
-      }
-      if (!head) return replayed;
-      buffers.get(head.key)!.next++;
-      buffered--;
-      const pub = publicationOfRecord(head.record, this.options.index);
-      if (pub && !seen.has(pub.id) && reaches(pub, channels) && mayReceive(target.principal, pub)) {
-        seen.add(pub.id);
-        const frame = encoder.encode(pub);
-        if (frame) {
-          target.replay(frame);
-          replayed++;
+    try {
+      for (;;) {
+        const batch = target.isOpen ? await read.next() : null;
+        if (!batch) return replayed;
+        for (const decoded of batch) {
+          if (!target.isOpen) break;
+          const pub = publicationOfEvent(decoded);
+          if (reaches(pub, channels) && !seen.has(pub.id) && mayReceive(target.principal, pub)) {
+            seen.add(pub.id);
+            const frame = encoder.encode(pub);
+            if (frame) {
+              target.replay(frame);
+              replayed++;
+            }
+          }
+          if (++sinceYield < chunk) continue;
+          sinceYield = 0;
+          // Fair to everyone else: yield the event loop, keep to the rate, and let the client drain.
+          await nextTurn();
+          const due = began + (replayed * 1000) / ratePerSecond - Date.now();
+          if (due > 0) await sleep(due);
+          while (target.isOpen && target.bytesQueued > queueLimitBytes / 2) await sleep(BACKPRESSURE_POLL_MS);
         }
       }
-      if (++sinceYield < chunk) continue;
-      sinceYield = 0;
-      // Fair to everyone else: yield the event loop, keep to the rate, and let the client drain.
-      await nextTurn();
-      const due = began + (replayed * 1000) / ratePerSecond - Date.now();
-      if (due > 0) await sleep(due);
-      while (target.isOpen && target.bytesQueued > queueLimitBytes / 2) await sleep(BACKPRESSURE_POLL_MS);
+    } finally {
+      read.close();
     }
   }
-}
-
-function before(a: LogRecord, b: LogRecord): boolean {
-  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp;
-  if (a.topic !== b.topic) return a.topic < b.topic;
-  if (a.partition !== b.partition) return a.partition < b.partition;
-  return a.offset < b.offset;
 }
 
 function reaches(pub: Publication, channels: ReadonlySet<string>): boolean {
   return pub.channels.some((c) => channels.has(c)) || channels.has(typeChannel(pub.type));
 }
 
-function headerText(value: LogRecord['headers'][string]): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
-}
-
 function topicOfKey(key: PartitionKey): string {
   return key.slice(0, key.lastIndexOf('/'));
-}
-
-/** The publication a record carried, as live delivery would have built it (with its `pos` when `index` has a codec); null for one it skips. */
-export function publicationOfRecord(record: LogRecord, index?: PositionIndex): Publication | null {
-  if (!record.value) return null;
-  let event: events.Event;
-  try {
-    event = events.Event.decode(record.value);
-  } catch {
-    return null;
-  }
-  if (!event.id) return null;
-  const data = payloadOf(event);
-  const pos = index?.entryAfter(record.topic, record.partition, record.offset);
-  return {
-    ...publicationOf(event, headerText(record.headers.traceparent), data),
-    seq: 0,
-    channels: channelsOf(event, data),
-    ...(pos !== undefined ? { pos } : {}),
-  };
 }
 
 function sleep(ms: number): Promise<void> {

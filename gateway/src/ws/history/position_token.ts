@@ -41,13 +41,19 @@ export function positionKey(entry: string): string {
   return entry.slice(0, 4);
 }
 
+/** What a codec is made of: how it travels to the read-back thread (log_reader.ts). */
+export interface PositionCodecParts {
+  readonly epoch: Uint8Array;
+  readonly topics: readonly string[];
+}
+
 export class PositionCodec {
   private readonly header: string;
   private readonly epoch: Buffer;
   private readonly topicIndex: Map<string, number>;
 
   constructor(
-    epoch: Buffer,
+    epoch: Uint8Array,
     private readonly topics: readonly string[],
   ) {
     if (epoch.length !== EPOCH_BYTES) throw new RangeError(`an epoch is ${EPOCH_BYTES} bytes`);
@@ -72,6 +78,15 @@ export class PositionCodec {
       bytes.push(low | 0x80);
     }
     return Buffer.from(bytes).toString('base64url');
+  }
+
+  get parts(): PositionCodecParts {
+    return { epoch: this.epoch, topics: this.topics };
+  }
+
+  /** The `pos` of a record: its partition and the offset after it. */
+  entryAfter(topic: string, partition: number, offset: number): string | undefined {
+    return this.entry(topic, partition, offset + 1);
   }
 
   /** A whole token: every partition of the frontier, in key order. */

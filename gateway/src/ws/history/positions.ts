@@ -70,7 +70,7 @@ export class PositionIndex {
 
   /** The `pos` of a record: its partition and the offset after it; undefined without a codec. */
   entryAfter(topic: string, partition: number, offset: number): string | undefined {
-    return this.codec?.entry(topic, partition, offset + 1);
+    return this.codec?.entryAfter(topic, partition, offset);
   }
 
   has(id: string): boolean {

@@ -83,3 +83,22 @@ export function assertPublishable(event: events.Event): void {
 export function encodeEvent(event: events.Event): Uint8Array {
   return events.Event.encode(event.owner === undefined ? { ...event, owner: '' } : event).finish();
 }
+
+/** Events marked by markDecodedForm: a WeakSet, so a mark costs the event nothing once it is gone. */
+const DECODED_FORM = new WeakSet<events.Event>();
+
+/**
+ * Marks an event as built in exactly the form consumers get by decoding its record (every field
+ * set, times as Date.toISOString writes them), so the in-memory bus hands it to them as it is
+ * instead of encoding and decoding it (issue 19). Only for events validated where they entered
+ * (the publish API checks the form first: gateway/src/publish/decoded_form.ts); the Kafka bus
+ * encodes every event regardless.
+ */
+export function markDecodedForm(event: events.Event): events.Event {
+  DECODED_FORM.add(event);
+  return event;
+}
+
+export function isMarkedDecodedForm(event: events.Event): boolean {
+  return DECODED_FORM.has(event);
+}

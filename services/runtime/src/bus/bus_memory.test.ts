@@ -2,10 +2,12 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { events } from '@marketpulse/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../log/logger';
-import type { Bus, DeliveredEvent } from './bus';
+import { markDecodedForm, type Bus, type DeliveredEvent } from './bus';
 import { MemoryBroker, MemoryBus } from './bus_memory';
+import { parseDeadLetter } from './dead_letter';
+import { unprocessableRecord } from './record_failure';
 
 const logger = createLogger('test', {}, { level: 'silent' });
 
@@ -162,6 +164,85 @@ describe('MemoryBus', () => {
     const bus = newBus();
     await expect(bus.publish(events.Event.fromPartial({ id: 'x', subject: 's' }))).rejects.toMatchObject({ code: 'BUS_INVALID_EVENT' });
     await bus.close();
+  });
+
+  // Issue 19: the bus encoded every event and each consumer group decoded it again, a protobuf round
+  // trip per event and group inside one process.
+  describe('without a protobuf round trip per delivery', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    async function twoGroups(bus: Bus): Promise<{ a: DeliveredEvent[]; b: DeliveredEvent[] }> {
+      const a: DeliveredEvent[] = [];
+      const b: DeliveredEvent[] = [];
+      await bus.subscribe({ groupId: 'a', types: ['market_data_update'], handler: async (d) => void a.push(d) });
+      await bus.subscribe({ groupId: 'b', types: ['market_data_update'], handler: async (d) => void b.push(d) });
+      return { a, b };
+    }
+
+    it('hands an event marked as in decoded form to every group as it is, frozen, neither encoded nor decoded', async () => {
+      const bus = newBus();
+      const { a, b } = await twoGroups(bus);
+      const encode = vi.spyOn(events.Event, 'encode');
+      const decode = vi.spyOn(events.Event, 'decode');
+      const sent = markDecodedForm(tick('AAPL', 101.5));
+      await bus.publish(sent);
+      await until(() => a.length === 1 && b.length === 1);
+      expect(a[0].event).toBe(sent);
+      expect(b[0].event).toBe(sent);
+      expect(Object.isFrozen(sent.payload)).toBe(true);
+      expect(() => {
+        'use strict';
+        (sent as { subject: string }).subject = 'MSFT';
+      }).toThrow(TypeError);
+      expect(encode).not.toHaveBeenCalled();
+      expect(decode).not.toHaveBeenCalled();
+      await bus.close();
+    });
+
+    it('decodes an unmarked event once for every group, a copy the publisher cannot change', async () => {
+      const bus = newBus();
+      const { a, b } = await twoGroups(bus);
+      const decode = vi.spyOn(events.Event, 'decode');
+      const sent = tick('AAPL', 101.5);
+      await bus.publish(sent);
+      await until(() => a.length === 1 && b.length === 1);
+      expect(decode).toHaveBeenCalledTimes(1);
+      expect(a[0].event).toEqual(sent);
+      expect(a[0].event).not.toBe(sent);
+      expect(b[0].event).toBe(a[0].event);
+      await bus.close();
+    });
+
+    it("dead-letters a marked event with its encoding, byte for byte what Kafka's record would hold", async () => {
+      const broker = new MemoryBroker({ logger, partitions: 1 });
+      const bus = new MemoryBus({ broker, topicPrefix: 'hand.', handlerRetry: { maxAttempts: 1, backoffBaseMs: 1, backoffMaxMs: 1 } });
+      await bus.subscribe({
+        groupId: 'g',
+        types: ['market_data_update'],
+        handler: async () => {
+          throw unprocessableRecord('TICK_MALFORMED', 'no use for it');
+        },
+      });
+      const sent = markDecodedForm(tick('AAPL', 7));
+      await bus.publish(sent);
+      await until(() => broker.records('hand.dead_letter').length === 1);
+      const [letter] = broker.records('hand.dead_letter');
+      expect(parseDeadLetter(letter!)?.failure.reason).toBe('TICK_MALFORMED');
+      expect(Buffer.from(letter!.value).equals(Buffer.from(events.Event.encode(sent).finish()))).toBe(true);
+      expect(letter!.key.toString()).toBe('AAPL');
+      await bus.close();
+    });
+
+    it('publishes none of a batch when one event cannot be encoded', async () => {
+      const bus = newBus();
+      const got: DeliveredEvent[] = [];
+      await bus.subscribe({ groupId: 'g', types: ['market_data_update'], handler: async (d) => void got.push(d) });
+      await expect(bus.publish([tick('AAPL', 1), { ...tick('MSFT', 2), time: 'not a time' }])).rejects.toThrow();
+      await bus.publish(tick('GOOG', 3));
+      await until(() => got.length >= 1);
+      expect(got.map((d) => d.event.subject)).toEqual(['GOOG']);
+      await bus.close();
+    });
   });
 
   describe('with tracing', () => {

@@ -4,17 +4,60 @@ import { events } from '@marketpulse/proto';
 import type { ComponentHealth } from '../health/component_health';
 import { createLogger, type Logger } from '../log/logger';
 import { deadLetterMetrics } from '../metrics/dead_letter_metrics';
-import { assertPublishable, BusError, encodeEvent, topicFor, type Bus, type SubscribeOptions, type Subscription } from './bus';
+import {
+  assertPublishable,
+  BusError,
+  encodeEvent,
+  isMarkedDecodedForm,
+  topicFor,
+  type Bus,
+  type SubscribeOptions,
+  type Subscription,
+} from './bus';
 import { consumeRecord } from './consume_record';
-import { deadLetterTopic, type HeaderValue } from './dead_letter';
+import { deadLetterTopic, type HeaderValue, type SourceRecord } from './dead_letter';
 import { DEFAULT_HANDLER_RETRY, type HandlerRetryPolicy } from './handler_retry_policy';
 import { traceHeaders } from './trace_context';
 
-interface StoredRecord {
+/**
+ * What a record holds: its bytes, or an event (frozen, in decoded form) whose bytes are encoded
+ * only if someone asks for them (a dead letter, records()), or both.
+ */
+export interface RecordContent {
+  value?: Uint8Array;
+  event?: events.Event;
+}
+
+interface StoredRecord extends RecordContent {
   key: string;
-  event: Uint8Array;
   offset: number;
   headers: Record<string, HeaderValue>;
+}
+
+function valueOf(record: StoredRecord): Uint8Array {
+  return (record.value ??= encodeEvent(record.event!));
+}
+
+/** A Buffer over the same bytes (Buffer.from(Uint8Array) would copy them). */
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** Consumers of every group share a delivered event: frozen, none can change what another sees. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
+  Object.freeze(value);
+  for (const field of Object.values(value)) deepFreeze(field);
+  return value;
+}
+
+/**
+ * An event as every consumer receives it: the event itself when the publisher marked it as being in
+ * decoded form (markDecodedForm), otherwise decoded from its encoding, once for every group. The
+ * encoding is made either way for an unmarked event, so the bus refuses what Kafka would.
+ */
+function contentOf(event: events.Event): RecordContent {
+  if (isMarkedDecodedForm(event)) return { event: deepFreeze(event) };
+  const value = encodeEvent(event);
+  return { value, event: deepFreeze(events.Event.decode(value)) };
 }
 
 /**
@@ -32,9 +75,9 @@ class PartitionLog {
     return Math.max(0, this.next - this.retention);
   }
 
-  append(key: string, event: Uint8Array, headers: Record<string, HeaderValue>): void {
+  append(key: string, content: RecordContent, headers: Record<string, HeaderValue>): void {
     const offset = this.next++;
-    if (this.retention > 0) this.ring[offset % this.retention] = { key, event, offset, headers };
+    if (this.retention > 0) this.ring[offset % this.retention] = { key, value: content.value, event: content.event, offset, headers };
   }
 
   at(offset: number): StoredRecord | undefined {
@@ -94,9 +137,9 @@ export class MemoryBroker {
     this.logger = options.logger ?? createLogger('memory-bus', {}, { level: 'silent' });
   }
 
-  append(topic: string, key: string, value: Uint8Array, headers: Record<string, HeaderValue>): void {
+  append(topic: string, key: string, content: RecordContent, headers: Record<string, HeaderValue>): void {
     const partition = partitionFor(key, this.partitions);
-    this.logs(topic)[partition].append(key, value, headers);
+    this.logs(topic)[partition].append(key, content, headers);
     for (const [, group] of this.groups) this.pump(group, topic, partition);
   }
 
@@ -131,7 +174,7 @@ export class MemoryBroker {
       const out = [];
       for (let o = log.first; o < log.next; o++) {
         const r = log.at(o)!;
-        out.push({ partition, offset: String(r.offset), key: Buffer.from(r.key), value: Buffer.from(r.event), headers: r.headers });
+        out.push({ partition, offset: String(r.offset), key: Buffer.from(r.key), value: Buffer.from(valueOf(r)), headers: r.headers });
       }
       return out;
     });
@@ -158,8 +201,14 @@ export class MemoryBroker {
 
   /** Kafka-like assignment: a partition belongs to one live member of the group at a time. */
   private owner(group: Group, topic: string, partition: number): Member | undefined {
-    const eligible = group.members.filter((m) => m.topics.has(topic) && !m.abort.signal.aborted);
-    return eligible.length === 0 ? undefined : eligible[partition % eligible.length];
+    // Asked for every record: counts instead of building the list of eligible members.
+    const eligible = (m: Member) => m.topics.has(topic) && !m.abort.signal.aborted;
+    let count = 0;
+    for (const m of group.members) if (eligible(m)) count++;
+    if (count === 0) return undefined;
+    let nth = partition % count;
+    for (const m of group.members) if (eligible(m) && nth-- === 0) return m;
+    return undefined;
   }
 
   /** Delivers a partition's records to the group in order, one at a time; one pump per partition. */
@@ -201,28 +250,23 @@ export class MemoryBroker {
       const record = log.at(position);
       const member = this.owner(group, topic, partition);
       if (!record || !member) return;
+      const source = new StoredSource(topic, partition, record);
       const consume = () =>
         consumeRecord(
-          {
-            topic,
-            partition,
-            offset: String(record.offset),
-            key: Buffer.from(record.key),
-            value: Buffer.from(record.event),
-            headers: record.headers,
-          },
+          source,
           {
             group: groupId,
             handler: member.handler,
             healthy: member.healthy,
             policy: member.policy,
             writeDeadLetter: async (letter) =>
-              this.append(member.deadLetterTopic, record.key, letter.value ?? new Uint8Array(), letter.headers),
+              this.append(member.deadLetterTopic, record.key, { value: letter.value ?? new Uint8Array() }, letter.headers),
             logger: this.logger,
             metrics: this.deadLetters,
             observed: () => undefined,
             signal: member.abort.signal,
           },
+          record.event,
         );
       const run = member.runAs ? member.runAs(consume) : consume();
       member.inFlight.add(run);
@@ -233,6 +277,29 @@ export class MemoryBroker {
         member.inFlight.delete(run);
       }
     }
+  }
+}
+
+/** A stored record as consumeRecord sees it: key and value bytes are made only if asked for (a dead letter). */
+class StoredSource implements SourceRecord {
+  readonly offset: string;
+  readonly headers: Record<string, HeaderValue>;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly record: StoredRecord,
+  ) {
+    this.offset = String(record.offset);
+    this.headers = record.headers;
+  }
+
+  get key(): Buffer {
+    return Buffer.from(this.record.key);
+  }
+
+  get value(): Buffer {
+    return asBuffer(valueOf(this.record));
   }
 }
 
@@ -269,8 +336,10 @@ export class MemoryBus implements Bus {
     const list = Array.isArray(input) ? input : [input];
     list.forEach(assertPublishable);
     const headers = traceHeaders();
-    // Encoded like a Kafka record, so a payload that cannot cross a process boundary fails here too.
-    for (const e of list) this.options.broker.append(topicFor(this.options.topicPrefix, e.type), e.subject, encodeEvent(e), headers);
+    // Every event in the form consumers get (contentOf) before any is appended: a payload that cannot
+    // cross a process boundary fails here as on Kafka, and the batch is all or nothing.
+    const contents = list.map(contentOf);
+    list.forEach((e, i) => this.options.broker.append(topicFor(this.options.topicPrefix, e.type), e.subject, contents[i]!, headers));
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {

@@ -1,4 +1,15 @@
-export { BusError, topicFor, type Bus, type DeliveredEvent, type SubscribeOptions, type Subscription } from './bus';
+export {
+  assertPublishable,
+  BusError,
+  encodeEvent,
+  isMarkedDecodedForm,
+  markDecodedForm,
+  topicFor,
+  type Bus,
+  type DeliveredEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from './bus';
 export { KafkaBus, type KafkaBusOptions } from './bus_kafka';
 export { MemoryBroker, MemoryBus, sharedMemoryBroker, type MemoryBrokerOptions, type MemoryBusOptions } from './bus_memory';
 export { createBus, type BusConfig } from './create_bus';

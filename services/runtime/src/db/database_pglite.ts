@@ -6,6 +6,7 @@ import { dbQueryMetrics, type QueryObserver } from '../metrics/db_metrics';
 import { inDbSpan, inTransactionSpan } from '../telemetry/db_span';
 import { DatabaseError, schemaNameFor, type Database, type Migration, type Queryable, type QueryResult } from './database';
 import { runMigrations } from './migrate';
+import { initializeDataFolder, pgliteStartParams } from './pglite_memory';
 
 export interface PgliteDatabaseOptions {
   service: string;
@@ -63,7 +64,9 @@ export class PgliteDatabase implements Database {
     let pg: PGlite;
     try {
       mkdirSync(dataPath, { recursive: true });
-      pg = await PGlite.create(dataPath, { parsers: PG_COMPATIBLE_PARSERS });
+      const startParams = pgliteStartParams();
+      await initializeDataFolder(dataPath, startParams);
+      pg = await PGlite.create(dataPath, { parsers: PG_COMPATIBLE_PARSERS, startParams });
       await pg.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}", public;`);
     } catch (err) {
       throw new DatabaseError(

@@ -8,6 +8,8 @@ export {
   type QueryResult,
 } from './database';
 export { PgliteDatabase, type PgliteDatabaseOptions } from './database_pglite';
+export { PGLITE_MEMORY_SETTINGS } from './pglite_memory';
 export { PostgresDatabase, type PostgresDatabaseOptions } from './database_postgres';
-export { openDatabase } from './open_database';
+export { DatabaseOnFirstUse } from './database_on_first_use';
+export { openDatabase, pgliteOnFirstUse } from './open_database';
 export { runMigrations } from './migrate';

@@ -20,6 +20,10 @@ export interface RunServiceOptions<C extends RunnableConfig, H extends { close()
   start: (config: C, logger: Logger) => Promise<H>;
   /** Fields of the "ready" line (ports and the like) that tests and operators read. */
   ready: (handle: H, config: C) => Record<string, unknown>;
+  /** Fields on every line the process writes (the gateway's workers: `worker`). */
+  logBindings?: Record<string, unknown>;
+  /** Message of the "ready" line (default `ready`); a gateway worker says `worker ready`, its primary `ready` once all are. */
+  readyMessage?: string;
 }
 
 /**
@@ -33,7 +37,7 @@ export function runService<C extends RunnableConfig, H extends { close(): Promis
 ): void {
   const fatal = (fields: Record<string, unknown>, exitCode: number): never => {
     process.stderr.write(
-      `${JSON.stringify({ time: new Date().toISOString(), level: 'fatal', severity_text: 'FATAL', severity_number: 21, 'service.name': options.service, ...fields })}\n`,
+      `${JSON.stringify({ time: new Date().toISOString(), level: 'fatal', severity_text: 'FATAL', severity_number: 21, 'service.name': options.service, ...options.logBindings, ...fields })}\n`,
     );
     process.exit(exitCode);
   };
@@ -48,7 +52,7 @@ export function runService<C extends RunnableConfig, H extends { close(): Promis
       return fatal({ code: err.code, problems: err.problems, msg: err.message }, 2);
     }
     if (checkOnly) reportConfigCheck(options.service, { config: config as unknown as Record<string, unknown> });
-    const logger = createLogger(config.SERVICE_NAME, {}, { level: config.LOG_LEVEL });
+    const logger = createLogger(config.SERVICE_NAME, options.logBindings, { level: config.LOG_LEVEL });
     logger.info(
       { event: 'config.effective', config: redactConfig(config as unknown as Record<string, unknown>) },
       'starting with this configuration',
@@ -59,7 +63,7 @@ export function runService<C extends RunnableConfig, H extends { close(): Promis
         : await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST ?? '127.0.0.1', logger });
     const handle = await options.start(config, logger);
     if (handle.health) metrics?.setHealth({ monitor: handle.health, service: config.SERVICE_NAME });
-    logger.info({ ...options.ready(handle, config), ...(metrics ? { metrics_port: metrics.port } : {}) }, 'ready');
+    logger.info({ ...options.ready(handle, config), ...(metrics ? { metrics_port: metrics.port } : {}) }, options.readyMessage ?? 'ready');
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

@@ -1,0 +1,124 @@
+import type { AddressInfo } from 'node:net';
+import { events, realtime } from '@marketpulse/proto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { createStreamClient, type StreamClient, type StreamError, type WebSocketConstructor } from './stream';
+import { completeItem, decodeBinaryData } from './stream_items';
+
+// The native protocol's frames leave out what the client knows (issue 19); the client package
+// puts it back, and reads the binary subprotocol `marketpulse.v1.proto` when asked to.
+
+describe('completeItem', () => {
+  it('puts back the fields the filters fix and each payload field at its contract default', () => {
+    expect(
+      completeItem(
+        'events',
+        { subject: 'AAPL', 'payload.symbol': ['AAPL'] },
+        {
+          event_id: 'e1',
+          event_type: 'market_data_update',
+          timestamp: 't',
+          payload: { price: 1 },
+        },
+      ),
+    ).toEqual({
+      event_id: 'e1',
+      event_type: 'market_data_update',
+      // An empty source is left out of a frame; a fixed subject and payload symbol too.
+      source: '',
+      subject: 'AAPL',
+      timestamp: 't',
+      payload: { symbol: 'AAPL', price: 1, volume: 0, bid: 0, ask: 0, provider: '', sequence: '0' },
+    });
+    // A typed item always carries its event_type (seed 002 names it), even when a filter fixes it.
+    expect(
+      completeItem(
+        'system_status',
+        { symbol: 'AAPL', event_type: 'data_quality_issue' },
+        { event_type: 'data_quality_issue', kind: 'gap' },
+      ),
+    ).toEqual({
+      event_type: 'data_quality_issue',
+      id: '',
+      kind: 'gap',
+      symbol: 'AAPL',
+      provider: '',
+      severity: '',
+      detail: '',
+      observed_value: 0,
+      expected_value: 0,
+    });
+    // A filter admitting several values fixes nothing; an unknown type has no defaults to add.
+    expect(completeItem('events', { subject: ['A', 'B'] }, { event_type: 'not_a_type', source: 's', payload: { x: 1 } })).toEqual({
+      event_type: 'not_a_type',
+      source: 's',
+      subject: '',
+      payload: { x: 1 },
+    });
+  });
+
+  it('refuses bytes that are no StreamData', () => {
+    expect(() => decodeBinaryData(Uint8Array.from([0x0a, 0x05, 0x61]))).toThrow();
+  });
+});
+
+let server: WebSocketServer | undefined;
+let client: StreamClient | undefined;
+afterEach(async () => {
+  client?.close();
+  client = undefined;
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  server = undefined;
+});
+
+describe("StreamClient's protobuf format", () => {
+  it('asks for marketpulse.v1.proto and delivers binary data messages as whole items; a bad one is an error, not a crash', async () => {
+    const offered: (string | undefined)[] = [];
+    const pub = events.Event.fromPartial({
+      id: 'e1',
+      source: 'market-data',
+      time: '2026-01-01T00:00:00.000Z',
+      payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price: 2 } },
+    });
+    server = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      handleProtocols: (p) => (p.has('marketpulse.v1.proto') ? 'marketpulse.v1.proto' : false),
+    });
+    server.on('connection', (ws, req) => {
+      offered.push(req.headers['sec-websocket-protocol']);
+      ws.send(JSON.stringify({ type: 'auth_success', data: { client_id: 'c1' } }));
+      ws.on('message', (raw) => {
+        const msg = JSON.parse(String(raw)) as { type: string; data: { type: string; filters: object } };
+        if (msg.type !== 'subscribe') return;
+        ws.send(JSON.stringify({ type: 'subscribed', data: { subscription_id: 'sub_a', ...msg.data }, subscription_id: 'sub_a' }));
+        ws.send(Buffer.from([0xff, 0xff, 0xff]), { binary: true });
+        ws.send(realtime.StreamData.encode({ subscription_id: 'sub_a', event: pub, pos: 'p1', trace_id: '' }).finish(), { binary: true });
+      });
+    });
+    await new Promise((r) => server!.once('listening', r));
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws/stream`;
+    client = createStreamClient({ url, WebSocket: WebSocket as unknown as WebSocketConstructor, format: 'protobuf' });
+    const errors: StreamError[] = [];
+    client.on('error', (e) => errors.push(e));
+    const got: unknown[] = [];
+    client.subscribe('events', { filters: { subject: 'AAPL' } }, (item, meta) => got.push({ item, meta }));
+    client.connect();
+    for (let i = 0; i < 500 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(offered).toEqual(['marketpulse.v1.proto']);
+    expect(errors.map((e) => e.code)).toEqual(['CLIENT_INVALID_FRAME']);
+    expect(got).toEqual([
+      {
+        item: {
+          event_id: 'e1',
+          event_type: 'market_data_update',
+          source: 'market-data',
+          subject: 'AAPL',
+          timestamp: '2026-01-01T00:00:00.000Z',
+          payload: { symbol: 'AAPL', price: 2, volume: 0, bid: 0, ask: 0, provider: '', sequence: '0' },
+        },
+        meta: { id: 'e1', subscriptionId: 'sub_a', timestamp: '2026-01-01T00:00:00.000Z' },
+      },
+    ]);
+  });
+});

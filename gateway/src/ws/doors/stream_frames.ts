@@ -1,0 +1,155 @@
+import { events, realtime } from '@marketpulse/proto';
+import { EVENT_TYPES } from '@marketpulse/runtime';
+import { binaryFrame, jsonFrame, type Frame } from '../encode';
+import type { Publication } from '../history';
+
+/**
+ * The native door's subprotocols (Sec-WebSocket-Protocol), in the order the gateway prefers them:
+ * `marketpulse.v1.proto` sends each `data` message as one binary StreamData (proto/marketpulse/
+ * realtime/v1/stream.proto); `marketpulse.v1.json`, like offering none, sends JSON text.
+ */
+export const STREAM_SUBPROTOCOLS = ['marketpulse.v1.proto', 'marketpulse.v1.json'] as const;
+export type StreamFormat = 'json' | 'proto';
+
+export function streamFormat(subprotocol: string): StreamFormat {
+  return subprotocol === 'marketpulse.v1.proto' ? 'proto' : 'json';
+}
+
+/** Each event type's payload with every field at its proto default: what a frame leaves out and a client fills back. */
+const PAYLOAD_DEFAULTS: ReadonlyMap<string, Readonly<Record<string, unknown>>> = new Map(
+  EVENT_TYPES.map((type) => {
+    const event = events.Event.fromPartial({ payload: { $case: type, [type]: {} } } as events.Event);
+    return [type, (event.payload as unknown as Record<string, Record<string, unknown>>)[type]!];
+  }),
+);
+
+function isDefault(value: unknown, fallback: unknown): boolean {
+  return value === fallback || (Array.isArray(value) && value.length === 0 && Array.isArray(fallback));
+}
+
+/**
+ * Seed 002's DATA message is `{"event": {event_id, event_type, user_id, timestamp, payload},
+ * "subscription_type"}`: a frame always carries those, whatever the filters fix, so the seed's
+ * clients read them unchanged. Marketpulse events have no user: `source` and `subject` stand in
+ * `user_id`'s place (as before issue 19); they are ours, so a filter that fixes them leaves them out.
+ */
+const OWN_EVENT_FIELDS: ReadonlySet<string> = new Set(['source', 'subject']);
+
+/**
+ * What a subscription's frames leave out because its filters already fix them (one value admitted):
+ * `source`, `subject` and `payload.<key>` on `events`; a typed item's payload field (`symbol`), never
+ * its `event_type`. The client sets them back from its filters (clients/ts/src/stream_items.ts mirrors this).
+ */
+export function pinnedPaths(type: string, filters: Readonly<Record<string, unknown>>): string[][] {
+  const pinned: string[][] = [];
+  for (const [path, expected] of Object.entries(filters)) {
+    if (Array.isArray(expected) ? expected.length !== 1 : typeof expected === 'object' && expected !== null) continue;
+    const parts = path.split('.');
+    const fixes =
+      type === 'events'
+        ? parts.length === 1
+          ? OWN_EVENT_FIELDS.has(parts[0]!)
+          : parts.length === 2 && parts[0] === 'payload'
+        : parts.length === 1 && parts[0] !== 'event_type';
+    if (fixes) pinned.push(parts);
+  }
+  return pinned;
+}
+
+/** One subscription's data frames: built once per subscription, used for every publication it receives. */
+export interface FrameSpec {
+  readonly subscriptionId: string;
+  readonly type: string;
+  /** Field of `data` holding the item. */
+  readonly field: string;
+  readonly pinned: readonly (readonly string[])[];
+}
+
+/** The payload without its fields at their proto default, nor those the subscription's filters fix. */
+function compactPayload(type: string, data: Readonly<Record<string, unknown>>, pinned: ReadonlySet<string>): Record<string, unknown> {
+  const defaults = PAYLOAD_DEFAULTS.get(type);
+  const out: Record<string, unknown> = {};
+  for (const key in data) {
+    const value = data[key];
+    if (value === undefined || pinned.has(key) || (defaults && Object.hasOwn(defaults, key) && isDefault(value, defaults[key]))) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+/** An `events` item without the fields the filters fix, nor an empty `source` or `subject` (ours, not the seed's). */
+function compactEvent(item: Record<string, unknown>, pinned: readonly (readonly string[])[]): Record<string, unknown> {
+  for (const path of pinned) if (path.length === 1) delete item[path[0]!];
+  if (item.source === '') delete item.source;
+  if (item.subject === '') delete item.subject;
+  return item;
+}
+
+/** Keys of the payload that pinned paths fix: `payload.<key>` on an `events` item, `<key>` on a typed one. */
+function pinnedPayloadKeys(spec: FrameSpec): Set<string> {
+  const events = spec.type === 'events';
+  return new Set(spec.pinned.filter((p) => p.length === (events ? 2 : 1)).map((p) => p[p.length - 1]!));
+}
+
+/**
+ * A JSON `data` message in seed 002's shape, every field the seed names included: `data.subscription_type`,
+ * and on `events` the item's `event_id`, `event_type`, `timestamp`, `payload`. What we add to the
+ * seed goes when it is empty, at its default or said twice (issue 19): no payload field at its
+ * proto default, none of our fields a filter fixes (pinnedPaths), no empty `source`/`subject`, no
+ * channel, a `trace_id` only when set. An `events` message has no `id` or `timestamp` of its own:
+ * its item's `event_id` and `timestamp` are the event's (resume with `since` = `event_id`). A typed
+ * item carries its payload only, so its message keeps `id` and `timestamp`. `pos` is there on
+ * Kafka. The client package puts back what was left out (clients/ts/src/stream_items.ts).
+ */
+export function dataMessage(spec: FrameSpec, pub: Publication, payloadPinned = pinnedPayloadKeys(spec)): object {
+  const payload = compactPayload(pub.type, pub.data, payloadPinned);
+  const tail = { ...(pub.pos !== undefined ? { pos: pub.pos } : {}), ...(pub.traceId ? { trace_id: pub.traceId } : {}) };
+  if (spec.type === 'events') {
+    const event = compactEvent(
+      { event_id: pub.id, event_type: pub.type, source: pub.source, subject: pub.subject, timestamp: pub.time, payload },
+      spec.pinned,
+    );
+    return { type: 'data', data: { event, subscription_type: 'events' }, subscription_id: spec.subscriptionId, ...tail };
+  }
+  return {
+    type: 'data',
+    data: { [spec.field]: { event_type: pub.type, ...payload }, subscription_type: spec.type },
+    subscription_id: spec.subscriptionId,
+    id: pub.id,
+    timestamp: pub.time,
+    ...tail,
+  };
+}
+
+/**
+ * The same `data` message as one StreamData (binary): the Event with its `type` left empty (the
+ * payload's case names it), `owner` empty, and what the subscription's filters fix left at its default.
+ */
+export function dataProto(spec: FrameSpec, pub: Publication, payloadPinned = pinnedPayloadKeys(spec)): Uint8Array {
+  const fixed = (field: string) => spec.type === 'events' && spec.pinned.some((p) => p.length === 1 && p[0] === field);
+  const known = PAYLOAD_DEFAULTS.has(pub.type);
+  let data = pub.data;
+  if (payloadPinned.size > 0) {
+    const defaults = PAYLOAD_DEFAULTS.get(pub.type) ?? {};
+    data = { ...data };
+    for (const key of payloadPinned) if (Object.hasOwn(defaults, key)) (data as Record<string, unknown>)[key] = defaults[key];
+  }
+  const event = events.Event.fromPartial({
+    id: pub.id,
+    // A type without a payload case (never on the bus) keeps its name.
+    type: known ? '' : pub.type,
+    source: fixed('source') ? '' : pub.source,
+    subject: fixed('subject') ? '' : pub.subject,
+    time: pub.time,
+    ...(known ? { payload: { $case: pub.type, [pub.type]: data } } : {}),
+  } as events.Event);
+  return realtime.StreamData.encode({ subscription_id: spec.subscriptionId, event, pos: pub.pos ?? '', trace_id: pub.traceId }).finish();
+}
+
+/** Encodes a subscription's publications in one format: the hub calls it once per publication and format, whatever the fan-out. */
+export function dataFrames(spec: FrameSpec, format: StreamFormat): (pub: Publication) => Frame {
+  const payloadPinned = pinnedPayloadKeys(spec);
+  return format === 'proto'
+    ? (pub) => binaryFrame(dataProto(spec, pub, payloadPinned))
+    : (pub) => jsonFrame(dataMessage(spec, pub, payloadPinned));
+}

@@ -1,0 +1,100 @@
+import type { LogRecord, PartitionKey, ReadRange } from './kafka_log';
+
+/** What a merged read fetches from: KafkaLog, or a test's log held in memory. */
+export interface RangeFetcher {
+  fetch(ranges: readonly ReadRange[]): Promise<Map<PartitionKey, LogRecord[]>>;
+}
+
+/** Records buffered ahead of the merge before the next fetch is asked for. */
+const PREFETCH_RECORDS = 2000;
+
+/**
+ * Ranges of several partitions read as one sequence in Kafka time order (timestamp, then topic,
+ * partition, offset), so a client catching up gets events in the order they happened across
+ * partitions. One fetch stays in flight ahead of the merge, so the broker's round trip overlaps
+ * the decoding and sending of what came before.
+ */
+export class MergedRead {
+  private readonly buffers = new Map<PartitionKey, { records: LogRecord[]; next: number }>();
+  private buffered = 0;
+  private inFlight: Promise<void> | undefined;
+  private failure: unknown;
+
+  /** `ranges` are read from (their `from` advances as records arrive). */
+  constructor(
+    private readonly log: RangeFetcher,
+    private readonly ranges: ReadRange[],
+  ) {
+    for (const range of ranges) this.buffers.set(range.key, { records: [], next: 0 });
+  }
+
+  /** Reads further: a known partition's range to the larger `to`, a new partition's range added. */
+  extend(ranges: readonly ReadRange[]): void {
+    for (const { key, from, to } of ranges) {
+      const known = this.ranges.find((r) => r.key === key);
+      if (known) known.to = Math.max(known.to, to);
+      else if (from < to) {
+        this.ranges.push({ key, from, to });
+        this.buffers.set(key, { records: [], next: 0 });
+      }
+    }
+  }
+
+  /** Up to `max` records in time order; fewer only once every range is read to its end. */
+  async next(max: number): Promise<LogRecord[]> {
+    const out: LogRecord[] = [];
+    while (out.length < max) {
+      if (this.failure !== undefined) throw this.failure instanceof Error ? this.failure : new Error(String(this.failure));
+      if (this.buffered < PREFETCH_RECORDS) void this.refill();
+      let head: { key: PartitionKey; record: LogRecord } | undefined;
+      let blocked = false;
+      for (const range of this.ranges) {
+        const buffer = this.buffers.get(range.key)!;
+        const record = buffer.records[buffer.next];
+        if (record === undefined) {
+          if (range.from < range.to) blocked = true;
+          continue;
+        }
+        if (!head || before(record, head.record)) head = { key: range.key, record };
+      }
+      // The merge needs every unfinished range's head: wait for the fetch that brings it.
+      if (blocked) {
+        await (this.inFlight ?? this.refill());
+        continue;
+      }
+      if (!head) break;
+      this.buffers.get(head.key)!.next++;
+      this.buffered--;
+      out.push(head.record);
+    }
+    return out;
+  }
+
+  private refill(): Promise<void> | undefined {
+    if (this.inFlight || this.failure !== undefined) return this.inFlight;
+    const open = this.ranges.filter((r) => r.from < r.to);
+    if (open.length === 0) return undefined;
+    const fetching = this.log.fetch(open).then(
+      (fetched) => {
+        for (const [key, records] of fetched) {
+          const buffer = this.buffers.get(key)!;
+          buffer.records = buffer.next >= buffer.records.length ? records : buffer.records.slice(buffer.next).concat(records);
+          buffer.next = 0;
+          this.buffered += records.length;
+        }
+      },
+      (err: unknown) => {
+        this.failure = err;
+      },
+    );
+    this.inFlight = fetching.finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+}
+
+function before(a: LogRecord, b: LogRecord): boolean {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp;
+  if (a.topic !== b.topic) return a.topic < b.topic;
+  if (a.partition !== b.partition) return a.partition < b.partition;
+  return a.offset < b.offset;
+}

@@ -1,0 +1,40 @@
+import { events } from '@marketpulse/proto';
+import type { LogRecord } from './kafka_log';
+
+/** What gives a record its `pos`: the gateway's PositionIndex, or the codec alone in the read-back thread. */
+export interface RecordPositions {
+  entryAfter(topic: string, partition: number, offset: number): string | undefined;
+}
+
+/** A record's event, decoded: what the read-back thread hands the gateway's (record_publication.ts makes the publication). */
+export interface RecordEvent {
+  readonly event: events.Event;
+  readonly traceparent: string | undefined;
+  /** Its position-token entry, when `positions` gave one. */
+  readonly pos: string | undefined;
+}
+
+/**
+ * Decodes a record's event; null for one live delivery skips too (no value, not an Event, no id).
+ * Imports nothing of the gateway besides the generated code, so the read-back thread starts fast.
+ */
+export function decodeRecord(record: LogRecord, positions?: RecordPositions): RecordEvent | null {
+  if (!record.value) return null;
+  let event: events.Event;
+  try {
+    event = events.Event.decode(record.value);
+  } catch {
+    return null;
+  }
+  if (!event.id) return null;
+  return {
+    event,
+    traceparent: headerText(record.headers.traceparent),
+    pos: positions?.entryAfter(record.topic, record.partition, record.offset),
+  };
+}
+
+function headerText(value: LogRecord['headers'][string]): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
