@@ -17,7 +17,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openBinaryProbe } from './frame_probe.mts';
+import { openFrameProbe } from './frame_probe.mts';
 import type { ReceiverCommand, ReceiverReply } from './receivers.mts';
 import { startGateway, startServer, type Message, type RunningServer } from './servers.mts';
 import {
@@ -87,6 +87,8 @@ interface Measured {
   frame: string;
   /** The gateway's frame for the same data on its binary subprotocol (memory row only). */
   binaryFrameBytes?: number;
+  /** The same on its compact JSON subprotocol (memory row only). */
+  compactFrameBytes?: number;
   publishErrors: number;
   /** Only on the memory row. */
   rssPerConnection?: number;
@@ -208,13 +210,15 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
         await sleep(1000);
         await ask(receivers, { cmd: 'reset' }, 'reset');
         const probeAt = name === 'gateway' && s.memory ? server.client('BENCH0') : undefined;
-        const probe = probeAt ? await openBinaryProbe(probeAt.url, probeAt.hello!) : undefined;
+        const probe = probeAt ? await openFrameProbe(probeAt.url, probeAt.hello!, 'marketpulse.v1.proto') : undefined;
+        const compactProbe = probeAt ? await openFrameProbe(probeAt.url, probeAt.hello!, 'marketpulse.v1.compact') : undefined;
         const cpu0 = cpuTicks(server.pid);
         const pub = await publishRounds(server, s, `r${rep}-s${SCENARIOS.indexOf(s)}`);
         await sleep(1500);
         const cpuMs = ticksToMs(cpuTicks(server.pid) - cpu0);
         const rep_ = await ask(receivers, { cmd: 'report' }, 'report');
         probe?.close();
+        compactProbe?.close();
         if (pub.errors > 0) process.stderr.write(`  ${name}: ${pub.errors} publish requests failed: ${pub.firstError}\n`);
         const m: Measured = {
           server: name,
@@ -230,15 +234,16 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
           frameBytes: rep_.frameBytes,
           frame: rep_.frame,
           ...(probe ? { binaryFrameBytes: probe.bytes() } : {}),
+          ...(compactProbe ? { compactFrameBytes: compactProbe.bytes() } : {}),
           publishErrors: pub.errors,
           ...(s.memory ? { rssPerConnection, rssBefore } : {}),
         };
         process.stderr.write(
-          `  rep ${rep + 1} ${name} ${m.scenario}: delivered ${((100 * m.delivered) / Math.max(1, m.expected)).toFixed(1)} %, p50 ${cell(m.p50Ms, 2)} ms, p99 ${cell(m.p99Ms, 2)} ms, CPU ${cell(m.cpuMsPer1k, 2)} ms/1k deliveries, ${cell(m.cpuUsPerEvent, 0)} µs/event` +
+          `  rep ${rep + 1} ${name} ${m.scenario}: delivered ${((100 * m.delivered) / Math.max(1, m.expected)).toFixed(1)} %, p50 ${cell(m.p50Ms, 2)} ms, p99 ${cell(m.p99Ms, 2)} ms, CPU ${cell(m.cpuMsPer1k, 2)} ms/1k deliveries, ${cell(m.cpuUsPerEvent, 0)} µs/event; max ${cell(rep_.maxMs, 0)} ms, receivers' CPU ${cell(cpuPer1k(rep_.cpuMs, rep_.received), 2)} ms/1k` +
             (s.memory
               ? `, RSS ${cell(rssBefore / 2 ** 20)} MiB before connections, ${cell(rssPerConnection! / 1024)} KiB per idle connection`
               : '') +
-            `, frame ${m.frameBytes} B${m.binaryFrameBytes !== undefined ? ` (binary ${m.binaryFrameBytes} B)` : ''}\n`,
+            `, frame ${m.frameBytes} B${m.binaryFrameBytes !== undefined ? ` (compact ${m.compactFrameBytes} B, binary ${m.binaryFrameBytes} B)` : ''}\n`,
         );
         out.push(m);
       } finally {
@@ -356,7 +361,8 @@ const bytes = (srv: ServerName) =>
     0,
   )}`;
 const binaryBytes = () => med('gateway', memRow, (m) => m.binaryFrameBytes || NaN);
-const gatewayBytes = () => `JSON ${bytes('gateway')}, binary ${cell(binaryBytes(), 0)}`;
+const compactBytes = () => med('gateway', memRow, (m) => m.compactFrameBytes || NaN);
+const gatewayBytes = () => `JSON ${bytes('gateway')}, compact ${cell(compactBytes(), 0)}, binary ${cell(binaryBytes(), 0)}`;
 const cfBytes = med('centrifugo', memRow, (m) => m.frameBytes);
 console.log(
   `| bytes of one frame for the same data (Centrifugo: JSON) | ${col('gateway', gatewayBytes)} | ${col('centrifugo', bytes)} | ${col('ws', bytes)} | ` +
@@ -366,12 +372,12 @@ console.log(
         cfBytes,
       ),
       2,
-    )}, binary ${cell(ratio(binaryBytes(), cfBytes), 2)} |`,
+    )}, compact ${cell(ratio(compactBytes(), cfBytes), 2)}, binary ${cell(ratio(binaryBytes(), cfBytes), 2)} |`,
 );
 console.log('\none frame of each server:');
 for (const srv of servers) console.log(`  ${srv}: ${all.find((m) => m.server === srv && m.frame)?.frame ?? '(none received)'}`);
 console.log(
-  '\nissue 19 goals: gateway p99 and CPU per 1k deliveries <= Centrifugo on the first three rows (ratios <= 1); <= 25 µs per published event; frame <= 1.5x Centrifugo; gateway RSS before any connection <= 150 MiB; < 10 KiB per idle connection',
+  '\nissue 19 goals: gateway p99 and CPU per 1k deliveries <= Centrifugo on the first three rows (ratios <= 1); <= 25 µs per published event; JSON frame <= 1.5x Centrifugo (its compact subprotocol; seed 002 shape stays the default); gateway RSS before any connection <= 150 MiB; < 10 KiB per idle connection',
 );
 
 // ---- The two-worker row (GATEWAY_WORKERS=2): reported, not compared. ----

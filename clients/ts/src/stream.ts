@@ -1,6 +1,6 @@
 import { CLOSE, ERROR } from './generated/api.js';
 import { ITEM_FIELD, type Filters, type SubscriptionItems, type SubscriptionType } from './events.js';
-import { completeItem, decodeBinaryData } from './stream_items.js';
+import { completeItem, decodeBinaryData, decodeCompactData, type DecodedData } from './stream_items.js';
 
 /** What the client needs of a WebSocket: the browser's, Node 22+'s global one, or the `ws` package's. */
 export interface WebSocketLike {
@@ -18,14 +18,31 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /**
- * How the gateway sends `data` messages: `json` (text, the default) or `protobuf` (binary frames of
- * `marketpulse.realtime.v1.StreamData`, the subprotocol `marketpulse.v1.proto`: smaller, and no
- * JSON parse per message). Subscribers get the same items either way.
+ * How the gateway sends `data` messages: `json` (seed 002's JSON objects, the default), `compact`
+ * (JSON arrays, the subprotocol `marketpulse.v1.compact`: about half the bytes, still text) or
+ * `protobuf` (binary frames of `marketpulse.realtime.v1.StreamData`, the subprotocol
+ * `marketpulse.v1.proto`: the fewest bytes, and no JSON parse per message). Subscribers get the
+ * same items in every format.
  */
-export type StreamFormat = 'json' | 'protobuf';
+export type StreamFormat = 'json' | 'compact' | 'protobuf';
 
 /** The subprotocol asked for in each format (gateway/README.md, "The native protocol's frames"). */
-export const STREAM_SUBPROTOCOL: Readonly<Record<StreamFormat, string>> = { json: 'marketpulse.v1.json', protobuf: 'marketpulse.v1.proto' };
+export const STREAM_SUBPROTOCOL: Readonly<Record<StreamFormat, string>> = {
+  json: 'marketpulse.v1.json',
+  compact: 'marketpulse.v1.compact',
+  protobuf: 'marketpulse.v1.proto',
+};
+
+/**
+ * What each format offers at the handshake. JSON offers none, so a gateway older than the
+ * subprotocols still answers; compact offers JSON after it, so a gateway without compact frames
+ * answers with seed 002's JSON (which the client reads as well) rather than failing the handshake.
+ */
+const OFFERED: Readonly<Record<StreamFormat, readonly string[]>> = {
+  json: [],
+  compact: [STREAM_SUBPROTOCOL.compact, STREAM_SUBPROTOCOL.json],
+  protobuf: [STREAM_SUBPROTOCOL.protobuf],
+};
 
 /** A credential: a JWT or an API key, or a function asked for a fresh one on every (re)connect. */
 export type TokenSource = string | (() => string | undefined | Promise<string | undefined>);
@@ -36,7 +53,7 @@ export interface StreamClientOptions {
   token?: TokenSource;
   /** Defaults to globalThis.WebSocket (browsers, Node 22+); on Node 20 pass the `ws` package's. */
   WebSocket?: WebSocketConstructor;
-  /** `json` (default) or `protobuf` (binary data messages); see StreamFormat. */
+  /** `json` (default), `compact` (JSON arrays) or `protobuf` (binary data messages); see StreamFormat. */
   format?: StreamFormat;
   /** First reconnect delay; doubles per failed attempt up to maxReconnectDelayMs, with jitter. */
   minReconnectDelayMs?: number;
@@ -312,8 +329,8 @@ export class StreamClient {
     if (!this.wanted) return;
     let ws: WebSocketLike;
     try {
-      // JSON asks for no subprotocol, so a gateway older than the subprotocols still answers.
-      ws = this.opts.format === 'json' ? new this.WS(this.opts.url) : new this.WS(this.opts.url, STREAM_SUBPROTOCOL[this.opts.format]);
+      const offered = OFFERED[this.opts.format];
+      ws = offered.length === 0 ? new this.WS(this.opts.url) : new this.WS(this.opts.url, [...offered]);
       if (this.opts.format === 'protobuf') ws.binaryType = 'arraybuffer';
     } catch (err) {
       this.emit('error', { code: 'CLIENT_URL', message: (err as Error)?.message ?? String(err) });
@@ -389,6 +406,11 @@ export class StreamClient {
     } catch {
       return this.emit('error', { code: 'CLIENT_INVALID_JSON', message: 'the gateway sent a message that is not JSON' });
     }
+    // An array is a compact data message (marketpulse.v1.compact); every other message is an object.
+    if (Array.isArray(msg))
+      return this.decoded(() => decodeCompactData(msg as unknown[]), 'a JSON array that is not a compact data message');
+    if (typeof msg !== 'object' || msg === null)
+      return this.emit('error', { code: 'CLIENT_INVALID_FRAME', message: 'the gateway sent JSON that is not a message object' });
     const data = msg.data ?? {};
     switch (msg.type) {
       case 'auth_success':
@@ -465,12 +487,18 @@ export class StreamClient {
 
   /** A binary `data` message (`marketpulse.v1.proto`): one StreamData. */
   private receiveBinary(bytes: Uint8Array): void {
-    let decoded: ReturnType<typeof decodeBinaryData>;
+    this.decoded(() => decodeBinaryData(bytes), 'a binary message that is not a StreamData');
+  }
+
+  /** A binary or compact `data` message: decoded, or a CLIENT_INVALID_FRAME error naming `what` the gateway sent. */
+  private decoded(decode: () => DecodedData, what: string): void {
+    let decoded: DecodedData;
     try {
-      decoded = decodeBinaryData(bytes);
+      decoded = decode();
     } catch {
-      return this.emit('error', { code: 'CLIENT_INVALID_FRAME', message: 'the gateway sent a binary message that is not a StreamData' });
+      return this.emit('error', { code: 'CLIENT_INVALID_FRAME', message: `the gateway sent ${what}` });
     }
+    // A StreamData without its event has no id (decodeCompactData refuses a compact frame without one): nothing to deliver.
     if (!decoded.id) return;
     const meta: DataMeta = {
       id: decoded.id,
@@ -478,7 +506,7 @@ export class StreamClient {
       timestamp: decoded.timestamp,
       ...(decoded.traceId !== undefined ? { traceId: decoded.traceId } : {}),
     };
-    this.dispatchData(meta, decoded.pos, (sub) => decoded.item(sub.type as SubscriptionType));
+    this.dispatchData(meta, decoded.pos, (sub) => decoded.item(sub.type as SubscriptionType, sub.filters));
   }
 
   private dispatchData(meta: DataMeta, pos: string | undefined, itemOf: (sub: AnySubscription) => unknown): void {

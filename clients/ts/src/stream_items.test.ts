@@ -3,7 +3,7 @@ import { events, realtime } from '@marketpulse/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createStreamClient, type StreamClient, type StreamError, type WebSocketConstructor } from './stream';
-import { completeItem, decodeBinaryData } from './stream_items';
+import { completeItem, decodeBinaryData, decodeCompactData } from './stream_items';
 
 // The native protocol's frames leave out what the client knows (issue 19); the client package
 // puts it back, and reads the binary subprotocol `marketpulse.v1.proto` when asked to.
@@ -59,6 +59,50 @@ describe('completeItem', () => {
 
   it('refuses bytes that are no StreamData', () => {
     expect(() => decodeBinaryData(Uint8Array.from([0x0a, 0x05, 0x61]))).toThrow();
+  });
+
+  it('puts back an empty map, which no format sends', () => {
+    expect(completeItem('alerts', {}, { event_type: 'alert_triggered', id: 'a1' })).toMatchObject({ id: 'a1', values: {} });
+  });
+});
+
+describe('decodeCompactData', () => {
+  it("reads a compact frame's places: the event type from a filter that fixes it, epoch milliseconds as ISO time", () => {
+    const frame = decodeCompactData([
+      'sub_a',
+      'e1',
+      '',
+      Date.parse('2026-12-06T01:47:09.841Z'),
+      { price: 2 },
+      'market-data',
+      '',
+      'p0001',
+      'ab',
+    ]);
+    expect(frame).toMatchObject({ subscriptionId: 'sub_a', id: 'e1', timestamp: '2026-12-06T01:47:09.841Z', pos: 'p0001', traceId: 'ab' });
+    expect(frame.item('events', { event_type: ['market_data_update'], subject: 'AAPL' })).toEqual({
+      event_id: 'e1',
+      event_type: 'market_data_update',
+      source: 'market-data',
+      subject: '',
+      timestamp: '2026-12-06T01:47:09.841Z',
+      payload: { price: 2 },
+    });
+    expect(decodeCompactData(['sub_a', 'e2', 'status_update', '2026-12-06T01:47:09Z', { alert_count: 1 }]).item('metrics', {})).toEqual({
+      event_type: 'status_update',
+      alert_count: 1,
+    });
+  });
+
+  it('refuses an array of any other shape', () => {
+    for (const bad of [
+      [],
+      ['sub_a', 'e1', '', 1],
+      ['sub_a', '', '', 1, {}],
+      ['sub_a', 'e1', '', 1e16, {}],
+      ['sub_a', 'e1', '', 1, {}, null],
+    ])
+      expect(() => decodeCompactData(bad)).toThrow(TypeError);
   });
 });
 

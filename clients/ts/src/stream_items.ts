@@ -26,14 +26,24 @@ function tag(field: number): number[] {
   return bytes;
 }
 
-/** Read from the generated decoder: an Event holding an empty payload of each case, as JSON. */
+/**
+ * Read from the generated decoder: an Event holding an empty payload of each case, as JSON, with
+ * its empty maps (`{}`, which the contracts' JSON leaves out and a frame leaves out too).
+ */
 function defaultsOf(type: string): Item | undefined {
   if (!payloadDefaults) {
     payloadDefaults = new Map();
     for (let field = 1; field < 256; field++) {
       const event = Event.decode(Uint8Array.from([...tag(field), 0]));
       const kind = event.payload?.$case;
-      if (kind) payloadDefaults.set(kind, (Event.toJSON(event) as Record<string, Item>)[kind]!);
+      if (!kind) continue;
+      const decoded = (event.payload as unknown as Record<string, Item>)[kind]!;
+      const maps = Object.keys(decoded).filter((key) => {
+        const value = decoded[key];
+        return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+      });
+      const json = (Event.toJSON(event) as Record<string, Item>)[kind]!;
+      payloadDefaults.set(kind, { ...Object.fromEntries(maps.map((key) => [key, {}])), ...json });
     }
   }
   return payloadDefaults.get(type);
@@ -83,19 +93,19 @@ function stripType(item: Item): Item {
   return rest;
 }
 
-/** A binary `data` message (`marketpulse.v1.proto`): one StreamData. */
-export interface BinaryData {
+/** A binary (`marketpulse.v1.proto`) or compact (`marketpulse.v1.compact`) `data` message, decoded. */
+export interface DecodedData {
   subscriptionId: string;
   id: string;
   timestamp: string;
   pos?: string;
   traceId?: string;
-  /** The item as the JSON message carries it for a subscription of `type` (before completeItem). */
-  item(type: SubscriptionType): Item;
+  /** The item as the JSON message carries it for a subscription of `type` and `filters` (before completeItem). */
+  item(type: SubscriptionType, filters: Filters): Item;
 }
 
 /** Decodes a binary frame; throws on bytes that are not a StreamData. */
-export function decodeBinaryData(bytes: Uint8Array): BinaryData {
+export function decodeBinaryData(bytes: Uint8Array): DecodedData {
   const data = StreamData.decode(bytes);
   const event = data.event ? (Event.toJSON(data.event) as Item) : {};
   const kind = data.event?.payload?.$case ?? String(event.type ?? '');
@@ -112,5 +122,55 @@ export function decodeBinaryData(bytes: Uint8Array): BinaryData {
       type === 'events'
         ? { event_id: id, event_type: kind, source: event.source, subject: event.subject, timestamp: time, payload }
         : { event_type: kind, ...payload },
+  };
+}
+
+/** The one event type the filters admit, which a compact frame leaves out (the gateway's pinnedType). */
+function pinnedType(filters: Filters): string | undefined {
+  const expected = filters.event_type;
+  const only = Array.isArray(expected) ? (expected.length === 1 ? expected[0] : undefined) : expected;
+  return typeof only === 'string' ? only : undefined;
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string';
+
+/** Milliseconds a Date can hold (ECMA-262 §21.4.1.22): beyond them toISOString() throws. */
+const MAX_TIME_MS = 8.64e15;
+
+/**
+ * A compact `data` message (`marketpulse.v1.compact`): `[subscription_id, event_id, event_type,
+ * time, payload, source?, subject?, pos?, trace_id?]` (gateway/src/ws/doors/stream_compact.ts), with
+ * `""` where a field is left out and `time` as epoch milliseconds or ISO text. Throws on any other
+ * array, and on one without an event id (every data message carries the id a client resumes from).
+ */
+export function decodeCompactData(frame: readonly unknown[]): DecodedData {
+  const [subscriptionId, id, kind, time, payload, ...rest] = frame;
+  const wellFormed =
+    frame.length >= 5 &&
+    frame.length <= 9 &&
+    isText(subscriptionId) &&
+    isText(id) &&
+    id !== '' &&
+    isText(kind) &&
+    (isText(time) || (Number.isSafeInteger(time) && Math.abs(time as number) <= MAX_TIME_MS)) &&
+    typeof payload === 'object' &&
+    payload !== null &&
+    !Array.isArray(payload) &&
+    rest.every(isText);
+  if (!wellFormed) throw new TypeError('not a compact data message');
+  const [source = '', subject = '', pos = '', traceId = ''] = rest as string[];
+  const timestamp = isText(time) ? time : new Date(time as number).toISOString();
+  return {
+    subscriptionId,
+    id,
+    timestamp,
+    ...(pos ? { pos } : {}),
+    ...(traceId ? { traceId } : {}),
+    item: (type, filters) => {
+      const eventType = kind || (pinnedType(filters) ?? '');
+      return type === 'events'
+        ? { event_id: id, event_type: eventType, source, subject, timestamp, payload }
+        : { event_type: eventType, ...(payload as Item) };
+    },
   };
 }

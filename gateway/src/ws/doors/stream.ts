@@ -6,7 +6,7 @@ import type { Publication } from '../history';
 import type { ChannelEncoder, Route, Router } from '../hub';
 import { nowIso, type ClientMessage, type Door } from './door';
 import { checkFilters, describeValue } from '../client_values';
-import { dataFrames, pinnedPaths, STREAM_SUBPROTOCOLS, streamFormat, type StreamFormat } from './stream_frames';
+import { dataFrames, pinnedPaths, pinnedType, STREAM_SUBPROTOCOLS, streamFormat, type StreamFormat } from './stream_frames';
 
 import { patternCovers, type Principal } from '../../auth';
 import { EVENTS_CHANNEL } from '../../visibility';
@@ -156,7 +156,10 @@ export function streamRoute(type: string, filters: Filters): Route | undefined {
 export function streamEncoder(id: string, type: string, filters: Filters, format: StreamFormat = 'json'): ChannelEncoder {
   const spec = SUBSCRIPTION_TYPES[type]!;
   const test = compileFilters(type, filters);
-  const frame = dataFrames({ subscriptionId: id, type, field: spec.field, pinned: pinnedPaths(type, filters) }, format);
+  const frame = dataFrames(
+    { subscriptionId: id, type, field: spec.field, pinned: pinnedPaths(type, filters), pinnedType: pinnedType(filters) },
+    format,
+  );
   return {
     key: format === 'json' ? `stream\n${id}` : `stream.${format}\n${id}`,
     route: streamRoute(type, filters),
@@ -192,7 +195,8 @@ function streamError(name: ErrorName, detail?: string, fields?: Readonly<Record<
  * `/ws/stream`, and `ws://host:WS_NATIVE_PORT/` (seed 002, the native multiplexed protocol):
  * auth / auth_success / auth_failed, subscribe {type, filters, since, position} answered by
  * `subscribed {subscription_id, position}`, unsubscribe {subscription_id}, ping/pong, data
- * {subscription_id, id, pos} (binary on `marketpulse.v1.proto`: stream_frames.ts), error.
+ * {subscription_id, id, pos} (binary on `marketpulse.v1.proto`, an array on `marketpulse.v1.compact`:
+ * stream_frames.ts), error.
  */
 export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): Door {
   const subscriptions = new WeakMap<Connection, Map<string, ChannelEncoder>>();

@@ -1,18 +1,21 @@
 import { events, realtime } from '@marketpulse/proto';
 import { EVENT_TYPES } from '@marketpulse/runtime';
 import { binaryFrame, jsonFrame, type Frame } from '../encode';
+import { dataCompact } from './stream_compact';
 import type { Publication } from '../history';
 
 /**
- * The native door's subprotocols (Sec-WebSocket-Protocol), in the order the gateway prefers them:
+ * The native door's subprotocols (Sec-WebSocket-Protocol). The gateway picks the first of these a
+ * client offers, so a client offering several gets the fewest bytes it can read:
  * `marketpulse.v1.proto` sends each `data` message as one binary StreamData (proto/marketpulse/
- * realtime/v1/stream.proto); `marketpulse.v1.json`, like offering none, sends JSON text.
+ * realtime/v1/stream.proto); `marketpulse.v1.compact` as a JSON array (stream_compact.ts);
+ * `marketpulse.v1.json`, like offering none, as seed 002's JSON object.
  */
-export const STREAM_SUBPROTOCOLS = ['marketpulse.v1.proto', 'marketpulse.v1.json'] as const;
-export type StreamFormat = 'json' | 'proto';
+export const STREAM_SUBPROTOCOLS = ['marketpulse.v1.proto', 'marketpulse.v1.compact', 'marketpulse.v1.json'] as const;
+export type StreamFormat = 'json' | 'compact' | 'proto';
 
 export function streamFormat(subprotocol: string): StreamFormat {
-  return subprotocol === 'marketpulse.v1.proto' ? 'proto' : 'json';
+  return subprotocol === 'marketpulse.v1.proto' ? 'proto' : subprotocol === 'marketpulse.v1.compact' ? 'compact' : 'json';
 }
 
 /** Each event type's payload with every field at its proto default: what a frame leaves out and a client fills back. */
@@ -23,8 +26,15 @@ const PAYLOAD_DEFAULTS: ReadonlyMap<string, Readonly<Record<string, unknown>>> =
   }),
 );
 
+/** A field at its proto default: the scalar default, an empty repeated field or an empty map. */
 function isDefault(value: unknown, fallback: unknown): boolean {
-  return value === fallback || (Array.isArray(value) && value.length === 0 && Array.isArray(fallback));
+  if (value === fallback) return true;
+  if (Array.isArray(value)) return value.length === 0 && Array.isArray(fallback);
+  return isEmptyMap(value) && isEmptyMap(fallback);
+}
+
+function isEmptyMap(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 }
 
 /**
@@ -56,6 +66,13 @@ export function pinnedPaths(type: string, filters: Readonly<Record<string, unkno
   return pinned;
 }
 
+/** The event type filters admit when they admit only one (`event_type` to one value). */
+export function pinnedType(filters: Readonly<Record<string, unknown>>): string | undefined {
+  const expected = filters.event_type;
+  const only = Array.isArray(expected) ? (expected.length === 1 ? expected[0] : undefined) : expected;
+  return typeof only === 'string' ? only : undefined;
+}
+
 /** One subscription's data frames: built once per subscription, used for every publication it receives. */
 export interface FrameSpec {
   readonly subscriptionId: string;
@@ -63,6 +80,8 @@ export interface FrameSpec {
   /** Field of `data` holding the item. */
   readonly field: string;
   readonly pinned: readonly (readonly string[])[];
+  /** The one event type the filters admit (`event_type`), when they admit one: left out of compact frames only (seed 002 names it). */
+  readonly pinnedType?: string;
 }
 
 /** The payload without its fields at their proto default, nor those the subscription's filters fix. */
@@ -149,7 +168,7 @@ export function dataProto(spec: FrameSpec, pub: Publication, payloadPinned = pin
 /** Encodes a subscription's publications in one format: the hub calls it once per publication and format, whatever the fan-out. */
 export function dataFrames(spec: FrameSpec, format: StreamFormat): (pub: Publication) => Frame {
   const payloadPinned = pinnedPayloadKeys(spec);
-  return format === 'proto'
-    ? (pub) => binaryFrame(dataProto(spec, pub, payloadPinned))
-    : (pub) => jsonFrame(dataMessage(spec, pub, payloadPinned));
+  if (format === 'proto') return (pub) => binaryFrame(dataProto(spec, pub, payloadPinned));
+  if (format === 'compact') return (pub) => jsonFrame(dataCompact(spec, pub, compactPayload(pub.type, pub.data, payloadPinned)));
+  return (pub) => jsonFrame(dataMessage(spec, pub, payloadPinned));
 }

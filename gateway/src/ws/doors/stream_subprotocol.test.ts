@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
-import { createStreamClient } from '@marketpulse/client';
+import { createStreamClient, type Filters, type StreamFormat, type SubscriptionType } from '@marketpulse/client';
 import { events, realtime } from '@marketpulse/proto';
 import { createLogger } from '@marketpulse/runtime';
 import fc from 'fast-check';
@@ -15,8 +15,9 @@ import { Hub, type ChannelEncoder } from '../hub';
 import { streamEncoder, subscriptionId } from './stream';
 
 // The native door's subprotocols (issue 19): `marketpulse.v1.proto` sends data messages as binary
-// StreamData frames, which the client package decodes to the very items the JSON frames give;
-// anything else gets JSON; a client's binary frame is refused with 1003, never a crash.
+// StreamData frames, `marketpulse.v1.compact` as JSON arrays, which the client package decodes to
+// the very items the JSON frames give; anything else gets JSON; a client's binary frame is refused
+// with 1003, never a crash.
 
 const SECRET = 'stream-subprotocol-secret-0123456789';
 const logger = createLogger('stream-subprotocol-test', {}, { level: 'silent' });
@@ -182,6 +183,84 @@ describe('/ws/stream subprotocols (issue 19)', () => {
     expect(got.protobuf).toEqual(expected);
   });
 
+  it('sends JSON arrays on marketpulse.v1.compact, and all three formats give the same whole items under every filter set', async () => {
+    const gw = await gateway();
+    const url = `ws://127.0.0.1:${gw.port}/ws/stream`;
+
+    // A raw client: data messages are arrays, every other message stays a JSON object; it still sends objects.
+    const raw = new Client(`${url}?token=${await token()}`, ['marketpulse.v1.compact']);
+    await raw.opened();
+    expect(raw.ws.protocol).toBe('marketpulse.v1.compact');
+    await raw.next('auth_success');
+    raw.ws.send(JSON.stringify([{ type: 'subscribe' }]));
+    expect(await raw.next('error')).toMatchObject({ data: { code: 'INVALID_MESSAGE' } });
+    raw.ws.send(JSON.stringify({ type: 'subscribe', data: { type: 'events', filters: { subject: 'AAPL' } } }));
+    const subscribed = await raw.next('subscribed');
+
+    const sets: [SubscriptionType, Filters][] = [
+      ['events', {}],
+      ['events', { subject: 'AAPL' }],
+      ['events', { event_type: 'market_data_update', 'payload.symbol': 'AAPL' }],
+      ['events', { source: 'market-data', subject: ['AAPL', 'MSFT'] }],
+      ['system_status', { symbol: 'AAPL' }],
+      ['system_status', { event_type: ['data_quality_issue'], symbol: 'AAPL' }],
+    ];
+    const formats: StreamFormat[] = ['json', 'compact', 'protobuf'];
+    const got = Object.fromEntries(formats.map((f) => [f, sets.map(() => [] as unknown[])])) as Record<StreamFormat, unknown[][]>;
+    const subscriptions: { state: string }[] = [];
+    for (const format of formats) {
+      const client = createStreamClient({ url, token: await token(), WebSocket: WebSocket as never, format });
+      for (const [i, [type, filters]] of sets.entries())
+        subscriptions.push(client.subscribe(type, { filters }, (item, meta) => got[format][i]!.push({ item, meta })));
+      client.connect();
+      cleanup.push(() => client.close());
+    }
+    await until('every subscription acknowledged', () => subscriptions.every((sub) => sub.state === 'active'));
+
+    const tick = { symbol: 'AAPL', price: 187.25, volume: 0, provider: 'simulated', sequence: '42' };
+    const issue = { id: 'dq-1', kind: 'gap', symbol: 'AAPL', severity: 'warning', detail: 'no tick for 42 s', observed_value: 0 };
+    const t = publish(gw, 'market_data_update', 'AAPL', tick, ['market-data:AAPL']);
+    publish(gw, 'data_quality_issue', 'AAPL', issue, ['system']);
+    publish(gw, 'market_data_update', 'MSFT', { ...tick, symbol: 'MSFT' }, ['market-data:MSFT']);
+
+    // Per filter set: every event, AAPL's two, the AAPL tick, all three, the issue, the issue.
+    const expectedCounts = [3, 2, 1, 3, 1, 1];
+    await until('every client gets every item', () => formats.every((f) => got[f].every((items, i) => items.length === expectedCounts[i])));
+    expect(got.compact).toEqual(got.json);
+    expect(got.protobuf).toEqual(got.json);
+    expect(got.json[2]).toEqual([
+      {
+        item: {
+          event_id: t.id,
+          event_type: 'market_data_update',
+          source: 'market-data',
+          subject: 'AAPL',
+          timestamp: t.time,
+          payload: wholePayload('market_data_update', tick),
+        },
+        meta: {
+          id: t.id,
+          subscriptionId: subscriptionId('events', sets[2]![1]),
+          timestamp: t.time,
+          ...(t.traceId ? { traceId: t.traceId } : {}),
+        },
+      },
+    ]);
+
+    await until('the raw client gets two data arrays', () => raw.texts.filter(Array.isArray).length === 2);
+    expect(raw.texts.find(Array.isArray)).toEqual([
+      subscribed.subscription_id,
+      t.id,
+      'market_data_update',
+      Date.parse(t.time),
+      { symbol: 'AAPL', price: 187.25, provider: 'simulated', sequence: '42' },
+      'market-data',
+      // The fixed subject and the absent pos (in-memory bus) are empty where the trace id follows; trailing empties go.
+      ...(t.traceId ? ['', '', t.traceId] : []),
+    ]);
+    expect(raw.texts.filter((m) => m.type === 'data')).toEqual([]);
+  });
+
   it('sends binary frames as binary on a permessage-deflate connection too', async () => {
     const gw = await gateway({ WS_DEFLATE: 'true' });
     const client = new Client(`ws://127.0.0.1:${gw.port}/ws/stream?token=${await token()}`, ['marketpulse.v1.proto']);
@@ -201,9 +280,9 @@ describe('/ws/stream subprotocols (issue 19)', () => {
     const reader: Principal = { userId: 'reader', scopes: ['read'], channels: ['*'], method: 'jwt' };
     const filters = { subject: 'AAPL' };
     const id = subscriptionId('events', filters);
-    const encodes = { json: 0, proto: 0 };
+    const encodes = { json: 0, proto: 0, compact: 0 };
     const received: Frame[][] = [];
-    for (const format of ['json', 'proto', 'json', 'proto', 'json', 'proto'] as const) {
+    for (const format of ['json', 'proto', 'compact', 'json', 'proto', 'compact'] as const) {
       const inner = streamEncoder(id, 'events', filters, format);
       const counted: ChannelEncoder = { key: inner.key, route: inner.route, encode: (pub) => (encodes[format]++, inner.encode(pub)) };
       const frames: Frame[] = [];
@@ -220,12 +299,13 @@ describe('/ws/stream subprotocols (issue 19)', () => {
       traceId: '',
       data: { symbol: 'AAPL', price: 1 },
     });
-    expect(encodes).toEqual({ json: 1, proto: 1 });
-    const [json, proto] = [received[0]![0]!, received[1]![0]!];
-    expect([json.binary, proto.binary]).toEqual([false, true]);
+    expect(encodes).toEqual({ json: 1, proto: 1, compact: 1 });
+    const [json, proto, compact] = [received[0]![0]!, received[1]![0]!, received[2]![0]!];
+    expect([json.binary, proto.binary, compact.binary]).toEqual([false, true, false]);
     // The very same frame object for every client of a format.
-    expect(received.map((frames) => frames[0])).toEqual([json, proto, json, proto, json, proto]);
-    expect(proto.byteLength).toBeLessThan(json.byteLength);
+    for (const [i, frames] of received.entries()) expect(frames[0]).toBe([json, proto, compact][i % 3]);
+    expect(proto.byteLength).toBeLessThan(compact.byteLength);
+    expect(compact.byteLength).toBeLessThan(json.byteLength);
   });
 
   it('answers an offer of only unknown subprotocols without one and speaks JSON; other doors choose none', async () => {
@@ -266,6 +346,23 @@ describe('/ws/stream subprotocols (issue 19)', () => {
     expect(await handshake('/ws/stream', 'chat, marketpulse.v1.json')).toMatchObject({ status: 101, protocol: 'marketpulse.v1.json' });
     expect(await handshake('/ws/stream', 'marketpulse.v1.json, marketpulse.v1.proto')).toMatchObject({ protocol: 'marketpulse.v1.proto' });
     expect(await handshake('/ws/alerts', 'marketpulse.v1.proto')).toMatchObject({ status: 101, protocol: undefined });
+    // The fewest bytes a client can read: compact over JSON, protobuf over compact, whatever the order offered.
+    expect(await handshake('/ws/stream', 'marketpulse.v1.json, marketpulse.v1.compact')).toMatchObject({
+      protocol: 'marketpulse.v1.compact',
+    });
+    expect(await handshake('/ws/stream', 'marketpulse.v1.compact, marketpulse.v1.proto')).toMatchObject({
+      protocol: 'marketpulse.v1.proto',
+    });
+    // Names are exact (RFC 6455 subprotocol tokens are case-sensitive), and only this door has them.
+    expect(await handshake('/ws/stream', 'MARKETPULSE.V1.COMPACT, marketpulse.v1.compact.x')).toMatchObject({
+      status: 101,
+      protocol: undefined,
+    });
+    expect(await handshake('/ws/alerts', 'marketpulse.v1.compact')).toMatchObject({ status: 101, protocol: undefined });
+    // An offer naming one twice, or not a token list, is refused before any upgrade; the gateway keeps serving.
+    await expect(handshake('/ws/stream', 'marketpulse.v1.compact, marketpulse.v1.compact')).rejects.toThrow('no upgrade: 400');
+    await expect(handshake('/ws/stream', 'marketpulse.v1.compact,,')).rejects.toThrow('no upgrade: 400');
+    expect(await handshake('/ws/stream', 'marketpulse.v1.compact')).toMatchObject({ status: 101, protocol: 'marketpulse.v1.compact' });
   });
 
   it('closes a connection that sends a binary frame with INVALID_MESSAGE and 1003, and keeps serving', async () => {
@@ -279,7 +376,7 @@ describe('/ws/stream subprotocols (issue 19)', () => {
       ...fc.sample(fc.uint8Array({ maxLength: 256 }), { seed: 19, numRuns: 6 }).map((b) => Buffer.from(b)),
     ];
     for (const [i, bytes] of hostile.entries()) {
-      const client = new Client(url, i % 2 ? ['marketpulse.v1.proto'] : undefined);
+      const client = new Client(url, [undefined, ['marketpulse.v1.proto'], ['marketpulse.v1.compact']][i % 3]);
       await client.opened();
       await client.next('auth_success');
       client.ws.send(bytes, { binary: true });
