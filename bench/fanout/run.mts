@@ -97,6 +97,24 @@ interface Measured {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cpuTicks = (pid: number) => cpuTicksFromStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+/**
+ * Time the server's threads spent running and runnable but waiting for a core (/proc/<pid>/task/<tid>/schedstat,
+ * ns): how much the other processes on the two cores held it back during a row.
+ */
+function schedTimes(pid: number): { runMs: number; waitMs: number } {
+  let runMs = 0;
+  let waitMs = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      runMs += run! / 1e6;
+      waitMs += wait! / 1e6;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return { runMs, waitMs };
+}
 const rss = (pid: number) => rssFromStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
 /**
  * RSS once it has stopped moving (two readings 1 s apart within 1 %, at most 30 s): no server here
@@ -213,9 +231,12 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
         const probe = probeAt ? await openFrameProbe(probeAt.url, probeAt.hello!, 'marketpulse.v1.proto') : undefined;
         const compactProbe = probeAt ? await openFrameProbe(probeAt.url, probeAt.hello!, 'marketpulse.v1.compact') : undefined;
         const cpu0 = cpuTicks(server.pid);
+        const sched0 = schedTimes(server.pid);
         const pub = await publishRounds(server, s, `r${rep}-s${SCENARIOS.indexOf(s)}`);
         await sleep(1500);
         const cpuMs = ticksToMs(cpuTicks(server.pid) - cpu0);
+        const sched1 = schedTimes(server.pid);
+        const waitedPerRun = (sched1.waitMs - sched0.waitMs) / Math.max(1, sched1.runMs - sched0.runMs);
         const rep_ = await ask(receivers, { cmd: 'report' }, 'report');
         probe?.close();
         compactProbe?.close();
@@ -239,7 +260,7 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
           ...(s.memory ? { rssPerConnection, rssBefore } : {}),
         };
         process.stderr.write(
-          `  rep ${rep + 1} ${name} ${m.scenario}: delivered ${((100 * m.delivered) / Math.max(1, m.expected)).toFixed(1)} %, p50 ${cell(m.p50Ms, 2)} ms, p99 ${cell(m.p99Ms, 2)} ms, CPU ${cell(m.cpuMsPer1k, 2)} ms/1k deliveries, ${cell(m.cpuUsPerEvent, 0)} µs/event; max ${cell(rep_.maxMs, 0)} ms, receivers' CPU ${cell(cpuPer1k(rep_.cpuMs, rep_.received), 2)} ms/1k` +
+          `  rep ${rep + 1} ${name} ${m.scenario}: delivered ${((100 * m.delivered) / Math.max(1, m.expected)).toFixed(1)} %, p50 ${cell(m.p50Ms, 2)} ms, p99 ${cell(m.p99Ms, 2)} ms, CPU ${cell(m.cpuMsPer1k, 2)} ms/1k deliveries, ${cell(m.cpuUsPerEvent, 0)} µs/event; max ${cell(rep_.maxMs, 0)} ms, receivers' CPU ${cell(cpuPer1k(rep_.cpuMs, rep_.received), 2)} ms/1k, server waited for a core ${cell(waitedPerRun * 100, 0)} % of its run time` +
             (s.memory
               ? `, RSS ${cell(rssBefore / 2 ** 20)} MiB before connections, ${cell(rssPerConnection! / 1024)} KiB per idle connection`
               : '') +

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { jsonFrame, type Frame } from './encode';
-import { MAX_BURST_MS, SendQueue, burstClock, flushLongBurst, type FrameSink } from './send_queue';
+import { MAX_BATCHING_BURST_MS, MAX_BURST_MS, SendQueue, burstClock, flushLongBurst, type FrameSink } from './send_queue';
 
 class FakeSink implements FrameSink {
   blocked = false;
@@ -77,6 +77,71 @@ describe('SendQueue', () => {
       await nextTick();
       expect(late.writes).toEqual([['{"n":2}']]);
       expect(early.writes).toEqual([['{"n":1}']]);
+    } finally {
+      burstClock.now = realClock;
+    }
+  });
+
+  it('writes the frames a backlog of publishes gives a connection in one write, however long the burst', async () => {
+    const sink = new FakeSink();
+    const q = new TestQueue(sink, 1000, () => {});
+    const realClock = burstClock.now;
+    let now = 1000;
+    burstClock.now = () => now;
+    try {
+      // A turn in which the gateway is behind: each publish takes the whole burst past MAX_BURST_MS.
+      const publish = (n: number) => {
+        q.push(frame(n));
+        now += MAX_BURST_MS;
+        flushLongBurst();
+      };
+      publish(1);
+      publish(2);
+      publish(3);
+      await nextTick();
+      // The first frame left early (nothing yet said more would come); the rest waited for the burst's end.
+      expect(sink.writes).toEqual([['{"n":1}'], ['{"n":2}', '{"n":3}']]);
+      // The next turn's backlog leaves in one write from its first frame on.
+      publish(4);
+      publish(5);
+      publish(6);
+      expect(sink.writes).toHaveLength(2);
+      await nextTick();
+      expect(sink.writes.slice(2)).toEqual([['{"n":4}', '{"n":5}', '{"n":6}']]);
+    } finally {
+      burstClock.now = realClock;
+    }
+  });
+
+  it('holds a batching connection at most MAX_BATCHING_BURST_MS, and a lone frame no longer than its turn', async () => {
+    const sink = new FakeSink();
+    const q = new TestQueue(sink, 1000, () => {});
+    const realClock = burstClock.now;
+    let now = 1000;
+    burstClock.now = () => now;
+    try {
+      q.push(frame(1));
+      q.push(frame(2));
+      await nextTick();
+      // Batching now: a very long burst still writes what waited once the bound has passed.
+      q.push(frame(3));
+      now += MAX_BATCHING_BURST_MS - 1;
+      flushLongBurst();
+      expect(sink.writes).toEqual([['{"n":1}', '{"n":2}']]);
+      now += 1;
+      flushLongBurst();
+      expect(sink.writes).toEqual([['{"n":1}', '{"n":2}'], ['{"n":3}']]);
+      await nextTick();
+      // One frame in a turn leaves at the end of that turn, batching or not.
+      q.push(frame(4));
+      await nextTick();
+      expect(sink.writes.at(-1)).toEqual(['{"n":4}']);
+      // After a burst of one frame it is no longer batching: a long burst writes it after MAX_BURST_MS again.
+      q.push(frame(5));
+      now += MAX_BURST_MS;
+      flushLongBurst();
+      expect(sink.writes.at(-1)).toEqual(['{"n":5}']);
+      await nextTick();
     } finally {
       burstClock.now = realClock;
     }

@@ -17,35 +17,64 @@ export interface FrameSink {
 
 /** Queues with frames to write, flushed together once the current burst of publishes is over. */
 const dirty = new Set<SendQueue>();
-/** When the current burst's first frame was queued; -1 while nothing waits in `dirty`. */
+/**
+ * Queues of connections that get several frames per burst (a backlog of publishes handled in one
+ * turn, a client subscribed to many busy channels): they wait for the end of the burst, up to
+ * MAX_BATCHING_BURST_MS, so each of their bursts costs one write instead of one per frame.
+ */
+const batching = new Set<SendQueue>();
+/** When the current burst's first frame was queued in `dirty`; -1 while nothing waits there. */
 let burstStartedAt = -1;
+/** The same for `batching`. */
+let batchingStartedAt = -1;
 let immediatePending = false;
+/** Counts bursts (event-loop turns with frames to write), so a queue can tell a burst's first frame. */
+let burstNumber = 1;
 
 /**
- * Longest a burst keeps its frames back. A Kafka batch is usually far shorter, so a client still
- * gets all of a batch's messages in one write; a long burst (thousands of channels published in
- * one go) goes out as it is published instead of every client waiting for its end.
+ * Longest a burst keeps back the frames of a connection that gets one frame per burst. A Kafka
+ * batch is usually far shorter, so a client still gets all of a batch's messages in one write; a
+ * long burst (thousands of channels published in one go) goes out as it is published instead of
+ * every client waiting for its end.
  */
 export const MAX_BURST_MS = 1;
+
+/**
+ * Longest a burst keeps back the frames of a connection that gets several per burst. While the
+ * gateway is behind, a turn handles many publishes, and writing each connection's frames once per
+ * turn rather than once per publish is what lets it catch up (issue 19: the write system call was
+ * half the CPU of a delivery at 1000 × 1 @ 100); the bound keeps a long turn from holding them all.
+ */
+export const MAX_BATCHING_BURST_MS = 20;
 
 /** The clock bursts are timed by; a test sets it, so a busy machine cannot make a burst look long. */
 export const burstClock = { now: (): number => performance.now() };
 
-function flushDirty(): void {
-  burstStartedAt = -1;
-  const queues = [...dirty];
-  dirty.clear();
-  for (const q of queues) q.flush();
+function flushAll(queues: Set<SendQueue>): void {
+  const taken = [...queues];
+  queues.clear();
+  for (const q of taken) q.flush();
 }
 
 function onImmediate(): void {
   immediatePending = false;
-  flushDirty();
+  burstNumber++;
+  burstStartedAt = batchingStartedAt = -1;
+  flushAll(dirty);
+  flushAll(batching);
 }
 
-/** Writes what the current burst queued if it has lasted MAX_BURST_MS; the hub calls it after each publish. */
+/** Writes what the current burst queued if it has waited long enough; the hub calls it after each publish. */
 export function flushLongBurst(): void {
-  if (burstStartedAt >= 0 && burstClock.now() - burstStartedAt >= MAX_BURST_MS) flushDirty();
+  const now = burstClock.now();
+  if (burstStartedAt >= 0 && now - burstStartedAt >= MAX_BURST_MS) {
+    burstStartedAt = -1;
+    flushAll(dirty);
+  }
+  if (batchingStartedAt >= 0 && now - batchingStartedAt >= MAX_BATCHING_BURST_MS) {
+    batchingStartedAt = -1;
+    flushAll(batching);
+  }
 }
 
 // The queue's states, one small integer per connection rather than a flag for each.
@@ -72,6 +101,11 @@ export abstract class SendQueue {
   private queued: Frame | Frame[] | undefined = undefined;
   private queuedBytes = 0;
   private queueState: QueueState = IDLE;
+  /** The burst this queue last got a frame in, and how many frames it got in it. */
+  private lastBurst = 0;
+  private burstFrames = 0;
+  /** Got two or more frames in its last burst, or already in this one: waits in `batching`. */
+  private batches = false;
 
   /** `out`: the upgraded socket, written directly, or a sink when frames need more (compression). */
   constructor(private readonly out: Duplex | FrameSink) {}
@@ -92,7 +126,7 @@ export abstract class SendQueue {
     // Frames that wait only for the end of the burst are not the client's backlog: a burst bigger
     // than the limit goes out now, so a reading client is not taken for a slow one.
     if (this.queueState === SCHEDULED && this.queuedBytes + frame.byteLength > this.queueLimitBytes) {
-      dirty.delete(this);
+      this.unschedule();
       this.flush();
     }
     const bytes = this.queuedBytes + frame.byteLength;
@@ -100,7 +134,7 @@ export abstract class SendQueue {
       this.queueState = OVERFLOWED;
       this.queued = undefined;
       this.queuedBytes = 0;
-      dirty.delete(this);
+      this.unschedule();
       this.onOverflow(bytes);
       return false;
     }
@@ -109,10 +143,28 @@ export abstract class SendQueue {
     else if (Array.isArray(queued)) queued.push(frame);
     else this.queued = [queued, frame];
     this.queuedBytes = bytes;
+    if (this.lastBurst !== burstNumber) {
+      this.batches = this.burstFrames >= 2;
+      this.lastBurst = burstNumber;
+      this.burstFrames = 0;
+    }
+    if (++this.burstFrames === 2 && !this.batches) {
+      // Its second frame this burst: more are likely (a backlog), so the rest wait for the burst's end.
+      this.batches = true;
+      if (this.queueState === SCHEDULED) {
+        dirty.delete(this);
+        this.queueState = IDLE;
+      }
+    }
     if (this.queueState === IDLE) {
       this.queueState = SCHEDULED;
-      dirty.add(this);
-      if (burstStartedAt < 0) burstStartedAt = burstClock.now();
+      if (this.batches) {
+        batching.add(this);
+        if (batchingStartedAt < 0) batchingStartedAt = burstClock.now();
+      } else {
+        dirty.add(this);
+        if (burstStartedAt < 0) burstStartedAt = burstClock.now();
+      }
       if (!immediatePending) {
         immediatePending = true;
         setImmediate(onImmediate);
@@ -144,9 +196,14 @@ export abstract class SendQueue {
    */
   flushBeforeClose(): void {
     if (this.queueState === OVERFLOWED) return;
-    dirty.delete(this);
+    this.unschedule();
     this.queueState = IDLE;
     if (this.queued !== undefined) this.writeAll();
+  }
+
+  private unschedule(): void {
+    dirty.delete(this);
+    batching.delete(this);
   }
 
   private writeAll(): void {
