@@ -8,6 +8,7 @@
 // live clients in another.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +100,12 @@ function publishLive(): { stop: () => Promise<void> } {
   };
 }
 
+/** CPU time (user + system, every thread) a process has used, in ms: /proc counts it in 1/100 s. */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 const port = await freePort();
 const pgliteDir = join(root, '.run', `bench-resume-${process.pid}`);
 const gateway = spawn(process.execPath, [join(root, 'gateway/dist/main.js')], {
@@ -119,6 +126,8 @@ const gateway = spawn(process.execPath, [join(root, 'gateway/dist/main.js')], {
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
+// Taken now: a gateway that dies during the run must not leave the clean-up waiting for an exit already past.
+const gatewayExited = new Promise((resolve) => gateway.once('exit', resolve));
 gateway.once('exit', (code, signal) => progress(`the gateway exited (${code ?? signal})`));
 const live = fork(join(dirname(fileURLToPath(import.meta.url)), 'live_clients.mts'), { stdio: 'inherit' });
 try {
@@ -151,12 +160,15 @@ try {
   const feed = publishLive();
   await sleep(3000); // the gateway has consumed the missed ticks and the live feed is steady
   live.send({ cmd: 'window' });
+  const quiet = cpuOf(gateway.pid!);
   await sleep(SECONDS * 1000);
   const undisturbed = (await ask(live, { cmd: 'report' }, 'report')) as Extract<LiveReply, { cmd: 'report' }>;
+  const quietCpu = cpuOf(gateway.pid!) - quiet;
 
   progress('undisturbed window measured');
   // The catch-up, with the live feed still running: from the request to the last missed tick.
   const catchUp = fork(join(dirname(fileURLToPath(import.meta.url)), 'catch_up_client.mts'), { stdio: 'inherit' });
+  const busy = cpuOf(gateway.pid!);
   const outcome = await new Promise<CatchUpReply>((resolve) => {
     catchUp.once('message', (m: CatchUpReply) => resolve(m));
     catchUp.send({
@@ -167,7 +179,9 @@ try {
   });
   catchUp.disconnect();
   if (outcome.cmd === 'failed') throw new Error(`the catch-up failed: ${outcome.reason}`);
-  const { ms: catchUpMs, received } = outcome;
+  const { ms: catchUpMs, received, cpuMs: clientCpu } = outcome;
+  // The gateway's CPU (both threads) during the catch-up, less what live delivery took at the undisturbed rate.
+  const catchUpCpu = cpuOf(gateway.pid!) - busy - (quietCpu * catchUpMs) / (SECONDS * 1000);
   const during = (await ask(live, { cmd: 'report' }, 'report')) as Extract<LiveReply, { cmd: 'report' }>;
   await feed.stop();
 
@@ -186,11 +200,14 @@ try {
     `  live p99 during catch-up:  ${ms(during.p99)} (p50 ${ms(during.p50)}, ${during.samples.toLocaleString('en')} samples over ${ms(catchUpMs)})`,
   );
   console.log(`  ratio ${ratio.toFixed(2)}   goal ≤ 1.2: ${ratio <= 1.2 ? 'met' : 'NOT met'}`);
+  const perEvent = (cpu: number) => `${((cpu * 1000) / received).toFixed(1)} µs per event`;
+  console.log(
+    `  CPU of the catch-up: gateway ${ms(catchUpCpu)} above its live load (${perEvent(catchUpCpu)}), resuming client ${ms(clientCpu)} (${perEvent(clientCpu)})`,
+  );
 } finally {
   live.disconnect();
-  const exited = new Promise((r) => gateway.once('exit', r));
   gateway.kill('SIGTERM');
-  await exited; // its consumer group is left before it is deleted
+  await gatewayExited; // its consumer group is left before it is deleted
   await bus.close();
   await deleteBenchTopics(brokers, prefix);
   await rm(pgliteDir, { recursive: true, force: true });

@@ -386,6 +386,7 @@ function kafkaResume(
     logger: parts.logger,
   });
   scope.onClose(() => reader.close());
+  reader.warm(EVENT_TYPES.map(parts.topicOf));
   return new KafkaResume({
     reader,
     index: parts.positions,

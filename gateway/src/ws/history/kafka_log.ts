@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module';
 import { Kafka, logLevel as KafkaLogLevel, type Admin } from 'kafkajs';
+import { decodeFetchResponse, FETCH_VERSION, type FetchedTopic } from './fetch_response';
+import { decodeRecordBatches } from './record_batches';
 
 /** `${topic}/${partition}`: `/` cannot occur in a Kafka topic name. */
 export type PartitionKey = string;
@@ -47,21 +50,23 @@ export class PastRetentionError extends Error {
   }
 }
 
-interface FetchedPartition {
-  partition: number;
-  errorCode: number;
-  messages: {
-    offset: string;
-    timestamp: string;
-    value: Buffer | null;
-    headers?: Record<string, Buffer | string | (Buffer | string)[]>;
-    isControlRecord?: boolean;
-  }[];
+/** kafkajs's request of a protocol API, as its connection sends it; its response decoder is ours. */
+interface ProtocolRequest {
+  request: object;
+  response: { decode(payload: Buffer): Promise<unknown>; parse(decoded: unknown): Promise<unknown> };
+  requestTimeout?: number;
 }
 
 interface Broker {
-  fetch(request: object): Promise<{ responses: { topicName: string; partitions: FetchedPartition[] }[] }>;
+  /** The broker's API versions (ApiVersions), by API key. */
+  versions: Record<number, { maxVersion: number } | undefined>;
+  connectionPool: { send(request: ProtocolRequest): Promise<unknown> };
 }
+
+type FetchRequestEncoder = (fields: object) => object;
+const FETCH_API_KEY = 1;
+/** kafkajs's encoder of a Fetch request (version 11); the response is decoded by fetch_response.ts. */
+const fetchRequest = createRequire(__filename)(`kafkajs/src/protocol/requests/fetch/v${FETCH_VERSION}/request`) as FetchRequestEncoder;
 
 interface Cluster {
   connect(): Promise<void>;
@@ -73,6 +78,8 @@ interface Cluster {
 }
 
 const OFFSET_OUT_OF_RANGE = 1;
+/** How long one Fetch may take (it never waits for data: maxWaitTime 0). */
+const FETCH_TIMEOUT_MS = 30_000;
 /** Bytes a fetch returns per partition: bounds one chunk of decoding on the event loop. */
 const PARTITION_FETCH_BYTES = 128 * 1024;
 /** A record batch larger than this (the broker's default message.max.bytes is 1 MiB) is not read back. */
@@ -149,7 +156,7 @@ export class KafkaLog {
     await Promise.all(
       [...byLeader].map(async ([nodeId, topicsOf]) => {
         const broker = await cluster.findBroker({ nodeId });
-        const response = await broker.fetch({
+        const response = await this.send(broker, {
           replicaId: -1,
           isolationLevel: 1,
           maxWaitTime: 0,
@@ -164,30 +171,19 @@ export class KafkaLog {
             })),
           })),
         });
-        for (const { topicName, partitions } of response.responses) {
+        for (const { topic, partitions } of response) {
           for (const part of partitions) {
-            const key = partitionKey(topicName, part.partition);
-            const range = topicsOf.get(topicName)?.find((r) => r.key === key);
+            const key = partitionKey(topic, part.partition);
+            const range = topicsOf.get(topic)?.find((r) => r.key === key);
             if (!range) continue;
             if (part.errorCode === OFFSET_OUT_OF_RANGE) throw new PastRetentionError(key);
             if (part.errorCode !== 0) throw new Error(`fetch of ${key} failed with Kafka error code ${part.errorCode}`);
-            const records: LogRecord[] = [];
-            let next = range.from;
-            for (const m of part.messages) {
-              const offset = Number(m.offset);
-              // A fetch returns whole batches: records before the asked offset come along.
-              if (offset < range.from || offset >= range.to) continue;
-              next = offset + 1;
-              if (m.isControlRecord) continue;
-              records.push({
-                topic: topicName,
-                partition: part.partition,
-                offset,
-                timestamp: Number(m.timestamp),
-                value: m.value,
-                headers: m.headers ?? {},
-              });
-            }
+            // A fetch returns whole batches: records before the asked offset come along, and are skipped.
+            const { records, next } = decodeRecordBatches(
+              part.records,
+              { topic, partition: part.partition, from: range.from, to: range.to },
+              part.abortedTransactions,
+            );
             if (next > range.from) {
               range.from = next;
               range.maxBytes = undefined;
@@ -205,6 +201,28 @@ export class KafkaLog {
       }),
     );
     return out;
+  }
+
+  /** Connects and loads the metadata of `topics` (their leaders) ahead of the first fetch. */
+  async prepare(topics: readonly string[]): Promise<void> {
+    await this.clusterClient(topics);
+  }
+
+  /** One Fetch request, its record sets left as bytes (kafkajs would decode every record into objects first). */
+  private async send(broker: Broker, fields: object): Promise<FetchedTopic[]> {
+    const supported = broker.versions[FETCH_API_KEY]?.maxVersion ?? -1;
+    if (supported < FETCH_VERSION)
+      throw new Error(
+        `the Kafka broker answers Fetch up to version ${supported}; reading back needs version ${FETCH_VERSION} (Kafka 2.3+)`,
+      );
+    const decoded = await broker.connectionPool.send({
+      request: fetchRequest(fields),
+      response: { decode: async (payload) => decodeFetchResponse(payload), parse: async (decoded) => decoded },
+      requestTimeout: FETCH_TIMEOUT_MS,
+    });
+    const { errorCode, topics } = decoded as ReturnType<typeof decodeFetchResponse>;
+    if (errorCode !== 0) throw new Error(`the Fetch request failed with Kafka error code ${errorCode}`);
+    return topics;
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@ import { PastRetentionError, type PartitionKey, type ReadRange } from './kafka_l
 import type { LogReader } from './log_reader';
 import type { DecodedPosition } from './position_token';
 import type { Frontier, PositionIndex } from './positions';
+import { packedCount, unpackEvent } from './record_event';
 import { publicationOfEvent } from './record_publication';
 import type { ResumeMetrics } from './resume_metrics';
 import { typeChannel } from './type_channel';
@@ -231,9 +232,9 @@ export class KafkaResume {
       for (;;) {
         const batch = target.isOpen ? await read.next() : null;
         if (!batch) return replayed;
-        for (const decoded of batch) {
+        for (let i = 0, n = packedCount(batch); i < n; i++) {
           if (!target.isOpen) break;
-          const pub = publicationOfEvent(decoded);
+          const pub = publicationOfEvent(unpackEvent(batch, i));
           if (reaches(pub, channels) && !seen.has(pub.id) && mayReceive(target.principal, pub)) {
             seen.add(pub.id);
             const frame = encoder.encode(pub);

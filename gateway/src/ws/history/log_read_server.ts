@@ -1,7 +1,7 @@
 import { PastRetentionError, type ReadRange } from './kafka_log';
 import { MergedRead, type RangeFetcher } from './merged_read';
 import { PositionCodec, type PositionCodecParts } from './position_token';
-import { decodeRecord, type RecordEvent } from './record_event';
+import { decodeRecord, packEvents, type PackedEvents, type RecordEvent } from './record_event';
 
 /**
  * What the gateway asks of the read-back thread. A read is opened once, then pulled one reply at a
@@ -11,11 +11,13 @@ import { decodeRecord, type RecordEvent } from './record_event';
 export type ReadRequest =
   | { op: 'open'; id: number; ranges: ReadRange[]; codec: PositionCodecParts | undefined }
   | { op: 'pull'; id: number; ranges: ReadRange[] }
-  | { op: 'close'; id: number };
+  | { op: 'close'; id: number }
+  /** Get ready to read these topics (load the modules, connect, learn their leaders) before the first read needs it. */
+  | { op: 'warm'; topics: string[] };
 
 /** `end`: every range is read to the `to` the pull carried. `pastRetention`: the partition whose start is gone. */
 export type ReadReply =
-  { id: number; events: RecordEvent[]; end: boolean } | { id: number; failed: string; pastRetention: string | undefined };
+  { id: number; events: PackedEvents; end: boolean } | { id: number; failed: string; pastRetention: string | undefined };
 
 /** A worker's parentPort, or one end of a MessageChannel. */
 export interface ReadPort {
@@ -53,7 +55,7 @@ export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
         const decoded = decodeRecord(record, read.positions);
         if (decoded) events.push(decoded);
       }
-      port.postMessage({ id, events, end: records.length < REPLY_RECORDS });
+      port.postMessage({ id, events: packEvents(events), end: records.length < REPLY_RECORDS });
     } catch (err) {
       reads.delete(id);
       port.postMessage({
@@ -75,6 +77,10 @@ export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
         return void pull(request.id, request.ranges);
       case 'close':
         reads.delete(request.id);
+        return;
+      case 'warm':
+        // Only a head start: a read that finds the client not ready gets it ready itself.
+        return void log.prepare?.(request.topics).catch(() => undefined);
     }
   });
 }

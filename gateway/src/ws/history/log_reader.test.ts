@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionKey, PastRetentionError, type LogRecord, type ReadRange } from './kafka_log';
 import { LogReader } from './log_reader';
 import { PositionCodec, positionEpoch } from './position_token';
-import type { RecordEvent } from './record_event';
+import { packedCount, unpackEvent, type PackedEvents, type RecordEvent } from './record_event';
 
 const TOPIC = 'p.market_data_update';
 const logger = createLogger('test', {}, { level: 'silent' });
@@ -39,9 +39,13 @@ function memoryLog(partitions: LogRecord[][], perFetch = 2, low = 0) {
   };
 }
 
-async function drain(next: () => Promise<RecordEvent[] | null>): Promise<RecordEvent[]> {
+function unpacked(packed: PackedEvents | null): RecordEvent[] {
+  return packed ? Array.from({ length: packedCount(packed) }, (_, i) => unpackEvent(packed, i)) : [];
+}
+
+async function drain(next: () => Promise<PackedEvents | null>): Promise<RecordEvent[]> {
   const out: RecordEvent[] = [];
-  for (let batch = await next(); batch; batch = await next()) out.push(...batch);
+  for (let batch = await next(); batch; batch = await next()) out.push(...unpacked(batch));
   return out;
 }
 
@@ -79,7 +83,7 @@ describe('LogReader', () => {
     // The live events held for the client were dropped: the read must go as far as live stood then.
     ranges[0]!.to = 5;
     ranges.push({ key: partitionKey(TOPIC, 1), from: 0, to: 1 });
-    const got = [...((await first) ?? []), ...(await drain(read.next))];
+    const got = [...unpacked(await first), ...(await drain(read.next))];
     expect(got.map((e) => e.event.id)).toEqual(['e0-0', 'e0-1', 'e0-2', 'e0-3', 'e0-4', 'e1-0']);
     read.close();
     await reader.close();

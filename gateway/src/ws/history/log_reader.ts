@@ -5,16 +5,16 @@ import { PastRetentionError, type ReadRange } from './kafka_log';
 import { serveLogReads, type ReadReply, type ReadRequest } from './log_read_server';
 import type { RangeFetcher } from './merged_read';
 import type { PositionCodecParts } from './position_token';
-import type { RecordEvent } from './record_event';
+import { packedCount, type PackedEvents } from './record_event';
 
 /** One read-back as the gateway's thread sees it. */
 export interface LogRead {
   /**
-   * The next events, decoded, in Kafka time order; null once every range is read to its `to` as it
-   * is when the read-back thread gets there. Rejects with PastRetentionError, or an Error when the
+   * The next events, decoded and packed (record_event.ts: unpackEvent), in Kafka time order; null
+   * once every range is read to its `to` as it is when the read-back thread gets there. Rejects with PastRetentionError, or an Error when the
    * read failed.
    */
-  next(): Promise<RecordEvent[] | null>;
+  next(): Promise<PackedEvents | null>;
   /** Done with it (finished or not): the read-back thread forgets it. */
   close(): void;
 }
@@ -79,6 +79,19 @@ export class LogReader {
     };
   }
 
+  /**
+   * Starts the read-back thread now and has it connect and learn where `topics` live, so the first
+   * read-back (typically right after a restart, when every client comes back to resume) does not
+   * wait for, nor spend its time on, the thread's start. The thread stops as usual when idle.
+   */
+  warm(topics: readonly string[]): void {
+    this.connect().post({ op: 'warm', topics: [...topics] });
+    if (this.reads.size === 0) {
+      clearTimeout(this.idle);
+      this.idle = setTimeout(() => void this.close(), IDLE_STOP_MS).unref();
+    }
+  }
+
   /** Stops the read-back thread (the gateway is closing): reads in flight fail; a later read would start another thread. */
   async close(): Promise<void> {
     clearTimeout(this.idle);
@@ -94,7 +107,7 @@ export class LogReader {
     if (this.reads.size === 0) this.idle = setTimeout(() => void this.close(), IDLE_STOP_MS).unref();
   }
 
-  private async next(id: number, read: Open): Promise<RecordEvent[] | null> {
+  private async next(id: number, read: Open): Promise<PackedEvents | null> {
     for (;;) {
       if (read.failure) throw read.failure;
       if (read.done) return null;
@@ -105,7 +118,7 @@ export class LogReader {
       const finished = end && !grew(read.ranges, asked);
       if (finished) read.done = true;
       else read.ahead = this.pull(id, read);
-      if (events.length > 0) return events;
+      if (packedCount(events) > 0) return events;
     }
   }
 

@@ -3,6 +3,8 @@ import type { LogRecord, PartitionKey, ReadRange } from './kafka_log';
 /** What a merged read fetches from: KafkaLog, or a test's log held in memory. */
 export interface RangeFetcher {
   fetch(ranges: readonly ReadRange[]): Promise<Map<PartitionKey, LogRecord[]>>;
+  /** Connects and learns where `topics` live, so a first fetch need not (KafkaLog). */
+  prepare?(topics: readonly string[]): Promise<void>;
 }
 
 /** Records buffered ahead of the merge before the next fetch is asked for. */
@@ -15,7 +17,9 @@ const PREFETCH_RECORDS = 2000;
  * the decoding and sending of what came before.
  */
 export class MergedRead {
-  private readonly buffers = new Map<PartitionKey, { records: LogRecord[]; next: number }>();
+  /** Per range (same index as `ranges`), its records fetched and the next one to merge. */
+  private readonly buffers: { records: LogRecord[]; next: number }[];
+  private readonly byKey = new Map<PartitionKey, { records: LogRecord[]; next: number }>();
   private buffered = 0;
   private inFlight: Promise<void> | undefined;
   private failure: unknown;
@@ -25,7 +29,7 @@ export class MergedRead {
     private readonly log: RangeFetcher,
     private readonly ranges: ReadRange[],
   ) {
-    for (const range of ranges) this.buffers.set(range.key, { records: [], next: 0 });
+    this.buffers = ranges.map((range) => this.buffer(range.key));
   }
 
   /** Reads further: a known partition's range to the larger `to`, a new partition's range added. */
@@ -35,7 +39,7 @@ export class MergedRead {
       if (known) known.to = Math.max(known.to, to);
       else if (from < to) {
         this.ranges.push({ key, from, to });
-        this.buffers.set(key, { records: [], next: 0 });
+        this.buffers.push(this.buffer(key));
       }
     }
   }
@@ -43,19 +47,24 @@ export class MergedRead {
   /** Up to `max` records in time order; fewer only once every range is read to its end. */
   async next(max: number): Promise<LogRecord[]> {
     const out: LogRecord[] = [];
+    const { ranges, buffers } = this;
     while (out.length < max) {
       if (this.failure !== undefined) throw this.failure instanceof Error ? this.failure : new Error(String(this.failure));
-      if (this.buffered < PREFETCH_RECORDS) void this.refill();
-      let head: { key: PartitionKey; record: LogRecord } | undefined;
+      if (this.buffered < PREFETCH_RECORDS && !this.inFlight) void this.refill();
+      let head: LogRecord | undefined;
+      let headAt = -1;
       let blocked = false;
-      for (const range of this.ranges) {
-        const buffer = this.buffers.get(range.key)!;
+      for (let i = 0; i < ranges.length; i++) {
+        const buffer = buffers[i]!;
         const record = buffer.records[buffer.next];
         if (record === undefined) {
-          if (range.from < range.to) blocked = true;
+          if (ranges[i]!.from < ranges[i]!.to) blocked = true;
           continue;
         }
-        if (!head || before(record, head.record)) head = { key: range.key, record };
+        if (!head || before(record, head)) {
+          head = record;
+          headAt = i;
+        }
       }
       // The merge needs every unfinished range's head: wait for the fetch that brings it.
       if (blocked) {
@@ -63,11 +72,17 @@ export class MergedRead {
         continue;
       }
       if (!head) break;
-      this.buffers.get(head.key)!.next++;
+      buffers[headAt]!.next++;
       this.buffered--;
-      out.push(head.record);
+      out.push(head);
     }
     return out;
+  }
+
+  private buffer(key: PartitionKey): { records: LogRecord[]; next: number } {
+    const buffer = { records: [], next: 0 };
+    this.byKey.set(key, buffer);
+    return buffer;
   }
 
   private refill(): Promise<void> | undefined {
@@ -77,7 +92,7 @@ export class MergedRead {
     const fetching = this.log.fetch(open).then(
       (fetched) => {
         for (const [key, records] of fetched) {
-          const buffer = this.buffers.get(key)!;
+          const buffer = this.byKey.get(key)!;
           buffer.records = buffer.next >= buffer.records.length ? records : buffer.records.slice(buffer.next).concat(records);
           buffer.next = 0;
           this.buffered += records.length;
