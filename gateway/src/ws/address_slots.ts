@@ -1,4 +1,7 @@
-import type { Connection } from './connection';
+/** What holds a slot: the connection, which keeps its own address (a field costs less than a map entry). */
+export interface AddressHolder {
+  readonly address: string;
+}
 
 /**
  * Open connections per client address (WS_MAX_CONNECTIONS_PER_ADDRESS), so one host cannot hold
@@ -6,7 +9,6 @@ import type { Connection } from './connection';
  */
 export class AddressSlots {
   private readonly open = new Map<string, number>();
-  private readonly addresses = new WeakMap<Connection, string>();
 
   constructor(private readonly perAddress: number) {}
 
@@ -15,22 +17,14 @@ export class AddressSlots {
     return (this.open.get(address) ?? 0) < this.perAddress;
   }
 
-  /** The client address of an open connection. */
-  addressOf(conn: Connection): string | undefined {
-    return this.addresses.get(conn);
+  /** Takes a slot of the holder's address; the holder releases it once, when it closes. */
+  take(holder: AddressHolder): void {
+    this.open.set(holder.address, (this.open.get(holder.address) ?? 0) + 1);
   }
 
-  take(conn: Connection, address: string): void {
-    this.addresses.set(conn, address);
-    this.open.set(address, (this.open.get(address) ?? 0) + 1);
-  }
-
-  release(conn: Connection): void {
-    const address = this.addresses.get(conn);
-    if (address === undefined) return;
-    this.addresses.delete(conn);
-    const left = (this.open.get(address) ?? 1) - 1;
-    if (left <= 0) this.open.delete(address);
-    else this.open.set(address, left);
+  release(holder: AddressHolder): void {
+    const left = (this.open.get(holder.address) ?? 1) - 1;
+    if (left <= 0) this.open.delete(holder.address);
+    else this.open.set(holder.address, left);
   }
 }

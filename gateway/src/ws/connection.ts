@@ -55,8 +55,8 @@ const REFUSALS: ReadonlySet<ErrorName> = new Set(['AUTH_REQUIRED', 'AUTH_FAILED'
  * for the rest of it): at 10,000 clients each object, closure and field is paid 10,000 times.
  */
 export class Connection<S extends ConnectionShared = ConnectionShared> extends SendQueue implements Subscriber, ResumeTarget {
-  /** Last time anything (message, pong frame) arrived from the client; the open time at first. */
-  lastSeen: number;
+  /** The heartbeat's currentBeat() when anything (message, pong frame) last arrived; at the open at first. */
+  lastSeenBeat: number;
   /** Undefined until the connection is authenticated (or admitted anonymously). */
   principal: Principal | undefined = undefined;
   /** Hub subscriptions held: most connections hold one, so an array only for two or more. */
@@ -74,10 +74,13 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     /** The upgraded socket (the same one ws reads), written directly when nothing is compressed. */
     socket: Duplex,
     protected readonly shared: S,
-    now: number,
+    /** currentBeat() at the open. */
+    beat: number,
+    /** The client's address (the TCP peer's): what its per-address limits count. */
+    readonly address: string,
   ) {
     super(ws.extensions.includes('permessage-deflate') ? new DeflateSink(ws) : socket);
-    this.lastSeen = now;
+    this.lastSeenBeat = beat;
   }
 
   get isOpen(): boolean {

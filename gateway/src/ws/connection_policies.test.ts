@@ -172,6 +172,8 @@ describe('heartbeat', () => {
     const gw = await gateway({ WS_PING_INTERVAL_MS: '1500', WS_PONG_TIMEOUT_MS: '1400' });
     const deaf = connect(url(gw, '/ws/alerts'), { autoPong: false });
     const alive = connect(url(gw, '/ws/alerts'), { autoPong: false });
+    // Answers ping frames only (ws's automatic pong), never a message: the pong frames keep it.
+    const framesOnly = connect(url(gw, '/ws/alerts'));
     alive.ws.on('message', (d) => {
       if (JSON.parse(String(d)).type === 'ping') alive.send({ type: 'pong' });
     });
@@ -179,6 +181,7 @@ describe('heartbeat', () => {
     expect(deaf.of('ping').length).toBeGreaterThanOrEqual(1);
     await alive.until(() => alive.of('ping').length >= 3, 'three pings answered', 20_000);
     expect(alive.ws.readyState).toBe(WebSocket.OPEN);
+    expect(framesOnly.ws.readyState).toBe(WebSocket.OPEN);
   });
 });
 

@@ -1,7 +1,5 @@
-/** Something with at most one pending deadline; the two fields belong to the Deadlines holding it. */
+/** Something with at most one pending deadline; the field belongs to the Deadlines holding it. */
 export interface Timed {
-  /** Epoch ms the deadline falls due; Infinity when none is set. */
-  deadlineAt: number;
   /** Position in the holder's heap; -1 when not held. */
   deadlineSlot: number;
   onDeadline(): void;
@@ -13,11 +11,15 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * One timer for any number of deadlines (auth timeouts, credential expiries): a binary min-heap
  * ordered by due time, the timer armed for its root. A per-connection setTimeout would cost each
- * connection a Timeout object and a closure; here a deadline costs two numbers on its owner, and
- * one far in the future (an API key expiring in a year) is held like any other.
+ * connection a Timeout object and a closure; here its owner holds one small integer (its slot),
+ * and one far in the future (an API key expiring in a year) is held like any other. The due times
+ * live here, in an array of doubles beside the heap: on the owner, an epoch time would be a boxed
+ * number of its own (16 bytes per connection, deadline or not).
  */
 export class Deadlines {
   private readonly heap: Timed[] = [];
+  /** Due time (epoch ms) of the item in the same slot of `heap`. */
+  private readonly due: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   /** Due time the timer is armed for; Infinity when it is not armed. */
   private armedFor = Infinity;
@@ -31,25 +33,28 @@ export class Deadlines {
   /** Sets (or moves) `item`'s deadline to `at`; Infinity clears it. */
   set(item: Timed, at: number): void {
     if (at === Infinity) return this.clear(item);
-    if (item.deadlineSlot < 0) {
-      item.deadlineSlot = this.heap.length;
+    let slot = item.deadlineSlot;
+    if (slot < 0) {
+      slot = item.deadlineSlot = this.heap.length;
       this.heap.push(item);
+      this.due.push(Infinity);
     }
-    const earlier = at < item.deadlineAt;
-    item.deadlineAt = at;
-    if (earlier) this.up(item.deadlineSlot);
-    else this.down(item.deadlineSlot);
+    const earlier = at < this.due[slot]!;
+    this.due[slot] = at;
+    if (earlier) this.up(slot);
+    else this.down(slot);
     this.arm();
   }
 
   clear(item: Timed): void {
     const slot = item.deadlineSlot;
-    item.deadlineAt = Infinity;
     if (slot < 0) return;
     item.deadlineSlot = -1;
     const last = this.heap.pop()!;
+    const lastDue = this.due.pop()!;
     if (slot < this.heap.length) {
       this.heap[slot] = last;
+      this.due[slot] = lastDue;
       last.deadlineSlot = slot;
       this.up(slot);
       this.down(last.deadlineSlot);
@@ -59,22 +64,21 @@ export class Deadlines {
 
   /** Drops every deadline and the timer (gateway shutdown). */
   stop(): void {
-    for (const item of this.heap) {
-      item.deadlineAt = Infinity;
-      item.deadlineSlot = -1;
-    }
+    for (const item of this.heap) item.deadlineSlot = -1;
     this.heap.length = 0;
+    this.due.length = 0;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.armedFor = Infinity;
   }
 
   private arm(): void {
-    const root = this.heap[0];
-    if (!root || root.deadlineAt >= this.armedFor) return;
+    if (this.heap.length === 0) return;
+    const at = this.due[0]!;
+    if (at >= this.armedFor) return;
     clearTimeout(this.timer);
-    this.armedFor = root.deadlineAt;
-    this.timer = setTimeout(this.fire, Math.min(MAX_TIMER_MS, Math.max(0, root.deadlineAt - this.now())));
+    this.armedFor = at;
+    this.timer = setTimeout(this.fire, Math.min(MAX_TIMER_MS, Math.max(0, at - this.now())));
     this.timer.unref();
   }
 
@@ -82,7 +86,8 @@ export class Deadlines {
     this.timer = undefined;
     this.armedFor = Infinity;
     const now = this.now();
-    for (let root = this.heap[0]; root && root.deadlineAt <= now; root = this.heap[0]) {
+    while (this.heap.length > 0 && this.due[0]! <= now) {
+      const root = this.heap[0]!;
       this.clear(root);
       root.onDeadline();
     }
@@ -90,34 +95,37 @@ export class Deadlines {
   };
 
   private up(slot: number): void {
-    const heap = this.heap;
+    const { heap, due } = this;
     const item = heap[slot]!;
+    const at = due[slot]!;
     while (slot > 0) {
       const parentSlot = (slot - 1) >> 1;
-      const parent = heap[parentSlot]!;
-      if (parent.deadlineAt <= item.deadlineAt) break;
-      heap[slot] = parent;
-      parent.deadlineSlot = slot;
+      if (due[parentSlot]! <= at) break;
+      this.place(heap[parentSlot]!, due[parentSlot]!, slot);
       slot = parentSlot;
     }
-    heap[slot] = item;
-    item.deadlineSlot = slot;
+    this.place(item, at, slot);
   }
 
   private down(slot: number): void {
-    const heap = this.heap;
+    const { heap, due } = this;
     const item = heap[slot]!;
+    const at = due[slot]!;
     for (;;) {
       const left = 2 * slot + 1;
       if (left >= heap.length) break;
       const right = left + 1;
-      const child = right < heap.length && heap[right]!.deadlineAt < heap[left]!.deadlineAt ? right : left;
-      if (heap[child]!.deadlineAt >= item.deadlineAt) break;
-      heap[slot] = heap[child]!;
-      heap[slot]!.deadlineSlot = slot;
+      const child = right < heap.length && due[right]! < due[left]! ? right : left;
+      if (due[child]! >= at) break;
+      this.place(heap[child]!, due[child]!, slot);
       slot = child;
     }
-    heap[slot] = item;
+    this.place(item, at, slot);
+  }
+
+  private place(item: Timed, at: number, slot: number): void {
+    this.heap[slot] = item;
+    this.due[slot] = at;
     item.deadlineSlot = slot;
   }
 }

@@ -1,10 +1,22 @@
 import { CLOSE, type CloseCodeEntry } from './codes';
 import { jsonFrame, type Frame } from './encode';
 
+/**
+ * The heartbeat's clock: the number of pings sent by any gateway of the process. A connection
+ * notes it when anything arrives, as a small integer where an epoch time would be a boxed number
+ * of its own (16 bytes per connection). It only ever grows, so a connection that noted less than
+ * a ping's number has been silent since that ping, whichever gateway advanced it meanwhile.
+ */
+let beats = 0;
+
+export function currentBeat(): number {
+  return beats;
+}
+
 /** What the heartbeat needs from a connection. */
 export interface Beating {
-  /** Last time anything arrived from the client; its open time until then. */
-  readonly lastSeen: number;
+  /** currentBeat() when anything last arrived from the client; when it opened until then. */
+  readonly lastSeenBeat: number;
   readonly door: { readonly appPing: boolean };
   deliver(frame: Frame): void;
   protocolPing(): void;
@@ -38,8 +50,8 @@ export class Heartbeat {
   }
 
   beat(): void {
-    const pingedAt = Date.now();
-    const ping = jsonFrame({ type: 'ping', timestamp: new Date(pingedAt).toISOString() });
+    const pingedAt = ++beats;
+    const ping = jsonFrame({ type: 'ping', timestamp: new Date().toISOString() });
     for (const conn of this.connections()) {
       if (conn.door.appPing) conn.deliver(ping);
       conn.protocolPing();
@@ -51,7 +63,7 @@ export class Heartbeat {
 
   private expire(pingedAt: number): void {
     for (const conn of [...this.connections()]) {
-      if (conn.lastSeen < pingedAt) {
+      if (conn.lastSeenBeat < pingedAt) {
         this.onTimeout();
         conn.close(CLOSE.HEARTBEAT_TIMEOUT);
       }

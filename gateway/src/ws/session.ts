@@ -3,6 +3,7 @@ import { ANONYMOUS, AuthError, type Authenticator, type Principal } from '../aut
 import { CLOSE } from './codes';
 import { Connection, type ConnectionShared, type ResumeFrom } from './connection';
 import type { Deadlines, Timed } from './deadlines';
+import { currentBeat } from './heartbeat';
 import type { ClientMessage, DoorParams } from './doors/door';
 import type { KeyHolder, KeySessions } from './key_sessions';
 import { takeMessage } from './limits';
@@ -43,7 +44,6 @@ interface PendingOpen {
  * the socket's listeners are shared functions that find it from the socket.
  */
 export class Session extends Connection<SessionShared> implements Timed, KeyHolder {
-  deadlineAt = Infinity;
   deadlineSlot = -1;
   /** The rate limit's state (see takeMessage), and whether the client was warned since it was last within it. */
   private rateTat = 0;
@@ -70,7 +70,7 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
   receive(data: RawData, isBinary = false): void {
     const now = Date.now();
     const { shared } = this;
-    this.lastSeen = now;
+    this.lastSeenBeat = currentBeat();
     shared.counters.messages_received++;
     shared.counters.bytes_received += rawLength(data);
     const tat = takeMessage(this.rateTat, now, shared.rateLimitPerMinute);

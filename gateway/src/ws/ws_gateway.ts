@@ -12,7 +12,7 @@ import type { Connection } from './connection';
 import { newCounters, type WsCounters } from './counters';
 import { Deadlines } from './deadlines';
 import type { Door, DoorParams } from './doors/door';
-import { Heartbeat } from './heartbeat';
+import { currentBeat, Heartbeat } from './heartbeat';
 import type { ResumeMetrics } from './history/resume_metrics';
 import type { Hub } from './hub';
 import { AddressSlots } from './address_slots';
@@ -74,6 +74,15 @@ class ClientSocket extends WebSocket {
   /** Who it is in the access log, and since when; set when the access log is on. */
   access: WsAccess | undefined = undefined;
   openedAt = 0;
+
+  /**
+   * A pong frame (ws emits 'pong') is seen here rather than by a listener: a fourth event name on
+   * the socket would double its listener table (96 bytes per connection, issue 19).
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'pong' && this.session) this.session.lastSeenBeat = currentBeat();
+    return super.emit(event, ...args);
+  }
 }
 
 /** The session a socket carries (ws's typings give listeners a plain WebSocket as `this`). */
@@ -83,11 +92,6 @@ function sessionOf(ws: WebSocket): Session | undefined {
 
 function onClientMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   sessionOf(this)?.receive(data, isBinary);
-}
-
-function onClientPong(this: WebSocket): void {
-  const session = sessionOf(this);
-  if (session) session.lastSeen = Date.now();
 }
 
 /**
@@ -133,7 +137,6 @@ export class WsGateway {
     this.keySessions = new KeySessions(options.authenticator.revocations, options.logger);
     this.addressSlots = new AddressSlots(options.maxConnectionsPerAddress);
     const lookups = new RateLimiter({ perMinute: options.unverifiedPerMinute, burst: options.unverifiedBurst });
-    const addressSlots = this.addressSlots;
     const { sockets, closesByCode } = this;
     const accessLog = options.accessLog;
     this.onSocketClosed = function (this: WebSocket, code: number, reason: Buffer) {
@@ -160,7 +163,7 @@ export class WsGateway {
       keySessions: this.keySessions,
       verify: (conn, credential) => {
         if (options.authenticator.needsLookup(credential)) {
-          const decision = lookups.take(`addr:${addressSlots.addressOf(conn) ?? ''}`);
+          const decision = lookups.take(`addr:${conn.address}`);
           if (!decision.allowed)
             return Promise.reject(
               new AuthError(`too many unverified credentials from this address; try again in ${decision.retryAfterSeconds} s`),
@@ -229,7 +232,10 @@ export class WsGateway {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client = ws as ClientSocket;
       if (this.options.accessLog) {
-        client.access = { client_id: '', door: target.door.name, path: url.pathname, remote_address: remote };
+        // The request's own string when it is the path already: url.pathname is a slice of the
+        // whole URL, and would keep that alive for as long as the connection lasts.
+        const path = req.url === url.pathname ? req.url : url.pathname;
+        client.access = { client_id: '', door: target.door.name, path, remote_address: remote };
         client.openedAt = Date.now();
       }
       this.accept(client, socket, origin, searchParams, target.door, target.params);
@@ -309,15 +315,14 @@ export class WsGateway {
       this.counters.rejected_per_address++;
       return refuse(ws, CLOSE.AT_CAPACITY);
     }
-    const session = new Session(randomUUID(), door, ws, socket, this.shared, Date.now());
-    this.addressSlots.take(session, address);
+    const session = new Session(randomUUID(), door, ws, socket, this.shared, currentBeat(), address);
+    this.addressSlots.take(session);
     ws.session = session;
     if (ws.access) {
       ws.access.client_id = session.id;
       this.options.accessLog?.wsOpen(ws.access);
     }
     ws.on('message', onClientMessage);
-    ws.on('pong', onClientPong);
     this.connections.add(session);
     this.counters.total_connections++;
     session.start(params, { since: query.get('since') ?? undefined, position: query.get('position') ?? undefined }, query.get('token'));
