@@ -15,17 +15,21 @@ import type { FrameSpec } from './stream_frames';
  * `""` are dropped, so the array has 5 to 9 elements. `event_id` is the resume id (`since`), `pos`
  * the Kafka position entry. Clients put back the item (clients/ts/src/stream_items.ts, decodeCompactData).
  */
-export function dataCompact(spec: FrameSpec, pub: Publication, payload: Readonly<Record<string, unknown>>): unknown[] {
+export function dataCompact(
+  spec: FrameSpec,
+  pub: Publication,
+  payload: Readonly<Record<string, unknown>>,
+  eventPinned: ReadonlySet<string>,
+): unknown[] {
   const events = spec.type === 'events';
-  const fixed = (field: string) => spec.pinned.some((p) => p.length === 1 && p[0] === field);
   const frame: unknown[] = [
     spec.subscriptionId,
     pub.id,
     spec.pinnedType === undefined ? pub.type : '',
     epochMillis(pub.time),
     payload,
-    events && !fixed('source') ? pub.source : '',
-    events && !fixed('subject') ? pub.subject : '',
+    events && !eventPinned.has('source') ? pub.source : '',
+    events && !eventPinned.has('subject') ? pub.subject : '',
     pub.pos ?? '',
     pub.traceId,
   ];

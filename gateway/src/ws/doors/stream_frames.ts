@@ -104,6 +104,11 @@ function compactEvent(item: Record<string, unknown>, pinned: readonly (readonly 
   return item;
 }
 
+/** Fields of an `events` item (`source`, `subject`) that pinned paths fix; none on a typed item, which has neither. */
+export function pinnedEventFields(spec: FrameSpec): ReadonlySet<string> {
+  return new Set(spec.type === 'events' ? spec.pinned.filter((p) => p.length === 1).map((p) => p[0]!) : []);
+}
+
 /** Keys of the payload that pinned paths fix: `payload.<key>` on an `events` item, `<key>` on a typed one. */
 function pinnedPayloadKeys(spec: FrameSpec): Set<string> {
   const events = spec.type === 'events';
@@ -144,8 +149,12 @@ export function dataMessage(spec: FrameSpec, pub: Publication, payloadPinned = p
  * The same `data` message as one StreamData (binary): the Event with its `type` left empty (the
  * payload's case names it), `owner` empty, and what the subscription's filters fix left at its default.
  */
-export function dataProto(spec: FrameSpec, pub: Publication, payloadPinned = pinnedPayloadKeys(spec)): Uint8Array {
-  const fixed = (field: string) => spec.type === 'events' && spec.pinned.some((p) => p.length === 1 && p[0] === field);
+export function dataProto(
+  spec: FrameSpec,
+  pub: Publication,
+  payloadPinned = pinnedPayloadKeys(spec),
+  eventPinned = pinnedEventFields(spec),
+): Uint8Array {
   const known = PAYLOAD_DEFAULTS.has(pub.type);
   let data = pub.data;
   if (payloadPinned.size > 0) {
@@ -157,8 +166,8 @@ export function dataProto(spec: FrameSpec, pub: Publication, payloadPinned = pin
     id: pub.id,
     // A type without a payload case (never on the bus) keeps its name.
     type: known ? '' : pub.type,
-    source: fixed('source') ? '' : pub.source,
-    subject: fixed('subject') ? '' : pub.subject,
+    source: eventPinned.has('source') ? '' : pub.source,
+    subject: eventPinned.has('subject') ? '' : pub.subject,
     time: pub.time,
     ...(known ? { payload: { $case: pub.type, [pub.type]: data } } : {}),
   } as events.Event);
@@ -168,7 +177,9 @@ export function dataProto(spec: FrameSpec, pub: Publication, payloadPinned = pin
 /** Encodes a subscription's publications in one format: the hub calls it once per publication and format, whatever the fan-out. */
 export function dataFrames(spec: FrameSpec, format: StreamFormat): (pub: Publication) => Frame {
   const payloadPinned = pinnedPayloadKeys(spec);
-  if (format === 'proto') return (pub) => binaryFrame(dataProto(spec, pub, payloadPinned));
-  if (format === 'compact') return (pub) => jsonFrame(dataCompact(spec, pub, compactPayload(pub.type, pub.data, payloadPinned)));
+  const eventPinned = pinnedEventFields(spec);
+  if (format === 'proto') return (pub) => binaryFrame(dataProto(spec, pub, payloadPinned, eventPinned));
+  if (format === 'compact')
+    return (pub) => jsonFrame(dataCompact(spec, pub, compactPayload(pub.type, pub.data, payloadPinned), eventPinned));
   return (pub) => jsonFrame(dataMessage(spec, pub, payloadPinned));
 }
