@@ -35,7 +35,9 @@ import { wsStatsRoute } from './http/ws_stats';
 import { openServiceClients } from './open_service_clients';
 import { createPredictionClient, type PredictionClient } from './prediction_client';
 import { createEventPublisher } from './publish/publisher';
-import { DbPublishedIds } from './publish/published_ids';
+import type { PublishedIds } from './publish/published_ids';
+import { DbPublishedIds } from './publish/published_ids_db';
+import { MemoryPublishedIds } from './publish/published_ids_memory';
 import { startPublishGrpc } from './publish/grpc_server';
 import { RateLimiter } from './rate_limit';
 import { alertsDoor } from './ws/doors/alerts';
@@ -70,6 +72,8 @@ export interface GatewayDeps {
    * REST/tRPC/docs/metrics routes, no publish gRPC server; JWTs and configured keys only.
    */
   api?: false;
+  /** A worker of several: its siblings take publishes too, so published ids stay in the shared database even on the in-memory bus. */
+  sharedPublishedIds?: true;
 }
 
 export interface GatewayHandle {
@@ -200,7 +204,11 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   const router = new HttpRouter({ maxBodyBytes: config.HTTP_MAX_BODY_BYTES, logger });
   let publishPort: number | undefined;
   if (db && apiKeys) {
-    const publisher = createEventPublisher(bus, logger, await DbPublishedIds.open(db, config.PUBLISH_ID_RETENTION_HOURS));
+    const publishedIds: PublishedIds =
+      config.BUS === 'memory' && !deps.sharedPublishedIds
+        ? new MemoryPublishedIds(config.PUBLISH_ID_RETENTION_HOURS, config.PUBLISH_ID_MEMORY_MAX)
+        : await DbPublishedIds.open(db, config.PUBLISH_ID_RETENTION_HOURS);
+    const publisher = createEventPublisher(bus, logger, publishedIds);
     // One budget for the API and the publish gRPC API: per verified principal, else per address.
     const limiter = new RateLimiter({ perMinute: config.API_RATE_LIMIT_PER_MINUTE, burst: config.API_RATE_LIMIT_BURST });
     const publishGrpc = await startPublishGrpc({

@@ -63,7 +63,12 @@ export const apiConfigShape = {
   PUBLISH_ID_RETENTION_HOURS: envPositiveInt('whole hours above 0')
     .default(168)
     .describe(
-      'How long the publish API remembers an accepted event id: publishing it again within this time is answered 409 DUPLICATE_EVENT (gRPC ALREADY_EXISTS).',
+      "How long the publish API remembers an accepted event id: publishing it again within this time is answered 409 DUPLICATE_EVENT (gRPC ALREADY_EXISTS). With BUS=kafka (or several GATEWAY_WORKERS) the ids are in the database; with BUS=memory in the process, also bounded by PUBLISH_ID_MEMORY_MAX, and forgotten at a restart, as the bus's events are.",
+    ),
+  PUBLISH_ID_MEMORY_MAX: envPositiveInt('a whole number above 0')
+    .default(500_000)
+    .describe(
+      'With BUS=memory and one gateway process: most accepted event ids remembered in memory (about 120 bytes each); past it the oldest are forgotten before PUBLISH_ID_RETENTION_HOURS.',
     ),
   MARKET_DATA_GRPC_ADDR: address(50051, 'market-data'),
   PREDICTION_GRPC_ADDR: address(50052, 'prediction'),

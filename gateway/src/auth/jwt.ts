@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { AuthError } from './auth_error';
 import { isScope, readableChannels, type Principal, type Scope } from './principal';
+import { VerifiedTokens } from './verified_tokens';
 
 export interface JwtKeys {
   /** HS256 shared secret (JWT_SECRET). */
@@ -29,8 +30,11 @@ export function createJwtVerifier(
 ): JwtVerifier {
   const secret = keys.secret ? new TextEncoder().encode(keys.secret) : undefined;
   const jwks = keys.jwksUrl ? createRemoteJWKSet(new URL(keys.jwksUrl)) : undefined;
+  const verified = new VerifiedTokens();
 
   return async (token) => {
+    const known = verified.get(token);
+    if (known) return known;
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -50,13 +54,15 @@ export function createJwtVerifier(
     const userId = typeof payload.user_id === 'string' && payload.user_id ? payload.user_id : payload.sub;
     if (!userId) throw new AuthError('JWT names no user: set its "sub" (or "user_id") claim');
     const scopes = scopesOf(payload) ?? defaultScopes;
-    return {
+    const principal: Principal = {
       userId,
       scopes,
       channels: readableChannels(scopes, channelsOf(payload)),
       method: 'jwt',
       expiresAt: payload.exp! * 1000,
     };
+    verified.keep(token, principal);
+    return principal;
   };
 }
 

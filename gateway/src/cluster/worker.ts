@@ -25,7 +25,7 @@ export async function startWorker(config: GatewayConfig, logger: Logger, slot: n
   // A named instance names each worker (its own Kafka consumer group); unnamed ones differ by pid already.
   const instanceId = config.GATEWAY_INSTANCE_ID === undefined ? undefined : `${config.GATEWAY_INSTANCE_ID}-w${slot}`;
   const { startGateway } = await import('../service');
-  const gateway = await startGateway({ ...config, GATEWAY_INSTANCE_ID: instanceId }, { logger, bus, db });
+  const gateway = await startGateway({ ...config, GATEWAY_INSTANCE_ID: instanceId }, { logger, bus, db, sharedPublishedIds: true });
   serveClusterMetrics(gateway, primary, logger);
   await primary.send({
     t: 'ready',

@@ -1,4 +1,5 @@
 export { startPublishGrpc, type PublishGrpcOptions } from './grpc_server';
 export { createEventPublisher } from './publisher';
 export { toEvent, fromEvent, scopedEventId } from './to_event';
-export { DbPublishedIds, DEFAULT_PUBLISH_ID_RETENTION_HOURS, type PublishedIds } from './published_ids';
+export { DEFAULT_PUBLISH_ID_RETENTION_HOURS, type PublishedIds } from './published_ids';
+export { DbPublishedIds } from './published_ids_db';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openDatabase, type Database } from '@marketpulse/runtime';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DbPublishedIds } from './published_ids';
+import { DbPublishedIds } from './published_ids_db';
 
 /** The gateway's embedded database, with a count of the claim statements it ran. */
 function counted(db: Database): { db: Database; claims: () => number } {

@@ -3,7 +3,7 @@ import type { events } from '@marketpulse/proto';
 import { createLogger, type Bus } from '@marketpulse/runtime';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../errors';
-import type { PublishedIds } from './published_ids';
+import { MemoryPublishedIds } from './published_ids_memory';
 import { createEventPublisher } from './publisher';
 
 function recordingBus(): Bus & { published: events.Event[] } {
@@ -19,18 +19,7 @@ function recordingBus(): Bus & { published: events.Event[] } {
 
 const logger = createLogger('publisher-test', {}, { level: 'silent' });
 
-/** The database store's contract in memory (DbPublishedIds runs on PostgreSQL in the e2e suites). */
-function memoryIds(): PublishedIds {
-  const known = new Set<string>();
-  return {
-    claim: async (ids) => {
-      const repeated = ids.filter((id) => known.has(id));
-      if (repeated.length === 0) for (const id of ids) known.add(id);
-      return repeated;
-    },
-    release: async (ids) => void ids.forEach((id) => known.delete(id)),
-  };
-}
+const memoryIds = () => new MemoryPublishedIds();
 const position = { position_id: 'p1', symbol: 'BTC/USDT', status: 'open', spot_entry_price: '45000.00' };
 
 describe('event publisher', () => {
