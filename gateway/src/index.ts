@@ -23,6 +23,8 @@ export {
   type Scope,
 } from './auth';
 export type { AppRouter } from './api/router';
+// The API's procedures, for bench/fanout/route_micro.mts (the publish route as the REST handler calls it).
+export { appRouter } from './api/router';
 export type { StreamEvent } from './api/routers/streams';
 export { startEventConsumer, type EventConsumerOptions } from './events/consumer';
 export { channelsOf } from './events/routes';

@@ -16,8 +16,14 @@ export function eventAgeMetrics(): (type: string, eventTime: string | undefined)
     labelNames: ['type'],
     buckets: AGE_BUCKETS,
   });
+  // The events of one publish request share their time: parsed once, not per event (issue 19).
+  let lastTime: string | undefined;
+  let lastAt = Number.NaN;
   return (type, eventTime) => {
-    const at = eventTime === undefined ? Number.NaN : Date.parse(eventTime);
-    if (Number.isFinite(at)) age.observe({ type }, Math.max(0, Date.now() - at) / 1000);
+    if (eventTime !== lastTime) {
+      lastTime = eventTime;
+      lastAt = eventTime === undefined ? Number.NaN : Date.parse(eventTime);
+    }
+    if (Number.isFinite(lastAt)) age.observe({ type }, Math.max(0, Date.now() - lastAt) / 1000);
   };
 }

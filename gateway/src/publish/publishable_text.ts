@@ -1,5 +1,5 @@
 import type { events } from '@marketpulse/proto';
-import { checkText, ID_HINT, ID_PATTERN, type FieldViolation } from '@marketpulse/runtime';
+import { ID_HINT, ID_PATTERN, textViolation, type TextCheck } from '@marketpulse/runtime';
 import type { PublishEventInput } from '../events/publish_contracts';
 
 /**
@@ -15,23 +15,33 @@ import type { PublishEventInput } from '../events/publish_contracts';
 export const PUBLISH_LIMITS = { idMax: 128, subjectMax: 256, sourceMax: 128, dataTextMax: 8192 } as const;
 
 const MULTILINE_FIELDS = new Set(['message', 'detail']);
+const ID: TextCheck = { max: PUBLISH_LIMITS.idMax, pattern: ID_PATTERN, patternHint: ID_HINT };
+const SUBJECT: TextCheck = { max: PUBLISH_LIMITS.subjectMax };
+const SOURCE: TextCheck = { max: PUBLISH_LIMITS.sourceMax };
+const DATA_TEXT: TextCheck = { max: PUBLISH_LIMITS.dataTextMax };
+const DATA_MULTILINE: TextCheck = { ...DATA_TEXT, multiline: true };
 
-/** Violations of those rules in one validated event (`event` is its bus envelope, whose subject may be derived). */
-export function unsafeTextViolations(
-  input: PublishEventInput,
-  event: events.Event,
-  fieldPrefix = '',
-): { field: string; message: string }[] {
-  const found: FieldViolation[] = [
-    ...checkText(input.id, { field: `${fieldPrefix}id`, max: PUBLISH_LIMITS.idMax, pattern: ID_PATTERN, patternHint: ID_HINT }),
-    ...checkText(event.subject, { field: `${fieldPrefix}subject`, max: PUBLISH_LIMITS.subjectMax }),
-    ...checkText(event.source, { field: `${fieldPrefix}source`, max: PUBLISH_LIMITS.sourceMax }),
-  ];
-  for (const [name, value] of Object.entries(input.data as Record<string, unknown>)) {
-    if (typeof value !== 'string') continue;
-    found.push(
-      ...checkText(value, { field: `${fieldPrefix}data.${name}`, max: PUBLISH_LIMITS.dataTextMax, multiline: MULTILINE_FIELDS.has(name) }),
-    );
+type Violation = { field: string; message: string };
+
+/** Adds the violation of `value`, if any; field names are built only for a violation (issue 19: this runs per published event). */
+function check(found: Violation[], value: string | undefined, rule: TextCheck, group: string, name: string): void {
+  const message = textViolation(value, rule);
+  if (message !== undefined) found.push({ field: group + name, message });
+}
+
+/**
+ * Violations of those rules in one validated event (`event` is its bus envelope, whose subject may
+ * be derived), fields named within the event (`data.code`).
+ */
+export function unsafeTextViolations(input: PublishEventInput, event: events.Event): Violation[] {
+  const found: Violation[] = [];
+  check(found, input.id, ID, '', 'id');
+  check(found, event.subject, SUBJECT, '', 'subject');
+  check(found, event.source, SOURCE, '', 'source');
+  const data = input.data as Record<string, unknown>;
+  for (const name of Object.keys(data)) {
+    const value = data[name];
+    if (typeof value === 'string') check(found, value, MULTILINE_FIELDS.has(name) ? DATA_MULTILINE : DATA_TEXT, 'data.', name);
   }
-  return found.map((v) => ({ field: v.field, message: v.description }));
+  return found;
 }

@@ -20,6 +20,8 @@ function duplicateEvents(ids: readonly string[]): ApiError {
 
 /** Ids that occur more than once in `ids`, each once (a Set: a 500-event batch is not 125,000 comparisons). */
 function repeatedIds(ids: readonly string[]): string[] {
+  // The common case, no id repeated, in one Set.
+  if (new Set(ids).size === ids.length) return [];
   const seen = new Set<string>();
   const repeated = new Set<string>();
   for (const id of ids) (seen.has(id) ? repeated : seen).add(id);
@@ -36,17 +38,18 @@ export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds
     async publish(raw, callerIdentity) {
       // One clock reading per request: the events of a batch published without a time share it.
       const now = new Date().toISOString();
+      // A batch's fields are named by event (`events.3.id`); built only for a refusal.
+      const prefixOf = (index: number) => (raw.length > 1 ? `events.${index}.` : '');
       const accepted = raw.map((item, index) => {
         const parsed = PublishEvent.safeParse(item);
         if (!parsed.success) {
-          const prefix = raw.length > 1 ? `events.${index}.` : '';
           throw validationError(
-            parsed.error.issues.map((i) => ({ field: prefix + (i.path.map(String).join('.') || '(event)'), message: i.message })),
+            parsed.error.issues.map((i) => ({ field: prefixOf(index) + (i.path.map(String).join('.') || '(event)'), message: i.message })),
           );
         }
         const event = toEvent(parsed.data, callerIdentity, now);
-        const unsafe = unsafeTextViolations(parsed.data, event, raw.length > 1 ? `events.${index}.` : '');
-        if (unsafe.length > 0) throw validationError(unsafe);
+        const unsafe = unsafeTextViolations(parsed.data, event);
+        if (unsafe.length > 0) throw validationError(unsafe.map((v) => ({ field: prefixOf(index) + v.field, message: v.message })));
         return markIfDecodedForm(event);
       });
       const eventIds = accepted.map((e) => e.id);

@@ -199,6 +199,45 @@ describe('MemoryBus', () => {
       await bus.close();
     });
 
+    it('freezes a shared event all the way down: nested messages, maps and repeated fields', async () => {
+      const bus = newBus();
+      const got: DeliveredEvent[] = [];
+      await bus.subscribe({ groupId: 'g', types: ['status_update', 'provider_status_change'], handler: async (d) => void got.push(d) });
+      const status = markDecodedForm(
+        events.Event.fromPartial({
+          id: 'status-1',
+          type: 'status_update',
+          source: 'test',
+          subject: 'system',
+          time: new Date().toISOString(),
+          payload: { $case: 'status_update', status_update: { system_metrics: { host: { load_average: [0.5, 1.25, 2] } } } },
+        }),
+      );
+      const change = markDecodedForm(
+        events.Event.fromPartial({
+          id: 'change-1',
+          type: 'provider_status_change',
+          source: 'test',
+          subject: 'binance',
+          time: new Date().toISOString(),
+          payload: { $case: 'provider_status_change', provider_status_change: { provider: 'binance', details: { error: 'timeout' } } },
+        }),
+      );
+      await bus.publish([status, change]);
+      await until(() => got.length === 2);
+      const unfrozen: string[] = [];
+      const walk = (value: unknown, at: string) => {
+        if (typeof value !== 'object' || value === null) return;
+        if (!Object.isFrozen(value)) unfrozen.push(at);
+        for (const [k, v] of Object.entries(value)) walk(v, `${at}.${k}`);
+      };
+      for (const d of got) walk(d.event, d.event.type);
+      expect(unfrozen).toEqual([]);
+      const host = status.payload?.$case === 'status_update' ? status.payload.status_update.system_metrics?.host : undefined;
+      expect(() => host?.load_average.push(3)).toThrow(TypeError);
+      await bus.close();
+    });
+
     it('decodes an unmarked event once for every group, a copy the publisher cannot change', async () => {
       const bus = newBus();
       const { a, b } = await twoGroups(bus);

@@ -45,7 +45,11 @@ const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffs
 function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
   Object.freeze(value);
-  for (const field of Object.values(value)) deepFreeze(field);
+  // Own enumerable fields, as Object.values lists them, without the array it allocates (issue 19: once per event).
+  for (const key in value) {
+    const field = value[key];
+    if (typeof field === 'object' && field !== null && Object.hasOwn(value, key)) deepFreeze(field);
+  }
   return value;
 }
 
@@ -69,7 +73,11 @@ class PartitionLog {
   private readonly ring: StoredRecord[] = [];
   next = 0;
 
-  constructor(private readonly retention: number) {}
+  constructor(
+    private readonly retention: number,
+    /** `${topic}#${partition}`: the partition's key in a group's positions, made once rather than per record. */
+    readonly key: string,
+  ) {}
 
   get first(): number {
     return Math.max(0, this.next - this.retention);
@@ -159,8 +167,7 @@ export class MemoryBroker {
     group.members.push(member);
     for (const topic of topics) {
       this.logs(topic).forEach((log, partition) => {
-        const key = `${topic}#${partition}`;
-        if (!group.positions.has(key)) group.positions.set(key, fromBeginning ? log.first : log.next);
+        if (!group.positions.has(log.key)) group.positions.set(log.key, fromBeginning ? log.first : log.next);
         this.pump(group, topic, partition);
       });
     }
@@ -193,7 +200,7 @@ export class MemoryBroker {
   private logs(topic: string): PartitionLog[] {
     let logs = this.topics.get(topic);
     if (!logs) {
-      logs = Array.from({ length: this.partitions }, () => new PartitionLog(this.retention));
+      logs = Array.from({ length: this.partitions }, (_, partition) => new PartitionLog(this.retention, `${topic}#${partition}`));
       this.topics.set(topic, logs);
     }
     return logs;
@@ -213,7 +220,7 @@ export class MemoryBroker {
 
   /** Delivers a partition's records to the group in order, one at a time; one pump per partition. */
   private pump(group: Group, topic: string, partition: number): void {
-    const key = `${topic}#${partition}`;
+    const key = this.logs(topic)[partition].key;
     if (group.pumping.has(key) || !group.positions.has(key)) return;
     group.pumping.add(key);
     // Detached from the publisher's context: the consumer span continues the trace via headers.
@@ -328,8 +335,16 @@ export interface MemoryBusOptions {
 export class MemoryBus implements Bus {
   private readonly subscriptions = new Set<Subscription>();
   private closed = false;
+  /** Topic by event type: one string per topic, so the broker's look-ups per record hash no new string. */
+  private readonly topics = new Map<string, string>();
 
   constructor(private readonly options: MemoryBusOptions) {}
+
+  private topicOf(type: string): string {
+    let topic = this.topics.get(type);
+    if (topic === undefined) this.topics.set(type, (topic = topicFor(this.options.topicPrefix, type)));
+    return topic;
+  }
 
   async publish(input: events.Event | events.Event[]): Promise<void> {
     if (this.closed) throw new BusError('BUS_CLOSED', 'publish on a closed bus');
@@ -339,7 +354,7 @@ export class MemoryBus implements Bus {
     // Every event in the form consumers get (contentOf) before any is appended: a payload that cannot
     // cross a process boundary fails here as on Kafka, and the batch is all or nothing.
     const contents = list.map(contentOf);
-    list.forEach((e, i) => this.options.broker.append(topicFor(this.options.topicPrefix, e.type), e.subject, contents[i]!, headers));
+    list.forEach((e, i) => this.options.broker.append(this.topicOf(e.type), e.subject, contents[i]!, headers));
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {

@@ -18,6 +18,7 @@ export {
 export { errorDomain, declaredErrorDomains, commonError, type ErrorDomain, type ReasonTable } from './error_domain';
 export {
   checkText,
+  textViolation,
   checkSymbol,
   checkId,
   SYMBOL_PATTERN,
@@ -39,6 +40,7 @@ export {
   TIMESTAMP_MIN,
   TIMESTAMP_MAX,
   type TextRule,
+  type TextCheck,
   type NumberRule,
   type TimestampRule,
   type OneOfRule,
