@@ -20,8 +20,6 @@ function duplicateEvents(ids: readonly string[]): ApiError {
 
 /** Ids that occur more than once in `ids`, each once (a Set: a 500-event batch is not 125,000 comparisons). */
 function repeatedIds(ids: readonly string[]): string[] {
-  // The common case, no id repeated, in one Set.
-  if (new Set(ids).size === ids.length) return [];
   const seen = new Set<string>();
   const repeated = new Set<string>();
   for (const id of ids) (seen.has(id) ? repeated : seen).add(id);

@@ -4,22 +4,13 @@ import { buildEvent, type PayloadOf } from '@marketpulse/runtime';
 import { validationError } from '../errors';
 import type { PublishEventInput } from '../events/publish_contracts';
 
-/** The last publisher scopedEventId encoded, and its encoding. */
-let lastPublisher = '';
-let lastEncoded = '';
-
 /**
  * The id an event published by `publisher` carries on the bus: `<publisher>/<id>`, the publisher's
  * user id URL-encoded so it holds no `/`. Ids are scoped to their publisher: no publisher can take
  * another's ids, nor those of the suite's services (UUIDs, never with a `/`).
  */
 export function scopedEventId(publisher: string, id: string): string {
-  // The events of a request share their publisher: encoded once, not per event (issue 19).
-  if (publisher !== lastPublisher) {
-    lastEncoded = encodeURIComponent(publisher);
-    lastPublisher = publisher;
-  }
-  return `${lastEncoded}/${id}`;
+  return `${encodeURIComponent(publisher)}/${id}`;
 }
 
 /**

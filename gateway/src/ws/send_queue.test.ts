@@ -41,6 +41,18 @@ class TestQueue extends SendQueue {
 const frame = (n: number) => jsonFrame({ n });
 const nextTick = () => new Promise((r) => setImmediate(r));
 
+/** Runs `fn` on a burst clock only the test moves (`clock.now`), so a busy machine cannot make a burst look long. */
+async function withBurstClock(fn: (clock: { now: number }) => Promise<void>): Promise<void> {
+  const realClock = burstClock.now;
+  const clock = { now: 1000 };
+  burstClock.now = () => clock.now;
+  try {
+    await fn(clock);
+  } finally {
+    burstClock.now = realClock;
+  }
+}
+
 describe('SendQueue', () => {
   it('writes the frames of one burst of publishes together, in order, right after the burst', async () => {
     const sink = new FakeSink();
@@ -60,15 +72,12 @@ describe('SendQueue', () => {
     const late = new FakeSink();
     const a = new TestQueue(early, 1000, () => {});
     const b = new TestQueue(late, 1000, () => {});
-    const realClock = burstClock.now;
-    let now = 1000;
-    burstClock.now = () => now;
-    try {
+    await withBurstClock(async (clock) => {
       a.push(frame(1));
       flushLongBurst();
       expect(early.writes).toEqual([]);
       // the rest of a long burst: thousands of channels published in one go
-      now += MAX_BURST_MS;
+      clock.now += MAX_BURST_MS;
       flushLongBurst();
       expect(early.writes).toEqual([['{"n":1}']]);
       b.push(frame(2));
@@ -77,22 +86,17 @@ describe('SendQueue', () => {
       await nextTick();
       expect(late.writes).toEqual([['{"n":2}']]);
       expect(early.writes).toEqual([['{"n":1}']]);
-    } finally {
-      burstClock.now = realClock;
-    }
+    });
   });
 
   it('writes the frames a backlog of publishes gives a connection in one write, however long the burst', async () => {
     const sink = new FakeSink();
     const q = new TestQueue(sink, 1000, () => {});
-    const realClock = burstClock.now;
-    let now = 1000;
-    burstClock.now = () => now;
-    try {
+    await withBurstClock(async (clock) => {
       // A turn in which the gateway is behind: each publish takes the whole burst past MAX_BURST_MS.
       const publish = (n: number) => {
         q.push(frame(n));
-        now += MAX_BURST_MS;
+        clock.now += MAX_BURST_MS;
         flushLongBurst();
       };
       publish(1);
@@ -108,27 +112,22 @@ describe('SendQueue', () => {
       expect(sink.writes).toHaveLength(2);
       await nextTick();
       expect(sink.writes.slice(2)).toEqual([['{"n":4}', '{"n":5}', '{"n":6}']]);
-    } finally {
-      burstClock.now = realClock;
-    }
+    });
   });
 
   it('holds a batching connection at most MAX_BATCHING_BURST_MS, and a lone frame no longer than its turn', async () => {
     const sink = new FakeSink();
     const q = new TestQueue(sink, 1000, () => {});
-    const realClock = burstClock.now;
-    let now = 1000;
-    burstClock.now = () => now;
-    try {
+    await withBurstClock(async (clock) => {
       q.push(frame(1));
       q.push(frame(2));
       await nextTick();
       // Batching now: a very long burst still writes what waited once the bound has passed.
       q.push(frame(3));
-      now += MAX_BATCHING_BURST_MS - 1;
+      clock.now += MAX_BATCHING_BURST_MS - 1;
       flushLongBurst();
       expect(sink.writes).toEqual([['{"n":1}', '{"n":2}']]);
-      now += 1;
+      clock.now += 1;
       flushLongBurst();
       expect(sink.writes).toEqual([['{"n":1}', '{"n":2}'], ['{"n":3}']]);
       await nextTick();
@@ -138,13 +137,11 @@ describe('SendQueue', () => {
       expect(sink.writes.at(-1)).toEqual(['{"n":4}']);
       // After a burst of one frame it is no longer batching: a long burst writes it after MAX_BURST_MS again.
       q.push(frame(5));
-      now += MAX_BURST_MS;
+      clock.now += MAX_BURST_MS;
       flushLongBurst();
       expect(sink.writes.at(-1)).toEqual(['{"n":5}']);
       await nextTick();
-    } finally {
-      burstClock.now = realClock;
-    }
+    });
   });
 
   it('holds frames while the transport is blocked and sends them in order once it drains', async () => {

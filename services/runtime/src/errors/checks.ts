@@ -1,5 +1,5 @@
 import { COMMON_DOMAIN, invalidArgument, type FieldViolation } from './app_error';
-import { hasControl, hasLoneSurrogate, quote } from './safe_text';
+import { hasControl, hasControlBesidesLineBreaks, hasLoneSurrogate, quote } from './safe_text';
 
 /*
  * Checks for values arriving at a boundary. Each returns the violations it found (an empty list
@@ -43,10 +43,6 @@ const one = (field: string, description: string): FieldViolation[] => [{ field, 
 /** A TextRule without the field it names. */
 export type TextCheck = Omit<TextRule, 'field'>;
 
-// Control characters but \t \n \r: what a multiline text must not hold.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-
 /**
  * How a text breaks `rule`, in words, or undefined when it keeps it: checkText's verdict without
  * allocating for a valid value (the publish API checks a few texts per event: issue 19).
@@ -62,7 +58,7 @@ export function textViolation(value: string | null | undefined, rule: TextCheck)
     if (length > rule.max) return `must be at most ${rule.max} characters (got ${length})`;
     if (length < min) return `must be at least ${min} characters (got ${length})`;
   }
-  if (rule.multiline ? CONTROL_BUT_LINE_BREAKS.test(value) : hasControl(value)) return 'must not contain control characters (NUL included)';
+  if (rule.multiline ? hasControlBesidesLineBreaks(value) : hasControl(value)) return 'must not contain control characters (NUL included)';
   if (hasLoneSurrogate(value)) return 'must be valid Unicode text (no lone surrogates)';
   if (rule.pattern && !rule.pattern.test(value))
     return `must use ${rule.patternHint ?? `the pattern ${rule.pattern}`} (got ${quote(value)})`;

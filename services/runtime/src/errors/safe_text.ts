@@ -1,6 +1,9 @@
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// The same set but \t \n \r, which a multiline text may hold.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
 /** Text that UTF-8 can carry: lone surrogates (which encodeURI and UTF-8 encoders reject) become U+FFFD. */
 export const wellFormed = (text: string): string => text.replace(LONE_SURROGATE, '\uFFFD');
@@ -25,6 +28,9 @@ export const hasControl = (text: string): boolean => {
   CONTROL.lastIndex = 0;
   return CONTROL.test(text);
 };
+
+/** hasControl for a multiline text: tab, line feed and carriage return allowed. */
+export const hasControlBesidesLineBreaks = (text: string): boolean => CONTROL_BUT_LINE_BREAKS.test(text);
 
 export const hasLoneSurrogate = (text: string): boolean => {
   LONE_SURROGATE.lastIndex = 0;
