@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { events, market } from '@marketpulse/proto';
-import { createLogger } from '@marketpulse/runtime';
+import { createLogger, createTopicsWithLeaders } from '@marketpulse/runtime';
 import { loadConfig, startMarketData, type MarketDataDeps, type MarketDataHandle } from '@marketpulse/market-data';
 import { createTestDatabase, kafkaBrokers, sliceServiceEnv, uniqueTopicPrefix, waitFor, type TestDatabase } from '../harness';
 
@@ -22,14 +22,9 @@ export async function newSlice(label: string, partitions = 3): Promise<Slice> {
   await admin.connect();
   try {
     const topics = EVENT_TYPES.map((t) => prefix + t);
-    await admin.createTopics({ waitForLeaders: false, topics: topics.map((topic) => ({ topic, numPartitions: partitions })) });
-    // kafkajs' own waitForLeaders can fail while the new topics propagate; poll the metadata instead.
-    await waitFor(
-      async () => {
-        const metadata = await admin.fetchTopicMetadata({ topics });
-        return metadata.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0));
-      },
-      { timeoutMs: 30_000, what: `leaders of ${topics.join(', ')}` },
+    await createTopicsWithLeaders(
+      admin,
+      topics.map((topic) => ({ topic, numPartitions: partitions })),
     );
   } finally {
     await admin.disconnect();

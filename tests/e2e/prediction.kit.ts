@@ -7,6 +7,7 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { events } from '@marketpulse/proto';
 import { afterAll, beforeAll } from 'vitest';
 import { predictionClient, type PredictionApi } from '@marketpulse/prediction';
+import { createTopicsWithLeaders } from '@marketpulse/runtime';
 import {
   createTestDatabase,
   kafkaBrokers,
@@ -36,10 +37,10 @@ export async function newSlice(label: string): Promise<Slice> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: ['market_data_update', ...OUTPUT_TYPES].map((t) => ({ topic: prefix + t, numPartitions: 3 })),
-    });
+    await createTopicsWithLeaders(
+      admin,
+      ['market_data_update', ...OUTPUT_TYPES].map((t) => ({ topic: prefix + t, numPartitions: 3 })),
+    );
   } finally {
     await admin.disconnect();
   }

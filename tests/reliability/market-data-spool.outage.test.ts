@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { events } from '@marketpulse/proto';
+import { createTopicsWithLeaders } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
@@ -80,7 +81,7 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('market-data killed during a Ka
     const kafka = new Kafka({ clientId: 'md-spool-admin', brokers: [`127.0.0.1:${kafkaPort}`], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] }).finally(() => admin.disconnect());
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 1 }]).finally(() => admin.disconnect());
     env = {
       BUS: 'kafka',
       KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`,

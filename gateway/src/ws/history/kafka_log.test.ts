@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTopicsWithLeaders } from '@marketpulse/runtime';
 import { KafkaLog, partitionKey, PastRetentionError, type LogRecord, type ReadRange } from './kafka_log';
 
 // The read-back's own Fetch decoding (fetch_response.ts, record_batches.ts) on batches a real broker
@@ -30,7 +31,7 @@ async function readAll(from: number): Promise<LogRecord[]> {
 beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await createTopicsWithLeaders(admin, [{ topic, numPartitions: 1 }]);
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();

@@ -22,6 +22,7 @@ import { consumeRecord } from './consume_record';
 import { deadLetterTopic, type OutgoingDeadLetter } from './dead_letter';
 import { DEFAULT_HANDLER_RETRY, type HandlerRetryPolicy } from './handler_retry_policy';
 import { whileRetriable } from './kafka_retry';
+import { createTopicsWithLeaders } from './kafka_topics';
 import { sleep } from './retry_backoff';
 import './kafkajs_timeout_fix';
 import { LazyConnection } from './lazy_connection';
@@ -314,10 +315,10 @@ export class KafkaBus implements Bus {
     const existing = new Set(await admin.listTopics());
     const absent = topics.filter((t) => !existing.has(t));
     if (absent.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: absent.map((topic) => ({ topic, numPartitions: this.options.partitions })),
-    });
+    await createTopicsWithLeaders(
+      admin,
+      absent.map((topic) => ({ topic, numPartitions: this.options.partitions })),
+    );
   }
 
   /**

@@ -11,6 +11,7 @@ export {
   type Subscription,
 } from './bus';
 export { KafkaBus, type KafkaBusOptions } from './bus_kafka';
+export { createTopicsWithLeaders, type CreateTopicsOptions } from './kafka_topics';
 export { MemoryBroker, MemoryBus, sharedMemoryBroker, type MemoryBrokerOptions, type MemoryBusOptions } from './bus_memory';
 export { createBus, type BusConfig } from './create_bus';
 export { switchableBus, type SwitchableBus } from './bus_switchable';
