@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const { MemoryBus, MemoryBroker, createLogger } = require('@marketpulse/runtime');
-const { createEventPublisher, startEventConsumer, Hub, streamEncoder, subscriptionId } = require('@marketpulse/gateway');
+const { createEventPublisher, startEventConsumer, Hub, PositionIndex, streamEncoder, subscriptionId } = require('@marketpulse/gateway');
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '1000' }, reps: { type: 'string', default: '3' } } });
 const rounds = Number(values.rounds);
@@ -33,7 +33,9 @@ async function run(): Promise<number> {
       },
     });
   }
-  const consumer = await startEventConsumer({ bus, hub, groupId: 'micro', logger });
+  // The resume history as the gateway's service hands it over on the in-memory bus (no Kafka log), with its defaults.
+  const history = { index: new PositionIndex({ capacity: 200_000, maxAgeMs: 3_600_000 }), log: undefined, warmCount: 0, warmAgeMs: 0 };
+  const consumer = await startEventConsumer({ bus, hub, groupId: 'micro', logger, history: { ...history, topicOf: (t: string) => t } });
   // The published-id store is PostgreSQL/PGlite in the gateway: left out here (one query per request, not per event).
   const publisher = createEventPublisher(bus, logger, { claim: async () => [], release: async () => {} });
   let n = 0;

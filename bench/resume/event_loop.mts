@@ -4,7 +4,8 @@
 // what live delivery waits behind, so this figure is what bench/resume's live p99 depends on; it
 // moves far less with the machine's load than the p99 does. The process's CPU (every thread, the
 // read-back thread's included) is what the catch-up takes from the machine's cores. In-process, from gateway/dist (build
-// first), on the real broker (KAFKA_BROKERS, default 127.0.0.1:9092); the client only counts frames.
+// first), on the real broker (KAFKA_BROKERS, default 127.0.0.1:9092), with the market-data door's encoder; the client
+// only counts frames (no socket: run.mts measures the writes).
 //
 //   node bench/resume/event_loop.mts [--missed 30000] [--reps 3] [--only thread|loop]
 import { randomUUID } from 'node:crypto';
@@ -21,7 +22,7 @@ const { LogReader } = gateway('history/log_reader.js');
 const { KafkaLog, partitionKey } = gateway('history/kafka_log.js');
 const { PositionIndex } = gateway('history/positions.js');
 const { PositionCodec, positionEpoch } = gateway('history/position_token.js');
-const { jsonFrame } = gateway('encode.js');
+const { marketDataEncoder: encoder } = gateway('doors/door_encoders.js');
 
 const { values } = parseArgs({
   options: { missed: { type: 'string', default: '30000' }, reps: { type: 'string', default: '3' }, only: { type: 'string' } },
@@ -38,12 +39,6 @@ const bus = createBus(
 const topic = topicFor(prefix, 'market_data_update');
 const topics = EVENT_TYPES.map((t: string) => topicFor(prefix, t));
 const channel = 'market-data:CATCH';
-// The market-data door's encoder, as the gateway's doors encode a tick.
-const encoder = {
-  key: 'bench',
-  encode: (pub: { type: string; subject: string; data: unknown; time: string; id: string; pos?: string }) =>
-    jsonFrame({ type: 'market_data_update', symbol: pub.subject, data: pub.data, timestamp: pub.time, id: pub.id, pos: pub.pos }),
-};
 
 function tick(n: number): events.Event {
   const time = new Date().toISOString();
@@ -88,7 +83,7 @@ async function readBack(
         principal: { userId: 'bench', scopes: ['read'], channels: ['*'], method: 'jwt' },
         isOpen: true,
         bytesQueued: 0,
-        replay: () => void replayed++,
+        replayFrames: (frames: { ends: Uint32Array }) => void (replayed += frames.ends.length),
         holdLive: () => {},
         release: () => resolve(),
         sendError: (name: string, detail?: string) => console.error(`read-back failed: ${name} ${detail ?? ''}`),

@@ -8,7 +8,7 @@
 // live clients in another.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,10 +100,36 @@ function publishLive(): { stop: () => Promise<void> } {
   };
 }
 
-/** CPU time (user + system, every thread) a process has used, in ms: /proc counts it in 1/100 s. */
-function cpuOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/** CPU time (user + system) in ms of a /proc stat file: /proc counts it in 1/100 s. */
+function cpuOfStat(path: string): number {
+  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU time (user + system, every thread) a process has used, in ms. */
+function cpuOf(pid: number): number {
+  return cpuOfStat(`/proc/${pid}/stat`);
+}
+
+/** The same by thread: the event loop's, the read-back thread's (log_reader.ts names it) and the others' (V8's GC helpers, libuv). */
+function threadCpuOf(pid: number): { loop: number; readBack: number; other: number } {
+  const cpu = { loop: 0, readBack: 0, other: 0 };
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim();
+      const ms = cpuOfStat(`/proc/${pid}/task/${task}/stat`);
+      if (comm === 'MainThread') cpu.loop += ms;
+      else if (comm === 'kafka-read-back') cpu.readBack += ms;
+      else cpu.other += ms;
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+  return cpu;
+}
+
+function minus<T extends Record<string, number>>(a: T, b: T): T {
+  return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - b[k]!])) as T;
 }
 
 const port = await freePort();
@@ -161,14 +187,17 @@ try {
   await sleep(3000); // the gateway has consumed the missed ticks and the live feed is steady
   live.send({ cmd: 'window' });
   const quiet = cpuOf(gateway.pid!);
+  const quietThreads = threadCpuOf(gateway.pid!);
   await sleep(SECONDS * 1000);
   const undisturbed = (await ask(live, { cmd: 'report' }, 'report')) as Extract<LiveReply, { cmd: 'report' }>;
   const quietCpu = cpuOf(gateway.pid!) - quiet;
+  const quietThreadsCpu = minus(threadCpuOf(gateway.pid!), quietThreads);
 
   progress('undisturbed window measured');
   // The catch-up, with the live feed still running: from the request to the last missed tick.
   const catchUp = fork(join(dirname(fileURLToPath(import.meta.url)), 'catch_up_client.mts'), { stdio: 'inherit' });
   const busy = cpuOf(gateway.pid!);
+  const busyThreads = threadCpuOf(gateway.pid!);
   const outcome = await new Promise<CatchUpReply>((resolve) => {
     catchUp.once('message', (m: CatchUpReply) => resolve(m));
     catchUp.send({
@@ -182,6 +211,8 @@ try {
   const { ms: catchUpMs, received, cpuMs: clientCpu } = outcome;
   // The gateway's CPU (both threads) during the catch-up, less what live delivery took at the undisturbed rate.
   const catchUpCpu = cpuOf(gateway.pid!) - busy - (quietCpu * catchUpMs) / (SECONDS * 1000);
+  const busyThreadsCpu = minus(threadCpuOf(gateway.pid!), busyThreads);
+  const above = (k: keyof typeof busyThreadsCpu) => busyThreadsCpu[k] - (quietThreadsCpu[k] * catchUpMs) / (SECONDS * 1000);
   const during = (await ask(live, { cmd: 'report' }, 'report')) as Extract<LiveReply, { cmd: 'report' }>;
   await feed.stop();
 
@@ -203,6 +234,9 @@ try {
   const perEvent = (cpu: number) => `${((cpu * 1000) / received).toFixed(1)} µs per event`;
   console.log(
     `  CPU of the catch-up: gateway ${ms(catchUpCpu)} above its live load (${perEvent(catchUpCpu)}), resuming client ${ms(clientCpu)} (${perEvent(clientCpu)})`,
+  );
+  console.log(
+    `    gateway by thread, above its live load: event loop ${perEvent(above('loop'))}, read-back thread ${perEvent(above('readBack'))}, others (GC, I/O) ${perEvent(above('other'))}`,
   );
 } finally {
   live.disconnect();

@@ -4,8 +4,10 @@ export { HttpRouter, type RouteHandler } from './http/router';
 export { sendJson } from './http/respond';
 export { CLOSE, ERROR, type CloseCodeEntry, type ErrorCodeEntry } from './ws/codes';
 export { Hub, type HubStats } from './ws/hub';
-// The /ws/stream door's subscription keys and frame encoder, the publish API's publisher and its id store, for bench/fanout/*_micro.mts.
+// The /ws/stream door's subscription keys and frame encoder, the publish API's publisher and its id store, the resume index
+// the consumer is handed, for bench/fanout/*_micro.mts.
 export { streamEncoder, subscriptionId } from './ws/doors/stream';
+export { PositionIndex } from './ws/history/positions';
 export { createEventPublisher, DbPublishedIds } from './publish';
 export type { Publication } from './ws/history';
 export {

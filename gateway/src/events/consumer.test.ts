@@ -1,6 +1,7 @@
 import { events } from '@marketpulse/proto';
 import { createLogger, MemoryBroker, MemoryBus, metricsRegistry } from '@marketpulse/runtime';
 import { describe, expect, it } from 'vitest';
+import { PositionIndex } from '../ws/history/positions';
 import type { Hub } from '../ws/hub';
 import { startEventConsumer } from './consumer';
 
@@ -37,6 +38,38 @@ describe('event consumer', () => {
       expect(buckets.get('1')).toBe(0);
       expect(buckets.get('2.5')).toBe(1);
       expect(buckets.get('+Inf')).toBe(1);
+    } finally {
+      await subscription.close();
+      await bus.close();
+    }
+  });
+
+  it('keeps no resume positions on the in-memory bus, where nothing resumes from Kafka (issue 19: one entry per event)', async () => {
+    const bus = new MemoryBus({ broker: new MemoryBroker({ logger }), topicPrefix: 'positions.' });
+    const published: string[] = [];
+    const hub = { publish: (_channels: string[], publication: { id: string }) => void published.push(publication.id) } as unknown as Hub;
+    const index = new PositionIndex({ capacity: 1000, maxAgeMs: 60_000 });
+    // As the gateway's service hands it over on BUS=memory: an index, no Kafka log.
+    const history = { index, log: undefined, topicOf: (type: string) => type, warmCount: 0, warmAgeMs: 0 };
+    const subscription = await startEventConsumer({ bus, hub, groupId: 'gateway-test', logger, history });
+    try {
+      const ids = ['p1', 'p2', 'p3'];
+      await bus.publish(
+        ids.map((id) =>
+          events.Event.fromPartial({
+            id,
+            type: 'equity_update',
+            source: 'test',
+            subject: 'acct',
+            time: new Date().toISOString(),
+            payload: { $case: 'equity_update', equity_update: { total_equity: '1' } },
+          }),
+        ),
+      );
+      for (const deadline = Date.now() + 3000; published.length < ids.length && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 5));
+      expect(published).toEqual(ids);
+      expect(index.size).toBe(0);
     } finally {
       await subscription.close();
       await bus.close();

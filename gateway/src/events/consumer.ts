@@ -36,6 +36,10 @@ export interface EventConsumerOptions {
 export async function startEventConsumer(options: EventConsumerOptions): Promise<Subscription> {
   const { hub, logger, history } = options;
   const observeAge = eventAgeMetrics();
+  // Positions are Kafka's: on the in-memory bus (no log) nothing resumes past the hub's histories, so
+  // none is recorded (issue 19: an entry per event, up to WS_RESUME_INDEX_SIZE kept). A record it
+  // delivers again (its handler failed) meets the hub's duplicate check by id.
+  const index = history?.log ? history.index : undefined;
 
   const publish = (event: events.Event, traceparent: string | undefined, d: DeliveredEvent) => {
     if (!event.id) {
@@ -43,13 +47,13 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
       return;
     }
     let pos: string | undefined;
-    if (history) {
+    if (index) {
       const key = partitionKey(d.topic, d.partition);
       const offset = Number(d.offset);
       // Delivered again (a restarted consumer, a rebalance): already handled.
-      if (offset < (history.index.next(key) ?? 0)) return;
-      history.index.record(event.id, key, offset);
-      pos = history.index.entryAfter(d.topic, d.partition, offset);
+      if (offset < (index.next(key) ?? 0)) return;
+      index.record(event.id, key, offset);
+      pos = index.entryAfter(d.topic, d.partition, offset);
     }
     observeAge(event.type, event.time);
     const data = payloadOf(event);

@@ -7,6 +7,8 @@ import type { WsCounters } from './counters';
 import type { Door } from './doors/door';
 import { jsonFrame, type Frame } from './encode';
 import type { KafkaResume, ResumeStart, ResumeTarget } from './history/kafka_resume';
+import type { ResumableEncoder } from './history/replay_encoders';
+import { frameCount, framesOf, wireOf, type ReplayFrames } from './history/replay_frames';
 import type { ResumeMetrics } from './history/resume_metrics';
 import { isTypeChannel } from './history/type_channel';
 import type { ChannelEncoder, Hub, Membership, Subscriber } from './hub';
@@ -113,6 +115,22 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     this.replay(frame);
   }
 
+  /** Sends a read-back's chunk now, past the live frames it holds: one write when the socket takes frames as they are. */
+  replayFrames(frames: ReplayFrames): void {
+    if (this.closing) return;
+    // Frame by frame where the transport needs each message, or where one chunk of big events would
+    // count as a backlog past the queue's limit: the queue writes a burst out as it fills instead.
+    if (!this.writesWire || frames.wire.byteLength > this.queueLimitBytes / 2) {
+      for (const frame of framesOf(frames)) this.replay(frame);
+      return;
+    }
+    if (this.push(wireOf(frames))) {
+      const { counters } = this.shared;
+      counters.messages_sent += frameCount(frames);
+      counters.bytes_sent += frames.payloadBytes;
+    }
+  }
+
   /** Sends now, past the live frames a read-back holds. */
   replay(frame: Frame): void {
     if (this.closing) return;
@@ -198,7 +216,7 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
    */
   subscribeFrom(
     channels: readonly string[],
-    encoder: ChannelEncoder,
+    encoder: ResumableEncoder,
     from: ResumeFrom,
     announce: (position: string | undefined) => void,
   ): void {
@@ -272,7 +290,7 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
       });
   }
 
-  private readBack(kafka: KafkaResume, channels: readonly string[], encoder: ChannelEncoder, start: ResumeStart): void {
+  private readBack(kafka: KafkaResume, channels: readonly string[], encoder: ResumableEncoder, start: ResumeStart): void {
     kafka.start(this, channels, encoder, start);
     for (const channel of channels) this.subscribe(channel, encoder);
   }

@@ -14,6 +14,16 @@ export class Frame {
     readonly binary = false,
   ) {}
 
+  /**
+   * Complete frames already built (a read-back's chunk, history/replay_frames.ts), written to a
+   * socket as they are. Only for a transport that takes frames as they are: `payload` is the frames.
+   */
+  static ofWire(frames: Buffer): Frame {
+    const frame = new Frame(frames);
+    frame.wireBytes = frames;
+    return frame;
+  }
+
   get wire(): Buffer {
     return (this.wireBytes ??= serverFrame(this.payload, this.binary ? FIN_BINARY : FIN_TEXT));
   }
@@ -36,20 +46,31 @@ const FIN_BINARY = 0x82;
 
 /** A final, unmasked text or binary frame (servers never mask, RFC 6455 §5.1). */
 function serverFrame(payload: Buffer, first: typeof FIN_TEXT | typeof FIN_BINARY): Buffer {
-  const n = payload.length;
-  const headerLength = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerLength + n);
-  frame[0] = first;
-  if (n < 126) {
-    frame[1] = n;
-  } else if (n < 65536) {
-    frame[1] = 126;
-    frame.writeUInt16BE(n, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
-    frame.writeUInt32BE(n >>> 0, 6);
-  }
-  payload.copy(frame, headerLength);
+  const frame = Buffer.allocUnsafe(frameHeaderLength(payload.length) + payload.length);
+  payload.copy(frame, writeFrameHeader(frame, 0, payload.length, first === FIN_BINARY));
   return frame;
+}
+
+/** Bytes of the header of a final, unmasked frame of `n` payload bytes. */
+export function frameHeaderLength(n: number): number {
+  return n < 126 ? 2 : n < 65536 ? 4 : 10;
+}
+
+/** Writes that header at `at`; returns where its payload goes. */
+export function writeFrameHeader(frame: Uint8Array, at: number, n: number, binary: boolean): number {
+  frame[at] = binary ? FIN_BINARY : FIN_TEXT;
+  if (n < 126) {
+    frame[at + 1] = n;
+    return at + 2;
+  }
+  const view = new DataView(frame.buffer, frame.byteOffset + at);
+  if (n < 65536) {
+    frame[at + 1] = 126;
+    view.setUint16(2, n);
+    return at + 4;
+  }
+  frame[at + 1] = 127;
+  view.setUint32(2, Math.floor(n / 2 ** 32));
+  view.setUint32(6, n >>> 0);
+  return at + 10;
 }

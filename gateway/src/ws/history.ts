@@ -68,12 +68,12 @@ export class ChannelHistory {
     return this.size === 0 ? undefined : this.ring[(this.start + this.size - 1) % this.capacity];
   }
 
-  append(pub: Publication): void {
+  /** `now`: the caller's clock reading, when it appends one publication to several histories. */
+  append(pub: Publication, now = this.now()): void {
     if (this.capacity === 0) {
       this.evicted = pub.seq;
       return;
     }
-    const now = this.now();
     this.expire(now);
     if (this.size === this.capacity) {
       const oldest = this.ring[this.start]!;

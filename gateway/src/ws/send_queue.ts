@@ -116,6 +116,11 @@ export abstract class SendQueue {
   /** The client fell too far behind; runs once. */
   protected abstract onOverflow(queuedBytes: number): void;
 
+  /** Whether frames go to the socket as they are (Frame.wire), so several may be written as one Frame.ofWire. */
+  protected get writesWire(): boolean {
+    return this.out instanceof Duplex;
+  }
+
   get bytesQueued(): number {
     return this.queuedBytes;
   }

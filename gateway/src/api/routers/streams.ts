@@ -3,49 +3,17 @@ import { z } from 'zod';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { canRead, type Principal } from '../../auth';
 import { EVENTS_CHANNEL } from '../../visibility';
-import { Frame } from '../../ws/encode';
-import type { Publication } from '../../ws/history';
 import type { KafkaResume, ResumeStart, ResumeTarget } from '../../ws/history/kafka_resume';
 import { MAX_POSITION_CHARS, PositionTracker } from '../../ws/history/position_token';
-import type { ChannelEncoder, Subscriber } from '../../ws/hub';
+import { framesOf } from '../../ws/history/replay_frames';
+import type { Subscriber } from '../../ws/hub';
+import { toDelivered, trpcEncoder as ENCODER, type Delivered, type StreamEvent } from '../../ws/doors/door_encoders';
 import { ApiError } from '../../errors';
 import { EventQueue } from '../event_queue';
 import { text } from '../schemas/common';
 import { router, scopedProcedure } from '../trpc';
 
-/** One event as a subscription yields it. */
-export interface StreamEvent {
-  id: string;
-  type: string;
-  source: string;
-  subject: string;
-  time: string;
-  trace_id: string;
-  channels: readonly string[];
-  data: Readonly<Record<string, unknown>>;
-}
-
-/** As the hub hands it over: with its arrival order and its Kafka position entry (history/position_token.ts). */
-type Delivered = StreamEvent & { seq: number; pos?: string };
-
-/** Every tRPC subscriber shares this encoding: a publication's JSON, made once per publication. */
-const ENCODER: ChannelEncoder = {
-  key: 'trpc-sse',
-  encode: (pub: Publication) => new Frame(Buffer.from(JSON.stringify(toDelivered(pub)))),
-};
-
-const toDelivered = (pub: Publication): Delivered => ({
-  seq: pub.seq,
-  id: pub.id,
-  type: pub.type,
-  source: pub.source,
-  subject: pub.subject,
-  time: pub.time,
-  trace_id: pub.traceId,
-  channels: pub.channels,
-  data: pub.data,
-  ...(pub.pos !== undefined ? { pos: pub.pos } : {}),
-});
+export type { StreamEvent };
 
 const QUEUE_CAPACITY = 10_000;
 
@@ -73,9 +41,11 @@ async function* readBack(
     get bytesQueued() {
       return bytes;
     },
-    replay(frame) {
-      replayed.push({ event: JSON.parse(frame.payload.toString('utf8')) as Delivered, bytes: frame.byteLength });
-      bytes += frame.byteLength;
+    replayFrames(frames) {
+      for (const frame of framesOf(frames)) {
+        replayed.push({ event: JSON.parse(frame.payload.toString('utf8')) as Delivered, bytes: frame.byteLength });
+        bytes += frame.byteLength;
+      }
       wake?.();
     },
     // Its live events wait in the subscription's own queue (bounded; an overflow ends the stream).

@@ -1,20 +1,11 @@
 import { CHANNELS } from '@marketpulse/runtime';
-import { jsonFrame } from '../encode';
-import type { ChannelEncoder } from '../hub';
-import { eventFields, flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
+import { flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
+import { alertsEncoder as encoder } from './door_encoders';
 
 /**
  * `/ws/alerts` (seeds 000/001): connected, ping, alert, error. `data` is the Alert with the seed's
  * `type` (its alert_type, e.g. "price_alert") beside symbol, message and severity.
  */
-const encoder: ChannelEncoder = {
-  key: 'alerts',
-  encode: (pub) =>
-    pub.type === 'alert_triggered'
-      ? jsonFrame({ type: 'alert', data: { type: pub.data.alert_type, ...pub.data }, timestamp: pub.time, ...eventFields(pub) })
-      : null,
-};
-
 export const alertsDoor: Door = {
   name: 'alerts',
   appPing: true,

@@ -1,7 +1,7 @@
 import { canRead } from '../../auth';
 import { CLOSE, ERROR, type ErrorName } from '../codes';
 import type { Connection, ResumeFrom } from '../connection';
-import type { ChannelEncoder } from '../hub';
+import type { ResumableEncoder } from '../history/replay_encoders';
 
 /** A parsed client message: a JSON object with a string `type`. */
 export type ClientMessage = { readonly type: string } & Readonly<Record<string, unknown>>;
@@ -67,7 +67,7 @@ export function openChannels(
   conn: Connection,
   channels: readonly string[],
   welcome: object,
-  encoder: ChannelEncoder,
+  encoder: ResumableEncoder,
   from: ResumeFrom,
 ): void {
   const readable = channels.filter((c) => canRead(conn.principal!, c));
@@ -112,9 +112,4 @@ export function matchSymbolPath(pathname: string, prefix: string): DoorParams | 
 /** The ISO time now, as every seed's `timestamp` field. */
 export function nowIso(): string {
   return new Date().toISOString();
-}
-
-/** Fields every message that carries an event has: its resume id, its position entry (on Kafka) and its trace id. */
-export function eventFields(pub: { id: string; traceId: string; pos?: string }): { id: string; pos?: string; trace_id: string } {
-  return pub.pos === undefined ? { id: pub.id, trace_id: pub.traceId } : { id: pub.id, pos: pub.pos, trace_id: pub.traceId };
 }

@@ -1,8 +1,6 @@
 import { CHANNELS } from '@marketpulse/runtime';
-import { jsonFrame } from '../encode';
-import type { ChannelEncoder } from '../hub';
-import type { Publication } from '../history';
-import { eventFields, flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
+import { flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
+import { liveEncoder } from './door_encoders';
 
 const LIVE_CHANNELS = [CHANNELS.status, CHANNELS.providers, CHANNELS.system];
 
@@ -14,24 +12,7 @@ const LIVE_CHANNELS = [CHANNELS.status, CHANNELS.providers, CHANNELS.system];
  * seed, and ping every WS_PING_INTERVAL_MS.
  */
 export function createLiveDoor(activeClients: () => number): Door {
-  const encoder: ChannelEncoder = {
-    key: 'live',
-    encode(pub: Publication) {
-      const common = { timestamp: pub.time, ...eventFields(pub) };
-      switch (pub.type) {
-        case 'status_update':
-          return jsonFrame({ type: 'status_update', ...pub.data, active_websocket_clients: activeClients(), ...common });
-        case 'rate_limit_alert':
-        case 'provider_status_change':
-          return jsonFrame({ type: pub.type, ...pub.data, ...common });
-        case 'system_log':
-        case 'system_error':
-          return jsonFrame({ type: 'new_log_entry', log_type: pub.type === 'system_log' ? 'system' : 'error', data: pub.data, ...common });
-        default:
-          return null;
-      }
-    },
-  };
+  const encoder = liveEncoder(activeClients);
 
   return {
     name: 'live',

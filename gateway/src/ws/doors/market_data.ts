@@ -1,21 +1,12 @@
 import { channelFor, CHANNELS } from '@marketpulse/runtime';
-import { jsonFrame } from '../encode';
-import type { ChannelEncoder } from '../hub';
-import { eventFields, flatAuthReply, flatError, matchSymbolPath, nowIso, openChannels, rejectMessage, type Door } from './door';
+import { flatAuthReply, flatError, matchSymbolPath, nowIso, openChannels, rejectMessage, type Door } from './door';
+import { marketDataEncoder as encoder } from './door_encoders';
 
 /**
  * `/ws/market-data/{symbol}` (seeds 000/001): connected, ping, market_data_update, error.
  * Clients send pong (and may send auth); `data` is the tick: symbol, price, volume, bid, ask, timestamp.
  */
 const marketDataChannel = (symbol: string) => channelFor(CHANNELS.marketData, symbol);
-
-const encoder: ChannelEncoder = {
-  key: 'market-data',
-  encode: (pub) =>
-    pub.type === 'market_data_update'
-      ? jsonFrame({ type: 'market_data_update', symbol: pub.subject, data: pub.data, timestamp: pub.time, ...eventFields(pub) })
-      : null,
-};
 
 export const marketDataDoor: Door = {
   name: 'market-data',

@@ -5,9 +5,8 @@ import { describeValue } from '../client_values';
 import { canRead } from '../../auth';
 import { CLOSE } from '../codes';
 import type { Connection, ResumeFrom } from '../connection';
-import { jsonFrame } from '../encode';
-import type { ChannelEncoder } from '../hub';
-import { eventFields, flatAuthReply, flatError, matchSymbolPath, normalizeSymbol, nowIso, type Door } from './door';
+import { flatAuthReply, flatError, matchSymbolPath, normalizeSymbol, nowIso, type Door } from './door';
+import { predictionsEncoder as encoder } from './door_encoders';
 
 /** An on-demand forecast from the prediction service, as JSON (the Prediction proto's fields). */
 export type GetPrediction = (symbol: string, horizonSeconds: number) => Promise<{ id: string } & Record<string, unknown>>;
@@ -16,14 +15,6 @@ const predictionsChannel = (symbol: string) => channelFor(CHANNELS.predictions, 
 
 /** The longest forecast horizon a client may ask for (as GET /api/v1/predictions/{symbol}). */
 const MAX_HORIZON_SECONDS = 86_400;
-
-const encoder: ChannelEncoder = {
-  key: 'predictions',
-  encode: (pub) =>
-    pub.type === 'prediction_complete'
-      ? jsonFrame({ type: 'prediction_update', symbol: pub.subject, data: pub.data, timestamp: pub.time, ...eventFields(pub) })
-      : null,
-};
 
 /**
  * `/ws/predictions/{symbol}` (seeds 000/001): connected, ping, prediction_update, error. Clients

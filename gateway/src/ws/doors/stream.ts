@@ -10,6 +10,7 @@ import { dataFrames, pinnedPaths, pinnedType, STREAM_SUBPROTOCOLS, streamFormat,
 
 import { patternCovers, type Principal } from '../../auth';
 import { EVENTS_CHANNEL } from '../../visibility';
+import type { ResumableEncoder } from '../history/replay_encoders';
 import { typeChannel } from '../history/type_channel';
 
 export { EVENTS_CHANNEL };
@@ -153,7 +154,7 @@ export function streamRoute(type: string, filters: Filters): Route | undefined {
  * (visibility.ts), so every client holding the same subscription in the same format shares the
  * same bytes: the key names both, and the hub encodes once per publication and format.
  */
-export function streamEncoder(id: string, type: string, filters: Filters, format: StreamFormat = 'json'): ChannelEncoder {
+export function streamEncoder(id: string, type: string, filters: Filters, format: StreamFormat = 'json'): ResumableEncoder {
   const spec = SUBSCRIPTION_TYPES[type]!;
   const test = compileFilters(type, filters);
   const frame = dataFrames(
@@ -162,6 +163,7 @@ export function streamEncoder(id: string, type: string, filters: Filters, format
   );
   return {
     key: format === 'json' ? `stream\n${id}` : `stream.${format}\n${id}`,
+    recipe: { door: 'stream', id, type, filters, format },
     route: streamRoute(type, filters),
     encode(pub) {
       if (spec.eventTypes && !spec.eventTypes.has(pub.type)) return null;

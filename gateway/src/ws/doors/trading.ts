@@ -1,31 +1,8 @@
 import { CHANNELS } from '@marketpulse/runtime';
-import { jsonFrame } from '../encode';
-import type { ChannelEncoder } from '../hub';
-import { eventFields, flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
+import { flatAuthReply, flatError, nowIso, openChannels, rejectMessage, type Door } from './door';
+import { tradingEncoder as encoder } from './door_encoders';
 
-const PORTFOLIO_TYPES = new Set(['position_update', 'equity_update', 'risk_status_update']);
-
-/**
- * `/ws` (seed 003, the cash & carry trading server): connection_established, then
- * position_update, equity_update, risk_status_update and system_log, each `{type, timestamp, data}`.
- * system_error events reach these clients as ERROR-level system_log entries, the way the seed's
- * logger forwarded errors.
- */
-const encoder: ChannelEncoder = {
-  key: 'trading',
-  encode(pub) {
-    if (PORTFOLIO_TYPES.has(pub.type) || pub.type === 'system_log') {
-      return jsonFrame({ type: pub.type, timestamp: pub.time, data: pub.data, ...eventFields(pub) });
-    }
-    if (pub.type === 'system_error') {
-      const { module, message, code, service, timestamp } = pub.data as Record<string, unknown>;
-      const data = { level: 'ERROR', module: module || service, message: code ? `${code}: ${message}` : message, timestamp };
-      return jsonFrame({ type: 'system_log', timestamp: pub.time, data, ...eventFields(pub) });
-    }
-    return null;
-  },
-};
-
+/** `/ws` (seed 003, the cash & carry trading server): connection_established, then its portfolio and system messages (door_encoders.ts). */
 export const tradingDoor: Door = {
   name: 'trading',
   appPing: true,

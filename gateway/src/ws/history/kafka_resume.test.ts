@@ -2,13 +2,14 @@ import { events } from '@marketpulse/proto';
 import { createLogger } from '@marketpulse/runtime';
 import { describe, expect, it } from 'vitest';
 import { ANONYMOUS, type Principal } from '../../auth';
+import { trpcEncoder as encoder } from '../doors/door_encoders';
 import { jsonFrame, type Frame } from '../encode';
-import type { ChannelEncoder } from '../hub';
 import { KafkaResume, type ResumeStart, type ResumeTarget } from './kafka_resume';
 import { partitionKey, PastRetentionError, type LogRecord, type ReadRange } from './kafka_log';
 import { LogReader } from './log_reader';
 import { PositionCodec, positionEpoch, positionKey } from './position_token';
 import { PositionIndex } from './positions';
+import { framesOf, type ReplayFrames } from './replay_frames';
 import type { ResumeMetrics } from './resume_metrics';
 
 const TOPIC = 'p.market_data_update';
@@ -60,8 +61,6 @@ class FakeLog {
   }
 }
 
-const encoder: ChannelEncoder = { key: 'test', encode: (pub) => jsonFrame({ id: pub.id, pos: pub.pos }) };
-
 /** Where a client that last saw `id` resumes, as the index knows it. */
 function after(resume: KafkaResume, id: string): ResumeStart {
   return { frontier: resume.fromId(id, ['market-data:AAPL'])!, label: `since=${id}` };
@@ -77,11 +76,21 @@ class Target implements ResumeTarget {
   onDrop: (() => void) | undefined;
   released!: Promise<void>;
   private done!: () => void;
-  constructor(readonly principal: Principal | undefined = alice) {
+  /** Chunks written, and the frames of each. */
+  readonly chunks: number[] = [];
+  constructor(public principal: Principal | undefined = alice) {
     this.released = new Promise((r) => (this.done = r));
   }
   isOpen = true;
   bytesQueued = 0;
+  replayFrames(frames: ReplayFrames) {
+    const each = framesOf(frames);
+    this.chunks.push(each.length);
+    for (const frame of each) this.replay(frame);
+    this.afterChunk?.();
+  }
+  /** Runs after each chunk written (a test re-authenticates there). */
+  afterChunk: (() => void) | undefined;
   replay(frame: Frame) {
     const { id, pos } = JSON.parse(frame.payload.toString()) as { id: string; pos?: string };
     this.sent.push(id);
@@ -154,6 +163,22 @@ describe('KafkaResume', () => {
     expect(target.sent).toEqual(['a1', 'a2', 'a5', 'a4']);
     expect(target.errors).toEqual([]);
     expect(reads).toEqual(['kafka:recovered:4']);
+  });
+
+  it('writes each chunk of frames as one, in order, and a client re-authenticated mid-read gets none of what it may no longer read', async () => {
+    const { handle, resume } = setup();
+    for (let i = 0; i < 9; i++) handle(i % 2, `a${i}`, 'AAPL', i);
+    const target = new Target();
+    // After the first chunk the client re-authenticates with a credential for alerts only: the chunks the
+    // read-back thread already encoded for its former principal must not reach it.
+    target.afterChunk = () => {
+      target.principal = { ...alice, channels: ['alerts'] };
+      target.afterChunk = undefined;
+    };
+    resume.start(target, ['market-data:AAPL'], encoder, after(resume, 'a0'));
+    await target.released;
+    expect(target.sent).toEqual(['a1', 'a2']);
+    expect(target.chunks).toEqual([2]);
   });
 
   it('stops where the live stream stood when it started: live events held meanwhile follow, none twice', async () => {

@@ -2,29 +2,24 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '@marketpulse/runtime';
 import type { Principal } from '../../auth';
 import { typesOfChannel } from '../../events/routes';
-import { mayReceive } from '../../visibility';
 import type { ErrorName } from '../codes';
-import type { Frame } from '../encode';
-import type { Publication } from '../history';
-import type { ChannelEncoder } from '../hub';
 import { PastRetentionError, type PartitionKey, type ReadRange } from './kafka_log';
 import type { LogReader } from './log_reader';
 import type { DecodedPosition } from './position_token';
 import type { Frontier, PositionIndex } from './positions';
-import { packedCount, unpackEvent } from './record_event';
-import { publicationOfEvent } from './record_publication';
+import type { ResumableEncoder } from './replay_encoders';
+import { frameCount, readableBy, type ReplayFrames } from './replay_frames';
 import type { ResumeMetrics } from './resume_metrics';
-import { typeChannel } from './type_channel';
 
 /** A client being caught up: the connection, or a tRPC subscription. */
 export interface ResumeTarget {
-  /** Read at each replayed event: visibility follows a re-authentication at once. */
+  /** Read at each replayed chunk: visibility follows a re-authentication at once. */
   readonly principal: Principal | undefined;
   readonly isOpen: boolean;
   /** Bytes waiting to be sent to it: read-back pauses while they exceed half the queue limit. */
   readonly bytesQueued: number;
-  /** Sends a replayed event now, ahead of the live ones held meanwhile. */
-  replay(frame: Frame): void;
+  /** Sends a chunk of replayed events now, in order, ahead of the live ones held meanwhile. */
+  replayFrames(frames: ReplayFrames): void;
   /**
    * Holds live events from now until release(). When more arrive than it can hold, it drops them
    * all and calls `onDrop` at once (in the delivery that overflowed): the read-back then reads
@@ -48,7 +43,7 @@ export interface ResumeStart {
 }
 
 export interface KafkaResumeOptions {
-  /** Fetches, decodes and filters by channel off the event loop (log_reader.ts). */
+  /** Fetches, decodes, filters and encodes off the event loop (log_reader.ts). */
   reader: LogReader;
   index: PositionIndex;
   /** Topic of an event type. */
@@ -56,7 +51,7 @@ export interface KafkaResumeOptions {
   eventTypes: readonly string[];
   /** Events per second replayed to one client at most (WS_RESUME_READ_RATE). */
   ratePerSecond: number;
-  /** Events replayed between two yields to the event loop (WS_RESUME_READ_CHUNK). */
+  /** Records read back per chunk, written to the client in one go, with a yield to the event loop between chunks (WS_RESUME_READ_CHUNK). */
   chunk: number;
   /** Read-backs running at once on this instance; more wait their turn (WS_RESUME_MAX_READS). */
   maxConcurrent: number;
@@ -154,7 +149,7 @@ export class KafkaResume {
    * tick that subscribes the target to the live stream; it holds the target's live events until
    * it is done (target.release). The frontier must not be ahead of the live stream (aheadOf).
    */
-  start(target: ResumeTarget, channels: readonly string[], encoder: ChannelEncoder, start: ResumeStart): void {
+  start(target: ResumeTarget, channels: readonly string[], encoder: ResumableEncoder, start: ResumeStart): void {
     const { index } = this.options;
     const topics = this.topicsOf(channels);
     const from = start.frontier;
@@ -187,7 +182,7 @@ export class KafkaResume {
     };
     void this.turn(async () => {
       try {
-        replayed = await this.read(target, ranges, new Set(channels), encoder);
+        replayed = await this.read(target, ranges, channels, encoder);
         finish('recovered');
       } catch (err) {
         if (err instanceof PastRetentionError) {
@@ -217,49 +212,36 @@ export class KafkaResume {
   }
 
   /**
-   * The event loop's half of a read-back: the reader's thread hands over decoded events in order;
-   * this keeps those of the channels asked for that the client may see, encodes and sends them, and
-   * paces: a yield every `chunk` records, at most `ratePerSecond`, never more than half the client's queue.
+   * The event loop's half of a read-back: the reader's thread hands over the client's frames in
+   * order, a chunk at a time, already filtered and encoded; this checks the chunk against the
+   * client's principal as it is now (readableBy), writes it, and paces: a yield after each chunk,
+   * at most `ratePerSecond`, never more than half the client's queue.
    */
-  private async read(target: ResumeTarget, ranges: ReadRange[], channels: ReadonlySet<string>, encoder: ChannelEncoder): Promise<number> {
+  private async read(target: ResumeTarget, ranges: ReadRange[], channels: readonly string[], encoder: ResumableEncoder): Promise<number> {
     const { reader, index, chunk, ratePerSecond, queueLimitBytes } = this.options;
-    const read = reader.open(ranges, index.codec?.parts);
-    const seen = new Set<string>();
+    const client = { recipe: encoder.recipe, channels: [...channels], records: chunk };
+    const read = reader.open(ranges, index.codec?.parts, client, () => target.principal);
     const began = Date.now();
     let replayed = 0;
-    let sinceYield = 0;
     try {
       for (;;) {
-        const batch = target.isOpen ? await read.next() : null;
-        if (!batch) return replayed;
-        for (let i = 0, n = packedCount(batch); i < n; i++) {
-          if (!target.isOpen) break;
-          const pub = publicationOfEvent(unpackEvent(batch, i));
-          if (reaches(pub, channels) && !seen.has(pub.id) && mayReceive(target.principal, pub)) {
-            seen.add(pub.id);
-            const frame = encoder.encode(pub);
-            if (frame) {
-              target.replay(frame);
-              replayed++;
-            }
-          }
-          if (++sinceYield < chunk) continue;
-          sinceYield = 0;
-          // Fair to everyone else: yield the event loop, keep to the rate, and let the client drain.
-          await nextTurn();
-          const due = began + (replayed * 1000) / ratePerSecond - Date.now();
-          if (due > 0) await sleep(due);
-          while (target.isOpen && target.bytesQueued > queueLimitBytes / 2) await sleep(BACKPRESSURE_POLL_MS);
+        const frames = target.isOpen ? await read.next() : null;
+        if (!frames) return replayed;
+        const readable = readableBy(frames, target.principal);
+        if (frameCount(readable) > 0 && target.isOpen) {
+          target.replayFrames(readable);
+          replayed += frameCount(readable);
         }
+        // Fair to everyone else: yield the event loop, keep to the rate, and let the client drain.
+        await nextTurn();
+        const due = began + (replayed * 1000) / ratePerSecond - Date.now();
+        if (due > 0) await sleep(due);
+        while (target.isOpen && target.bytesQueued > queueLimitBytes / 2) await sleep(BACKPRESSURE_POLL_MS);
       }
     } finally {
       read.close();
     }
   }
-}
-
-function reaches(pub: Publication, channels: ReadonlySet<string>): boolean {
-  return pub.channels.some((c) => channels.has(c)) || channels.has(typeChannel(pub.type));
 }
 
 function topicOfKey(key: PartitionKey): string {

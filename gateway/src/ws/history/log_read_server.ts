@@ -1,61 +1,88 @@
+import type { Principal } from '../../auth';
+import { mayReceive } from '../../visibility';
+import type { ChannelEncoder } from '../hub';
 import { PastRetentionError, type ReadRange } from './kafka_log';
 import { MergedRead, type RangeFetcher } from './merged_read';
 import { PositionCodec, type PositionCodecParts } from './position_token';
-import { decodeRecord, packEvents, type PackedEvents, type RecordEvent } from './record_event';
+import { decodeRecord } from './record_event';
+import { publicationOfEvent } from './record_publication';
+import { encoderOf, type EncoderRecipe } from './replay_encoders';
+import { ReplayFramesBuilder, type ReplayFrames } from './replay_frames';
+import { typeChannel } from './type_channel';
+
+/** What the read-back thread needs to know of the client it reads for: what it gets and how it is encoded. */
+export interface ReadFor {
+  /** The client's encoder, built again in the thread. */
+  recipe: EncoderRecipe;
+  /** The channels it subscribed to: an event of none of them (nor of their type channels) is not for it. */
+  channels: string[];
+  /** Records per reply: what the gateway's thread writes to the client in one go (WS_RESUME_READ_CHUNK). */
+  records: number;
+}
 
 /**
  * What the gateway asks of the read-back thread. A read is opened once, then pulled one reply at a
  * time; each pull carries the read's ranges as they are now, since a resume whose held live events
- * were dropped reads further than it first asked (kafka_resume.ts).
+ * were dropped reads further than it first asked (kafka_resume.ts), and the client's principal as
+ * it is now.
  */
 export type ReadRequest =
-  | { op: 'open'; id: number; ranges: ReadRange[]; codec: PositionCodecParts | undefined }
-  | { op: 'pull'; id: number; ranges: ReadRange[] }
+  | { op: 'open'; id: number; ranges: ReadRange[]; codec: PositionCodecParts | undefined; client: ReadFor }
+  | { op: 'pull'; id: number; ranges: ReadRange[]; principal: Principal | undefined }
   | { op: 'close'; id: number }
   /** Get ready to read these topics (load the modules, connect, learn their leaders) before the first read needs it. */
   | { op: 'warm'; topics: string[] };
 
 /** `end`: every range is read to the `to` the pull carried. `pastRetention`: the partition whose start is gone. */
 export type ReadReply =
-  { id: number; events: PackedEvents; end: boolean } | { id: number; failed: string; pastRetention: string | undefined };
+  { id: number; frames: ReplayFrames; end: boolean } | { id: number; failed: string; pastRetention: string | undefined };
 
 /** A worker's parentPort, or one end of a MessageChannel. */
 export interface ReadPort {
-  postMessage(reply: ReadReply): void;
+  postMessage(reply: ReadReply, transfer?: ArrayBuffer[]): void;
   on(event: 'message', listener: (request: ReadRequest) => void): unknown;
 }
-
-/** Records per reply: what the gateway's thread takes in one message. */
-const REPLY_RECORDS = 256;
 
 interface ServedRead {
   readonly merged: MergedRead;
   readonly positions: PositionCodec | undefined;
+  readonly encoder: ChannelEncoder;
+  readonly channels: ReadonlySet<string>;
+  readonly records: number;
+  /** Ids sent: a Kafka redelivery of an event (same id at another offset) is sent once. */
+  readonly seen: Set<string>;
 }
 
 /**
- * The read-back's heavy half, meant for a thread of its own (log_read_worker.ts): fetching records
- * from Kafka, merging partitions in time order and decoding the events. What goes to whom (channels,
- * visibility, the client's encoding) stays with the gateway's thread, which also paces the client:
- * it pulls one reply ahead of what it sends.
+ * The read-back, on a thread of its own (log_read_worker.ts): fetching records from Kafka, merging
+ * partitions in time order, decoding the events, keeping those of the client's channels that its
+ * principal may read, and encoding them as its door does, into the WebSocket frames the gateway's
+ * thread writes as they are (replay_frames.ts). That thread checks visibility again per chunk
+ * against the principal as it is then, and paces the client: it pulls one reply ahead of what it sends.
  */
 export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
   const reads = new Map<number, ServedRead>();
 
-  const pull = async (id: number, ranges: readonly ReadRange[]): Promise<void> => {
+  const pull = async (id: number, ranges: readonly ReadRange[], principal: Principal | undefined): Promise<void> => {
     const read = reads.get(id);
     // A read this thread never opened (a new thread, after the last one stopped) cannot go on.
     if (!read) return port.postMessage({ id, failed: 'the read is not open on this thread', pastRetention: undefined });
     read.merged.extend(ranges);
     try {
-      const records = await read.merged.next(REPLY_RECORDS);
+      const records = await read.merged.next(read.records);
       if (reads.get(id) !== read) return;
-      const events: RecordEvent[] = [];
+      const chunk = new ReplayFramesBuilder();
       for (const record of records) {
         const decoded = decodeRecord(record, read.positions);
-        if (decoded) events.push(decoded);
+        if (!decoded) continue;
+        const pub = publicationOfEvent(decoded);
+        if (!reaches(pub, read.channels) || read.seen.has(pub.id) || !mayReceive(principal, pub)) continue;
+        read.seen.add(pub.id);
+        const frame = read.encoder.encode(pub);
+        if (frame) chunk.add(frame, pub);
       }
-      port.postMessage({ id, events: packEvents(events), end: records.length < REPLY_RECORDS });
+      const { frames, transfer } = chunk.build();
+      port.postMessage({ id, frames, end: records.length < read.records }, transfer);
     } catch (err) {
       reads.delete(id);
       port.postMessage({
@@ -69,12 +96,19 @@ export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
   port.on('message', (request) => {
     switch (request.op) {
       case 'open': {
-        const codec = request.codec && new PositionCodec(request.codec.epoch, request.codec.topics);
-        reads.set(request.id, { merged: new MergedRead(log, request.ranges), positions: codec });
+        const { codec, client } = request;
+        reads.set(request.id, {
+          merged: new MergedRead(log, request.ranges),
+          positions: codec && new PositionCodec(codec.epoch, codec.topics),
+          encoder: encoderOf(client.recipe),
+          channels: new Set(client.channels),
+          records: client.records,
+          seen: new Set(),
+        });
         return;
       }
       case 'pull':
-        return void pull(request.id, request.ranges);
+        return void pull(request.id, request.ranges, request.principal);
       case 'close':
         reads.delete(request.id);
         return;
@@ -83,4 +117,9 @@ export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
         return void log.prepare?.(request.topics).catch(() => undefined);
     }
   });
+}
+
+/** Whether an event is on one of the channels asked for (or their event types' channels, which filtered subscriptions listen on). */
+function reaches(pub: { type: string; channels: readonly string[] }, channels: ReadonlySet<string>): boolean {
+  return pub.channels.some((c) => channels.has(c)) || channels.has(typeChannel(pub.type));
 }

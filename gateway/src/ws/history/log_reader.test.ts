@@ -4,10 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { partitionKey, PastRetentionError, type LogRecord, type ReadRange } from './kafka_log';
 import { LogReader } from './log_reader';
 import { PositionCodec, positionEpoch } from './position_token';
-import { packedCount, unpackEvent, type PackedEvents, type RecordEvent } from './record_event';
+import { ANONYMOUS, type Principal } from '../../auth';
+import type { Delivered } from '../doors/door_encoders';
+import { framesOf, type ReplayFrames } from './replay_frames';
 
 const TOPIC = 'p.market_data_update';
 const logger = createLogger('test', {}, { level: 'silent' });
+const alice: Principal = { ...ANONYMOUS, userId: 'alice', method: 'jwt', channels: ['*'], scopes: ['read'] };
+/** Reads for a tRPC subscriber of AAPL's ticks (its frames are each event's JSON), as alice. */
+const CLIENT = { recipe: { door: 'trpc' as const }, channels: ['market-data:AAPL'], records: 256 };
+const asAlice = () => alice;
 
 function record(partition: number, offset: number, timestamp: number): LogRecord {
   const event = events.Event.fromPartial({
@@ -39,12 +45,12 @@ function memoryLog(partitions: LogRecord[][], perFetch = 2, low = 0) {
   };
 }
 
-function unpacked(packed: PackedEvents | null): RecordEvent[] {
-  return packed ? Array.from({ length: packedCount(packed) }, (_, i) => unpackEvent(packed, i)) : [];
+function unpacked(frames: ReplayFrames | null): Delivered[] {
+  return frames ? framesOf(frames).map((f) => JSON.parse(f.payload.toString()) as Delivered) : [];
 }
 
-async function drain(next: () => Promise<PackedEvents | null>): Promise<RecordEvent[]> {
-  const out: RecordEvent[] = [];
+async function drain(next: () => Promise<ReplayFrames | null>): Promise<Delivered[]> {
+  const out: Delivered[] = [];
   for (let batch = await next(); batch; batch = await next()) out.push(...unpacked(batch));
   return out;
 }
@@ -52,7 +58,7 @@ async function drain(next: () => Promise<PackedEvents | null>): Promise<RecordEv
 // Without a worker (and always when run from sources) the reader serves reads on this thread over a
 // MessageChannel: the same messages, copied the same way, as with the read-back thread.
 describe('LogReader', () => {
-  it('hands back the events of every partition decoded, in Kafka time order, each with its pos, then ends', async () => {
+  it("hands back the frames of every partition's events, in Kafka time order, each with its pos, then ends", async () => {
     const log = memoryLog([
       [record(0, 0, 10), record(0, 1, 13), record(0, 2, 14)],
       [record(1, 0, 11), record(1, 1, 12), record(1, 2, 15)],
@@ -65,11 +71,13 @@ describe('LogReader', () => {
         { key: partitionKey(TOPIC, 1), from: 0, to: 3 },
       ],
       codec.parts,
+      CLIENT,
+      asAlice,
     );
     const got = await drain(read.next);
-    expect(got.map((e) => e.event.id)).toEqual(['e1-0', 'e1-1', 'e0-1', 'e0-2', 'e1-2']);
+    expect(got.map((e) => e.id)).toEqual(['e1-0', 'e1-1', 'e0-1', 'e0-2', 'e1-2']);
     expect(got[0]!.pos).toBe(codec.entryAfter(TOPIC, 1, 0));
-    expect(got[0]!.event.payload).toEqual({ $case: 'market_data_update', market_data_update: expect.objectContaining({ price: 0 }) });
+    expect(got[0]!.data).toEqual(expect.objectContaining({ price: 0 }));
     read.close();
     await reader.close();
   });
@@ -78,20 +86,20 @@ describe('LogReader', () => {
     const log = memoryLog([[0, 1, 2, 3, 4].map((o) => record(0, o, o)), [record(1, 0, 10)]], 10);
     const reader = new LogReader({ log, worker: undefined, logger });
     const ranges: ReadRange[] = [{ key: partitionKey(TOPIC, 0), from: 0, to: 3 }];
-    const read = reader.open(ranges, undefined);
+    const read = reader.open(ranges, undefined, CLIENT, asAlice);
     const first = read.next();
     // The live events held for the client were dropped: the read must go as far as live stood then.
     ranges[0]!.to = 5;
     ranges.push({ key: partitionKey(TOPIC, 1), from: 0, to: 1 });
     const got = [...unpacked(await first), ...(await drain(read.next))];
-    expect(got.map((e) => e.event.id)).toEqual(['e0-0', 'e0-1', 'e0-2', 'e0-3', 'e0-4', 'e1-0']);
+    expect(got.map((e) => e.id)).toEqual(['e0-0', 'e0-1', 'e0-2', 'e0-3', 'e0-4', 'e1-0']);
     read.close();
     await reader.close();
   });
 
   it('a read starting past retention rejects with PastRetentionError naming the partition', async () => {
     const reader = new LogReader({ log: memoryLog([[record(0, 0, 0), record(0, 1, 1)]], 2, 1), worker: undefined, logger });
-    const read = reader.open([{ key: partitionKey(TOPIC, 0), from: 0, to: 2 }], undefined);
+    const read = reader.open([{ key: partitionKey(TOPIC, 0), from: 0, to: 2 }], undefined, CLIENT, asAlice);
     const failure = await read.next().catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(PastRetentionError);
     expect((failure as PastRetentionError).key).toBe(partitionKey(TOPIC, 0));
@@ -102,7 +110,7 @@ describe('LogReader', () => {
   it('closing the reader fails the reads in flight rather than leaving them waiting', async () => {
     const never = { fetch: () => new Promise<Map<string, LogRecord[]>>(() => {}) };
     const reader = new LogReader({ log: never, worker: undefined, logger });
-    const read = reader.open([{ key: partitionKey(TOPIC, 0), from: 0, to: 2 }], undefined);
+    const read = reader.open([{ key: partitionKey(TOPIC, 0), from: 0, to: 2 }], undefined, CLIENT, asAlice);
     const pending = read.next();
     await reader.close();
     await expect(pending).rejects.toThrow(/read-back thread stopped: the gateway is closing/);

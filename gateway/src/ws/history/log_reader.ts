@@ -2,19 +2,20 @@ import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Logger } from '@marketpulse/runtime';
 import { PastRetentionError, type ReadRange } from './kafka_log';
-import { serveLogReads, type ReadReply, type ReadRequest } from './log_read_server';
+import type { Principal } from '../../auth';
+import { serveLogReads, type ReadFor, type ReadReply, type ReadRequest } from './log_read_server';
 import type { RangeFetcher } from './merged_read';
 import type { PositionCodecParts } from './position_token';
-import { packedCount, type PackedEvents } from './record_event';
+import { frameCount, type ReplayFrames } from './replay_frames';
 
 /** One read-back as the gateway's thread sees it. */
 export interface LogRead {
   /**
-   * The next events, decoded and packed (record_event.ts: unpackEvent), in Kafka time order; null
-   * once every range is read to its `to` as it is when the read-back thread gets there. Rejects with PastRetentionError, or an Error when the
-   * read failed.
+   * The client's next frames (those of its channels its principal may read, encoded for it), in
+   * Kafka time order; null once every range is read to its `to` as it is when the read-back thread
+   * gets there. Rejects with PastRetentionError, or an Error when the read failed.
    */
-  next(): Promise<PackedEvents | null>;
+  next(): Promise<ReplayFrames | null>;
   /** Done with it (finished or not): the read-back thread forgets it. */
   close(): void;
 }
@@ -33,11 +34,13 @@ const FROM_SOURCES = __filename.endsWith('.ts');
 /** A read-back thread with nothing to read stops after this long (its memory and Kafka connection with it). */
 const IDLE_STOP_MS = 5 * 60_000;
 
-type Reply = Extract<ReadReply, { events: unknown }>;
+type Reply = Extract<ReadReply, { frames: unknown }>;
 
 interface Open {
   /** The caller's ranges: their `to` may grow while the read runs. */
   readonly ranges: readonly ReadRange[];
+  /** The client's principal as it is now: each pull carries it. */
+  readonly principal: () => Principal | undefined;
   /** The answer to the pull in flight, and the ranges that pull carried. */
   ahead: { reply: Promise<Reply>; asked: ReadonlyMap<string, number> } | undefined;
   settle: { resolve: (r: Reply) => void; reject: (e: Error) => void } | undefined;
@@ -54,7 +57,7 @@ interface Link {
 
 /**
  * The gateway's side of the Kafka read-back: hands each read to a worker thread (started at the
- * first read, stopped when idle) and takes back decoded events, one reply ahead of the caller, so
+ * first read, stopped when idle) and takes back the client's frames, one reply ahead of the caller, so
  * the event loop that delivers live events does not also fetch and decode what a client missed.
  * Several reads share the thread; each has one pull in flight at a time.
  */
@@ -66,13 +69,21 @@ export class LogReader {
 
   constructor(private readonly options: LogReaderOptions) {}
 
-  /** Reads `ranges` (the caller may raise their `to` meanwhile); each event gets its `pos` when `codec` is set. */
-  open(ranges: readonly ReadRange[], codec: PositionCodecParts | undefined): LogRead {
+  /**
+   * Reads `ranges` (the caller may raise their `to` meanwhile) for `client`, as `principal` (read at
+   * each pull) may see them; each event gets its `pos` when `codec` is set.
+   */
+  open(
+    ranges: readonly ReadRange[],
+    codec: PositionCodecParts | undefined,
+    client: ReadFor,
+    principal: () => Principal | undefined,
+  ): LogRead {
     const id = this.nextId++;
-    const read: Open = { ranges, ahead: undefined, settle: undefined, done: false, failure: undefined };
+    const read: Open = { ranges, principal, ahead: undefined, settle: undefined, done: false, failure: undefined };
     this.reads.set(id, read);
     clearTimeout(this.idle);
-    this.connect().post({ op: 'open', id, ranges: copy(ranges), codec });
+    this.connect().post({ op: 'open', id, ranges: copy(ranges), codec, client });
     return {
       next: () => this.next(id, read),
       close: () => this.forget(id),
@@ -107,18 +118,18 @@ export class LogReader {
     if (this.reads.size === 0) this.idle = setTimeout(() => void this.close(), IDLE_STOP_MS).unref();
   }
 
-  private async next(id: number, read: Open): Promise<PackedEvents | null> {
+  private async next(id: number, read: Open): Promise<ReplayFrames | null> {
     for (;;) {
       if (read.failure) throw read.failure;
       if (read.done) return null;
       const { reply, asked } = read.ahead ?? this.pull(id, read);
       read.ahead = undefined;
-      const { events, end } = await reply;
+      const { frames, end } = await reply;
       // An end is final only if the ranges did not grow after that pull left.
       const finished = end && !grew(read.ranges, asked);
       if (finished) read.done = true;
       else read.ahead = this.pull(id, read);
-      if (packedCount(events) > 0) return events;
+      if (frameCount(frames) > 0) return frames;
     }
   }
 
@@ -127,7 +138,7 @@ export class LogReader {
     // A pull ahead may fail while nobody awaits it yet (the thread stopped): next() still sees it.
     void reply.catch(() => undefined);
     const ranges = copy(read.ranges);
-    this.connect().post({ op: 'pull', id, ranges });
+    this.connect().post({ op: 'pull', id, ranges, principal: read.principal() });
     return { reply, asked: new Map(ranges.map((r) => [r.key, r.to])) };
   }
 
@@ -136,7 +147,7 @@ export class LogReader {
     const settle = read?.settle;
     if (!read || !settle) return;
     read.settle = undefined;
-    if ('events' in reply) return settle.resolve(reply);
+    if ('frames' in reply) return settle.resolve(reply);
     read.failure = reply.pastRetention !== undefined ? new PastRetentionError(reply.pastRetention) : new Error(reply.failed);
     settle.reject(read.failure);
   }
