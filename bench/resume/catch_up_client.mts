@@ -14,7 +14,8 @@ import { request } from 'node:http';
 import type { Socket } from 'node:net';
 
 export type CatchUpCommand = { cmd: 'catch-up'; url: string; missed: number };
-export type CatchUpReply = { cmd: 'caught-up'; ms: number; received: number; cpuMs: number } | { cmd: 'failed'; reason: string };
+export type CatchUpReply =
+  { cmd: 'ready' } | { cmd: 'caught-up'; ms: number; received: number; cpuMs: number } | { cmd: 'failed'; reason: string };
 
 const send = (m: CatchUpReply) => process.send!(m);
 const TICK = Buffer.from('{"type":"market_data_update"');
@@ -119,3 +120,4 @@ process.on('message', (m: CatchUpCommand) => {
   handshake.end();
 });
 process.on('disconnect', () => process.exit(0));
+send({ cmd: 'ready' });

@@ -19,7 +19,7 @@ import WebSocket from 'ws';
 import { deleteBenchTopics } from '../kafka_cleanup.mts';
 import { freePort } from '../ports.mts';
 import type { CatchUpCommand, CatchUpReply } from './catch_up_client.mts';
-import type { LiveCommand, LiveReply } from './live_clients.mts';
+import type { LiveCommand, LiveReply, WindowFigures } from './live_clients.mts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
@@ -156,6 +156,10 @@ const gateway = spawn(process.execPath, [join(root, 'gateway/dist/main.js')], {
 const gatewayExited = new Promise((resolve) => gateway.once('exit', resolve));
 gateway.once('exit', (code, signal) => progress(`the gateway exited (${code ?? signal})`));
 const live = fork(join(dirname(fileURLToPath(import.meta.url)), 'live_clients.mts'), { stdio: 'inherit' });
+// Started before any window is measured: a process's start takes tens of milliseconds of CPU or
+// more, which would land in the catch-up's window.
+const catchUp = fork(join(dirname(fileURLToPath(import.meta.url)), 'catch_up_client.mts'), { stdio: 'inherit' });
+const catchUpReady = new Promise((resolve) => catchUp.once('message', resolve)); // { cmd: 'ready' }
 try {
   await bus.publish([tick('LIVE', now()), tick('CATCH', 0)]); // creates the topics
   await waitConsuming(port);
@@ -183,19 +187,19 @@ try {
     'connected',
   )) as Extract<LiveReply, { cmd: 'connected' }>;
   progress('live clients connected');
+  await catchUpReady;
   const feed = publishLive();
   await sleep(3000); // the gateway has consumed the missed ticks and the live feed is steady
   live.send({ cmd: 'window' });
   const quiet = cpuOf(gateway.pid!);
   const quietThreads = threadCpuOf(gateway.pid!);
   await sleep(SECONDS * 1000);
-  const undisturbed = (await ask(live, { cmd: 'report' }, 'report')) as Extract<LiveReply, { cmd: 'report' }>;
+  live.send({ cmd: 'window' });
   const quietCpu = cpuOf(gateway.pid!) - quiet;
   const quietThreadsCpu = minus(threadCpuOf(gateway.pid!), quietThreads);
 
   progress('undisturbed window measured');
   // The catch-up, with the live feed still running: from the request to the last missed tick.
-  const catchUp = fork(join(dirname(fileURLToPath(import.meta.url)), 'catch_up_client.mts'), { stdio: 'inherit' });
   const busy = cpuOf(gateway.pid!);
   const busyThreads = threadCpuOf(gateway.pid!);
   const outcome = await new Promise<CatchUpReply>((resolve) => {
@@ -206,15 +210,16 @@ try {
       missed: MISSED,
     } satisfies CatchUpCommand);
   });
-  catchUp.disconnect();
-  if (outcome.cmd === 'failed') throw new Error(`the catch-up failed: ${outcome.reason}`);
+  if (outcome.cmd !== 'caught-up') throw new Error(`the catch-up failed: ${outcome.cmd === 'failed' ? outcome.reason : outcome.cmd}`);
   const { ms: catchUpMs, received, cpuMs: clientCpu } = outcome;
   // The gateway's CPU (both threads) during the catch-up, less what live delivery took at the undisturbed rate.
   const catchUpCpu = cpuOf(gateway.pid!) - busy - (quietCpu * catchUpMs) / (SECONDS * 1000);
   const busyThreadsCpu = minus(threadCpuOf(gateway.pid!), busyThreads);
   const above = (k: keyof typeof busyThreadsCpu) => busyThreadsCpu[k] - (quietThreadsCpu[k] * catchUpMs) / (SECONDS * 1000);
-  const during = (await ask(live, { cmd: 'report' }, 'report')) as Extract<LiveReply, { cmd: 'report' }>;
+  live.send({ cmd: 'window' }); // what arrives after the catch-up is not measured
   await feed.stop();
+  const { windows } = (await ask(live, { cmd: 'report' }, 'report')) as Extract<LiveReply, { cmd: 'report' }>;
+  const [undisturbed, during] = windows as [WindowFigures, WindowFigures];
 
   const ratio = during.p99 / undisturbed.p99;
   const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -240,6 +245,7 @@ try {
   );
 } finally {
   live.disconnect();
+  if (catchUp.connected) catchUp.disconnect();
   gateway.kill('SIGTERM');
   await gatewayExited; // its consumer group is left before it is deleted
   await bus.close();
