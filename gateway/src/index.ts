@@ -27,7 +27,7 @@ export {
 export type { AppRouter } from './api/router';
 // The API's procedures, for bench/fanout/route_micro.mts (the publish route as the REST handler calls it).
 export { appRouter } from './api/router';
-export type { StreamEvent } from './api/routers/streams';
+export type { StreamEvent } from './ws/doors/door_encoders';
 export { startEventConsumer, type EventConsumerOptions } from './events/consumer';
 export { channelsOf } from './events/routes';
 // The API's response schemas, public so the contract tests can hold them to the proto messages.

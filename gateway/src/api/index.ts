@@ -5,4 +5,4 @@ export { appRouter, type AppRouter } from './router';
 export { buildOpenApiDocument } from './openapi';
 export type { ServiceClients, ServiceHandle } from './service_clients';
 export type { EventFeed } from './event_feed';
-export type { StreamEvent } from './routers/streams';
+export type { StreamEvent } from '../ws/doors/door_encoders';

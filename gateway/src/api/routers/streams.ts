@@ -13,8 +13,6 @@ import { EventQueue } from '../event_queue';
 import { text } from '../schemas/common';
 import { router, scopedProcedure } from '../trpc';
 
-export type { StreamEvent };
-
 const QUEUE_CAPACITY = 10_000;
 
 /**
