@@ -43,6 +43,9 @@ export class ResumeRig {
         GATEWAY_INSTANCE_ID: name,
         PUBLISH_GRPC_PORT: '0',
         LOG_LEVEL: 'info',
+        // Its ticks are for a symbol no market-data lists, and whatever answers on market-data's default
+        // port (another suite, a developer's running stack) must not close its doors as unknown.
+        WS_CLOSE_UNKNOWN_SYMBOLS: 'false',
         ...env,
       },
       { label: `gateway-resume-${name}` },
