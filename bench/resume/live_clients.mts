@@ -23,6 +23,12 @@ export interface WindowFigures {
   p50: number;
   p99: number;
   max: number;
+  /**
+   * The p99 of each run of consecutive samples as long as `sliceSamples` (the catch-up window's):
+   * how far a window that short swings with no catch-up at all, since a few slow ticks of 1,000
+   * samples each make a short window's p99.
+   */
+  slices?: number[];
 }
 export type LiveReply = { cmd: 'connected'; failed: number } | { cmd: 'report'; windows: WindowFigures[] };
 
@@ -62,9 +68,19 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function figures(window: number[]): WindowFigures {
+function figures(window: number[], sliceSamples?: number): WindowFigures {
   const sorted = Float64Array.from(window).sort();
-  return { samples: sorted.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? Number.NaN };
+  const slices: number[] = [];
+  for (let at = 0; sliceSamples && at + sliceSamples <= window.length; at += sliceSamples) {
+    slices.push(quantile(Float64Array.from(window.slice(at, at + sliceSamples)).sort(), 0.99));
+  }
+  return {
+    samples: sorted.length,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    max: sorted.at(-1) ?? Number.NaN,
+    ...(sliceSamples ? { slices } : {}),
+  };
 }
 
 const onCommand = async (m: LiveCommand): Promise<void> => {
@@ -78,7 +94,8 @@ const onCommand = async (m: LiveCommand): Promise<void> => {
     const measured = windows;
     samples = [];
     windows = [];
-    send({ cmd: 'report', windows: measured.map(figures) });
+    // The first window (undisturbed) is also cut into slices as long as the second (the catch-up).
+    send({ cmd: 'report', windows: measured.map((w, i) => figures(w, i === 0 ? measured[1]?.length : undefined)) });
   }
 };
 // A command that fails crashes this worker (an unhandled rejection), which the orchestrator sees as its exit.

@@ -236,6 +236,13 @@ try {
     `  live p99 during catch-up:  ${ms(during.p99)} (p50 ${ms(during.p50)}, ${during.samples.toLocaleString('en')} samples over ${ms(catchUpMs)})`,
   );
   console.log(`  ratio ${ratio.toFixed(2)}   goal ≤ 1.2: ${ratio <= 1.2 ? 'met' : 'NOT met'}`);
+  const slices = [...(undisturbed.slices ?? [])].sort((a, b) => a - b);
+  if (slices.length > 0) {
+    const within = slices.filter((p) => p / undisturbed.p99 <= 1.2).length;
+    console.log(
+      `  noise floor: the undisturbed window cut into ${slices.length} slices as long as the catch-up's: p99 ${ms(slices[0]!)}–${ms(slices.at(-1)!)} (median ${ms(slices[Math.floor(slices.length / 2)]!)}), ratio ≤ 1.2 in ${within} of ${slices.length}`,
+    );
+  }
   const perEvent = (cpu: number) => `${((cpu * 1000) / received).toFixed(1)} µs per event`;
   console.log(
     `  CPU of the catch-up: gateway ${ms(catchUpCpu)} above its live load (${perEvent(catchUpCpu)}), resuming client ${ms(clientCpu)} (${perEvent(clientCpu)})`,
