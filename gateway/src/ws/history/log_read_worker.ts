@@ -6,7 +6,7 @@
 // slowed, and the live p99 was no better either. Standing aside while the event loop fans out live
 // events (a shared-memory flag, session 10) did not lower the live p99 while the catch-up stayed
 // under 2 s; only holding it off 12 ms past each fan-out did (ratio 0.89-1.36), at 5-12 s per
-// catch-up (bench/resume, session 10).
+// catch-up; nor did Linux's SCHED_IDLE policy for this thread (bench/resume, session 10).
 import { parentPort, workerData } from 'node:worker_threads';
 import { KafkaLog } from './kafka_log';
 import { serveLogReads, type ReadPort } from './log_read_server';
