@@ -11,35 +11,41 @@ export function eventFields(pub: { id: string; traceId: string; pos?: string }):
   return pub.pos === undefined ? { id: pub.id, trace_id: pub.traceId } : { id: pub.id, pos: pub.pos, trace_id: pub.traceId };
 }
 
+/**
+ * A seed door that forwards one event type: `message` gives the seed's fields before `timestamp`
+ * and the event fields, in the order the seed writes them.
+ */
+function oneTypeEncoder(
+  door: 'market-data' | 'alerts' | 'predictions',
+  eventType: string,
+  message: (pub: Publication) => Record<string, unknown>,
+): ResumableEncoder {
+  return {
+    key: door,
+    recipe: { door },
+    encode: (pub) => (pub.type === eventType ? jsonFrame({ ...message(pub), timestamp: pub.time, ...eventFields(pub) }) : null),
+  };
+}
+
 /** `/ws/market-data/{symbol}` (seeds 000/001): `data` is the tick. */
-export const marketDataEncoder: ResumableEncoder = {
-  key: 'market-data',
-  recipe: { door: 'market-data' },
-  encode: (pub) =>
-    pub.type === 'market_data_update'
-      ? jsonFrame({ type: 'market_data_update', symbol: pub.subject, data: pub.data, timestamp: pub.time, ...eventFields(pub) })
-      : null,
-};
+export const marketDataEncoder = oneTypeEncoder('market-data', 'market_data_update', (pub) => ({
+  type: 'market_data_update',
+  symbol: pub.subject,
+  data: pub.data,
+}));
 
 /** `/ws/alerts` (seeds 000/001): `data` is the Alert with the seed's `type` (its alert_type) beside its fields. */
-export const alertsEncoder: ResumableEncoder = {
-  key: 'alerts',
-  recipe: { door: 'alerts' },
-  encode: (pub) =>
-    pub.type === 'alert_triggered'
-      ? jsonFrame({ type: 'alert', data: { type: pub.data.alert_type, ...pub.data }, timestamp: pub.time, ...eventFields(pub) })
-      : null,
-};
+export const alertsEncoder = oneTypeEncoder('alerts', 'alert_triggered', (pub) => ({
+  type: 'alert',
+  data: { type: pub.data.alert_type, ...pub.data },
+}));
 
 /** `/ws/predictions/{symbol}` (seeds 000/001): prediction_update. */
-export const predictionsEncoder: ResumableEncoder = {
-  key: 'predictions',
-  recipe: { door: 'predictions' },
-  encode: (pub) =>
-    pub.type === 'prediction_complete'
-      ? jsonFrame({ type: 'prediction_update', symbol: pub.subject, data: pub.data, timestamp: pub.time, ...eventFields(pub) })
-      : null,
-};
+export const predictionsEncoder = oneTypeEncoder('predictions', 'prediction_complete', (pub) => ({
+  type: 'prediction_update',
+  symbol: pub.subject,
+  data: pub.data,
+}));
 
 const PORTFOLIO_TYPES = new Set(['position_update', 'equity_update', 'risk_status_update']);
 
