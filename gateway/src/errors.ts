@@ -100,6 +100,22 @@ export const bodyTooLarge = (maxBytes: number) =>
       max_bytes: maxBytes,
     },
   );
+/** A tRPC subscription whose client stopped reading while more than its queue's bound of events waited. */
+export const subscriberTooSlow = () =>
+  new ApiError(
+    GrpcStatus.RESOURCE_EXHAUSTED,
+    'SUBSCRIBER_TOO_SLOW',
+    'this subscription fell too far behind (its client did not read the events it was sent); resubscribe with the last event id to resume',
+  );
+/** A body the gateway cannot read as JSON text: another media type, or a content coding (gzip, br, …). */
+export const unsupportedMediaType = (message: string) => new ApiError(GrpcStatus.INVALID_ARGUMENT, 'UNSUPPORTED_MEDIA_TYPE', message);
+/** A request target no URL parser accepts (`GET //[ HTTP/1.1`): refused before any route sees it. */
+export const malformedUrl = () =>
+  new ApiError(
+    GrpcStatus.INVALID_ARGUMENT,
+    'MALFORMED_URL',
+    'the request path is not a valid URL path; send a path such as /api/v1/webhooks, percent-encoding reserved characters',
+  );
 export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
   new ApiError(GrpcStatus.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', `${method} is not served on ${path}; use ${allowed.join(' or ')}`, {
     allowed: [...allowed],
@@ -164,11 +180,17 @@ function fromAppError(err: AppError): ApiError {
   return new ApiError(err.status, err.reason, err.message, { ...err.metadata, ...(fields.length > 0 ? { fields } : {}) });
 }
 
+const malformedJson = () => new ApiError(GrpcStatus.INVALID_ARGUMENT, 'MALFORMED_BODY', 'the request body (or ?input=) is not valid JSON');
+
 /** What tRPC itself refuses (before a procedure runs), in the API's codes. */
 function fromTrpcCode(err: TRPCError): ApiError | undefined {
   switch (err.code) {
     case 'PARSE_ERROR':
-      return new ApiError(GrpcStatus.INVALID_ARGUMENT, 'MALFORMED_BODY', 'the request body (or ?input=) is not valid JSON');
+      return malformedJson();
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return unsupportedMediaType(
+        'send the body as application/json (Content-Type: application/json); queries take their input as ?input=',
+      );
     case 'PAYLOAD_TOO_LARGE':
       return new ApiError(GrpcStatus.INVALID_ARGUMENT, 'BODY_TOO_LARGE', 'the request body is too large (HTTP_MAX_BODY_BYTES); send less');
     case 'METHOD_NOT_SUPPORTED':
@@ -192,6 +214,8 @@ export function toApiError(err: unknown, onUnexpected?: (err: unknown, errorId: 
   if (err instanceof TRPCError) {
     if (err.cause instanceof ApiError) return err.cause;
     if (err.cause instanceof AppError) return fromAppError(err.cause);
+    // tRPC reports a body or ?input= that JSON.parse refused as BAD_REQUEST carrying the SyntaxError.
+    if (err.code === 'BAD_REQUEST' && err.cause instanceof SyntaxError) return malformedJson();
     const issues = issuesOf(err.cause);
     if (issues && err.code === 'BAD_REQUEST') {
       return validationError(

@@ -404,6 +404,8 @@ function kafkaResume(
     chunk: config.WS_RESUME_READ_CHUNK,
     maxConcurrent: config.WS_RESUME_MAX_READS,
     queueLimitBytes: config.WS_SEND_QUEUE_BYTES,
+    // As long as the heartbeat keeps a client that sends nothing.
+    stallMs: config.WS_PING_INTERVAL_MS + config.WS_PONG_TIMEOUT_MS,
     metrics: parts.metrics,
     logger: parts.logger,
   });

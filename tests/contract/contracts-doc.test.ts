@@ -31,7 +31,8 @@ function payloadCases(): Map<string, string> {
 function render(): string {
   const cases = payloadCases();
   const rows = EVENT_TYPES.map((type) => {
-    const sample = events.Event.fromPartial({ type, subject: 'AAPL' });
+    // With an owner: an always-owned type's event that names none reaches no channel at all.
+    const sample = events.Event.fromPartial({ type, subject: 'AAPL', owner: 'user-1' });
     const channel = channelsOf(sample, { symbol: 'AAPL' })
       .filter((c) => c !== 'events')
       .map((c) => c.replace('AAPL', '<SYMBOL>'));

@@ -1,9 +1,9 @@
-import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { market, providers, prediction, webhooks } from '@marketpulse/proto';
 import { AppError, createLogger, invalidArgument, toServiceError } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest, type RawAnswer } from './raw_http';
 import {
   addressesOf,
   fakeMarketData,
@@ -32,46 +32,21 @@ let statusCalls = 0;
 const alice = tokenFor('alice');
 const modeller = tokenFor('alice', ['read', 'models:write']);
 
-type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: any };
-
 /** One request by node:http (fetch cannot send a body without Content-Length or with a wrong one). */
 function send(
   method: string,
   path: string,
   options: { token?: string | null; body?: string | Buffer; headers?: Record<string, string>; chunked?: boolean } = {},
-): Promise<Answer> {
+): Promise<RawAnswer> {
   const token = options.token === undefined ? alice : options.token;
-  const url = new URL(path, api.base);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(options.body !== undefined && !options.chunked ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-        });
-      },
-    );
-    // A server that refuses a body before reading it may close the connection while it is being sent.
-    req.on('error', reject);
-    if (options.body !== undefined) {
-      if (options.chunked) {
-        const body = Buffer.from(options.body);
-        for (let i = 0; i < body.length; i += 64 * 1024) req.write(body.subarray(i, i + 64 * 1024));
-      } else req.write(options.body);
-    }
-    req.end();
+  return rawRequest(new URL(path, api.base), method, {
+    body: options.body,
+    chunked: options.chunked,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    },
   });
 }
 
@@ -281,7 +256,7 @@ describe('methods and paths', () => {
 });
 
 describe('out-of-range numbers and control characters are 400 naming the field, never 500', () => {
-  const fieldsOf = (res: Answer) => (res.body.error.details?.fields ?? []).map((f: { field: string }) => f.field);
+  const fieldsOf = (res: RawAnswer) => (res.body.error.details?.fields ?? []).map((f: { field: string }) => f.field);
 
   it.each([
     [

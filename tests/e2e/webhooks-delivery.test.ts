@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { webhooks } from '@marketpulse/proto';
+import { events as eventsProto, type webhooks } from '@marketpulse/proto';
 import type { KafkaBus } from '@marketpulse/runtime';
 import { createTestDatabase, uniqueTopicPrefix, waitFor, type TestDatabase } from '../harness';
 import { predictionEvent, publisher, publishWithTraceparent, Receiver, startWebhookService, type RunningService } from './webhooks-support';
@@ -210,6 +210,35 @@ describe('webhook delivery', () => {
       user_id: alice,
     });
     expect(still.endpoint).toMatchObject({ url: receiver.url('/alice'), secret: '' });
+  });
+
+  it("sends an alert of a user's rule whose producer left the envelope's owner out to that user's endpoints only", async () => {
+    const alice = `alice_${uid()}`;
+    const mallory = `mallory_${uid()}`;
+    const events_ = ['alert_triggered'];
+    const alicesEndpoint = await service.client.createEndpoint({ user_id: alice, url: receiver.url('/alice-alerts'), events: events_ });
+    const mallorysEndpoint = await service.client.createEndpoint({
+      user_id: mallory,
+      url: receiver.url('/mallory-alerts'),
+      events: events_,
+    });
+    const alert = (id: string, userId: string) =>
+      eventsProto.Event.fromPartial({
+        id,
+        type: 'alert_triggered',
+        source: 'foreign-producer',
+        subject: 'OWNR',
+        owner: '',
+        time: new Date().toISOString(),
+        payload: { $case: 'alert_triggered', alert_triggered: { alert_id: id, user_id: userId, symbol: 'OWNR', message: `for ${userId}` } },
+      });
+    const alices = `evt_alice_${uid()}`;
+    const system = `evt_system_${uid()}`;
+    // One subject, one partition: once the system alert is in mallory's deliveries, the intake has handled alice's.
+    await bus.publish([alert(alices, alice), alert(system, '')]);
+    await deliveredTo(mallory, mallorysEndpoint.id, system);
+    await deliveredTo(alice, alicesEndpoint.id, alices);
+    expect((await service.client.listDeliveries(mallory, mallorysEndpoint.id)).map((d) => d.event_id)).toEqual([system]);
   });
 
   it('updates with PATCH semantics: only the masked fields change', async () => {

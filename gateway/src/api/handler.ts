@@ -137,6 +137,13 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     }
 
     if (path.startsWith(`${TRPC_PREFIX}/`)) {
+      // tRPC serves GET (queries, subscriptions) and POST (mutations); it would answer any other
+      // method without a JSON Content-Type with an error of its own that is in no row of the table.
+      if (req.method !== 'GET' && req.method !== 'POST') {
+        res.setHeader('allow', 'GET, POST');
+        sendError(res, methodNotAllowed(req.method ?? 'GET', path, ['GET', 'POST']));
+        return true;
+      }
       trpc(req, res);
       return true;
     }

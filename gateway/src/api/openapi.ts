@@ -65,7 +65,7 @@ const ERROR_CONTENT = { content: { 'application/json': { schema: { $ref: '#/comp
 const ERROR_STATUSES: [string, string][] = [
   ['400', 'Invalid input: details.fields names each invalid field'],
   ['401', 'No valid credential'],
-  ['403', 'The credential lacks the scope this needs'],
+  ['403', 'The credential lacks the scope this needs, or may not read a channel it would reach (webhooks)'],
   ['404', 'Not found, or not yours'],
   ['409', 'Conflicts with the current state (already exists, changed meanwhile)'],
   ['412', 'A precondition the service checks does not hold (e.g. no trained model to deploy)'],

@@ -4,7 +4,7 @@ import type { Logger } from '@marketpulse/runtime';
 import { createProcedureCache, getInputOutputParsers, normalizePath, type OpenApiMethod } from 'trpc-to-openapi';
 import type { ApiContext } from './context';
 import { coerceStrings } from './coerce_input';
-import { ApiError, bodyTooLarge, methodNotAllowed, toApiError, unauthenticated, validationError } from '../errors';
+import { ApiError, bodyTooLarge, methodNotAllowed, toApiError, unauthenticated, unsupportedMediaType, validationError } from '../errors';
 import { appRouter } from './router';
 import { logRefusal } from '../observability/refusal_log';
 import type { ApiMeta } from './trpc';
@@ -13,6 +13,7 @@ import { quote } from '@marketpulse/runtime';
 
 const BODY_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 const METHODS: OpenApiMethod[] = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'];
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function sendError(res: ServerResponse, err: ApiError): void {
   const retryAfter = err.details?.retry_after_seconds;
@@ -34,12 +35,16 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown
     if (size > maxBytes) throw bodyTooLarge(maxBytes);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  let text: string;
+  try {
+    // fatal: bytes that are not UTF-8 are refused, not turned into U+FFFD and stored.
+    text = UTF8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'MALFORMED_BODY', 'the request body is not UTF-8 text; send JSON encoded as UTF-8');
+  }
   if (text.trim() === '') return undefined;
   const type = req.headers['content-type'] ?? '';
-  if (type && !/json/i.test(type)) {
-    throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json, not ${quote(type, 100)}`);
-  }
+  if (type && !/json/i.test(type)) throw unsupportedMediaType(`send the body as application/json, not ${quote(type, 100)}`);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -23,10 +23,20 @@ export interface TrpcLimits {
   maxBatchSize: number;
 }
 
-/** The number of calls a /trpc request makes: `/trpc/a,b,c?batch=1` is three. */
+/**
+ * The number of calls a /trpc request makes: `/trpc/a,b,c?batch=1` is three, and so is
+ * `/trpc/a%2Cb%2Cc?batch=1`, since tRPC splits the percent-decoded path.
+ */
 export function trpcCallCount(url: URL): number {
   if (url.searchParams.get('batch') !== '1') return 1;
-  return url.pathname.slice(TRPC_PREFIX.length + 1).split(',').length;
+  const raw = url.pathname.slice(TRPC_PREFIX.length + 1);
+  let path = raw;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    // tRPC refuses a path with malformed percent-encoding itself, before any call runs.
+  }
+  return path.split(',').length;
 }
 
 /** tRPC (queries, mutations, batching, SSE subscriptions) under /trpc. */

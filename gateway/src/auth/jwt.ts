@@ -51,8 +51,7 @@ export function createJwtVerifier(
       throw new AuthError(`JWT rejected: ${(err as Error).message}`);
     }
     checkLifetime(payload, maxLifetimeSeconds);
-    const userId = typeof payload.user_id === 'string' && payload.user_id ? payload.user_id : payload.sub;
-    if (!userId) throw new AuthError('JWT names no user: set its "sub" (or "user_id") claim');
+    const userId = userIdOf(payload);
     const scopes = scopesOf(payload) ?? defaultScopes;
     const principal: Principal = {
       userId,
@@ -64,6 +63,22 @@ export function createJwtVerifier(
     verified.keep(token, principal);
     return principal;
   };
+}
+
+/**
+ * The owner a token names: `user_id` (seed 003), else `sub`; each must be a non-empty string when
+ * present. Anything else is refused rather than turned into text: `{"a":1}` and `{"b":2}` would
+ * both become the user "[object Object]", and `["alice"]` would become alice.
+ */
+function userIdOf(payload: JWTPayload): string {
+  const { user_id: userId, sub } = payload;
+  if (userId !== undefined && userId !== '') {
+    if (typeof userId !== 'string') throw new AuthError('JWT claim "user_id" must be a string naming the user');
+    return userId;
+  }
+  if (sub === undefined || sub === '') throw new AuthError('JWT names no user: set its "sub" (or "user_id") claim');
+  if (typeof sub !== 'string') throw new AuthError('JWT claim "sub" must be a string naming the user');
+  return sub;
 }
 
 function checkLifetime(payload: JWTPayload, maxSeconds: number): void {

@@ -75,4 +75,37 @@ describe('event consumer', () => {
       await bus.close();
     }
   });
+
+  it('hands the hub no event of a type the catalog does not know: none may read it, and each new name cost a channel and a metric series', async () => {
+    const broker = new MemoryBroker({ logger });
+    const bus = new MemoryBus({ broker, topicPrefix: 'unknown.' });
+    const published: string[] = [];
+    const hub = { publish: (_channels: string[], publication: { id: string }) => void published.push(publication.id) } as unknown as Hub;
+    const subscription = await startEventConsumer({ bus, hub, groupId: 'gateway-test', logger });
+    try {
+      // As a foreign producer writes them onto a topic the gateway reads: a made-up type per record, then a tick.
+      const records = [
+        events.Event.fromPartial({ id: 'made-up-1', type: 'made_up_1', source: 'foreign', subject: 'AAPL' }),
+        events.Event.fromPartial({ id: 'made-up-2', type: 'made_up_2', source: 'foreign', subject: 'AAPL' }),
+        events.Event.fromPartial({
+          id: 'tick',
+          type: 'market_data_update',
+          source: 'test',
+          subject: 'AAPL',
+          payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price: 1 } },
+        }),
+      ];
+      for (const event of records) {
+        const value = events.Event.encode(event).finish();
+        broker.append('unknown.market_data_update', 'AAPL', { value, event: events.Event.decode(value) }, {});
+      }
+      for (const deadline = Date.now() + 3000; !published.includes('tick') && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 5));
+      expect(published).toEqual(['tick']);
+      expect((await ageBuckets('made_up_1')).size).toBe(0);
+    } finally {
+      await subscription.close();
+      await bus.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import type { events } from '@marketpulse/proto';
-import { EVENT_TYPES, type Bus, type DeliveredEvent, type Logger, type Subscription } from '@marketpulse/runtime';
+import { EVENT_TYPES, isEventType, type Bus, type DeliveredEvent, type Logger, type Subscription } from '@marketpulse/runtime';
 import { eventAgeMetrics } from '../observability/event_age_metrics';
 import type { Hub } from '../ws/hub';
 import { partitionKey, type KafkaLog } from '../ws/history/kafka_log';
@@ -44,6 +44,12 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
   const publish = (event: events.Event, traceparent: string | undefined, d: DeliveredEvent) => {
     if (!event.id) {
       logger.warn({ type: event.type, subject: event.subject }, 'event without id skipped: it could not be resumed from');
+      return;
+    }
+    // No client may read a type the catalog does not know (it has no channel); each new name would cost
+    // the hub a channel and the metrics a series for as long as the process lives.
+    if (!isEventType(event.type)) {
+      logger.debug({ type: event.type.slice(0, 64), event_id: event.id.slice(0, 64) }, 'event of an unknown type skipped');
       return;
     }
     let pos: string | undefined;

@@ -1,9 +1,12 @@
 import { events } from '@marketpulse/proto';
 import { EVENT_TYPES } from '@marketpulse/runtime';
 import { describe, expect, it } from 'vitest';
-import { channelsOf, typesOfChannel } from './routes';
+import type { Principal } from '../auth';
+import { mayReceive } from '../visibility';
+import { channelsOf, payloadOf, publicationOf, typesOfChannel } from './routes';
 
-const event = (type: string, subject = 'aapl') => events.Event.fromPartial({ id: 'e', type, subject });
+// Owned by a user: an always-owned type (webhook_delivery) that names no owner goes nowhere (below).
+const event = (type: string, subject = 'aapl') => events.Event.fromPartial({ id: 'e', type, subject, owner: 'u1' });
 
 describe('event routing (from the runtime event catalog)', () => {
   it('publishes each type to its catalog channel and the events firehose', () => {
@@ -42,5 +45,39 @@ describe('event routing (from the runtime event catalog)', () => {
     expect(typesOfChannel('type:alert_triggered', EVENT_TYPES)).toEqual(['alert_triggered']);
     expect(typesOfChannel('events', EVENT_TYPES)).toEqual([...EVENT_TYPES]);
     expect(typesOfChannel('nowhere', EVENT_TYPES)).toEqual([]);
+  });
+});
+
+describe('owners of consumed events (a producer that leaves the envelope owner out)', () => {
+  const user = (userId: string, scopes = ['read']): Principal => ({ userId, scopes, channels: ['*'], method: 'jwt' });
+  const [alice, bob, operator] = [user('alice'), user('bob'), user('ops', ['read', 'admin'])];
+  /** Who of alice, bob and an operator receives the event, as every door, tRPC and resume decide it. */
+  const readers = (fields: Partial<events.Event>) => {
+    const event = events.Event.fromPartial({ id: 'e1', source: 'foreign', subject: 'AAPL', ...fields });
+    const data = payloadOf(event);
+    const visible = { channels: channelsOf(event, data), owner: publicationOf(event, undefined, data).owner };
+    return Object.entries({ alice, bob, operator })
+      .filter(([, p]) => mayReceive(p, visible))
+      .map(([name]) => name);
+  };
+  const delivery = (userId: string) => ({ $case: 'webhook_delivery' as const, webhook_delivery: { delivery_id: 'd1', user_id: userId } });
+  const alert = (userId: string) => ({
+    $case: 'alert_triggered' as const,
+    alert_triggered: { alert_id: 'a1', user_id: userId, symbol: 'AAPL' },
+  });
+
+  it('an owned or user-named event without an owner reaches the user its payload names and operators, never everyone', () => {
+    expect(readers({ type: 'webhook_delivery', owner: '', payload: delivery('alice') })).toEqual(['alice', 'operator']);
+    expect(readers({ type: 'alert_triggered', owner: '', payload: alert('alice') })).toEqual(['alice', 'operator']);
+    // An owned type that names nobody at all is nobody's to read.
+    expect(readers({ type: 'webhook_delivery', owner: '', payload: delivery('') })).toEqual([]);
+  });
+
+  it('leaves system events and owned events with their owner as they are', () => {
+    expect(readers({ type: 'alert_triggered', owner: '', payload: alert('') })).toEqual(['alice', 'bob', 'operator']);
+    expect(readers({ type: 'webhook_delivery', owner: 'bob', payload: delivery('bob') })).toEqual(['bob', 'operator']);
+    expect(readers({ type: 'alert_triggered', owner: 'alice', payload: alert('alice') })).toEqual(['alice', 'operator']);
+    const tick = { $case: 'market_data_update' as const, market_data_update: { symbol: 'AAPL', price: 1 } };
+    expect(readers({ type: 'market_data_update', owner: '', payload: tick })).toEqual(['alice', 'bob', 'operator']);
   });
 });

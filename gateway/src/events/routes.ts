@@ -1,5 +1,5 @@
 import type { events } from '@marketpulse/proto';
-import { channelFor, channelMatches, EVENT_CATALOG, EVENT_TYPES, isEventType, isSymbolFamily } from '@marketpulse/runtime';
+import { channelFor, channelMatches, EVENT_CATALOG, EVENT_TYPES, isEventType, isSymbolFamily, ownerOfEvent } from '@marketpulse/runtime';
 import type { PublicationInput } from '../ws/hub';
 import { normalizeSymbol } from '../ws/doors/door';
 import { EVENTS_CHANNEL } from '../visibility';
@@ -12,6 +12,8 @@ import { TYPE_CHANNEL_PREFIX } from '../ws/history/type_channel';
  */
 export function channelsOf(event: events.Event, data: Readonly<Record<string, unknown>>): string[] {
   if (!isEventType(event.type)) return [EVENTS_CHANNEL];
+  // An always-owned type whose record names no owner at all (a foreign or broken producer): nobody's to read.
+  if (EVENT_CATALOG[event.type].visibility === 'owned' && ownerOfEvent(event) === '') return [];
   const pattern = EVENT_CATALOG[event.type].channel;
   if (!isSymbolFamily(pattern)) return [pattern, EVENTS_CHANNEL];
   const symbol = normalizeSymbol(event.subject || data.symbol);
@@ -41,7 +43,7 @@ export function publicationOf(
     type: event.type,
     source: event.source,
     subject: event.subject,
-    owner: event.owner,
+    owner: ownerOfEvent(event),
     time: event.time ?? new Date().toISOString(),
     traceId: traceIdOf(traceparent),
     data,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bodyTooLarge, type ApiError } from '../errors';
 
 /** HTTP_MAX_BODY_BYTES's default: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -16,14 +17,17 @@ export function declaresBodyOver(req: IncomingMessage, maxBytes: number): boolea
  * spares the server from draining it to reuse the connection.
  */
 export function refuseBody(res: ServerResponse, maxBytes: number): void {
-  const text = JSON.stringify({
-    error: {
-      code: 'BODY_TOO_LARGE',
-      message: `the request body exceeds ${maxBytes} bytes (HTTP_MAX_BODY_BYTES); send less`,
-      details: { max_bytes: maxBytes },
-    },
-  });
+  refuseUnread(res, bodyTooLarge(maxBytes));
+}
+
+/** Answers `error` without reading the request's body, closing the connection (see refuseBody). */
+export function refuseUnread(res: ServerResponse, error: ApiError): void {
+  const text = JSON.stringify(error.body());
   res.shouldKeepAlive = false;
-  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });
+  res.writeHead(error.httpStatus, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    connection: 'close',
+  });
   res.end(text);
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardRoutes, prefersHtml } from './dashboard';
 import { HttpRouter } from './router';
@@ -94,6 +94,8 @@ describe('content negotiation at /', () => {
       code: 'DASHBOARD_NOT_BUILT',
       message: expect.stringContaining('pnpm run build'),
     });
+    // No path of the server's files: the missing folder lives under this test's temporary one.
+    expect(JSON.stringify(await (await fetch(`${withoutBuild.base}/dashboard/`)).json())).not.toContain(basename(outside));
   });
 });
 

@@ -128,7 +128,8 @@ export function dashboardRoutes(dir = DASHBOARD_DIST): DashboardRoutes {
         return sendJson(res, 503, {
           error: {
             code: 'DASHBOARD_NOT_BUILT',
-            message: `the dashboard has not been built: run \`pnpm run build\` (it bundles dashboard/ into ${relative(process.cwd(), dir) || dir}) and restart the gateway`,
+            // Never the build folder: a file path of the server is no business of a client's.
+            message: 'the dashboard has not been built: run `pnpm run build` (it bundles dashboard/) and restart the gateway',
           },
         });
       }

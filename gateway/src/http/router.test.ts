@@ -1,4 +1,5 @@
 import { createServer, request, type Server } from 'node:http';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,4 +76,26 @@ describe('HttpRouter', () => {
     expect(error.code).toBe('INTERNAL');
     expect(lines.some((l) => l.error_id === error.details.error_id)).toBe(true);
   });
+
+  it('answers a request target no URL parser accepts with 400 MALFORMED_URL, and keeps serving', async () => {
+    // Node's HTTP parser lets these through; `new URL` throws on them inside the request listener.
+    for (const target of ['//', '//[', 'http://[', '//a:b@[::1/x', '//%zz:99999']) {
+      const answer = await rawRequest(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(answer.split('\r\n')[0], target).toBe('HTTP/1.1 400 Bad Request');
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error.code, target).toBe('MALFORMED_URL');
+    }
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
 });
+
+/** What the server answers to `text` sent as is on a fresh connection (fetch normalizes the target). */
+function rawRequest(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const { port } = server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    let answer = '';
+    socket.on('data', (c: Buffer) => (answer += c.toString()));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}

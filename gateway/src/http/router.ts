@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '@marketpulse/runtime';
-import { DEFAULT_MAX_BODY_BYTES, declaresBodyOver, refuseBody } from './body_limit';
+import { quote, type Logger } from '@marketpulse/runtime';
+import { declaredContentCoding } from './body_encoding';
+import { DEFAULT_MAX_BODY_BYTES, declaresBodyOver, refuseBody, refuseUnread } from './body_limit';
+import { malformedUrl, unsupportedMediaType } from '../errors';
 import { sendJson } from './respond';
 
 /** Resolving `false` (an exact route only) passes the request on to the mounts: "not mine after all". */
@@ -50,8 +52,18 @@ export class HttpRouter {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://gateway');
+    // URL.parse, not new URL: a request target the parser refuses must be a 400, not an exception
+    // thrown from the server's request listener (which ends the process).
+    const url = URL.parse(req.url ?? '/', 'http://gateway');
+    if (!url) {
+      const refusal = malformedUrl();
+      return sendJson(res, refusal.httpStatus, refusal.body());
+    }
     if (declaresBodyOver(req, this.maxBodyBytes)) return refuseBody(res, this.maxBodyBytes);
+    const coding = declaredContentCoding(req);
+    if (coding !== undefined) {
+      return refuseUnread(res, unsupportedMediaType(`Content-Encoding ${quote(coding, 40)} is not accepted; send the body uncompressed`));
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const handler = this.routes.get(`${method} ${url.pathname}`);
     const allowed = this.methodsByPath.get(url.pathname);

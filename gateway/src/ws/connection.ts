@@ -66,8 +66,12 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   private closing = false;
   /** While Kafka read-backs catch the client up (subscribeFrom): the live frames held meanwhile. */
   private hold: Hold | undefined = undefined;
-  /** Encoder keys of subscriptions waiting for this instance's stream to reach their position. */
-  private waiting: Set<string> | undefined = undefined;
+  /**
+   * Subscriptions (encoder keys) being resumed from Kafka, each with the token of its resume: the wait
+   * for this instance's stream to reach the position, then the read-back. Unsubscribing drops the
+   * entry, which ends them (a subscription left and taken again gets a new token, never the old read-back).
+   */
+  private resuming: Map<string, object> | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -168,7 +172,7 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   }
 
   unsubscribe(channel: string, encoderKey: string): void {
-    this.waiting?.delete(encoderKey);
+    this.resuming?.delete(encoderKey);
     const held = this.memberships;
     const matches = (m: Membership) => m.channel === channel && m.encoder.key === encoderKey;
     if (held === undefined) return;
@@ -270,24 +274,25 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     }
     counters.resume_recovered++;
     announce(kafka.positionOf(start.frontier));
-    if (!kafka.aheadOf(start.frontier)) return this.readBack(kafka, channels, encoder, start);
-    // Further on than this instance's stream (the instance the client left was ahead): wait for it.
     const key = encoder.key;
-    (this.waiting ??= new Set()).add(key);
-    const resumed = start;
-    void kafka
-      .reach(resumed.frontier, () => this.isOpen && this.waiting?.has(key) === true)
-      .then((reached) => {
-        if (!this.waiting?.delete(key) || !this.isOpen) return;
-        if (reached) return this.readBack(kafka, channels, encoder, resumed);
-        const position = kafka.positionNow(channels);
-        this.sendError(
-          'INVALID_POSITION',
-          "the position is ahead of this gateway's stream; continuing with live messages",
-          this.positionFields(from, position),
-        );
-        live();
-      });
+    const token = {};
+    (this.resuming ??= new Map()).set(key, token);
+    const wanted = () => this.isOpen && this.resuming?.get(key) === token;
+    const resumed: ResumeStart = { ...start, wanted };
+    if (!kafka.aheadOf(start.frontier)) return this.readBack(kafka, channels, encoder, resumed);
+    // Further on than this instance's stream (the instance the client left was ahead): wait for it.
+    void kafka.reach(resumed.frontier, wanted).then((reached) => {
+      if (!wanted()) return;
+      if (reached) return this.readBack(kafka, channels, encoder, resumed);
+      this.resuming?.delete(key);
+      const position = kafka.positionNow(channels);
+      this.sendError(
+        'INVALID_POSITION',
+        "the position is ahead of this gateway's stream; continuing with live messages",
+        this.positionFields(from, position),
+      );
+      live();
+    });
   }
 
   private readBack(kafka: KafkaResume, channels: readonly string[], encoder: ResumableEncoder, start: ResumeStart): void {
@@ -324,9 +329,9 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     for (const frame of hold.frames) this.replay(frame);
   }
 
-  /** Id of the newest message on these channels: the `id` a welcome message carries for resume. */
+  /** Id of the newest message on these channels it may receive: the `id` a welcome message carries for resume. */
   newestId(channels: readonly string[]): string | undefined {
-    return this.shared.hub.newestId(channels);
+    return this.shared.hub.newestId(channels, this.principal);
   }
 
   /** Starts the close handshake; the connection stops receiving and leaves every channel at once. */

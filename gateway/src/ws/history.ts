@@ -64,8 +64,13 @@ export class ChannelHistory {
     return this.byId.get(id);
   }
 
-  newest(): Publication | undefined {
-    return this.size === 0 ? undefined : this.ring[(this.start + this.size - 1) % this.capacity];
+  /** The newest publication `accept` takes (the newest of all without it). */
+  newest(accept?: (pub: Publication) => boolean): Publication | undefined {
+    for (let i = this.size - 1; i >= 0; i--) {
+      const pub = this.ring[(this.start + i) % this.capacity]!;
+      if (!accept || accept(pub)) return pub;
+    }
+    return undefined;
   }
 
   /** `now`: the caller's clock reading, when it appends one publication to several histories. */

@@ -96,7 +96,7 @@ describe('Hub', () => {
     hub.publish(['system'], event('e5'));
     const r = hub.recover(['portfolio', 'system'], 'e1', ANONYMOUS);
     expect(r.recovered && r.publications.map((p) => p.id)).toEqual(['e2', 'e3', 'e5']);
-    expect(hub.newestId(['portfolio', 'system'])).toBe('e5');
+    expect(hub.newestId(['portfolio', 'system'], ANONYMOUS)).toBe('e5');
   });
 
   it('says it cannot recover when the id is unknown or what followed it was evicted', () => {

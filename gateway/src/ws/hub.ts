@@ -211,11 +211,15 @@ export class Hub {
     return { recovered: true, publications: dedupe(missed) };
   }
 
-  /** Id of the newest publication on any of these channels: where a new client would resume from. */
-  newestId(channels: readonly string[]): string | undefined {
+  /**
+   * Id of the newest publication on any of these channels that `principal` may receive: where a new
+   * client would resume from (another user's event would hand it that event's id).
+   */
+  newestId(channels: readonly string[], principal: Principal | undefined): string | undefined {
     let newest: Publication | undefined;
+    const visible = (pub: Publication) => mayReceive(principal, pub);
     for (const name of channels) {
-      const pub = this.channels.get(name)?.history.newest();
+      const pub = this.channels.get(name)?.history.newest(visible);
       if (pub && (!newest || pub.seq > newest.seq)) newest = pub;
     }
     return newest?.id;

@@ -184,6 +184,25 @@ describe('SendQueue', () => {
     expect(sink.writes).toEqual([['{"n":1}', '{"n":2}'], ['{"n":3}', '{"n":4}'], ['{"n":5}']]);
   });
 
+  it('takes one message bigger than the byte limit when nothing waits: a big event is not a slow client', async () => {
+    // An event whose JSON is over WS_SEND_QUEUE_BYTES (a log line of quotes, each escaped) closed every
+    // reader with 4002, and each resume replayed it into the same close.
+    const sink = new FakeSink();
+    let overflows = 0;
+    const q = new TestQueue(sink, 20, () => overflows++);
+    const big = jsonFrame({ message: 'x'.repeat(100) });
+    expect(q.push(big)).toBe(true);
+    expect(q.push(frame(1))).toBe(true);
+    await nextTick();
+    expect(overflows).toBe(0);
+    expect(sink.writes.flat()).toEqual([big.payload.toString(), '{"n":1}']);
+    // Behind a blocked transport it is backlog like any other.
+    sink.blocked = true;
+    expect(q.push(frame(2))).toBe(true);
+    expect(q.push(big)).toBe(false);
+    expect(overflows).toBe(1);
+  });
+
   it('writes what waits before a close, even to a blocked transport', () => {
     const sink = new FakeSink();
     const q = new TestQueue(sink, 1000, () => {});

@@ -135,7 +135,8 @@ export abstract class SendQueue {
       this.flush();
     }
     const bytes = this.queuedBytes + frame.byteLength;
-    if (bytes > this.queueLimitBytes) {
+    // One message over the limit into an empty queue is a big event, not a client behind: taken.
+    if (bytes > this.queueLimitBytes && this.queued !== undefined) {
       this.queueState = OVERFLOWED;
       this.queued = undefined;
       this.queuedBytes = 0;

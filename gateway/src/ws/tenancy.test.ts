@@ -129,6 +129,24 @@ describe('owned events reach their owner only; system events every reader', () =
     expect(eventIds(alice, 'alert')).toEqual([first, privateId, system]);
   });
 
+  it("never names another user's event as the resume point of a welcome or subscribed message", async () => {
+    const gw = await gateway();
+    const system = alert(gw, '');
+    const privateId = alert(gw, 'alice');
+    const bob = connect(wsUrl(gw, `/ws/alerts?token=${await token('bob')}`));
+    await bob.until(() => bob.of('connected').length === 1, 'connected');
+    expect(bob.of('connected')[0]!.id).toBe(system);
+    const stream = connect(wsUrl(gw, '/ws/stream'));
+    stream.send({ type: 'auth', data: { token: await token('bob') } });
+    await stream.until(() => stream.of('auth_success').length === 1, 'auth');
+    stream.send({ type: 'subscribe', data: { type: 'alerts' } });
+    await stream.until(() => stream.of('subscribed').length === 1, 'subscribed');
+    expect(stream.of('subscribed')[0]!.id).toBe(system);
+    const alice = connect(wsUrl(gw, `/ws/alerts?token=${await token('alice')}`));
+    await alice.until(() => alice.of('connected').length === 1, 'connected');
+    expect(alice.of('connected')[0]!.id).toBe(privateId);
+  });
+
   it('on /ws/stream subscriptions (alerts and the events firehose), live and with since', async () => {
     const gw = await gateway();
     const bob = connect(wsUrl(gw, '/ws/stream'));

@@ -7,7 +7,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AuthError, type Authenticator } from '../auth';
 import { RateLimiter } from '../rate_limit';
 import type { AccessLog, WsAccess } from '../observability/access_log';
-import { CLOSE, ERROR, type CloseCodeEntry } from './codes';
+import { CLOSE, ERROR, PROTOCOL_CLOSES, type CloseCodeEntry } from './codes';
 import type { Connection } from './connection';
 import { newCounters, type WsCounters } from './counters';
 import { Deadlines } from './deadlines';
@@ -82,6 +82,11 @@ class ClientSocket extends WebSocket {
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'pong' && this.session) this.session.lastSeenBeat = currentBeat();
     return super.emit(event, ...args);
+  }
+
+  /** ws closes a protocol breach (1002, 1007, 1009) with no reason: the table's one says why. */
+  override close(code?: number, reason?: string | Buffer): void {
+    super.close(code, reason ?? (code === undefined ? undefined : PROTOCOL_CLOSES.get(code)?.reason));
   }
 }
 
@@ -212,15 +217,16 @@ export class WsGateway {
    * the path picks it and an unknown path gets a 404 before any handshake.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, door?: Door): void {
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    const target = door ? { door, params: {} } : this.route(url.pathname);
-    if (!target) {
+    // A request target no URL parser takes (`GET http://[`) is no door's path: refused like any unknown one, never thrown.
+    const url = URL.parse(req.url ?? '/', 'http://gateway');
+    const target = !url ? undefined : door ? { door, params: {} } : this.route(url.pathname);
+    if (!url || !target) {
       // A browser cannot read a refused handshake (it sees 1006 and no reason): open, say why, close.
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('error', this.onProtocolError);
         this.sockets.add(ws);
         ws.on('close', this.onSocketClosed);
-        this.refuseUnknownPath(ws, url.pathname);
+        this.refuseUnknownPath(ws, url?.pathname ?? req.url ?? '');
       });
       return;
     }

@@ -14,6 +14,13 @@ import { text } from '../schemas/common';
 import { router, scopedProcedure } from '../trpc';
 
 const QUEUE_CAPACITY = 10_000;
+/**
+ * What one subscription may hold for a client that does not read (1 MiB, the doors'
+ * WS_SEND_QUEUE_BYTES default). Bounded by count alone, every paused stream grew to 10 000 events
+ * of any size: 500 paused firehose streams of one credential added 640 MB in 50 s, on their way
+ * past the heap limit.
+ */
+const QUEUE_BYTES = 1024 * 1024;
 
 /**
  * The events a Kafka read-back replays (KafkaResume, the doors' mechanism), as they come; ends when
@@ -108,11 +115,11 @@ export const streamsRouter = router({
           },
         );
       }
-      const queue = new EventQueue<Delivered>(QUEUE_CAPACITY);
+      const queue = new EventQueue<Delivered>(QUEUE_CAPACITY, QUEUE_BYTES);
       // What this principal may see (channels, owner) the hub decides for every subscriber alike (visibility.ts).
       const subscriber: Subscriber = {
         principal: ctx.principal,
-        deliver: (frame) => queue.push(JSON.parse(frame.payload.toString('utf8')) as Delivered),
+        deliver: (frame) => queue.push(JSON.parse(frame.payload.toString('utf8')) as Delivered, frame.payload.byteLength),
       };
       const wanted = (e: StreamEvent) => !input.types || input.types.includes(e.type);
       const kafka = ctx.feed.kafkaResume;

@@ -1,13 +1,20 @@
 import { webhooks } from '@marketpulse/proto';
 import { z } from 'zod';
-import { ownerFilter } from '../../auth';
+import { ownerFilter, type Principal } from '../../auth';
+import type { ApiContext } from '../context';
 import { maskOf, webhookOut } from '../mappers';
 import { Delivery, EndpointStats, ReplayFailedResult, Webhook, WebhookCreate, WebhookTestResult, WebhookUpdate } from '../schemas/webhooks';
 import { EventType, hoursQuery, id as idSchema, isoTime } from '../schemas/common';
 import { call } from '../service_clients';
+import { checkWebhookReach } from '../webhook_reach';
 import { router, scopedProcedure } from '../trpc';
 
 const TAGS = ['webhooks'];
+
+/** The caller's endpoint `id` as it is now (NOT_FOUND for another user's, as every route answers). */
+async function currentEndpoint(ctx: ApiContext & { principal: Principal }, endpointId: string): Promise<webhooks.Endpoint | undefined> {
+  return (await call(ctx.services.webhooks, (c) => c.getEndpoint, { id: endpointId, user_id: ownerFilter(ctx.principal) })).endpoint;
+}
 const id = idSchema('Webhook id, e.g. wh_123.');
 
 /** Seed 000's webhook REST paths under /api/v1/webhooks, over the webhook-delivery service. */
@@ -20,6 +27,7 @@ export const webhooksRouter = router({
     .input(WebhookCreate)
     .output(Webhook)
     .mutation(async ({ ctx, input }) => {
+      checkWebhookReach(ctx.principal, input.events, input.subjects ?? []);
       const endpoint = webhooks.Endpoint.fromPartial({ ...input, active: input.active ?? true, user_id: ctx.principal.userId });
       const res = await call(ctx.services.webhooks, (c) => c.createEndpoint, { endpoint });
       return webhookOut(res.endpoint);
@@ -49,6 +57,11 @@ export const webhooksRouter = router({
     .output(Webhook)
     .mutation(async ({ ctx, input }) => {
       const { id: endpointId, ...changes } = input;
+      if (changes.events !== undefined || changes.subjects !== undefined) {
+        // What the endpoint will receive once changed: the fields sent over the ones it has.
+        const current = changes.events === undefined || changes.subjects === undefined ? await currentEndpoint(ctx, endpointId) : undefined;
+        checkWebhookReach(ctx.principal, changes.events ?? current?.events ?? [], changes.subjects ?? current?.subjects ?? []);
+      }
       const res = await call(ctx.services.webhooks, (c) => c.updateEndpoint, {
         endpoint: webhooks.Endpoint.fromPartial({ ...changes, id: endpointId }),
         update_mask: maskOf(changes),

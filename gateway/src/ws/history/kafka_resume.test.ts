@@ -116,7 +116,7 @@ class Target implements ResumeTarget {
   }
 }
 
-function setup(perFetch = 3) {
+function setup(perFetch = 3, stallMs = 60_000, queueLimitBytes = 1 << 20) {
   const log = new FakeLog(perFetch);
   const index = new PositionIndex({ capacity: 1000, maxAgeMs: 3_600_000 });
   index.seed(
@@ -140,7 +140,8 @@ function setup(perFetch = 3) {
     ratePerSecond: 1_000_000,
     chunk: 2,
     maxConcurrent: 1,
-    queueLimitBytes: 1 << 20,
+    queueLimitBytes,
+    stallMs,
     metrics,
     logger,
   });
@@ -278,6 +279,48 @@ describe('KafkaResume by position token', () => {
     expect(b.resume.fromPosition(foreign, channels)).toMatchObject({ ok: false, code: 'CANNOT_RECOVER' });
     const partial = a.index.codec!.encode(new Map([[partitionKey(TOPIC, 0), 0]]));
     expect(b.resume.fromPosition(partial, channels)).toMatchObject({ ok: false, code: 'CANNOT_RECOVER' });
+  });
+
+  it('gives up the turn of a client that takes nothing, however long it stays connected: the next client is read back', async () => {
+    // One read-back at a time; the first client's queue stays over half the limit (it reads nothing).
+    const { handle, resume, reads } = setup(3, 200);
+    for (let i = 0; i < 6; i++) handle(0, `a${i}`, 'AAPL', i);
+    const stuck = new Target();
+    stuck.bytesQueued = 1 << 20;
+    const next = new Target();
+    resume.start(stuck, ['market-data:AAPL'], encoder, after(resume, 'a0'));
+    resume.start(next, ['market-data:AAPL'], encoder, after(resume, 'a0'));
+    const served = await Promise.race([
+      next.released.then(() => 'served'),
+      new Promise((r) => setTimeout(() => r('still waiting behind the stuck client'), 20_000)),
+    ]);
+    expect(served).toBe('served');
+    expect(next.sent).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+    expect(stuck.errors).toEqual(['CANNOT_RECOVER']);
+    expect(reads.map((r) => r.split(':').slice(0, 2).join(':'))).toEqual(['kafka:failed', 'kafka:recovered']);
+  }, 30_000);
+
+  it('sends a chunk bigger than the room left in the queue only once the client took what waited', async () => {
+    // A 300-byte queue: each two-event chunk is bigger than the room beside 120 bytes waiting (under half,
+    // so the pacing alone would not wait); sent then, the client's queue would overflow (4002).
+    const { handle, resume } = setup(3, 60_000, 300);
+    for (let i = 0; i < 5; i++) handle(0, `a${i}`, 'AAPL', i);
+    const target = new Target();
+    const queuedAtSend: number[] = [];
+    target.bytesQueued = 120;
+    // The client takes what waits every 10 ms; each chunk sent leaves 120 bytes waiting again.
+    const drains = setInterval(() => (target.bytesQueued = 0), 10);
+    const replay = target.replayFrames.bind(target);
+    target.replayFrames = (frames) => {
+      queuedAtSend.push(target.bytesQueued);
+      replay(frames);
+      target.bytesQueued = 120;
+    };
+    resume.start(target, ['market-data:AAPL'], encoder, after(resume, 'a0'));
+    await target.released;
+    clearInterval(drains);
+    expect(target.sent).toEqual(['a1', 'a2', 'a3', 'a4']);
+    expect(queuedAtSend).toEqual([0, 0]);
   });
 
   it('a position ahead of the stream is told apart, and reached once the stream gets there', async () => {

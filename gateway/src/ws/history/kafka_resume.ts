@@ -40,6 +40,11 @@ export interface ResumeStart {
   readonly label: string;
   /** The stream door's subscription: an error about the read-back names it. */
   readonly subscriptionId?: string;
+  /**
+   * False once the client no longer holds the subscription being resumed (it unsubscribed, or a seed
+   * door switched symbol): the read-back stops at its next chunk and frees its turn and the live events it holds.
+   */
+  readonly wanted?: () => boolean;
 }
 
 export interface KafkaResumeOptions {
@@ -57,11 +62,20 @@ export interface KafkaResumeOptions {
   maxConcurrent: number;
   /** A client's send-queue limit: read-back waits while more than half of it is queued. */
   queueLimitBytes: number;
+  /**
+   * How long a read-back waits for a client that takes none of what it was sent (its queue stays over
+   * half the limit and shrinks no more) before it gives up its turn with CANNOT_RECOVER: a client
+   * that stops reading, however alive it keeps itself, must not hold one of WS_RESUME_MAX_READS for ever.
+   */
+  stallMs: number;
   metrics: ResumeMetrics;
   logger: Logger;
 }
 
 const BACKPRESSURE_POLL_MS = 5;
+
+/** The client took none of the events read back for stallMs. */
+class StalledClient extends Error {}
 /**
  * How long a position ahead of this instance's stream may wait for it (another instance a client
  * left was a little further on); past that the position is refused as one this stream never reached.
@@ -182,12 +196,16 @@ export class KafkaResume {
     };
     void this.turn(async () => {
       try {
-        replayed = await this.read(target, ranges, channels, encoder);
+        replayed = await this.read(target, ranges, channels, encoder, start.wanted);
         finish('recovered');
       } catch (err) {
         if (err instanceof PastRetentionError) {
           unrecoverable("the missed events are past Kafka's retention");
           return finish('past_retention');
+        }
+        if (err instanceof StalledClient) {
+          unrecoverable(`the client took none of the events read back for ${this.options.stallMs / 1000} s`);
+          return finish('failed');
         }
         this.options.logger.warn(
           { err: err instanceof Error ? err.message : String(err), from: start.label },
@@ -217,18 +235,27 @@ export class KafkaResume {
    * client's principal as it is now (readableBy), writes it, and paces: a yield after each chunk,
    * at most `ratePerSecond`, never more than half the client's queue.
    */
-  private async read(target: ResumeTarget, ranges: ReadRange[], channels: readonly string[], encoder: ResumableEncoder): Promise<number> {
-    const { reader, index, chunk, ratePerSecond, queueLimitBytes } = this.options;
+  private async read(
+    target: ResumeTarget,
+    ranges: ReadRange[],
+    channels: readonly string[],
+    encoder: ResumableEncoder,
+    wanted: () => boolean = () => true,
+  ): Promise<number> {
+    const { reader, index, chunk, ratePerSecond, queueLimitBytes, stallMs } = this.options;
+    const going = () => target.isOpen && wanted();
     const client = { recipe: encoder.recipe, channels: [...channels], records: chunk };
     const read = reader.open(ranges, index.codec?.parts, client, () => target.principal);
     const began = Date.now();
     let replayed = 0;
     try {
       for (;;) {
-        const frames = target.isOpen ? await read.next() : null;
+        const frames = going() ? await read.next() : null;
         if (!frames) return replayed;
         const readable = readableBy(frames, target.principal);
-        if (frameCount(readable) > 0 && target.isOpen) {
+        // A chunk that does not fit beside what waits (an event bigger than the queue) goes once the client took what waits.
+        if (target.bytesQueued + readable.wire.byteLength > queueLimitBytes) await drain(0);
+        if (frameCount(readable) > 0 && going()) {
           target.replayFrames(readable);
           replayed += frameCount(readable);
         }
@@ -236,10 +263,21 @@ export class KafkaResume {
         await nextTurn();
         const due = began + (replayed * 1000) / ratePerSecond - Date.now();
         if (due > 0) await sleep(due);
-        while (target.isOpen && target.bytesQueued > queueLimitBytes / 2) await sleep(BACKPRESSURE_POLL_MS);
+        await drain(queueLimitBytes / 2);
       }
     } finally {
       read.close();
+    }
+
+    /** Waits until the client's queue holds at most `bytes`; throws StalledClient when it shrinks no more for stallMs. */
+    async function drain(bytes: number): Promise<void> {
+      let least = target.bytesQueued;
+      let since = Date.now();
+      while (going() && target.bytesQueued > bytes) {
+        if (target.bytesQueued < least) [least, since] = [target.bytesQueued, Date.now()];
+        else if (Date.now() - since >= stallMs) throw new StalledClient();
+        await sleep(BACKPRESSURE_POLL_MS);
+      }
     }
   }
 }

@@ -1,4 +1,5 @@
 import { events } from '@marketpulse/proto';
+import { isEventType, payloadMismatch } from '@marketpulse/runtime';
 import type { LogRecord } from './kafka_log';
 
 /** What gives a record its `pos`: the gateway's PositionIndex, or the codec alone in the read-back thread. */
@@ -15,8 +16,9 @@ export interface RecordEvent {
 }
 
 /**
- * Decodes a record's event; null for one live delivery skips too (no value, not an Event, no id).
- * Imports nothing of the gateway besides the generated code, so the read-back thread starts fast.
+ * Decodes a record's event; null for one live delivery skips too (no value, not an Event, no id, a
+ * type the catalog does not know, a payload that is not its type's: the bus dead-letters that one). Imports nothing of the gateway, so the
+ * read-back thread starts fast.
  */
 export function decodeRecord(record: LogRecord, positions?: RecordPositions): RecordEvent | null {
   if (!record.value) return null;
@@ -26,7 +28,7 @@ export function decodeRecord(record: LogRecord, positions?: RecordPositions): Re
   } catch {
     return null;
   }
-  if (!event.id) return null;
+  if (!event.id || !isEventType(event.type) || payloadMismatch(event)) return null;
   return {
     event,
     traceparent: headerText(record.headers.traceparent),

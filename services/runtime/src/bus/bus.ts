@@ -63,6 +63,17 @@ export class BusError extends Error {
   }
 }
 
+/**
+ * Why an envelope's payload is not what its type says (a tick's type around a user's alert), or
+ * undefined: consumers route and show an event by its type, so a payload of another case would reach
+ * whoever reads that type. Published events are refused, consumed ones set aside (consume_record.ts).
+ */
+export function payloadMismatch(event: events.Event): string | undefined {
+  const found = event.payload?.$case;
+  if (found === undefined || found === event.type) return undefined;
+  return `event ${event.id || '(no id)'} of type ${event.type} carries a ${found} payload; the payload's case must be its type`;
+}
+
 export function assertPublishable(event: events.Event): void {
   if (!event.type) throw new BusError('BUS_INVALID_EVENT', `event ${event.id || '(no id)'} has no type; set Event.type`);
   if (!event.id)
@@ -73,6 +84,8 @@ export function assertPublishable(event: events.Event): void {
       `event ${event.id} has a non-text owner; set Event.owner to a user id, or '' for a system event`,
     );
   }
+  const mismatch = payloadMismatch(event);
+  if (mismatch) throw new BusError('BUS_INVALID_EVENT', mismatch);
 }
 
 /**

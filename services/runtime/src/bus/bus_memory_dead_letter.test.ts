@@ -116,4 +116,29 @@ describe('MemoryBus dead letters', () => {
     expect(broker.records('dl3.dead_letter')).toEqual([]);
     await bus.close();
   });
+
+  it("sets aside, unhandled, an envelope whose payload is not its type's (a foreign producer's)", async () => {
+    const broker = new MemoryBroker({ logger, partitions: 1 });
+    const bus = new MemoryBus({ broker, topicPrefix: 'dl4.', handlerRetry: { maxAttempts: 3, backoffBaseMs: 1, backoffMaxMs: 5 } });
+    const handled: string[] = [];
+    await bus.subscribe({ groupId: 'g', types: ['market_data_update'], handler: async ({ event }) => void handled.push(event.id) });
+    // A tick's type and subject around a user's alert: every reader of market-data:AAPL would get alice's alert as a tick.
+    const disguised = events.Event.fromPartial({
+      id: 'disguised',
+      type: 'market_data_update',
+      source: 'foreign',
+      subject: 'AAPL',
+      payload: { $case: 'alert_triggered', alert_triggered: { alert_id: 'a1', user_id: 'alice', message: "alice's alert" } },
+    });
+    for (const event of [tick('a'), disguised, tick('b')]) {
+      const value = events.Event.encode(event).finish();
+      broker.append('dl4.market_data_update', event.subject, { value, event: events.Event.decode(value) }, {});
+    }
+    await until(() => handled.includes('b'));
+    expect(handled).toEqual(['a', 'b']);
+    const letters = broker.records('dl4.dead_letter').map((r) => parseDeadLetter(r)!);
+    expect(letters.map((l) => [l.failure.reason, l.attempts])).toEqual([['BUS_INVALID_EVENT', 0]]);
+    expect(letters[0]!.failure.message).toMatch(/market_data_update.*alert_triggered/);
+    await bus.close();
+  });
 });

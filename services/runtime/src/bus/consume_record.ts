@@ -2,7 +2,7 @@ import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { events } from '@marketpulse/proto';
 import type { Logger } from '../log/logger';
 import type { DeadLetterMetrics } from '../metrics/dead_letter_metrics';
-import type { DeliveredEvent, SubscribeOptions } from './bus';
+import { payloadMismatch, type DeliveredEvent, type SubscribeOptions } from './bus';
 import { deadLetterRecord, type DeadLetter, type OutgoingDeadLetter, type SourceRecord } from './dead_letter';
 import { nextStep, type HandlerRetryPolicy } from './handler_retry_policy';
 import { classifyFailure, summarizeFailure, type FailureSummary } from './record_failure';
@@ -48,6 +48,11 @@ export async function consumeRecord(record: SourceRecord, c: RecordConsumer, dec
   } catch (err) {
     c.observed('dead_letter', 0);
     return deadLetter(record, c, UNDECODABLE, 0, undefined, err);
+  }
+  const mismatch = payloadMismatch(event);
+  if (mismatch) {
+    c.observed('dead_letter', 0);
+    return deadLetter(record, c, { reason: 'BUS_INVALID_EVENT', message: mismatch }, 0, event, undefined);
   }
   const delivered: DeliveredEvent = {
     event,

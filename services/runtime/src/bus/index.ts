@@ -4,6 +4,7 @@ export {
   encodeEvent,
   isMarkedDecodedForm,
   markDecodedForm,
+  payloadMismatch,
   topicFor,
   type Bus,
   type DeliveredEvent,

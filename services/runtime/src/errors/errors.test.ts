@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
+import { events } from '@marketpulse/proto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../log/logger';
 import { readGrpcError } from '../grpc/errors';
@@ -136,6 +137,35 @@ describe('the error model over gRPC (serveGrpc)', () => {
     const e = readGrpcError(await get('db-down'));
     expect(e).toMatchObject({ code: grpc.status.UNAVAILABLE, reason: 'DEPENDENCY_UNAVAILABLE' });
     expect(e.message).not.toMatch(/10\.0\.0\.7|ECONNREFUSED/);
+  });
+
+  it('says why request bytes do not decode: truncated, or not protobuf at all', async () => {
+    // The generated decoder of a real message, fed raw bytes as a foreign client could send them.
+    const raw: grpc.MethodDefinition<Buffer, string> = {
+      ...(def('Decode', false) as unknown as grpc.MethodDefinition<Buffer, string>),
+      requestSerialize: (b: Buffer) => b,
+      requestDeserialize: (b: Buffer) => events.Event.decode(b) as never,
+    };
+    const registration = serveGrpc<Record<string, never>>({ Decode: raw } as grpc.ServiceDefinition, { Decode: () => 'decoded' } as never, {
+      logger: logSink().logger,
+    });
+    handle = await startGrpcServer({ port: 0, services: [registration], reflection: false });
+    const RawClient = grpc.makeGenericClientConstructor({ Decode: raw } as grpc.ServiceDefinition, 'RawService');
+    client = new RawClient(`127.0.0.1:${handle.port}`, grpc.credentials.createInsecure());
+    const send = (bytes: number[]) =>
+      new Promise<unknown>((resolve) => (client as any).Decode(Buffer.from(bytes), (err: unknown, res: unknown) => resolve(err ?? res)));
+    // Field 1 (id) announces 255 bytes and carries none; a varint cut short; a tag with wire type 7.
+    for (const truncated of [
+      [0x0a, 0xff, 0x01],
+      [0x0a, 0x05, 0x61],
+      [0x08, 0xff],
+    ]) {
+      const e = readGrpcError(await send(truncated));
+      expect(e).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, reason: 'INVALID_ARGUMENT' });
+      expect(e.message).toMatch(/could not be decoded: it is truncated/);
+    }
+    expect(readGrpcError(await send([0x0f])).message).toMatch(/could not be decoded: it is not valid protobuf/);
+    expect(await send([0x0a, 0x01, 0x61])).toBe('decoded');
   });
 
   it('streams answer like unary ones', async () => {

@@ -75,12 +75,17 @@ const tolerantDecoder =
     }
   };
 
+/** What protobuf readers throw when a field runs past the end of the bytes (@bufbuild/protobuf, protobufjs): a RangeError too. */
+const TRUNCATED = /^premature EOF|^index out of range/;
+
 function undecodable(request: unknown): AppError | undefined {
   if (!(request instanceof Undecodable)) return undefined;
-  const reason =
-    request.error instanceof RangeError
-      ? 'a value is out of range (e.g. a timestamp no date can hold)'
-      : 'it is not valid protobuf for this method';
+  const { error } = request;
+  const reason = !(error instanceof RangeError)
+    ? 'it is not valid protobuf for this method'
+    : TRUNCATED.test(error.message)
+      ? 'it is truncated (a field runs past the end of the message); send the whole encoded message'
+      : 'a value is out of range (e.g. a timestamp no date can hold)';
   return commonError('INVALID_ARGUMENT', `the request could not be decoded: ${reason}`);
 }
 

@@ -1,1 +1,1 @@
-export { ownerAllows, ownerAllowsSql, type Viewer } from './visibility';
+export { ownerAllows, ownerAllowsSql, ownerOfEvent, type Viewer } from './visibility';

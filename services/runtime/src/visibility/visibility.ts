@@ -1,3 +1,5 @@
+import type { events } from '@marketpulse/proto';
+import { EVENT_CATALOG, isEventType } from '../events/catalog';
 /**
  * Who may receive an event, decided by its owner (the Event envelope's `owner` field). This is the
  * one rule every delivery path applies: the gateway's WebSocket doors, their resume, tRPC
@@ -17,6 +19,19 @@ export interface Viewer {
 export function ownerAllows(owner: string, viewer: Viewer): boolean {
   if (!owner) return true;
   return viewer.operator || (viewer.userId !== undefined && viewer.userId === owner);
+}
+
+/**
+ * Whose an event is ('' for a system event): the envelope's owner. A type that can be owned whose
+ * producer left the envelope's owner empty while its payload names a user (`user_id`: an alert of a
+ * user's rule, a delivery to a user's endpoint) is that user's: a missing envelope field never turns
+ * a user's event into everyone's. Every delivery path takes the owner from here.
+ */
+export function ownerOfEvent(event: events.Event): string {
+  if (event.owner || !isEventType(event.type) || EVENT_CATALOG[event.type].visibility === 'system') return event.owner;
+  const payload = event.payload as Record<string, unknown> | undefined;
+  const data = payload?.[payload.$case as string] as { user_id?: unknown } | undefined;
+  return typeof data?.user_id === 'string' ? data.user_id : '';
 }
 
 /**

@@ -1,4 +1,12 @@
-import { classifyFailure, traceHeaders, type Bus, type DeliveredEvent, type Logger, type Subscription } from '@marketpulse/runtime';
+import {
+  classifyFailure,
+  ownerOfEvent,
+  traceHeaders,
+  type Bus,
+  type DeliveredEvent,
+  type Logger,
+  type Subscription,
+} from '@marketpulse/runtime';
 import { DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { serializeBody } from '../payload/webhook_body';
 import type { DeliveryStore, IncomingEvent } from '../store/delivery_store';
@@ -93,7 +101,7 @@ export class EventIntake {
       id: event.id,
       type: event.type,
       subject: event.subject,
-      owner: event.owner,
+      owner: ownerOfEvent(event),
       body: serializeBody(event),
       // The consumer span's context when telemetry runs, so deliveries hang under it in the trace.
       traceparent: traceHeaders().traceparent ?? d.traceparent,
