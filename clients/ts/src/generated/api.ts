@@ -1642,7 +1642,24 @@ export const CLOSE = {
         when: 'the client sent a binary frame: clients send JSON text on every door (on `marketpulse.v1.proto` only the server sends binary data messages); an INVALID_MESSAGE error comes first',
         reconnect: false,
     },
-    MESSAGE_TOO_BIG: { code: 1009, reason: 'message too big', when: 'a client message exceeded WS_MAX_MESSAGE_BYTES', reconnect: true },
+    MESSAGE_TOO_BIG: {
+        code: 1009,
+        reason: 'message too big',
+        when: 'a client message exceeded WS_MAX_MESSAGE_BYTES (counted after permessage-deflate inflates it, over all its fragments)',
+        reconnect: true,
+    },
+    PROTOCOL_ERROR: {
+        code: 1002,
+        reason: 'protocol error: invalid WebSocket frame (RFC 6455)',
+        when: 'the client broke the framing rules: an unmasked frame, a reserved opcode or RSV bit, a control frame over 125 bytes or fragmented, a continuation without a start, an invalid close code',
+        reconnect: false,
+    },
+    INVALID_PAYLOAD: {
+        code: 1007,
+        reason: 'invalid payload: text is not valid UTF-8',
+        when: 'a text message (or a close reason) was not valid UTF-8; send JSON as UTF-8 text',
+        reconnect: false,
+    },
     INTERNAL_ERROR: {
         code: 1011,
         reason: 'internal error',
