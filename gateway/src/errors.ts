@@ -35,6 +35,8 @@ export const STATUS_TABLE: Readonly<Record<GrpcStatus, { http: number; trpc: TRP
 export const EDGE_STATUS: Readonly<Record<string, { grpc: GrpcStatus; http: number; trpc: TRPC_ERROR_CODE_KEY }>> = {
   BODY_TOO_LARGE: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 413, trpc: 'PAYLOAD_TOO_LARGE' },
   METHOD_NOT_ALLOWED: { grpc: GrpcStatus.UNIMPLEMENTED, http: 405, trpc: 'METHOD_NOT_SUPPORTED' },
+  REQUEST_TIMEOUT: { grpc: GrpcStatus.DEADLINE_EXCEEDED, http: 408, trpc: 'TIMEOUT' },
+  HEADERS_TOO_LARGE: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 431, trpc: 'BAD_REQUEST' },
 };
 
 /** Extra facts a client can act on; `fields` names each invalid input field. */
@@ -107,6 +109,14 @@ export const subscriberTooSlow = () =>
     'SUBSCRIBER_TOO_SLOW',
     'this subscription fell too far behind (its client did not read the events it was sent); resubscribe with the last event id to resume',
   );
+/** One more tRPC subscription than TRPC_MAX_SUBSCRIPTIONS_PER_USER allows this user. */
+export const tooManySubscriptions = (perUser: number) =>
+  new ApiError(
+    GrpcStatus.RESOURCE_EXHAUSTED,
+    'TOO_MANY_SUBSCRIPTIONS',
+    `this user already holds ${perUser} open subscriptions (TRPC_MAX_SUBSCRIPTIONS_PER_USER); end one before opening another, or subscribe to several channels in one`,
+    { max_subscriptions: perUser },
+  );
 /** A body the gateway cannot read as JSON text: another media type, or a content coding (gzip, br, …). */
 export const unsupportedMediaType = (message: string) => new ApiError(GrpcStatus.INVALID_ARGUMENT, 'UNSUPPORTED_MEDIA_TYPE', message);
 /** A request target no URL parser accepts (`GET //[ HTTP/1.1`): refused before any route sees it. */
@@ -115,6 +125,28 @@ export const malformedUrl = () =>
     GrpcStatus.INVALID_ARGUMENT,
     'MALFORMED_URL',
     'the request path is not a valid URL path; send a path such as /api/v1/webhooks, percent-encoding reserved characters',
+  );
+/** A client that did not send its whole request (headers and body) within HTTP_REQUEST_TIMEOUT_MS. */
+export const requestTimedOut = (timeoutMs: number) =>
+  new ApiError(
+    GrpcStatus.DEADLINE_EXCEEDED,
+    'REQUEST_TIMEOUT',
+    `the request (headers and body) did not arrive within ${timeoutMs} ms (HTTP_REQUEST_TIMEOUT_MS); send it at once`,
+    { timeout_ms: timeoutMs },
+  );
+/** Request headers past Node's limit (16 KiB in all): refused before any route sees them. */
+export const headersTooLarge = () =>
+  new ApiError(
+    GrpcStatus.INVALID_ARGUMENT,
+    'HEADERS_TOO_LARGE',
+    'the request headers are too large (16 KiB in all); send fewer or shorter headers',
+  );
+/** Bytes the HTTP parser cannot read as an HTTP/1.1 request (a bad request line, header or chunk size). */
+export const malformedRequest = () =>
+  new ApiError(
+    GrpcStatus.INVALID_ARGUMENT,
+    'MALFORMED_REQUEST',
+    'the request is not valid HTTP/1.1 (its request line, a header or a chunk could not be parsed); check the client',
   );
 export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
   new ApiError(GrpcStatus.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', `${method} is not served on ${path}; use ${allowed.join(' or ')}`, {

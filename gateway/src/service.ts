@@ -15,6 +15,7 @@ import {
   type Logger,
 } from '@marketpulse/runtime';
 import { createApiHandler } from './api/handler';
+import { SubscriptionSlots } from './api/subscription_slots';
 import { createApiMetrics } from './api/metrics';
 import { registerWebSocketMetrics } from './observability/websocket_metrics';
 import { authenticatorFromConfig, DbApiKeyStore } from './auth';
@@ -226,6 +227,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
       apiKeys,
       publisher,
       feed: hub,
+      subscriptions: new SubscriptionSlots(config.TRPC_MAX_SUBSCRIPTIONS_PER_USER),
       logger,
       authenticator,
       limiter,
@@ -335,6 +337,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
     router,
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     accessLog,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
   });
   scope.onClose(() => http.close());
   if (config.WS_NATIVE_PORT > 0) {
@@ -342,6 +345,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
       host: config.GATEWAY_HOST,
       port: config.WS_NATIVE_PORT,
       upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head, streamDoor),
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
     });
     scope.onClose(() => server.close());
     native = server;

@@ -27,7 +27,11 @@ let api: ApiUnderTest;
 beforeAll(async () => {
   fakes = await startFakeServices();
   // A small burst, so a batch of a dozen calls is over it; each test uses its own user (budget).
-  api = await startApiUnderTest(addressesOf(fakes), { API_RATE_LIMIT_BURST: '10', API_RATE_LIMIT_PER_MINUTE: '10' });
+  api = await startApiUnderTest(addressesOf(fakes), {
+    API_RATE_LIMIT_BURST: '10',
+    API_RATE_LIMIT_PER_MINUTE: '10',
+    TRPC_MAX_SUBSCRIPTIONS_PER_USER: '2',
+  });
 });
 
 afterAll(async () => {
@@ -243,21 +247,22 @@ describe('a webhook reaches no further than the credential that points it', () =
   });
 });
 
-describe('a tRPC subscription whose client stops reading', () => {
-  const publish = (note: string) => {
-    const id = randomUUID();
-    api.hub.publish(['portfolio', 'events'], {
-      id,
-      type: 'equity_update',
-      source: 'test',
-      subject: '',
-      time: new Date().toISOString(),
-      traceId: '',
-      data: { total_equity: '1.00', note },
-    });
-    return id;
-  };
+/** Publishes an equity_update on `portfolio` straight into the hub; its id. */
+const publish = (note: string) => {
+  const id = randomUUID();
+  api.hub.publish(['portfolio', 'events'], {
+    id,
+    type: 'equity_update',
+    source: 'test',
+    subject: '',
+    time: new Date().toISOString(),
+    traceId: '',
+    data: { total_equity: '1.00', note },
+  });
+  return id;
+};
 
+describe('a tRPC subscription whose client stops reading', () => {
   it('is ended with SUBSCRIBER_TOO_SLOW once about 1 MiB waits for it, instead of holding every event', async () => {
     const input = encodeURIComponent(JSON.stringify({ channels: ['portfolio'] }));
     const res = await new Promise<IncomingMessage>((resolve, reject) =>
@@ -296,5 +301,68 @@ describe('a tRPC subscription whose client stops reading', () => {
     res.destroy();
     expect(text).toContain('SUBSCRIBER_TOO_SLOW');
     expect(delivered()).toBeLessThan(total);
+  }, 60_000);
+});
+
+describe('tRPC subscriptions of one user', () => {
+  /** Opens streams.events for `user`; resolves with a handle once the response started. */
+  async function open(user: string) {
+    const input = encodeURIComponent(JSON.stringify({ channels: ['portfolio'] }));
+    const res = await new Promise<IncomingMessage>((resolve, reject) =>
+      request(`http://127.0.0.1:${api.gateway.port}/trpc/streams.events?input=${input}`, {
+        headers: { authorization: `Bearer ${tokenFor(user)}` },
+      })
+        .on('response', resolve)
+        .on('error', reject)
+        .end(),
+    );
+    let text = '';
+    let ended = false;
+    const wakes: (() => void)[] = [];
+    res.on('data', (c: Buffer) => ((text += c.toString('utf8')), wakes.splice(0).forEach((wake) => wake())));
+    res.once('end', () => ((ended = true), wakes.splice(0).forEach((wake) => wake())));
+    return {
+      text: () => text,
+      /** Resolves once `done()` holds or the stream ended. */
+      until: async (done: () => boolean) => {
+        while (!done() && !ended) await new Promise<void>((wake) => wakes.push(wake));
+      },
+      close: () => res.destroy(),
+    };
+  }
+  /** Publishes marker events until `stream` shows one (it is subscribed then). */
+  async function subscribed(stream: { text: () => string }): Promise<boolean> {
+    for (let i = 0; i < 200; i++) {
+      const id = publish('marker');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      if (stream.text().includes(id)) return true;
+    }
+    return false;
+  }
+
+  it('holds at most TRPC_MAX_SUBSCRIPTIONS_PER_USER open; one more is TOO_MANY_SUBSCRIPTIONS until one ends', async () => {
+    const first = await open('many-streams');
+    const second = await open('many-streams');
+    expect(await subscribed(first)).toBe(true);
+    expect(await subscribed(second)).toBe(true);
+    const third = await open('many-streams');
+    await third.until(() => third.text().includes('TOO_MANY_SUBSCRIPTIONS'));
+    expect(third.text()).toContain('TOO_MANY_SUBSCRIPTIONS');
+    third.close();
+    // Another user is not counted against this one.
+    const other = await open('someone-else');
+    expect(await subscribed(other)).toBe(true);
+    other.close();
+    // Once one ends, its slot is free again (the server sees the close when it next writes to it).
+    first.close();
+    let again: Awaited<ReturnType<typeof open>> | undefined;
+    for (let i = 0; i < 100 && !again; i++) {
+      const attempt = await open('many-streams');
+      if (await subscribed(attempt)) again = attempt;
+      else attempt.close();
+    }
+    expect(again).toBeDefined();
+    again?.close();
+    second.close();
   }, 60_000);
 });

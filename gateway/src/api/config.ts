@@ -46,12 +46,26 @@ export const apiConfigShape = {
     .describe(
       'Largest HTTP request body on any route (REST, /trpc, everything else); a larger one is refused with 413 BODY_TOO_LARGE before it is read.',
     ),
+  HTTP_REQUEST_TIMEOUT_MS: envInt('milliseconds')
+    .min(1000, { error: 'expected at least 1000 ms' })
+    .max(3_600_000, { error: 'expected at most 3600000 ms (an hour)' })
+    .default(30000)
+    .describe(
+      "Longest a client may take to send a whole request (headers and body) on the gateway's HTTP ports; a slower one gets 408 REQUEST_TIMEOUT and its connection is closed, so a trickled request cannot hold a connection and its buffers. Responses (tRPC subscriptions, SSE) and WebSocket connections are not limited by it.",
+    ),
   TRPC_MAX_BATCH_SIZE: envInt('a call count')
     .min(1, { error: 'expected at least 1' })
     .max(1000, { error: 'expected at most 1000' })
     .default(20)
     .describe(
       'Most calls one /trpc batch request may carry; a larger batch is refused with 400 BATCH_TOO_LARGE. Each call of a batch also counts against API_RATE_LIMIT_PER_MINUTE.',
+    ),
+  TRPC_MAX_SUBSCRIPTIONS_PER_USER: envInt('a subscription count')
+    .min(1, { error: 'expected at least 1' })
+    .max(100_000, { error: 'expected at most 100000' })
+    .default(100)
+    .describe(
+      "Most tRPC subscriptions (streams.events) one user may hold open on one gateway process at once; one more is refused with 429 TOO_MANY_SUBSCRIPTIONS until one ends. The development profile's anonymous reader is one user.",
     ),
   GATEWAY_ENV: z
     .enum(['development', 'production'])

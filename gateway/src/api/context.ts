@@ -3,6 +3,7 @@ import type { ApiKeyStore, Principal } from '../auth';
 import type { EventPublisher } from '../events/publish_contracts';
 import type { EventFeed } from './event_feed';
 import type { ServiceClients } from './service_clients';
+import type { SubscriptionSlots } from './subscription_slots';
 
 /** What every procedure sees. `principal` is null when the request carried no valid credential. */
 export interface ApiContext {
@@ -13,6 +14,8 @@ export interface ApiContext {
   apiKeys: ApiKeyStore;
   publisher: EventPublisher;
   feed: EventFeed;
+  /** Open tRPC subscriptions per user, bounded (TRPC_MAX_SUBSCRIPTIONS_PER_USER). */
+  subscriptions: SubscriptionSlots;
   logger: Logger;
 }
 

@@ -52,7 +52,14 @@ function sendJson(res: ServerResponse, body: unknown): void {
  */
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const { authenticator, limiter, metrics, logger } = options;
-  const deps: ApiDeps = { services: options.services, apiKeys: options.apiKeys, publisher: options.publisher, feed: options.feed, logger };
+  const deps: ApiDeps = {
+    services: options.services,
+    apiKeys: options.apiKeys,
+    publisher: options.publisher,
+    feed: options.feed,
+    subscriptions: options.subscriptions,
+    logger,
+  };
   const rest = createRestHandler(logger, options.maxBodyBytes);
   let openApiText: string | undefined;
 

@@ -1,7 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AccessLog } from '../observability/access_log';
+import { answerClientError } from './client_error';
 import type { HttpRouter } from './router';
+
+/** HTTP_REQUEST_TIMEOUT_MS's default. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -19,13 +23,24 @@ export async function startHttpServer(options: {
   router?: HttpRouter;
   upgrade: UpgradeHandler;
   accessLog?: AccessLog;
+  /** HTTP_REQUEST_TIMEOUT_MS: the whole request (headers and body) must arrive within it. */
+  requestTimeoutMs?: number;
 }): Promise<HttpServerHandle> {
-  const server = createServer((req, res) => {
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timeouts = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    // Node looks for late requests this often (30 s by default): a quarter of the limit, so one is
+    // cut at most 25 % after its time.
+    connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(requestTimeoutMs / 4))),
+  };
+  const server = createServer(timeouts, (req, res) => {
     options.accessLog?.http(req, res);
     if (options.router) return options.router.handle(req, res);
     res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('WebSocket only\n');
   });
   server.on('upgrade', options.upgrade);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, requestTimeoutMs));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new Error(`gateway cannot listen on ${options.host}:${options.port}: ${err.message}`)));
     server.listen(options.port, options.host, () => resolve());

@@ -8,7 +8,7 @@ import { MAX_POSITION_CHARS, PositionTracker } from '../../ws/history/position_t
 import { framesOf } from '../../ws/history/replay_frames';
 import type { Subscriber } from '../../ws/hub';
 import { toDelivered, trpcEncoder as ENCODER, type Delivered, type StreamEvent } from '../../ws/doors/door_encoders';
-import { ApiError } from '../../errors';
+import { ApiError, tooManySubscriptions } from '../../errors';
 import { EventQueue } from '../event_queue';
 import { text } from '../schemas/common';
 import { router, scopedProcedure } from '../trpc';
@@ -130,6 +130,8 @@ export const streamsRouter = router({
         ctx.logger.info({ channels: input.channels }, "subscription resumed without history: position ahead of this instance's stream");
         byPosition = undefined;
       }
+      const user = ctx.principal.userId;
+      if (!ctx.subscriptions.take(user)) throw tooManySubscriptions(ctx.subscriptions.perUser);
       // From here to the read-back's start, one tick: subscribed before reading history, so nothing
       // published in between is lost; seq drops doubles (memory), the read-back stops where live starts (Kafka).
       for (const channel of input.channels) ctx.feed.subscribe(channel, ENCODER, subscriber);
@@ -177,6 +179,7 @@ export const streamsRouter = router({
         }
       } finally {
         for (const channel of input.channels) ctx.feed.unsubscribe(channel, ENCODER.key, subscriber);
+        ctx.subscriptions.release(user);
       }
     }),
 });
