@@ -126,6 +126,13 @@ export const malformedUrl = () =>
     'MALFORMED_URL',
     'the request path is not a valid URL path; send a path such as /api/v1/webhooks, percent-encoding reserved characters',
   );
+/** A WebSocket handshake the ws library refuses before any door sees it; `detail` is its reason. */
+export const invalidHandshake = (detail: string) =>
+  new ApiError(
+    GrpcStatus.INVALID_ARGUMENT,
+    'INVALID_HANDSHAKE',
+    `the WebSocket handshake was refused: ${detail}; send GET with Upgrade: websocket, a Sec-WebSocket-Key, Sec-WebSocket-Version: 13 and, if any, comma-separated unique subprotocol tokens and well-formed extensions`,
+  );
 /** A client that did not send its whole request (headers and body) within HTTP_REQUEST_TIMEOUT_MS. */
 export const requestTimedOut = (timeoutMs: number) =>
   new ApiError(

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import { createLogger } from '@marketpulse/runtime';
 import { waitFor } from '@marketpulse/tests';
@@ -48,6 +49,66 @@ describe('upgrade requests', () => {
       expect(client.texts()[0], target).toMatchObject({ type: 'error', code: 'UNKNOWN_ENDPOINT' });
       client.destroy();
     }
+    await stillServes();
+  });
+});
+
+/** Sends `request` as is on a fresh connection and resolves with all the server sent before it closed. */
+function exchange(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(gateway.port, '127.0.0.1', () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+describe('handshakes the ws library refuses', () => {
+  const upgrade = (method: string, headers: string) =>
+    `${method} /ws/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${headers}\r\n`;
+  const key = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+  const CASES = [
+    {
+      name: 'a malformed subprotocol list',
+      request: upgrade('GET', `${key}Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: a,,b\r\n`),
+      status: 400,
+      names: 'Sec-WebSocket-Protocol',
+    },
+    {
+      name: 'a subprotocol offered twice',
+      request: upgrade('GET', `${key}Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: json, json\r\n`),
+      status: 400,
+      names: 'Sec-WebSocket-Protocol',
+    },
+    {
+      name: 'a malformed extension offer',
+      request: upgrade('GET', `${key}Sec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: permessage-deflate; =\r\n`),
+      status: 400,
+      names: 'Sec-WebSocket-Extensions',
+    },
+    { name: 'no key', request: upgrade('GET', 'Sec-WebSocket-Version: 13\r\n'), status: 400, names: 'Sec-WebSocket-Key' },
+    {
+      name: 'an unknown version',
+      request: upgrade('GET', `${key}Sec-WebSocket-Version: 99\r\n`),
+      status: 400,
+      names: 'Sec-WebSocket-Version',
+    },
+    { name: 'a POST upgrade', request: upgrade('POST', `${key}Sec-WebSocket-Version: 13\r\n`), status: 405, names: 'method' },
+  ];
+  for (const c of CASES) {
+    it(`answers ${c.name} with ${c.status} INVALID_HANDSHAKE in the JSON error shape`, async () => {
+      const answer = await exchange(c.request);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(new RegExp(`^HTTP/1\\.1 ${c.status} `));
+      expect(head!.toLowerCase()).toContain('content-type: application/json');
+      const error = (JSON.parse(body!) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe('INVALID_HANDSHAKE');
+      expect(error.message).toContain(c.names);
+    });
+  }
+
+  it('keeps serving', async () => {
     await stillServes();
   });
 });

@@ -11,6 +11,7 @@ import { CLOSE, ERROR, PROTOCOL_CLOSES, type CloseCodeEntry } from './codes';
 import type { Connection } from './connection';
 import { newCounters, type WsCounters } from './counters';
 import { Deadlines } from './deadlines';
+import { refuseHandshake } from './handshake_refusal';
 import type { Door, DoorParams } from './doors/door';
 import { currentBeat, Heartbeat } from './heartbeat';
 import type { ResumeMetrics } from './history/resume_metrics';
@@ -130,6 +131,7 @@ export class WsGateway {
       // subprotocol, the door's default (strict clients such as browsers then fail the handshake themselves).
       handleProtocols: (offered, req) => upgrading.get(req)?.subprotocols?.find((p) => offered.has(p)) ?? false,
     });
+    this.wss.on('wsClientError', (err: Error, socket: Duplex) => refuseHandshake(err, socket));
     this.heartbeat = new Heartbeat(
       () => this.connections,
       options.pingIntervalMs,
