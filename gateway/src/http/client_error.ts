@@ -1,6 +1,7 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { headersTooLarge, malformedRequest, requestTimedOut, type ApiError } from '../errors';
+import { endWithError } from './respond';
 
 /**
  * Answers what Node's HTTP server refuses before any route runs (a request that took longer than
@@ -15,12 +16,7 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, re
     socket.destroy();
     return;
   }
-  const refusal = refusalFor(err, requestTimeoutMs);
-  const body = JSON.stringify(refusal.body());
-  socket.end(
-    `HTTP/1.1 ${refusal.httpStatus} ${STATUS_CODES[refusal.httpStatus]}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  endWithError(socket, refusalFor(err, requestTimeoutMs));
 }
 
 function refusalFor(err: NodeJS.ErrnoException, requestTimeoutMs: number): ApiError {

@@ -1,6 +1,6 @@
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { invalidHandshake } from '../errors';
+import { endWithError } from '../http/respond';
 
 /**
  * Answers a handshake ws refuses before any door sees it (a method other than GET, a missing or
@@ -12,13 +12,8 @@ export function refuseHandshake(err: Error, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  const method = err.message === 'Invalid HTTP method';
   const refusal = invalidHandshake(err.message);
-  const status = method ? 405 : refusal.httpStatus;
-  const body = JSON.stringify(refusal.body());
-  const extra = method ? 'Allow: GET\r\n' : err.message.includes('Sec-WebSocket-Version') ? 'Sec-WebSocket-Version: 13, 8\r\n' : '';
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${extra}` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  if (err.message === 'Invalid HTTP method') return endWithError(socket, refusal, 405, { Allow: 'GET' });
+  const version = err.message.includes('Sec-WebSocket-Version');
+  endWithError(socket, refusal, refusal.httpStatus, version ? { 'Sec-WebSocket-Version': '13, 8' } : {});
 }
