@@ -7,7 +7,19 @@ import { gatewayConfigSchema, loadGatewayConfig } from './config';
 describe('gateway config', () => {
   it('defaults to the documented ports and limits', () => {
     const c = loadGatewayConfig({});
-    expect([c.GATEWAY_PORT, c.WS_PING_INTERVAL_MS, c.WS_NATIVE_PORT, c.WS_ALLOWED_ORIGINS]).toEqual([8000, 30000, 0, ['*']]);
+    expect([c.GATEWAY_PORT, c.WS_PING_INTERVAL_MS, c.WS_NATIVE_PORT, c.WS_ALLOWED_ORIGINS]).toEqual([8000, 30000, 0, []]);
+  });
+
+  it('trusts no proxy unless told, and refuses a TRUSTED_PROXIES entry that is not an address or block, naming it', () => {
+    expect(loadGatewayConfig({}).TRUSTED_PROXIES).toEqual([]);
+    expect(loadGatewayConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8, 192.168.1.5 ,fd00::/8' }).TRUSTED_PROXIES).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.5',
+      'fd00::/8',
+    ]);
+    expect(() => loadGatewayConfig({ TRUSTED_PROXIES: '10.0.0.0/8,lb.internal,10.0.0.0/33' })).toThrow(
+      /TRUSTED_PROXIES: expected comma-separated IP addresses or CIDR blocks .*'lb\.internal', '10\.0\.0\.0\/33' are not/,
+    );
   });
 
   it('refuses settings that cannot work together, naming each', () => {

@@ -1,6 +1,7 @@
 import {
   ConfigError,
   envBoolean,
+  envList,
   envNonNegativeInt,
   envPort,
   envPositiveInt,
@@ -10,13 +11,9 @@ import {
 } from '@marketpulse/runtime';
 import { z } from 'zod';
 import { apiConfigShape } from './api/config';
+import { invalidProxyEntries } from './http/client_address';
 
-const list = z.string().transform((s) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean),
-);
+const quoted = (entries: string[]) => entries.map((e) => `'${e}'`).join(', ');
 
 /** The gateway's environment: runtime's common variables, the WebSocket side's, and the API's (auth included). */
 export const gatewayConfigSchema = serviceConfigSchema('gateway', {
@@ -57,11 +54,9 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
   WS_RATE_LIMIT: envPositiveInt('messages per minute')
     .default(60)
     .describe('Client messages per minute per connection; the first excess one gets a RATE_LIMITED error, the next closes with 4003.'),
-  WS_ALLOWED_ORIGINS: list
-    .default(['*'])
-    .describe(
-      'Comma-separated browser origins allowed to connect (`*`, or e.g. https://app.example.com,https://*.example.com); others are closed with 1008.',
-    ),
+  WS_ALLOWED_ORIGINS: envList().describe(
+    "Comma-separated browser origins (Origin header) allowed to open a WebSocket, as CORS_ALLOWED_ORIGINS: exact, https://*.example.com, or `*` for any page. Empty: loopback origins (http://127.0.0.1:*, http://localhost:*) when GATEWAY_ENV=development, none in production. The gateway's own origin (the dashboard it serves) and clients sending no Origin (SDKs, servers) are always allowed; others are closed with 1008 ORIGIN_NOT_ALLOWED.",
+  ),
   WS_AUTH_REQUIRED: envBoolean
     .default(false)
     .describe('Require a token (?token= or an auth message) on every door; when false, connections without one read every channel.'),
@@ -76,6 +71,11 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
   WS_HISTORY_MAX_AGE_MS: envPositiveInt('milliseconds')
     .default(300000)
     .describe("Oldest message kept in a channel's in-memory history; older ones are read back from Kafka on resume."),
+  WS_HUB_MAX_IDLE_CHANNELS: envPositiveInt('a channel count')
+    .default(10000)
+    .describe(
+      'Channels without a subscriber the hub keeps with their history (e.g. the market-data channels of symbols no client follows); past it the least recently published are dropped, and idle channels whose history is older than WS_HISTORY_MAX_AGE_MS are dropped every minute (or that age, if shorter). A resume across a dropped channel reads it back from Kafka.',
+    ),
   WS_HISTORY_WARM_COUNT: envNonNegativeInt('a count (0 or more)')
     .default(5000)
     .describe(
@@ -120,7 +120,15 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
   WS_MAX_CONNECTIONS_PER_ADDRESS: envPositiveInt('a connection count')
     .default(1000)
     .describe(
-      'Open WebSocket connections per client address per instance (the TCP peer: behind a proxy, the proxy); one more is closed with 1013. Bounds what one host can hold of WS_MAX_CONNECTIONS.',
+      'Open WebSocket connections per client address per instance (see TRUSTED_PROXIES; without it the TCP peer, so behind a proxy the proxy); one more is closed with 1013. Bounds what one host can hold of WS_MAX_CONNECTIONS.',
+    ),
+  TRUSTED_PROXIES: envList()
+    .refine((entries) => invalidProxyEntries(entries).length === 0, {
+      error: (issue) =>
+        `expected comma-separated IP addresses or CIDR blocks such as 10.0.0.5, 10.0.0.0/8 or fd00::/8; ${quoted(invalidProxyEntries(issue.input as string[]))} are not`,
+    })
+    .describe(
+      "Comma-separated IP addresses or CIDR blocks of the load balancers and proxies in front of the gateway. A request whose TCP peer is one of them is from the rightmost X-Forwarded-For address that is not (X-Forwarded-Proto and X-Forwarded-Host then also count for the gateway's own origin); a missing or malformed header leaves the peer. That address is what the per-address limits (API_RATE_LIMIT_*, WS_MAX_CONNECTIONS_PER_ADDRESS) count and the access log shows. Empty: the TCP peer, and X-Forwarded-* are ignored.",
     ),
   WS_CLOSE_UNKNOWN_SYMBOLS: envBoolean
     .default(true)

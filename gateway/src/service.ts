@@ -22,6 +22,7 @@ import { authenticatorFromConfig, DbApiKeyStore } from './auth';
 import type { GatewayConfig } from './config';
 import { startEventConsumer } from './events/consumer';
 import { ConsumerLoop } from './events/consumer_loop';
+import { TrustedProxies } from './http/client_address';
 import { dashboardRoutes } from './http/dashboard';
 import { healthRoute } from './http/health';
 import { infoRoute } from './http/info';
@@ -102,6 +103,8 @@ const CONSUMER_RETRY_MS = 3000;
 
 /** How long the publish gRPC server lets calls in flight finish on close. */
 const PUBLISH_GRPC_GRACE_MS = 2000;
+/** How often idle hub channels whose history expired are dropped (more often when WS_HISTORY_MAX_AGE_MS is shorter). */
+const HUB_SWEEP_INTERVAL_MS = 60_000;
 
 const WEBSOCKET_PATHS = ['/ws/market-data/{symbol}', '/ws/predictions/{symbol}', '/ws/alerts', '/ws', '/ws/live', '/ws/stream'];
 
@@ -154,7 +157,11 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   const authenticator = authenticatorFromConfig(config, apiKeys);
 
   // The bus's consumer feeds the hub (history and resume past it, from Kafka).
-  const hub = new Hub(config.WS_HISTORY_SIZE, flushLongBurst, config.WS_HISTORY_MAX_AGE_MS);
+  const hub = new Hub(config.WS_HISTORY_SIZE, flushLongBurst, config.WS_HISTORY_MAX_AGE_MS, config.WS_HUB_MAX_IDLE_CHANNELS);
+  // Idle channels whose history expired are dropped on a timer, never per publication (hub.sweep).
+  const sweeping = setInterval(() => hub.sweep(), Math.min(config.WS_HISTORY_MAX_AGE_MS, HUB_SWEEP_INTERVAL_MS));
+  sweeping.unref();
+  scope.onClose(() => clearInterval(sweeping));
   const positions = new PositionIndex({ capacity: config.WS_RESUME_INDEX_SIZE, maxAgeMs: config.WS_RESUME_INDEX_MAX_AGE_MS });
   const metricsOfResume = resumeMetrics({ history: () => hub.historySizes(), index: () => positions.size });
   const kafkaLog = openKafkaLog(scope, config);
@@ -203,6 +210,8 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
 
   // The request side (with a database): the publisher, one rate budget, the publish gRPC server and the API's handler.
   const router = new HttpRouter({ maxBodyBytes: config.HTTP_MAX_BODY_BYTES, logger });
+  // Who a request is from, for every per-address limit and the access log (http/client_address.ts).
+  const trustedProxies = new TrustedProxies(config.TRUSTED_PROXIES);
   let publishPort: number | undefined;
   if (db && apiKeys) {
     const publishedIds: PublishedIds =
@@ -232,6 +241,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
       authenticator,
       limiter,
       cors: { allowedOrigins: config.CORS_ALLOWED_ORIGINS, development: config.GATEWAY_ENV === 'development' },
+      trustedProxies,
       anonymousReads: config.GATEWAY_ENV === 'development',
       metrics: createApiMetrics(),
       version,
@@ -248,7 +258,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
 
   // The doors.
   const streamDoor = createStreamDoor(config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION);
-  const accessLog = new AccessLog({ logger, sampleRatio: config.ACCESS_LOG_SAMPLE_RATIO });
+  const accessLog = new AccessLog({ logger, sampleRatio: config.ACCESS_LOG_SAMPLE_RATIO, trustedProxies });
   let activeClients = () => 0;
   const ws = new WsGateway({
     hub,
@@ -271,6 +281,8 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
     sendQueueBytes: config.WS_SEND_QUEUE_BYTES,
     rateLimitPerMinute: config.WS_RATE_LIMIT,
     allowedOrigins: config.WS_ALLOWED_ORIGINS,
+    development: config.GATEWAY_ENV === 'development',
+    trustedProxies,
     deflate: config.WS_DEFLATE,
     pingIntervalMs: config.WS_PING_INTERVAL_MS,
     pongTimeoutMs: config.WS_PONG_TIMEOUT_MS,
@@ -313,7 +325,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
 
   // The HTTP server (and the native protocol's, when enabled).
   let native: HttpServerHandle | undefined;
-  const operator = operatorOnly({ required: config.WS_AUTH_REQUIRED, authenticator });
+  const operator = operatorOnly({ required: config.WS_AUTH_REQUIRED, authenticator, trustedProxies });
   const serveProbe = (req: Parameters<typeof serveHealth>[0], res: Parameters<typeof serveHealth>[1]) =>
     void serveHealth(req, res, { monitor: health, service: config.SERVICE_NAME });
   router

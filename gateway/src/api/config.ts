@@ -1,4 +1,4 @@
-import { commonConfigSchema, envInt, envPort, envPositiveInt } from '@marketpulse/runtime';
+import { commonConfigSchema, envInt, envList, envPort, envPositiveInt } from '@marketpulse/runtime';
 import { z } from 'zod';
 import { authConfigShape } from '../auth';
 
@@ -27,18 +27,9 @@ export const apiConfigShape = {
   API_RATE_LIMIT_BURST: envPositiveInt('a positive number of requests')
     .default(100)
     .describe('Requests a client may send at once before the per-minute rate applies.'),
-  CORS_ALLOWED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .describe(
-      'Comma-separated browser origins allowed to call the API (exact, or https://*.example.com). Empty: none, or loopback origins (http://127.0.0.1:*, http://localhost:*) when GATEWAY_ENV=development.',
-    ),
+  CORS_ALLOWED_ORIGINS: envList().describe(
+    'Comma-separated browser origins allowed to call the API (exact, or https://*.example.com). Empty: none, or loopback origins (http://127.0.0.1:*, http://localhost:*) when GATEWAY_ENV=development.',
+  ),
   HTTP_MAX_BODY_BYTES: envInt('a byte count')
     .min(1024, { error: 'expected at least 1024 bytes' })
     .max(256 * 1024 * 1024, { error: 'expected at most 268435456 bytes' })

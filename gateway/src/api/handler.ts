@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ANONYMOUS, AuthError, type Authenticator } from '../auth';
 import { admit, credentialOf, type Admission } from '../auth_http';
+import { clientAddress, type TrustedProxies } from '../http/client_address';
 import { applyCors, type CorsOptions } from '../http/cors';
 import type { RateLimiter } from '../rate_limit';
 import type { ApiContext, ApiDeps } from './context';
@@ -9,6 +10,7 @@ import { ApiError, methodNotAllowed, rateLimited } from '../errors';
 import type { ApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { createRestHandler, sendError } from './rest_handler';
+import { readBodyText } from './body_text';
 import { rootInfo } from './root_info';
 import { createTrpcHandler, trpcCallCount, TRPC_PREFIX, type ConnectionParamsCredentials } from './trpc_handler';
 import { serveDocs } from './docs_pages';
@@ -17,6 +19,8 @@ export interface ApiHandlerOptions extends ApiDeps {
   authenticator: Authenticator;
   limiter: RateLimiter;
   cors: CorsOptions;
+  /** TRUSTED_PROXIES: whose X-Forwarded-For names the client charged for a request without a credential. */
+  trustedProxies: TrustedProxies;
   metrics: ApiMetrics;
   version: string;
   /** GATEWAY_ENV=development: a request without a credential reads as the anonymous reader (scope read). */
@@ -134,7 +138,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       );
       return true;
     }
-    const admission = await admit(credential, req.socket.remoteAddress ?? 'unknown', calls, authenticator, limiter);
+    const admission = await admit(credential, clientAddress(req, options.trustedProxies), calls, authenticator, limiter);
     admitted.set(req, { credential, admission });
     const { decision } = admission;
     if (!decision.allowed) {
@@ -150,6 +154,20 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         res.setHeader('allow', 'GET, POST');
         sendError(res, methodNotAllowed(req.method ?? 'GET', path, ['GET', 'POST']));
         return true;
+      }
+      if (req.method === 'POST') {
+        // The body is read here, as REST reads it, so bytes that are not UTF-8 are MALFORMED_BODY
+        // (tRPC would decode them leniently, into U+FFFD); tRPC then takes the text as `req.body`.
+        let text: string;
+        try {
+          text = await readBodyText(req, options.maxBodyBytes);
+        } catch (err) {
+          // A client that went away mid-body (ECONNRESET) has nobody to answer.
+          if (!(err instanceof ApiError)) return (res.destroy(), true);
+          sendError(res, err);
+          return true;
+        }
+        (req as IncomingMessage & { body?: string }).body = text;
       }
       trpc(req, res);
       return true;

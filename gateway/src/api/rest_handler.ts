@@ -4,44 +4,33 @@ import type { Logger } from '@marketpulse/runtime';
 import { createProcedureCache, getInputOutputParsers, normalizePath, type OpenApiMethod } from 'trpc-to-openapi';
 import type { ApiContext } from './context';
 import { coerceStrings } from './coerce_input';
-import { ApiError, bodyTooLarge, methodNotAllowed, toApiError, unauthenticated, unsupportedMediaType, validationError } from '../errors';
+import { ApiError, methodNotAllowed, toApiError, unauthenticated, unsupportedMediaType, validationError } from '../errors';
 import { appRouter } from './router';
 import { logRefusal } from '../observability/refusal_log';
 import type { ApiMeta } from './trpc';
-import { declaresBodyOver } from '../http/body_limit';
+import { readBodyText } from './body_text';
 import { quote } from '@marketpulse/runtime';
 
 const BODY_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 const METHODS: OpenApiMethod[] = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'];
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function sendError(res: ServerResponse, err: ApiError): void {
   const retryAfter = err.details?.retry_after_seconds;
   const text = JSON.stringify(err.body());
+  // A body cut off at the limit is left unread: the connection cannot carry another request.
+  const unread = err.appCode === 'BODY_TOO_LARGE';
+  if (unread) res.shouldKeepAlive = false;
   res.writeHead(err.httpStatus, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
+    ...(unread ? { connection: 'close' } : {}),
   });
   res.end(text);
 }
 
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  if (declaresBodyOver(req, maxBytes)) throw bodyTooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw bodyTooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  let text: string;
-  try {
-    // fatal: bytes that are not UTF-8 are refused, not turned into U+FFFD and stored.
-    text = UTF8.decode(Buffer.concat(chunks));
-  } catch {
-    throw new ApiError(GrpcStatus.INVALID_ARGUMENT, 'MALFORMED_BODY', 'the request body is not UTF-8 text; send JSON encoded as UTF-8');
-  }
+  const text = await readBodyText(req, maxBytes);
   if (text.trim() === '') return undefined;
   const type = req.headers['content-type'] ?? '';
   if (type && !/json/i.test(type)) throw unsupportedMediaType(`send the body as application/json, not ${quote(type, 100)}`);

@@ -1,6 +1,7 @@
 import { hasScope, type Authenticator } from '../auth';
 import { admit, credentialOf } from '../auth_http';
 import { RateLimiter } from '../rate_limit';
+import { clientAddress, type TrustedProxies } from './client_address';
 import { sendJson } from './respond';
 import type { RouteHandler } from './router';
 
@@ -8,6 +9,8 @@ export interface OperatorOnlyOptions {
   /** WS_AUTH_REQUIRED: when false these routes stay public, as every door is. */
   required: boolean;
   authenticator: Authenticator;
+  /** TRUSTED_PROXIES: whose X-Forwarded-For names the client charged for a request without a credential. */
+  trustedProxies: TrustedProxies;
 }
 
 /** Budget of the operator routes per verified caller (or per address without one). */
@@ -26,7 +29,7 @@ export function operatorOnly(options: OperatorOnlyOptions): (handler: RouteHandl
     const credential = credentialOf(req.headers);
     const { principal, authError, decision } = await admit(
       credential,
-      req.socket.remoteAddress ?? 'unknown',
+      clientAddress(req, options.trustedProxies),
       1,
       options.authenticator,
       limiter,

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { createLogger } from '@marketpulse/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TrustedProxies } from '../http/client_address';
 import { AccessLog } from './access_log';
 
 function capture() {
@@ -58,6 +59,21 @@ describe('AccessLog', () => {
     });
     expect(typeof lines[0].duration_ms).toBe('number');
     expect(JSON.stringify(lines)).not.toContain('secret-token');
+  });
+
+  it('names the client behind a trusted proxy (TRUSTED_PROXIES), and the peer otherwise', async () => {
+    const { logger, lines } = capture();
+    const behind = await serve(new AccessLog({ logger, sampleRatio: 1, trustedProxies: new TrustedProxies(['127.0.0.1']) }), 200);
+    await (await fetch(`http://127.0.0.1:${behind}/a`, { headers: { 'x-forwarded-for': '203.0.113.7' } })).text();
+    await logged(lines, 1);
+    await new Promise<void>((r) => server!.close(() => r()));
+    const direct = await serve(new AccessLog({ logger, sampleRatio: 1 }), 200);
+    await (await fetch(`http://127.0.0.1:${direct}/b`, { headers: { 'x-forwarded-for': '203.0.113.7' } })).text();
+    await logged(lines, 2);
+    expect(lines.map((l) => [l['url.path'], l['client.address']])).toEqual([
+      ['/a', '203.0.113.7'],
+      ['/b', '127.0.0.1'],
+    ]);
   });
 
   it('samples ordinary answers but always writes errors', async () => {

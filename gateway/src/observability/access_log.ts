@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@marketpulse/runtime';
+import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from '../http/client_address';
 
 /** The WebSocket close codes of an ordinary end (normal closure, going away): sampled like a 2xx. */
 const ORDINARY_CLOSES = new Set([1000, 1001]);
@@ -14,6 +15,8 @@ export interface AccessLogOptions {
   sampleRatio: number;
   /** Replaces Math.random (tests). */
   random?: () => number;
+  /** TRUSTED_PROXIES: whose X-Forwarded-For names the client; none when absent. */
+  trustedProxies?: TrustedProxies;
 }
 
 /** What a WebSocket access line says about the connection; never its token or query string. */
@@ -41,6 +44,8 @@ export class AccessLog {
   /** Call when a request arrives; the line is written when its answer has been sent (or aborted). */
   http(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
+    // Taken now: a socket closed before the answer was sent may no longer say its peer.
+    const address = clientAddress(req, this.options.trustedProxies ?? NO_TRUSTED_PROXIES);
     const done = () => {
       const status = res.statusCode;
       if (status < 400 && !this.sampled()) return;
@@ -50,7 +55,7 @@ export class AccessLog {
         'url.path': pathOf(req.url),
         'http.response.status_code': status,
         duration_ms: round(performance.now() - started),
-        'client.address': req.socket.remoteAddress,
+        'client.address': address,
         'user_agent.original': req.headers['user-agent'],
         ...(res.writableFinished ? {} : { aborted: true }),
       };

@@ -5,7 +5,8 @@ export interface AddressHolder {
 
 /**
  * Open connections per client address (WS_MAX_CONNECTIONS_PER_ADDRESS), so one host cannot hold
- * the whole of WS_MAX_CONNECTIONS. The address is the TCP peer's: behind a proxy, the proxy's.
+ * the whole of WS_MAX_CONNECTIONS. The address is http/client_address.ts's: the TCP peer, or the
+ * client a trusted proxy (TRUSTED_PROXIES) forwarded.
  */
 export class AddressSlots {
   private readonly open = new Map<string, number>();

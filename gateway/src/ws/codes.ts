@@ -29,7 +29,7 @@ export const CLOSE = {
   ORIGIN_NOT_ALLOWED: {
     code: 1008,
     reason: 'origin not allowed',
-    when: 'the Origin header is not in WS_ALLOWED_ORIGINS',
+    when: "a browser page's Origin is neither the gateway's own nor allowed by WS_ALLOWED_ORIGINS (unset: loopback pages in development only)",
     reconnect: false,
   },
   TOKEN_EXPIRED: {

@@ -82,7 +82,7 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     protected readonly shared: S,
     /** currentBeat() at the open. */
     beat: number,
-    /** The client's address (the TCP peer's): what its per-address limits count. */
+    /** The client's address (http/client_address.ts: the TCP peer, or behind TRUSTED_PROXIES the forwarded client): what its per-address limits count. */
     readonly address: string,
   ) {
     super(ws.extensions.includes('permessage-deflate') ? new DeflateSink(ws) : socket);
@@ -145,7 +145,16 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     }
   }
 
+  /**
+   * A reply to the client's own message (pong, `subscribed`, an error, a welcome): sent now, past the
+   * live frames a read-back holds, so a catch-up never delays it. Data keeps its order (deliver, replayFrames).
+   */
   send(message: object): void {
+    this.replay(jsonFrame(message));
+  }
+
+  /** A message that must follow the data delivered before it (`unsubscribed` closes a subscription's data): in order with the live frames held. */
+  sendAfterData(message: object): void {
     this.deliver(jsonFrame(message));
   }
 

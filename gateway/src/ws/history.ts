@@ -45,7 +45,11 @@ export class ChannelHistory {
     readonly capacity: number,
     private readonly maxAgeMs = Infinity,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** A channel made again after the hub dropped it: the newest seq its earlier history may have held. */
+    evictedSeq = 0,
+  ) {
+    this.evicted = evictedSeq;
+  }
 
   get length(): number {
     return this.size;

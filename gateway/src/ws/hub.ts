@@ -84,6 +84,9 @@ export interface HubStats {
 
 export type PublicationInput = Omit<Publication, 'seq' | 'channels'>;
 
+/** WS_HUB_MAX_IDLE_CHANNELS's default. */
+export const DEFAULT_MAX_IDLE_CHANNELS = 10_000;
+
 /** Event types whose type-channel name the hub keeps made; the contracts define a few dozen. */
 const MAX_REMEMBERED_TYPES = 256;
 
@@ -101,18 +104,32 @@ export class Hub {
   private readonly channels = new Map<string, Channel>();
   private readonly typeChannels = new Map<string, string>();
   private seq = 0;
+  /** Channels without a subscriber (what maxIdleChannels bounds). */
+  private idle = 0;
+  /** Set when a new channel took `idle` past maxIdleChannels: the publish that made it sweeps, once done. */
+  private overCap = false;
+  /**
+   * Channels dropped by sweep(), each with the newest seq its history held (insertion order is drop
+   * order), at most maxIdleChannels of them; `forgottenFloor` is the newest seq of those that fell out
+   * of it. A resume across a dropped channel must not take "no history" for "nothing missed".
+   */
+  private readonly forgotten = new Map<string, number>();
+  private forgottenFloor = 0;
   private publications = 0;
   private duplicates = 0;
   private deliveries = 0;
 
   /**
    * `afterPublish` runs once per publication, after its deliveries (the send queues' burst check).
-   * Each channel keeps at most `historySize` publications, none older than `historyMaxAgeMs`.
+   * Each channel keeps at most `historySize` publications, none older than `historyMaxAgeMs`. At most
+   * `maxIdleChannels` channels without a subscriber are kept (WS_HUB_MAX_IDLE_CHANNELS): a producer
+   * of made-up symbols cannot grow the hub without bound (see sweep).
    */
   constructor(
     private readonly historySize: number,
     private readonly afterPublish: () => void = () => {},
     private readonly historyMaxAgeMs = Infinity,
+    private readonly maxIdleChannels = DEFAULT_MAX_IDLE_CHANNELS,
   ) {}
 
   /**
@@ -146,6 +163,8 @@ export class Hub {
       }
     }
     this.afterPublish();
+    // After the appends: a channel this publication entered is never dropped without it.
+    if (this.overCap) this.sweep(now);
     return pub;
   }
 
@@ -170,7 +189,7 @@ export class Hub {
     }
     if (!group.subscribers.has(sub)) {
       group.subscribers.add(sub);
-      state.subscribers++;
+      if (state.subscribers++ === 0) this.idle--;
     }
     return group;
   }
@@ -179,12 +198,53 @@ export class Hub {
     const state = this.channels.get(channel);
     const group = state?.groups.get(encoderKey);
     if (!state || !group || !group.subscribers.delete(sub)) return;
-    state.subscribers--;
+    if (--state.subscribers === 0) this.idle++;
     if (group.subscribers.size === 0) {
       state.groups.delete(encoderKey);
       unindex(state, group);
     }
-    if (state.subscribers === 0 && state.history.length === 0) this.channels.delete(channel);
+    if (state.subscribers === 0 && state.history.length === 0) this.drop(channel, state);
+  }
+
+  /**
+   * Drops the channels no one subscribes to whose history has expired (WS_HISTORY_MAX_AGE_MS), then,
+   * while more than maxIdleChannels remain, the least recently published of them, down to nine
+   * tenths of the bound (so the next sweep for size is a tenth of it new channels away). Runs on the
+   * gateway's timer and when a new channel passes the bound, never per publication. What a dropped
+   * channel held is still read back from Kafka on resume: recover() answers `recovered: false` for it.
+   */
+  sweep(now = Date.now()): void {
+    this.overCap = false;
+    const kept: { name: string; state: Channel; newest: number }[] = [];
+    for (const [name, state] of this.channels) {
+      if (state.subscribers > 0) continue;
+      state.history.expire(now);
+      if (state.history.length === 0) this.drop(name, state);
+      else kept.push({ name, state, newest: state.history.newest()!.seq });
+    }
+    if (kept.length <= this.maxIdleChannels) return;
+    kept.sort((a, b) => a.newest - b.newest);
+    const excess = kept.length - Math.floor(this.maxIdleChannels * 0.9);
+    for (let i = 0; i < excess; i++) this.drop(kept[i]!.name, kept[i]!.state);
+  }
+
+  /** Forgets a channel without subscribers, remembering the newest seq its history held (see `forgotten`). */
+  private drop(name: string, state: Channel): void {
+    this.channels.delete(name);
+    this.idle--;
+    const newest = Math.max(state.history.evictedSeq, state.history.newest()?.seq ?? 0);
+    if (newest === 0) return;
+    this.forgotten.delete(name);
+    this.forgotten.set(name, newest);
+    if (this.forgotten.size <= this.maxIdleChannels) return;
+    const [oldestName, oldestSeq] = this.forgotten.entries().next().value!;
+    this.forgotten.delete(oldestName);
+    this.forgottenFloor = Math.max(this.forgottenFloor, oldestSeq);
+  }
+
+  /** The newest seq a dropped channel of this name may have held: 0 when it surely held none. */
+  private forgottenSeq(name: string): number {
+    return this.forgotten.get(name) ?? this.forgottenFloor;
   }
 
   /**
@@ -202,7 +262,11 @@ export class Hub {
     const missed: Publication[] = [];
     for (const name of channels) {
       const history = this.channels.get(name)?.history;
-      if (!history) continue;
+      if (!history) {
+        // Dropped by a sweep after events the client missed: they are gone from memory (Kafka has them).
+        if (this.forgottenSeq(name) > sinceSeq) return { recovered: false };
+        continue;
+      }
       history.expire();
       if (history.evictedSeq > sinceSeq) return { recovered: false };
       for (const pub of history.after(sinceSeq)) if (mayReceive(principal, pub)) missed.push(pub);
@@ -266,8 +330,12 @@ export class Hub {
   private channel(name: string): Channel {
     let state = this.channels.get(name);
     if (!state) {
+      // Made again after a sweep: its new history starts out as having lost what the old one held.
+      const forgotten = this.forgottenSeq(name);
+      this.forgotten.delete(name);
+      if (++this.idle > this.maxIdleChannels) this.overCap = true;
       state = {
-        history: new ChannelHistory(this.historySize, this.historyMaxAgeMs),
+        history: new ChannelHistory(this.historySize, this.historyMaxAgeMs, Date.now, forgotten),
         groups: new Map(),
         unrouted: new Set(),
         routed: new Map(),

@@ -2,21 +2,42 @@ import { describe, expect, it } from 'vitest';
 import { originAllowed, takeMessage } from './limits';
 
 describe('originAllowed', () => {
+  const listed = (allowedOrigins: string[]) => ({ allowedOrigins, development: false });
+  const own = 'http://gw.example:8000';
+
   it('allows listed origins, wildcard subdomains, * and clients without an Origin header', () => {
-    const allowed = ['https://app.example.com', 'https://*.trusted.io'];
-    expect(originAllowed('https://app.example.com', allowed)).toBe(true);
-    expect(originAllowed('https://APP.example.com', allowed)).toBe(true);
-    expect(originAllowed('https://eu.trusted.io', allowed)).toBe(true);
-    expect(originAllowed(undefined, allowed)).toBe(true);
-    expect(originAllowed('https://evil.com', ['*'])).toBe(true);
+    const allowed = listed(['https://app.example.com', 'https://*.trusted.io']);
+    expect(originAllowed('https://app.example.com', own, allowed)).toBe(true);
+    expect(originAllowed('https://APP.example.com', own, allowed)).toBe(true);
+    expect(originAllowed('https://eu.trusted.io', own, allowed)).toBe(true);
+    expect(originAllowed(undefined, own, allowed)).toBe(true);
+    expect(originAllowed('https://evil.com', own, listed(['*']))).toBe(true);
   });
 
   it('refuses other origins, other schemes and look-alike hosts', () => {
-    const allowed = ['https://app.example.com', 'https://*.trusted.io'];
-    expect(originAllowed('https://evil.com', allowed)).toBe(false);
-    expect(originAllowed('http://app.example.com', allowed)).toBe(false);
-    expect(originAllowed('https://eviltrusted.io', allowed)).toBe(false);
-    expect(originAllowed('http://eu.trusted.io', allowed)).toBe(false);
+    const allowed = listed(['https://app.example.com', 'https://*.trusted.io']);
+    expect(originAllowed('https://evil.com', own, allowed)).toBe(false);
+    expect(originAllowed('http://app.example.com', own, allowed)).toBe(false);
+    expect(originAllowed('https://eviltrusted.io', own, allowed)).toBe(false);
+    expect(originAllowed('http://eu.trusted.io', own, allowed)).toBe(false);
+  });
+
+  it('with no list, allows the origin of the gateway itself, loopback pages only in development, and nothing else', () => {
+    const production = { allowedOrigins: [], development: false };
+    const development = { allowedOrigins: [], development: true };
+    for (const policy of [production, development]) {
+      expect(originAllowed('http://gw.example:8000', own, policy)).toBe(true);
+      expect(originAllowed('https://evil.example', own, policy)).toBe(false);
+      expect(originAllowed('http://gw.example:8001', own, policy)).toBe(false);
+      expect(originAllowed('https://gw.example:8000', own, policy)).toBe(false);
+      expect(originAllowed('null', own, policy)).toBe(false);
+      expect(originAllowed(undefined, own, policy)).toBe(true);
+    }
+    expect(originAllowed('https://gw.example', 'https://gw.example', production)).toBe(true);
+    expect(originAllowed('http://127.0.0.1:5173', 'http://127.0.0.1:8000', development)).toBe(true);
+    expect(originAllowed('http://localhost:5173', own, development)).toBe(true);
+    expect(originAllowed('http://127.0.0.1:5173', 'http://127.0.0.1:8000', production)).toBe(false);
+    expect(originAllowed('http://127.0.0.1:5173', undefined, production)).toBe(false);
   });
 });
 

@@ -3,20 +3,21 @@
  * are enforced where connections are accepted (ws_gateway.ts) and by ws's maxPayload respectively.
  */
 
+import { originAllowed as corsOriginAllowed, type CorsOptions } from '../http/cors';
+
 /**
- * Whether a browser page from `origin` may connect. `*` allows every origin; an entry may use one
- * leading wildcard label (`https://*.example.com`). Requests without an Origin header come from
- * non-browser clients, which origin checks cannot constrain anyway, and are allowed.
+ * Whether a browser page from `origin` may open a WebSocket. Requests without an Origin header come
+ * from non-browser clients (SDKs, servers), which origin checks cannot constrain, and are allowed;
+ * so is a page of the gateway's own origin `own` (the dashboard it serves). Any other origin follows
+ * the CORS rule (http/cors.ts): WS_ALLOWED_ORIGINS when set (`*`, exact, `https://*.example.com`;
+ * lower-cased by the caller), else loopback pages in development and nothing in production, so a
+ * page a user happens to visit cannot read the streams from their browser.
  */
-export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
-  if (origin === undefined || allowed.includes('*')) return true;
+export function originAllowed(origin: string | undefined, own: string | undefined, policy: CorsOptions): boolean {
+  if (origin === undefined) return true;
   const o = origin.toLowerCase();
-  return allowed.some((entry) => {
-    const e = entry.toLowerCase();
-    if (!e.includes('*')) return e === o;
-    const [scheme, host] = e.split('://*.');
-    return host !== undefined && o.startsWith(`${scheme}://`) && o.endsWith(`.${host}`);
-  });
+  if (own !== undefined && URL.parse(o)?.origin === own) return true;
+  return corsOriginAllowed(o, policy);
 }
 
 /**

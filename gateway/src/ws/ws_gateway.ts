@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@marketpulse/runtime';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { AuthError, type Authenticator } from '../auth';
+import { clientAddress, ownOrigin, type TrustedProxies } from '../http/client_address';
+import type { CorsOptions } from '../http/cors';
 import { RateLimiter } from '../rate_limit';
 import type { AccessLog, WsAccess } from '../observability/access_log';
 import { CLOSE, ERROR, PROTOCOL_CLOSES, type CloseCodeEntry } from './codes';
@@ -37,7 +38,12 @@ export interface WsGatewayOptions {
   maxMessageBytes: number;
   sendQueueBytes: number;
   rateLimitPerMinute: number;
+  /** WS_ALLOWED_ORIGINS: empty, the gateway's own origin and, in development, loopback pages (limits.ts originAllowed). */
   allowedOrigins: readonly string[];
+  /** GATEWAY_ENV=development. */
+  development: boolean;
+  /** TRUSTED_PROXIES: whose X-Forwarded-For names the client (http/client_address.ts). */
+  trustedProxies: TrustedProxies;
   deflate: boolean;
   pingIntervalMs: number;
   pongTimeoutMs: number;
@@ -117,9 +123,11 @@ export class WsGateway {
   private readonly addressSlots: AddressSlots;
   /** The door of each handshake under way, for the subprotocol choice. */
   private readonly upgrading = new WeakMap<IncomingMessage, Door>();
+  private readonly originPolicy: CorsOptions;
 
   constructor(private readonly options: WsGatewayOptions) {
     const upgrading = this.upgrading;
+    this.originPolicy = { allowedOrigins: options.allowedOrigins.map((o) => o.toLowerCase()), development: options.development };
     this.wss = new WebSocketServer({
       noServer: true,
       // The gateway tracks its connections itself; ws's set would hold each socket a second time.
@@ -234,8 +242,9 @@ export class WsGateway {
     }
     // ws listens for socket errors from here on (and destroys the socket on one).
     const origin = req.headers.origin;
+    const own = origin === undefined ? undefined : ownOrigin(req, this.options.trustedProxies);
     const { searchParams } = url;
-    const remote = req.socket.remoteAddress;
+    const address = clientAddress(req, this.options.trustedProxies);
     this.upgrading.set(req, target.door);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client = ws as ClientSocket;
@@ -243,10 +252,10 @@ export class WsGateway {
         // The request's own string when it is the path already: url.pathname is a slice of the
         // whole URL, and would keep that alive for as long as the connection lasts.
         const path = req.url === url.pathname ? req.url : url.pathname;
-        client.access = { client_id: '', door: target.door.name, path, remote_address: remote };
+        client.access = { client_id: '', door: target.door.name, path, remote_address: address };
         client.openedAt = Date.now();
       }
-      this.accept(client, socket, origin, searchParams, target.door, target.params);
+      this.accept(client, socket, address, originAllowed(origin, own, this.originPolicy), searchParams, target.door, target.params);
     });
   }
 
@@ -301,7 +310,8 @@ export class WsGateway {
   private accept(
     ws: ClientSocket,
     socket: Duplex,
-    origin: string | undefined,
+    address: string,
+    originPasses: boolean,
     query: URLSearchParams,
     door: Door,
     params: DoorParams,
@@ -309,7 +319,7 @@ export class WsGateway {
     ws.on('error', this.onProtocolError);
     this.sockets.add(ws);
     ws.on('close', this.onSocketClosed);
-    if (!originAllowed(origin, this.options.allowedOrigins)) {
+    if (!originPasses) {
       this.counters.rejected_origin++;
       return refuse(ws, CLOSE.ORIGIN_NOT_ALLOWED);
     }
@@ -318,7 +328,6 @@ export class WsGateway {
       this.counters.rejected_at_capacity++;
       return refuse(ws, CLOSE.AT_CAPACITY);
     }
-    const address = (socket as Socket).remoteAddress ?? '';
     if (!this.addressSlots.available(address)) {
       this.counters.rejected_per_address++;
       return refuse(ws, CLOSE.AT_CAPACITY);

@@ -3,6 +3,7 @@ import {
   envPort,
   envPositiveInt,
   loadConfig as loadEnv,
+  grpcStreamConfigShape,
   metricsConfigShape,
   serviceConfigSchema,
   type EnvSource,
@@ -12,6 +13,7 @@ import { z } from 'zod';
 export const alertingConfigSchema = serviceConfigSchema('alerting', {
   GRPC_PORT: envPort().default(50053).describe('Port of the AlertingService gRPC server.'),
   ...metricsConfigShape(9467),
+  ...grpcStreamConfigShape(),
   ALERT_DEFAULT_COOLDOWN_SECONDS: envPositiveInt('a positive number of seconds')
     .default(300)
     .describe('Cooldown of rules whose cooldown_seconds is 0: the least time between two alerts of one rule and subject.'),

@@ -7,8 +7,6 @@ export const alertingErrors = errorDomain('marketpulse.alerting', {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   /** The rule or alert does not exist or is not the caller's. */
   NOT_FOUND: grpc.status.NOT_FOUND,
-  /** A StreamAlerts client left too many alerts unread: its stream ended; reconnect and list the missed ones (ListAlerts). */
-  SLOW_CONSUMER: grpc.status.RESOURCE_EXHAUSTED,
 });
 
 export type AlertingReason = keyof typeof alertingErrors.reasons;

@@ -84,7 +84,7 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
     });
     const api = new AlertingApi(rules, alerts, engine, symbols, live);
 
-    const server = await scope.serveGrpc([alertingService(api, logger)]);
+    const server = await scope.serveGrpc([alertingService(api, logger, config.GRPC_STREAM_BUFFER_MESSAGES)]);
     // Started before the engine, so no alert stored from here on is missed by the streams.
     await live.start();
     scope.onClose(() => live.stop());

@@ -5,6 +5,7 @@ import {
   envPort,
   envPositiveInt,
   loadConfig as loadEnv,
+  grpcStreamConfigShape,
   metricsConfigShape,
   serviceConfigSchema,
   type EnvSource,
@@ -19,6 +20,7 @@ export type ProviderName = (typeof PROVIDERS)[number];
 export const marketDataConfigSchema = serviceConfigSchema('market-data', {
   GRPC_PORT: envPort().default(50051).describe('Port of the MarketDataService gRPC server (0 picks a free port).'),
   ...metricsConfigShape(9465),
+  ...grpcStreamConfigShape(),
   MARKET_PROVIDER: z
     .enum(PROVIDERS, { error: `expected one of ${PROVIDERS.join('|')}` })
     .default('simulated')

@@ -66,7 +66,9 @@ export async function startMarketData(config: MarketDataConfig, deps: MarketData
         onReplayEnd: () => logger.info({ file: config.MARKET_REPLAY_FILE }, 'replay file played to its end'),
       });
 
-    const grpc = await scope.serveGrpc([marketDataService({ engine, store, symbols: config.MARKET_SYMBOLS, logger })]);
+    const grpc = await scope.serveGrpc([
+      marketDataService({ engine, store, symbols: config.MARKET_SYMBOLS, logger, streamBuffer: config.GRPC_STREAM_BUFFER_MESSAGES }),
+    ]);
     scope.onClose(() => engine.stop());
     const health = await scope.startHealth(grpc);
     await engine.start(provider);

@@ -2,6 +2,7 @@ import {
   envPort,
   envPositiveInt,
   loadConfig as loadFromEnv,
+  grpcStreamConfigShape,
   metricsConfigShape,
   serviceConfigSchema,
   type EnvSource,
@@ -12,6 +13,7 @@ import { INTERVAL_Z } from './model/forecast';
 export const predictionConfigSchema = serviceConfigSchema('prediction', {
   GRPC_PORT: envPort().default(50052).describe('Port of the PredictionService gRPC server (0 picks a free one).'),
   ...metricsConfigShape(9466),
+  ...grpcStreamConfigShape(),
   PREDICTION_INTERVAL_MS: envPositiveInt('a positive number of milliseconds')
     .default(5000)
     .describe(

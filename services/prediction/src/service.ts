@@ -73,7 +73,9 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
     scope.onClose(() => lifecycle.drain());
     await lifecycle.start();
 
-    const grpcServer = await scope.serveGrpc([predictionService({ predictor, lifecycle, feed, logger })]);
+    const grpcServer = await scope.serveGrpc([
+      predictionService({ predictor, lifecycle, feed, logger, streamBuffer: config.GRPC_STREAM_BUFFER_MESSAGES }),
+    ]);
     const health = await scope.startHealth(grpcServer);
 
     const subscription = await bus.subscribe({

@@ -63,7 +63,7 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
       return conn.sendError('PREDICTION_UNAVAILABLE', 'try again shortly');
     }
     const span = trace.getActiveSpan();
-    conn.send({
+    conn.sendAfterData({
       type: 'prediction_update',
       symbol,
       data: prediction,

@@ -248,7 +248,7 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
     if (!encoder) return conn.sendError('SUBSCRIPTION_NOT_FOUND', describeValue(id));
     subscriptions.get(conn)!.delete(id as string);
     for (const channel of hubChannels(typeOf.get(encoder)!)) conn.unsubscribe(channel, encoder.key);
-    conn.send({ type: 'unsubscribed', data: { subscription_id: id }, subscription_id: id, timestamp: nowIso() });
+    conn.sendAfterData({ type: 'unsubscribed', data: { subscription_id: id }, subscription_id: id, timestamp: nowIso() });
   }
 
   return {
@@ -267,7 +267,7 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
         if (type === undefined || mayReadType(conn.principal!, type)) continue;
         held.delete(id);
         for (const channel of hubChannels(type)) conn.unsubscribe(channel, encoder.key);
-        conn.send({
+        conn.sendAfterData({
           type: 'unsubscribed',
           data: { subscription_id: id, reason: 'CHANNEL_FORBIDDEN' },
           subscription_id: id,

@@ -6,6 +6,8 @@ import {
   checkOneOf,
   checkSymbol,
   checkText,
+  DEFAULT_STREAM_BUFFER_MESSAGES,
+  sendUntilClosed,
   serveGrpc,
   type FieldViolation,
   type GrpcHandlers,
@@ -18,8 +20,6 @@ import { SEVERITIES } from '../rules/rule';
 import { alertToProto, draftFromProto, ruleToProto } from '../proto_mapping';
 
 const MAX_SYMBOLS = 1000;
-/** Alerts written to one StreamAlerts client and not yet taken by its transport; one more ends its stream (SLOW_CONSUMER). */
-const STREAM_HIGH_WATER = 1000;
 const MAX_MASK_PATHS = 32;
 
 /* Shape checks of the gRPC boundary: what any caller (the gateway or a direct client) may send. Rule semantics are validateRule's. */
@@ -40,7 +40,7 @@ function ruleChecks(rule: alerting.Rule): FieldViolation[] {
 }
 
 /** The AlertingService, served by the runtime's one handler wrapper. */
-export function alertingService(api: AlertingApi, logger: Logger): GrpcServiceRegistration {
+export function alertingService(api: AlertingApi, logger: Logger, streamBuffer = DEFAULT_STREAM_BUFFER_MESSAGES): GrpcServiceRegistration {
   const handlers: GrpcHandlers<alerting.AlertingServiceServer> = {
     createRule: async (req) => {
       if (!req.rule) throw invalid('rule is required', 'rule');
@@ -99,31 +99,9 @@ export function alertingService(api: AlertingApi, logger: Logger): GrpcServiceRe
         checkCount(req.symbols, { field: 'symbols', max: MAX_SYMBOLS }),
         ...req.symbols.slice(0, MAX_SYMBOLS).map((s, i) => symbolFilter(s, `symbols[${i}]`)),
       );
-      // A client that stops reading must not grow this process by every alert while it stays connected:
-      // past the high water its stream ends with SLOW_CONSUMER, and it lists what it missed (ListAlerts).
-      return new Promise<void>((resolve, reject) => {
-        let pending = 0;
-        const unsubscribe = api.subscribe(req.user_id, req.symbols, req.include_system, (a) => {
-          if (pending >= STREAM_HIGH_WATER) {
-            unsubscribe();
-            return reject(
-              alertingErrors(
-                'SLOW_CONSUMER',
-                `the client left ${pending} alerts unread; reconnect, and list the alerts it missed with ListAlerts`,
-              ),
-            );
-          }
-          pending++;
-          call.write({ alert: alertToProto(a) }, () => pending--);
-        });
-        const end = () => {
-          unsubscribe();
-          resolve();
-        };
-        call.on('cancelled', end);
-        call.on('close', end);
-        call.on('error', end);
-      });
+      return sendUntilClosed(call, { limit: streamBuffer, catchUp: 'list the alerts it missed with ListAlerts' }, (send) =>
+        api.subscribe(req.user_id, req.symbols, req.include_system, (a) => send({ alert: alertToProto(a) })),
+      );
     },
   };
   return serveGrpc<alerting.AlertingServiceServer>(alerting.AlertingServiceService, handlers, { logger });

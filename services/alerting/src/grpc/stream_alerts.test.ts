@@ -1,27 +1,38 @@
 import * as grpc from '@grpc/grpc-js';
 import { alerting } from '@marketpulse/proto';
 import { createLogger, readGrpcError, startGrpcServer, type GrpcServerHandle } from '@marketpulse/runtime';
+import { endOf, runStalledReader, startStallingLink, type StallingLink } from '@marketpulse/runtime/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertingApi } from '../alerting_api';
+import { alertToProto } from '../proto_mapping';
 import type { AlertRecord } from '../store/alert_store';
 import { alertingService } from './server';
 
-// StreamAlerts to a client that stops reading: the server must not hold every alert for it. Before,
-// each alert was written whatever the client took, so a client that opened the stream and never
-// read grew the service's memory with every alert for as long as it stayed connected.
+// StreamAlerts to a client that stops reading while alerts keep coming: the server must neither
+// hold every alert for it nor drop any silently. It keeps at most GRPC_STREAM_BUFFER_MESSAGES
+// unread alerts (runtime grpc/stream_bound.ts, the one policy of every server stream), then ends
+// the stream with SLOW_CONSUMER (domain marketpulse) after the ones already written. Before this
+// session alerting buffered without bound; audit W then cut the stream at a fixed 1,000 of its own
+// (reason in alerting's table, no setting). The client reads through the runtime's
+// stalling link (@marketpulse/runtime/testkit).
 
 const logger = createLogger('stream-alerts-test', {}, { level: 'silent' });
+const BUFFER = 64;
+/** What the transport may hold besides the server's buffer: the client's 64 KiB HTTP/2 window (sent, not yet acknowledged), with room to spare. */
+const TRANSPORT_BYTES = 2 * 65_536;
 let server: GrpcServerHandle | undefined;
 let client: alerting.AlertingServiceClient | undefined;
+let link: StallingLink | undefined;
 
 afterEach(async () => {
   client?.close();
+  link?.close();
   await server?.close(100);
 });
 
-/** An alert with a message of `size` characters (big ones fill the transport's buffers sooner). */
-const alert = (n: number, size: number): AlertRecord => ({
-  id: `alert-${n}`,
+/** An alert with a message of 1,000 characters. */
+const alert = (n: number): AlertRecord => ({
+  id: String(n),
   rule_id: 'rule-1',
   rule_name: 'rule',
   user_id: 'alice',
@@ -30,17 +41,17 @@ const alert = (n: number, size: number): AlertRecord => ({
   severity: 'warning',
   symbol: 'AAPL',
   provider: '',
-  message: 'x'.repeat(size),
+  message: 'x'.repeat(1_000),
   values: { price: n },
-  timestamp: new Date().toISOString(),
+  timestamp: new Date(1_700_000_000_000 + n).toISOString(),
   acknowledged: false,
   acknowledged_by: '',
   acknowledged_at: undefined,
   source_event_id: `evt-${n}`,
 });
 
-describe('StreamAlerts to a client that does not read', () => {
-  it('ends the stream with SLOW_CONSUMER (RESOURCE_EXHAUSTED) instead of buffering alerts without bound', async () => {
+describe('StreamAlerts to a client that stops reading', () => {
+  it('ends the stream with SLOW_CONSUMER after every alert it took, holding at most GRPC_STREAM_BUFFER_MESSAGES for the reader', async () => {
     let listener: ((a: AlertRecord) => void) | undefined;
     let unsubscribed = false;
     const api = {
@@ -49,27 +60,40 @@ describe('StreamAlerts to a client that does not read', () => {
         return () => (unsubscribed = true);
       },
     } as unknown as AlertingApi;
-    server = await startGrpcServer({ port: 0, services: [alertingService(api, logger)], reflection: false });
-    client = new alerting.AlertingServiceClient(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure());
+    server = await startGrpcServer({ port: 0, services: [alertingService(api, logger, BUFFER)], reflection: false });
+    link = await startStallingLink(server.port);
+    client = new alerting.AlertingServiceClient(`127.0.0.1:${link.port}`, grpc.credentials.createInsecure());
     const stream = client.streamAlerts({ user_id: 'alice', symbols: [], include_system: false });
-    const ended = new Promise<unknown>((resolve) => {
-      stream.on('error', resolve);
-      stream.on('end', () => resolve('ended without an error'));
-    });
-    // The client takes nothing: no 'data' listener, and the stream is paused.
-    stream.pause();
-    for (let i = 0; i < 100 && !listener; i++) await new Promise((r) => setTimeout(r, 20));
+    const received: string[] = [];
+    stream.on('data', (m: alerting.StreamAlertsResponse) => received.push(m.alert!.id));
+    const ended = endOf(stream);
+    for (let i = 0; i < 250 && !listener; i++) await new Promise((r) => setTimeout(r, 20));
     expect(listener).toBeDefined();
-    // 5,000 alerts of 10 KB (50 MB) for a client that reads none: far past any transport buffer.
-    for (let n = 0; n < 5_000 && !unsubscribed; n++) {
-      listener!(alert(n, 10_000));
-      if (n % 500 === 0) await new Promise((r) => setImmediate(r));
-    }
-    const outcome = await Promise.race([ended, new Promise((r) => setTimeout(() => r('still open, holding every alert'), 10_000))]);
+
+    // A reader that keeps up is never cut (2,000 alerts in bursts of a quarter of the buffer); then it
+    // stalls while up to 20,000 more come, far past its transport and the server's buffer.
+    const run = await runStalledReader({
+      link,
+      burst: BUFFER / 4,
+      keepUp: 2_000,
+      flood: 20_000,
+      emit: (n) => listener!(alert(n)),
+      received: () => received.length,
+      stopped: () => unsubscribed,
+      ended,
+    });
+    expect(run).toMatchObject({ receivedWhileKeepingUp: 2_000, stoppedWhileKeepingUp: false, stoppedWhenStalled: true });
+    const frame = alerting.StreamAlertsResponse.encode({ alert: alertToProto(alert(run.taken)) }).finish().length + 5;
+    expect(run.taken - 2_000).toBeLessThanOrEqual(BUFFER + Math.ceil(TRANSPORT_BYTES / frame));
+
+    // Reading again, the client gets every one of them the server took, in order and without a hole, then the error.
+    const { outcome, taken } = run;
     expect(typeof outcome === 'string' ? outcome : 'ended with an error').toBe('ended with an error');
     const e = readGrpcError(outcome);
-    expect(e).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, reason: 'SLOW_CONSUMER', domain: 'marketpulse.alerting' });
+    expect(e).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, reason: 'SLOW_CONSUMER', domain: 'marketpulse' });
+    expect(e.metadata).toMatchObject({ buffer_messages: String(BUFFER) });
     expect(e.message).toMatch(/ListAlerts/);
-    expect(unsubscribed).toBe(true);
+    expect(received.length).toBe(taken - 1);
+    expect(received).toEqual(Array.from({ length: taken - 1 }, (_, i) => String(i)));
   }, 60_000);
 });

@@ -6,8 +6,10 @@ import {
   checkSymbol,
   checkText,
   checkTimestamp,
+  DEFAULT_STREAM_BUFFER_MESSAGES,
   INT32_MAX,
   quote,
+  sendUntilClosed,
   serveGrpc,
   type GrpcHandlers,
   type GrpcServiceRegistration,
@@ -36,6 +38,8 @@ export interface MarketDataServiceDeps {
   /** Configured symbols; symbols seen in the feed or the database are added to them. */
   symbols: string[];
   logger: Logger;
+  /** GRPC_STREAM_BUFFER_MESSAGES: ticks a StreamTicks reader may leave unread before its stream ends (SLOW_CONSUMER). */
+  streamBuffer?: number;
 }
 
 const violation = (field: string, description: string) => ({ violations: [{ field, description }] });
@@ -172,19 +176,12 @@ export function marketDataService(deps: MarketDataServiceDeps): GrpcServiceRegis
         );
       }
       const filter = wanted.length > 0 ? new Set(wanted) : undefined;
-      // A client that reads slower than ticks arrive skips ticks (sequence numbers show the hole)
-      // rather than growing the server's buffer without bound.
-      let paused = false;
-      const stop = engine.onTick((tick) => {
-        if (paused || (filter && !filter.has(tick.symbol))) return;
-        if (!call.write({ tick })) {
-          paused = true;
-          call.once('drain', () => (paused = false));
-        }
-      });
-      call.on('cancelled', stop);
-      call.on('close', stop);
-      call.on('error', stop);
+      const bound = { limit: deps.streamBuffer ?? DEFAULT_STREAM_BUFFER_MESSAGES, catchUp: 'read the ticks it missed with GetCandles' };
+      return sendUntilClosed(call, bound, (send) =>
+        engine.onTick((tick) => {
+          if (!filter || filter.has(tick.symbol)) send({ tick });
+        }),
+      );
     },
 
     getProviderStats: async (req) => {

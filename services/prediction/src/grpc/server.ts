@@ -6,6 +6,8 @@ import {
   checkSymbol,
   checkText,
   checkTimestamp,
+  DEFAULT_STREAM_BUFFER_MESSAGES,
+  sendUntilClosed,
   serveGrpc,
   type FieldViolation,
   type GrpcHandlers,
@@ -24,10 +26,10 @@ export interface PredictionServiceDeps {
   lifecycle: ModelLifecycle;
   feed: PredictionFeed;
   logger: Logger;
+  /** GRPC_STREAM_BUFFER_MESSAGES: forecasts a StreamPredictions reader may leave unread before its stream ends (SLOW_CONSUMER). */
+  streamBuffer?: number;
 }
 
-/** Forecasts a slow StreamPredictions client may have queued before newer ones are dropped for it. */
-const STREAM_HIGH_WATER = 1000;
 const MAX_STREAM_SYMBOLS = 1000;
 const MAX_PARAMETERS = 16;
 
@@ -66,26 +68,11 @@ export function predictionService(deps: PredictionServiceDeps): GrpcServiceRegis
         checkCount(request.symbols, { field: 'symbols', max: MAX_STREAM_SYMBOLS }),
         ...request.symbols.slice(0, MAX_STREAM_SYMBOLS).map((s, i) => symbolCheck(s, `symbols[${i}]`)),
       );
-      let queued = 0;
-      let dropped = 0;
-      const unsubscribe = feed.subscribe(call.request.symbols, (p) => {
-        if (queued >= STREAM_HIGH_WATER) {
-          dropped++;
-          return;
-        }
-        queued++;
-        call.write({ prediction: toProtoPrediction(p) }, () => {
-          queued--;
-        });
-      });
-      const end = () => {
-        unsubscribe();
-        if (dropped > 0)
-          deps.logger.warn({ dropped, symbols: call.request.symbols }, 'StreamPredictions client too slow: forecasts dropped');
+      const bound = {
+        limit: deps.streamBuffer ?? DEFAULT_STREAM_BUFFER_MESSAGES,
+        catchUp: 'ask for the current forecast with GetPrediction',
       };
-      call.on('cancelled', end);
-      call.on('close', end);
-      call.on('error', end);
+      return sendUntilClosed(call, bound, (send) => feed.subscribe(request.symbols, (p) => send({ prediction: toProtoPrediction(p) })));
     },
 
     trainModel: async (req) => {

@@ -37,3 +37,16 @@ export function envPositiveInt(what: string) {
 export function envPort() {
   return envInt('a TCP port').min(0, { error: 'expected a TCP port' }).max(65535, { error: 'expected a TCP port' });
 }
+
+/** A comma-separated list, each entry trimmed; unset or empty is no entries (documented as "(unset)"). */
+export function envList() {
+  return z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    );
+}

@@ -39,4 +39,6 @@ export const commonError = errorDomain(COMMON_DOMAIN, {
   DEPENDENCY_UNAVAILABLE: grpc.status.UNAVAILABLE,
   /** A service this one calls did not answer in time; retry with backoff. */
   DEPENDENCY_TIMEOUT: grpc.status.DEADLINE_EXCEEDED,
+  /** A server stream's reader left GRPC_STREAM_BUFFER_MESSAGES messages unread: the stream ended (grpc/stream_bound.ts). */
+  SLOW_CONSUMER: grpc.status.RESOURCE_EXHAUSTED,
 });

@@ -49,7 +49,9 @@ type AlertingServiceClient interface {
 	ListAlerts(ctx context.Context, in *ListAlertsRequest, opts ...grpc.CallOption) (*ListAlertsResponse, error)
 	// Seed 004 POST /api/alerts/{id}/acknowledge.
 	AcknowledgeAlert(ctx context.Context, in *AcknowledgeAlertRequest, opts ...grpc.CallOption) (*AcknowledgeAlertResponse, error)
-	// Alerts as they fire, until the client cancels.
+	// Alerts as they fire, until the client cancels. None is skipped: a reader that leaves too many
+	// unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED, reason
+	// SLOW_CONSUMER, after the last alert sent; it reconnects and lists what it missed (ListAlerts).
 	StreamAlerts(ctx context.Context, in *StreamAlertsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamAlertsResponse], error)
 }
 
@@ -170,7 +172,9 @@ type AlertingServiceServer interface {
 	ListAlerts(context.Context, *ListAlertsRequest) (*ListAlertsResponse, error)
 	// Seed 004 POST /api/alerts/{id}/acknowledge.
 	AcknowledgeAlert(context.Context, *AcknowledgeAlertRequest) (*AcknowledgeAlertResponse, error)
-	// Alerts as they fire, until the client cancels.
+	// Alerts as they fire, until the client cancels. None is skipped: a reader that leaves too many
+	// unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED, reason
+	// SLOW_CONSUMER, after the last alert sent; it reconnects and lists what it missed (ListAlerts).
 	StreamAlerts(*StreamAlertsRequest, grpc.ServerStreamingServer[StreamAlertsResponse]) error
 	mustEmbedUnimplementedAlertingServiceServer()
 }

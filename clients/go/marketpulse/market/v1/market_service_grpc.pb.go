@@ -36,7 +36,9 @@ type MarketDataServiceClient interface {
 	GetQuote(ctx context.Context, in *GetQuoteRequest, opts ...grpc.CallOption) (*GetQuoteResponse, error)
 	ListSymbols(ctx context.Context, in *ListSymbolsRequest, opts ...grpc.CallOption) (*ListSymbolsResponse, error)
 	GetCandles(ctx context.Context, in *GetCandlesRequest, opts ...grpc.CallOption) (*GetCandlesResponse, error)
-	// Live ticks for a set of symbols until the client cancels.
+	// Live ticks for a set of symbols until the client cancels. No tick is skipped: a reader that
+	// leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED,
+	// reason SLOW_CONSUMER, after the last tick sent, and reconnects.
 	StreamTicks(ctx context.Context, in *StreamTicksRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamTicksResponse], error)
 	GetProviderStats(ctx context.Context, in *GetProviderStatsRequest, opts ...grpc.CallOption) (*GetProviderStatsResponse, error)
 	ListDataQualityIssues(ctx context.Context, in *ListDataQualityIssuesRequest, opts ...grpc.CallOption) (*ListDataQualityIssuesResponse, error)
@@ -128,7 +130,9 @@ type MarketDataServiceServer interface {
 	GetQuote(context.Context, *GetQuoteRequest) (*GetQuoteResponse, error)
 	ListSymbols(context.Context, *ListSymbolsRequest) (*ListSymbolsResponse, error)
 	GetCandles(context.Context, *GetCandlesRequest) (*GetCandlesResponse, error)
-	// Live ticks for a set of symbols until the client cancels.
+	// Live ticks for a set of symbols until the client cancels. No tick is skipped: a reader that
+	// leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED,
+	// reason SLOW_CONSUMER, after the last tick sent, and reconnects.
 	StreamTicks(*StreamTicksRequest, grpc.ServerStreamingServer[StreamTicksResponse]) error
 	GetProviderStats(context.Context, *GetProviderStatsRequest) (*GetProviderStatsResponse, error)
 	ListDataQualityIssues(context.Context, *ListDataQualityIssuesRequest) (*ListDataQualityIssuesResponse, error)

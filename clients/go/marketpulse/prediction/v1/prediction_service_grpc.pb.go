@@ -38,7 +38,9 @@ const (
 type PredictionServiceClient interface {
 	// A fresh forecast computed on demand from the deployed model.
 	GetPrediction(ctx context.Context, in *GetPredictionRequest, opts ...grpc.CallOption) (*GetPredictionResponse, error)
-	// Forecasts for a set of symbols as they are made, until the client cancels.
+	// Forecasts for a set of symbols as they are made, until the client cancels. None is skipped: a
+	// reader that leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets
+	// RESOURCE_EXHAUSTED, reason SLOW_CONSUMER, after the last forecast sent, and reconnects.
 	StreamPredictions(ctx context.Context, in *StreamPredictionsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamPredictionsResponse], error)
 	// Trains a new version; returns once it is trained (status "trained" or "failed").
 	TrainModel(ctx context.Context, in *TrainModelRequest, opts ...grpc.CallOption) (*TrainModelResponse, error)
@@ -157,7 +159,9 @@ func (c *predictionServiceClient) GetBacktest(ctx context.Context, in *GetBackte
 type PredictionServiceServer interface {
 	// A fresh forecast computed on demand from the deployed model.
 	GetPrediction(context.Context, *GetPredictionRequest) (*GetPredictionResponse, error)
-	// Forecasts for a set of symbols as they are made, until the client cancels.
+	// Forecasts for a set of symbols as they are made, until the client cancels. None is skipped: a
+	// reader that leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets
+	// RESOURCE_EXHAUSTED, reason SLOW_CONSUMER, after the last forecast sent, and reconnects.
 	StreamPredictions(*StreamPredictionsRequest, grpc.ServerStreamingServer[StreamPredictionsResponse]) error
 	// Trains a new version; returns once it is trained (status "trained" or "failed").
 	TrainModel(context.Context, *TrainModelRequest) (*TrainModelResponse, error)

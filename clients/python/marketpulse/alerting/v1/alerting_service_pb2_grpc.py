@@ -135,7 +135,9 @@ class AlertingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StreamAlerts(self, request, context):
-        """Alerts as they fire, until the client cancels.
+        """Alerts as they fire, until the client cancels. None is skipped: a reader that leaves too many
+        unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED, reason
+        SLOW_CONSUMER, after the last alert sent; it reconnects and lists what it missed (ListAlerts).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

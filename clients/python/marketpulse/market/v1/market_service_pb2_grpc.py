@@ -90,7 +90,9 @@ class MarketDataServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StreamTicks(self, request, context):
-        """Live ticks for a set of symbols until the client cancels.
+        """Live ticks for a set of symbols until the client cancels. No tick is skipped: a reader that
+        leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED,
+        reason SLOW_CONSUMER, after the last tick sent, and reconnects.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

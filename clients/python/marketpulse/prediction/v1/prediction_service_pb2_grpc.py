@@ -91,7 +91,9 @@ class PredictionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StreamPredictions(self, request, context):
-        """Forecasts for a set of symbols as they are made, until the client cancels.
+        """Forecasts for a set of symbols as they are made, until the client cancels. None is skipped: a
+        reader that leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets
+        RESOURCE_EXHAUSTED, reason SLOW_CONSUMER, after the last forecast sent, and reconnects.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1507,7 +1507,11 @@ export const AlertingServiceService = {
       Buffer.from(AcknowledgeAlertResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AcknowledgeAlertResponse => AcknowledgeAlertResponse.decode(value),
   },
-  /** Alerts as they fire, until the client cancels. */
+  /**
+   * Alerts as they fire, until the client cancels. None is skipped: a reader that leaves too many
+   * unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED, reason
+   * SLOW_CONSUMER, after the last alert sent; it reconnects and lists what it missed (ListAlerts).
+   */
   streamAlerts: {
     path: "/marketpulse.alerting.v1.AlertingService/StreamAlerts" as const,
     requestStream: false as const,
@@ -1531,7 +1535,11 @@ export interface AlertingServiceServer extends UntypedServiceImplementation {
   listAlerts: handleUnaryCall<ListAlertsRequest, ListAlertsResponse>;
   /** Seed 004 POST /api/alerts/{id}/acknowledge. */
   acknowledgeAlert: handleUnaryCall<AcknowledgeAlertRequest, AcknowledgeAlertResponse>;
-  /** Alerts as they fire, until the client cancels. */
+  /**
+   * Alerts as they fire, until the client cancels. None is skipped: a reader that leaves too many
+   * unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED, reason
+   * SLOW_CONSUMER, after the last alert sent; it reconnects and lists what it missed (ListAlerts).
+   */
   streamAlerts: handleServerStreamingCall<StreamAlertsRequest, StreamAlertsResponse>;
 }
 
@@ -1644,7 +1652,11 @@ export interface AlertingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AcknowledgeAlertResponse) => void,
   ): ClientUnaryCall;
-  /** Alerts as they fire, until the client cancels. */
+  /**
+   * Alerts as they fire, until the client cancels. None is skipped: a reader that leaves too many
+   * unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED, reason
+   * SLOW_CONSUMER, after the last alert sent; it reconnects and lists what it missed (ListAlerts).
+   */
   streamAlerts(
     request: StreamAlertsRequest,
     options?: Partial<CallOptions>,

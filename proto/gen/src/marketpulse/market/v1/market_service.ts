@@ -1058,7 +1058,11 @@ export const MarketDataServiceService = {
     responseSerialize: (value: GetCandlesResponse): Buffer => Buffer.from(GetCandlesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCandlesResponse => GetCandlesResponse.decode(value),
   },
-  /** Live ticks for a set of symbols until the client cancels. */
+  /**
+   * Live ticks for a set of symbols until the client cancels. No tick is skipped: a reader that
+   * leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED,
+   * reason SLOW_CONSUMER, after the last tick sent, and reconnects.
+   */
   streamTicks: {
     path: "/marketpulse.market.v1.MarketDataService/StreamTicks" as const,
     requestStream: false as const,
@@ -1096,7 +1100,11 @@ export interface MarketDataServiceServer extends UntypedServiceImplementation {
   getQuote: handleUnaryCall<GetQuoteRequest, GetQuoteResponse>;
   listSymbols: handleUnaryCall<ListSymbolsRequest, ListSymbolsResponse>;
   getCandles: handleUnaryCall<GetCandlesRequest, GetCandlesResponse>;
-  /** Live ticks for a set of symbols until the client cancels. */
+  /**
+   * Live ticks for a set of symbols until the client cancels. No tick is skipped: a reader that
+   * leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED,
+   * reason SLOW_CONSUMER, after the last tick sent, and reconnects.
+   */
   streamTicks: handleServerStreamingCall<StreamTicksRequest, StreamTicksResponse>;
   getProviderStats: handleUnaryCall<GetProviderStatsRequest, GetProviderStatsResponse>;
   listDataQualityIssues: handleUnaryCall<ListDataQualityIssuesRequest, ListDataQualityIssuesResponse>;
@@ -1148,7 +1156,11 @@ export interface MarketDataServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetCandlesResponse) => void,
   ): ClientUnaryCall;
-  /** Live ticks for a set of symbols until the client cancels. */
+  /**
+   * Live ticks for a set of symbols until the client cancels. No tick is skipped: a reader that
+   * leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets RESOURCE_EXHAUSTED,
+   * reason SLOW_CONSUMER, after the last tick sent, and reconnects.
+   */
   streamTicks(request: StreamTicksRequest, options?: Partial<CallOptions>): ClientReadableStream<StreamTicksResponse>;
   streamTicks(
     request: StreamTicksRequest,

@@ -1603,7 +1603,11 @@ export const PredictionServiceService = {
       Buffer.from(GetPredictionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetPredictionResponse => GetPredictionResponse.decode(value),
   },
-  /** Forecasts for a set of symbols as they are made, until the client cancels. */
+  /**
+   * Forecasts for a set of symbols as they are made, until the client cancels. None is skipped: a
+   * reader that leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets
+   * RESOURCE_EXHAUSTED, reason SLOW_CONSUMER, after the last forecast sent, and reconnects.
+   */
   streamPredictions: {
     path: "/marketpulse.prediction.v1.PredictionService/StreamPredictions" as const,
     requestStream: false as const,
@@ -1680,7 +1684,11 @@ export const PredictionServiceService = {
 export interface PredictionServiceServer extends UntypedServiceImplementation {
   /** A fresh forecast computed on demand from the deployed model. */
   getPrediction: handleUnaryCall<GetPredictionRequest, GetPredictionResponse>;
-  /** Forecasts for a set of symbols as they are made, until the client cancels. */
+  /**
+   * Forecasts for a set of symbols as they are made, until the client cancels. None is skipped: a
+   * reader that leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets
+   * RESOURCE_EXHAUSTED, reason SLOW_CONSUMER, after the last forecast sent, and reconnects.
+   */
   streamPredictions: handleServerStreamingCall<StreamPredictionsRequest, StreamPredictionsResponse>;
   /** Trains a new version; returns once it is trained (status "trained" or "failed"). */
   trainModel: handleUnaryCall<TrainModelRequest, TrainModelResponse>;
@@ -1710,7 +1718,11 @@ export interface PredictionServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetPredictionResponse) => void,
   ): ClientUnaryCall;
-  /** Forecasts for a set of symbols as they are made, until the client cancels. */
+  /**
+   * Forecasts for a set of symbols as they are made, until the client cancels. None is skipped: a
+   * reader that leaves too many unread (GRPC_STREAM_BUFFER_MESSAGES, default 1000) gets
+   * RESOURCE_EXHAUSTED, reason SLOW_CONSUMER, after the last forecast sent, and reconnects.
+   */
   streamPredictions(
     request: StreamPredictionsRequest,
     options?: Partial<CallOptions>,
