@@ -99,6 +99,8 @@ export async function startGateway(workers = 1): Promise<RunningServer> {
       PGLITE_DIR: dataDir,
       GATEWAY_PORT: String(port),
       PUBLISH_GRPC_PORT: '0',
+      // No scraper here: a fixed METRICS_PORT (9464) could be taken by a suite on this machine.
+      METRICS_PORT: '0',
       GATEWAY_WORKERS: String(workers),
       LOG_LEVEL: 'warn',
       JWT_SECRET,

@@ -150,6 +150,7 @@ try {
     GATEWAY_PORT: String(gatewayPort),
     GATEWAY_INSTANCE_ID: 'bench-pipeline',
     PUBLISH_GRPC_PORT: '0',
+    METRICS_PORT: '0',
     WS_MAX_CONNECTIONS: String(connections * 2),
     WS_MAX_CONNECTIONS_PER_ADDRESS: String(connections * 2),
   });

@@ -10,6 +10,7 @@
 //   node bench/resume/event_loop.mts [--missed 30000] [--reps 3] [--only thread|loop]
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { events } from '@marketpulse/proto';
 import { commonConfigSchema, createBus, createLogger, EVENT_TYPES, loadConfig, topicFor } from '@marketpulse/runtime';

@@ -6,11 +6,13 @@ import {
   envPort,
   envPositiveInt,
   loadConfig,
+  metricsConfigShape,
   serviceConfigSchema,
   type EnvSource,
 } from '@marketpulse/runtime';
 import { z } from 'zod';
 import { apiConfigShape } from './api/config';
+import { invalidHostEntries } from './http/allowed_hosts';
 import { invalidProxyEntries } from './http/client_address';
 
 const quoted = (entries: string[]) => entries.map((e) => `'${e}'`).join(', ');
@@ -20,7 +22,9 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1').describe('Address the HTTP/WebSocket server binds; 0.0.0.0 to accept other hosts.'),
   GATEWAY_PORT: envPort()
     .default(8000)
-    .describe('Port of the one HTTP server: WebSocket doors, /health, /info, /ws/stats, and the API routes.'),
+    .describe(
+      'Port of the one HTTP server: WebSocket doors, /health, /info, /ws/stats, the API routes and /metrics (which needs an ops:read credential in production or with WS_AUTH_REQUIRED; a scraper reads METRICS_PORT instead).',
+    ),
   GATEWAY_INSTANCE_ID: z
     .string()
     .min(1)
@@ -130,6 +134,14 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
     .describe(
       "Comma-separated IP addresses or CIDR blocks of the load balancers and proxies in front of the gateway. A request whose TCP peer is one of them is from the rightmost X-Forwarded-For address that is not (X-Forwarded-Proto and X-Forwarded-Host then also count for the gateway's own origin); a missing or malformed header leaves the peer. That address is what the per-address limits (API_RATE_LIMIT_*, WS_MAX_CONNECTIONS_PER_ADDRESS) count and the access log shows. Empty: the TCP peer, and X-Forwarded-* are ignored.",
     ),
+  GATEWAY_ALLOWED_HOSTS: envList()
+    .refine((entries) => invalidHostEntries(entries).length === 0, {
+      error: (issue) =>
+        `expected comma-separated host names such as api.example.com, suffixes such as .example.com or *.example.com, or *; ${quoted(invalidHostEntries(issue.input as string[]))} are not`,
+    })
+    .describe(
+      "Comma-separated host names the gateway answers for (the Host header, or a trusted proxy's X-Forwarded-Host; ports ignored): exact names, `.example.com` or `*.example.com` for a domain and every name under it, or `*` for any. IP addresses, localhost and *.localhost are always answered. Any other host gets 421 HOST_NOT_ALLOWED before any route or door, so a DNS-rebinding page (a name of an attacker's resolving to the gateway) reads nothing. Empty: in the development profile only those loopback names and IP addresses; in production any host, so name your public host(s) here.",
+    ),
   WS_CLOSE_UNKNOWN_SYMBOLS: envBoolean
     .default(true)
     .describe(
@@ -140,6 +152,9 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
     .describe(
       'Subscriptions one /ws/stream connection may hold (an identical subscribe is acknowledged, not added); one more gets TOO_MANY_SUBSCRIPTIONS. Each is one more filter pass over every event.',
     ),
+  // The scraper's own port (9464: the publish API's 50050, as the services' convention), every metric
+  // freely; the public port's /metrics needs ops:read in production (gateway/README.md "Metrics").
+  ...metricsConfigShape(9464),
   ...apiConfigShape,
 });
 

@@ -37,6 +37,9 @@ export const EDGE_STATUS: Readonly<Record<string, { grpc: GrpcStatus; http: numb
   METHOD_NOT_ALLOWED: { grpc: GrpcStatus.UNIMPLEMENTED, http: 405, trpc: 'METHOD_NOT_SUPPORTED' },
   REQUEST_TIMEOUT: { grpc: GrpcStatus.DEADLINE_EXCEEDED, http: 408, trpc: 'TIMEOUT' },
   HEADERS_TOO_LARGE: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 431, trpc: 'BAD_REQUEST' },
+  // 421 Misdirected Request (RFC 9110 15.5.20): this server does not answer for that host name; no
+  // credential would change it, so not 403. Refused before any route, tRPC never sees it.
+  HOST_NOT_ALLOWED: { grpc: GrpcStatus.PERMISSION_DENIED, http: 421, trpc: 'FORBIDDEN' },
 };
 
 /** Extra facts a client can act on; `fields` names each invalid input field. */
@@ -140,6 +143,19 @@ export const requestTimedOut = (timeoutMs: number) =>
     'REQUEST_TIMEOUT',
     `the request (headers and body) did not arrive within ${timeoutMs} ms (HTTP_REQUEST_TIMEOUT_MS); send it at once`,
     { timeout_ms: timeoutMs },
+  );
+/**
+ * A request (HTTP or WebSocket upgrade) for a host name outside GATEWAY_ALLOWED_HOSTS: what a DNS-rebinding
+ * page sends (its own name, resolved to this gateway). `host` is the name only, cut to a length a log line bears.
+ */
+export const hostNotAllowed = (host: string | undefined) =>
+  new ApiError(
+    GrpcStatus.PERMISSION_DENIED,
+    'HOST_NOT_ALLOWED',
+    host === undefined
+      ? 'the Host header is not a host name or IP address (with an optional port); send the name this gateway is reached by'
+      : `this gateway does not answer for the host '${host.slice(0, 100)}'; reach it by a name in GATEWAY_ALLOWED_HOSTS (or an IP address), or add this one to GATEWAY_ALLOWED_HOSTS`,
+    host === undefined ? undefined : { host: host.slice(0, 100) },
   );
 /** Request headers past Node's limit (16 KiB in all): refused before any route sees them. */
 export const headersTooLarge = () =>

@@ -1,12 +1,14 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { runService } from '@marketpulse/runtime';
+import { clusterMetrics } from './cluster/cluster_metrics';
 import { workerSlot } from './cluster/messages';
 import { PrimaryLink } from './cluster/primary_link';
 import { loadGatewayConfig } from './config';
 
 // Standalone process: node --require @marketpulse/runtime/dist/telemetry/register.js gateway/dist/main.js
-// The gateway serves /metrics on its own HTTP port, so its config has no METRICS_PORT and no metrics server starts.
+// METRICS_PORT (127.0.0.1:9464 by default) serves /metrics and the probes for a scraper, as every
+// service's does; the public port's /metrics needs ops:read in production (service.ts).
 //
 // GATEWAY_WORKERS (unset: one per core) decides what this process is, the one place it is decided:
 //  - 1: the whole gateway in this process, as before workers existed;
@@ -25,7 +27,7 @@ import { loadGatewayConfig } from './config';
 //    and runs the workers' statements (src/cluster/linked_database.ts); with DATABASE_URL each
 //    worker has its own pool (DATABASE_POOL_SIZE per worker);
 //  - connection limits (WS_MAX_CONNECTIONS...), rate limits, history, /ws/stats and /readyz are per
-//    worker; /metrics on any worker sums every worker's registry through the primary.
+//    worker; /metrics on any worker (public port or METRICS_PORT) sums every worker's registry through the primary.
 // A worker that dies is forked again, its history warmed (from Kafka, or from the primary's newest
 // publications); its clients reconnect to any worker and resume (?position=, ?since=).
 const slot = cluster.isWorker ? workerSlot() : undefined;
@@ -37,6 +39,9 @@ runService({
   loadConfig: () => loadGatewayConfig(),
   logBindings: slot !== undefined ? { worker: slot } : undefined,
   readyMessage: slot !== undefined ? 'worker ready' : 'ready',
+  // Workers share METRICS_PORT as they share the others, each answering for all; a primary serves no client, that port included.
+  metricsSource: (config, logger) =>
+    slot !== undefined ? clusterMetrics(primary!, logger) : (config.GATEWAY_WORKERS ?? availableParallelism()) > 1 ? false : undefined,
   start: async (config, logger) => {
     if (slot !== undefined) return (await import('./cluster/worker')).startWorker(config, logger, slot, primary!);
     const count = config.GATEWAY_WORKERS ?? availableParallelism();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,11 +23,13 @@ import { authenticatorFromConfig, DbApiKeyStore } from './auth';
 import type { GatewayConfig } from './config';
 import { startEventConsumer } from './events/consumer';
 import { ConsumerLoop } from './events/consumer_loop';
+import { AllowedHosts } from './http/allowed_hosts';
 import { TrustedProxies } from './http/client_address';
 import { dashboardRoutes } from './http/dashboard';
 import { healthRoute } from './http/health';
 import { infoRoute } from './http/info';
 import { operatorOnly } from './http/operator_only';
+import { metricsRoute, type MetricsSource } from './http/metrics_route';
 import { sendJson } from './http/respond';
 import { HttpRouter } from './http/router';
 import { AccessLog } from './observability/access_log';
@@ -76,6 +79,8 @@ export interface GatewayDeps {
   api?: false;
   /** A worker of several: its siblings take publishes too, so published ids stay in the shared database even on the in-memory bus. */
   sharedPublishedIds?: true;
+  /** What /metrics answers: this process's registry by default; a worker's, every worker's summed (cluster/cluster_metrics.ts). */
+  metrics?: MetricsSource;
 }
 
 export interface GatewayHandle {
@@ -252,6 +257,16 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
     router.mount('', async (req, res) => {
       if (!(await api(req, res))) sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.url}` } });
     });
+    // The public port's /metrics: open in the development profile, ops:read wherever a credential is
+    // required; a scraper reads METRICS_PORT (127.0.0.1 by default; runService starts it) without one.
+    const metricsGuard = operatorOnly({
+      required: config.GATEWAY_ENV === 'production' || config.WS_AUTH_REQUIRED,
+      authenticator,
+      trustedProxies,
+      routes: '/metrics on the public port',
+      because: 'GATEWAY_ENV=production or WS_AUTH_REQUIRED; a scraper on the host reads METRICS_PORT without one',
+    });
+    router.route('GET', '/metrics', metricsGuard(metricsRoute(deps.metrics)));
     setHttpRouteResolver(gatewayRouteResolver(version));
     logger.info({ publish_grpc_port: publishGrpc.port }, 'API ready: REST /api, tRPC /trpc, docs /docs, publish gRPC');
   }
@@ -343,6 +358,9 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   // The dashboard: the page at / for browsers (JSON clients still get the root listing), its files under /dashboard/.
   const dashboard = dashboardRoutes();
   router.route('GET', '/', dashboard.root).mount('/dashboard', dashboard.files);
+  // Against DNS rebinding: only the host names the gateway is reached by, before any route or door.
+  const allowedHosts = new AllowedHosts(config.GATEWAY_ALLOWED_HOSTS, config.GATEWAY_ENV === 'development');
+  const refuse = allowedHosts.any ? undefined : (req: IncomingMessage) => allowedHosts.refusal(req, trustedProxies);
   const http = await startHttpServer({
     host: config.GATEWAY_HOST,
     port: config.GATEWAY_PORT,
@@ -350,6 +368,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     accessLog,
     requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    refuse,
   });
   scope.onClose(() => http.close());
   if (config.WS_NATIVE_PORT > 0) {
@@ -358,6 +377,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
       port: config.WS_NATIVE_PORT,
       upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head, streamDoor),
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      refuse,
     });
     scope.onClose(() => server.close());
     native = server;

@@ -64,7 +64,7 @@ export function alertsOf(slice: AlertingSlice, ruleId?: string): alerting.Alert[
 
 let seq = 0;
 function envelope(subject: string, payload: NonNullable<events.Event['payload']>, source = 'e2e'): events.Event {
-  return { id: `e2e-${Date.now()}-${++seq}`, type: payload.$case, source, subject, time: new Date().toISOString(), payload };
+  return { id: `e2e-${Date.now()}-${++seq}`, type: payload.$case, source, subject, time: new Date().toISOString(), owner: '', payload };
 }
 
 export const ev = {

@@ -257,9 +257,11 @@ describe('root, auth and errors', () => {
     expect(res.body.error.code).toBe('NOT_FOUND');
   });
 
-  it('GET /metrics serves Prometheus text with the API request counters', async () => {
+  it('GET /metrics serves Prometheus text with the API request counters, to an operator only in production', async () => {
     await call('GET', '/api/status');
-    const res = await fetch(`${rig.api.base}/metrics`);
+    expect((await call('GET', '/metrics', { token: null })).status).toBe(401);
+    expect(await call('GET', '/metrics')).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+    const res = await fetch(`${rig.api.base}/metrics`, { headers: { authorization: `Bearer ${operator}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     expect(await res.text()).toMatch(/marketpulse_http_requests_total\{method="GET",route="\/api\/status",status="200"\} \d+/);

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '@marketpulse/tests';
-import { createMarketpulseClient, type StreamEvent } from '@marketpulse/client';
+import { createMarketpulseClient, type RouterOutputs } from '@marketpulse/client';
 import { tokenFor, useApiOnFakes } from './api.kit';
 
 // The typed client of clients/ts against the gateway's /trpc: a query, a mutation, errors that keep
 // their code, and an event subscription that resumes after its connection drops.
 
 const rig = useApiOnFakes();
+/** An event as `streams.events` delivers it (onData's `e.data`), not /ws/stream's StreamEvent. */
+type SubscribedEvent = RouterOutputs['streams']['events'] extends AsyncIterable<{ data: infer E }> ? E : never;
 
 function publishToHub(type: string, data: Record<string, unknown>) {
   const id = randomUUID();
@@ -17,6 +19,7 @@ function publishToHub(type: string, data: Record<string, unknown>) {
     source: 'test',
     subject: 'BTC/USDT',
     time: new Date().toISOString(),
+    owner: '',
     traceId: '',
     data,
   });
@@ -47,7 +50,7 @@ describe('typed tRPC client', () => {
 
   it('resumes a subscription from its last event id after the connection drops', async () => {
     const client = createMarketpulseClient({ url: rig.api.base, token: tokenFor('dave') });
-    const received: StreamEvent[] = [];
+    const received: SubscribedEvent[] = [];
     let started = 0;
     const sub = client.streams.events.subscribe(
       { channels: ['portfolio'] },

@@ -131,7 +131,7 @@ describe('the first command is a development profile', () => {
     const providers = await waitFor(
       async () => {
         const { body } = await json(await fetch(`${base}/api/providers`));
-        const list = (body?.providers ?? []) as Array<{ name: string; status: string; response_time_ms: number }>;
+        const list = (body?.providers ?? []) as Array<{ name: string; category: string; status: string; response_time_ms: number }>;
         return list.some((p) => p.name === 'Simulated Exchange API' && p.status === 'online') &&
           list.some((p) => p.category === 'market_data' && p.name !== 'Simulated Exchange API')
           ? list

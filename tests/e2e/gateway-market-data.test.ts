@@ -20,6 +20,7 @@ function tick(symbol: string, price: number): events.Event {
     source: 'market-data',
     subject: symbol,
     time,
+    owner: '',
     payload: {
       $case: 'market_data_update',
       market_data_update: {
@@ -126,7 +127,8 @@ describe('gateway /ws/market-data/{symbol} over Kafka', () => {
     const unauthenticated = await fetch(`${base}/api/v1/api-keys`);
     expect(unauthenticated.status).toBe(401);
     expect((await (await fetch(`${base}/docs`)).text()).toLowerCase()).toContain('swagger');
-    expect(await (await fetch(`${base}/metrics`)).text()).toContain('# TYPE');
+    // The production profile: the public /metrics needs an ops:read credential (a scraper reads METRICS_PORT).
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
     expect(gateway.publishPort).toBeGreaterThan(0);
   });
 });

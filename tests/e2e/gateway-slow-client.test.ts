@@ -60,6 +60,7 @@ function tick(n: number): events.Event {
     source: 'e2e',
     subject: 'AAPL',
     time,
+    owner: '',
     payload: {
       $case: 'market_data_update',
       market_data_update: {

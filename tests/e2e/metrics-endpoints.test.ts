@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { mintToken } from '@marketpulse/gateway';
 import type { KafkaBus } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -199,5 +201,68 @@ describe('provider-monitor /metrics', () => {
       'metered offline in /metrics',
     );
     expect(sample(down, 'marketpulse_provider_status', status('online'))).toBe(0);
+  });
+});
+
+describe('gateway /metrics', () => {
+  // The production profile as scripts/service.sh runs it: a scraper on the host reads METRICS_PORT
+  // (127.0.0.1) freely; the public port's /metrics answers an ops:read credential only.
+  const secret = 'metrics-gateway-secret-0123456789';
+  let proc: ManagedProcess;
+  let port: number;
+  let metricsPort: number;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    [port, metricsPort] = await Promise.all([freePort(), freePort()]);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metrics-gateway-'));
+    proc = startProcess(
+      process.execPath,
+      ['gateway/dist/main.js'],
+      {
+        GATEWAY_ENV: 'production',
+        GATEWAY_WORKERS: '1',
+        BUS: 'memory',
+        PGLITE_DIR: dataDir,
+        GATEWAY_PORT: String(port),
+        PUBLISH_GRPC_PORT: '0',
+        METRICS_PORT: String(metricsPort),
+        JWT_SECRET: secret,
+        WS_CLOSE_UNKNOWN_SYMBOLS: 'false',
+        OTEL_TRACES_EXPORTER: 'none',
+      },
+      { label: 'metrics-gateway' },
+    );
+    await waitFor(() => proc.output().includes('"msg":"ready"'), { timeoutMs: 60_000, what: `the gateway's ready line (${proc.logFile})` });
+  }, 90_000);
+
+  afterAll(async () => {
+    await proc?.stop(10_000);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves every metric on METRICS_PORT without a credential, with the probes', async () => {
+    expect(readyLine(proc).metrics_port).toBe(metricsPort);
+    const text = await scrape(metricsPort);
+    expect(sample(text, 'marketpulse_ws_connections_opened_total')).toBeDefined();
+    expect(sample(text, 'process_cpu_user_seconds_total')).toBeDefined();
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/livez`)).status).toBe(200);
+  });
+
+  it('answers the public /metrics to an ops:read credential only', async () => {
+    const publicMetrics = (token?: string) =>
+      fetch(`http://127.0.0.1:${port}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const anonymous = await publicMetrics();
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: expect.stringContaining('METRICS_PORT'),
+    });
+    const reader = await mintToken({ secret, subject: 'metrics-reader', scopes: ['read'], ttlSeconds: 600 });
+    expect((await publicMetrics(reader)).status).toBe(403);
+    const operator = await mintToken({ secret, subject: 'metrics-operator', scopes: ['ops:read'], ttlSeconds: 600 });
+    const allowed = await publicMetrics(operator);
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toContain('# TYPE marketpulse_ws_connections_opened_total');
   });
 });

@@ -109,6 +109,7 @@ export async function tickFeed(slice: Slice): Promise<TickFeed> {
           source: 'market-data',
           subject: symbol,
           time: timestamp,
+          owner: '',
           payload: {
             $case: 'market_data_update',
             market_data_update: {

@@ -1,11 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { events, realtime } from '@marketpulse/proto';
+import { events, market, providers, realtime } from '@marketpulse/proto';
 import { createClient, createLogger, KafkaBus } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestDatabase, freePort, kafkaBrokers, uniqueTopicPrefix, waitFor, type ManagedProcess, type TestDatabase } from '../harness';
-import { createMarketpulseClient, type StreamEvent } from '@marketpulse/client';
+import { createMarketpulseClient, type RouterOutputs } from '@marketpulse/client';
 import { HookReceiver, startTracedProcess } from './trace-support';
 
 // Issue 14 end to end: gateway, alerting and webhook-delivery each as its own process on Kafka and
@@ -15,6 +15,8 @@ import { HookReceiver, startTracedProcess } from './trace-support';
 // publish id is a 409; IPv4 hidden in IPv6 is no way into private networks.
 
 const SECRET = 'tenancy-e2e-secret-0123456789';
+/** An event as `streams.events` delivers it (onData's `e.data`), not /ws/stream's StreamEvent. */
+type SubscribedEvent = RouterOutputs['streams']['events'] extends AsyncIterable<{ data: infer E }> ? E : never;
 const BURST = 20;
 
 function jwt(sub: string, claims: Record<string, unknown> = {}): string {
@@ -87,14 +89,17 @@ describe('tenancy across processes: three users, one suite', () => {
       subject: 'AAPL',
       payload: {
         $case: 'market_data_update',
-        market_data_update: { symbol: 'AAPL', price, volume: 1, timestamp: new Date().toISOString() },
+        market_data_update: market.Tick.fromPartial({ symbol: 'AAPL', price, volume: 1, timestamp: new Date().toISOString() }),
       },
     });
   const providerOffline = (provider: string) =>
     publish({
       type: 'provider_status_change',
       subject: provider,
-      payload: { $case: 'provider_status_change', provider_status_change: { provider, old_status: 'online', new_status: 'offline' } },
+      payload: {
+        $case: 'provider_status_change',
+        provider_status_change: providers.ProviderStatusChange.fromPartial({ provider, old_status: 'online', new_status: 'offline' }),
+      },
     });
 
   beforeAll(async () => {
@@ -177,7 +182,7 @@ describe('tenancy across processes: three users, one suite', () => {
     await waitFor(() => bobStream.of('auth_success').length === 1, { what: "bob's native auth" });
     bobStream.send({ type: 'subscribe', data: { type: 'alerts' } });
     bobStream.send({ type: 'subscribe', data: { type: 'events', filters: { event_type: 'alert_triggered' } } });
-    const bobTrpc: StreamEvent[] = [];
+    const bobTrpc: SubscribedEvent[] = [];
     let trpcStarted = false;
     const trpc = createMarketpulseClient({ url: http, token: bob }).streams.events.subscribe(
       { channels: ['alerts'] },

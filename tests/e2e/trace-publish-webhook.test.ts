@@ -42,6 +42,7 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
   let receiver: HookReceiver;
   let ws: WsListener | undefined;
   let gatewayPort: number;
+  let gatewayMetricsPort: number;
   let publishPort: number;
   let webhookPort: number;
 
@@ -51,7 +52,7 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
     const [whDb, gwDb] = await Promise.all([createTestDatabase('trace-webhooks'), createTestDatabase('trace-gateway')]);
     dbs.push(whDb, gwDb);
     receiver = await HookReceiver.start();
-    [gatewayPort, publishPort, webhookPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    [gatewayPort, publishPort, webhookPort, gatewayMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const common = { BUS: 'kafka', KAFKA_BROKERS: kafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, METRICS_PORT: '0' };
 
     procs.push(
@@ -68,6 +69,7 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
         ...common,
         DATABASE_URL: gwDb.url,
         GATEWAY_PORT: String(gatewayPort),
+        METRICS_PORT: String(gatewayMetricsPort),
         PUBLISH_GRPC_PORT: String(publishPort),
         JWT_SECRET: SECRET,
       }),
@@ -149,8 +151,8 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
     expect(produce.tags).toMatchObject({ 'messaging.system': 'kafka', 'marketpulse.event.type': 'position_update' });
     expect(consume.tags).toMatchObject({ 'messaging.system': 'kafka', 'messaging.destination.name': `${prefix}position_update` });
 
-    // The same request in the gateway's Prometheus figures.
-    const metrics = await (await fetch(`http://127.0.0.1:${gatewayPort}/metrics`)).text();
+    // The same request in the gateway's Prometheus figures, on the scraper's port (the public one needs ops:read in production).
+    const metrics = await (await fetch(`http://127.0.0.1:${gatewayMetricsPort}/metrics`)).text();
     expect(metrics).toMatch(
       /^grpc_server_handled_total\{[^}]*grpc_service="marketpulse\.realtime\.v1\.PublishService",grpc_method="Publish"[^}]*grpc_code="OK"\} 1$/m,
     );

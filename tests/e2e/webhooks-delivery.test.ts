@@ -230,7 +230,7 @@ describe('webhook delivery', () => {
         subject: 'OWNR',
         owner: '',
         time: new Date().toISOString(),
-        payload: { $case: 'alert_triggered', alert_triggered: { alert_id: id, user_id: userId, symbol: 'OWNR', message: `for ${userId}` } },
+        payload: { $case: 'alert_triggered', alert_triggered: { id, user_id: userId, symbol: 'OWNR', message: `for ${userId}` } },
       });
     const alices = `evt_alice_${uid()}`;
     const system = `evt_system_${uid()}`;

@@ -59,7 +59,7 @@ const identity = (b: Buffer) => b;
 
 /** A client whose methods take already-encoded request bytes and return raw response bytes. */
 export function rawClient(rpcs: RpcUnderFuzz[], address: string): grpc.Client {
-  const definition: grpc.ServiceDefinition = {};
+  const definition: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
   for (const r of rpcs) {
     definition[r.method] = {
       path: r.path,

@@ -14,7 +14,7 @@ import { fuzzSeed, startSuiteUnderFuzz, type SuiteUnderFuzz } from './suite.kit'
 const RUNS = Number(process.env.FUZZ_RUNS) > 0 ? Number(process.env.FUZZ_RUNS) : 40;
 const DOORS = ['/ws/stream', '/ws/predictions/AAPL', '/ws/market-data/AAPL', '/ws/alerts', '/ws', '/ws/live'];
 /** Closes a client can cause and codes.ts documents: auth (1008), too big (1009), slow (4002), rate (4003). */
-const CLIENT_CLOSES = new Set([
+const CLIENT_CLOSES = new Set<number>([
   CLOSE.BINARY_NOT_ACCEPTED.code,
   CLOSE.AUTH_FAILED.code,
   CLOSE.MESSAGE_TOO_BIG.code,

@@ -9,6 +9,9 @@ export interface WaitOptions {
   what: string;
 }
 
+/** What a truthiness check lets through: `u.length >= 2 && u` resolves to the array, never `false`. */
+type Truthy<T> = Exclude<T, false | 0 | 0n | '' | null | undefined>;
+
 /**
  * Polls `predicate` until it returns a truthy value (which is returned) or the time runs out.
  * A predicate that throws counts as "not yet"; its last error is quoted in the timeout error.
@@ -16,13 +19,13 @@ export interface WaitOptions {
 export async function waitFor<T>(
   predicate: () => T | Promise<T>,
   { timeoutMs = 10_000, intervalMs = 100, what }: WaitOptions,
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await predicate();
-      if (value) return value as NonNullable<T>;
+      if (value) return value as Truthy<T>;
       lastError = undefined;
     } catch (err) {
       lastError = err;

@@ -36,6 +36,7 @@ type LogLine = { msg?: string; worker?: number; event?: string; slot?: number; p
 
 let proc: ManagedProcess;
 let port: number;
+let metricsPort: number;
 let dataDir: string;
 let token: string;
 const clients: RecordingClient[] = [];
@@ -106,12 +107,14 @@ const idsOf = (c: RecordingClient) => rawIdsOf(c).map((id) => id.replace(/^worke
 async function startWorkers(env: Record<string, string>): Promise<void> {
   clients.length = 0;
   port = await freePort();
+  metricsPort = await freePort();
   proc = startProcess(
     process.execPath,
     ['gateway/dist/main.js'],
     {
       GATEWAY_WORKERS: '2',
       GATEWAY_PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       PUBLISH_GRPC_PORT: '0',
       JWT_SECRET: SECRET,
       LOG_LEVEL: 'info',
@@ -124,7 +127,7 @@ async function startWorkers(env: Record<string, string>): Promise<void> {
     timeoutMs: 90_000,
     what: `the gateway's primary to report both workers ready (log: ${proc.logFile})`,
   });
-  token = await mintToken({ secret: SECRET, subject: 'workers-publisher', scopes: ['publish', 'read'], ttlSeconds: 600 });
+  token = await mintToken({ secret: SECRET, subject: 'workers-publisher', scopes: ['publish', 'read', 'ops:read'], ttlSeconds: 600 });
 }
 
 async function stopWorkers(): Promise<void> {
@@ -215,13 +218,23 @@ describe('gateway with GATEWAY_WORKERS=2 (in-memory bus, embedded database)', ()
     for (const c of subscribers) expect(idsOf(c).filter((id) => id.startsWith('w19-grpc'))).toEqual(grpcIds);
   }, 60_000);
 
-  it("answers /metrics on any worker for the whole gateway (every worker's counters summed)", async () => {
+  it("answers /metrics on any worker for the whole gateway (every worker's counters summed), on METRICS_PORT too", async () => {
     // Fresh connections alternate between the workers; each answers with both workers' connections.
-    for (let i = 0; i < 4; i++) {
-      const text = (await get('/metrics')).body;
-      const opened = /^marketpulse_ws_connections_opened_total(?:\{[^}]*\})? (\d+)/m.exec(text);
-      expect(Number(opened?.[1])).toBe(CLIENTS);
+    // The public port asks for ops:read (production); the workers share METRICS_PORT, which asks for nothing.
+    const scrapes = [
+      async () => (await get('/metrics')).body,
+      async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { connection: 'close' } })).text(),
+    ];
+    for (const scrape of scrapes) {
+      for (let i = 0; i < 4; i++) {
+        const opened = /^marketpulse_ws_connections_opened_total(?:\{[^}]*\})? (\d+)/m.exec(await scrape());
+        expect(Number(opened?.[1])).toBe(CLIENTS);
+      }
     }
+    expect(lines().find((l) => l.msg === 'ready' && l.worker === 0)).not.toHaveProperty('metrics_port');
+    const workersReady = lines().filter((l) => l.msg === 'worker ready' && l.worker !== 0);
+    expect(workersReady.length).toBeGreaterThanOrEqual(2);
+    for (const line of workersReady) expect(line.metrics_port).toBe(metricsPort);
   });
 
   it('forks a killed worker again (its history warmed from the primary); its clients resume on any worker and get exactly what they missed', async () => {

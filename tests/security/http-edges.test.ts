@@ -256,6 +256,7 @@ const publish = (note: string) => {
     source: 'test',
     subject: '',
     time: new Date().toISOString(),
+    owner: '',
     traceId: '',
     data: { total_equity: '1.00', note },
   });

@@ -51,8 +51,9 @@ function sendJson(res: ServerResponse, body: unknown): void {
 }
 
 /**
- * The request side of the gateway: `/` , `/openapi.json`, `/docs`, `/redoc`, `/metrics`, REST
- * under `/api`, tRPC under `/trpc`. CORS and per-client rate limiting apply to /api and /trpc.
+ * The request side of the gateway: `/` , `/openapi.json`, `/docs`, `/redoc`, REST under `/api`,
+ * tRPC under `/trpc` (and 405 for methods other than GET on those and `/metrics`, whose GET is
+ * service.ts's route). CORS and per-client rate limiting apply to /api and /trpc.
  */
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const { authenticator, limiter, metrics, logger } = options;
@@ -107,7 +108,6 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       res.end(openApiText);
       return true;
     }
-    if (path === '/metrics' && req.method === 'GET') return (await metrics.serve(res), true);
     if (!isApiPath(path)) {
       if (serveDocs(req, res, path)) return true;
       if (req.method !== 'GET' && (path === '/' || path === '/openapi.json' || path === '/metrics' || /^\/(docs|redoc)\/?$/.test(path))) {

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { metricsRegistry } from '@marketpulse/runtime';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
@@ -6,7 +5,6 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 export interface ApiMetrics {
   observe(method: string, route: string, status: number, seconds: number): void;
   rateLimited(): void;
-  serve(res: ServerResponse): Promise<void>;
 }
 
 /** `registry` defaults to the process's one registry, which also carries the process_* and nodejs_* metrics once. */
@@ -37,10 +35,5 @@ export function createApiMetrics(registry: Registry = metricsRegistry()): ApiMet
       duration.observe({ method, route }, seconds);
     },
     rateLimited: () => limited.inc(),
-    async serve(res) {
-      const text = await registry.metrics();
-      res.writeHead(200, { 'content-type': registry.contentType, 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    },
   };
 }

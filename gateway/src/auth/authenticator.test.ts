@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyRecord, ApiKeyStore } from './api_key_store';
 import { AuthError } from './auth_error';
@@ -73,7 +73,7 @@ describe('createAuthenticator', () => {
   });
 
   it('reads scopes and user_id from a JWT, and gives a token without the read scope no channel', async () => {
-    const sign = (claims: object) =>
+    const sign = (claims: JWTPayload) =>
       new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1m').sign(new TextEncoder().encode(SECRET));
     const publisher = await auth.verify(await sign({ user_id: 'engine', scope: 'publish bogus' }));
     expect(publisher).toMatchObject({ userId: 'engine', scopes: ['publish'], channels: [] });

@@ -16,7 +16,7 @@ const scopeList = z
   .transform((s) => s.split(/[\s,]+/).filter(Boolean))
   .refine((list) => list.every(isScope), {
     error:
-      'expected scope names (read, webhooks:write, rules:write, scheduler:trigger, models:write, keys:write, publish, ops:read, admin)',
+      'expected scope names (read, webhooks:write, rules:write, scheduler:trigger, models:write, keys:write, publish, publish:any-owner, ops:read, admin)',
   })
   .transform((list) => list as Scope[]);
 

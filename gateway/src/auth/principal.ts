@@ -7,6 +7,7 @@ export const SCOPES = {
   'models:write': 'train, deploy and roll back prediction models, and run backtests',
   'keys:write': 'create and revoke its own API keys',
   publish: 'publish events through the publish API',
+  'publish:any-owner': "with publish: publish events owned by any user (the publish API's owner); without it, only by the caller itself",
   'ops:read': 'read /info and /ws/stats when authentication is required (WS_AUTH_REQUIRED)',
   admin: "act as an operator: see every user's resources and system rules",
 } as const;

@@ -1,7 +1,7 @@
-import { createBus, metricsRegistry, type Logger } from '@marketpulse/runtime';
-import { AggregatorRegistry } from 'prom-client';
+import { createBus, type Logger } from '@marketpulse/runtime';
 import type { GatewayConfig } from '../config';
 import type { GatewayHandle } from '../service';
+import { clusterMetrics } from './cluster_metrics';
 import { LinkedDatabase } from './linked_database';
 import type { PrimaryLink } from './primary_link';
 import { RelayBus } from './relay_bus';
@@ -25,8 +25,10 @@ export async function startWorker(config: GatewayConfig, logger: Logger, slot: n
   // A named instance names each worker (its own Kafka consumer group); unnamed ones differ by pid already.
   const instanceId = config.GATEWAY_INSTANCE_ID === undefined ? undefined : `${config.GATEWAY_INSTANCE_ID}-w${slot}`;
   const { startGateway } = await import('../service');
-  const gateway = await startGateway({ ...config, GATEWAY_INSTANCE_ID: instanceId }, { logger, bus, db, sharedPublishedIds: true });
-  serveClusterMetrics(gateway, primary, logger);
+  const gateway = await startGateway(
+    { ...config, GATEWAY_INSTANCE_ID: instanceId },
+    { logger, bus, db, sharedPublishedIds: true, metrics: clusterMetrics(primary, logger) },
+  );
   await primary.send({
     t: 'ready',
     httpPort: gateway.port,
@@ -41,26 +43,4 @@ export async function startWorker(config: GatewayConfig, logger: Logger, slot: n
       await bus?.close();
     },
   };
-}
-
-/**
- * /metrics on any worker answers for the whole gateway: a scrape reaches one worker (the shared
- * port), so one worker's counters alone would jump between scrapes. The primary sums every worker's
- * registry (prom-client's AggregatorRegistry: counters, gauges and histograms added, process metrics
- * per its own rules); if it cannot, this worker's own metrics answer, and the log says why.
- */
-function serveClusterMetrics(gateway: GatewayHandle, primary: PrimaryLink, logger: Logger): void {
-  // Constructing one installs prom-client's answer to the primary's requests for this worker's registry.
-  new AggregatorRegistry();
-  gateway.router.route('GET', '/metrics', async (_req, res) => {
-    let text: string;
-    try {
-      text = await primary.metrics();
-    } catch (err) {
-      logger.warn({ err }, "the primary could not gather every worker's metrics; answering with this worker's");
-      text = await metricsRegistry().metrics();
-    }
-    res.writeHead(200, { 'content-type': metricsRegistry().contentType, 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  });
 }

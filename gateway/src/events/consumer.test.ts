@@ -1,5 +1,6 @@
 import { events } from '@marketpulse/proto';
 import { createLogger, MemoryBroker, MemoryBus, metricsRegistry } from '@marketpulse/runtime';
+import type { Histogram } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { PositionIndex } from '../ws/history/positions';
 import type { Hub } from '../ws/hub';
@@ -9,7 +10,7 @@ const logger = createLogger('test', {}, { level: 'silent' });
 
 /** The histogram's cumulative bucket counts for one event type, by upper bound. */
 async function ageBuckets(type: string): Promise<Map<string, number>> {
-  const metric = metricsRegistry().getSingleMetric('marketpulse_gateway_event_age_seconds');
+  const metric = metricsRegistry().getSingleMetric('marketpulse_gateway_event_age_seconds') as Histogram | undefined;
   const values = (await metric!.get()).values.filter((v) => v.labels.type === type && v.metricName?.endsWith('_bucket'));
   return new Map(values.map((v) => [String(v.labels.le), v.value]));
 }

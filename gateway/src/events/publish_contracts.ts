@@ -64,6 +64,14 @@ const envelope = {
   source: z.string().min(1).max(128).optional().describe("Publishing service; the caller's identity when omitted."),
   subject: z.string().min(1).max(256).optional().describe('Kafka key, usually the symbol; defaults to the payload symbol or the source.'),
   time: z.iso.datetime({ offset: true }).optional().describe('When it happened; now when omitted.'),
+  owner: z
+    .string()
+    .min(1, { error: 'expected the user id the event belongs to; omit owner for an event every reader may see' })
+    .max(128)
+    .optional()
+    .describe(
+      "The user it belongs to (1-128 characters, no control characters): only that user and operators receive it. The caller's own user id needs only publish; another user's needs publish:any-owner. position_update, equity_update, risk_status_update and system_error may be owned; system_log may not. A system event when omitted.",
+    ),
 };
 
 export const PublishEvent = z
@@ -100,12 +108,20 @@ export const PublishEventBody = z
 /** Payload contracts listed in the OpenAPI document's components. */
 export const PAYLOAD_SCHEMAS = { PositionUpdate, EquityUpdate, RiskStatusUpdate, SystemLog, SystemError };
 
+export interface PublishOptions {
+  /** The caller may name any user as an event's owner (the publish:any-owner scope); else only itself. */
+  readonly anyOwner?: boolean;
+}
+
 /**
  * Validates events against these contracts and puts them on the bus, all or nothing: publish/
  * implements it (createEventPublisher), the REST/tRPC publish procedure and the gRPC publish API
  * are handed one.
  */
 export interface EventPublisher {
-  /** `raw` items are PublishEvent JSON; resolves with the events as accepted. */
-  publish(raw: unknown[], callerIdentity: string): Promise<events.Event[]>;
+  /**
+   * `raw` items are PublishEvent JSON; resolves with the events as accepted. An item's `owner` may
+   * name the caller itself; another user only when `options.anyOwner` (the publish:any-owner scope).
+   */
+  publish(raw: unknown[], callerIdentity: string, options?: PublishOptions): Promise<events.Event[]>;
 }

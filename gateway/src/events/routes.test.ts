@@ -1,7 +1,7 @@
-import { events } from '@marketpulse/proto';
+import { alerting, events, market, webhooks } from '@marketpulse/proto';
 import { EVENT_TYPES } from '@marketpulse/runtime';
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../auth';
+import type { Principal, Scope } from '../auth';
 import { mayReceive } from '../visibility';
 import { channelsOf, payloadOf, publicationOf, typesOfChannel } from './routes';
 
@@ -49,7 +49,7 @@ describe('event routing (from the runtime event catalog)', () => {
 });
 
 describe('owners of consumed events (a producer that leaves the envelope owner out)', () => {
-  const user = (userId: string, scopes = ['read']): Principal => ({ userId, scopes, channels: ['*'], method: 'jwt' });
+  const user = (userId: string, scopes: Scope[] = ['read']): Principal => ({ userId, scopes, channels: ['*'], method: 'jwt' });
   const [alice, bob, operator] = [user('alice'), user('bob'), user('ops', ['read', 'admin'])];
   /** Who of alice, bob and an operator receives the event, as every door, tRPC and resume decide it. */
   const readers = (fields: Partial<events.Event>) => {
@@ -60,10 +60,13 @@ describe('owners of consumed events (a producer that leaves the envelope owner o
       .filter(([, p]) => mayReceive(p, visible))
       .map(([name]) => name);
   };
-  const delivery = (userId: string) => ({ $case: 'webhook_delivery' as const, webhook_delivery: { delivery_id: 'd1', user_id: userId } });
+  const delivery = (userId: string) => ({
+    $case: 'webhook_delivery' as const,
+    webhook_delivery: webhooks.DeliveryOutcome.fromPartial({ delivery_id: 'd1', user_id: userId }),
+  });
   const alert = (userId: string) => ({
     $case: 'alert_triggered' as const,
-    alert_triggered: { alert_id: 'a1', user_id: userId, symbol: 'AAPL' },
+    alert_triggered: alerting.Alert.fromPartial({ id: 'a1', user_id: userId, symbol: 'AAPL' }),
   });
 
   it('an owned or user-named event without an owner reaches the user its payload names and operators, never everyone', () => {
@@ -77,7 +80,7 @@ describe('owners of consumed events (a producer that leaves the envelope owner o
     expect(readers({ type: 'alert_triggered', owner: '', payload: alert('') })).toEqual(['alice', 'bob', 'operator']);
     expect(readers({ type: 'webhook_delivery', owner: 'bob', payload: delivery('bob') })).toEqual(['bob', 'operator']);
     expect(readers({ type: 'alert_triggered', owner: 'alice', payload: alert('alice') })).toEqual(['alice', 'operator']);
-    const tick = { $case: 'market_data_update' as const, market_data_update: { symbol: 'AAPL', price: 1 } };
+    const tick = { $case: 'market_data_update' as const, market_data_update: market.Tick.fromPartial({ symbol: 'AAPL', price: 1 }) };
     expect(readers({ type: 'market_data_update', owner: '', payload: tick })).toEqual(['alice', 'bob', 'operator']);
   });
 });

@@ -102,6 +102,20 @@ function firstValue(header: string | string[] | undefined): string | undefined {
 /** What a Host header may hold: a name or address and a port, nothing a URL would read as more. */
 const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i;
 
+/** The name (or IP literal, IPv6 in brackets) of a Host value without its port; undefined when it is not a usable host. */
+export function hostName(host: string): string | undefined {
+  return HOST.exec(host)?.[1];
+}
+
+/**
+ * The host a request was sent to, as the client wrote it (`name:port`): its Host header, or, from a
+ * trusted proxy, the X-Forwarded-Host the proxy saw. Undefined when neither says one.
+ */
+export function requestHost(req: IncomingMessage, trusted: TrustedProxies): string | undefined {
+  const viaProxy = trusted.has(req.socket.remoteAddress ?? '');
+  return (viaProxy ? firstValue(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host;
+}
+
 /**
  * The origin a browser page served by this gateway has (`http://host:port`): the request's Host and
  * scheme, or, from a trusted proxy, the X-Forwarded-Host and X-Forwarded-Proto it saw. Undefined
@@ -109,7 +123,7 @@ const HOST = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i;
  */
 export function ownOrigin(req: IncomingMessage, trusted: TrustedProxies): string | undefined {
   const viaProxy = trusted.has(req.socket.remoteAddress ?? '');
-  const host = (viaProxy ? firstValue(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host;
+  const host = requestHost(req, trusted);
   const proto = viaProxy ? firstValue(req.headers['x-forwarded-proto'])?.toLowerCase() : undefined;
   const scheme = proto === 'https' || proto === 'http' ? proto : 'encrypted' in req.socket ? 'https' : 'http';
   if (!host || !HOST.test(host)) return undefined;

@@ -11,6 +11,9 @@ export interface OperatorOnlyOptions {
   authenticator: Authenticator;
   /** TRUSTED_PROXIES: whose X-Forwarded-For names the client charged for a request without a credential. */
   trustedProxies: TrustedProxies;
+  /** The routes and the setting that make them need `ops:read`, as the refusals name them. */
+  routes?: string;
+  because?: string;
 }
 
 /** Budget of the operator routes per verified caller (or per address without one). */
@@ -20,10 +23,12 @@ const OPERATOR_RATE = { perMinute: 120, burst: 20 };
  * Wraps the operator routes (/info, /ws/stats): they follow the authentication setting. With
  * WS_AUTH_REQUIRED they need a credential holding the `ops:read` scope (or `admin`); callers are
  * rate limited like the API (admit: verified principals, else the client address, before any
- * database look-up). /metrics is not one of them: it has its own port.
+ * database look-up). The public port's /metrics uses it too, in the production profile (service.ts).
  */
 export function operatorOnly(options: OperatorOnlyOptions): (handler: RouteHandler) => RouteHandler {
   if (!options.required) return (handler) => handler;
+  const routes = options.routes ?? '/info and /ws/stats';
+  const because = options.because ?? 'WS_AUTH_REQUIRED';
   const limiter = new RateLimiter(OPERATOR_RATE);
   return (handler) => async (req, res, url) => {
     const credential = credentialOf(req.headers);
@@ -42,13 +47,13 @@ export function operatorOnly(options: OperatorOnlyOptions): (handler: RouteHandl
     }
     if (!principal) {
       const why = authError ?? 'send Authorization: Bearer <JWT or API key>';
-      return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: `authentication required (WS_AUTH_REQUIRED): ${why}` } });
+      return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: `authentication required (${because}): ${why}` } });
     }
     if (!hasScope(principal, 'ops:read')) {
       return sendJson(res, 403, {
         error: {
           code: 'FORBIDDEN',
-          message: "this credential lacks the 'ops:read' scope that /info and /ws/stats need when authentication is required",
+          message: `this credential lacks the 'ops:read' scope needed for ${routes} (${because})`,
         },
       });
     }

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ApiError } from '../errors';
 import type { AccessLog } from '../observability/access_log';
 import { answerClientError } from './client_error';
+import { endWithError, sendJson } from './respond';
 import type { HttpRouter } from './router';
 
 /** HTTP_REQUEST_TIMEOUT_MS's default. */
@@ -25,6 +27,8 @@ export async function startHttpServer(options: {
   accessLog?: AccessLog;
   /** HTTP_REQUEST_TIMEOUT_MS: the whole request (headers and body) must arrive within it. */
   requestTimeoutMs?: number;
+  /** Checked before any route or door (GATEWAY_ALLOWED_HOSTS): an error refuses the request or upgrade with it. */
+  refuse?: (req: IncomingMessage) => ApiError | undefined;
 }): Promise<HttpServerHandle> {
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const timeouts = {
@@ -36,10 +40,23 @@ export async function startHttpServer(options: {
   };
   const server = createServer(timeouts, (req, res) => {
     options.accessLog?.http(req, res);
+    const refusal = options.refuse?.(req);
+    if (refusal) return sendJson(res, refusal.httpStatus, refusal.body());
     if (options.router) return options.router.handle(req, res);
     res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' }).end('WebSocket only\n');
   });
-  server.on('upgrade', options.upgrade);
+  const refuse = options.refuse;
+  server.on(
+    'upgrade',
+    refuse
+      ? (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+          const refusal = refuse(req);
+          if (!refusal) return options.upgrade(req, socket, head);
+          options.accessLog?.upgradeRefused(req, refusal.httpStatus, refusal.appCode);
+          endWithError(socket, refusal);
+        }
+      : options.upgrade,
+  );
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket, requestTimeoutMs));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new Error(`gateway cannot listen on ${options.host}:${options.port}: ${err.message}`)));

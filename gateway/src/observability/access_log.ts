@@ -87,6 +87,21 @@ export class AccessLog {
     else this.log.warn(line, 'websocket closed');
   }
 
+  /** A WebSocket upgrade refused before any door (GATEWAY_ALLOWED_HOSTS): always written, as the doors' refusals are. */
+  upgradeRefused(req: IncomingMessage, status: number, code: string): void {
+    this.log.warn(
+      {
+        event: 'websocket.refused',
+        'url.path': pathOf(req.url),
+        'http.response.status_code': status,
+        code,
+        'client.address': clientAddress(req, this.options.trustedProxies ?? NO_TRUSTED_PROXIES),
+        'user_agent.original': req.headers['user-agent'],
+      },
+      'websocket request refused',
+    );
+  }
+
   private sampled(): boolean {
     const ratio = this.options.sampleRatio;
     return ratio >= 1 || (ratio > 0 && this.random() < ratio);

@@ -77,7 +77,8 @@ async function asApp<T>(fn: () => Promise<T>): Promise<T> {
 
 /**
  * realtime.PublishService: internal services outside the suite publish their events here, checked
- * against the contracts like POST /api/v1/publish, and they reach every door and webhook.
+ * against the contracts like POST /api/v1/publish, and they reach every door and webhook (an owned
+ * one, Event.owner, its owner's only).
  */
 export async function startPublishGrpc(options: PublishGrpcOptions): Promise<GrpcServerHandle> {
   const { publisher, logger } = options;
@@ -91,7 +92,9 @@ export async function startPublishGrpc(options: PublishGrpcOptions): Promise<Grp
     if (items.length === 0 || items.some((e) => e === undefined)) {
       throw validationError([{ field: items.length === 1 ? 'event' : 'events', message: 'expected at least one event to publish' }]);
     }
-    return publisher.publish((items as events.Event[]).map(fromEvent), principal.userId);
+    return publisher.publish((items as events.Event[]).map(fromEvent), principal.userId, {
+      anyOwner: hasScope(principal, 'publish:any-owner'),
+    });
   }
 
   const service = serveGrpc<realtime.PublishServiceServer>(

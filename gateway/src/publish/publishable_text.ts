@@ -8,11 +8,12 @@ import type { PublishEventInput } from '../events/publish_contracts';
  * services/runtime/DEAD_LETTERS.md ("What the publish API refuses"):
  * - `id`: 1–128 characters: letters, digits and . _ : - (starting with a letter or digit);
  * - `subject` (the Kafka key) and `source`: 1–256 / 1–128 characters of Unicode text without
- *   control characters (C0, DEL, C1; NUL included) or lone surrogates;
+ *   control characters (C0, DEL, C1; NUL included) or lone surrogates; `owner` the same, 1–128
+ *   (checked with who may own it, owner_rule.ts);
  * - every text in `data`: the same, up to 8192 characters; `message` and `detail` may hold tabs
  *   and line breaks.
  */
-export const PUBLISH_LIMITS = { idMax: 128, subjectMax: 256, sourceMax: 128, dataTextMax: 8192 } as const;
+export const PUBLISH_LIMITS = { idMax: 128, subjectMax: 256, sourceMax: 128, ownerMax: 128, dataTextMax: 8192 } as const;
 
 const MULTILINE_FIELDS = new Set(['message', 'detail']);
 const ID: TextCheck = { max: PUBLISH_LIMITS.idMax, pattern: ID_PATTERN, patternHint: ID_HINT };

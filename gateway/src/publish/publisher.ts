@@ -4,6 +4,7 @@ import { ApiError, validationError } from '../errors';
 import { PublishEvent, type EventPublisher } from '../events/publish_contracts';
 import type { PublishedIds } from './published_ids';
 import { markIfDecodedForm } from './decoded_form';
+import { ownerRefusal } from './owner_rule';
 import { unsafeTextViolations } from './publishable_text';
 import { toEvent } from './to_event';
 
@@ -33,7 +34,7 @@ function repeatedIds(ids: readonly string[]): string[] {
  */
 export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds): EventPublisher {
   return {
-    async publish(raw, callerIdentity) {
+    async publish(raw, callerIdentity, options = {}) {
       // One clock reading per request: the events of a batch published without a time share it.
       const now = new Date().toISOString();
       // A batch's fields are named by event (`events.3.id`); built only for a refusal.
@@ -45,6 +46,8 @@ export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds
             parsed.error.issues.map((i) => ({ field: prefixOf(index) + (i.path.map(String).join('.') || '(event)'), message: i.message })),
           );
         }
+        const refusal = ownerRefusal(parsed.data, callerIdentity, options.anyOwner === true, `${prefixOf(index)}owner`);
+        if (refusal) throw refusal;
         const event = toEvent(parsed.data, callerIdentity, now);
         const unsafe = unsafeTextViolations(parsed.data, event);
         if (unsafe.length > 0) throw validationError(unsafe.map((v) => ({ field: prefixOf(index) + v.field, message: v.message })));

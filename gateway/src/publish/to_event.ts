@@ -15,7 +15,8 @@ export function scopedEventId(publisher: string, id: string): string {
 
 /**
  * The bus envelope of a validated event, with id (scoped to the caller), time, source and subject
- * filled in; a system event (no owner), the payload in its proto shape (fromPartial).
+ * filled in; owned when the input names an owner (owner_rule.ts decides whether it may), the payload
+ * in its proto shape (fromPartial).
  */
 export function toEvent(input: PublishEventInput, callerIdentity: string, now: Date | string = new Date()): events.Event {
   const source = input.source ?? callerIdentity;
@@ -27,6 +28,7 @@ export function toEvent(input: PublishEventInput, callerIdentity: string, now: D
     subject: input.subject ?? symbol ?? source,
     time: input.time ?? now,
     payload: input.data as PayloadOf<PublishEventInput['type']>,
+    ...(input.owner === undefined ? {} : { owner: input.owner }),
   });
   return events.Event.fromPartial(event);
 }
@@ -46,6 +48,8 @@ export function fromEvent(event: events.Event): Record<string, unknown> {
     ...(event.source ? { source: event.source } : {}),
     ...(event.subject ? { subject: event.subject } : {}),
     ...(event.time ? { time: event.time } : {}),
+    // proto3 cannot tell an empty owner from none: '' is a system event, as on the bus.
+    ...(event.owner ? { owner: event.owner } : {}),
     type: event.type,
     data,
   };

@@ -32,8 +32,11 @@ export interface ConnectionShared {
 /** Live frames held during Kafka read-backs, and what each read-back does when they are dropped. */
 interface Hold {
   frames: Frame[];
+  /** Per frame, the subscription it came through; undefined for the connection's own (an app ping, a requested forecast). */
+  owners: (Membership | undefined)[];
   bytes: number;
-  onDrop: { run: () => void; channels: readonly string[] }[];
+  /** The read-backs running: what each does when the frames are dropped, and the subscription (encoder key and channels) it catches up. */
+  onDrop: { run: () => void; channels: readonly string[]; key: string }[];
 }
 
 /** Where a client asks to resume: the last event id it saw, its position token, or both. */
@@ -68,8 +71,8 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   private hold: Hold | undefined = undefined;
   /**
    * Subscriptions (encoder keys) being resumed from Kafka, each with the token of its resume: the wait
-   * for this instance's stream to reach the position, then the read-back. Unsubscribing drops the
-   * entry, which ends them (a subscription left and taken again gets a new token, never the old read-back).
+   * for this instance's stream to reach the position, then the read-back. Leaving the subscription's
+   * last channel drops the entry, which ends them (a subscription left and taken again gets a new token, never the old read-back).
    */
   private resuming: Map<string, object> | undefined = undefined;
 
@@ -98,12 +101,14 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     return this.ws.protocol;
   }
 
-  deliver(frame: Frame): void {
+  /** `from`: the subscription the frame came through (the hub's group), so leaving it drops what is held of it. */
+  deliver(frame: Frame, from?: Membership): void {
     if (this.closing) return;
     const hold = this.hold;
     if (hold) {
       if (hold.bytes + frame.byteLength <= this.queueLimitBytes) {
         hold.frames.push(frame);
+        hold.owners.push(from);
         hold.bytes += frame.byteLength;
         return;
       }
@@ -112,6 +117,7 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
       const covered = new Set(hold.onDrop.flatMap((d) => d.channels));
       if (!this.channelsHeld().every((c) => covered.has(c))) return this.onOverflow();
       hold.frames = [];
+      hold.owners = [];
       hold.bytes = 0;
       for (const dropped of hold.onDrop) dropped.run();
       return;
@@ -153,7 +159,7 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     this.replay(jsonFrame(message));
   }
 
-  /** A message that must follow the data delivered before it (`unsubscribed` closes a subscription's data): in order with the live frames held. */
+  /** A message that is data of the connection's own (a requested forecast): in order with the live frames held. */
   sendAfterData(message: object): void {
     this.deliver(jsonFrame(message));
   }
@@ -180,20 +186,72 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     } else if (!held.includes(joined)) held.push(joined);
   }
 
-  unsubscribe(channel: string, encoderKey: string): void {
-    this.resuming?.delete(encoderKey);
+  /**
+   * Leaves `channels` of one subscription (its encoder key). Whatever a read-back holds of them is
+   * dropped now, and once the subscription holds none of its channels its read-back stops and holds
+   * nothing any more. So the reply that says it was left (`unsubscribed`, a seed door's `connected`
+   * for another symbol, CHANNEL_FORBIDDEN after a re-authentication) can go out at once and be the
+   * last the client hears of it. Dropping rather than sending those events before the reply: the
+   * client asked to leave, and a reply held behind a read-back (of any subscription, for as long as
+   * it runs) is what replies must not wait for. The subscriptions it keeps lose nothing.
+   */
+  unsubscribe(channels: readonly string[], encoderKey: string): void {
+    const left: Membership[] = [];
+    for (const channel of channels) {
+      const membership = this.leave(channel, encoderKey);
+      if (membership) left.push(membership);
+    }
+    const ended = !this.memberOf(encoderKey);
+    // Ends its read-back, or its wait for this instance's stream to reach its position (subscribeFrom).
+    if (ended) this.resuming?.delete(encoderKey);
+    const hold = this.hold;
+    if (!hold) return;
+    if (left.length > 0) this.dropHeld(hold, left);
+    if (!ended) return;
+    hold.onDrop = hold.onDrop.filter((d) => d.key !== encoderKey);
+    if (hold.onDrop.length === 0) this.releaseHeld(hold);
+  }
+
+  /** Leaves one channel's group; returns the membership left, if it was held. */
+  private leave(channel: string, encoderKey: string): Membership | undefined {
     const held = this.memberships;
     const matches = (m: Membership) => m.channel === channel && m.encoder.key === encoderKey;
-    if (held === undefined) return;
+    if (held === undefined) return undefined;
+    let left: Membership;
     if (!Array.isArray(held)) {
-      if (!matches(held)) return;
+      if (!matches(held)) return undefined;
+      left = held;
       this.memberships = undefined;
     } else {
       const i = held.findIndex(matches);
-      if (i < 0) return;
-      held.splice(i, 1);
+      if (i < 0) return undefined;
+      left = held.splice(i, 1)[0]!;
     }
     this.shared.hub.unsubscribe(channel, encoderKey, this);
+    return left;
+  }
+
+  private memberOf(encoderKey: string): boolean {
+    const held = this.memberships;
+    if (held === undefined) return false;
+    return Array.isArray(held) ? held.some((m) => m.encoder.key === encoderKey) : held.encoder.key === encoderKey;
+  }
+
+  /** Drops the held frames that came through these memberships. */
+  private dropHeld(hold: Hold, left: readonly Membership[]): void {
+    const frames: Frame[] = [];
+    const owners: (Membership | undefined)[] = [];
+    let bytes = 0;
+    for (let i = 0; i < hold.frames.length; i++) {
+      const owner = hold.owners[i];
+      if (owner !== undefined && left.includes(owner)) continue;
+      frames.push(hold.frames[i]!);
+      owners.push(owner);
+      bytes += hold.frames[i]!.byteLength;
+    }
+    hold.frames = frames;
+    hold.owners = owners;
+    hold.bytes = bytes;
   }
 
   /**
@@ -207,7 +265,7 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     const left: string[] = [];
     for (const m of Array.isArray(held) ? [...held] : [held]) {
       if (m.channel === EVENTS_CHANNEL || isTypeChannel(m.channel) || canRead(principal, m.channel)) continue;
-      this.unsubscribe(m.channel, m.encoder.key);
+      this.unsubscribe([m.channel], m.encoder.key);
       left.push(m.channel);
     }
     return left;
@@ -318,9 +376,9 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   }
 
   /** A read-back starts: live frames are held until it is over; `onDrop` runs if they are dropped for size. */
-  holdLive(onDrop: () => void, channels: readonly string[]): void {
-    this.hold ??= { frames: [], bytes: 0, onDrop: [] };
-    this.hold.onDrop.push({ run: onDrop, channels });
+  holdLive(onDrop: () => void, channels: readonly string[], encoderKey: string): void {
+    this.hold ??= { frames: [], owners: [], bytes: 0, onDrop: [] };
+    this.hold.onDrop.push({ run: onDrop, channels, key: encoderKey });
   }
 
   private channelsHeld(): string[] {
@@ -333,7 +391,10 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     const hold = this.hold;
     if (!hold) return;
     hold.onDrop = hold.onDrop.filter((d) => d.run !== onDrop);
-    if (hold.onDrop.length > 0) return;
+    if (hold.onDrop.length === 0) this.releaseHeld(hold);
+  }
+
+  private releaseHeld(hold: Hold): void {
     this.hold = undefined;
     for (const frame of hold.frames) this.replay(frame);
   }

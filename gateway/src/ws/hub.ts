@@ -9,7 +9,8 @@ import { typeChannel } from './history/type_channel';
 export interface Subscriber {
   /** Who it is, read at each delivery: visibility (../visibility.ts) follows a re-authentication at once. */
   readonly principal: Principal | undefined;
-  deliver(frame: Frame): void;
+  /** `from`: the group (channel and encoder) it came through, so a subscriber that leaves it can drop what it holds of it. */
+  deliver(frame: Frame, from: Membership): void;
 }
 
 /**
@@ -174,7 +175,7 @@ export class Hub {
     if (frame === null) return;
     for (const sub of group.subscribers) {
       if (!mayReceive(sub.principal, pub)) continue;
-      sub.deliver(frame);
+      sub.deliver(frame, group);
       this.deliveries++;
     }
   }

@@ -10,7 +10,15 @@ import type { AlertRecord, AlertStore, OutboxEntry } from './store/alert_store';
 import { alertMetrics } from './metrics/alert_metrics';
 import type { RuleStore } from './store/rule_store';
 import type { KnownSymbols } from './symbols';
-import { activeTraceparent, classifyFailure, inTraceOf, runsByTrace, unprocessableRecord } from '@marketpulse/runtime';
+import {
+  activeTraceparent,
+  classifyFailure,
+  inTraceOf,
+  ownerAllows,
+  ownerOfEvent,
+  runsByTrace,
+  unprocessableRecord,
+} from '@marketpulse/runtime';
 
 /** Store failures of no known kind retried (while the store reports healthy) before the event is set aside. */
 const UNKNOWN_FAILURE_ATTEMPTS = 5;
@@ -108,12 +116,25 @@ export class AlertEngine {
     this.rules = fresh;
   }
 
+  /**
+   * The rules an event is evaluated for: all of them for a system event; for an owned one (one
+   * account's equity or risk status, published with an owner) only its owner's, by the one
+   * visibility rule: another user's rule, or a system rule whose alert every reader sees, would
+   * pass the owner's figures on to others.
+   */
+  private rulesThatMaySee(event: ev.Event): Rule[] {
+    const owner = ownerOfEvent(event);
+    if (!owner) return this.rules;
+    return this.rules.filter((r) => ownerAllows(owner, { userId: r.user_id || undefined, operator: false }));
+  }
+
   private async handle(d: DeliveredEvent): Promise<void> {
     const signal = signalFromEvent(d.event, this.o.source);
     if (!signal) return;
     if (signal.type === 'price') this.o.symbols.note(signal.symbol);
-    const result = this.evaluator.evaluate(signal, this.rules);
-    this.metrics.evaluated(signal.type, this.rules.length);
+    const rules = this.rulesThatMaySee(d.event);
+    const result = this.evaluator.evaluate(signal, rules);
+    this.metrics.evaluated(signal.type, rules.length);
     if (!result.firings.length && !result.riskChanges.length) return;
 
     const records: AlertRecord[] = result.firings.map((f) => alertFromFiring(f, d.event.id));

@@ -35,6 +35,7 @@ const tick = (symbol: string, price: number): events.Event => ({
   source: 'market-data',
   subject: symbol,
   time: new Date().toISOString(),
+  owner: '',
   payload: {
     $case: 'market_data_update',
     market_data_update: {

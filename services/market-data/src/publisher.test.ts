@@ -13,6 +13,7 @@ const event = (i: number | string): events.Event => ({
   source: 'test',
   subject: 'AAPL',
   time: undefined,
+  owner: '',
   payload: undefined,
 });
 const logger = createLogger('test', {}, { level: 'silent' });

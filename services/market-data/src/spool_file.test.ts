@@ -14,6 +14,7 @@ const event = (i: number): events.Event => ({
   source: 'test',
   subject: 'AAPL',
   time: undefined,
+  owner: '',
   payload: undefined,
 });
 

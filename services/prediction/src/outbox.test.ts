@@ -66,6 +66,7 @@ function tickEvent(i: number, t: { price: number; timeMs: number }): events.Even
     source: 'test',
     subject: SYMBOL,
     time: timestamp,
+    owner: '',
     payload: {
       $case: 'market_data_update',
       market_data_update: {

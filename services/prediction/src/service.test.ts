@@ -29,6 +29,7 @@ function tickEvent(symbol: string, i: number, t: { price: number; timeMs: number
     source: 'test',
     subject: symbol,
     time: new Date(t.timeMs).toISOString(),
+    owner: '',
     payload: {
       $case: 'market_data_update',
       market_data_update: {

@@ -152,7 +152,7 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
   it('raises one rate_limit_alert at 80 % of the limit', async () => {
     const alerts = () => seen.filter((e) => e.payload?.$case === 'rate_limit_alert');
     for (let i = 0; i < 6; i++) await call(client.triggerJob, { job_id: 'health_checks' });
-    const [alert] = await waitFor(() => alerts().length && alerts());
+    const [alert] = await waitFor(() => alerts().length > 0 && alerts());
     expect(alert.payload?.$case === 'rate_limit_alert' && alert.payload.rate_limit_alert).toMatchObject({
       provider: 'limited',
       used: 4,

@@ -1206,7 +1206,7 @@ export type AppRouter = TRPCBuiltRouter<{
         create: TRPCMutationProcedure<{
             input: {
                 "name": string;
-                "scopes": Array<"read" | "webhooks:write" | "rules:write" | "scheduler:trigger" | "models:write" | "keys:write" | "publish" | "ops:read" | "admin">;
+                "scopes": Array<"read" | "webhooks:write" | "rules:write" | "scheduler:trigger" | "models:write" | "keys:write" | "publish" | "publish:any-owner" | "ops:read" | "admin">;
                 "channels"?: undefined | Array<string>;
                 "expires_at"?: undefined | string;
             };
@@ -1262,6 +1262,7 @@ export type AppRouter = TRPCBuiltRouter<{
                 "source"?: undefined | string;
                 "subject"?: undefined | string;
                 "time"?: undefined | string;
+                "owner"?: undefined | string;
             };
             output: {
                 "id": string;
@@ -1269,6 +1270,7 @@ export type AppRouter = TRPCBuiltRouter<{
                 "source": string;
                 "subject": string;
                 "time": string;
+                "owner": string;
             };
             meta: object;
         }>;
@@ -1283,6 +1285,7 @@ export type AppRouter = TRPCBuiltRouter<{
                     "source"?: undefined | string;
                     "subject"?: undefined | string;
                     "time"?: undefined | string;
+                    "owner"?: undefined | string;
                 }>;
             };
             output: {
@@ -1292,6 +1295,7 @@ export type AppRouter = TRPCBuiltRouter<{
                     "source": string;
                     "subject": string;
                     "time": string;
+                    "owner": string;
                 }>;
             };
             meta: object;

@@ -32,7 +32,11 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
       return false;
     }
     const previous = symbols.get(conn);
-    if (previous !== undefined) conn.unsubscribe(predictionsChannel(previous), encoder.key);
+    // Drops the previous symbol's live events a read-back holds and stops that read-back, so the
+    // `connected` below goes out at once and nothing of the previous symbol follows it: a client
+    // takes every forecast after `connected` for the new symbol's. (Sending `connected` after the held
+    // events instead would hold it, and the new symbol's own read-back, behind the old read-back.)
+    if (previous !== undefined) conn.unsubscribe([predictionsChannel(previous)], encoder.key);
     symbols.set(conn, symbol);
     conn.subscribeFrom([channel], encoder, from, (position) =>
       conn.send({

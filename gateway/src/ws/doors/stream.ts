@@ -247,8 +247,9 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
     const encoder = typeof id === 'string' ? subscriptions.get(conn)?.get(id) : undefined;
     if (!encoder) return conn.sendError('SUBSCRIPTION_NOT_FOUND', describeValue(id));
     subscriptions.get(conn)!.delete(id as string);
-    for (const channel of hubChannels(typeOf.get(encoder)!)) conn.unsubscribe(channel, encoder.key);
-    conn.sendAfterData({ type: 'unsubscribed', data: { subscription_id: id }, subscription_id: id, timestamp: nowIso() });
+    // Drops what a read-back holds of it and stops that read-back: the reply is the last the client hears of it, at once.
+    conn.unsubscribe(hubChannels(typeOf.get(encoder)!), encoder.key);
+    conn.send({ type: 'unsubscribed', data: { subscription_id: id }, subscription_id: id, timestamp: nowIso() });
   }
 
   return {
@@ -266,8 +267,8 @@ export function createStreamDoor(maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS): 
         const type = typeOf.get(encoder);
         if (type === undefined || mayReadType(conn.principal!, type)) continue;
         held.delete(id);
-        for (const channel of hubChannels(type)) conn.unsubscribe(channel, encoder.key);
-        conn.sendAfterData({
+        conn.unsubscribe(hubChannels(type), encoder.key);
+        conn.send({
           type: 'unsubscribed',
           data: { subscription_id: id, reason: 'CHANNEL_FORBIDDEN' },
           subscription_id: id,

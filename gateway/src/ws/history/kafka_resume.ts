@@ -23,9 +23,10 @@ export interface ResumeTarget {
   /**
    * Holds live events from now until release(). When more arrive than it can hold, it drops them
    * all and calls `onDrop` at once (in the delivery that overflowed): the read-back then reads
-   * them from Kafka too, up to the live stream's position at that moment.
+   * them from Kafka too, up to the live stream's position at that moment. `encoderKey` names the
+   * subscription being caught up: a target that leaves it may stop holding for this read-back.
    */
-  holdLive(onDrop: () => void, channels: readonly string[]): void;
+  holdLive(onDrop: () => void, channels: readonly string[], encoderKey: string): void;
   /** The read-back is over: send the live events held meanwhile, then deliver live ones as they come. */
   release(onDrop: () => void): void;
   /** `fields` go into the error message (the position the client continues from, its subscription). */
@@ -180,7 +181,7 @@ export class KafkaResume {
       }
     };
     readTo();
-    target.holdLive(readTo, channels);
+    target.holdLive(readTo, channels, encoder.key);
     const startedAt = process.hrtime.bigint();
     let replayed = 0;
     const finish = (outcome: 'recovered' | 'past_retention' | 'failed') => {
@@ -199,6 +200,8 @@ export class KafkaResume {
         replayed = await this.read(target, ranges, channels, encoder, start.wanted);
         finish('recovered');
       } catch (err) {
+        // The client left the subscription meanwhile: nothing about it may follow the reply that said so.
+        if (start.wanted && !start.wanted()) return finish('failed');
         if (err instanceof PastRetentionError) {
           unrecoverable("the missed events are past Kafka's retention");
           return finish('past_retention');

@@ -20,7 +20,7 @@ describe('decodeRecord', () => {
     const envelope = { id: 'e1', type: 'market_data_update', source: 'foreign', subject: 'AAPL' };
     const disguised = events.Event.fromPartial({
       ...envelope,
-      payload: { $case: 'alert_triggered', alert_triggered: { alert_id: 'a1', user_id: 'alice', message: "alice's alert" } },
+      payload: { $case: 'alert_triggered', alert_triggered: { id: 'a1', user_id: 'alice', message: "alice's alert" } },
     });
     expect(decodeRecord(record(disguised))).toBeNull();
     // A type the catalog does not know: live delivery skips it too (events/consumer.ts).

@@ -140,6 +140,7 @@ describe('RuleEvaluator: risk', () => {
   const eq = (current: number, dt: number, peak = 10_000) => ({
     type: 'equity' as const,
     subject: 'acct-1',
+    owner: '',
     peak_equity: peak,
     current_equity: current,
     at: T0 + dt,

@@ -246,8 +246,10 @@ export class RuleEvaluator {
     let dailyLoss: number;
     if (s.type === 'equity') {
       const day = new Date(s.at).toISOString().slice(0, 10);
-      let start = this.dayStart.get(s.subject);
-      if (!start || start.day !== day) this.dayStart.set(s.subject, (start = { day, equity: s.current_equity }));
+      // One account's day: an owned equity stream never shares its start with another user's (or the system's) of the same subject.
+      const account = `${s.owner}\u0000${s.subject}`;
+      let start = this.dayStart.get(account);
+      if (!start || start.day !== day) this.dayStart.set(account, (start = { day, equity: s.current_equity }));
       const peak = Math.max(s.peak_equity, s.current_equity);
       drawdown = peak > 0 ? Math.max(0, (peak - s.current_equity) / peak) : 0;
       dailyLoss = start.equity > 0 ? Math.max(0, (start.equity - s.current_equity) / start.equity) : 0;

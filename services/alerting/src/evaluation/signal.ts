@@ -17,7 +17,15 @@ export type Signal =
       target_at: number | undefined;
       at: number;
     }
-  | { type: 'equity'; subject: string; peak_equity: number; current_equity: number; at: number }
+  | {
+      type: 'equity';
+      subject: string;
+      /** The account's user when the event is owned ('' for a system event): whose equity it is. */
+      owner: string;
+      peak_equity: number;
+      current_equity: number;
+      at: number;
+    }
   | { type: 'risk_status'; subject: string; status: string; message: string; drawdown_pct: number; daily_loss_pct: number; at: number }
   | { type: 'rate_limit'; provider: string; used: number; limit: number; percentage: number; at: number }
   | { type: 'provider_status'; provider: string; old_status: string; new_status: string; at: number }

@@ -1,4 +1,5 @@
 import type { events } from '@marketpulse/proto';
+import { ownerOfEvent } from '@marketpulse/runtime';
 import type { Signal } from './signal';
 
 /** Event types the evaluator listens to. */
@@ -53,7 +54,7 @@ export function signalFromEvent(e: events.Event, self: string, now = Date.now())
     case 'equity_update': {
       const x = p.equity_update;
       const current = num(x.current_equity || x.total_equity);
-      return { type: 'equity', subject: e.subject, peak_equity: num(x.peak_equity), current_equity: current, at };
+      return { type: 'equity', subject: e.subject, owner: ownerOfEvent(e), peak_equity: num(x.peak_equity), current_equity: current, at };
     }
     case 'risk_status_update': {
       if (e.source === self) return undefined;

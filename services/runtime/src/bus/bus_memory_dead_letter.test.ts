@@ -128,7 +128,7 @@ describe('MemoryBus dead letters', () => {
       type: 'market_data_update',
       source: 'foreign',
       subject: 'AAPL',
-      payload: { $case: 'alert_triggered', alert_triggered: { alert_id: 'a1', user_id: 'alice', message: "alice's alert" } },
+      payload: { $case: 'alert_triggered', alert_triggered: { id: 'a1', user_id: 'alice', message: "alice's alert" } },
     });
     for (const event of [tick('a'), disguised, tick('b')]) {
       const value = events.Event.encode(event).finish();

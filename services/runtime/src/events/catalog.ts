@@ -18,7 +18,8 @@ export type PayloadOf<T extends EventType> = T extends EventType
  * Who may receive an event of the type (runtime's ownerAllows applies it to the envelope's owner):
  * - `system`: never owned; it reaches whoever may read its channel or subscribed to its type.
  * - `owned`: always a user's; it reaches that user and operators only.
- * - `system-or-owned`: owned when it comes from a user's object (a user's alert rule, webhook endpoint), else system.
+ * - `system-or-owned`: owned when it comes from a user's object (a user's alert rule, webhook endpoint) or a
+ *   publish-API caller names an owner (one account's position or equity), else system.
  */
 export type Visibility = 'system' | 'owned' | 'system-or-owned';
 
@@ -166,7 +167,7 @@ export const EVENT_CATALOG = {
   position_update: {
     topic: 'position_update',
     channel: CHANNELS.portfolio,
-    visibility: 'system',
+    visibility: 'system-or-owned',
     source: 'publish API',
     description: 'A trading position changed (published by internal services).',
     publishApi: true,
@@ -175,7 +176,7 @@ export const EVENT_CATALOG = {
   equity_update: {
     topic: 'equity_update',
     channel: CHANNELS.portfolio,
-    visibility: 'system',
+    visibility: 'system-or-owned',
     source: 'publish API',
     description: 'Account equity changed (published by internal services).',
     publishApi: true,

@@ -4,6 +4,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema, type DescriptorProto, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 import { FILE_DESCRIPTOR_SET_BASE64 } from '@marketpulse/proto';
+import { toServiceError } from '../errors/grpc_status';
+import { tolerantDecoder, undecodable } from './request_decoding';
 
 // gRPC server reflection (grpc.reflection.v1 and v1alpha) that answers with the real file
 // descriptors: the names the files have in proto/ (marketpulse/market/v1/market.proto, ...), their
@@ -165,9 +167,19 @@ export function addReflection(server: grpc.Server, services: string[], index: De
     const pkg = grpc.loadPackageDefinition(
       protoLoader.loadSync(REFLECTION_PROTOS[i]!, { keepCase: true, oneofs: true, longs: String }),
     ) as unknown as ReflectionPackage;
-    server.addService(pkg.grpc.reflection[version].ServerReflection.service, {
+    const { service } = pkg.grpc.reflection[version].ServerReflection;
+    const info = service.ServerReflectionInfo!;
+    // A request that does not decode ends the stream INVALID_ARGUMENT, as every method of ours answers (grpc-js: INTERNAL).
+    const decoding = { ServerReflectionInfo: { ...info, requestDeserialize: tolerantDecoder(info.requestDeserialize) } };
+    server.addService(decoding, {
       ServerReflectionInfo: (stream: grpc.ServerDuplexStream<ReflectionRequest, unknown>) => {
-        stream.on('data', (request: ReflectionRequest) => stream.write(answerReflection(index, services, request)));
+        let refused = false;
+        stream.on('data', (request: ReflectionRequest) => {
+          if (refused) return;
+          const refusal = undecodable(request);
+          if (refusal) return void (refused = stream.emit('error', toServiceError(refusal)));
+          stream.write(answerReflection(index, services, request));
+        });
         stream.on('end', () => stream.end());
         stream.on('error', () => undefined);
       },

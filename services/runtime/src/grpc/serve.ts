@@ -1,12 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
 import type { Logger } from '../log/logger';
-import type { AppError } from '../errors/app_error';
-import { commonError } from '../errors/error_domain';
 import { toServiceError } from '../errors/grpc_status';
 import { textViolations } from '../errors/request_text';
 import { toAppError } from '../errors/unexpected';
 import { assertValid } from '../errors/checks';
+import { tolerantDecoder, undecodable } from './request_decoding';
 import type { GrpcServiceRegistration } from './server';
 
 /** A unary RPC: the decoded request in, the response (or a thrown AppError) out. */
@@ -57,36 +56,6 @@ export function serveGrpc<S>(
       : wrapUnary(method.path, handler as UnaryHandler<unknown, unknown>, options.logger);
   }
   return { definition: decoding as grpc.ServiceDefinition, implementation };
-}
-
-/** A request that failed to decode: grpc-js would answer INTERNAL; the wrapper answers INVALID_ARGUMENT. */
-class Undecodable {
-  constructor(readonly error: unknown) {}
-}
-
-// ts-proto's decoder throws on values the wire allows but JS cannot hold (a Timestamp of year 10^9).
-const tolerantDecoder =
-  (decode: (bytes: Buffer) => unknown) =>
-  (bytes: Buffer): unknown => {
-    try {
-      return decode(bytes);
-    } catch (err) {
-      return new Undecodable(err);
-    }
-  };
-
-/** What protobuf readers throw when a field runs past the end of the bytes (@bufbuild/protobuf, protobufjs): a RangeError too. */
-const TRUNCATED = /^premature EOF|^index out of range/;
-
-function undecodable(request: unknown): AppError | undefined {
-  if (!(request instanceof Undecodable)) return undefined;
-  const { error } = request;
-  const reason = !(error instanceof RangeError)
-    ? 'it is not valid protobuf for this method'
-    : TRUNCATED.test(error.message)
-      ? 'it is truncated (a field runs past the end of the message); send the whole encoded message'
-      : 'a value is out of range (e.g. a timestamp no date can hold)';
-  return commonError('INVALID_ARGUMENT', `the request could not be decoded: ${reason}`);
 }
 
 function serviceErrorOf(err: unknown, operation: string, logger: Logger, traceId: string | undefined): grpc.ServiceError {

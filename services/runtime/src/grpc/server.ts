@@ -4,6 +4,7 @@ import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from '../log/logger';
 import { grpcServerMetricsInterceptor } from '../metrics/grpc_metrics';
 import { addReflection, HEALTH_SERVICE } from './reflection';
+import { refusingUndecodable } from './request_decoding';
 
 export type { ServingStatus };
 
@@ -59,7 +60,13 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
     interceptors: [grpcServerMetricsInterceptor(), ...(opts.serverOptions?.interceptors ?? [])],
   });
   for (const s of opts.services) server.addService(s.definition, s.implementation);
-  healthImpl.addToServer(server);
+  // Health's handlers are the library's: its undecodable requests are refused as ours are (INVALID_ARGUMENT, not INTERNAL).
+  healthImpl.addToServer({
+    addService: (definition, implementation) => {
+      const guarded = refusingUndecodable(definition as grpc.ServiceDefinition, implementation as grpc.UntypedServiceImplementation);
+      server.addService(guarded.definition, guarded.implementation);
+    },
+  });
   // Lists only what this server hosts; answers for any type of the suite.
   if (opts.reflection !== false) addReflection(server, [...names, HEALTH_SERVICE]);
 

@@ -5,7 +5,7 @@ import { envPort } from '../config/env_values';
  * METRICS_PORT and METRICS_HOST, to spread into a service's config schema:
  * `serviceConfigSchema('alerting', { ...metricsConfigShape(9467), ... })`. By convention a
  * service's default port is 9464 (the OpenTelemetry Prometheus port) plus the last digit of its
- * gRPC port (alerting: 50053, so 9467); the gateway serves /metrics on its HTTP port instead.
+ * gRPC port (alerting: 50053, so 9467; the gateway's publish API: 50050, so 9464).
  */
 export function metricsConfigShape(defaultPort: number) {
   return {

@@ -1,15 +1,15 @@
 import { createServer } from 'node:http';
-import type { Registry } from 'prom-client';
 import { HEALTH_PATHS, serveHealth, type HealthRoutesOptions } from '../health/health_routes';
 import type { Logger } from '../log/logger';
 import { metricsRegistry } from './registry';
 
 export interface MetricsServerOptions {
-  /** METRICS_PORT; 0 serves nothing (the gateway serves /metrics on its own HTTP port instead). */
+  /** METRICS_PORT; 0 serves nothing. */
   port: number;
   /** Defaults to METRICS_HOST, then 127.0.0.1. */
   host?: string;
-  registry?: Registry;
+  /** What GET /metrics answers: the process registry by default (a gateway worker: every worker's, summed by its primary). */
+  registry?: { metrics(): Promise<string>; readonly contentType: string };
   logger?: Logger;
 }
 

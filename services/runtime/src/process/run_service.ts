@@ -8,7 +8,7 @@ import { flushTelemetry } from '../telemetry';
 export interface RunnableConfig {
   SERVICE_NAME: string;
   LOG_LEVEL: string;
-  /** Absent for a process that serves /metrics on its own HTTP port (the gateway): no metrics server is started. */
+  /** Absent: no metrics server is started. */
   METRICS_PORT?: number;
   METRICS_HOST?: string;
 }
@@ -24,6 +24,11 @@ export interface RunServiceOptions<C extends RunnableConfig, H extends { close()
   logBindings?: Record<string, unknown>;
   /** Message of the "ready" line (default `ready`); a gateway worker says `worker ready`, its primary `ready` once all are. */
   readyMessage?: string;
+  /**
+   * What METRICS_PORT serves: undefined, the process registry; false, no metrics server in this
+   * process (a gateway primary, whose workers share the port and answer for all of them).
+   */
+  metricsSource?: (config: C, logger: Logger) => { metrics(): Promise<string>; readonly contentType: string } | false | undefined;
 }
 
 /**
@@ -57,10 +62,11 @@ export function runService<C extends RunnableConfig, H extends { close(): Promis
       { event: 'config.effective', config: redactConfig(config as unknown as Record<string, unknown>) },
       'starting with this configuration',
     );
+    const source = options.metricsSource?.(config, logger);
     const metrics =
-      config.METRICS_PORT === undefined
+      config.METRICS_PORT === undefined || source === false
         ? undefined
-        : await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST ?? '127.0.0.1', logger });
+        : await startMetricsServer({ port: config.METRICS_PORT, host: config.METRICS_HOST ?? '127.0.0.1', registry: source, logger });
     const handle = await options.start(config, logger);
     if (handle.health) metrics?.setHealth({ monitor: handle.health, service: config.SERVICE_NAME });
     logger.info({ ...options.ready(handle, config), ...(metrics ? { metrics_port: metrics.port } : {}) }, options.readyMessage ?? 'ready');

@@ -1,4 +1,4 @@
-import { events } from '@marketpulse/proto';
+import { alerting, events, webhooks } from '@marketpulse/proto';
 import { describe, expect, it } from 'vitest';
 import { ownerAllows, ownerOfEvent } from './visibility';
 
@@ -19,8 +19,14 @@ describe('event visibility by owner', () => {
 
 describe('ownerOfEvent', () => {
   const event = (fields: Partial<events.Event>) => events.Event.fromPartial({ id: 'e1', source: 'foreign', ...fields });
-  const alert = (userId: string) => ({ $case: 'alert_triggered' as const, alert_triggered: { alert_id: 'a1', user_id: userId } });
-  const delivery = (userId: string) => ({ $case: 'webhook_delivery' as const, webhook_delivery: { delivery_id: 'd1', user_id: userId } });
+  const alert = (userId: string) => ({
+    $case: 'alert_triggered' as const,
+    alert_triggered: alerting.Alert.fromPartial({ id: 'a1', user_id: userId }),
+  });
+  const delivery = (userId: string) => ({
+    $case: 'webhook_delivery' as const,
+    webhook_delivery: webhooks.DeliveryOutcome.fromPartial({ delivery_id: 'd1', user_id: userId }),
+  });
 
   it("takes the payload's user when a producer left the envelope's owner out of a type that can be owned", () => {
     expect(ownerOfEvent(event({ type: 'alert_triggered', owner: '', payload: alert('alice') }))).toBe('alice');
@@ -30,7 +36,7 @@ describe('ownerOfEvent', () => {
   it("keeps the envelope's owner, and system events everyone's", () => {
     expect(ownerOfEvent(event({ type: 'alert_triggered', owner: 'bob', payload: alert('bob') }))).toBe('bob');
     expect(ownerOfEvent(event({ type: 'alert_triggered', owner: '', payload: alert('') }))).toBe('');
-    const log = { $case: 'system_log' as const, system_log: { message: 'x' } };
+    const log = { $case: 'system_log' as const, system_log: events.SystemLog.fromPartial({ message: 'x' }) };
     expect(ownerOfEvent(event({ type: 'system_log', owner: '', payload: log }))).toBe('');
     expect(ownerOfEvent(event({ type: 'not_a_type', owner: '' }))).toBe('');
   });

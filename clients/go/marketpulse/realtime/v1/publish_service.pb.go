@@ -25,7 +25,11 @@ const (
 type PublishRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// type and a payload whose case equals type are required; an empty id or time is filled in,
-	// an empty source becomes the caller's identity.
+	// an empty source becomes the caller's identity. owner makes the event one user's (only that
+	// user and operators receive it, on every door, subscription, resume and webhook): the caller's
+	// own user id needs the publish scope, another user's also publish:any-owner (else
+	// PERMISSION_DENIED, reason OWNER_FORBIDDEN); 1-128 characters without control characters; not
+	// on system_log (INVALID_ARGUMENT). An empty owner is a system event every reader may see.
 	Event         *v1.Event `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
