@@ -1,51 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '@marketpulse/runtime';
+import { createLogger } from '@marketpulse/runtime';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { loadGatewayConfig } from './config';
-import { startGateway, type GatewayHandle } from './service';
+import type { GatewayHandle } from './service';
+import { inProcessGateways } from './testing/in_process_gateway.testkit';
 
 // GATEWAY_ALLOWED_HOSTS against DNS rebinding, over real sockets against an in-process gateway with
 // its API (in-memory bus, PGlite never opened): a page on a name of an attacker's that resolves to
 // 127.0.0.1 sends that name in Host; the development profile answers only loopback names and IPs.
 
-const logger = createLogger('allowed-hosts-test', {}, { level: 'silent' });
-const gateways: GatewayHandle[] = [];
-const sockets: WebSocket[] = [];
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gateway-hosts-'));
-});
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.terminate();
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function gateway(env: Record<string, string> = {}, log: Logger = logger): Promise<GatewayHandle> {
-  const config = loadGatewayConfig({
-    BUS: 'memory',
-    GATEWAY_PORT: '0',
-    PUBLISH_GRPC_PORT: '0',
-    PGLITE_DIR: dir,
-    LOG_LEVEL: 'silent',
-    KAFKA_TOPIC_PREFIX: `hosts.${Math.random()}.`,
-    WS_CLOSE_UNKNOWN_SYMBOLS: 'false',
-    ...env,
-  });
-  const gw = await startGateway(config, { logger: log, getPrediction: () => Promise.reject(new Error('unused')) });
-  gateways.push(gw);
-  return gw;
-}
+const { gateway, sockets } = inProcessGateways({ name: 'hosts', api: true, env: { WS_CLOSE_UNKNOWN_SYMBOLS: 'false' } });
 
 /** A GET to the gateway on 127.0.0.1 with the given Host: its status and JSON error code, if any. */
 function get(
@@ -117,7 +85,10 @@ describe('GATEWAY_ALLOWED_HOSTS unset, development profile', () => {
         done();
       },
     });
-    const gw = await gateway({ GATEWAY_ENV: 'development' }, createLogger('allowed-hosts-test', {}, { level: 'info', destination }));
+    const gw = await gateway(
+      { GATEWAY_ENV: 'development' },
+      { logger: createLogger('allowed-hosts-test', {}, { level: 'info', destination }) },
+    );
     await get(gw, '/openapi.json', REBIND);
     expect(await door(gw, REBIND)).toBe('HTTP 421');
     await vi.waitFor(() => {
@@ -177,6 +148,16 @@ describe('GATEWAY_ALLOWED_HOSTS unset, development profile', () => {
     expect((await get(trusted, '/openapi.json', REBIND, { 'x-forwarded-host': 'localhost:8000' })).status).toBe(200);
     const untrusted = await gateway({ GATEWAY_ENV: 'development' });
     expect((await get(untrusted, '/openapi.json', 'localhost', { 'x-forwarded-host': REBIND })).status).toBe(200);
+  });
+
+  it("judges the host= of a trusted proxy's RFC 7239 Forwarded, and only of one", async () => {
+    const trusted = await gateway({ GATEWAY_ENV: 'development', TRUSTED_PROXIES: '127.0.0.1' });
+    expect(await get(trusted, '/openapi.json', 'localhost', { forwarded: `for=203.0.113.9;host="${REBIND}"` })).toMatchObject({
+      status: 421,
+    });
+    expect((await get(trusted, '/openapi.json', REBIND, { forwarded: 'for=203.0.113.9;host="localhost:8000"' })).status).toBe(200);
+    const untrusted = await gateway({ GATEWAY_ENV: 'development' });
+    expect((await get(untrusted, '/openapi.json', 'localhost', { forwarded: `for=203.0.113.9;host="${REBIND}"` })).status).toBe(200);
   });
 });
 

@@ -132,7 +132,7 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
         `expected comma-separated IP addresses or CIDR blocks such as 10.0.0.5, 10.0.0.0/8 or fd00::/8; ${quoted(invalidProxyEntries(issue.input as string[]))} are not`,
     })
     .describe(
-      "Comma-separated IP addresses or CIDR blocks of the load balancers and proxies in front of the gateway. A request whose TCP peer is one of them is from the rightmost X-Forwarded-For address that is not (X-Forwarded-Proto and X-Forwarded-Host then also count for the gateway's own origin); a missing or malformed header leaves the peer. That address is what the per-address limits (API_RATE_LIMIT_*, WS_MAX_CONNECTIONS_PER_ADDRESS) count and the access log shows. Empty: the TCP peer, and X-Forwarded-* are ignored.",
+      "Comma-separated IP addresses or CIDR blocks of the load balancers and proxies in front of the gateway. A request whose TCP peer is one of them is from the rightmost address that is not: the for= of its RFC 7239 Forwarded header when it sends one (its host= and proto= then count for the gateway's own origin and the host check), else X-Forwarded-For (with X-Forwarded-Host and X-Forwarded-Proto); Forwarded wins when both are sent. A missing or malformed header, or for=unknown or an obfuscated _name, leaves the peer. That address is what the per-address limits (API_RATE_LIMIT_*, WS_MAX_CONNECTIONS_PER_ADDRESS) count and the access log shows. Empty: the TCP peer, and Forwarded and X-Forwarded-* are ignored.",
     ),
   GATEWAY_ALLOWED_HOSTS: envList()
     .refine((entries) => invalidHostEntries(entries).length === 0, {
@@ -140,7 +140,7 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
         `expected comma-separated host names such as api.example.com, suffixes such as .example.com or *.example.com, or *; ${quoted(invalidHostEntries(issue.input as string[]))} are not`,
     })
     .describe(
-      "Comma-separated host names the gateway answers for (the Host header, or a trusted proxy's X-Forwarded-Host; ports ignored): exact names, `.example.com` or `*.example.com` for a domain and every name under it, or `*` for any. IP addresses, localhost and *.localhost are always answered. Any other host gets 421 HOST_NOT_ALLOWED before any route or door, so a DNS-rebinding page (a name of an attacker's resolving to the gateway) reads nothing. Empty: in the development profile only those loopback names and IP addresses; in production any host, so name your public host(s) here.",
+      "Comma-separated host names the gateway answers for (the Host header, or a trusted proxy's Forwarded host= or X-Forwarded-Host; ports ignored): exact names, `.example.com` or `*.example.com` for a domain and every name under it, or `*` for any. IP addresses, localhost and *.localhost are always answered. Any other host gets 421 HOST_NOT_ALLOWED before any route or door, so a DNS-rebinding page (a name of an attacker's resolving to the gateway) reads nothing. Empty: in the development profile only those loopback names and IP addresses; in production any host, so name your public host(s) here.",
     ),
   WS_CLOSE_UNKNOWN_SYMBOLS: envBoolean
     .default(true)

@@ -1,46 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger } from '@marketpulse/runtime';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintToken } from './auth';
-import { loadGatewayConfig } from './config';
-import { startGateway, type GatewayHandle } from './service';
+import type { GatewayHandle } from './service';
+import { inProcessGateways } from './testing/in_process_gateway.testkit';
 
 // Who may read the public port's /metrics (an in-process gateway with its API, real sockets): anyone
 // in the development profile, an ops:read credential wherever one is required. METRICS_PORT, which
 // serves it without one on 127.0.0.1, is runService's (tests/e2e/metrics-endpoints.test.ts).
 
 const SECRET = 'metrics-access-secret-0123456789';
-const logger = createLogger('metrics-access-test', {}, { level: 'silent' });
-const gateways: GatewayHandle[] = [];
-let dir: string;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gateway-metrics-'));
-});
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function gateway(env: Record<string, string>): Promise<GatewayHandle> {
-  const config = loadGatewayConfig({
-    BUS: 'memory',
-    GATEWAY_PORT: '0',
-    PUBLISH_GRPC_PORT: '0',
-    PGLITE_DIR: dir,
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: SECRET,
-    KAFKA_TOPIC_PREFIX: `metrics.${Math.random()}.`,
-    ...env,
-  });
-  const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')) });
-  gateways.push(gw);
-  return gw;
-}
+const { gateway } = inProcessGateways({ name: 'metrics', api: true, env: { JWT_SECRET: SECRET } });
 
 async function metrics(gw: GatewayHandle, scopes?: string[]): Promise<{ status: number; text: string }> {
   const token = scopes && (await mintToken({ secret: SECRET, subject: 'metrics-test', scopes, ttlSeconds: 600 }));

@@ -1,35 +1,13 @@
-import { createLogger } from '@marketpulse/runtime';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { loadGatewayConfig } from './config';
-import { startGateway, type GatewayHandle } from './service';
+import type { GatewayHandle } from './service';
+import { inProcessGateways } from './testing/in_process_gateway.testkit';
 
 // The WebSocket origin default and TRUSTED_PROXIES, over real sockets against an in-process gateway
 // (in-memory bus, no API): which browser pages may open a door, and which client address the
 // per-address limits count when the gateway sits behind a load balancer.
 
-const logger = createLogger('origins-test', {}, { level: 'silent' });
-const gateways: GatewayHandle[] = [];
-const sockets: WebSocket[] = [];
-
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.terminate();
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-
-async function gateway(env: Record<string, string> = {}): Promise<GatewayHandle> {
-  const config = loadGatewayConfig({
-    BUS: 'memory',
-    GATEWAY_PORT: '0',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: 'origins-test-secret-0123456789',
-    KAFKA_TOPIC_PREFIX: `origins.${Math.random()}.`,
-    ...env,
-  });
-  const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')), api: false });
-  gateways.push(gw);
-  return gw;
-}
+const { gateway, sockets } = inProcessGateways({ name: 'origins', env: { JWT_SECRET: 'origins-test-secret-0123456789' } });
 
 /** Opens /ws/alerts; resolves 'connected' on the door's welcome, else the close code and reason. */
 function door(gw: GatewayHandle, headers: Record<string, string> = {}, origin?: string): Promise<string> {
@@ -90,28 +68,31 @@ describe('WebSocket origins without WS_ALLOWED_ORIGINS', () => {
   });
 });
 
+/** /info with authentication required and no credential: 401 while the address's budget (20 at once) lasts, then 429. */
+const info = async (gw: GatewayHandle, headers: Record<string, string>) =>
+  (await fetch(`http://127.0.0.1:${gw.port}/info`, { headers })).status;
+
+/** The answers to 21 such requests, the i-th with `headers(i)`: one budget's worth and one more. */
+async function budget(gw: GatewayHandle, headers: (i: number) => Record<string, string>): Promise<number[]> {
+  const answers = [];
+  for (let i = 0; i < 21; i++) answers.push(await info(gw, headers(i)));
+  return answers;
+}
+
 describe('TRUSTED_PROXIES', () => {
   const A = { 'x-forwarded-for': '203.0.113.1' };
   const B = { 'x-forwarded-for': '198.51.100.7, 10.1.1.1' };
 
-  /** /info with authentication required and no credential: 401 while the address's budget (20 at once) lasts, then 429. */
-  const info = async (gw: GatewayHandle, headers: Record<string, string>) =>
-    (await fetch(`http://127.0.0.1:${gw.port}/info`, { headers })).status;
-
   it('gives two clients behind one trusted proxy their own rate budgets', async () => {
     const gw = await gateway({ WS_AUTH_REQUIRED: 'true', TRUSTED_PROXIES: '127.0.0.1,10.0.0.0/8' });
-    const first = [];
-    for (let i = 0; i < 21; i++) first.push(await info(gw, A));
-    expect(first).toEqual([...Array(20).fill(401), 429]);
+    expect(await budget(gw, () => A)).toEqual([...Array(20).fill(401), 429]);
     expect(await info(gw, B)).toBe(401);
     expect(await info(gw, A)).toBe(429);
   });
 
   it('ignores the X-Forwarded-For of a peer that is not a trusted proxy: one budget, and it opens nothing', async () => {
     const gw = await gateway({ WS_AUTH_REQUIRED: 'true', TRUSTED_PROXIES: '10.0.0.0/8' });
-    const answers = [];
-    for (let i = 0; i < 21; i++) answers.push(await info(gw, { 'x-forwarded-for': i % 2 ? `203.0.113.${i}` : '127.0.0.1' }));
-    expect(answers).toEqual([...Array(20).fill(401), 429]);
+    expect(await budget(gw, (i) => ({ 'x-forwarded-for': i % 2 ? `203.0.113.${i}` : '127.0.0.1' }))).toEqual([...Array(20).fill(401), 429]);
     expect(await info(gw, B)).toBe(429);
   });
 
@@ -129,5 +110,40 @@ describe('TRUSTED_PROXIES', () => {
     const gw = await gateway({ WS_MAX_CONNECTIONS_PER_ADDRESS: '1', TRUSTED_PROXIES: '10.0.0.0/8' });
     expect(await door(gw, A)).toBe('connected');
     expect(await door(gw, B)).toBe('1013 server at capacity');
+  });
+});
+
+describe('RFC 7239 Forwarded from TRUSTED_PROXIES', () => {
+  const A = { forwarded: 'for=203.0.113.1;proto=https' };
+  const B = { forwarded: 'for="[2001:db8::7]:4711", for=10.1.1.1' };
+
+  it('gives two clients behind one trusted proxy that sends only Forwarded their own rate budgets', async () => {
+    const gw = await gateway({ WS_AUTH_REQUIRED: 'true', TRUSTED_PROXIES: '127.0.0.1,10.0.0.0/8' });
+    expect(await budget(gw, () => A)).toEqual([...Array(20).fill(401), 429]);
+    expect(await info(gw, B)).toBe(401);
+    expect(await info(gw, A)).toBe(429);
+    // for=unknown names no client: it counts as the proxy itself, whose budget is still whole.
+    expect(await info(gw, { forwarded: 'for=unknown' })).toBe(401);
+  });
+
+  it('ignores the Forwarded of a peer that is not a trusted proxy: one budget', async () => {
+    const gw = await gateway({ WS_AUTH_REQUIRED: 'true', TRUSTED_PROXIES: '10.0.0.0/8' });
+    expect(await budget(gw, (i) => ({ forwarded: `for=203.0.113.${i}` }))).toEqual([...Array(20).fill(401), 429]);
+    expect(await info(gw, B)).toBe(429);
+  });
+
+  it("takes a trusted TLS proxy's Forwarded host and proto for the own origin; from others, not", async () => {
+    const proxied = { forwarded: 'for=203.0.113.1;host=markets.example;proto=https' };
+    const behind = await gateway({ TRUSTED_PROXIES: '127.0.0.1' });
+    expect(await door(behind, proxied, 'https://markets.example')).toBe('connected');
+    const direct = await gateway({ TRUSTED_PROXIES: '10.0.0.0/8' });
+    expect(await door(direct, proxied, 'https://markets.example')).toBe(REFUSED);
+  });
+
+  it('gives two clients behind one trusted proxy that sends only Forwarded their own WebSocket slots', async () => {
+    const gw = await gateway({ WS_MAX_CONNECTIONS_PER_ADDRESS: '1', TRUSTED_PROXIES: '127.0.0.1,10.0.0.0/8' });
+    expect(await door(gw, A)).toBe('connected');
+    expect(await door(gw, A)).toBe('1013 server at capacity');
+    expect(await door(gw, B)).toBe('connected');
   });
 });

@@ -92,6 +92,8 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('market-data killed during a Ka
       MARKET_SYMBOLS: 'AAPL',
       MARKET_TICK_RATE: String(TICK_RATE),
       MARKET_SPOOL_DIR: spoolDir,
+      // Far below the outage's backlog: most of it is kept in the spool file only and read back from it.
+      MARKET_SPOOL_MEMORY_EVENTS: '20',
       LOG_LEVEL: 'info',
     };
   }, 120_000);

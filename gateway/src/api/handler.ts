@@ -19,7 +19,7 @@ export interface ApiHandlerOptions extends ApiDeps {
   authenticator: Authenticator;
   limiter: RateLimiter;
   cors: CorsOptions;
-  /** TRUSTED_PROXIES: whose X-Forwarded-For names the client charged for a request without a credential. */
+  /** TRUSTED_PROXIES: whose Forwarded (or X-Forwarded-For) names the client charged for a request without a credential. */
   trustedProxies: TrustedProxies;
   metrics: ApiMetrics;
   version: string;

@@ -66,7 +66,7 @@ export class AllowedHosts {
   }
 
   /**
-   * The refusal of a request whose host (its Host, or a trusted proxy's X-Forwarded-Host) is not
+   * The refusal of a request whose host (its Host, or a trusted proxy's Forwarded host= or X-Forwarded-Host) is not
    * answered; undefined when it is. A request without one (HTTP/1.0: Node refuses it on 1.1) names no
    * host to rebind and no browser sends it, so it passes.
    */

@@ -9,7 +9,7 @@ export interface OperatorOnlyOptions {
   /** WS_AUTH_REQUIRED: when false these routes stay public, as every door is. */
   required: boolean;
   authenticator: Authenticator;
-  /** TRUSTED_PROXIES: whose X-Forwarded-For names the client charged for a request without a credential. */
+  /** TRUSTED_PROXIES: whose Forwarded (or X-Forwarded-For) names the client charged for a request without a credential. */
   trustedProxies: TrustedProxies;
   /** The routes and the setting that make them need `ops:read`, as the refusals name them. */
   routes?: string;

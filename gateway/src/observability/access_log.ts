@@ -15,7 +15,7 @@ export interface AccessLogOptions {
   sampleRatio: number;
   /** Replaces Math.random (tests). */
   random?: () => number;
-  /** TRUSTED_PROXIES: whose X-Forwarded-For names the client; none when absent. */
+  /** TRUSTED_PROXIES: whose Forwarded (or X-Forwarded-For) names the client; none when absent. */
   trustedProxies?: TrustedProxies;
 }
 

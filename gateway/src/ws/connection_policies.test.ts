@@ -1,36 +1,14 @@
-import { createLogger } from '@marketpulse/runtime';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { loadGatewayConfig } from '../config';
-import { startGateway, type GatewayHandle } from '../service';
+import type { GatewayHandle } from '../service';
 import { mintToken } from '../auth';
+import { inProcessGateways } from '../testing/in_process_gateway.testkit';
 
 // Limits, auth, heartbeat, resume and slow clients, over real sockets against an in-process
 // gateway (in-memory bus; the hub is fed directly so each test controls exactly what is published).
 
 const SECRET = 'policies-test-secret-0123456789';
-const logger = createLogger('policies-test', {}, { level: 'silent' });
-const gateways: GatewayHandle[] = [];
-const clients: WebSocket[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.terminate();
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-
-async function gateway(env: Record<string, string> = {}): Promise<GatewayHandle> {
-  const config = loadGatewayConfig({
-    BUS: 'memory',
-    GATEWAY_PORT: '0',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: SECRET,
-    KAFKA_TOPIC_PREFIX: `policies.${Math.random()}.`,
-    ...env,
-  });
-  const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')), api: false });
-  gateways.push(gw);
-  return gw;
-}
+const { gateway, sockets: clients } = inProcessGateways({ name: 'policies', env: { JWT_SECRET: SECRET } });
 
 let seq = 0;
 function publishTick(gw: GatewayHandle, symbol = 'AAPL', pad = 0): string {

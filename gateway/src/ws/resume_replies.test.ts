@@ -1,10 +1,8 @@
 import { events, market, prediction } from '@marketpulse/proto';
-import { createLogger } from '@marketpulse/runtime';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mintToken } from '../auth';
-import { loadGatewayConfig } from '../config';
-import { startGateway, type GatewayHandle } from '../service';
+import { inProcessGateways } from '../testing/in_process_gateway.testkit';
 import { partitionKey, type LogRecord, type ReadRange } from './history/kafka_log';
 import { KafkaResume } from './history/kafka_resume';
 import { LogReader } from './history/log_reader';
@@ -17,14 +15,7 @@ import { PositionIndex } from './history/positions';
 // opens only after the replies arrived: on the code as it was, the pong never came (timeout).
 
 const SECRET = 'resume-replies-secret-0123456789';
-const logger = createLogger('resume-replies-test', {}, { level: 'silent' });
-const gateways: GatewayHandle[] = [];
-const sockets: WebSocket[] = [];
-
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.terminate();
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
+const { gateway, sockets, logger } = inProcessGateways({ name: 'resume-replies', env: { JWT_SECRET: SECRET, WS_AUTH_REQUIRED: 'true' } });
 
 /** The one event type of a test: ticks for /ws/stream, forecasts for the predictions door. */
 type EventKind = 'market_data_update' | 'prediction_complete';
@@ -105,16 +96,7 @@ class Client {
 }
 
 async function setup(kind: EventKind = 'market_data_update', path = '/ws/stream') {
-  const config = loadGatewayConfig({
-    BUS: 'memory',
-    GATEWAY_PORT: '0',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: SECRET,
-    WS_AUTH_REQUIRED: 'true',
-    KAFKA_TOPIC_PREFIX: `resume-replies.${Math.random()}.`,
-  });
-  const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')), api: false });
-  gateways.push(gw);
+  const gw = await gateway();
   // The Kafka read-back the gateway has on BUS=kafka, over a log the test holds (hub.kafkaResume is that seam).
   const topic = `p.${kind}`;
   const key = partitionKey(topic, 0);

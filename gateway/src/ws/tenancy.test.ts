@@ -1,39 +1,16 @@
-import { createLogger } from '@marketpulse/runtime';
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mintToken } from '../auth';
-import { loadGatewayConfig } from '../config';
-import { startGateway, type GatewayHandle } from '../service';
+import type { GatewayHandle } from '../service';
+import { inProcessGateways } from '../testing/in_process_gateway.testkit';
 
 // Tenancy on the WebSocket side of an in-process gateway (in-memory bus, the hub fed directly):
 // owned events, re-authentication, the subscription and per-address caps, the operator routes.
 // tests/e2e/tenancy.test.ts runs the same story against every service as its own process.
 
 const SECRET = 'tenancy-test-secret-0123456789';
-const logger = createLogger('tenancy-test', {}, { level: 'silent' });
-const gateways: GatewayHandle[] = [];
-const sockets: WebSocket[] = [];
-
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.terminate();
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-
-async function gateway(env: Record<string, string> = {}): Promise<GatewayHandle> {
-  const config = loadGatewayConfig({
-    BUS: 'memory',
-    GATEWAY_PORT: '0',
-    LOG_LEVEL: 'silent',
-    JWT_SECRET: SECRET,
-    WS_AUTH_REQUIRED: 'true',
-    KAFKA_TOPIC_PREFIX: `tenancy.${Math.random()}.`,
-    ...env,
-  });
-  const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')), api: false });
-  gateways.push(gw);
-  return gw;
-}
+const { gateway, sockets } = inProcessGateways({ name: 'tenancy', env: { JWT_SECRET: SECRET, WS_AUTH_REQUIRED: 'true' } });
 
 const token = (subject: string, options: { channels?: string[]; scopes?: string[]; ttlSeconds?: number } = {}) =>
   mintToken({

@@ -1,32 +1,14 @@
-import { createLogger } from '@marketpulse/runtime';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { loadGatewayConfig } from '../config';
-import { startGateway, type GatewayHandle } from '../service';
+import type { GatewayHandle } from '../service';
+import { inProcessGateways } from '../testing/in_process_gateway.testkit';
 
 // Issue 16: a browser must learn why a door will never speak. A refused handshake is 1006 with no
 // reason to it, and a door for a symbol nobody publishes used to stay silent for ever.
 
-const logger = createLogger('unknown-symbol-test', {}, { level: 'silent' });
-const gateways: GatewayHandle[] = [];
-const sockets: WebSocket[] = [];
-
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.terminate();
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-});
-
-async function gateway(listSymbols: () => Promise<readonly string[]>): Promise<GatewayHandle> {
-  const config = loadGatewayConfig({
-    BUS: 'memory',
-    GATEWAY_PORT: '0',
-    LOG_LEVEL: 'silent',
-    KAFKA_TOPIC_PREFIX: `unknown-symbol.${Math.random()}.`,
-  });
-  const gw = await startGateway(config, { logger, getPrediction: () => Promise.reject(new Error('unused')), api: false, listSymbols });
-  gateways.push(gw);
-  return gw;
-}
+const started = inProcessGateways({ name: 'unknown-symbol' });
+const sockets = started.sockets;
+const gateway = (listSymbols: () => Promise<readonly string[]>): Promise<GatewayHandle> => started.gateway({}, { listSymbols });
 
 /** Every message until the close, and the close code and reason. */
 function session(gw: GatewayHandle, path: string): Promise<{ messages: Array<Record<string, unknown>>; code: number; reason: string }> {

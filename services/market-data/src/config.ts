@@ -109,6 +109,11 @@ export const marketDataConfigSchema = serviceConfigSchema('market-data', {
     .describe(
       'Folder of the outage spool: while Kafka refuses events they are also appended to a file here, so a crash loses none, and the next start publishes them first. One file per KAFKA_TOPIC_PREFIX, locked by one process at a time. Empty: <PGLITE_DIR>/<SERVICE_NAME>-spool. Used with BUS=kafka only.',
     ),
+  MARKET_SPOOL_MEMORY_EVENTS: envPositiveInt('an event count')
+    .default(100_000)
+    .describe(
+      'While Kafka refuses events (or a spool left by an earlier run is replayed): about how many events are kept in memory (half read back, half new). The rest of the backlog is only in the spool file and read back from it, in order, as Kafka accepts events. Used with BUS=kafka only.',
+    ),
   MARKET_SPOOL_FLUSH_MS: envPositiveInt('milliseconds')
     .default(50)
     .describe(

@@ -22,7 +22,11 @@ export async function openEventPublisher(
 ): Promise<EventPublisher> {
   const spool =
     deps.durable && config.BUS === 'kafka'
-      ? { file: await SpoolFile.open(spoolFilePath(config), deps.logger), flushMs: config.MARKET_SPOOL_FLUSH_MS }
+      ? {
+          file: await SpoolFile.open(spoolFilePath(config), deps.logger),
+          flushMs: config.MARKET_SPOOL_FLUSH_MS,
+          memoryEvents: config.MARKET_SPOOL_MEMORY_EVENTS,
+        }
       : undefined;
   return new EventPublisher({ bus: deps.bus, logger: deps.logger, batchSize: config.MARKET_PUBLISH_BATCH, spool });
 }

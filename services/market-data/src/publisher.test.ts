@@ -36,6 +36,17 @@ function flakyBus(failFirst = 0) {
   return { bus, accepted, state };
 }
 
+/** Every event id in a spool file, read back in pieces. */
+async function spooledIds(file: SpoolFile): Promise<string[]> {
+  const out: string[] = [];
+  for (let at = 0; ;) {
+    const { records, next } = await file.read(at, 16);
+    if (records.length === 0) return out;
+    out.push(...records.map((r) => r.event.id));
+    at = next;
+  }
+}
+
 async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -103,7 +114,7 @@ describe('EventPublisher with a spool', () => {
     await until(() => publisher.spooled === 130, 'events queued later in the spool too');
     expect(appends.mock.calls.length - writesBefore, '30 events queued at once cost one write and fsync').toBe(1);
     const crashed = await spoolAfterCrash();
-    expect(crashed.takeRecovered().map((e) => e.id)).toEqual(Array.from({ length: 130 }, (_, i) => `e${i}`));
+    expect(await spooledIds(crashed)).toEqual(Array.from({ length: 130 }, (_, i) => `e${i}`));
     await crashed.close();
 
     state.down = false;
@@ -147,7 +158,70 @@ describe('EventPublisher with a spool', () => {
     for (let i = 0; i < 25; i++) publisher.enqueue(event(i));
     expect(await publisher.close(300)).toBe(0);
     const next = await SpoolFile.open(path, logger);
-    expect(next.takeRecovered().map((e) => e.id)).toEqual(Array.from({ length: 25 }, (_, i) => `e${i}`));
+    expect(await spooledIds(next)).toEqual(Array.from({ length: 25 }, (_, i) => `e${i}`));
     await next.close();
+  });
+});
+
+describe('EventPublisher during a long outage', () => {
+  let dir: string;
+  let path: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'publisher-bound-'));
+    path = join(dir, 'events.spool');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps at most memoryEvents in memory, the rest only in the spool, and publishes every event once, in order, when the bus returns', async () => {
+    const { bus, accepted, state } = flakyBus();
+    state.down = true;
+    const memoryEvents = 200;
+    const round = 50;
+    const publisher = new EventPublisher({
+      bus,
+      logger,
+      batchSize: 30,
+      spool: { file: await SpoolFile.open(path, logger), flushMs: 5, memoryEvents },
+    });
+    const total = 5000;
+    for (let i = 0; i < total; i += round) {
+      for (let j = i; j < i + round; j++) publisher.enqueue(event(j));
+      // A feed interleaves with I/O: each round is on disk before the next arrives.
+      await until(() => publisher.spooled >= i + round, `round ${i / round} in the spool`);
+      expect(publisher.inMemory()).toBeLessThanOrEqual(memoryEvents);
+    }
+    expect(publisher.backlog()).toBe(total);
+    // Memory never held more than the bound plus one round queued between two writes.
+    expect(publisher.peakInMemory).toBeLessThanOrEqual(memoryEvents + round);
+
+    state.down = false;
+    // New events while the backlog is read back from the file come after it.
+    for (let i = total; i < total + 100; i++) publisher.enqueue(event(i));
+    await publisher.drain();
+    expect(accepted).toEqual(Array.from({ length: total + 100 }, (_, i) => `e${i}`));
+    expect(publisher.peakInMemory).toBeLessThanOrEqual(memoryEvents + round);
+    await until(() => statSync(path).size === 0, 'the spool emptied after the bus took everything');
+    expect(await publisher.close(1000)).toBe(0);
+  });
+
+  it('at the next start replays a spool larger than memoryEvents in order, holding at most the bound', async () => {
+    const writer = await SpoolFile.open(path, logger);
+    const total = 3000;
+    for (let i = 0; i < total; i += 500)
+      await writer.append(Array.from({ length: 500 }, (_, j) => ({ event: event(i + j), traceparent: null })));
+    await writer.close();
+
+    const { bus, accepted } = flakyBus(3);
+    const publisher = new EventPublisher({
+      bus,
+      logger,
+      batchSize: 40,
+      spool: { file: await SpoolFile.open(path, logger), flushMs: 5, memoryEvents: 100 },
+    });
+    publisher.enqueue(event('new'));
+    await publisher.drain();
+    expect(accepted).toEqual([...Array.from({ length: total }, (_, i) => `e${i}`), 'enew']);
+    expect(publisher.peakInMemory).toBeLessThanOrEqual(100);
+    expect(await publisher.close(1000)).toBe(0);
   });
 });

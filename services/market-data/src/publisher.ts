@@ -1,6 +1,8 @@
 import type { events } from '@marketpulse/proto';
 import type { Bus, Logger } from '@marketpulse/runtime';
+import { context, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
 import type { SpoolFile } from './spool_file';
+import { TraceCodec } from './spool_trace';
 
 export interface PublisherSpoolOptions {
   file: SpoolFile;
@@ -8,6 +10,11 @@ export interface PublisherSpoolOptions {
   flushMs: number;
   /** Pending events that trigger a write before flushMs is up. */
   flushEvents?: number;
+  /**
+   * Events kept in memory while the spool holds a backlog (an outage, or a spool left by an
+   * earlier run): the rest is only in the file and read back from it, in order, as the bus takes it.
+   */
+  memoryEvents?: number;
 }
 
 export interface PublisherOptions {
@@ -21,11 +28,21 @@ export interface PublisherOptions {
   spool?: PublisherSpoolOptions;
 }
 
+/** A queued event and the trace context it was queued in, which its publish continues. */
+interface Pending {
+  event: events.Event;
+  trace: Context;
+  /** Read back from the spool file: its publish gets a replay span in the original trace. */
+  replayed?: boolean;
+}
+
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 10_000;
 const SPOOL_FLUSH_EVENTS = 10_000;
+const SPOOL_MEMORY_EVENTS = 100_000;
 const SPOOL_RETRY_MS = 1000;
 
+const tracer = trace.getTracer('@marketpulse/market-data/publisher');
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -35,14 +52,23 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
  * events are never dropped, so the backlog grows while the broker is away.
  *
  * With a spool, the backlog is also appended to a file while the bus fails, and events a crashed
- * run left there are queued ahead of everything new. Positions below are absolute (events ever
- * queued), so compacting the array never moves them.
+ * run left there are published ahead of everything new. Once more than memoryEvents/2 wait in
+ * memory during an outage, the publisher goes to disk mode: the events already in the file leave
+ * memory, new ones go to the file (through `tail`), and `front` is refilled from the file, in
+ * order, until the reader catches up with the file's end. Each event keeps the trace context it
+ * was queued in, also through the file (spool_codec), and is published inside it.
+ *
+ * Positions are absolute (events ever queued): `front` holds [dropped, dropped + front.length),
+ * published up to dropped + head; the file holds [fileBase, spooledEnd); in disk mode the events
+ * from frontEnd() to spooledEnd are only in the file and `tail` holds those from spooledEnd on.
  */
 export class EventPublisher {
-  private queue: events.Event[] = [];
-  /** Events compacted away from the front of `queue`. */
+  private front: Pending[] = [];
+  /** Events compacted away from the front of `front`. */
   private dropped = 0;
   private head = 0;
+  private tail: Pending[] = [];
+  private diskMode = false;
   private flushing: Promise<void> | undefined;
   private scheduled = false;
   private closed = false;
@@ -53,33 +79,54 @@ export class EventPublisher {
   private failing = false;
   /** Events before this absolute position are in the spool file. */
   private spooledEnd = 0;
+  /** Absolute position of the file's first record, and where the reader is (byte, position). */
+  private fileBase = 0;
+  private readByte = 0;
+  private readPos = 0;
   private spoolIo: Promise<void> | undefined;
   private spoolTimer: NodeJS.Timeout | undefined;
   private spoolBroken = false;
   private spoolClosed = false;
+  private readonly traces = new TraceCodec();
   published = 0;
   failures = 0;
   /** Events written to the spool. */
   spooled = 0;
+  /** Most unpublished events held in memory at once (front and tail): what the memory bound limits. */
+  peakInMemory = 0;
 
   constructor(private readonly options: PublisherOptions) {
-    const recovered = options.spool?.file.takeRecovered() ?? [];
-    if (recovered.length > 0) {
-      this.queue.push(...recovered);
-      this.spooledEnd = recovered.length;
+    const recovered = options.spool?.file.recovered ?? 0;
+    if (recovered > 0) {
+      this.diskMode = true;
+      this.spooledEnd = recovered;
       this.scheduleKick();
     }
   }
 
   enqueue(event: events.Event): void {
     if (this.closed) return;
-    this.queue.push(event);
-    if (this.failing) this.spoolSoon();
+    const pending: Pending = { event, trace: context.active() };
+    if (this.diskMode) {
+      this.tail.push(pending);
+      this.spoolSoon();
+    } else {
+      this.front.push(pending);
+      if (this.failing) this.spoolSoon();
+    }
+    const held = this.inMemory();
+    if (held > this.peakInMemory) this.peakInMemory = held;
     this.scheduleKick();
   }
 
+  /** Events queued and not yet acknowledged by the bus, in memory or only in the spool file. */
   backlog(): number {
-    return this.queue.length - this.head;
+    return (this.diskMode ? this.spooledEnd + this.tail.length : this.frontEnd()) - this.headAt();
+  }
+
+  /** Unpublished events held in memory. */
+  inMemory(): number {
+    return this.front.length - this.head + this.tail.length;
   }
 
   /** Resolves once the backlog is at most `below` events (for producers that can wait). */
@@ -127,6 +174,23 @@ export class EventPublisher {
     return lost;
   }
 
+  private headAt(): number {
+    return this.dropped + this.head;
+  }
+
+  private frontEnd(): number {
+    return this.dropped + this.front.length;
+  }
+
+  private memoryEvents(): number {
+    return this.options.spool?.memoryEvents ?? SPOOL_MEMORY_EVENTS;
+  }
+
+  /** Pending events that make the spool write at once instead of after flushMs. */
+  private flushEvents(): number {
+    return Math.max(1, Math.min(this.options.spool?.flushEvents ?? SPOOL_FLUSH_EVENTS, Math.floor(this.memoryEvents() / 2)));
+  }
+
   private scheduleKick(): void {
     if (!this.scheduled && !this.flushing) {
       this.scheduled = true;
@@ -144,13 +208,61 @@ export class EventPublisher {
     });
   }
 
+  /**
+   * In disk mode, when `front` is used up: the next events from the file, or, once the reader is
+   * at the file's end, the tail, leaving disk mode. Waits for the spool's own writes first.
+   */
+  private async refill(): Promise<void> {
+    while (this.spoolIo) await this.spoolIo;
+    if (!this.diskMode || this.head < this.front.length) return;
+    const from = this.headAt();
+    this.front = [];
+    this.dropped = from;
+    this.head = 0;
+    if (from >= this.spooledEnd) {
+      // The tail starts at spooledEnd; what of it a batch in flight at the move published is done.
+      this.front = this.tail.slice(from - this.spooledEnd);
+      this.tail = [];
+      this.diskMode = false;
+      return;
+    }
+    const { file } = this.options.spool!;
+    if (this.readPos > from) {
+      this.readByte = 0;
+      this.readPos = this.fileBase;
+    }
+    const chunk = Math.max(1, Math.floor(this.memoryEvents() / 2));
+    while (this.readPos < from) {
+      // Records before `from` were acknowledged by the bus already: skip them.
+      const { records, next } = await file.read(this.readByte, Math.min(chunk, from - this.readPos));
+      if (records.length === 0) throw new Error(`spool ${file.path} ends before event ${from - this.fileBase} of its backlog`);
+      this.readByte = next;
+      this.readPos += records.length;
+    }
+    const { records, next } = await file.read(this.readByte, Math.min(chunk, this.spooledEnd - from));
+    if (records.length === 0) throw new Error(`spool ${file.path} ends before event ${from - this.fileBase} of its backlog`);
+    this.readByte = next;
+    this.readPos += records.length;
+    this.front = records.map((r) => ({ event: r.event, trace: this.traces.context(r.traceparent), replayed: true }));
+  }
+
   private async flushLoop(): Promise<void> {
     const { bus, logger, batchSize, warnBacklog = 100_000 } = this.options;
     while (this.backlog() > 0 && !this.closed) {
-      const end = Math.min(this.queue.length, this.head + batchSize);
-      const batch = this.queue.slice(this.head, end);
+      if (this.head >= this.front.length) {
+        try {
+          await this.refill();
+        } catch (error) {
+          if (this.closed) return;
+          logger.error({ err: errorText(error) }, 'reading the backlog back from the spool failed; retrying');
+          await new Promise((r) => setTimeout(r, SPOOL_RETRY_MS));
+          continue;
+        }
+        if (this.head >= this.front.length) continue;
+      }
+      const batch = this.front.slice(this.head, Math.min(this.front.length, this.head + batchSize));
       try {
-        await bus.publish(batch);
+        await publishInTraces(bus, batch);
       } catch (error) {
         this.failures++;
         logger.warn(
@@ -174,11 +286,18 @@ export class EventPublisher {
       this.failing = false;
       this.retryDelayMs = RETRY_MIN_MS;
       this.published += batch.length;
-      this.head = end;
-      if (this.options.spool && !this.options.spool.file.isEmpty() && this.dropped + this.head >= this.spooledEnd) this.spoolNow();
+      // The spool may have moved `front` to disk meanwhile (disk mode): count by position.
+      const headAt = this.headAt() + batch.length;
+      if (headAt <= this.frontEnd()) this.head += batch.length;
+      else {
+        this.front = [];
+        this.dropped = headAt;
+        this.head = 0;
+      }
+      if (this.options.spool && !this.options.spool.file.isEmpty() && headAt >= this.spooledEnd) this.spoolNow();
       // Compact now and then instead of shifting the array on every batch.
-      if (this.head > 10_000 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head);
+      if (this.head > 10_000 && this.head * 2 > this.front.length) {
+        this.front = this.front.slice(this.head);
         this.dropped += this.head;
         this.head = 0;
       }
@@ -195,17 +314,17 @@ export class EventPublisher {
     }
   }
 
-  /** Called for each event queued while the bus fails: writes in batches, not per event. */
+  /** Called for each event queued while the bus fails (or the backlog is on disk): writes in batches, not per event. */
   private spoolSoon(): void {
     const spool = this.options.spool;
     if (!spool || this.spoolIo || this.spoolBroken) return;
-    if (this.spoolPending() >= (spool.flushEvents ?? SPOOL_FLUSH_EVENTS)) this.spoolNow();
+    if (this.spoolPending() >= this.flushEvents()) this.spoolNow();
     else this.spoolTimer ??= setTimeout(() => this.spoolNow(), spool.flushMs);
   }
 
   /** Queued events neither acknowledged by the bus nor in the spool file. */
   private spoolPending(): number {
-    return this.queue.length + this.dropped - Math.max(this.spooledEnd, this.dropped + this.head);
+    return this.diskMode ? this.tail.length : this.frontEnd() - Math.max(this.spooledEnd, this.headAt());
   }
 
   private spoolNow(): void {
@@ -217,32 +336,49 @@ export class EventPublisher {
     });
   }
 
+  /** Disk mode: the unpublished events in `front` leave memory; they are in the file up to spooledEnd, the rest go to `tail`. */
+  private moveBacklogToDisk(): void {
+    this.tail = this.front.slice(Math.max(this.spooledEnd, this.headAt()) - this.dropped);
+    this.dropped = this.headAt();
+    this.front = [];
+    this.head = 0;
+    this.diskMode = true;
+    this.options.logger.warn(
+      { file: this.options.spool!.file.path, backlog: this.backlog(), memoryEvents: this.memoryEvents() },
+      'the backlog outgrew MARKET_SPOOL_MEMORY_EVENTS; it is kept in the spool file only and read back from it as the bus accepts events',
+    );
+  }
+
   /** The only place the spool file changes; one write or truncation at a time, in queue order. */
   private async spoolLoop(): Promise<void> {
     const { file } = this.options.spool!;
     for (;;) {
-      const headAt = this.dropped + this.head;
-      const from = Math.max(this.spooledEnd, headAt);
-      const to = this.dropped + this.queue.length;
+      const headAt = this.headAt();
       try {
-        if (this.failing && to > from) {
+        if (!file.isEmpty() && headAt >= this.spooledEnd) {
+          // Everything in the file has been acknowledged by the bus: it is not needed any more.
+          await file.clear();
+          this.readByte = 0;
+          this.readPos = this.fileBase = this.spooledEnd;
+        } else if ((this.failing || this.diskMode) && this.spoolPending() > 0) {
           // Durability rule: an event accepted while the bus fails is safe from a crash once the
           // append holding it has been fsynced, at most flushMs (or flushEvents events) after it
           // was queued; events the bus acknowledged never need the disk. Nothing before `from` is
           // lost by skipping it: it is either in the file already or acknowledged by the bus.
-          const batch = this.queue.slice(from - this.dropped, to - this.dropped);
-          await file.append(batch);
-          this.spooledEnd = to;
-          this.spooled += batch.length;
-          if (this.failing && !this.closed && this.spoolPending() < (this.options.spool!.flushEvents ?? SPOOL_FLUSH_EVENTS)) {
+          const from = this.diskMode ? this.spooledEnd : Math.max(this.spooledEnd, headAt);
+          const list = this.diskMode ? this.tail.slice() : this.front.slice(from - this.dropped);
+          if (file.isEmpty()) this.readPos = this.fileBase = from;
+          await file.append(list.map((p) => ({ event: p.event, traceparent: this.traces.traceparent(p.trace) })));
+          this.spooledEnd = from + list.length;
+          this.spooled += list.length;
+          if (this.diskMode) this.tail.splice(0, list.length);
+          else if (this.failing && this.frontEnd() - this.headAt() > this.memoryEvents() / 2) this.moveBacklogToDisk();
+          if ((this.failing || this.diskMode) && !this.closed && this.spoolPending() < this.flushEvents()) {
             // What arrived during the write waits for the next round, so a fast feed costs one
             // fsync per flushMs, not one per event.
             if (this.spoolPending() > 0) this.spoolTimer ??= setTimeout(() => this.spoolNow(), this.options.spool!.flushMs);
             return;
           }
-        } else if (!this.failing && !file.isEmpty() && headAt >= this.spooledEnd) {
-          // Everything in the file has been acknowledged by the bus: it is not needed any more.
-          await file.clear();
         } else {
           return;
         }
@@ -261,5 +397,39 @@ export class EventPublisher {
         return;
       }
     }
+  }
+}
+
+/**
+ * Publishes a batch in runs of one trace context each (in order), so every event continues the
+ * trace it was queued in; events read back from the spool get a replay span in their trace.
+ */
+async function publishInTraces(bus: Bus, batch: readonly Pending[]): Promise<void> {
+  let start = 0;
+  while (start < batch.length) {
+    const { trace: ctx, replayed } = batch[start];
+    let end = start + 1;
+    while (end < batch.length && batch[end].trace === ctx && batch[end].replayed === replayed) end++;
+    const run = batch.slice(start, end).map((p) => p.event);
+    if (replayed) {
+      await tracer.startActiveSpan(
+        'replay market-data spool',
+        { attributes: { 'marketpulse.spool.events': run.length } },
+        ctx,
+        async (span) => {
+          try {
+            await bus.publish(run);
+          } catch (error) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error) });
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      );
+    } else {
+      await context.with(ctx, () => bus.publish(run));
+    }
+    start = end;
   }
 }

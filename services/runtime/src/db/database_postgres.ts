@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger';
 import { dbQueryMetrics, type QueryObserver } from '../metrics/db_metrics';
 import { DatabaseError, schemaNameFor, type Database, type Migration, type Queryable, type QueryResult } from './database';
 import { runMigrations, SCHEMA_LOCK_ID } from './migrate';
+import { isStalePlan, StatementNames } from './statement_names';
 
 export interface PostgresDatabaseOptions {
   service: string;
@@ -11,9 +12,13 @@ export interface PostgresDatabaseOptions {
   logger?: Logger;
   poolSize?: number;
   healthTimeoutMs?: number;
+  /** Run repeated parameterized queries as named prepared statements (StatementNames); default true. */
+  prepare?: boolean;
 }
 
-function queryable(run: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }>, observe: QueryObserver): Queryable {
+type Run = (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }>;
+
+function queryable(run: Run, observe: QueryObserver): Queryable {
   return {
     query: <T>(sql: string, params?: unknown[]) => observe(sql, async () => ({ rows: (await run(sql, params)).rows as T[] })),
     exec: (sql: string) =>
@@ -40,6 +45,7 @@ export class PostgresDatabase implements Database {
   private readonly base: Queryable;
   // Spans come from the pg instrumentation; timings from here.
   private readonly observe: QueryObserver;
+  private readonly names: StatementNames | undefined;
 
   private constructor(private readonly options: PostgresDatabaseOptions) {
     this.schema = schemaNameFor(options.service);
@@ -56,7 +62,11 @@ export class PostgresDatabase implements Database {
     // demand. Without a listener the error would crash the process.
     this.pool.on('error', (err) => options.logger?.warn({ err: err.message }, 'postgres connection lost; the pool will reconnect'));
     this.observe = dbQueryMetrics('postgres', this.schema);
-    this.base = queryable((sql, params) => this.pool.query(sql, params), this.observe);
+    this.names = options.prepare === false ? undefined : new StatementNames();
+    this.base = queryable(
+      this.prepared((sql, params) => this.pool.query(sql, params), true),
+      this.observe,
+    );
   }
 
   static async open(options: PostgresDatabaseOptions): Promise<PostgresDatabase> {
@@ -85,12 +95,54 @@ export class PostgresDatabase implements Database {
     return this.base.exec(sql);
   }
 
+  /**
+   * Sends `sql` under its StatementNames name when it has one. A statement whose plan went stale is
+   * retired for the whole pool and, outside a transaction, sent again unnamed; inside one the
+   * transaction is aborted, so transaction() runs it again instead.
+   */
+  private prepared(
+    send: (sql: string | { name: string; text: string; values?: unknown[] }, params?: unknown[]) => Promise<{ rows: unknown[] }>,
+    retry: boolean,
+  ): Run {
+    return async (sql, params) => {
+      const name = this.names && params && params.length > 0 ? this.names.nameFor(sql) : undefined;
+      if (!name) return send(sql, params);
+      try {
+        return await send({ name, text: sql, values: params });
+      } catch (err) {
+        if (!isStalePlan(err)) throw err;
+        this.names?.retire(sql);
+        this.options.logger?.warn(
+          { statement: name },
+          'prepared statement went stale after a schema change; sending it unnamed from now on',
+        );
+        if (!retry) throw err;
+        return send(sql, params);
+      }
+    };
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await this.transactionOnce(fn);
+    } catch (err) {
+      // The failing statement is retired now, so the second run sends it unnamed.
+      if (!isStalePlan(err)) throw err;
+      return this.transactionOnce(fn);
+    }
+  }
+
+  private async transactionOnce<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client: PoolClient = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const result = await fn(queryable((sql, params) => client.query(sql, params), this.observe));
+      const result = await fn(
+        queryable(
+          this.prepared((sql, params) => client.query(sql, params), false),
+          this.observe,
+        ),
+      );
       await client.query('COMMIT');
       return result;
     } catch (err) {
