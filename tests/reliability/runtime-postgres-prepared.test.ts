@@ -1,4 +1,4 @@
-import { createLogger, PostgresDatabase, type Queryable } from '@marketpulse/runtime';
+import { createLogger, loadConfig, PostgresDatabase, serviceConfigSchema, ServiceScope, type Queryable } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../harness';
 
@@ -37,6 +37,26 @@ describe('PostgreSQL prepared statements (real server)', () => {
       return preparedOn(tx);
     });
     expect(prepared).toEqual([sql]);
+  });
+
+  it('DATABASE_PREPARED_STATEMENTS=false reaches the pool through the service scope: every query unnamed', async () => {
+    const schema = serviceConfigSchema('prep-env-test', {});
+    const preparedWith = async (env: Record<string, string>) => {
+      const config = loadConfig(schema, { BUS: 'memory', DATABASE_URL: testDb.url, DATABASE_POOL_SIZE: '1', ...env });
+      const scope = await ServiceScope.open('prep-env-test', { ...config, GRPC_PORT: 0 }, { logger });
+      try {
+        const sql = 'SELECT $1::int * 2 AS n';
+        return await scope.db.transaction(async (tx) => {
+          for (let i = 0; i < 5; i++) expect((await tx.query(sql, [i])).rows).toEqual([{ n: i * 2 }]);
+          return preparedOn(tx);
+        });
+      } finally {
+        await scope.close();
+      }
+    };
+    expect(await preparedWith({})).toEqual(['SELECT $1::int * 2 AS n']);
+    expect(await preparedWith({ DATABASE_PREPARED_STATEMENTS: 'false' })).toEqual([]);
+    expect(() => loadConfig(schema, { DATABASE_PREPARED_STATEMENTS: 'sometimes' })).toThrow(/DATABASE_PREPARED_STATEMENTS/);
   });
 
   it('returns the same rows and types prepared as unnamed', async () => {

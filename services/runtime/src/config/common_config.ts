@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envPositiveInt } from './env_values';
+import { envBoolean, envPositiveInt } from './env_values';
 
 const hostPortList = /^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/;
 
@@ -60,6 +60,11 @@ export const commonConfigSchema = z.object({
     .default(10)
     .describe(
       "Most connections the process keeps open to PostgreSQL (with DATABASE_URL); a query waits for a free one. Every instance of every service has its own pool, so the server's max_connections must cover their sum.",
+    ),
+  DATABASE_PREPARED_STATEMENTS: envBoolean
+    .default(true)
+    .describe(
+      'Send a parameterized query the process repeats as a named prepared statement (from its second use, at most 100 per process; with DATABASE_URL). false for a connection pooler in transaction mode that does not keep prepared statements (PgBouncer before 1.21).',
     ),
   PGLITE_DIR: z
     .string()

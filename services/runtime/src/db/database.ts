@@ -42,6 +42,8 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Most PostgreSQL connections (DATABASE_POOL_SIZE); PGlite has one. */
   poolSize?: number;
+  /** Repeated parameterized queries as named prepared statements (DATABASE_PREPARED_STATEMENTS, default true); PostgreSQL only. */
+  prepare?: boolean;
 }
 
 export class DatabaseError extends Error {

@@ -11,7 +11,16 @@ import { createLogger, type Logger } from '../log/logger';
 
 /** The variables a service's start-up wiring reads; every service config has them. */
 export type ServiceScopeConfig = BusConfig &
-  Pick<CommonConfig, 'LOG_LEVEL' | 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'PGLITE_DIR' | 'GRPC_HOST' | 'HEALTH_CHECK_INTERVAL_MS'> & {
+  Pick<
+    CommonConfig,
+    | 'LOG_LEVEL'
+    | 'DATABASE_URL'
+    | 'DATABASE_POOL_SIZE'
+    | 'DATABASE_PREPARED_STATEMENTS'
+    | 'PGLITE_DIR'
+    | 'GRPC_HOST'
+    | 'HEALTH_CHECK_INTERVAL_MS'
+  > & {
     GRPC_PORT: number;
   };
 
@@ -60,6 +69,7 @@ export class ServiceScope<D extends Database | undefined = Database> {
             url: config.DATABASE_URL,
             dataDir: config.PGLITE_DIR,
             poolSize: config.DATABASE_POOL_SIZE,
+            prepare: config.DATABASE_PREPARED_STATEMENTS,
             logger,
           })));
     const bus = deps.bus ?? createBus(config, logger);
