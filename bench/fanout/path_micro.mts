@@ -11,7 +11,15 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const { MemoryBus, MemoryBroker, createLogger } = require('@marketpulse/runtime');
-const { createEventPublisher, startEventConsumer, Hub, PositionIndex, streamEncoder, subscriptionId } = require('@marketpulse/gateway');
+const {
+  checkWholeEvent,
+  createEventPublisher,
+  startEventConsumer,
+  Hub,
+  PositionIndex,
+  streamEncoder,
+  subscriptionId,
+} = require('@marketpulse/gateway');
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '1000' }, reps: { type: 'string', default: '3' } } });
 const rounds = Number(values.rounds);
@@ -46,12 +54,12 @@ async function run(): Promise<number> {
       subject: `BENCH${c}`,
       data: { total_equity: String(n), current_equity: '100.5' },
     }));
-  for (let r = 0; r < 50; r++) await publisher.publish(round(), 'bench');
+  for (let r = 0; r < 50; r++) await publisher.publish(round(), checkWholeEvent, 'bench');
   while (delivered < 50 * CHANNELS) await tick();
   delivered = 0;
   const start = process.cpuUsage();
   for (let r = 0; r < rounds; r++) {
-    await publisher.publish(round(), 'bench');
+    await publisher.publish(round(), checkWholeEvent, 'bench');
     await tick();
   }
   while (delivered < rounds * CHANNELS) await tick();

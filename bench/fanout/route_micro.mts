@@ -1,6 +1,7 @@
 // In-process micro-benchmark of the publish API's request side (issue 19): the tRPC procedure
 // `publish.batch` as the REST handler calls it (scope check, input and output validation) and the
-// publisher it hands the events to (validation, envelope), against the publisher called directly.
+// publisher it hands the events to (the payload check, envelope), against the publisher called
+// directly as the gRPC door calls it (the whole event's check, envelope).
 // The bus and the published-id store are stubs: bus_micro.mts, path_micro.mts and claim_micro.mts
 // measure those. 100 equity_update events per request, as bench/fanout's 100-channel rows publish.
 // Prints CPU µs per published event, the median of `--reps` alternating runs. Build first.
@@ -12,7 +13,7 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const { createLogger } = require('@marketpulse/runtime');
-const { appRouter, createEventPublisher } = require('@marketpulse/gateway');
+const { appRouter, checkWholeEvent, createEventPublisher } = require('@marketpulse/gateway');
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '2000' }, reps: { type: 'string', default: '5' } } });
 const requests = Number(values.requests);
@@ -37,7 +38,7 @@ const body = () => ({
 
 const ways: Record<string, (input: { events: unknown[] }) => Promise<unknown>> = {
   'tRPC publish.batch + publisher': (input) => appRouter.createCaller(ctx).publish.batch(input),
-  'publisher alone': (input) => publisher.publish(input.events, principal.userId),
+  'publisher alone': (input) => publisher.publish(input.events, checkWholeEvent, principal.userId),
 };
 
 async function run(way: (input: { events: unknown[] }) => Promise<unknown>): Promise<number> {

@@ -160,6 +160,7 @@ const live = fork(join(dirname(fileURLToPath(import.meta.url)), 'live_clients.mt
 // more, which would land in the catch-up's window.
 const catchUp = fork(join(dirname(fileURLToPath(import.meta.url)), 'catch_up_client.mts'), { stdio: 'inherit' });
 const catchUpReady = new Promise((resolve) => catchUp.once('message', resolve)); // { cmd: 'ready' }
+let feed: ReturnType<typeof publishLive> | undefined;
 try {
   await bus.publish([tick('LIVE', now()), tick('CATCH', 0)]); // creates the topics
   await waitConsuming(port);
@@ -188,7 +189,7 @@ try {
   )) as Extract<LiveReply, { cmd: 'connected' }>;
   progress('live clients connected');
   await catchUpReady;
-  const feed = publishLive();
+  feed = publishLive();
   await sleep(3000); // the gateway has consumed the missed ticks and the live feed is steady
   live.send({ cmd: 'window' });
   const quiet = cpuOf(gateway.pid!);
@@ -251,6 +252,8 @@ try {
     `    gateway by thread, above its live load: event loop ${perEvent(above('loop'))}, read-back thread ${perEvent(above('readBack'))}, others (GC, I/O) ${perEvent(above('other'))}`,
   );
 } finally {
+  // Stopped before the bus closes, so a failed run reports its own error, not the feed's closed bus.
+  await feed?.stop();
   live.disconnect();
   if (catchUp.connected) catchUp.disconnect();
   gateway.kill('SIGTERM');

@@ -11,35 +11,52 @@ import { inProcessGateways } from './testing/in_process_gateway.testkit';
 
 // GATEWAY_ALLOWED_HOSTS against DNS rebinding, over real sockets against an in-process gateway with
 // its API (in-memory bus, PGlite never opened): a page on a name of an attacker's that resolves to
-// 127.0.0.1 sends that name in Host; the development profile answers only loopback names and IPs.
+// 127.0.0.1 sends that name in Host; unset, both profiles answer only loopback names and IPs.
 
 const { gateway, sockets } = inProcessGateways({ name: 'hosts', api: true, env: { WS_CLOSE_UNKNOWN_SYMBOLS: 'false' } });
 
-/** A GET to the gateway on 127.0.0.1 with the given Host: its status and JSON error code, if any. */
-function get(
+interface ErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/** A GET to the gateway on 127.0.0.1 with the given Host: its status and JSON error body, if any. */
+function send(
   gw: GatewayHandle,
   path: string,
   host: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; code?: string }> {
+): Promise<{ status: number; error?: ErrorBody }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: gw.port, path, headers: { host, ...headers } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () => {
-        let code: string | undefined;
+        let error: ErrorBody | undefined;
         try {
-          code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+          error = (JSON.parse(body) as { error?: ErrorBody }).error;
         } catch {
-          code = undefined;
+          error = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, code });
+        resolve({ status: res.statusCode ?? 0, error });
       });
     });
     req.on('error', reject);
     req.end();
   });
+}
+
+/** As send: the status and the JSON error code, if any. */
+async function get(
+  gw: GatewayHandle,
+  path: string,
+  host: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; code?: string }> {
+  const { status, error } = await send(gw, path, host, headers);
+  return { status, code: error?.code };
 }
 
 /** Opens /ws/alerts with the given Host: 'connected' on the door's welcome, else the handshake's HTTP status. */
@@ -56,6 +73,18 @@ function door(gw: GatewayHandle, host: string): Promise<string> {
 }
 
 const REBIND = 'rebind.attacker.example';
+
+/** A logger whose JSON lines (info and up) are collected in `lines`. */
+function capturedLog() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _e, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: createLogger('allowed-hosts-test', {}, { level: 'info', destination }) };
+}
 
 describe('GATEWAY_ALLOWED_HOSTS unset, development profile', () => {
   it('refuses a rebinding name on REST, tRPC, the dashboard, the probes and a WebSocket door, with 421 HOST_NOT_ALLOWED', async () => {
@@ -78,17 +107,8 @@ describe('GATEWAY_ALLOWED_HOSTS unset, development profile', () => {
   });
 
   it('writes each refusal to the access log, the upgrade too', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk, _e, done) {
-        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
-        done();
-      },
-    });
-    const gw = await gateway(
-      { GATEWAY_ENV: 'development' },
-      { logger: createLogger('allowed-hosts-test', {}, { level: 'info', destination }) },
-    );
+    const { lines, logger } = capturedLog();
+    const gw = await gateway({ GATEWAY_ENV: 'development' }, { logger });
     await get(gw, '/openapi.json', REBIND);
     expect(await door(gw, REBIND)).toBe('HTTP 421');
     await vi.waitFor(() => {
@@ -161,13 +181,48 @@ describe('GATEWAY_ALLOWED_HOSTS unset, development profile', () => {
   });
 });
 
-describe('GATEWAY_ALLOWED_HOSTS', () => {
-  it('unset in production answers any host', async () => {
+const UNSET_WARNING = expect.objectContaining({ level: 'warn', event: 'config.allowed_hosts_unset', setting: 'GATEWAY_ALLOWED_HOSTS' });
+
+describe('GATEWAY_ALLOWED_HOSTS unset, production profile', () => {
+  it('refuses a rebinding name as development does, with a message naming the setting and the host, and answers IPs and loopback names', async () => {
     const gw = await gateway({ GATEWAY_ENV: 'production', JWT_SECRET: 'hosts-test-secret-0123456789' });
-    expect((await get(gw, '/openapi.json', `${REBIND}:${gw.port}`)).status).toBe(200);
-    expect((await get(gw, '/openapi.json', 'api.example.com')).status).toBe(200);
+    const { status, error } = await send(gw, '/openapi.json', `${REBIND}:${gw.port}`);
+    expect(status).toBe(421);
+    if (error === undefined) throw new Error('421 without a JSON error body');
+    expect(error.code).toBe('HOST_NOT_ALLOWED');
+    expect(error.message).toContain(`'${REBIND}'`);
+    expect(error.message).toContain('GATEWAY_ALLOWED_HOSTS');
+    // The operator's list, the bind address and the port are nobody else's business.
+    expect(error.message).not.toMatch(/127\.0\.0\.1|localhost|GATEWAY_ENV|production/);
+    expect(error.message).not.toContain(String(gw.port));
+    expect(error.details).toEqual({ host: REBIND });
+    expect((await get(gw, '/openapi.json', 'api.example.com')).status).toBe(421);
+    expect(await door(gw, REBIND)).toBe('HTTP 421');
+    // Probes and clients by address keep working, as do loopback names.
+    for (const host of [`127.0.0.1:${gw.port}`, '10.1.2.3', `[::1]:${gw.port}`, `localhost:${gw.port}`, 'app.localhost']) {
+      expect((await get(gw, '/openapi.json', host)).status, host).toBe(200);
+    }
+    expect(await door(gw, `127.0.0.1:${gw.port}`)).toBe('connected');
   });
 
+  it('says so in one warn line at start-up; not in development, nor once a host is named', async () => {
+    const production = capturedLog();
+    await gateway({ GATEWAY_ENV: 'production', JWT_SECRET: 'hosts-test-secret-0123456789' }, { logger: production.logger });
+    const warnings = production.lines.filter((line) => line.event === 'config.allowed_hosts_unset');
+    expect(warnings).toEqual([UNSET_WARNING]);
+    expect(warnings[0]?.msg).toMatch(/only IP addresses.*localhost.*until GATEWAY_ALLOWED_HOSTS is set/);
+    const development = capturedLog();
+    await gateway({ GATEWAY_ENV: 'development' }, { logger: development.logger });
+    const named = capturedLog();
+    await gateway(
+      { GATEWAY_ENV: 'production', JWT_SECRET: 'hosts-test-secret-0123456789', GATEWAY_ALLOWED_HOSTS: 'api.example.com' },
+      { logger: named.logger },
+    );
+    expect([...development.lines, ...named.lines]).not.toContainEqual(UNSET_WARNING);
+  });
+});
+
+describe('GATEWAY_ALLOWED_HOSTS', () => {
   it('an explicit list answers its names, its suffixes, IPs and loopback names, and nothing else', async () => {
     const gw = await gateway({
       GATEWAY_ENV: 'production',

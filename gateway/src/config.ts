@@ -98,11 +98,13 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
     .describe('Ids older than this (since the instance handled them) leave the resume index.'),
   WS_RESUME_READ_RATE: envPositiveInt('events per second')
     .default(50000)
-    .describe('Events per second one resuming client is sent at most while it is read back from Kafka.'),
+    .describe(
+      'Events per second one resuming client is sent at most while it is read back from Kafka, or replayed from memory past one WS_RESUME_READ_CHUNK.',
+    ),
   WS_RESUME_READ_CHUNK: envPositiveInt('an event count')
     .default(100)
     .describe(
-      'Records a Kafka read-back handles between two yields to the event loop, so live delivery to other clients never waits behind it.',
+      'Records a Kafka read-back (or a replay from memory) handles between two yields to the event loop, so live delivery to other clients never waits behind it; a resume from memory of at most this many events is sent at once.',
     ),
   WS_RESUME_MAX_READS: envPositiveInt('a read count')
     .default(4)
@@ -140,7 +142,7 @@ export const gatewayConfigSchema = serviceConfigSchema('gateway', {
         `expected comma-separated host names such as api.example.com, suffixes such as .example.com or *.example.com, or *; ${quoted(invalidHostEntries(issue.input as string[]))} are not`,
     })
     .describe(
-      "Comma-separated host names the gateway answers for (the Host header, or a trusted proxy's Forwarded host= or X-Forwarded-Host; ports ignored): exact names, `.example.com` or `*.example.com` for a domain and every name under it, or `*` for any. IP addresses, localhost and *.localhost are always answered. Any other host gets 421 HOST_NOT_ALLOWED before any route or door, so a DNS-rebinding page (a name of an attacker's resolving to the gateway) reads nothing. Empty: in the development profile only those loopback names and IP addresses; in production any host, so name your public host(s) here.",
+      "Comma-separated host names the gateway answers for (the Host header, or a trusted proxy's Forwarded host= or X-Forwarded-Host; ports ignored): exact names, `.example.com` or `*.example.com` for a domain and every name under it, or `*` for any. IP addresses, localhost and *.localhost are always answered. Any other host gets 421 HOST_NOT_ALLOWED before any route or door, so a DNS-rebinding page (a name of an attacker's resolving to the gateway) reads nothing. Empty: only those IP addresses and loopback names, in both profiles (production logs a warning at start-up), so a gateway reached by name must name its public host(s) here.",
     ),
   WS_CLOSE_UNKNOWN_SYMBOLS: envBoolean
     .default(true)

@@ -61,7 +61,7 @@ describe('WebSocket origins without WS_ALLOWED_ORIGINS', () => {
 
   it('behind a trusted TLS proxy, takes its X-Forwarded-Proto and X-Forwarded-Host for the own origin; from others, not', async () => {
     const proxied = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'markets.example' };
-    const behind = await gateway({ TRUSTED_PROXIES: '127.0.0.1' });
+    const behind = await gateway({ TRUSTED_PROXIES: '127.0.0.1', GATEWAY_ALLOWED_HOSTS: 'markets.example' });
     expect(await door(behind, proxied, 'https://markets.example')).toBe('connected');
     const direct = await gateway({ TRUSTED_PROXIES: '10.0.0.0/8' });
     expect(await door(direct, proxied, 'https://markets.example')).toBe(REFUSED);
@@ -134,7 +134,7 @@ describe('RFC 7239 Forwarded from TRUSTED_PROXIES', () => {
 
   it("takes a trusted TLS proxy's Forwarded host and proto for the own origin; from others, not", async () => {
     const proxied = { forwarded: 'for=203.0.113.1;host=markets.example;proto=https' };
-    const behind = await gateway({ TRUSTED_PROXIES: '127.0.0.1' });
+    const behind = await gateway({ TRUSTED_PROXIES: '127.0.0.1', GATEWAY_ALLOWED_HOSTS: 'markets.example' });
     expect(await door(behind, proxied, 'https://markets.example')).toBe('connected');
     const direct = await gateway({ TRUSTED_PROXIES: '10.0.0.0/8' });
     expect(await door(direct, proxied, 'https://markets.example')).toBe(REFUSED);

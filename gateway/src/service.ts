@@ -305,6 +305,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
     accessLog,
     symbols: listSymbols ? new SymbolCatalog(listSymbols) : undefined,
     resumeMetrics: metricsOfResume,
+    replayPacing: { ratePerSecond: config.WS_RESUME_READ_RATE, chunk: config.WS_RESUME_READ_CHUNK },
     ready: () => consumer.positioned,
   });
   scope.onClose(() => ws.close());
@@ -359,7 +360,14 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   const dashboard = dashboardRoutes();
   router.route('GET', '/', dashboard.root).mount('/dashboard', dashboard.files);
   // Against DNS rebinding: only the host names the gateway is reached by, before any route or door.
-  const allowedHosts = new AllowedHosts(config.GATEWAY_ALLOWED_HOSTS, config.GATEWAY_ENV === 'development');
+  const allowedHosts = new AllowedHosts(config.GATEWAY_ALLOWED_HOSTS);
+  // Development is meant to be loopback-only; a production gateway reached by name answers 421 until it is named.
+  if (allowedHosts.unset && config.GATEWAY_ENV === 'production') {
+    logger.warn(
+      { event: 'config.allowed_hosts_unset', setting: 'GATEWAY_ALLOWED_HOSTS' },
+      'GATEWAY_ALLOWED_HOSTS is unset: only IP addresses, localhost and *.localhost are answered (any other Host gets 421 HOST_NOT_ALLOWED) until GATEWAY_ALLOWED_HOSTS is set to the name(s) clients use',
+    );
+  }
   const refuse = allowedHosts.any ? undefined : (req: IncomingMessage) => allowedHosts.refusal(req, trustedProxies);
   const http = await startHttpServer({
     host: config.GATEWAY_HOST,

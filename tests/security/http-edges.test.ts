@@ -47,7 +47,7 @@ function send(method: string, path: string, headers: Record<string, string> = {}
 function rawGet(target: string): Promise<{ statusLine: string; body: string }> {
   return new Promise((resolve, reject) => {
     const socket = connect(api.gateway.port, '127.0.0.1', () =>
-      socket.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+      socket.end(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
     );
     let answer = '';
     socket.on('data', (c: Buffer) => (answer += c.toString('latin1')));

@@ -74,13 +74,31 @@ const envelope = {
     ),
 };
 
+type PublishType = TypesWhere<'publishApi'>;
+
+/**
+ * The payload contract of each type the publish API takes, the one schema per type that both
+ * doors check a payload against: gRPC within PublishEvent, REST/tRPC on its own (checkPayload),
+ * the route's input having checked the envelope.
+ */
+export const PAYLOAD_CONTRACTS = {
+  position_update: PositionUpdate,
+  equity_update: EquityUpdate,
+  risk_status_update: RiskStatusUpdate,
+  system_log: SystemLog,
+  system_error: SystemError,
+} as const satisfies Record<PublishType, z.ZodType>;
+
+const eventOf = <T extends PublishType>(type: T) => z.strictObject({ ...envelope, type: z.literal(type), data: PAYLOAD_CONTRACTS[type] });
+
+/** One whole event, envelope and payload: what the gRPC door checks (checkWholeEvent). */
 export const PublishEvent = z
   .discriminatedUnion('type', [
-    z.strictObject({ ...envelope, type: z.literal('position_update'), data: PositionUpdate }),
-    z.strictObject({ ...envelope, type: z.literal('equity_update'), data: EquityUpdate }),
-    z.strictObject({ ...envelope, type: z.literal('risk_status_update'), data: RiskStatusUpdate }),
-    z.strictObject({ ...envelope, type: z.literal('system_log'), data: SystemLog }),
-    z.strictObject({ ...envelope, type: z.literal('system_error'), data: SystemError }),
+    eventOf('position_update'),
+    eventOf('equity_update'),
+    eventOf('risk_status_update'),
+    eventOf('system_log'),
+    eventOf('system_error'),
   ])
   .meta({ id: 'PublishEvent' });
 
@@ -92,8 +110,9 @@ type Assert<T extends true> = T;
 export type PublishTypesMatchCatalog = Assert<Same<PublishEventInput['type'], TypesWhere<'publishApi'>>>;
 
 /**
- * The REST body of one event. The payload is checked against its type's contract by the publisher
- * (PublishEvent), which names the offending field; this outer shape only has to be an object.
+ * The REST body of one event, the publish route's input: it checks the envelope and the type; the
+ * payload only has to be an object here and is checked once, against its type's contract, by the
+ * publisher (checkPayload), which names the offending field as PublishEvent would.
  */
 export const PublishEventBody = z
   .object({
@@ -105,6 +124,8 @@ export const PublishEventBody = z
   })
   .meta({ id: 'PublishEventBody' });
 
+export type PublishEventBodyOutput = z.output<typeof PublishEventBody>;
+
 /** Payload contracts listed in the OpenAPI document's components. */
 export const PAYLOAD_SCHEMAS = { PositionUpdate, EquityUpdate, RiskStatusUpdate, SystemLog, SystemError };
 
@@ -113,6 +134,19 @@ export interface PublishOptions {
   readonly anyOwner?: boolean;
 }
 
+/** One invalid field of an event, named within the event (`data.total_equity`, `owner`). */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/**
+ * What is left to check of one item where it entered the gateway: the event as published, or its
+ * invalid fields. Each door hands the publisher its own (publish/entry_checks.ts), so nothing is
+ * checked twice.
+ */
+export type EntryCheck<T> = (item: T) => { ok: true; event: PublishEventInput } | { ok: false; issues: FieldIssue[] };
+
 /**
  * Validates events against these contracts and puts them on the bus, all or nothing: publish/
  * implements it (createEventPublisher), the REST/tRPC publish procedure and the gRPC publish API
@@ -120,8 +154,10 @@ export interface PublishOptions {
  */
 export interface EventPublisher {
   /**
-   * `raw` items are PublishEvent JSON; resolves with the events as accepted. An item's `owner` may
-   * name the caller itself; another user only when `options.anyOwner` (the publish:any-owner scope).
+   * `check` completes each item's validation (checkWholeEvent for raw PublishEvent JSON,
+   * checkPayload for a body the route's input checked); resolves with the events as accepted. An
+   * item's `owner` may name the caller itself; another user only when `options.anyOwner` (the
+   * publish:any-owner scope).
    */
-  publish(raw: unknown[], callerIdentity: string, options?: PublishOptions): Promise<events.Event[]>;
+  publish<T>(items: readonly T[], check: EntryCheck<T>, callerIdentity: string, options?: PublishOptions): Promise<events.Event[]>;
 }

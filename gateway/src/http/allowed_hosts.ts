@@ -10,7 +10,9 @@ import { hostName, requestHost, type TrustedProxies } from './client_address';
  * The one thing such a request cannot hide is that name, in Host: the gateway answers only for names
  * it was told, before any route. IP literals and `localhost` / `*.localhost` (RFC 6761: always
  * loopback) are always answered: no rebinding name is one of them, and load-balancer and
- * orchestrator probes address instances by IP.
+ * orchestrator probes address instances by IP. Unset, only those are answered in every profile, as
+ * Django's ALLOWED_HOSTS: a production gateway reached by name that answered any host would be open to
+ * rebinding until an operator thought of it.
  */
 
 /** A name (`api.example.com`), a suffix (`.example.com` or `*.example.com`: the name and every name under it), or `*`. */
@@ -32,20 +34,23 @@ function isIpLiteral(name: string): boolean {
 }
 
 export class AllowedHosts {
-  /** Every host is answered: `*`, or the production profile with the setting unset. */
+  /** Every host is answered: `*`. */
   readonly any: boolean;
+  /** Nothing was named: only IP literals and loopback names are answered. */
+  readonly unset: boolean;
   private readonly names = new Set<string>(['localhost']);
   /** `.example.com` for `.example.com` and `*.example.com` entries (and `.localhost`, always). */
   private readonly suffixes: string[] = ['.localhost'];
 
   /**
    * `entries`: GATEWAY_ALLOWED_HOSTS (checked by the config first; an invalid entry throws here).
-   * Empty: loopback names and IP literals only in the development profile, any host in production.
+   * Empty: loopback names and IP literals only.
    */
-  constructor(entries: readonly string[], development: boolean) {
+  constructor(entries: readonly string[]) {
     const invalid = invalidHostEntries(entries);
     if (invalid.length > 0) throw new Error(`GATEWAY_ALLOWED_HOSTS: '${invalid.join("', '")}' is not a host name, a suffix or *`);
-    this.any = entries.includes('*') || (entries.length === 0 && !development);
+    this.any = entries.includes('*');
+    this.unset = entries.length === 0;
     for (const entry of entries) {
       if (entry.startsWith('*.')) this.suffixes.push(canonical(entry.slice(1)));
       else if (entry.startsWith('.')) this.suffixes.push(canonical(entry));

@@ -2,6 +2,7 @@ import { events } from '@marketpulse/proto';
 import { createLogger, isMarkedDecodedForm, typesWhere, type Bus } from '@marketpulse/runtime';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { checkWholeEvent } from './entry_checks';
 import { createEventPublisher } from './publisher';
 
 // Issue 19: the in-memory bus hands the events the publish API marks (markIfDecodedForm) to
@@ -90,7 +91,7 @@ describe('events the publish API marks as in decoded form', () => {
     await fc.assert(
       fc.asyncProperty(request, async (raw) => {
         const { published, publisher } = setup();
-        await publisher.publish([raw], 'trading-engine');
+        await publisher.publish([raw], checkWholeEvent, 'trading-engine');
         const [event] = published;
         if (isMarkedDecodedForm(event!)) {
           marked++;
@@ -109,7 +110,7 @@ describe('events the publish API marks as in decoded form', () => {
 
   it('include an event published without a time, the common case', async () => {
     const { published, publisher } = setup();
-    await publisher.publish([{ type: 'equity_update', subject: 'BENCH1', data: { total_equity: '1.5' } }], 'bench');
+    await publisher.publish([{ type: 'equity_update', subject: 'BENCH1', data: { total_equity: '1.5' } }], checkWholeEvent, 'bench');
     expect(isMarkedDecodedForm(published[0]!)).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { ApiError, forbidden, rateLimited, unauthenticated, validationError } fr
 import type { RateLimiter } from '../rate_limit';
 import { AuthError, hasScope, type Authenticator, type Principal } from '../auth';
 import type { EventPublisher } from '../events/publish_contracts';
+import { checkWholeEvent } from './entry_checks';
 import { fromEvent } from './to_event';
 import { logRefusal } from '../observability/refusal_log';
 
@@ -92,7 +93,7 @@ export async function startPublishGrpc(options: PublishGrpcOptions): Promise<Grp
     if (items.length === 0 || items.some((e) => e === undefined)) {
       throw validationError([{ field: items.length === 1 ? 'event' : 'events', message: 'expected at least one event to publish' }]);
     }
-    return publisher.publish((items as events.Event[]).map(fromEvent), principal.userId, {
+    return publisher.publish((items as events.Event[]).map(fromEvent), checkWholeEvent, principal.userId, {
       anyOwner: hasScope(principal, 'publish:any-owner'),
     });
   }

@@ -4,6 +4,7 @@ import { createLogger, type Bus } from '@marketpulse/runtime';
 import { describe, expect, it } from 'vitest';
 import type { ApiError } from '../errors';
 import type { PublishedIds } from './published_ids';
+import { checkWholeEvent } from './entry_checks';
 import { createEventPublisher } from './publisher';
 
 // Issue 13: the publish API put events with NUL in their id or subject on the bus, where they
@@ -29,7 +30,7 @@ const systemError = { service: 'engine', code: 'E_FEED', message: 'feed lost' };
 
 async function refusal(raw: unknown[]): Promise<{ error: ApiError; published: events.Event[] }> {
   const { published, publisher } = setup();
-  const error = (await publisher.publish(raw, 'trading-engine').then(
+  const error = (await publisher.publish(raw, checkWholeEvent, 'trading-engine').then(
     () => expect.fail('expected the publish to be refused'),
     (e: unknown) => e,
   )) as ApiError;
@@ -77,6 +78,7 @@ describe('publish API text rules', () => {
         { id: 'pos-42:v1.2_a', subject: 'Konto Müller €', type: 'position_update', data: position },
         { type: 'system_error', data: { ...systemError, message: 'feed lost\n\tretrying', detail: 'line 1\r\nline 2' } },
       ],
+      checkWholeEvent,
       'trading-engine',
     );
     expect(published.map((e) => e.subject)).toEqual(['Konto Müller €', 'trading-engine']);

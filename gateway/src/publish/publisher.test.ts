@@ -4,6 +4,7 @@ import { createLogger, type Bus } from '@marketpulse/runtime';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../errors';
 import { MemoryPublishedIds } from './published_ids_memory';
+import { checkWholeEvent } from './entry_checks';
 import { createEventPublisher } from './publisher';
 
 function recordingBus(): Bus & { published: events.Event[] } {
@@ -27,6 +28,7 @@ describe('event publisher', () => {
     const bus = recordingBus();
     const [event] = await createEventPublisher(bus, logger, memoryIds()).publish(
       [{ type: 'position_update', data: position }],
+      checkWholeEvent,
       'trading-engine',
     );
     expect(event).toMatchObject({ type: 'position_update', source: 'trading-engine', subject: 'BTC/USDT' });
@@ -44,6 +46,7 @@ describe('event publisher', () => {
           { type: 'position_update', data: position },
           { type: 'equity_update', data: { total_equity: '1e4' } },
         ],
+        checkWholeEvent,
         'x',
       )
       .catch((e: unknown) => e as ApiError);
@@ -55,24 +58,24 @@ describe('event publisher', () => {
 
   it("refuses types the suite's own services produce and fields the contract lacks", async () => {
     const publisher = createEventPublisher(recordingBus(), logger, memoryIds());
-    const spoof = await publisher.publish([{ type: 'alert_triggered', data: {} }], 'x').catch((e: ApiError) => e);
+    const spoof = await publisher.publish([{ type: 'alert_triggered', data: {} }], checkWholeEvent, 'x').catch((e: ApiError) => e);
     expect((spoof as ApiError).details?.fields?.[0]?.field).toBe('type');
     const extra = await publisher
-      .publish([{ type: 'position_update', data: { ...position, leverage: '3' } }], 'x')
+      .publish([{ type: 'position_update', data: { ...position, leverage: '3' } }], checkWholeEvent, 'x')
       .catch((e: ApiError) => e);
     expect((extra as ApiError).message).toContain('leverage');
   });
   it("answers a reused id as DUPLICATE_EVENT (409 / ALREADY_EXISTS) and publishes nothing, while another publisher's same id is its own", async () => {
     const bus = recordingBus();
     const publisher = createEventPublisher(bus, logger, memoryIds());
-    const [first] = await publisher.publish([{ id: 'pos-42', type: 'position_update', data: position }], 'engine-a');
+    const [first] = await publisher.publish([{ id: 'pos-42', type: 'position_update', data: position }], checkWholeEvent, 'engine-a');
     expect(first!.id).toBe('engine-a/pos-42');
     const again = await publisher
-      .publish([{ id: 'pos-42', type: 'position_update', data: position }], 'engine-a')
+      .publish([{ id: 'pos-42', type: 'position_update', data: position }], checkWholeEvent, 'engine-a')
       .catch((e: ApiError) => e);
     expect(again).toMatchObject({ appCode: 'DUPLICATE_EVENT', httpStatus: 409, grpcStatus: GrpcStatus.ALREADY_EXISTS });
     // Another publisher cannot squat engine-a's id: its pos-42 is engine-b/pos-42.
-    const [other] = await publisher.publish([{ id: 'pos-42', type: 'position_update', data: position }], 'engine-b');
+    const [other] = await publisher.publish([{ id: 'pos-42', type: 'position_update', data: position }], checkWholeEvent, 'engine-b');
     expect(other!.id).toBe('engine-b/pos-42');
     // A batch repeating an id, or holding a known one, is refused whole.
     const inBatch = await publisher
@@ -81,6 +84,7 @@ describe('event publisher', () => {
           { id: 'x', type: 'position_update', data: position },
           { id: 'x', type: 'position_update', data: position },
         ],
+        checkWholeEvent,
         'engine-a',
       )
       .catch((e: ApiError) => e);
@@ -91,12 +95,15 @@ describe('event publisher', () => {
           { id: 'fresh', type: 'position_update', data: position },
           { id: 'pos-42', type: 'position_update', data: position },
         ],
+        checkWholeEvent,
         'engine-a',
       )
       .catch((e: ApiError) => e);
     expect(mixed).toMatchObject({ appCode: 'DUPLICATE_EVENT' });
     expect(bus.published.map((e) => e.id)).toEqual(['engine-a/pos-42', 'engine-b/pos-42']);
     // The refused batch claimed nothing: 'fresh' can still be published.
-    await expect(publisher.publish([{ id: 'fresh', type: 'position_update', data: position }], 'engine-a')).resolves.toHaveLength(1);
+    await expect(
+      publisher.publish([{ id: 'fresh', type: 'position_update', data: position }], checkWholeEvent, 'engine-a'),
+    ).resolves.toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Bus, Logger } from '@marketpulse/runtime';
 import { ApiError, validationError } from '../errors';
-import { PublishEvent, type EventPublisher } from '../events/publish_contracts';
+import type { EventPublisher } from '../events/publish_contracts';
 import type { PublishedIds } from './published_ids';
 import { markIfDecodedForm } from './decoded_form';
 import { ownerRefusal } from './owner_rule';
@@ -34,22 +34,20 @@ function repeatedIds(ids: readonly string[]): string[] {
  */
 export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds): EventPublisher {
   return {
-    async publish(raw, callerIdentity, options = {}) {
+    async publish(items, check, callerIdentity, options = {}) {
       // One clock reading per request: the events of a batch published without a time share it.
       const now = new Date().toISOString();
       // A batch's fields are named by event (`events.3.id`); built only for a refusal.
-      const prefixOf = (index: number) => (raw.length > 1 ? `events.${index}.` : '');
-      const accepted = raw.map((item, index) => {
-        const parsed = PublishEvent.safeParse(item);
-        if (!parsed.success) {
-          throw validationError(
-            parsed.error.issues.map((i) => ({ field: prefixOf(index) + (i.path.map(String).join('.') || '(event)'), message: i.message })),
-          );
-        }
-        const refusal = ownerRefusal(parsed.data, callerIdentity, options.anyOwner === true, `${prefixOf(index)}owner`);
+      const prefixOf = (index: number) => (items.length > 1 ? `events.${index}.` : '');
+      const accepted = items.map((item, index) => {
+        // In the loop, not before it: a batch's first refusal (contract, owner, text) is the one answered.
+        const checked = check(item);
+        if (!checked.ok) throw validationError(checked.issues.map((i) => ({ field: prefixOf(index) + i.field, message: i.message })));
+        const input = checked.event;
+        const refusal = ownerRefusal(input, callerIdentity, options.anyOwner === true, `${prefixOf(index)}owner`);
         if (refusal) throw refusal;
-        const event = toEvent(parsed.data, callerIdentity, now);
-        const unsafe = unsafeTextViolations(parsed.data, event);
+        const event = toEvent(input, callerIdentity, now);
+        const unsafe = unsafeTextViolations(input, event);
         if (unsafe.length > 0) throw validationError(unsafe.map((v) => ({ field: prefixOf(index) + v.field, message: v.message })));
         return markIfDecodedForm(event);
       });

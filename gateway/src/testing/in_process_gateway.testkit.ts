@@ -8,7 +8,7 @@ import { loadGatewayConfig } from '../config';
 import { startGateway, type GatewayDeps, type GatewayHandle } from '../service';
 
 // The in-process gateway the gateway's socket-level tests start: in-memory bus, port 0, silent
-// logs, its own topic prefix, no prediction service. Test-only (excluded from the build).
+// logs, its own topic prefix, no prediction service (unless asked). Test-only (excluded from the build).
 
 export interface InProcessGatewayOptions {
   /** Names the topic prefix and the logger. */
@@ -17,6 +17,8 @@ export interface InProcessGatewayOptions {
   env?: Record<string, string>;
   /** Serve the REST/tRPC API and the publish gRPC port (port 0, PGlite in a temporary directory removed after the file). */
   api?: boolean;
+  /** Ask the prediction service at PREDICTION_GRPC_ADDR over gRPC (the gateway's own client) instead of refusing every request_prediction. */
+  predictionService?: boolean;
 }
 
 export interface InProcessGateways {
@@ -56,7 +58,7 @@ export function inProcessGateways(options: InProcessGatewayOptions): InProcessGa
     });
     const gw = await startGateway(config, {
       logger,
-      getPrediction: () => Promise.reject(new Error('unused')),
+      ...(options.predictionService ? {} : { getPrediction: () => Promise.reject(new Error('unused')) }),
       ...(options.api ? {} : { api: false }),
       ...deps,
     });

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { Logger } from '@marketpulse/runtime';
 import type { WebSocket } from 'ws';
 import { canRead, type Principal } from '../auth';
 import { EVENTS_CHANNEL } from '../visibility';
@@ -7,8 +8,10 @@ import type { WsCounters } from './counters';
 import type { Door } from './doors/door';
 import { jsonFrame, type Frame } from './encode';
 import type { KafkaResume, ResumeStart, ResumeTarget } from './history/kafka_resume';
+import { replayFromMemory } from './history/memory_replay';
 import type { ResumableEncoder } from './history/replay_encoders';
 import { frameCount, framesOf, wireOf, type ReplayFrames } from './history/replay_frames';
+import type { ReplayPacing } from './history/replay_pacing';
 import type { ResumeMetrics } from './history/resume_metrics';
 import { isTypeChannel } from './history/type_channel';
 import type { ChannelEncoder, Hub, Membership, Subscriber } from './hub';
@@ -23,13 +26,16 @@ export interface ConnectionShared {
   readonly hub: Hub;
   readonly counters: WsCounters;
   readonly sendQueueBytes: number;
+  /** How a resume bigger than one chunk is sent, from memory or Kafka (history/replay_pacing.ts). */
+  readonly replayPacing: ReplayPacing;
   readonly resumeMetrics?: ResumeMetrics;
+  readonly logger?: Logger;
   readonly onClosed: (conn: Connection) => void;
   /** Told of every authentication or channel refusal, with the reason (the access log's warn line). */
   readonly onRefused?: (conn: Connection, name: ErrorName, detail: string | undefined) => void;
 }
 
-/** Live frames held during Kafka read-backs, and what each read-back does when they are dropped. */
+/** Live frames held during replays (Kafka read-backs, memory replays past one chunk), and what each does when they are dropped. */
 interface Hold {
   frames: Frame[];
   /** Per frame, the subscription it came through; undefined for the connection's own (an app ping, a requested forecast). */
@@ -279,7 +285,7 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   /**
    * Subscribes to `channels`, first replaying what the client missed when it resumes (`from`):
    * from the history when it still holds the `since` id (in this tick, so nothing published
-   * meanwhile is lost or doubled); otherwise from Kafka, from its position token or, without one,
+   * meanwhile is lost or doubled; past one chunk paced, with the live frames held: history/memory_replay.ts); otherwise from Kafka, from its position token or, without one,
    * from the id's position in this instance's index, with the live frames held until the
    * read-back is done (history/kafka_resume.ts); CANNOT_RECOVER or INVALID_POSITION when neither
    * can, and the live stream. `announce` sends the door's acknowledgement first, with the
@@ -315,8 +321,24 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
         counters.resume_recovered++;
         const frontier = start?.frontier ?? kafka?.fromId(from.since, channels);
         announce(frontier && kafka?.positionOf(frontier));
+        const missed = recovery.publications;
+        if (missed.length > this.shared.replayPacing.chunk) {
+          replayFromMemory(this, {
+            missed,
+            channels,
+            encoder,
+            history: hub,
+            pacing: this.shared.replayPacing,
+            wanted: this.resumeToken(encoder.key),
+            label: `since=${from.since}`,
+            subscriptionId: from.subscriptionId,
+            metrics: resumeMetrics,
+            logger: this.shared.logger,
+          });
+          return live();
+        }
         let replayed = 0;
-        for (const pub of recovery.publications) {
+        for (const pub of missed) {
           const frame = encoder.encode(pub);
           if (!frame) continue;
           this.replay(frame);
@@ -342,9 +364,7 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
     counters.resume_recovered++;
     announce(kafka.positionOf(start.frontier));
     const key = encoder.key;
-    const token = {};
-    (this.resuming ??= new Map()).set(key, token);
-    const wanted = () => this.isOpen && this.resuming?.get(key) === token;
+    const wanted = this.resumeToken(key);
     const resumed: ResumeStart = { ...start, wanted };
     if (!kafka.aheadOf(start.frontier)) return this.readBack(kafka, channels, encoder, resumed);
     // Further on than this instance's stream (the instance the client left was ahead): wait for it.
@@ -360,6 +380,13 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
       );
       live();
     });
+  }
+
+  /** Marks the subscription `encoderKey` as resuming; the answer stays true until it is left (or resumed anew). */
+  private resumeToken(encoderKey: string): () => boolean {
+    const token = {};
+    (this.resuming ??= new Map()).set(encoderKey, token);
+    return () => this.isOpen && this.resuming?.get(encoderKey) === token;
   }
 
   private readBack(kafka: KafkaResume, channels: readonly string[], encoder: ResumableEncoder, start: ResumeStart): void {

@@ -206,6 +206,73 @@ describe('history and resume', () => {
   });
 });
 
+describe('resume from memory past one chunk (history/memory_replay.ts)', () => {
+  // A history bigger than the send queue used to go out in one tick: the client, reading as fast as
+  // it could, was closed as a slow one (4002) and every other client waited while it was encoded.
+  const big = { WS_HISTORY_SIZE: '5000', WS_SEND_QUEUE_BYTES: String(64 * 1024) };
+
+  /** Publishes `n` AAPL ticks of ~300 bytes; returns their ids. */
+  const missed = (gw: GatewayHandle, n: number) => Array.from({ length: n }, () => publishTick(gw, 'AAPL', 200));
+
+  it('replays a history bigger than the send queue to a reading client, then continues live', async () => {
+    const gw = await gateway(big);
+    const before = publishTick(gw);
+    const ids = missed(gw, 3000);
+    const c = connect(url(gw, `/ws/market-data/AAPL?since=${before}`));
+    await c.until(() => c.of('market_data_update').length === 3000, 'the 3,000 missed ticks', 20_000);
+    const live = publishTick(gw);
+    await c.until(() => c.of('market_data_update').length === 3001, 'the live tick');
+    expect(c.of('market_data_update').map((m) => m.id)).toEqual([...ids, live]);
+    expect(c.of('error')).toEqual([]);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('holds the live ticks published during the replay and sends them after it, each once', async () => {
+    const gw = await gateway({ ...big, WS_RESUME_READ_RATE: '2000' });
+    const before = publishTick(gw);
+    const ids = missed(gw, 1000);
+    const c = connect(url(gw, `/ws/market-data/AAPL?since=${before}`));
+    await c.until(() => c.of('market_data_update').length > 0, 'the first replayed tick');
+    const live = [publishTick(gw), publishTick(gw), publishTick(gw)];
+    await c.until(() => c.of('market_data_update').length === 1003, 'the missed and the live ticks', 20_000);
+    expect(c.of('market_data_update').map((m) => m.id)).toEqual([...ids, ...live]);
+  });
+
+  it('keeps live delivery to other clients going while it replays', async () => {
+    const gw = await gateway({ ...big, WS_RESUME_READ_RATE: '1000' });
+    const other = connect(url(gw, '/ws/market-data/MSFT'));
+    await other.until(() => other.of('connected').length === 1, 'the other client connected');
+    const before = publishTick(gw);
+    missed(gw, 2000);
+    const resuming = connect(url(gw, `/ws/market-data/AAPL?since=${before}`));
+    await resuming.until(() => resuming.of('market_data_update').length > 0, 'the first replayed tick');
+    publishTick(gw, 'MSFT');
+    await other.until(() => other.of('market_data_update').length === 1, "the other client's live tick");
+    // At WS_RESUME_READ_RATE the replay of 2,000 takes two seconds: the live tick did not wait for its end.
+    expect(resuming.of('market_data_update').length).toBeLessThan(2000);
+    await resuming.until(() => resuming.of('market_data_update').length === 2000, 'the rest of the replay', 20_000);
+  });
+
+  it('stops replaying a subscription the client left, and says nothing more of it after `unsubscribed`', async () => {
+    const gw = await gateway({ ...big, WS_RESUME_READ_RATE: '1000' });
+    const before = publishTick(gw);
+    missed(gw, 2000);
+    const c = connect(url(gw, '/ws/stream'));
+    await c.opened();
+    c.send({ type: 'subscribe', data: { type: 'events', filters: { 'payload.symbol': 'AAPL' }, since: before } });
+    await c.until(() => c.of('data').length > 0, 'the first replayed event');
+    const id = c.of('subscribed')[0]!.data.subscription_id as string;
+    c.send({ type: 'unsubscribe', data: { subscription_id: id } });
+    await c.until(() => c.of('unsubscribed').length === 1, 'unsubscribed');
+    const at = c.messages.findIndex((m) => m.type === 'unsubscribed');
+    publishTick(gw);
+    c.send({ type: 'ping' });
+    await c.until(() => c.of('pong').length === 1, 'pong');
+    expect(c.messages.slice(at + 1).filter((m) => m.type === 'data')).toEqual([]);
+    expect(c.of('data').length).toBeLessThan(2000);
+  });
+});
+
 describe('slow clients', () => {
   it('disconnects a client that stops reading with 4002, while a reading client gets every message', async () => {
     const gw = await gateway({ WS_SEND_QUEUE_BYTES: String(256 * 1024) });

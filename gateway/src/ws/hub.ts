@@ -260,6 +260,14 @@ export class Hub {
       if (sinceSeq !== undefined) break;
     }
     if (sinceSeq === undefined) return { recovered: false };
+    return this.recoverAfter(channels, sinceSeq, principal);
+  }
+
+  /**
+   * recover() by position: what followed the publication numbered `sinceSeq` on these channels, up
+   * to `upToSeq` when given (a paced replay's later reads: history/memory_replay.ts).
+   */
+  recoverAfter(channels: readonly string[], sinceSeq: number, principal: Principal | undefined, upToSeq = Infinity): Recovery {
     const missed: Publication[] = [];
     for (const name of channels) {
       const history = this.channels.get(name)?.history;
@@ -270,10 +278,17 @@ export class Hub {
       }
       history.expire();
       if (history.evictedSeq > sinceSeq) return { recovered: false };
-      for (const pub of history.after(sinceSeq)) if (mayReceive(principal, pub)) missed.push(pub);
+      for (const pub of history.after(sinceSeq)) if (pub.seq <= upToSeq && mayReceive(principal, pub)) missed.push(pub);
     }
     missed.sort((a, b) => a.seq - b.seq);
     return { recovered: true, publications: dedupe(missed) };
+  }
+
+  /** The number (seq) of the newest publication on any of these channels; 0 when none holds one. */
+  newestSeq(channels: readonly string[]): number {
+    let newest = 0;
+    for (const name of channels) newest = Math.max(newest, this.channels.get(name)?.history.newest()?.seq ?? 0);
+    return newest;
   }
 
   /**

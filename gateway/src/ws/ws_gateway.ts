@@ -15,6 +15,7 @@ import { Deadlines } from './deadlines';
 import { refuseHandshake } from './handshake_refusal';
 import type { Door, DoorParams } from './doors/door';
 import { currentBeat, Heartbeat } from './heartbeat';
+import type { ReplayPacing } from './history/replay_pacing';
 import type { ResumeMetrics } from './history/resume_metrics';
 import type { Hub } from './hub';
 import { AddressSlots } from './address_slots';
@@ -54,6 +55,8 @@ export interface WsGatewayOptions {
   symbols?: SymbolCatalog;
   /** Resume reads from memory (Kafka read-backs count their own: history/kafka_resume.ts). */
   resumeMetrics?: ResumeMetrics;
+  /** WS_RESUME_READ_RATE and WS_RESUME_READ_CHUNK: how a resume from memory past one chunk is paced (history/replay_pacing.ts). */
+  replayPacing: Pick<ReplayPacing, 'ratePerSecond' | 'chunk'>;
   /** False while the instance warms up: a client is closed with NOT_READY (1013) and retries. */
   ready?: () => boolean;
 }
@@ -165,7 +168,14 @@ export class WsGateway {
       hub: options.hub,
       counters: this.counters,
       sendQueueBytes: options.sendQueueBytes,
+      // The stall bound as Kafka read-backs keep it (service.ts): as long as the heartbeat keeps a client that sends nothing.
+      replayPacing: {
+        ...options.replayPacing,
+        queueLimitBytes: options.sendQueueBytes,
+        stallMs: options.pingIntervalMs + options.pongTimeoutMs,
+      },
       resumeMetrics: options.resumeMetrics,
+      logger: options.logger,
       onClosed: (conn) => {
         this.connections.delete(conn);
         this.addressSlots.release(conn);

@@ -2,6 +2,7 @@ import type { events } from '@marketpulse/proto';
 import { z } from 'zod';
 import { PublishEventBody } from '../../events/publish_contracts';
 import { hasScope, type Principal } from '../../auth';
+import { checkPayload } from '../../publish/entry_checks';
 import { router, scopedProcedure } from '../trpc';
 
 const TAGS = ['publish'];
@@ -42,7 +43,7 @@ export const publishRouter = router({
     .input(PublishEventBody)
     .output(Published)
     .mutation(async ({ ctx, input }) => {
-      const [event] = await ctx.publisher.publish([input], ctx.principal.userId, optionsOf(ctx.principal));
+      const [event] = await ctx.publisher.publish([input], checkPayload, ctx.principal.userId, optionsOf(ctx.principal));
       return published(event!);
     }),
 
@@ -54,6 +55,6 @@ export const publishRouter = router({
     .input(z.object({ events: z.array(PublishEventBody).min(1).max(500) }))
     .output(z.object({ events: z.array(Published) }))
     .mutation(async ({ ctx, input }) => ({
-      events: (await ctx.publisher.publish(input.events, ctx.principal.userId, optionsOf(ctx.principal))).map(published),
+      events: (await ctx.publisher.publish(input.events, checkPayload, ctx.principal.userId, optionsOf(ctx.principal))).map(published),
     })),
 });

@@ -23,7 +23,8 @@ const MAX_HORIZON_SECONDS = 86_400;
  * client only, computed by the prediction service's GetPrediction.
  */
 export function createPredictionsDoor(getPrediction: GetPrediction): Door {
-  const symbols = new WeakMap<Connection, string>();
+  /** The symbol each connection follows: a new object at each switch of symbol, which requests in flight compare (requestPrediction). */
+  const following = new WeakMap<Connection, { readonly symbol: string }>();
 
   function follow(conn: Connection, symbol: string, from: ResumeFrom): boolean {
     const channel = predictionsChannel(symbol);
@@ -31,13 +32,13 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
       conn.sendError('CHANNEL_FORBIDDEN', channel);
       return false;
     }
-    const previous = symbols.get(conn);
+    const previous = following.get(conn);
     // Drops the previous symbol's live events a read-back holds and stops that read-back, so the
     // `connected` below goes out at once and nothing of the previous symbol follows it: a client
     // takes every forecast after `connected` for the new symbol's. (Sending `connected` after the held
     // events instead would hold it, and the new symbol's own read-back, behind the old read-back.)
-    if (previous !== undefined) conn.unsubscribe([predictionsChannel(previous)], encoder.key);
-    symbols.set(conn, symbol);
+    if (previous !== undefined) conn.unsubscribe([predictionsChannel(previous.symbol)], encoder.key);
+    if (previous?.symbol !== symbol) following.set(conn, { symbol });
     conn.subscribeFrom([channel], encoder, from, (position) =>
       conn.send({
         type: 'connected',
@@ -53,11 +54,20 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
     return true;
   }
 
+  /**
+   * Answers one request_prediction. A switch of symbol while the service computes it cancels it: its
+   * answer, forecast or error, is dropped, so nothing about the left symbol follows the new one's
+   * `connected` (an error names no request: after the switch it would read as the new symbol's).
+   * The same for a closed connection. Re-subscribing to the same symbol is no switch.
+   */
   async function requestPrediction(conn: Connection, symbol: string, horizonSeconds: number): Promise<void> {
+    const askedWhile = following.get(conn);
+    const stillWanted = () => conn.isOpen && following.get(conn) === askedWhile;
     let prediction: { id: string } & Record<string, unknown>;
     try {
       prediction = await getPrediction(symbol, horizonSeconds);
     } catch (err) {
+      if (!stillWanted()) return;
       // A wrong request gets the service's reason (the vocabulary REST and gRPC use); anything else, no internals.
       const status = err instanceof AppError ? err.status : undefined;
       if (status === grpc.status.NOT_FOUND) return conn.sendError('NOT_FOUND', err instanceof AppError ? err.message : undefined);
@@ -66,6 +76,7 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
       }
       return conn.sendError('PREDICTION_UNAVAILABLE', 'try again shortly');
     }
+    if (!stillWanted()) return;
     const span = trace.getActiveSpan();
     conn.sendAfterData({
       type: 'prediction_update',
@@ -97,7 +108,7 @@ export function createPredictionsDoor(getPrediction: GetPrediction): Door {
         return;
       }
       if (msg.type === 'request_prediction') {
-        const symbol = msg.symbol === undefined ? symbols.get(conn) : normalizeSymbol(msg.symbol);
+        const symbol = msg.symbol === undefined ? following.get(conn)?.symbol : normalizeSymbol(msg.symbol);
         if (!symbol) return conn.sendError('INVALID_SYMBOL', describeValue(msg.symbol));
         if (!canRead(conn.principal!, predictionsChannel(symbol))) return conn.sendError('CHANNEL_FORBIDDEN', predictionsChannel(symbol));
         const horizon = msg.horizon_seconds ?? msg.horizon ?? 0;

@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '@marketpulse/runtime';
 import type { Principal } from '../../auth';
 import { typesOfChannel } from '../../events/routes';
@@ -8,7 +7,8 @@ import type { LogReader } from './log_reader';
 import type { DecodedPosition } from './position_token';
 import type { Frontier, PositionIndex } from './positions';
 import type { ResumableEncoder } from './replay_encoders';
-import { frameCount, readableBy, type ReplayFrames } from './replay_frames';
+import type { ReplayFrames } from './replay_frames';
+import { sendPaced, StalledClient, type ReplayPacing } from './replay_pacing';
 import type { ResumeMetrics } from './resume_metrics';
 
 /** A client being caught up: the connection, or a tRPC subscription. */
@@ -48,35 +48,20 @@ export interface ResumeStart {
   readonly wanted?: () => boolean;
 }
 
-export interface KafkaResumeOptions {
+/** The pacing (replay_pacing.ts) is the one every replay to a client keeps, from memory too. */
+export interface KafkaResumeOptions extends ReplayPacing {
   /** Fetches, decodes, filters and encodes off the event loop (log_reader.ts). */
   reader: LogReader;
   index: PositionIndex;
   /** Topic of an event type. */
   topicOf: (type: string) => string;
   eventTypes: readonly string[];
-  /** Events per second replayed to one client at most (WS_RESUME_READ_RATE). */
-  ratePerSecond: number;
-  /** Records read back per chunk, written to the client in one go, with a yield to the event loop between chunks (WS_RESUME_READ_CHUNK). */
-  chunk: number;
   /** Read-backs running at once on this instance; more wait their turn (WS_RESUME_MAX_READS). */
   maxConcurrent: number;
-  /** A client's send-queue limit: read-back waits while more than half of it is queued. */
-  queueLimitBytes: number;
-  /**
-   * How long a read-back waits for a client that takes none of what it was sent (its queue stays over
-   * half the limit and shrinks no more) before it gives up its turn with CANNOT_RECOVER: a client
-   * that stops reading, however alive it keeps itself, must not hold one of WS_RESUME_MAX_READS for ever.
-   */
-  stallMs: number;
   metrics: ResumeMetrics;
   logger: Logger;
 }
 
-const BACKPRESSURE_POLL_MS = 5;
-
-/** The client took none of the events read back for stallMs. */
-class StalledClient extends Error {}
 /**
  * How long a position ahead of this instance's stream may wait for it (another instance a client
  * left was a little further on); past that the position is refused as one this stream never reached.
@@ -234,9 +219,7 @@ export class KafkaResume {
 
   /**
    * The event loop's half of a read-back: the reader's thread hands over the client's frames in
-   * order, a chunk at a time, already filtered and encoded; this checks the chunk against the
-   * client's principal as it is now (readableBy), writes it, and paces: a yield after each chunk,
-   * at most `ratePerSecond`, never more than half the client's queue.
+   * order, a chunk at a time, already filtered and encoded; they are sent paced (replay_pacing.ts).
    */
   private async read(
     target: ResumeTarget,
@@ -245,42 +228,18 @@ export class KafkaResume {
     encoder: ResumableEncoder,
     wanted: () => boolean = () => true,
   ): Promise<number> {
-    const { reader, index, chunk, ratePerSecond, queueLimitBytes, stallMs } = this.options;
-    const going = () => target.isOpen && wanted();
+    const { reader, index, chunk } = this.options;
     const client = { recipe: encoder.recipe, channels: [...channels], records: chunk };
     const read = reader.open(ranges, index.codec?.parts, client, () => target.principal);
-    const began = Date.now();
-    let replayed = 0;
     try {
-      for (;;) {
-        const frames = going() ? await read.next() : null;
-        if (!frames) return replayed;
-        const readable = readableBy(frames, target.principal);
-        // A chunk that does not fit beside what waits (an event bigger than the queue) goes once the client took what waits.
-        if (target.bytesQueued + readable.wire.byteLength > queueLimitBytes) await drain(0);
-        if (frameCount(readable) > 0 && going()) {
-          target.replayFrames(readable);
-          replayed += frameCount(readable);
-        }
-        // Fair to everyone else: yield the event loop, keep to the rate, and let the client drain.
-        await nextTurn();
-        const due = began + (replayed * 1000) / ratePerSecond - Date.now();
-        if (due > 0) await sleep(due);
-        await drain(queueLimitBytes / 2);
-      }
+      return await sendPaced(
+        target,
+        () => read.next(),
+        this.options,
+        () => target.isOpen && wanted(),
+      );
     } finally {
       read.close();
-    }
-
-    /** Waits until the client's queue holds at most `bytes`; throws StalledClient when it shrinks no more for stallMs. */
-    async function drain(bytes: number): Promise<void> {
-      let least = target.bytesQueued;
-      let since = Date.now();
-      while (going() && target.bytesQueued > bytes) {
-        if (target.bytesQueued < least) [least, since] = [target.bytesQueued, Date.now()];
-        else if (Date.now() - since >= stallMs) throw new StalledClient();
-        await sleep(BACKPRESSURE_POLL_MS);
-      }
     }
   }
 }
