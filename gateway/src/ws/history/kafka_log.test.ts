@@ -14,7 +14,12 @@ const topic = `test.kafka-log.${randomUUID().slice(0, 8)}`;
 const kafka = new Kafka({ clientId: 'kafka-log-test', brokers, logLevel: logLevel.NOTHING });
 const log = new KafkaLog(brokers, 'kafka-log-test');
 
-const message = (value: string) => ({ value, headers: { traceparent: `tp-${value}`, other: ['a', 'b'] } });
+// Keyed as the runtime's bus keys events (by subject); the gzip batch's second record has none.
+const message = (value: string) => ({
+  key: value === 'gzip-2' ? null : `key-${value}`,
+  value,
+  headers: { traceparent: `tp-${value}`, other: ['a', 'b'] },
+});
 
 /** Every record of the partition from `from` to its end, fetch after fetch, as the read-back reads them. */
 async function readAll(from: number): Promise<LogRecord[]> {
@@ -64,6 +69,7 @@ describe('KafkaLog on a real broker', () => {
     expect(records.map((r) => r.offset)).toEqual([0, 1, 2, 3, 7]); // 4-5 aborted, 6 its marker, 8 the commit marker
     expect(records[2]!.headers.traceparent?.toString()).toBe('tp-gzip-1');
     expect((records[2]!.headers.other as Buffer[]).map(String)).toEqual(['a', 'b']);
+    expect(records.map((r) => r.key?.toString() ?? null)).toEqual(['key-plain-1', 'key-plain-2', 'key-gzip-1', null, 'key-committed-1']);
     expect(records.every((r) => r.timestamp > Date.now() - 600_000 && r.timestamp <= Date.now())).toBe(true);
   });
 

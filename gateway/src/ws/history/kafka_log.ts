@@ -22,6 +22,8 @@ export interface LogRecord {
   readonly offset: number;
   /** Kafka timestamp in ms (the producer's create time). */
   readonly timestamp: number;
+  /** The record's key: the event's subject, as the contract (event.proto) and the runtime's bus write it. */
+  readonly key?: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
 }

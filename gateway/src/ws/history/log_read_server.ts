@@ -1,7 +1,9 @@
+import { CHANNELS, isSymbolFamily } from '@marketpulse/runtime';
 import type { Principal } from '../../auth';
 import { mayReceive } from '../../visibility';
+import { normalizeSymbol } from '../doors/door';
 import type { ChannelEncoder } from '../hub';
-import { PastRetentionError, type ReadRange } from './kafka_log';
+import { PastRetentionError, type LogRecord, type ReadRange } from './kafka_log';
 import { MergedRead, type RangeFetcher } from './merged_read';
 import { PositionCodec, type PositionCodecParts } from './position_token';
 import { decodeRecord } from './record_event';
@@ -48,6 +50,8 @@ interface ServedRead {
   readonly positions: PositionCodec | undefined;
   readonly encoder: ChannelEncoder;
   readonly channels: ReadonlySet<string>;
+  /** When every channel asked for is one symbol's (`market-data:AAPL`): those symbols (symbolsOnly). */
+  readonly symbols: ReadonlySet<string> | undefined;
   readonly records: number;
   /** Ids sent: a Kafka redelivery of an event (same id at another offset) is sent once. */
   readonly seen: Set<string>;
@@ -73,6 +77,7 @@ export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
       if (reads.get(id) !== read) return;
       const chunk = new ReplayFramesBuilder();
       for (const record of records) {
+        if (read.symbols && !aboutOneOf(record, read.symbols)) continue;
         const decoded = decodeRecord(record, read.positions);
         if (!decoded) continue;
         const pub = publicationOfEvent(decoded);
@@ -102,6 +107,7 @@ export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
           positions: codec && new PositionCodec(codec.epoch, codec.topics),
           encoder: encoderOf(client.recipe),
           channels: new Set(client.channels),
+          symbols: symbolsOnly(client.channels),
           records: client.records,
           seen: new Set(),
         });
@@ -122,4 +128,36 @@ export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
 /** Whether an event is on one of the channels asked for (or their event types' channels, which filtered subscriptions listen on). */
 function reaches(pub: { type: string; channels: readonly string[] }, channels: ReadonlySet<string>): boolean {
   return pub.channels.some((c) => channels.has(c)) || channels.has(typeChannel(pub.type));
+}
+
+const SYMBOL_FAMILY_PREFIXES = Object.values(CHANNELS)
+  .filter(isSymbolFamily)
+  .map((pattern) => pattern.slice(0, pattern.indexOf('{')));
+
+/**
+ * The symbols of `channels` when each is one symbol's channel (`market-data:AAPL`); undefined when
+ * any takes events of every subject (`events`, `alerts`, a type channel). A symbol channel's topic
+ * holds every symbol's events: a resume of one symbol in a market of a hundred would otherwise
+ * decode a hundred records for each it sends.
+ */
+export function symbolsOnly(channels: readonly string[]): ReadonlySet<string> | undefined {
+  const symbols = new Set<string>();
+  for (const channel of channels) {
+    const prefix = SYMBOL_FAMILY_PREFIXES.find((p) => channel.startsWith(p));
+    if (prefix === undefined) return undefined;
+    symbols.add(channel.slice(prefix.length));
+  }
+  return symbols;
+}
+
+/**
+ * False only for a record that cannot reach a channel of these symbols, told from its key without
+ * decoding it: the key is the event's subject (event.proto), which names the channel (channelsOf);
+ * a record without a key is decoded and judged by its event.
+ */
+function aboutOneOf(record: LogRecord, symbols: ReadonlySet<string>): boolean {
+  const key = record.key;
+  if (!key || key.length === 0) return true;
+  const symbol = normalizeSymbol(key.toString());
+  return symbol !== null && symbols.has(symbol);
 }

@@ -1,6 +1,6 @@
 import { events } from '@marketpulse/proto';
 import { createLogger } from '@marketpulse/runtime';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { partitionKey, PastRetentionError, type LogRecord, type ReadRange } from './kafka_log';
 import { LogReader } from './log_reader';
 import { PositionCodec, positionEpoch } from './position_token';
@@ -15,16 +15,18 @@ const alice: Principal = { ...ANONYMOUS, userId: 'alice', method: 'jwt', channel
 const CLIENT = { recipe: { door: 'trpc' as const }, channels: ['market-data:AAPL'], records: 256 };
 const asAlice = () => alice;
 
-function record(partition: number, offset: number, timestamp: number): LogRecord {
+/** A tick record; `key` as the runtime's bus writes it (the subject), or none. */
+function record(partition: number, offset: number, timestamp: number, symbol = 'AAPL', key: string | null = null): LogRecord {
   const event = events.Event.fromPartial({
     id: `e${partition}-${offset}`,
     type: 'market_data_update',
     source: 't',
-    subject: 'AAPL',
+    subject: symbol,
     time: '2024-01-01T00:00:00Z',
-    payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price: offset } },
+    payload: { $case: 'market_data_update', market_data_update: { symbol, price: offset } },
   });
-  return { topic: TOPIC, partition, offset, timestamp, value: Buffer.from(events.Event.encode(event).finish()), headers: {} };
+  const value = Buffer.from(events.Event.encode(event).finish());
+  return { topic: TOPIC, partition, offset, timestamp, key: key === null ? null : Buffer.from(key), value, headers: {} };
 }
 
 /** Partitions in memory, `perFetch` records per partition per fetch; records before `low` are past retention. */
@@ -80,6 +82,26 @@ describe('LogReader', () => {
     expect(got[0]!.data).toEqual(expect.objectContaining({ price: 0 }));
     read.close();
     await reader.close();
+  });
+
+  it("decodes only the records whose key names a symbol the client reads, in a topic of every symbol's ticks", async () => {
+    // Ten symbols share the topic; a resume of AAPL's channel is about a tenth of its records.
+    const symbols = ['AAPL', 'MSFT', 'NVDA', 'TSLA', 'AMZN', 'GOOG', 'META', 'NFLX', 'IBM', 'ORCL'];
+    const partition = Array.from({ length: 100 }, (_, o) => record(0, o, o, symbols[o % 10]!, symbols[o % 10]!));
+    // A record without a key is judged by its event, as before.
+    partition.push(record(0, 100, 100, 'AAPL', null), record(0, 101, 101, 'MSFT', null));
+    const reader = new LogReader({ log: memoryLog([partition], 200), worker: undefined, logger });
+    const decode = vi.spyOn(events.Event, 'decode');
+    try {
+      const read = reader.open([{ key: partitionKey(TOPIC, 0), from: 0, to: 102 }], undefined, CLIENT, asAlice);
+      const got = await drain(read.next);
+      expect(got.map((e) => e.id)).toEqual([...Array.from({ length: 10 }, (_, i) => `e0-${i * 10}`), 'e0-100']);
+      expect(decode).toHaveBeenCalledTimes(12);
+      read.close();
+    } finally {
+      decode.mockRestore();
+      await reader.close();
+    }
   });
 
   it('reads on when the ranges grow after the pull that got to their end had left, also into a partition it had not asked for', async () => {

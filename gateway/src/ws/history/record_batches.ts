@@ -94,10 +94,10 @@ export function decodeRecordBatches(
     next = Math.max(next, Math.min(lastOffset + 1, to));
     if (isControl || (attributes & TRANSACTIONAL_FLAG && abortedProducers.has(producerId))) continue;
     const timestampOf = attributes & LOG_APPEND_TIME_FLAG ? () => maxTimestamp : (delta: number) => baseTimestamp + delta;
-    readRecords(inflate(body, attributes, fail), count, fail, (offsetDelta, timestampDelta, value, headers) => {
+    readRecords(inflate(body, attributes, fail), count, fail, (offsetDelta, timestampDelta, key, value, headers) => {
       const offset = baseOffset + offsetDelta;
       if (offset < from || offset >= to) return;
-      records.push({ topic, partition, offset, timestamp: timestampOf(timestampDelta), value, headers });
+      records.push({ topic, partition, offset, timestamp: timestampOf(timestampDelta), key, value, headers });
     });
   }
   return { records, next };
@@ -119,12 +119,12 @@ function inflate(body: Buffer, attributes: number, fail: Fail): Buffer {
   throw fail(`is compressed with ${names[codec] ?? `codec ${codec}`}, which the read-back does not decompress (gzip and zstd only)`);
 }
 
-/** Reads `count` records, each handed to `take` with its value and headers as slices of `body`. */
+/** Reads `count` records, each handed to `take` with its key, value and headers as slices of `body`. */
 function readRecords(
   body: Buffer,
   count: number,
   fail: Fail,
-  take: (offsetDelta: number, timestampDelta: number, value: Buffer | null, headers: Headers) => void,
+  take: (offsetDelta: number, timestampDelta: number, key: Buffer | null, value: Buffer | null, headers: Headers) => void,
 ): void {
   const r = new Reader(body, fail);
   for (let i = 0; i < count; i++) {
@@ -134,7 +134,7 @@ function readRecords(
     r.at++; // attributes: unused
     const timestampDelta = r.varlong();
     const offsetDelta = r.varint();
-    r.bytes(); // key: unused
+    const recordKey = r.bytes();
     const value = r.bytes();
     const headerCount = r.varint();
     if (headerCount < 0 || headerCount > end - r.at) throw fail(`has a record with ${headerCount} headers`);
@@ -150,7 +150,7 @@ function readRecords(
       headers[name] = seen === undefined ? headerValue : Array.isArray(seen) ? [...seen, headerValue] : [seen, headerValue];
     }
     if (r.at !== end) throw fail(`has a record whose fields do not add up to its length ${length}`);
-    take(offsetDelta, timestampDelta, value, headers);
+    take(offsetDelta, timestampDelta, recordKey, value, headers);
   }
   if (r.left !== 0) throw fail(`has ${r.left} bytes after its ${count} records`);
 }
