@@ -17,9 +17,9 @@ import {
 import { SECRET, tokenFor } from './api.kit';
 import { readTraceWith, startTracedGateway, startTracedService, WsListener, type Trace } from './trace-support';
 
-// A tick's journey in one trace: market-data publishes it, prediction folds it into a forecast,
-// alerting sees the forecast cross a rule's level and raises an alert, and the gateway pushes the
-// alert to a WebSocket client with the trace id of the tick.
+// A tick's journey in one trace: market-data starts the trace with the tick and publishes it,
+// prediction folds it into a forecast, alerting sees the forecast cross a rule's level and raises
+// an alert, and the gateway pushes the alert to a WebSocket client with the trace id of the tick.
 
 const SYMBOL = 'TRC';
 
@@ -131,7 +131,12 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
 
     const topic = (type: string) => `${prefix}${type}`.toLowerCase();
     const spansOf = (t: Trace) => {
-      const tick = t.one('market-data', 'tick produce', (s) => s.kind === 'PRODUCER' && s.name === `send ${topic('market_data_update')}`);
+      const tick = t.one('market-data', 'tick', (s) => s.name === 'market-data tick');
+      const produce = t.one(
+        'market-data',
+        'tick produce',
+        (s) => s.kind === 'PRODUCER' && s.name === `send ${topic('market_data_update')}`,
+      );
       const ingest = t.one(
         'prediction',
         'tick consume',
@@ -149,19 +154,22 @@ describe('one trace from a market-data tick to the alert a WebSocket client rece
       );
       const raise = t.one('alerting', 'alert produce', (s) => s.kind === 'PRODUCER' && s.name === `send ${topic('alert_triggered')}`);
       const push = t.one('gateway', 'alert consume', (s) => s.kind === 'CONSUMER' && s.name === `process ${topic('alert_triggered')}`);
-      return { tick, ingest, forecast, evaluate, raise, push };
+      return { tick, produce, ingest, forecast, evaluate, raise, push };
     };
     const {
       trace,
-      spans: { tick, ingest, forecast, evaluate, raise, push },
+      spans: { tick, produce, ingest, forecast, evaluate, raise, push },
     } = await readTraceWith(zipkin, traceId, spansOf);
     expect(trace.roots().map((s) => s.id)).toEqual([tick.id]);
-    expect(ingest.parentId).toBe(tick.id);
+    expect(produce.parentId).toBe(tick.id);
+    expect(ingest.parentId).toBe(produce.id);
     expect(trace.isBelow(forecast, ingest)).toBe(true);
     expect(evaluate.parentId).toBe(forecast.id);
     expect(trace.isBelow(raise, evaluate)).toBe(true);
     expect(push.parentId).toBe(raise.id);
-    expect(tick.tags).toMatchObject({ 'marketpulse.event.type': 'market_data_update', 'marketpulse.event.subject': SYMBOL });
+    expect(tick.tags).toMatchObject({ 'marketpulse.event.subject': SYMBOL, 'marketpulse.market.provider': 'replay' });
+    expect(tick.tags?.['messaging.message.id']).toBe(produce.tags?.['messaging.message.id']);
+    expect(produce.tags).toMatchObject({ 'marketpulse.event.type': 'market_data_update', 'marketpulse.event.subject': SYMBOL });
     expect(evaluate.tags).toMatchObject({ 'marketpulse.event.type': 'prediction_complete', 'marketpulse.event.subject': SYMBOL });
   }, 90_000);
 });

@@ -1,5 +1,6 @@
-import type { market } from '@marketpulse/proto';
+import type { events, market } from '@marketpulse/proto';
 import type { Logger } from '@marketpulse/runtime';
+import { context, trace } from '@opentelemetry/api';
 import { CandleAggregator, type Candle } from './candles';
 import { EventFactory } from './events';
 import type { MarketDataProvider } from './providers/provider';
@@ -8,6 +9,7 @@ import { DataQualityMonitor, type QualityIssue, type QualityRules } from './qual
 import { QuoteBook } from './quotes';
 import type { MarketDataStore } from './store';
 import type { Tick } from './tick';
+import { inTickSpan } from './tick_span';
 
 export interface EngineOptions {
   source: string;
@@ -75,11 +77,17 @@ export class MarketDataEngine {
       setInterval(() => void this.persist().catch(() => undefined), this.options.persistIntervalMs),
       setInterval(() => void this.prune(), PRUNE_INTERVAL_MS),
     );
-    await provider.start((tick) => this.ingest(tick));
+    // A feed calls back in the context its timer or socket was made in: a span active at start
+    // (an embedding caller's) is not the cause of its ticks, so each of them starts its own trace.
+    await provider.start(context.bind(trace.deleteSpan(context.active()), (tick: Tick) => this.ingest(tick)));
   }
 
-  /** The hot path: O(1) work per tick, no I/O. */
+  /** The hot path: O(1) work per tick, no I/O; traced as one span per tick (tick_span.ts). */
   ingest(tick: Tick): void {
+    inTickSpan(tick, this.ingestUntraced);
+  }
+
+  private readonly ingestUntraced = (tick: Tick): events.Event => {
     const receivedMs = Date.now();
     const sequence = this.quotes.nextSequence(tick.symbol);
     if (this.quality.check(tick, receivedMs, this.liveClock)) {
@@ -93,7 +101,8 @@ export class MarketDataEngine {
     if (this.listeners.size > 0 && event.payload?.$case === 'market_data_update') {
       for (const listener of this.listeners) listener(event.payload.market_data_update);
     }
-  }
+    return event;
+  };
 
   onTick(listener: TickListener): () => void {
     this.listeners.add(listener);

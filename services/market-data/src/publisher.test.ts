@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { events } from '@marketpulse/proto';
 import { createLogger, type Bus } from '@marketpulse/runtime';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { context, createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventPublisher } from './publisher';
 import { SpoolFile } from './spool_file';
 
@@ -71,6 +73,35 @@ describe('EventPublisher', () => {
     const publisher = new EventPublisher({ bus, logger, batchSize: 10 });
     for (let i = 0; i < 25; i++) publisher.enqueue(event(i));
     expect(await publisher.close(300)).toBe(25);
+  });
+});
+
+describe('EventPublisher with events queued in different contexts (a trace per tick)', () => {
+  beforeAll(() => void context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()));
+  afterAll(() => context.disable());
+
+  it('hands a batch to the bus at once, one publish per context, in order and each in its own context', async () => {
+    const queuedIn = createContextKey('queued in');
+    const calls: { ids: string[]; context: unknown }[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const bus: Bus = {
+      publish: async (input) => {
+        calls.push({ ids: (Array.isArray(input) ? input : [input]).map((e) => e.id), context: context.active().getValue(queuedIn) });
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+      },
+      subscribe: async () => ({ close: async () => undefined }),
+      health: async () => ({ ok: true, detail: '' }),
+      close: async () => undefined,
+    };
+    const publisher = new EventPublisher({ bus, logger, batchSize: 8 });
+    for (let i = 0; i < 8; i++) context.with(ROOT_CONTEXT.setValue(queuedIn, i), () => publisher.enqueue(event(i)));
+    await publisher.drain();
+    expect(calls).toEqual(Array.from({ length: 8 }, (_, i) => ({ ids: [`e${i}`], context: i })));
+    // Concurrent publishes are what the Kafka bus gathers into one send; one at a time, each would be a send.
+    expect(mostInFlight).toBe(8);
   });
 });
 

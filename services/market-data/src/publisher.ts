@@ -401,35 +401,51 @@ export class EventPublisher {
 }
 
 /**
- * Publishes a batch in runs of one trace context each (in order), so every event continues the
- * trace it was queued in; events read back from the spool get a replay span in their trace.
+ * Publishes a batch in runs of one trace context each, so every event continues the trace it was
+ * queued in; events read back from the spool get a replay span in their trace. The runs are handed
+ * to the bus all at once, in order: the Kafka bus gathers concurrent publishes into one send
+ * whatever their traces (each record carries its own), so a batch of ticks, each its own trace,
+ * costs one request, not one per tick. The batch fails if any run fails and is published again
+ * whole. A batch the bus splits into several sends (past its send limits, 2000 records or 512 KiB)
+ * may land partly, but in order: a failed send fails the publishes queued behind it unsent
+ * (send_coalescer.ts), so the retry's duplicates (same ids) follow what landed, never precede it.
  */
 async function publishInTraces(bus: Bus, batch: readonly Pending[]): Promise<void> {
+  const runs: Promise<void>[] = [];
   let start = 0;
   while (start < batch.length) {
     const { trace: ctx, replayed } = batch[start];
     let end = start + 1;
     while (end < batch.length && batch[end].trace === ctx && batch[end].replayed === replayed) end++;
-    const run = batch.slice(start, end).map((p) => p.event);
-    if (replayed) {
-      await tracer.startActiveSpan(
-        'replay market-data spool',
-        { attributes: { 'marketpulse.spool.events': run.length } },
+    runs.push(
+      publishRun(
+        bus,
+        batch.slice(start, end).map((p) => p.event),
         ctx,
-        async (span) => {
-          try {
-            await bus.publish(run);
-          } catch (error) {
-            span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error) });
-            throw error;
-          } finally {
-            span.end();
-          }
-        },
-      );
-    } else {
-      await context.with(ctx, () => bus.publish(run));
-    }
+        replayed,
+      ),
+    );
     start = end;
   }
+  const failed = (await Promise.allSettled(runs)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+function publishRun(bus: Bus, run: events.Event[], ctx: Context, replayed: boolean | undefined): Promise<void> {
+  if (!replayed) return context.with(ctx, () => bus.publish(run));
+  return tracer.startActiveSpan(
+    'replay market-data spool',
+    { attributes: { 'marketpulse.spool.events': run.length } },
+    ctx,
+    async (span) => {
+      try {
+        await bus.publish(run);
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error) });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import { events } from '@marketpulse/proto';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   Kafka,
   Partitioners,
@@ -17,7 +18,7 @@ import { checkWithTimeout, type ComponentHealth } from '../health/component_heal
 import type { Logger } from '../log/logger';
 import { busMetrics, type BusMetrics } from '../metrics/bus_metrics';
 import { deadLetterMetrics, type DeadLetterMetrics } from '../metrics/dead_letter_metrics';
-import { assertPublishable, BusError, encodeEvent, topicFor, type Bus, type SubscribeOptions, type Subscription } from './bus';
+import { assertPublishable, BusError, topicFor, type Bus, type SubscribeOptions, type Subscription } from './bus';
 import { consumeRecord } from './consume_record';
 import { deadLetterTopic, type OutgoingDeadLetter } from './dead_letter';
 import { DEFAULT_HANDLER_RETRY, type HandlerRetryPolicy } from './handler_retry_policy';
@@ -28,7 +29,7 @@ import './kafkajs_timeout_fix';
 import { LazyConnection } from './lazy_connection';
 import { OffsetCommitter, type CommitCadence } from './offset_committer';
 import { SendCoalescer, type OutgoingRecord, type SendLimits } from './send_coalescer';
-import { traceHeaders } from './trace_context';
+import { endSendSpans, outgoingRecords } from './send_spans';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -156,22 +157,18 @@ export class KafkaBus implements Bus {
     const list = Array.isArray(input) ? input : [input];
     if (list.length === 0) return;
     list.forEach(assertPublishable);
-    const headers = traceHeaders();
-    const records: OutgoingRecord[] = list.map((e) => ({
-      topic: topicFor(this.options.topicPrefix, e.type),
-      key: e.subject,
-      value: Buffer.from(encodeEvent(e)),
-      headers: { ...headers, 'event-type': e.type, 'event-id': e.id },
-    }));
+    const { records, spans } = outgoingRecords(list, (type) => topicFor(this.options.topicPrefix, type));
     const counts = new Map<string, number>();
     for (const r of records) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
     const settled = this.metrics.publishTimer();
     try {
       // Awaited only when a topic is new, so concurrent publishes reach the coalescer in call order.
       if ([...counts.keys()].some((t) => !this.knownTopics.has(t))) await this.ensureTopics([...counts.keys()]);
-      await this.sends.submit(records, `${headers.traceparent ?? ''} ${headers.tracestate ?? ''} ${headers.baggage ?? ''}`);
+      await this.sends.submit(records);
+      endSendSpans(spans);
       for (const [topic, count] of counts) this.metrics.published(topic, count, 'ok');
     } catch (err) {
+      endSendSpans(spans, err);
       for (const [topic, count] of counts) this.metrics.published(topic, count, 'error');
       // A client that failed (broker restart) starts afresh on the next use.
       this.admin.reset();
@@ -415,17 +412,20 @@ class KafkaSubscription implements Subscription {
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: this.topics, fromBeginning: this.opts.fromBeginning ?? false });
-      // run() resolves once the group is joined, so the assignment is known and seek() applies.
-      await consumer.run({
-        autoCommit: false,
-        // Each partition is still handled one record at a time, in offset order (per-subject order).
-        partitionsConsumedConcurrently: this.concurrency,
-        eachMessage: (payload) => {
-          const handling: Promise<void> = this.handle(committer, payload).finally(() => this.inHand.delete(handling));
-          this.inHand.add(handling);
-          return handling;
-        },
-      });
+      // run() resolves once the group is joined, so the assignment is known and seek() applies. Its
+      // fetch loop runs outside the caller's context: a span active at subscribe() is no record's.
+      await context.with(ROOT_CONTEXT, () =>
+        consumer.run({
+          autoCommit: false,
+          // Each partition is still handled one record at a time, in offset order (per-subject order).
+          partitionsConsumedConcurrently: this.concurrency,
+          eachMessage: (payload) => {
+            const handling: Promise<void> = this.handle(committer, payload).finally(() => this.inHand.delete(handling));
+            this.inHand.add(handling);
+            return handling;
+          },
+        }),
+      );
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
       throw err;

@@ -70,6 +70,8 @@ export async function consumeRecord(record: SourceRecord, c: RecordConsumer, dec
         'marketpulse.event.subject': event.subject,
         'messaging.message.id': event.id,
         'messaging.consumer.group.name': c.group,
+        'messaging.destination.partition.id': String(record.partition),
+        'messaging.kafka.offset': record.offset,
       });
       c.observed('ok', (performance.now() - started) / 1000);
       return 'handled';

@@ -1,4 +1,4 @@
-import { context, type Context } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 
 export interface OutgoingRecord {
   topic: string;
@@ -16,9 +16,6 @@ export interface SendLimits {
 interface Waiting {
   records: OutgoingRecord[];
   bytes: number;
-  /** Publishes share a send only within one trace context (see below). */
-  traceKey: string;
-  context: Context;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -27,12 +24,10 @@ interface Waiting {
  * Turns concurrent publishes into few sends: while one send is in flight (the idempotent producer
  * allows one per broker anyway), later publishes queue, and the next send carries every queued one
  * up to the limits. Sends go out one at a time, in call order, so one subject's events keep the
- * order their publishes were called in.
+ * order their publishes were called in; a failed send fails what is queued behind it (pump).
  *
- * The kafkajs instrumentation starts each record's producer span in the context active at the
- * send and writes that span's traceparent into the record: publishes of different traces therefore
- * never share a send, or the consumer would continue the wrong trace. Without tracing every
- * publish has the same (empty) context and all of them coalesce.
+ * Publishes of any traces share a send: each record carries its own trace headers already
+ * (send_spans.ts), so the context a send runs in is nobody's, and sends run outside any trace.
  */
 export class SendCoalescer {
   private readonly queue: Waiting[] = [];
@@ -44,11 +39,12 @@ export class SendCoalescer {
   ) {}
 
   /** Resolves once a send holding these records was acknowledged; rejects with that send's error. */
-  submit(records: OutgoingRecord[], traceKey: string): Promise<void> {
+  submit(records: OutgoingRecord[]): Promise<void> {
     return new Promise((resolve, reject) => {
       const bytes = records.reduce((sum, r) => sum + r.value.length + r.key.length, 0);
-      this.queue.push({ records, bytes, traceKey, context: context.active(), resolve, reject });
-      this.pumping ??= this.pump();
+      this.queue.push({ records, bytes, resolve, reject });
+      // Not in the first publisher's context: what the sends log or start belongs to no one trace.
+      this.pumping ??= context.with(ROOT_CONTEXT, () => this.pump());
     });
   }
 
@@ -63,23 +59,26 @@ export class SendCoalescer {
     while (this.queue.length > 0) {
       const group = this.takeGroup();
       try {
-        await context.with(group[0].context, () => this.send(group.flatMap((w) => w.records)));
+        await this.send(group.flatMap((w) => w.records));
         for (const w of group) w.resolve();
       } catch (err) {
-        for (const w of group) w.reject(err);
+        // Everything queued behind a failed send fails with it, unsent: a later send must not land
+        // while an earlier one did not, or a publisher that hands a batch over in several publishes
+        // (market-data's trace runs) and publishes it again whole would put one subject's events out
+        // of order. Publishes submitted after this one are sent as usual.
+        for (const w of [...group, ...this.queue.splice(0)]) w.reject(err);
       }
     }
     this.pumping = undefined;
   }
 
-  /** The head of the queue and the publishes right behind it of the same trace, within the limits. */
+  /** The head of the queue and the publishes right behind it, within the limits. */
   private takeGroup(): Waiting[] {
     const group = [this.queue.shift()!];
     let records = group[0].records.length;
     let bytes = group[0].bytes;
     while (this.queue.length > 0) {
       const next = this.queue[0];
-      if (next.traceKey !== group[0].traceKey) break;
       if (records + next.records.length > this.limits.maxRecords || bytes + next.bytes > this.limits.maxBytes) break;
       group.push(this.queue.shift()!);
       records += next.records.length;

@@ -1,19 +1,8 @@
-import {
-  context,
-  createContextKey,
-  propagation,
-  ProxyTracerProvider,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Attributes,
-} from '@opentelemetry/api';
+import { context, createContextKey, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import { noTracerProvider } from '../telemetry/tracer_provider';
 
 const tracer = trace.getTracer('@marketpulse/runtime/bus');
 
-/** The API's own no-op provider: what the global provider delegates to while no SDK registered one. */
-const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 const PROBE = createContextKey('marketpulse.bus.context_probe');
 const PROBED = ROOT_CONTEXT.setValue(PROBE, true);
 
@@ -24,9 +13,18 @@ const PROBED = ROOT_CONTEXT.setValue(PROBE, true);
  * (issue 19). A context manager alone still carries the producer's trace to the handler, so it keeps the span.
  */
 function tracingIsNoop(): boolean {
-  const provider = trace.getTracerProvider();
-  if (!(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_TRACER_PROVIDER) return false;
+  if (!noTracerProvider()) return false;
   return context.with(PROBED, () => context.active() !== PROBED);
+}
+
+/** The messaging attributes every Kafka span of the bus carries (`send` and `process` alike). */
+export function messagingAttributes(topic: string, operation: 'send' | 'process'): Attributes {
+  return {
+    'messaging.system': 'kafka',
+    'messaging.destination.name': topic,
+    'messaging.operation.type': operation,
+    'messaging.operation.name': operation,
+  };
 }
 
 /** W3C trace headers (traceparent, tracestate) of the active context, for a record's headers. */
@@ -37,10 +35,10 @@ export function traceHeaders(): Record<string, string> {
 }
 
 /**
- * Runs a handler inside a consumer span that continues the producer's trace. When the kafkajs
- * instrumentation already opened one for this record (eachMessage), that span is used. When the
- * active span belongs to another trace (the instrumentation starts a new trace per eachBatch), a
- * process span is started in the producer's trace, linked to the batch span.
+ * Runs a handler inside a `process <topic>` consumer span, child of the record's `send` span (its
+ * traceparent), or a root when the record carries none: one span per handler run, so a retried
+ * record shows each attempt and its error. Both buses consume outside any caller's context, so
+ * no span is active here to continue instead.
  */
 export function inConsumerSpan<T>(
   topic: string,
@@ -57,27 +55,10 @@ export function inConsumerSpan<T>(
       return Promise.reject(err);
     }
   }
-  const parent = propagation.extract(ROOT_CONTEXT, headers);
-  const producer = trace.getSpanContext(parent);
-  const active = trace.getActiveSpan();
-  if (active && (!producer || active.spanContext().traceId === producer.traceId)) {
-    active.setAttributes(attributes);
-    return fn();
-  }
   return tracer.startActiveSpan(
     `process ${topic}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.destination.name': topic,
-        'messaging.operation.type': 'process',
-        'messaging.operation.name': 'process',
-        ...attributes,
-      },
-      links: active ? [{ context: active.spanContext() }] : [],
-    },
-    parent,
+    { kind: SpanKind.CONSUMER, attributes: { ...messagingAttributes(topic, 'process'), ...attributes } },
+    propagation.extract(ROOT_CONTEXT, headers),
     async (span) => {
       try {
         return await fn();

@@ -1,6 +1,9 @@
 /**
  * OpenTelemetry bootstrap, loaded with `node --require .../dist/telemetry/register.js` so the SDK
- * patches http, grpc, pg, kafkajs and pino before any of them is first required. Configured only by
+ * patches http, grpc, pg and pino before any of them is first required. kafkajs is not
+ * instrumented: the bus makes its Kafka spans itself (bus/send_spans.ts, bus/trace_context.ts), since
+ * the instrumentation parents every record of a producer request on the request's context, which
+ * keeps records of different traces out of one request. Configured only by
  * the standard OTEL_* variables (OTEL_TRACES_EXPORTER=otlp|zipkin|console|none, the exporters'
  * endpoints, OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, OTEL_RESOURCE_ATTRIBUTES, ...).
  * OTEL_TRACES_EXPORTER defaults to `none`, which loads and starts nothing: the API stays a no-op.
@@ -21,12 +24,9 @@ function start(): void {
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const { GrpcInstrumentation } = require('@opentelemetry/instrumentation-grpc') as typeof import('@opentelemetry/instrumentation-grpc');
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-  const { KafkaJsInstrumentation } =
-    require('@opentelemetry/instrumentation-kafkajs') as typeof import('@opentelemetry/instrumentation-kafkajs');
   const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
   const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
   const { serviceIdentity } = require('./service_identity') as typeof import('./service_identity');
-  const { eventRecordAttributes } = require('./kafka_span_attributes') as typeof import('./kafka_span_attributes');
   const { nameHttpServerSpan, stampLogicalServiceOnSpans } = require('./span_naming') as typeof import('./span_naming');
 
   const id = serviceIdentity();
@@ -53,7 +53,6 @@ function start(): void {
       new GrpcInstrumentation({ ignoreGrpcMethods: [/^(Check|Watch|ServerReflectionInfo)$/] }),
       // A statement outside any span is a poller's (a worker claiming due work): no trace of its own.
       new PgInstrumentation({ requireParentSpan: true }),
-      new KafkaJsInstrumentation({ producerHook: eventRecordAttributes, consumerHook: eventRecordAttributes }),
       // runtime's logger already writes trace_id/span_id on every line inside a span.
       new PinoInstrumentation({ disableLogCorrelation: true, disableLogSending: !process.env.OTEL_LOGS_EXPORTER }),
     ],
