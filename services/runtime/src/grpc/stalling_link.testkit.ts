@@ -1,4 +1,7 @@
 import net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { expect } from 'vitest';
+import { readGrpcError } from './errors';
 
 /**
  * A TCP relay on 127.0.0.1 in front of a gRPC server, for tests of readers that stall. Pausing a
@@ -107,4 +110,38 @@ export async function runStalledReader(s: StalledReaderScenario): Promise<Stalle
   s.link.resume();
   const outcome = await Promise.race([s.ended, sleep(20_000).then(() => 'still open')]);
   return { receivedWhileKeepingUp, stoppedWhileKeepingUp, taken, stoppedWhenStalled, outcome };
+}
+
+/** What the transport may hold besides the server's buffer: the client's 64 KiB HTTP/2 window (sent, not yet acknowledged), with room to spare. */
+const TRANSPORT_BYTES = 2 * 65_536;
+
+export interface SlowConsumerVerdict {
+  /** The server's GRPC_STREAM_BUFFER_MESSAGES in the test, and the run's keepUp. */
+  buffer: number;
+  keepUp: number;
+  /** Bytes of the server's `n`th message on the wire (its encoding plus the 5-byte gRPC frame header). */
+  frameBytes(n: number): number;
+  /** The ids the client received, in order (the `n`th message's id is String(n)). */
+  received: readonly string[];
+  /** The method the error tells the client to catch up with. */
+  catchUpMethod: RegExp;
+}
+
+/**
+ * The outcome every server stream must give runStalledReader: never cut while the client keeps up;
+ * cut once it stalls, after at most its buffer plus what the transport holds; then every message
+ * the server took reaches the client in order, without a hole, followed by RESOURCE_EXHAUSTED
+ * SLOW_CONSUMER naming the buffer and the method to catch up with.
+ */
+export function expectSlowConsumerEnd(run: StalledReaderOutcome, v: SlowConsumerVerdict): void {
+  expect(run).toMatchObject({ receivedWhileKeepingUp: v.keepUp, stoppedWhileKeepingUp: false, stoppedWhenStalled: true });
+  const { outcome, taken } = run;
+  expect(taken - v.keepUp).toBeLessThanOrEqual(v.buffer + Math.ceil(TRANSPORT_BYTES / v.frameBytes(taken)));
+  expect(typeof outcome === 'string' ? outcome : 'ended with an error').toBe('ended with an error');
+  const e = readGrpcError(outcome);
+  expect(e).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, reason: 'SLOW_CONSUMER', domain: 'marketpulse' });
+  expect(e.metadata).toMatchObject({ buffer_messages: String(v.buffer) });
+  expect(e.message).toMatch(v.catchUpMethod);
+  expect(v.received.length).toBe(taken - 1);
+  expect(v.received).toEqual(Array.from({ length: taken - 1 }, (_, i) => String(i)));
 }
