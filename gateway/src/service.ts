@@ -58,6 +58,7 @@ import { KafkaLog } from './ws/history/kafka_log';
 import { KafkaResume } from './ws/history/kafka_resume';
 import { LogReader } from './ws/history/log_reader';
 import { PositionIndex } from './ws/history/positions';
+import type { ReplayPacing } from './ws/history/replay_pacing';
 import { resumeMetrics, type ResumeMetrics } from './ws/history/resume_metrics';
 import { flushLongBurst } from './ws/send_queue';
 import { WsGateway } from './ws/ws_gateway';
@@ -169,9 +170,18 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   scope.onClose(() => clearInterval(sweeping));
   const positions = new PositionIndex({ capacity: config.WS_RESUME_INDEX_SIZE, maxAgeMs: config.WS_RESUME_INDEX_MAX_AGE_MS });
   const metricsOfResume = resumeMetrics({ history: () => hub.historySizes(), index: () => positions.size });
+  // One pacing for every replay to a client, from memory (connection.ts) or Kafka (kafka_resume.ts).
+  const replayPacing: ReplayPacing = {
+    ratePerSecond: config.WS_RESUME_READ_RATE,
+    chunk: config.WS_RESUME_READ_CHUNK,
+    queueLimitBytes: config.WS_SEND_QUEUE_BYTES,
+    // As long as the heartbeat keeps a client that sends nothing.
+    stallMs: config.WS_PING_INTERVAL_MS + config.WS_PONG_TIMEOUT_MS,
+  };
   const kafkaLog = openKafkaLog(scope, config);
   const topicOf = (type: string) => topicFor(config.KAFKA_TOPIC_PREFIX, type);
-  hub.kafkaResume = kafkaLog && kafkaResume(scope, config, { log: kafkaLog, positions, topicOf, metrics: metricsOfResume, logger });
+  hub.kafkaResume =
+    kafkaLog && kafkaResume(scope, config, { log: kafkaLog, positions, topicOf, pacing: replayPacing, metrics: metricsOfResume, logger });
   const group = `${config.SERVICE_NAME}-${instanceId}`;
   const consumer = new ConsumerLoop({
     subscribe: () =>
@@ -305,7 +315,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
     accessLog,
     symbols: listSymbols ? new SymbolCatalog(listSymbols) : undefined,
     resumeMetrics: metricsOfResume,
-    replayPacing: { ratePerSecond: config.WS_RESUME_READ_RATE, chunk: config.WS_RESUME_READ_CHUNK },
+    replayPacing,
     ready: () => consumer.positioned,
   });
   scope.onClose(() => ws.close());
@@ -425,7 +435,14 @@ function openKafkaLog(scope: ServiceScope<Database | undefined>, config: Gateway
 function kafkaResume(
   scope: ServiceScope<Database | undefined>,
   config: GatewayConfig,
-  parts: { log: KafkaLog; positions: PositionIndex; topicOf: (type: string) => string; metrics: ResumeMetrics; logger: Logger },
+  parts: {
+    log: KafkaLog;
+    positions: PositionIndex;
+    topicOf: (type: string) => string;
+    pacing: ReplayPacing;
+    metrics: ResumeMetrics;
+    logger: Logger;
+  },
 ): KafkaResume {
   // Read-backs fetch and decode on a thread of their own (with its own Kafka client), so a client
   // catching up does not hold up live delivery to the others.
@@ -444,12 +461,8 @@ function kafkaResume(
     index: parts.positions,
     topicOf: parts.topicOf,
     eventTypes: EVENT_TYPES,
-    ratePerSecond: config.WS_RESUME_READ_RATE,
-    chunk: config.WS_RESUME_READ_CHUNK,
+    ...parts.pacing,
     maxConcurrent: config.WS_RESUME_MAX_READS,
-    queueLimitBytes: config.WS_SEND_QUEUE_BYTES,
-    // As long as the heartbeat keeps a client that sends nothing.
-    stallMs: config.WS_PING_INTERVAL_MS + config.WS_PONG_TIMEOUT_MS,
     metrics: parts.metrics,
     logger: parts.logger,
   });

@@ -55,8 +55,8 @@ export interface WsGatewayOptions {
   symbols?: SymbolCatalog;
   /** Resume reads from memory (Kafka read-backs count their own: history/kafka_resume.ts). */
   resumeMetrics?: ResumeMetrics;
-  /** WS_RESUME_READ_RATE and WS_RESUME_READ_CHUNK: how a resume from memory past one chunk is paced (history/replay_pacing.ts). */
-  replayPacing: Pick<ReplayPacing, 'ratePerSecond' | 'chunk'>;
+  /** How a resume from memory past one chunk is paced: the pacing Kafka read-backs keep (history/replay_pacing.ts). */
+  replayPacing: ReplayPacing;
   /** False while the instance warms up: a client is closed with NOT_READY (1013) and retries. */
   ready?: () => boolean;
 }
@@ -168,12 +168,7 @@ export class WsGateway {
       hub: options.hub,
       counters: this.counters,
       sendQueueBytes: options.sendQueueBytes,
-      // The stall bound as Kafka read-backs keep it (service.ts): as long as the heartbeat keeps a client that sends nothing.
-      replayPacing: {
-        ...options.replayPacing,
-        queueLimitBytes: options.sendQueueBytes,
-        stallMs: options.pingIntervalMs + options.pongTimeoutMs,
-      },
+      replayPacing: options.replayPacing,
       resumeMetrics: options.resumeMetrics,
       logger: options.logger,
       onClosed: (conn) => {

@@ -140,7 +140,7 @@ const SYMBOL_FAMILY_PREFIXES = Object.values(CHANNELS)
  * holds every symbol's events: a resume of one symbol in a market of a hundred would otherwise
  * decode a hundred records for each it sends.
  */
-export function symbolsOnly(channels: readonly string[]): ReadonlySet<string> | undefined {
+function symbolsOnly(channels: readonly string[]): ReadonlySet<string> | undefined {
   const symbols = new Set<string>();
   for (const channel of channels) {
     const prefix = SYMBOL_FAMILY_PREFIXES.find((p) => channel.startsWith(p));

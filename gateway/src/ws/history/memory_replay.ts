@@ -49,7 +49,7 @@ export function replayFromMemory(target: ResumeTarget, replay: MemoryReplay): vo
   const { missed, channels, encoder, history, pacing } = replay;
   let pending = missed;
   let at = 0;
-  /** The seq of the last publication handed to the client (or skipped as not its own). */
+  /** The seq of the last publication handed to the client (oldest first, so the highest so far). */
   let sent = 0;
   let upTo = history.newestSeq(channels);
   const readTo = () => {
@@ -64,13 +64,16 @@ export function replayFromMemory(target: ResumeTarget, replay: MemoryReplay): vo
       if (!more.recovered) throw new Evicted();
       pending = more.publications;
       at = 0;
-      sent = upTo;
-      if (pending.length === 0) return null;
+      if (pending.length === 0) {
+        // Nothing up to upTo that the client may see: done, unless more live events are dropped meanwhile.
+        sent = upTo;
+        return null;
+      }
     }
     const builder = new ReplayFramesBuilder();
     for (const end = Math.min(at + pacing.chunk, pending.length); at < end; at++) {
       const pub = pending[at]!;
-      sent = Math.max(sent, pub.seq);
+      sent = pub.seq;
       const frame = encoder.encode(pub);
       if (frame) builder.add(frame, pub);
     }
