@@ -1,7 +1,7 @@
 // bench/fanout (issue 19): the gateway's fan-out against Centrifugo v6.9.1 (GOMAXPROCS=2) and the
 // minimal `ws` broadcast server, on the issue's rows, in one run:
 //
-//   pnpm run build && node bench/fanout/run.mts [--quick] [--reps 4] [--duration 10] [--servers gateway,centrifugo,ws] [--rows 1,4]
+//   pnpm run build && node bench/fanout/run.mts [--quick] [--reps 4] [--duration 10] [--warmup 2] [--servers gateway,centrifugo,ws] [--rows 1,4]
 //        [--workers-rows 2,3 | none] [--workers-only]
 //
 // Each server runs in its own process; the receivers (raw-socket WebSocket clients) in another;
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     reps: { type: 'string' },
     duration: { type: 'string' },
+    warmup: { type: 'string' },
     servers: { type: 'string', default: SERVERS.join(',') },
     rows: { type: 'string' },
     'workers-rows': { type: 'string', default: '2,3' },
@@ -48,6 +49,12 @@ const { values } = parseArgs({
 const quick = values.quick;
 const reps = Number(values.reps ?? (quick ? 1 : 4));
 const durationMs = Number(values.duration ?? (quick ? 2 : 10)) * 1000;
+/**
+ * Each row first publishes this long at its rate, unmeasured: the first rounds after 1000 new
+ * connections run on cold code (Node's JIT; Go's Centrifugo has none) and promote the new
+ * connections' objects, tens of ms per round, and at 100 rounds/s they alone set an 8 s row's p99.
+ */
+const warmupMs = Number(values.warmup ?? (quick ? 0.5 : 2)) * 1000;
 const servers = values.servers.split(',').map((s) => s.trim()) as ServerName[];
 for (const s of servers) if (!SERVERS.includes(s)) throw new Error(`unknown server '${s}': expected some of ${SERVERS.join(',')}`);
 const scale = quick ? 0.1 : 1;
@@ -159,11 +166,12 @@ async function ask<K extends ReceiverReply['cmd']>(
   });
 }
 
-/** Publishes `rate` rounds per second for durationMs, one request per round, each message stamped with its round's due time. */
+/** Publishes `rate` rounds per second for `forMs`, one request per round, each message stamped with its round's due time. */
 async function publishRounds(
   server: RunningServer,
   s: Scenario,
   tag: string,
+  forMs = durationMs,
 ): Promise<{ rounds: number; errors: number; firstError?: string }> {
   const startNs = process.hrtime.bigint();
   const start = performance.now();
@@ -173,7 +181,7 @@ async function publishRounds(
   let firstError: string | undefined;
   for (;;) {
     const elapsed = performance.now() - start;
-    if (elapsed >= durationMs) break;
+    if (elapsed >= forMs) break;
     const due = Math.floor((elapsed / 1000) * s.rate) + 1;
     while (rounds < due) {
       const n = rounds++;
@@ -194,6 +202,14 @@ async function publishRounds(
   }
   await Promise.all(inFlight);
   return { rounds, errors, firstError };
+}
+
+/** The row's unmeasured first `warmupMs` (see there), on the row's connections; its last deliveries land before counting starts. */
+async function warmRow(server: RunningServer, s: Scenario, tag: string): Promise<void> {
+  if (warmupMs <= 0) return;
+  const warm = await publishRounds(server, s, tag, warmupMs);
+  if (warm.errors > 0) process.stderr.write(`  ${server.name}: ${warm.errors} warm-up requests failed: ${warm.firstError}\n`);
+  await sleep(500);
 }
 
 /**
@@ -226,6 +242,7 @@ async function measureServer(name: ServerName, rep: number, centrifugoBinary: st
         if (conn.failed > 0) process.stderr.write(`  ${name}: ${conn.failed} of ${s.connections} connections failed\n`);
         const rssPerConnection = s.memory ? ((await settledRss(server.pid)) - rssIdle) / Math.max(1, conn.connections) : undefined;
         await sleep(1000);
+        await warmRow(server, s, `r${rep}-s${SCENARIOS.indexOf(s)}-warm`);
         await ask(receivers, { cmd: 'reset' }, 'reset');
         const probeAt = name === 'gateway' && s.memory ? server.client('BENCH0') : undefined;
         const probe = probeAt ? await openFrameProbe(probeAt.url, probeAt.hello!, 'marketpulse.v1.proto') : undefined;
@@ -292,7 +309,7 @@ const centrifugoBinary = servers.includes('centrifugo')
       .trim()
   : '';
 process.stderr.write(
-  `bench/fanout: ${reps} repetition(s) of ${durationMs / 1000} s per row${quick ? ' (quick: a tenth of the connections)' : ''}; load average ${loadAtStart}\n`,
+  `bench/fanout: ${reps} repetition(s) of ${durationMs / 1000} s per row after ${warmupMs / 1000} s unmeasured${quick ? ' (quick: a tenth of the connections)' : ''}; load average ${loadAtStart}\n`,
 );
 
 const all: Measured[] = [];
@@ -467,6 +484,7 @@ async function measureWorkers(rep: number): Promise<WorkerMeasured[]> {
         const clients = Array.from({ length: s.connections }, (_, i) => server.client(`BENCH${i % s.channels}`));
         const conn = await ask(receivers, { cmd: 'connect', clients }, 'connected');
         await sleep(1000);
+        await warmRow(server, s, `w${rep}-s${SCENARIOS.indexOf(s)}-warm`);
         await ask(receivers, { cmd: 'reset' }, 'reset');
         const sent0 = await sentByWorker(server, pids);
         const cpu0 = [server.pid, ...pids].map(cpuTicks);

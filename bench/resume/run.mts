@@ -1,7 +1,10 @@
 // bench/resume: how long a client takes to catch up on 30,000 missed events read back from Kafka,
 // and what that catch-up costs the live clients of the same gateway (p99 with and without it).
 //
-//   node bench/resume/run.mts [--missed 30000] [--clients 1000] [--rate 50] [--seconds 10]
+//   node bench/resume/run.mts [--missed 30000] [--clients 1000] [--rate 50] [--seconds 10] [--gateway gateway/dist]
+//
+// `--gateway` runs another build (a copy of gateway/dist inside gateway/, so that its imports
+// resolve): two builds compare interleaved without swapping the shared one.
 //
 // Needs Kafka on 127.0.0.1:9092 (KAFKA_BROKERS) and a build (pnpm run build). The gateway runs as
 // its own process (gateway/dist/main.js, BUS=kafka, default settings but GATEWAY_WORKERS=1), the
@@ -28,6 +31,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '10' },
+    gateway: { type: 'string', default: 'gateway/dist' },
   },
 });
 const MISSED = Number(args.missed);
@@ -134,7 +138,7 @@ function minus<T extends Record<string, number>>(a: T, b: T): T {
 
 const port = await freePort();
 const pgliteDir = join(root, '.run', `bench-resume-${process.pid}`);
-const gateway = spawn(process.execPath, [join(root, 'gateway/dist/main.js')], {
+const gateway = spawn(process.execPath, [join(root, args.gateway, 'main.js')], {
   env: {
     ...process.env,
     BUS: 'kafka',

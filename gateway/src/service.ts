@@ -169,7 +169,11 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   sweeping.unref();
   scope.onClose(() => clearInterval(sweeping));
   const positions = new PositionIndex({ capacity: config.WS_RESUME_INDEX_SIZE, maxAgeMs: config.WS_RESUME_INDEX_MAX_AGE_MS });
-  const metricsOfResume = resumeMetrics({ history: () => hub.historySizes(), index: () => positions.size });
+  const metricsOfResume = resumeMetrics({
+    history: () => hub.historySizes(),
+    held: () => hub.heldPublications(),
+    index: () => positions.size,
+  });
   // One pacing for every replay to a client, from memory (connection.ts) or Kafka (kafka_resume.ts).
   const replayPacing: ReplayPacing = {
     ratePerSecond: config.WS_RESUME_READ_RATE,

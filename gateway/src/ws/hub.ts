@@ -1,7 +1,7 @@
 import type { Principal } from '../auth';
 import { mayReceive } from '../visibility';
 import type { Frame } from './encode';
-import { ChannelHistory, type Publication } from './history';
+import { HubHistory, type ChannelWindow, type Publication } from './history';
 import type { KafkaResume } from './history/kafka_resume';
 import { typeChannel } from './history/type_channel';
 
@@ -62,7 +62,8 @@ interface Group extends Membership {
 }
 
 interface Channel {
-  readonly history: ChannelHistory;
+  /** Its window over the hub's history. */
+  readonly history: ChannelWindow;
   readonly groups: Map<string, Group>;
   /** Groups whose encoder has no route: offered every publication. */
   readonly unrouted: Set<Group>;
@@ -103,6 +104,8 @@ export class Hub {
    */
   kafkaResume: KafkaResume | undefined = undefined;
   private readonly channels = new Map<string, Channel>();
+  /** Every publication held once, whatever the number of channels it went to; each channel has a window over it. */
+  private readonly history: HubHistory;
   private readonly typeChannels = new Map<string, string>();
   private seq = 0;
   /** Channels without a subscriber (what maxIdleChannels bounds). */
@@ -127,24 +130,28 @@ export class Hub {
    * of made-up symbols cannot grow the hub without bound (see sweep).
    */
   constructor(
-    private readonly historySize: number,
+    historySize: number,
     private readonly afterPublish: () => void = () => {},
-    private readonly historyMaxAgeMs = Infinity,
+    historyMaxAgeMs = Infinity,
     private readonly maxIdleChannels = DEFAULT_MAX_IDLE_CHANNELS,
-  ) {}
+  ) {
+    this.history = new HubHistory(historySize, historyMaxAgeMs);
+  }
 
   /**
-   * Appends the event to the history of every channel in `channels`, and of its type's channel
-   * (typeChannel), and fans it out. Returns null (and delivers nothing) when the event id is
-   * already in the history: a Kafka redelivery.
+   * Holds the event once in the history, in the window of every channel in `channels` and of its
+   * type's channel (typeChannel), and fans it out. Returns null (and delivers nothing) when the
+   * window of one of those channels still holds the event id: a Kafka redelivery.
    */
   publish(channels: readonly string[], input: PublicationInput): Publication | null {
     // Once per event (issue 19): no spread and map of the channel names, no closure per check.
     const states = new Array<Channel>(channels.length + 1);
+    // One lookup in the common case: an id the history holds nowhere is no redelivery.
+    const known = this.history.find(input.id) !== undefined;
     let duplicate = false;
     for (let i = 0; i < states.length; i++) {
       const state = this.channel(i < channels.length ? channels[i]! : this.typeChannelOf(input.type));
-      if (state.history.has(input.id)) duplicate = true;
+      if (known && state.history.has(input.id)) duplicate = true;
       states[i] = state;
     }
     if (duplicate) {
@@ -153,10 +160,11 @@ export class Hub {
     }
     const pub: Publication = { ...input, seq: ++this.seq, channels };
     this.publications++;
-    // One clock reading for every history this publication enters.
+    // One clock reading for every window this publication enters.
     const now = Date.now();
+    const held = this.history.entry(pub);
     for (const state of states) {
-      state.history.append(pub, now);
+      state.history.append(held, now);
       for (const group of state.unrouted) this.offer(group, pub);
       for (const { router, byValue } of state.routed.values()) {
         const groups = byValue.get(router.read(pub));
@@ -234,6 +242,7 @@ export class Hub {
     this.channels.delete(name);
     this.idle--;
     const newest = Math.max(state.history.evictedSeq, state.history.newest()?.seq ?? 0);
+    state.history.release();
     if (newest === 0) return;
     this.forgotten.delete(name);
     this.forgotten.set(name, newest);
@@ -305,11 +314,16 @@ export class Hub {
     return newest?.id;
   }
 
-  /** Publications held in every channel's history (one held on two channels counts twice). */
+  /** Publications held in every channel's window (one held on two channels counts twice). */
   historySizes(): number {
     let held = 0;
     for (const state of this.channels.values()) held += state.history.length;
     return held;
+  }
+
+  /** Publications held in memory for the windows, each once (the entries of the history's id index). */
+  heldPublications(): number {
+    return this.history.size;
   }
 
   stats(): HubStats {
@@ -351,7 +365,7 @@ export class Hub {
       this.forgotten.delete(name);
       if (++this.idle > this.maxIdleChannels) this.overCap = true;
       state = {
-        history: new ChannelHistory(this.historySize, this.historyMaxAgeMs, Date.now, forgotten),
+        history: this.history.window(forgotten),
         groups: new Map(),
         unrouted: new Set(),
         routed: new Map(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ANONYMOUS, type Principal } from '../../auth';
-import { ChannelHistory, type Publication } from '../history';
+import { HubHistory, type Publication } from '../history';
 import { Hub, type PublicationInput } from '../hub';
 import { PositionIndex } from './positions';
 import { typeChannel } from './type_channel';
@@ -29,12 +29,14 @@ describe('history windows (issue 15)', () => {
 
   it('a channel history is bounded by age as well as count: an expired publication cannot be resumed from memory', () => {
     let now = 0;
-    const history = new ChannelHistory(10, 1000, () => now);
-    history.append(pub('e1', 1));
+    const held = new HubHistory(10, 1000, () => now);
+    const history = held.window();
+    const append = (id: string, seq: number) => history.append(held.entry(pub(id, seq)));
+    append('e1', 1);
     now = 600;
-    history.append(pub('e2', 2));
+    append('e2', 2);
     now = 1200;
-    history.append(pub('e3', 3));
+    append('e3', 3);
     expect(history.has('e1')).toBe(false);
     expect(history.evictedSeq).toBe(1);
     expect(history.after(0).map((p) => p.id)).toEqual(['e2', 'e3']);
@@ -43,7 +45,7 @@ describe('history windows (issue 15)', () => {
     expect(history.length).toBe(0);
     expect(history.evictedSeq).toBe(3);
     // It fills again after emptying (slots reused, order kept).
-    for (let i = 4; i < 20; i++) history.append(pub(`e${i}`, i));
+    for (let i = 4; i < 20; i++) append(`e${i}`, i);
     expect(history.after(0).map((p) => p.id)).toEqual(Array.from({ length: 10 }, (_, i) => `e${i + 10}`));
   });
 });

@@ -1,6 +1,7 @@
 import { events } from '@marketpulse/proto';
 import { isEventType, payloadMismatch } from '@marketpulse/runtime';
 import type { LogRecord } from './kafka_log';
+import { decodeTickEvent } from './tick_event_decoder';
 
 /** What gives a record its `pos`: the gateway's PositionIndex, or the codec alone in the read-back thread. */
 export interface RecordPositions {
@@ -24,7 +25,8 @@ export function decodeRecord(record: LogRecord, positions?: RecordPositions): Re
   if (!record.value) return null;
   let event: events.Event;
   try {
-    event = events.Event.decode(record.value);
+    // Ticks, most of a catch-up, without a Date per timestamp; the generated code for the rest.
+    event = decodeTickEvent(record.value) ?? events.Event.decode(record.value);
   } catch {
     return null;
   }

@@ -12,10 +12,11 @@ export function publicationOfRecord(record: LogRecord, positions?: RecordPositio
 /** The publication of a decoded record, as live delivery builds it. */
 export function publicationOfEvent({ event, traceparent, pos }: RecordEvent): Publication {
   const data = payloadOf(event);
-  return {
-    ...publicationOf(event, traceparent, data),
-    seq: 0,
-    channels: channelsOf(event, data),
-    ...(pos !== undefined ? { pos } : {}),
-  };
+  // The input is this publication's alone: completed in place (same fields, same order) rather than
+  // copied by a spread, once per replayed event.
+  const pub = publicationOf(event, traceparent, data) as { -readonly [K in keyof Publication]: Publication[K] };
+  pub.seq = 0;
+  pub.channels = channelsOf(event, data);
+  if (pos !== undefined) pub.pos = pos;
+  return pub;
 }

@@ -10,9 +10,9 @@ export interface ResumeMetrics {
 
 /**
  * Resume reads (count, events, duration, by source: the in-memory history or Kafka) and the size of
- * what resume keeps in memory (publications in channel histories, entries of the id index).
+ * what resume keeps in memory (publications in channel histories, the publications themselves, entries of the id index).
  */
-export function resumeMetrics(sizes: { history: () => number; index: () => number }): ResumeMetrics {
+export function resumeMetrics(sizes: { history: () => number; held: () => number; index: () => number }): ResumeMetrics {
   const reads = counter<'source' | 'outcome'>({
     name: 'marketpulse_gateway_resume_reads_total',
     help: 'WebSocket/tRPC resumes (a position or a since id), by where the missed events came from (memory, kafka) and outcome.',
@@ -34,6 +34,13 @@ export function resumeMetrics(sizes: { history: () => number; index: () => numbe
     help: 'Publications held in the in-memory channel histories (one on two channels counts twice).',
     collect() {
       this.set(sizes.history());
+    },
+  });
+  gauge({
+    name: 'marketpulse_gateway_history_held_publications',
+    help: 'Publications the in-memory channel histories hold, each once however many channels hold it.',
+    collect() {
+      this.set(sizes.held());
     },
   });
   gauge({
