@@ -6,7 +6,8 @@ import { EVENTS_CHANNEL } from '../visibility';
 import { CLOSE, type CloseCodeEntry, type ErrorName } from './codes';
 import type { WsCounters } from './counters';
 import type { Door } from './doors/door';
-import { jsonFrame, type Frame } from './encode';
+import { jsonFrame, PROTOCOL_PING, type Frame } from './encode';
+import type { AppPing } from './heartbeat';
 import type { KafkaResume, ResumeStart, ResumeTarget } from './history/kafka_resume';
 import { replayFromMemory } from './history/memory_replay';
 import type { ResumableEncoder } from './history/replay_encoders';
@@ -140,21 +141,19 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
       for (const frame of framesOf(frames)) this.replay(frame);
       return;
     }
-    if (this.push(wireOf(frames))) {
-      const { counters } = this.shared;
-      counters.messages_sent += frameCount(frames);
-      counters.bytes_sent += frames.payloadBytes;
-    }
+    if (this.push(wireOf(frames))) this.counted(frameCount(frames), frames.payloadBytes);
   }
 
   /** Sends now, past the live frames a read-back holds. */
   replay(frame: Frame): void {
     if (this.closing) return;
-    if (this.push(frame)) {
-      const { counters } = this.shared;
-      counters.messages_sent++;
-      counters.bytes_sent += frame.byteLength;
-    }
+    if (this.push(frame)) this.counted(1, frame.byteLength);
+  }
+
+  private counted(messages: number, bytes: number): void {
+    const { counters } = this.shared;
+    counters.messages_sent += messages;
+    counters.bytes_sent += bytes;
   }
 
   /**
@@ -180,6 +179,25 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
 
   protocolPing(): void {
     if (!this.closing) this.ws.ping();
+  }
+
+  /**
+   * The heartbeat's protocol ping and then its app ping, both behind the frames already queued. On
+   * a socket written directly they are one frame of wire bytes in the queue, so a beat costs the
+   * connection one write, with whatever else its burst queued (issue 19: the protocol ping written
+   * on its own doubled a beat's system calls). While a read-back holds live frames, the app ping
+   * waits with them, as data does.
+   */
+  pingWithApp(ping: AppPing): void {
+    if (this.closing) return;
+    if (!this.writesWire) {
+      // Compressed frames go through ws one by one: the protocol ping goes at once, as it always has.
+      this.ws.ping();
+      this.deliver(ping.message);
+    } else if (this.hold) {
+      this.push(PROTOCOL_PING);
+      this.deliver(ping.message);
+    } else if (this.push(ping.withProtocolPing)) this.counted(1, ping.message.byteLength);
   }
 
   subscribe(channel: string, encoder: ChannelEncoder): void {

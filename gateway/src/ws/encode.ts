@@ -33,6 +33,17 @@ export class Frame {
   }
 }
 
+/**
+ * The heartbeat's protocol ping, the bytes ws.ping() writes for a server: a final, empty, unmasked
+ * ping frame (opcode 9). Only for a transport that takes frames as they are.
+ */
+export const PROTOCOL_PING = Frame.ofWire(Buffer.from([0x89, 0x00]));
+
+/** The protocol ping and then `frame`, as one Frame.ofWire: they leave in one write. */
+export function afterProtocolPing(frame: Frame): Frame {
+  return Frame.ofWire(Buffer.concat([PROTOCOL_PING.wire, frame.wire]));
+}
+
 export function jsonFrame(message: object): Frame {
   return new Frame(Buffer.from(JSON.stringify(message)));
 }

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLOSE, type CloseCodeEntry } from './codes';
-import type { Frame } from './encode';
 import { BEAT_SLICE, currentBeat, Heartbeat, type Beating } from './heartbeat';
 
 interface FakeConnection extends Beating {
@@ -17,7 +16,8 @@ function connection(appPing = true): FakeConnection {
     appPings: 0,
     protocolPings: 0,
     closedWith: undefined,
-    deliver(_frame: Frame) {
+    pingWithApp() {
+      this.protocolPings++;
       this.appPings++;
     },
     protocolPing() {
