@@ -1,5 +1,6 @@
+import { setFlagsFromString } from 'node:v8';
 import { events } from '@marketpulse/proto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Publication } from '../history';
 import { streamEncoder, subscriptionId } from './stream';
 
@@ -167,5 +168,39 @@ describe("/ws/stream data frames: seed 002's DATA shape, with nothing of ours em
       timestamp: tick.time,
       payload: { symbol: 'MSFT', price: 410, sequence: '7' },
     });
+  });
+});
+
+// Issue 19: an `events` item is built without the fields the filters fix and the empty ones, not
+// built whole and emptied with `delete`: a deleted property turns the object into a dictionary,
+// which JSON.stringify serializes on its slow path, once per published event.
+setFlagsFromString('--allow-natives-syntax');
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- V8's own check, parseable only with the flag above
+const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+
+describe('an events item keeps its fast properties (the fast path of JSON.stringify)', () => {
+  afterEach(() => void vi.restoreAllMocks());
+
+  /** The item of the message the frame was serialized from, and the frame's text. */
+  function itemOf(filters: Record<string, unknown>, pub: Publication): { item: object; text: string } {
+    const encoder = streamEncoder(subscriptionId('events', filters), 'events', filters);
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const frame = encoder.encode(pub);
+    const message = stringify.mock.calls[0]![0] as { data: { event: object } };
+    return { item: message.data.event, text: frame!.payload.toString() };
+  }
+
+  it('with the subject fixed by a filter', () => {
+    const { item, text } = itemOf({ subject: 'BENCH0' }, equity);
+    expect(text).toContain('"event":{"event_id":"bench-publisher/r0-s0-12-0","event_type":"equity_update","source":"bench","timestamp"');
+    expect(hasFastProperties(item)).toBe(true);
+  });
+
+  it('with an empty source and subject, a position and a trace id', () => {
+    const traced = { ...equity, source: '', subject: '', pos: '0:12', traceId: 'ab'.repeat(16) };
+    const { item, text } = itemOf({}, traced);
+    expect(text).toContain('"event":{"event_id":"bench-publisher/r0-s0-12-0","event_type":"equity_update","timestamp"');
+    expect(text).toMatch(new RegExp(`"pos":"0:12","trace_id":"${'ab'.repeat(16)}"}$`));
+    expect(hasFastProperties(item)).toBe(true);
   });
 });

@@ -96,11 +96,17 @@ function compactPayload(type: string, data: Readonly<Record<string, unknown>>, p
   return out;
 }
 
-/** An `events` item without the fields the filters fix, nor an empty `source` or `subject` (ours, not the seed's). */
-function compactEvent(item: Record<string, unknown>, pinned: readonly (readonly string[])[]): Record<string, unknown> {
-  for (const path of pinned) if (path.length === 1) delete item[path[0]!];
-  if (item.source === '') delete item.source;
-  if (item.subject === '') delete item.subject;
+/**
+ * An `events` item without the fields the filters fix (`eventPinned`), nor an empty `source` or
+ * `subject` (ours, not the seed's). Built without them rather than emptied afterwards: a `delete`
+ * turns the object into a dictionary, which JSON.stringify serializes on its slow path (issue 19).
+ */
+function eventItem(pub: Publication, payload: Record<string, unknown>, eventPinned: ReadonlySet<string>): Record<string, unknown> {
+  const item: Record<string, unknown> = { event_id: pub.id, event_type: pub.type };
+  if (pub.source !== '' && !eventPinned.has('source')) item.source = pub.source;
+  if (pub.subject !== '' && !eventPinned.has('subject')) item.subject = pub.subject;
+  item.timestamp = pub.time;
+  item.payload = payload;
   return item;
 }
 
@@ -125,24 +131,30 @@ function pinnedPayloadKeys(spec: FrameSpec): Set<string> {
  * item carries its payload only, so its message keeps `id` and `timestamp`. `pos` is there on
  * Kafka. The client package puts back what was left out (clients/ts/src/stream_items.ts).
  */
-export function dataMessage(spec: FrameSpec, pub: Publication, payloadPinned = pinnedPayloadKeys(spec)): object {
+export function dataMessage(
+  spec: FrameSpec,
+  pub: Publication,
+  payloadPinned = pinnedPayloadKeys(spec),
+  eventPinned = pinnedEventFields(spec),
+): object {
   const payload = compactPayload(pub.type, pub.data, payloadPinned);
-  const tail = { ...(pub.pos !== undefined ? { pos: pub.pos } : {}), ...(pub.traceId ? { trace_id: pub.traceId } : {}) };
-  if (spec.type === 'events') {
-    const event = compactEvent(
-      { event_id: pub.id, event_type: pub.type, source: pub.source, subject: pub.subject, timestamp: pub.time, payload },
-      spec.pinned,
-    );
-    return { type: 'data', data: { event, subscription_type: 'events' }, subscription_id: spec.subscriptionId, ...tail };
-  }
-  return {
-    type: 'data',
-    data: { [spec.field]: { event_type: pub.type, ...payload }, subscription_type: spec.type },
-    subscription_id: spec.subscriptionId,
-    id: pub.id,
-    timestamp: pub.time,
-    ...tail,
-  };
+  const message: Record<string, unknown> =
+    spec.type === 'events'
+      ? {
+          type: 'data',
+          data: { event: eventItem(pub, payload, eventPinned), subscription_type: 'events' },
+          subscription_id: spec.subscriptionId,
+        }
+      : {
+          type: 'data',
+          data: { [spec.field]: { event_type: pub.type, ...payload }, subscription_type: spec.type },
+          subscription_id: spec.subscriptionId,
+          id: pub.id,
+          timestamp: pub.time,
+        };
+  if (pub.pos !== undefined) message.pos = pub.pos;
+  if (pub.traceId) message.trace_id = pub.traceId;
+  return message;
 }
 
 /**
@@ -181,5 +193,5 @@ export function dataFrames(spec: FrameSpec, format: StreamFormat): (pub: Publica
   if (format === 'proto') return (pub) => binaryFrame(dataProto(spec, pub, payloadPinned, eventPinned));
   if (format === 'compact')
     return (pub) => jsonFrame(dataCompact(spec, pub, compactPayload(pub.type, pub.data, payloadPinned), eventPinned));
-  return (pub) => jsonFrame(dataMessage(spec, pub, payloadPinned));
+  return (pub) => jsonFrame(dataMessage(spec, pub, payloadPinned, eventPinned));
 }

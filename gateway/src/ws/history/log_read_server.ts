@@ -1,13 +1,13 @@
 import { CHANNELS, isSymbolFamily } from '@marketpulse/runtime';
 import type { Principal } from '../../auth';
-import { mayReceive } from '../../visibility';
+import { mayReceive, type Visible } from '../../visibility';
 import { normalizeSymbol } from '../doors/door';
 import type { ChannelEncoder } from '../hub';
 import { PastRetentionError, type LogRecord, type ReadRange } from './kafka_log';
 import { MergedRead, type RangeFetcher } from './merged_read';
 import { PositionCodec, type PositionCodecParts } from './position_token';
-import { decodeRecord } from './record_event';
-import { publicationOfEvent } from './record_publication';
+import { MarketDataTranscoder } from './market_data_transcoder';
+import { publicationOfRecord } from './record_publication';
 import { encoderOf, type EncoderRecipe } from './replay_encoders';
 import { ReplayFramesBuilder, type ReplayFrames } from './replay_frames';
 import { typeChannel } from './type_channel';
@@ -49,6 +49,8 @@ interface ServedRead {
   readonly merged: MergedRead;
   readonly positions: PositionCodec | undefined;
   readonly encoder: ChannelEncoder;
+  /** For the market-data door: its tick frames written from the records' bytes, bypassing `encoder`. */
+  readonly ticks: MarketDataTranscoder | undefined;
   readonly channels: ReadonlySet<string>;
   /** When every channel asked for is one symbol's (`market-data:AAPL`): those symbols (symbolsOnly). */
   readonly symbols: ReadonlySet<string> | undefined;
@@ -61,8 +63,10 @@ interface ServedRead {
  * The read-back, on a thread of its own (log_read_worker.ts): fetching records from Kafka, merging
  * partitions in time order, decoding the events, keeping those of the client's channels that its
  * principal may read, and encoding them as its door does, into the WebSocket frames the gateway's
- * thread writes as they are (replay_frames.ts). That thread checks visibility again per chunk
- * against the principal as it is then, and paces the client: it pulls one reply ahead of what it sends.
+ * thread writes as they are (replay_frames.ts); for the market-data door, a tick's frame is written
+ * straight from its record's bytes (market_data_transcoder.ts). That thread checks visibility again
+ * per chunk against the principal as it is then, and paces the client: it pulls one reply ahead of
+ * what it sends.
  */
 export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
   const reads = new Map<number, ServedRead>();
@@ -76,13 +80,15 @@ export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
       const records = await read.merged.next(read.records);
       if (reads.get(id) !== read) return;
       const chunk = new ReplayFramesBuilder();
+      const ticks = read.ticks;
       for (const record of records) {
         if (read.symbols && !aboutOneOf(record, read.symbols)) continue;
-        const decoded = decodeRecord(record, read.positions);
-        if (!decoded) continue;
-        const pub = publicationOfEvent(decoded);
-        if (!reaches(pub, read.channels) || read.seen.has(pub.id) || !mayReceive(principal, pub)) continue;
-        read.seen.add(pub.id);
+        if (ticks?.read(record)) {
+          if (admits(read, ticks.id, ticks.visible, principal)) chunk.addText(ticks.frame(), ticks.visible);
+          continue;
+        }
+        const pub = publicationOfRecord(record, read.positions);
+        if (!pub || !admits(read, pub.id, pub, principal)) continue;
         const frame = read.encoder.encode(pub);
         if (frame) chunk.add(frame, pub);
       }
@@ -102,10 +108,12 @@ export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
     switch (request.op) {
       case 'open': {
         const { codec, client } = request;
+        const positions = codec && new PositionCodec(codec.epoch, codec.topics);
         reads.set(request.id, {
           merged: new MergedRead(log, request.ranges),
-          positions: codec && new PositionCodec(codec.epoch, codec.topics),
+          positions,
           encoder: encoderOf(client.recipe),
+          ticks: client.recipe.door === 'market-data' ? new MarketDataTranscoder(positions) : undefined,
           channels: new Set(client.channels),
           symbols: symbolsOnly(client.channels),
           records: client.records,
@@ -123,6 +131,16 @@ export function serveLogReads(port: ReadPort, log: RangeFetcher): void {
         return void log.prepare?.(request.topics).catch(() => undefined);
     }
   });
+}
+
+/**
+ * Whether the read sends this event to its client: on its channels, not sent before (a Kafka
+ * redelivery has the same id at another offset), readable by its principal. Marks it sent.
+ */
+function admits(read: ServedRead, id: string, pub: { type: string } & Visible, principal: Principal | undefined): boolean {
+  if (!reaches(pub, read.channels) || read.seen.has(id) || !mayReceive(principal, pub)) return false;
+  read.seen.add(id);
+  return true;
 }
 
 /** Whether an event is on one of the channels asked for (or their event types' channels, which filtered subscriptions listen on). */

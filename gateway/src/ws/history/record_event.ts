@@ -38,7 +38,8 @@ export function decodeRecord(record: LogRecord, positions?: RecordPositions): Re
   };
 }
 
-function headerText(value: LogRecord['headers'][string]): string | undefined {
+/** A header's text, as the generic path reads a traceparent. */
+export function headerText(value: LogRecord['headers'][string]): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
 }

@@ -27,7 +27,8 @@ export function frameCount(frames: ReplayFrames): number {
 
 /** The read-back thread's side: collects a chunk's frames, then writes them into one buffer a postMessage can transfer. */
 export class ReplayFramesBuilder {
-  private readonly payloads: Frame[] = [];
+  private readonly payloads: Uint8Array[] = [];
+  private readonly binary: boolean[] = [];
   private readonly readers: number[] = [];
   private readonly visibility: Visible[] = [];
   private readonly visibilityIndex = new Map<string, number>();
@@ -35,11 +36,21 @@ export class ReplayFramesBuilder {
   private payloadBytes = 0;
 
   add(frame: Frame, visible: Visible): void {
+    this.addPayload(frame.payload, frame.binary, visible);
+  }
+
+  /** A text frame's payload, written by the thread itself (market_data_transcoder.ts); kept until build copies it. */
+  addText(payload: Uint8Array, visible: Visible): void {
+    this.addPayload(payload, false, visible);
+  }
+
+  private addPayload(payload: Uint8Array, binary: boolean, visible: Visible): void {
     // Most events of a chunk go where the one before went: compared before a key is made.
     const last = this.readers.length > 0 ? this.readers[this.readers.length - 1]! : -1;
     this.readers.push(last >= 0 && sameVisibility(this.visibility[last]!, visible) ? last : this.indexOf(visible));
-    this.payloads.push(frame);
-    const n = frame.byteLength;
+    this.payloads.push(payload);
+    this.binary.push(binary);
+    const n = payload.length;
     this.bytes += frameHeaderLength(n) + n;
     this.payloadBytes += n;
   }
@@ -50,8 +61,8 @@ export class ReplayFramesBuilder {
     const ends = new Uint32Array(this.payloads.length);
     let at = 0;
     for (let i = 0; i < this.payloads.length; i++) {
-      const { payload, binary } = this.payloads[i]!;
-      at = writeFrameHeader(wire, at, payload.length, binary);
+      const payload = this.payloads[i]!;
+      at = writeFrameHeader(wire, at, payload.length, this.binary[i]!);
       wire.set(payload, at);
       at += payload.length;
       ends[i] = at;
