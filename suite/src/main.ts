@@ -13,6 +13,7 @@ import {
   redactConfig,
   reportConfigCheck,
   runAsService,
+  setEventLoopSampleMs,
   startMetricsServer,
 } from '@marketpulse/runtime';
 import { startMarketData, loadConfig as loadMarketDataConfig } from '@marketpulse/market-data';
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
     ['provider-monitor', () => startProviderMonitor(configs.providerMonitor)],
   ];
   let metricsPort: number | undefined;
+  setEventLoopSampleMs(configs.suite.METRICS_EVENT_LOOP_SAMPLE_MS);
   try {
     const metrics = await startMetricsServer({ port: configs.suite.METRICS_PORT, host: configs.suite.METRICS_HOST, logger });
     started.push(['metrics', metrics]);

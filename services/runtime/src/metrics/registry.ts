@@ -1,16 +1,19 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
+import { PROM_CLIENT_SAMPLER_PERIOD_MS, registerEventLoopDelay } from './event_loop_delay';
 
 let defaultsCollected = false;
 
 /**
  * The process's one Prometheus registry: prom-client's global registry, so metrics any module
  * registers the default way land in the same /metrics page. The first call also starts the
- * standard process and Node.js metrics (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, ...).
+ * standard process and Node.js metrics (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, ...),
+ * the event-loop delay figures sampled by event_loop_delay.ts instead of prom-client's 10 ms sampler.
  */
 export function metricsRegistry(): Registry {
   if (!defaultsCollected) {
     defaultsCollected = true;
-    collectDefaultMetrics({ register });
+    collectDefaultMetrics({ register, eventLoopMonitoringPrecision: PROM_CLIENT_SAMPLER_PERIOD_MS });
+    registerEventLoopDelay(register);
   }
   return register;
 }

@@ -2,7 +2,7 @@ import { ConfigError } from '../config/config_error';
 import { CHECK_CONFIG_FLAG, redactConfig, reportConfigCheck } from '../config/effective_config';
 import type { HealthMonitor } from '../health/health_monitor';
 import { createLogger, type Logger } from '../log/logger';
-import { startMetricsServer } from '../metrics';
+import { setEventLoopSampleMs, startMetricsServer } from '../metrics';
 import { flushTelemetry } from '../telemetry';
 
 export interface RunnableConfig {
@@ -11,6 +11,7 @@ export interface RunnableConfig {
   /** Absent: no metrics server is started. */
   METRICS_PORT?: number;
   METRICS_HOST?: string;
+  METRICS_EVENT_LOOP_SAMPLE_MS?: number;
 }
 
 export interface RunServiceOptions<C extends RunnableConfig, H extends { close(): Promise<void> }> {
@@ -57,6 +58,7 @@ export function runService<C extends RunnableConfig, H extends { close(): Promis
       return fatal({ code: err.code, problems: err.problems, msg: err.message }, 2);
     }
     if (checkOnly) reportConfigCheck(options.service, { config: config as unknown as Record<string, unknown> });
+    if (config.METRICS_EVENT_LOOP_SAMPLE_MS !== undefined) setEventLoopSampleMs(config.METRICS_EVENT_LOOP_SAMPLE_MS);
     const logger = createLogger(config.SERVICE_NAME, options.logBindings, { level: config.LOG_LEVEL });
     logger.info(
       { event: 'config.effective', config: redactConfig(config as unknown as Record<string, unknown>) },
