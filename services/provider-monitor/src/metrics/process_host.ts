@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { providers } from '@marketpulse/proto';
+import { openEventLoopDelayWindow } from '@marketpulse/runtime';
 
 /** Process and host figures an operator looks at first, sampled with each status snapshot. */
 export interface ProcessHostMetrics {
@@ -9,13 +9,10 @@ export interface ProcessHostMetrics {
 }
 
 export class ProcessHostSampler {
-  private readonly loop = monitorEventLoopDelay({ resolution: 20 });
+  /** The process's one event-loop sampler (METRICS_EVENT_LOOP_SAMPLE_MS), read here once per snapshot. */
+  private readonly loop = openEventLoopDelayWindow();
   private lastCpu = process.cpuUsage();
   private lastAt = performance.now();
-
-  constructor() {
-    this.loop.enable();
-  }
 
   sample(): ProcessHostMetrics {
     const cpu = process.cpuUsage(this.lastCpu);
@@ -24,8 +21,10 @@ export class ProcessHostSampler {
     this.lastCpu = process.cpuUsage();
     this.lastAt = now;
     const mem = process.memoryUsage();
-    const p99 = this.loop.percentile(99) / 1e6;
-    this.loop.reset();
+    const delays = this.loop.histogram;
+    // No sample since the last snapshot (snapshots closer than the sampling period): 0.
+    const p99 = delays.count > 0 ? delays.percentile(99) / 1e6 : 0;
+    delays.reset();
     const total = os.totalmem();
     const free = os.freemem();
     const round = (n: number) => Math.round(n * 100) / 100;
@@ -54,6 +53,6 @@ export class ProcessHostSampler {
   }
 
   stop(): void {
-    this.loop.disable();
+    this.loop.close();
   }
 }

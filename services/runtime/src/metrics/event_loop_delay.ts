@@ -1,7 +1,7 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';
 
-type IntervalHistogram = ReturnType<typeof monitorEventLoopDelay>;
+type DelayHistogram = ReturnType<typeof createHistogram>;
 
 /**
  * How often the event loop's delay is sampled unless METRICS_EVENT_LOOP_SAMPLE_MS says otherwise.
@@ -23,10 +23,8 @@ interface Figure {
   help: string;
   /** How the primary of a multi-process gateway combines its workers' values (prom-client's choice for the same metric). */
   aggregator: 'min' | 'max' | 'average';
-  /** The figure in ns as the histogram holds it: the time between two samples. */
-  read: (h: IntervalHistogram) => number;
-  /** A spread, not a time between samples: the sampling period is not subtracted from it. */
-  spread?: boolean;
+  /** The figure in ns as the window's histogram holds it. */
+  read: (h: DelayHistogram) => number;
 }
 
 // prom-client's names, so dashboards built on its defaults keep working; the values are the delay
@@ -55,7 +53,6 @@ const FIGURES: readonly Figure[] = [
     help: 'The standard deviation of the event-loop delays sampled since the last scrape.',
     aggregator: 'average',
     read: (h) => h.stddev,
-    spread: true,
   },
   {
     name: 'nodejs_eventloop_lag_p50_seconds',
@@ -77,40 +74,76 @@ const FIGURES: readonly Figure[] = [
   },
 ];
 
-/** The delay figures (seconds) of one scrape window; the sampler's period is taken off every time figure. */
-export function delayFigures(histogram: IntervalHistogram, sampleMs: number): Map<string, number> {
-  const figures = new Map<string, number>();
-  for (const f of FIGURES) {
-    const ns = f.read(histogram);
-    figures.set(f.name, Math.max(0, (f.spread ? ns : ns - sampleMs * 1e6) / 1e9));
-  }
-  return figures;
-}
-
-let sampler: { histogram: IntervalHistogram; sampleMs: number } | undefined;
-/** The period to sample at: the default until the configuration is read. */
-let configuredMs = DEFAULT_EVENT_LOOP_SAMPLE_MS;
-
-function startSampler(sampleMs: number): void {
-  sampler?.histogram.disable();
-  const histogram = monitorEventLoopDelay({ resolution: sampleMs });
-  histogram.enable();
-  sampler = { histogram, sampleMs };
+/** The figures (seconds) of one window of delays; a sample on time (recorded as 1 ns, the least a histogram takes) reads 0. */
+export function delayFigures(histogram: DelayHistogram): Map<string, number> {
+  return new Map(
+    FIGURES.map((f) => {
+      const ns = f.read(histogram);
+      return [f.name, ns <= 1 ? 0 : ns / 1e9];
+    }),
+  );
 }
 
 /**
- * Registers the event-loop delay gauges in place of prom-client's and starts sampling; once per
- * process, by the registry's first use.
+ * One reader's event-loop delays (ns past each sample's due time) since it last reset them. The
+ * Prometheus gauges and provider-monitor's status snapshots each have one, all fed by the one
+ * sampler, so a process never runs two.
+ */
+export interface EventLoopDelayWindow {
+  readonly histogram: DelayHistogram;
+  /** Stops feeding it; the sampler stops with the last window. */
+  close(): void;
+}
+
+const windows = new Set<DelayHistogram>();
+let periodMs = DEFAULT_EVENT_LOOP_SAMPLE_MS;
+let timer: NodeJS.Timeout | undefined;
+let lastSampleAt = 0;
+
+function sample(): void {
+  const now = performance.now();
+  // The loop's cached clock can run a timer a hair early: 1 ns, a histogram's least value.
+  const delayNs = Math.max(1, Math.round((now - lastSampleAt - periodMs) * 1e6));
+  lastSampleAt = now;
+  for (const h of windows) h.record(delayNs);
+}
+
+function restartSampler(): void {
+  clearInterval(timer);
+  timer = undefined;
+  if (windows.size === 0) return;
+  lastSampleAt = performance.now();
+  // One JavaScript timer: it shares the loop's wake-ups with the process's other timers, and it
+  // never keeps a process alive.
+  timer = setInterval(sample, periodMs).unref();
+}
+
+/** A new window of event-loop delays, fed from now on. */
+export function openEventLoopDelayWindow(): EventLoopDelayWindow {
+  const histogram = createHistogram();
+  windows.add(histogram);
+  if (timer === undefined) restartSampler();
+  return {
+    histogram,
+    close: () => {
+      windows.delete(histogram);
+      if (windows.size === 0) restartSampler();
+    },
+  };
+}
+
+/**
+ * Registers the event-loop delay gauges in place of prom-client's; once per process, by the
+ * registry's first use.
  */
 export function registerEventLoopDelay(registry: Registry): void {
   for (const f of FIGURES) registry.removeSingleMetric(f.name);
-  startSampler(configuredMs);
+  const { histogram } = openEventLoopDelayWindow();
   // The first gauge's collect sets them all, once per scrape, then starts the next window.
   const collect = () => {
-    const { histogram, sampleMs } = sampler!;
     // No sample since the last scrape (scrapes closer than the period): the last window's figures stand.
     if (histogram.count === 0) return;
-    const figures = delayFigures(histogram, sampleMs);
+    const figures = delayFigures(histogram);
     FIGURES.forEach((f, i) => gauges[i]!.set(figures.get(f.name)!));
     histogram.reset();
   };
@@ -121,6 +154,7 @@ export function registerEventLoopDelay(registry: Registry): void {
 
 /** METRICS_EVENT_LOOP_SAMPLE_MS, applied at start-up once the configuration is read. */
 export function setEventLoopSampleMs(sampleMs: number): void {
-  configuredMs = sampleMs;
-  if (sampler !== undefined && sampler.sampleMs !== sampleMs) startSampler(sampleMs);
+  if (sampleMs === periodMs) return;
+  periodMs = sampleMs;
+  if (timer !== undefined) restartSampler();
 }
