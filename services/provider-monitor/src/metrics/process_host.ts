@@ -36,7 +36,7 @@ export class ProcessHostSampler {
         rss_bytes: String(mem.rss),
         heap_used_bytes: String(mem.heapUsed),
         heap_total_bytes: String(mem.heapTotal),
-        event_loop_delay_p99_ms: round(Number.isFinite(p99) ? p99 : 0),
+        event_loop_delay_p99_ms: round(p99),
         active_handles: process.getActiveResourcesInfo().length,
       },
       host: {
