@@ -1,7 +1,9 @@
 // In-process micro-benchmark of the publish API's duplicate check (issue 19): DbPublishedIds on
 // PGlite, as the gateway runs it by default, claiming 100 new ids per call (one publish request of
 // bench/fanout's 100-channel rows). Prints CPU µs per claimed id, each of `--reps` runs on a fresh
-// database (the first runs include WebAssembly warm-up). Build first.
+// database (the first runs include WebAssembly warm-up). Then MemoryPublishedIds, the in-memory
+// bus's store, with its default bound (PUBLISH_ID_MEMORY_MAX, 500,000): below the bound, and once
+// it holds that many ids and forgets the oldest on every claim. Build first.
 //
 //   node bench/fanout/claim_micro.mts [--calls N] [--reps N]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const { PgliteDatabase } = require('@marketpulse/runtime');
-const { DbPublishedIds } = require('@marketpulse/gateway');
+const { DbPublishedIds, MemoryPublishedIds } = require('@marketpulse/gateway');
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '300' }, reps: { type: 'string', default: '4' } } });
 const calls = Number(values.calls);
@@ -44,3 +46,21 @@ console.log(
 const runs: number[] = [];
 for (let i = 0; i < Number(values.reps); i++) runs.push(await run());
 console.log(`PGlite claim, ${PER_CALL} ids per call: ${runs.map((u) => u.toFixed(1)).join(', ')} µs CPU per claimed id`);
+
+/** CPU µs per claimed id of `count` calls of `per` new ids each. */
+async function claimCost(ids: { claim(ids: string[]): Promise<string[]> }, count: number, per: number): Promise<number> {
+  const start = process.cpuUsage();
+  for (let i = 0; i < count; i++) await ids.claim(Array.from({ length: per }, () => `bench-publisher/m-${memoryN++}`));
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / (count * per);
+}
+let memoryN = 0;
+const memory = new MemoryPublishedIds();
+await claimCost(memory, 4_000, 100); // 400,000 ids: below the bound
+const below = await claimCost(memory, 5_000, 1);
+await claimCost(memory, 1_000, 100); // at the bound from here on
+const atBound = [await claimCost(memory, 5_000, 1), await claimCost(memory, 1_000, 100), await claimCost(memory, 5_000, 1)];
+console.log(
+  `memory claim: ${below.toFixed(1)} µs CPU per claimed id below the bound (1 id per call); at the bound ` +
+    `${atBound[0]!.toFixed(1)} (1 per call), ${atBound[1]!.toFixed(1)} (100 per call), ${atBound[2]!.toFixed(1)} (1 per call again)`,
+);

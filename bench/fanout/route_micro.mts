@@ -3,10 +3,11 @@
 // publisher it hands the events to (the payload check, envelope), against the publisher called
 // directly as the gRPC door calls it (the whole event's check, envelope).
 // The bus and the published-id store are stubs: bus_micro.mts, path_micro.mts and claim_micro.mts
-// measure those. 100 equity_update events per request, as bench/fanout's 100-channel rows publish.
+// measure those. 100 equity_update events per request, as bench/fanout's 100-channel rows publish;
+// `--events 1`: one event per call through `publish.one` (the per-call cost of tRPC itself).
 // Prints CPU µs per published event, the median of `--reps` alternating runs. Build first.
 //
-//   node bench/fanout/route_micro.mts [--requests N] [--reps N]
+//   node bench/fanout/route_micro.mts [--requests N] [--reps N] [--events N]
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -15,9 +16,15 @@ const require = createRequire(import.meta.url);
 const { createLogger } = require('@marketpulse/runtime');
 const { appRouter, checkWholeEvent, createEventPublisher } = require('@marketpulse/gateway');
 
-const { values } = parseArgs({ options: { requests: { type: 'string', default: '2000' }, reps: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '2000' },
+    reps: { type: 'string', default: '5' },
+    events: { type: 'string', default: '100' },
+  },
+});
 const requests = Number(values.requests);
-const PER_REQUEST = 100;
+const PER_REQUEST = Number(values.events);
 
 const logger = createLogger('route-micro', {}, { level: 'warn' });
 const bus = { publish: async () => {} };
@@ -37,7 +44,8 @@ const body = () => ({
 });
 
 const ways: Record<string, (input: { events: unknown[] }) => Promise<unknown>> = {
-  'tRPC publish.batch + publisher': (input) => appRouter.createCaller(ctx).publish.batch(input),
+  [`tRPC publish.${PER_REQUEST === 1 ? 'one' : 'batch'} + publisher`]: (input) =>
+    PER_REQUEST === 1 ? appRouter.createCaller(ctx).publish.one(input.events[0]) : appRouter.createCaller(ctx).publish.batch(input),
   'publisher alone': (input) => publisher.publish(input.events, checkWholeEvent, principal.userId),
 };
 

@@ -8,7 +8,7 @@ export { Hub, type HubStats } from './ws/hub';
 // the consumer is handed, for bench/fanout/*_micro.mts.
 export { streamEncoder, subscriptionId } from './ws/doors/stream';
 export { PositionIndex } from './ws/history/positions';
-export { checkWholeEvent, createEventPublisher, DbPublishedIds } from './publish';
+export { checkWholeEvent, createEventPublisher, DbPublishedIds, MemoryPublishedIds } from './publish';
 export type { Publication } from './ws/history';
 export {
   canRead,

@@ -9,6 +9,32 @@ import { MemoryPublishedIds } from './published_ids_memory';
 
 const HOUR = 3_600_000;
 
+/** The store as it was until session 17, one insertion-ordered Map, iterated from its start to forget: the oracle. */
+class MapModel {
+  private readonly claimedAt = new Map<string, number>();
+  constructor(
+    private readonly retentionMs: number,
+    private readonly max: number,
+  ) {}
+  claim(ids: readonly string[], now: number): string[] {
+    for (const [id, at] of this.claimedAt) {
+      if (at >= now - this.retentionMs) break;
+      this.claimedAt.delete(id);
+    }
+    const known = ids.filter((id) => this.claimedAt.has(id));
+    if (known.length > 0) return known;
+    for (const id of ids) this.claimedAt.set(id, now);
+    for (const id of this.claimedAt.keys()) {
+      if (this.claimedAt.size <= this.max) break;
+      this.claimedAt.delete(id);
+    }
+    return [];
+  }
+  release(ids: readonly string[]): void {
+    for (const id of ids) this.claimedAt.delete(id);
+  }
+}
+
 describe('MemoryPublishedIds (the in-memory bus)', () => {
   let dir: string;
   let db: Database;
@@ -70,5 +96,72 @@ describe('MemoryPublishedIds (the in-memory bus)', () => {
     expect(await ids.claim(['a'])).toEqual([]);
     expect(await ids.claim(['c', 'd', 'a'])).toEqual(['c', 'd', 'a']);
     expect(await ids.claim(['b'])).toEqual([]);
+  });
+
+  it('answers as one insertion-ordered Map would, over long runs past the bound, the retention and its compactions (fast-check, seeded)', async () => {
+    const step = fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.record({ op: fc.constant('claim' as const), ids: fc.array(fc.nat(400), { minLength: 1, maxLength: 3 }) }),
+      },
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('release' as const), ids: fc.array(fc.nat(400), { maxLength: 3 }) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('wait' as const), ms: fc.nat(HOUR) }) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 2000, maxLength: 4000 }), fc.integer({ min: 1, max: 300 }), async (steps, max) => {
+        let now = 0;
+        const memory = new MemoryPublishedIds(2, max, () => now);
+        const model = new MapModel(2 * HOUR, max);
+        for (const s of steps) {
+          if (s.op === 'wait') now += s.ms;
+          else {
+            const ids = [...new Set(s.ids.map((i) => `id${i}`))];
+            if (s.op === 'release') {
+              await memory.release(ids);
+              model.release(ids);
+            } else expect(await memory.claim(ids)).toEqual(model.claim(ids, now));
+          }
+        }
+      }),
+      { seed: 17, numRuns: 25 },
+    );
+  });
+
+  it('forgets from the front without iterating its Map: a claim at the bound costs what one below it does', async () => {
+    const ids = new MemoryPublishedIds(168, 1_000, () => 0);
+    for (let i = 0; i < 5_000; i++) await ids.claim([`id${i}`]);
+    const proto = Map.prototype as unknown as Record<PropertyKey, (...args: unknown[]) => unknown>;
+    const names: PropertyKey[] = ['keys', 'entries', 'values', 'forEach', Symbol.iterator];
+    const saved = names.map((name) => proto[name]!);
+    let iterations = 0;
+    names.forEach((name, i) => {
+      proto[name] = function (this: unknown, ...args: unknown[]) {
+        iterations++;
+        return saved[i]!.apply(this, args);
+      };
+    });
+    let answers: Promise<string[]>[];
+    try {
+      // A claim does its work before it returns its (settled) promise.
+      answers = [ids.claim(['id4999', 'new']), ids.claim(['new'])];
+    } finally {
+      names.forEach((name, i) => (proto[name] = saved[i]!));
+    }
+    expect(await Promise.all(answers)).toEqual([['id4999'], []]);
+    // Until session 17 every claim iterated the Map from its start, past every id deleted since V8 last rebuilt it.
+    expect(iterations).toBe(0);
+  });
+
+  it('does not keep the entries of released ids without bound', async () => {
+    const ids = new MemoryPublishedIds(168, 1_000_000, () => 0);
+    for (let i = 0; i < 20_000; i++) {
+      await ids.claim([`r${i}`]);
+      await ids.release([`r${i}`]);
+    }
+    await ids.claim(['kept']);
+    // One entry per claim until released ones outnumber the held ids by 1,024: then they go.
+    expect((ids as unknown as { ids: string[] }).ids.length).toBeLessThan(1_100);
+    expect(await ids.claim(['kept', 'r5'])).toEqual(['kept']);
+    expect(await ids.claim(['r5'])).toEqual([]);
   });
 });

@@ -1,0 +1,64 @@
+// Server CPU per publish request, with nobody subscribed (issue 19): what a request costs the
+// gateway before any fan-out, against the bare `ws` server's /publish. Each server as bench/fanout
+// starts it (its own process on 127.0.0.1); one request at a time over one keep-alive connection,
+// `--events` messages each (1: the per-request cost; 100: bench/fanout's 100-channel rounds).
+// CPU from /proc (utime + stime) over `--requests` requests after as many unmeasured; the median
+// of `--reps` measurements, alternating the sizes. Build first.
+//
+//   node bench/fanout/request_cpu.mts [--servers gateway,ws] [--requests N] [--reps N]
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { startServer, type Message } from './servers.mts';
+import type { ServerName } from './stats.mts';
+
+const { values } = parseArgs({
+  options: {
+    servers: { type: 'string', default: 'gateway,ws' },
+    requests: { type: 'string', default: '2000' },
+    reps: { type: 'string', default: '3' },
+  },
+});
+const requests = Number(values.requests);
+const SIZES = [1, 100];
+
+/** The process's CPU time in ms, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+let n = 0;
+const round = (size: number): Message[] =>
+  Array.from({ length: size }, (_, c) => ({ id: `q-${n++}`, channel: `IDLE${c}`, data: { total_equity: '1', current_equity: '2' } }));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
+for (const name of values.servers.split(',') as ServerName[]) {
+  const server = await startServer(name, '');
+  const us: Record<number, number[]> = Object.fromEntries(SIZES.map((s) => [s, []]));
+  try {
+    for (const size of SIZES) for (let i = 0; i < requests; i++) await server.publish(round(size)); // warm-up
+    for (let rep = 0; rep < Number(values.reps); rep++) {
+      for (const size of SIZES) {
+        const before = cpuMs(server.pid);
+        for (let i = 0; i < requests; i++) await server.publish(round(size));
+        // Work the last answer left behind (an after-write tick, a log line) lands within this.
+        await new Promise((r) => setTimeout(r, 200));
+        us[size]!.push(((cpuMs(server.pid) - before) * 1000) / requests);
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  for (const size of SIZES) {
+    console.log(
+      `${name}, ${size} event(s) per request: ${median(us[size]!).toFixed(0)} µs of CPU per request, ` +
+        `${(median(us[size]!) / size).toFixed(1)} per event (runs ${us[size]!.map((u) => u.toFixed(0)).join(', ')})`,
+    );
+  }
+}
