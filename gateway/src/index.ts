@@ -4,11 +4,12 @@ export { HttpRouter, type RouteHandler } from './http/router';
 export { sendJson } from './http/respond';
 export { CLOSE, ERROR, type CloseCodeEntry, type ErrorCodeEntry } from './ws/codes';
 export { Hub, type HubStats } from './ws/hub';
-// The /ws/stream door's subscription keys and frame encoder, the publish API's publisher and its id store, the resume index
-// the consumer is handed, for bench/fanout/*_micro.mts.
+// The /ws/stream door's subscription keys and frame encoder, the publish API's publisher and its id stores, the resume index
+// the consumer is handed, the rate limiter, for bench/fanout/*_micro.mts.
 export { streamEncoder, subscriptionId } from './ws/doors/stream';
 export { PositionIndex } from './ws/history/positions';
 export { checkWholeEvent, createEventPublisher, DbPublishedIds, MemoryPublishedIds } from './publish';
+export { RateLimiter } from './rate_limit';
 export type { Publication } from './ws/history';
 export {
   canRead,

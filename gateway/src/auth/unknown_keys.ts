@@ -1,3 +1,5 @@
+import { OrderedMap } from '@marketpulse/runtime';
+
 /**
  * API keys recently found unknown (or revoked, or expired), remembered for `ttlMs` so that a client
  * repeating a bad key costs no database look-up. Keys are random and only ever made by the gateway,
@@ -5,7 +7,7 @@
  * oldest entries make room first.
  */
 export class UnknownKeys {
-  private readonly until = new Map<string, number>();
+  private readonly until = new OrderedMap<string, number>();
 
   constructor(
     private readonly ttlMs: number,
@@ -23,8 +25,7 @@ export class UnknownKeys {
 
   add(key: string): void {
     if (this.ttlMs <= 0) return;
-    this.until.delete(key);
-    if (this.until.size >= this.maxEntries) this.until.delete(this.until.keys().next().value!);
+    if (!this.until.has(key) && this.until.size >= this.maxEntries) this.until.delete(this.until.oldestKey()!);
     this.until.set(key, this.now() + this.ttlMs);
   }
 }

@@ -1,3 +1,4 @@
+import { OrderedMap } from '@marketpulse/runtime';
 import type { Principal } from './principal';
 
 /** Most tokens kept; a token longer than MAX_TOKEN_CHARS is verified every time instead. */
@@ -13,7 +14,7 @@ const MAX_TOKEN_CHARS = 4_096;
  * tokens is kept stops that token at its `exp`, as for an open WebSocket.
  */
 export class VerifiedTokens {
-  private readonly kept = new Map<string, Principal>();
+  private readonly kept = new OrderedMap<string, Principal>();
 
   constructor(private readonly max = VERIFIED_TOKENS_MAX) {}
 
@@ -27,7 +28,7 @@ export class VerifiedTokens {
 
   keep(token: string, principal: Principal): void {
     if (token.length > MAX_TOKEN_CHARS || this.max === 0) return;
-    if (this.kept.size >= this.max && !this.kept.has(token)) this.kept.delete(this.kept.keys().next().value!);
+    if (this.kept.size >= this.max && !this.kept.has(token)) this.kept.delete(this.kept.oldestKey()!);
     this.kept.set(token, Object.freeze({ ...principal }));
   }
 }

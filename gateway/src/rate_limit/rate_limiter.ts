@@ -1,3 +1,5 @@
+import { OrderedMap } from '@marketpulse/runtime';
+
 /** Outcome of one request against a client's budget. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -18,7 +20,8 @@ interface Bucket {
 
 /** Token bucket per client key (credential or address): refills at perMinute/60 tokens a second. */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  /** Least recently used first (OrderedMap: forgetting the oldest does not scan a Map). */
+  private readonly buckets = new OrderedMap<string, Bucket>();
   private readonly ratePerMs: number;
   private readonly now: () => number;
   private readonly maxClients: number;
@@ -36,10 +39,9 @@ export class RateLimiter {
     if (bucket) {
       bucket.tokens = Math.min(this.options.burst, bucket.tokens + (now - bucket.updatedAt) * this.ratePerMs);
       bucket.updatedAt = now;
-      this.buckets.delete(client); // re-inserted below: Map order is then least recently used first
     } else {
       bucket = { tokens: this.options.burst, updatedAt: now };
-      if (this.buckets.size >= this.maxClients) this.buckets.delete(this.buckets.keys().next().value!);
+      if (this.buckets.size >= this.maxClients) this.buckets.delete(this.buckets.oldestKey()!);
     }
     this.buckets.set(client, bucket);
     if (bucket.tokens >= cost) {

@@ -1,3 +1,4 @@
+import { OrderedMap } from '@marketpulse/runtime';
 import type { Principal } from '../auth';
 import { mayReceive } from '../visibility';
 import type { Frame } from './encode';
@@ -117,7 +118,7 @@ export class Hub {
    * order), at most maxIdleChannels of them; `forgottenFloor` is the newest seq of those that fell out
    * of it. A resume across a dropped channel must not take "no history" for "nothing missed".
    */
-  private readonly forgotten = new Map<string, number>();
+  private readonly forgotten = new OrderedMap<string, number>();
   private forgottenFloor = 0;
   private publications = 0;
   private duplicates = 0;
@@ -244,12 +245,11 @@ export class Hub {
     const newest = Math.max(state.history.evictedSeq, state.history.newest()?.seq ?? 0);
     state.history.release();
     if (newest === 0) return;
-    this.forgotten.delete(name);
     this.forgotten.set(name, newest);
     if (this.forgotten.size <= this.maxIdleChannels) return;
-    const [oldestName, oldestSeq] = this.forgotten.entries().next().value!;
+    const oldestName = this.forgotten.oldestKey()!;
+    this.forgottenFloor = Math.max(this.forgottenFloor, this.forgotten.get(oldestName)!);
     this.forgotten.delete(oldestName);
-    this.forgottenFloor = Math.max(this.forgottenFloor, oldestSeq);
   }
 
   /** The newest seq a dropped channel of this name may have held: 0 when it surely held none. */

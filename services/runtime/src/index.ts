@@ -1,3 +1,4 @@
+export * from './collections';
 export * from './config';
 export * from './log';
 export * from './health';

@@ -1,0 +1,1 @@
+export { OrderedMap } from './ordered_map';
