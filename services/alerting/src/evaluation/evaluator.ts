@@ -1,4 +1,5 @@
 import type { Condition, Rule, Severity } from '../rules/rule';
+import { RecentIds } from '../recent_ids';
 import { Cooldowns } from './cooldown';
 import { PriceWindow } from './price_window';
 import type { Signal } from './signal';
@@ -68,7 +69,7 @@ export class RuleEvaluator {
   /** symbol -> recent predictions, newest last, for interval exits. */
   private readonly predictions = new Map<string, PredictionSignal[]>();
   /** rule id -> prediction ids whose interval it already reported leaving. */
-  private readonly exited = new Map<string, Set<string>>();
+  private readonly exited = new Map<string, RecentIds>();
   /** rule|subject -> whether the percent move was already reported for the current excursion. */
   private readonly moved = new Map<string, boolean>();
   private readonly riskStatus = new Map<string, RiskStatus>();
@@ -199,10 +200,8 @@ export class RuleEvaluator {
     }
     if (!covering || (s.price >= covering.lower && s.price <= covering.upper)) return;
     let done = this.exited.get(rule.id);
-    if (!done) this.exited.set(rule.id, (done = new Set()));
-    if (done.has(covering.id)) return;
-    done.add(covering.id);
-    if (done.size > PREDICTIONS_KEPT * 4) done.delete(done.values().next().value!);
+    if (!done) this.exited.set(rule.id, (done = new RecentIds(PREDICTIONS_KEPT * 4)));
+    if (!done.firstSighting(covering.id)) return;
     const side = s.price > covering.upper ? 'above' : 'below';
     this.fire(out, {
       ...base,
