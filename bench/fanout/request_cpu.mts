@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startServer, type Message } from './servers.mts';
-import type { ServerName } from './stats.mts';
+import { cpuTicksFromStat, median, ticksToMs, type ServerName } from './stats.mts';
 
 const { values } = parseArgs({
   options: {
@@ -23,15 +23,11 @@ const requests = Number(values.requests);
 const SIZES = [1, 100];
 
 /** The process's CPU time in ms, from /proc (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+const cpuMs = (pid: number) => ticksToMs(cpuTicksFromStat(readFileSync(`/proc/${pid}/stat`, 'utf8')));
 
 let n = 0;
 const round = (size: number): Message[] =>
   Array.from({ length: size }, (_, c) => ({ id: `q-${n++}`, channel: `IDLE${c}`, data: { total_equity: '1', current_equity: '2' } }));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log(
   `load average ${loadavg()
