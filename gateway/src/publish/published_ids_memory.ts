@@ -25,9 +25,13 @@ export class MemoryPublishedIds implements PublishedIds {
 
   claim(ids: readonly string[]): Promise<string[]> {
     const now = this.now();
-    for (let oldest = this.claimedAt.oldestKey(); oldest !== undefined && this.claimedAt.get(oldest)! < now - this.retentionMs;) {
+    const cutoff = now - this.retentionMs;
+    for (
+      let oldest = this.claimedAt.oldestKey();
+      oldest !== undefined && this.claimedAt.get(oldest)! < cutoff;
+      oldest = this.claimedAt.oldestKey()
+    ) {
       this.claimedAt.delete(oldest);
-      oldest = this.claimedAt.oldestKey();
     }
     const known = ids.filter((id) => this.claimedAt.has(id));
     if (known.length === 0) {
