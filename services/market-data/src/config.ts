@@ -117,7 +117,7 @@ export const marketDataConfigSchema = serviceConfigSchema('market-data', {
   MARKET_SPOOL_FLUSH_MS: envPositiveInt('milliseconds')
     .default(50)
     .describe(
-      'While Kafka refuses events: longest time an event waits before the spool writes and fsyncs it (one fsync per round, not per event).',
+      'Longest time an event waits in memory alone before the spool writes and fsyncs it, once Kafka refuses events or a publish has waited this long for its answer (one fsync per round, not per event). Used with BUS=kafka only.',
     ),
 });
 

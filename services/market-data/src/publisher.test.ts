@@ -38,6 +38,28 @@ function flakyBus(failFirst = 0) {
   return { bus, accepted, state };
 }
 
+/** A bus that takes publishes and answers none (a broker gone silent, its client retrying) until `answer()`. */
+function silentBus() {
+  const accepted: string[] = [];
+  const unanswered: (() => void)[] = [];
+  let silent = true;
+  const bus: Bus = {
+    publish: (input) => {
+      const ids = (Array.isArray(input) ? input : [input]).map((e) => e.id);
+      if (!silent) return Promise.resolve(void accepted.push(...ids));
+      return new Promise<void>((resolve) => unanswered.push(() => resolve(void accepted.push(...ids))));
+    },
+    subscribe: async () => ({ close: async () => undefined }),
+    health: async () => ({ ok: true, detail: '' }),
+    close: async () => undefined,
+  };
+  const answer = () => {
+    silent = false;
+    for (const reply of unanswered.splice(0)) reply();
+  };
+  return { bus, accepted, answer };
+}
+
 /** Every event id in a spool file, read back in pieces. */
 async function spooledIds(file: SpoolFile): Promise<string[]> {
   const out: string[] = [];
@@ -152,6 +174,30 @@ describe('EventPublisher with a spool', () => {
     await publisher.drain();
     expect(accepted).toEqual(Array.from({ length: 130 }, (_, i) => `e${i}`));
     await until(() => statSync(path).size === 0, 'the spool emptied after the bus acknowledged it');
+    expect(await publisher.close(1000)).toBe(0);
+  });
+
+  it('writes what waits behind a publish the bus has not answered for flushMs, before the bus reports any failure', async () => {
+    // An outage starts as a publish that hangs while the bus retries (seconds with Kafka), not as a failure.
+    const { bus, accepted, answer } = silentBus();
+    const file = await SpoolFile.open(path, logger);
+    const publisher = new EventPublisher({ bus, logger, batchSize: 50, spool: { file, flushMs: 20 } });
+    for (let i = 0; i < 10; i++) publisher.enqueue(event(i));
+    await until(() => publisher.spooled === 10, 'the unanswered batch in the spool');
+    for (let i = 10; i < 15; i++) publisher.enqueue(event(i));
+    await until(() => publisher.spooled === 15, 'events queued behind it in the spool too');
+    expect(publisher.failures, 'the bus has reported no failure').toBe(0);
+    const crashed = await spoolAfterCrash();
+    expect(await spooledIds(crashed), 'a crash now loses none of them').toEqual(Array.from({ length: 15 }, (_, i) => `e${i}`));
+    await crashed.close();
+
+    answer();
+    await publisher.drain();
+    expect(accepted).toEqual(Array.from({ length: 15 }, (_, i) => `e${i}`));
+    await until(() => statSync(path).size === 0, 'the spool emptied once the bus answered');
+    for (let i = 15; i < 20; i++) publisher.enqueue(event(i));
+    await publisher.drain();
+    expect(publisher.spooled, 'a bus that answers again is not spooled for').toBe(15);
     expect(await publisher.close(1000)).toBe(0);
   });
 

@@ -6,7 +6,10 @@ import { TraceCodec } from './spool_trace';
 
 export interface PublisherSpoolOptions {
   file: SpoolFile;
-  /** Longest time events wait in memory before the spool writes (and fsyncs) them, while the bus fails. */
+  /**
+   * Longest time an event waits in memory before the spool writes (and fsyncs) it, once the bus
+   * fails or a publish has been waiting this long for its answer.
+   */
   flushMs: number;
   /** Pending events that trigger a write before flushMs is up. */
   flushEvents?: number;
@@ -24,7 +27,7 @@ export interface PublisherOptions {
   batchSize: number;
   /** Backlog size above which a warning is logged (once per crossing). */
   warnBacklog?: number;
-  /** Keeps the backlog on disk while the bus fails, so a crash then loses nothing (see spoolLoop). */
+  /** Keeps the backlog on disk while the bus fails or is slow to answer, so a crash then loses nothing (see spoolLoop). */
   spool?: PublisherSpoolOptions;
 }
 
@@ -77,6 +80,12 @@ export class EventPublisher {
   private waiters: { below: number; resolve: () => void }[] = [];
   /** A publish failed and none has succeeded since. */
   private failing = false;
+  /**
+   * The publish in flight has waited flushMs without an answer. An outage starts this way: the bus
+   * retries inside one publish for seconds before it fails, and every event queued meanwhile
+   * would be in memory only.
+   */
+  private answerOverdue = false;
   /** Events before this absolute position are in the spool file. */
   private spooledEnd = 0;
   /** Absolute position of the file's first record, and where the reader is (byte, position). */
@@ -112,7 +121,7 @@ export class EventPublisher {
       this.spoolSoon();
     } else {
       this.front.push(pending);
-      if (this.failing) this.spoolSoon();
+      if (this.spooling()) this.spoolSoon();
     }
     const held = this.inMemory();
     if (held > this.peakInMemory) this.peakInMemory = held;
@@ -180,6 +189,11 @@ export class EventPublisher {
 
   private frontEnd(): number {
     return this.dropped + this.front.length;
+  }
+
+  /** Whether the backlog goes to the spool file as it is queued (see spoolLoop). */
+  private spooling(): boolean {
+    return this.failing || this.answerOverdue || this.diskMode;
   }
 
   private memoryEvents(): number {
@@ -261,8 +275,12 @@ export class EventPublisher {
         if (this.head >= this.front.length) continue;
       }
       const batch = this.front.slice(this.head, Math.min(this.front.length, this.head + batchSize));
+      const overdue = this.options.spool ? setTimeout(() => this.onAnswerOverdue(), this.options.spool.flushMs) : undefined;
       try {
-        await publishInTraces(bus, batch);
+        await publishInTraces(bus, batch).finally(() => {
+          clearTimeout(overdue);
+          this.answerOverdue = false;
+        });
       } catch (error) {
         this.failures++;
         logger.warn(
@@ -322,6 +340,12 @@ export class EventPublisher {
     else this.spoolTimer ??= setTimeout(() => this.spoolNow(), spool.flushMs);
   }
 
+  /** The publish in flight has had no answer for flushMs: what it carries and what waits behind it go to the spool now. */
+  private onAnswerOverdue(): void {
+    this.answerOverdue = true;
+    this.spoolNow();
+  }
+
   /** Queued events neither acknowledged by the bus nor in the spool file. */
   private spoolPending(): number {
     return this.diskMode ? this.tail.length : this.frontEnd() - Math.max(this.spooledEnd, this.headAt());
@@ -360,11 +384,14 @@ export class EventPublisher {
           await file.clear();
           this.readByte = 0;
           this.readPos = this.fileBase = this.spooledEnd;
-        } else if ((this.failing || this.diskMode) && this.spoolPending() > 0) {
-          // Durability rule: an event accepted while the bus fails is safe from a crash once the
-          // append holding it has been fsynced, at most flushMs (or flushEvents events) after it
-          // was queued; events the bus acknowledged never need the disk. Nothing before `from` is
-          // lost by skipping it: it is either in the file already or acknowledged by the bus.
+        } else if (this.spooling() && this.spoolPending() > 0) {
+          // Durability rule: an event is safe from a crash once the bus acknowledged it or the
+          // append holding it has been fsynced. The spool writes once the bus has failed or a
+          // publish has waited flushMs for its answer (an outage begins as a publish that hangs
+          // through the bus's retries), so an event waits at most about flushMs (or flushEvents
+          // events) in memory alone; while the bus answers within flushMs nothing touches the
+          // disk. Nothing before `from` is lost by skipping it: it is either in the file already
+          // or acknowledged by the bus.
           const from = this.diskMode ? this.spooledEnd : Math.max(this.spooledEnd, headAt);
           const list = this.diskMode ? this.tail.slice() : this.front.slice(from - this.dropped);
           if (file.isEmpty()) this.readPos = this.fileBase = from;
@@ -373,7 +400,7 @@ export class EventPublisher {
           this.spooled += list.length;
           if (this.diskMode) this.tail.splice(0, list.length);
           else if (this.failing && this.frontEnd() - this.headAt() > this.memoryEvents() / 2) this.moveBacklogToDisk();
-          if ((this.failing || this.diskMode) && !this.closed && this.spoolPending() < this.flushEvents()) {
+          if (this.spooling() && !this.closed && this.spoolPending() < this.flushEvents()) {
             // What arrived during the write waits for the next round, so a fast feed costs one
             // fsync per flushMs, not one per event.
             if (this.spoolPending() > 0) this.spoolTimer ??= setTimeout(() => this.spoolNow(), this.options.spool!.flushMs);
