@@ -236,7 +236,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
     const publishedIds: PublishedIds =
       config.BUS === 'memory' && !deps.sharedPublishedIds
         ? new MemoryPublishedIds(config.PUBLISH_ID_RETENTION_HOURS, config.PUBLISH_ID_MEMORY_MAX)
-        : await DbPublishedIds.open(db, config.PUBLISH_ID_RETENTION_HOURS);
+        : await DbPublishedIds.open(db, config.PUBLISH_ID_RETENTION_HOURS, config.PUBLISH_ID_LEASE_SECONDS);
     const publisher = createEventPublisher(bus, logger, publishedIds);
     // One budget for the API and the publish gRPC API: per verified principal, else per address.
     const limiter = new RateLimiter({ perMinute: config.API_RATE_LIMIT_PER_MINUTE, burst: config.API_RATE_LIMIT_BURST });

@@ -5,6 +5,7 @@ export { createTestDatabase, type TestDatabase } from './databases';
 export { HarnessError, type HarnessErrorCode } from './errors';
 export { freePort, portAnswers } from './ports';
 export { runInfraScript } from './local_servers';
+export { removeOwnServer, spareKafkaPort } from './own_servers';
 export { startProcess, stopAllProcesses, type ExitInfo, type ManagedProcess, type StartProcessOptions } from './process';
 export { waitForProcessOutput } from './process_output';
 export {

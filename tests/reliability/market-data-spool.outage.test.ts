@@ -11,17 +11,16 @@ import { createTopicsWithLeaders } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
-  freePort,
-  portAnswers,
+  removeOwnServer,
   REPO_ROOT,
+  runInfraScript,
+  spareKafkaPort,
   startProcess,
   uniqueTopicPrefix,
   waitFor,
   type ManagedProcess,
   type TestDatabase,
 } from '../harness';
-import { runDirFor } from '../harness/config';
-import { runInfraScript } from '../harness/local_servers';
 
 const MAIN = join(REPO_ROOT, 'services/market-data/dist/main.js');
 const REGISTER = join(REPO_ROOT, 'services/runtime/dist/telemetry/register.js');
@@ -31,13 +30,6 @@ interface SeenTick {
   id: string;
   sequence: number;
   timeMs: number;
-}
-
-async function spareKafkaPort(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (!(await portAnswers('127.0.0.1', port + 1, 300))) return port; // the controller takes port + 1
-  }
 }
 
 /** Every AAPL tick on the topic from the beginning, in partition order (one key, one partition). */
@@ -100,10 +92,7 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('market-data killed during a Ka
 
   afterAll(async () => {
     for (const proc of processes) await proc.stop();
-    if (kafkaPort) {
-      await runInfraScript('kafka', 'stop', kafkaPort).catch(() => undefined);
-      rmSync(runDirFor('kafka', kafkaPort), { recursive: true, force: true });
-    }
+    await removeOwnServer('kafka', kafkaPort);
     await db?.drop().catch(() => undefined);
     if (spoolDir) rmSync(spoolDir, { recursive: true, force: true });
   }, 90_000);

@@ -1,19 +1,9 @@
-import { rmSync } from 'node:fs';
 import { createLogger, KafkaBus, type DeliveredEvent } from '@marketpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, portAnswers, tickEvent, uniqueTopicPrefix, waitFor } from '../harness';
-import { runDirFor } from '../harness/config';
-import { runInfraScript } from '../harness/local_servers';
+import { removeOwnServer, runInfraScript, spareKafkaPort, tickEvent, uniqueTopicPrefix, waitFor } from '../harness';
 
 // A broker of its own (own port and data folder), so stopping it disturbs no other test.
 const logger = createLogger('runtime-kafka-outage-test', {}, { level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-async function portPair(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (!(await portAnswers('127.0.0.1', port + 1, 300))) return port;
-  }
-}
 
 const tick = (id: string, price: number) => tickEvent({ id, price, source: 'reliability-test' });
 
@@ -25,7 +15,7 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('KafkaBus when the broker goes 
   const got: DeliveredEvent[] = [];
 
   beforeAll(async () => {
-    port = await portPair();
+    port = await spareKafkaPort();
     await runInfraScript('kafka', 'start', port);
     bus = new KafkaBus({
       brokers: [`127.0.0.1:${port}`],
@@ -39,9 +29,7 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('KafkaBus when the broker goes 
 
   afterAll(async () => {
     await bus?.close();
-    if (!port) return;
-    await runInfraScript('kafka', 'stop', port);
-    rmSync(runDirFor('kafka', port), { recursive: true, force: true });
+    await removeOwnServer('kafka', port);
   }, 60_000);
 
   it('reports unhealthy during the outage, recovers, and publishes and consumes again', async () => {

@@ -1,12 +1,19 @@
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, portAnswers, REPO_ROOT, startProcess, uniqueTopicPrefix, waitFor, type ManagedProcess } from '../harness';
-import { runDirFor } from '../harness/config';
-import { runInfraScript } from '../harness/local_servers';
+import {
+  freePort,
+  removeOwnServer,
+  REPO_ROOT,
+  runInfraScript,
+  spareKafkaPort,
+  startProcess,
+  uniqueTopicPrefix,
+  waitFor,
+  type ManagedProcess,
+} from '../harness';
 
 // A running service (market-data, its own process) whose broker, then database, goes away says so
 // on the standard gRPC health check, and says SERVING again by itself once each returns. The
@@ -31,13 +38,6 @@ function status(client: HealthClient): Promise<string> {
       resolve(err ? `ERROR ${err.code}` : (res?.status ?? 'NONE')),
     );
   });
-}
-
-async function spareKafkaPort(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (!(await portAnswers('127.0.0.1', port + 1, 300))) return port; // the controller takes port + 1
-  }
 }
 
 describe.skipIf(Boolean(process.env.MP_RUN_DIR))('a service whose broker or database goes away', () => {
@@ -77,14 +77,8 @@ describe.skipIf(Boolean(process.env.MP_RUN_DIR))('a service whose broker or data
   afterAll(async () => {
     client?.close();
     await service?.stop();
-    if (kafkaPort) {
-      await runInfraScript('kafka', 'stop', kafkaPort).catch(() => undefined);
-      rmSync(runDirFor('kafka', kafkaPort), { recursive: true, force: true });
-    }
-    if (pgPort) {
-      await runInfraScript('postgres', 'stop', pgPort).catch(() => undefined);
-      rmSync(runDirFor('postgres', pgPort), { recursive: true, force: true });
-    }
+    await removeOwnServer('kafka', kafkaPort);
+    await removeOwnServer('postgres', pgPort);
   }, 90_000);
 
   it('goes NOT_SERVING while Kafka is down and SERVING again once it is back', async () => {

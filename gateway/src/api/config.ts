@@ -70,6 +70,11 @@ export const apiConfigShape = {
     .describe(
       "How long the publish API remembers an accepted event id: publishing it again within this time is answered 409 DUPLICATE_EVENT (gRPC ALREADY_EXISTS). With BUS=kafka (or several GATEWAY_WORKERS) the ids are in the database; with BUS=memory in the process, also bounded by PUBLISH_ID_MEMORY_MAX, and forgotten at a restart, as the bus's events are.",
     ),
+  PUBLISH_ID_LEASE_SECONDS: envPositiveInt('whole seconds above 0')
+    .default(60)
+    .describe(
+      "With BUS=kafka (or several GATEWAY_WORKERS): an accepted event id is recorded as unfinished until the bus has taken the event. A publish of an unfinished id is answered 503 PUBLISH_IN_PROGRESS; once this long has passed since the claim (its gateway stopped before the bus answered), the id is claimed anew and the event published, so a retry after a crash is not refused as a duplicate. Longer than the bus's own retries of one publish.",
+    ),
   PUBLISH_ID_MEMORY_MAX: envPositiveInt('a whole number above 0')
     .default(500_000)
     .describe(

@@ -72,7 +72,10 @@ const ERROR_STATUSES: [string, string][] = [
   ['413', 'The body exceeds HTTP_MAX_BODY_BYTES'],
   ['429', 'Rate limited; see the Retry-After header'],
   ['500', 'An unexpected failure; details.error_id names the log line'],
-  ['503', 'A service this needs is unavailable; details.service names it'],
+  [
+    '503',
+    'A service this needs is unavailable (details.service names it), or an earlier publish of the same event id has not finished (PUBLISH_IN_PROGRESS; see the Retry-After header)',
+  ],
   ['504', 'A service this needs did not answer within the deadline'],
 ];
 

@@ -5,6 +5,7 @@ import { createLogger } from '@marketpulse/runtime';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEventPublisher } from '../publish';
+import { everyIdNew } from '../testing/published_ids.testkit';
 import type { ApiContext } from './context';
 import { appRouter } from './router';
 
@@ -62,10 +63,7 @@ describe('tRPC spread helper patch', () => {
 
   it('is applied: a procedure call copies its middleware options without Object.defineProperties', async () => {
     const logger = createLogger('trpc-patch-test', {}, { level: 'silent' });
-    const publisher = createEventPublisher({ publish: async () => undefined } as never, logger, {
-      claim: async () => [],
-      release: async () => undefined,
-    });
+    const publisher = createEventPublisher({ publish: async () => undefined } as never, logger, everyIdNew());
     const principal = { userId: 'engine', scopes: ['publish'], channels: ['*'], method: 'jwt' };
     const caller = appRouter.createCaller({ principal, publisher, logger } as unknown as ApiContext);
     const defineProperties = vi.spyOn(Object, 'defineProperties');

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkWholeEvent } from './entry_checks';
 import { createEventPublisher } from './publisher';
+import { everyIdNew } from '../testing/published_ids.testkit';
 
 // Issue 19: the in-memory bus hands the events the publish API marks (markIfDecodedForm) to
 // consumers without encoding and decoding them. The mark is a promise: a marked event must be
@@ -20,7 +21,7 @@ function setup() {
     health: async () => ({ ok: true, detail: '' }),
     close: async () => undefined,
   };
-  return { published, publisher: createEventPublisher(bus, logger, { claim: async () => [], release: async () => undefined }) };
+  return { published, publisher: createEventPublisher(bus, logger, everyIdNew()) };
 }
 
 const roundTrip = (e: events.Event) => events.Event.decode(events.Event.encode(e).finish());

@@ -7,6 +7,7 @@ import { appRouter } from '../api/router';
 import { PAYLOAD_CONTRACTS, PublishEventBody } from '../events/publish_contracts';
 import { checkPayload, checkWholeEvent } from './entry_checks';
 import { createEventPublisher } from './publisher';
+import { everyIdNew } from '../testing/published_ids.testkit';
 import { fromEvent } from './to_event';
 
 // Issue 19: a published event is checked once, where it enters. The REST/tRPC route's input checks
@@ -15,10 +16,7 @@ import { fromEvent } from './to_event';
 // Until session 13 the publisher checked every REST event whole again, envelope included.
 
 const logger = createLogger('entry-checks-test', {}, { level: 'silent' });
-const publisher = createEventPublisher({ publish: async () => undefined } as never, logger, {
-  claim: async () => [],
-  release: async () => undefined,
-});
+const publisher = createEventPublisher({ publish: async () => undefined } as never, logger, everyIdNew());
 const principal = { userId: 'engine', scopes: ['publish'], channels: ['*'], method: 'jwt' };
 const caller = appRouter.createCaller({ principal, publisher, logger } as unknown as ApiContext);
 

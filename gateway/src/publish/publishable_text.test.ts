@@ -3,9 +3,9 @@ import type { events } from '@marketpulse/proto';
 import { createLogger, type Bus } from '@marketpulse/runtime';
 import { describe, expect, it } from 'vitest';
 import type { ApiError } from '../errors';
-import type { PublishedIds } from './published_ids';
 import { checkWholeEvent } from './entry_checks';
 import { createEventPublisher } from './publisher';
+import { everyIdNew } from '../testing/published_ids.testkit';
 
 // Issue 13: the publish API put events with NUL in their id or subject on the bus, where they
 // stopped webhook intake and alerting. Now it refuses any id, subject, source or payload text it
@@ -21,8 +21,7 @@ function setup() {
     health: async () => ({ ok: true, detail: '' }),
     close: async () => undefined,
   };
-  const ids: PublishedIds = { claim: async () => [], release: async () => undefined };
-  return { published, publisher: createEventPublisher(bus, logger, ids) };
+  return { published, publisher: createEventPublisher(bus, logger, everyIdNew()) };
 }
 
 const position = { position_id: 'p1', symbol: 'BTC/USDT', status: 'open' };

@@ -48,6 +48,30 @@ describe('DbPublishedIds on PGlite', () => {
     expect(await ids.claim(['burst/8'])).toEqual(['burst/8']);
   });
 
+  it('takes over an id whose publish was never confirmed once its lease is up, and answers it as unfinished until then', async () => {
+    // A gateway claims the id, then stops before the bus answers: no confirmation, no release.
+    const stopped = await DbPublishedIds.open(db, 168, 1);
+    expect(await stopped.claim(['lease/a', 'lease/b'])).toEqual([]);
+    await stopped.confirm(['lease/b']);
+    const next = await DbPublishedIds.open(db, 168, 1);
+    expect(await next.claim(['lease/a'])).toEqual(['lease/a']);
+    expect(await next.unfinished(['lease/a', 'lease/b'])).toEqual([{ id: 'lease/a', retryAfterSeconds: 1 }]);
+    const deadline = Date.now() + 10_000;
+    let known = ['lease/a'];
+    while (known.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      known = await next.claim(['lease/a']);
+    }
+    expect(known, 'claimed anew once the lease ran out').toEqual([]);
+    // Taken over, it is the new publish's: unfinished again, until that one is confirmed.
+    expect(await next.claim(['lease/a'])).toEqual(['lease/a']);
+    await next.confirm(['lease/a']);
+    expect(await next.unfinished(['lease/a'])).toEqual([]);
+    // A confirmed id stays a duplicate however long ago its lease ended.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await next.claim(['lease/a', 'lease/b'])).toEqual(['lease/a', 'lease/b']);
+  });
+
   it('answers concurrent claims exactly as the same claims made one after another (fast-check, seeded)', async () => {
     const ids = await DbPublishedIds.open(db);
     let run = 0;

@@ -1,5 +1,11 @@
 import type { Database } from '@marketpulse/runtime';
-import { DEFAULT_PUBLISH_ID_RETENTION_HOURS, settleClaims, type PublishedIds } from './published_ids';
+import {
+  DEFAULT_PUBLISH_ID_LEASE_SECONDS,
+  DEFAULT_PUBLISH_ID_RETENTION_HOURS,
+  settleClaims,
+  type PublishedIds,
+  type UnfinishedClaim,
+} from './published_ids';
 
 export const PUBLISHED_ID_MIGRATIONS = [
   {
@@ -9,6 +15,12 @@ export const PUBLISHED_ID_MIGRATIONS = [
       published_at timestamptz NOT NULL DEFAULT now()
     );
     CREATE INDEX IF NOT EXISTS published_event_ids_age ON published_event_ids (published_at)`,
+  },
+  {
+    // NULL: the bus took the event. Set: claimed by a publish not yet confirmed, which another
+    // claim may take over from then on (the gateway that claimed it stopped before the bus answered).
+    id: '004_published_event_ids_unfinished',
+    sql: `ALTER TABLE published_event_ids ADD COLUMN IF NOT EXISTS unfinished_until timestamptz`,
   },
 ];
 
@@ -31,15 +43,50 @@ export class DbPublishedIds implements PublishedIds {
    */
   private waiting: PendingClaim[] = [];
   private claiming = false;
+  /** Confirmations made while one runs go together in the next statement, as claims do. */
+  private confirming: Promise<void> | undefined;
+  private toConfirm: string[] = [];
 
   private constructor(
     private readonly db: Database,
     private readonly retentionHours: number,
+    private readonly leaseSeconds: number,
   ) {}
 
-  static async open(db: Database, retentionHours = DEFAULT_PUBLISH_ID_RETENTION_HOURS): Promise<DbPublishedIds> {
+  static async open(
+    db: Database,
+    retentionHours = DEFAULT_PUBLISH_ID_RETENTION_HOURS,
+    leaseSeconds = DEFAULT_PUBLISH_ID_LEASE_SECONDS,
+  ): Promise<DbPublishedIds> {
     await db.migrate(PUBLISHED_ID_MIGRATIONS);
-    return new DbPublishedIds(db, retentionHours);
+    return new DbPublishedIds(db, retentionHours, leaseSeconds);
+  }
+
+  confirm(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    this.toConfirm.push(...ids);
+    this.confirming ??= this.confirmWaiting().finally(() => (this.confirming = undefined));
+    return this.confirming;
+  }
+
+  private async confirmWaiting(): Promise<void> {
+    // Joined by confirmations made until the statement starts; later ones wait for the next.
+    await Promise.resolve();
+    while (this.toConfirm.length > 0) {
+      const ids = this.toConfirm;
+      this.toConfirm = [];
+      await this.db.query('UPDATE published_event_ids SET unfinished_until = NULL WHERE id = ANY($1::text[])', [ids]);
+    }
+  }
+
+  async unfinished(ids: readonly string[]): Promise<UnfinishedClaim[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ id: string; wait: number | string }>(
+      `SELECT id, ceil(extract(epoch FROM unfinished_until - now())) AS wait
+         FROM published_event_ids WHERE id = ANY($1::text[]) AND unfinished_until IS NOT NULL`,
+      [[...ids]],
+    );
+    return rows.map((r) => ({ id: r.id, retryAfterSeconds: Math.max(1, Number(r.wait)) }));
   }
 
   claim(ids: readonly string[]): Promise<string[]> {
@@ -61,9 +108,15 @@ export class DbPublishedIds implements PublishedIds {
       this.waiting = [];
       try {
         await this.pruneNowAndThen();
+        // New ids, and ids whose claim was never confirmed within its lease (taken over: their
+        // publisher stopped before the bus answered, so the event may never have been published).
         const { rows } = await this.db.query<{ id: string }>(
-          `INSERT INTO published_event_ids (id) SELECT unnest($1::text[]) ON CONFLICT (id) DO NOTHING RETURNING id`,
-          [[...new Set(batch.flatMap((c) => c.ids))]],
+          `INSERT INTO published_event_ids (id, unfinished_until)
+             SELECT unnest($1::text[]), now() + make_interval(secs => $2)
+           ON CONFLICT (id) DO UPDATE SET published_at = now(), unfinished_until = EXCLUDED.unfinished_until
+             WHERE published_event_ids.unfinished_until < now()
+           RETURNING id`,
+          [[...new Set(batch.flatMap((c) => c.ids))], this.leaseSeconds],
         );
         const { known, release } = settleClaims(
           batch.map((c) => c.ids),

@@ -50,13 +50,14 @@ describe('MemoryPublishedIds (the in-memory bus)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers every claim and release as the database store does, within the retention and the bound (fast-check, seeded)', async () => {
+  it('answers every claim, confirmation and release as the database store does, within the retention and the bound (fast-check, seeded)', async () => {
     const stored = await DbPublishedIds.open(db);
     let run = 0;
     const letter = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g');
     const step = fc.oneof(
       fc.record({ op: fc.constant('claim' as const), ids: fc.array(letter, { minLength: 1, maxLength: 4 }) }),
       fc.record({ op: fc.constant('release' as const), ids: fc.array(letter, { maxLength: 3 }) }),
+      fc.record({ op: fc.constant('confirm' as const), ids: fc.array(letter, { maxLength: 3 }) }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 20 }), async (steps) => {
@@ -65,16 +66,31 @@ describe('MemoryPublishedIds (the in-memory bus)', () => {
         const memory = new MemoryPublishedIds();
         for (const s of steps) {
           const ids = s.ids.map(at);
-          if (s.op === 'release') {
-            await Promise.all([stored.release(ids), memory.release(ids)]);
+          if (s.op !== 'claim') {
+            await Promise.all([stored[s.op](ids), memory[s.op](ids)]);
             continue;
           }
-          expect(await memory.claim(ids)).toEqual(await stored.claim(ids));
+          const known = await stored.claim(ids);
+          expect(await memory.claim(ids)).toEqual(known);
+          // Refused ids still unfinished (claimed, neither confirmed nor released) are the same in both.
+          const unfinished = async (store: DbPublishedIds | MemoryPublishedIds) =>
+            [...new Set((await store.unfinished(known)).map((u) => u.id))].sort();
+          expect(await unfinished(memory)).toEqual(await unfinished(stored));
         }
       }),
       { seed: 19, numRuns: 80 },
     );
   }, 60_000);
+
+  it('refuses an id whose publish is in flight as unfinished, and as published once it is confirmed', async () => {
+    const ids = new MemoryPublishedIds();
+    expect(await ids.claim(['a', 'b'])).toEqual([]);
+    expect(await ids.claim(['a'])).toEqual(['a']);
+    expect(await ids.unfinished(['a'])).toEqual([{ id: 'a', retryAfterSeconds: 1 }]);
+    await ids.confirm(['a', 'b']);
+    expect(await ids.claim(['b'])).toEqual(['b']);
+    expect(await ids.unfinished(['a', 'b'])).toEqual([]);
+  });
 
   it('forgets an id once the retention has passed, not before', async () => {
     let now = Date.UTC(2026, 11, 6);

@@ -1,5 +1,5 @@
 import { OrderedMap } from '@marketpulse/runtime';
-import { DEFAULT_PUBLISH_ID_RETENTION_HOURS, type PublishedIds } from './published_ids';
+import { DEFAULT_PUBLISH_ID_RETENTION_HOURS, type PublishedIds, type UnfinishedClaim } from './published_ids';
 
 /** PUBLISH_ID_MEMORY_MAX's default: at ~120 bytes an id, at most ~60 MB; five minutes of ids at 1,600 events/s. */
 export const DEFAULT_PUBLISH_ID_MEMORY_MAX = 500_000;
@@ -13,6 +13,11 @@ export const DEFAULT_PUBLISH_ID_MEMORY_MAX = 500_000;
 export class MemoryPublishedIds implements PublishedIds {
   /** Id → when it was claimed (epoch ms), oldest first (OrderedMap: forgetting the oldest does not scan a Map). */
   private readonly claimedAt = new OrderedMap<string, number>();
+  /**
+   * Claimed ids whose publish has not been confirmed: a publish in flight, since a publish that can
+   * no longer finish is one whose process ended, and these ids with it. Never taken over.
+   */
+  private readonly inFlight = new Set<string>();
   private readonly retentionMs: number;
 
   constructor(
@@ -31,18 +36,35 @@ export class MemoryPublishedIds implements PublishedIds {
       oldest !== undefined && this.claimedAt.get(oldest)! < cutoff;
       oldest = this.claimedAt.oldestKey()
     ) {
-      this.claimedAt.delete(oldest);
+      this.forget(oldest);
     }
     const known = ids.filter((id) => this.claimedAt.has(id));
     if (known.length === 0) {
-      for (const id of ids) this.claimedAt.set(id, now);
-      while (this.claimedAt.size > this.max) this.claimedAt.delete(this.claimedAt.oldestKey()!);
+      for (const id of ids) {
+        this.claimedAt.set(id, now);
+        this.inFlight.add(id);
+      }
+      while (this.claimedAt.size > this.max) this.forget(this.claimedAt.oldestKey()!);
     }
     return Promise.resolve(known);
   }
 
-  release(ids: readonly string[]): Promise<void> {
-    for (const id of ids) this.claimedAt.delete(id);
+  confirm(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.inFlight.delete(id);
     return Promise.resolve();
+  }
+
+  release(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.forget(id);
+    return Promise.resolve();
+  }
+
+  private forget(id: string): void {
+    this.claimedAt.delete(id);
+    this.inFlight.delete(id);
+  }
+
+  unfinished(ids: readonly string[]): Promise<UnfinishedClaim[]> {
+    return Promise.resolve(ids.filter((id) => this.inFlight.has(id)).map((id) => ({ id, retryAfterSeconds: 1 })));
   }
 }

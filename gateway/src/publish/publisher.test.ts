@@ -65,6 +65,28 @@ describe('event publisher', () => {
       .catch((e: ApiError) => e);
     expect((extra as ApiError).message).toContain('leverage');
   });
+  it('answers an id whose earlier publish has not finished as PUBLISH_IN_PROGRESS (503, retry after), then as DUPLICATE_EVENT once it has', async () => {
+    let answer: () => void = () => undefined;
+    const slow = recordingBus();
+    const bus: Bus = { ...slow, publish: (e) => new Promise<void>((resolve) => (answer = () => resolve(slow.publish(e)))) };
+    const publisher = createEventPublisher(bus, logger, memoryIds());
+    const item = { id: 'once', type: 'position_update', data: position };
+    const first = publisher.publish([item], checkWholeEvent, 'engine');
+    await new Promise((r) => setImmediate(r));
+    const during = await publisher.publish([item], checkWholeEvent, 'engine').catch((e: unknown) => e as ApiError);
+    expect(during).toMatchObject({
+      appCode: 'PUBLISH_IN_PROGRESS',
+      httpStatus: 503,
+      grpcStatus: GrpcStatus.UNAVAILABLE,
+      details: { ids: ['engine/once'], retry_after_seconds: 1 },
+    });
+    answer();
+    await first;
+    const after = await publisher.publish([item], checkWholeEvent, 'engine').catch((e: unknown) => e as ApiError);
+    expect(after).toMatchObject({ appCode: 'DUPLICATE_EVENT', httpStatus: 409 });
+    expect(slow.published.map((e) => e.id)).toEqual(['engine/once']);
+  });
+
   it("answers a reused id as DUPLICATE_EVENT (409 / ALREADY_EXISTS) and publishes nothing, while another publisher's same id is its own", async () => {
     const bus = recordingBus();
     const publisher = createEventPublisher(bus, logger, memoryIds());

@@ -2,7 +2,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Bus, Logger } from '@marketpulse/runtime';
 import { ApiError, validationError } from '../errors';
 import type { EventPublisher } from '../events/publish_contracts';
-import type { PublishedIds } from './published_ids';
+import type { PublishedIds, UnfinishedClaim } from './published_ids';
 import { markIfDecodedForm } from './decoded_form';
 import { ownerRefusal } from './owner_rule';
 import { unsafeTextViolations } from './publishable_text';
@@ -16,6 +16,17 @@ function duplicateEvents(ids: readonly string[]): ApiError {
     {
       ids: [...ids],
     },
+  );
+}
+
+function publishInProgress(unfinished: readonly UnfinishedClaim[]): ApiError {
+  const ids = unfinished.map((u) => u.id);
+  const retryAfter = Math.max(...unfinished.map((u) => u.retryAfterSeconds));
+  return new ApiError(
+    GrpcStatus.UNAVAILABLE,
+    'PUBLISH_IN_PROGRESS',
+    `an earlier publish of ${ids.join(', ')} has not finished: it is still running, or its gateway stopped before the bus answered; nothing was published by this request. Send it again in ${retryAfter} s: a publish still unfinished then is taken over by yours`,
+    { ids, retry_after_seconds: retryAfter },
   );
 }
 
@@ -55,7 +66,14 @@ export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds
       const repeated = repeatedIds(eventIds);
       if (repeated.length > 0) throw duplicateEvents(repeated);
       const known = await ids.claim(eventIds);
-      if (known.length > 0) throw duplicateEvents(known);
+      if (known.length > 0) {
+        const unfinished = await ids.unfinished(known);
+        const published = known.filter((id) => !unfinished.some((u) => u.id === id));
+        throw published.length > 0 ? duplicateEvents(published) : publishInProgress(unfinished);
+      }
+      // Durability: the ids are claimed (unfinished) before the bus has the events and confirmed only
+      // after it took them, so a gateway that stops in between leaves a claim that a retry takes over
+      // once its lease is up, instead of a duplicate refusal for an event that was never published.
       try {
         await bus.publish(accepted);
       } catch (err) {
@@ -70,6 +88,14 @@ export function createEventPublisher(bus: Bus, logger: Logger, ids: PublishedIds
           },
         );
       }
+      // Answered after the confirmation, so a re-publish once this request is answered is a duplicate;
+      // if it cannot be recorded the events are published all the same (a retry after the lease
+      // would publish them again: at least once, never lost).
+      await ids
+        .confirm(eventIds)
+        .catch((err: unknown) =>
+          logger.warn({ err, ids: eventIds }, 'the bus took the events, but their ids could not be marked published'),
+        );
       if (logger.isLevelEnabled('info')) {
         logger.info({ ids: eventIds, types: [...new Set(accepted.map((e) => e.type))], source: callerIdentity }, 'events published');
       }
