@@ -1,7 +1,7 @@
 import { topicFor } from '@marketpulse/runtime';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaBrokers, uniqueTopicPrefix, waitFor } from '../harness';
+import { freePort, kafkaBrokers, uniqueTopicPrefix, waitFor } from '../harness';
 import { SECRET, tokenFor } from '../e2e/api.kit';
 import { connectClient, type RecordingClient, type WsMessage } from '../e2e/gateway_ws_client';
 import { firstBreak, publishRange, range, ResumeRig, SYMBOL, TYPE } from './gateway-resume.kit';
@@ -169,9 +169,12 @@ describe('resume from Kafka (issue 15)', () => {
     await Promise.all(seqClients.map((c) => c.lost()));
     await waitFor(() => next >= 700 || undefined, { timeoutMs: 30_000, what: 'ticks published while the gateway is down' });
 
-    startGateway(prefix, 'restart', {}, port).catch(() => undefined);
+    // On a port of its own, as behind a load balancer: the killed instance's port, free again, can
+    // meanwhile be any process's (an outgoing connection of a test running beside this one took it once).
+    const restartPort = await freePort();
+    startGateway(prefix, 'restart', {}, restartPort).catch(() => undefined);
     // The clients reconnect at once: refused with 1013 until the instance is positioned.
-    await Promise.all(seqClients.map((c) => c.connect(port)));
+    await Promise.all(seqClients.map((c) => c.connect(restartPort)));
     await producer;
     await publishRange(bus, LAST, LAST + 100);
     const expected = range(0, LAST + 100);
