@@ -63,6 +63,7 @@ function asAppError(err: ApiError): AppError {
     domain: GATEWAY_DOMAIN,
     violations: (fields ?? []).map((f) => ({ field: f.field, description: f.message })),
     metadata,
+    ...(err.details?.retry_after_seconds === undefined ? {} : { retryAfterSeconds: err.details.retry_after_seconds }),
     cause: err,
   });
 }

@@ -12,6 +12,8 @@ export interface AppErrorOptions {
   violations?: FieldViolation[];
   /** Facts a client can act on (ids, limits); keys match [A-Za-z0-9_-], values are any text. */
   metadata?: Record<string, string>;
+  /** When the same call may succeed if sent again (a rate limit, work in progress): google.rpc.RetryInfo. */
+  retryAfterSeconds?: number;
   cause?: unknown;
 }
 
@@ -32,6 +34,7 @@ export class AppError extends Error {
   readonly domain: string;
   readonly violations: FieldViolation[];
   readonly metadata: Record<string, string>;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(status: grpc.status, reason: string, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -46,6 +49,7 @@ export class AppError extends Error {
     this.domain = options.domain ?? COMMON_DOMAIN;
     this.violations = options.violations ?? [];
     this.metadata = options.metadata ?? {};
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

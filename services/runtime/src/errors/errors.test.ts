@@ -10,7 +10,7 @@ import { AppError, invalidArgument } from './app_error';
 import { assertValid, checkInt32, checkInt64, checkNumber, checkOneOf, checkText, checkTimestamp } from './checks';
 import { errorDomain } from './error_domain';
 import { decodeStatus, encodeStatus } from './status_codec';
-import { STATUS_DETAILS_KEY } from './grpc_status';
+import { STATUS_DETAILS_KEY, toServiceError } from './grpc_status';
 
 // Text request/response as UTF-8 bytes: the wrapper's behaviour, without generated code.
 const utf8 = { serialize: (s: string) => Buffer.from(s), deserialize: (b: Buffer) => b.toString() };
@@ -192,6 +192,18 @@ describe('google.rpc.Status codec', () => {
     // type URLs are the standard ones every status-details library looks for
     expect(Buffer.from(bytes).toString('latin1')).toContain('type.googleapis.com/google.rpc.ErrorInfo');
     expect(Buffer.from(bytes).toString('latin1')).toContain('type.googleapis.com/google.rpc.BadRequest');
+  });
+
+  it('tells a client when to send a call again: google.rpc.RetryInfo, whole seconds rounded up', () => {
+    const err = new AppError(grpc.status.UNAVAILABLE, 'PUBLISH_IN_PROGRESS', 'try again', { retryAfterSeconds: 6.2 });
+    const trailer = toServiceError(err).metadata.get(STATUS_DETAILS_KEY)[0] as Buffer;
+    expect(decodeStatus(trailer)).toMatchObject({ code: grpc.status.UNAVAILABLE, retryDelaySeconds: 7 });
+    expect(trailer.toString('latin1')).toContain('type.googleapis.com/google.rpc.RetryInfo');
+    // Without a delay there is no RetryInfo at all.
+    const plain = toServiceError(new AppError(grpc.status.UNAVAILABLE, 'BUS_UNAVAILABLE', 'down')).metadata.get(
+      STATUS_DETAILS_KEY,
+    )[0] as Buffer;
+    expect(decodeStatus(plain).retryDelaySeconds).toBeUndefined();
   });
 
   it('an AppError with request text builds a trailer without throwing', () => {

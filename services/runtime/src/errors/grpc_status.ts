@@ -56,6 +56,7 @@ function statusBytes(err: AppError, b: Bounded): Buffer {
       message: b.message,
       errorInfo: { reason: err.reason, domain: err.domain, metadata: b.metadata },
       violations,
+      ...(err.retryAfterSeconds === undefined ? {} : { retryDelaySeconds: Math.max(0, Math.ceil(err.retryAfterSeconds)) }),
     });
     if (bytes.length <= MAX_STATUS_BYTES || violations.length === 0) return bytes;
     violations = violations.slice(0, Math.floor(violations.length / 2));

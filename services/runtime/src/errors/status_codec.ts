@@ -8,13 +8,15 @@ export interface StatusDetails {
   message: string;
   errorInfo?: { reason: string; domain: string; metadata: Record<string, string> };
   violations: FieldViolation[];
+  /** google.rpc.RetryInfo's retry_delay, whole seconds. */
+  retryDelaySeconds?: number;
 }
 
 const TYPE_URL_PREFIX = 'type.googleapis.com/';
 // Official definitions (googleapis google/rpc), vendored next to src/ and dist/ alike.
 const PROTO_DIR = path.resolve(__dirname, '../../proto');
 
-let types: { Status: protobuf.Type; ErrorInfo: protobuf.Type; BadRequest: protobuf.Type } | undefined;
+let types: { Status: protobuf.Type; ErrorInfo: protobuf.Type; BadRequest: protobuf.Type; RetryInfo: protobuf.Type } | undefined;
 function load() {
   if (!types) {
     const root = new protobuf.Root();
@@ -25,6 +27,7 @@ function load() {
       Status: root.lookupType('google.rpc.Status'),
       ErrorInfo: root.lookupType('google.rpc.ErrorInfo'),
       BadRequest: root.lookupType('google.rpc.BadRequest'),
+      RetryInfo: root.lookupType('google.rpc.RetryInfo'),
     };
   }
   return types;
@@ -37,16 +40,17 @@ const any = (type: protobuf.Type, value: Record<string, unknown>) => ({
 
 /** google.rpc.Status bytes for the `grpc-status-details-bin` trailer. */
 export function encodeStatus(details: StatusDetails): Buffer {
-  const { Status, ErrorInfo, BadRequest } = load();
+  const { Status, ErrorInfo, BadRequest, RetryInfo } = load();
   const anys = [];
   if (details.errorInfo) anys.push(any(ErrorInfo, details.errorInfo));
   if (details.violations.length > 0) anys.push(any(BadRequest, { field_violations: details.violations }));
+  if (details.retryDelaySeconds !== undefined) anys.push(any(RetryInfo, { retry_delay: { seconds: details.retryDelaySeconds } }));
   return Buffer.from(Status.encode(Status.fromObject({ code: details.code, message: details.message, details: anys })).finish());
 }
 
-/** The ErrorInfo and BadRequest of google.rpc.Status bytes; other detail types are skipped. Throws on bytes that are not a Status. */
+/** The ErrorInfo, BadRequest and RetryInfo of google.rpc.Status bytes; other detail types are skipped. Throws on bytes that are not a Status. */
 export function decodeStatus(bytes: Uint8Array): StatusDetails {
-  const { Status, ErrorInfo, BadRequest } = load();
+  const { Status, ErrorInfo, BadRequest, RetryInfo } = load();
   const status = Status.toObject(Status.decode(bytes), { defaults: true, longs: Number }) as {
     code: number;
     message: string;
@@ -61,6 +65,11 @@ export function decodeStatus(bytes: Uint8Array): StatusDetails {
     } else if (name === 'google.rpc.BadRequest') {
       const bad = BadRequest.toObject(BadRequest.decode(d.value), { defaults: true }) as { field_violations: FieldViolation[] };
       out.violations.push(...bad.field_violations.map((v) => ({ field: v.field, description: v.description })));
+    } else if (name === 'google.rpc.RetryInfo') {
+      const retry = RetryInfo.toObject(RetryInfo.decode(d.value), { defaults: true, longs: Number }) as {
+        retry_delay?: { seconds: number };
+      };
+      out.retryDelaySeconds = retry.retry_delay?.seconds ?? 0;
     }
   }
   return out;
