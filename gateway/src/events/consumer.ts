@@ -58,7 +58,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
       const offset = Number(d.offset);
       // Delivered again (a restarted consumer, a rebalance): already handled.
       if (offset < (index.next(key) ?? 0)) return;
-      index.record(event.id, key, offset);
+      index.record(event.id, key, offset, hub.nextSeq);
       pos = index.entryAfter(d.topic, d.partition, offset);
     }
     observeAge(event.type, event.time);
@@ -90,7 +90,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
       handle: (record) => {
         const pub = publicationOfRecord(record, history.index);
         if (!pub) return;
-        history.index.record(pub.id, partitionKey(record.topic, record.partition), record.offset);
+        history.index.record(pub.id, partitionKey(record.topic, record.partition), record.offset, hub.nextSeq);
         hub.publish(pub.channels, pub);
       },
     });

@@ -8,6 +8,7 @@ import type { WsCounters } from './counters';
 import type { Door } from './doors/door';
 import { jsonFrame, PROTOCOL_PING, type Frame } from './encode';
 import type { AppPing } from './heartbeat';
+import type { Publication } from './history';
 import type { KafkaResume, ResumeStart, ResumeTarget } from './history/kafka_resume';
 import { replayFromMemory } from './history/memory_replay';
 import type { ResumableEncoder } from './history/replay_encoders';
@@ -301,13 +302,15 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   }
 
   /**
-   * Subscribes to `channels`, first replaying what the client missed when it resumes (`from`):
-   * from the history when it still holds the `since` id (in this tick, so nothing published
-   * meanwhile is lost or doubled; past one chunk paced, with the live frames held: history/memory_replay.ts); otherwise from Kafka, from its position token or, without one,
-   * from the id's position in this instance's index, with the live frames held until the
-   * read-back is done (history/kafka_resume.ts); CANNOT_RECOVER or INVALID_POSITION when neither
-   * can, and the live stream. `announce` sends the door's acknowledgement first, with the
-   * position the client stands at (undefined on the in-memory bus).
+   * Subscribes to `channels`, first replaying what the client missed when it resumes (`from`).
+   * With a position token: from the history when it still holds everything past it, otherwise read
+   * back from Kafka. Without one: from the history when it holds the `since` id, otherwise from
+   * Kafka at the id's position in this instance's index. A replay from memory happens in this tick,
+   * so nothing published meanwhile is lost or doubled (past one chunk paced, with the live frames
+   * held: history/memory_replay.ts); a read-back holds the live frames until it is done
+   * (history/kafka_resume.ts). CANNOT_RECOVER or INVALID_POSITION when neither can, and the live
+   * stream. `announce` sends the door's acknowledgement first, with the position the client
+   * stands at (undefined on the in-memory bus).
    */
   subscribeFrom(
     channels: readonly string[],
@@ -333,39 +336,28 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
       if (decoded.ok) start = { frontier: decoded.frontier, label: 'position', subscriptionId: from.subscriptionId };
       else refused = decoded;
     }
-    if (from.since !== undefined) {
+    if (start && kafka && !kafka.aheadOf(start.frontier)) {
+      // A position says what the client was sent on whichever instance, in whatever order that one
+      // interleaved the partitions; its `since` only places it in this instance's order. The memory
+      // serves it when it still holds everything past the position.
+      const memory = kafka.fromMemory(start.frontier);
+      const recovery = memory && hub.recoverAfter(channels, memory.afterSeq, this.principal, Infinity, memory.unsent);
+      if (recovery?.recovered) {
+        counters.resume_recovered++;
+        announce(kafka.positionOf(start.frontier));
+        this.replayMissed(recovery.publications, channels, encoder, from, 'position', memory!.unsent);
+        return live();
+      }
+    } else if (!start && from.since !== undefined) {
       const recovery = hub.recover(channels, from.since, this.principal);
       if (recovery.recovered) {
         counters.resume_recovered++;
-        const frontier = start?.frontier ?? kafka?.fromId(from.since, channels);
+        const frontier = kafka?.fromId(from.since, channels);
         announce(frontier && kafka?.positionOf(frontier));
-        const missed = recovery.publications;
-        if (missed.length > this.shared.replayPacing.chunk) {
-          replayFromMemory(this, {
-            missed,
-            channels,
-            encoder,
-            history: hub,
-            pacing: this.shared.replayPacing,
-            wanted: this.resumeToken(encoder.key),
-            label: `since=${from.since}`,
-            subscriptionId: from.subscriptionId,
-            metrics: resumeMetrics,
-            logger: this.shared.logger,
-          });
-          return live();
-        }
-        let replayed = 0;
-        for (const pub of missed) {
-          const frame = encoder.encode(pub);
-          if (!frame) continue;
-          this.replay(frame);
-          replayed++;
-        }
-        resumeMetrics?.read('memory', 'recovered', replayed, 0);
+        this.replayMissed(recovery.publications, channels, encoder, from, `since=${from.since}`);
         return live();
       }
-      if (!start && kafka) {
+      if (kafka) {
         const frontier = kafka.fromId(from.since, channels);
         if (frontier) start = { frontier, label: `since=${from.since}`, subscriptionId: from.subscriptionId };
       }
@@ -398,6 +390,45 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
       );
       live();
     });
+  }
+
+  /**
+   * Sends what a resume found missed in memory, before the live stream that follows in this tick:
+   * one chunk at once, more paced with the live frames held (history/memory_replay.ts).
+   */
+  private replayMissed(
+    missed: readonly Publication[],
+    channels: readonly string[],
+    encoder: ResumableEncoder,
+    from: ResumeFrom,
+    label: string,
+    unsent?: (pub: Publication) => boolean,
+  ): void {
+    const { hub, resumeMetrics } = this.shared;
+    if (missed.length > this.shared.replayPacing.chunk) {
+      replayFromMemory(this, {
+        missed,
+        channels,
+        encoder,
+        history: hub,
+        pacing: this.shared.replayPacing,
+        unsent,
+        wanted: this.resumeToken(encoder.key),
+        label,
+        subscriptionId: from.subscriptionId,
+        metrics: resumeMetrics,
+        logger: this.shared.logger,
+      });
+      return;
+    }
+    let replayed = 0;
+    for (const pub of missed) {
+      const frame = encoder.encode(pub);
+      if (!frame) continue;
+      this.replay(frame);
+      replayed++;
+    }
+    resumeMetrics?.read('memory', 'recovered', replayed, 0);
   }
 
   /** Marks the subscription `encoderKey` as resuming; the answer stays true until it is left (or resumed anew). */

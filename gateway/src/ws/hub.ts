@@ -273,10 +273,17 @@ export class Hub {
   }
 
   /**
-   * recover() by position: what followed the publication numbered `sinceSeq` on these channels, up
-   * to `upToSeq` when given (a paced replay's later reads: history/memory_replay.ts).
+   * recover() by seq: what followed the publication numbered `sinceSeq` on these channels, up to
+   * `upToSeq` when given (a paced replay's later reads: history/memory_replay.ts), and only what
+   * `unsent` takes when given (a resume by Kafka position: KafkaResume.fromMemory).
    */
-  recoverAfter(channels: readonly string[], sinceSeq: number, principal: Principal | undefined, upToSeq = Infinity): Recovery {
+  recoverAfter(
+    channels: readonly string[],
+    sinceSeq: number,
+    principal: Principal | undefined,
+    upToSeq = Infinity,
+    unsent?: (pub: Publication) => boolean,
+  ): Recovery {
     const missed: Publication[] = [];
     for (const name of channels) {
       const history = this.channels.get(name)?.history;
@@ -287,10 +294,16 @@ export class Hub {
       }
       history.expire();
       if (history.evictedSeq > sinceSeq) return { recovered: false };
-      for (const pub of history.after(sinceSeq)) if (pub.seq <= upToSeq && mayReceive(principal, pub)) missed.push(pub);
+      for (const pub of history.after(sinceSeq))
+        if (pub.seq <= upToSeq && mayReceive(principal, pub) && (!unsent || unsent(pub))) missed.push(pub);
     }
     missed.sort((a, b) => a.seq - b.seq);
     return { recovered: true, publications: dedupe(missed) };
+  }
+
+  /** The seq the next publication will get: what the resume index records with each record it hands over. */
+  get nextSeq(): number {
+    return this.seq + 1;
   }
 
   /** The number (seq) of the newest publication on any of these channels; 0 when none holds one. */

@@ -121,7 +121,7 @@ async function setup(kind: EventKind = 'market_data_update', path = '/ws/stream'
   /** An event in Kafka that the gateway handled (index) and, when `live`, fanned out now. */
   const handle = (id: string, live: boolean, symbol = 'AAPL') => {
     const event = eventOf(kind, id, symbol);
-    index.record(id, key, log.append(event));
+    index.record(id, key, log.append(event), gw.hub.nextSeq);
     if (!live) return;
     gw.hub.publish([kind === 'market_data_update' ? `market-data:${symbol}` : `predictions:${symbol}`, 'events'], {
       id,

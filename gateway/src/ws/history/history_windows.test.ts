@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ANONYMOUS, type Principal } from '../../auth';
 import { HubHistory, type Publication } from '../history';
@@ -63,10 +64,10 @@ describe('PositionIndex', () => {
         ['other/0', 7],
       ]),
     );
-    index.record('x1', 't.a/0', 10);
-    index.record('x2', 't.b/0', 0);
-    index.record('x3', 't.a/1', 5);
-    index.record('x4', 't.a/0', 11);
+    index.record('x1', 't.a/0', 10, 1);
+    index.record('x2', 't.b/0', 0, 2);
+    index.record('x3', 't.a/1', 5, 3);
+    index.record('x4', 't.a/0', 11, 4);
     expect(Object.fromEntries(index.frontierAfter('x2', topics)!)).toEqual({ 't.a/0': 11, 't.a/1': 5, 't.b/0': 1 });
     expect(Object.fromEntries(index.frontierNow(topics))).toEqual({ 't.a/0': 12, 't.a/1': 6, 't.b/0': 1 });
     expect(index.frontierAfter('nope', topics)).toBeUndefined();
@@ -76,22 +77,53 @@ describe('PositionIndex', () => {
     let now = 0;
     const index = new PositionIndex({ capacity: 2, maxAgeMs: 1000, now: () => now });
     index.seed(new Map([['t.a/0', 0]]));
-    index.record('x1', 't.a/0', 0);
-    index.record('x2', 't.a/0', 1);
-    index.record('x3', 't.a/0', 2);
+    index.record('x1', 't.a/0', 0, 1);
+    index.record('x2', 't.a/0', 1, 2);
+    index.record('x3', 't.a/0', 2, 3);
     expect(index.has('x1')).toBe(false);
     expect(Object.fromEntries(index.frontierAfter('x2', topics)!)).toEqual({ 't.a/0': 2 });
     now = 5000;
-    index.record('x4', 't.a/0', 3);
+    index.record('x4', 't.a/0', 3, 4);
     expect([index.has('x2'), index.has('x3'), index.has('x4')]).toEqual([false, false, true]);
     expect(Object.fromEntries(index.frontierAfter('x4', topics)!)).toEqual({ 't.a/0': 4 });
   });
 
   it('a redelivered id keeps the position it was first handled at', () => {
     const index = new PositionIndex({ capacity: 10, maxAgeMs: 60_000 });
-    index.record('x1', 't.a/0', 0);
-    index.record('x2', 't.a/0', 1);
-    index.record('x1', 't.a/0', 2);
+    index.record('x1', 't.a/0', 0, 1);
+    index.record('x2', 't.a/0', 1, 2);
+    index.record('x1', 't.a/0', 2, 3);
     expect(Object.fromEntries(index.frontierAfter('x1', topics)!)).toEqual({ 't.a/0': 1 });
+  });
+
+  it('property: the first record a client at a frontier was not sent is found by its seq, or told to be past what the index keeps', () => {
+    const partitions = ['t.a/0', 't.a/1', 't.a/2'];
+    const scenario = fc
+      .record({
+        order: fc.array(fc.nat({ max: 2 }), { maxLength: 40 }),
+        capacity: fc.integer({ min: 1, max: 50 }),
+        frontier: fc.array(fc.nat({ max: 15 }), { minLength: 3, maxLength: 3 }),
+      })
+      .map(({ order, capacity, frontier }) => ({
+        order,
+        capacity,
+        frontier: frontier.map((f, p) => Math.min(f, order.filter((x) => x === p).length)),
+      }));
+    fc.assert(
+      fc.property(scenario, ({ order, capacity, frontier }) => {
+        const index = new PositionIndex({ capacity, maxAgeMs: 60_000 });
+        index.seed(new Map(partitions.map((key) => [key, 0])));
+        const next = [0, 0, 0];
+        // Each partition handled in offset order, the partitions interleaved as `order` says; seq from 1.
+        const handled = order.map((p, i) => ({ p, offset: next[p]!++, seq: i + 1 }));
+        for (const r of handled) index.record(`id${r.seq}`, partitions[r.p]!, r.offset, r.seq);
+        const evicted = handled.slice(0, Math.max(0, handled.length - capacity));
+        const kept = handled.slice(evicted.length);
+        const notSent = (r: { p: number; offset: number }) => r.offset >= frontier[r.p]!;
+        const expected = evicted.some(notSent) ? undefined : (kept.find(notSent)?.seq ?? null);
+        expect(index.firstNotSent(new Map(partitions.map((key, p) => [key, frontier[p]!])))).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

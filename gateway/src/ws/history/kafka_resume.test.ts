@@ -125,9 +125,10 @@ function setup(perFetch = 3, stallMs = 60_000, queueLimitBytes = 1 << 20) {
       [partitionKey(TOPIC, 1), 0],
     ]),
   );
+  let handled = 0;
   const handle = (partition: number, id: string, symbol: string, timestamp: number, owner = '') => {
     log.append(partition, id, symbol, timestamp, owner);
-    index.record(id, partitionKey(TOPIC, partition), log.partitions.get(partitionKey(TOPIC, partition))!.length - 1);
+    index.record(id, partitionKey(TOPIC, partition), log.partitions.get(partitionKey(TOPIC, partition))!.length - 1, ++handled);
   };
   const reads: string[] = [];
   const metrics: ResumeMetrics = { read: (source, outcome, n) => void reads.push(`${source}:${outcome}:${n}`) };
@@ -239,7 +240,7 @@ describe('KafkaResume by position token', () => {
       a.handle(partition, id, symbol, timestamp);
       const offset = a.log.partitions.get(partitionKey(TOPIC, partition))!.length - 1;
       b.log.append(partition, id, symbol, timestamp);
-      b.index.record(`other-${id}`, partitionKey(TOPIC, partition), offset);
+      b.index.record(`other-${id}`, partitionKey(TOPIC, partition), offset, offset + 1);
       return a.index.entryAfter(TOPIC, partition, offset)!;
     };
     return { a, b, handle };

@@ -4,7 +4,8 @@ import { typesOfChannel } from '../../events/routes';
 import type { ErrorName } from '../codes';
 import { PastRetentionError, type PartitionKey, type ReadRange } from './kafka_log';
 import type { LogReader } from './log_reader';
-import type { DecodedPosition } from './position_token';
+import type { Publication } from '../history';
+import { positionKey, type DecodedPosition } from './position_token';
 import type { Frontier, PositionIndex } from './positions';
 import type { ResumableEncoder } from './replay_encoders';
 import type { ReplayFrames } from './replay_frames';
@@ -46,6 +47,12 @@ export interface ResumeStart {
    * door switched symbol): the read-back stops at its next chunk and frees its turn and the live events it holds.
    */
   readonly wanted?: () => boolean;
+}
+
+/** A resume by position served from memory: KafkaResume.fromMemory. */
+export interface MemoryStart {
+  readonly afterSeq: number;
+  readonly unsent: (pub: Publication) => boolean;
 }
 
 /** The pacing (replay_pacing.ts) is the one every replay to a client keeps, from memory too. */
@@ -115,6 +122,36 @@ export class KafkaResume {
         return { ok: false, code: 'CANNOT_RECOVER', detail: `the position does not cover ${key}; continuing with live messages` };
     }
     return { ok: true, frontier };
+  }
+
+  /**
+   * Where a client at `frontier` resumes in this instance's memory: the publications after
+   * `afterSeq` that `unsent` takes (those at or past the frontier on their partition). Undefined
+   * when the resume index does not reach back to the frontier: then only Kafka has what it missed.
+   * The frontier must not be ahead of the live stream (aheadOf).
+   */
+  fromMemory(frontier: Frontier): MemoryStart | undefined {
+    const { index } = this.options;
+    const codec = index.codec;
+    if (!codec) return undefined;
+    const first = index.firstNotSent(frontier);
+    if (first === undefined) return undefined;
+    const limits = new Map<string, number>();
+    for (const [key, offset] of frontier) {
+      const entryKey = codec.entryKey(key);
+      if (entryKey !== undefined) limits.set(entryKey, offset);
+    }
+    return {
+      afterSeq: first === null ? Infinity : first - 1,
+      // A publication without a position it can be placed by is sent: a duplicate the client can
+      // drop by id is better than a gap it cannot see.
+      unsent: (pub) => {
+        const limit = pub.pos === undefined ? undefined : limits.get(positionKey(pub.pos));
+        if (limit === undefined) return true;
+        const next = codec.entryOffset(pub.pos!);
+        return next === undefined || next > limit;
+      },
+    };
   }
 
   /** A whole token for `frontier`; undefined before the cluster is known. */

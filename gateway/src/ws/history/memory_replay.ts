@@ -10,7 +10,13 @@ import type { ResumeMetrics } from './resume_metrics';
 
 /** The part of the hub a memory replay reads from (hub.ts). */
 export interface MemoryHistory {
-  recoverAfter(channels: readonly string[], sinceSeq: number, principal: Principal | undefined, upToSeq?: number): Recovery;
+  recoverAfter(
+    channels: readonly string[],
+    sinceSeq: number,
+    principal: Principal | undefined,
+    upToSeq?: number,
+    unsent?: (pub: Publication) => boolean,
+  ): Recovery;
   newestSeq(channels: readonly string[]): number;
 }
 
@@ -21,6 +27,8 @@ export interface MemoryReplay {
   readonly encoder: ResumableEncoder;
   readonly history: MemoryHistory;
   readonly pacing: ReplayPacing;
+  /** A resume by position: what the client was not sent (KafkaResume.fromMemory), for the reads after `missed`. */
+  readonly unsent?: (pub: Publication) => boolean;
   /** False once the client no longer holds the subscription being resumed: the replay stops at its next chunk. */
   readonly wanted: () => boolean;
   /** How the client named where it resumes (`since=<id>`), quoted in errors; and the stream door's subscription. */
@@ -60,7 +68,7 @@ export function replayFromMemory(target: ResumeTarget, replay: MemoryReplay): vo
   const next = (): ReplayFrames | null => {
     if (at >= pending.length) {
       if (sent >= upTo) return null;
-      const more = history.recoverAfter(channels, sent, target.principal, upTo);
+      const more = history.recoverAfter(channels, sent, target.principal, upTo, replay.unsent);
       if (!more.recovered) throw new Evicted();
       pending = more.publications;
       at = 0;

@@ -22,6 +22,12 @@ export class MergedRead {
   private readonly byKey = new Map<PartitionKey, { records: LogRecord[]; next: number }>();
   private buffered = 0;
   private inFlight: Promise<void> | undefined;
+  /**
+   * The partitions the fetch in flight reads. A fetch moves a range's `from` on as its broker
+   * answers, before it hands the records over (with several brokers, once the last one answered):
+   * until then an empty buffer of such a range is waiting, not done.
+   */
+  private fetching: ReadonlySet<PartitionKey> = new Set();
   private failure: unknown;
 
   /** `ranges` are read from (their `from` advances as records arrive). */
@@ -58,7 +64,7 @@ export class MergedRead {
         const buffer = buffers[i]!;
         const record = buffer.records[buffer.next];
         if (record === undefined) {
-          if (ranges[i]!.from < ranges[i]!.to) blocked = true;
+          if (ranges[i]!.from < ranges[i]!.to || this.fetching.has(ranges[i]!.key)) blocked = true;
           continue;
         }
         if (!head || before(record, head)) {
@@ -89,6 +95,7 @@ export class MergedRead {
     if (this.inFlight || this.failure !== undefined) return this.inFlight;
     const open = this.ranges.filter((r) => r.from < r.to);
     if (open.length === 0) return undefined;
+    this.fetching = new Set(open.map((r) => r.key));
     const fetching = this.log.fetch(open).then(
       (fetched) => {
         for (const [key, records] of fetched) {
@@ -102,7 +109,10 @@ export class MergedRead {
         this.failure = err;
       },
     );
-    this.inFlight = fetching.finally(() => (this.inFlight = undefined));
+    this.inFlight = fetching.finally(() => {
+      this.inFlight = undefined;
+      this.fetching = new Set();
+    });
     return this.inFlight;
   }
 }

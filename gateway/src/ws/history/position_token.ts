@@ -80,6 +80,18 @@ export class PositionCodec {
     return Buffer.from(bytes).toString('base64url');
   }
 
+  /** The first four characters of every `pos` of a partition (positionKey); undefined for a topic not listed. */
+  entryKey(key: PartitionKey): string | undefined {
+    const at = key.lastIndexOf('/');
+    return this.entry(key.slice(0, at), Number(key.slice(at + 1)), 0)?.slice(0, 4);
+  }
+
+  /** The offset an entry holds (for a `pos`, the one after its record); undefined for a malformed one. */
+  entryOffset(entry: string): number | undefined {
+    const bytes = base64url(entry);
+    return bytes && bytes.length >= 4 ? varint(bytes, 3) : undefined;
+  }
+
   get parts(): PositionCodecParts {
     return { epoch: this.epoch, topics: this.topics };
   }

@@ -6,6 +6,8 @@ interface Entry {
   readonly id: string;
   readonly key: PartitionKey;
   readonly offset: number;
+  /** The hub's seq of the publication it became (the seq it would have had, when the hub dropped it as a redelivery). */
+  readonly seq: number;
   readonly at: number;
 }
 
@@ -59,10 +61,13 @@ export class PositionIndex {
     return this.current.get(key);
   }
 
-  /** A record was handled (published to the hub, or dropped as a redelivery of an id it holds). */
-  record(id: string, key: PartitionKey, offset: number): void {
+  /**
+   * A record was handled (published to the hub as `seq`, or dropped as a redelivery of an id it
+   * holds). Records of one partition are handled in offset order.
+   */
+  record(id: string, key: PartitionKey, offset: number, seq: number): void {
     if (offset + 1 > (this.current.get(key) ?? 0)) this.current.set(key, offset + 1);
-    const entry: Entry = { id, key, offset, at: this.now() };
+    const entry: Entry = { id, key, offset, seq, at: this.now() };
     this.entries.push(entry);
     if (!this.byId.has(id)) this.byId.set(id, entry);
     this.evict();
@@ -90,6 +95,35 @@ export class PositionIndex {
       if (e === target) break;
     }
     return out;
+  }
+
+  /**
+   * The hub seq of the first record this instance handled that a client standing at `frontier` was
+   * not sent (its offset at or past the frontier's on its partition); null when it was sent
+   * everything handled so far; undefined when the index no longer reaches back to the frontier on
+   * some partition (only Kafka has what it missed there).
+   *
+   * The order an instance handles records in is its own: another instance, or this one before a
+   * restart, interleaved the partitions differently, so the last id a client saw does not tell
+   * what it missed, the frontier does. Scans back from the newest entry only until each partition
+   * with records the client was not sent reaches one it was sent: a partition's records are handled
+   * in offset order, so everything before that was sent too.
+   */
+  firstNotSent(frontier: Frontier): number | null | undefined {
+    const open = new Set<PartitionKey>();
+    for (const [key, offset] of frontier) if ((this.current.get(key) ?? 0) > offset) open.add(key);
+    let first: number | null = null;
+    for (let i = this.entries.length - 1; i >= this.head && open.size > 0; i--) {
+      const e = this.entries[i]!;
+      if (!open.has(e.key)) continue;
+      if (e.offset >= frontier.get(e.key)!) first = e.seq;
+      else open.delete(e.key);
+    }
+    for (const key of open) {
+      const base = this.base.get(key);
+      if (base === undefined || base > frontier.get(key)!) return undefined;
+    }
+    return first;
   }
 
   /** The frontier now, over partitions of `topics`. */

@@ -1,5 +1,6 @@
 import type { DeliveredEvent, Logger } from '@marketpulse/runtime';
 import { partitionKey, type KafkaLog, type LogRecord, type PartitionKey, type ReadRange } from './kafka_log';
+import { MergedRead } from './merged_read';
 import { PositionCodec, positionEpoch } from './position_token';
 import type { PositionIndex } from './positions';
 
@@ -16,6 +17,9 @@ export interface WarmStartOptions {
   handle: (record: LogRecord) => void;
   logger: Logger;
 }
+
+/** Records merged per turn of the warm-up. */
+const WARM_CHUNK = 1000;
 
 /**
  * Fills the history and the position index from Kafka before an instance serves anyone: for each
@@ -41,18 +45,15 @@ export async function warmFromKafka(options: WarmStartOptions): Promise<Map<Part
   index.seed(starts);
   let read = 0;
   const began = Date.now();
-  // Partition by partition in Kafka time order, as a resume would, chunked by the log's fetch size.
-  const pending: LogRecord[] = [];
-  while (ranges.some((r) => r.from < r.to)) {
-    for (const records of (await log.fetch(ranges)).values()) pending.push(...records);
-  }
-  pending.sort(
-    (a, b) =>
-      a.timestamp - b.timestamp || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset),
-  );
-  for (const record of pending) {
-    options.handle(record);
-    read++;
+  // Partitions merged in Kafka time order, as a resume reads them, each in offset order: a partition
+  // written by several producers need not have rising timestamps, and the resume index takes each
+  // partition's records in offset order (PositionIndex.firstNotSent).
+  const merged = new MergedRead(log, ranges);
+  for (;;) {
+    const records = await merged.next(WARM_CHUNK);
+    for (const record of records) options.handle(record);
+    read += records.length;
+    if (records.length < WARM_CHUNK) break;
   }
   options.logger.info({ records: read, partitions: bounds.size, ms: Date.now() - began }, 'history warmed from Kafka');
   return new Map([...bounds].map(([key, b]) => [key, b.high]));
