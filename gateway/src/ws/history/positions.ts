@@ -33,6 +33,8 @@ export interface PositionIndexOptions {
 export class PositionIndex {
   private readonly entries: Entry[] = [];
   private head = 0;
+  /** The same entries by partition, each in offset order (firstNotSent's binary search). */
+  private readonly byPartition = new Map<PartitionKey, EntryQueue>();
   private readonly byId = new Map<string, Entry>();
   private readonly base: Frontier = new Map();
   private readonly current: Frontier = new Map();
@@ -69,6 +71,9 @@ export class PositionIndex {
     if (offset + 1 > (this.current.get(key) ?? 0)) this.current.set(key, offset + 1);
     const entry: Entry = { id, key, offset, seq, at: this.now() };
     this.entries.push(entry);
+    let partition = this.byPartition.get(key);
+    if (!partition) this.byPartition.set(key, (partition = new EntryQueue()));
+    partition.push(entry);
     if (!this.byId.has(id)) this.byId.set(id, entry);
     this.evict();
   }
@@ -105,23 +110,20 @@ export class PositionIndex {
    *
    * The order an instance handles records in is its own: another instance, or this one before a
    * restart, interleaved the partitions differently, so the last id a client saw does not tell
-   * what it missed, the frontier does. Scans back from the newest entry only until each partition
-   * with records the client was not sent reaches one it was sent: a partition's records are handled
-   * in offset order, so everything before that was sent too.
+   * what it missed, the frontier does. One binary search per partition: a partition's records are
+   * handled in offset order.
    */
   firstNotSent(frontier: Frontier): number | null | undefined {
-    const open = new Set<PartitionKey>();
-    for (const [key, offset] of frontier) if ((this.current.get(key) ?? 0) > offset) open.add(key);
     let first: number | null = null;
-    for (let i = this.entries.length - 1; i >= this.head && open.size > 0; i--) {
-      const e = this.entries[i]!;
-      if (!open.has(e.key)) continue;
-      if (e.offset >= frontier.get(e.key)!) first = e.seq;
-      else open.delete(e.key);
-    }
-    for (const key of open) {
-      const base = this.base.get(key);
-      if (base === undefined || base > frontier.get(key)!) return undefined;
+    for (const [key, offset] of frontier) {
+      if ((this.current.get(key) ?? 0) <= offset) continue;
+      const found = this.byPartition.get(key)?.firstAtOrPast(offset);
+      // The oldest entry kept was not sent either: was the one before it (evicted)?
+      if (found === undefined || found.oldest) {
+        const base = this.base.get(key);
+        if (base === undefined || base > offset) return undefined;
+      }
+      if (found !== undefined && (first === null || found.entry.seq < first)) first = found.entry.seq;
     }
     return first;
   }
@@ -138,6 +140,8 @@ export class PositionIndex {
     while (this.size > 0 && (this.size > this.options.capacity || this.entries[this.head]!.at < oldestKept)) {
       const e = this.entries[this.head++]!;
       if (this.byId.get(e.id) === e) this.byId.delete(e.id);
+      // The oldest entry of all is the oldest of its partition.
+      this.byPartition.get(e.key)!.shift();
       if (e.offset + 1 > (this.base.get(e.key) ?? 0)) this.base.set(e.key, e.offset + 1);
     }
     // Compact now and then, so the array does not keep every entry ever handled.
@@ -145,5 +149,35 @@ export class PositionIndex {
       this.entries.splice(0, this.head);
       this.head = 0;
     }
+  }
+}
+
+/** One partition's entries, oldest first, in offset order. */
+class EntryQueue {
+  private list: Entry[] = [];
+  private head = 0;
+
+  push(entry: Entry): void {
+    this.list.push(entry);
+  }
+
+  shift(): void {
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.list.length) {
+      this.list = this.list.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The oldest entry at or past `offset` (and whether it is the oldest kept); undefined when none is. */
+  firstAtOrPast(offset: number): { entry: Entry; oldest: boolean } | undefined {
+    let low = this.head;
+    let high = this.list.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.list[mid]!.offset < offset) low = mid + 1;
+      else high = mid;
+    }
+    return low < this.list.length ? { entry: this.list[low]!, oldest: low === this.head } : undefined;
   }
 }
