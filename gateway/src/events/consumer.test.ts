@@ -2,6 +2,7 @@ import { events } from '@marketpulse/proto';
 import { createLogger, MemoryBroker, MemoryBus, metricsRegistry } from '@marketpulse/runtime';
 import type { Histogram } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { partitionKey, type KafkaLog, type LogRecord, type ReadRange } from '../ws/history/kafka_log';
 import { PositionIndex } from '../ws/history/positions';
 import type { Hub } from '../ws/hub';
 import { startEventConsumer } from './consumer';
@@ -104,6 +105,73 @@ describe('event consumer', () => {
         await new Promise((r) => setTimeout(r, 5));
       expect(published).toEqual(['tick']);
       expect((await ageBuckets('made_up_1')).size).toBe(0);
+    } finally {
+      await subscription.close();
+      await bus.close();
+    }
+  });
+
+  it('a start that failed part-way through its warm-up and is tried again records each warmed record once', async () => {
+    const bus = new MemoryBus({ broker: new MemoryBroker({ logger }), topicPrefix: 'rewarm.' });
+    const topic = 'rewarm.market_data_update';
+    const records: LogRecord[] = Array.from({ length: 2500 }, (_, offset) => ({
+      topic,
+      partition: 0,
+      offset,
+      timestamp: offset,
+      value: Buffer.from(
+        events.Event.encode(
+          events.Event.fromPartial({
+            id: `w${offset}`,
+            type: 'market_data_update',
+            source: 'test',
+            subject: 'AAPL',
+            payload: { $case: 'market_data_update', market_data_update: { symbol: 'AAPL', price: 1 } },
+          }),
+        ).finish(),
+      ),
+      headers: {},
+    }));
+    let fetches = 0;
+    // The first start's third fetch fails (the broker went away): it had handled the first 2,000 records.
+    const log = {
+      clusterId: async () => 'cluster',
+      bounds: async () => new Map([[partitionKey(topic, 0), { low: 0, high: records.length }]]),
+      offsetsAt: async () => new Map([[partitionKey(topic, 0), 0]]),
+      fetch: async (ranges: readonly ReadRange[]) => {
+        if (++fetches === 3) throw new Error('broker gone');
+        const out = new Map<string, LogRecord[]>();
+        for (const range of ranges) {
+          const batch = records.filter((r) => r.offset >= range.from && r.offset < range.to).slice(0, 1000);
+          if (batch.length > 0) range.from = batch.at(-1)!.offset + 1;
+          out.set(range.key, batch);
+        }
+        return out;
+      },
+    } as unknown as KafkaLog;
+    const published: string[] = [];
+    let seq = 0;
+    const hub = {
+      publish: (_channels: string[], publication: { id: string }) => {
+        // As the hub does: an id it holds is a redelivery.
+        if (published.includes(publication.id)) return null;
+        published.push(publication.id);
+        return { seq: ++seq };
+      },
+      get nextSeq() {
+        return seq + 1;
+      },
+    } as unknown as Hub;
+    const index = new PositionIndex({ capacity: 10_000, maxAgeMs: 60_000 });
+    const history = { index, log, topicOf: (type: string) => `rewarm.${type}`, warmCount: 10_000, warmAgeMs: 60_000 };
+    await expect(startEventConsumer({ bus, hub, groupId: 'gateway-test', logger, history })).rejects.toThrow('broker gone');
+    const subscription = await startEventConsumer({ bus, hub, groupId: 'gateway-test', logger, history });
+    try {
+      expect(published).toEqual(records.map((r) => `w${r.offset}`));
+      // Before, the second warm-up recorded the first 2,000 again, behind the 2,000th: a partition's
+      // entries out of offset order, which the resume index's binary search reads as sorted.
+      expect(index.size).toBe(2500);
+      expect(index.firstNotSent(new Map([[partitionKey(topic, 0), 2]]))).toBe(3);
     } finally {
       await subscription.close();
       await bus.close();

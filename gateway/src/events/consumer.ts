@@ -88,9 +88,12 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
       ageMs: history.warmAgeMs,
       logger,
       handle: (record) => {
+        const key = partitionKey(record.topic, record.partition);
+        // Handled by an earlier attempt to start (one that failed part-way through its warm-up).
+        if (record.offset < (history.index.next(key) ?? 0)) return;
         const pub = publicationOfRecord(record, history.index);
         if (!pub) return;
-        history.index.record(pub.id, partitionKey(record.topic, record.partition), record.offset, hub.nextSeq);
+        history.index.record(pub.id, key, record.offset, hub.nextSeq);
         hub.publish(pub.channels, pub);
       },
     });
