@@ -1,6 +1,8 @@
 package mpclient
 
 import (
+	"time"
+
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -15,7 +17,9 @@ type FieldViolation struct {
 // Error is what a Marketpulse service says about a failed call: the gRPC code and message, and
 // from the google.rpc.Status details in the grpc-status-details-bin trailer the stable Reason
 // (ErrorInfo.reason, e.g. "RULE_NOT_FOUND"), its Domain and Metadata, and the field Violations
-// of an INVALID_ARGUMENT (BadRequest). Branch on Code and Reason, never on Message.
+// of an INVALID_ARGUMENT (BadRequest). Branch on Code and Reason, never on Message. RetryAfter is
+// the google.rpc.RetryInfo delay of a refusal the same call may get past later (RATE_LIMITED,
+// PUBLISH_IN_PROGRESS): wait that long before trying again; 0 when the error carries none.
 type Error struct {
 	Code       codes.Code
 	Message    string
@@ -23,6 +27,7 @@ type Error struct {
 	Domain     string
 	Metadata   map[string]string
 	Violations []FieldViolation
+	RetryAfter time.Duration
 }
 
 // ReadError reads err as returned by a generated client's method. ok is false when err is not a
@@ -40,6 +45,8 @@ func ReadError(err error) (e Error, ok bool) {
 			for k, v := range d.GetMetadata() {
 				e.Metadata[k] = v
 			}
+		case *errdetails.RetryInfo:
+			e.RetryAfter = d.GetRetryDelay().AsDuration()
 		case *errdetails.BadRequest:
 			for _, v := range d.GetFieldViolations() {
 				e.Violations = append(e.Violations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})

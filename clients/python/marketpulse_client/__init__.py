@@ -98,7 +98,12 @@ class FieldViolation:
 
 @dataclasses.dataclass(frozen=True)
 class ServiceError:
-    """What a service says about a failed call. Branch on ``code`` and ``reason``, never ``message``."""
+    """What a service says about a failed call. Branch on ``code`` and ``reason``, never ``message``.
+
+    ``retry_after`` is the google.rpc.RetryInfo delay in seconds of a refusal the same call may get
+    past later (RATE_LIMITED, PUBLISH_IN_PROGRESS): wait that long before trying again; None when
+    the error carries none.
+    """
 
     code: grpc.StatusCode
     message: str
@@ -106,19 +111,24 @@ class ServiceError:
     domain: str = ""
     metadata: dict = dataclasses.field(default_factory=dict)
     violations: Tuple[FieldViolation, ...] = ()
+    retry_after: Optional[float] = None
 
 
 def read_error(error: grpc.RpcError) -> ServiceError:
-    """Reads the google.rpc.Status of the ``grpc-status-details-bin`` trailer (ErrorInfo, BadRequest)."""
+    """Reads the google.rpc.Status of the ``grpc-status-details-bin`` trailer (ErrorInfo, BadRequest, RetryInfo)."""
     status = rpc_status.from_call(error)
     result = {"code": error.code(), "message": error.details() or ""}
     violations = []
     for detail in status.details if status else ():
         info = error_details_pb2.ErrorInfo()
         bad = error_details_pb2.BadRequest()
+        retry = error_details_pb2.RetryInfo()
         if detail.Is(info.DESCRIPTOR):
             detail.Unpack(info)
             result.update(reason=info.reason, domain=info.domain, metadata=dict(info.metadata))
+        elif detail.Is(retry.DESCRIPTOR):
+            detail.Unpack(retry)
+            result.update(retry_after=retry.retry_delay.ToTimedelta().total_seconds())
         elif detail.Is(bad.DESCRIPTOR):
             detail.Unpack(bad)
             violations += [FieldViolation(v.field, v.description) for v in bad.field_violations]

@@ -1,9 +1,12 @@
-"""marketpulse_client's event decoding, without a running suite."""
+"""marketpulse_client's event decoding and error reading, without a running suite."""
+import grpc
 import pytest
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import error_details_pb2, status_pb2
 
 from marketpulse.events.v1 import event_pb2
 from marketpulse.market.v1 import market_pb2
-from marketpulse_client import decode_event
+from marketpulse_client import decode_event, read_error
 
 
 def test_decode_event_returns_the_payload_named_by_the_type():
@@ -18,3 +21,31 @@ def test_decode_event_refuses_a_payload_of_another_type():
         decode_event(mismatched)
     with pytest.raises(ValueError, match="has no payload"):
         decode_event(event_pb2.Event(id="e3", type="aggregation").SerializeToString())
+
+
+class _Refusal(grpc.RpcError):
+    """A failed call as grpcio raises it: its code, details and trailing metadata."""
+
+    def __init__(self, status):
+        self._status = status
+
+    def code(self):
+        return grpc.StatusCode.RESOURCE_EXHAUSTED
+
+    def details(self):
+        return self._status.message
+
+    def trailing_metadata(self):
+        return (("grpc-status-details-bin", self._status.SerializeToString()),)
+
+
+def test_read_error_hands_over_the_retry_delay_of_a_refusal():
+    info = any_pb2.Any()
+    info.Pack(error_details_pb2.ErrorInfo(reason="RATE_LIMITED", domain="marketpulse", metadata={"retry_after_seconds": "7"}))
+    retry = any_pb2.Any()
+    retry.Pack(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=7)))
+    status = status_pb2.Status(code=grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], message="too many requests", details=[info, retry])
+    error = read_error(_Refusal(status))
+    assert error.reason == "RATE_LIMITED" and error.retry_after == 7.0
+    without = status_pb2.Status(code=grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], message="too many requests", details=[info])
+    assert read_error(_Refusal(without)).retry_after is None
