@@ -3,9 +3,9 @@ package mpclient
 import (
 	"fmt"
 
-	eventsv1 "marketpulse.dev/clients/go/marketpulse/events/v1"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	eventsv1 "marketpulse.dev/clients/go/marketpulse/events/v1"
 )
 
 // DecodeEvent decodes a Kafka record's value (a protobuf events.v1.Event, on the topic

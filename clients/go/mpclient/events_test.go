@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
 	eventsv1 "marketpulse.dev/clients/go/marketpulse/events/v1"
 	marketv1 "marketpulse.dev/clients/go/marketpulse/market/v1"
-	"google.golang.org/protobuf/proto"
 )
 
 func encode(t *testing.T, event *eventsv1.Event) []byte {
