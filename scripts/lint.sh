@@ -17,3 +17,9 @@ mp_progress "type-checking every file, tests included (tsc -p tsconfig.eslint.js
 # One type-checked program over the whole workspace (tsconfig.eslint.json), so no build is needed
 # first; no --cache: a cached file is not re-checked when a file it imports changes its types.
 mp_progress "linting (ESLint, type-aware, with the import fences)" pnpm exec eslint --max-warnings 0 .
+# The Go client's files in gofmt's form (its generated code is gofmt's output already).
+unformatted=$(gofmt -l clients/go)
+if [ -n "$unformatted" ]; then
+  mp_log "ERROR: not in gofmt's form (gofmt -w them): $unformatted"
+  exit 1
+fi
