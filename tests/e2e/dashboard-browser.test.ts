@@ -306,8 +306,10 @@ describe('the dashboard in a browser', () => {
       { timeoutMs: 30_000, what: 'the chart to cover the restart without a missing second' },
     );
     expect(Number(covered.missing)).toBe(0);
-    // The stream resumed from the last id the page had seen (the gateway replays from Kafka): every
-    // tick market-data numbered while the gateway was down reached the page, none twice.
+    // The stream resumed from the position the page had reached (the restarted gateway replays from
+    // its warmed history or Kafka): every tick market-data numbered while the gateway was down reached
+    // the page, none twice. By its last id alone, the restarted gateway's own order of the partitions
+    // could skip a tick the killed one had not sent yet (session 18's CI: one missed tick).
     expect(await body()).toMatchObject({ duplicateEvents: '0', unrecoveredResumes: '0' });
     expect(Number(await row.getAttribute('data-sequence'))).toBeGreaterThan(sequenceBefore + 6);
     expect(await row.getAttribute('data-missed-ticks')).toBe('0');
