@@ -146,10 +146,11 @@ async function instance(indexCapacity = 1000, historySize?: number) {
     return client;
   };
   /** A client that was sent the records before `next` on each partition, its last one `since`, resumes here. */
-  const resume = async (since: string, next: readonly number[]) => {
+  const resume = async (since: string, next: readonly number[], onSubscribed = () => {}) => {
     const client = await connect();
     client.send({ type: 'subscribe', data: { type: 'events', since, position: position(next) } });
     await client.next((m) => m.type === 'subscribed');
+    onSubscribed();
     await client.roundTrip();
     return client;
   };
@@ -263,10 +264,12 @@ describe('a resume by position on an instance that handled the partitions in ano
           // Small bounds evict: then what memory lost is read back from Kafka.
           indexCapacity: fc.oneof(fc.constant(1000), fc.integer({ min: 1, max: 12 })),
           historySize: fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 12 })),
+          // Partitions of live records handled once the client is subscribed, a replay perhaps still going.
+          live: fc.array(fc.nat({ max: PARTITIONS - 1 }), { maxLength: 4 }),
         }),
       );
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ counts, theirs, ours, sent, indexCapacity, historySize }) => {
+      fc.asyncProperty(scenario, async ({ counts, theirs, ours, sent, indexCapacity, historySize, live }) => {
         const { produce, handle, resume } = await instance(indexCapacity, historySize);
         const records = counts.map((n, p) => Array.from({ length: n }, (_, i) => produce(p, `p${p}-${i}`)));
         const inOrder = (order: readonly number[]) => {
@@ -277,8 +280,13 @@ describe('a resume by position on an instance that handled the partitions in ano
         const theirOrder = inOrder(theirs);
         const next = Array.from({ length: PARTITIONS }, () => 0);
         for (const r of theirOrder.slice(0, sent)) next[r.partition] = r.offset + 1;
-        const client = await resume(theirOrder[sent - 1]!.id, next);
-        const missed = theirOrder.slice(sent).map((r) => r.id);
+        const liveIds = live.map((p) => {
+          const record = produce(p, `p${p}-${records[p]!.length}`);
+          records[p]!.push(record);
+          return record;
+        });
+        const client = await resume(theirOrder[sent - 1]!.id, next, () => liveIds.forEach(handle));
+        const missed = [...theirOrder.slice(sent), ...liveIds].map((r) => r.id);
         // A read-back's events follow the replies; a gap shows as fewer than missed after the wait.
         await Promise.race([client.next(() => client.dataIds.length >= missed.length), new Promise((r) => setTimeout(r, 5000))]);
         await client.roundTrip();
