@@ -1,6 +1,6 @@
 import type { Principal } from '../auth';
-import type { Publication } from '../ws/history';
 import type { KafkaResume } from '../ws/history/kafka_resume';
+import type { Frontier } from '../ws/history/positions';
 import type { ChannelEncoder, Recovery, Subscriber } from '../ws/hub';
 
 /**
@@ -11,14 +11,8 @@ export interface EventFeed {
   subscribe(channel: string, encoder: ChannelEncoder, sub: Subscriber): void;
   unsubscribe(channel: string, encoderKey: string, sub: Subscriber): void;
   recover(channels: readonly string[], sinceId: string, principal: Principal): Recovery;
-  /** recover() by seq, only what `unsent` takes: a resume by position from memory (KafkaResume.fromMemory). */
-  recoverAfter(
-    channels: readonly string[],
-    sinceSeq: number,
-    principal: Principal,
-    upToSeq: number,
-    unsent: (pub: Publication) => boolean,
-  ): Recovery;
+  /** recover() for a client at a Kafka position (the hub's recoverFrom). */
+  recoverFrom(channels: readonly string[], frontier: Frontier, principal: Principal): Recovery;
   /** Reads back from Kafka what recover() no longer holds (undefined: memory only). */
   readonly kafkaResume?: KafkaResume;
 }

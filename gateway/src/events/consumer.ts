@@ -57,7 +57,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
       const key = partitionKey(d.topic, d.partition);
       const offset = Number(d.offset);
       // Delivered again (a restarted consumer, a rebalance): already handled.
-      if (offset < (index.next(key) ?? 0)) return;
+      if (index.handled(key, offset)) return;
       index.record(event.id, key, offset, hub.nextSeq);
       pos = index.entryAfter(d.topic, d.partition, offset);
     }
@@ -90,7 +90,7 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
       handle: (record) => {
         const key = partitionKey(record.topic, record.partition);
         // Handled by an earlier attempt to start (one that failed part-way through its warm-up).
-        if (record.offset < (history.index.next(key) ?? 0)) return;
+        if (history.index.handled(key, record.offset)) return;
         const pub = publicationOfRecord(record, history.index);
         if (!pub) return;
         history.index.record(pub.id, key, record.offset, hub.nextSeq);

@@ -340,12 +340,11 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
       // A position says what the client was sent on whichever instance, in whatever order that one
       // interleaved the partitions; its `since` only places it in this instance's order. The memory
       // serves it when it still holds everything past the position.
-      const memory = kafka.fromMemory(start.frontier);
-      const recovery = memory && hub.recoverAfter(channels, memory.afterSeq, this.principal, Infinity, memory.unsent);
-      if (recovery?.recovered) {
+      const recovery = hub.recoverFrom(channels, start.frontier, this.principal);
+      if (recovery.recovered) {
         counters.resume_recovered++;
         announce(kafka.positionOf(start.frontier));
-        this.replayMissed(recovery.publications, channels, encoder, from, 'position', memory!.unsent);
+        this.replayMissed(recovery.publications, channels, encoder, from, 'position', recovery.unsent);
         return live();
       }
     } else if (!start && from.since !== undefined) {

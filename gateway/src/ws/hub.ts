@@ -4,6 +4,7 @@ import { mayReceive } from '../visibility';
 import type { Frame } from './encode';
 import { HubHistory, type ChannelWindow, type Publication } from './history';
 import type { KafkaResume } from './history/kafka_resume';
+import type { Frontier } from './history/positions';
 import { typeChannel } from './history/type_channel';
 
 /** A connection as the hub sees it. `deliver` must not throw and must not wait on the network. */
@@ -74,6 +75,10 @@ interface Channel {
 }
 
 export type Recovery = { recovered: true; publications: Publication[] } | { recovered: false };
+
+/** recoverFrom()'s answer: with what the client was not sent, for a paced replay's later reads. */
+export type PositionRecovery =
+  { recovered: true; publications: Publication[]; unsent: (pub: Publication) => boolean } | { recovered: false };
 
 export interface HubStats {
   channels: number;
@@ -270,6 +275,18 @@ export class Hub {
     }
     if (sinceSeq === undefined) return { recovered: false };
     return this.recoverAfter(channels, sinceSeq, principal);
+  }
+
+  /**
+   * recover() for a client at a Kafka position (`frontier`, not ahead of the live stream): what it
+   * was not sent, whichever instance's order it was sent in (KafkaResume.fromMemory); or
+   * `recovered: false` when memory no longer holds all of it (Kafka does).
+   */
+  recoverFrom(channels: readonly string[], frontier: Frontier, principal: Principal | undefined): PositionRecovery {
+    const memory = this.kafkaResume?.fromMemory(frontier);
+    if (!memory) return { recovered: false };
+    const recovery = this.recoverAfter(channels, memory.afterSeq, principal, Infinity, memory.unsent);
+    return recovery.recovered ? { ...recovery, unsent: memory.unsent } : recovery;
   }
 
   /**

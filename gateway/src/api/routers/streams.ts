@@ -148,12 +148,9 @@ export const streamsRouter = router({
         track(kafka?.positionNow(input.channels));
         if (last !== undefined) {
           // A position is served from memory while the history holds everything past it (connection.ts's subscribeFrom).
-          const memory = byPosition?.ok ? kafka!.fromMemory(byPosition.frontier) : undefined;
-          const recovery = memory
-            ? ctx.feed.recoverAfter(input.channels, memory.afterSeq, ctx.principal, Infinity, memory.unsent)
-            : byPosition?.ok
-              ? { recovered: false as const }
-              : ctx.feed.recover(input.channels, last, ctx.principal);
+          const recovery = byPosition?.ok
+            ? ctx.feed.recoverFrom(input.channels, byPosition.frontier, ctx.principal)
+            : ctx.feed.recover(input.channels, last, ctx.principal);
           const fromId = kafka && !byPosition?.ok ? kafka.fromId(last, input.channels) : undefined;
           const frontier = byPosition?.ok ? byPosition.frontier : fromId;
           if (recovery.recovered) {

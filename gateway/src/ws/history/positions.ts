@@ -63,6 +63,11 @@ export class PositionIndex {
     return this.current.get(key);
   }
 
+  /** Whether the record at `offset` of a partition was handled already (a redelivery, or an earlier start's warm-up). */
+  handled(key: PartitionKey, offset: number): boolean {
+    return offset < (this.current.get(key) ?? 0);
+  }
+
   /**
    * A record was handled (published to the hub as `seq`, or dropped as a redelivery of an id it
    * holds). Records of one partition are handled in offset order.
