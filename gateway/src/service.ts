@@ -246,6 +246,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
       publisher,
       authenticator,
       limiter,
+      trustedProxies,
       logger,
     });
     scope.onClose(() => publishGrpc.close(PUBLISH_GRPC_GRACE_MS));

@@ -95,6 +95,9 @@ export async function startGrpcServices(label: string): Promise<GrpcServices> {
         GATEWAY_PORT: '0',
         PUBLISH_GRPC_PORT: '0',
         JWT_SECRET: GRPC_FUZZ_SECRET,
+        // Publish calls draw on the API's per-user budget: the fuzzer should reach the RPC's own checks, not 429s.
+        API_RATE_LIMIT_PER_MINUTE: '1000000',
+        API_RATE_LIMIT_BURST: '100000',
         DATABASE_URL: gwDb.url,
         WEBHOOK_GRPC_ADDR: `127.0.0.1:${webhooks.grpcPort}`,
       }),

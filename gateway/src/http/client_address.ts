@@ -185,7 +185,17 @@ function headerText(header: string | string[] | undefined): string | undefined {
   return Array.isArray(header) ? header.join(',') : header;
 }
 
-function proxyView(req: IncomingMessage, trusted: TrustedProxies): ProxyView | undefined {
+/**
+ * What the client address is read from: the TCP peer and the headers it sent. An HTTP request is
+ * one; a gRPC call is another (its peer, and its `forwarded` / `x-forwarded-for` metadata, which
+ * HTTP/2 proxies such as Envoy append as they do for HTTP/1).
+ */
+export interface ForwardedRequest {
+  socket: { remoteAddress?: string };
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+function proxyView(req: ForwardedRequest, trusted: TrustedProxies): ProxyView | undefined {
   if (!trusted.has(req.socket.remoteAddress ?? '')) return undefined;
   // Node joins repeated header lines with ', ', in the order they came.
   const forwarded = headerText(req.headers.forwarded);
@@ -213,7 +223,7 @@ function proxyView(req: IncomingMessage, trusted: TrustedProxies): ProxyView | u
  * (`for=unknown`, an obfuscated `_id`, junk) before that one is reached tells nothing reliable: the
  * answer is then the peer, as without TRUSTED_PROXIES.
  */
-export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): string {
+export function clientAddress(req: ForwardedRequest, trusted: TrustedProxies): string {
   const peer = req.socket.remoteAddress ?? 'unknown';
   return proxyView(req, trusted)?.walk.address ?? peer;
 }

@@ -3,7 +3,9 @@ import { events, realtime } from '@marketpulse/proto';
 import { AppError, serveGrpc, startGrpcServer, type GrpcServerHandle, type Logger } from '@marketpulse/runtime';
 import { ApiError, forbidden, rateLimited, unauthenticated, validationError } from '../errors';
 import type { RateLimiter } from '../rate_limit';
-import { AuthError, hasScope, type Authenticator, type Principal } from '../auth';
+import { hasScope, type Authenticator, type Principal } from '../auth';
+import { admit } from '../auth_http';
+import { clientAddress, type TrustedProxies } from '../http/client_address';
 import type { EventPublisher } from '../events/publish_contracts';
 import { checkWholeEvent } from './entry_checks';
 import { fromEvent } from './to_event';
@@ -16,34 +18,51 @@ export interface PublishGrpcOptions {
   publisher: EventPublisher;
   /** The same credentials as REST: `authorization: Bearer <JWT or API key>` or `x-api-key` metadata. */
   authenticator: Authenticator;
-  /** The API's limiter: a credential that needs a database look-up is charged to the caller's address first. */
+  /** The API's limiter, the same budget as REST and tRPC: each call is charged to its verified user, else to its address. */
   limiter: RateLimiter;
+  /** TRUSTED_PROXIES: behind one of them the caller's address is the client its forwarded metadata names. */
+  trustedProxies: TrustedProxies;
   logger: Logger;
 }
 
 /** The address of a grpc-js peer (`1.2.3.4:5678`, `[::1]:5678`). */
 const addressOf = (peer: string) => /^\[?(.*?)\]?:\d+$/.exec(peer)?.[1] ?? peer;
 
+/** A metadata entry as one header value (repeated entries joined, as Node joins repeated header lines). */
+function headerOf(metadata: grpc.Metadata, key: string): string | undefined {
+  const values = metadata.get(key).filter((v): v is string => typeof v === 'string');
+  return values.length > 0 ? values.join(', ') : undefined;
+}
+
+/**
+ * The caller's address by the HTTP edges' rule (http/client_address.ts): the TCP peer, or behind a
+ * TRUSTED_PROXIES balancer the client its `forwarded` / `x-forwarded-for` metadata names.
+ */
+function callerAddress(metadata: grpc.Metadata, peer: string, trusted: TrustedProxies): string {
+  return clientAddress(
+    {
+      socket: { remoteAddress: addressOf(peer) },
+      headers: { forwarded: headerOf(metadata, 'forwarded'), 'x-forwarded-for': headerOf(metadata, 'x-forwarded-for') },
+    },
+    trusted,
+  );
+}
+
+/**
+ * The verified caller, charged as REST and tRPC charge theirs (auth_http/admission.ts, one budget
+ * shared with them): its user, else its address, and its address before a key's database look-up.
+ */
 async function principalOf(metadata: grpc.Metadata, peer: string, options: PublishGrpcOptions): Promise<Principal> {
   const { authenticator, limiter, logger } = options;
-  const refuse = (reason: string) => {
-    logRefusal(logger, { transport: 'grpc', kind: 'unauthenticated', reason });
-    return unauthenticated(reason);
-  };
   const auth = metadata.get('authorization')[0] ?? metadata.get('x-api-key')[0];
-  if (typeof auth !== 'string' || auth === '')
-    throw refuse('authentication required: send authorization: Bearer <JWT> or x-api-key metadata');
-  const credential = auth.replace(/^Bearer\s+/i, '').trim();
-  if (authenticator.needsLookup(credential)) {
-    const decision = limiter.take(`addr:${addressOf(peer)}`);
-    if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds);
-  }
-  try {
-    return await authenticator.verify(credential);
-  } catch (err) {
-    if (err instanceof AuthError) throw refuse(err.message);
-    throw err;
-  }
+  const credential = typeof auth === 'string' ? auth.replace(/^Bearer\s+/i, '').trim() : '';
+  const address = callerAddress(metadata, peer, options.trustedProxies);
+  const admission = await admit(credential || undefined, address, 1, authenticator, limiter);
+  if (!admission.decision.allowed) throw rateLimited(admission.decision.retryAfterSeconds);
+  if (admission.principal) return admission.principal;
+  const reason = admission.authError ?? 'authentication required: send authorization: Bearer <JWT> or x-api-key metadata';
+  logRefusal(logger, { transport: 'grpc', kind: 'unauthenticated', reason });
+  throw unauthenticated(reason);
 }
 
 /** Domain of the reasons the gateway's API table gives (UNAUTHENTICATED, FORBIDDEN, INVALID_ARGUMENT, DUPLICATE_EVENT, ...). */
