@@ -201,4 +201,23 @@ describe('seed 004 monitoring paths on provider-monitor and alerting', () => {
     expect((await call('GET', `/api/v1/alerts/rules/${created.body.id}`, bob)).status).toBe(404);
     expect((await call('DELETE', `/api/v1/alerts/rules/${created.body.id}`)).status).toBe(204);
   });
+
+  it('alert rules: each condition kind with the fields the schema makes optional left out is created with their defaults', async () => {
+    // Before session 20 every one of these was a 500: the left-out fields reached grpc-js undefined.
+    const cases = [
+      [{ percent_move: { percent: 5, window_seconds: 60 } }, { percent_move: { percent: 5, window_seconds: 60, direction: 'either' } }],
+      [{ prediction_crossing: { level: 150 } }, { prediction_crossing: { level: 150, direction: 'either', horizon_seconds: 0 } }],
+      [{ prediction_interval_exit: {} }, { prediction_interval_exit: { horizon_seconds: 0 } }],
+      [{ risk_threshold: { drawdown_hard_stop: 0.08 } }, { risk_threshold: { drawdown_hard_stop: 0.08, drawdown_soft_pause: 0 } }],
+    ] as const;
+    for (const [condition, stored] of cases) {
+      const created = await call('POST', '/api/v1/alerts/rules', alice, { name: 'defaults', symbol: 'AAPL', condition });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body.condition).toMatchObject(stored);
+      const patched = await call('PATCH', `/api/v1/alerts/rules/${created.body.id}`, alice, { condition });
+      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+      expect(patched.body.condition).toMatchObject(stored);
+      expect((await call('DELETE', `/api/v1/alerts/rules/${created.body.id}`)).status).toBe(204);
+    }
+  });
 });

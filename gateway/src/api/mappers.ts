@@ -1,4 +1,4 @@
-import type { alerting, webhooks } from '@marketpulse/proto';
+import { alerting, type webhooks } from '@marketpulse/proto';
 import { validationError } from '../errors';
 
 /** The seed's webhook shape: the secret appears only when the service returned one (creation). */
@@ -15,11 +15,16 @@ export function conditionOut(condition: alerting.RuleCondition | undefined): Rec
   return { [kind.$case]: (kind as unknown as Record<string, Record<string, unknown>>)[kind.$case] ?? {} };
 }
 
+/**
+ * `{ prediction_crossing: { level: 150 } }` as the contract's RuleCondition. Built with fromPartial,
+ * so a field the REST schema lets a caller leave out (a direction, a horizon, a risk limit) is its
+ * proto default: left undefined, grpc-js refused to encode the request and the caller got a 500.
+ */
 export function conditionIn(condition: Record<string, unknown>): alerting.RuleCondition {
   const entry = Object.entries(condition).find(([, v]) => v !== undefined);
-  if (!entry) return { kind: undefined };
+  if (!entry) return alerting.RuleCondition.fromPartial({});
   const [kind, value] = entry;
-  return { kind: { $case: kind, [kind]: value } as unknown as alerting.RuleCondition['kind'] };
+  return alerting.RuleCondition.fromPartial({ kind: { $case: kind, [kind]: value } as unknown as alerting.RuleCondition['kind'] });
 }
 
 export function ruleOut(rule: alerting.Rule | undefined) {
