@@ -13,7 +13,7 @@ import { startGrpcServices, type GrpcServices } from './grpc_services.kit';
 // and bounded (FUZZ_GRPC_RUNS cases per RPC).
 
 const SEED = Number.isInteger(Number(process.env.FUZZ_SEED)) ? Number(process.env.FUZZ_SEED) : 1313;
-const RUNS_PER_RPC = Number(process.env.FUZZ_GRPC_RUNS ?? 20);
+const RUNS_PER_RPC = Number(process.env.FUZZ_GRPC_RUNS ?? 50);
 const DEADLINE_MS = 15_000;
 /** How long a server stream is watched for an immediate refusal before the client cancels it. */
 const STREAM_WATCH_MS = 150;

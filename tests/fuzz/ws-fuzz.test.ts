@@ -11,7 +11,7 @@ import { fuzzSeed, startSuiteUnderFuzz, type SuiteUnderFuzz } from './suite.kit'
 // never 1011; after each one the connection (or a new one) still answers a ping, and the process
 // (every service and the gateway, on real Kafka and PostgreSQL) still serves at the end.
 
-const RUNS = Number(process.env.FUZZ_RUNS) > 0 ? Number(process.env.FUZZ_RUNS) : 40;
+const RUNS = Number(process.env.FUZZ_RUNS) > 0 ? Number(process.env.FUZZ_RUNS) : 100;
 const DOORS = ['/ws/stream', '/ws/predictions/AAPL', '/ws/market-data/AAPL', '/ws/alerts', '/ws', '/ws/live'];
 /** Closes a client can cause and codes.ts documents: auth (1008), too big (1009), slow (4002), rate (4003). */
 const CLIENT_CLOSES = new Set<number>([
