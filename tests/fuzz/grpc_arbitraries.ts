@@ -33,7 +33,8 @@ const HOSTILE_TEXT = [
   'position_update',
   'price_above',
   'http://127.0.0.1/x',
-  'http://é.example/',
+  // Non-ASCII, on an IP literal: a name would be resolved, and its DNS query would leave the machine.
+  'http://[::1]/é',
   'https://user:pw@10.0.0.1/',
   '9'.repeat(40),
   'v2147483648',

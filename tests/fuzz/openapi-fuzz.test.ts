@@ -126,6 +126,11 @@ function requestFor(operation: Operation): fc.Arbitrary<FuzzRequest> {
   const bodyArb: fc.Arbitrary<FuzzRequest['body']> = bodySchema
     ? fc.oneof(
         { weight: 6, arbitrary: valueFor(doc, bodySchema).map((v) => ({ text: JSON.stringify(v) ?? 'null', type: 'application/json' })) },
+        // Bodies the schema allows throughout: past validation to the service and its success path.
+        {
+          weight: 3,
+          arbitrary: valueFor(doc, bodySchema, 0, false).map((v) => ({ text: JSON.stringify(v) ?? 'null', type: 'application/json' })),
+        },
         { weight: 1, arbitrary: wrongType.map((v) => ({ text: JSON.stringify(v) ?? 'null', type: 'application/json' })) },
         { weight: 1, arbitrary: rawBody },
       )

@@ -56,6 +56,8 @@ export async function startSuiteUnderFuzz(label: string): Promise<SuiteUnderFuzz
         API_RATE_LIMIT_PER_MINUTE: '1000000',
         API_RATE_LIMIT_BURST: '100000',
         WS_RATE_LIMIT: '100000',
+        // Its webhook URLs are loopback IP literals (openapi_arbitraries.ts): no DNS query leaves the machine.
+        WEBHOOK_ALLOW_LOOPBACK: 'true',
         MONITOR_PROVIDERS: JSON.stringify([
           { name: 'Loopback', url: upstreamUrl, category: 'market_data', rate_limit: { limit: 1000, per: 'minute' } },
         ]),
