@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { startInServiceScope, type Database, type HealthMonitor, type ServiceScopeDeps } from '@marketpulse/runtime';
-import { AddressGuard } from './address_guard/address_guard';
+import { AddressGuard, type Resolver } from './address_guard/address_guard';
 import type { WebhookDeliveryConfig } from './config';
 import { WebhookApi } from './endpoint_api/webhook_api';
 import { registerWebhookQueueMetrics, webhookDeliveryMetrics } from './metrics/webhook_metrics';
@@ -21,6 +21,8 @@ import { DeliveryWorker } from './worker/delivery_worker';
 /** What a caller may lend the service (the one-process suite, tests); lent resources are left open on close. */
 export interface WebhookDeliveryDeps extends ServiceScopeDeps {
   db?: Database;
+  /** Resolves endpoint hosts for the SSRF guard (default: the system resolver). */
+  resolveHost?: Resolver;
 }
 
 export interface WebhookDeliveryHandle {
@@ -43,7 +45,10 @@ export async function startWebhookDelivery(config: WebhookDeliveryConfig, deps: 
     await db.migrate(migrations);
     const endpoints = new EndpointStore(db);
     const deliveries = new DeliveryStore(db);
-    const guard = new AddressGuard({ allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
+    const guard = new AddressGuard(
+      { allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+      deps.resolveHost,
+    );
     const sender = new HttpSender();
     scope.onClose(() => sender.close());
     const outcomes = new OutcomePublisher(bus, logger);

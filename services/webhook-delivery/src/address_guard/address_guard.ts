@@ -22,6 +22,9 @@ export type Resolver = (host: string) => Promise<{ address: string; family: numb
 
 const systemResolver: Resolver = (host) => dnsLookup(host, { all: true, verbatim: true });
 
+/** Left of a caller's deadline for the refusal to reach it. */
+const DEADLINE_MARGIN_MS = 250;
+
 /** Checks the form of an endpoint URL: absolute, http or https, a host, no credentials. */
 export function parseEndpointUrl(raw: string): URL {
   let url: URL;
@@ -49,10 +52,15 @@ export class AddressGuard {
     private readonly resolve: Resolver = systemResolver,
   ) {}
 
-  async vet(raw: string): Promise<ResolvedTarget> {
+  /**
+   * `deadline` (epoch ms): the caller's, when one waits. The look-up gives up in time to answer
+   * before it, so a slow resolver is the caller's clear INVALID_URL rather than its own timeout
+   * (the gateway waits 3 s, the look-up's own bound is 5 s).
+   */
+  async vet(raw: string, deadline = Infinity): Promise<ResolvedTarget> {
     const url = parseEndpointUrl(raw);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await this.lookup(host);
+    const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await this.lookup(host, deadline);
     if (addresses.length === 0) throw webhookError('INVALID_URL', `${host} does not resolve to any address`);
     for (const { address } of addresses) this.check(host, address);
     const first = addresses[0];
@@ -77,8 +85,8 @@ export class AddressGuard {
     );
   }
 
-  private async lookup(host: string): Promise<{ address: string; family: number }[]> {
-    const timeoutMs = this.options.dnsTimeoutMs ?? 5000;
+  private async lookup(host: string, deadline: number): Promise<{ address: string; family: number }[]> {
+    const timeoutMs = Math.max(0, Math.min(this.options.dnsTimeoutMs ?? 5000, Math.floor(deadline - Date.now() - DEADLINE_MARGIN_MS)));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(webhookError('INVALID_URL', `resolving ${host} took longer than ${timeoutMs} ms`)), timeoutMs);

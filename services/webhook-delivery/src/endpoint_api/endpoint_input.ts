@@ -31,15 +31,15 @@ const MAX_HEADER_VALUE_LENGTH = 4096;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\xa0-\xff]*$/;
 
-/** Checks the URL's form and where it resolves to (the SSRF guard). */
-export async function checkUrl(url: string, guard: AddressGuard): Promise<string> {
+/** Checks the URL's form and where it resolves to (the SSRF guard), answering before `deadline` (epoch ms). */
+export async function checkUrl(url: string, guard: AddressGuard, deadline = Infinity): Promise<string> {
   if (url.length > MAX_URL_LENGTH)
     throw webhookError('INVALID_URL', `the URL is ${url.length} characters long; at most ${MAX_URL_LENGTH} are allowed`, 'endpoint.url');
   assertValid([checkText(url, { field: 'endpoint.url', max: MAX_URL_LENGTH, required: true })], {
     reason: 'INVALID_URL',
     domain: webhookDeliveryErrors.domain,
   });
-  await guard.vet(url);
+  await guard.vet(url, deadline);
   return url;
 }
 

@@ -52,12 +52,13 @@ const NO_TOTALS: EndpointTotals = { total: 0, delivered: 0, failed: 0, last_deli
 export class WebhookApi {
   constructor(private readonly deps: WebhookApiDeps) {}
 
-  async createEndpoint(owner: string, fields: EndpointFields, suppliedSecret: string): Promise<EndpointView> {
+  /** `deadline` (epoch ms): the caller's, which the URL's vetting answers before. */
+  async createEndpoint(owner: string, fields: EndpointFields, suppliedSecret: string, deadline = Infinity): Promise<EndpointView> {
     if (!owner) throw webhookError('INVALID_ARGUMENT', 'an endpoint needs an owner: set user_id');
     if (suppliedSecret) validateSuppliedSecret(suppliedSecret);
     const created = await this.deps.endpoints.create({
       owner_id: owner,
-      url: await checkUrl(fields.url, this.deps.guard),
+      url: await checkUrl(fields.url, this.deps.guard, deadline),
       description: checkDescription(fields.description),
       event_types: checkEventTypes(fields.events),
       subjects: checkSubjects(fields.subjects),
@@ -82,9 +83,9 @@ export class WebhookApi {
   }
 
   /** PATCH: only the fields given change. */
-  async updateEndpoint(owner: string | null, id: string, fields: Partial<EndpointFields>): Promise<EndpointView> {
+  async updateEndpoint(owner: string | null, id: string, fields: Partial<EndpointFields>, deadline = Infinity): Promise<EndpointView> {
     const patch: EndpointPatch = {};
-    if (fields.url !== undefined) patch.url = await checkUrl(fields.url, this.deps.guard);
+    if (fields.url !== undefined) patch.url = await checkUrl(fields.url, this.deps.guard, deadline);
     if (fields.events !== undefined) patch.event_types = checkEventTypes(fields.events);
     if (fields.subjects !== undefined) patch.subjects = checkSubjects(fields.subjects);
     if (fields.headers !== undefined) patch.headers = checkHeaders(fields.headers);

@@ -1,3 +1,4 @@
+import type * as grpc from '@grpc/grpc-js';
 import { webhooks } from '@marketpulse/proto';
 import {
   assertValid,
@@ -76,12 +77,18 @@ function endpointChecks(e: webhooks.Endpoint | undefined): FieldViolation[] {
   ];
 }
 
+/** The call's deadline in epoch ms (Infinity without one). */
+function deadlineOf(call: { getDeadline(): grpc.Deadline }): number {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
 export function webhookService(api: WebhookApi, logger: Logger): GrpcServiceRegistration {
   const handlers: GrpcHandlers<webhooks.WebhookServiceServer> = {
-    createEndpoint: async (req) => {
+    createEndpoint: async (req, call) => {
       valid(endpointChecks(req.endpoint));
       const owner = required(req.endpoint?.user_id ?? '', 'endpoint.user_id');
-      const created = await api.createEndpoint(owner, fieldsOf(req.endpoint), req.endpoint?.secret ?? '');
+      const created = await api.createEndpoint(owner, fieldsOf(req.endpoint), req.endpoint?.secret ?? '', deadlineOf(call));
       // The receiver's host only: a URL's path or query may carry a token, and the secret never leaves the store.
       logger.info(
         {
@@ -103,7 +110,7 @@ export function webhookService(api: WebhookApi, logger: Logger): GrpcServiceRegi
       valid(idCheck(req.id, 'id'), userCheck(req.user_id));
       return { endpoint: endpointToProto(await api.getEndpoint(ownerOf(req.user_id), required(req.id, 'id'))) };
     },
-    updateEndpoint: async (req) => {
+    updateEndpoint: async (req, call) => {
       valid(
         endpointChecks(req.endpoint),
         userCheck(req.user_id),
@@ -111,7 +118,7 @@ export function webhookService(api: WebhookApi, logger: Logger): GrpcServiceRegi
       );
       const id = required(req.endpoint?.id ?? '', 'endpoint.id');
       const patch = patchOf(req.endpoint, req.update_mask ?? []);
-      return { endpoint: endpointToProto(await api.updateEndpoint(ownerOf(req.user_id), id, patch)) };
+      return { endpoint: endpointToProto(await api.updateEndpoint(ownerOf(req.user_id), id, patch, deadlineOf(call))) };
     },
     deleteEndpoint: async (req) => {
       valid(idCheck(req.id, 'id'), userCheck(req.user_id));
