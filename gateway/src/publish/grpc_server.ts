@@ -28,11 +28,8 @@ export interface PublishGrpcOptions {
 /** The address of a grpc-js peer (`1.2.3.4:5678`, `[::1]:5678`). */
 const addressOf = (peer: string) => /^\[?(.*?)\]?:\d+$/.exec(peer)?.[1] ?? peer;
 
-/** A metadata entry as one header value (repeated entries joined, as Node joins repeated header lines). */
-function headerOf(metadata: grpc.Metadata, key: string): string | undefined {
-  const values = metadata.get(key).filter((v): v is string => typeof v === 'string');
-  return values.length > 0 ? values.join(', ') : undefined;
-}
+/** A metadata entry's text values, in order: client_address reads repeated ones as Node's repeated header lines. */
+const headerOf = (metadata: grpc.Metadata, key: string) => metadata.get(key).filter((v): v is string => typeof v === 'string');
 
 /**
  * The caller's address by the HTTP edges' rule (http/client_address.ts): the TCP peer, or behind a
