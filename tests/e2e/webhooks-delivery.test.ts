@@ -24,6 +24,8 @@ beforeAll(async () => {
   prefix = uniqueTopicPrefix('webhooks-e2e');
   receiver = await Receiver.start((req, nth) => {
     if (req.path === '/down') return failingForever ? 500 : 200;
+    // A careless receiver's answer: NUL, a byte that is no UTF-8.
+    if (req.path === '/nul') return { status: 200, body: Buffer.from('ok\u0000\xff done', 'latin1') };
     const script = failFirst.get(req.id);
     return script && nth <= script.length ? script[nth - 1] : 200;
   });
@@ -126,6 +128,17 @@ describe('webhook delivery', () => {
     expect(recorded[1] - recorded[0]).toBeGreaterThanOrEqual(190);
     expect(recorded[2] - recorded[1]).toBeGreaterThanOrEqual(490);
     expect(new Set(receiver.byId(event.id).map((r) => r.headers['webhook-id']))).toEqual(new Set([event.id]));
+  });
+
+  it("records a receiver's answer holding NUL as delivered, once, instead of sending it again after every lease", async () => {
+    const user = `u_${uid()}`;
+    const ep = await service.client.createEndpoint({ user_id: user, url: receiver.url('/nul'), subjects: ['NUL'] });
+    const event = predictionEvent(`evt_${uid()}`, 'NUL');
+    await bus.publish(event);
+    const d = await deliveredTo(user, ep.id, event.id);
+    expect(d.status).toBe('delivered');
+    expect(d.attempts.map((a) => [a.attempt_number, a.status_code, a.response_excerpt])).toEqual([[1, 200, 'ok\uFFFD\uFFFD done']]);
+    expect(receiver.byId(event.id)).toHaveLength(1);
   });
 
   it('ends a delivery to an always-failing receiver as failed, and a replay then delivers it', async () => {

@@ -26,8 +26,8 @@ export interface ReceivedRequest {
   at: number;
 }
 
-/** What the receiver answers: a status, optionally after a delay and with headers. */
-export type Answer = number | { status: number; delayMs?: number; headers?: Record<string, string> };
+/** What the receiver answers: a status, optionally after a delay, with headers and a body of its own. */
+export type Answer = number | { status: number; delayMs?: number; headers?: Record<string, string>; body?: Buffer };
 
 export class Receiver {
   readonly requests: ReceivedRequest[] = [];
@@ -56,8 +56,8 @@ export class Receiver {
         const nth = (seen.get(r.id) ?? 0) + 1;
         seen.set(r.id, nth);
         const a = answer(r, nth);
-        const { status, delayMs = 0, headers: extra = {} } = typeof a === 'number' ? { status: a } : a;
-        const reply = () => res.writeHead(status, extra).end(status < 300 ? 'ok' : `failing on purpose (${status})`);
+        const { status, delayMs = 0, headers: extra = {}, body } = typeof a === 'number' ? { status: a } : a;
+        const reply = () => res.writeHead(status, extra).end(body ?? (status < 300 ? 'ok' : `failing on purpose (${status})`));
         if (delayMs > 0) setTimeout(reply, delayMs);
         else reply();
       });

@@ -54,7 +54,7 @@ export class HttpSender implements WebhookSender {
               const retryAfter = res.headers['retry-after'];
               finish({
                 statusCode: res.statusCode,
-                responseExcerpt: Buffer.concat(chunks).toString('utf8'),
+                responseExcerpt: excerptOf(chunks),
                 retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
               });
             };
@@ -94,6 +94,15 @@ export class HttpSender implements WebhookSender {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+/**
+ * A receiver's answer as text every store and reader takes: undecodable bytes become U+FFFD (as
+ * toString does) and so does NUL, which PostgreSQL text refuses: a receiver answering NUL made its
+ * attempt unrecordable, so the delivery was sent again after every lease, for ever.
+ */
+function excerptOf(chunks: Buffer[]): string {
+  return Buffer.concat(chunks).toString('utf8').replaceAll('\u0000', '\uFFFD');
 }
 
 function describeError(err: NodeJS.ErrnoException): string {

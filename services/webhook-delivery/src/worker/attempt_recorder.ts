@@ -1,3 +1,4 @@
+import { classifyFailure } from '@marketpulse/runtime';
 import type { AttemptRecord, AttemptOutcome, ClaimedDelivery, DeliveryStore, RecordedAttempt } from '../store/delivery_store';
 import type { EndpointStore } from '../store/endpoint_store';
 import type { Queryable, TransactionalDb } from '../store/queryable';
@@ -26,7 +27,13 @@ export class AttemptRecorder {
   private readonly batcher: WriteBatcher<FinishedAttempt, RecordResult>;
 
   constructor(private readonly deps: { db: TransactionalDb; deliveries: DeliveryStore; endpoints: EndpointStore; disableAfterMs: number }) {
-    this.batcher = new WriteBatcher((batch) => this.writeBatch(batch), MAX_BATCH);
+    // An attempt the database refuses (a value of it) fails alone: the others batched with it, other
+    // users' deliveries among them, would otherwise be sent again after their lease as well.
+    this.batcher = new WriteBatcher(
+      (batch) => this.writeBatch(batch),
+      MAX_BATCH,
+      (err) => classifyFailure(err) === 'poison',
+    );
   }
 
   record(claim: ClaimedDelivery, attempt: AttemptRecord, outcome: AttemptOutcome, disableReason?: string): Promise<RecordResult> {

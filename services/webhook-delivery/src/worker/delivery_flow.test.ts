@@ -110,7 +110,9 @@ beforeAll(async () => {
       const path = req.url ?? '/';
       received.push({ id: String(req.headers['webhook-id']), at: Date.now(), headers: req.headers, body });
       const next = script.get(path)?.shift() ?? 200;
-      res.writeHead(next).end(next >= 400 ? 'nope' : 'ok');
+      // What a careless receiver answers: NUL, a byte that is no UTF-8.
+      if (path === '/nul') res.writeHead(next).end(Buffer.from('ok\u0000\xff done', 'latin1'));
+      else res.writeHead(next).end(next >= 400 ? 'nope' : 'ok');
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -285,6 +287,58 @@ describe('delivery flow', () => {
     expect(await record(second[0])).toEqual(new Set([second[0].id]));
     // The late worker's attempt is recorded all the same.
     expect((await api.listDeliveries('ivy', second[0].endpoint_id, {}))[0].attempts_made).toHaveLength(2);
+  });
+
+  it("records a receiver's answer whatever bytes it holds, NUL too: delivered once, not again after every lease", async () => {
+    const ep = await api.createEndpoint('kim', fields('/nul'), '');
+    script.set('/nul', [500]);
+    expect(await insert(event('evt_nul'))).toBe(1);
+    worker.wake();
+    const [d] = await until(async () => {
+      const list = await api.listDeliveries('kim', ep.id, {});
+      return list[0]?.status === 'delivered' ? list : undefined;
+    });
+    expect(d.attempts_made.map((a) => [a.status_code, a.succeeded, a.response_excerpt])).toEqual([
+      [500, false, 'ok\uFFFD\uFFFD done'],
+      [200, true, 'ok\uFFFD\uFFFD done'],
+    ]);
+    expect(received.filter((r) => r.id === 'evt_nul')).toHaveLength(2);
+  });
+
+  it("fails only the attempt the database refuses, not the other users' attempts batched with it", async () => {
+    await worker.close();
+    const one = await api.createEndpoint('lea', fields('/lea'), '');
+    const other = await api.createEndpoint('max', fields('/max'), '');
+    await insert(event('evt_refused'));
+    await insert(event('evt_fine'));
+    const claims = await deliveries.claimDue(10, 5000, 'token-refused');
+    const mine = claims.filter((c) => c.endpoint_id === one.id);
+    const theirs = claims.filter((c) => c.endpoint_id === other.id);
+    expect([mine.length, theirs.length]).toEqual([2, 2]);
+    const recorder = new AttemptRecorder({ db, deliveries, endpoints: new EndpointStore(db), disableAfterMs: 3_600_000 });
+    // An excerpt PostgreSQL refuses (the sender no longer produces one, a future value might).
+    const at = (response_excerpt: string) => ({
+      worker_id: 'test',
+      attempted_at: new Date(),
+      status_code: 200,
+      duration_ms: 1,
+      response_excerpt,
+      error: null,
+      succeeded: true,
+    });
+    const results = await Promise.allSettled([
+      recorder.record(mine[0], at('bad\u0000'), { status: 'delivered' }),
+      recorder.record(mine[1], at('ok'), { status: 'delivered' }),
+      ...theirs.map((c) => recorder.record(c, at('ok'), { status: 'delivered' })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    const statuses = async (userId: string, endpointId: string) =>
+      (await api.listDeliveries(userId, endpointId, {})).map((d) => [d.event_id, d.status]).sort();
+    expect(await statuses('max', other.id)).toEqual([
+      ['evt_fine', 'delivered'],
+      ['evt_refused', 'delivered'],
+    ]);
+    expect((await statuses('lea', one.id)).filter(([, s]) => s === 'delivered')).toHaveLength(1);
   });
 
   it('records attempts finishing together in one batch as if one by one: a 410 disables even when a success follows', async () => {
