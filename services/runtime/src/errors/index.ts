@@ -50,4 +50,4 @@ export { toServiceError, STATUS_DETAILS_KEY, APP_ERROR_CODE_KEY, APP_ERROR_DETAI
 export { encodeStatus, decodeStatus, type StatusDetails } from './status_codec';
 export { toAppError, type UnexpectedContext } from './unexpected';
 export { textViolations } from './request_text';
-export { quote, wellFormed, asciiJson, hasControl, hasLoneSurrogate } from './safe_text';
+export { quote, wellFormed, storable, asciiJson, hasControl, hasLoneSurrogate } from './safe_text';

@@ -9,6 +9,12 @@ const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\
 export const wellFormed = (text: string): string => text.replace(LONE_SURROGATE, '\uFFFD');
 
 /**
+ * Text from outside the suite (a receiver's or an upstream's answer) as every store takes it:
+ * PostgreSQL text refuses NUL and jsonb also lone surrogates, so both become U+FFFD.
+ */
+export const storable = (text: string): string => wellFormed(text).replaceAll('\u0000', '\uFFFD');
+
+/**
  * A caller's value quoted for an error message: JSON-quoted (control characters escaped), cut to
  * `max` characters, well-formed. Messages travel in the percent-encoded grpc-message header and in
  * the binary Status, never as raw metadata.

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { storable } from '@marketpulse/runtime';
 import type { SendRequest, SendResult, WebhookSender } from './sender';
 
 /**
@@ -97,12 +98,12 @@ export class HttpSender implements WebhookSender {
 }
 
 /**
- * A receiver's answer as text every store and reader takes: undecodable bytes become U+FFFD (as
- * toString does) and so does NUL, which PostgreSQL text refuses: a receiver answering NUL made its
- * attempt unrecordable, so the delivery was sent again after every lease, for ever.
+ * A receiver's answer as text: undecodable bytes become U+FFFD (toString) and so does NUL
+ * (storable): a receiver answering NUL made its attempt unrecordable, so the delivery was sent again
+ * after every lease, for ever.
  */
 function excerptOf(chunks: Buffer[]): string {
-  return Buffer.concat(chunks).toString('utf8').replaceAll('\u0000', '\uFFFD');
+  return storable(Buffer.concat(chunks).toString('utf8'));
 }
 
 function describeError(err: NodeJS.ErrnoException): string {
