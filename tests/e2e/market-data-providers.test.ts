@@ -109,4 +109,35 @@ describe('market-data providers into Kafka', () => {
       expect(service.provider.stats()).toMatchObject({ provider: exchangeName, failures: 0, connected: true });
     });
   }
+
+  it('binance: a trade whose time is no instant is reported and dropped, and the feed goes on', async () => {
+    const slice = await newSlice('md-prov-bad-time');
+    // Finite numbers, but no date an event can carry: the first ended the process (RangeError in the socket handler).
+    const hostile = [1e17, -1, 253402300800000].map((T, i) =>
+      JSON.stringify({ stream: 'btcusdt@trade', data: { e: 'trade', E: T, s: 'BTCUSDT', t: i, p: '67000.00', q: '0.1', T } }),
+    );
+    exchange = await startExchangeTestServer([...hostile, ...fixtureMessages('binance_combined_stream.ndjson')]);
+    reader = await readEvents(slice);
+    service = await startService(slice, {
+      MARKET_PROVIDER: 'binance',
+      MARKET_BINANCE_URL: exchange.url,
+      MARKET_SYMBOLS: 'BTC-USD,ETH-USD',
+      MARKET_STALE_MS: '86400000000',
+    });
+    await waitFor(() => reader!.ticks.length === 5 && reader!.issues.some((i) => i.kind === 'invalid_value'), {
+      timeoutMs: 20_000,
+      what: 'the recorded ticks and an invalid_value issue in Kafka',
+    });
+    expect(
+      bySymbol(reader.ticks)
+        .get('BTC-USD')!
+        .map((t) => [t.price, Number(t.sequence)]),
+    ).toEqual([
+      [67010.15, 1],
+      [67010.2, 2],
+      [67011.1, 3],
+    ]);
+    expect(reader.issues.find((i) => i.kind === 'invalid_value')).toMatchObject({ symbol: 'BTC-USD', severity: 'critical' });
+    expectInOrderPerSymbol(reader);
+  });
 });

@@ -5,7 +5,7 @@ import { CandleAggregator, type Candle } from './candles';
 import { EventFactory } from './events';
 import type { MarketDataProvider } from './providers/provider';
 import type { EventPublisher } from './publisher';
-import { DataQualityMonitor, type QualityIssue, type QualityRules } from './quality';
+import { DataQualityMonitor, isEventTime, type QualityIssue, type QualityRules } from './quality';
 import { QuoteBook } from './quotes';
 import type { MarketDataStore } from './store';
 import type { Tick } from './tick';
@@ -79,7 +79,20 @@ export class MarketDataEngine {
     );
     // A feed calls back in the context its timer or socket was made in: a span active at start
     // (an embedding caller's) is not the cause of its ticks, so each of them starts its own trace.
-    await provider.start(context.bind(trace.deleteSpan(context.active()), (tick: Tick) => this.ingest(tick)));
+    await provider.start(context.bind(trace.deleteSpan(context.active()), (tick: Tick) => this.ingestFromFeed(tick)));
+  }
+
+  /**
+   * The one way a feed's tick comes in. A feed calls it from its socket handler or its replay loop,
+   * where an exception would end the process or the replay: whatever one tick makes fail is logged
+   * and that tick dropped, and the feed goes on.
+   */
+  private ingestFromFeed(tick: Tick): void {
+    try {
+      this.ingest(tick);
+    } catch (err) {
+      this.options.logger.error({ err, symbol: tick.symbol, provider: tick.provider }, 'a tick could not be ingested; dropped');
+    }
   }
 
   /** The hot path: O(1) work per tick, no I/O; traced as one span per tick (tick_span.ts). */
@@ -87,8 +100,13 @@ export class MarketDataEngine {
     inTickSpan(tick, this.ingestUntraced);
   }
 
-  private readonly ingestUntraced = (tick: Tick): events.Event => {
+  private readonly ingestUntraced = (tick: Tick): events.Event | undefined => {
     const receivedMs = Date.now();
+    if (!isEventTime(tick.timeMs)) {
+      // Reported as invalid_value; no event can carry its time, and its sequence is not spent.
+      this.quality.check(tick, receivedMs, this.liveClock);
+      return undefined;
+    }
     const sequence = this.quotes.nextSequence(tick.symbol);
     if (this.quality.check(tick, receivedMs, this.liveClock)) {
       this.quotes.apply(tick, sequence);

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { TIMESTAMP_MAX, TIMESTAMP_MIN } from '@marketpulse/runtime';
 import type { Tick } from './tick';
+
+/**
+ * A time an event can carry: an instant from 1970 to 9999. A feed's `1e17` is a finite number, but
+ * no Date, and building its event threw inside the feed's socket handler, which ended the process.
+ */
+export const isEventTime = (ms: number): boolean => ms >= TIMESTAMP_MIN && ms <= TIMESTAMP_MAX;
 
 export type QualityIssueKind = 'gap' | 'outlier' | 'stale_feed' | 'crossed_quote' | 'out_of_order' | 'invalid_value';
 export type QualitySeverity = 'info' | 'warning' | 'high' | 'critical';
@@ -87,7 +94,7 @@ export class DataQualityMonitor {
   }
 
   check(tick: Tick, receivedMs: number, liveClock: boolean): boolean {
-    if (!(tick.price > 0) || !(tick.volume >= 0) || !Number.isFinite(tick.timeMs)) {
+    if (!(tick.price > 0) || !(tick.volume >= 0) || !isEventTime(tick.timeMs)) {
       this.report(
         tick,
         'invalid_value',

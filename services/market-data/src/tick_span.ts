@@ -16,7 +16,7 @@ const tracer = trace.getTracer('@marketpulse/market-data/engine');
  * Without an SDK nothing is made: no span and no context, so queued events keep sharing one
  * context and the publisher still sends them in batches.
  */
-export function inTickSpan(tick: Tick, ingest: (tick: Tick) => events.Event): void {
+export function inTickSpan(tick: Tick, ingest: (tick: Tick) => events.Event | undefined): void {
   if (noTracerProvider()) {
     ingest(tick);
     return;
@@ -30,7 +30,7 @@ export function inTickSpan(tick: Tick, ingest: (tick: Tick) => events.Event): vo
   });
   try {
     const event = context.with(trace.setSpan(context.active(), span), ingest, undefined, tick);
-    span.setAttribute('messaging.message.id', event.id);
+    if (event) span.setAttribute('messaging.message.id', event.id);
   } catch (error) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
     throw error;
