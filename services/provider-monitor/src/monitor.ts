@@ -1,3 +1,4 @@
+import { storable } from '@marketpulse/runtime';
 import { providerCheckMetrics } from './metrics/check_metrics';
 import type { Probe, ProbeResult } from './probes/probe';
 import type { ProviderDefinition } from './registry/provider_definition';
@@ -96,7 +97,10 @@ export class ProviderMonitor {
   }
 
   private async runCheck(s: ProviderState): Promise<void> {
-    const result = await s.probe.check();
+    const checked = await s.probe.check();
+    // Its message quotes the upstream (a status text, a feed's error), which may hold NUL: stored as
+    // it came, it failed every write of the provider's checks, so the provider never went offline.
+    const result = { ...checked, error_message: storable(checked.error_message) };
     this.countCheck(s.def.name, result.connection_status);
     const at = Date.now();
     s.last = result;

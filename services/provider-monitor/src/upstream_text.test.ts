@@ -4,65 +4,92 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { events, providers } from '@marketpulse/proto';
 import { MemoryBroker, MemoryBus, createLogger, openDatabase } from '@marketpulse/runtime';
-import { expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from './config';
-import { startProviderMonitor } from './service';
+import { startProviderMonitor, type ProviderMonitorHandle } from './service';
 
-// An upstream's status line is the upstream's text: Node passes NUL in it on, and PostgreSQL
-// refuses NUL. Stored as it came, every check of the provider failed to be written, so it never
-// went offline and the scheduler logged the database's error every round instead.
+// What an upstream answers is the upstream's to choose. Its status line's text reaches the failure
+// logs, and Node passes NUL in it on, which PostgreSQL refuses; its X-RateLimit-* headers reach the
+// contracts' int32 usage fields. Each ended up failing writes or answers until it was checked.
 
-it('takes a provider whose upstream answers NUL in its status text offline, and lists the failure', async () => {
-  const upstream = net.createServer((socket) => {
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** An upstream that answers every request with `response`, raw bytes on the socket. */
+async function upstream(response: string): Promise<string> {
+  const server = net.createServer((socket) => {
     socket.on('error', () => {});
-    socket.once('data', () => socket.end('HTTP/1.1 503 Down\u0000Now\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno'));
+    socket.once('data', () => socket.end(response));
   });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => void server.close());
+  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/health`;
+}
+
+async function startMonitor(provider: Record<string, unknown>): Promise<{ handle: ProviderMonitorHandle; seen: events.Event[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'provider-monitor-upstream-'));
   const db = await openDatabase({ service: 'provider_monitor', dataDir: dir });
   const bus = new MemoryBus({ broker: new MemoryBroker(), topicPrefix: 't.' });
   const seen: events.Event[] = [];
   await bus.subscribe({
     groupId: 'observer',
-    types: ['provider_status_change', 'system_log'],
+    types: ['provider_status_change', 'rate_limit_alert', 'system_log'],
     handler: async (d) => void seen.push(d.event),
   });
   const config = loadConfig({
     GRPC_PORT: '0',
     MARKET_DATA_GRPC_ADDR: '',
     ALERTING_GRPC_ADDR: '',
-    MONITOR_PROVIDERS: JSON.stringify([
-      {
-        name: 'garbled',
-        url: `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}/health`,
-        interval_seconds: 0.1,
-        failures_before_offline: 2,
-      },
-    ]),
+    MONITOR_PROVIDERS: JSON.stringify([{ interval_seconds: 0.1, ...provider }]),
   });
   const handle = await startProviderMonitor(config, { bus, db, logger: createLogger('pm-test', {}, { level: 'silent' }) });
-  try {
-    const offline = () =>
-      seen.find((e) => e.payload?.$case === 'provider_status_change' && e.payload.provider_status_change.new_status === 'offline');
-    for (let i = 0; i < 400 && !offline(); i++) await new Promise((r) => setTimeout(r, 25));
-    // The scheduler's own errors: the announced change is an ERROR line too.
-    const errors = seen.flatMap((e) =>
-      e.payload?.$case === 'system_log' && e.payload.system_log.level === 'ERROR' && e.payload.system_log.module === 'Scheduler'
-        ? [e.payload.system_log.message]
-        : [],
-    );
-    expect(errors).toEqual([]);
-    expect(offline()).toBeDefined();
-    const { logs } = await handle.api.listLogs(
-      providers.ListLogsRequest.fromPartial({ log_type: 'failure', hours: 1, limit: 5, provider: 'garbled' }),
-    );
-    expect(logs[0]).toMatchObject({ provider: 'garbled', error_type: 'http_error', http_status_code: 503 });
-    expect(logs[0].error_message).toContain('Down\uFFFDNow');
-  } finally {
+  cleanups.push(async () => {
     await handle.close();
     await bus.close();
     await db.close();
-    upstream.close();
     rmSync(dir, { recursive: true, force: true });
-  }
+  });
+  return { handle, seen };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
+}
+
+/** The scheduler's own errors (an announced status change is an ERROR line too). */
+const schedulerErrors = (seen: events.Event[]) =>
+  seen.flatMap((e) =>
+    e.payload?.$case === 'system_log' && e.payload.system_log.level === 'ERROR' && e.payload.system_log.module === 'Scheduler'
+      ? [e.payload.system_log.message]
+      : [],
+  );
+
+it('takes a provider whose upstream answers NUL in its status text offline, and lists the failure', async () => {
+  const url = await upstream('HTTP/1.1 503 Down\u0000Now\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno');
+  const { handle, seen } = await startMonitor({ name: 'garbled', url, failures_before_offline: 2 });
+  const offline = () =>
+    seen.find((e) => e.payload?.$case === 'provider_status_change' && e.payload.provider_status_change.new_status === 'offline');
+  await until(() => offline() !== undefined);
+  expect(schedulerErrors(seen)).toEqual([]);
+  expect(offline()).toBeDefined();
+  const { logs } = await handle.api.listLogs(
+    providers.ListLogsRequest.fromPartial({ log_type: 'failure', hours: 1, limit: 5, provider: 'garbled' }),
+  );
+  expect(logs[0]).toMatchObject({ provider: 'garbled', error_type: 'http_error', http_status_code: 503 });
+  expect(logs[0].error_message).toContain('Down\uFFFDNow');
+}, 30_000);
+
+it("raises the rate-limit alert and answers ListRateLimits when an upstream reports a usage beyond int32's", async () => {
+  const url = await upstream(
+    'HTTP/1.1 200 OK\r\nX-RateLimit-Limit: 5000000000\r\nX-RateLimit-Remaining: 0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]',
+  );
+  const { handle, seen } = await startMonitor({ name: 'boastful', url, rate_limit: { limit: 100, per: 'minute' } });
+  const alert = () => seen.find((e) => e.payload?.$case === 'rate_limit_alert');
+  await until(() => alert() !== undefined);
+  expect(alert()?.payload).toMatchObject({ rate_limit_alert: { provider: 'boastful', used: 2 ** 31 - 1, limit: 100 } });
+  const listed = providers.ListRateLimitsResponse.decode(providers.ListRateLimitsResponse.encode(handle.api.listRateLimits()).finish());
+  expect(listed.rate_limits.find((r) => r.provider === 'boastful')).toMatchObject({ current_usage: 2 ** 31 - 1, limit_value: 100 });
+  expect(schedulerErrors(seen)).toEqual([]);
 }, 30_000);

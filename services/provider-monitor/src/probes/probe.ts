@@ -1,5 +1,3 @@
-import { storable } from '@marketpulse/runtime';
-
 /** One health check of one provider. */
 export interface ProbeResult {
   ok: boolean;
@@ -24,11 +22,6 @@ export interface Probe {
   check(): Promise<ProbeResult>;
 }
 
-/**
- * A failed check. Its message quotes the upstream (status text, error causes), which Node passes on
- * with NUL: stored as it came, it failed every write of the provider's checks, so the provider never
- * went offline.
- */
 export function failure(latency_ms: number, error_type: string, error_message: string, extra: Partial<ProbeResult> = {}): ProbeResult {
   return {
     ok: false,
@@ -36,7 +29,7 @@ export function failure(latency_ms: number, error_type: string, error_message: s
     connection_status: error_type === 'timeout' ? 'timeout' : error_type === 'rate_limit' ? 'rate_limited' : 'failed',
     http_status_code: 0,
     error_type,
-    error_message: storable(error_message),
+    error_message,
     calls: 1,
     upstream_used: undefined,
     record_count: undefined,

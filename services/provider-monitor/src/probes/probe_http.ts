@@ -60,12 +60,19 @@ export class HttpProbe implements Probe {
   }
 }
 
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * The usage an upstream reports, as a whole number the contracts' int32 fields carry. Read as any
+ * number, `X-RateLimit-Limit: 5000000000` (or `0.5`, `1e308`) reached RateLimitAlert.used and
+ * LogEntry.current_usage, whose encoding then failed: the alert was lost and ListRateLimits answered
+ * INTERNAL. Anything but digits is ignored; a larger usage is cut to int32's largest.
+ */
 function usedFromHeaders(h: Headers): number | undefined {
-  const limit = Number(h.get('x-ratelimit-limit'));
-  const remaining = Number(h.get('x-ratelimit-remaining'));
-  if (!h.has('x-ratelimit-limit') || !h.has('x-ratelimit-remaining') || !Number.isFinite(limit) || !Number.isFinite(remaining))
-    return undefined;
-  return Math.max(0, limit - remaining);
+  const limit = h.get('x-ratelimit-limit')?.trim() ?? '';
+  const remaining = h.get('x-ratelimit-remaining')?.trim() ?? '';
+  if (!/^\d{1,16}$/.test(limit) || !/^\d{1,16}$/.test(remaining)) return undefined;
+  return Math.min(INT32_MAX, Math.max(0, Number(limit) - Number(remaining)));
 }
 
 /** A JSON array counts its items; anything else is one record. */

@@ -27,4 +27,17 @@ describe('parseProviders', () => {
     expect(() => parseProviders('{', d)).toThrow('not valid JSON');
     expect(() => parseProviders('[{"name":"a","url":"http://x.test"},{"name":"A","url":"http://y.test"}]', d)).toThrow('listed twice');
   });
+
+  it('refuses, at start-up, text that no store or event takes: NUL, control characters, lone surrogates', () => {
+    // As an operator writes them: JSON escapes inside MONITOR_PROVIDERS.
+    const cases: [string, RegExp][] = [
+      ['{"name":"a\\u0000b","url":"http://x.test"}', /\[0\]\.name: name must not contain control characters/],
+      ['{"name":"a\\ud800","url":"http://x.test"}', /\[0\]\.name: .*lone surrogates/],
+      ['{"name":"a","category":"c\\u0000","url":"http://x.test"}', /\[0\]\.category/],
+      ['{"name":"a","url":"\\u0000http://x.test/\\u0000"}', /\[0\]\.url: url must not contain/],
+      ['{"name":"a","url":"http://x.test","headers":{"x-key":"v\\r\\nx-injected: 1"}}', /\[0\]\.headers\.x-key: a header value/],
+      ['{"name":"a","url":"http://x.test","api_key_env":"K\\u0000"}', /\[0\]\.api_key_env/],
+    ];
+    for (const [entry, message] of cases) expect(() => parseProviders(`[${entry}]`, d), entry).toThrow(message);
+  });
 });

@@ -1,3 +1,4 @@
+import { hasControl, hasLoneSurrogate } from '@marketpulse/runtime';
 import { z } from 'zod';
 import type { RateLimitPolicy } from '../tracking/rate_limit';
 
@@ -33,21 +34,32 @@ const rateLimitSchema = z
   })
   .strict();
 
+/**
+ * Text of a setting that reaches every store, event and request: JSON's escapes let NUL, other
+ * control characters and lone surrogates in, and a provider named so started fine, then failed
+ * every write of its checks. Refused at start-up, naming the field.
+ */
+const plainText = (field: string) =>
+  z.string().refine((v) => !hasControl(v) && !hasLoneSurrogate(v), {
+    error: `${field} must not contain control characters (NUL included) or lone surrogates`,
+  });
+
 /** One entry of MONITOR_PROVIDERS (a JSON array). */
 export const providerEntrySchema = z
   .object({
-    name: z.string().min(1, { error: 'name is required' }),
-    category: z.string().default('http_api'),
-    url: z.url({ error: 'url must be an absolute http(s) URL' }),
+    name: plainText('name').min(1, { error: 'name is required' }),
+    category: plainText('category').default('http_api'),
+    // z.url() accepts (and keeps) control characters around the URL.
+    url: plainText('url').pipe(z.url({ error: 'url must be an absolute http(s) URL' })),
     method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
     expect_status: z.array(z.number().int()).default([]),
-    headers: z.record(z.string(), z.string()).default({}),
+    headers: z.record(plainText('a header name'), plainText('a header value')).default({}),
     interval_seconds: z.number().positive().optional(),
     timeout_ms: z.number().int().positive().optional(),
     degraded_latency_ms: z.number().int().positive().optional(),
     failures_before_offline: z.number().int().positive().optional(),
     rate_limit: rateLimitSchema.optional(),
-    api_key_env: z.string().optional(),
+    api_key_env: plainText('api_key_env').optional(),
   })
   .strict();
 
