@@ -8,6 +8,9 @@ import {
   grpcStreamConfigShape,
   metricsConfigShape,
   serviceConfigSchema,
+  SYMBOL_HINT,
+  SYMBOL_MAX,
+  SYMBOL_PATTERN,
   type EnvSource,
 } from '@marketpulse/runtime';
 import { z } from 'zod';
@@ -38,6 +41,14 @@ export const marketDataConfigSchema = serviceConfigSchema('market-data', {
       ),
     ])
     .refine((v) => v.length > 0, { error: 'expected at least one symbol' })
+    // Every tick, candle and event carries the symbol, and every door refuses one outside this pattern.
+    .refine((v) => v.every((s) => s.length <= SYMBOL_MAX && SYMBOL_PATTERN.test(s)), {
+      error: (issue) =>
+        `${(issue.input as string[])
+          .filter((s) => !(s.length <= SYMBOL_MAX && SYMBOL_PATTERN.test(s)))
+          .map((s) => JSON.stringify(s))
+          .join(', ')}: a symbol has at most ${SYMBOL_MAX} ${SYMBOL_HINT}`,
+    })
     .default(['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'TSLA', 'BTC-USD', 'ETH-USD'])
     .describe('Comma-separated symbols; crypto pairs as BASE-QUOTE (BTC-USD). Exchange feeds price only the pairs they list.'),
   MARKET_TICK_RATE: positive('ticks per second > 0').default(2).describe('Simulated feed: ticks per second for each symbol.'),
