@@ -1,8 +1,8 @@
-import { events } from '@marketpulse/proto';
+import { events, type alerting } from '@marketpulse/proto';
 import type { AlertingHandle } from '@marketpulse/alerting';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../harness';
-import { alertsOf, ev, newAlertingSlice, startAlertingOn, type AlertingSlice } from '../e2e/alerting.kit';
+import { alertingClient, alertsOf, ev, newAlertingSlice, rule, startAlertingOn, unary, type AlertingSlice } from '../e2e/alerting.kit';
 import { awaitDeadLetters, deadLetters, encoded, produceRaw, undecodable } from './poison.kit';
 
 // Issue 13: a system_error whose code held a NUL character stopped alerting for good (the alert it
@@ -52,6 +52,47 @@ describe('alerting and poison records', () => {
     ]);
     const nul = events.Event.decode(letters[0].source.value!);
     expect(nul.payload?.$case === 'system_error' && nul.payload.system_error.code).toBe('BAD_\u0000_CODE');
+  }, 120_000);
+
+  it('sets aside a tick dated far ahead and a tick priced 0, and fires on the real crossings after them', async () => {
+    const client = alertingClient(service.grpcPort);
+    try {
+      const create = async (r: alerting.Rule) =>
+        (await unary<alerting.CreateRuleResponse>((cb) => client.createRule({ rule: r }, cb))).rule!;
+      // An hour's cooldown: the tick dated 2100 fired, stored an alert of 2100, and the cooldown held the real crossing.
+      const above = await create(
+        rule('carol', 'AAPL above 100', 'AAPL', { $case: 'price_above', price_above: { price: 100 } }, { cooldown_seconds: 3600 }),
+      );
+      const below = await create(rule('carol', 'MSFT below 50', 'MSFT', { $case: 'price_below', price_below: { price: 50 } }));
+      const t0 = Date.now();
+      const at = (s: number) => new Date(t0 + s * 1000);
+      await produceRaw(slice.prefix, 'market_data_update', [
+        encoded(ev.tick('AAPL', 99, at(0))),
+        encoded(ev.tick('AAPL', 101, new Date('2100-01-01T00:00:00Z'))),
+        encoded(ev.tick('AAPL', 99, at(0.1))),
+        encoded(ev.tick('AAPL', 101, at(0.2))),
+        encoded(ev.tick('MSFT', 60, at(0))),
+        // A price of 0 "fell below 50" (and is a fall of 100 % to a percent_move rule).
+        encoded(ev.tick('MSFT', 0, at(0.1))),
+        encoded(ev.tick('MSFT', 60, at(0.2))),
+        encoded(ev.tick('MSFT', 40, at(0.3))),
+      ]);
+      await waitFor(() => alertsOf(slice, above.id).length >= 1 && alertsOf(slice, below.id).length >= 1, {
+        timeoutMs: 90_000,
+        what: 'the alerts of the real crossings',
+      });
+      const letters = (await awaitDeadLetters(slice.prefix, 4)).filter((l) => l.source.topic === `${slice.prefix}market_data_update`);
+      expect(letters.map((l) => [l.source.offset, l.failure.reason])).toEqual([
+        ['1', 'EVENT_TIME_IMPLAUSIBLE'],
+        ['5', 'TICK_MALFORMED'],
+      ]);
+      expect(alertsOf(slice, above.id).map((a) => [a.values?.price, Date.parse(a.timestamp!) < Date.parse('2099-01-01')])).toEqual([
+        [101, true],
+      ]);
+      expect(alertsOf(slice, below.id).map((a) => a.values?.price)).toEqual([40]);
+    } finally {
+      client.close();
+    }
   }, 120_000);
 
   it('streams the alerts published after an undecodable alert_triggered record', async () => {

@@ -73,4 +73,42 @@ describe('prediction tick consumer and poison records', () => {
       ],
     );
   }, 120_000);
+
+  it('sets aside ticks dated beyond any date, ahead of the clock or priced past any market, and keeps forecasting', async () => {
+    const dated = (id: string, price: number, timestamp: string) =>
+      tickEvent({
+        id,
+        symbol: 'MSFT',
+        price,
+        source: 'market-data',
+        quote: { volume: 1, bid: price, ask: price, provider: 'e2e', timestamp },
+      });
+    const now = Date.now();
+    const at = (s: number) => new Date(now - 60_000 + s * 1000).toISOString();
+    await produceRaw(prefix, 'market_data_update', [
+      encoded(dated('msft-good-1', 100, at(0))),
+      // The forecast's target (this + the horizon) is past JavaScript's last date: the round threw, on a timer.
+      encoded(dated('msft-last-date', 101, '+275760-09-13T00:00:00.000Z')),
+      // Every later tick was older than this one: the model never moved again.
+      encoded(dated('msft-2100', 102, '2100-01-01T00:00:00.000Z')),
+      // Finite, but its square is not: the model's variance went to Infinity, its forecasts to NaN.
+      encoded(dated('msft-1e200', 1e200, at(1))),
+      encoded(dated('msft-good-2', 101, at(2))),
+    ]);
+    await waitFor(async () => (await storedTickIds()).includes('msft-good-2'), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      what: 'the last good tick stored',
+    });
+    expect((await storedTickIds()).filter((id) => id.startsWith('msft'))).toEqual(['msft-good-1', 'msft-good-2']);
+    const letters = (await awaitDeadLetters(prefix, 6)).filter((l) => l.event?.id.startsWith('msft'));
+    expect(letters.map((l) => [l.event?.id, l.failure.reason]).sort()).toEqual([
+      ['msft-1e200', 'TICK_MALFORMED'],
+      ['msft-2100', 'TICK_MALFORMED'],
+      ['msft-last-date', 'TICK_MALFORMED'],
+    ]);
+    expect(await service.publisher.publishRound()).toBeGreaterThan(0);
+    const forecast = service.predictor.predict('MSFT', 60);
+    expect([forecast.predictedPrice, forecast.lower, forecast.upper].every(Number.isFinite)).toBe(true);
+  }, 120_000);
 });

@@ -1,13 +1,30 @@
 import type { events } from '@marketpulse/proto';
-import { typesWhere, type TypesWhere } from '@marketpulse/runtime';
+import { EVENT_TIME_MAX_AHEAD_MS, eventTimeProblem, typesWhere, type TypesWhere } from '@marketpulse/runtime';
 import { z } from 'zod';
 
 // What outside services may publish (the event catalog's rows with publishApi: true), checked
 // against events/v1/portfolio.proto and system.proto. Types produced by the suite's own services
 // (ticks, predictions, alerts, ...) are refused, so no caller can impersonate them on the bus.
 
-const decimal = z.string().regex(/^-?\d+(\.\d+)?$/, { error: 'expected a decimal number as a string, e.g. "45000.00"' });
+// At most 18 digits on either side: a 401-digit "decimal" read as Infinity downstream.
+const decimal = z.string().regex(/^-?\d{1,18}(\.\d{1,18})?$/, {
+  error: 'expected a decimal number as a string with at most 18 digits before and after the point, e.g. "45000.00"',
+});
 const optionalDecimal = decimal.or(z.literal('')).default('');
+
+/**
+ * When it happened: from 1970 to a few minutes past the gateway's clock, as every consumer takes it
+ * (EVENT_TIME_MAX_AHEAD_MS). Year 0000 was refused by alerting's store after alerting had acted on
+ * it, and a date ahead held every consumer's cooldowns until then.
+ */
+const happenedAt = z.iso.datetime({ offset: true }).refine(
+  (s) => {
+    const t = Date.parse(s);
+    // A text that is no datetime at all already failed the format check: one message per problem.
+    return !Number.isFinite(t) || eventTimeProblem(t, Date.now()) === undefined;
+  },
+  { error: `must be from 1970-01-01T00:00:00Z to ${EVENT_TIME_MAX_AHEAD_MS / 60_000} minutes past now` },
+);
 
 export const PositionUpdate = z
   .strictObject({
@@ -41,7 +58,7 @@ export const SystemLog = z
     level: z.enum(['INFO', 'WARNING', 'ERROR', 'CRITICAL']),
     module: z.string().default(''),
     message: z.string().min(1, { error: 'expected the log message' }),
-    timestamp: z.iso.datetime({ offset: true }).optional(),
+    timestamp: happenedAt.optional(),
     service: z.string().default(''),
     trace_id: z.string().default(''),
   })
@@ -54,7 +71,7 @@ export const SystemError = z
     code: z.string().min(1, { error: 'expected a stable error code' }),
     message: z.string().min(1, { error: 'expected what went wrong' }),
     detail: z.string().default(''),
-    timestamp: z.iso.datetime({ offset: true }).optional(),
+    timestamp: happenedAt.optional(),
     trace_id: z.string().default(''),
   })
   .meta({ id: 'SystemError' });
@@ -63,7 +80,7 @@ const envelope = {
   id: z.string().min(1).max(128).optional().describe('Unique and stable across retries; generated when omitted.'),
   source: z.string().min(1).max(128).optional().describe("Publishing service; the caller's identity when omitted."),
   subject: z.string().min(1).max(256).optional().describe('Kafka key, usually the symbol; defaults to the payload symbol or the source.'),
-  time: z.iso.datetime({ offset: true }).optional().describe('When it happened; now when omitted.'),
+  time: happenedAt.optional().describe('When it happened (from 1970 to 5 minutes past now); now when omitted.'),
   owner: z
     .string()
     .min(1, { error: 'expected the user id the event belongs to; omit owner for an event every reader may see' })

@@ -120,3 +120,34 @@ describe('checkPayload, on a body the route accepted', () => {
     expect(accepted).toBeLessThan(450);
   });
 });
+
+describe('times and figures every consumer can act on', () => {
+  const event = (time: string, data: Record<string, unknown> = { total_equity: '10250.50' }, type = 'equity_update') => ({
+    ...equity('bounds'),
+    time,
+    type,
+    data,
+  });
+  const fields = (raw: unknown) => {
+    const checked = checkWholeEvent(raw);
+    return checked.ok ? [] : checked.issues.map((i) => i.field);
+  };
+
+  it('refuses a time before 1970 or more than 5 minutes ahead, on both doors, naming the field', () => {
+    const ahead = new Date(Date.now() + 3_600_000).toISOString();
+    // Year 0000 was stored by no one after alerting had acted on it; a date ahead held every cooldown until then.
+    for (const time of ['0000-01-01T00:00:00Z', '1969-12-31T23:59:59Z', ahead]) {
+      expect(fields(event(time)), time).toEqual(['time']);
+      expect(PublishEventBody.safeParse(event(time)).success, time).toBe(false);
+    }
+    const log = { level: 'INFO', message: 'started', timestamp: ahead };
+    expect(fields(event(new Date().toISOString(), log, 'system_log'))).toEqual(['data.timestamp']);
+    expect(fields(event(new Date(Date.now() + 60_000).toISOString()))).toEqual([]);
+  });
+
+  it('refuses a decimal of more than 18 digits on either side of the point', () => {
+    expect(fields(event(new Date().toISOString(), { total_equity: '9'.repeat(401) }))).toEqual(['data.total_equity']);
+    expect(fields(event(new Date().toISOString(), { total_equity: `1.${'5'.repeat(19)}` }))).toEqual(['data.total_equity']);
+    expect(fields(event(new Date().toISOString(), { total_equity: `-${'9'.repeat(18)}.${'9'.repeat(18)}` }))).toEqual([]);
+  });
+});

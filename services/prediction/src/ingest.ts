@@ -1,4 +1,11 @@
-import { unprocessableRecord, type DeliveredEvent, type Logger, type TraceCarryover } from '@marketpulse/runtime';
+import {
+  eventTimeProblem,
+  PRICE_MAX,
+  unprocessableRecord,
+  type DeliveredEvent,
+  type Logger,
+  type TraceCarryover,
+} from '@marketpulse/runtime';
 import { BASELINE_PARAMS } from './lifecycle/train';
 import type { Predictor } from './predictor';
 import type { PredictionStore } from './store/store';
@@ -41,10 +48,11 @@ export class TickIngest {
     const tick = event.payload.market_data_update;
     const symbol = tick.symbol || event.subject;
     const timeMs = tick.timestamp ? Date.parse(tick.timestamp) : Number.NaN;
-    if (!symbol || !Number.isFinite(tick.price) || tick.price <= 0 || !Number.isFinite(timeMs)) {
-      // Redelivering a malformed tick would never succeed: the bus sets it aside in the dead-letter topic.
-      throw unprocessableRecord('TICK_MALFORMED', 'a market_data_update needs a symbol, a finite positive price and a valid timestamp');
-    }
+    // Redelivering a malformed tick would never succeed: the bus sets it aside in the dead-letter topic.
+    if (!symbol || !(tick.price > 0 && tick.price <= PRICE_MAX))
+      throw unprocessableRecord('TICK_MALFORMED', `a market_data_update needs a symbol and a price above 0 and at most ${PRICE_MAX}`);
+    const timeProblem = eventTimeProblem(timeMs, Date.now());
+    if (timeProblem) throw unprocessableRecord('TICK_MALFORMED', `the market_data_update's timestamp ${timeProblem}`);
     this.deps.carry.remember(symbol);
     if (!this.deps.predictor.has(symbol)) await this.admit(symbol);
     await this.deps.store.appendTick({ symbol, eventId: event.id, price: tick.price, volume: tick.volume, timeMs });

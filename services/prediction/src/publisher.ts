@@ -28,7 +28,11 @@ export class PredictionPublisher {
   constructor(private readonly deps: PublisherDeps) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.publishRound(), this.deps.intervalMs);
+    // A round that fails is logged: rejected on a timer, it would end the process.
+    this.timer = setInterval(
+      () => void this.publishRound().catch((err: unknown) => this.deps.logger.error({ err }, 'forecast round failed')),
+      this.deps.intervalMs,
+    );
   }
 
   async stop(): Promise<void> {
@@ -48,13 +52,22 @@ export class PredictionPublisher {
   private async runRound(): Promise<number> {
     const symbols = this.deps.predictor.takeUpdated();
     if (symbols.length === 0) return 0;
-    const items = symbols.map((symbol) => {
-      const p = this.deps.predictor.predict(symbol, this.deps.horizonS);
-      this.deps.feed.emit(p);
-      return {
-        symbol,
-        event: buildEvent('prediction_complete', { id: p.id, source: this.deps.source, subject: symbol, payload: toProtoPrediction(p) }),
-      };
+    // One symbol whose forecast cannot be made (a model gone wrong) costs that symbol's forecast, not the round's.
+    const items = symbols.flatMap((symbol) => {
+      try {
+        const p = this.deps.predictor.predict(symbol, this.deps.horizonS);
+        const event = buildEvent('prediction_complete', {
+          id: p.id,
+          source: this.deps.source,
+          subject: symbol,
+          payload: toProtoPrediction(p),
+        });
+        this.deps.feed.emit(p);
+        return [{ symbol, event }];
+      } catch (err) {
+        this.deps.logger.error({ err, symbol }, 'could not forecast a symbol; the others are published');
+        return [];
+      }
     });
     // One publish per symbol, each inside the context of the tick that led to it: one batch could
     // carry only one trace.

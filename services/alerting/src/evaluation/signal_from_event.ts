@@ -1,5 +1,5 @@
 import type { events } from '@marketpulse/proto';
-import { ownerOfEvent } from '@marketpulse/runtime';
+import { eventTimeProblem, ownerOfEvent, PRICE_MAX, quote, TIMESTAMP_MAX, unprocessableRecord } from '@marketpulse/runtime';
 import type { Signal } from './signal';
 
 /** Event types the evaluator listens to. */
@@ -14,9 +14,34 @@ export const WATCHED_EVENT_TYPES = [
   'system_error',
 ] as const;
 
-const time = (iso: string | undefined, fallback: number) => {
+/**
+ * When the event says something happened: `fallback` when it says nothing readable. A time before
+ * 1970 or ahead of this clock sets the event aside (dead letter): a tick dated 2100 stored an alert
+ * of 2100 and held the rule's cooldown, and so its alerts, until then.
+ */
+const time = (iso: string | undefined, fallback: number, now: number) => {
   const t = iso ? Date.parse(iso) : NaN;
-  return Number.isFinite(t) ? t : fallback;
+  if (!Number.isFinite(t)) return fallback;
+  const problem = eventTimeProblem(t, now);
+  if (problem) throw unprocessableRecord('EVENT_TIME_IMPLAUSIBLE', `the event's time ${quote(iso)} ${problem}`);
+  return t;
+};
+/** A forecast's target lies ahead by its horizon: only bounded by what a store can hold. */
+const targetTime = (iso: string, made: number) => {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) && t <= TIMESTAMP_MAX ? t : made;
+};
+/** A traded price: 0, negative or past PRICE_MAX fired nonsense (a tick of 0 was a "fall of 100 %"). */
+const price = (value: number) => {
+  if (!(value > 0 && value <= PRICE_MAX))
+    throw unprocessableRecord('TICK_MALFORMED', `a market_data_update needs a price above 0 and at most ${PRICE_MAX} (got ${value})`);
+  return value;
+};
+/** A forecast's figures, which a falling trend may take below 0: NaN bounds fired "left the interval [NaN, NaN]". */
+const forecast = (value: number) => {
+  if (!(Math.abs(value) <= PRICE_MAX))
+    throw unprocessableRecord('PREDICTION_MALFORMED', `a prediction_complete needs finite figures of at most ${PRICE_MAX} (got ${value})`);
+  return value;
 };
 const num = (s: string) => {
   const n = Number(s);
@@ -28,26 +53,32 @@ const num = (s: string) => {
  * `self` is this service's name: risk status updates it published itself are not evaluated again.
  */
 export function signalFromEvent(e: events.Event, self: string, now = Date.now()): Signal | undefined {
-  const at = time(e.time, now);
+  const at = time(e.time, now, now);
   const p = e.payload;
   switch (p?.$case) {
     case 'market_data_update': {
       const t = p.market_data_update;
-      return { type: 'price', symbol: (t.symbol || e.subject).toUpperCase(), price: t.price, at: time(t.timestamp, at) };
+      return {
+        type: 'price',
+        symbol: (t.symbol || e.subject).toUpperCase(),
+        price: price(t.price),
+        at: time(t.timestamp, at, now),
+      };
     }
     case 'prediction_complete': {
       const x = p.prediction_complete;
-      const made = time(x.timestamp, at);
+      const made = time(x.timestamp, at, now);
+      const predicted = forecast(x.predicted_price);
       return {
         type: 'prediction',
         id: x.id || e.id,
         symbol: (x.symbol || e.subject).toUpperCase(),
         horizon_seconds: x.horizon_seconds,
-        predicted_price: x.predicted_price,
-        lower: x.interval?.lower ?? x.predicted_price,
-        upper: x.interval?.upper ?? x.predicted_price,
+        predicted_price: predicted,
+        lower: x.interval ? forecast(x.interval.lower) : predicted,
+        upper: x.interval ? forecast(x.interval.upper) : predicted,
         made_at: made,
-        target_at: x.target_time ? time(x.target_time, made) : undefined,
+        target_at: x.target_time ? targetTime(x.target_time, made) : undefined,
         at: made,
       };
     }
@@ -90,7 +121,7 @@ export function signalFromEvent(e: events.Event, self: string, now = Date.now())
     }
     case 'system_error': {
       const x = p.system_error;
-      return { type: 'system_error', service: x.service || e.source, code: x.code, message: x.message, at: time(x.timestamp, at) };
+      return { type: 'system_error', service: x.service || e.source, code: x.code, message: x.message, at: time(x.timestamp, at, now) };
     }
     default:
       return undefined;

@@ -23,6 +23,28 @@ export const SYMBOL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
 export const SYMBOL_HINT = 'letters, digits and . _ - / (e.g. AAPL, BTC-USD)';
 export const SYMBOL_MAX = 32;
 
+/**
+ * The largest price a consumer takes: above any traded instrument's, and its square (models square
+ * their errors) far from a double's overflow. A finite 1e200 turned prediction's model of its
+ * symbol into NaN for good.
+ */
+export const PRICE_MAX = 1e12;
+
+/**
+ * How far ahead of a consumer's clock an event's own time may be: clock skew, not a forecast. A tick
+ * dated 2100 froze prediction's model of its symbol (every later tick was older) and held
+ * alerting's cooldowns until then.
+ */
+export const EVENT_TIME_MAX_AHEAD_MS = 5 * 60_000;
+
+/** What is wrong with the instant an event says something happened at, or undefined when nothing is. */
+export function eventTimeProblem(ms: number, now: number): string | undefined {
+  if (!Number.isFinite(ms)) return 'is not an ISO-8601 instant';
+  if (ms < TIMESTAMP_MIN) return 'is before 1970';
+  if (ms > now + EVENT_TIME_MAX_AHEAD_MS) return `is more than ${EVENT_TIME_MAX_AHEAD_MS / 60_000} minutes ahead of this service's clock`;
+  return undefined;
+}
+
 export interface TextRule {
   field: string;
   /** Most characters (code points). */
