@@ -10,7 +10,8 @@ import { startProviderMonitor, type ProviderMonitorHandle } from './service';
 
 // What an upstream answers is the upstream's to choose. Its status line's text reaches the failure
 // logs, and Node passes NUL in it on, which PostgreSQL refuses; its X-RateLimit-* headers reach the
-// contracts' int32 usage fields. Each ended up failing writes or answers until it was checked.
+// contracts' int32 usage fields; its redirects pointed the probe anywhere; its body could be endless.
+// Each ended up failing writes or answers, or worse, until it was checked.
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -93,3 +94,47 @@ it("raises the rate-limit alert and answers ListRateLimits when an upstream repo
   expect(listed.rate_limits.find((r) => r.provider === 'boastful')).toMatchObject({ current_usage: 2 ** 31 - 1, limit_value: 100 });
   expect(schedulerErrors(seen)).toEqual([]);
 }, 30_000);
+
+it("does not follow an upstream's redirect to an internal address, nor carry the provider's headers there", async () => {
+  const internal: string[] = [];
+  const inside = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', (data) => {
+      internal.push(data.toString('latin1'));
+      socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]');
+    });
+  });
+  await new Promise<void>((resolve) => inside.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => void inside.close());
+  const target = `http://127.0.0.1:${(inside.address() as net.AddressInfo).port}/latest/meta-data/iam`;
+  const url = await upstream(`HTTP/1.1 302 Found\r\nLocation: ${target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  const { handle } = await startMonitor({ name: 'redirecting', url, headers: { 'x-api-key': 'provider-secret' } });
+  const checked = new Set<number | undefined>();
+  await until(() => checked.add(handle.monitor.get('redirecting')?.lastCheckAt).size > 4);
+  expect(internal).toEqual([]);
+  // The redirect is the upstream's answer (3xx counts as up unless expect_status says otherwise).
+  expect(handle.monitor.get('redirecting')?.last).toMatchObject({ ok: true, http_status_code: 302 });
+}, 30_000);
+
+it('reads at most 1 MiB of an endless answer, so the check ends with the upstream up rather than timed out', async () => {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', () => {
+      socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      const chunk = `10000\r\n${'x'.repeat(0x10000)}\r\n`;
+      let sent = 0;
+      // Endless for the probe, bounded here: 256 MiB at most, and only while the probe reads.
+      const pump = () => {
+        while (!socket.destroyed && sent < 4096 && socket.write(chunk)) sent++;
+        if (!socket.destroyed && sent < 4096) socket.once('drain', pump);
+      };
+      pump();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => void server.close());
+  const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/health`;
+  const { handle } = await startMonitor({ name: 'endless', url, timeout_ms: 20_000, interval_seconds: 3600 });
+  await until(() => handle.monitor.get('endless')?.last !== undefined);
+  expect(handle.monitor.get('endless')?.last).toMatchObject({ ok: true, http_status_code: 200, record_count: 1 });
+}, 60_000);

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Tick } from '../tick';
 import { BinanceProtocol } from './binance';
@@ -60,6 +61,39 @@ describe('Binance adapter', () => {
     await waitFor(() => ticks.length === 1);
     expect(provider!.stats()).toMatchObject({ failures: 1 });
     expect(provider!.stats().lastError).not.toBe('');
+  });
+
+  it('drops a message over 1 MiB and reconnects, instead of parsing whatever size the exchange sends', async () => {
+    const huge = JSON.stringify({
+      stream: 'btcusdt@trade',
+      data: { e: 'trade', s: 'BTCUSDT', p: '1', q: '1', T: 1, pad: 'x'.repeat(2 * 1024 * 1024) },
+    });
+    const ticks = await start([huge, ...fixtureMessages('binance_combined_stream.ndjson').slice(0, 2)]);
+    await waitFor(() => server!.paths.length >= 2 && provider!.stats().failures >= 1);
+    expect(ticks).toEqual([]);
+    expect(provider!.stats().lastError).toMatch(/payload|1009|too big/i);
+  });
+
+  it('gives up on an exchange that accepts the connection but never answers the upgrade, and tries again', async () => {
+    const connections: net.Socket[] = [];
+    const silent = net.createServer((socket) => void connections.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const feed = new WebSocketFeedProvider(new BinanceProtocol(['BTC-USD']), {
+      baseUrl: `ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+      reconnectMinMs: 20,
+      reconnectMaxMs: 100,
+      idleTimeoutMs: 300,
+    });
+    try {
+      await feed.start(() => undefined);
+      await waitFor(() => connections.length >= 2 && feed.stats().failures >= 1);
+      expect(feed.stats()).toMatchObject({ connected: false });
+      expect(feed.stats().lastError).toMatch(/handshake/i);
+    } finally {
+      await feed.stop();
+      for (const socket of connections) socket.destroy();
+      silent.close();
+    }
   });
 
   it('reconnects after the exchange drops the connection', async () => {

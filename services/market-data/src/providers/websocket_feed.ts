@@ -3,6 +3,9 @@ import type { Tick } from '../tick';
 import type { MarketDataProvider, TickSink } from './provider';
 import { ProviderStatsRecorder, type ProviderStats } from './provider_stats';
 
+/** The largest message an exchange may send: theirs are under 2 KB. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
 /** What one exchange's public stream needs beyond the shared connection handling. */
 export interface ExchangeProtocol {
   readonly name: string;
@@ -62,7 +65,13 @@ export class WebSocketFeedProvider implements MarketDataProvider {
   }
 
   private connect(sink: TickSink): void {
-    const socket = new WebSocket(this.protocol.url(this.options.baseUrl), { perMessageDeflate: false });
+    const socket = new WebSocket(this.protocol.url(this.options.baseUrl), {
+      perMessageDeflate: false,
+      // An exchange that accepts the connection and never answers the upgrade held the feed down for
+      // good (the idle timer starts at 'open'); one frame of ws's default 100 MiB cost 437 MB to parse.
+      handshakeTimeout: this.options.idleTimeoutMs,
+      maxPayload: MAX_MESSAGE_BYTES,
+    });
     this.socket = socket;
     const connectStartedMs = Date.now();
     socket.on('open', () => {

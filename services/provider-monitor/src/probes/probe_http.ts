@@ -1,3 +1,4 @@
+import { INT32_MAX } from '@marketpulse/runtime';
 import type { ProviderDefinition } from '../registry/provider_definition';
 import { failure, type Probe, type ProbeResult } from './probe';
 
@@ -24,9 +25,11 @@ export class HttpProbe implements Probe {
         method: this.def.method,
         headers,
         signal: AbortSignal.timeout(this.def.timeout_ms),
-        redirect: 'follow',
+        // Followed, an upstream's redirect took the probe, with the provider's headers and keys, to
+        // any address it named (127.0.0.1, 169.254.169.254): a 3xx is the upstream's answer.
+        redirect: 'manual',
       });
-      body = await res.text();
+      body = await bodyPrefix(res);
     } catch (err) {
       const e = err as Error;
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
@@ -60,8 +63,6 @@ export class HttpProbe implements Probe {
   }
 }
 
-const INT32_MAX = 2 ** 31 - 1;
-
 /**
  * The usage an upstream reports, as a whole number the contracts' int32 fields carry. Read as any
  * number, `X-RateLimit-Limit: 5000000000` (or `0.5`, `1e308`) reached RateLimitAlert.used and
@@ -75,7 +76,32 @@ function usedFromHeaders(h: Headers): number | undefined {
   return Math.min(INT32_MAX, Math.max(0, Number(limit) - Number(remaining)));
 }
 
-/** A JSON array counts its items; anything else is one record. */
+/** What the probe reads of an answer: enough to count a health check's records. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The answer's first MAX_BODY_BYTES; the rest is not downloaded. Read whole, an endless body held
+ * up to 1.3 GB until the deadline.
+ */
+async function bodyPrefix(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    bytes += value.byteLength;
+    if (bytes >= MAX_BODY_BYTES) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
+}
+
+/** A JSON array counts its items; anything else (a body cut at MAX_BODY_BYTES too) is one record. */
 function countRecords(body: string): number {
   try {
     const parsed: unknown = JSON.parse(body);
