@@ -32,10 +32,13 @@ const decimal = fc
   .tuple(fc.integer({ min: -1e9, max: 1e9 }), fc.option(fc.nat(99_999_999), { nil: undefined }))
   .map(([i, f]) => (f === undefined ? `${i}` : `${i}.${f}`));
 const optional = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
-/** ISO times as publishers write them: Date.toISOString's form, without milliseconds, with microseconds, with an offset. */
+/**
+ * ISO times as publishers write them: Date.toISOString's form, without milliseconds, with
+ * microseconds, with an offset. Past ones: the publish API refuses a time ahead of its clock.
+ */
 const isoTime = fc
   .tuple(
-    fc.date({ min: new Date('1971-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }),
+    fc.date({ min: new Date('1971-01-01'), max: new Date(Date.now() - 60_000), noInvalidDate: true }),
     fc.constantFrom('iso', 'seconds', 'micros', 'offset'),
   )
   .map(([d, form]) => {
