@@ -113,7 +113,8 @@ describe('market-data providers into Kafka', () => {
   it('binance: a trade whose time is no instant is reported and dropped, and the feed goes on', async () => {
     const slice = await newSlice('md-prov-bad-time');
     // Finite numbers, but no date an event can carry: the first ended the process (RangeError in the socket handler).
-    const hostile = [1e17, -1, 253402300800000].map((T, i) =>
+    // The last is a date, a day ahead: every recorded tick after it was out of order, the quote frozen.
+    const hostile = [1e17, -1, 253402300800000, Date.now() + 86_400_000].map((T, i) =>
       JSON.stringify({ stream: 'btcusdt@trade', data: { e: 'trade', E: T, s: 'BTCUSDT', t: i, p: '67000.00', q: '0.1', T } }),
     );
     exchange = await startExchangeTestServer([...hostile, ...fixtureMessages('binance_combined_stream.ndjson')]);

@@ -98,10 +98,14 @@ function inputQuery(input: unknown, batch: unknown[] | undefined): string {
   return input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
 }
 
-/** A refusal as the error table writes it: a documented code, the status it names, a message without internals. */
+/**
+ * A refusal as the error table writes it: a documented code, the status it names, a message without
+ * internals. What the HTTP server refuses before any route runs (a URL past its 16 KiB of headers:
+ * HEADERS_TOO_LARGE) comes in the edge's one shape, `{error: {code, message}}`, on /trpc too.
+ */
 function checkError(error: Schema | undefined, status: number | undefined, what: string): void {
   if (!error || typeof error !== 'object') throw new Error(`no error object for ${what}`);
-  const data = error.data as Schema | undefined;
+  const data = (typeof error.code === 'string' ? { code: error.code, httpStatus: status } : error.data) as Schema | undefined;
   const code = data?.code as string | undefined;
   if (typeof code !== 'string' || !DOCUMENTED_CODES.has(code))
     throw new Error(`undocumented code ${String(code)} for ${what}: ${JSON.stringify(error).slice(0, 300)}`);

@@ -102,8 +102,8 @@ export class MarketDataEngine {
 
   private readonly ingestUntraced = (tick: Tick): events.Event | undefined => {
     const receivedMs = Date.now();
-    if (!isEventTime(tick.timeMs)) {
-      // Reported as invalid_value; no event can carry its time, and its sequence is not spent.
+    if (!isEventTime(tick.timeMs, receivedMs, this.liveClock)) {
+      // Reported as invalid_value; no consumer could act on its time, and its sequence is not spent.
       this.quality.check(tick, receivedMs, this.liveClock);
       return undefined;
     }
