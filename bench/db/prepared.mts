@@ -63,7 +63,8 @@ try {
   const ids = (await modes.unnamed.query<{ id: string }>('SELECT id FROM deliveries ORDER BY id LIMIT 1000')).rows.map((r) => r.id);
 
   const statements = {
-    claim: (s: typeof setup) => s.claimDue(10, 30_000, 'bench-claim'),
+    // As the worker polls: with its per-endpoint cap (nothing in flight).
+    claim: (s: typeof setup) => s.claimDue(10, 30_000, 'bench-claim', { max: 24, busy: new Map() }),
     get: (s: typeof setup, n: number) => s.get(ids[n % ids.length]),
     insert: (s: typeof setup) => s.insertForEvents([event()], 1 << 20),
   };

@@ -43,6 +43,11 @@ export const webhookDeliveryConfigSchema = serviceConfigSchema('webhook-delivery
     .default(15_000)
     .describe('An attempt succeeds only with a 2xx response within this time.'),
   WEBHOOK_WORKERS: envPositiveInt('a positive integer').default(32).describe('Deliveries this process sends at once.'),
+  WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: envPositiveInt('a positive integer')
+    .default(24)
+    .describe(
+      "Deliveries to one endpoint this process sends at once; the endpoint's others wait, so one slow or unanswering endpoint leaves WEBHOOK_WORKERS minus this to the other endpoints. Lower shares the workers more evenly and costs one fast endpoint throughput (bench/webhooks: 24 of 32 about as fast as no cap, 16 about half).",
+    ),
   WEBHOOK_POLL_MS: envPositiveInt('milliseconds').default(250).describe('How often an idle worker looks for due deliveries.'),
   WEBHOOK_LEASE_MS: envPositiveInt('milliseconds')
     .default(60_000)

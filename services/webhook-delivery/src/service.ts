@@ -109,7 +109,12 @@ export async function startWebhookDelivery(config: WebhookDeliveryConfig, deps: 
     const worker = new DeliveryWorker(
       deliveries,
       runner,
-      { concurrency: config.WEBHOOK_WORKERS, leaseMs: config.WEBHOOK_LEASE_MS, pollMs: config.WEBHOOK_POLL_MS },
+      {
+        concurrency: config.WEBHOOK_WORKERS,
+        perEndpoint: config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
+        leaseMs: config.WEBHOOK_LEASE_MS,
+        pollMs: config.WEBHOOK_POLL_MS,
+      },
       logger,
     );
     const wake = () => worker.wake();

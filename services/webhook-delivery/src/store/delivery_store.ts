@@ -3,6 +3,12 @@ import { newId } from './ids';
 import type { Queryable } from './queryable';
 import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, EndpointStats, EndpointTotals } from './records';
 
+/** What one caller already sends per endpoint, and the most it may send to one. */
+export interface InFlightCap {
+  max: number;
+  busy: ReadonlyMap<string, number>;
+}
+
 export interface IncomingEvent {
   id: string;
   type: string;
@@ -127,22 +133,53 @@ export class DeliveryStore {
    * Claims up to `limit` due deliveries for `leaseMs`. SKIP LOCKED lets any number of workers and
    * replicas claim side by side without waiting on each other; a delivery whose worker died stays
    * `sending` until its lease runs out and is then due again.
+   *
+   * With `cap`, no endpoint gets more than `cap.max` in flight in the caller (`cap.busy` counts what
+   * it already sends): claimed in due order only, one endpoint that never answers took every
+   * worker until its timeouts, and every other user's deliveries waited behind it. The due rows
+   * are read in a window of their first `limit * 4` (endpoints already at their cap skipped), ranked
+   * per endpoint; the lock re-checks that each row is still due, since another replica may have
+   * claimed it since the window was read.
    */
-  async claimDue(limit: number, leaseMs: number, claimToken: string): Promise<ClaimedDelivery[]> {
+  async claimDue(limit: number, leaseMs: number, claimToken: string, cap?: InFlightCap): Promise<ClaimedDelivery[]> {
+    if (!cap) {
+      const { rows } = await this.db.query<ClaimedDelivery>(
+        `WITH due AS (
+           SELECT id FROM deliveries
+           WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
+           ORDER BY next_attempt_at
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED
+         )
+         ${CLAIM_UPDATE}`,
+        [limit, leaseMs, claimToken],
+      );
+      return rows;
+    }
+    const busy = [...cap.busy].filter(([, n]) => n > 0);
     const { rows } = await this.db.query<ClaimedDelivery>(
-      `WITH due AS (
-         SELECT id FROM deliveries
+      `WITH busy AS (
+         SELECT * FROM unnest($4::text[], $5::int[]) AS b (endpoint_id, n)
+       ), candidates AS (
+         SELECT id, endpoint_id, next_attempt_at FROM deliveries
          WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
+           AND endpoint_id NOT IN (SELECT endpoint_id FROM busy WHERE n >= $6)
          ORDER BY next_attempt_at
+         LIMIT $1 * 4
+       ), allowed AS (
+         SELECT c.id FROM (
+           SELECT *, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS nth FROM candidates
+         ) c LEFT JOIN busy b ON b.endpoint_id = c.endpoint_id
+         WHERE c.nth + coalesce(b.n, 0) <= $6
+         ORDER BY c.next_attempt_at
          LIMIT $1
+       ), due AS (
+         SELECT id FROM deliveries
+         WHERE id IN (SELECT id FROM allowed) AND status IN ('pending', 'sending') AND next_attempt_at <= now()
          FOR UPDATE SKIP LOCKED
        )
-       UPDATE deliveries d
-       SET status = 'sending', next_attempt_at = now() + ${ms('$2')}, claim_token = $3, updated_at = now()
-       FROM due, endpoints e
-       WHERE d.id = due.id AND e.id = d.endpoint_id
-       RETURNING ${CLAIM_COLUMNS}`,
-      [limit, leaseMs, claimToken],
+       ${CLAIM_UPDATE}`,
+      [limit, leaseMs, claimToken, busy.map(([id]) => id), busy.map(([, n]) => n), cap.max],
     );
     return rows;
   }
@@ -353,3 +390,10 @@ const qualified = (alias: string) =>
 const CLAIM_COLUMNS = `d.id, d.endpoint_id, d.event_id, d.event_type, d.body, d.traceparent, d.attempts, d.round_start_attempts,
   d.next_trigger, d.claim_token, e.owner_id, e.url, e.active AS endpoint_active, e.headers, e.secret, e.previous_secret,
   e.previous_secret_expires_at, e.rate_limit_per_second`;
+
+/** Claims the rows of the `due` CTE: $2 the lease in ms, $3 the claim token. */
+const CLAIM_UPDATE = `UPDATE deliveries d
+       SET status = 'sending', next_attempt_at = now() + ${ms('$2')}, claim_token = $3, updated_at = now()
+       FROM due, endpoints e
+       WHERE d.id = due.id AND e.id = d.endpoint_id
+       RETURNING ${CLAIM_COLUMNS}`;

@@ -33,6 +33,7 @@ const received: Received[] = [];
 /** Status codes to answer per path, consumed in order; 200 once exhausted. */
 const script = new Map<string, number[]>();
 const disabled: string[] = [];
+const hung: http.ServerResponse[] = [];
 const logger = createLogger('webhook-delivery-test', {}, { level: 'silent' });
 let worker: DeliveryWorker;
 let api: WebhookApi;
@@ -54,7 +55,7 @@ function build(disableAfterMs = 3_600_000) {
     hooks: { onEndpointDisabled: (id) => disabled.push(id) },
     logger,
   });
-  worker = new DeliveryWorker(deliveries, runner, { concurrency: 8, leaseMs: 5000, pollMs: 50 }, logger);
+  worker = new DeliveryWorker(deliveries, runner, { concurrency: 8, perEndpoint: 4, leaseMs: 5000, pollMs: 50 }, logger);
   api = new WebhookApi({
     endpoints,
     deliveries,
@@ -109,6 +110,8 @@ beforeAll(async () => {
     req.on('end', () => {
       const path = req.url ?? '/';
       received.push({ id: String(req.headers['webhook-id']), at: Date.now(), headers: req.headers, body });
+      // An endpoint that never answers: its requests wait here until the test lets them go.
+      if (path === '/hang') return void hung.push(res);
       const next = script.get(path)?.shift() ?? 200;
       // What a careless receiver answers: NUL, a byte that is no UTF-8.
       if (path === '/nul') res.writeHead(next).end(Buffer.from('ok\u0000\xff done', 'latin1'));
@@ -339,6 +342,22 @@ describe('delivery flow', () => {
       ['evt_refused', 'delivered'],
     ]);
     expect((await statuses('lea', one.id)).filter(([, s]) => s === 'delivered')).toHaveLength(1);
+  });
+
+  it("lets an endpoint that never answers take at most its share of the workers: another user's delivery goes out meanwhile", async () => {
+    const mallory = await api.createEndpoint('mallory', fields('/hang', { subjects: ['HANG'] }), '');
+    const bob = await api.createEndpoint('bob', fields('/bob', { subjects: ['BOB'] }), '');
+    // Due first, and twice as many as there are workers: claimed in due order alone, they took all 8.
+    for (let i = 0; i < 16; i++) await insert(event(`evt_hang_${i}`, 'prediction_complete', 'HANG'));
+    await insert(event('evt_bob', 'prediction_complete', 'BOB'));
+    worker.wake();
+    await until(() => received.some((r) => r.id === 'evt_bob'));
+    // Received while every request to the hung endpoint is still waiting for its answer (2 s timeout).
+    const recordedForMallory = (await api.listDeliveries('mallory', mallory.id, {})).flatMap((d) => d.attempts_made);
+    expect(recordedForMallory).toEqual([]);
+    expect(hung.length).toBe(4);
+    expect((await api.listDeliveries('bob', bob.id, {}))[0]).toMatchObject({ event_id: 'evt_bob' });
+    for (const res of hung.splice(0)) res.writeHead(200).end();
   });
 
   it('records attempts finishing together in one batch as if one by one: a 410 disables even when a success follows', async () => {

@@ -6,6 +6,8 @@ import type { AttemptRunner } from './attempt_runner';
 export interface DeliveryWorkerOptions {
   /** Deliveries in flight at once in this process. */
   concurrency: number;
+  /** Deliveries to one endpoint in flight at once in this process (WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT). */
+  perEndpoint: number;
   leaseMs: number;
   /** How often an idle worker looks for due deliveries (retries, other replicas' intake). */
   pollMs: number;
@@ -17,6 +19,8 @@ export interface DeliveryWorkerOptions {
  */
 export class DeliveryWorker {
   private inFlight = 0;
+  /** In flight per endpoint: what the claim leaves out once an endpoint is at `perEndpoint`. */
+  private readonly byEndpoint = new Map<string, number>();
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -57,8 +61,11 @@ export class DeliveryWorker {
       let claimedAll = false;
       if (free > 0) {
         try {
-          const claims = await this.deliveries.claimDue(free, this.options.leaseMs, randomUUID());
-          for (const claim of claims) this.track(this.runner.run(claim));
+          const claims = await this.deliveries.claimDue(free, this.options.leaseMs, randomUUID(), {
+            max: this.options.perEndpoint,
+            busy: this.byEndpoint,
+          });
+          for (const claim of claims) this.track(claim.endpoint_id, this.runner.run(claim));
           claimedAll = claims.length === free;
           failures = 0;
         } catch (err) {
@@ -74,14 +81,18 @@ export class DeliveryWorker {
     }
   }
 
-  private track(attempt: Promise<unknown>): void {
+  private track(endpointId: string, attempt: Promise<unknown>): void {
     this.inFlight += 1;
+    this.byEndpoint.set(endpointId, (this.byEndpoint.get(endpointId) ?? 0) + 1);
     const tracked = attempt
       .catch((err: unknown) =>
         this.logger.error({ err }, 'a delivery attempt could not be recorded; the delivery is retried after its lease'),
       )
       .finally(() => {
         this.inFlight -= 1;
+        const left = (this.byEndpoint.get(endpointId) ?? 1) - 1;
+        if (left > 0) this.byEndpoint.set(endpointId, left);
+        else this.byEndpoint.delete(endpointId);
         this.attempts.delete(tracked);
         this.wake();
       });
