@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { WebSocketServer } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Tick } from '../tick';
 import { BinanceProtocol } from './binance';
@@ -93,6 +94,32 @@ describe('Binance adapter', () => {
       await feed.stop();
       for (const socket of connections) socket.destroy();
       silent.close();
+    }
+  });
+
+  it('backs off from an exchange that accepts the connection and closes it at once, instead of retrying at the shortest delay', async () => {
+    const opened: number[] = [];
+    const exchange = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    exchange.on('connection', (socket) => {
+      opened.push(performance.now());
+      socket.close();
+    });
+    await new Promise<void>((resolve) => exchange.once('listening', resolve));
+    const feed = new WebSocketFeedProvider(new BinanceProtocol(['BTC-USD']), {
+      baseUrl: `ws://127.0.0.1:${(exchange.address() as net.AddressInfo).port}`,
+      reconnectMinMs: 20,
+      reconnectMaxMs: 10_000,
+      idleTimeoutMs: 10_000,
+    });
+    try {
+      await feed.start(() => undefined);
+      await waitFor(() => opened.length >= 6, 10_000);
+      // Timers never fire early: the waits double, 20, 40, ... 320 ms before the sixth connection.
+      // At the shortest delay each time (the old reset at 'open'), that gap was about 20 ms.
+      expect(opened[5] - opened[4]).toBeGreaterThanOrEqual(300);
+    } finally {
+      await feed.stop();
+      exchange.close();
     }
   });
 

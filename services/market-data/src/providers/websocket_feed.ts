@@ -76,7 +76,6 @@ export class WebSocketFeedProvider implements MarketDataProvider {
     const connectStartedMs = Date.now();
     socket.on('open', () => {
       this.recorder.call(Date.now() - connectStartedMs, 0);
-      this.reconnectDelayMs = this.options.reconnectMinMs;
       this.recorder.setConnected(true);
       for (const message of this.protocol.subscribeMessages()) socket.send(message);
       this.touch(socket);
@@ -95,6 +94,9 @@ export class WebSocketFeedProvider implements MarketDataProvider {
         this.recorder.failure(new Error(parsed.error));
         return;
       }
+      // A connection counts as good once a message reads, not once it opens: an exchange that
+      // accepts and then fails or closes at once was reconnected to at the shortest delay for ever.
+      this.reconnectDelayMs = this.options.reconnectMinMs;
       this.recorder.call(parsed.eventTimeMs === undefined ? 0 : receivedMs - parsed.eventTimeMs, parsed.ticks.length);
       for (const tick of parsed.ticks) sink(tick);
     });
