@@ -6,6 +6,14 @@ import { BinanceProtocol } from './binance';
 import { fixtureMessages, startExchangeTestServer, waitFor, type ExchangeTestServer } from './exchange_server.testkit';
 import { WebSocketFeedProvider } from './websocket_feed';
 
+/** A BTC-USD feed to a server of the test's own on 127.0.0.1, retrying from 20 ms. */
+const feedTo = (address: ReturnType<net.Server['address']>, options: { reconnectMaxMs: number; idleTimeoutMs: number }) =>
+  new WebSocketFeedProvider(new BinanceProtocol(['BTC-USD']), {
+    baseUrl: `ws://127.0.0.1:${(address as net.AddressInfo).port}`,
+    reconnectMinMs: 20,
+    ...options,
+  });
+
 describe('Binance adapter', () => {
   let server: ExchangeTestServer | undefined;
   let provider: WebSocketFeedProvider | undefined;
@@ -79,12 +87,7 @@ describe('Binance adapter', () => {
     const connections: net.Socket[] = [];
     const silent = net.createServer((socket) => void connections.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const feed = new WebSocketFeedProvider(new BinanceProtocol(['BTC-USD']), {
-      baseUrl: `ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
-      reconnectMinMs: 20,
-      reconnectMaxMs: 100,
-      idleTimeoutMs: 300,
-    });
+    const feed = feedTo(silent.address(), { reconnectMaxMs: 100, idleTimeoutMs: 300 });
     try {
       await feed.start(() => undefined);
       await waitFor(() => connections.length >= 2 && feed.stats().failures >= 1);
@@ -105,12 +108,7 @@ describe('Binance adapter', () => {
       socket.close();
     });
     await new Promise<void>((resolve) => exchange.once('listening', resolve));
-    const feed = new WebSocketFeedProvider(new BinanceProtocol(['BTC-USD']), {
-      baseUrl: `ws://127.0.0.1:${(exchange.address() as net.AddressInfo).port}`,
-      reconnectMinMs: 20,
-      reconnectMaxMs: 10_000,
-      idleTimeoutMs: 10_000,
-    });
+    const feed = feedTo(exchange.address(), { reconnectMaxMs: 10_000, idleTimeoutMs: 10_000 });
     try {
       await feed.start(() => undefined);
       await waitFor(() => opened.length >= 6, 10_000);
