@@ -20,6 +20,8 @@ const positive = (what: string) => z.coerce.number({ error: `expected ${what}` }
 export const PROVIDERS = ['simulated', 'replay', 'binance', 'coinbase'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
+const isSymbol = (s: string) => s.length <= SYMBOL_MAX && SYMBOL_PATTERN.test(s);
+
 export const marketDataConfigSchema = serviceConfigSchema('market-data', {
   GRPC_PORT: envPort().default(50051).describe('Port of the MarketDataService gRPC server (0 picks a free port).'),
   ...metricsConfigShape(9465),
@@ -42,10 +44,10 @@ export const marketDataConfigSchema = serviceConfigSchema('market-data', {
     ])
     .refine((v) => v.length > 0, { error: 'expected at least one symbol' })
     // Every tick, candle and event carries the symbol, and every door refuses one outside this pattern.
-    .refine((v) => v.every((s) => s.length <= SYMBOL_MAX && SYMBOL_PATTERN.test(s)), {
+    .refine((v) => v.every(isSymbol), {
       error: (issue) =>
         `${(issue.input as string[])
-          .filter((s) => !(s.length <= SYMBOL_MAX && SYMBOL_PATTERN.test(s)))
+          .filter((s) => !isSymbol(s))
           .map((s) => JSON.stringify(s))
           .join(', ')}: a symbol has at most ${SYMBOL_MAX} ${SYMBOL_HINT}`,
     })

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { EVENT_TIME_MAX_AHEAD_MS, TIMESTAMP_MAX, TIMESTAMP_MIN } from '@marketpulse/runtime';
+import { eventTimeProblem, TIMESTAMP_MAX, TIMESTAMP_MIN } from '@marketpulse/runtime';
 import type { Tick } from './tick';
 
 /**
- * A time an event can carry and its consumers act on: an instant from 1970 to 9999 and, from a live
- * feed, at most EVENT_TIME_MAX_AHEAD_MS past its arrival. A feed's `1e17` is a finite number but no
- * Date: building its event threw inside the feed's socket handler, which ended the process. A live
- * tick dated 2100 made every later tick out of order, so the symbol's quote and candles froze.
+ * A time an event can carry and its consumers act on: from a live feed, the consumers' own rule
+ * (1970 to EVENT_TIME_MAX_AHEAD_MS past its arrival); from a recording, an instant from 1970 to 9999.
+ * A feed's `1e17` is a finite number but no Date: building its event threw inside the feed's socket
+ * handler, which ended the process. A live tick dated 2100 made every later tick out of order, so
+ * the symbol's quote and candles froze.
  */
 export const isEventTime = (ms: number, receivedMs: number, liveClock: boolean): boolean =>
-  ms >= TIMESTAMP_MIN && ms <= TIMESTAMP_MAX && (!liveClock || ms <= receivedMs + EVENT_TIME_MAX_AHEAD_MS);
+  liveClock ? eventTimeProblem(ms, receivedMs) === undefined : ms >= TIMESTAMP_MIN && ms <= TIMESTAMP_MAX;
 
 export type QualityIssueKind = 'gap' | 'outlier' | 'stale_feed' | 'crossed_quote' | 'out_of_order' | 'invalid_value';
 export type QualitySeverity = 'info' | 'warning' | 'high' | 'critical';
