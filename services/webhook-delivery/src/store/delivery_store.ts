@@ -130,33 +130,19 @@ export class DeliveryStore {
   }
 
   /**
-   * Claims up to `limit` due deliveries for `leaseMs`. SKIP LOCKED lets any number of workers and
+   * Claims up to `limit` due deliveries for `leaseMs`, no endpoint more than `cap.max` in flight in
+   * the caller (`cap.busy` counts what it already sends). SKIP LOCKED lets any number of workers and
    * replicas claim side by side without waiting on each other; a delivery whose worker died stays
    * `sending` until its lease runs out and is then due again.
    *
-   * With `cap`, no endpoint gets more than `cap.max` in flight in the caller (`cap.busy` counts what
-   * it already sends): claimed in due order only, one endpoint that never answers took every
-   * worker until its timeouts, and every other user's deliveries waited behind it. The due rows
-   * are read in a window of their first `limit * 4` (endpoints already at their cap skipped), ranked
-   * per endpoint; the lock re-checks that each row is still due, since another replica may have
-   * claimed it since the window was read.
+   * Claimed in due order only, one endpoint that never answers took every worker until its
+   * timeouts, and every other user's deliveries waited behind it. So the due rows are read in a
+   * window of their first `limit * 4` (endpoints already at their cap skipped) and ranked per
+   * endpoint; the lock re-checks that each row is still due, since another replica may have claimed
+   * it since the window was read.
    */
-  async claimDue(limit: number, leaseMs: number, claimToken: string, cap?: InFlightCap): Promise<ClaimedDelivery[]> {
-    if (!cap) {
-      const { rows } = await this.db.query<ClaimedDelivery>(
-        `WITH due AS (
-           SELECT id FROM deliveries
-           WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
-           ORDER BY next_attempt_at
-           LIMIT $1
-           FOR UPDATE SKIP LOCKED
-         )
-         ${CLAIM_UPDATE}`,
-        [limit, leaseMs, claimToken],
-      );
-      return rows;
-    }
-    const busy = [...cap.busy].filter(([, n]) => n > 0);
+  async claimDue(limit: number, leaseMs: number, claimToken: string, cap: InFlightCap): Promise<ClaimedDelivery[]> {
+    const busy = [...cap.busy];
     const { rows } = await this.db.query<ClaimedDelivery>(
       `WITH busy AS (
          SELECT * FROM unnest($4::text[], $5::int[]) AS b (endpoint_id, n)
@@ -178,7 +164,11 @@ export class DeliveryStore {
          WHERE id IN (SELECT id FROM allowed) AND status IN ('pending', 'sending') AND next_attempt_at <= now()
          FOR UPDATE SKIP LOCKED
        )
-       ${CLAIM_UPDATE}`,
+       UPDATE deliveries d
+       SET status = 'sending', next_attempt_at = now() + ${ms('$2')}, claim_token = $3, updated_at = now()
+       FROM due, endpoints e
+       WHERE d.id = due.id AND e.id = d.endpoint_id
+       RETURNING ${CLAIM_COLUMNS}`,
       [limit, leaseMs, claimToken, busy.map(([id]) => id), busy.map(([, n]) => n), cap.max],
     );
     return rows;
@@ -390,10 +380,3 @@ const qualified = (alias: string) =>
 const CLAIM_COLUMNS = `d.id, d.endpoint_id, d.event_id, d.event_type, d.body, d.traceparent, d.attempts, d.round_start_attempts,
   d.next_trigger, d.claim_token, e.owner_id, e.url, e.active AS endpoint_active, e.headers, e.secret, e.previous_secret,
   e.previous_secret_expires_at, e.rate_limit_per_second`;
-
-/** Claims the rows of the `due` CTE: $2 the lease in ms, $3 the claim token. */
-const CLAIM_UPDATE = `UPDATE deliveries d
-       SET status = 'sending', next_attempt_at = now() + ${ms('$2')}, claim_token = $3, updated_at = now()
-       FROM due, endpoints e
-       WHERE d.id = due.id AND e.id = d.endpoint_id
-       RETURNING ${CLAIM_COLUMNS}`;

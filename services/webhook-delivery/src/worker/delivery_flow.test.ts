@@ -34,6 +34,8 @@ const received: Received[] = [];
 const script = new Map<string, number[]>();
 const disabled: string[] = [];
 const hung: http.ServerResponse[] = [];
+/** A claim by hand, with nothing else in flight and no endpoint held back. */
+const NO_CAP = { max: 100, busy: new Map<string, number>() };
 const logger = createLogger('webhook-delivery-test', {}, { level: 'silent' });
 let worker: DeliveryWorker;
 let api: WebhookApi;
@@ -270,11 +272,11 @@ describe('delivery flow', () => {
     await api.createEndpoint('ivy', fields('/lease'), '');
     await insert(event('evt_lease'));
     // A lease far longer than two queries take even on a busy machine, then a wait past its end.
-    const first = await deliveries.claimDue(10, 2000, 'token-a');
+    const first = await deliveries.claimDue(10, 2000, 'token-a', NO_CAP);
     expect(first.map((c) => c.event_id)).toEqual(['evt_lease']);
-    expect(await deliveries.claimDue(10, 2000, 'token-b')).toEqual([]);
+    expect(await deliveries.claimDue(10, 2000, 'token-b', NO_CAP)).toEqual([]);
     await new Promise((r) => setTimeout(r, 2100));
-    const second = await deliveries.claimDue(10, 2000, 'token-b');
+    const second = await deliveries.claimDue(10, 2000, 'token-b', NO_CAP);
     expect(second.map((c) => c.event_id)).toEqual(['evt_lease']);
     const attempt = {
       worker_id: 'test',
@@ -314,7 +316,7 @@ describe('delivery flow', () => {
     const other = await api.createEndpoint('max', fields('/max'), '');
     await insert(event('evt_refused'));
     await insert(event('evt_fine'));
-    const claims = await deliveries.claimDue(10, 5000, 'token-refused');
+    const claims = await deliveries.claimDue(10, 5000, 'token-refused', NO_CAP);
     const mine = claims.filter((c) => c.endpoint_id === one.id);
     const theirs = claims.filter((c) => c.endpoint_id === other.id);
     expect([mine.length, theirs.length]).toEqual([2, 2]);
@@ -364,7 +366,7 @@ describe('delivery flow', () => {
     await worker.close();
     const ep = await api.createEndpoint('jane', fields('/batch'), '');
     for (const id of ['evt_b1', 'evt_b2', 'evt_b3']) await insert(event(id));
-    const claims = await deliveries.claimDue(10, 5000, 'token-batch');
+    const claims = await deliveries.claimDue(10, 5000, 'token-batch', NO_CAP);
     const recorder = new AttemptRecorder({ db, deliveries, endpoints: new EndpointStore(db), disableAfterMs: 3_600_000 });
     const at = (status_code: number) => ({
       worker_id: 'test',
