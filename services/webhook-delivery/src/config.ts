@@ -46,7 +46,7 @@ export const webhookDeliveryConfigSchema = serviceConfigSchema('webhook-delivery
   WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: envPositiveInt('a positive integer')
     .default(24)
     .describe(
-      "Deliveries to one endpoint this process sends at once; the endpoint's others wait, so one slow or unanswering endpoint leaves WEBHOOK_WORKERS minus this to the other endpoints. Lower shares the workers more evenly and costs one fast endpoint throughput (bench/webhooks: 24 of 32 about as fast as no cap, 16 about half).",
+      "The most deliveries to one endpoint this process sends at once; the endpoint's others wait. An endpoint starts at 2 and earns one more with each attempt that ends within WEBHOOK_TIMEOUT_MS, up to this; a timed-out attempt puts it back to 2. So an endpoint that never answers holds 2 workers, and a fast one reaches this in a few round trips. Lower shares the workers more evenly and costs one fast endpoint throughput (bench/webhooks: 24 of 32 about as fast as no cap, 16 about half).",
     ),
   WEBHOOK_POLL_MS: envPositiveInt('milliseconds').default(250).describe('How often an idle worker looks for due deliveries.'),
   WEBHOOK_LEASE_MS: envPositiveInt('milliseconds')

@@ -16,6 +16,8 @@ export interface SendResult {
   responseExcerpt: string;
   retryAfter?: string;
   error?: string;
+  /** No complete answer within the deadline: the attempt held its worker the whole time. */
+  timedOut?: true;
 }
 
 export interface WebhookSender {

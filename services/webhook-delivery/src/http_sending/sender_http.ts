@@ -83,7 +83,7 @@ export class HttpSender implements WebhookSender {
         return;
       }
       const timer = setTimeout(() => {
-        finish({ responseExcerpt: '', error: `no complete response within ${timeoutMs} ms` });
+        finish({ responseExcerpt: '', error: `no complete response within ${timeoutMs} ms`, timedOut: true });
         req.destroy();
       }, timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => finish({ responseExcerpt: '', error: describeError(err) }));

@@ -3,10 +3,10 @@ import { newId } from './ids';
 import type { Queryable } from './queryable';
 import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, EndpointStats, EndpointTotals } from './records';
 
-/** What one caller already sends per endpoint, and the most it may send to one. */
+/** What one caller already sends per endpoint and may send to it at once; `starting` for an endpoint it sends nothing to. */
 export interface InFlightCap {
-  max: number;
-  busy: ReadonlyMap<string, number>;
+  starting: number;
+  busy: ReadonlyMap<string, { readonly inFlight: number; readonly allowance: number }>;
 }
 
 export interface IncomingEvent {
@@ -130,8 +130,9 @@ export class DeliveryStore {
   }
 
   /**
-   * Claims up to `limit` due deliveries for `leaseMs`, no endpoint more than `cap.max` in flight in
-   * the caller (`cap.busy` counts what it already sends). SKIP LOCKED lets any number of workers and
+   * Claims up to `limit` due deliveries for `leaseMs`, no endpoint more than its allowance in flight
+   * in the caller (`cap.busy` counts what it already sends and what each may; any other endpoint
+   * may have `cap.starting`). SKIP LOCKED lets any number of workers and
    * replicas claim side by side without waiting on each other; a delivery whose worker died stays
    * `sending` until its lease runs out and is then due again.
    *
@@ -145,18 +146,18 @@ export class DeliveryStore {
     const busy = [...cap.busy];
     const { rows } = await this.db.query<ClaimedDelivery>(
       `WITH busy AS (
-         SELECT * FROM unnest($4::text[], $5::int[]) AS b (endpoint_id, n)
+         SELECT * FROM unnest($4::text[], $5::int[], $6::int[]) AS b (endpoint_id, n, allowance)
        ), candidates AS (
          SELECT id, endpoint_id, next_attempt_at FROM deliveries
          WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
-           AND endpoint_id NOT IN (SELECT endpoint_id FROM busy WHERE n >= $6)
+           AND endpoint_id NOT IN (SELECT endpoint_id FROM busy WHERE n >= allowance)
          ORDER BY next_attempt_at
          LIMIT $1 * 4
        ), allowed AS (
          SELECT c.id FROM (
            SELECT *, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS nth FROM candidates
          ) c LEFT JOIN busy b ON b.endpoint_id = c.endpoint_id
-         WHERE c.nth + coalesce(b.n, 0) <= $6
+         WHERE c.nth + coalesce(b.n, 0) <= coalesce(b.allowance, $7)
          ORDER BY c.next_attempt_at
          LIMIT $1
        ), due AS (
@@ -169,7 +170,7 @@ export class DeliveryStore {
        FROM due, endpoints e
        WHERE d.id = due.id AND e.id = d.endpoint_id
        RETURNING ${CLAIM_COLUMNS}`,
-      [limit, leaseMs, claimToken, busy.map(([id]) => id), busy.map(([, n]) => n), cap.max],
+      [limit, leaseMs, claimToken, busy.map(([id]) => id), busy.map(([, b]) => b.inFlight), busy.map(([, b]) => b.allowance), cap.starting],
     );
     return rows;
   }

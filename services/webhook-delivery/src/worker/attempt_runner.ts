@@ -23,6 +23,8 @@ export interface AttemptReport {
   claim: ClaimedDelivery;
   attempt: AttemptRecord & { attempt: number };
   outcome: AttemptOutcome;
+  /** The receiver gave no complete answer within the timeout (what InFlightAllowance holds against it). */
+  timedOut: boolean;
 }
 
 export interface AttemptHooks {
@@ -90,7 +92,12 @@ export class AttemptRunner {
         succeeded: isSuccess(result),
       };
       const disabledBy = await this.record(claim, attempt, decision.outcome, decision.disableReason);
-      const report: AttemptReport = { claim, attempt: { ...attempt, attempt: claim.attempts + 1 }, outcome: decision.outcome };
+      const report: AttemptReport = {
+        claim,
+        attempt: { ...attempt, attempt: claim.attempts + 1 },
+        outcome: decision.outcome,
+        timedOut: result.timedOut === true,
+      };
       this.deps.hooks.onAttempt?.(report);
       if (disabledBy) this.deps.hooks.onEndpointDisabled?.(claim.endpoint_id, disabledBy, claim.owner_id);
       return report;

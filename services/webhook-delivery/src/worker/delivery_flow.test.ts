@@ -15,6 +15,7 @@ import { migrations } from '../store/migrations';
 import { AttemptRecorder } from './attempt_recorder';
 import { AttemptRunner } from './attempt_runner';
 import { DeliveryWorker } from './delivery_worker';
+import { STARTING_ALLOWANCE } from './in_flight_allowance';
 
 // The delivery path end to end on embedded PostgreSQL and a real HTTP receiver on 127.0.0.1.
 
@@ -34,8 +35,10 @@ const received: Received[] = [];
 const script = new Map<string, number[]>();
 const disabled: string[] = [];
 const hung: http.ServerResponse[] = [];
+/** Requests to `/slow` waiting for their answer now, and the most at once. */
+const slowPeak = { now: 0, value: 0 };
 /** A claim by hand, with nothing else in flight and no endpoint held back. */
-const NO_CAP = { max: 100, busy: new Map<string, number>() };
+const NO_CAP = { starting: 100, busy: new Map() };
 const logger = createLogger('webhook-delivery-test', {}, { level: 'silent' });
 let worker: DeliveryWorker;
 let api: WebhookApi;
@@ -114,6 +117,13 @@ beforeAll(async () => {
       received.push({ id: String(req.headers['webhook-id']), at: Date.now(), headers: req.headers, body });
       // An endpoint that never answers: its requests wait here until the test lets them go.
       if (path === '/hang') return void hung.push(res);
+      if (path === '/slow') {
+        slowPeak.value = Math.max(slowPeak.value, ++slowPeak.now);
+        return void setTimeout(() => {
+          slowPeak.now -= 1;
+          res.writeHead(200).end('ok');
+        }, 100);
+      }
       const next = script.get(path)?.shift() ?? 200;
       // What a careless receiver answers: NUL, a byte that is no UTF-8.
       if (path === '/nul') res.writeHead(next).end(Buffer.from('ok\u0000\xff done', 'latin1'));
@@ -128,6 +138,7 @@ beforeEach(async () => {
   await worker?.close();
   await db.query('DELETE FROM endpoints');
   received.length = 0;
+  slowPeak.now = slowPeak.value = 0;
   build();
 });
 
@@ -346,19 +357,46 @@ describe('delivery flow', () => {
     expect((await statuses('lea', one.id)).filter(([, s]) => s === 'delivered')).toHaveLength(1);
   });
 
-  it("lets an endpoint that never answers take at most its share of the workers: another user's delivery goes out meanwhile", async () => {
+  it("lets endpoints that never answer take at most their start of the workers: another user's delivery goes out meanwhile", async () => {
     const mallory = await api.createEndpoint('mallory', fields('/hang', { subjects: ['HANG'] }), '');
+    const trent = await api.createEndpoint('trent', fields('/hang', { subjects: ['HANG2'] }), '');
     const bob = await api.createEndpoint('bob', fields('/bob', { subjects: ['BOB'] }), '');
-    // Due first, and twice as many as there are workers: claimed in due order alone, they took all 8.
-    for (let i = 0; i < 16; i++) await insert(event(`evt_hang_${i}`, 'prediction_complete', 'HANG'));
+    // Due first, and twice as many as there are workers: claimed in due order alone, one endpoint
+    // took all 8; held to 4 each (the ceiling here), two of them still did until their timeouts.
+    for (let i = 0; i < 16; i++) {
+      await insert(event(`evt_hang_${i}`, 'prediction_complete', 'HANG'));
+      await insert(event(`evt_hang2_${i}`, 'prediction_complete', 'HANG2'));
+    }
     await insert(event('evt_bob', 'prediction_complete', 'BOB'));
     worker.wake();
     await until(() => received.some((r) => r.id === 'evt_bob'));
-    // Received while every request to the hung endpoint is still waiting for its answer (2 s timeout).
-    const recordedForMallory = (await api.listDeliveries('mallory', mallory.id, {})).flatMap((d) => d.attempts_made);
-    expect(recordedForMallory).toEqual([]);
-    expect(hung.length).toBe(4);
+    // Received while every request to the hung endpoints is still waiting for its answer (2 s timeout).
+    const recorded = async (user: string, endpointId: string) =>
+      (await api.listDeliveries(user, endpointId, {})).flatMap((d) => d.attempts_made);
+    expect(await recorded('mallory', mallory.id)).toEqual([]);
+    expect(await recorded('trent', trent.id)).toEqual([]);
+    expect(hung.length).toBe(2 * STARTING_ALLOWANCE);
     expect((await api.listDeliveries('bob', bob.id, {}))[0]).toMatchObject({ event_id: 'evt_bob' });
+    for (const res of hung.splice(0)) res.writeHead(200).end();
+  });
+
+  it('keeps an endpoint that stopped answering at its start after a timeout, and lets one that answers slowly grow to the ceiling', async () => {
+    const mallory = await api.createEndpoint('mallory', fields('/hang', { subjects: ['HANG'] }), '');
+    const carol = await api.createEndpoint('carol', fields('/slow', { subjects: ['SLOW'] }), '');
+    for (let i = 0; i < 12; i++) await insert(event(`evt_hang_${i}`, 'prediction_complete', 'HANG'));
+    for (let i = 0; i < 40; i++) await insert(event(`evt_slow_${i}`, 'prediction_complete', 'SLOW'));
+    worker.wake();
+    // Carol answers each request after 100 ms; the most she had waiting at once is what she was allowed.
+    await until(async () => (await api.listDeliveries('carol', carol.id, {})).every((d) => d.status === 'delivered') || undefined, 20_000);
+    expect(slowPeak.value).toBe(4);
+    // Mallory's first two timed out (2 s); her next two were claimed at the start again, not more.
+    await until(
+      async () => ((await api.listDeliveries('mallory', mallory.id, {})).some((d) => d.attempts_made.length > 0) ? true : undefined),
+      10_000,
+    );
+    await until(() => (hung.length >= 4 ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hung.length).toBe(4);
     for (const res of hung.splice(0)) res.writeHead(200).end();
   });
 

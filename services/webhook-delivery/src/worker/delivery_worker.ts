@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@marketpulse/runtime';
 import type { DeliveryStore } from '../store/delivery_store';
-import type { AttemptRunner } from './attempt_runner';
+import type { AttemptReport, AttemptRunner } from './attempt_runner';
+import { InFlightAllowance } from './in_flight_allowance';
 
 export interface DeliveryWorkerOptions {
   /** Deliveries in flight at once in this process. */
   concurrency: number;
-  /** Deliveries to one endpoint in flight at once in this process (WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT). */
+  /** The most deliveries to one endpoint in flight at once in this process (WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT); see InFlightAllowance. */
   perEndpoint: number;
   leaseMs: number;
   /** How often an idle worker looks for due deliveries (retries, other replicas' intake). */
@@ -19,8 +20,7 @@ export interface DeliveryWorkerOptions {
  */
 export class DeliveryWorker {
   private inFlight = 0;
-  /** In flight per endpoint: what the claim leaves out once an endpoint is at `perEndpoint`. */
-  private readonly byEndpoint = new Map<string, number>();
+  private readonly allowance: InFlightAllowance;
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -32,7 +32,9 @@ export class DeliveryWorker {
     private readonly runner: AttemptRunner,
     private readonly options: DeliveryWorkerOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.allowance = new InFlightAllowance(options.perEndpoint);
+  }
 
   start(): void {
     if (this.running) return;
@@ -61,10 +63,7 @@ export class DeliveryWorker {
       let claimedAll = false;
       if (free > 0) {
         try {
-          const claims = await this.deliveries.claimDue(free, this.options.leaseMs, randomUUID(), {
-            max: this.options.perEndpoint,
-            busy: this.byEndpoint,
-          });
+          const claims = await this.deliveries.claimDue(free, this.options.leaseMs, randomUUID(), this.allowance.cap());
           for (const claim of claims) this.track(claim.endpoint_id, this.runner.run(claim));
           claimedAll = claims.length === free;
           failures = 0;
@@ -81,18 +80,19 @@ export class DeliveryWorker {
     }
   }
 
-  private track(endpointId: string, attempt: Promise<unknown>): void {
+  private track(endpointId: string, attempt: Promise<AttemptReport | null>): void {
     this.inFlight += 1;
-    this.byEndpoint.set(endpointId, (this.byEndpoint.get(endpointId) ?? 0) + 1);
+    this.allowance.started(endpointId);
     const tracked = attempt
-      .catch((err: unknown) =>
-        this.logger.error({ err }, 'a delivery attempt could not be recorded; the delivery is retried after its lease'),
+      .then(
+        (report) => this.allowance.finished(endpointId, report === null ? 'no_attempt' : report.timedOut ? 'timed_out' : 'in_time'),
+        (err: unknown) => {
+          this.allowance.finished(endpointId, 'no_attempt');
+          this.logger.error({ err }, 'a delivery attempt could not be recorded; the delivery is retried after its lease');
+        },
       )
       .finally(() => {
         this.inFlight -= 1;
-        const left = (this.byEndpoint.get(endpointId) ?? 1) - 1;
-        if (left > 0) this.byEndpoint.set(endpointId, left);
-        else this.byEndpoint.delete(endpointId);
         this.attempts.delete(tracked);
         this.wake();
       });
