@@ -358,4 +358,39 @@ describe('rate limiting and CORS', () => {
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect((await preflight('https://evil.example.org')).status).toBe(403);
   });
+
+  it('names its request metrics by route, never by the path sent: made-up paths in preflights and refused requests add no series', async () => {
+    const series = async () => {
+      const res = await fetch(`${limited.base}/metrics`, { headers: { authorization: `Bearer ${operator}` } });
+      expect(res.status).toBe(200);
+      return (await res.text()).split('\n').filter((line) => line.startsWith('marketpulse_http_request'));
+    };
+    const eve = tokenFor('eve');
+    const preflight = (path: string, origin: string) =>
+      fetch(`${limited.base}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+    const refused = (i: number) => fetch(`${limited.base}/api/v1/market/quotes/MADE${i}`, { headers: { authorization: `Bearer ${eve}` } });
+    // Every label these requests can have, once: eve's budget is 3, so her fourth is refused.
+    for (let i = 0; i < 4; i++) await refused(i);
+    expect((await refused(4)).status).toBe(429);
+    await preflight('/api/made-up-0', 'https://evil.example.org');
+    await preflight('/api/made-up-0', 'https://app.example.com');
+    await preflight('/api/v1/market/quotes/MADE0', 'https://app.example.com');
+    const before = await series();
+    for (let i = 1; i <= 40; i++) {
+      // No credential and no budget is spent on a preflight: the series it made were anyone's for free.
+      expect((await preflight(`/api/made-up-${i}-${'x'.repeat(200)}`, 'https://evil.example.org')).status).toBe(403);
+      await preflight(`/api/made-up-${i}`, 'https://app.example.com');
+      await preflight(`/api/v1/market/quotes/MADE${i}`, 'https://app.example.com');
+      expect((await refused(i)).status).toBe(429);
+    }
+    const after = await series();
+    expect(after.map((line) => line.replace(/ \S+$/, ''))).toEqual(before.map((line) => line.replace(/ \S+$/, '')));
+    expect(after.join('\n')).not.toMatch(/made-up|MADE/);
+    expect(after.join('\n')).toMatch(
+      /marketpulse_http_requests_total\{method="GET",route="\/api\/v1\/market\/quotes\/\{symbol\}",status="429"\}/,
+    );
+    expect(after.join('\n')).toMatch(
+      /marketpulse_http_requests_total\{method="OPTIONS",route="\/api\/v1\/market\/quotes\/\{symbol\}",status="204"\}/,
+    );
+  });
 });

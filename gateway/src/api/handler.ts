@@ -14,6 +14,7 @@ import { readBodyText } from './body_text';
 import { rootInfo } from './root_info';
 import { createTrpcHandler, trpcCallCount, TRPC_PREFIX, type ConnectionParamsCredentials } from './trpc_handler';
 import { serveDocs } from './docs_pages';
+import { gatewayRouteResolver } from '../observability/route_names';
 
 export interface ApiHandlerOptions extends ApiDeps {
   authenticator: Authenticator;
@@ -92,13 +93,25 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     { maxBodyBytes: options.maxBodyBytes, maxBatchSize: options.maxBatchSize },
   );
 
+  const routeOf = gatewayRouteResolver(options.version);
+
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const path = url.pathname;
     if (!isOwnedPath(path)) return false;
     const started = process.hrtime.bigint();
-    let route = path.startsWith(TRPC_PREFIX) ? TRPC_PREFIX : path;
-    res.once('finish', () => metrics.observe(req.method ?? 'GET', route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    // The label is a route template or a fixed name, never the path as sent: the path is the
+    // client's choice, and with a series per path one client sending preflights (no credential, no
+    // rate limit) grew /metrics until scraping it failed. `served` below is the REST router's template.
+    let route: string | undefined = path.startsWith(TRPC_PREFIX) ? TRPC_PREFIX : undefined;
+    res.once('finish', () => {
+      const method = req.method ?? 'GET';
+      // A preflight is named by the route it asks about.
+      const requested = req.headers['access-control-request-method'];
+      const asked = method === 'OPTIONS' && typeof requested === 'string' ? requested : method;
+      route ??= routeOf(asked, path) ?? 'unmatched';
+      metrics.observe(method, route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
 
     if (path === '/' && req.method === 'GET') return (sendJson(res, rootInfo(options.version)), true);
     if (path === '/openapi.json' && req.method === 'GET') {
