@@ -48,6 +48,13 @@ describe('publish API text rules', () => {
     ['a lone surrogate in the subject', { subject: 'BTC\ud800', type: 'position_update', data: position }, 'subject'],
     ['DEL in the source', { source: 'engine\u007f', type: 'position_update', data: position }, 'source'],
     ['NUL in a system error code', { type: 'system_error', data: { ...systemError, code: 'E_\u0000' } }, 'data.code'],
+    // Names alerting keeps state by (service|code): 8,000 characters each grew its memory 16 KB an error.
+    ['a system error code over 128 characters', { type: 'system_error', data: { ...systemError, code: 'E'.repeat(129) } }, 'data.code'],
+    [
+      'a system error service over 128 characters',
+      { type: 'system_error', data: { ...systemError, service: 's'.repeat(129) } },
+      'data.service',
+    ],
     [
       'a C1 control in a payload symbol (and so in the subject it becomes)',
       { type: 'position_update', data: { ...position, symbol: 'BTC\u0085' } },
@@ -76,10 +83,11 @@ describe('publish API text rules', () => {
       [
         { id: 'pos-42:v1.2_a', subject: 'Konto Müller €', type: 'position_update', data: position },
         { type: 'system_error', data: { ...systemError, message: 'feed lost\n\tretrying', detail: 'line 1\r\nline 2' } },
+        { type: 'system_error', data: { ...systemError, service: 's'.repeat(128), code: 'E'.repeat(128), message: 'm'.repeat(8192) } },
       ],
       checkWholeEvent,
       'trading-engine',
     );
-    expect(published.map((e) => e.subject)).toEqual(['Konto Müller €', 'trading-engine']);
+    expect(published.map((e) => e.subject)).toEqual(['Konto Müller €', 'trading-engine', 'trading-engine']);
   });
 });

@@ -11,16 +11,19 @@ import type { PublishEventInput } from '../events/publish_contracts';
  *   control characters (C0, DEL, C1; NUL included) or lone surrogates; `owner` the same, 1–128
  *   (checked with who may own it, owner_rule.ts);
  * - every text in `data`: the same, up to 8192 characters; `message` and `detail` may hold tabs
- *   and line breaks.
+ *   and line breaks; `service` and `code` (a system error's names) up to 128: alerting keeps state
+ *   per `service|code`, so they are names, not text.
  */
-export const PUBLISH_LIMITS = { idMax: 128, subjectMax: 256, sourceMax: 128, ownerMax: 128, dataTextMax: 8192 } as const;
+export const PUBLISH_LIMITS = { idMax: 128, subjectMax: 256, sourceMax: 128, ownerMax: 128, dataTextMax: 8192, dataNameMax: 128 } as const;
 
 const MULTILINE_FIELDS = new Set(['message', 'detail']);
+const NAME_FIELDS = new Set(['service', 'code']);
 const ID: TextCheck = { max: PUBLISH_LIMITS.idMax, pattern: ID_PATTERN, patternHint: ID_HINT };
 const SUBJECT: TextCheck = { max: PUBLISH_LIMITS.subjectMax };
 const SOURCE: TextCheck = { max: PUBLISH_LIMITS.sourceMax };
 const DATA_TEXT: TextCheck = { max: PUBLISH_LIMITS.dataTextMax };
 const DATA_MULTILINE: TextCheck = { ...DATA_TEXT, multiline: true };
+const DATA_NAME: TextCheck = { max: PUBLISH_LIMITS.dataNameMax };
 
 type Violation = { field: string; message: string };
 
@@ -42,7 +45,8 @@ export function unsafeTextViolations(input: PublishEventInput, event: events.Eve
   const data = input.data as Record<string, unknown>;
   for (const name of Object.keys(data)) {
     const value = data[name];
-    if (typeof value === 'string') check(found, value, MULTILINE_FIELDS.has(name) ? DATA_MULTILINE : DATA_TEXT, 'data.', name);
+    if (typeof value !== 'string') continue;
+    check(found, value, MULTILINE_FIELDS.has(name) ? DATA_MULTILINE : NAME_FIELDS.has(name) ? DATA_NAME : DATA_TEXT, 'data.', name);
   }
   return found;
 }

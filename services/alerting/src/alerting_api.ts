@@ -1,6 +1,6 @@
 import { quote } from '@marketpulse/runtime';
 import type { AlertEngine } from './engine';
-import { invalid, notFound } from './errors';
+import { invalid, notFound, tooManyRules } from './errors';
 import { newId } from './ids';
 import type { LiveAlerts } from './live_alerts';
 import { SEVERITIES, type Rule } from './rules/rule';
@@ -37,6 +37,8 @@ export class AlertingApi {
     private readonly engine: AlertEngine,
     private readonly symbols: KnownSymbols,
     private readonly live: LiveAlerts,
+    /** ALERT_MAX_RULES_PER_USER: every rule is held in memory and tried on every event it may match. */
+    private readonly maxRulesPerUser: number,
   ) {}
 
   async createRule(draft: RuleDraft, userId: string): Promise<Rule> {
@@ -50,7 +52,8 @@ export class AlertingApi {
       updated_at: now,
       last_triggered_at: undefined,
     };
-    await this.rules.insert(rule);
+    if (rule.system) await this.rules.insert(rule);
+    else if (!(await this.rules.insertWithin(rule, this.maxRulesPerUser))) throw tooManyRules(this.maxRulesPerUser);
     this.engine.ruleChanged(rule, rule.id);
     return rule;
   }

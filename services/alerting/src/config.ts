@@ -39,6 +39,11 @@ export const alertingConfigSchema = serviceConfigSchema('alerting', {
   ALERT_SYSTEM_RULES: envBoolean
     .default(true)
     .describe('Create the built-in system rules (rate limit >= 80 %, provider status change, data quality, system error) when none exist.'),
+  ALERT_MAX_RULES_PER_USER: envPositiveInt('a positive integer')
+    .default(100)
+    .describe(
+      "Alert rules one user may have; creating one more is refused (TOO_MANY_RULES). Every rule is held in memory, re-read every ALERT_RULE_REFRESH_MS and tried on every event it may match, so one user's rules cost every user's alerts time.",
+    ),
   ALERT_RULE_REFRESH_MS: envPositiveInt('a positive number of milliseconds')
     .default(5000)
     .describe('How often rules are re-read from the database (changes made through other instances).'),

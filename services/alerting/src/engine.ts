@@ -111,8 +111,11 @@ export class AlertEngine {
     const before = new Map(this.rules.map((r) => [r.id, r.updated_at]));
     for (const r of fresh) {
       const prev = before.get(r.id);
+      before.delete(r.id);
       if (prev !== undefined && prev !== r.updated_at) this.evaluator.forgetRule(r.id);
     }
+    // Deleted through another instance: its state would otherwise stay for good.
+    for (const gone of before.keys()) this.evaluator.forgetRule(gone);
     this.rules = fresh;
   }
 

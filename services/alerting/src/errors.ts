@@ -7,6 +7,8 @@ export const alertingErrors = errorDomain('marketpulse.alerting', {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   /** The rule or alert does not exist or is not the caller's. */
   NOT_FOUND: grpc.status.NOT_FOUND,
+  /** The user has ALERT_MAX_RULES_PER_USER rules; `max_rules` says how many. */
+  TOO_MANY_RULES: grpc.status.RESOURCE_EXHAUSTED,
 });
 
 export type AlertingReason = keyof typeof alertingErrors.reasons;
@@ -15,3 +17,11 @@ export type AlertingReason = keyof typeof alertingErrors.reasons;
 export const invalid = (message: string, field?: string) =>
   alertingErrors('INVALID_ARGUMENT', message, field ? { violations: [{ field, description: message }] } : {});
 export const notFound = (message: string) => alertingErrors('NOT_FOUND', message);
+export const tooManyRules = (max: number) =>
+  alertingErrors(
+    'TOO_MANY_RULES',
+    `you have ${max} alert rules, the most one user may have; delete or change one instead of adding another`,
+    {
+      metadata: { max_rules: String(max) },
+    },
+  );

@@ -66,6 +66,7 @@ beforeAll(async () => {
     MARKET_DATA_GRPC_ADDR: '',
     ALERT_KNOWN_SYMBOLS: 'AAPL,MSFT',
     ALERT_SYSTEM_RULES: 'false',
+    ALERT_MAX_RULES_PER_USER: '5',
   });
   handle = await startAlerting(config, { bus, db, logger });
   client = new alerting.AlertingServiceClient(`127.0.0.1:${handle.grpcPort}`, grpc.credentials.createInsecure());
@@ -129,6 +130,34 @@ describe('alerting service (memory bus, PGlite)', () => {
       alerting.ListAlertsRequest.fromPartial({ user_id: 'alice', acknowledged: false }),
     );
     expect(open.alerts).toHaveLength(0);
+  });
+
+  it('refuses a user more than ALERT_MAX_RULES_PER_USER rules, also created at once, with room again after a delete', async () => {
+    const create = (user: string) =>
+      call<alerting.CreateRuleRequest, alerting.CreateRuleResponse>(client.createRule, {
+        rule: alerting.Rule.fromPartial({
+          user_id: user,
+          name: 'many',
+          symbol: 'AAPL',
+          enabled: true,
+          condition: { kind: { $case: 'price_above', price_above: { price: 1000 } } },
+        }),
+      });
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => create('carol')));
+    const made = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.rule!.id] : []));
+    expect(made).toHaveLength(5);
+    for (const r of results) {
+      if (r.status === 'rejected')
+        expect(r.reason).toMatchObject({
+          code: grpc.status.RESOURCE_EXHAUSTED,
+          details: expect.stringContaining('you have 5 alert rules'),
+        });
+    }
+    // Another user's rules are their own count.
+    await expect(create('dave')).resolves.toMatchObject({ rule: { user_id: 'dave' } });
+    await call(client.deleteRule, { id: made[0], user_id: 'carol' });
+    await expect(create('carol')).resolves.toMatchObject({ rule: { user_id: 'carol' } });
+    await expect(create('carol')).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
   });
 
   it('refuses bad input with INVALID_ARGUMENT and hides other users rules', async () => {

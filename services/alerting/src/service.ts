@@ -82,7 +82,7 @@ export async function startAlerting(config: AlertingConfig, deps: AlertingDeps =
         `${config.SERVICE_NAME}-stream-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
       logger,
     });
-    const api = new AlertingApi(rules, alerts, engine, symbols, live);
+    const api = new AlertingApi(rules, alerts, engine, symbols, live, config.ALERT_MAX_RULES_PER_USER);
 
     const server = await scope.serveGrpc([alertingService(api, logger, config.GRPC_STREAM_BUFFER_MESSAGES)]);
     // Started before the engine, so no alert stored from here on is missed by the streams.

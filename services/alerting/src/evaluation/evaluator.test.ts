@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Condition, Rule } from '../rules/rule';
-import { RuleEvaluator } from './evaluator';
+import { ACCOUNTS_KEPT, RuleEvaluator } from './evaluator';
+import { SUBJECTS_PER_RULE } from './rule_subject_state';
 
 const T0 = Date.parse('2025-01-02T10:00:00Z');
 let seq = 0;
@@ -231,5 +232,46 @@ describe('RuleEvaluator: system rules', () => {
     expect(ev.evaluate(change('a'), [st]).firings).toHaveLength(1);
     expect(ev.evaluate(change('b'), [st]).firings).toHaveLength(1);
     expect(ev.evaluate(change('a'), [st]).firings).toHaveLength(0);
+  });
+});
+
+describe('RuleEvaluator: state a publisher chooses the keys of stays bounded', () => {
+  const held = (ev: RuleEvaluator) =>
+    ev as unknown as { riskStatus: { size: number }; moved: { size: number }; dayStart: { size: number }; cooldowns: { size: number } };
+
+  it('keeps at most SUBJECTS_PER_RULE cooldowns per rule, forgetting the subject fired longest ago', () => {
+    const ev = evaluator();
+    const se = rule({ type: 'system_error', service: '' }, { symbol: '' });
+    const error = (code: string, dt: number) => ({ type: 'system_error' as const, service: 'svc', code, message: 'boom', at: T0 + dt });
+    for (let i = 0; i < SUBJECTS_PER_RULE + 500; i++) ev.evaluate(error(`E${i}`, i), [se]);
+    expect(held(ev).cooldowns.size).toBe(SUBJECTS_PER_RULE);
+    // The newest subject is still cooling down; the oldest was forgotten, so it may alert again.
+    expect(ev.evaluate(error(`E${SUBJECTS_PER_RULE + 499}`, SUBJECTS_PER_RULE + 600), [se]).firings).toHaveLength(0);
+    expect(ev.evaluate(error('E0', SUBJECTS_PER_RULE + 600), [se]).firings).toHaveLength(1);
+    ev.forgetRule(se.id);
+    expect(held(ev).cooldowns.size).toBe(0);
+  });
+
+  it('keeps a day start for at most ACCOUNTS_KEPT accounts, and a risk status only while it is not normal', () => {
+    const ev = evaluator();
+    const r = rule(
+      { type: 'risk_threshold', drawdown_soft_pause: 0.5, drawdown_hard_stop: 0, daily_loss_soft_pause: 0, daily_loss_hard_stop: 0 },
+      { symbol: '' },
+    );
+    const equity = (subject: string, current: number) => ({
+      type: 'equity' as const,
+      subject,
+      owner: 'mallory',
+      peak_equity: 100,
+      current_equity: current,
+      at: T0,
+    });
+    for (let i = 0; i < ACCOUNTS_KEPT + 1000; i++) ev.evaluate(equity(`acct-${i}`, 100), []);
+    expect(held(ev).dayStart.size).toBe(ACCOUNTS_KEPT);
+    expect(held(ev).riskStatus.size).toBe(0);
+    expect(ev.evaluate(equity('acct-x', 40), [r]).riskChanges[0]).toMatchObject({ status: 'soft_pause' });
+    expect(held(ev).riskStatus.size).toBe(1);
+    expect(ev.evaluate(equity('acct-x', 90), [r]).riskChanges[0]).toMatchObject({ status: 'normal', previous: 'soft_pause' });
+    expect(held(ev).riskStatus.size).toBe(0);
   });
 });

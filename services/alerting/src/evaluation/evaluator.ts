@@ -1,6 +1,8 @@
+import { OrderedMap } from '@marketpulse/runtime';
 import type { Condition, Rule, Severity } from '../rules/rule';
 import { RecentIds } from '../recent_ids';
 import { Cooldowns } from './cooldown';
+import { RuleSubjectState } from './rule_subject_state';
 import { PriceWindow } from './price_window';
 import type { Signal } from './signal';
 
@@ -52,6 +54,12 @@ const RISK_MESSAGES: Record<RiskStatus, string> = {
   hard_stop: 'Trading halted. All positions should be closed.',
 };
 const MAX_WINDOW_MS = 24 * 3600 * 1000;
+/**
+ * Equity accounts whose day start is kept, the one updated longest ago forgotten first: an
+ * account is the publisher's choice (owner and subject), and every equity update made one, with or
+ * without a rule. A forgotten account's day starts again at its next update.
+ */
+export const ACCOUNTS_KEPT = 50_000;
 const PREDICTIONS_KEPT = 64;
 
 /**
@@ -70,10 +78,11 @@ export class RuleEvaluator {
   private readonly predictions = new Map<string, PredictionSignal[]>();
   /** rule id -> prediction ids whose interval it already reported leaving. */
   private readonly exited = new Map<string, RecentIds>();
-  /** rule|subject -> whether the percent move was already reported for the current excursion. */
-  private readonly moved = new Map<string, boolean>();
-  private readonly riskStatus = new Map<string, RiskStatus>();
-  private readonly dayStart = new Map<string, { day: string; equity: number }>();
+  /** (rule, symbol) pairs whose percent move was already reported for the current excursion. */
+  private readonly moved = new RuleSubjectState<true>();
+  /** Each (rule, subject)'s risk status; `normal`, the start, is not kept. */
+  private readonly riskStatus = new RuleSubjectState<RiskStatus>();
+  private readonly dayStart = new OrderedMap<string, { day: string; equity: number }>();
 
   constructor(private readonly options: EvaluatorOptions) {}
 
@@ -101,9 +110,8 @@ export class RuleEvaluator {
   forgetRule(ruleId: string): void {
     this.cooldowns.forget(ruleId);
     this.exited.delete(ruleId);
-    for (const map of [this.riskStatus, this.moved]) {
-      for (const key of map.keys()) if (key.startsWith(`${ruleId}\u0000`)) map.delete(key);
-    }
+    this.riskStatus.forgetRule(ruleId);
+    this.moved.forgetRule(ruleId);
   }
 
   private cooldownOf(rule: Rule): number {
@@ -167,14 +175,13 @@ export class RuleEvaluator {
     const down = ((range.max - s.price) / range.max) * 100;
     const movedUp = c.direction !== 'down' && up >= c.percent;
     const movedDown = c.direction !== 'up' && down >= c.percent;
-    const key = `${rule.id}\u0000${s.symbol}`;
     if (!movedUp && !movedDown) {
-      this.moved.set(key, false);
+      this.moved.delete(rule.id, s.symbol);
       return;
     }
     // One alert per excursion: the move must fall back under the size before it can fire again.
-    if (this.moved.get(key)) return;
-    this.moved.set(key, true);
+    if (this.moved.get(rule.id, s.symbol)) return;
+    this.moved.set(rule.id, s.symbol, true);
     const change = movedUp && (!movedDown || up >= down) ? up : -down;
     this.fire(out, {
       ...base,
@@ -248,7 +255,9 @@ export class RuleEvaluator {
       // One account's day: an owned equity stream never shares its start with another user's (or the system's) of the same subject.
       const account = `${s.owner}\u0000${s.subject}`;
       let start = this.dayStart.get(account);
-      if (!start || start.day !== day) this.dayStart.set(account, (start = { day, equity: s.current_equity }));
+      if (!start || start.day !== day) start = { day, equity: s.current_equity };
+      this.dayStart.set(account, start);
+      if (this.dayStart.size > ACCOUNTS_KEPT) this.dayStart.delete(this.dayStart.oldestKey()!);
       const peak = Math.max(s.peak_equity, s.current_equity);
       drawdown = peak > 0 ? Math.max(0, (peak - s.current_equity) / peak) : 0;
       dailyLoss = start.equity > 0 ? Math.max(0, (start.equity - s.current_equity) / start.equity) : 0;
@@ -280,10 +289,10 @@ export class RuleEvaluator {
           : over(drawdown, c.drawdown_soft_pause) || over(dailyLoss, c.daily_loss_soft_pause)
             ? 'soft_pause'
             : 'normal';
-      const key = `${rule.id}\u0000${s.subject}`;
-      const previous = this.riskStatus.get(key) ?? 'normal';
+      const previous = this.riskStatus.get(rule.id, s.subject) ?? 'normal';
       if (status === previous) continue;
-      this.riskStatus.set(key, status);
+      if (status === 'normal') this.riskStatus.delete(rule.id, s.subject);
+      else this.riskStatus.set(rule.id, s.subject, status);
       const change: RiskStatusChange = {
         rule,
         subject: s.subject,

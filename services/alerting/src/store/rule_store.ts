@@ -52,6 +52,21 @@ export class RuleStore {
     await this.db.query(INSERT_RULE, insertParams(rule));
   }
 
+  /**
+   * Inserts a user's rule unless the user already has `max` (system rules do not count); false
+   * when refused. The user's creates take turns (a transaction-scoped advisory lock), so two at
+   * once cannot both see room for one.
+   */
+  async insertWithin(rule: Rule, max: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('alerting.rules:' || $1))`, [rule.user_id]);
+      const { rows } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM rules WHERE user_id = $1 AND NOT system', [rule.user_id]);
+      if (Number(rows[0]?.n ?? 0) >= max) return false;
+      await tx.query(INSERT_RULE, insertParams(rule));
+      return true;
+    });
+  }
+
   /** Inserts unless a rule with the id exists (instances starting together); true when inserted. */
   async insertIfAbsent(rule: Rule): Promise<boolean> {
     const { rows } = await this.db.query<{ id: string }>(`${INSERT_RULE} ON CONFLICT (id) DO NOTHING RETURNING id`, insertParams(rule));
