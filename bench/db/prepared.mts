@@ -43,17 +43,20 @@ try {
   await modes.unnamed.migrate(migrations);
   const endpoints = new EndpointStore(modes.unnamed);
   for (let i = 0; i < ENDPOINTS; i++) {
-    await endpoints.create({
-      owner_id: '',
-      url: `http://127.0.0.1:9/${i}`,
-      description: '',
-      event_types: [],
-      subjects: [],
-      active: true,
-      headers: {},
-      secret: 'bench-secret',
-      rate_limit_per_second: null,
-    });
+    await endpoints.createWithin(
+      {
+        owner_id: '',
+        url: `http://127.0.0.1:9/${i}`,
+        description: '',
+        event_types: [],
+        subjects: [],
+        active: true,
+        headers: {},
+        secret: 'bench-secret',
+        rate_limit_per_second: null,
+      },
+      Infinity,
+    );
   }
   const setup = new DeliveryStore(modes.unnamed);
   for (let i = 0; i < EVENTS; i += 500) await setup.insertForEvents(Array.from({ length: Math.min(500, EVENTS - i) }, event), 1 << 20);

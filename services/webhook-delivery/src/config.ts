@@ -48,6 +48,11 @@ export const webhookDeliveryConfigSchema = serviceConfigSchema('webhook-delivery
     .describe(
       "The most deliveries to one endpoint this process sends at once; the endpoint's others wait. An endpoint starts at 2 and earns one more with each attempt that ends within WEBHOOK_TIMEOUT_MS, up to this; a timed-out attempt puts it back to 2. So an endpoint that never answers holds 2 workers, and a fast one reaches this in a few round trips. Lower shares the workers more evenly and costs one fast endpoint throughput (bench/webhooks: 24 of 32 about as fast as no cap, 16 about half).",
     ),
+  WEBHOOK_MAX_ENDPOINTS_PER_USER: envPositiveInt('a positive integer')
+    .default(50)
+    .describe(
+      'Webhook endpoints one user may have; creating one more is refused (TOO_MANY_ENDPOINTS). Each endpoint is one more delivery of every event it takes.',
+    ),
   WEBHOOK_POLL_MS: envPositiveInt('milliseconds').default(250).describe('How often an idle worker looks for due deliveries.'),
   WEBHOOK_LEASE_MS: envPositiveInt('milliseconds')
     .default(60_000)

@@ -16,6 +16,8 @@ export const webhookDeliveryErrors = errorDomain('marketpulse.webhooks', {
   PAYLOAD_TOO_LARGE: grpc.status.FAILED_PRECONDITION,
   ENDPOINT_DISABLED: grpc.status.FAILED_PRECONDITION,
   DELIVERY_IN_FLIGHT: grpc.status.FAILED_PRECONDITION,
+  /** The owner has WEBHOOK_MAX_ENDPOINTS_PER_USER endpoints; `max_endpoints` says how many. */
+  TOO_MANY_ENDPOINTS: grpc.status.RESOURCE_EXHAUSTED,
 });
 
 export type WebhookDeliveryReason = keyof typeof webhookDeliveryErrors.reasons;
@@ -23,3 +25,10 @@ export type WebhookDeliveryReason = keyof typeof webhookDeliveryErrors.reasons;
 /** A webhook error; `field` (a dotted request path) becomes its BadRequest violation. */
 export const webhookError = (reason: WebhookDeliveryReason, message: string, field?: string) =>
   webhookDeliveryErrors(reason, message, field ? { violations: [{ field, description: message }] } : {});
+
+export const tooManyEndpoints = (max: number) =>
+  webhookDeliveryErrors(
+    'TOO_MANY_ENDPOINTS',
+    `you have ${max} webhook endpoints, the most one user may have; delete or change one instead of adding another`,
+    { metadata: { max_endpoints: String(max) } },
+  );

@@ -125,6 +125,7 @@ export async function startWebhookDelivery(config: WebhookDeliveryConfig, deps: 
       runner,
       leaseMs: config.WEBHOOK_LEASE_MS,
       defaultSecretOverlapS: config.WEBHOOK_SECRET_OVERLAP_S,
+      maxEndpointsPerUser: config.WEBHOOK_MAX_ENDPOINTS_PER_USER,
       onNewDeliveries: wake,
     });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { events } from '@marketpulse/proto';
 import type { AddressGuard } from '../address_guard/address_guard';
 import { buildEvent, isEventType, type AppError, type PayloadOf } from '@marketpulse/runtime';
-import { webhookError } from '../errors';
+import { tooManyEndpoints, webhookError } from '../errors';
 import { DEFAULT_TEST_EVENT_TYPE, DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { serializeBody } from '../payload/webhook_body';
 import { generateSecret, validateSuppliedSecret } from '../signing/secret';
@@ -36,6 +36,8 @@ export interface WebhookApiDeps {
   runner: AttemptRunner;
   leaseMs: number;
   defaultSecretOverlapS: number;
+  /** WEBHOOK_MAX_ENDPOINTS_PER_USER: each endpoint is one more delivery of every event it takes. */
+  maxEndpointsPerUser: number;
   /** Called when deliveries were queued for the worker (replays). */
   onNewDeliveries: () => void;
 }
@@ -56,17 +58,21 @@ export class WebhookApi {
   async createEndpoint(owner: string, fields: EndpointFields, suppliedSecret: string, deadline = Infinity): Promise<EndpointView> {
     if (!owner) throw webhookError('INVALID_ARGUMENT', 'an endpoint needs an owner: set user_id');
     if (suppliedSecret) validateSuppliedSecret(suppliedSecret);
-    const created = await this.deps.endpoints.create({
-      owner_id: owner,
-      url: await checkUrl(fields.url, this.deps.guard, deadline),
-      description: checkDescription(fields.description),
-      event_types: checkEventTypes(fields.events),
-      subjects: checkSubjects(fields.subjects),
-      active: fields.active,
-      headers: checkHeaders(fields.headers),
-      secret: suppliedSecret || generateSecret(),
-      rate_limit_per_second: checkRateLimit(fields.rate_limit_per_second),
-    });
+    const created = await this.deps.endpoints.createWithin(
+      {
+        owner_id: owner,
+        url: await checkUrl(fields.url, this.deps.guard, deadline),
+        description: checkDescription(fields.description),
+        event_types: checkEventTypes(fields.events),
+        subjects: checkSubjects(fields.subjects),
+        active: fields.active,
+        headers: checkHeaders(fields.headers),
+        secret: suppliedSecret || generateSecret(),
+        rate_limit_per_second: checkRateLimit(fields.rate_limit_per_second),
+      },
+      this.deps.maxEndpointsPerUser,
+    );
+    if (!created) throw tooManyEndpoints(this.deps.maxEndpointsPerUser);
     return { ...created, totals: NO_TOTALS };
   }
 

@@ -1,5 +1,5 @@
 import { newId } from './ids';
-import type { Queryable } from './queryable';
+import type { Queryable, TransactionalDb } from './queryable';
 import type { Endpoint } from './records';
 
 export interface NewEndpoint {
@@ -28,26 +28,35 @@ const COLUMNS = `id, owner_id, url, description, event_types, subjects, active, 
  * for them. `ownerId` null is an operator's call (the proto's empty user_id) and sees every endpoint.
  */
 export class EndpointStore {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: TransactionalDb) {}
 
-  async create(e: NewEndpoint): Promise<Endpoint> {
-    const { rows } = await this.db.query<Endpoint>(
-      `INSERT INTO endpoints (id, owner_id, url, description, event_types, subjects, active, headers, secret, rate_limit_per_second)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10) RETURNING ${COLUMNS}`,
-      [
-        newId('wh'),
-        e.owner_id,
-        e.url,
-        e.description,
-        e.event_types,
-        e.subjects,
-        e.active,
-        JSON.stringify(e.headers),
-        e.secret,
-        e.rate_limit_per_second,
-      ],
-    );
-    return rows[0];
+  /**
+   * Creates the endpoint unless its owner already has `max`; null when refused. An owner's creates
+   * take turns (a transaction-scoped advisory lock), so two at once cannot both see room for one.
+   */
+  async createWithin(e: NewEndpoint, max: number): Promise<Endpoint | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('webhooks.endpoints:' || $1))`, [e.owner_id]);
+      const { rows: counted } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM endpoints WHERE owner_id = $1', [e.owner_id]);
+      if (Number(counted[0]?.n ?? 0) >= max) return null;
+      const { rows } = await tx.query<Endpoint>(
+        `INSERT INTO endpoints (id, owner_id, url, description, event_types, subjects, active, headers, secret, rate_limit_per_second)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10) RETURNING ${COLUMNS}`,
+        [
+          newId('wh'),
+          e.owner_id,
+          e.url,
+          e.description,
+          e.event_types,
+          e.subjects,
+          e.active,
+          JSON.stringify(e.headers),
+          e.secret,
+          e.rate_limit_per_second,
+        ],
+      );
+      return rows[0];
+    });
   }
 
   async list(ownerId: string | null): Promise<Endpoint[]> {

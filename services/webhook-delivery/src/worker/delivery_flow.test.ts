@@ -68,6 +68,7 @@ function build(disableAfterMs = 3_600_000) {
     runner,
     leaseMs: 5000,
     defaultSecretOverlapS: 60,
+    maxEndpointsPerUser: 3,
     onNewDeliveries: () => worker.wake(),
   });
   worker.start();
@@ -398,6 +399,19 @@ describe('delivery flow', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(hung.length).toBe(4);
     for (const res of hung.splice(0)) res.writeHead(200).end();
+  });
+
+  it('refuses a user more than WEBHOOK_MAX_ENDPOINTS_PER_USER endpoints, also created at once, with room again after a delete', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => api.createEndpoint('erin', fields(`/erin/${i}`), '')));
+    const made = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.id] : []));
+    expect(made).toHaveLength(3);
+    for (const r of results) {
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ reason: 'TOO_MANY_ENDPOINTS', metadata: { max_endpoints: '3' } });
+    }
+    await expect(api.createEndpoint('frank', fields('/frank'), '')).resolves.toMatchObject({ owner_id: 'frank' });
+    await api.deleteEndpoint('erin', made[0]);
+    await expect(api.createEndpoint('erin', fields('/erin/again'), '')).resolves.toMatchObject({ owner_id: 'erin' });
+    await expect(api.createEndpoint('erin', fields('/erin/more'), '')).rejects.toMatchObject({ reason: 'TOO_MANY_ENDPOINTS' });
   });
 
   it('records attempts finishing together in one batch as if one by one: a 410 disables even when a success follows', async () => {
