@@ -88,6 +88,11 @@ export const marketDataConfigSchema = serviceConfigSchema('market-data', {
   MARKET_WS_IDLE_TIMEOUT_MS: envPositiveInt('milliseconds')
     .default(60_000)
     .describe('Exchange feeds: reconnect when no message arrived for this long.'),
+  MARKET_WS_MAX_MESSAGES_PER_SECOND: envPositiveInt('messages a second')
+    .default(5000)
+    .describe(
+      "Exchange feeds: messages read a second at most; past it reading pauses (the exchange's TCP send waits) so a flood cannot take market-data's whole CPU. Real public streams for a few symbols send far fewer.",
+    ),
   MARKET_GAP_MS: envPositiveInt('milliseconds')
     .default(5000)
     .describe('Data quality: two ticks of a symbol further apart than this (event time) are a gap.'),

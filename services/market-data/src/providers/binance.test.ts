@@ -7,10 +7,14 @@ import { fixtureMessages, startExchangeTestServer, waitFor, type ExchangeTestSer
 import { WebSocketFeedProvider } from './websocket_feed';
 
 /** A BTC-USD feed to a server of the test's own on 127.0.0.1, retrying from 20 ms. */
-const feedTo = (address: ReturnType<net.Server['address']>, options: { reconnectMaxMs: number; idleTimeoutMs: number }) =>
+const feedTo = (
+  address: ReturnType<net.Server['address']>,
+  options: { reconnectMaxMs: number; idleTimeoutMs: number; maxMessagesPerSecond?: number },
+) =>
   new WebSocketFeedProvider(new BinanceProtocol(['BTC-USD']), {
     baseUrl: `ws://127.0.0.1:${(address as net.AddressInfo).port}`,
     reconnectMinMs: 20,
+    maxMessagesPerSecond: 5000,
     ...options,
   });
 
@@ -29,6 +33,7 @@ describe('Binance adapter', () => {
       reconnectMinMs: 20,
       reconnectMaxMs: 100,
       idleTimeoutMs: 10_000,
+      maxMessagesPerSecond: 5000,
     });
     const ticks: Tick[] = [];
     await provider.start((t) => ticks.push(t));
@@ -118,6 +123,45 @@ describe('Binance adapter', () => {
     } finally {
       await feed.stop();
       exchange.close();
+    }
+  });
+
+  it('reads a flood at most maxMessagesPerSecond, one message per turn of the event loop, so the process keeps serving', async () => {
+    const trade = (i: number) =>
+      JSON.stringify({
+        stream: 'btcusdt@trade',
+        data: { e: 'trade', E: 1717000000123, s: 'BTCUSDT', t: i, p: '67010.15', q: '0.0125', T: 1717000000121, m: false, M: true },
+      });
+    const flood = Array.from({ length: 8000 }, (_, i) => trade(i));
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    wss.on('connection', (socket) => {
+      for (const m of flood) socket.send(m);
+    });
+    const rate = 1000;
+    provider = feedTo(wss.address(), { reconnectMaxMs: 100, idleTimeoutMs: 10_000, maxMessagesPerSecond: rate });
+    const ticks: Tick[] = [];
+    let firstAt = 0;
+    let handledWhenTheLoopTurned = 0;
+    try {
+      await provider.start((t) => {
+        ticks.push(t);
+        if (ticks.length > 1) return;
+        firstAt = performance.now();
+        setImmediate(() => (handledWhenTheLoopTurned = ticks.length));
+      });
+      await waitFor(() => ticks.length >= 4000, 20_000);
+      const elapsedMs = performance.now() - firstAt;
+      // Before: every message of a read at once (all 8,000 before anything else ran), in a few
+      // milliseconds. The budget holds one second's worth, then refills at `rate`; what was read
+      // before reading paused is still handled (up to three 64 KiB reads of these messages). Load
+      // only makes the feed slower, never faster, so this lower bound on the time cannot fail for it.
+      expect(handledWhenTheLoopTurned).toBeLessThanOrEqual(2);
+      const slack = Math.ceil((3 * 65_536) / Buffer.byteLength(flood[0]!));
+      expect(elapsedMs).toBeGreaterThanOrEqual(((4000 - rate - slack) / rate) * 1000);
+    } finally {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
     }
   });
 

@@ -24,6 +24,7 @@ describe('Coinbase adapter', () => {
       reconnectMinMs: 20,
       reconnectMaxMs: 100,
       idleTimeoutMs: 10_000,
+      maxMessagesPerSecond: 5000,
     });
     const ticks: Tick[] = [];
     await provider.start((t) => ticks.push(t));
@@ -59,6 +60,7 @@ describe('Coinbase adapter', () => {
       reconnectMinMs: 20,
       reconnectMaxMs: 100,
       idleTimeoutMs: 10_000,
+      maxMessagesPerSecond: 5000,
     });
     await provider.start(() => undefined);
     await waitFor(() => provider!.stats().failures === 1);

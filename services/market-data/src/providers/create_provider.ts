@@ -18,6 +18,7 @@ export function createProvider(config: MarketDataConfig, options: CreateProvider
     reconnectMinMs: config.MARKET_WS_RECONNECT_MIN_MS,
     reconnectMaxMs: config.MARKET_WS_RECONNECT_MAX_MS,
     idleTimeoutMs: config.MARKET_WS_IDLE_TIMEOUT_MS,
+    maxMessagesPerSecond: config.MARKET_WS_MAX_MESSAGES_PER_SECOND,
   };
   switch (config.MARKET_PROVIDER) {
     case 'simulated':

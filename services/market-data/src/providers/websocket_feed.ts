@@ -33,6 +33,8 @@ export interface WebSocketFeedOptions {
   reconnectMaxMs: number;
   /** The connection is dropped and re-opened when no message arrives for this long. */
   idleTimeoutMs: number;
+  /** Messages read per second at most; past it reading pauses (MARKET_WS_MAX_MESSAGES_PER_SECOND). */
+  maxMessagesPerSecond: number;
 }
 
 /** One public exchange stream: connects, subscribes, maps messages to ticks, reconnects. */
@@ -45,6 +47,10 @@ export class WebSocketFeedProvider implements MarketDataProvider {
   private reconnectDelayMs: number;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  /** Messages the feed may still read now: refills at maxMessagesPerSecond, holds at most one second's. */
+  private budget: number;
+  private budgetAtMs = performance.now();
 
   constructor(
     private readonly protocol: ExchangeProtocol,
@@ -53,6 +59,7 @@ export class WebSocketFeedProvider implements MarketDataProvider {
     this.name = protocol.name;
     this.recorder = new ProviderStatsRecorder(protocol.name);
     this.reconnectDelayMs = options.reconnectMinMs;
+    this.budget = options.maxMessagesPerSecond;
   }
 
   symbols(): string[] {
@@ -71,6 +78,10 @@ export class WebSocketFeedProvider implements MarketDataProvider {
       // good (the idle timer starts at 'open'); one frame of ws's default 100 MiB cost 437 MB to parse.
       handshakeTimeout: this.options.idleTimeoutMs,
       maxPayload: MAX_MESSAGE_BYTES,
+      // One message per turn of the event loop: ws otherwise handles every message of a read at once,
+      // and an exchange flooding the feed (148,000 a second) held market-data's loop up to 615 ms,
+      // its gRPC answers and Kafka publishes waiting behind.
+      allowSynchronousEvents: false,
     });
     this.socket = socket;
     const connectStartedMs = Date.now();
@@ -83,6 +94,7 @@ export class WebSocketFeedProvider implements MarketDataProvider {
     socket.on('message', (data: WebSocket.RawData) => {
       const receivedMs = Date.now();
       this.touch(socket);
+      this.spend(socket);
       let parsed: ParsedMessage;
       try {
         parsed = this.protocol.parse(data.toString());
@@ -110,6 +122,25 @@ export class WebSocketFeedProvider implements MarketDataProvider {
     });
   }
 
+  /**
+   * Takes one message from the budget; once it is spent, reading pauses until a tenth of a second's
+   * worth is back. The exchange then sees TCP backpressure: a burst is read late, not lost, and a
+   * flood that does not stop makes the exchange drop the connection, which is retried as any other.
+   */
+  private spend(socket: WebSocket): void {
+    const rate = this.options.maxMessagesPerSecond;
+    const now = performance.now();
+    this.budget = Math.min(rate, this.budget + ((now - this.budgetAtMs) * rate) / 1000) - 1;
+    this.budgetAtMs = now;
+    if (this.budget >= 0 || socket.isPaused) return;
+    socket.pause();
+    const waitMs = Math.ceil(((Math.max(1, rate / 10) - this.budget) * 1000) / rate);
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined;
+      if (this.socket === socket) socket.resume();
+    }, waitMs);
+  }
+
   private touch(socket: WebSocket): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
@@ -122,6 +153,7 @@ export class WebSocketFeedProvider implements MarketDataProvider {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
     const socket = this.socket;
     this.socket = undefined;
     if (socket && socket.readyState !== WebSocket.CLOSED) {
