@@ -145,7 +145,15 @@ export class AlertEngine {
       ...records.map((a) => toOutbox(alertTriggeredEvent(a, this.o.source))),
       ...result.riskChanges.map((c) => toOutbox(riskStatusEvent(c, riskEventId(c, d.event.id), this.o.source))),
     ];
-    const fresh = await this.recordUntilStored(records, outbox);
+    let fresh: AlertRecord[];
+    try {
+      fresh = await this.recordUntilStored(records, outbox);
+    } catch (err) {
+      // Not stored, so not acted on: a hard stop whose alert the database refused left the rule in
+      // hard stop (and its cooldown running) with nothing recorded or published to say so.
+      result.undo();
+      throw err;
+    }
     for (const a of fresh) {
       this.o.logger.info(
         { event: 'alert.triggered', alert_id: a.id, rule_id: a.rule_id, severity: a.severity, symbol: a.symbol, provider: a.provider },

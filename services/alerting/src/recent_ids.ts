@@ -16,4 +16,8 @@ export class RecentIds {
     if (this.ids.size > this.capacity) this.ids.delete(this.ids.oldestKey()!);
     return true;
   }
+
+  forget(id: string): void {
+    this.ids.delete(id);
+  }
 }

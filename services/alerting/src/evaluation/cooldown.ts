@@ -13,9 +13,17 @@ export class Cooldowns {
     return last === undefined || now - last >= cooldownSeconds * 1000;
   }
 
-  markFired(ruleId: string, subject: string, at: number): void {
+  /** Returns what the pair held before, for `restore`. */
+  markFired(ruleId: string, subject: string, at: number): number | undefined {
     const prev = this.lastFired.get(ruleId, subject);
     if (prev === undefined || at > prev) this.lastFired.set(ruleId, subject, at);
+    return prev;
+  }
+
+  /** Puts back what `markFired` returned. */
+  restore(ruleId: string, subject: string, prev: number | undefined): void {
+    if (prev === undefined) this.lastFired.delete(ruleId, subject);
+    else this.lastFired.set(ruleId, subject, prev);
   }
 
   /** Forget a rule, e.g. after it was deleted or its condition changed. */

@@ -169,6 +169,28 @@ describe('RuleEvaluator: risk', () => {
     expect(back.riskChanges[0]).toMatchObject({ status: 'normal', previous: 'hard_stop' });
   });
 
+  it("undoes what an evaluation changed in the rules' state, so an event that is dead-lettered changes nothing", () => {
+    const ev = evaluator();
+    const r = threshold({ drawdown_soft_pause: 0.04, drawdown_hard_stop: 0.08 });
+    ev.evaluate(eq(9700, 0), [r]);
+    const hard = ev.evaluate(eq(9000, 1), [r]);
+    expect(hard.riskChanges[0]).toMatchObject({ status: 'hard_stop', previous: 'normal' });
+    // Its alert could not be stored: the rule is not in hard stop, so the next such equity alerts.
+    hard.undo();
+    const again = ev.evaluate(eq(9000, 2), [r]);
+    expect(again.riskChanges[0]).toMatchObject({ status: 'hard_stop', previous: 'normal' });
+    expect(again.firings).toHaveLength(1);
+
+    const p = rule({ type: 'price_above', price: 100 });
+    ev.evaluate(price(99, 0), [p]);
+    const fired = ev.evaluate(price(101, 1000), [p]);
+    expect(fired.firings).toHaveLength(1);
+    fired.undo();
+    ev.evaluate(price(99, 2000), [p]);
+    // Within the 60 s cooldown the crossing fired in, had that firing counted.
+    expect(ev.evaluate(price(101, 3000), [p]).firings).toHaveLength(1);
+  });
+
   it('measures daily loss from the first equity of the day', () => {
     const ev = evaluator();
     const r = threshold({ daily_loss_soft_pause: 0.03 });

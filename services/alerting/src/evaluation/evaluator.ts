@@ -37,6 +37,12 @@ export interface Evaluation {
   firings: Firing[];
   /** Every risk status change of a risk_threshold rule, including a return to normal (no alert). */
   riskChanges: RiskStatusChange[];
+  /**
+   * Puts the rules' state (cooldowns, risk statuses, excursions, interval exits) back as it was
+   * before this evaluation: for an event whose alerts could not be stored and that goes to the
+   * dead-letter topic, so it changes nothing it did not record. Prices and predictions seen stay.
+   */
+  undo(): void;
 }
 
 /** The service default when a rule says 0. */
@@ -84,10 +90,36 @@ export class RuleEvaluator {
   private readonly riskStatus = new RuleSubjectState<RiskStatus>();
   private readonly dayStart = new OrderedMap<string, { day: string; equity: number }>();
 
+  /** How to undo each change the current evaluation made to the rules' state. */
+  private journal: (() => void)[] = [];
+
   constructor(private readonly options: EvaluatorOptions) {}
 
+  private markFired(ruleId: string, subject: string, at: number): void {
+    const prev = this.cooldowns.markFired(ruleId, subject, at);
+    this.journal.push(() => this.cooldowns.restore(ruleId, subject, prev));
+  }
+
+  /** Sets (or with `undefined` deletes) a rule's state for a subject, journalled. */
+  private change<V>(state: RuleSubjectState<V>, ruleId: string, subject: string, value: V | undefined): void {
+    const prev = state.get(ruleId, subject);
+    if (value === undefined) state.delete(ruleId, subject);
+    else state.set(ruleId, subject, value);
+    this.journal.push(() => (prev === undefined ? state.delete(ruleId, subject) : state.set(ruleId, subject, prev)));
+  }
+
   evaluate(signal: Signal, rules: Rule[]): Evaluation {
-    const out: Evaluation = { firings: [], riskChanges: [] };
+    const journal: (() => void)[] = [];
+    this.journal = journal;
+    const out: Evaluation = {
+      firings: [],
+      riskChanges: [],
+      undo: () =>
+        journal
+          .splice(0)
+          .reverse()
+          .forEach((step) => step()),
+    };
     const active = rules.filter((r) => r.enabled);
     switch (signal.type) {
       case 'price':
@@ -120,7 +152,7 @@ export class RuleEvaluator {
 
   private fire(out: Evaluation, f: Firing): boolean {
     if (!this.cooldowns.ready(f.rule.id, f.subject, this.cooldownOf(f.rule), f.at)) return false;
-    this.cooldowns.markFired(f.rule.id, f.subject, f.at);
+    this.markFired(f.rule.id, f.subject, f.at);
     out.firings.push(f);
     return true;
   }
@@ -176,12 +208,12 @@ export class RuleEvaluator {
     const movedUp = c.direction !== 'down' && up >= c.percent;
     const movedDown = c.direction !== 'up' && down >= c.percent;
     if (!movedUp && !movedDown) {
-      this.moved.delete(rule.id, s.symbol);
+      if (this.moved.get(rule.id, s.symbol)) this.change(this.moved, rule.id, s.symbol, undefined);
       return;
     }
     // One alert per excursion: the move must fall back under the size before it can fire again.
     if (this.moved.get(rule.id, s.symbol)) return;
-    this.moved.set(rule.id, s.symbol, true);
+    this.change(this.moved, rule.id, s.symbol, true);
     const change = movedUp && (!movedDown || up >= down) ? up : -down;
     this.fire(out, {
       ...base,
@@ -209,6 +241,9 @@ export class RuleEvaluator {
     let done = this.exited.get(rule.id);
     if (!done) this.exited.set(rule.id, (done = new RecentIds(PREDICTIONS_KEPT * 4)));
     if (!done.firstSighting(covering.id)) return;
+    const exits = done;
+    const exitedId = covering.id;
+    this.journal.push(() => exits.forget(exitedId));
     const side = s.price > covering.upper ? 'above' : 'below';
     this.fire(out, {
       ...base,
@@ -291,8 +326,7 @@ export class RuleEvaluator {
             : 'normal';
       const previous = this.riskStatus.get(rule.id, s.subject) ?? 'normal';
       if (status === previous) continue;
-      if (status === 'normal') this.riskStatus.delete(rule.id, s.subject);
-      else this.riskStatus.set(rule.id, s.subject, status);
+      this.change(this.riskStatus, rule.id, s.subject, status === 'normal' ? undefined : status);
       const change: RiskStatusChange = {
         rule,
         subject: s.subject,
@@ -306,7 +340,7 @@ export class RuleEvaluator {
       out.riskChanges.push(change);
       if (RISK_RANK[status] <= RISK_RANK[previous]) continue;
       // Escalations always alert: each is a distinct transition, so no cooldown hides one.
-      this.cooldowns.markFired(rule.id, s.subject, s.at);
+      this.markFired(rule.id, s.subject, s.at);
       out.firings.push({
         ...base,
         severity: status === 'hard_stop' ? 'critical' : 'warning',
