@@ -108,4 +108,15 @@ describe('prediction over Kafka and PostgreSQL: model lifecycle', () => {
       grpc.status.NOT_FOUND,
     );
   });
+
+  it('trains several versions asked for at once, one after another, each its own number', async () => {
+    // Before: all at once, on real PostgreSQL two took the same number and one failed INTERNAL
+    // (duplicate key); a helper's burst of 100 lost 86 that way.
+    const trained = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => c().trainModel({ symbol: 'LIFE', algorithm: '', parameters: {}, description: `burst ${i}` })),
+    );
+    const versions = trained.map((t) => t.model!.version);
+    expect(new Set(versions).size).toBe(5);
+    for (const v of versions) expect(v).toMatch(/^LIFE-v\d+$/);
+  });
 });

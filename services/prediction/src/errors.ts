@@ -20,6 +20,7 @@ export const predictionErrors = errorDomain('marketpulse.prediction', {
   MODEL_NOT_DEPLOYABLE: grpc.status.FAILED_PRECONDITION,
   NO_EARLIER_DEPLOYMENT: grpc.status.FAILED_PRECONDITION,
   UNKNOWN_BACKTEST: grpc.status.NOT_FOUND,
+  TRAINING_BUSY: grpc.status.RESOURCE_EXHAUSTED,
 });
 
 export type PredictionReason = keyof typeof predictionErrors.reasons;

@@ -7,7 +7,7 @@ import { oneStepRmse, train } from './train';
 const z95 = INTERVAL_Z['0.95'];
 
 describe('training (grid search)', () => {
-  it('finds parameters at least as good as any default on the same data', () => {
+  it('finds parameters at least as good as any default on the same data', async () => {
     const ticks = syntheticSeries({
       start: 100,
       slopePerS: 0.05,
@@ -18,7 +18,7 @@ describe('training (grid search)', () => {
       startTimeMs: 0,
       seed: 11,
     });
-    const trained = train(ticks, z95);
+    const trained = await train(ticks, z95);
     for (const p of [
       { alpha: 0.5, beta: 0.1 },
       { alpha: 0.9, beta: 0.5 },
@@ -30,18 +30,31 @@ describe('training (grid search)', () => {
     expect(trained.metrics.intervalCoverage).toBeGreaterThan(0.85);
   });
 
-  it('prefers heavy smoothing on a noisy flat series and fast tracking on a random walk', () => {
-    const flat = train(syntheticSeries({ start: 100, slopePerS: 0, noise: 1, count: 400, stepMs: 1000, startTimeMs: 0, seed: 2 }), z95);
-    const walk = train(
+  it('prefers heavy smoothing on a noisy flat series and fast tracking on a random walk', async () => {
+    const flat = await train(
+      syntheticSeries({ start: 100, slopePerS: 0, noise: 1, count: 400, stepMs: 1000, startTimeMs: 0, seed: 2 }),
+      z95,
+    );
+    const walk = await train(
       syntheticSeries({ start: 100, slopePerS: 0, noise: 0, walk: 1, count: 400, stepMs: 1000, startTimeMs: 0, seed: 2 }),
       z95,
     );
     expect(flat.params.alpha).toBeLessThan(walk.params.alpha);
   });
 
-  it('searches only the parameter that is not fixed', () => {
+  it('gives the event loop a turn between passes of the search, so other callers are served meanwhile', async () => {
+    const ticks = syntheticSeries({ start: 100, slopePerS: 0, noise: 1, count: 2000, stepMs: 1000, startTimeMs: 0, seed: 3 });
+    let finished = false;
+    let servedMeanwhile = false;
+    const search = train(ticks, z95).then(() => (finished = true));
+    setImmediate(() => (servedMeanwhile = !finished));
+    await search;
+    expect(servedMeanwhile).toBe(true);
+  });
+
+  it('searches only the parameter that is not fixed', async () => {
     const ticks = syntheticSeries({ start: 100, slopePerS: 0, noise: 0, walk: 1, count: 200, stepMs: 1000, startTimeMs: 0, seed: 2 });
-    const r = train(ticks, z95, { alpha: 0.2 });
+    const r = await train(ticks, z95, { alpha: 0.2 });
     expect(r.params.alpha).toBe(0.2);
   });
 });

@@ -9,6 +9,7 @@ import type { BacktestRecord, DeploymentRecord, ModelVersionRecord, PendingEvent
 import { activeTraceparent, buildEvent, type EventType, type PayloadOf } from '@marketpulse/runtime';
 import { BACKTEST_WARM_UP_TICKS, backtest } from './backtest';
 import { MIN_TRAINING_TICKS, train } from './train';
+import { TrainingGate } from './training_gate';
 import { retryUntilDone } from './retry';
 import { parseVersion } from './version_name';
 
@@ -64,6 +65,7 @@ export class ModelLifecycle {
   private readonly running = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private claimsTimer: NodeJS.Timeout | undefined;
+  private readonly trainings = new TrainingGate();
 
   constructor(private readonly deps: LifecycleDeps) {}
 
@@ -105,7 +107,7 @@ export class ModelLifecycle {
         { symbol: req.symbol, ticks: ticks.length, needed: MIN_TRAINING_TICKS },
       );
     }
-    const result = train(ticks, this.deps.z, fixed);
+    const result = await this.trainings.run(() => train(ticks, this.deps.z, fixed));
     const now = Date.now();
     const model = await this.deps.store.createVersion(
       {

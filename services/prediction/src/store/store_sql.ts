@@ -176,6 +176,9 @@ export class SqlPredictionStore implements PredictionStore {
 
   async createVersion(v: NewModelVersion, announce: Announce<ModelVersionRecord>): Promise<ModelVersionRecord> {
     return this.db.transaction(async (tx) => {
+      // Numbers are max + 1: creates of one symbol take turns, or two at once took the same number
+      // and one failed (INTERNAL, duplicate key).
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('prediction.model_versions:' || $1))`, [v.symbol]);
       const { rows } = await tx.query<{ number: number }>(
         `INSERT INTO model_versions (symbol, number, algorithm, status, parameters, metrics, description,
                                      training_start_ms, training_end_ms, created_at_ms, trained_at_ms, error)
