@@ -243,11 +243,26 @@ export class DeliveryStore {
   }
 
   /** Hands a claimed delivery back, due after `delayMs`, without counting an attempt (rate limit). */
-  async postpone(claim: ClaimedDelivery, delayMs: number): Promise<void> {
+  /**
+   * A rate-limited endpoint had no slot for `claim`: it and every other delivery of the endpoint
+   * due now go behind the endpoint's queue, one `intervalMs` apart from its last scheduled one (or
+   * from `delayMs` ahead, when that is later; a claimed one's time is its lease, not a slot). Postponed one at a time to a second later, an
+   * endpoint limited to 1 a second with thousands due filled every claim's window for ever, and
+   * every other user's deliveries waited behind it (a helper: 77 stuck for 90 s).
+   */
+  async postponeBehindQueue(claim: ClaimedDelivery, delayMs: number, intervalMs: number): Promise<void> {
     await this.db.query(
-      `UPDATE deliveries SET status = 'pending', claim_token = NULL, next_attempt_at = now() + ${ms('$3')}, updated_at = now()
-       WHERE id = $1 AND claim_token = $2`,
-      [claim.id, claim.claim_token, delayMs],
+      `WITH last AS (
+         SELECT max(next_attempt_at) AS at FROM deliveries
+         WHERE endpoint_id = $1 AND status = 'pending' AND next_attempt_at > now()
+       ), due AS (
+         SELECT id, row_number() OVER (ORDER BY next_attempt_at, id) - 1 AS k FROM deliveries
+         WHERE endpoint_id = $1 AND ((status = 'pending' AND next_attempt_at <= now()) OR (id = $2 AND claim_token = $3))
+       )
+       UPDATE deliveries d SET status = 'pending', claim_token = NULL, updated_at = now(),
+         next_attempt_at = GREATEST(now() + ${ms('$4')}, (SELECT at FROM last) + ${ms('$5')}) + due.k * ${ms('$5')}
+       FROM due WHERE d.id = due.id`,
+      [claim.endpoint_id, claim.id, claim.claim_token, delayMs, intervalMs],
     );
   }
 
@@ -307,13 +322,19 @@ export class DeliveryStore {
    * Queues every failed (or cancelled, while the endpoint was disabled) delivery created in
    * [since, until) for a manual attempt now, each with a fresh round of the schedule.
    */
-  async replayFailed(endpointId: string, since: Date, until: Date): Promise<string[]> {
+  /** At most `max` of them, oldest first: the caller calls again for the rest. */
+  async replayFailed(endpointId: string, since: Date, until: Date, max: number): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(
-      `UPDATE deliveries SET status = 'pending', next_trigger = 'manual', round_start_attempts = attempts,
+      `WITH chosen AS (
+         SELECT id FROM deliveries
+         WHERE endpoint_id = $1 AND status IN ('failed', 'cancelled') AND created_at >= $2 AND created_at < $3 AND body <> ''
+         ORDER BY created_at, id LIMIT $4
+       )
+       UPDATE deliveries d SET status = 'pending', next_trigger = 'manual', round_start_attempts = attempts,
          next_attempt_at = now(), completed_at = NULL, updated_at = now()
-       WHERE endpoint_id = $1 AND status IN ('failed', 'cancelled') AND created_at >= $2 AND created_at < $3 AND body <> ''
-       RETURNING id`,
-      [endpointId, since, until],
+       FROM chosen WHERE d.id = chosen.id
+       RETURNING d.id`,
+      [endpointId, since, until, max],
     );
     return rows.map((r) => r.id);
   }

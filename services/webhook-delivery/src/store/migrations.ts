@@ -78,4 +78,9 @@ CREATE INDEX delivery_attempts_delivery_idx ON delivery_attempts (delivery_id, a
 CREATE INDEX delivery_attempts_endpoint_idx ON delivery_attempts (endpoint_id, attempted_at DESC);
 `,
   },
+  {
+    // A rate-limited endpoint's queue: where its next free slot is, without reading its history.
+    id: '002_deliveries_endpoint_due',
+    sql: `CREATE INDEX deliveries_endpoint_due_idx ON deliveries (endpoint_id, next_attempt_at) WHERE status IN ('pending', 'sending');`,
+  },
 ];

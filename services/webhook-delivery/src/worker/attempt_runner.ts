@@ -67,7 +67,7 @@ export class AttemptRunner {
     if (claim.rate_limit_per_second !== null && claim.rate_limit_per_second > 0) {
       const waitMs = await endpoints.takeRateSlot(claim.endpoint_id, claim.rate_limit_per_second);
       if (waitMs > 0) {
-        await deliveries.postpone(claim, waitMs);
+        await deliveries.postponeBehindQueue(claim, waitMs, 1000 / claim.rate_limit_per_second);
         return null;
       }
     }

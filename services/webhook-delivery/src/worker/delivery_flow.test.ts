@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createLogger, PgliteDatabase } from '@marketpulse/runtime';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AddressGuard } from '../address_guard/address_guard';
-import { WebhookApi } from '../endpoint_api/webhook_api';
+import { REPLAY_MAX, WebhookApi } from '../endpoint_api/webhook_api';
 import type { EndpointFields } from '../endpoint_api/endpoint_input';
 import { HttpSender } from '../http_sending/sender_http';
 import { DeliveryStore } from '../store/delivery_store';
@@ -414,11 +414,50 @@ describe('delivery flow', () => {
     await expect(api.createEndpoint('erin', fields('/erin/more'), '')).rejects.toMatchObject({ reason: 'TOO_MANY_ENDPOINTS' });
   });
 
+  it("queues a rate-limited endpoint's due deliveries behind each other: another user's delivery is not held behind them", async () => {
+    const slow = await api.createEndpoint('rita', fields('/limited', { subjects: ['LIM'], rate_limit_per_second: 1 }), '');
+    await api.createEndpoint('bob', fields('/bob', { subjects: ['BOB'] }), '');
+    // Due first: before, two at a time were claimed and put off a second, and the claim's window
+    // never reached past them to Bob's.
+    const backlog = Array.from({ length: 600 }, (_, i) => event(`evt_lim_${i}`, 'prediction_complete', 'LIM'));
+    await deliveries.insertForEvents(backlog, 100_000);
+    await insert(event('evt_bob', 'prediction_complete', 'BOB'));
+    worker.wake();
+    await until(() => received.some((r) => r.id === 'evt_bob'), 20_000);
+    // One a second for Rita: Bob's came while she had had hardly more than the seconds elapsed.
+    expect(received.filter((r) => r.id.startsWith('evt_lim_')).length).toBeLessThanOrEqual(5);
+    const { rows } = await db.query<{ at: Date }>(
+      `SELECT next_attempt_at AS at FROM deliveries WHERE endpoint_id = $1 AND status = 'pending' ORDER BY next_attempt_at`,
+      [slow.id],
+    );
+    expect(rows.length).toBeGreaterThan(590);
+    const gaps = rows.slice(1).map((r, i) => r.at.getTime() - rows[i]!.at.getTime());
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(999);
+  });
+
+  it('replays at most REPLAY_MAX failed deliveries a call, oldest first; the next call takes the rest', async () => {
+    const ep = await api.createEndpoint('walt', fields('/walt', { subjects: ['WALT'] }), '');
+    await worker.close();
+    const failed = Array.from({ length: REPLAY_MAX + 5 }, (_, i) =>
+      event(`evt_walt_${String(i).padStart(5, '0')}`, 'prediction_complete', 'WALT'),
+    );
+    await deliveries.insertForEvents(failed, 100_000);
+    await db.query(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL WHERE endpoint_id = $1`, [ep.id]);
+    const since = new Date(Date.now() - 3_600_000);
+    const until = new Date(Date.now() + 1000);
+    const first = await api.replayFailed('walt', ep.id, since, until);
+    expect(first).toHaveLength(REPLAY_MAX);
+    const second = await api.replayFailed('walt', ep.id, since, until);
+    expect(second).toHaveLength(5);
+    expect(await api.replayFailed('walt', ep.id, since, until)).toEqual([]);
+  });
+
   it('records attempts finishing together in one batch as if one by one: a 410 disables even when a success follows', async () => {
     await worker.close();
     const ep = await api.createEndpoint('jane', fields('/batch'), '');
     for (const id of ['evt_b1', 'evt_b2', 'evt_b3']) await insert(event(id));
-    const claims = await deliveries.claimDue(10, 5000, 'token-batch', NO_CAP);
+    // RETURNING has no order: by event, as the attempts below are written.
+    const claims = (await deliveries.claimDue(10, 5000, 'token-batch', NO_CAP)).sort((a, b) => a.event_id.localeCompare(b.event_id));
     const recorder = new AttemptRecorder({ db, deliveries, endpoints: new EndpointStore(db), disableAfterMs: 3_600_000 });
     const at = (status_code: number) => ({
       worker_id: 'test',

@@ -891,7 +891,7 @@ func (x *ReplayFailedRequest) GetEndTime() *timestamppb.Timestamp {
 
 type ReplayFailedResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Deliveries queued again (status "pending").
+	// Deliveries queued again (status "pending"), at most 1,000.
 	ReplayedCount int32    `protobuf:"varint,1,opt,name=replayed_count,json=replayedCount,proto3" json:"replayed_count,omitempty"`
 	DeliveryIds   []string `protobuf:"bytes,2,rep,name=delivery_ids,json=deliveryIds,proto3" json:"delivery_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields

@@ -57,7 +57,8 @@ type WebhookServiceClient interface {
 	SendTestEvent(ctx context.Context, in *SendTestEventRequest, opts ...grpc.CallOption) (*SendTestEventResponse, error)
 	// Delivers a past delivery's event again, as a manual attempt.
 	ReplayDelivery(ctx context.Context, in *ReplayDeliveryRequest, opts ...grpc.CallOption) (*ReplayDeliveryResponse, error)
-	// Replays every failed delivery of an endpoint created in a time range.
+	// Replays the failed deliveries of an endpoint created in a time range: at most 1,000 a call,
+	// oldest first; a full answer means more may be left, so call again.
 	ReplayFailed(ctx context.Context, in *ReplayFailedRequest, opts ...grpc.CallOption) (*ReplayFailedResponse, error)
 	// New secret; the old one keeps signing too (two signatures) until the overlap ends.
 	RotateSecret(ctx context.Context, in *RotateSecretRequest, opts ...grpc.CallOption) (*RotateSecretResponse, error)
@@ -207,7 +208,8 @@ type WebhookServiceServer interface {
 	SendTestEvent(context.Context, *SendTestEventRequest) (*SendTestEventResponse, error)
 	// Delivers a past delivery's event again, as a manual attempt.
 	ReplayDelivery(context.Context, *ReplayDeliveryRequest) (*ReplayDeliveryResponse, error)
-	// Replays every failed delivery of an endpoint created in a time range.
+	// Replays the failed deliveries of an endpoint created in a time range: at most 1,000 a call,
+	// oldest first; a full answer means more may be left, so call again.
 	ReplayFailed(context.Context, *ReplayFailedRequest) (*ReplayFailedResponse, error)
 	// New secret; the old one keeps signing too (two signatures) until the overlap ends.
 	RotateSecret(context.Context, *RotateSecretRequest) (*RotateSecretResponse, error)

@@ -159,7 +159,8 @@ class WebhookServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReplayFailed(self, request, context):
-        """Replays every failed delivery of an endpoint created in a time range.
+        """Replays the failed deliveries of an endpoint created in a time range: at most 1,000 a call,
+        oldest first; a full answer means more may be left, so call again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -126,7 +126,7 @@ export interface ReplayFailedRequest {
 }
 
 export interface ReplayFailedResponse {
-  /** Deliveries queued again (status "pending"). */
+  /** Deliveries queued again (status "pending"), at most 1,000. */
   replayed_count: number;
   delivery_ids: string[];
 }
@@ -2103,7 +2103,10 @@ export const WebhookServiceService = {
       Buffer.from(ReplayDeliveryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReplayDeliveryResponse => ReplayDeliveryResponse.decode(value),
   },
-  /** Replays every failed delivery of an endpoint created in a time range. */
+  /**
+   * Replays the failed deliveries of an endpoint created in a time range: at most 1,000 a call,
+   * oldest first; a full answer means more may be left, so call again.
+   */
   replayFailed: {
     path: "/marketpulse.webhooks.v1.WebhookService/ReplayFailed" as const,
     requestStream: false as const,
@@ -2155,7 +2158,10 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
   sendTestEvent: handleUnaryCall<SendTestEventRequest, SendTestEventResponse>;
   /** Delivers a past delivery's event again, as a manual attempt. */
   replayDelivery: handleUnaryCall<ReplayDeliveryRequest, ReplayDeliveryResponse>;
-  /** Replays every failed delivery of an endpoint created in a time range. */
+  /**
+   * Replays the failed deliveries of an endpoint created in a time range: at most 1,000 a call,
+   * oldest first; a full answer means more may be left, so call again.
+   */
   replayFailed: handleUnaryCall<ReplayFailedRequest, ReplayFailedResponse>;
   /** New secret; the old one keeps signing too (two signatures) until the overlap ends. */
   rotateSecret: handleUnaryCall<RotateSecretRequest, RotateSecretResponse>;
@@ -2291,7 +2297,10 @@ export interface WebhookServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReplayDeliveryResponse) => void,
   ): ClientUnaryCall;
-  /** Replays every failed delivery of an endpoint created in a time range. */
+  /**
+   * Replays the failed deliveries of an endpoint created in a time range: at most 1,000 a call,
+   * oldest first; a full answer means more may be left, so call again.
+   */
   replayFailed(
     request: ReplayFailedRequest,
     callback: (error: ServiceError | null, response: ReplayFailedResponse) => void,
