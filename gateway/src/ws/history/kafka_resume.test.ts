@@ -301,6 +301,25 @@ describe('KafkaResume by position token', () => {
     expect(reads.map((r) => r.split(':').slice(0, 2).join(':'))).toEqual(['kafka:failed', 'kafka:recovered']);
   }, 30_000);
 
+  it("gives a free turn to the first in line whose user has none running: one user's read-backs do not hold every turn", async () => {
+    // One turn, as the setup has it; Mallory's clients read nothing, so each holds it until stallMs.
+    const { handle, resume } = setup(3, 200);
+    for (let i = 0; i < 6; i++) handle(0, `a${i}`, 'AAPL', i);
+    const mallory = { ...alice, userId: 'mallory' };
+    const stuck = [new Target(mallory), new Target(mallory), new Target(mallory)];
+    for (const t of stuck) t.bytesQueued = 1 << 20;
+    const bob = new Target({ ...alice, userId: 'bob' });
+    const order: string[] = [];
+    stuck.forEach((t, i) => void t.released.then(() => order.push(`mallory${i}`)));
+    void bob.released.then(() => order.push('bob'));
+    for (const t of stuck) resume.start(t, ['market-data:AAPL'], encoder, after(resume, 'a0'));
+    resume.start(bob, ['market-data:AAPL'], encoder, after(resume, 'a0'));
+    await Promise.all([...stuck.map((t) => t.released), bob.released]);
+    // Before: first come, first served, so Bob came last, after all of Mallory's stalls.
+    expect(order).toEqual(['mallory0', 'bob', 'mallory1', 'mallory2']);
+    expect(bob.sent).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+  }, 30_000);
+
   it('sends a chunk bigger than the room left in the queue only once the client took what waited', async () => {
     // A 300-byte queue: each two-event chunk is bigger than the room beside 120 bytes waiting (under half,
     // so the pacing alone would not wait); sent then, the client's queue would overflow (4002).

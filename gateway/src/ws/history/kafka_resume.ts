@@ -63,7 +63,7 @@ export interface KafkaResumeOptions extends ReplayPacing {
   /** Topic of an event type. */
   topicOf: (type: string) => string;
   eventTypes: readonly string[];
-  /** Read-backs running at once on this instance; more wait their turn (WS_RESUME_MAX_READS). */
+  /** Read-backs running at once on this instance; more wait their turn, one at a time per user (WS_RESUME_MAX_READS). */
   maxConcurrent: number;
   metrics: ResumeMetrics;
   logger: Logger;
@@ -88,7 +88,12 @@ const AHEAD_POLL_MS = 20;
  */
 export class KafkaResume {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** Read-backs running per user ('' for anonymous clients). */
+  private readonly runningOf = new Map<string, number>();
+  private readonly waiting: { user: string; go: () => void }[] = [];
+  /** When each user in line or reading last got a turn (turnsGiven then). */
+  private readonly lastTurnOf = new Map<string, number>();
+  private turnsGiven = 0;
 
   constructor(private readonly options: KafkaResumeOptions) {}
 
@@ -217,7 +222,7 @@ export class KafkaResume {
         ...(position !== undefined ? { position } : {}),
       });
     };
-    void this.turn(async () => {
+    void this.turn(target.principal?.userId ?? '', async () => {
       try {
         replayed = await this.read(target, ranges, channels, encoder, start.wanted);
         finish('recovered');
@@ -242,15 +247,51 @@ export class KafkaResume {
     });
   }
 
-  /** Runs `job` when fewer than maxConcurrent read-backs run. */
-  private async turn(job: () => Promise<void>): Promise<void> {
-    if (this.running >= this.options.maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running++;
+  /**
+   * Runs `job` when fewer than maxConcurrent read-backs run and none of `user`'s does. First come,
+   * first served alone, one user's far read-backs (a token pointing at the start of retention is
+   * easy to write) held every turn, and another user's resume waited 5.6 s behind them in a helper's
+   * test; now a user's next read-back waits for their last, and a free turn goes to the user in
+   * line whose last turn is oldest.
+   */
+  private async turn(user: string, job: () => Promise<void>): Promise<void> {
+    // A turn is taken where it is given (here or in startWaiting), so no caller slips in between.
+    if (this.running < this.options.maxConcurrent && !this.runningOf.has(user)) this.take(user);
+    else await new Promise<void>((go) => this.waiting.push({ user, go }));
     try {
       await job();
     } finally {
       this.running--;
-      this.waiting.shift()?.();
+      const left = (this.runningOf.get(user) ?? 1) - 1;
+      if (left > 0) this.runningOf.set(user, left);
+      else this.runningOf.delete(user);
+      this.startWaiting();
+    }
+  }
+
+  private take(user: string): void {
+    this.running++;
+    this.runningOf.set(user, (this.runningOf.get(user) ?? 0) + 1);
+    this.lastTurnOf.set(user, ++this.turnsGiven);
+  }
+
+  /** Free turns go to waiting users with none running, the one whose last turn is oldest first. */
+  private startWaiting(): void {
+    while (this.running < this.options.maxConcurrent) {
+      let pick = -1;
+      for (let i = 0; i < this.waiting.length; i++) {
+        const user = this.waiting[i]!.user;
+        if (this.runningOf.has(user)) continue;
+        if (pick < 0 || (this.lastTurnOf.get(user) ?? 0) < (this.lastTurnOf.get(this.waiting[pick]!.user) ?? 0)) pick = i;
+      }
+      if (pick < 0) break;
+      const [next] = this.waiting.splice(pick, 1);
+      this.take(next!.user);
+      next!.go();
+    }
+    // Kept only for users still in line or reading: the map stays as small as the queue.
+    for (const user of this.lastTurnOf.keys()) {
+      if (!this.runningOf.has(user) && !this.waiting.some((w) => w.user === user)) this.lastTurnOf.delete(user);
     }
   }
 
