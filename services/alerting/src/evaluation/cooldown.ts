@@ -9,8 +9,12 @@ export class Cooldowns {
 
   /** True when the pair may fire at `now` (it never fired, or its cooldown has passed). */
   ready(ruleId: string, subject: string, cooldownSeconds: number, now: number): boolean {
-    const last = this.lastFired.get(ruleId, subject);
+    const last = this.lastFiredAt(ruleId, subject);
     return last === undefined || now - last >= cooldownSeconds * 1000;
+  }
+
+  lastFiredAt(ruleId: string, subject: string): number | undefined {
+    return this.lastFired.get(ruleId, subject);
   }
 
   /** Returns what the pair held before, for `restore`. */

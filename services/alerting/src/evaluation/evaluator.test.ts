@@ -189,6 +189,15 @@ describe('RuleEvaluator: risk', () => {
     ev.evaluate(price(99, 2000), [p]);
     // Within the 60 s cooldown the crossing fired in, had that firing counted.
     expect(ev.evaluate(price(101, 3000), [p]).firings).toHaveLength(1);
+
+    // What an evaluation made while the first's alerts were being stored is not undone with it.
+    const r2 = threshold({ drawdown_soft_pause: 0.04, drawdown_hard_stop: 0.08 });
+    ev.evaluate(eq(9500, 10), [r2]);
+    const first = ev.evaluate(eq(9000, 11), [r2]);
+    expect(first.riskChanges[0]).toMatchObject({ status: 'hard_stop', previous: 'soft_pause' });
+    expect(ev.evaluate(eq(9900, 12), [r2]).riskChanges[0]).toMatchObject({ status: 'normal', previous: 'hard_stop' });
+    first.undo();
+    expect(ev.evaluate(eq(9900, 13), [r2]).riskChanges).toEqual([]);
   });
 
   it('measures daily loss from the first equity of the day', () => {

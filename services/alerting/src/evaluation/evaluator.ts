@@ -95,9 +95,16 @@ export class RuleEvaluator {
 
   constructor(private readonly options: EvaluatorOptions) {}
 
+  /*
+   * Each undo step puts back what was there only while the state still holds what this evaluation
+   * left: an event evaluated while this one's alerts were being stored may have moved it on since
+   * (one that moved it away and back again is not told apart).
+   */
   private markFired(ruleId: string, subject: string, at: number): void {
     const prev = this.cooldowns.markFired(ruleId, subject, at);
-    this.journal.push(() => this.cooldowns.restore(ruleId, subject, prev));
+    this.journal.push(() => {
+      if (this.cooldowns.lastFiredAt(ruleId, subject) === at) this.cooldowns.restore(ruleId, subject, prev);
+    });
   }
 
   /** Sets (or with `undefined` deletes) a rule's state for a subject, journalled. */
@@ -105,7 +112,11 @@ export class RuleEvaluator {
     const prev = state.get(ruleId, subject);
     if (value === undefined) state.delete(ruleId, subject);
     else state.set(ruleId, subject, value);
-    this.journal.push(() => (prev === undefined ? state.delete(ruleId, subject) : state.set(ruleId, subject, prev)));
+    this.journal.push(() => {
+      if (state.get(ruleId, subject) !== value) return;
+      if (prev === undefined) state.delete(ruleId, subject);
+      else state.set(ruleId, subject, prev);
+    });
   }
 
   evaluate(signal: Signal, rules: Rule[]): Evaluation {

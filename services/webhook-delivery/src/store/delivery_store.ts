@@ -242,11 +242,11 @@ export class DeliveryStore {
     );
   }
 
-  /** Hands a claimed delivery back, due after `delayMs`, without counting an attempt (rate limit). */
   /**
-   * A rate-limited endpoint had no slot for `claim`: it and every other delivery of the endpoint
-   * due now go behind the endpoint's queue, one `intervalMs` apart from its last scheduled one (or
-   * from `delayMs` ahead, when that is later; a claimed one's time is its lease, not a slot). Postponed one at a time to a second later, an
+   * A rate-limited endpoint had no slot for `claim`: it goes back without counting an attempt, and
+   * it and every other delivery of the endpoint due now go behind the endpoint's queue, one
+   * `intervalMs` apart from its last scheduled one (or from `delayMs` ahead, when that is later; a
+   * claimed one's time is its lease, not a slot). Postponed one at a time to a second later, an
    * endpoint limited to 1 a second with thousands due filled every claim's window for ever, and
    * every other user's deliveries waited behind it (a helper: 77 stuck for 90 s).
    */
@@ -320,9 +320,9 @@ export class DeliveryStore {
 
   /**
    * Queues every failed (or cancelled, while the endpoint was disabled) delivery created in
-   * [since, until) for a manual attempt now, each with a fresh round of the schedule.
+   * [since, until) for a manual attempt now, each with a fresh round of the schedule: at most `max`
+   * of them, oldest first; the caller calls again for the rest.
    */
-  /** At most `max` of them, oldest first: the caller calls again for the rest. */
   async replayFailed(endpointId: string, since: Date, until: Date, max: number): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(
       `WITH chosen AS (

@@ -1,3 +1,4 @@
+import { OrderedMap } from '@marketpulse/runtime';
 import type { InFlightCap } from '../store/delivery_store';
 
 /** What an endpoint with nothing in flight here may have sent at once: enough for a trickle, too little to hold the workers. */
@@ -32,8 +33,8 @@ interface EndpointState {
  */
 export class InFlightAllowance {
   private readonly endpoints = new Map<string, EndpointState>();
-  /** The endpoints above with nothing in flight, oldest first. */
-  private readonly idle = new Set<string>();
+  /** The endpoints above with nothing in flight, oldest first (OrderedMap: a Set's first key walks past every deleted one). */
+  private readonly idle = new OrderedMap<string, true>();
   private readonly starting: number;
 
   constructor(private readonly ceiling: number) {
@@ -54,9 +55,9 @@ export class InFlightAllowance {
     state.inFlight -= 1;
     if (state.inFlight > 0) return;
     if (state.allowance === this.starting) return void this.endpoints.delete(endpointId);
-    this.idle.add(endpointId);
+    this.idle.set(endpointId, true);
     if (this.idle.size > REMEMBERED_IDLE_ENDPOINTS) {
-      const oldest = this.idle.values().next().value as string;
+      const oldest = this.idle.oldestKey()!;
       this.idle.delete(oldest);
       this.endpoints.delete(oldest);
     }
