@@ -98,36 +98,40 @@ export class ModelLifecycle {
     }
     const fixed = parseParameters(req.parameters);
     checkRange(req.range);
-    const ticks = await this.deps.store.ticks(req.symbol, req.range);
-    if (ticks.length === 0) throw emptyData(req.symbol, req.range);
-    if (ticks.length < MIN_TRAINING_TICKS) {
-      throw predictionError(
-        'NOT_ENOUGH_DATA',
-        `training needs at least ${MIN_TRAINING_TICKS} ticks of '${req.symbol}', the range holds ${ticks.length}; widen the range or wait for more ticks`,
-        { symbol: req.symbol, ticks: ticks.length, needed: MIN_TRAINING_TICKS },
+    // The turn comes before the ticks are read: a refused training costs nothing, where a burst of
+    // 100 read 20,000 ticks each before most were refused.
+    return this.trainings.run(async () => {
+      const ticks = await this.deps.store.ticks(req.symbol, req.range);
+      if (ticks.length === 0) throw emptyData(req.symbol, req.range);
+      if (ticks.length < MIN_TRAINING_TICKS) {
+        throw predictionError(
+          'NOT_ENOUGH_DATA',
+          `training needs at least ${MIN_TRAINING_TICKS} ticks of '${req.symbol}', the range holds ${ticks.length}; widen the range or wait for more ticks`,
+          { symbol: req.symbol, ticks: ticks.length, needed: MIN_TRAINING_TICKS },
+        );
+      }
+      const result = await train(ticks, this.deps.z, fixed);
+      const now = Date.now();
+      const model = await this.deps.store.createVersion(
+        {
+          symbol: req.symbol,
+          algorithm: ALGORITHM,
+          status: 'trained',
+          params: result.params,
+          metrics: toQualityMetrics(result.metrics),
+          description: req.description,
+          trainingStartMs: ticks[0].timeMs,
+          trainingEndMs: ticks[ticks.length - 1].timeMs,
+          createdAtMs: now,
+          trainedAtMs: now,
+          error: '',
+        },
+        (created) => this.pending('model_trained', created.symbol, toProtoModelVersion(created)),
       );
-    }
-    const result = await this.trainings.run(() => train(ticks, this.deps.z, fixed));
-    const now = Date.now();
-    const model = await this.deps.store.createVersion(
-      {
-        symbol: req.symbol,
-        algorithm: ALGORITHM,
-        status: 'trained',
-        params: result.params,
-        metrics: toQualityMetrics(result.metrics),
-        description: req.description,
-        trainingStartMs: ticks[0].timeMs,
-        trainingEndMs: ticks[ticks.length - 1].timeMs,
-        createdAtMs: now,
-        trainedAtMs: now,
-        error: '',
-      },
-      (created) => this.pending('model_trained', created.symbol, toProtoModelVersion(created)),
-    );
-    this.committed();
-    this.deps.logger.info({ symbol: req.symbol, version: model.number, params: result.params, ticks: ticks.length }, 'model trained');
-    return model;
+      this.committed();
+      this.deps.logger.info({ symbol: req.symbol, version: model.number, params: result.params, ticks: ticks.length }, 'model trained');
+      return model;
+    });
   }
 
   async deploy(symbol: string, version: string, requestedBy: string): Promise<DeploymentRecord> {

@@ -1,6 +1,6 @@
 import { ownerAllowsSql } from '@marketpulse/runtime';
 import { newId } from './ids';
-import type { Queryable } from './queryable';
+import type { Queryable, TransactionalDb } from './queryable';
 import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, EndpointStats, EndpointTotals } from './records';
 
 /** What one caller already sends per endpoint and may send to it at once; `starting` for an endpoint it sends nothing to. */
@@ -74,7 +74,7 @@ const DELIVERY_COLUMNS = `id, endpoint_id, event_id, event_type, subject, body, 
 const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
 
 export class DeliveryStore {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: TransactionalDb) {}
 
   /**
    * One delivery for every active endpoint each event matches, for a whole batch of events in one
@@ -251,19 +251,29 @@ export class DeliveryStore {
    * every other user's deliveries waited behind it (a helper: 77 stuck for 90 s).
    */
   async postponeBehindQueue(claim: ClaimedDelivery, delayMs: number, intervalMs: number): Promise<void> {
-    await this.db.query(
-      `WITH last AS (
-         SELECT max(next_attempt_at) AS at FROM deliveries
-         WHERE endpoint_id = $1 AND status = 'pending' AND next_attempt_at > now()
-       ), due AS (
-         SELECT id, row_number() OVER (ORDER BY next_attempt_at, id) - 1 AS k FROM deliveries
-         WHERE endpoint_id = $1 AND ((status = 'pending' AND next_attempt_at <= now()) OR (id = $2 AND claim_token = $3))
-       )
-       UPDATE deliveries d SET status = 'pending', claim_token = NULL, updated_at = now(),
-         next_attempt_at = GREATEST(now() + ${ms('$4')}, (SELECT at FROM last) + ${ms('$5')}) + due.k * ${ms('$5')}
-       FROM due WHERE d.id = due.id`,
-      [claim.endpoint_id, claim.id, claim.claim_token, delayMs, intervalMs],
-    );
+    // One at a time per endpoint, and rows another statement holds (a claim, a recording) are left
+    // for the next time: several of an endpoint's claims missing their slot at once each locked the
+    // endpoint's due rows in their own order, and deadlocked (a helper: 17 in a minute).
+    await this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('webhooks.rate_queue:' || $1))`, [claim.endpoint_id]);
+      await tx.query(
+        `WITH last AS (
+           SELECT max(next_attempt_at) AS at FROM deliveries
+           WHERE endpoint_id = $1 AND status = 'pending' AND next_attempt_at > now()
+         ), due AS (
+           SELECT id, next_attempt_at FROM deliveries
+           WHERE endpoint_id = $1 AND ((status = 'pending' AND next_attempt_at <= now()) OR (id = $2 AND claim_token = $3))
+           ORDER BY next_attempt_at, id
+           FOR UPDATE SKIP LOCKED
+         ), ranked AS (
+           SELECT id, row_number() OVER (ORDER BY next_attempt_at, id) - 1 AS k FROM due
+         )
+         UPDATE deliveries d SET status = 'pending', claim_token = NULL, updated_at = now(),
+           next_attempt_at = GREATEST(now() + ${ms('$4')}, (SELECT at FROM last) + ${ms('$5')}) + ranked.k * ${ms('$5')}
+         FROM ranked WHERE d.id = ranked.id`,
+        [claim.endpoint_id, claim.id, claim.claim_token, delayMs, intervalMs],
+      );
+    });
   }
 
   async get(deliveryId: string): Promise<Delivery | null> {
