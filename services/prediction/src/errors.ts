@@ -21,6 +21,7 @@ export const predictionErrors = errorDomain('marketpulse.prediction', {
   NO_EARLIER_DEPLOYMENT: grpc.status.FAILED_PRECONDITION,
   UNKNOWN_BACKTEST: grpc.status.NOT_FOUND,
   TRAINING_BUSY: grpc.status.RESOURCE_EXHAUSTED,
+  TRAINING_ABANDONED: grpc.status.CANCELLED,
 });
 
 export type PredictionReason = keyof typeof predictionErrors.reasons;
@@ -43,3 +44,7 @@ export const unknownSymbol = (symbol: string) =>
 
 export const missingField = (field: string) =>
   predictionError('MISSING_FIELD', `${field} is required`, { field }, [{ field, description: 'is required' }]);
+
+/** A training whose caller went away (cancelled, past its deadline) before it finished; nobody hears this but the log. */
+export const trainingAbandoned = (symbol: string) =>
+  predictionError('TRAINING_ABANDONED', `the training of '${symbol}' was dropped: its caller went away before it finished`, { symbol });

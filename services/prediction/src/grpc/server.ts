@@ -75,7 +75,7 @@ export function predictionService(deps: PredictionServiceDeps): GrpcServiceRegis
       return sendUntilClosed(call, bound, (send) => feed.subscribe(request.symbols, (p) => send({ prediction: toProtoPrediction(p) })));
     },
 
-    trainModel: async (req) => {
+    trainModel: async (req, call) => {
       valid(
         symbolCheck(req.symbol),
         checkText(req.algorithm, { field: 'algorithm', max: 32 }),
@@ -92,6 +92,8 @@ export function predictionService(deps: PredictionServiceDeps): GrpcServiceRegis
             parameters: req.parameters,
             range: timeRange(req.training_start, req.training_end),
             description: req.description,
+            // grpc-js marks a call cancelled when its caller cancels or its deadline passes.
+            wanted: () => !call.cancelled,
           }),
         ),
       };

@@ -6,6 +6,8 @@ import { oneStepRmse, train } from './train';
 
 const z95 = INTERVAL_Z['0.95'];
 
+const trainOrFail = async (...args: Parameters<typeof train>) => (await train(...args))!;
+
 describe('training (grid search)', () => {
   it('finds parameters at least as good as any default on the same data', async () => {
     const ticks = syntheticSeries({
@@ -18,7 +20,7 @@ describe('training (grid search)', () => {
       startTimeMs: 0,
       seed: 11,
     });
-    const trained = await train(ticks, z95);
+    const trained = (await train(ticks, z95))!;
     for (const p of [
       { alpha: 0.5, beta: 0.1 },
       { alpha: 0.9, beta: 0.5 },
@@ -31,11 +33,11 @@ describe('training (grid search)', () => {
   });
 
   it('prefers heavy smoothing on a noisy flat series and fast tracking on a random walk', async () => {
-    const flat = await train(
+    const flat = await trainOrFail(
       syntheticSeries({ start: 100, slopePerS: 0, noise: 1, count: 400, stepMs: 1000, startTimeMs: 0, seed: 2 }),
       z95,
     );
-    const walk = await train(
+    const walk = await trainOrFail(
       syntheticSeries({ start: 100, slopePerS: 0, noise: 0, walk: 1, count: 400, stepMs: 1000, startTimeMs: 0, seed: 2 }),
       z95,
     );
@@ -52,9 +54,17 @@ describe('training (grid search)', () => {
     expect(servedMeanwhile).toBe(true);
   });
 
+  it('stops searching once nobody waits for the result', async () => {
+    const ticks = syntheticSeries({ start: 100, slopePerS: 0, noise: 1, count: 500, stepMs: 1000, startTimeMs: 0, seed: 4 });
+    let asked = 0;
+    // The caller goes away after the third pass: no result, and no fourth pass.
+    expect(await train(ticks, z95, {}, () => ++asked < 3)).toBeUndefined();
+    expect(asked).toBe(3);
+  });
+
   it('searches only the parameter that is not fixed', async () => {
     const ticks = syntheticSeries({ start: 100, slopePerS: 0, noise: 0, walk: 1, count: 200, stepMs: 1000, startTimeMs: 0, seed: 2 });
-    const r = await train(ticks, z95, { alpha: 0.2 });
+    const r = (await train(ticks, z95, { alpha: 0.2 }))!;
     expect(r.params.alpha).toBe(0.2);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@marketpulse/runtime';
 import { toProtoBacktest, toProtoDeployment, toProtoModelVersion, toQualityMetrics } from '../proto_mapping';
 import type { AppError } from '@marketpulse/runtime';
-import { missingField, predictionError, unknownSymbol } from '../errors';
+import { missingField, predictionError, trainingAbandoned, unknownSymbol } from '../errors';
 import type { HoltParams } from '../model/holt';
 import type { Predictor } from '../predictor';
 import type { BacktestRecord, DeploymentRecord, ModelVersionRecord, PendingEvent, PredictionStore, TimeRange } from '../store/store';
@@ -46,6 +46,8 @@ export interface TrainRequest {
   parameters: Record<string, string>;
   range: TimeRange;
   description: string;
+  /** False once the caller has gone (cancelled, past its deadline): its training is dropped, not finished. */
+  wanted?: () => boolean;
 }
 
 export interface BacktestRequest {
@@ -100,7 +102,9 @@ export class ModelLifecycle {
     checkRange(req.range);
     // The turn comes before the ticks are read: a refused training costs nothing, where a burst of
     // 100 read 20,000 ticks each before most were refused.
+    const wanted = req.wanted ?? (() => true);
     return this.trainings.run(async () => {
+      if (!wanted()) throw trainingAbandoned(req.symbol);
       const ticks = await this.deps.store.ticks(req.symbol, req.range);
       if (ticks.length === 0) throw emptyData(req.symbol, req.range);
       if (ticks.length < MIN_TRAINING_TICKS) {
@@ -110,7 +114,8 @@ export class ModelLifecycle {
           { symbol: req.symbol, ticks: ticks.length, needed: MIN_TRAINING_TICKS },
         );
       }
-      const result = await train(ticks, this.deps.z, fixed);
+      const result = await train(ticks, this.deps.z, fixed, wanted);
+      if (!result) throw trainingAbandoned(req.symbol);
       const now = Date.now();
       const model = await this.deps.store.createVersion(
         {

@@ -78,7 +78,12 @@ export function oneStepMetrics(params: HoltParams, ticks: readonly Tick[], z: nu
  * is not searched. Ties keep the smaller parameters (the smoother model). Ticks must be in time
  * order; the caller checks MIN_TRAINING_TICKS.
  */
-export async function train(ticks: readonly Tick[], z: number, fixed: Partial<HoltParams> = {}): Promise<TrainingResult> {
+export async function train(
+  ticks: readonly Tick[],
+  z: number,
+  fixed: Partial<HoltParams> = {},
+  wanted: () => boolean = () => true,
+): Promise<TrainingResult | undefined> {
   let best: { params: HoltParams; rmse: number } | undefined;
   for (const alpha of fixed.alpha !== undefined ? [fixed.alpha] : ALPHA_GRID) {
     for (const beta of fixed.beta !== undefined ? [fixed.beta] : BETA_GRID) {
@@ -86,6 +91,8 @@ export async function train(ticks: readonly Tick[], z: number, fixed: Partial<Ho
       if (!best || rmse < best.rmse) best = { params: { alpha, beta }, rmse };
       // One pass at a time on the event loop: the whole search held it 185 ms, every caller waiting.
       await new Promise<void>((next) => setImmediate(next));
+      // Nobody waits for it any more: undefined, and the rest of the search is not spent.
+      if (!wanted()) return undefined;
     }
   }
   return { params: best!.params, metrics: oneStepMetrics(best!.params, ticks, z) };
