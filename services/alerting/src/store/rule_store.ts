@@ -1,4 +1,4 @@
-import type { Database } from '@marketpulse/runtime';
+import { takeKeyTurn, type Database } from '@marketpulse/runtime';
 import type { Condition, Rule, Severity } from '../rules/rule';
 
 interface RuleRow {
@@ -59,7 +59,7 @@ export class RuleStore {
    */
   async insertWithin(rule: Rule, max: number): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('alerting.rules:' || $1))`, [rule.user_id]);
+      await takeKeyTurn(tx, 'alerting.rules', rule.user_id);
       const { rows } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM rules WHERE user_id = $1 AND NOT system', [rule.user_id]);
       if (Number(rows[0]?.n ?? 0) >= max) return false;
       await tx.query(INSERT_RULE, insertParams(rule));

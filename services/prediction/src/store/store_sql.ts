@@ -1,5 +1,5 @@
 import { events } from '@marketpulse/proto';
-import type { Database, Queryable } from '@marketpulse/runtime';
+import { takeKeyTurn, type Database, type Queryable } from '@marketpulse/runtime';
 import type { HoltParams } from '../model/holt';
 import type { Tick } from '../model/tick';
 import { predictionMigrations } from './migrations';
@@ -178,7 +178,7 @@ export class SqlPredictionStore implements PredictionStore {
     return this.db.transaction(async (tx) => {
       // Numbers are max + 1: creates of one symbol take turns, or two at once took the same number
       // and one failed (INTERNAL, duplicate key).
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('prediction.model_versions:' || $1))`, [v.symbol]);
+      await takeKeyTurn(tx, 'prediction.model_versions', v.symbol);
       const { rows } = await tx.query<{ number: number }>(
         `INSERT INTO model_versions (symbol, number, algorithm, status, parameters, metrics, description,
                                      training_start_ms, training_end_ms, created_at_ms, trained_at_ms, error)

@@ -13,3 +13,4 @@ export { PostgresDatabase, type PostgresDatabaseOptions } from './database_postg
 export { DatabaseOnFirstUse } from './database_on_first_use';
 export { openDatabase, pgliteOnFirstUse } from './open_database';
 export { runMigrations } from './migrate';
+export { takeKeyTurn } from './key_turn';

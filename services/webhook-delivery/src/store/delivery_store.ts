@@ -1,4 +1,4 @@
-import { ownerAllowsSql } from '@marketpulse/runtime';
+import { ownerAllowsSql, takeKeyTurn } from '@marketpulse/runtime';
 import { newId } from './ids';
 import type { Queryable, TransactionalDb } from './queryable';
 import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, EndpointStats, EndpointTotals } from './records';
@@ -255,7 +255,7 @@ export class DeliveryStore {
     // for the next time: several of an endpoint's claims missing their slot at once each locked the
     // endpoint's due rows in their own order, and deadlocked (a helper: 17 in a minute).
     await this.db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('webhooks.rate_queue:' || $1))`, [claim.endpoint_id]);
+      await takeKeyTurn(tx, 'webhooks.rate_queue', claim.endpoint_id);
       await tx.query(
         `WITH last AS (
            SELECT max(next_attempt_at) AS at FROM deliveries

@@ -1,3 +1,4 @@
+import { takeKeyTurn } from '@marketpulse/runtime';
 import { newId } from './ids';
 import type { Queryable, TransactionalDb } from './queryable';
 import type { Endpoint } from './records';
@@ -36,7 +37,7 @@ export class EndpointStore {
    */
   async createWithin(e: NewEndpoint, max: number): Promise<Endpoint | null> {
     return this.db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('webhooks.endpoints:' || $1))`, [e.owner_id]);
+      await takeKeyTurn(tx, 'webhooks.endpoints', e.owner_id);
       const { rows: counted } = await tx.query<{ n: string }>('SELECT count(*) AS n FROM endpoints WHERE owner_id = $1', [e.owner_id]);
       if (Number(counted[0]?.n ?? 0) >= max) return null;
       const { rows } = await tx.query<Endpoint>(
