@@ -266,6 +266,8 @@ export class KafkaResume {
       if (left > 0) this.runningOf.set(user, left);
       else this.runningOf.delete(user);
       this.startWaiting();
+      // Kept only for users reading or in line: the map stays as small as the queue.
+      if (!this.runningOf.has(user) && !this.waiting.some((w) => w.user === user)) this.lastTurnOf.delete(user);
     }
   }
 
@@ -288,10 +290,6 @@ export class KafkaResume {
       const [next] = this.waiting.splice(pick, 1);
       this.take(next!.user);
       next!.go();
-    }
-    // Kept only for users still in line or reading: the map stays as small as the queue.
-    for (const user of this.lastTurnOf.keys()) {
-      if (!this.runningOf.has(user) && !this.waiting.some((w) => w.user === user)) this.lastTurnOf.delete(user);
     }
   }
 
