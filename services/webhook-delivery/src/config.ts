@@ -48,6 +48,11 @@ export const webhookDeliveryConfigSchema = serviceConfigSchema('webhook-delivery
     .describe(
       "The most deliveries to one endpoint this process sends at once; the endpoint's others wait. An endpoint starts at 2 and earns one more with each attempt that ends within WEBHOOK_TIMEOUT_MS, up to this; a timed-out attempt puts it back to 2. So an endpoint that never answers holds 2 workers, and a fast one reaches this in a few round trips. Lower shares the workers more evenly and costs one fast endpoint throughput (bench/webhooks: 24 of 32 about as fast as no cap, 16 about half).",
     ),
+  WEBHOOK_MAX_IN_FLIGHT_PER_USER: envPositiveInt('a positive integer')
+    .default(24)
+    .describe(
+      "The most deliveries to one user's endpoints this process sends at once, whichever endpoints they go to; that user's others wait. Each endpoint that never answers holds 2 workers, and a user may have WEBHOOK_MAX_ENDPOINTS_PER_USER endpoints: without this, sixteen of them held all 32. At 24 of 32 workers, one user's endpoints leave 8 for everyone else.",
+    ),
   WEBHOOK_MAX_ENDPOINTS_PER_USER: envPositiveInt('a positive integer')
     .default(50)
     .describe(
@@ -62,6 +67,11 @@ export const webhookDeliveryConfigSchema = serviceConfigSchema('webhook-delivery
   WEBHOOK_DISABLE_AFTER_MS: envPositiveInt('milliseconds')
     .default(5 * 24 * 3_600_000)
     .describe('An endpoint whose every attempt has failed for this long is disabled, and a system_error event says so.'),
+  WEBHOOK_MAX_RATE_QUEUE_MS: envPositiveInt('milliseconds')
+    .default(3_600_000)
+    .describe(
+      "How far ahead a rate-limited endpoint's deliveries may be queued. An endpoint whose queue reaches past this (it takes more events than its rate_limit_per_second lets out) is disabled, and a system_error event says so; what it has queued is cancelled as it comes due, as for any disabled endpoint. Without it an endpoint limited to 1 a second that takes 145 events a second queued them for days.",
+    ),
   WEBHOOK_MAX_PAYLOAD_BYTES: envPositiveInt('bytes')
     .default(256 * 1024)
     .describe('Largest JSON body sent; a larger event is recorded as a failed delivery instead.'),

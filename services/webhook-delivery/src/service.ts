@@ -72,6 +72,7 @@ export async function startWebhookDelivery(config: WebhookDeliveryConfig, deps: 
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
         maxResponseBytes: config.WEBHOOK_MAX_RESPONSE_BYTES,
         disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS,
+        maxRateQueueMs: config.WEBHOOK_MAX_RATE_QUEUE_MS,
       },
       logger,
       hooks: {
@@ -112,6 +113,7 @@ export async function startWebhookDelivery(config: WebhookDeliveryConfig, deps: 
       {
         concurrency: config.WEBHOOK_WORKERS,
         perEndpoint: config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
+        perOwner: config.WEBHOOK_MAX_IN_FLIGHT_PER_USER,
         leaseMs: config.WEBHOOK_LEASE_MS,
         pollMs: config.WEBHOOK_POLL_MS,
       },

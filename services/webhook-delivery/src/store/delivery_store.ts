@@ -4,10 +4,18 @@ import type { Queryable, TransactionalDb } from './queryable';
 import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, EndpointStats, EndpointTotals } from './records';
 
 /** What one caller already sends per endpoint and may send to it at once; `starting` for an endpoint it sends nothing to. */
-export interface InFlightCap {
+export interface EndpointCap {
   starting: number;
   busy: ReadonlyMap<string, { readonly inFlight: number; readonly allowance: number }>;
 }
+
+/** What one caller already sends per endpoint owner, and the most it sends for one owner at once. */
+export interface OwnerCap {
+  perOwner: number;
+  owners: ReadonlyMap<string, number>;
+}
+
+export type InFlightCap = EndpointCap & OwnerCap;
 
 export interface IncomingEvent {
   id: string;
@@ -141,23 +149,36 @@ export class DeliveryStore {
    * window of their first `limit * 4` (endpoints already at their cap skipped) and ranked per
    * endpoint; the lock re-checks that each row is still due, since another replica may have claimed
    * it since the window was read.
+   *
+   * Held to their allowance, sixteen endpoints that never answer still took all 32 workers, and one
+   * user may have fifty: so each owner's deliveries are ranked too, and an owner with `cap.perOwner`
+   * in flight is skipped, whichever endpoints they go to.
    */
   async claimDue(limit: number, leaseMs: number, claimToken: string, cap: InFlightCap): Promise<ClaimedDelivery[]> {
     const busy = [...cap.busy];
+    const owners = [...cap.owners];
     const { rows } = await this.db.query<ClaimedDelivery>(
       `WITH busy AS (
          SELECT * FROM unnest($4::text[], $5::int[], $6::int[]) AS b (endpoint_id, n, allowance)
+       ), owners AS (
+         SELECT * FROM unnest($8::text[], $9::int[]) AS o (owner_id, n)
        ), candidates AS (
-         SELECT id, endpoint_id, next_attempt_at FROM deliveries
-         WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
-           AND endpoint_id NOT IN (SELECT endpoint_id FROM busy WHERE n >= allowance)
-         ORDER BY next_attempt_at
+         SELECT d.id, d.endpoint_id, d.next_attempt_at, e.owner_id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+         WHERE d.status IN ('pending', 'sending') AND d.next_attempt_at <= now()
+           AND d.endpoint_id NOT IN (SELECT endpoint_id FROM busy WHERE n >= allowance)
+           AND e.owner_id NOT IN (SELECT owner_id FROM owners WHERE n >= $10)
+         ORDER BY d.next_attempt_at
          LIMIT $1 * 4
-       ), allowed AS (
-         SELECT c.id FROM (
+       ), within_endpoint AS (
+         SELECT c.id, c.owner_id, c.next_attempt_at FROM (
            SELECT *, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS nth FROM candidates
          ) c LEFT JOIN busy b ON b.endpoint_id = c.endpoint_id
          WHERE c.nth + coalesce(b.n, 0) <= coalesce(b.allowance, $7)
+       ), allowed AS (
+         SELECT c.id FROM (
+           SELECT *, row_number() OVER (PARTITION BY owner_id ORDER BY next_attempt_at) AS nth FROM within_endpoint
+         ) c LEFT JOIN owners o ON o.owner_id = c.owner_id
+         WHERE c.nth + coalesce(o.n, 0) <= $10
          ORDER BY c.next_attempt_at
          LIMIT $1
        ), due AS (
@@ -170,7 +191,18 @@ export class DeliveryStore {
        FROM due, endpoints e
        WHERE d.id = due.id AND e.id = d.endpoint_id
        RETURNING ${CLAIM_COLUMNS}`,
-      [limit, leaseMs, claimToken, busy.map(([id]) => id), busy.map(([, b]) => b.inFlight), busy.map(([, b]) => b.allowance), cap.starting],
+      [
+        limit,
+        leaseMs,
+        claimToken,
+        busy.map(([id]) => id),
+        busy.map(([, b]) => b.inFlight),
+        busy.map(([, b]) => b.allowance),
+        cap.starting,
+        owners.map(([owner]) => owner),
+        owners.map(([, n]) => n),
+        cap.perOwner,
+      ],
     );
     return rows;
   }
@@ -248,15 +280,16 @@ export class DeliveryStore {
    * `intervalMs` apart from its last scheduled one (or from `delayMs` ahead, when that is later; a
    * claimed one's time is its lease, not a slot). Postponed one at a time to a second later, an
    * endpoint limited to 1 a second with thousands due filled every claim's window for ever, and
-   * every other user's deliveries waited behind it (a helper: 77 stuck for 90 s).
+   * every other user's deliveries waited behind it (a helper: 77 stuck for 90 s). Returns the
+   * time of the last one it queued, or null when it queued none.
    */
-  async postponeBehindQueue(claim: ClaimedDelivery, delayMs: number, intervalMs: number): Promise<void> {
+  async postponeBehindQueue(claim: ClaimedDelivery, delayMs: number, intervalMs: number): Promise<Date | null> {
     // One at a time per endpoint, and rows another statement holds (a claim, a recording) are left
     // for the next time: several of an endpoint's claims missing their slot at once each locked the
     // endpoint's due rows in their own order, and deadlocked (a helper: 17 in a minute).
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       await takeKeyTurn(tx, 'webhooks.rate_queue', claim.endpoint_id);
-      await tx.query(
+      const { rows } = await tx.query<{ queued_until: Date | null }>(
         `WITH last AS (
            SELECT max(next_attempt_at) AS at FROM deliveries
            WHERE endpoint_id = $1 AND status = 'pending' AND next_attempt_at > now()
@@ -267,12 +300,17 @@ export class DeliveryStore {
            FOR UPDATE SKIP LOCKED
          ), ranked AS (
            SELECT id, row_number() OVER (ORDER BY next_attempt_at, id) - 1 AS k FROM due
+         ), queued AS (
+           UPDATE deliveries d SET status = 'pending', claim_token = NULL, updated_at = now(),
+             next_attempt_at = GREATEST(now() + ${ms('$4')}, (SELECT at FROM last) + ${ms('$5')}) + ranked.k * ${ms('$5')}
+           FROM ranked WHERE d.id = ranked.id
+           RETURNING d.next_attempt_at
          )
-         UPDATE deliveries d SET status = 'pending', claim_token = NULL, updated_at = now(),
-           next_attempt_at = GREATEST(now() + ${ms('$4')}, (SELECT at FROM last) + ${ms('$5')}) + ranked.k * ${ms('$5')}
-         FROM ranked WHERE d.id = ranked.id`,
+         SELECT max(next_attempt_at) AS queued_until FROM queued`,
         [claim.endpoint_id, claim.id, claim.claim_token, delayMs, intervalMs],
       );
+      const at = rows[0]?.queued_until ?? null;
+      return at === null ? null : new Date(at);
     });
   }
 

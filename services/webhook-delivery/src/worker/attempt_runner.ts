@@ -16,6 +16,8 @@ export interface AttemptSettings {
   timeoutMs: number;
   maxResponseBytes: number;
   disableAfterMs: number;
+  /** How far ahead a rate-limited endpoint's queue may reach before the endpoint is disabled (WEBHOOK_MAX_RATE_QUEUE_MS). */
+  maxRateQueueMs: number;
 }
 
 /** What happened to one claimed delivery, for hooks (metrics, webhook_delivery events). */
@@ -67,7 +69,9 @@ export class AttemptRunner {
     if (claim.rate_limit_per_second !== null && claim.rate_limit_per_second > 0) {
       const waitMs = await endpoints.takeRateSlot(claim.endpoint_id, claim.rate_limit_per_second);
       if (waitMs > 0) {
-        await deliveries.postponeBehindQueue(claim, waitMs, 1000 / claim.rate_limit_per_second);
+        const queuedUntil = await deliveries.postponeBehindQueue(claim, waitMs, 1000 / claim.rate_limit_per_second);
+        if (queuedUntil !== null && queuedUntil.getTime() - Date.now() > this.deps.settings.maxRateQueueMs)
+          await this.disableOverQueued(claim);
         return null;
       }
     }
@@ -102,6 +106,20 @@ export class AttemptRunner {
       if (disabledBy) this.deps.hooks.onEndpointDisabled?.(claim.endpoint_id, disabledBy, claim.owner_id);
       return report;
     });
+  }
+
+  /**
+   * The endpoint takes more events than its rate limit lets out: its queue would only grow, and
+   * with it the table every user's claims read. Disabled as a failing endpoint is, so its owner
+   * hears of it (the hook's system_error) and can raise the limit or narrow what it takes.
+   */
+  private async disableOverQueued(claim: ClaimedDelivery): Promise<void> {
+    const hours = Math.round((this.deps.settings.maxRateQueueMs / 3_600_000) * 100) / 100;
+    const reason =
+      `its deliveries were queued more than ${hours} h ahead at rate_limit_per_second ${claim.rate_limit_per_second} ` +
+      `(WEBHOOK_MAX_RATE_QUEUE_MS): raise the limit or subscribe to fewer events, then re-enable it`;
+    if (await this.deps.endpoints.disable(this.deps.db, claim.endpoint_id, reason))
+      this.deps.hooks.onEndpointDisabled?.(claim.endpoint_id, reason, claim.owner_id);
   }
 
   private async send(claim: ClaimedDelivery, sentAt: Date): Promise<SendResult> {

@@ -38,14 +38,14 @@ const hung: http.ServerResponse[] = [];
 /** Requests to `/slow` waiting for their answer now, and the most at once. */
 const slowPeak = { now: 0, value: 0 };
 /** A claim by hand, with nothing else in flight and no endpoint held back. */
-const NO_CAP = { starting: 100, busy: new Map() };
+const NO_CAP = { starting: 100, busy: new Map(), perOwner: 100, owners: new Map() };
 const logger = createLogger('webhook-delivery-test', {}, { level: 'silent' });
 let worker: DeliveryWorker;
 let api: WebhookApi;
 let deliveries: DeliveryStore;
 let runner: AttemptRunner;
 
-function build(disableAfterMs = 3_600_000) {
+function build(disableAfterMs = 3_600_000, maxRateQueueMs = 3_600_000) {
   const endpoints = new EndpointStore(db);
   deliveries = new DeliveryStore(db);
   const guard = new AddressGuard({ allowLoopback: true, allowPrivate: false });
@@ -56,11 +56,11 @@ function build(disableAfterMs = 3_600_000) {
     guard,
     sender: new HttpSender(),
     policy: { scheduleMs: [200, 500], jitter: 0, maxRetryAfterMs: 5000 },
-    settings: { workerId: 'test', timeoutMs: 2000, maxResponseBytes: 1024, disableAfterMs },
+    settings: { workerId: 'test', timeoutMs: 2000, maxResponseBytes: 1024, disableAfterMs, maxRateQueueMs },
     hooks: { onEndpointDisabled: (id) => disabled.push(id) },
     logger,
   });
-  worker = new DeliveryWorker(deliveries, runner, { concurrency: 8, perEndpoint: 4, leaseMs: 5000, pollMs: 50 }, logger);
+  worker = new DeliveryWorker(deliveries, runner, { concurrency: 8, perEndpoint: 4, perOwner: 4, leaseMs: 5000, pollMs: 50 }, logger);
   api = new WebhookApi({
     endpoints,
     deliveries,
@@ -381,6 +381,30 @@ describe('delivery flow', () => {
     for (const res of hung.splice(0)) res.writeHead(200).end();
   });
 
+  it("holds one user's endpoints that never answer to WEBHOOK_MAX_IN_FLIGHT_PER_USER workers, however many endpoints they have", async () => {
+    // Mallory's three hung endpoints would hold 6 of the 8 workers at their start, Trent's one the
+    // other 2: before the per-user cap, Bob's delivery waited for their timeouts.
+    const mallorys = await Promise.all(
+      [0, 1, 2].map((i) => api.createEndpoint('mallory', fields('/hang', { subjects: [`HANG${i}`] }), '')),
+    );
+    await api.createEndpoint('trent', fields('/hang', { subjects: ['HANGT'] }), '');
+    const bob = await api.createEndpoint('bob', fields('/bob', { subjects: ['BOB'] }), '');
+    for (let i = 0; i < 8; i++) {
+      for (const subject of ['HANG0', 'HANG1', 'HANG2', 'HANGT'])
+        await insert(event(`evt_${subject}_${i}`, 'prediction_complete', subject));
+    }
+    await insert(event('evt_bob', 'prediction_complete', 'BOB'));
+    worker.wake();
+    await until(() => received.some((r) => r.id === 'evt_bob'));
+    // Received while every hung request still waits (2 s timeout): Mallory's 4 and Trent's 2.
+    for (const e of mallorys) expect((await api.listDeliveries('mallory', e.id, {})).flatMap((d) => d.attempts_made)).toEqual([]);
+    const waiting = received.filter((r) => r.id.startsWith('evt_HANG') && !r.id.startsWith('evt_HANGT')).length;
+    expect(waiting).toBe(4);
+    expect(hung.length).toBe(4 + STARTING_ALLOWANCE);
+    expect((await api.listDeliveries('bob', bob.id, {}))[0]).toMatchObject({ event_id: 'evt_bob' });
+    for (const res of hung.splice(0)) res.writeHead(200).end();
+  });
+
   it('keeps an endpoint that stopped answering at its start after a timeout, and lets one that answers slowly grow to the ceiling', async () => {
     const mallory = await api.createEndpoint('mallory', fields('/hang', { subjects: ['HANG'] }), '');
     const carol = await api.createEndpoint('carol', fields('/slow', { subjects: ['SLOW'] }), '');
@@ -433,6 +457,26 @@ describe('delivery flow', () => {
     expect(rows.length).toBeGreaterThan(590);
     const gaps = rows.slice(1).map((r, i) => r.at.getTime() - rows[i]!.at.getTime());
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(999);
+  });
+
+  it('disables a rate-limited endpoint whose queue reaches past WEBHOOK_MAX_RATE_QUEUE_MS, and queues nothing more for it', async () => {
+    await worker.close();
+    build(3_600_000, 10_000);
+    const slow = await api.createEndpoint('rita', fields('/limited', { subjects: ['LIM'], rate_limit_per_second: 1 }), '');
+    // 30 at 1 a second reach 29 s ahead: before, they were queued however far that was.
+    await deliveries.insertForEvents(
+      Array.from({ length: 30 }, (_, i) => event(`evt_lim_${i}`, 'prediction_complete', 'LIM')),
+      100_000,
+    );
+    worker.wake();
+    await until(() => (disabled.includes(slow.id) ? true : undefined), 10_000);
+    const [endpoint] = await api.listEndpoints('rita');
+    expect(endpoint).toMatchObject({ active: false });
+    expect(endpoint!.disabled_reason).toContain('WEBHOOK_MAX_RATE_QUEUE_MS');
+    expect(await insert(event('evt_lim_more', 'prediction_complete', 'LIM'))).toBe(0);
+    // What it had queued ends as it comes due, cancelled with a reason, not sent.
+    await until(async () => ((await api.listDeliveries('rita', slow.id, { status: 'cancelled' })).length > 0 ? true : undefined), 10_000);
+    expect(received.filter((r) => r.id.startsWith('evt_lim_')).length).toBeLessThanOrEqual(2);
   });
 
   it('replays at most REPLAY_MAX failed deliveries a call, oldest first; the next call takes the rest', async () => {

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@marketpulse/runtime';
-import type { DeliveryStore } from '../store/delivery_store';
+import type { ClaimedDelivery, DeliveryStore } from '../store/delivery_store';
 import type { AttemptReport, AttemptRunner } from './attempt_runner';
 import { InFlightAllowance } from './in_flight_allowance';
+import { OwnerInFlight } from './owner_in_flight';
 
 export interface DeliveryWorkerOptions {
   /** Deliveries in flight at once in this process. */
   concurrency: number;
   /** The most deliveries to one endpoint in flight at once in this process (WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT); see InFlightAllowance. */
   perEndpoint: number;
+  /** The most deliveries of one endpoint owner in flight at once in this process (WEBHOOK_MAX_IN_FLIGHT_PER_USER); see OwnerInFlight. */
+  perOwner: number;
   leaseMs: number;
   /** How often an idle worker looks for due deliveries (retries, other replicas' intake). */
   pollMs: number;
@@ -21,6 +24,7 @@ export interface DeliveryWorkerOptions {
 export class DeliveryWorker {
   private inFlight = 0;
   private readonly allowance: InFlightAllowance;
+  private readonly owners: OwnerInFlight;
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -34,6 +38,7 @@ export class DeliveryWorker {
     private readonly logger: Logger,
   ) {
     this.allowance = new InFlightAllowance(options.perEndpoint);
+    this.owners = new OwnerInFlight(options.perOwner);
   }
 
   start(): void {
@@ -63,8 +68,11 @@ export class DeliveryWorker {
       let claimedAll = false;
       if (free > 0) {
         try {
-          const claims = await this.deliveries.claimDue(free, this.options.leaseMs, randomUUID(), this.allowance.cap());
-          for (const claim of claims) this.track(claim.endpoint_id, this.runner.run(claim));
+          const claims = await this.deliveries.claimDue(free, this.options.leaseMs, randomUUID(), {
+            ...this.allowance.cap(),
+            ...this.owners.cap(),
+          });
+          for (const claim of claims) this.track(claim, this.runner.run(claim));
           claimedAll = claims.length === free;
           failures = 0;
         } catch (err) {
@@ -80,9 +88,10 @@ export class DeliveryWorker {
     }
   }
 
-  private track(endpointId: string, attempt: Promise<AttemptReport | null>): void {
+  private track({ endpoint_id: endpointId, owner_id: owner }: ClaimedDelivery, attempt: Promise<AttemptReport | null>): void {
     this.inFlight += 1;
     this.allowance.started(endpointId);
+    this.owners.started(owner);
     const tracked = attempt
       .then(
         (report) => this.allowance.finished(endpointId, report === null ? 'no_attempt' : report.timedOut ? 'timed_out' : 'in_time'),
@@ -93,6 +102,7 @@ export class DeliveryWorker {
       )
       .finally(() => {
         this.inFlight -= 1;
+        this.owners.finished(owner);
         this.attempts.delete(tracked);
         this.wake();
       });

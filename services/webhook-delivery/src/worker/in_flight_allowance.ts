@@ -1,5 +1,5 @@
 import { OrderedMap } from '@marketpulse/runtime';
-import type { InFlightCap } from '../store/delivery_store';
+import type { EndpointCap } from '../store/delivery_store';
 
 /** What an endpoint with nothing in flight here may have sent at once: enough for a trickle, too little to hold the workers. */
 export const STARTING_ALLOWANCE = 2;
@@ -64,7 +64,7 @@ export class InFlightAllowance {
   }
 
   /** What the claim needs: each busy endpoint's count and allowance, and the allowance of any other. */
-  cap(): InFlightCap {
+  cap(): EndpointCap {
     return { starting: this.starting, busy: this.endpoints };
   }
 }
