@@ -34,6 +34,16 @@ export const predictionConfigSchema = serviceConfigSchema('prediction', {
     .describe(
       'Ticks kept per symbol in the database for training, backtests and rebuilding models after a restart; older ones are pruned.',
     ),
+  PREDICTION_MAX_VERSIONS_PER_SYMBOL: envPositiveInt('a positive number of model versions')
+    .default(100)
+    .describe(
+      'Model versions kept per symbol: creating one deletes those older than the newest this many that never served (a version ever deployed is kept, so rollbacks and the deployment history still find it). Trainings at the rate limit made about 400,000 a day, each listed by ListModelVersions without a limit.',
+    ),
+  PREDICTION_MAX_BACKTESTS_PER_SYMBOL: envPositiveInt('a positive number of backtests')
+    .default(100)
+    .describe(
+      'Finished backtests kept per symbol: starting one deletes finished ones older than the newest this many (GetBacktest then answers NOT_FOUND for them). A running backtest is never deleted.',
+    ),
   PREDICTION_OUTBOX_RETRY_MS: envPositiveInt('a positive number of milliseconds')
     .default(2000)
     .describe(

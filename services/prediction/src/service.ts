@@ -40,7 +40,10 @@ export async function startPrediction(config: PredictionConfig, deps: Prediction
 
   return startInServiceScope('prediction', config, deps, async (scope) => {
     const { logger, bus, db } = scope;
-    const store = new SqlPredictionStore(db);
+    const store = new SqlPredictionStore(db, {
+      versions: config.PREDICTION_MAX_VERSIONS_PER_SYMBOL,
+      backtests: config.PREDICTION_MAX_BACKTESTS_PER_SYMBOL,
+    });
     await store.migrate();
 
     const predictor = new Predictor({

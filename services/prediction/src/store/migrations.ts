@@ -91,4 +91,11 @@ export const predictionMigrations: { id: string; sql: string }[] = [
       CREATE INDEX backtests_running ON backtests (claimed_at_ms) WHERE status = 'running';
     `,
   },
+  {
+    id: 'prediction-004-backtests-by-symbol',
+    sql: `
+      -- Finished backtests beyond PREDICTION_MAX_BACKTESTS_PER_SYMBOL are deleted, newest kept.
+      CREATE INDEX backtests_by_symbol ON backtests (symbol, created_at_ms DESC, id DESC);
+    `,
+  },
 ];

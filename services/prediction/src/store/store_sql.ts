@@ -102,9 +102,18 @@ function toBacktest(r: BacktestRow): BacktestRecord {
   };
 }
 
+/** How much history a symbol keeps (PREDICTION_MAX_VERSIONS_PER_SYMBOL, PREDICTION_MAX_BACKTESTS_PER_SYMBOL). */
+export interface Retention {
+  versions: number;
+  backtests: number;
+}
+
 /** PredictionStore over the runtime's Database (PostgreSQL, or PGlite when no DATABASE_URL is set). */
 export class SqlPredictionStore implements PredictionStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly keep: Retention = { versions: 100, backtests: 100 },
+  ) {}
 
   migrate(): Promise<void> {
     return this.db.migrate(predictionMigrations);
@@ -199,6 +208,14 @@ export class SqlPredictionStore implements PredictionStore {
         ],
       );
       const created: ModelVersionRecord = { ...v, number: Number(rows[0].number) };
+      // Trainings at the rate limit made hundreds of thousands a day, kept for good and all listed
+      // by a ListModelVersions without a limit. A version that ever served stays: deployments refer
+      // to it, and a rollback may return to it.
+      await tx.query(
+        `DELETE FROM model_versions v WHERE v.symbol = $1 AND v.number <= $2::int - $3::int
+           AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.symbol = v.symbol AND d.number = v.number)`,
+        [v.symbol, created.number, this.keep.versions],
+      );
       await addToOutbox(tx, announce(created));
       return created;
     });
@@ -270,6 +287,13 @@ export class SqlPredictionStore implements PredictionStore {
   }
 
   async createBacktest(b: BacktestRecord, runner: string): Promise<void> {
+    // Kept per symbol as versions are; one still running stays whatever its age (its runner will finish it).
+    await this.db.query(
+      `DELETE FROM backtests WHERE id IN (
+         SELECT id FROM backtests WHERE symbol = $1 AND status <> 'running' ORDER BY created_at_ms DESC, id DESC OFFSET $2
+       )`,
+      [b.symbol, this.keep.backtests - 1],
+    );
     await this.db.query(
       `INSERT INTO backtests (id, symbol, number, horizon_s, start_ms, end_ms, status, metrics, created_at_ms, completed_at_ms, error, runner, claimed_at_ms)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ${DB_NOW_MS})`,
