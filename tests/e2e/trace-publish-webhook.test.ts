@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { events, realtime, webhooks } from '@marketpulse/proto';
 import { createClient } from '@marketpulse/runtime';
@@ -16,6 +17,7 @@ import {
   HookReceiver,
   jwtFor,
   parentIdOf,
+  readTrace,
   readTraceWith,
   startTracedGateway,
   startTracedService,
@@ -88,7 +90,13 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
     await new Promise<webhooks.CreateEndpointResponse>((resolve, reject) =>
       hooks.createEndpoint(
         {
-          endpoint: webhooks.Endpoint.fromPartial({ user_id: 'trace-user', url: receiver.url, events: ['position_update'], active: true }),
+          endpoint: webhooks.Endpoint.fromPartial({
+            user_id: 'trace-user',
+            // A receiver that takes its credential in the query: it must not reach the trace.
+            url: `${receiver.url}?rtoken=RECEIVER-QUERY-SECRET`,
+            events: ['position_update'],
+            active: true,
+          }),
         },
         (err, res) => (err ? reject(err) : resolve(res)),
       ),
@@ -150,6 +158,9 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
     expect(rpc.tags).toMatchObject({ 'rpc.system': 'grpc' });
     expect(produce.tags).toMatchObject({ 'messaging.system': 'kafka', 'marketpulse.event.type': 'position_update' });
     expect(consume.tags).toMatchObject({ 'messaging.system': 'kafka', 'messaging.destination.name': `${prefix}position_update` });
+    // The receiver's query is in the span, its values are not (before: url.full carried the secret).
+    expect(request.tags?.['url.full']).toMatch(/\/hook\?rtoken=REDACTED$/);
+    expect(JSON.stringify(trace.spans)).not.toContain('RECEIVER-QUERY-SECRET');
 
     // The same request in the gateway's Prometheus figures, on the scraper's port (the public one needs ops:read in production).
     const metrics = await (await fetch(`http://127.0.0.1:${gatewayMetricsPort}/metrics`)).text();
@@ -158,4 +169,20 @@ describe('one trace from the publish API to the webhook receiver and the WebSock
     );
     expect(metrics).toContain(`marketpulse_kafka_messages_produced_total{topic="${prefix}position_update",outcome="ok"} 1`);
   }, 90_000);
+
+  it("keeps a credential in a request's query out of the gateway's server span", async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const token = jwtFor(SECRET, 'trace-user', ['read']);
+    const res = await fetch(`http://127.0.0.1:${gatewayPort}/api/v1/event-types?token=${token}&limit=5`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    await res.arrayBuffer();
+    // The request's parent is ours, not in Zipkin: read the trace once the gateway's span is in it.
+    const isServer = (s: ZipkinSpan) => s.kind === 'SERVER' && s.name.includes('/api/v1/event-types');
+    const trace = await readTrace(zipkin, traceId, (t) => t.find('gateway', isServer).length === 1);
+    const [server] = trace.find('gateway', isServer);
+    // Before: url.query held the whole JWT.
+    expect(server!.tags?.['url.query']).toBe('token=REDACTED&limit=5');
+    expect(JSON.stringify(trace.spans)).not.toContain(token.split('.')[2]);
+  }, 60_000);
 });

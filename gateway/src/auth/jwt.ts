@@ -45,7 +45,7 @@ export function createJwtVerifier(
     try {
       if (alg === 'HS256' && secret) payload = (await jwtVerify(token, secret, { algorithms: ['HS256'] })).payload;
       else if (alg === 'RS256' && jwks) payload = (await jwtVerify(token, jwks, { algorithms: ['RS256'] })).payload;
-      else throw new AuthError(`JWT algorithm ${alg ?? '(none)'} is not accepted here (HS256 needs JWT_SECRET, RS256 needs JWKS_URL)`);
+      else throw new AuthError(`JWT algorithm ${algName(alg)} is not accepted here (HS256 needs JWT_SECRET, RS256 needs JWKS_URL)`);
     } catch (err) {
       if (err instanceof AuthError) throw err;
       throw new AuthError(`JWT rejected: ${(err as Error).message}`);
@@ -102,3 +102,15 @@ function channelsOf(payload: JWTPayload): readonly string[] {
   if (Array.isArray(claim) && claim.every((c) => typeof c === 'string')) return claim;
   throw new AuthError('JWT claim "channels" must be an array of channel patterns');
 }
+
+/**
+ * The header's `alg` as the refusal quotes it: it comes from a token nobody has verified yet, and
+ * quoted whole, a 900 KB one made a 700 KB log line per refused connection.
+ */
+function algName(alg: unknown): string {
+  if (alg === undefined) return '(none)';
+  const text = JSON.stringify(typeof alg === 'string' ? alg : String(alg));
+  return text.length > MAX_ALG_QUOTED ? `${text.slice(0, MAX_ALG_QUOTED)}…` : text;
+}
+
+const MAX_ALG_QUOTED = 24;

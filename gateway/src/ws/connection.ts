@@ -55,8 +55,18 @@ export interface ResumeFrom {
   readonly subscriptionId?: string;
 }
 
-/** Characters of an error's detail sent to the client. */
+/** Characters of an error's detail sent to the client and logged. */
 const MAX_DETAIL = 200;
+
+/**
+ * A detail may quote the client (its message type, a symbol, a token's header): never more than a
+ * line of it, to the client or to the log.
+ */
+export function boundedDetail(detail: string): string;
+export function boundedDetail(detail: string | undefined): string | undefined;
+export function boundedDetail(detail: string | undefined): string | undefined {
+  return detail !== undefined && detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail;
+}
 
 /** Errors that refuse a client something it asked for: logged with their reason. */
 const REFUSALS: ReadonlySet<ErrorName> = new Set(['AUTH_REQUIRED', 'AUTH_FAILED', 'CHANNEL_FORBIDDEN']);
@@ -171,11 +181,9 @@ export class Connection<S extends ConnectionShared = ConnectionShared> extends S
   }
 
   sendError(name: ErrorName, detail?: string, fields?: Readonly<Record<string, unknown>>): void {
-    if (REFUSALS.has(name)) this.shared.onRefused?.(this, name, detail);
-    // A detail may quote the client (its message type, a symbol): never echo more than a line of it.
-    this.send(
-      this.door.error(name, detail !== undefined && detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail, fields),
-    );
+    const bounded = boundedDetail(detail);
+    if (REFUSALS.has(name)) this.shared.onRefused?.(this, name, bounded);
+    this.send(this.door.error(name, bounded, fields));
   }
 
   protocolPing(): void {

@@ -1,7 +1,7 @@
 import type { RawData } from 'ws';
 import { ANONYMOUS, AuthError, type Authenticator, type Principal } from '../auth';
 import { CLOSE } from './codes';
-import { Connection, type ConnectionShared, type ResumeFrom } from './connection';
+import { boundedDetail, Connection, type ConnectionShared, type ResumeFrom } from './connection';
 import type { Deadlines, Timed } from './deadlines';
 import { currentBeat } from './heartbeat';
 import type { ClientMessage, DoorParams } from './doors/door';
@@ -132,7 +132,7 @@ export class Session extends Connection<SessionShared> implements Timed, KeyHold
 
   private onRejected(err: unknown): void {
     this.shared.counters.auth_failures++;
-    const detail = err instanceof AuthError ? err.message : 'token could not be verified';
+    const detail = boundedDetail(err instanceof AuthError ? err.message : 'token could not be verified');
     this.shared.onRefused?.(this, 'AUTH_FAILED', detail);
     const reply = this.door.authReply(this, false, detail);
     if (reply) this.send(reply);

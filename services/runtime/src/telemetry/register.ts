@@ -9,7 +9,7 @@
  * OTEL_TRACES_EXPORTER defaults to `none`, which loads and starts nothing: the API stays a no-op.
  * It must not import the runtime index: that would load the instrumented modules too early.
  */
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 
 /** Scrapes and probes would otherwise start a trace of their own every few seconds. */
 const UNTRACED_PATHS = new Set(['/metrics', '/health', '/livez', '/readyz', '/favicon.ico']);
@@ -27,6 +27,7 @@ function start(): void {
   const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
   const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
   const { serviceIdentity } = require('./service_identity') as typeof import('./service_identity');
+  const { redactClientSpanUrl, redactServerSpanQuery } = require('./span_urls') as typeof import('./span_urls');
   const { nameHttpServerSpan, stampLogicalServiceOnSpans } = require('./span_naming') as typeof import('./span_naming');
 
   const id = serviceIdentity();
@@ -45,9 +46,12 @@ function start(): void {
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.has((req.url ?? '/').split('?')[0]),
-        // Server spans only: an outgoing request is a ClientRequest, which has no `url`.
+        // An incoming request is an IncomingMessage (it has `url`); an outgoing one a ClientRequest.
         requestHook: (span, req) => {
-          if ('url' in req && 'httpVersion' in req) nameHttpServerSpan(span, req as IncomingMessage);
+          if ('url' in req && 'httpVersion' in req) {
+            nameHttpServerSpan(span, req as IncomingMessage);
+            redactServerSpanQuery(span, req as IncomingMessage);
+          } else redactClientSpanUrl(span, req as ClientRequest);
         },
       }),
       new GrpcInstrumentation({ ignoreGrpcMethods: [/^(Check|Watch|ServerReflectionInfo)$/] }),
