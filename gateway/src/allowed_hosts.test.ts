@@ -1,12 +1,11 @@
 import { request } from 'node:http';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import { createLogger } from '@marketpulse/runtime';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { loadGatewayConfig } from './config';
 import type { GatewayHandle } from './service';
+import { capturedLog } from './testing/captured_log.testkit';
 import { inProcessGateways } from './testing/in_process_gateway.testkit';
 
 // GATEWAY_ALLOWED_HOSTS against DNS rebinding, over real sockets against an in-process gateway with
@@ -75,16 +74,6 @@ function door(gw: GatewayHandle, host: string): Promise<string> {
 const REBIND = 'rebind.attacker.example';
 
 /** A logger whose JSON lines (info and up) are collected in `lines`. */
-function capturedLog() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _e, done) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: createLogger('allowed-hosts-test', {}, { level: 'info', destination }) };
-}
 
 describe('GATEWAY_ALLOWED_HOSTS unset, development profile', () => {
   it('refuses a rebinding name on REST, tRPC, the dashboard, the probes and a WebSocket door, with 421 HOST_NOT_ALLOWED', async () => {
@@ -107,7 +96,7 @@ describe('GATEWAY_ALLOWED_HOSTS unset, development profile', () => {
   });
 
   it('writes each refusal to the access log, the upgrade too', async () => {
-    const { lines, logger } = capturedLog();
+    const { lines, logger } = capturedLog('allowed-hosts-test');
     const gw = await gateway({ GATEWAY_ENV: 'development' }, { logger });
     await get(gw, '/openapi.json', REBIND);
     expect(await door(gw, REBIND)).toBe('HTTP 421');
@@ -206,14 +195,14 @@ describe('GATEWAY_ALLOWED_HOSTS unset, production profile', () => {
   });
 
   it('says so in one warn line at start-up; not in development, nor once a host is named', async () => {
-    const production = capturedLog();
+    const production = capturedLog('allowed-hosts-test');
     await gateway({ GATEWAY_ENV: 'production', JWT_SECRET: 'hosts-test-secret-0123456789' }, { logger: production.logger });
     const warnings = production.lines.filter((line) => line.event === 'config.allowed_hosts_unset');
     expect(warnings).toEqual([UNSET_WARNING]);
     expect(warnings[0]?.msg).toMatch(/only IP addresses.*localhost.*until GATEWAY_ALLOWED_HOSTS is set/);
-    const development = capturedLog();
+    const development = capturedLog('allowed-hosts-test');
     await gateway({ GATEWAY_ENV: 'development' }, { logger: development.logger });
-    const named = capturedLog();
+    const named = capturedLog('allowed-hosts-test');
     await gateway(
       { GATEWAY_ENV: 'production', JWT_SECRET: 'hosts-test-secret-0123456789', GATEWAY_ALLOWED_HOSTS: 'api.example.com' },
       { logger: named.logger },

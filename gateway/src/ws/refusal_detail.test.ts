@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
-import { createLogger } from '@marketpulse/runtime';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import { capturedLog } from '../testing/captured_log.testkit';
 import { inProcessGateways } from '../testing/in_process_gateway.testkit';
 
 // A refusal quotes what the client sent (a token's `alg`, a message type): to the client and to the
@@ -9,17 +8,6 @@ import { inProcessGateways } from '../testing/in_process_gateway.testkit';
 // connection, 27 MiB of log in 1.4 s from one unauthenticated client (a helper, session 23).
 
 const { gateway, sockets } = inProcessGateways({ name: 'refusal-detail', env: { JWT_SECRET: 'refusal-detail-secret-0123456789' } });
-
-function capturedLog() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _e, done) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: createLogger('refusal-detail-test', {}, { level: 'info', destination }) };
-}
 
 /** A JWT nobody signed whose header names an algorithm `length` characters long. */
 function tokenWithAlg(length: number): string {
@@ -29,7 +17,7 @@ function tokenWithAlg(length: number): string {
 
 describe('a refused credential', () => {
   it("quotes a token's algorithm in at most a line, in the reply and in the log", async () => {
-    const { lines, logger } = capturedLog();
+    const { lines, logger } = capturedLog('refusal-detail-test');
     const gw = await gateway({}, { logger });
     const ws = new WebSocket(`ws://127.0.0.1:${gw.port}/ws/stream`);
     sockets.push(ws);
