@@ -117,7 +117,7 @@ export class ProviderMonitor {
     const entries: LogEntry[] = [
       logEntry('connection', def.name, {
         timestamp: ts,
-        endpoint: def.endpoint,
+        endpoint: def.shown_endpoint,
         status: result.connection_status,
         response_time_ms: result.latency_ms,
         http_status_code: result.http_status_code,
@@ -129,7 +129,7 @@ export class ProviderMonitor {
       entries.push(
         logEntry('failure', def.name, {
           timestamp: ts,
-          endpoint: def.endpoint,
+          endpoint: def.shown_endpoint,
           status: result.connection_status,
           response_time_ms: result.latency_ms,
           http_status_code: result.http_status_code,
@@ -142,7 +142,7 @@ export class ProviderMonitor {
       entries.push(
         logEntry('collection', def.name, {
           timestamp: ts,
-          endpoint: def.endpoint,
+          endpoint: def.shown_endpoint,
           status: result.ok ? 'success' : 'failed',
           category: def.category,
           record_count: result.record_count,

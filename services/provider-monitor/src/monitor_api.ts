@@ -80,7 +80,7 @@ export class MonitorApi {
       last_fetch: s.lastCheckAt ? new Date(s.lastCheckAt).toISOString() : undefined,
       has_key: Boolean(s.def.api_key_env),
       api_key_masked: key ? maskKey(key) : '',
-      endpoint: s.def.endpoint,
+      endpoint: s.def.shown_endpoint,
       last_error: s.lastError,
       check_interval_seconds: Math.round(s.def.interval_seconds),
     };

@@ -72,7 +72,8 @@ beforeAll(async () => {
     MONITOR_PROVIDERS: JSON.stringify([
       {
         name: 'flaky',
-        url: `${base}/health`,
+        // A key in the query: the operator's, never shown to users, logs or events.
+        url: `${base}/health?apikey=FLAKYQUERYKEY`,
         interval_seconds: 0.1,
         degraded_latency_ms: 1000,
         timeout_ms: 5000,
@@ -132,6 +133,11 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
       provider: 'flaky',
     });
     expect(failures.logs[0]).toMatchObject({ provider: 'flaky', error_type: 'http_error', http_status_code: 503 });
+    expect(failures.logs[0]!.error_message).toMatch(/^HTTP 503 .* from http:\/\/127\.0\.0\.1:\d+\/health$/);
+    // Before: the key was in GET /api/providers' endpoint and last_error, the check logs and the system_log events.
+    expect(provider!.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/health$/);
+    const shown = JSON.stringify([provider, failures, seen.map((e) => events.Event.toJSON(e))]);
+    expect(shown).not.toContain('FLAKYQUERYKEY');
     const analytics = await call<providers.GetFailureAnalyticsRequest, providers.GetFailureAnalyticsResponse>(client.getFailureAnalytics, {
       hours: 1,
     });

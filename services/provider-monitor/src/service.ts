@@ -78,6 +78,7 @@ export async function startProviderMonitor(config: ProviderMonitorConfig, deps: 
               category: 'market_data',
               kind: 'market_data_feed' as const,
               endpoint: `grpc://${config.MARKET_DATA_GRPC_ADDR}`,
+              shown_endpoint: `grpc://${config.MARKET_DATA_GRPC_ADDR}`,
               method: 'GetProviderStats',
               expect_status: [],
               headers: {},

@@ -33,17 +33,21 @@ export class HttpProbe implements Probe {
     } catch (err) {
       const e = err as Error;
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-        return failure(elapsed(), 'timeout', `no response within ${this.def.timeout_ms} ms from ${this.def.endpoint}`);
+        return failure(elapsed(), 'timeout', `no response within ${this.def.timeout_ms} ms from ${this.def.shown_endpoint}`);
       }
       const cause = (e as Error & { cause?: { code?: string; message?: string } }).cause;
-      return failure(elapsed(), 'connection_error', `cannot reach ${this.def.endpoint}: ${cause?.code ?? cause?.message ?? e.message}`);
+      return failure(
+        elapsed(),
+        'connection_error',
+        `cannot reach ${this.def.shown_endpoint}: ${cause?.code ?? cause?.message ?? e.message}`,
+      );
     }
     const latency = elapsed();
     const upstreamUsed = usedFromHeaders(res.headers);
     const healthy = this.def.expect_status.length ? this.def.expect_status.includes(res.status) : res.status >= 200 && res.status < 400;
     if (!healthy) {
       const type = res.status === 429 ? 'rate_limit' : res.status === 401 || res.status === 403 ? 'auth_error' : 'http_error';
-      return failure(latency, type, `HTTP ${res.status} ${res.statusText} from ${this.def.endpoint}`.trim(), {
+      return failure(latency, type, `HTTP ${res.status} ${res.statusText} from ${this.def.shown_endpoint}`.trim(), {
         http_status_code: res.status,
         upstream_used: upstreamUsed,
       });

@@ -11,6 +11,8 @@ export interface ProviderDefinition {
   kind: ProbeKind;
   /** http: the health-check URL; market_data_feed: the market-data address. */
   endpoint: string;
+  /** The endpoint as users, logs and events see it: without user info or query (shownEndpoint). */
+  shown_endpoint: string;
   method: string;
   /** HTTP statuses that count as healthy; empty = any 2xx or 3xx. */
   expect_status: number[];
@@ -89,6 +91,7 @@ export function definitionFromEntry(e: ProviderEntry, d: ProviderDefaults): Prov
     category: e.category,
     kind: 'http',
     endpoint: e.url,
+    shown_endpoint: shownEndpoint(e.url),
     method: e.method,
     expect_status: e.expect_status,
     headers: e.headers,
@@ -99,6 +102,20 @@ export function definitionFromEntry(e: ProviderEntry, d: ProviderDefaults): Prov
     rate_limit: rateLimitPolicy(e.rate_limit),
     api_key_env: e.api_key_env,
   };
+}
+
+/**
+ * A provider URL's origin and path: its query and user info are the operator's, and an `?apikey=`
+ * there reached every user (GET /api/providers, the check logs, `system_log` events). Keys belong
+ * in `api_key_env` or a header.
+ */
+export function shownEndpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url;
+  }
 }
 
 /** Parses MONITOR_PROVIDERS; a bad entry fails start-up with the entry and field named. */

@@ -1,38 +1,17 @@
 import { ConfigError } from './config_error';
+import { shownValue } from './shown_value';
 
 /** The flag every entry point (a service's main, the gateway's, the one-process suite) accepts. */
 export const CHECK_CONFIG_FLAG = '--check-config';
 
-/** Names whose value is a secret: shown as `[redacted]` in the start-up line and --check-config output. */
-const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|API_KEYS?$|_KEY$)/i;
-
-/** A URL with a password in its user info keeps everything but the password. */
-function redactUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (!url.password) return value;
-    url.password = 'redacted';
-    return url.toString();
-  } catch {
-    return value;
-  }
-}
-
 /**
  * The effective configuration as it may be logged: every variable with its parsed value (defaults
- * included), secrets replaced by `[redacted]` (set) or left undefined (unset), passwords in URLs
- * removed.
+ * included), secrets replaced by `[redacted]` (set) or left undefined (unset), credentials in URLs
+ * and in lists of settings removed (shownValue).
  */
 export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(config)) {
-    // A nested object is a part's configuration, already redacted (the one-process suite).
-    if (value === undefined || value === '' || (typeof value === 'object' && value !== null && !Array.isArray(value))) out[name] = value;
-    else if (SECRET_NAME.test(name)) out[name] = '[redacted]';
-    else if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) out[name] = redactUrl(value);
-    else out[name] = value;
-  }
-  return out;
+  // A part's configuration nested in the suite's is redacted again: shownValue changes nothing twice.
+  return Object.fromEntries(Object.entries(config).map(([name, value]) => [name, shownValue(name, value)]));
 }
 
 /**
