@@ -28,7 +28,7 @@ import { TrustedProxies } from './http/client_address';
 import { dashboardRoutes } from './http/dashboard';
 import { healthRoute } from './http/health';
 import { infoRoute } from './http/info';
-import { operatorOnly } from './http/operator_only';
+import { operatorDetails, operatorOnly } from './http/operator_only';
 import { metricsRoute, type MetricsSource } from './http/metrics_route';
 import { sendJson } from './http/respond';
 import { HttpRouter } from './http/router';
@@ -357,10 +357,11 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   // The HTTP server (and the native protocol's, when enabled).
   let native: HttpServerHandle | undefined;
   const operator = operatorOnly({ required: config.WS_AUTH_REQUIRED, authenticator, trustedProxies });
-  const serveProbe = (req: Parameters<typeof serveHealth>[0], res: Parameters<typeof serveHealth>[1]) =>
-    void serveHealth(req, res, { monitor: health, service: config.SERVICE_NAME });
+  const mayReadDetails = operatorDetails({ required: config.WS_AUTH_REQUIRED, authenticator, trustedProxies });
+  const serveProbe = async (req: Parameters<typeof serveHealth>[0], res: Parameters<typeof serveHealth>[1]) =>
+    void serveHealth(req, res, { monitor: health, service: config.SERVICE_NAME, details: await mayReadDetails(req) });
   router
-    .route('GET', '/health', healthRoute(health, ws))
+    .route('GET', '/health', healthRoute(health, ws, mayReadDetails))
     .route('GET', '/livez', serveProbe)
     .route('GET', '/readyz', serveProbe)
     .route(

@@ -66,6 +66,17 @@ describe('createAuthenticator', () => {
     await expect(auth.verify('mpk_unknown')).rejects.toThrow('API key unknown, revoked or expired');
   });
 
+  it('names the user of a configured API key by a digest: not the key, nor a prefix other keys share', async () => {
+    const shared = createAuthenticator({
+      defaultScopes: DEFAULT_SCOPES,
+      staticKeys: parseApiKeys('sk_live_AAAAsecret,sk_live_BBBBsecret'),
+    });
+    const [a, b] = [await shared.verify('sk_live_AAAAsecret'), await shared.verify('sk_live_BBBBsecret')];
+    expect(a.userId).toMatch(/^api_key:[0-9a-f]{16}$/);
+    expect(a.userId).not.toBe(b.userId);
+    expect((await auth.verify('mpk_all')).userId).not.toContain('mpk_all');
+  });
+
   it('accepts configured API keys with their channel patterns', async () => {
     expect(canRead(await auth.verify('mpk_all'), 'portfolio')).toBe(true);
     const md = await auth.verify('mpk_md');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ApiKeyStore } from './api_key_store';
 import { API_KEY_PATTERN } from './api_key_store_db';
 import { AuthError } from './auth_error';
@@ -75,7 +76,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     async verify(credential) {
       if (JWT_SHAPE.test(credential)) return verifyJwt(credential);
       const channels = options.staticKeys?.get(credential);
-      if (channels) return { userId: `api_key:${credential.slice(0, 8)}`, scopes: STATIC_KEY_SCOPES, channels, method: 'api_key' };
+      if (channels) return { userId: staticKeyUser(credential), scopes: STATIC_KEY_SCOPES, channels, method: 'api_key' };
       if (!needsLookup(credential)) throw new AuthError(UNKNOWN_KEY);
       const record = await store!.verify(credential);
       if (!record) {
@@ -92,4 +93,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       };
     },
   };
+}
+
+/**
+ * The user a WS_API_KEYS key acts as: named by a digest of the key. Named by the key's first eight
+ * characters, it was logged (as `enduser.id`) in full for a short key and in part for a long one,
+ * and two keys with the same first eight characters were one user, each seeing the other's webhooks.
+ */
+function staticKeyUser(key: string): string {
+  return `api_key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }

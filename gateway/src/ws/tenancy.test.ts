@@ -230,7 +230,7 @@ describe('caps', () => {
   });
 });
 
-describe('/info and /ws/stats follow the authentication setting', () => {
+describe("/info, /ws/stats and the health checks' details follow the authentication setting", () => {
   it('need the ops:read scope when authentication is required, and stay public when it is not', async () => {
     const gw = await gateway();
     const get = async (path: string, credential?: string) =>
@@ -244,5 +244,22 @@ describe('/info and /ws/stats follow the authentication setting', () => {
     }
     const open = await gateway({ WS_AUTH_REQUIRED: 'false' });
     expect((await fetch(`http://127.0.0.1:${open.port}/info`)).status).toBe(200);
+  });
+
+  it('show what each health check said (addresses, folders, errors) to operators only, when authentication is required', async () => {
+    const gw = await gateway();
+    const body = async (path: string, credential?: string) =>
+      (await fetch(`http://127.0.0.1:${gw.port}${path}`, credential ? { headers: { authorization: `Bearer ${credential}` } } : {})).json();
+    const operator = await token('ops', { scopes: ['ops:read'] });
+    // Before: every caller read each component's detail on the public probes.
+    for (const caller of [undefined, await token('bob'), 'mpk_random']) {
+      expect(JSON.stringify(await body('/health', caller))).not.toContain('"detail"');
+      expect(JSON.stringify(await body('/readyz?verbose', caller))).not.toContain('"detail"');
+    }
+    const full = (await body('/health', operator)) as { components: Record<string, { detail?: string }> };
+    expect(Object.values(full.components).some((c) => typeof c.detail === 'string' && c.detail.length > 0)).toBe(true);
+    expect(JSON.stringify(await body('/readyz?verbose', operator))).toContain('"detail"');
+    const open = await gateway({ WS_AUTH_REQUIRED: 'false' });
+    expect(JSON.stringify(await (await fetch(`http://127.0.0.1:${open.port}/health`)).json())).toContain('"detail"');
   });
 });

@@ -10,6 +10,8 @@ export interface HealthRoutesOptions {
   service: string;
   /** Extra fields of /health (the gateway adds its WebSocket figures). */
   extra?: () => Record<string, unknown>;
+  /** Whether the answer includes what each check said (default true; the gateway's public port decides per caller). */
+  details?: boolean;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -39,6 +41,7 @@ export function serveHealth(req: IncomingMessage, res: ServerResponse, options: 
     return true;
   }
   const snapshot = options.monitor.snapshot();
+  const detailOf = (c: { detail: string }) => (options.details === false ? {} : { detail: c.detail });
   const failing = snapshot.components.filter((c) => !c.ok && !c.optional);
   const ready = failing.length === 0;
   if (path === '/readyz') {
@@ -46,13 +49,13 @@ export function serveHealth(req: IncomingMessage, res: ServerResponse, options: 
     send(res, ready ? 200 : 503, {
       status: ready ? 'ready' : 'not_ready',
       service: options.service,
-      ...(ready ? {} : { failing: failing.map((c) => ({ name: c.name, detail: c.detail })) }),
+      ...(ready ? {} : { failing: failing.map((c) => ({ name: c.name, ...detailOf(c) })) }),
       ...(verbose
         ? {
             checks: snapshot.components.map((c) => ({
               name: c.name,
               ok: c.ok,
-              detail: c.detail,
+              ...detailOf(c),
               ...(c.optional ? { optional: true } : {}),
             })),
           }
@@ -64,7 +67,7 @@ export function serveHealth(req: IncomingMessage, res: ServerResponse, options: 
   for (const c of snapshot.components) {
     components[c.name] = {
       status: c.ok ? 'healthy' : 'unhealthy',
-      detail: c.detail,
+      ...detailOf(c),
       checked_at: c.checked_at,
       since: c.since,
       ...(c.optional ? { optional: true } : {}),
