@@ -11,7 +11,8 @@ import (
 // DecodeEvent decodes a Kafka record's value (a protobuf events.v1.Event, on the topic
 // `<prefix><type>`) and returns the envelope and its payload, the message of the oneof case named
 // like the event's type (e.g. *marketv1.Tick for "market_data_update"). It refuses an envelope
-// whose payload case differs from its type.
+// whose payload case differs from its type. Its errors quote the record's id and type (the
+// producer's text) cut to 64 characters: a hostile record cannot grow or garble a log line.
 func DecodeEvent(value []byte) (*eventsv1.Event, proto.Message, error) {
 	event := &eventsv1.Event{}
 	if err := proto.Unmarshal(value, event); err != nil {
@@ -20,10 +21,10 @@ func DecodeEvent(value []byte) (*eventsv1.Event, proto.Message, error) {
 	m := event.ProtoReflect()
 	field := m.WhichOneof(m.Descriptor().Oneofs().ByName("payload"))
 	if field == nil {
-		return event, nil, fmt.Errorf("mpclient: event %s of type %q has no payload", event.GetId(), event.GetType())
+		return event, nil, fmt.Errorf("mpclient: event %.64q of type %.64q has no payload", event.GetId(), event.GetType())
 	}
 	if field.Name() != protoreflect.Name(event.GetType()) {
-		return event, nil, fmt.Errorf("mpclient: event %s has type %q but a %s payload", event.GetId(), event.GetType(), field.Name())
+		return event, nil, fmt.Errorf("mpclient: event %.64q has type %.64q but a %s payload", event.GetId(), event.GetType(), field.Name())
 	}
 	return event, m.Get(field).Message().Interface(), nil
 }

@@ -48,3 +48,22 @@ func TestReadErrorOfSomethingElse(t *testing.T) {
 		t.Fatal("nil read as a status")
 	}
 }
+
+func TestDecodeEventBoundsTheEventIdInItsErrors(t *testing.T) {
+	long := strings.Repeat("x", 1<<20) + "\n\x1b[31m"
+	for _, event := range []*eventsv1.Event{
+		{Id: long, Type: "aggregation"},
+		{Id: long, Type: strings.Repeat("t", 1<<20), Payload: &eventsv1.Event_MarketDataUpdate{MarketDataUpdate: &marketv1.Tick{Symbol: "AAPL"}}},
+	} {
+		_, _, err := DecodeEvent(encode(t, event))
+		if err == nil {
+			t.Fatal("decoded")
+		}
+		if len(err.Error()) > 300 {
+			t.Fatalf("error of %d bytes: the event's id and type are the sender's, unbounded", len(err.Error()))
+		}
+		if strings.ContainsAny(err.Error(), "\n\x1b") {
+			t.Fatalf("control characters of the sender in the error: %q", err.Error()[:80])
+		}
+	}
+}

@@ -1,11 +1,14 @@
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
   closeAllowsReconnect,
   createStreamClient,
+  MAX_POSITION_CHARS,
+  MAX_POSITION_PARTITIONS,
   type DataMeta,
   type StreamClient,
+  type StreamError,
   type StreamState,
   type WebSocketConstructor,
 } from './stream';
@@ -29,6 +32,10 @@ class FakeGateway {
   /** Replays also repeat the `since` event itself (an overlap the client must drop). */
   overlap = false;
   answerPings = true;
+  /** Subscribes are never answered (neither subscribed nor an error). */
+  ignoreSubscribes = false;
+  /** The next this many connections are closed (1011) right after their auth_success. */
+  closeAfterAuth = 0;
   tokens = new Set(['good']);
   private readonly subs = new Map<WebSocket, Set<string>>();
 
@@ -90,12 +97,19 @@ class FakeGateway {
       return;
     }
     if (msg.type === 'auth') {
-      if (this.tokens.has(String(data.token).split('.')[0]!))
-        return ws.send(JSON.stringify({ type: 'auth_success', data: { client_id: `c${this.connections}` } }));
+      if (this.tokens.has(String(data.token).split('.')[0]!)) {
+        ws.send(JSON.stringify({ type: 'auth_success', data: { client_id: `c${this.connections}` } }));
+        if (this.closeAfterAuth > 0) {
+          this.closeAfterAuth--;
+          ws.close(1011, 'internal error');
+        }
+        return;
+      }
       ws.send(JSON.stringify({ type: 'auth_failed', data: { error: 'Invalid credentials' } }));
       return ws.close(1008, 'authentication failed');
     }
     if (msg.type === 'subscribe') {
+      if (this.ignoreSubscribes) return;
       this.subs.get(ws)!.add('sub_events');
       ws.send(
         JSON.stringify({
@@ -121,6 +135,11 @@ class FakeGateway {
     const ev = { id, type: 'market_data_update', subject, ...(pos !== undefined ? { pos } : {}) };
     this.history.push(ev);
     for (const [ws, subs] of this.subs) if (ws.readyState === WebSocket.OPEN && subs.size > 0) ws.send(this.frame(ev));
+  }
+
+  /** Sends `text` as it is to every connection. */
+  sendRaw(text: string): void {
+    for (const ws of this.sockets) if (ws.readyState === WebSocket.OPEN) ws.send(text);
   }
 
   /** Ends every connection the way a killed gateway does (no close frame: the client sees 1006). */
@@ -156,6 +175,25 @@ function until(check: () => boolean, what: string): Promise<void> {
     tick();
   });
 }
+
+/** The gateway's position format (gateway/src/ws/history/position_token.ts): a version 1 header with a 4-byte epoch. */
+const HEADER = Buffer.from([1, 0xde, 0xad, 0xbe, 0xef]).toString('base64url');
+/** One partition's entry: topic 0, the partition (u16), the next offset as a varint. */
+function entry(partition: number, offset: number): string {
+  const bytes = [0, partition >> 8, partition & 0xff];
+  for (let n = offset; ;) {
+    const low = n % 128;
+    n = Math.floor(n / 128);
+    if (n === 0) {
+      bytes.push(low);
+      break;
+    }
+    bytes.push(low | 0x80);
+  }
+  return Buffer.from(bytes).toString('base64url');
+}
+/** A whole token: partition i at offsets[i]. */
+const token = (...offsets: number[]) => [HEADER, ...offsets.map((o, p) => entry(p, o))].join('.');
 
 function states(c: StreamClient): Array<[StreamState, number | undefined]> {
   const seen: Array<[StreamState, number | undefined]> = [];
@@ -230,25 +268,25 @@ describe('StreamClient against a real WebSocket server', () => {
 
   it("sends back its position: the acknowledgement's token with each partition's entry replaced by the last pos of its own events", async () => {
     server = await FakeGateway.start();
-    server.ackPosition = 'HDR.p0__0.p1__0.p2__0';
+    server.ackPosition = token(0, 0, 0);
     client = createStreamClient({ url: server.url, WebSocket: WS, minReconnectDelayMs: 20, maxReconnectDelayMs: 40 });
     const ids: string[] = [];
     const sub = client.subscribe('events', {}, (_e, meta) => ids.push(meta.id));
     client.connect();
     await until(() => sub.state === 'active', 'subscribed');
-    expect(sub.position).toBe('HDR.p0__0.p1__0.p2__0');
-    server.publish('e1', 'AAPL', 'p1__7');
-    server.publish('e2', 'AAPL', 'p0__3');
-    server.publish('e3', 'AAPL', 'p1__9');
+    expect(sub.position).toBe(token(0, 0, 0));
+    server.publish('e1', 'AAPL', entry(1, 7));
+    server.publish('e2', 'AAPL', entry(0, 3));
+    server.publish('e3', 'AAPL', entry(1, 9));
     await until(() => ids.length === 3, 'three events');
-    expect(sub.position).toBe('HDR.p0__3.p1__9.p2__0');
+    expect(sub.position).toBe(token(3, 9, 0));
     // An unrecoverable resume names where the live stream continues from.
-    server.resumeError('CANNOT_RECOVER', 'HDR.p0__5.p1__9.p2__8');
-    await until(() => sub.position === 'HDR.p0__5.p1__9.p2__8', 'the position reset');
+    server.resumeError('CANNOT_RECOVER', token(5, 9, 8));
+    await until(() => sub.position === token(5, 9, 8), 'the position reset');
     server.kill();
     await until(() => server!.received.filter((m) => m.type === 'subscribe').length === 2, 'the resubscribe');
     expect(server.received.filter((m) => m.type === 'subscribe')[1]).toMatchObject({
-      data: { since: 'e3', position: 'HDR.p0__5.p1__9.p2__8' },
+      data: { since: 'e3', position: token(5, 9, 8) },
     });
   });
 
@@ -345,5 +383,232 @@ describe('StreamClient against a real WebSocket server', () => {
     await until(() => client!.state === 'closed', 'closed');
     await new Promise((r) => setTimeout(r, 60));
     expect(server.connections).toBe(1);
+  });
+});
+
+/** A data frame of the `events` subscription `sub_events`, as the gateway writes it, with `extra` fields of the message. */
+function dataFrame(id: string, event: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    type: 'data',
+    subscription_id: 'sub_events',
+    data: { event: { event_id: id, event_type: 'market_data_update', subject: 'AAPL', payload: { symbol: 'AAPL' }, ...event } },
+    ...extra,
+  });
+}
+
+/** Connects a client with one `events` subscription to `server`; what it delivers and reports is collected. */
+async function connected(gw: FakeGateway, options: Partial<Parameters<typeof createStreamClient>[0]> = {}) {
+  const c = createStreamClient({ url: gw.url, WebSocket: WS, minReconnectDelayMs: 5, maxReconnectDelayMs: 10, ...options });
+  const ids: string[] = [];
+  const items: unknown[] = [];
+  const errors: StreamError[] = [];
+  c.on('error', (e) => errors.push(e));
+  const sub = c.subscribe('events', {}, (item, meta) => {
+    ids.push(meta.id);
+    items.push(item);
+  });
+  c.connect();
+  await until(() => sub.state === 'active', 'subscribed');
+  return { c, sub, ids, items, errors };
+}
+
+describe('StreamClient against a hostile server', () => {
+  it('reads any frame without throwing: a hostile one is CLIENT_INVALID_FRAME and the connection goes on', async () => {
+    server = await FakeGateway.start();
+    const r = await connected(server);
+    client = r.c;
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    for (const frame of [
+      // Each of these ended the Node process (String() of an object without a callable toString, canonical()'s recursion).
+      '{"type":"error","data":{"code":"X","error":"e","detail":{"toString":1}}}',
+      '{"type":"unsubscribed","data":{"subscription_id":{"toString":1},"reason":"X"}}',
+      `{"type":"subscribed","subscription_id":"s2","data":{"type":"events","filters":${deep}}}`,
+      '{"type":"auth_failed","data":{"error":{"valueOf":1,"toString":1}}}',
+      '{"type":"error","data":{"code":{"a":1},"error":["x"]}}',
+      '{"type":"data","subscription_id":{"toString":1},"data":{"event":{"event_id":"e-bad-sub"}}}',
+      dataFrame('e-bad-time', {}, { timestamp: { toString: 1 } }),
+      dataFrame('e-str-payload', { payload: 'abcdef' }),
+    ])
+      server.sendRaw(frame);
+    server.publish('e-after');
+    await until(() => r.ids.includes('e-after'), 'the event after the hostile frames');
+    expect(r.ids).toEqual(['e-bad-time', 'e-after']);
+    const codes = r.errors.map((e) => e.code);
+    expect(codes).toEqual([
+      'X', // the error, read without its detail
+      'CLIENT_INVALID_FRAME', // the unsubscribed
+      'CLIENT_INVALID_FRAME', // the filters too deep
+      'AUTH_FAILED',
+      'UNKNOWN',
+      'CLIENT_INVALID_FRAME', // the data's subscription id
+      'CLIENT_INVALID_FRAME', // the string payload: never spread into {"0": "a", …}
+    ]);
+    expect(r.errors[0]!.message).toBe('e');
+    expect(r.errors[2]!.message).toMatch(/nested deeper/);
+    expect(client.state).toBe('connected');
+    expect(server.connections).toBe(1);
+  });
+
+  it('calls each callback and listener on its own: one that throws stops neither delivery, nor the other subscriptions, nor the position', async () => {
+    server = await FakeGateway.start();
+    server.ackPosition = token(0, 0);
+    client = createStreamClient({ url: server.url, WebSocket: WS });
+    const boom = new Error('app bug');
+    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const offs: Array<() => void> = [];
+    try {
+      // The first listeners throw: the ones after them still hear every event.
+      offs.push(
+        client.on('state', () => {
+          throw new Error('state listener bug');
+        }),
+        client.on('error', () => {
+          throw new Error('error listener bug');
+        }),
+      );
+      const errors: StreamError[] = [];
+      client.on('error', (e) => errors.push(e));
+      const seen: string[] = [];
+      client.on('state', (s) => seen.push(s));
+      // Two subscriptions of the same type and filters share the gateway's subscription (and its frames).
+      const a = client.subscribe('events', {}, () => {
+        throw boom;
+      });
+      const got: string[] = [];
+      const b = client.subscribe('events', {}, (_e, meta) => got.push(meta.id));
+      client.connect();
+      await until(() => a.state === 'active' && b.state === 'active', 'subscribed');
+      server.publish('e1', 'AAPL', entry(0, 4));
+      server.publish('e2', 'AAPL', entry(1, 7));
+      await until(() => got.length === 2, 'both events');
+      expect(got).toEqual(['e1', 'e2']);
+      expect(a.position).toBe(token(4, 7));
+      expect(a.resumeId).toBe('e2');
+      const threw = errors.filter((e) => e.code === 'CLIENT_CALLBACK_THREW');
+      // The state listener's throws (connecting, connected), then the subscription's callback's, one per event.
+      expect(threw.filter((e) => e.subscription === a).map((e) => e.cause)).toEqual([boom, boom]);
+      expect(threw.filter((e) => e.subscription === undefined).length).toBe(2);
+      expect(threw[0]!.message).toMatch(/a listener of 'state' threw: state listener bug/);
+      // The error listener that throws on a CLIENT_CALLBACK_THREW is not reported through it again (no loop): console.error.
+      expect(consoleError).toHaveBeenCalledWith(expect.stringMatching(/a listener of 'error' threw/), expect.any(Error));
+      expect(seen).toEqual(['connecting', 'connected']);
+      expect(client.state).toBe('connected');
+    } finally {
+      for (const off of offs) off();
+      consoleError.mockRestore();
+    }
+  });
+
+  it('backs off further on each connection that fails at once (accepted then closed, or closed after auth_success)', async () => {
+    server = await FakeGateway.start();
+    for (let i = 0; i < 3; i++) server.refuse.push([1011, 'internal error']);
+    server.closeAfterAuth = 3;
+    client = createStreamClient({
+      url: server.url,
+      token: 'good',
+      WebSocket: WS,
+      minReconnectDelayMs: 4,
+      maxReconnectDelayMs: 60_000,
+      stableConnectionMs: 40,
+    });
+    const delays: number[] = [];
+    client.on('state', (s, info) => s === 'disconnected' && delays.push(info.retryInMs!));
+    const sub = client.subscribe('events', {}, () => {});
+    client.connect();
+    await until(() => server!.connections === 7 && sub.state === 'active', 'the seventh connection');
+    // The delays the client scheduled: each attempt's ceiling doubles (4, 8, … 128 ms), with jitter over its upper half.
+    expect(delays.length).toBe(6);
+    delays.forEach((d, i) => {
+      expect(d).toBeGreaterThanOrEqual(2 * 2 ** i);
+      expect(d).toBeLessThanOrEqual(4 * 2 ** i);
+    });
+    // A connection that stayed up stableConnectionMs proved the gateway healthy: the backoff starts over.
+    await new Promise((r) => setTimeout(r, 60));
+    server.kill();
+    await until(() => delays.length === 7, 'the disconnect');
+    expect(delays[6]).toBeLessThanOrEqual(4);
+  });
+
+  it("keeps only positions of the gateway's format, at most MAX_POSITION_PARTITIONS partitions, never moving one back", async () => {
+    server = await FakeGateway.start();
+    server.ackPosition = 'v1'; // not a position token
+    const r = await connected(server);
+    client = r.c;
+    expect(r.sub.position).toBeUndefined();
+    expect(r.errors.map((e) => e.code)).toEqual(['CLIENT_INVALID_FRAME']);
+    // A well-formed one is kept.
+    server.resumeError('CANNOT_RECOVER', token(10, 10));
+    await until(() => r.sub.position === token(10, 10), 'the position');
+    server.publish('e1', 'AAPL', entry(0, 4)); // behind partition 0's 10: it stays at 10
+    server.publish('e2', 'AAPL', 'p000-junk'); // not an entry: delivered, not kept
+    server.publish('e3', 'AAPL', entry(1, 12));
+    await until(() => r.ids.length === 3, 'three events');
+    expect(r.sub.position).toBe(token(10, 12));
+    // One event per partition, far more partitions than a gateway has.
+    const partitions = MAX_POSITION_PARTITIONS + 100;
+    for (let p = 2; p < partitions; p++) server.sendRaw(dataFrame(`p${p}`, {}, { pos: entry(p, 1) }));
+    await until(() => r.ids.length === partitions + 1, 'every event');
+    const position = r.sub.position!;
+    expect(position.split('.').length - 1).toBe(MAX_POSITION_PARTITIONS);
+    expect(position.length).toBeLessThanOrEqual(MAX_POSITION_CHARS);
+    expect(position.startsWith(token(10, 12))).toBe(true);
+    expect(r.errors.filter((e) => e.code === 'CLIENT_INVALID_FRAME').length).toBe(1 + 1 + 100);
+  });
+
+  it('reports a subscribe left unanswered (CLIENT_SUBSCRIBE_TIMEOUT) and reconnects', async () => {
+    server = await FakeGateway.start();
+    server.ignoreSubscribes = true;
+    client = createStreamClient({
+      url: server.url,
+      WebSocket: WS,
+      minReconnectDelayMs: 5,
+      maxReconnectDelayMs: 10,
+      subscribeTimeoutMs: 50,
+    });
+    const errors: StreamError[] = [];
+    client.on('error', (e) => errors.push(e));
+    const sub = client.subscribe('events', {}, () => {});
+    client.connect();
+    await until(() => server!.connections >= 2 && server!.received.filter((m) => m.type === 'subscribe').length >= 2, 'a reconnect');
+    expect(errors[0]).toMatchObject({ code: 'CLIENT_SUBSCRIBE_TIMEOUT', subscription: sub });
+    expect(sub.state).toBe('pending');
+    // Answered in time, nothing times out.
+    server.ignoreSubscribes = false;
+    await until(() => sub.state === 'active', 'subscribed');
+    const timeouts = errors.length;
+    await new Promise((r) => setTimeout(r, 120));
+    expect(errors.length).toBe(timeouts);
+    expect(client.state).toBe('connected');
+  });
+
+  it('refuses event ids longer than MAX_EVENT_ID_CHARS (the dedupe window holds ids)', async () => {
+    server = await FakeGateway.start();
+    const r = await connected(server);
+    client = r.c;
+    server.publish('x'.repeat(256));
+    server.publish('y'.repeat(257));
+    server.publish('e-after');
+    await until(() => r.ids.includes('e-after'), 'the event after');
+    expect(r.ids).toEqual(['x'.repeat(256), 'e-after']);
+    expect(r.errors.map((e) => e.code)).toEqual(['CLIENT_INVALID_FRAME']);
+    expect(r.sub.resumeId).toBe('e-after');
+  });
+
+  it('drops own __proto__, constructor and prototype keys of an item and its payload', async () => {
+    server = await FakeGateway.start();
+    const r = await connected(server);
+    client = r.c;
+    server.sendRaw(
+      '{"type":"data","subscription_id":"sub_events","data":{"event":{"event_id":"e1","event_type":"market_data_update",' +
+        '"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":2}},"payload":{"__proto__":{"isAdmin":true},"prototype":1,"symbol":"AAPL"}}}}',
+    );
+    await until(() => r.ids.length === 1, 'the event');
+    const item = r.items[0] as Record<string, unknown> & { payload: Record<string, unknown> };
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      expect(Object.hasOwn(item, key)).toBe(false);
+      expect(Object.hasOwn(item.payload, key)).toBe(false);
+    }
+    expect(Object.assign({}, item.payload).isAdmin).toBeUndefined();
+    expect(item.payload.symbol).toBe('AAPL');
   });
 });

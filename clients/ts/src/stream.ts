@@ -67,6 +67,14 @@ export interface StreamClientOptions {
   refreshBeforeExpiryMs?: number;
   /** Ids remembered per subscription to drop a redelivered event. */
   dedupeWindow?: number;
+  /**
+   * A connection counts as healthy once it stayed connected (authenticated) this long (5 s): only
+   * then does the reconnect backoff start over from minReconnectDelayMs. A gateway that accepts
+   * and closes at once, or right after auth_success, sees the delay double each time.
+   */
+  stableConnectionMs?: number;
+  /** A subscribe the gateway does not answer within this long (10 s) is a CLIENT_SUBSCRIBE_TIMEOUT error and a reconnect. */
+  subscribeTimeoutMs?: number;
 }
 
 /**
@@ -88,6 +96,8 @@ export interface StreamError {
   message: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the failing subscription may be of any type
   subscription?: Subscription<any>;
+  /** CLIENT_CALLBACK_THREW: what the application's callback or listener threw. */
+  cause?: unknown;
 }
 
 export interface DataMeta {
@@ -139,15 +149,113 @@ export function jwtExpiry(token: string): number | undefined {
   }
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+/** A message of the gateway the client cannot read: a CLIENT_INVALID_FRAME error, and the connection goes on. */
+class FrameError extends Error {}
+
+/** Deepest filters compared (seed 002's are two levels; the gateway refuses client messages over 16). */
+const MAX_FILTER_DEPTH = 16;
+
+/** Longest event id accepted: the gateway publishes ids of at most 128 characters (PUBLISH_LIMITS.idMax); twice that, for headroom. */
+export const MAX_EVENT_ID_CHARS = 256;
+
+function canonical(value: unknown, depth = 0): string {
+  if (depth > MAX_FILTER_DEPTH) throw new FrameError(`the gateway sent filters nested deeper than ${MAX_FILTER_DEPTH} levels`);
+  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, depth + 1)).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     return `{${Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`)
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What a thrown value says, without trusting it (its toString may throw, or be anything). */
+function describeThrown(err: unknown): string {
+  try {
+    const message = err instanceof Error ? err.message : typeof err === 'string' ? err : undefined;
+    return typeof message === 'string' ? message.slice(0, 500) : Object.prototype.toString.call(err);
+  } catch {
+    return 'an unprintable value';
+  }
+}
+
+/*
+ * Position tokens (gateway/src/ws/history/position_token.ts, gateway/RESUME.md): `<header>.<entry>...`,
+ * each part canonical base64url. The header is a version byte (1) and a 4-byte epoch; an entry is a
+ * topic number (u8), a partition (u16) and the partition's next offset as a varint of 1-8 bytes, so
+ * its first four characters name its partition. The client checks each one it is sent: a hostile
+ * or broken server cannot grow a subscription's position without bound or move a partition back.
+ */
+const POSITION_VERSION = 1;
+const POSITION_HEADER_BYTES = 5;
+/** The gateway's MAX_POSITION_CHARS: a longer token would be refused on resume (INVALID_POSITION). */
+export const MAX_POSITION_CHARS = 4096;
+/** Partitions one position keeps (the `events` type reads 51). */
+export const MAX_POSITION_PARTITIONS = 512;
+const MAX_VARINT_BYTES = 8;
+const MAX_ENTRY_CHARS = Math.ceil(((3 + MAX_VARINT_BYTES) * 4) / 3);
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The bytes of canonical base64url text (no padding, no stray low bits); undefined otherwise. */
+function base64urlBytes(text: string): number[] | undefined {
+  if (text.length === 0 || text.length % 4 === 1) return undefined;
+  const bytes: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const v = B64URL.indexOf(text[i]!);
+    if (v < 0) return undefined;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((acc >> bits) & 0xff);
+    }
+    acc &= (1 << bits) - 1;
+  }
+  return acc === 0 ? bytes : undefined;
+}
+
+/** The offset a position entry holds; undefined when it is not an entry of the gateway's format. */
+function positionEntryOffset(entry: string): number | undefined {
+  if (entry.length > MAX_ENTRY_CHARS) return undefined;
+  const bytes = base64urlBytes(entry);
+  if (!bytes || bytes.length < 4 || bytes.length > 3 + MAX_VARINT_BYTES) return undefined;
+  let value = 0;
+  let scale = 1;
+  for (let i = 3; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    value += (byte & 0x7f) * scale;
+    scale *= 128;
+    const last = (byte & 0x80) === 0;
+    if (last !== (i === bytes.length - 1)) return undefined;
+    if (last && byte === 0 && i > 3) return undefined; // one offset, one spelling
+  }
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function isPositionHeader(header: string): boolean {
+  const bytes = header.length === 7 ? base64urlBytes(header) : undefined;
+  return bytes !== undefined && bytes.length === POSITION_HEADER_BYTES && bytes[0] === POSITION_VERSION;
+}
+
+/** A whole token, checked: its header and each partition's furthest entry; undefined when malformed or too big. */
+function parsePosition(token: string): { header: string; entries: Map<string, string> } | undefined {
+  if (token.length > MAX_POSITION_CHARS) return undefined;
+  const [header, ...parts] = token.split('.');
+  if (!isPositionHeader(header!) || parts.length > MAX_POSITION_PARTITIONS) return undefined;
+  const entries = new Map<string, string>();
+  for (const entry of parts) {
+    const offset = positionEntryOffset(entry);
+    if (offset === undefined) return undefined;
+    const key = entry.slice(0, 4);
+    const held = entries.get(key);
+    if (held === undefined || positionEntryOffset(held)! < offset) entries.set(key, entry);
+  }
+  return { header: header!, entries };
 }
 
 /** One subscription; it lives across reconnects until unsubscribe(). */
@@ -160,6 +268,8 @@ export class Subscription<T extends SubscriptionType> {
   private positionHeader: string | undefined;
   /** The last position entry per Kafka partition (an entry's first four characters name its partition). */
   private readonly entries = new Map<string, string>();
+  /** Characters of `position` (kept under MAX_POSITION_CHARS). */
+  private positionChars = 0;
   state: 'pending' | 'active' | 'failed' | 'unsubscribed' = 'pending';
   private readonly recent: string[] = [];
   private readonly recentSet = new Set<string>();
@@ -189,26 +299,56 @@ export class Subscription<T extends SubscriptionType> {
     return this.positionHeader === undefined ? undefined : [this.positionHeader, ...this.entries.values()].join('.');
   }
 
-  /** @internal A whole token from the gateway (an acknowledgement, or the position an unrecoverable resume continues from). */
-  resetPosition(token: string): void {
-    const [header, ...entries] = token.split('.');
-    this.positionHeader = header;
+  /**
+   * @internal A whole token from the gateway (an acknowledgement, or the position an unrecoverable
+   * resume continues from). Returns false, keeping the position, for one not of the gateway's format.
+   */
+  resetPosition(token: string): boolean {
+    const parsed = parsePosition(token);
+    if (!parsed) return false;
+    this.positionHeader = parsed.header;
     this.entries.clear();
-    for (const entry of entries) this.entries.set(entry.slice(0, 4), entry);
+    for (const [key, entry] of parsed.entries) this.entries.set(key, entry);
+    this.positionChars = [parsed.header, ...parsed.entries.values()].join('.').length;
+    return true;
   }
 
-  /** @internal One event's position entry. */
-  advance(pos: string): void {
-    if (this.positionHeader !== undefined) this.entries.set(pos.slice(0, 4), pos);
+  /**
+   * @internal One event's position entry (already checked by the client). A partition never moves
+   * back; a partition beyond MAX_POSITION_PARTITIONS, or one that would make the token longer than
+   * MAX_POSITION_CHARS, is not kept (false).
+   */
+  advance(pos: string): boolean {
+    if (this.positionHeader === undefined) return true;
+    const offset = positionEntryOffset(pos);
+    if (offset === undefined) return false;
+    const key = pos.slice(0, 4);
+    const held = this.entries.get(key);
+    if (held !== undefined) {
+      if (positionEntryOffset(held)! > offset) return true; // behind where it stands: kept where it is
+      this.positionChars += pos.length - held.length;
+    } else {
+      if (this.entries.size >= MAX_POSITION_PARTITIONS || this.positionChars + 1 + pos.length > MAX_POSITION_CHARS) return false;
+      this.positionChars += 1 + pos.length;
+    }
+    this.entries.set(key, pos);
+    return true;
   }
 
-  /** Delivers unless this id was delivered already (a replay overlapping what arrived live, a redelivery). */
+  /**
+   * Delivers unless this id was delivered already (a replay overlapping what arrived live, a
+   * redelivery). A callback that throws is reported (CLIENT_CALLBACK_THREW), never rethrown.
+   */
   deliver(item: SubscriptionItems[T], meta: DataMeta): void {
     if (this.recentSet.has(meta.id)) return;
     this.recent.push(meta.id);
     this.recentSet.add(meta.id);
     if (this.recent.length > this.window) this.recentSet.delete(this.recent.shift()!);
-    this.onData(item, meta);
+    try {
+      this.onData(item, meta);
+    } catch (err) {
+      this.client.callbackThrew(err, `the ${this.type} subscription's callback`, this as AnySubscription);
+    }
   }
 }
 
@@ -245,6 +385,12 @@ export class StreamClient {
   private readonly WS: WebSocketConstructor;
   /** Set by a 1013 so the next delay honours capacityDelayMs. */
   private atCapacity = false;
+  /** When the current connection became `connected` (the backoff starts over once it lasted stableConnectionMs). */
+  private connectedAt: number | undefined;
+  /** Each pending subscribe's deadline (subscribeTimeoutMs). */
+  private readonly subscribeTimers = new Map<AnySubscription, ReturnType<typeof setTimeout>>();
+  /** Set while a CLIENT_CALLBACK_THREW is being emitted: a listener throwing then is not reported through it again. */
+  private reportingCallback = false;
 
   constructor(options: StreamClientOptions) {
     this.opts = {
@@ -256,6 +402,8 @@ export class StreamClient {
       pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
       refreshBeforeExpiryMs: options.refreshBeforeExpiryMs ?? 60_000,
       dedupeWindow: options.dedupeWindow ?? 2_000,
+      stableConnectionMs: options.stableConnectionMs ?? 5_000,
+      subscribeTimeoutMs: options.subscribeTimeoutMs ?? 10_000,
       format: options.format ?? 'json',
     };
     const token = options.token;
@@ -293,6 +441,7 @@ export class StreamClient {
   close(): void {
     this.wanted = false;
     clearTimeout(this.reconnectTimer);
+    this.connectedAt = undefined;
     this.dropSocket(1000, 'normal closure');
     this.setState('closed', { code: 1000, reason: 'closed by the client' });
   }
@@ -301,13 +450,52 @@ export class StreamClient {
   remove(sub: AnySubscription): void {
     if (!this.subs.delete(sub)) return;
     sub.state = 'unsubscribed';
+    clearTimeout(this.subscribeTimers.get(sub));
+    this.subscribeTimers.delete(sub);
     const id = sub.serverId;
     const shared = id !== undefined && [...this.subs].some((s) => s.serverId === id);
     if (id !== undefined && !shared && this.state === 'connected') this.send({ type: 'unsubscribe', data: { subscription_id: id } });
   }
 
+  /** Calls each listener on its own: one that throws is reported (CLIENT_CALLBACK_THREW) and the others still run. */
   private emit<K extends keyof StreamEvents>(event: K, ...args: StreamEvents[K]): void {
-    for (const l of [...this.listeners[event]]) l(...args);
+    for (const l of [...this.listeners[event]]) {
+      try {
+        l(...args);
+      } catch (err) {
+        this.callbackThrew(err, `a listener of '${event}'`);
+      }
+    }
+  }
+
+  /**
+   * @internal An application callback threw: a CLIENT_CALLBACK_THREW error event, so delivery,
+   * positions and the connection go on. With no error listener, or when an error listener throws
+   * on that very event, the error goes to `reportError` (browsers, Deno, Bun) or console.error
+   * (Node): never rethrown, since an uncaught exception ends a Node process.
+   */
+  callbackThrew(err: unknown, where: string, subscription?: AnySubscription): void {
+    if (this.reportingCallback || this.listeners.error.size === 0) {
+      try {
+        const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+        if (typeof report === 'function') report(err);
+        else console.error(`@marketpulse/client: ${where} threw`, err);
+      } catch {
+        // Nowhere left to report it.
+      }
+      return;
+    }
+    this.reportingCallback = true;
+    try {
+      this.emit('error', {
+        code: 'CLIENT_CALLBACK_THREW',
+        message: `${where} threw: ${describeThrown(err)}`,
+        cause: err,
+        ...(subscription ? { subscription } : {}),
+      });
+    } finally {
+      this.reportingCallback = false;
+    }
   }
 
   private setState(state: StreamState, info: StateInfo = {}): void {
@@ -323,7 +511,7 @@ export class StreamClient {
     try {
       token = await this.tokenOf();
     } catch (err) {
-      this.emit('error', { code: 'CLIENT_TOKEN', message: `the token getter failed: ${(err as Error)?.message ?? String(err)}` });
+      this.emit('error', { code: 'CLIENT_TOKEN', message: `the token getter failed: ${describeThrown(err)}` });
       return this.scheduleReconnect({ reason: 'token getter failed' });
     }
     if (!this.wanted) return;
@@ -333,7 +521,7 @@ export class StreamClient {
       ws = offered.length === 0 ? new this.WS(this.opts.url) : new this.WS(this.opts.url, [...offered]);
       if (this.opts.format === 'protobuf') ws.binaryType = 'arraybuffer';
     } catch (err) {
-      this.emit('error', { code: 'CLIENT_URL', message: (err as Error)?.message ?? String(err) });
+      this.emit('error', { code: 'CLIENT_URL', message: describeThrown(err) });
       return this.terminal({ reason: 'invalid url' });
     }
     this.ws = ws;
@@ -346,11 +534,19 @@ export class StreamClient {
     ws.onmessage = (event) => {
       if (this.ws !== ws) return;
       this.armPing();
-      const { data } = event;
-      if (typeof data === 'string') return this.receive(data);
-      if (data instanceof ArrayBuffer) return this.receiveBinary(new Uint8Array(data));
-      if (ArrayBuffer.isView(data)) return this.receiveBinary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      this.receive(String(data));
+      // Whatever a message holds, reading it never throws out of here (an uncaught exception ends a
+      // Node process): a failure is a CLIENT_INVALID_FRAME error and the connection goes on.
+      try {
+        const { data } = event;
+        if (typeof data === 'string') return this.receive(data);
+        if (data instanceof ArrayBuffer) return this.receiveBinary(new Uint8Array(data));
+        if (ArrayBuffer.isView(data)) return this.receiveBinary(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        this.receive(String(data));
+      } catch (err) {
+        this.invalidFrame(
+          err instanceof FrameError ? err.message : `the gateway sent a message the client could not read (${describeThrown(err)})`,
+        );
+      }
     };
     ws.onclose = (event) => {
       if (this.ws !== ws) return;
@@ -364,7 +560,9 @@ export class StreamClient {
   private ready(clientId: string | undefined): void {
     const wasConnected = this.state === 'connected';
     this.clientId = clientId;
-    this.attempt = 0;
+    // The backoff starts over only once this connection lasted (scheduleReconnect), not here: a
+    // gateway that closes right after auth_success would otherwise be reconnected to every 0.5 s.
+    if (!wasConnected) this.connectedAt = Date.now();
     this.atCapacity = false;
     this.setState('connected');
     if (wasConnected) return; // a token refresh: the subscriptions are live
@@ -378,6 +576,11 @@ export class StreamClient {
 
   private sendSubscribe(sub: AnySubscription): void {
     this.pending.push(sub);
+    clearTimeout(this.subscribeTimers.get(sub));
+    this.subscribeTimers.set(
+      sub,
+      setTimeout(() => this.subscribeTimedOut(sub), this.opts.subscribeTimeoutMs),
+    );
     const position = sub.position;
     this.send({
       type: 'subscribe',
@@ -388,6 +591,36 @@ export class StreamClient {
         ...(position !== undefined ? { position } : {}),
       },
     });
+  }
+
+  /** No `subscribed` nor error for a subscribe within subscribeTimeoutMs: the connection is not trusted, it is replaced. */
+  private subscribeTimedOut(sub: AnySubscription): void {
+    this.subscribeTimers.delete(sub);
+    if (!this.pending.includes(sub) || !this.subs.has(sub)) return;
+    this.emit('error', {
+      code: 'CLIENT_SUBSCRIBE_TIMEOUT',
+      message: `the gateway did not answer the ${sub.type} subscribe within ${this.opts.subscribeTimeoutMs} ms`,
+      subscription: sub,
+    });
+    if (!this.ws) return; // a listener closed the client
+    this.dropSocket(4000, 'subscribe timeout');
+    this.pending = [];
+    this.connectedAt = undefined; // a connection that does not answer a subscribe proved nothing: the backoff goes on growing
+    if (this.wanted) this.scheduleReconnect({ code: 4000, reason: 'subscribe timeout' });
+  }
+
+  private answered(sub: AnySubscription): void {
+    clearTimeout(this.subscribeTimers.get(sub));
+    this.subscribeTimers.delete(sub);
+  }
+
+  private clearSubscribeTimers(): void {
+    for (const timer of this.subscribeTimers.values()) clearTimeout(timer);
+    this.subscribeTimers.clear();
+  }
+
+  private invalidFrame(message: string): void {
+    this.emit('error', { code: 'CLIENT_INVALID_FRAME', message });
   }
 
   private receive(text: string): void {
@@ -409,37 +642,52 @@ export class StreamClient {
     // An array is a compact data message (marketpulse.v1.compact); every other message is an object.
     if (Array.isArray(msg))
       return this.decoded(() => decodeCompactData(msg as unknown[]), 'a JSON array that is not a compact data message');
-    if (typeof msg !== 'object' || msg === null)
-      return this.emit('error', { code: 'CLIENT_INVALID_FRAME', message: 'the gateway sent JSON that is not a message object' });
-    const data = msg.data ?? {};
+    if (!isRecord(msg)) throw new FrameError('the gateway sent JSON that is not a message object');
+    // Every value below is the server's: read by its type, never through String() (an object's
+    // own toString or valueOf would run, or throw).
+    const data = isRecord(msg.data) ? msg.data : {};
     switch (msg.type) {
       case 'auth_success':
         return this.ready(typeof data.client_id === 'string' ? data.client_id : undefined);
       case 'auth_failed':
         // The gateway closes with 1008 next; that close is terminal.
-        return this.emit('error', { code: 'AUTH_FAILED', message: String(data.error ?? ERROR.AUTH_FAILED.message) });
+        return this.emit('error', {
+          code: 'AUTH_FAILED',
+          message: typeof data.error === 'string' ? data.error : ERROR.AUTH_FAILED.message,
+        });
       case 'subscribed': {
-        const key = `${String(data.type)}\n${canonical(data.filters ?? {})}`;
+        if (typeof data.type !== 'string') throw new FrameError('the gateway sent a subscribed message without its type');
+        const serverId = msg.subscription_id ?? data.subscription_id;
+        if (typeof serverId !== 'string') throw new FrameError('the gateway sent a subscribed message without a subscription id');
+        if (msg.position !== undefined && typeof msg.position !== 'string')
+          throw new FrameError('the gateway sent a subscribed message whose position is not text');
+        const key = `${data.type}\n${canonical(data.filters ?? {})}`;
         const at = this.pending.findIndex((s) => s.key === key);
         const sub = at >= 0 ? this.pending.splice(at, 1)[0]! : undefined;
+        if (sub) this.answered(sub);
         if (sub && this.subs.has(sub)) {
-          sub.serverId = String(msg.subscription_id ?? data.subscription_id);
+          sub.serverId = serverId;
           sub.state = 'active';
           // The gateway's newest event before this subscription: a resume point before any event arrives.
-          if (sub.resumeId === undefined && typeof msg.id === 'string') sub.resumeId = msg.id;
+          if (sub.resumeId === undefined && this.isEventId(msg.id)) sub.resumeId = msg.id;
           // Where it stands: from this subscription's start, or the position it resumes from.
-          if (typeof msg.position === 'string') sub.resetPosition(msg.position);
+          if (typeof msg.position === 'string' && !sub.resetPosition(msg.position))
+            throw new FrameError('the gateway acknowledged a subscription with a position not of its format (kept the previous one)');
         }
         return;
       }
       case 'unsubscribed': {
         // Also sent unasked when a narrower credential may no longer read a subscription.
-        const id = String(data.subscription_id);
+        const id = data.subscription_id;
+        const reason = data.reason;
+        if (typeof id !== 'string') throw new FrameError('the gateway sent an unsubscribed message without a subscription id');
+        if (reason === undefined) return;
+        if (typeof reason !== 'string') throw new FrameError('the gateway sent an unsubscribed message whose reason is not text');
         for (const sub of this.subs) {
-          if (sub.serverId !== id || data.reason === undefined) continue;
+          if (sub.serverId !== id) continue;
           sub.state = 'failed';
           this.subs.delete(sub);
-          this.emit('error', { code: String(data.reason), message: `subscription ${sub.type} ended by the gateway`, subscription: sub });
+          this.emit('error', { code: reason, message: `subscription ${sub.type} ended by the gateway`, subscription: sub });
         }
         return;
       }
@@ -449,18 +697,23 @@ export class StreamClient {
       case 'ping':
         return;
       case 'error': {
-        const code = String(data.code ?? 'UNKNOWN');
+        const code = typeof data.code === 'string' ? data.code : 'UNKNOWN';
+        const error = typeof data.error === 'string' ? data.error : code;
+        const message = typeof data.detail === 'string' && data.detail !== '' ? `${error}: ${data.detail}` : error;
         // A resume that could not be (CANNOT_RECOVER, INVALID_POSITION) names where the live stream continues from.
+        let badPosition = false;
         if (typeof data.position === 'string' && typeof data.subscription_id === 'string')
-          for (const sub of this.subs) if (sub.serverId === data.subscription_id) sub.resetPosition(data.position);
-        const message = String(data.detail ? `${String(data.error)}: ${String(data.detail)}` : (data.error ?? code));
+          for (const sub of this.subs) if (sub.serverId === data.subscription_id && !sub.resetPosition(data.position)) badPosition = true;
         let subscription: AnySubscription | undefined;
         if (SUBSCRIBE_ERRORS.has(code) && this.pending.length > 0) {
           subscription = this.pending.shift()!;
+          this.answered(subscription);
           subscription.state = 'failed';
           this.subs.delete(subscription);
         }
-        return this.emit('error', { code, message, ...(subscription ? { subscription } : {}) });
+        this.emit('error', { code, message, ...(subscription ? { subscription } : {}) });
+        if (badPosition) throw new FrameError(`the gateway's ${code} named a position not of its format (kept the previous one)`);
+        return;
       }
     }
   }
@@ -473,16 +726,24 @@ export class StreamClient {
   ): void {
     // An `events` item carries the event's id and time (seed 002's event_id, timestamp), so its
     // message has none of its own (issue 19); a typed item's message does.
-    const event = data.event as { event_id?: unknown; timestamp?: unknown } | undefined;
-    const id = typeof msg.id === 'string' ? msg.id : typeof event?.event_id === 'string' ? event.event_id : undefined;
+    const event = isRecord(data.event) ? data.event : {};
+    const id = msg.id ?? event.event_id;
     if (id === undefined) return;
+    if (typeof serverId !== 'string') throw new FrameError('the gateway sent a data message without a subscription id');
+    if (msg.pos !== undefined && typeof msg.pos !== 'string') throw new FrameError('the gateway sent a data message whose pos is not text');
+    const timestamp = msg.timestamp ?? event.timestamp;
     const meta: DataMeta = {
-      id,
-      subscriptionId: String(serverId),
-      timestamp: String(msg.timestamp ?? event?.timestamp ?? ''),
+      id: id as string, // checked in dispatchData
+      subscriptionId: serverId,
+      timestamp: typeof timestamp === 'string' ? timestamp : '',
       ...(typeof msg.trace_id === 'string' ? { traceId: msg.trace_id } : {}),
     };
-    this.dispatchData(meta, typeof msg.pos === 'string' ? msg.pos : undefined, (sub) => data[ITEM_FIELD[sub.type as SubscriptionType]]);
+    this.dispatchData(meta, msg.pos, (sub) => data[ITEM_FIELD[sub.type as SubscriptionType]]);
+  }
+
+  /** An event id the client keeps (for dedupe and resume): text of 1 to MAX_EVENT_ID_CHARS characters. */
+  private isEventId(id: unknown): id is string {
+    return typeof id === 'string' && id.length > 0 && id.length <= MAX_EVENT_ID_CHARS;
   }
 
   /** A binary `data` message (`marketpulse.v1.proto`): one StreamData. */
@@ -496,7 +757,7 @@ export class StreamClient {
     try {
       decoded = decode();
     } catch {
-      return this.emit('error', { code: 'CLIENT_INVALID_FRAME', message: `the gateway sent ${what}` });
+      throw new FrameError(`the gateway sent ${what}`);
     }
     // A StreamData without its event has no id (decodeCompactData refuses a compact frame without one): nothing to deliver.
     if (!decoded.id) return;
@@ -509,22 +770,48 @@ export class StreamClient {
     this.dispatchData(meta, decoded.pos, (sub) => decoded.item(sub.type as SubscriptionType, sub.filters));
   }
 
+  /**
+   * Checks the whole message first (its id, each subscription's item: a bad one is a
+   * CLIENT_INVALID_FRAME and nothing is delivered), then delivers it to each subscription; a
+   * callback that throws stops neither the others nor the position. A `pos` not of the gateway's
+   * format, or beyond what a position keeps, moves no position and is a CLIENT_INVALID_FRAME too.
+   */
   private dispatchData(meta: DataMeta, pos: string | undefined, itemOf: (sub: AnySubscription) => unknown): void {
+    if (!this.isEventId(meta.id))
+      throw new FrameError(`the gateway sent a data message whose event id is not text of 1-${MAX_EVENT_ID_CHARS} characters`);
+    // A `pos` not of the gateway's format is not kept (the event still is: a resume may replay it, and dedupe drops it).
+    const posOk = !pos || positionEntryOffset(pos) !== undefined;
+    const deliveries: Array<[AnySubscription, unknown]> = [];
     for (const sub of this.subs) {
       if (sub.serverId !== meta.subscriptionId) continue;
       const item = itemOf(sub);
-      if (typeof item !== 'object' || item === null) continue;
-      sub.deliver(completeItem(sub.type as SubscriptionType, sub.filters, item as Record<string, unknown>) as never, meta);
+      if (item === undefined) continue;
+      try {
+        deliveries.push([sub, completeItem(sub.type as SubscriptionType, sub.filters, item)]);
+      } catch (err) {
+        throw new FrameError(`the gateway sent a data message whose item is not an item (${describeThrown(err)})`);
+      }
+    }
+    let kept = true;
+    for (const [sub, item] of deliveries) {
+      if (!this.subs.has(sub)) continue; // unsubscribed by an earlier callback
+      sub.deliver(item as never, meta);
       // Its own events only: another subscription's replayed events carry positions this one is already past.
-      if (pos !== undefined) sub.advance(pos);
+      if (pos && posOk) kept = sub.advance(pos) && kept;
     }
     // Every live subscription saw everything up to this event that concerned it: it resumes after it.
     for (const sub of this.subs) if (sub.state === 'active') sub.resumeId = meta.id;
+    if (!posOk) throw new FrameError('the gateway sent a data message whose pos is not a position entry of its format (not kept)');
+    if (!kept)
+      throw new FrameError(
+        `a position keeps at most ${MAX_POSITION_PARTITIONS} partitions and ${MAX_POSITION_CHARS} characters: this event's pos was not kept`,
+      );
   }
 
   private closed(code: number, reason: string): void {
     clearTimeout(this.pingTimer);
     clearTimeout(this.refreshTimer);
+    this.clearSubscribeTimers();
     this.pending = [];
     if (!this.wanted) return this.setState('closed', { code, reason });
     if (!closeAllowsReconnect(code, reason)) {
@@ -542,7 +829,11 @@ export class StreamClient {
 
   /** Exponential backoff with full jitter over its upper half, so a restarted gateway is not stormed. */
   private scheduleReconnect(info: StateInfo): void {
-    const { minReconnectDelayMs: min, maxReconnectDelayMs: max, capacityDelayMs } = this.opts;
+    const { minReconnectDelayMs: min, maxReconnectDelayMs: max, capacityDelayMs, stableConnectionMs } = this.opts;
+    // A connection that lasted proved the gateway healthy: the backoff starts over. One that failed
+    // within stableConnectionMs (closed on open, or right after auth_success) counts as a failed attempt.
+    if (this.connectedAt !== undefined && Date.now() - this.connectedAt >= stableConnectionMs) this.attempt = 0;
+    this.connectedAt = undefined;
     const ceiling = Math.min(max, min * 2 ** this.attempt);
     let delay = ceiling / 2 + Math.random() * (ceiling / 2);
     if (this.atCapacity) delay = Math.max(delay, capacityDelayMs * (0.5 + Math.random()));
@@ -595,6 +886,7 @@ export class StreamClient {
   private dropSocket(code: number, reason: string): void {
     clearTimeout(this.pingTimer);
     clearTimeout(this.refreshTimer);
+    this.clearSubscribeTimers();
     const ws = this.ws;
     this.ws = undefined;
     if (!ws) return;

@@ -137,7 +137,9 @@ describe("StreamClient's protobuf format", () => {
         if (msg.type !== 'subscribe') return;
         ws.send(JSON.stringify({ type: 'subscribed', data: { subscription_id: 'sub_a', ...msg.data }, subscription_id: 'sub_a' }));
         ws.send(Buffer.from([0xff, 0xff, 0xff]), { binary: true });
-        ws.send(realtime.StreamData.encode({ subscription_id: 'sub_a', event: pub, pos: 'p1', trace_id: '' }).finish(), { binary: true });
+        ws.send(realtime.StreamData.encode({ subscription_id: 'sub_a', event: pub, pos: 'AAABBQ', trace_id: '' }).finish(), {
+          binary: true,
+        });
       });
     });
     await new Promise((r) => server!.once('listening', r));
@@ -164,5 +166,28 @@ describe("StreamClient's protobuf format", () => {
         meta: { id: 'e1', subscriptionId: 'sub_a', timestamp: '2026-01-01T00:00:00.000Z' },
       },
     ]);
+  });
+});
+
+describe('completeItem against hostile items', () => {
+  it('drops own __proto__, constructor and prototype keys; a payload or item that is not an object throws', () => {
+    const item = JSON.parse(
+      '{"event_id":"e","event_type":"status_update","__proto__":{"x":1},"constructor":1,"prototype":2,"payload":{"__proto__":{"isAdmin":true},"ok":1}}',
+    ) as Record<string, unknown>;
+    const whole = completeItem('events', {}, item);
+    expect(Object.keys(whole).filter((k) => ['__proto__', 'constructor', 'prototype'].includes(k))).toEqual([]);
+    expect(Object.hasOwn(whole.payload as object, '__proto__')).toBe(false);
+    expect((whole.payload as Record<string, unknown>).ok).toBe(1);
+    const typed = completeItem(
+      'metrics',
+      {},
+      JSON.parse('{"event_type":"status_update","__proto__":{"x":1},"cpu":1}') as Record<string, unknown>,
+    );
+    expect(Object.hasOwn(typed, '__proto__')).toBe(false);
+    // A filter naming such a key fixes nothing either.
+    expect(Object.getPrototypeOf(completeItem('events', { 'payload.__proto__': 'x' }, { event_type: 't' }).payload)).toBe(Object.prototype);
+    expect(() => completeItem('events', {}, { event_type: 'system_error', payload: 'abcdef' })).toThrow(TypeError);
+    expect(() => completeItem('events', {}, { event_type: 'system_error', payload: [1] })).toThrow(TypeError);
+    expect(() => completeItem('metrics', {}, ['a'] as never)).toThrow(TypeError);
   });
 });

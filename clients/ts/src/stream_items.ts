@@ -70,18 +70,40 @@ function pinned(type: SubscriptionType, filters: Filters): [string[], unknown][]
   return out;
 }
 
+/** Keys never copied from a frame: an item holding them as its own is one merge away from prototype pollution. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const isObject = (value: unknown): value is Item => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A fresh object of `value`'s own fields but the UNSAFE_KEYS. */
+function ownFields(value: Item): Item {
+  const out: Item = {};
+  for (const key of Object.keys(value)) if (!UNSAFE_KEYS.has(key)) out[key] = value[key];
+  return out;
+}
+
 /**
  * The whole item of a `data` message: fixed fields from the filters, an empty `source`/`subject`
- * the frame left out, then each payload default that is missing.
+ * the frame left out, then each payload default that is missing. Own `__proto__`, `constructor`
+ * and `prototype` keys of the item and its payload are dropped; throws (an invalid frame) when the
+ * item, or an event's payload, is not a JSON object.
  */
-export function completeItem(type: SubscriptionType, filters: Filters, item: Item): Item {
-  const whole: Item = type === 'events' ? { source: '', subject: '', ...item } : { ...item };
-  if (type === 'events') whole.payload = { ...((item.payload as Item | undefined) ?? {}) };
-  for (const [path, value] of pinned(type, filters)) {
-    const target = path.length === 1 ? whole : (whole.payload as Item);
-    target[path[path.length - 1]!] = value;
+export function completeItem(type: SubscriptionType, filters: Filters, item: unknown): Item {
+  if (!isObject(item)) throw new TypeError('an item is a JSON object');
+  const fields = ownFields(item);
+  const whole: Item = type === 'events' ? { source: '', subject: '', ...fields } : fields;
+  if (type === 'events') {
+    const payload = item.payload ?? {};
+    if (!isObject(payload)) throw new TypeError("an event's payload is a JSON object");
+    whole.payload = ownFields(payload);
   }
-  const defaults = defaultsOf(String(whole.event_type));
+  for (const [path, value] of pinned(type, filters)) {
+    const key = path[path.length - 1]!;
+    if (UNSAFE_KEYS.has(key)) continue;
+    const target = path.length === 1 ? whole : (whole.payload as Item);
+    target[key] = value;
+  }
+  const defaults = typeof whole.event_type === 'string' ? defaultsOf(whole.event_type) : undefined;
   if (!defaults) return whole;
   if (type === 'events') whole.payload = { ...defaults, ...(whole.payload as Item) };
   else return { event_type: whole.event_type, ...defaults, ...stripType(whole) };
