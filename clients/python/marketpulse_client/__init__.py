@@ -12,7 +12,7 @@ import json
 from typing import Optional, Tuple
 
 import grpc
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -138,12 +138,18 @@ def read_error(error: grpc.RpcError) -> ServiceError:
 def decode_event(value: bytes) -> Tuple[event_pb2.Event, Message]:
     """Decodes a Kafka record's value into the envelope and the payload case named like its type.
 
-    Raises ``ValueError`` when the payload is missing or its case differs from the type.
+    Raises ``ValueError`` when the bytes are not an Event, or the payload is missing or its case
+    differs from the type. Its message quotes at most 64 characters of the event's id and type:
+    they come from whoever produced the record.
     """
-    event = event_pb2.Event.FromString(value)
+    try:
+        event = event_pb2.Event.FromString(value)
+    except DecodeError as err:
+        raise ValueError(f"the record is not a marketpulse Event: {err}") from err
     case = event.WhichOneof("payload")
+    ident, kind = repr(event.id[:64]), repr(event.type[:64])
     if case is None:
-        raise ValueError(f"event {event.id} of type {event.type!r} has no payload")
+        raise ValueError(f"event {ident} of type {kind} has no payload")
     if case != event.type:
-        raise ValueError(f"event {event.id} has type {event.type!r} but a {case} payload")
+        raise ValueError(f"event {ident} has type {kind} but a {case} payload")
     return event, getattr(event, case)

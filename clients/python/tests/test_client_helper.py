@@ -23,6 +23,15 @@ def test_decode_event_refuses_a_payload_of_another_type():
         decode_event(event_pb2.Event(id="e3", type="aggregation").SerializeToString())
 
 
+def test_decode_event_raises_value_error_for_bytes_that_are_no_event_and_bounds_what_it_quotes():
+    with pytest.raises(ValueError, match="not a marketpulse Event"):
+        decode_event(b"\xff\xff\xff\xff")
+    long_id = "x" * 1_000_000
+    with pytest.raises(ValueError) as refused:
+        decode_event(event_pb2.Event(id=long_id, type="aggregation").SerializeToString())
+    assert len(str(refused.value)) < 200
+
+
 class _Refusal(grpc.RpcError):
     """A failed call as grpcio raises it: its code, details and trailing metadata."""
 
