@@ -1,10 +1,11 @@
 import type { webhooks } from '@marketpulse/proto';
+import { shownHeaders } from './endpoint_api/hidden_headers';
 import type { DeliveryView, EndpointView } from './endpoint_api/webhook_api';
 import type { Attempt, EndpointStats } from './store/records';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
 
-/** The secret leaves the service only in the answers to CreateEndpoint and RotateSecret. */
+/** The secret leaves the service only in the answers to CreateEndpoint and RotateSecret; credential headers never (shownHeaders). */
 export function endpointToProto(e: EndpointView, options: { withSecret: boolean } = { withSecret: false }): webhooks.Endpoint {
   return {
     id: e.id,
@@ -14,7 +15,7 @@ export function endpointToProto(e: EndpointView, options: { withSecret: boolean 
     subjects: e.subjects,
     active: e.active,
     description: e.description,
-    headers: e.headers,
+    headers: shownHeaders(e.headers),
     secret: options.withSecret ? e.secret : '',
     rate_limit_per_second: e.rate_limit_per_second ?? 0,
     created_at: iso(e.created_at),

@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { events } from '@marketpulse/proto';
-import { createLogger, MemoryBroker, MemoryBus } from '@marketpulse/runtime';
+import { events, webhooks } from '@marketpulse/proto';
+import { createClient, createLogger, MemoryBroker, MemoryBus } from '@marketpulse/runtime';
 import { afterAll, expect, it } from 'vitest';
 import { loadConfig } from './config';
+import { HIDDEN_HEADER_VALUE } from './endpoint_api/hidden_headers';
 import { startWebhookDelivery } from './service';
 
 // The one-process quick start: in-memory bus, embedded PGlite, everything in this process.
@@ -66,6 +67,76 @@ it('delivers an event published on the in-memory bus, and announces its own outc
       status: 'delivered',
     });
   } finally {
+    await handle.close();
+    await bus.close();
+    receiver.closeAllConnections();
+    receiver.close();
+  }
+});
+
+it("never shows a credential header's value, and keeps it when an update sends the placeholder back", async () => {
+  const got: http.IncomingHttpHeaders[] = [];
+  const receiver = http.createServer((req, res) => {
+    got.push(req.headers);
+    req.resume().on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const logger = createLogger('webhook-delivery', {}, { level: 'silent' });
+  const bus = new MemoryBus({ broker: new MemoryBroker({ logger }), topicPrefix: 'mp2.' });
+  const config = loadConfig({ PGLITE_DIR: join(dir, 'headers'), GRPC_PORT: '0', WEBHOOK_ALLOW_LOOPBACK: 'true', WEBHOOK_POLL_MS: '50' });
+  const handle = await startWebhookDelivery(config, { bus, logger });
+  const client = createClient(webhooks.WebhookServiceClient, `127.0.0.1:${handle.grpcPort}`, { deadlineMs: 10_000 });
+  const call = <Req, Res>(method: (req: Req, cb: (err: Error | null, res: Res) => void) => unknown, req: Req) =>
+    new Promise<Res>((resolve, reject) => method.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
+  try {
+    const { endpoint: created } = await call(client.createEndpoint, {
+      endpoint: webhooks.Endpoint.fromPartial({
+        user_id: 'u2',
+        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`,
+        events: ['alert_triggered'],
+        active: true,
+        headers: { Authorization: 'Bearer RECEIVER-SECRET', 'X-Api-Key': 'RECEIVER-KEY', 'X-Tenant': 'acme' },
+      }),
+    });
+    const shown = { Authorization: HIDDEN_HEADER_VALUE, 'X-Api-Key': HIDDEN_HEADER_VALUE, 'X-Tenant': 'acme' };
+    // Before: every read, a read-only key's included, returned the receiver's credentials whole.
+    expect(created!.headers).toEqual(shown);
+    const { endpoint: read } = await call(client.getEndpoint, { user_id: 'u2', id: created!.id });
+    expect(read!.headers).toEqual(shown);
+    const { endpoints } = await call(client.listEndpoints, { user_id: 'u2' });
+    expect(JSON.stringify(endpoints)).not.toMatch(/RECEIVER-(SECRET|KEY)/);
+    // Written back as read, with one more header: the hidden values stay what they were.
+    await call(client.updateEndpoint, {
+      user_id: 'u2',
+      endpoint: webhooks.Endpoint.fromPartial({ id: created!.id, headers: { ...read!.headers, 'X-More': '1' } }),
+      update_mask: ['headers'],
+    });
+    await expect(
+      call(client.updateEndpoint, {
+        user_id: 'u2',
+        endpoint: webhooks.Endpoint.fromPartial({ id: created!.id, headers: { Cookie: HIDDEN_HEADER_VALUE } }),
+        update_mask: ['headers'],
+      }),
+    ).rejects.toThrow(/placeholder of a hidden value/);
+    await bus.publish(
+      events.Event.fromPartial({
+        id: 'evt_hdr_1',
+        type: 'alert_triggered',
+        source: 'alerting',
+        subject: 'AAPL',
+        time: new Date().toISOString(),
+        payload: { $case: 'alert_triggered', alert_triggered: {} },
+      }),
+    );
+    for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(got[0]).toMatchObject({
+      authorization: 'Bearer RECEIVER-SECRET',
+      'x-api-key': 'RECEIVER-KEY',
+      'x-tenant': 'acme',
+      'x-more': '1',
+    });
+  } finally {
+    client.close();
     await handle.close();
     await bus.close();
     receiver.closeAllConnections();

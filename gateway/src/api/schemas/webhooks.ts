@@ -56,7 +56,11 @@ export const Webhook = z
     subjects: z.array(z.string()),
     active: z.boolean(),
     description: z.string(),
-    headers: z.record(z.string(), z.string()),
+    headers: z
+      .record(z.string(), z.string())
+      .describe(
+        'Extra headers sent with every delivery. A header carrying a credential (Authorization, Cookie, or a name with key, token, secret, auth, pass, sig, session or credential) shows "••••••••"; sending that back in an update keeps its value.',
+      ),
     secret: z.string().optional().describe('Present only when the webhook is created.'),
     rate_limit_per_second: z.number().int(),
     created_at: timestamp,

@@ -2,6 +2,7 @@ import type { AddressGuard } from '../address_guard/address_guard';
 import { assertValid, checkText, quote } from '@marketpulse/runtime';
 import { webhookError, webhookDeliveryErrors } from '../errors';
 import { DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
+import { HIDDEN_HEADER_VALUE } from './hidden_headers';
 import { RESERVED_HEADERS } from '../signing/request_headers';
 
 /** The writable fields of an endpoint, as a caller gives them. */
@@ -81,6 +82,8 @@ export function checkHeaders(headers: Record<string, string>): Record<string, st
       throw webhookError('INVALID_ARGUMENT', `the header ${name} is set by the service and cannot be customised`, field);
     if (value.length > MAX_HEADER_VALUE_LENGTH)
       throw webhookError('INVALID_ARGUMENT', `the value of header ${name} may be at most ${MAX_HEADER_VALUE_LENGTH} characters`, field);
+    if (value === HIDDEN_HEADER_VALUE)
+      throw webhookError('INVALID_ARGUMENT', `the header ${name} has the placeholder shown for a hidden value: send its value`, field);
     // What an HTTP/1.1 field value can carry (Node refuses the rest when sending): tab, visible ASCII, Latin-1.
     if (!HEADER_VALUE.test(value)) {
       throw webhookError(

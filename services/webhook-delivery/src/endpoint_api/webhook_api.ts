@@ -5,6 +5,7 @@ import { buildEvent, isEventType, type AppError, type PayloadOf } from '@marketp
 import { tooManyEndpoints, webhookError } from '../errors';
 import { DEFAULT_TEST_EVENT_TYPE, DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { serializeBody } from '../payload/webhook_body';
+import { HIDDEN_HEADER_VALUE, keepHiddenValues } from './hidden_headers';
 import { generateSecret, validateSuppliedSecret } from '../signing/secret';
 import type { DeliveryStore } from '../store/delivery_store';
 import type { EndpointPatch, EndpointStore } from '../store/endpoint_store';
@@ -96,7 +97,11 @@ export class WebhookApi {
     if (fields.url !== undefined) patch.url = await checkUrl(fields.url, this.deps.guard, deadline);
     if (fields.events !== undefined) patch.event_types = checkEventTypes(fields.events);
     if (fields.subjects !== undefined) patch.subjects = checkSubjects(fields.subjects);
-    if (fields.headers !== undefined) patch.headers = checkHeaders(fields.headers);
+    if (fields.headers !== undefined) {
+      const headers = fields.headers;
+      const hidden = Object.values(headers).includes(HIDDEN_HEADER_VALUE);
+      patch.headers = checkHeaders(hidden ? keepHiddenValues(headers, (await this.owned(owner, id)).headers) : headers);
+    }
     if (fields.description !== undefined) patch.description = checkDescription(fields.description);
     if (fields.rate_limit_per_second !== undefined) patch.rate_limit_per_second = checkRateLimit(fields.rate_limit_per_second);
     if (fields.active !== undefined) patch.active = fields.active;

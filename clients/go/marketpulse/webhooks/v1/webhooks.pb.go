@@ -37,6 +37,9 @@ type Endpoint struct {
 	Active      bool     `protobuf:"varint,6,opt,name=active,proto3" json:"active,omitempty"`
 	Description string   `protobuf:"bytes,7,opt,name=description,proto3" json:"description,omitempty"`
 	// Sent with every delivery, besides the Standard Webhooks headers (which cannot be overridden).
+	// In answers, the value of a header that carries a credential (Authorization, Cookie, or a name
+	// with key, token, secret, auth, pass, sig, session or credential) is "••••••••"; an update that
+	// sends that placeholder back keeps the stored value.
 	Headers map[string]string `protobuf:"bytes,8,rep,name=headers,proto3" json:"headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// "whsec_" + base64. Returned by CreateEndpoint and RotateSecret only; empty elsewhere.
 	Secret string `protobuf:"bytes,9,opt,name=secret,proto3" json:"secret,omitempty"`

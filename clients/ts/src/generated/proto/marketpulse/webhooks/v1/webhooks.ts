@@ -21,7 +21,12 @@ export interface Endpoint {
   subjects: string[];
   active: boolean;
   description: string;
-  /** Sent with every delivery, besides the Standard Webhooks headers (which cannot be overridden). */
+  /**
+   * Sent with every delivery, besides the Standard Webhooks headers (which cannot be overridden).
+   * In answers, the value of a header that carries a credential (Authorization, Cookie, or a name
+   * with key, token, secret, auth, pass, sig, session or credential) is "••••••••"; an update that
+   * sends that placeholder back keeps the stored value.
+   */
   headers: { [key: string]: string };
   /** "whsec_" + base64. Returned by CreateEndpoint and RotateSecret only; empty elsewhere. */
   secret: string;
