@@ -136,6 +136,25 @@ describe('seed 000 webhook paths on webhook-delivery', () => {
     expect((await call('DELETE', `/api/v1/webhooks/${id}`)).status).toBe(204);
     expect((await call('GET', `/api/v1/webhooks/${id}`)).status).toBe(404);
   });
+
+  it('shows a credential header as a placeholder, and keeps it when a PATCH sends back the headers as read', async () => {
+    const created = await call('POST', '/api/v1/webhooks', alice, {
+      url: hookUrl,
+      events: ['prediction_complete'],
+      headers: { Authorization: 'Bearer RECEIVER-SECRET', 'X-Tenant': 'acme' },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id as string;
+    const read = (await call('GET', `/api/v1/webhooks/${id}`, alice)).body;
+    expect(read.headers).toEqual({ Authorization: '••••••••', 'X-Tenant': 'acme' });
+    // Through the gateway's own input check too (before: 400, the placeholder is not Latin-1).
+    const patched = await call('PATCH', `/api/v1/webhooks/${id}`, alice, { headers: { ...read.headers, 'X-More': '1' } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.headers).toEqual({ Authorization: '••••••••', 'X-Tenant': 'acme', 'X-More': '1' });
+    const stored = await webhooksService.api.getEndpoint('alice', id);
+    expect(stored.headers).toMatchObject({ Authorization: 'Bearer RECEIVER-SECRET' });
+    expect((await call('DELETE', `/api/v1/webhooks/${id}`, alice)).status).toBe(204);
+  });
 });
 
 describe('seed 004 monitoring paths on provider-monitor and alerting', () => {

@@ -7,6 +7,10 @@ import {
   type EnvSource,
 } from '@marketpulse/runtime';
 import { z } from 'zod';
+import { parseProviders, type ProviderDefaults } from './registry/provider_definition';
+
+/** Defaults for checking MONITOR_PROVIDERS' entries alone; the service applies the configured ones. */
+const ENTRY_CHECK_DEFAULTS: ProviderDefaults = { interval_seconds: 1, timeout_ms: 1, degraded_latency_ms: 1, failures_before_offline: 1 };
 
 export const providerMonitorConfigSchema = serviceConfigSchema('provider-monitor', {
   GRPC_PORT: envPort().default(50055).describe('Port of the ProviderMonitorService gRPC server.'),
@@ -14,6 +18,14 @@ export const providerMonitorConfigSchema = serviceConfigSchema('provider-monitor
   MONITOR_PROVIDERS: z
     .string()
     .default('')
+    // Checked with the rest of the configuration (--check-config too), not only when the service starts.
+    .superRefine((json, ctx) => {
+      try {
+        parseProviders(json, ENTRY_CHECK_DEFAULTS);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
     .describe(
       'JSON array of HTTP providers to check: [{"name","url","category"?,"method"?,"expect_status"?,"headers"?,"interval_seconds"?,"timeout_ms"?,"degraded_latency_ms"?,"failures_before_offline"?,"rate_limit"?:{"limit","per":"second|minute|hour|day"},"api_key_env"?}].',
     ),

@@ -89,7 +89,7 @@ it("never shows a credential header's value, and keeps it when an update sends t
   const call = <Req, Res>(method: (req: Req, cb: (err: Error | null, res: Res) => void) => unknown, req: Req) =>
     new Promise<Res>((resolve, reject) => method.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
   try {
-    const { endpoint: created } = await call(client.createEndpoint, {
+    const { endpoint: created } = await call<webhooks.CreateEndpointRequest, webhooks.CreateEndpointResponse>(client.createEndpoint, {
       endpoint: webhooks.Endpoint.fromPartial({
         user_id: 'u2',
         url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`,
@@ -101,9 +101,14 @@ it("never shows a credential header's value, and keeps it when an update sends t
     const shown = { Authorization: HIDDEN_HEADER_VALUE, 'X-Api-Key': HIDDEN_HEADER_VALUE, 'X-Tenant': 'acme' };
     // Before: every read, a read-only key's included, returned the receiver's credentials whole.
     expect(created!.headers).toEqual(shown);
-    const { endpoint: read } = await call(client.getEndpoint, { user_id: 'u2', id: created!.id });
+    const { endpoint: read } = await call<webhooks.GetEndpointRequest, webhooks.GetEndpointResponse>(client.getEndpoint, {
+      user_id: 'u2',
+      id: created!.id,
+    });
     expect(read!.headers).toEqual(shown);
-    const { endpoints } = await call(client.listEndpoints, { user_id: 'u2' });
+    const { endpoints } = await call<webhooks.ListEndpointsRequest, webhooks.ListEndpointsResponse>(client.listEndpoints, {
+      user_id: 'u2',
+    });
     expect(JSON.stringify(endpoints)).not.toMatch(/RECEIVER-(SECRET|KEY)/);
     // Written back as read, with one more header: the hidden values stay what they were.
     await call(client.updateEndpoint, {

@@ -129,11 +129,11 @@ export type AppRouter = TRPCBuiltRouter<{
                 "url"?: undefined | string;
                 "description"?: undefined | string;
                 "subjects"?: undefined | Array<string>;
+                "active"?: boolean | undefined;
+                "rate_limit_per_second"?: undefined | number;
                 "headers"?: undefined | {
                     [key: string]: string;
                 };
-                "active"?: boolean | undefined;
-                "rate_limit_per_second"?: undefined | number;
             };
             output: {
                 "id": string;

@@ -16,6 +16,12 @@ const HeaderValue = z
     error: 'must be visible Latin-1 text (no control characters or characters beyond U+00FF)',
   });
 
+/**
+ * What answers show for a header carrying the receiver's credential (webhooks.proto, Endpoint.headers);
+ * an update may send it back to keep the stored value. Outside Latin-1 on purpose: no real value.
+ */
+export const HIDDEN_HEADER_VALUE = '••••••••';
+
 const subscribedEvents = z
   .array(z.enum([...EVENT_TYPES, '*']))
   .min(1, { error: 'subscribe to at least one event type' })
@@ -45,7 +51,16 @@ export const WebhookCreate = z
   })
   .meta({ id: 'WebhookCreate' });
 
-export const WebhookUpdate = WebhookCreate.omit({ secret: true }).partial().meta({ id: 'WebhookUpdate' });
+export const WebhookUpdate = WebhookCreate.omit({ secret: true })
+  .extend({
+    headers: z
+      .record(HeaderName, z.union([z.literal(HIDDEN_HEADER_VALUE), HeaderValue]))
+      .refine((h) => Object.keys(h).length <= 20, { error: 'at most 20 headers' })
+      .optional()
+      .describe(`As on create; a header read back as "${HIDDEN_HEADER_VALUE}" and sent so keeps its value.`),
+  })
+  .partial()
+  .meta({ id: 'WebhookUpdate' });
 
 export const Webhook = z
   .object({
@@ -59,7 +74,7 @@ export const Webhook = z
     headers: z
       .record(z.string(), z.string())
       .describe(
-        'Extra headers sent with every delivery. A header carrying a credential (Authorization, Cookie, or a name with key, token, secret, auth, pass, sig, session or credential) shows "••••••••"; sending that back in an update keeps its value.',
+        `Extra headers sent with every delivery. A header carrying a credential (Authorization, Cookie, or a name with key, token, secret, auth, pass, sig, session or credential) shows "${HIDDEN_HEADER_VALUE}"; sending that back in an update keeps its value.`,
       ),
     secret: z.string().optional().describe('Present only when the webhook is created.'),
     rate_limit_per_second: z.number().int(),

@@ -35,12 +35,10 @@ export class HttpProbe implements Probe {
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
         return failure(elapsed(), 'timeout', `no response within ${this.def.timeout_ms} ms from ${this.def.shown_endpoint}`);
       }
-      const cause = (e as Error & { cause?: { code?: string; message?: string } }).cause;
-      return failure(
-        elapsed(),
-        'connection_error',
-        `cannot reach ${this.def.shown_endpoint}: ${cause?.code ?? cause?.message ?? e.message}`,
-      );
+      // An error's own text may quote the URL, query included: only its code or name is shown.
+      const cause = (e as Error & { cause?: { code?: unknown } }).cause;
+      const why = typeof cause?.code === 'string' ? cause.code : e.name;
+      return failure(elapsed(), 'connection_error', `cannot reach ${this.def.shown_endpoint}: ${why}`);
     }
     const latency = elapsed();
     const upstreamUsed = usedFromHeaders(res.headers);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config';
 import { parseProviders } from './provider_definition';
 
 const d = { interval_seconds: 30, timeout_ms: 5000, degraded_latency_ms: 1000, failures_before_offline: 2 };
@@ -19,6 +20,20 @@ describe('parseProviders', () => {
       timeout_ms: 5000,
       rate_limit: { limit: 50, window_seconds: 60, limit_type: 'per_minute' },
     });
+  });
+
+  it('refuses a URL carrying a user name or password: fetch would quote it whole in every check', () => {
+    expect(() => parseProviders(JSON.stringify([{ name: 'p', url: 'http://bob:S1@127.0.0.1:1/ui?token=S2' }]), d)).toThrow(
+      /MONITOR_PROVIDERS\[0\]\.url: url must not carry a user name or password/,
+    );
+  });
+
+  it('refuses a bad entry with the rest of the configuration, so --check-config finds it too', () => {
+    expect(() => loadConfig({ MONITOR_PROVIDERS: '[{"name":"a","url":"http://127.0.0.1:1/x","interval_seconds":-5}]' })).toThrow(
+      /MONITOR_PROVIDERS: MONITOR_PROVIDERS\[0\]\.interval_seconds/,
+    );
+    // V8's JSON message quotes the text around the fault; the refusal does not.
+    expect(() => parseProviders('[{"url":"http://h/?apikey=SECRETKEY" oops}]', d)).toThrow(/^MONITOR_PROVIDERS is not valid JSON \(/);
   });
 
   it('names the entry and field that is wrong', () => {

@@ -52,7 +52,12 @@ export const providerEntrySchema = z
     name: plainText('name').min(1, { error: 'name is required' }),
     category: plainText('category').default('http_api'),
     // z.url() accepts (and keeps) control characters around the URL.
-    url: plainText('url').pipe(z.url({ error: 'url must be an absolute http(s) URL' })),
+    url: plainText('url')
+      .pipe(z.url({ error: 'url must be an absolute http(s) URL' }))
+      // fetch refuses such a URL and quotes it whole in its error, which every check then showed to users.
+      .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url), {
+        error: 'url must not carry a user name or password: put the credential in headers or api_key_env',
+      }),
     method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
     expect_status: z.array(z.number().int()).default([]),
     headers: z.record(plainText('a header name'), plainText('a header value')).default({}),
@@ -125,7 +130,8 @@ export function parseProviders(json: string, d: ProviderDefaults): ProviderDefin
   try {
     raw = JSON.parse(json);
   } catch (err) {
-    throw new Error(`MONITOR_PROVIDERS is not valid JSON: ${(err as Error).message}`, { cause: err });
+    // Not V8's message: it quotes the text around the fault, and the text may hold a key.
+    throw new Error('MONITOR_PROVIDERS is not valid JSON (check its quotes, commas and brackets)', { cause: err });
   }
   if (!Array.isArray(raw)) throw new Error('MONITOR_PROVIDERS must be a JSON array of provider objects');
   const seen = new Set<string>();

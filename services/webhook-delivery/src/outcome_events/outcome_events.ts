@@ -19,7 +19,7 @@ export function endpointDisabledEvent(endpointId: string, reason: string, ownerI
       service: SOURCE,
       module: 'endpoint_health',
       code: 'WEBHOOK_ENDPOINT_DISABLED',
-      message: `webhook endpoint ${endpointId} was disabled: ${reason}. Fix the receiver, set the endpoint active again and replay its failed deliveries.`,
+      message: `webhook endpoint ${endpointId} was disabled: ${reason}. Once that is fixed, set the endpoint active again and replay what it missed (ReplayFailed).`,
       detail: reason,
       timestamp: now,
       trace_id: '',

@@ -114,9 +114,8 @@ export class AttemptRunner {
    * hears of it (the hook's system_error) and can raise the limit or narrow what it takes.
    */
   private async disableOverQueued(claim: ClaimedDelivery): Promise<void> {
-    const hours = Math.round((this.deps.settings.maxRateQueueMs / 3_600_000) * 100) / 100;
     const reason =
-      `its deliveries were queued more than ${hours} h ahead at rate_limit_per_second ${claim.rate_limit_per_second} ` +
+      `its deliveries were queued more than ${spoken(this.deps.settings.maxRateQueueMs)} ahead at rate_limit_per_second ${claim.rate_limit_per_second} ` +
       `(WEBHOOK_MAX_RATE_QUEUE_MS): raise the limit or subscribe to fewer events, then re-enable it`;
     if (await this.deps.endpoints.disable(this.deps.db, claim.endpoint_id, reason))
       this.deps.hooks.onEndpointDisabled?.(claim.endpoint_id, reason, claim.owner_id);
@@ -158,4 +157,11 @@ export class AttemptRunner {
       );
     return disabledBy;
   }
+}
+
+/** A duration as a person reads it: 20 s, 15 min, 1 h. */
+function spoken(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 360_000) / 10} h`;
 }

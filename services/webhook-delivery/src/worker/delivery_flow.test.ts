@@ -472,7 +472,7 @@ describe('delivery flow', () => {
     await until(() => (disabled.includes(slow.id) ? true : undefined), 10_000);
     const [endpoint] = await api.listEndpoints('rita');
     expect(endpoint).toMatchObject({ active: false });
-    expect(endpoint!.disabled_reason).toContain('WEBHOOK_MAX_RATE_QUEUE_MS');
+    expect(endpoint!.disabled_reason).toContain('queued more than 10 s ahead at rate_limit_per_second 1 (WEBHOOK_MAX_RATE_QUEUE_MS)');
     expect(await insert(event('evt_lim_more', 'prediction_complete', 'LIM'))).toBe(0);
     // What it had queued ends as it comes due, cancelled with a reason, not sent.
     await until(async () => ((await api.listDeliveries('rita', slow.id, { status: 'cancelled' })).length > 0 ? true : undefined), 10_000);
