@@ -4,10 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { events, webhooks } from '@marketpulse/proto';
-import { createClient, createLogger, MemoryBroker, MemoryBus } from '@marketpulse/runtime';
+import { createClient, createLogger, HIDDEN_HEADER_VALUE, MemoryBroker, MemoryBus } from '@marketpulse/runtime';
 import { afterAll, expect, it } from 'vitest';
 import { loadConfig } from './config';
-import { HIDDEN_HEADER_VALUE } from './endpoint_api/hidden_headers';
 import { startWebhookDelivery } from './service';
 
 // The one-process quick start: in-memory bus, embedded PGlite, everything in this process.

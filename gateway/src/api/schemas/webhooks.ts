@@ -1,4 +1,4 @@
-import { EVENT_TYPES } from '@marketpulse/runtime';
+import { EVENT_TYPES, HIDDEN_HEADER_VALUE } from '@marketpulse/runtime';
 import { z } from 'zod';
 import { int32, int64, text, timestamp } from './common';
 
@@ -15,12 +15,6 @@ const HeaderValue = z
   .regex(/^[\t\u0020-\u007e\u00a0-\u00ff]*$/, {
     error: 'must be visible Latin-1 text (no control characters or characters beyond U+00FF)',
   });
-
-/**
- * What answers show for a header carrying the receiver's credential (webhooks.proto, Endpoint.headers);
- * an update may send it back to keep the stored value. Outside Latin-1 on purpose: no real value.
- */
-export const HIDDEN_HEADER_VALUE = '••••••••';
 
 const subscribedEvents = z
   .array(z.enum([...EVENT_TYPES, '*']))

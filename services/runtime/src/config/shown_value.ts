@@ -3,12 +3,10 @@
  * --check-config's output, and in the problems of a configuration refused at start-up. One place,
  * so a secret hidden in one is hidden in all.
  */
+import { isCredentialName } from './credential_names';
 
 /** Variable (and nested field) names whose value is a secret. */
 const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|API_KEYS?$|_KEY$)/i;
-
-/** Query parameters a credential travels in (`?password=`, `?apikey=`, `?token=`, `?sslkey=`). */
-const CREDENTIAL_PARAM = /pass|key|token|secret|auth|sig|session|credential/i;
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
@@ -27,7 +25,7 @@ export function redactUrl(value: string): string {
   }
   if (url.password) url.password = 'redacted';
   for (const name of [...new Set(url.searchParams.keys())]) {
-    if (CREDENTIAL_PARAM.test(name)) url.searchParams.set(name, 'redacted');
+    if (isCredentialName(name)) url.searchParams.set(name, 'redacted');
   }
   return url.toString();
 }

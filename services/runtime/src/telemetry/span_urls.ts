@@ -1,11 +1,12 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Span } from '@opentelemetry/api';
+import { isCredentialName } from '../config/credential_names';
 
 /**
  * Query parameters a client may carry a credential in: the gateway's own (`token`, `api_key`, the
  * browser SDK's `connectionParams`) and the usual names of others'. Their values never reach a span.
  */
-const CREDENTIAL_PARAM = /token|key|secret|pass|auth|sig|session|credential|connectionparams/i;
+const isCredentialParam = (name: string) => isCredentialName(name) || /connectionparams/i.test(name);
 
 const REDACTED = 'REDACTED';
 
@@ -25,11 +26,7 @@ export function redactQuery(query: string, redact: (name: string) => boolean): s
 export function redactServerSpanQuery(span: Span, req: IncomingMessage): void {
   const url = req.url ?? '';
   const at = url.indexOf('?');
-  if (at >= 0)
-    span.setAttribute(
-      'url.query',
-      redactQuery(url.slice(at + 1), (name) => CREDENTIAL_PARAM.test(name)),
-    );
+  if (at >= 0) span.setAttribute('url.query', redactQuery(url.slice(at + 1), isCredentialParam));
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { AddressGuard } from '../address_guard/address_guard';
-import { assertValid, checkText, quote } from '@marketpulse/runtime';
+import { assertValid, checkText, HIDDEN_HEADER_VALUE, quote } from '@marketpulse/runtime';
 import { webhookError, webhookDeliveryErrors } from '../errors';
 import { DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
-import { HIDDEN_HEADER_VALUE } from './hidden_headers';
 import { RESERVED_HEADERS } from '../signing/request_headers';
 
 /** The writable fields of an endpoint, as a caller gives them. */

@@ -1,15 +1,8 @@
+import { HIDDEN_HEADER_VALUE, isCredentialName } from '@marketpulse/runtime';
 import { webhookError } from '../errors';
 
-/**
- * What an endpoint's answers show instead of a credential header's value. It cannot be a real
- * value (header values are Latin-1, `•` is not), so an update that sends it back means "keep".
- */
-export const HIDDEN_HEADER_VALUE = '••••••••';
-
 /** Header names that carry a credential for the receiver (Svix's "sensitive" headers, and the usual names). */
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|key|token|secret|auth|pass|sig|session|credential/i;
-
-export const isCredentialHeader = (name: string): boolean => CREDENTIAL_HEADER.test(name);
+const isCredentialHeader = (name: string): boolean => isCredentialName(name) || /^cookie$/i.test(name);
 
 /**
  * The custom headers as any answer shows them. Their values were returned whole to every

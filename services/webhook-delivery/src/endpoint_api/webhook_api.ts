@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { events } from '@marketpulse/proto';
 import type { AddressGuard } from '../address_guard/address_guard';
-import { buildEvent, isEventType, type AppError, type PayloadOf } from '@marketpulse/runtime';
+import { buildEvent, HIDDEN_HEADER_VALUE, isEventType, type AppError, type PayloadOf } from '@marketpulse/runtime';
 import { tooManyEndpoints, webhookError } from '../errors';
 import { DEFAULT_TEST_EVENT_TYPE, DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { serializeBody } from '../payload/webhook_body';
-import { HIDDEN_HEADER_VALUE, keepHiddenValues } from './hidden_headers';
+import { keepHiddenValues } from './hidden_headers';
 import { generateSecret, validateSuppliedSecret } from '../signing/secret';
 import type { DeliveryStore } from '../store/delivery_store';
 import type { EndpointPatch, EndpointStore } from '../store/endpoint_store';
