@@ -42,7 +42,19 @@ export const webhookDeliveryConfigSchema = serviceConfigSchema('webhook-delivery
   WEBHOOK_TIMEOUT_MS: envPositiveInt('milliseconds')
     .default(15_000)
     .describe('An attempt succeeds only with a 2xx response within this time.'),
-  WEBHOOK_WORKERS: envPositiveInt('a positive integer').default(32).describe('Deliveries this process sends at once.'),
+  WEBHOOK_WORKERS: envPositiveInt('a positive integer')
+    .default(32)
+    .describe('Deliveries this process sends at once, besides the slow ones waiting for their answers (WEBHOOK_SLOW_ATTEMPT_MS).'),
+  WEBHOOK_SLOW_ATTEMPT_MS: envPositiveInt('milliseconds')
+    .default(2_000)
+    .describe(
+      'An attempt still waiting for its answer after this gives its worker back and waits beside the workers until its answer or WEBHOOK_TIMEOUT_MS, so endpoints that never answer cannot hold every worker: before, a few users with such endpoints held all 32 for 15 s at a time and every other delivery waited. At or above WEBHOOK_TIMEOUT_MS attempts keep their workers to the end.',
+    ),
+  WEBHOOK_MAX_WAITING_ATTEMPTS: envPositiveInt('a positive integer')
+    .default(128)
+    .describe(
+      'Slow attempts (WEBHOOK_SLOW_ATTEMPT_MS) waiting at once without a worker; each holds a socket until its answer or timeout. Past this, slow attempts keep their workers until one of the waiting ends (logged as webhook.waiting_attempts_full). Per endpoint and per user a waiting attempt still counts as in flight.',
+    ),
   WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: envPositiveInt('a positive integer')
     .default(24)
     .describe(

@@ -112,6 +112,8 @@ export async function startWebhookDelivery(config: WebhookDeliveryConfig, deps: 
       runner,
       {
         concurrency: config.WEBHOOK_WORKERS,
+        slowAttemptMs: config.WEBHOOK_SLOW_ATTEMPT_MS,
+        maxWaitingAttempts: config.WEBHOOK_MAX_WAITING_ATTEMPTS,
         perEndpoint: config.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
         perOwner: config.WEBHOOK_MAX_IN_FLIGHT_PER_USER,
         leaseMs: config.WEBHOOK_LEASE_MS,

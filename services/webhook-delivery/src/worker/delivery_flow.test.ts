@@ -45,7 +45,22 @@ let api: WebhookApi;
 let deliveries: DeliveryStore;
 let runner: AttemptRunner;
 
-function build(disableAfterMs = 3_600_000, maxRateQueueMs = 3_600_000) {
+interface BuildOptions {
+  disableAfterMs?: number;
+  maxRateQueueMs?: number;
+  timeoutMs?: number;
+  /** Off unless a test asks: the tests of the per-endpoint and per-user caps need hung attempts to hold their workers. */
+  slowAttemptMs?: number;
+  maxWaitingAttempts?: number;
+}
+
+function build({
+  disableAfterMs = 3_600_000,
+  maxRateQueueMs = 3_600_000,
+  timeoutMs = 2000,
+  slowAttemptMs = 60_000,
+  maxWaitingAttempts = 4,
+}: BuildOptions = {}) {
   const endpoints = new EndpointStore(db);
   deliveries = new DeliveryStore(db);
   const guard = new AddressGuard({ allowLoopback: true, allowPrivate: false });
@@ -56,11 +71,16 @@ function build(disableAfterMs = 3_600_000, maxRateQueueMs = 3_600_000) {
     guard,
     sender: new HttpSender(),
     policy: { scheduleMs: [200, 500], jitter: 0, maxRetryAfterMs: 5000 },
-    settings: { workerId: 'test', timeoutMs: 2000, maxResponseBytes: 1024, disableAfterMs, maxRateQueueMs },
+    settings: { workerId: 'test', timeoutMs, maxResponseBytes: 1024, disableAfterMs, maxRateQueueMs },
     hooks: { onEndpointDisabled: (id) => disabled.push(id) },
     logger,
   });
-  worker = new DeliveryWorker(deliveries, runner, { concurrency: 8, perEndpoint: 4, perOwner: 4, leaseMs: 5000, pollMs: 50 }, logger);
+  worker = new DeliveryWorker(
+    deliveries,
+    runner,
+    { concurrency: 8, slowAttemptMs, maxWaitingAttempts, perEndpoint: 4, perOwner: 4, leaseMs: 5000, pollMs: 50 },
+    logger,
+  );
   api = new WebhookApi({
     endpoints,
     deliveries,
@@ -237,7 +257,7 @@ describe('delivery flow', () => {
 
   it('disables an endpoint that failed every attempt for the configured period', async () => {
     await worker.close();
-    build(300);
+    build({ disableAfterMs: 300 });
     const ep = await api.createEndpoint('erin', fields('/broken'), '');
     script.set('/broken', Array(20).fill(500));
     await insert(event('evt_broken_1'));
@@ -405,6 +425,32 @@ describe('delivery flow', () => {
     for (const res of hung.splice(0)) res.writeHead(200).end();
   });
 
+  it("lets slow attempts give their workers back: other users' hung endpoints holding every worker do not hold up a delivery until their timeouts", async () => {
+    await worker.close();
+    build({ timeoutMs: 4000, slowAttemptMs: 300, maxWaitingAttempts: 4 });
+    // Two users, two hung endpoints each: 2 attempts per endpoint, 4 per user, all 8 workers.
+    // Before, Bob's delivery waited the 4 s until their timeouts.
+    const holders: Array<[string, string]> = [];
+    for (const user of ['mallory', 'trent'])
+      for (const i of [0, 1])
+        holders.push([user, (await api.createEndpoint(user, fields('/hang', { subjects: [`H${user}${i}`] }), '')).id]);
+    const bob = await api.createEndpoint('bob', fields('/bob', { subjects: ['BOB'] }), '');
+    for (let i = 0; i < 4; i++)
+      for (const user of ['mallory', 'trent'])
+        for (const e of [0, 1]) await insert(event(`evt_h${user}${e}_${i}`, 'prediction_complete', `H${user}${e}`));
+    worker.wake();
+    await until(() => (hung.length >= 8 ? true : undefined));
+    await insert(event('evt_bob', 'prediction_complete', 'BOB'));
+    worker.wake();
+    await until(() => received.some((r) => r.id === 'evt_bob'));
+    // Received while every hung request still waits for its answer: none of them has ended.
+    for (const [user, id] of holders) expect((await api.listDeliveries(user, id, {})).flatMap((d) => d.attempts_made)).toEqual([]);
+    // A waiting attempt still counts for its endpoint and its user: the freed workers started no more of theirs.
+    expect(hung.length).toBe(8);
+    expect((await api.listDeliveries('bob', bob.id, {}))[0]).toMatchObject({ event_id: 'evt_bob', status: 'delivered' });
+    for (const res of hung.splice(0)) res.writeHead(200).end();
+  });
+
   it('keeps an endpoint that stopped answering at its start after a timeout, and lets one that answers slowly grow to the ceiling', async () => {
     const mallory = await api.createEndpoint('mallory', fields('/hang', { subjects: ['HANG'] }), '');
     const carol = await api.createEndpoint('carol', fields('/slow', { subjects: ['SLOW'] }), '');
@@ -461,7 +507,7 @@ describe('delivery flow', () => {
 
   it('disables a rate-limited endpoint whose queue reaches past WEBHOOK_MAX_RATE_QUEUE_MS, and queues nothing more for it', async () => {
     await worker.close();
-    build(3_600_000, 10_000);
+    build({ maxRateQueueMs: 10_000 });
     const slow = await api.createEndpoint('rita', fields('/limited', { subjects: ['LIM'], rate_limit_per_second: 1 }), '');
     // 30 at 1 a second reach 29 s ahead: before, they were queued however far that was.
     await deliveries.insertForEvents(

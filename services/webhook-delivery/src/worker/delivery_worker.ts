@@ -2,12 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@marketpulse/runtime';
 import type { ClaimedDelivery, DeliveryStore } from '../store/delivery_store';
 import type { AttemptReport, AttemptRunner } from './attempt_runner';
+import { AttemptSlots } from './attempt_slots';
 import { InFlightAllowance } from './in_flight_allowance';
 import { OwnerInFlight } from './owner_in_flight';
 
 export interface DeliveryWorkerOptions {
-  /** Deliveries in flight at once in this process. */
+  /** Deliveries that hold a worker at once in this process (WEBHOOK_WORKERS); see AttemptSlots. */
   concurrency: number;
+  /** After this long without an answer an attempt gives its worker back (WEBHOOK_SLOW_ATTEMPT_MS). */
+  slowAttemptMs: number;
+  /** Attempts waiting that way at once (WEBHOOK_MAX_WAITING_ATTEMPTS). */
+  maxWaitingAttempts: number;
   /** The most deliveries to one endpoint in flight at once in this process (WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT); see InFlightAllowance. */
   perEndpoint: number;
   /** The most deliveries of one endpoint owner in flight at once in this process (WEBHOOK_MAX_IN_FLIGHT_PER_USER); see OwnerInFlight. */
@@ -18,11 +23,12 @@ export interface DeliveryWorkerOptions {
 }
 
 /**
- * Claims due deliveries and runs their attempts, up to `concurrency` at a time. It polls, and
- * wakes early when this process's intake has written new deliveries.
+ * Claims due deliveries and runs their attempts, up to `concurrency` holding a worker at a time
+ * (and up to `maxWaitingAttempts` slow ones waiting beside them). It polls, and wakes early when
+ * this process's intake has written new deliveries.
  */
 export class DeliveryWorker {
-  private inFlight = 0;
+  private readonly slots: AttemptSlots;
   private readonly allowance: InFlightAllowance;
   private readonly owners: OwnerInFlight;
   private running = false;
@@ -39,6 +45,17 @@ export class DeliveryWorker {
   ) {
     this.allowance = new InFlightAllowance(options.perEndpoint);
     this.owners = new OwnerInFlight(options.perOwner);
+    this.slots = new AttemptSlots({
+      workers: options.concurrency,
+      slowAfterMs: options.slowAttemptMs,
+      maxWaiting: options.maxWaitingAttempts,
+      onFreed: () => this.wake(),
+      onFull: (waiting) =>
+        logger.warn(
+          { event: 'webhook.waiting_attempts_full', waiting },
+          `${waiting} slow webhook attempts are waiting for their answers (WEBHOOK_MAX_WAITING_ATTEMPTS); further slow ones hold their workers until one ends`,
+        ),
+    });
   }
 
   start(): void {
@@ -64,7 +81,7 @@ export class DeliveryWorker {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
-      const free = this.options.concurrency - this.inFlight;
+      const free = this.slots.free;
       let claimedAll = false;
       if (free > 0) {
         try {
@@ -83,13 +100,13 @@ export class DeliveryWorker {
       }
       if (!this.running) break;
       // A full batch means more may be due: go again as soon as a slot frees (the tracker wakes us).
-      if (claimedAll && this.inFlight < this.options.concurrency) continue;
+      if (claimedAll && this.slots.free > 0) continue;
       await this.sleep(failures > 0 ? Math.min(5000, this.options.pollMs * 2 ** Math.min(failures, 5)) : this.options.pollMs);
     }
   }
 
   private track({ endpoint_id: endpointId, owner_id: owner }: ClaimedDelivery, attempt: Promise<AttemptReport | null>): void {
-    this.inFlight += 1;
+    const slot = this.slots.take();
     this.allowance.started(endpointId);
     this.owners.started(owner);
     const tracked = attempt
@@ -101,7 +118,7 @@ export class DeliveryWorker {
         },
       )
       .finally(() => {
-        this.inFlight -= 1;
+        this.slots.release(slot);
         this.owners.finished(owner);
         this.attempts.delete(tracked);
         this.wake();
