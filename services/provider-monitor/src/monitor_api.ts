@@ -251,7 +251,7 @@ export class MonitorApi {
         status: 'healthy',
         latency_ms: round(performance.now() - started),
         engine: this.d.db.kind,
-        version: rows[0]?.version ?? '',
+        version: releaseOf(rows[0]?.version ?? ''),
         error: '',
         checked_at,
       };
@@ -351,4 +351,12 @@ function suggestions(
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+/**
+ * The engine and its release ("PostgreSQL 17.6"), not the rest of `version()`: the platform,
+ * compiler and build it names are for the operator's shell, not for every user who may read this.
+ */
+function releaseOf(version: string): string {
+  return /^[A-Za-z]+ \d+(?:\.\d+)?/.exec(version)?.[0] ?? '';
 }

@@ -205,7 +205,8 @@ describe('provider-monitor (memory bus, PGlite, local HTTP provider)', () => {
     const dbStats = await call<providers.GetDatabaseStatsRequest, providers.GetDatabaseStatsResponse>(client.getDatabaseStats, {});
     expect(Number(dbStats.total_rows)).toBeGreaterThan(0);
     const dbHealth = await call<providers.GetDatabaseHealthRequest, providers.GetDatabaseHealthResponse>(client.getDatabaseHealth, {});
-    expect(dbHealth).toMatchObject({ status: 'healthy', engine: 'pglite' });
+    // The release only: version() also names the platform and the compiler it was built with.
+    expect(dbHealth).toMatchObject({ status: 'healthy', engine: 'pglite', version: expect.stringMatching(/^PostgreSQL \d+(\.\d+)?$/) });
     const cfg = await call<providers.GetConfigStatsRequest, providers.GetConfigStatsResponse>(client.getConfigStats, {});
     expect(cfg).toMatchObject({ total_providers: 2, providers_with_rate_limit: 1, scheduler_jobs: 4 });
     await expect(call(client.listLogs, { log_type: 'debug', hours: 0, limit: 0, provider: '' })).rejects.toMatchObject({

@@ -1214,7 +1214,8 @@ type GetDatabaseHealthResponse struct {
 	// Round trip of a trivial query.
 	LatencyMs float64 `protobuf:"fixed64,2,opt,name=latency_ms,json=latencyMs,proto3" json:"latency_ms,omitempty"`
 	Engine    string  `protobuf:"bytes,3,opt,name=engine,proto3" json:"engine,omitempty"`
-	Version   string  `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
+	// The database's name and release, e.g. "PostgreSQL 17.6"; nothing of its platform or build.
+	Version string `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
 	// Why it is unhealthy; empty otherwise.
 	Error         string                 `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
 	CheckedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=checked_at,json=checkedAt,proto3" json:"checked_at,omitempty"`

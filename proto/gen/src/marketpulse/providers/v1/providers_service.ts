@@ -166,6 +166,7 @@ export interface GetDatabaseHealthResponse {
   /** Round trip of a trivial query. */
   latency_ms: number;
   engine: string;
+  /** The database's name and release, e.g. "PostgreSQL 17.6"; nothing of its platform or build. */
   version: string;
   /** Why it is unhealthy; empty otherwise. */
   error: string;
