@@ -65,7 +65,11 @@ export interface StreamClientOptions {
   pongTimeoutMs?: number;
   /** A JWT with `exp` is replaced (an `auth` message with a fresh token) this long before it expires. */
   refreshBeforeExpiryMs?: number;
-  /** Ids remembered per subscription to drop a redelivered event. */
+  /**
+   * Ids remembered per subscription (2,000) to drop a redelivered event that carries no `pos` (the
+   * in-memory bus), or whose partition its position does not keep. An event with a `pos` is
+   * dropped by its position, whatever this window.
+   */
   dedupeWindow?: number;
   /**
    * A connection counts as healthy once it stayed connected (authenticated) this long (5 s): only
@@ -270,6 +274,16 @@ export class Subscription<T extends SubscriptionType> {
   private readonly entries = new Map<string, string>();
   /** Characters of `position` (kept under MAX_POSITION_CHARS). */
   private positionChars = 0;
+  /**
+   * Per partition key: the offset (as an entry holds it, the one after a record) up to which this
+   * subscription has every event of its own there: the furthest `pos` it delivered, or its
+   * acknowledgement's entry (what came before was handled before it subscribed, or is what it
+   * resumes after). Apart from `entries`, which a gateway may set behind it (an instance behind the
+   * one left names its own stream's position): Kafka offsets are the same on every instance, so the
+   * records in between are ones already delivered. Offsets of another epoch (cluster, topic list)
+   * name other records: a new epoch starts it over. At most MAX_POSITION_PARTITIONS partitions.
+   */
+  private readonly delivered = new Map<string, number>();
   state: 'pending' | 'active' | 'failed' | 'unsubscribed' = 'pending';
   private readonly recent: string[] = [];
   private readonly recentSet = new Set<string>();
@@ -306,9 +320,13 @@ export class Subscription<T extends SubscriptionType> {
   resetPosition(token: string): boolean {
     const parsed = parsePosition(token);
     if (!parsed) return false;
+    if (parsed.header !== this.positionHeader) this.delivered.clear();
     this.positionHeader = parsed.header;
     this.entries.clear();
-    for (const [key, entry] of parsed.entries) this.entries.set(key, entry);
+    for (const [key, entry] of parsed.entries) {
+      this.entries.set(key, entry);
+      this.raiseDelivered(key, positionEntryOffset(entry)!);
+    }
     this.positionChars = [parsed.header, ...parsed.entries.values()].join('.').length;
     return true;
   }
@@ -336,11 +354,42 @@ export class Subscription<T extends SubscriptionType> {
   }
 
   /**
-   * Delivers unless this id was delivered already (a replay overlapping what arrived live, a
-   * redelivery). A callback that throws is reported (CLIENT_CALLBACK_THREW), never rethrown.
+   * @internal One event of this subscription with its `pos` (an entry the client checked), if any.
+   * Delivered unless this subscription has it already: its `pos` at or behind where it stands on
+   * that partition, or its id among the last `dedupeWindow` delivered (a replay overlapping what
+   * arrived live, a gateway resending an older stretch). A callback that throws is reported
+   * (CLIENT_CALLBACK_THREW), never rethrown. False when `pos` was not kept (see advance).
    */
-  deliver(item: SubscriptionItems[T], meta: DataMeta): void {
-    if (this.recentSet.has(meta.id)) return;
+  deliver(item: SubscriptionItems[T], meta: DataMeta, pos?: string): boolean {
+    const had = pos !== undefined && this.hasAt(pos);
+    // Advanced even for an event it had: after a position set behind what it delivered, it moves back up.
+    const kept = pos === undefined || this.advance(pos);
+    if (!had && !this.recentSet.has(meta.id)) this.call(item, meta);
+    return kept;
+  }
+
+  /**
+   * Whether this subscription has the event at `pos` already; when not, it has it from now on.
+   * False when its position cannot tell: no token from the gateway yet (no epoch to read offsets
+   * in), or a partition beyond MAX_POSITION_PARTITIONS (then the id window judges).
+   */
+  private hasAt(pos: string): boolean {
+    if (this.positionHeader === undefined) return false;
+    const offset = positionEntryOffset(pos);
+    if (offset === undefined) return false;
+    const key = pos.slice(0, 4);
+    const held = this.delivered.get(key);
+    if (held !== undefined && offset <= held) return true;
+    this.raiseDelivered(key, offset);
+    return false;
+  }
+
+  private raiseDelivered(key: string, offset: number): void {
+    const held = this.delivered.get(key);
+    if (held === undefined ? this.delivered.size < MAX_POSITION_PARTITIONS : held < offset) this.delivered.set(key, offset);
+  }
+
+  private call(item: SubscriptionItems[T], meta: DataMeta): void {
     this.recent.push(meta.id);
     this.recentSet.add(meta.id);
     if (this.recent.length > this.window) this.recentSet.delete(this.recent.shift()!);
@@ -795,9 +844,9 @@ export class StreamClient {
     let kept = true;
     for (const [sub, item] of deliveries) {
       if (!this.subs.has(sub)) continue; // unsubscribed by an earlier callback
-      sub.deliver(item as never, meta);
-      // Its own events only: another subscription's replayed events carry positions this one is already past.
-      if (pos && posOk) kept = sub.advance(pos) && kept;
+      // Each by its own position: subscriptions sharing the gateway's subscription get each other's
+      // replays, whose events one of them may have had for long (or never wanted: from before it subscribed).
+      if (!sub.deliver(item as never, meta, pos && posOk ? pos : undefined)) kept = false;
     }
     // Every live subscription saw everything up to this event that concerned it: it resumes after it.
     for (const sub of this.subs) if (sub.state === 'active') sub.resumeId = meta.id;
