@@ -32,6 +32,11 @@ def test_decode_event_raises_value_error_for_bytes_that_are_no_event_and_bounds_
     assert len(str(refused.value)) < 200
 
 
+def test_decode_event_raises_value_error_for_a_tombstone():
+    with pytest.raises(ValueError, match="no value"):
+        decode_event(None)
+
+
 class _Refusal(grpc.RpcError):
     """A failed call as grpcio raises it: its code, details and trailing metadata."""
 
