@@ -19,7 +19,8 @@ type FieldViolation struct {
 // (ErrorInfo.reason, e.g. "RULE_NOT_FOUND"), its Domain and Metadata, and the field Violations
 // of an INVALID_ARGUMENT (BadRequest). Branch on Code and Reason, never on Message. RetryAfter is
 // the google.rpc.RetryInfo delay of a refusal the same call may get past later (RATE_LIMITED,
-// PUBLISH_IN_PROGRESS): wait that long before trying again; 0 when the error carries none.
+// PUBLISH_IN_PROGRESS): wait that long before trying again; 0 when the error carries none. It is
+// read within 0 to MaxRetryAfter.
 type Error struct {
 	Code       codes.Code
 	Message    string
@@ -29,6 +30,11 @@ type Error struct {
 	Violations []FieldViolation
 	RetryAfter time.Duration
 }
+
+// MaxRetryAfter bounds Error.RetryAfter. The services ask for a minute or two at most
+// (API_RATE_LIMIT_PER_MINUTE, PUBLISH_ID_LEASE_SECONDS); whatever answered in between may ask for
+// years, or for a negative delay, and a retry loop would then park for as long or spin.
+const MaxRetryAfter = time.Hour
 
 // ReadError reads err as returned by a generated client's method. ok is false when err is not a
 // gRPC status at all (nil, or an error of the caller's own).
@@ -46,7 +52,7 @@ func ReadError(err error) (e Error, ok bool) {
 				e.Metadata[k] = v
 			}
 		case *errdetails.RetryInfo:
-			e.RetryAfter = d.GetRetryDelay().AsDuration()
+			e.RetryAfter = min(max(d.GetRetryDelay().AsDuration(), 0), MaxRetryAfter)
 		case *errdetails.BadRequest:
 			for _, v := range d.GetFieldViolations() {
 				e.Violations = append(e.Violations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})

@@ -32,3 +32,26 @@ func TestReadErrorRetryAfter(t *testing.T) {
 		t.Fatalf("an error without RetryInfo reads a retry delay of %v", plain.RetryAfter)
 	}
 }
+
+// A delay from whoever answered is read within 0 to MaxRetryAfter: a negative one would make a
+// retry loop spin, ten thousand years park it for good.
+func TestReadErrorBoundsRetryAfter(t *testing.T) {
+	for _, c := range []struct {
+		delay *durationpb.Duration
+		want  time.Duration
+	}{
+		{&durationpb.Duration{Seconds: -5}, 0},
+		{&durationpb.Duration{Seconds: 315_576_000_000}, MaxRetryAfter},
+		{&durationpb.Duration{Seconds: 1<<63 - 1}, MaxRetryAfter},
+		{durationpb.New(90 * time.Second), 90 * time.Second},
+	} {
+		st, err := status.New(codes.ResourceExhausted, "later").WithDetails(&errdetails.RetryInfo{RetryDelay: c.delay})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := ReadError(st.Err())
+		if e.RetryAfter != c.want {
+			t.Fatalf("a delay of %v s reads %v, want %v", c.delay.GetSeconds(), e.RetryAfter, c.want)
+		}
+	}
+}
