@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Optional
 
 import grpc
@@ -24,6 +25,10 @@ _SERVICE_CONFIG = json.dumps(
         ]
     }
 )
+
+
+# What one header value may hold: visible ASCII (a JWT's or an API key's characters all are).
+_HEADER_TEXT = re.compile(r"[\x21-\x7e]+")
 
 
 def _keepalive_options(keepalive: Optional[float]) -> list:
@@ -78,13 +83,21 @@ def dial(
 
     A service that is still starting is waited for (gRPC reconnects with backoff) up to
     ``ready_timeout`` seconds; then ``ConnectionError`` names the address. ``token`` (a JWT or
-    API key of the gateway) travels as ``authorization: Bearer`` on every call. ``secure`` or
+    API key of the gateway) travels as ``authorization: Bearer`` on every call; one with other than
+    visible ASCII (a newline read from a file) raises ``ValueError`` before anything is sent. ``secure`` or
     ``root_certificates`` encrypt the channel with TLS; plaintext is for loopback or a mesh.
     Unary calls without a timeout get ``call_timeout`` seconds. While a call is open, a connection
     that has brought nothing for ``keepalive`` seconds is pinged, and one whose ping goes
     unanswered for ``keepalive`` seconds more ends its calls with ``UNAVAILABLE``: a stream from a
     server that went silent ends within about twice ``keepalive``. ``None`` turns it off.
     """
+    if token and not _HEADER_TEXT.fullmatch(token):
+        # gRPC would refuse every call with INTERNAL "Invalid metadata", naming neither the token
+        # nor why; a token read from a file usually keeps its trailing newline.
+        raise ValueError(
+            "marketpulse_client: the token has characters a header cannot carry "
+            "(only visible ASCII: a newline read from a file?); strip it first"
+        )
     options = [("grpc.service_config", _SERVICE_CONFIG), ("grpc.enable_retries", 1)]
     options += _keepalive_options(keepalive)
     if secure or root_certificates:

@@ -6,7 +6,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from marketpulse.events.v1 import event_pb2
 from marketpulse.market.v1 import market_pb2
-from marketpulse_client import decode_event, read_error
+from marketpulse_client import decode_event, dial, read_error
 
 
 def test_decode_event_returns_the_payload_named_by_the_type():
@@ -63,3 +63,10 @@ def test_read_error_hands_over_the_retry_delay_of_a_refusal():
     assert error.reason == "RATE_LIMITED" and error.retry_after == 7.0
     without = status_pb2.Status(code=grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], message="too many requests", details=[info])
     assert read_error(_Refusal(without)).retry_after is None
+
+
+def test_dial_refuses_a_token_a_header_cannot_carry_before_sending_anything():
+    # Read from a file with its newline, it made every call fail with gRPC's INTERNAL "Invalid metadata".
+    for token in ("eyJhbGciOi.x.y\n", "mpk_\u00e9", "a b"):
+        with pytest.raises(ValueError, match="strip it"):
+            dial("127.0.0.1:9", token=token, ready_timeout=0.1)
