@@ -3,6 +3,7 @@ import { events as ev } from '@marketpulse/proto';
 import type { Bus, DeliveredEvent, Logger, Subscription } from '@marketpulse/runtime';
 import { alertFromFiring, riskEventId } from './alert_record';
 import { RuleEvaluator } from './evaluation/evaluator';
+import { RuleIndex } from './evaluation/rule_index';
 import { WATCHED_EVENT_TYPES, signalFromEvent } from './evaluation/signal_from_event';
 import { alertTriggeredEvent, riskStatusEvent } from './published_events';
 import { needsSymbol, type Rule } from './rules/rule';
@@ -22,6 +23,7 @@ import {
 
 /** Store failures of no known kind retried (while the store reports healthy) before the event is set aside. */
 const UNKNOWN_FAILURE_ATTEMPTS = 5;
+const NO_RULES = RuleIndex.build([]);
 
 export interface AlertEngineOptions {
   bus: Bus;
@@ -43,7 +45,7 @@ export interface AlertEngineOptions {
 }
 
 /**
- * Consumes the event stream, evaluates every enabled rule, stores the alerts and publishes
+ * Consumes the event stream, evaluates the enabled rules each event could match, stores the alerts and publishes
  * `alert_triggered` / `risk_status_update` through a transactional outbox: an event's offset is
  * committed only after its alerts are stored, and stored alerts are always announced eventually.
  */
@@ -51,6 +53,10 @@ export class AlertEngine {
   private readonly evaluator: RuleEvaluator;
   private readonly metrics = alertMetrics();
   private rules: Rule[] = [];
+  /** `rules` filed by what they watch; rebuilt whenever `rules` is replaced, never per event. */
+  private index = RuleIndex.build([]);
+  /** Owner -> the index of their rules, for owned events; built on an owner's first, dropped with `index`. */
+  private ownerIndexes = new Map<string, RuleIndex>();
   private subscription: Subscription | undefined;
   private timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> | undefined;
@@ -102,8 +108,15 @@ export class AlertEngine {
   /** Applies a rule change made through this instance at once. */
   ruleChanged(rule: Rule | undefined, id: string): void {
     this.evaluator.forgetRule(id);
-    this.rules = this.rules.filter((r) => r.id !== id);
-    if (rule) this.rules.push(rule);
+    const rules = this.rules.filter((r) => r.id !== id);
+    if (rule) rules.push(rule);
+    this.setRules(rules);
+  }
+
+  private setRules(rules: Rule[]): void {
+    this.rules = rules;
+    this.index = RuleIndex.build(rules);
+    this.ownerIndexes.clear();
   }
 
   private async reloadRules(): Promise<void> {
@@ -116,7 +129,7 @@ export class AlertEngine {
     }
     // Deleted through another instance: its state would otherwise stay for good.
     for (const gone of before.keys()) this.evaluator.forgetRule(gone);
-    this.rules = fresh;
+    this.setRules(fresh);
   }
 
   /**
@@ -125,19 +138,26 @@ export class AlertEngine {
    * visibility rule: another user's rule, or a system rule whose alert every reader sees, would
    * pass the owner's figures on to others.
    */
-  private rulesThatMaySee(event: ev.Event): Rule[] {
+  private rulesThatMaySee(event: ev.Event): RuleIndex {
     const owner = ownerOfEvent(event);
-    if (!owner) return this.rules;
-    return this.rules.filter((r) => ownerAllows(owner, { userId: r.user_id || undefined, operator: false }));
+    if (!owner) return this.index;
+    let mine = this.ownerIndexes.get(owner);
+    if (mine) return mine;
+    // Only a user's own rules can pass the visibility rule (system rules have no user).
+    const visible = this.index.ownedBy(owner).filter((r) => ownerAllows(owner, { userId: r.user_id || undefined, operator: false }));
+    // Kept only for owners with rules: an owner is the publisher's choice, and one without rules costs nothing to answer.
+    if (!visible.length) return NO_RULES;
+    mine = RuleIndex.build(visible);
+    this.ownerIndexes.set(owner, mine);
+    return mine;
   }
 
   private async handle(d: DeliveredEvent): Promise<void> {
     const signal = signalFromEvent(d.event, this.o.source);
     if (!signal) return;
     if (signal.type === 'price') this.o.symbols.note(signal.symbol);
-    const rules = this.rulesThatMaySee(d.event);
-    const result = this.evaluator.evaluate(signal, rules);
-    this.metrics.evaluated(signal.type, rules.length);
+    const result = this.evaluator.evaluate(signal, this.rulesThatMaySee(d.event));
+    this.metrics.evaluated(signal.type, result.rulesTried);
     if (!result.firings.length && !result.riskChanges.length) return;
 
     const records: AlertRecord[] = result.firings.map((f) => alertFromFiring(f, d.event.id));
@@ -160,7 +180,7 @@ export class AlertEngine {
         `alert: ${a.message}`,
       );
       this.metrics.triggered(a.severity, a.condition);
-      const rule = this.rules.find((r) => r.id === a.rule_id);
+      const rule = this.index.rule(a.rule_id);
       if (rule) rule.last_triggered_at = a.timestamp;
       this.feed.emit('alert', a);
     }

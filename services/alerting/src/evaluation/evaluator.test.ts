@@ -1,7 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Condition, Rule } from '../rules/rule';
-import { ACCOUNTS_KEPT, RuleEvaluator } from './evaluator';
+import { ACCOUNTS_KEPT, RuleEvaluator, type Evaluation } from './evaluator';
+import { RuleIndex, type RuleCandidates } from './rule_index';
 import { SUBJECTS_PER_RULE } from './rule_subject_state';
+import type { Signal } from './signal';
 
 const T0 = Date.parse('2025-01-02T10:00:00Z');
 let seq = 0;
@@ -304,5 +307,189 @@ describe('RuleEvaluator: state a publisher chooses the keys of stays bounded', (
     expect(held(ev).riskStatus.size).toBe(1);
     expect(ev.evaluate(equity('acct-x', 90), [r]).riskChanges[0]).toMatchObject({ status: 'normal', previous: 'soft_pause' });
     expect(held(ev).riskStatus.size).toBe(0);
+  });
+});
+
+describe('RuleEvaluator: the rule index', () => {
+  /** The reference: every enabled rule offered on every signal, as evaluation worked before the index. */
+  const everyRule = (rules: readonly Rule[]): RuleCandidates => ({ forSignal: () => rules.filter((r) => r.enabled) });
+
+  const SYMBOLS = ['AAPL', 'MSFT', 'aapl', ''] as const;
+  const level = fc.integer({ min: 97, max: 103 });
+  const limit = fc.constantFrom(0, 0.02, 0.05, 0.1);
+  const conditionArb: fc.Arbitrary<Condition> = fc.oneof(
+    fc.record({ type: fc.constant('price_above' as const), price: level }),
+    fc.record({ type: fc.constant('price_below' as const), price: level }),
+    fc.record({
+      type: fc.constant('percent_move' as const),
+      percent: fc.constantFrom(1, 2, 4),
+      window_seconds: fc.constantFrom(1, 5, 30),
+      direction: fc.constantFrom('up' as const, 'down' as const, 'either' as const),
+    }),
+    fc.record({
+      type: fc.constant('prediction_crossing' as const),
+      level,
+      direction: fc.constantFrom('above' as const, 'below' as const, 'either' as const),
+      horizon_seconds: fc.constantFrom(0, 60, 300),
+    }),
+    fc.record({ type: fc.constant('prediction_interval_exit' as const), horizon_seconds: fc.constantFrom(0, 60) }),
+    fc.record({
+      type: fc.constant('risk_threshold' as const),
+      drawdown_soft_pause: limit,
+      drawdown_hard_stop: limit,
+      daily_loss_soft_pause: limit,
+      daily_loss_hard_stop: limit,
+    }),
+    fc.record({ type: fc.constant('risk_status' as const), statuses: fc.subarray(['normal', 'soft_pause', 'hard_stop']) }),
+    fc.record({ type: fc.constant('rate_limit' as const), percentage: fc.constantFrom(50, 90), provider: fc.constantFrom('', 'p1', 'p2') }),
+    fc.record({
+      type: fc.constant('provider_status_change' as const),
+      provider: fc.constantFrom('', 'p1', 'p2'),
+      new_statuses: fc.subarray(['online', 'degraded', 'offline']),
+    }),
+    fc.record({ type: fc.constant('data_quality_issue' as const), kind: fc.constantFrom('', 'gap', 'outlier') }),
+    fc.record({ type: fc.constant('system_error' as const), service: fc.constantFrom('', 'svc', 'prediction') }),
+  );
+  const ruleArb = fc
+    .record({
+      condition: conditionArb,
+      symbol: fc.constantFrom(...SYMBOLS),
+      enabled: fc.constantFrom(true, true, true, false),
+      cooldown_seconds: fc.constantFrom(0, 1, 5),
+      user_id: fc.constantFrom('', 'u1', 'u2'),
+    })
+    .map(({ condition, ...extra }) => rule(condition, extra));
+
+  const symbol = fc.constantFrom('AAPL', 'MSFT', 'GOOG', 'aapl', '');
+  const subject = fc.constantFrom('acct-1', 'AAPL', 'aapl', 'MSFT', '');
+  const provider = fc.constantFrom('p1', 'p2', 'p3');
+  /** A signal without its time, which the sequence sets. */
+  const signalArb: fc.Arbitrary<(at: number) => Signal> = fc.oneof(
+    fc
+      .record({ symbol, price: fc.integer({ min: 192, max: 208 }) })
+      .map((x) => (at: number): Signal => ({ type: 'price', ...x, price: x.price / 2, at })),
+    fc
+      .record({
+        id: fc.constantFrom('pa', 'pb', 'pc'),
+        symbol,
+        horizon_seconds: fc.constantFrom(60, 300),
+        predicted_price: level,
+        width: fc.integer({ min: 0, max: 3 }),
+        span: fc.constantFrom(undefined, 2_000, 60_000),
+      })
+      .map(({ width, span, ...x }) => (at: number): Signal => ({
+        type: 'prediction',
+        ...x,
+        lower: x.predicted_price - width,
+        upper: x.predicted_price + width,
+        made_at: at,
+        target_at: span === undefined ? undefined : at + span,
+        at,
+      })),
+    fc
+      .record({ subject, owner: fc.constantFrom('', 'u1'), current_equity: fc.integer({ min: 85, max: 100 }) })
+      .map((x) => (at: number): Signal => ({ type: 'equity', ...x, peak_equity: 100, at })),
+    fc
+      .record({
+        subject,
+        status: fc.constantFrom('normal', 'soft_pause', 'hard_stop', 'halted'),
+        drawdown_pct: limit,
+        daily_loss_pct: limit,
+      })
+      .map((x) => (at: number): Signal => ({ type: 'risk_status', ...x, message: 'm', at })),
+    fc
+      .record({ provider, percentage: fc.constantFrom(40, 60, 95) })
+      .map((x) => (at: number): Signal => ({ type: 'rate_limit', ...x, used: x.percentage, limit: 100, at })),
+    fc
+      .record({ provider, new_status: fc.constantFrom('online', 'degraded', 'offline') })
+      .map((x) => (at: number): Signal => ({ type: 'provider_status', ...x, old_status: 'online', at })),
+    fc
+      .record({ symbol, kind: fc.constantFrom('gap', 'outlier', 'stale') })
+      .map((x) => (at: number): Signal => ({ type: 'data_quality', ...x, provider: 'p1', detail: '', at })),
+    fc
+      .record({ service: fc.constantFrom('svc', 'prediction', 'gateway'), code: fc.constantFrom('E1', 'E2') })
+      .map((x) => (at: number): Signal => ({ type: 'system_error', ...x, message: 'boom', at })),
+  );
+  type Step =
+    | { op: 'signal'; dt: number; signal: (at: number) => Signal }
+    | { op: 'undo'; back: number }
+    | { op: 'change'; which: number; to: Rule | undefined };
+  const stepArb: fc.Arbitrary<Step> = fc.oneof(
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        op: fc.constant('signal' as const),
+        dt: fc.oneof(fc.integer({ min: 0, max: 3_000 }), fc.constant(86_400_000)),
+        signal: signalArb,
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('undo' as const), back: fc.nat(3) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constant('change' as const), which: fc.nat(), to: fc.option(ruleArb, { nil: undefined }) }),
+    },
+  );
+
+  /** What an evaluation says, without its undo (a closure) or how many rules it tried. */
+  const said = ({ firings, riskChanges }: Evaluation) => ({ firings, riskChanges });
+  /** The evaluator's rule state, without the journal of closures. */
+  const stateOf = (ev: RuleEvaluator) => Object.entries(ev).filter(([k]) => k !== 'journal');
+
+  it('raises the same alerts and keeps the same state as trying every rule, undo and rule changes included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(ruleArb, { maxLength: 16, size: 'max' }),
+        fc.array(stepArb, { minLength: 10, maxLength: 80, size: 'max' }),
+        (initial, steps) => {
+          const indexed = evaluator();
+          const reference = evaluator();
+          let rules = initial;
+          // As the engine does: the index is built when the rule set changes, not per signal.
+          let index = RuleIndex.build(rules);
+          const done: [Evaluation, Evaluation][] = [];
+          let at = T0;
+          for (const step of steps) {
+            if (step.op === 'signal') {
+              at += step.dt;
+              const signal = step.signal(at);
+              const got = indexed.evaluate(signal, index);
+              const want = reference.evaluate(signal, everyRule(rules));
+              expect(said(got)).toEqual(said(want));
+              expect(got.rulesTried).toBeLessThanOrEqual(want.rulesTried);
+              done.push([got, want]);
+            } else if (step.op === 'undo') {
+              const pair = done[done.length - 1 - step.back];
+              pair?.[0].undo();
+              pair?.[1].undo();
+            } else if (rules.length) {
+              const id = rules[step.which % rules.length].id;
+              for (const ev of [indexed, reference]) ev.forgetRule(id);
+              rules = rules.filter((r) => r.id !== id);
+              if (step.to) rules.push({ ...step.to, id });
+              index = RuleIndex.build(rules);
+            }
+            expect(stateOf(indexed)).toEqual(stateOf(reference));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("tries only AAPL's rules on an AAPL tick, however many rules watch other symbols", () => {
+    const others = Array.from({ length: 20_000 }, (_, i) =>
+      rule({ type: 'price_above', price: 100 }, { symbol: `SYM${i % 500}`, user_id: `user-${Math.floor(i / 100)}` }),
+    );
+    const above = rule({ type: 'price_above', price: 100 });
+    const below = rule({ type: 'price_below', price: 100 });
+    const off = rule({ type: 'price_above', price: 100 }, { enabled: false });
+    const index = RuleIndex.build([...others.slice(0, 10_000), above, off, below, ...others.slice(10_000)]);
+    const ev = evaluator();
+    expect(ev.evaluate(price(99), index).rulesTried).toBe(2);
+    const crossed = ev.evaluate(price(101, 1000), index);
+    expect(crossed.rulesTried).toBe(2);
+    expect(crossed.firings.map((f) => f.rule.id)).toEqual([above.id]);
+    // A symbol no rule watches tries none.
+    expect(ev.evaluate(price(50, 2000, 'NFLX'), index).rulesTried).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import { RecentIds } from '../recent_ids';
 import { Cooldowns } from './cooldown';
 import { RuleSubjectState } from './rule_subject_state';
 import { PriceWindow } from './price_window';
+import { RuleIndex, type RuleCandidates } from './rule_index';
 import type { Signal } from './signal';
 
 export type RiskStatus = 'normal' | 'soft_pause' | 'hard_stop';
@@ -37,6 +38,8 @@ export interface Evaluation {
   firings: Firing[];
   /** Every risk status change of a risk_threshold rule, including a return to normal (no alert). */
   riskChanges: RiskStatusChange[];
+  /** Rules whose condition was checked against the signal: the candidates its kind and key allow. */
+  rulesTried: number;
   /**
    * Puts the rules' state (cooldowns, risk statuses, excursions, interval exits) back as it was
    * before this evaluation: for an event whose alerts could not be stored and that goes to the
@@ -119,19 +122,24 @@ export class RuleEvaluator {
     });
   }
 
-  evaluate(signal: Signal, rules: Rule[]): Evaluation {
+  /**
+   * `rules`: the rule set's index, built when the set changes; a plain list is indexed on the spot
+   * (for a caller evaluating once), which costs what trying every rule did.
+   */
+  evaluate(signal: Signal, rules: RuleCandidates | readonly Rule[]): Evaluation {
     const journal: (() => void)[] = [];
     this.journal = journal;
+    const active = ('forSignal' in rules ? rules : RuleIndex.build(rules)).forSignal(signal);
     const out: Evaluation = {
       firings: [],
       riskChanges: [],
+      rulesTried: 0,
       undo: () =>
         journal
           .splice(0)
           .reverse()
           .forEach((step) => step()),
     };
-    const active = rules.filter((r) => r.enabled);
     switch (signal.type) {
       case 'price':
         this.onPrice(signal, active, out);
@@ -168,8 +176,9 @@ export class RuleEvaluator {
     return true;
   }
 
-  private onPrice(s: Extract<Signal, { type: 'price' }>, rules: Rule[], out: Evaluation): void {
+  private onPrice(s: Extract<Signal, { type: 'price' }>, rules: readonly Rule[], out: Evaluation): void {
     const mine = rules.filter((r) => r.symbol === s.symbol);
+    out.rulesTried = rules.length;
     const prev = this.lastPrice.get(s.symbol);
     this.lastPrice.set(s.symbol, s.price);
 
@@ -263,7 +272,7 @@ export class RuleEvaluator {
     });
   }
 
-  private onPrediction(s: PredictionSignal, rules: Rule[], out: Evaluation): void {
+  private onPrediction(s: PredictionSignal, rules: readonly Rule[], out: Evaluation): void {
     const list = this.predictions.get(s.symbol) ?? [];
     list.push(s);
     if (list.length > PREDICTIONS_KEPT) list.shift();
@@ -273,6 +282,7 @@ export class RuleEvaluator {
     const prev = this.lastPredicted.get(key);
     this.lastPredicted.set(key, s.predicted_price);
     if (prev === undefined) return;
+    out.rulesTried = rules.length;
     for (const rule of rules) {
       const c = rule.condition;
       if (c.type !== 'prediction_crossing' || rule.symbol !== s.symbol) continue;
@@ -293,7 +303,7 @@ export class RuleEvaluator {
     }
   }
 
-  private onRisk(s: Extract<Signal, { type: 'equity' | 'risk_status' }>, rules: Rule[], out: Evaluation): void {
+  private onRisk(s: Extract<Signal, { type: 'equity' | 'risk_status' }>, rules: readonly Rule[], out: Evaluation): void {
     let drawdown: number;
     let dailyLoss: number;
     if (s.type === 'equity') {
@@ -312,6 +322,7 @@ export class RuleEvaluator {
       dailyLoss = s.daily_loss_pct;
     }
 
+    out.rulesTried = rules.length;
     for (const rule of rules) {
       const c = rule.condition;
       if (rule.symbol && rule.symbol !== s.subject.toUpperCase()) continue;
@@ -368,9 +379,10 @@ export class RuleEvaluator {
 
   private onSystem(
     s: Extract<Signal, { type: 'rate_limit' | 'provider_status' | 'data_quality' | 'system_error' }>,
-    rules: Rule[],
+    rules: readonly Rule[],
     out: Evaluation,
   ): void {
+    out.rulesTried = rules.length;
     for (const rule of rules) {
       const c = rule.condition;
       const base = { rule, severity: rule.severity, at: s.at };

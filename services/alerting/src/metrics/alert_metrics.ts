@@ -2,7 +2,7 @@ import { counter } from '@marketpulse/runtime';
 
 /** Alerting's evaluation of the event stream: what was evaluated and what fired. */
 export interface AlertMetrics {
-  /** One signal (price tick, prediction, provider event, ...) evaluated against the enabled rules. */
+  /** One signal (price tick, prediction, provider event, ...) evaluated; `rules`: those whose condition it was checked against. */
   evaluated(signalType: string, rules: number): void;
   /** One alert stored and published. */
   triggered(severity: string, condition: string): void;
@@ -16,7 +16,7 @@ export function alertMetrics(): AlertMetrics {
   });
   const ruleEvaluations = counter({
     name: 'marketpulse_alert_rule_evaluations_total',
-    help: 'Rule evaluations: each signal times the enabled rules it was evaluated against.',
+    help: 'Rule evaluations: the enabled rules whose condition a signal was checked against, only those its kind and symbol (subject, provider, service) could match.',
   });
   const triggers = counter<'severity' | 'condition'>({
     name: 'marketpulse_alert_triggers_total',
