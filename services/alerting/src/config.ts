@@ -42,7 +42,7 @@ export const alertingConfigSchema = serviceConfigSchema('alerting', {
   ALERT_MAX_RULES_PER_USER: envPositiveInt('a positive integer')
     .default(100)
     .describe(
-      "Alert rules one user may have; creating one more is refused (TOO_MANY_RULES). Every rule is held in memory, re-read every ALERT_RULE_REFRESH_MS and tried on every event it may match, so one user's rules cost every user's alerts time.",
+      "Alert rules one user may have; creating one more is refused (TOO_MANY_RULES). Every rule is held in memory, re-read when another instance changed the set (checked every ALERT_RULE_REFRESH_MS) and tried on every event of its symbol or subject, so one user's rules cost every user's alerts time.",
     ),
   ALERT_RULE_REFRESH_MS: envPositiveInt('a positive number of milliseconds')
     .default(5000)

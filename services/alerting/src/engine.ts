@@ -57,6 +57,8 @@ export class AlertEngine {
   private index = RuleIndex.build([]);
   /** Owner -> the index of their rules, for owned events; built on an owner's first, dropped with `index`. */
   private ownerIndexes = new Map<string, RuleIndex>();
+  /** The stored rule set `rules` was last read from (RuleStore.fingerprint). */
+  private fingerprint: string | undefined;
   private subscription: Subscription | undefined;
   private timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> | undefined;
@@ -119,8 +121,16 @@ export class AlertEngine {
     this.ownerIndexes.clear();
   }
 
+  /**
+   * Re-reads the rules when the stored set changed (another instance's writes, or this one's) and
+   * not otherwise: an unchanged set is one short query, not every rule parsed and indexed again. A
+   * change between the fingerprint and the read only costs one more read next time.
+   */
   private async reloadRules(): Promise<void> {
+    const fingerprint = await this.o.rules.fingerprint();
+    if (fingerprint === this.fingerprint) return;
     const fresh = await this.o.rules.listAll();
+    this.fingerprint = fingerprint;
     const before = new Map(this.rules.map((r) => [r.id, r.updated_at]));
     for (const r of fresh) {
       const prev = before.get(r.id);

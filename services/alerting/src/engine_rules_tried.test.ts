@@ -69,7 +69,7 @@ const rulesTriedBy = async (event: ReturnType<typeof buildEvent>): Promise<numbe
 beforeAll(async () => {
   bus = new MemoryBus({ broker: new MemoryBroker(), topicPrefix: 'tried.' });
   // The engine's stores, in memory: these events raise no alert, so nothing is stored.
-  const ruleStore = { listAll: async () => rules } as unknown as RuleStore;
+  const ruleStore = { fingerprint: async () => 'fixed', listAll: async () => rules } as unknown as RuleStore;
   const alertStore = { pendingOutbox: async () => [], record: async () => [], removeFromOutbox: async () => {} } as unknown as AlertStore;
   engine = new AlertEngine({
     bus,

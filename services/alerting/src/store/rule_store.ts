@@ -120,6 +120,18 @@ export class RuleStore {
     return rows.map(fromRow);
   }
 
+  /**
+   * What the rule set is now, in one short answer: it changes with any row written, added or
+   * deleted (every column of every row hashed, the hashes summed). Reading the set itself costs
+   * its size each time (20,000 rules: 4.5 CPU-s of every 30 s re-reading an unchanged set).
+   */
+  async fingerprint(): Promise<string> {
+    const { rows } = await this.db.query<{ n: string; h: string }>(
+      'SELECT count(*)::text AS n, coalesce(sum(hashtext(rules::text)::bigint), 0)::text AS h FROM rules',
+    );
+    return `${rows[0]!.n}:${rows[0]!.h}`;
+  }
+
   async listAll(): Promise<Rule[]> {
     const { rows } = await this.db.query<RuleRow>('SELECT * FROM rules ORDER BY created_at, id');
     return rows.map(fromRow);
