@@ -46,7 +46,7 @@ export const alertingConfigSchema = serviceConfigSchema('alerting', {
     ),
   ALERT_RULE_REFRESH_MS: envPositiveInt('a positive number of milliseconds')
     .default(5000)
-    .describe('How often rules are re-read from the database (changes made through other instances).'),
+    .describe('How often an instance asks whether the stored rules changed (through other instances) and, only then, reads them again.'),
   ALERT_OUTBOX_RETRY_MS: envPositiveInt('a positive number of milliseconds')
     .default(2000)
     .describe('How often unpublished alert events are retried while the bus is away.'),
