@@ -155,6 +155,23 @@ describe('seed 000 webhook paths on webhook-delivery', () => {
     expect(stored.headers).toMatchObject({ Authorization: 'Bearer RECEIVER-SECRET' });
     expect((await call('DELETE', `/api/v1/webhooks/${id}`, alice)).status).toBe(204);
   });
+
+  it("shows a URL's credential query value as a placeholder, and keeps it when a PATCH sends back the URL as read", async () => {
+    const created = await call('POST', '/api/v1/webhooks', alice, {
+      url: `${hookUrl}?token=RECEIVER-QTOKEN&tenant=acme`,
+      events: ['prediction_complete'],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id as string;
+    const read = (await call('GET', `/api/v1/webhooks/${id}`, alice)).body;
+    expect(read.url).toBe(`${hookUrl}?token=********&tenant=acme`);
+    // Through the gateway's own URL check too.
+    const patched = await call('PATCH', `/api/v1/webhooks/${id}`, alice, { url: `${read.url}&v=2` });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.url).toBe(`${hookUrl}?token=********&tenant=acme&v=2`);
+    expect((await webhooksService.api.getEndpoint('alice', id)).url).toBe(`${hookUrl}?token=RECEIVER-QTOKEN&tenant=acme&v=2`);
+    expect((await call('DELETE', `/api/v1/webhooks/${id}`, alice)).status).toBe(204);
+  });
 });
 
 describe('seed 004 monitoring paths on provider-monitor and alerting', () => {

@@ -1,16 +1,20 @@
 import type { webhooks } from '@marketpulse/proto';
 import { shownHeaders } from './endpoint_api/hidden_headers';
+import { shownUrl } from './endpoint_api/hidden_query';
 import type { DeliveryView, EndpointView } from './endpoint_api/webhook_api';
 import type { Attempt, EndpointStats } from './store/records';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : undefined);
 
-/** The secret leaves the service only in the answers to CreateEndpoint and RotateSecret; credential headers never (shownHeaders). */
+/**
+ * The secret leaves the service only in the answers to CreateEndpoint and RotateSecret; credential
+ * headers and credential query values of the URL never (shownHeaders, shownUrl).
+ */
 export function endpointToProto(e: EndpointView, options: { withSecret: boolean } = { withSecret: false }): webhooks.Endpoint {
   return {
     id: e.id,
     user_id: e.owner_id,
-    url: e.url,
+    url: shownUrl(e.url),
     events: e.event_types.length === 0 ? ['*'] : e.event_types,
     subjects: e.subjects,
     active: e.active,

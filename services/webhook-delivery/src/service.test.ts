@@ -73,10 +73,12 @@ it('delivers an event published on the in-memory bus, and announces its own outc
   }
 });
 
-it("never shows a credential header's value, and keeps it when an update sends the placeholder back", async () => {
+it("never shows a credential header's or URL query parameter's value, and keeps it when an update sends the placeholder back", async () => {
   const got: http.IncomingHttpHeaders[] = [];
+  const paths: string[] = [];
   const receiver = http.createServer((req, res) => {
     got.push(req.headers);
+    paths.push(req.url ?? '');
     req.resume().on('end', () => res.writeHead(204).end());
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -91,7 +93,7 @@ it("never shows a credential header's value, and keeps it when an update sends t
     const { endpoint: created } = await call<webhooks.CreateEndpointRequest, webhooks.CreateEndpointResponse>(client.createEndpoint, {
       endpoint: webhooks.Endpoint.fromPartial({
         user_id: 'u2',
-        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in`,
+        url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/in?token=RECEIVER-QTOKEN&tenant=acme`,
         events: ['alert_triggered'],
         active: true,
         headers: { Authorization: 'Bearer RECEIVER-SECRET', 'X-Api-Key': 'RECEIVER-KEY', 'X-Tenant': 'acme' },
@@ -100,21 +102,32 @@ it("never shows a credential header's value, and keeps it when an update sends t
     const shown = { Authorization: HIDDEN_HEADER_VALUE, 'X-Api-Key': HIDDEN_HEADER_VALUE, 'X-Tenant': 'acme' };
     // Before: every read, a read-only key's included, returned the receiver's credentials whole.
     expect(created!.headers).toEqual(shown);
+    expect(created!.url).toMatch(/\/in\?token=\*{8}&tenant=acme$/);
     const { endpoint: read } = await call<webhooks.GetEndpointRequest, webhooks.GetEndpointResponse>(client.getEndpoint, {
       user_id: 'u2',
       id: created!.id,
     });
     expect(read!.headers).toEqual(shown);
+    expect(read!.url).toBe(created!.url);
     const { endpoints } = await call<webhooks.ListEndpointsRequest, webhooks.ListEndpointsResponse>(client.listEndpoints, {
       user_id: 'u2',
     });
-    expect(JSON.stringify(endpoints)).not.toMatch(/RECEIVER-(SECRET|KEY)/);
-    // Written back as read, with one more header: the hidden values stay what they were.
-    await call(client.updateEndpoint, {
+    expect(JSON.stringify(endpoints)).not.toMatch(/RECEIVER-(SECRET|KEY|QTOKEN)/);
+    // Written back as read, with one more header and query parameter: the hidden values stay what they were.
+    const { endpoint: updated } = await call<webhooks.UpdateEndpointRequest, webhooks.UpdateEndpointResponse>(client.updateEndpoint, {
       user_id: 'u2',
-      endpoint: webhooks.Endpoint.fromPartial({ id: created!.id, headers: { ...read!.headers, 'X-More': '1' } }),
-      update_mask: ['headers'],
+      endpoint: webhooks.Endpoint.fromPartial({ id: created!.id, headers: { ...read!.headers, 'X-More': '1' }, url: `${read!.url}&v=2` }),
+      update_mask: ['headers', 'url'],
     });
+    expect(updated!.url).toBe(`${created!.url}&v=2`);
+    // The placeholder on another address would hand the receiver's credential to it: refused.
+    await expect(
+      call(client.updateEndpoint, {
+        user_id: 'u2',
+        endpoint: webhooks.Endpoint.fromPartial({ id: created!.id, url: read!.url.replace('/in?', '/elsewhere?') }),
+        update_mask: ['url'],
+      }),
+    ).rejects.toThrow(/placeholder of a hidden value/);
     await expect(
       call(client.updateEndpoint, {
         user_id: 'u2',
@@ -133,6 +146,7 @@ it("never shows a credential header's value, and keeps it when an update sends t
       }),
     );
     for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(paths[0]).toBe('/in?token=RECEIVER-QTOKEN&tenant=acme&v=2');
     expect(got[0]).toMatchObject({
       authorization: 'Bearer RECEIVER-SECRET',
       'x-api-key': 'RECEIVER-KEY',

@@ -1,4 +1,4 @@
-import { EVENT_TYPES, HIDDEN_HEADER_VALUE } from '@marketpulse/runtime';
+import { EVENT_TYPES, HIDDEN_HEADER_VALUE, HIDDEN_QUERY_VALUE } from '@marketpulse/runtime';
 import { z } from 'zod';
 import { int32, int64, text, timestamp } from './common';
 
@@ -60,7 +60,11 @@ export const Webhook = z
   .object({
     id: z.string(),
     user_id: z.string(),
-    url: z.string(),
+    url: z
+      .string()
+      .describe(
+        `A query parameter carrying a credential (a name with key, token, secret, auth, pass, sig, session or credential) shows "${HIDDEN_QUERY_VALUE}"; sending the URL back with it, to the same address, keeps its value.`,
+      ),
     events: z.array(z.string()),
     subjects: z.array(z.string()),
     active: z.boolean(),

@@ -12,3 +12,10 @@ export const isCredentialName = (name: string): boolean => CREDENTIAL_NAME.test(
  * and what an update sends back to keep it. Outside Latin-1 on purpose: no header value can be it.
  */
 export const HIDDEN_HEADER_VALUE = '••••••••';
+
+/**
+ * What an answer shows in place of the value of a credential-named query parameter of a webhook's
+ * URL (webhooks.proto, Endpoint.url), and what an update sends back to keep it. Plain ASCII that a
+ * URL carries unencoded, so the URL read is the URL written back.
+ */
+export const HIDDEN_QUERY_VALUE = '********';

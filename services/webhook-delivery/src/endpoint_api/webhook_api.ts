@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { events } from '@marketpulse/proto';
 import type { AddressGuard } from '../address_guard/address_guard';
-import { buildEvent, HIDDEN_HEADER_VALUE, isEventType, type AppError, type PayloadOf } from '@marketpulse/runtime';
+import { buildEvent, HIDDEN_HEADER_VALUE, HIDDEN_QUERY_VALUE, isEventType, type AppError, type PayloadOf } from '@marketpulse/runtime';
 import { tooManyEndpoints, webhookError } from '../errors';
 import { DEFAULT_TEST_EVENT_TYPE, DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { serializeBody } from '../payload/webhook_body';
 import { keepHiddenValues } from './hidden_headers';
+import { keepHiddenQueryValues } from './hidden_query';
 import { generateSecret, validateSuppliedSecret } from '../signing/secret';
 import type { DeliveryStore } from '../store/delivery_store';
 import type { EndpointPatch, EndpointStore } from '../store/endpoint_store';
@@ -94,7 +95,12 @@ export class WebhookApi {
   /** PATCH: only the fields given change. */
   async updateEndpoint(owner: string | null, id: string, fields: Partial<EndpointFields>, deadline = Infinity): Promise<EndpointView> {
     const patch: EndpointPatch = {};
-    if (fields.url !== undefined) patch.url = await checkUrl(fields.url, this.deps.guard, deadline);
+    if (fields.url !== undefined) {
+      const url = fields.url.includes(HIDDEN_QUERY_VALUE)
+        ? keepHiddenQueryValues(fields.url, (await this.owned(owner, id)).url)
+        : fields.url;
+      patch.url = await checkUrl(url, this.deps.guard, deadline);
+    }
     if (fields.events !== undefined) patch.event_types = checkEventTypes(fields.events);
     if (fields.subjects !== undefined) patch.subjects = checkSubjects(fields.subjects);
     if (fields.headers !== undefined) {

@@ -29,7 +29,10 @@ type Endpoint struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Owner.
 	UserId string `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Url    string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	// In answers, the value of a query parameter that carries a credential (a name with key, token,
+	// secret, auth, pass, sig, session or credential) is "********"; an update that sends the URL
+	// back with that placeholder, to the same address, keeps the stored value.
+	Url string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
 	// Event types delivered (DESIGN.md's table, e.g. "prediction_complete"); "*" means all.
 	Events []string `protobuf:"bytes,4,rep,name=events,proto3" json:"events,omitempty"`
 	// Only events whose subject (usually the symbol) is listed; empty means every subject.

@@ -14,6 +14,11 @@ export interface Endpoint {
   id: string;
   /** Owner. */
   user_id: string;
+  /**
+   * In answers, the value of a query parameter that carries a credential (a name with key, token,
+   * secret, auth, pass, sig, session or credential) is "********"; an update that sends the URL
+   * back with that placeholder, to the same address, keeps the stored value.
+   */
   url: string;
   /** Event types delivered (DESIGN.md's table, e.g. "prediction_complete"); "*" means all. */
   events: string[];
