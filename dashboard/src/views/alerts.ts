@@ -1,7 +1,12 @@
 import { clock, fill, h, panelTitle } from '../dom';
 import type { LiveEvent } from '../session';
+import { NewestFirst } from './newest';
 import { badge, type Context, type View } from './view';
 
+/**
+ * Alerts shown, and all the page holds: acknowledged ones stay listed, so none ever needs a reserve
+ * to fill a gap, and an alert pushed out comes back only with load() (from the API), never live.
+ */
 const KEPT = 50;
 
 interface Alert {
@@ -17,13 +22,23 @@ interface Alert {
 
 /** The alert feed, newest first, live from the stream, each with an Acknowledge button. */
 export function alertsView(ctx: Context, root: HTMLElement): View {
-  const alerts = new Map<string, Alert>();
+  const alerts = new NewestFirst<Alert>(KEPT, (a) => a.timestamp);
   const list = h('ul', { class: 'feed', testid: 'alerts' });
   const count = h('span', { class: 'muted', testid: 'alerts-unacknowledged' });
   fill(root, panelTitle('Alerts ', count), list);
 
+  // A burst of alerts (a busy stream, a resume) rebuilds the list once per frame, not once per alert.
+  let frame = 0;
   function render(): void {
-    const sorted = [...alerts.values()].sort((a, b) => (b.timestamp ?? '').localeCompare(a.timestamp ?? '')).slice(0, KEPT);
+    if (frame) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      renderNow();
+    });
+  }
+
+  function renderNow(): void {
+    const sorted = alerts.values();
     count.textContent = `· ${sorted.filter((a) => !a.acknowledged).length} open`;
     fill(
       list,
@@ -59,8 +74,7 @@ export function alertsView(ctx: Context, root: HTMLElement): View {
     button.disabled = true;
     try {
       const done = await ctx.api.monitoring.acknowledgeAlert.mutate({ id: alert.id });
-      alerts.set(done.id, done);
-      render();
+      if (alerts.put(done)) render();
     } catch (err) {
       button.disabled = false;
       ctx.report('acknowledge', err);
@@ -72,7 +86,7 @@ export function alertsView(ctx: Context, root: HTMLElement): View {
       try {
         const res = await ctx.api.monitoring.alerts.query({ limit: KEPT });
         alerts.clear();
-        for (const a of res.alerts) alerts.set(a.id, a);
+        for (const a of res.alerts) alerts.put(a);
         render();
       } catch (err) {
         ctx.report('alerts', err);
@@ -81,10 +95,7 @@ export function alertsView(ctx: Context, root: HTMLElement): View {
     onEvent(ev: LiveEvent) {
       if (ev.event_type !== 'alert_triggered') return;
       const a = ev.payload as Alert;
-      if (!alerts.has(a.id)) {
-        alerts.set(a.id, a);
-        render();
-      }
+      if (!alerts.has(a.id) && alerts.put(a)) render();
     },
   };
 }
