@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, PgliteDatabase } from '@marketpulse/runtime';
+import { createLogger, PgliteDatabase, type Logger } from '@marketpulse/runtime';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AddressGuard } from '../address_guard/address_guard';
 import { REPLAY_MAX, WebhookApi } from '../endpoint_api/webhook_api';
@@ -52,6 +52,7 @@ interface BuildOptions {
   /** Off unless a test asks: the tests of the per-endpoint and per-user caps need hung attempts to hold their workers. */
   slowAttemptMs?: number;
   maxWaitingAttempts?: number;
+  workerLogger?: Logger;
 }
 
 function build({
@@ -60,6 +61,7 @@ function build({
   timeoutMs = 2000,
   slowAttemptMs = 60_000,
   maxWaitingAttempts = 4,
+  workerLogger = logger,
 }: BuildOptions = {}) {
   const endpoints = new EndpointStore(db);
   deliveries = new DeliveryStore(db);
@@ -79,7 +81,7 @@ function build({
     deliveries,
     runner,
     { concurrency: 8, slowAttemptMs, maxWaitingAttempts, perEndpoint: 4, perOwner: 4, leaseMs: 5000, pollMs: 50 },
-    logger,
+    workerLogger,
   );
   api = new WebhookApi({
     endpoints,
@@ -469,6 +471,23 @@ describe('delivery flow', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(hung.length).toBe(4);
     for (const res of hung.splice(0)) res.writeHead(200).end();
+  });
+
+  it('logs an attempt that ends after its endpoint was deleted as info, not as an error to be retried', async () => {
+    const lines: Array<{ level: string; msg: string }> = [];
+    const capture = (level: string) => (_fields: unknown, msg?: string) => void lines.push({ level, msg: msg ?? '' });
+    const captured = { ...logger, info: capture('info'), warn: capture('warn'), error: capture('error') } as unknown as Logger;
+    await worker.close();
+    build({ workerLogger: captured });
+    const gone = await api.createEndpoint('mallory', fields('/hang', { subjects: ['GONE'] }), '');
+    await insert(event('evt_gone', 'prediction_complete', 'GONE'));
+    worker.wake();
+    await until(() => (hung.length >= 1 ? true : undefined));
+    await api.deleteEndpoint('mallory', gone.id);
+    for (const res of hung.splice(0)) res.writeHead(200).end();
+    await until(() => lines.find((l) => l.msg.includes('after its endpoint was deleted')));
+    // Before: an ERROR with the database's foreign-key message and a stack, saying it would be retried.
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 
   it('refuses a user more than WEBHOOK_MAX_ENDPOINTS_PER_USER endpoints, also created at once, with room again after a delete', async () => {

@@ -6,6 +6,9 @@ import { AttemptSlots } from './attempt_slots';
 import { InFlightAllowance } from './in_flight_allowance';
 import { OwnerInFlight } from './owner_in_flight';
 
+/** PostgreSQL's SQLSTATE for an insert whose referenced row is gone. */
+const FOREIGN_KEY_VIOLATION = '23503';
+
 export interface DeliveryWorkerOptions {
   /** Deliveries that hold a worker at once in this process (WEBHOOK_WORKERS); see AttemptSlots. */
   concurrency: number;
@@ -105,7 +108,7 @@ export class DeliveryWorker {
     }
   }
 
-  private track({ endpoint_id: endpointId, owner_id: owner }: ClaimedDelivery, attempt: Promise<AttemptReport | null>): void {
+  private track({ id, endpoint_id: endpointId, owner_id: owner }: ClaimedDelivery, attempt: Promise<AttemptReport | null>): void {
     const slot = this.slots.take();
     this.allowance.started(endpointId);
     this.owners.started(owner);
@@ -114,6 +117,15 @@ export class DeliveryWorker {
         (report) => this.allowance.finished(endpointId, report === null ? 'no_attempt' : report.timedOut ? 'timed_out' : 'in_time'),
         (err: unknown) => {
           this.allowance.finished(endpointId, 'no_attempt');
+          // The endpoint was deleted while its request was out, and its deliveries with it (ON DELETE
+          // CASCADE): there is nothing to record or retry. An ordinary delete is no error for an SRE.
+          if ((err as { code?: unknown } | null)?.code === FOREIGN_KEY_VIOLATION) {
+            this.logger.info(
+              { event: 'webhook.attempt_after_delete', endpoint_id: endpointId, delivery_id: id },
+              'an attempt ended after its endpoint was deleted; nothing to record',
+            );
+            return;
+          }
           this.logger.error({ err }, 'a delivery attempt could not be recorded; the delivery is retried after its lease');
         },
       )
