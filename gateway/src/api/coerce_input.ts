@@ -14,9 +14,13 @@ function unwrap(schema: AnySchema): AnySchema {
   }
 }
 
+const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+
 function coerceOne(value: string, schema: AnySchema): unknown {
   const type = unwrap(schema)._zod.def.type;
-  if (type === 'number') return value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+  // A decimal number as JSON writes it (leading zeros allowed): Number() also takes `0x10`, `0b1`,
+  // ` 5 ` and `Infinity`, so `?hours=0x10` read as 16 where the client meant something else.
+  if (type === 'number') return DECIMAL.test(value) ? Number(value) : value;
   if (type === 'boolean') return value === 'true' ? true : value === 'false' ? false : value;
   return value;
 }
