@@ -16,6 +16,8 @@ export const webhookDeliveryErrors = errorDomain('marketpulse.webhooks', {
   PAYLOAD_TOO_LARGE: grpc.status.FAILED_PRECONDITION,
   ENDPOINT_DISABLED: grpc.status.FAILED_PRECONDITION,
   DELIVERY_IN_FLIGHT: grpc.status.FAILED_PRECONDITION,
+  /** The endpoint has MAX_RETIRING_SECRETS rotated-out secrets still signing; `oldest_expires_at` says when room frees. */
+  TOO_MANY_SECRETS: grpc.status.FAILED_PRECONDITION,
   /** The owner has WEBHOOK_MAX_ENDPOINTS_PER_USER endpoints; `max_endpoints` says how many. */
   TOO_MANY_ENDPOINTS: grpc.status.RESOURCE_EXHAUSTED,
 });
@@ -31,4 +33,12 @@ export const tooManyEndpoints = (max: number) =>
     'TOO_MANY_ENDPOINTS',
     `you have ${max} webhook endpoints, the most one user may have; delete or change one instead of adding another`,
     { metadata: { max_endpoints: String(max) } },
+  );
+
+export const tooManySecrets = (endpointId: string, max: number, oldestEndsAt: Date) =>
+  webhookDeliveryErrors(
+    'TOO_MANY_SECRETS',
+    `endpoint ${endpointId} has ${max} rotated-out secrets still signing, the most it may have; the oldest stops signing at ` +
+      `${oldestEndsAt.toISOString()}: rotate again after that`,
+    { metadata: { max_secrets: String(max), oldest_expires_at: oldestEndsAt.toISOString() } },
   );

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { events } from '@marketpulse/proto';
 import type { AddressGuard } from '../address_guard/address_guard';
 import { buildEvent, HIDDEN_HEADER_VALUE, HIDDEN_QUERY_VALUE, isEventType, type AppError, type PayloadOf } from '@marketpulse/runtime';
-import { tooManyEndpoints, webhookError } from '../errors';
+import { tooManyEndpoints, tooManySecrets, webhookError } from '../errors';
 import { DEFAULT_TEST_EVENT_TYPE, DELIVERABLE_EVENT_TYPES } from '../payload/event_types';
 import { serializeBody } from '../payload/webhook_body';
 import { keepHiddenValues } from './hidden_headers';
 import { keepHiddenQueryValues } from './hidden_query';
+import { MAX_RETIRING_SECRETS } from '../signing/retiring_secrets';
 import { generateSecret, validateSuppliedSecret } from '../signing/secret';
 import type { DeliveryStore } from '../store/delivery_store';
 import type { EndpointPatch, EndpointStore } from '../store/endpoint_store';
@@ -25,6 +26,11 @@ import {
 
 export interface EndpointView extends Endpoint {
   totals: EndpointTotals;
+}
+
+export interface RotatedEndpoint extends EndpointView {
+  /** When the secret this rotation replaced stops signing. */
+  previous_secret_expires_at: Date | null;
 }
 
 export interface DeliveryView extends Delivery {
@@ -197,8 +203,11 @@ export class WebhookApi {
     return ids;
   }
 
-  /** The new secret signs at once; the old one signs too until the overlap ends. */
-  async rotateSecret(owner: string | null, endpointId: string, overlapS: number, newSecret: string): Promise<EndpointView> {
+  /**
+   * The new secret signs at once; the one it replaces keeps signing until now + the overlap, and
+   * secrets rotated out before keep their own ends, up to MAX_RETIRING_SECRETS of them.
+   */
+  async rotateSecret(owner: string | null, endpointId: string, overlapS: number, newSecret: string): Promise<RotatedEndpoint> {
     if (newSecret) validateSuppliedSecret(newSecret);
     if (overlapS < 0) throw webhookError('INVALID_ARGUMENT', 'overlap_seconds cannot be negative');
     const rotated = await this.deps.endpoints.rotateSecret(
@@ -206,10 +215,12 @@ export class WebhookApi {
       endpointId,
       newSecret || generateSecret(),
       (overlapS || this.deps.defaultSecretOverlapS) * 1000,
+      new Date(),
     );
     if (!rotated) throw notFound(endpointId);
+    if (rotated.kind === 'full') throw tooManySecrets(endpointId, MAX_RETIRING_SECRETS, rotated.oldestEndsAt);
     const totals = await this.deps.deliveries.totals([endpointId]);
-    return { ...rotated, totals: totals.get(endpointId) ?? NO_TOTALS };
+    return { ...rotated.endpoint, totals: totals.get(endpointId) ?? NO_TOTALS, previous_secret_expires_at: rotated.retiredUntil };
   }
 
   async stats(owner: string | null, endpointId: string, hours: number): Promise<EndpointStats> {

@@ -1,3 +1,4 @@
+import { activeSecrets, type SigningSecrets } from './retiring_secrets';
 import { signRequest } from './sign_request';
 
 export const USER_AGENT = 'Marketpulse-Webhooks/1.0';
@@ -16,18 +17,6 @@ export const RESERVED_HEADERS = new Set([
   'traceparent',
   'tracestate',
 ]);
-
-export interface SigningSecrets {
-  secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: Date | null;
-}
-
-/** The secrets that sign right now: the current one, plus the previous one while its overlap lasts. */
-export function activeSecrets(s: SigningSecrets, now: Date): string[] {
-  const overlapping = s.previous_secret !== null && s.previous_secret_expires_at !== null && s.previous_secret_expires_at > now;
-  return overlapping ? [s.secret, s.previous_secret as string] : [s.secret];
-}
 
 /** Where a request is signed: custom headers first, then ours, so ours always win. */
 export function buildRequestHeaders(args: {

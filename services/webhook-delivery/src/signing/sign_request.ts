@@ -14,8 +14,9 @@ export function signatureFor(secret: string, messageId: string, timestampSeconds
 }
 
 /**
- * The Standard Webhooks headers for one attempt. During a secret rotation `secrets` holds the new
- * and the previous secret, and the receiver accepts a request when any one signature matches.
+ * The Standard Webhooks headers for one attempt. After a secret rotation `secrets` holds the new
+ * one and every rotated-out one still in its overlap; the receiver accepts a request when any one
+ * signature matches.
  */
 export function signRequest(secrets: string[], messageId: string, sentAt: Date, body: string): SignedHeaders {
   const timestamp = Math.floor(sentAt.getTime() / 1000);

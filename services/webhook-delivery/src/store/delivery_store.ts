@@ -1,7 +1,7 @@
 import { ownerAllowsSql, takeKeyTurn } from '@marketpulse/runtime';
 import { newId } from './ids';
 import type { Queryable, TransactionalDb } from './queryable';
-import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, EndpointStats, EndpointTotals } from './records';
+import type { Attempt, AttemptTrigger, Delivery, DeliveryStatus, EndpointStats, EndpointTotals, RetiringSecret } from './records';
 
 /** What one caller already sends per endpoint and may send to it at once; `starting` for an endpoint it sends nothing to. */
 export interface EndpointCap {
@@ -44,8 +44,7 @@ export interface ClaimedDelivery {
   endpoint_active: boolean;
   headers: Record<string, string>;
   secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: Date | null;
+  retiring_secrets: RetiringSecret[];
   rate_limit_per_second: number | null;
 }
 
@@ -448,5 +447,5 @@ const qualified = (alias: string) =>
     .join(', ');
 
 const CLAIM_COLUMNS = `d.id, d.endpoint_id, d.event_id, d.event_type, d.body, d.traceparent, d.attempts, d.round_start_attempts,
-  d.next_trigger, d.claim_token, e.owner_id, e.url, e.active AS endpoint_active, e.headers, e.secret, e.previous_secret,
-  e.previous_secret_expires_at, e.rate_limit_per_second`;
+  d.next_trigger, d.claim_token, e.owner_id, e.url, e.active AS endpoint_active, e.headers, e.secret, e.retiring_secrets,
+  e.rate_limit_per_second`;

@@ -1,4 +1,5 @@
 import { takeKeyTurn } from '@marketpulse/runtime';
+import { planRotation } from '../signing/retiring_secrets';
 import { newId } from './ids';
 import type { Queryable, TransactionalDb } from './queryable';
 import type { Endpoint } from './records';
@@ -15,6 +16,9 @@ export interface NewEndpoint {
   rate_limit_per_second: number | null;
 }
 
+/** `retiredUntil`: when the secret this rotation took out stops signing (null: none was). */
+export type Rotated = { kind: 'rotated'; endpoint: Endpoint; retiredUntil: Date | null } | { kind: 'full'; oldestEndsAt: Date };
+
 /** PATCH semantics: a field left undefined keeps its value. */
 export type EndpointPatch = Partial<Omit<NewEndpoint, 'owner_id' | 'secret'>>;
 
@@ -22,7 +26,7 @@ export type EndpointPatch = Partial<Omit<NewEndpoint, 'owner_id' | 'secret'>>;
 const OWNED_BY_2 = '($2::text IS NULL OR owner_id = $2)';
 
 const COLUMNS = `id, owner_id, url, description, event_types, subjects, active, disabled_reason, headers, secret,
-  previous_secret, previous_secret_expires_at, rate_limit_per_second, failing_since, created_at, updated_at`;
+  retiring_secrets, rate_limit_per_second, failing_since, created_at, updated_at`;
 
 /**
  * Every read and write a user asks for is scoped by owner: another user's endpoint does not exist
@@ -105,15 +109,32 @@ export class EndpointStore {
     return rows.length > 0;
   }
 
-  /** The new secret signs from now on; the old one keeps signing too until the overlap ends. */
-  async rotateSecret(ownerId: string | null, id: string, secret: string, overlapMs: number): Promise<Endpoint | null> {
-    const { rows } = await this.db.query<Endpoint>(
-      `UPDATE endpoints SET previous_secret = secret, secret = $3,
-         previous_secret_expires_at = now() + ($4::double precision * interval '1 millisecond'), updated_at = now()
-       WHERE id = $1 AND ${OWNED_BY_2} RETURNING ${COLUMNS}`,
-      [id, ownerId, secret, overlapMs],
-    );
-    return rows[0] ?? null;
+  /**
+   * The new secret signs from now on; every rotated-out one keeps signing until its own end
+   * (planRotation). Rotations of one endpoint take turns (the row lock), so two at once both keep
+   * what the other rotated out. Null: no such endpoint among the owner's.
+   */
+  async rotateSecret(ownerId: string | null, id: string, secret: string, overlapMs: number, now: Date): Promise<Rotated | null> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<Endpoint>(`SELECT ${COLUMNS} FROM endpoints WHERE id = $1 AND ${OWNED_BY_2} FOR UPDATE`, [
+        id,
+        ownerId,
+      ]);
+      const endpoint = rows[0];
+      if (!endpoint) return null;
+      const plan = planRotation(endpoint, secret, now, overlapMs);
+      if (plan.kind === 'full') return plan;
+      if (plan.kind === 'unchanged') return { kind: 'rotated', endpoint, retiredUntil: plan.retiredUntil };
+      // previous_secret and its end are still written as before for a replica on the older code
+      // during a rolling deploy; nothing here reads them (migration 003).
+      const { rows: updated } = await tx.query<Endpoint>(
+        `UPDATE endpoints SET secret = $2, retiring_secrets = $3::jsonb, previous_secret = secret, previous_secret_expires_at = $4,
+           updated_at = now()
+         WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, secret, JSON.stringify(plan.retiring), plan.retiredUntil],
+      );
+      return { kind: 'rotated', endpoint: updated[0], retiredUntil: plan.retiredUntil };
+    });
   }
 
   /**

@@ -83,4 +83,20 @@ CREATE INDEX delivery_attempts_endpoint_idx ON delivery_attempts (endpoint_id, a
     id: '002_deliveries_endpoint_due',
     sql: `CREATE INDEX deliveries_endpoint_due_idx ON deliveries (endpoint_id, next_attempt_at) WHERE status IN ('pending', 'sending');`,
   },
+  {
+    // One previous secret was too few: a second rotation within the overlap (or at the same time)
+    // dropped the first one's old secret before the end its answer promised. Every rotated-out
+    // secret now keeps its own end, oldest first. previous_secret and previous_secret_expires_at
+    // are no longer read, only written for a replica still on the older code during a rolling
+    // deploy; a later migration may drop them.
+    id: '003_endpoint_retiring_secrets',
+    sql: `
+ALTER TABLE endpoints ADD COLUMN retiring_secrets jsonb NOT NULL DEFAULT '[]';
+UPDATE endpoints
+SET retiring_secrets = jsonb_build_array(jsonb_build_object(
+  'secret', previous_secret,
+  'expires_at', to_char(previous_secret_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+WHERE previous_secret IS NOT NULL AND previous_secret_expires_at > now();
+`,
+  },
 ];

@@ -2,6 +2,12 @@
 export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed' | 'cancelled';
 export type AttemptTrigger = 'scheduled' | 'manual';
 
+/** A rotated-out secret that signs next to the current one until `expires_at` (ISO 8601). */
+export interface RetiringSecret {
+  secret: string;
+  expires_at: string;
+}
+
 export interface Endpoint {
   id: string;
   owner_id: string;
@@ -15,8 +21,8 @@ export interface Endpoint {
   disabled_reason: string | null;
   headers: Record<string, string>;
   secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: Date | null;
+  /** Oldest first; expired ones linger until the next rotation and are ignored (signing/retiring_secrets.ts). */
+  retiring_secrets: RetiringSecret[];
   rate_limit_per_second: number | null;
   failing_since: Date | null;
   created_at: Date;

@@ -946,7 +946,7 @@ type RotateSecretRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	EndpointId string                 `protobuf:"bytes,1,opt,name=endpoint_id,json=endpointId,proto3" json:"endpoint_id,omitempty"`
 	UserId     string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// How long the previous secret keeps signing; 0 means the service default (86400).
+	// How long the secret this call replaces keeps signing; 0 means the service default (86400).
 	OverlapSeconds int32 `protobuf:"varint,3,opt,name=overlap_seconds,json=overlapSeconds,proto3" json:"overlap_seconds,omitempty"`
 	// Empty means the service generates one.
 	NewSecret     string `protobuf:"bytes,4,opt,name=new_secret,json=newSecret,proto3" json:"new_secret,omitempty"`
@@ -1013,8 +1013,9 @@ func (x *RotateSecretRequest) GetNewSecret() string {
 }
 
 type RotateSecretResponse struct {
-	state                   protoimpl.MessageState `protogen:"open.v1"`
-	Endpoint                *Endpoint              `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Endpoint *Endpoint              `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	// When the secret this call replaced stops signing; secrets rotated out before keep their own ends.
 	PreviousSecretExpiresAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=previous_secret_expires_at,json=previousSecretExpiresAt,proto3" json:"previous_secret_expires_at,omitempty"`
 	unknownFields           protoimpl.UnknownFields
 	sizeCache               protoimpl.SizeCache

@@ -60,7 +60,11 @@ type WebhookServiceClient interface {
 	// Replays the failed deliveries of an endpoint created in a time range: at most 1,000 a call,
 	// oldest first; a full answer means more may be left, so call again.
 	ReplayFailed(ctx context.Context, in *ReplayFailedRequest, opts ...grpc.CallOption) (*ReplayFailedResponse, error)
-	// New secret; the old one keeps signing too (two signatures) until the overlap ends.
+	// New secret, signing at once. The secret it replaces keeps signing until now + the overlap, and
+	// secrets rotated out before keep their own ends (one signature each), so a second rotate, at
+	// once or within the overlap, never cuts an earlier one short. At most 5 rotated-out secrets sign
+	// at once: a rotate past that is FAILED_PRECONDITION (reason TOO_MANY_SECRETS, metadata
+	// oldest_expires_at). A rotate to the current secret (retried with the same new_secret) changes nothing.
 	RotateSecret(ctx context.Context, in *RotateSecretRequest, opts ...grpc.CallOption) (*RotateSecretResponse, error)
 	GetEndpointStats(ctx context.Context, in *GetEndpointStatsRequest, opts ...grpc.CallOption) (*GetEndpointStatsResponse, error)
 }
@@ -211,7 +215,11 @@ type WebhookServiceServer interface {
 	// Replays the failed deliveries of an endpoint created in a time range: at most 1,000 a call,
 	// oldest first; a full answer means more may be left, so call again.
 	ReplayFailed(context.Context, *ReplayFailedRequest) (*ReplayFailedResponse, error)
-	// New secret; the old one keeps signing too (two signatures) until the overlap ends.
+	// New secret, signing at once. The secret it replaces keeps signing until now + the overlap, and
+	// secrets rotated out before keep their own ends (one signature each), so a second rotate, at
+	// once or within the overlap, never cuts an earlier one short. At most 5 rotated-out secrets sign
+	// at once: a rotate past that is FAILED_PRECONDITION (reason TOO_MANY_SECRETS, metadata
+	// oldest_expires_at). A rotate to the current secret (retried with the same new_secret) changes nothing.
 	RotateSecret(context.Context, *RotateSecretRequest) (*RotateSecretResponse, error)
 	GetEndpointStats(context.Context, *GetEndpointStatsRequest) (*GetEndpointStatsResponse, error)
 	mustEmbedUnimplementedWebhookServiceServer()

@@ -167,7 +167,11 @@ class WebhookServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RotateSecret(self, request, context):
-        """New secret; the old one keeps signing too (two signatures) until the overlap ends.
+        """New secret, signing at once. The secret it replaces keeps signing until now + the overlap, and
+        secrets rotated out before keep their own ends (one signature each), so a second rotate, at
+        once or within the overlap, never cuts an earlier one short. At most 5 rotated-out secrets sign
+        at once: a rotate past that is FAILED_PRECONDITION (reason TOO_MANY_SECRETS, metadata
+        oldest_expires_at). A rotate to the current secret (retried with the same new_secret) changes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -134,14 +134,17 @@ export interface ReplayFailedResponse {
 export interface RotateSecretRequest {
   endpoint_id: string;
   user_id: string;
-  /** How long the previous secret keeps signing; 0 means the service default (86400). */
+  /** How long the secret this call replaces keeps signing; 0 means the service default (86400). */
   overlap_seconds: number;
   /** Empty means the service generates one. */
   new_secret: string;
 }
 
 export interface RotateSecretResponse {
-  endpoint?: Endpoint | undefined;
+  endpoint?:
+    | Endpoint
+    | undefined;
+  /** When the secret this call replaced stops signing; secrets rotated out before keep their own ends. */
   previous_secret_expires_at?: string | undefined;
 }
 
@@ -2117,7 +2120,13 @@ export const WebhookServiceService = {
       Buffer.from(ReplayFailedResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReplayFailedResponse => ReplayFailedResponse.decode(value),
   },
-  /** New secret; the old one keeps signing too (two signatures) until the overlap ends. */
+  /**
+   * New secret, signing at once. The secret it replaces keeps signing until now + the overlap, and
+   * secrets rotated out before keep their own ends (one signature each), so a second rotate, at
+   * once or within the overlap, never cuts an earlier one short. At most 5 rotated-out secrets sign
+   * at once: a rotate past that is FAILED_PRECONDITION (reason TOO_MANY_SECRETS, metadata
+   * oldest_expires_at). A rotate to the current secret (retried with the same new_secret) changes nothing.
+   */
   rotateSecret: {
     path: "/marketpulse.webhooks.v1.WebhookService/RotateSecret" as const,
     requestStream: false as const,
@@ -2163,7 +2172,13 @@ export interface WebhookServiceServer extends UntypedServiceImplementation {
    * oldest first; a full answer means more may be left, so call again.
    */
   replayFailed: handleUnaryCall<ReplayFailedRequest, ReplayFailedResponse>;
-  /** New secret; the old one keeps signing too (two signatures) until the overlap ends. */
+  /**
+   * New secret, signing at once. The secret it replaces keeps signing until now + the overlap, and
+   * secrets rotated out before keep their own ends (one signature each), so a second rotate, at
+   * once or within the overlap, never cuts an earlier one short. At most 5 rotated-out secrets sign
+   * at once: a rotate past that is FAILED_PRECONDITION (reason TOO_MANY_SECRETS, metadata
+   * oldest_expires_at). A rotate to the current secret (retried with the same new_secret) changes nothing.
+   */
   rotateSecret: handleUnaryCall<RotateSecretRequest, RotateSecretResponse>;
   getEndpointStats: handleUnaryCall<GetEndpointStatsRequest, GetEndpointStatsResponse>;
 }
@@ -2316,7 +2331,13 @@ export interface WebhookServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReplayFailedResponse) => void,
   ): ClientUnaryCall;
-  /** New secret; the old one keeps signing too (two signatures) until the overlap ends. */
+  /**
+   * New secret, signing at once. The secret it replaces keeps signing until now + the overlap, and
+   * secrets rotated out before keep their own ends (one signature each), so a second rotate, at
+   * once or within the overlap, never cuts an earlier one short. At most 5 rotated-out secrets sign
+   * at once: a rotate past that is FAILED_PRECONDITION (reason TOO_MANY_SECRETS, metadata
+   * oldest_expires_at). A rotate to the current secret (retried with the same new_secret) changes nothing.
+   */
   rotateSecret(
     request: RotateSecretRequest,
     callback: (error: ServiceError | null, response: RotateSecretResponse) => void,
