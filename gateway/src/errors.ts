@@ -112,6 +112,20 @@ export const subscriberTooSlow = () =>
     'SUBSCRIBER_TOO_SLOW',
     'this subscription fell too far behind (its client did not read the events it was sent); resubscribe with the last event id to resume',
   );
+/** A tRPC subscription whose credential expired while it was open (JWT `exp`, API key `expires_at`). */
+export const credentialExpired = () =>
+  new ApiError(
+    GrpcStatus.UNAUTHENTICATED,
+    'TOKEN_EXPIRED',
+    'the credential of this subscription expired; subscribe again with a fresh one and the last event id to resume',
+  );
+/** A tRPC subscription whose API key was revoked while it was open. */
+export const keyRevoked = () =>
+  new ApiError(
+    GrpcStatus.UNAUTHENTICATED,
+    'KEY_REVOKED',
+    'the API key of this subscription was revoked; subscribe with another credential',
+  );
 /** One more tRPC subscription than TRPC_MAX_SUBSCRIPTIONS_PER_USER allows this user. */
 export const tooManySubscriptions = (perUser: number) =>
   new ApiError(

@@ -52,6 +52,7 @@ import { createPredictionsDoor, type GetPrediction } from './ws/doors/prediction
 import { createStreamDoor } from './ws/doors/stream';
 import { tradingDoor } from './ws/doors/trading';
 import { Hub } from './ws/hub';
+import { KeySessions } from './ws/key_sessions';
 import { createMarketSymbols } from './ws/market_symbols';
 import { SymbolCatalog } from './ws/symbol_catalog';
 import { KafkaLog } from './ws/history/kafka_log';
@@ -159,7 +160,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   const instanceId = config.GATEWAY_INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
   // Database (the scope's), then the API-key store and the one authenticator.
-  const apiKeys = db ? await DbApiKeyStore.open(db) : undefined;
+  const apiKeys = db ? await DbApiKeyStore.open(db, { maxPerUser: config.API_KEYS_MAX_PER_USER }) : undefined;
   const authenticator = authenticatorFromConfig(config, apiKeys);
 
   // The bus's consumer feeds the hub (history and resume past it, from Kafka).
@@ -227,6 +228,9 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   if (symbolSource) scope.onClose(() => symbolSource.close());
   const listSymbols = deps.listSymbols ?? symbolSource?.list;
 
+  // The open WebSocket connections and tRPC streams of each API key: a revoke ends them all.
+  const keySessions = new KeySessions(authenticator.revocations, logger);
+  scope.onClose(() => keySessions.stop());
   // The request side (with a database): the publisher, one rate budget, the publish gRPC server and the API's handler.
   const router = new HttpRouter({ maxBodyBytes: config.HTTP_MAX_BODY_BYTES, logger });
   // Who a request is from, for every per-address limit and the access log (http/client_address.ts).
@@ -257,6 +261,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
       publisher,
       feed: hub,
       subscriptions: new SubscriptionSlots(config.TRPC_MAX_SUBSCRIPTIONS_PER_USER),
+      keySessions,
       logger,
       authenticator,
       limiter,
@@ -292,6 +297,7 @@ async function assemble(scope: ServiceScope<Database | undefined>, config: Gatew
   let activeClients = () => 0;
   const ws = new WsGateway({
     hub,
+    keySessions,
     doors: [
       marketDataDoor,
       createPredictionsDoor(getPrediction),

@@ -112,6 +112,73 @@ describe('revoking an API key on the instance holding its connections', () => {
   });
 });
 
+/** A tRPC `streams.events` subscription (SSE) on `g`: the events it got, and the error that ended it. */
+function trpcStream(g: GatewayHandle, credential: string, channels: string[]) {
+  const got: string[] = [];
+  const state: { started: boolean; error?: { data?: { code?: string } | null; message: string } } = { started: false };
+  const sub = createMarketpulseClient({ url: httpOf(g), token: credential }).streams.events.subscribe(
+    { channels },
+    {
+      onStarted: () => void (state.started = true),
+      // e.id is the position token on Kafka; the event's own id is in e.data.
+      onData: (e) => void got.push(e.data.id),
+      onError: (err) => void (state.error = err as never),
+    },
+  );
+  return { got, state, stop: () => sub.unsubscribe() };
+}
+
+async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000): Promise<T> {
+  for (const end = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 25))) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+describe('tRPC streams end with their credential, as WebSocket connections do', () => {
+  // Before: checked only when the stream started; an audit read 2,692 events 45 s after the revoke.
+  it('ends a stream opened with an API key when the key is revoked (KEY_REVOKED), on this instance and on another', async () => {
+    const revoked = await apiKey('trpc-revoked');
+    const kept = await apiKey('trpc-kept');
+    const here = trpcStream(a, revoked.key, ['market-data:AAPL']);
+    const elsewhere = trpcStream(b, revoked.key, ['market-data:AAPL']);
+    const survivor = trpcStream(a, kept.key, ['market-data:AAPL']);
+    try {
+      await until('the streams to start', () => here.state.started && elsewhere.state.started && survivor.state.started);
+      const before = await sendTick('AAPL');
+      await until('the tick on every stream', () => [here, elsewhere, survivor].every((s) => s.got.includes(before)));
+
+      await revokeThroughRest(a, revoked.id);
+      expect((await until('the stream on A to end', () => here.state.error)).data).toMatchObject({ code: 'KEY_REVOKED', httpStatus: 401 });
+      // B learns of it from its re-check (every second here).
+      expect((await until('the stream on B to end', () => elsewhere.state.error)).data).toMatchObject({ code: 'KEY_REVOKED' });
+
+      const after = await sendTick('AAPL');
+      await until('the tick after the revoke on the other key', () => survivor.got.includes(after));
+      expect(here.got).not.toContain(after);
+      expect(elsewhere.got).not.toContain(after);
+      expect(survivor.state.error).toBeUndefined();
+    } finally {
+      for (const s of [here, elsewhere, survivor]) s.stop();
+    }
+  });
+
+  it("ends a stream when its JWT's exp passes (TOKEN_EXPIRED)", async () => {
+    const shortLived = await mintToken({ secret: SECRET, subject: 'erin', scopes: ['read'], ttlSeconds: 3 });
+    const stream = trpcStream(a, shortLived, ['market-data:MSFT']);
+    try {
+      await until('the stream to start', () => stream.state.started);
+      expect((await until('the stream to end', () => stream.state.error)).data).toMatchObject({ code: 'TOKEN_EXPIRED', httpStatus: 401 });
+      const after = await sendTick('MSFT');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(stream.got).not.toContain(after);
+    } finally {
+      stream.stop();
+    }
+  });
+});
+
 describe('revoking an API key on another instance', () => {
   it('closes the connections held on instance B within its re-check interval, and only those', async () => {
     const revoked = await apiKey('revoked-elsewhere');

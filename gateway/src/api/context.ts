@@ -1,6 +1,7 @@
 import type { Logger } from '@marketpulse/runtime';
 import type { ApiKeyStore, Principal } from '../auth';
 import type { EventPublisher } from '../events/publish_contracts';
+import type { KeySessions } from '../ws/key_sessions';
 import type { EventFeed } from './event_feed';
 import type { ServiceClients } from './service_clients';
 import type { SubscriptionSlots } from './subscription_slots';
@@ -16,6 +17,8 @@ export interface ApiContext {
   feed: EventFeed;
   /** Open tRPC subscriptions per user, bounded (TRPC_MAX_SUBSCRIPTIONS_PER_USER). */
   subscriptions: SubscriptionSlots;
+  /** The open streams of each API key, ended when it is revoked (shared with the WebSocket doors). */
+  keySessions: KeySessions;
   logger: Logger;
 }
 

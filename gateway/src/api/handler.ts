@@ -64,6 +64,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     publisher: options.publisher,
     feed: options.feed,
     subscriptions: options.subscriptions,
+    keySessions: options.keySessions,
     logger,
   };
   const rest = createRestHandler(logger, options.maxBodyBytes);

@@ -25,7 +25,9 @@ export interface NewApiKey {
 
 /** API keys, stored hashed; the plain key exists only in create()'s answer. */
 export interface ApiKeyStore {
+  /** Refused with TOO_MANY_API_KEYS (RESOURCE_EXHAUSTED) when the user already holds the store's most live keys. */
   create(input: NewApiKey): Promise<{ record: ApiKeyRecord; key: string }>;
+  /** The user's live keys, and as many of their newest revoked or expired ones as a user may hold live, newest first. */
   list(userId: string): Promise<ApiKeyRecord[]>;
   /** False when no live key of that user has this id. */
   revoke(userId: string, id: string): Promise<boolean>;

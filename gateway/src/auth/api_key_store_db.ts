@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { assertValid, checkTimestamp, type Database } from '@marketpulse/runtime';
+import { assertValid, checkTimestamp, takeKeyTurn, type Database } from '@marketpulse/runtime';
+import { DEFAULT_API_KEYS_MAX_PER_USER, tooManyApiKeys } from './api_key_limit';
 import type { ApiKeyRecord, ApiKeyStore, NewApiKey } from './api_key_store';
 import { isScope } from './principal';
 
@@ -69,15 +70,26 @@ function toRecord(r: Row): ApiKeyRecord {
 
 const COLUMNS = 'id, user_id, name, prefix, scopes, channels, created_at, last_used_at, expires_at, revoked_at';
 
+/** A key that still opens the API: what the cap counts and what a list always shows. */
+const LIVE = 'revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())';
+
+export interface ApiKeyLimits {
+  /** API_KEYS_MAX_PER_USER: live keys one user may hold; also how many revoked or expired ones a list shows. */
+  maxPerUser: number;
+}
+
 /** API keys in the gateway's own schema (runtime's openDatabase: PostgreSQL or PGlite). */
 export class DbApiKeyStore implements ApiKeyStore {
   private readonly revokedListeners = new Set<(id: string) => void>();
 
-  private constructor(private readonly db: Database) {}
+  private constructor(
+    private readonly db: Database,
+    private readonly limits: ApiKeyLimits,
+  ) {}
 
-  static async open(db: Database): Promise<DbApiKeyStore> {
+  static async open(db: Database, limits: ApiKeyLimits = { maxPerUser: DEFAULT_API_KEYS_MAX_PER_USER }): Promise<DbApiKeyStore> {
     await db.migrate(API_KEY_MIGRATIONS);
-    return new DbApiKeyStore(db);
+    return new DbApiKeyStore(db, limits);
   }
 
   async create(input: NewApiKey): Promise<{ record: ApiKeyRecord; key: string }> {
@@ -85,25 +97,45 @@ export class DbApiKeyStore implements ApiKeyStore {
     if (input.expiresAt !== undefined) assertValid(checkTimestamp(input.expiresAt, { field: 'expires_at' }));
     const key = `mpk_${randomBytes(24).toString('base64url')}`;
     const id = `key_${randomBytes(8).toString('hex')}`;
-    const { rows } = await this.db.query<Row>(
-      `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, channels, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-      [
-        id,
+    const max = this.limits.maxPerUser;
+    // The user's creates take turns (on every instance sharing the database), so two at once
+    // cannot both count room for the last key.
+    const row = await this.db.transaction(async (tx) => {
+      await takeKeyTurn(tx, 'gateway.api_keys', input.userId);
+      const { rows: counted } = await tx.query<{ n: string }>(`SELECT count(*) AS n FROM api_keys WHERE user_id = $1 AND ${LIVE}`, [
         input.userId,
-        input.name,
-        key.slice(0, 10),
-        hash(key),
-        input.scopes.join(' '),
-        input.channels.join(' '),
-        input.expiresAt ?? null,
-      ],
-    );
-    return { record: toRecord(rows[0]!), key };
+      ]);
+      if (Number(counted[0]?.n ?? 0) >= max) throw tooManyApiKeys(max);
+      const { rows } = await tx.query<Row>(
+        `INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, channels, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+        [
+          id,
+          input.userId,
+          input.name,
+          key.slice(0, 10),
+          hash(key),
+          input.scopes.join(' '),
+          input.channels.join(' '),
+          input.expiresAt ?? null,
+        ],
+      );
+      return rows[0]!;
+    });
+    return { record: toRecord(row), key };
   }
 
   async list(userId: string): Promise<ApiKeyRecord[]> {
-    const { rows } = await this.db.query<Row>(`SELECT ${COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id`, [userId]);
+    // Every live key (a credential its owner must be able to find and revoke), but only the newest
+    // dead ones: revoking and creating again would otherwise grow the answer without end.
+    const { rows } = await this.db.query<Row>(
+      `SELECT ${COLUMNS} FROM (
+         (SELECT ${COLUMNS} FROM api_keys WHERE user_id = $1 AND ${LIVE})
+         UNION ALL
+         (SELECT ${COLUMNS} FROM api_keys WHERE user_id = $1 AND NOT (${LIVE}) ORDER BY created_at DESC, id LIMIT $2)
+       ) AS shown ORDER BY created_at DESC, id`,
+      [userId, this.limits.maxPerUser],
+    );
     return rows.map(toRecord);
   }
 

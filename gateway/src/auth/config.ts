@@ -1,5 +1,6 @@
 import { envNonNegativeInt, envPositiveInt } from '@marketpulse/runtime';
 import { z } from 'zod';
+import { DEFAULT_API_KEYS_MAX_PER_USER } from './api_key_limit';
 import type { ApiKeyStore } from './api_key_store';
 import {
   createAuthenticator,
@@ -48,6 +49,12 @@ export const authConfigShape = {
     .default(DEFAULT_API_KEY_UNKNOWN_CACHE_SECONDS)
     .describe(
       'How long an API key found unknown (or revoked, or expired) is refused again without a database look-up, so repeating a bad key costs nothing. 0 disables.',
+    ),
+  API_KEYS_MAX_PER_USER: envPositiveInt('a positive number of keys')
+    .max(10_000, { error: 'expected at most 10000 keys' })
+    .default(DEFAULT_API_KEYS_MAX_PER_USER)
+    .describe(
+      "API keys one user may hold that are neither revoked nor expired; creating one more is refused with 429 TOO_MANY_API_KEYS until one is revoked or expires (creates at once, on any instance, take turns). GET /api/v1/api-keys lists every live key and the user's newest revoked or expired ones, at most this many of those.",
     ),
   API_DEFAULT_SCOPES: scopeList
     .default(['read', 'webhooks:write', 'rules:write', 'keys:write'])

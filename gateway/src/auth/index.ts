@@ -26,4 +26,5 @@ export { delegate, patternCovers, type Delegation, type KeyRequest } from './del
 export { mintToken, type MintTokenOptions } from './mint_token';
 export { devSecretPath, readDevSecret, readOrCreateDevSecret } from './dev_secret';
 export type { ApiKeyStore, ApiKeyRecord, NewApiKey } from './api_key_store';
-export { DbApiKeyStore, API_KEY_MIGRATIONS, API_KEY_PATTERN } from './api_key_store_db';
+export { DbApiKeyStore, API_KEY_MIGRATIONS, API_KEY_PATTERN, type ApiKeyLimits } from './api_key_store_db';
+export { DEFAULT_API_KEYS_MAX_PER_USER, tooManyApiKeys } from './api_key_limit';

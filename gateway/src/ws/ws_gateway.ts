@@ -19,13 +19,15 @@ import type { ReplayPacing } from './history/replay_pacing';
 import type { ResumeMetrics } from './history/resume_metrics';
 import type { Hub } from './hub';
 import { AddressSlots } from './address_slots';
-import { KeySessions } from './key_sessions';
+import type { KeySessions } from './key_sessions';
 import { originAllowed } from './limits';
 import { Session, type SessionShared } from './session';
 import type { SymbolCatalog } from './symbol_catalog';
 
 export interface WsGatewayOptions {
   hub: Hub;
+  /** The open connections of each API key (shared with the tRPC streams); its owner stops it. */
+  keySessions: KeySessions;
   doors: readonly Door[];
   authenticator: Authenticator;
   authRequired: boolean;
@@ -152,7 +154,7 @@ export class WsGateway {
       },
     );
     this.heartbeat.start();
-    this.keySessions = new KeySessions(options.authenticator.revocations, options.logger);
+    this.keySessions = options.keySessions;
     this.addressSlots = new AddressSlots(options.maxConnectionsPerAddress);
     const lookups = new RateLimiter({ perMinute: options.unverifiedPerMinute, burst: options.unverifiedBurst });
     const { sockets, closesByCode } = this;
@@ -304,7 +306,6 @@ export class WsGateway {
   async close(): Promise<void> {
     this.heartbeat.stop();
     this.deadlines.stop();
-    this.keySessions.stop();
     for (const conn of [...this.connections]) conn.close(CLOSE.GOING_AWAY);
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -38,7 +38,15 @@ const ApiKey = z
 export const apiKeysRouter = router({
   create: scopedProcedure('keys:write')
     .meta({
-      openapi: { method: 'POST', path: '/api/v1/api-keys', tags: TAGS, summary: 'Create an API key (shown once)', protect: true },
+      openapi: {
+        method: 'POST',
+        path: '/api/v1/api-keys',
+        tags: TAGS,
+        summary: 'Create an API key (shown once)',
+        description:
+          'A user holds at most API_KEYS_MAX_PER_USER (100) keys that are neither revoked nor expired; one more is refused with 429 TOO_MANY_API_KEYS (details.max_api_keys) until one is revoked or expires.',
+        protect: true,
+      },
       successStatus: 201,
     })
     .input(
@@ -92,7 +100,17 @@ export const apiKeysRouter = router({
     }),
 
   list: scopedProcedure('read')
-    .meta({ openapi: { method: 'GET', path: '/api/v1/api-keys', tags: TAGS, summary: 'List API keys', protect: true } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/api/v1/api-keys',
+        tags: TAGS,
+        summary: 'List API keys',
+        description:
+          'Every key that is neither revoked nor expired, and the newest revoked or expired ones (at most API_KEYS_MAX_PER_USER of those), newest first.',
+        protect: true,
+      },
+    })
     .input(z.object({}))
     .output(z.array(ApiKey))
     .query(({ ctx }) => ctx.apiKeys.list(ctx.principal.userId)),

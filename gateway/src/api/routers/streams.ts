@@ -7,8 +7,10 @@ import type { KafkaResume, ResumeStart, ResumeTarget } from '../../ws/history/ka
 import { MAX_POSITION_CHARS, PositionTracker } from '../../ws/history/position_token';
 import { framesOf } from '../../ws/history/replay_frames';
 import type { Subscriber } from '../../ws/hub';
+import type { KeySessions } from '../../ws/key_sessions';
 import { toDelivered, trpcEncoder as ENCODER, type Delivered, type StreamEvent } from '../../ws/doors/door_encoders';
-import { ApiError, tooManySubscriptions } from '../../errors';
+import { ApiError, credentialExpired, keyRevoked, tooManySubscriptions } from '../../errors';
+import type { KeyHolder } from '../../ws/key_sessions';
 import { EventQueue } from '../event_queue';
 import { text } from '../schemas/common';
 import { router, scopedProcedure } from '../trpc';
@@ -21,6 +23,58 @@ const QUEUE_CAPACITY = 10_000;
  * past the heap limit.
  */
 const QUEUE_BYTES = 1024 * 1024;
+
+/** setTimeout's largest delay; a later expiry is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Ends a subscription when its credential stops being valid, as the WebSocket doors close a
+ * connection (KEY_REVOKED, TOKEN_EXPIRED): it was checked only when the stream started, so a revoked
+ * key or an expired JWT kept reading every channel it was granted for as long as the stream lasted
+ * (an audit: 2,692 events 45 s after the revoke). `signal` aborts then; `reason` says why.
+ */
+class CredentialWatch implements KeyHolder {
+  private readonly ended = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  reason: ApiError | undefined;
+  readonly signal: AbortSignal;
+
+  constructor(
+    readonly principal: Principal,
+    private readonly sessions: KeySessions,
+    requestSignal: AbortSignal | undefined,
+  ) {
+    this.signal = requestSignal ? AbortSignal.any([requestSignal, this.ended.signal]) : this.ended.signal;
+    sessions.add(this);
+    if (principal.expiresAt !== undefined) this.arm(principal.expiresAt);
+  }
+
+  keyRevoked(): void {
+    this.end(keyRevoked());
+  }
+
+  /** Throws why the subscription ended, if its credential ended it. */
+  check(): void {
+    if (this.reason) throw this.reason;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.sessions.remove(this);
+  }
+
+  private arm(at: number): void {
+    const left = at - Date.now();
+    if (left <= 0) return this.end(credentialExpired());
+    this.timer = setTimeout(() => this.arm(at), Math.min(left, MAX_TIMER_MS));
+    this.timer.unref();
+  }
+
+  private end(reason: ApiError): void {
+    this.reason ??= reason;
+    this.ended.abort();
+  }
+}
 
 /**
  * The events a Kafka read-back replays (KafkaResume, the doors' mechanism), as they come; ends when
@@ -132,6 +186,8 @@ export const streamsRouter = router({
       }
       const user = ctx.principal.userId;
       if (!ctx.subscriptions.take(user)) throw tooManySubscriptions(ctx.subscriptions.perUser);
+      const watch = new CredentialWatch(ctx.principal, ctx.keySessions, signal);
+      const live = watch.signal;
       // From here to the read-back's start, one tick: subscribed before reading history, so nothing
       // published in between is lost; seq drops doubles (memory), the read-back stops where live starts (Kafka).
       for (const channel of input.channels) ctx.feed.subscribe(channel, ENCODER, subscriber);
@@ -160,7 +216,7 @@ export const streamsRouter = router({
           } else if (kafka && frontier) {
             // Past the history: read back from Kafka up to where the live queue starts (no overlap).
             track(kafka.positionOf(frontier));
-            replay = readBack(kafka, input.channels, { frontier, label: 'lastEventId' }, ctx.principal, signal, track);
+            replay = readBack(kafka, input.channels, { frontier, label: 'lastEventId' }, ctx.principal, live, track);
           } else {
             ctx.logger.info(
               { channels: input.channels, reason: byPosition && !byPosition.ok ? byPosition.detail : 'id unknown or evicted' },
@@ -172,15 +228,20 @@ export const streamsRouter = router({
           const message = out(event);
           if (wanted(event)) yield message;
         }
+        watch.check();
         for (;;) {
-          const next = await queue.next(signal);
-          if (next === undefined) return;
+          const next = await queue.next(live);
+          if (next === undefined) {
+            watch.check();
+            return;
+          }
           if (next.seq <= lastSeq) continue;
           lastSeq = next.seq;
           const message = out(next);
           if (wanted(next)) yield message;
         }
       } finally {
+        watch.stop();
         for (const channel of input.channels) ctx.feed.unsubscribe(channel, ENCODER.key, subscriber);
         ctx.subscriptions.release(user);
       }
