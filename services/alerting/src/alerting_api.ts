@@ -92,7 +92,11 @@ export class AlertingApi {
       cooldown_seconds: current.cooldown_seconds,
     };
     for (const p of paths) (merged as unknown as Record<string, unknown>)[p] = patch[p as keyof RuleDraft];
-    const valid = await validateRule(merged, { knownSymbol: (s) => this.symbols.has(s), userId: current.system ? '' : current.user_id });
+    const valid = await validateRule(merged, {
+      knownSymbol: (s) => this.symbols.has(s),
+      userId: current.system ? '' : current.user_id,
+      stored: current.condition,
+    });
     const rule: Rule = { ...current, ...valid, system: current.system, updated_at: new Date().toISOString() };
     await this.rules.update(rule);
     this.engine.ruleChanged(rule, rule.id);

@@ -26,13 +26,22 @@ export const AlertList = z.object({ alerts: z.array(Alert), count: z.number().in
 
 const direction = z.enum(['above', 'below', 'either']);
 
+/** alerting's MAX_WINDOW_SECONDS (services/alerting/src/rules/rule.ts): the 24 h of prices it keeps. */
+export const MAX_WINDOW_SECONDS = 86_400;
+const windowSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_WINDOW_SECONDS, { error: `must be at most ${MAX_WINDOW_SECONDS} (24 h, the longest alerting keeps prices for)` })
+  .describe(`Seconds, 1 to ${MAX_WINDOW_SECONDS} (24 h).`);
+
 /** Exactly one key: the rule kind (alerting.proto RuleCondition's oneof case). */
 export const RuleCondition = z
   .object({
     price_above: z.object({ price: z.number().positive() }).optional(),
     price_below: z.object({ price: z.number().positive() }).optional(),
     percent_move: z
-      .object({ percent: z.number().positive(), window_seconds: int32({ min: 1 }), direction: z.enum(['up', 'down', 'either']).optional() })
+      .object({ percent: z.number().positive(), window_seconds: windowSeconds, direction: z.enum(['up', 'down', 'either']).optional() })
       .optional(),
     prediction_crossing: z
       .object({ level: z.number(), direction: direction.optional(), horizon_seconds: int32({ min: 0 }).optional() })

@@ -1,5 +1,5 @@
 import { OrderedMap } from '@marketpulse/runtime';
-import type { Condition, Rule, Severity } from '../rules/rule';
+import { MAX_WINDOW_SECONDS, type Condition, type Rule, type Severity } from '../rules/rule';
 import { RecentIds } from '../recent_ids';
 import { Cooldowns } from './cooldown';
 import { RuleSubjectState } from './rule_subject_state';
@@ -62,7 +62,8 @@ const RISK_MESSAGES: Record<RiskStatus, string> = {
   soft_pause: 'New position openings stopped. Existing positions remain open.',
   hard_stop: 'Trading halted. All positions should be closed.',
 };
-const MAX_WINDOW_MS = 24 * 3600 * 1000;
+/** Rules stored with a longer window, before validation refused one, are answered over this much. */
+const MAX_WINDOW_MS = MAX_WINDOW_SECONDS * 1000;
 /**
  * Equity accounts whose day start is kept, the one updated longest ago forgotten first: an
  * account is the publisher's choice (owner and subject), and every equity update made one, with or
@@ -186,8 +187,9 @@ export class RuleEvaluator {
     let window = this.windows.get(s.symbol);
     if (windowRules.length) {
       if (!window) this.windows.set(s.symbol, (window = new PriceWindow()));
-      const keep = Math.min(MAX_WINDOW_MS, Math.max(...windowRules.map((r) => (r.condition as Of<'percent_move'>).window_seconds * 1000)));
-      window.add(s.at, s.price, keep);
+      let keep = -Infinity;
+      for (const r of windowRules) keep = Math.max(keep, (r.condition as Of<'percent_move'>).window_seconds * 1000);
+      window.add(s.at, s.price, Math.min(MAX_WINDOW_MS, keep));
     }
 
     for (const rule of mine) {

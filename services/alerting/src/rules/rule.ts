@@ -85,6 +85,12 @@ export function alertTypeOf(type: ConditionType): string {
   }
 }
 
+/**
+ * The longest percent_move window: prices are kept this long per symbol, so a longer one could only
+ * be answered over this much (rules stored before the limit existed are, as they always were).
+ */
+export const MAX_WINDOW_SECONDS = 86_400;
+
 /** Conditions that only make sense for one symbol. */
 export function needsSymbol(type: ConditionType): boolean {
   return ['price_above', 'price_below', 'percent_move', 'prediction_crossing', 'prediction_interval_exit'].includes(type);

@@ -67,6 +67,36 @@ describe('validateRule', () => {
     await expect(check(d)).rejects.toMatchObject({ reason: 'INVALID_ARGUMENT', message: expect.stringContaining(message) });
   });
 
+  describe('percent_move window', () => {
+    const move = (window_seconds: number): Extract<Condition, { type: 'percent_move' }> => ({
+      type: 'percent_move',
+      percent: 5,
+      window_seconds,
+      direction: 'up',
+    });
+    const FIELD = 'rule.condition.percent_move.window_seconds';
+
+    it('refuses a window longer than the 24 h of prices kept, naming the field and the limit', async () => {
+      // It was accepted up to 2^31 - 1 s and quietly answered over 24 h: "5 % within 7 days" meant 24 h.
+      await expect(check({ condition: move(7 * 86_400) })).rejects.toMatchObject({
+        reason: 'INVALID_ARGUMENT',
+        message:
+          'condition.percent_move.window_seconds must be at most 86400 (24 h, the longest this service keeps prices for), got 604800',
+        violations: [{ field: FIELD }],
+      });
+      await expect(check({ condition: move(86_401) })).rejects.toMatchObject({ violations: [{ field: FIELD }] });
+      expect((await check({ condition: move(86_400) })).condition).toMatchObject({ window_seconds: 86_400 });
+    });
+
+    it('lets an update keep the longer window a rule was stored with, but not set another', async () => {
+      const stored = move(7 * 86_400);
+      const update = (condition: Condition) => validateRule(draft({ name: 'renamed', condition }), { knownSymbol, userId: 'u1', stored });
+      await expect(update(stored)).resolves.toMatchObject({ name: 'renamed', condition: { window_seconds: 604_800 } });
+      await expect(update({ ...stored, percent: 2 })).resolves.toMatchObject({ condition: { percent: 2, window_seconds: 604_800 } });
+      await expect(update(move(8 * 86_400))).rejects.toMatchObject({ violations: [{ field: FIELD }] });
+    });
+  });
+
   it('keeps system rules for operators', async () => {
     await expect(check({ symbol: '', condition: { type: 'system_error', service: '' } })).rejects.toThrow('only operators create');
     await expect(check({ system: true })).rejects.toThrow('only operators create');

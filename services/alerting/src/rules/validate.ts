@@ -1,6 +1,15 @@
 import { INT32_MAX } from '@marketpulse/runtime';
 import { invalid } from '../errors';
-import { CONDITION_TYPES, SEVERITIES, USER_CONDITIONS, isSystemCondition, needsSymbol, type Condition, type Severity } from './rule';
+import {
+  CONDITION_TYPES,
+  MAX_WINDOW_SECONDS,
+  SEVERITIES,
+  USER_CONDITIONS,
+  isSystemCondition,
+  needsSymbol,
+  type Condition,
+  type Severity,
+} from './rule';
 
 /** The writable part of a rule, as a caller sends it. */
 export interface RuleDraft {
@@ -36,6 +45,12 @@ export interface ValidationContext {
   knownSymbol: (symbol: string) => Promise<boolean>;
   /** The caller's user id; empty for an operator. */
   userId: string;
+  /**
+   * On an update, the rule's condition as stored: a percent_move window above MAX_WINDOW_SECONDS
+   * it already has may stay (it was accepted before the limit and is answered over the limit), so
+   * such a rule can still be renamed, disabled or given another percent.
+   */
+  stored?: Condition;
 }
 
 /**
@@ -91,12 +106,12 @@ export async function validateRule(draft: RuleDraft, ctx: ValidationContext): Pr
     severity,
     enabled: draft.enabled,
     system,
-    condition: validateCondition(c),
+    condition: validateCondition(c, ctx.stored),
     cooldown_seconds: cooldown,
   };
 }
 
-function validateCondition(c: Condition): Condition {
+function validateCondition(c: Condition, stored: Condition | undefined): Condition {
   const positive = (field: string, v: number) => {
     if (!Number.isFinite(v) || v <= 0)
       throw invalid(`condition.${c.type}.${field} must be greater than zero`, `rule.condition.${c.type}.${field}`);
@@ -122,6 +137,13 @@ function validateCondition(c: Condition): Condition {
       if (!Number.isInteger(c.window_seconds) || c.window_seconds <= 0) {
         throw invalid(
           `condition.percent_move.window_seconds must be a positive whole number of seconds, got ${c.window_seconds}`,
+          'rule.condition.percent_move.window_seconds',
+        );
+      }
+      const kept = stored?.type === 'percent_move' && stored.window_seconds === c.window_seconds;
+      if (c.window_seconds > MAX_WINDOW_SECONDS && !kept) {
+        throw invalid(
+          `condition.percent_move.window_seconds must be at most ${MAX_WINDOW_SECONDS} (24 h, the longest this service keeps prices for), got ${c.window_seconds}`,
           'rule.condition.percent_move.window_seconds',
         );
       }
